@@ -1,0 +1,112 @@
+# vlab - one entry point: build, deps, test, check-asan, bench, demo, install.
+#
+#   make            build/vlab, build/vlab.so (Lua module), build/libvlab.so
+#   make deps       install missing Debian packages (apt-get as root)
+#   make test       every suite: cmocka units, vectors, binutils judge, Lua, scenarios
+#   make check-asan the same suites built with ASan + UBSan (in build-asan/)
+#   make bench      MIPS per core
+#   make demo       a first look
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= cc
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+SAN     ?=
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+LUA_CFLAGS := $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
+LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -fPIC -Iinclude -I.
+LDFLAGS_ALL := $(SAN) $(LDFLAGS)
+
+DEB_PKGS := liblua5.4-dev lua5.4 libcmocka-dev pkg-config binutils-m68k-linux-gnu gcc-m68k-linux-gnu \
+            binutils-powerpc-linux-gnu gcc-powerpc-linux-gnu libunicorn-dev luajit
+
+LIB_SRC := $(sort $(wildcard core/*.c isa/*/*.c vmm/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LUA_SRC := $(sort $(filter-out lua/main.c,$(wildcard lua/*.c)))
+LUA_OBJ := $(LUA_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps test check-asan bench demo install clean tests-build
+all: $(BUILD)/vlab $(BUILD)/vlab.so $(BUILD)/libvlab.so $(BUILD)/libvlab.a
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all present"; \
+	elif [ "$$(id -u)" = 0 ]; then echo "deps: installing$$missing"; \
+	  (apt-get install -y --no-install-recommends $$missing || \
+	   (apt-get update && apt-get install -y --no-install-recommends $$missing)); \
+	else echo "deps: missing$$missing; run: sudo apt-get install -y$$missing"; exit 1; fi
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libvlab.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libvlab.so: $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^
+
+# The Lua module for plain lua5.4 (require "vlab").
+$(BUILD)/vlab.so: $(LUA_OBJ) $(LIB_OBJ)
+	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^
+
+# The whole archive: a weak stand-in in one member must not win over the real
+# definition in a member nothing else pulls in (as it does with a plain .a).
+LIBVLAB_LINK = -Wl,--whole-archive $(BUILD)/libvlab.a -Wl,--no-whole-archive
+
+$(BUILD)/vlab: $(BUILD)/obj/lua/main.o $(LUA_OBJ) $(BUILD)/libvlab.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(BUILD)/obj/lua/main.o $(LUA_OBJ) $(LIBVLAB_LINK) $(LUA_LIBS) -lm
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libvlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVLAB_LINK) $(LDFLAGS_ALL) -lcmocka -lm
+
+# Unicorn as a second judge of the PowerPC core: linked with -lunicorn when
+# its header is there (the test prints "SKIP: unicorn not available" otherwise).
+UNICORN_LIBS := $(shell printf '\043include <unicorn/unicorn.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo -lunicorn)
+$(BUILD)/tests/test_ppc_unicorn: tests/test_ppc_unicorn.c $(BUILD)/libvlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVLAB_LINK) $(LDFLAGS_ALL) $(UNICORN_LIBS) -lm
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libvlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVLAB_LINK) $(LDFLAGS_ALL) -lm
+
+tests-build: all $(TEST_BIN)
+
+test: tests-build
+	@BUILD=$(BUILD) sh tests/run.sh
+
+check-asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+bench: all $(BENCH_BIN)
+	@BUILD=$(BUILD) sh bench/run.sh
+
+demo: all
+	@BUILD=$(BUILD) sh scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	  $(DESTDIR)$(PREFIX)/lib/x86_64-linux-gnu/lua/5.4 $(DESTDIR)$(PREFIX)/share/vlab/scripts \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/vlab $(DESTDIR)$(PREFIX)/bin/vlab
+	install -m 644 $(BUILD)/libvlab.so $(DESTDIR)$(PREFIX)/lib/libvlab.so
+	install -m 644 $(BUILD)/vlab.so $(DESTDIR)$(PREFIX)/lib/x86_64-linux-gnu/lua/5.4/vlab.so
+	install -m 644 include/vlab.h $(DESTDIR)$(PREFIX)/include/vlab.h
+	cp -r scripts/. $(DESTDIR)$(PREFIX)/share/vlab/scripts/
+	[ ! -f docs/vlab.1 ] || install -m 644 docs/vlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/vlab.1
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

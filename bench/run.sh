@@ -1,0 +1,19 @@
+#!/bin/sh
+# run.sh - `make bench`: MIPS per core on compiled CPU-bound programs.
+# A benchmark, not a test: it prints figures and never fails on a time.
+BUILD=${BUILD:-build}
+sh tests/programs/build.sh "$BUILD/programs" >/dev/null || exit 1
+echo "== m68k, native (guest instructions per host second)"
+for p in sieve sort checksum fib; do
+  "$BUILD/bench/bench_cpu" m68k:68000 "$BUILD/programs/$p.m68k.elf" 1.5
+done
+echo "== ppc 750, native"
+for p in sieve sort checksum fib; do
+  "$BUILD/bench/bench_cpu" ppc:750 "$BUILD/programs/$p.ppc.elf" 1.5
+done
+echo "== m68k 68010 under the monitor (trap-and-emulate) vs native"
+for p in sieve sort checksum fib; do
+  "$BUILD/bench/bench_vmm" m68k:68010 "$BUILD/programs/$p.m68k.elf" 1
+done
+echo "== one trap-and-emulate round trip (host time)"
+"$BUILD/bench/bench_vmm" --trap 68010

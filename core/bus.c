@@ -1,0 +1,105 @@
+/* bus.c - the slow path of the bus: the MMIO window (console and timer) and
+ * RAM accesses that the cores' fast paths hand over (unaligned, or across the
+ * end of RAM), plus event delivery. The cores call this only off the fast path. */
+#include "core/core.h"
+#include <stdlib.h>
+#include <string.h>
+
+static void console_put(vl_machine *m, uint8_t byte) {
+    if (m->con_len + 1 >= m->con_cap) {
+        size_t cap = m->con_cap ? m->con_cap * 2 : 256;
+        char *p = realloc(m->con, cap);
+        if (!p) return; /* output lost only when the host is out of memory */
+        m->con = p;
+        m->con_cap = cap;
+    }
+    m->con[m->con_len++] = (char)byte;
+    m->con[m->con_len] = 0;
+    if (m->hook_mask & VLAB_EV_CONSOLE) vl_event(m, VLAB_EV_CONSOLE, byte, 0);
+}
+
+static bool in_mmio(const vl_machine *m, uint32_t addr) {
+    return m->mem.mmio_on && addr - m->mem.mmio_base < VL_MMIO_SIZE;
+}
+
+/* Register value read through the window; the byte lanes of a narrower access
+ * are taken from the 32-bit register in the ISA's byte order. */
+static uint32_t mmio_reg(vl_machine *m, uint32_t off) {
+    switch (off) {
+    case VL_MMIO_TIMER_PERIOD: return m->timer_period;
+    case VL_MMIO_TIMER_LEVEL: return m->timer_level;
+    case VL_MMIO_TIMER_COUNT: return m->timer_count;
+    default: return 0;
+    }
+}
+
+static void timer_program(vl_machine *m, uint32_t period) {
+    m->timer_period = period;
+    m->timer_next = period ? m->cc->icount + period : 0;
+}
+
+bool vl_bus_read(vl_machine *m, uint32_t addr, int size, uint32_t *value) {
+    addr &= m->mem.addr_mask;
+    if (in_mmio(m, addr)) {
+        uint32_t off = addr - m->mem.mmio_base, reg = off & ~3u, lane = off & 3u;
+        uint32_t v = mmio_reg(m, reg);
+        if (size == 4) { *value = v; return true; }
+        unsigned shift = m->mem.big_endian ? (unsigned)(4 - size - (int)lane) * 8 : lane * 8;
+        if (lane + (unsigned)size > 4) shift = 0;
+        *value = (v >> shift) & (size == 1 ? 0xFFu : 0xFFFFu);
+        return true;
+    }
+    if ((uint64_t)addr + (uint64_t)size > m->mem.size) return false;
+    const uint8_t *p = m->mem.ram + addr;
+    uint32_t v = 0;
+    for (int i = 0; i < size; i++) {
+        int k = m->mem.big_endian ? i : size - 1 - i;
+        v = v << 8 | p[k];
+    }
+    *value = v;
+    return true;
+}
+
+bool vl_bus_write(vl_machine *m, uint32_t addr, int size, uint32_t value) {
+    addr &= m->mem.addr_mask;
+    if (in_mmio(m, addr)) {
+        uint32_t off = addr - m->mem.mmio_base, reg = off & ~3u;
+        switch (reg) {
+        case VL_MMIO_CONSOLE: console_put(m, (uint8_t)value); break;
+        case VL_MMIO_TIMER_PERIOD: timer_program(m, value); break;
+        case VL_MMIO_TIMER_LEVEL: m->timer_level = value & 0xFF; break;
+        case VL_MMIO_TIMER_ACK: m->cc->irq_level = 0; break;
+        default: break; /* writes to unused registers are ignored */
+        }
+        return true;
+    }
+    if ((uint64_t)addr + (uint64_t)size > m->mem.size) return false;
+    uint8_t *p = m->mem.ram + addr;
+    for (int i = 0; i < size; i++) {
+        int k = m->mem.big_endian ? size - 1 - i : i;
+        p[k] = (uint8_t)(value >> (8 * i));
+    }
+    return true;
+}
+
+/* Fire the timer if its deadline has passed: the interrupt line stays
+ * asserted until the guest acknowledges it (TIMER_ACK). */
+void vl_timer_sync(vl_machine *m) {
+    if (!m->timer_period || m->cc->icount < m->timer_next) return;
+    m->timer_count++;
+    m->cc->irq_level = (int)m->timer_level;
+    m->timer_next = m->cc->icount + m->timer_period;
+}
+
+void vl_event(vl_machine *m, int event, uint32_t a, uint32_t b) {
+    if (!(m->hook_mask & (unsigned)event) || !m->hook) return;
+    if (m->hook(m->hook_ctx, event, a, b)) m->hook_stop = true;
+}
+
+static const char *const class_names[VL_CLASS_COUNT] = {
+    "innocuous", "privileged", "control-sensitive", "mode-sensitive", "location-sensitive", "illegal",
+};
+
+const char *vl_class_name(int cls) {
+    return cls >= 0 && cls < VL_CLASS_COUNT ? class_names[cls] : "?";
+}

@@ -1,0 +1,131 @@
+/* vlab.h - the public C API of vlab: the only header the command, the Lua
+ * module, the LuaJIT FFI binding and embedders include.
+ *
+ * Plain C types only (no macros needed by callers), so that LuaJIT's ffi.cdef
+ * can take the declarations below verbatim. Every function that can fail
+ * returns a negative value or NULL and writes a message into err[errsz]. */
+#ifndef VLAB_H
+#define VLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vl_machine vlab_machine;
+
+/* Why a run stopped. The names (vlab_stop_name) are a contract of the Lua API. */
+enum vlab_stop_reason {
+    VLAB_STOP_NONE = 0,
+    VLAB_STOP_BUDGET,     /* "budget": the instruction budget was spent          */
+    VLAB_STOP_HALT,       /* "halt": branch to itself, STOP with nothing to wake */
+    VLAB_STOP_IDLE,       /* "idle": STOP/HLT waiting for an interrupt           */
+    VLAB_STOP_BREAKPOINT, /* "breakpoint": until_pc reached                      */
+    VLAB_STOP_EXCEPTION,  /* "exception": intercepted, or no handler installed   */
+    VLAB_STOP_VMEXIT,     /* "vmexit": an instruction class in the exit set      */
+    VLAB_STOP_ERROR       /* "error": the machine cannot go on (e.g. double fault) */
+};
+
+typedef struct vlab_stop {
+    int reason;        /* enum vlab_stop_reason */
+    uint32_t pc;       /* PC of the instruction that stopped (faulting PC for exceptions) */
+    int vector;        /* exception vector number, -1 when none */
+    uint32_t info;     /* ISA-specific cause: access address, SRR1 bits, exit class... */
+} vlab_stop;
+
+typedef struct vlab_stats {
+    uint64_t instructions;
+    uint64_t exceptions;
+    uint64_t interrupts;
+    uint64_t mode_switches;
+} vlab_stats;
+
+/* Event kinds for vlab_set_hook (a bit mask). */
+enum vlab_event {
+    VLAB_EV_EXCEPTION = 1, /* a = vector, b = pc of the faulting instruction */
+    VLAB_EV_MODE = 2,      /* a = new privilege level, b = pc */
+    VLAB_EV_STEP = 4,      /* a = 0, b = pc of the next instruction (after each instruction) */
+    VLAB_EV_CONSOLE = 8    /* a = the byte written, b = 0 */
+};
+/* The hook returns 0 to go on, non-zero to stop the run (reason "breakpoint"). */
+typedef int (*vlab_hook_fn)(void *ctx, int event, uint32_t a, uint32_t b);
+
+const char *vlab_version(void);
+
+/* ISAs and models, in the order of DESIGN §4.1; i out of range gives NULL. */
+const char *vlab_isa_name(int i);
+const char *vlab_model_name(const char *isa, int i);
+/* "m68k", "m68k:68010" or "68010" -> isa and model names; 0 ok, -1 with message. */
+int vlab_resolve(const char *isa_or_model, const char **isa, const char **model,
+                 char *err, size_t errsz);
+
+vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_bytes,
+                               char *err, size_t errsz);
+void vlab_machine_free(vlab_machine *m);
+const char *vlab_machine_isa(const vlab_machine *m);
+const char *vlab_machine_model(const vlab_machine *m);
+uint32_t vlab_ram_size(const vlab_machine *m);
+/* Architectural reset (m68k: SSP and PC from vectors 0 and 1). */
+void vlab_reset(vlab_machine *m);
+
+/* Physical memory in the ISA's byte order; 0 ok, -1 when out of RAM. */
+int vlab_mem_read(vlab_machine *m, uint32_t addr, void *buf, size_t len);
+int vlab_mem_write(vlab_machine *m, uint32_t addr, const void *buf, size_t len);
+/* size 1, 2 or 4, ISA byte order; 0 ok, -1 when out of RAM. */
+int vlab_mem_get(vlab_machine *m, uint32_t addr, int size, uint32_t *value);
+int vlab_mem_set(vlab_machine *m, uint32_t addr, int size, uint32_t value);
+
+/* Registers by name (lower case as in DESIGN §4.2; index -1 if unknown). */
+int vlab_reg_count(const vlab_machine *m);
+const char *vlab_reg_name(const vlab_machine *m, int idx);
+int vlab_reg_width(const vlab_machine *m, int idx);      /* bits */
+int vlab_reg_privileged(const vlab_machine *m, int idx); /* 1 if supervisor-only */
+int vlab_reg_index(const vlab_machine *m, const char *name);
+uint32_t vlab_reg_get(vlab_machine *m, int idx);
+void vlab_reg_set(vlab_machine *m, int idx, uint32_t value);
+uint32_t vlab_pc(vlab_machine *m);
+void vlab_set_pc(vlab_machine *m, uint32_t pc);
+int vlab_privilege(vlab_machine *m);           /* m68k/ppc: 1 supervisor, 0 user; x86: 3 - CPL */
+int vlab_supervisor(vlab_machine *m);          /* 1 when in supervisor mode / CPL 0 */
+void vlab_set_supervisor(vlab_machine *m, int on);
+
+/* Execute exactly n instructions unless something stops the machine first. */
+vlab_stop vlab_step(vlab_machine *m, uint64_t n);
+/* Run up to max instructions (0 = no limit); stop before executing until_pc
+ * when has_until is non-zero. Also stops on: branch to itself, STOP/HLT with
+ * no interrupt source, an exception whose vector entry is 0. */
+vlab_stop vlab_run(vlab_machine *m, uint64_t max, int has_until, uint32_t until_pc);
+const char *vlab_stop_name(int reason);
+/* Name of exception vector v of the machine's ISA ("privilege violation"). */
+const char *vlab_vector_name(const vlab_machine *m, int v);
+
+const char *vlab_console(const vlab_machine *m, size_t *len);
+void vlab_console_clear(vlab_machine *m);
+void vlab_get_stats(const vlab_machine *m, vlab_stats *out);
+void vlab_set_hook(vlab_machine *m, unsigned mask, vlab_hook_fn fn, void *ctx);
+
+/* Where the console and timer live in the machine's address space. */
+uint32_t vlab_mmio_base(const vlab_machine *m);
+
+/* Load a raw binary at org, or an ELF by its program headers (when org is
+ * ignored). *entry receives the ELF entry or org. 0 ok, -1 with message. */
+int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry,
+              char *err, size_t errsz);
+
+/* Assemble src (whole text) for isa_or_model at org. On success *out is a
+ * malloc'd buffer (free with vlab_free) of *len bytes and 0 is returned; on
+ * failure -1 and err holds "line:col: message". */
+int vlab_asm(const char *isa_or_model, const char *src, uint32_t org, uint8_t **out,
+             size_t *len, char *err, size_t errsz);
+/* Disassemble one instruction at addr. Returns its length in bytes (text in
+ * out), or -1 with a message in out when bytes do not hold a whole one. */
+int vlab_disasm(const char *isa_or_model, const uint8_t *bytes, size_t len, uint32_t addr,
+                char *out, size_t outsz);
+void vlab_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1604 @@
+/* exec.c - the 68000/68010 interpreter.
+ *
+ * A 65536-entry handler table per model is built once from the decode table
+ * (decode.c); handlers are specialised per operation and size. Memory goes
+ * straight to RAM after a bounds and MMIO-window check, else to the bus slow
+ * path (vl_bus_read/write), whose failure is a bus error.
+ *
+ * Faults inside an instruction (address/bus error, TRAP, privilege...) unwind
+ * with longjmp to run(), which sets its jmp_buf once per call: nothing is
+ * paid per instruction. run() has two loops: the fast one, and a checking one
+ * (one instruction per call) used for intercept/exit_set, and whenever the
+ * fast loop sees irq_level > ithresh (ithresh is -1 while trace or STOP need
+ * attention).
+ *
+ * Where the SingleStepTests vectors (MAME's microcoded 68000) and the manual
+ * differ on undefined behaviour, the vectors win; see the comments marked
+ * "vectors:".
+ *
+ * Steps (DESIGN §4.2): an instruction and the exception processing it causes
+ * are one step and count one in c.icount (a faulting fetch too); trace and
+ * interrupt processing start the following step, which then also executes
+ * the handler's first instruction.
+ *
+ * Intercept (c.intercept): every exception stops the run before it is taken.
+ * The checking loop snapshots the registers before each instruction and
+ * restores them when the instruction faults, so the stop leaves the CPU as
+ * it was before the instruction (c.icount not advanced). Memory is not
+ * snapshotted: the words a MOVEM stored before the access that faulted, say,
+ * stay written. c.stop_on_null_vector alone uses the fast loop: the stop
+ * happens before the frame is built, but register updates the faulting
+ * instruction made before its fault (an (An)+ increment...) remain.
+ *
+ * Stops: HALT for a Bcc/BRA/JMP to itself (executed, pc = the instruction);
+ * IDLE after STOP when no interrupt can wake the CPU (pc = after STOP);
+ * ERROR on a double fault (the CPU stays halted until reset()) or a nested
+ * run() from a hook; BREAKPOINT when an event hook asked to stop. */
+#include "isa/m68k/m68k.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AI static inline __attribute__((always_inline))
+#define NI __attribute__((noinline))
+#define NORET __attribute__((noreturn))
+
+typedef void (*hfn)(m68k_cpu *s, uint32_t op);
+
+static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
+static inline uint32_t MSB(int sz) { return sz == 1 ? 0x80u : sz == 2 ? 0x8000u : 0x80000000u; }
+static inline uint32_t SEXT(uint32_t v, int sz) {
+    return sz == 1 ? (uint32_t)(int32_t)(int8_t)v : sz == 2 ? (uint32_t)(int32_t)(int16_t)v : v;
+}
+
+/* ---- status register ------------------------------------------------------ */
+uint16_t m68k_get_sr(const m68k_cpu *s) {
+    return (uint16_t)(s->sr | s->fx << 4 | s->fn << 3 | s->fz << 2 | s->fv << 1 | s->fc);
+}
+
+static inline void set_ccr(m68k_cpu *s, uint32_t v) {
+    s->fx = (v >> 4) & 1; s->fn = (v >> 3) & 1; s->fz = (v >> 2) & 1;
+    s->fv = (v >> 1) & 1; s->fc = v & 1;
+}
+
+void m68k_update_ithresh(m68k_cpu *s) {
+    vl_machine *m = s->c.m;
+    if ((s->sr & 0x8000) || s->trace_pending || s->stopped || s->halted || (m && m->hook_stop)) {
+        s->ithresh = -1;
+        return;
+    }
+    int mask = (s->sr >> 8) & 7;
+    s->ithresh = mask == 7 ? (s->nmi_seen ? 7 : 6) : mask;
+}
+
+void m68k_set_sr(m68k_cpu *s, uint16_t v) {
+    v &= 0xA71F;
+    bool olds = s->sr & 0x2000, news = v & 0x2000;
+    if (olds != news) {
+        if (olds) { s->ssp = s->a[7]; s->a[7] = s->usp; }
+        else { s->usp = s->a[7]; s->a[7] = s->ssp; }
+        s->c.mode_switches++;
+    }
+    s->sr = v & 0xA700;
+    set_ccr(s, v);
+    m68k_update_ithresh(s);
+    if (olds != news && s->c.m && (s->c.m->hook_mask & VLAB_EV_MODE)) {
+        vl_event(s->c.m, VLAB_EV_MODE, news ? 1 : 0, s->pc);
+        m68k_update_ithresh(s);
+    }
+}
+
+static inline bool cond(const m68k_cpu *s, unsigned cc) {
+    switch (cc & 15) {
+    case 0: return true;
+    case 1: return false;
+    case 2: return !s->fc && !s->fz;
+    case 3: return s->fc || s->fz;
+    case 4: return !s->fc;
+    case 5: return s->fc;
+    case 6: return !s->fz;
+    case 7: return s->fz;
+    case 8: return !s->fv;
+    case 9: return s->fv;
+    case 10: return !s->fn;
+    case 11: return s->fn;
+    case 12: return s->fn == s->fv;
+    case 13: return s->fn != s->fv;
+    case 14: return s->fn == s->fv && !s->fz;
+    default: return s->fz || s->fn != s->fv;
+    }
+}
+
+/* ---- faults ----------------------------------------------------------------- */
+static inline int fc_data(const m68k_cpu *s) { return (s->sr & 0x2000) ? 5 : 1; }
+static inline int fc_prog(const m68k_cpu *s) { return (s->sr & 0x2000) ? 6 : 2; }
+
+static NI NORET void stop_now(m68k_cpu *s, int reason, uint32_t pc) {
+    s->f_vector = -1;
+    s->stop.reason = reason;
+    s->stop.pc = pc;
+    s->stop.vector = -1;
+    s->stop.info = 0;
+    longjmp(s->jb, 1);
+}
+
+/* An exception caused by the current instruction (group 1/2). */
+static NI NORET void exc(m68k_cpu *s, int vector, uint32_t stacked_pc) {
+    s->f_vector = vector;
+    s->f_pc = stacked_pc;
+    s->f_group0 = false;
+    s->f_addr = 0;
+    longjmp(s->jb, 1);
+}
+
+/* The PC a 68000 stacks for an address/bus error depends on how far its
+ * prefetch got when the access failed. vectors: measured from the
+ * SingleStepTests data (MAME's microcode), relative to our pc at the fault
+ * (the address after the extension words consumed so far):
+ *  - source/RMW read: (An) (An)+ abs: +0; -(An) byte/word +2, long +0;
+ *    d16(An) d8(An,Xn) d16(PC) d8(PC,Xn): -2 (the extension word is used
+ *    before the prefetch that replaces it);
+ *  - MOVE write: +2 when the destination has no extension word, else +0;
+ *  - MOVEM, ADDX/SUBX/ABCD/SBCD -(An), CMPM, UNLK: +2.
+ * Jumps to an odd address stack a PC given by each instruction (see jump()).
+ * Also from the vectors: the status word's I/N bit (3) is 0 for data
+ * accesses too (the manual says 1 = not an instruction fetch), and a
+ * PC-relative operand read carries the program function code. */
+static uint32_t g0_pc(m68k_cpu *s, bool write, bool *prog) {
+    uint32_t op = s->ir;
+    const m68k_insn *in = m68k_decode_word(s->variant, (uint16_t)op);
+    *prog = false;
+    if (!in) return s->pc;
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    switch (in->op) {
+    case M68K_OP_MOVEM_RM: case M68K_OP_MOVEM_MR: case M68K_OP_CMPM: case M68K_OP_UNLK:
+        if (mode == 7 && (reg == 2 || reg == 3)) *prog = true;
+        return s->pc + 2;
+    case M68K_OP_ADDX: case M68K_OP_SUBX: case M68K_OP_ABCD: case M68K_OP_SBCD:
+        return s->pc + 2;
+    case M68K_OP_MOVE:
+        if (write) {
+            unsigned dm = (op >> 6) & 7;
+            return dm >= 5 ? s->pc : s->pc + 2;
+        }
+        break;
+    default: break;
+    }
+    if (in->src != M68K_OPD_EA && in->dst != M68K_OPD_EA && in->op != M68K_OP_MOVE) return s->pc;
+    switch (mode) {
+    case 4: return in->size == M68K_SZ_L ? s->pc : s->pc + 2;
+    case 5: case 6: return s->pc - 2;
+    case 7:
+        if (reg == 2 || reg == 3) { *prog = true; return s->pc - 2; }
+        return s->pc;
+    default: return s->pc;
+    }
+}
+
+/* Address (3) or bus (2) error: group 0. */
+static NI NORET void g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, bool ifetch) {
+    bool prog = ifetch;
+    /* vectors: a long access through (An)+ or -(An) that faults leaves An
+     * unchanged (the 68000 updates An after the second word) */
+    if (vector == 3 && !ifetch && s->l_delta && s->l_addr == addr && s->a[s->l_reg] == addr + (s->l_delta == 4 ? 4 : 0))
+        s->a[s->l_reg] -= s->l_delta;
+    s->f_pc = ifetch ? s->pc : g0_pc(s, !read, &prog);
+    s->f_vector = vector;
+    s->f_addr = addr;
+    s->f_info = (uint16_t)((read ? 0x10 : 0) | (prog ? fc_prog(s) : fc_data(s)));
+    s->f_group0 = true;
+    longjmp(s->jb, 1);
+}
+
+/* a jump to an odd address: the 68000 faults on the prefetch at the target,
+ * stacking `stacked` (which differs per instruction, see the callers) */
+static NI NORET void jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) {
+    s->f_pc = stacked;
+    s->f_vector = 3;
+    s->f_addr = target;
+    s->f_info = (uint16_t)(0x10 | fc_prog(s));
+    s->f_group0 = true;
+    longjmp(s->jb, 1);
+}
+
+/* ---- memory ----------------------------------------------------------------- */
+void m68k_mem_refresh(m68k_cpu *s) {
+    vl_machine *m = s->c.m;
+    s->ram = m->mem.ram;
+    s->ram_size = m->mem.ram ? m->mem.size : 0;
+    s->amask = m->mem.addr_mask ? m->mem.addr_mask : 0x00FFFFFFu;
+    s->mmio_base = m->mem.mmio_base;
+    s->mmio_len = m->mem.mmio_on ? VL_MMIO_SIZE : 0;
+}
+
+/* the pointer to RAM for an access of n bytes at a (masked), or NULL */
+static inline uint8_t *ramp(m68k_cpu *s, uint32_t addr, uint32_t n) {
+    uint32_t a = addr & s->amask;
+    if (VL_LIKELY(a < s->ram_size && s->ram_size - a >= n && a - s->mmio_base >= s->mmio_len))
+        return s->ram + a;
+    return NULL;
+}
+
+bool m68k_rd(m68k_cpu *s, uint32_t addr, int size, uint32_t *v) {
+    uint8_t *p = ramp(s, addr, (uint32_t)size);
+    if (p) {
+        *v = size == 1 ? p[0] : size == 2 ? vl_be16(p) : vl_be32(p);
+        return true;
+    }
+    uint32_t a = addr & s->amask;
+    if (size == 4 && !(a - s->mmio_base < s->mmio_len)) {
+        uint32_t hi, lo;
+        if (!m68k_rd(s, addr, 2, &hi) || !m68k_rd(s, addr + 2, 2, &lo)) return false;
+        *v = hi << 16 | lo;
+        return true;
+    }
+    return vl_bus_read(s->c.m, a, size, v);
+}
+
+bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v) {
+    uint8_t *p = ramp(s, addr, (uint32_t)size);
+    if (p) {
+        if (size == 1) p[0] = (uint8_t)v;
+        else if (size == 2) vl_put_be16(p, v);
+        else vl_put_be32(p, v);
+        return true;
+    }
+    uint32_t a = addr & s->amask;
+    if (size == 4 && !(a - s->mmio_base < s->mmio_len)) {
+        return m68k_wr(s, addr, 2, v >> 16) && m68k_wr(s, addr + 2, 2, v & 0xFFFF);
+    }
+    bool ok = vl_bus_write(s->c.m, a, size, v);
+    /* an MMIO write may have lowered the interrupt line (timer ack) */
+    if (s->c.irq_level < 7) s->nmi_seen = false;
+    m68k_update_ithresh(s);
+    return ok;
+}
+
+static NI uint32_t rd_slow(m68k_cpu *s, uint32_t addr, int sz) {
+    uint32_t v;
+    if (!m68k_rd(s, addr, sz, &v)) g0_fault(s, 2, addr, true, false);
+    return v;
+}
+static NI void wr_slow(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
+    if (!m68k_wr(s, addr, sz, v)) g0_fault(s, 2, addr, false, false);
+}
+
+AI uint32_t rd(m68k_cpu *s, uint32_t addr, int sz) {
+    if (sz != 1 && (addr & 1)) g0_fault(s, 3, addr, true, false);
+    uint8_t *p = ramp(s, addr, (uint32_t)sz);
+    if (VL_LIKELY(p != NULL)) return sz == 1 ? p[0] : sz == 2 ? vl_be16(p) : vl_be32(p);
+    return rd_slow(s, addr, sz);
+}
+
+AI void wr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
+    if (sz != 1 && (addr & 1)) g0_fault(s, 3, addr, false, false);
+    uint8_t *p = ramp(s, addr, (uint32_t)sz);
+    if (VL_LIKELY(p != NULL)) {
+        if (sz == 1) p[0] = (uint8_t)v;
+        else if (sz == 2) vl_put_be16(p, v);
+        else vl_put_be32(p, v);
+        return;
+    }
+    wr_slow(s, addr, v, sz);
+}
+
+static NI uint32_t fetch_slow(m68k_cpu *s) {
+    uint32_t pc = s->pc, v;
+    if (pc & 1) g0_fault(s, 3, pc, true, true);
+    if (!m68k_rd(s, pc, 2, &v)) g0_fault(s, 2, pc, true, true);
+    s->pc = pc + 2;
+    return v;
+}
+
+AI uint32_t fetch16(m68k_cpu *s) {
+    uint32_t pc = s->pc;
+    uint8_t *p = ramp(s, pc, 2);
+    if (VL_LIKELY(p != NULL && !(pc & 1))) {
+        s->pc = pc + 2;
+        return vl_be16(p);
+    }
+    return fetch_slow(s);
+}
+
+AI uint32_t fetch32(m68k_cpu *s) {
+    uint32_t hi = fetch16(s);
+    return hi << 16 | fetch16(s);
+}
+
+/* push/pop on the active stack */
+AI void push32(m68k_cpu *s, uint32_t v) { s->a[7] -= 4; wr(s, s->a[7], v, 4); }
+AI void push16(m68k_cpu *s, uint32_t v) { s->a[7] -= 2; wr(s, s->a[7], v, 2); }
+AI uint32_t pop32(m68k_cpu *s) { uint32_t v = rd(s, s->a[7], 4); s->a[7] += 4; return v; }
+AI uint32_t pop16(m68k_cpu *s) { uint32_t v = rd(s, s->a[7], 2); s->a[7] += 2; return v; }
+
+/* ---- effective addresses ---------------------------------------------------- */
+AI uint32_t idx(m68k_cpu *s, uint32_t base) {
+    uint32_t ext = fetch16(s);
+    unsigned r = (ext >> 12) & 15;
+    uint32_t x = r < 8 ? s->d[r] : s->a[r - 8];
+    if (!(ext & 0x800)) x = (uint32_t)(int32_t)(int16_t)x;
+    return base + (uint32_t)(int32_t)(int8_t)ext + x;
+}
+
+/* address of a memory EA (modes 2..7/3) */
+AI uint32_t ea_addr(m68k_cpu *s, unsigned mode, unsigned reg, int sz) {
+    switch (mode) {
+    case 2: return s->a[reg];
+    case 3: {
+        uint32_t a = s->a[reg];
+        s->a[reg] = a + ((sz == 1 && reg == 7) ? 2 : (uint32_t)sz);
+        if (sz == 4) { s->l_reg = (uint8_t)reg; s->l_addr = a; s->l_delta = 4; }
+        return a;
+    }
+    case 4:
+        s->a[reg] -= (sz == 1 && reg == 7) ? 2 : (uint32_t)sz;
+        return s->a[reg];
+    case 5: { uint32_t base = s->a[reg]; return base + (uint32_t)(int32_t)(int16_t)fetch16(s); }
+    case 6: return idx(s, s->a[reg]);
+    default:
+        switch (reg) {
+        case 0: return (uint32_t)(int32_t)(int16_t)fetch16(s);
+        case 1: return fetch32(s);
+        case 2: { uint32_t base = s->pc; return base + (uint32_t)(int32_t)(int16_t)fetch16(s); }
+        default: { uint32_t base = s->pc; return idx(s, base); }
+        }
+    }
+}
+
+/* read an operand of any mode */
+AI uint32_t ea_read(m68k_cpu *s, unsigned ea6, int sz) {
+    unsigned mode = (ea6 >> 3) & 7, reg = ea6 & 7;
+    if (mode == 0) return s->d[reg] & MASK(sz);
+    if (mode == 1) return s->a[reg] & MASK(sz);
+    if (mode == 7 && reg == 4) {
+        if (sz == 4) return fetch32(s);
+        return fetch16(s) & MASK(sz);
+    }
+    return rd(s, ea_addr(s, mode, reg, sz), sz);
+}
+
+AI void set_d(m68k_cpu *s, unsigned r, uint32_t v, int sz) {
+    if (sz == 4) s->d[r] = v;
+    else s->d[r] = (s->d[r] & ~MASK(sz)) | (v & MASK(sz));
+}
+
+/* write an operand (data alterable modes) */
+AI void ea_write(m68k_cpu *s, unsigned ea6, uint32_t v, int sz) {
+    unsigned mode = (ea6 >> 3) & 7, reg = ea6 & 7;
+    if (mode == 0) { set_d(s, reg, v, sz); return; }
+    if (mode == 1) { s->a[reg] = v; return; }
+    wr(s, ea_addr(s, mode, reg, sz), v, sz);
+}
+
+/* ---- flags ------------------------------------------------------------------ */
+AI void nz(m68k_cpu *s, uint32_t r, int sz) {
+    s->fn = (r & MSB(sz)) != 0;
+    s->fz = (r & MASK(sz)) == 0;
+}
+AI void logic_flags(m68k_cpu *s, uint32_t r, int sz) { nz(s, r, sz); s->fv = 0; s->fc = 0; }
+
+AI uint32_t do_add(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool setx, bool addx) {
+    uint32_t r = (d + v + x) & MASK(sz);
+    uint32_t m = MSB(sz);
+    s->fv = ((v ^ r) & (d ^ r) & m) != 0;
+    s->fc = (((v & d) | (~r & (v | d))) & m) != 0;
+    s->fn = (r & m) != 0;
+    if (addx) { if (r) s->fz = 0; }
+    else s->fz = r == 0;
+    if (setx) s->fx = s->fc;
+    return r;
+}
+
+AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool setx, bool subx) {
+    uint32_t r = (d - v - x) & MASK(sz);
+    uint32_t m = MSB(sz);
+    s->fv = ((v ^ d) & (r ^ d) & m) != 0;
+    s->fc = (((v & r) | (~d & (v | r))) & m) != 0;
+    s->fn = (r & m) != 0;
+    if (subx) { if (r) s->fz = 0; }
+    else s->fz = r == 0;
+    if (setx) s->fx = s->fc;
+    return r;
+}
+
+/* ---- handlers ----------------------------------------------------------------- */
+#define H(name) static void name(m68k_cpu *s, uint32_t op)
+#define SIZED(name, body_fn) \
+    H(name##_b) { body_fn(s, op, 1); } \
+    H(name##_w) { body_fn(s, op, 2); } \
+    H(name##_l) { body_fn(s, op, 4); }
+
+#define DN (s->d[(op >> 9) & 7])
+#define AN (s->a[(op >> 9) & 7])
+
+static NI NORET void illegal(m68k_cpu *s) { exc(s, 4, s->insn_pc); }
+static NI NORET void privilege(m68k_cpu *s) { exc(s, 8, s->insn_pc); }
+#define SUPER_ONLY() do { if (!(s->sr & 0x2000)) privilege(s); } while (0)
+
+H(h_illegal) { (void)op; illegal(s); }
+H(h_linea) { (void)op; exc(s, 10, s->insn_pc); }
+H(h_linef) { (void)op; exc(s, 11, s->insn_pc); }
+
+/* jump with the 68000's odd-address check; `stacked` is the PC the address
+ * error frame gets. vectors: Bcc/BRA/JMP/RTS/RTR/RTE stack the instruction
+ * address + 2, DBcc + 4, JSR the return address, BSR the target. */
+AI void jump(m68k_cpu *s, uint32_t target, uint32_t stacked) {
+    if (target & 1) jump_odd(s, target, stacked);
+    s->pc = target;
+}
+/* branch: a branch to itself stops the core (HALT) */
+AI void branch(m68k_cpu *s, uint32_t target, uint32_t stacked) {
+    jump(s, target, stacked);
+    if (VL_UNLIKELY(target == s->insn_pc)) stop_now(s, VLAB_STOP_HALT, target);
+}
+
+/* -- immediate group: ORI ANDI SUBI ADDI EORI CMPI -- */
+enum { K_OR, K_AND, K_SUB, K_ADD, K_EOR, K_CMP };
+AI uint32_t alu(m68k_cpu *s, int k, uint32_t d, uint32_t v, int sz) {
+    switch (k) {
+    case K_OR: { uint32_t r = (d | v) & MASK(sz); logic_flags(s, r, sz); return r; }
+    case K_AND: { uint32_t r = d & v & MASK(sz); logic_flags(s, r, sz); return r; }
+    case K_EOR: { uint32_t r = (d ^ v) & MASK(sz); logic_flags(s, r, sz); return r; }
+    case K_ADD: return do_add(s, d, v, 0, sz, true, false);
+    case K_SUB: return do_sub(s, d, v, 0, sz, true, false);
+    default: do_sub(s, d, v, 0, sz, false, false); return d;
+    }
+}
+
+AI void imm_op(m68k_cpu *s, uint32_t op, int sz, int k) {
+    uint32_t v = sz == 4 ? fetch32(s) : fetch16(s) & MASK(sz);
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 0) {
+        uint32_t r = alu(s, k, s->d[reg] & MASK(sz), v, sz);
+        if (k != K_CMP) set_d(s, reg, r, sz);
+        return;
+    }
+    uint32_t a = ea_addr(s, mode, reg, sz);
+    uint32_t d = rd(s, a, sz);
+    uint32_t r = alu(s, k, d, v, sz);
+    if (k != K_CMP) wr(s, a, r, sz);
+}
+AI void ori_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_OR); }
+AI void andi_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_AND); }
+AI void subi_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_SUB); }
+AI void addi_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_ADD); }
+AI void eori_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_EOR); }
+AI void cmpi_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_CMP); }
+SIZED(h_ori, ori_)
+SIZED(h_andi, andi_)
+SIZED(h_subi, subi_)
+SIZED(h_addi, addi_)
+SIZED(h_eori, eori_)
+SIZED(h_cmpi, cmpi_)
+
+/* <ea>,Dn forms */
+AI void ea_dn(m68k_cpu *s, uint32_t op, int sz, int k) {
+    uint32_t v = ea_read(s, op & 0x3F, sz);
+    unsigned r = (op >> 9) & 7;
+    uint32_t res = alu(s, k, s->d[r] & MASK(sz), v, sz);
+    if (k != K_CMP) set_d(s, r, res, sz);
+}
+/* Dn,<ea> forms (memory; EOR also Dn) */
+AI void dn_ea(m68k_cpu *s, uint32_t op, int sz, int k) {
+    uint32_t v = s->d[(op >> 9) & 7] & MASK(sz);
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 0) { set_d(s, reg, alu(s, k, s->d[reg] & MASK(sz), v, sz), sz); return; }
+    uint32_t a = ea_addr(s, mode, reg, sz);
+    uint32_t d = rd(s, a, sz);
+    wr(s, a, alu(s, k, d, v, sz), sz);
+}
+AI void or_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_OR); }
+AI void and_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_AND); }
+AI void add_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_ADD); }
+AI void sub_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_SUB); }
+AI void cmp_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_CMP); }
+AI void or_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_OR); }
+AI void and_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_AND); }
+AI void eor_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_EOR); }
+AI void add_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_ADD); }
+AI void sub_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_SUB); }
+SIZED(h_or_ea_dn, or_ea_dn)
+SIZED(h_and_ea_dn, and_ea_dn)
+SIZED(h_add_ea_dn, add_ea_dn)
+SIZED(h_sub_ea_dn, sub_ea_dn)
+SIZED(h_cmp_ea_dn, cmp_ea_dn)
+SIZED(h_or_dn_ea, or_dn_ea)
+SIZED(h_and_dn_ea, and_dn_ea)
+SIZED(h_eor_dn_ea, eor_dn_ea)
+SIZED(h_add_dn_ea, add_dn_ea)
+SIZED(h_sub_dn_ea, sub_dn_ea)
+
+/* ADDA/SUBA/CMPA */
+AI void adda_(m68k_cpu *s, uint32_t op, int sz) { uint32_t v = SEXT(ea_read(s, op & 0x3F, sz), sz); AN += v; }
+AI void suba_(m68k_cpu *s, uint32_t op, int sz) { uint32_t v = SEXT(ea_read(s, op & 0x3F, sz), sz); AN -= v; }
+AI void cmpa_(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t v = SEXT(ea_read(s, op & 0x3F, sz), sz);
+    do_sub(s, AN, v, 0, 4, false, false);
+}
+H(h_adda_w) { adda_(s, op, 2); }
+H(h_adda_l) { adda_(s, op, 4); }
+H(h_suba_w) { suba_(s, op, 2); }
+H(h_suba_l) { suba_(s, op, 4); }
+H(h_cmpa_w) { cmpa_(s, op, 2); }
+H(h_cmpa_l) { cmpa_(s, op, 4); }
+
+/* ADDX/SUBX */
+AI void addx_r(m68k_cpu *s, uint32_t op, int sz) {
+    unsigned rx = (op >> 9) & 7, ry = op & 7;
+    set_d(s, rx, do_add(s, s->d[rx] & MASK(sz), s->d[ry] & MASK(sz), s->fx, sz, true, true), sz);
+}
+AI void subx_r(m68k_cpu *s, uint32_t op, int sz) {
+    unsigned rx = (op >> 9) & 7, ry = op & 7;
+    set_d(s, rx, do_sub(s, s->d[rx] & MASK(sz), s->d[ry] & MASK(sz), s->fx, sz, true, true), sz);
+}
+/* vectors: ADDX.l/SUBX.l -(An) read the low word first; on an odd address
+ * the fault reports An - 2 and An is left as it was */
+#define XL_CHECK(r) do { if (sz == 4 && (s->a[r] & 1)) g0_fault(s, 3, s->a[r] - 2, true, false); } while (0)
+AI void addx_m(m68k_cpu *s, uint32_t op, int sz) {
+    unsigned rx = (op >> 9) & 7, ry = op & 7;
+    XL_CHECK(ry);
+    uint32_t v = rd(s, ea_addr(s, 4, ry, sz), sz);
+    XL_CHECK(rx);
+    uint32_t a = ea_addr(s, 4, rx, sz);
+    uint32_t d = rd(s, a, sz);
+    wr(s, a, do_add(s, d, v, s->fx, sz, true, true), sz);
+}
+AI void subx_m(m68k_cpu *s, uint32_t op, int sz) {
+    unsigned rx = (op >> 9) & 7, ry = op & 7;
+    XL_CHECK(ry);
+    uint32_t v = rd(s, ea_addr(s, 4, ry, sz), sz);
+    XL_CHECK(rx);
+    uint32_t a = ea_addr(s, 4, rx, sz);
+    uint32_t d = rd(s, a, sz);
+    wr(s, a, do_sub(s, d, v, s->fx, sz, true, true), sz);
+}
+SIZED(h_addx_r, addx_r)
+SIZED(h_subx_r, subx_r)
+SIZED(h_addx_m, addx_m)
+SIZED(h_subx_m, subx_m)
+
+/* CMPM */
+AI void cmpm_(m68k_cpu *s, uint32_t op, int sz) {
+    unsigned ry = op & 7, rx = (op >> 9) & 7;
+    /* vectors: an odd source leaves Ay + 2, an odd destination leaves Ax as it was */
+    if (sz != 1 && (s->a[ry] & 1)) { uint32_t a = s->a[ry]; s->a[ry] += 2; g0_fault(s, 3, a, true, false); }
+    uint32_t v = rd(s, ea_addr(s, 3, ry, sz), sz);
+    if (sz != 1 && (s->a[rx] & 1)) g0_fault(s, 3, s->a[rx], true, false);
+    uint32_t d = rd(s, ea_addr(s, 3, rx, sz), sz);
+    do_sub(s, d, v, 0, sz, false, false);
+}
+SIZED(h_cmpm, cmpm_)
+
+/* ADDQ/SUBQ */
+AI void q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
+    uint32_t q = ((op >> 9) & 7) ? ((op >> 9) & 7) : 8;
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 1) { if (sub) s->a[reg] -= q; else s->a[reg] += q; return; }
+    if (mode == 0) {
+        uint32_t d = s->d[reg] & MASK(sz);
+        set_d(s, reg, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false), sz);
+        return;
+    }
+    uint32_t a = ea_addr(s, mode, reg, sz);
+    uint32_t d = rd(s, a, sz);
+    wr(s, a, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false), sz);
+}
+AI void addq_(m68k_cpu *s, uint32_t op, int sz) { q_(s, op, sz, false); }
+AI void subq_(m68k_cpu *s, uint32_t op, int sz) { q_(s, op, sz, true); }
+SIZED(h_addq, addq_)
+SIZED(h_subq, subq_)
+
+/* one-operand: NEGX CLR NEG NOT TST */
+enum { U_NEGX, U_CLR, U_NEG, U_NOT, U_TST };
+AI uint32_t unop(m68k_cpu *s, int k, uint32_t d, int sz) {
+    switch (k) {
+    case U_NEGX: return do_sub(s, 0, d, s->fx, sz, true, true);
+    case U_CLR: s->fn = 0; s->fz = 1; s->fv = 0; s->fc = 0; return 0;
+    case U_NEG: return do_sub(s, 0, d, 0, sz, true, false);
+    case U_NOT: { uint32_t r = ~d & MASK(sz); logic_flags(s, r, sz); return r; }
+    default: logic_flags(s, d, sz); return d;
+    }
+}
+AI void un_(m68k_cpu *s, uint32_t op, int sz, int k) {
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 0) {
+        uint32_t r = unop(s, k, s->d[reg] & MASK(sz), sz);
+        if (k != U_TST) set_d(s, reg, r, sz);
+        return;
+    }
+    uint32_t a = ea_addr(s, mode, reg, sz);
+    uint32_t d = rd(s, a, sz); /* the 68000 reads before CLR too */
+    uint32_t r = unop(s, k, d, sz);
+    if (k != U_TST) wr(s, a, r, sz);
+}
+AI void negx_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_NEGX); }
+AI void clr_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_CLR); }
+AI void neg_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_NEG); }
+AI void not_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_NOT); }
+AI void tst_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_TST); }
+SIZED(h_negx, negx_)
+SIZED(h_clr, clr_)
+SIZED(h_neg, neg_)
+SIZED(h_not, not_)
+SIZED(h_tst, tst_)
+
+/* MOVE */
+/* A word/long MOVE whose destination write faults. vectors (MAME's
+ * microcode): (An)+ and long -(An) are not updated; a long -(An) writes the low
+ * word first, so the fault reports An - 2; MOVE.w -(An) has already fetched
+ * the next opcode into IR; and the flags of MOVE.l are those the microcode
+ * had computed when the first write failed: destination (An)/(An)+ with a
+ * register source: unchanged; with a memory source: N and Z of the low word,
+ * V = C = 0; d16(An) with a register source: N and Z, V and C unchanged;
+ * otherwise: all. A word -(An) is decremented. */
+static NI NORET void move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32_t a) {
+    unsigned dmode = (op >> 6) & 7, smode = (op >> 3) & 7;
+    if (sz == 2) logic_flags(s, v, 2);
+    else if (dmode == 2 || dmode == 3) {
+        if (smode >= 2) logic_flags(s, v, 2);
+    } else if (dmode == 5 && smode < 2) nz(s, v, 4);
+    else logic_flags(s, v, 4);
+    if (dmode == 4 && sz == 4) a += 2;
+    if (dmode == 4 && sz == 2) {
+        uint32_t w;
+        s->f_vector = 3;
+        s->f_addr = a;
+        s->f_info = (uint16_t)fc_data(s);
+        s->f_pc = s->pc + 2;
+        s->f_group0 = true;
+        if (m68k_rd(s, s->pc, 2, &w)) s->ir = (uint16_t)w;
+        longjmp(s->jb, 1);
+    }
+    g0_fault(s, 3, a, false, false);
+}
+
+AI void move_(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t v = ea_read(s, op & 0x3F, sz);
+    unsigned dmode = (op >> 6) & 7, dreg = (op >> 9) & 7;
+    if (dmode == 0) { logic_flags(s, v, sz); set_d(s, dreg, v, sz); return; }
+    uint32_t a;
+    if (sz == 1) a = ea_addr(s, dmode, dreg, sz);
+    else {
+        switch (dmode) {
+        case 2: a = s->a[dreg]; break;
+        case 3: a = s->a[dreg]; if (!(a & 1)) s->a[dreg] = a + (uint32_t)sz; break;
+        case 4: a = s->a[dreg] - (uint32_t)sz; if (!(a & 1) || sz == 2) s->a[dreg] = a; break;
+        default: a = ea_addr(s, dmode, dreg, sz); break;
+        }
+        if (VL_UNLIKELY(a & 1)) move_fault(s, op, sz, v, a);
+    }
+    logic_flags(s, v, sz);
+    wr(s, a, v, sz);
+}
+SIZED(h_move, move_)
+H(h_movea_w) { AN = SEXT(ea_read(s, op & 0x3F, 2), 2); }
+H(h_movea_l) { AN = ea_read(s, op & 0x3F, 4); }
+H(h_moveq) { uint32_t v = (uint32_t)(int32_t)(int8_t)op; DN = v; logic_flags(s, v, 4); }
+
+/* LEA PEA */
+H(h_lea) { AN = ea_addr(s, (op >> 3) & 7, op & 7, 4); }
+H(h_pea) { uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, 4); push32(s, a); }
+
+/* EXG SWAP EXT */
+H(h_exg_dd) { uint32_t t = DN; DN = s->d[op & 7]; s->d[op & 7] = t; }
+H(h_exg_aa) { uint32_t t = AN; AN = s->a[op & 7]; s->a[op & 7] = t; }
+H(h_exg_da) { uint32_t t = DN; DN = s->a[op & 7]; s->a[op & 7] = t; }
+H(h_swap) { uint32_t *d = &s->d[op & 7]; *d = *d << 16 | *d >> 16; logic_flags(s, *d, 4); }
+H(h_ext_w) { uint32_t *d = &s->d[op & 7]; set_d(s, op & 7, SEXT(*d, 1), 2); logic_flags(s, *d, 2); }
+H(h_ext_l) { uint32_t *d = &s->d[op & 7]; *d = SEXT(*d, 2); logic_flags(s, *d, 4); }
+
+/* LINK UNLK */
+H(h_link) {
+    unsigned r = op & 7;
+    int16_t disp = (int16_t)fetch16(s);
+    push32(s, s->a[r]);
+    s->a[r] = s->a[7];
+    s->a[7] += (uint32_t)(int32_t)disp;
+}
+H(h_unlk) {
+    unsigned r = op & 7;
+    uint32_t v = rd(s, s->a[r], 4);
+    s->a[7] = s->a[r] + 4;
+    s->a[r] = v;
+}
+
+/* Scc DBcc */
+H(h_scc) {
+    uint32_t v = cond(s, op >> 8) ? 0xFF : 0;
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 0) { set_d(s, reg, v, 1); return; }
+    uint32_t a = ea_addr(s, mode, reg, 1);
+    rd(s, a, 1); /* the 68000 reads first */
+    wr(s, a, v, 1);
+}
+H(h_dbcc) {
+    uint32_t base = s->pc;
+    int16_t disp = (int16_t)fetch16(s);
+    if (cond(s, op >> 8)) return;
+    unsigned r = op & 7;
+    uint32_t target = base + (uint32_t)(int32_t)disp;
+    /* vectors: an odd target faults before the counter is decremented */
+    if ((target & 1) && (s->d[r] & 0xFFFF) != 0) jump_odd(s, target, s->insn_pc + 4);
+    uint32_t c = (s->d[r] - 1) & 0xFFFF;
+    set_d(s, r, c, 2);
+    if (c != 0xFFFF) jump(s, target, s->insn_pc + 4); /* a DBcc to itself is a delay loop, not a halt */
+}
+
+/* Bcc BRA BSR */
+H(h_bcc) {
+    uint32_t base = s->pc;
+    int32_t disp = (int8_t)op;
+    if (disp == 0) {
+        disp = (int16_t)fetch16(s);
+        if (cond(s, op >> 8)) branch(s, base + (uint32_t)disp, s->insn_pc + 2);
+        return;
+    }
+    if (cond(s, op >> 8)) branch(s, base + (uint32_t)disp, s->insn_pc + 2);
+}
+H(h_bra) {
+    uint32_t base = s->pc;
+    int32_t disp = (int8_t)op;
+    if (disp == 0) disp = (int16_t)fetch16(s);
+    branch(s, base + (uint32_t)disp, s->insn_pc + 2);
+}
+H(h_bsr) {
+    uint32_t base = s->pc;
+    int32_t disp = (int8_t)op;
+    if (disp == 0) disp = (int16_t)fetch16(s);
+    push32(s, s->pc);
+    jump(s, base + (uint32_t)disp, base + (uint32_t)disp);
+}
+
+/* JMP JSR RTS RTR RTE RTD */
+H(h_jmp) { uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, 4); branch(s, a, s->insn_pc + 2); }
+H(h_jsr) {
+    uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, 4);
+    if (a & 1) jump_odd(s, a, s->pc); /* vectors: nothing is pushed */
+    push32(s, s->pc);
+    jump(s, a, s->pc);
+}
+H(h_rts) { (void)op; jump(s, pop32(s), s->insn_pc + 2); }
+H(h_rtr) {
+    (void)op;
+    uint32_t ccr = pop16(s);
+    uint32_t pc = pop32(s);
+    set_ccr(s, ccr);
+    jump(s, pc, s->insn_pc + 2);
+}
+H(h_rtd) {
+    (void)op;
+    int16_t disp = (int16_t)fetch16(s);
+    uint32_t pc = pop32(s);
+    s->a[7] += (uint32_t)(int32_t)disp;
+    jump(s, pc, s->insn_pc + 2);
+}
+H(h_rte) {
+    (void)op;
+    SUPER_ONLY();
+    uint32_t sp = s->a[7];
+    uint32_t sr = rd(s, sp, 2);
+    uint32_t pc = rd(s, sp + 2, 4);
+    uint32_t len = 6;
+    if (s->variant == M68K_68010) {
+        uint32_t fmt = rd(s, sp + 6, 2) >> 12;
+        if (fmt == 0) len = 8;
+        else if (fmt == 8) len = 58;
+        else exc(s, 14, s->insn_pc);
+    }
+    s->a[7] = sp + len;
+    m68k_set_sr(s, (uint16_t)sr);
+    jump(s, pc, s->insn_pc + 2);
+}
+
+/* TRAP TRAPV CHK ILLEGAL BKPT NOP RESET STOP */
+H(h_trap) { exc(s, 32 + (op & 15), s->pc); }
+H(h_trapv) { (void)op; if (s->fv) exc(s, 7, s->pc); }
+H(h_nop) { (void)s; (void)op; }
+H(h_reset) { (void)op; SUPER_ONLY(); }
+H(h_stop) {
+    (void)op;
+    SUPER_ONLY();
+    uint32_t v = fetch16(s);
+    m68k_set_sr(s, (uint16_t)v);
+    s->stopped = true;
+    m68k_update_ithresh(s);
+    /* the run loop decides whether an interrupt wakes it */
+    stop_now(s, 0, s->pc);
+}
+H(h_chk) {
+    int16_t bound = (int16_t)ea_read(s, op & 0x3F, 2);
+    int16_t v = (int16_t)DN;
+    /* vectors: Z, V, C as MAME's 68000: Z from Dn.w, V and C cleared */
+    s->fz = v == 0;
+    s->fv = 0;
+    s->fc = 0;
+    if (v < 0) { s->fn = 1; exc(s, 6, s->pc); }
+    if (v > bound) { s->fn = 0; exc(s, 6, s->pc); }
+    s->fn = 0; /* vectors: N cleared when no trap */
+}
+
+/* MULU MULS DIVU DIVS */
+H(h_mulu) {
+    uint32_t v = ea_read(s, op & 0x3F, 2);
+    uint32_t r = (DN & 0xFFFF) * v;
+    DN = r;
+    logic_flags(s, r, 4);
+}
+H(h_muls) {
+    int32_t v = (int16_t)ea_read(s, op & 0x3F, 2);
+    uint32_t r = (uint32_t)((int32_t)(int16_t)DN * v);
+    DN = r;
+    logic_flags(s, r, 4);
+}
+H(h_divu) {
+    uint32_t v = ea_read(s, op & 0x3F, 2);
+    if (v == 0) {
+        /* vectors carry no divide-by-zero case: flags as MAME (N Z V cleared, C cleared) */
+        s->fc = 0; s->fv = 0; s->fn = 0; s->fz = 0;
+        exc(s, 5, s->pc);
+    }
+    uint32_t d = DN;
+    uint32_t q = d / v, r = d % v;
+    if (q > 0xFFFF) {
+        /* vectors: overflow sets V and N, clears C, Z */
+        s->fv = 1; s->fc = 0; s->fn = 1; s->fz = 0;
+        return;
+    }
+    DN = r << 16 | q;
+    s->fn = (q >> 15) & 1; s->fz = q == 0; s->fv = 0; s->fc = 0;
+}
+H(h_divs) {
+    int32_t v = (int16_t)ea_read(s, op & 0x3F, 2);
+    if (v == 0) {
+        s->fc = 0; s->fv = 0; s->fn = 0; s->fz = 0;
+        exc(s, 5, s->pc);
+    }
+    int32_t d = (int32_t)DN;
+    if (d == INT32_MIN && v == -1) { s->fv = 1; s->fc = 0; s->fn = 1; s->fz = 0; return; }
+    int32_t q = d / v, r = d % v;
+    if (q > 32767 || q < -32768) { s->fv = 1; s->fc = 0; s->fn = 1; s->fz = 0; return; }
+    DN = (uint32_t)(uint16_t)r << 16 | (uint16_t)q;
+    s->fn = q < 0; s->fz = q == 0; s->fv = 0; s->fc = 0;
+}
+
+/* BCD */
+AI uint32_t bcd_add(m68k_cpu *s, uint32_t d, uint32_t v) {
+    uint32_t x = s->fx;
+    uint32_t lo = (d & 0x0F) + (v & 0x0F) + x;
+    uint32_t bin = d + v + x;
+    uint32_t res = bin;
+    if (lo > 9) res += 6;
+    uint32_t c = 0;
+    if ((res & 0x3F0) > 0x90) { res += 0x60; c = 1; }
+    s->fv = ((~bin & res) & 0x80) != 0;
+    s->fc = s->fx = (uint8_t)c;
+    res &= 0xFF;
+    if (res) s->fz = 0;
+    s->fn = (res & 0x80) != 0;
+    return res;
+}
+AI uint32_t bcd_sub(m68k_cpu *s, uint32_t d, uint32_t v) {
+    uint32_t x = s->fx;
+    uint32_t bin = (d - v - x) & 0x3FF;
+    uint32_t res = bin;
+    uint32_t lo = (d & 0x0F) - (v & 0x0F) - x;
+    if (lo & 0x10) res -= 6;
+    uint32_t c = 0;
+    if ((d - v - x) & 0x100) { res -= 0x60; c = 1; }
+    else if (lo & 0x10 && (bin & 0xFF) < 6) c = 1; /* borrow out of the low-digit correction */
+    s->fv = ((bin & ~res) & 0x80) != 0;
+    s->fc = s->fx = (uint8_t)c;
+    res &= 0xFF;
+    if (res) s->fz = 0;
+    s->fn = (res & 0x80) != 0;
+    return res;
+}
+H(h_abcd_r) {
+    unsigned rx = (op >> 9) & 7, ry = op & 7;
+    set_d(s, rx, bcd_add(s, s->d[rx] & 0xFF, s->d[ry] & 0xFF), 1);
+}
+H(h_sbcd_r) {
+    unsigned rx = (op >> 9) & 7, ry = op & 7;
+    set_d(s, rx, bcd_sub(s, s->d[rx] & 0xFF, s->d[ry] & 0xFF), 1);
+}
+H(h_abcd_m) {
+    uint32_t v = rd(s, ea_addr(s, 4, op & 7, 1), 1);
+    uint32_t a = ea_addr(s, 4, (op >> 9) & 7, 1);
+    wr(s, a, bcd_add(s, rd(s, a, 1), v), 1);
+}
+H(h_sbcd_m) {
+    uint32_t v = rd(s, ea_addr(s, 4, op & 7, 1), 1);
+    uint32_t a = ea_addr(s, 4, (op >> 9) & 7, 1);
+    wr(s, a, bcd_sub(s, rd(s, a, 1), v), 1);
+}
+H(h_nbcd) {
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 0) { set_d(s, reg, bcd_sub(s, 0, s->d[reg] & 0xFF), 1); return; }
+    uint32_t a = ea_addr(s, mode, reg, 1);
+    wr(s, a, bcd_sub(s, 0, rd(s, a, 1)), 1);
+}
+
+/* TAS */
+H(h_tas) {
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 0) { uint32_t v = s->d[reg] & 0xFF; logic_flags(s, v, 1); set_d(s, reg, v | 0x80, 1); return; }
+    uint32_t a = ea_addr(s, mode, reg, 1);
+    uint32_t v = rd(s, a, 1);
+    logic_flags(s, v, 1);
+    wr(s, a, v | 0x80, 1);
+}
+
+/* shifts and rotates */
+enum { S_AS, S_LS, S_ROX, S_RO };
+AI uint32_t shift(m68k_cpu *s, int t, bool left, uint32_t d, unsigned cnt, int sz) {
+    const unsigned bits = (unsigned)sz * 8;
+    const uint32_t m = MASK(sz), msb = MSB(sz);
+    d &= m;
+    s->fv = 0;
+    if (cnt == 0) {
+        s->fc = t == S_ROX ? s->fx : 0;
+        nz(s, d, sz);
+        return d;
+    }
+    uint32_t r;
+    switch (t) {
+    case S_AS:
+        if (left) {
+            /* V: the sign bit changed at any time during the shift */
+            if (cnt >= bits) { s->fv = d != 0; r = 0; s->fc = cnt == bits ? d & 1 : 0; }
+            else {
+                uint32_t top = (m << (bits - 1 - cnt)) & m; /* bits that pass through the sign */
+                uint32_t t2 = d & top;
+                s->fv = t2 != 0 && t2 != top;
+                s->fc = (d >> (bits - cnt)) & 1;
+                r = (d << cnt) & m;
+            }
+        } else {
+            bool neg = d & msb;
+            if (cnt >= bits) { r = neg ? m : 0; s->fc = neg; }
+            else {
+                s->fc = (d >> (cnt - 1)) & 1;
+                r = d >> cnt;
+                if (neg) r |= (m << (bits - cnt)) & m;
+            }
+        }
+        s->fx = s->fc;
+        break;
+    case S_LS:
+        if (left) {
+            if (cnt > bits) { r = 0; s->fc = 0; }
+            else { s->fc = (d >> (bits - cnt)) & 1; r = cnt == bits ? 0 : (d << cnt) & m; }
+        } else {
+            if (cnt > bits) { r = 0; s->fc = 0; }
+            else { s->fc = (d >> (cnt - 1)) & 1; r = cnt == bits ? 0 : d >> cnt; }
+        }
+        s->fx = s->fc;
+        break;
+    case S_RO: {
+        unsigned c = cnt & (bits - 1);
+        r = c ? (left ? ((d << c) | (d >> (bits - c))) & m : ((d >> c) | (d << (bits - c))) & m) : d;
+        s->fc = left ? r & 1 : (r & msb) != 0;
+        break;
+    }
+    default: { /* ROX: rotate through X over bits+1 positions */
+        unsigned c = cnt % (bits + 1);
+        uint64_t v = (uint64_t)d | (uint64_t)s->fx << bits;
+        uint64_t all = ((uint64_t)1 << (bits + 1)) - 1;
+        if (c) {
+            if (left) v = ((v << c) | (v >> (bits + 1 - c))) & all;
+            else v = ((v >> c) | (v << (bits + 1 - c))) & all;
+        }
+        r = (uint32_t)(v & m);
+        s->fx = (uint8_t)((v >> bits) & 1);
+        s->fc = s->fx;
+        break;
+    }
+    }
+    nz(s, r, sz);
+    return r;
+}
+
+#define SHIFT_HANDLERS(name, t, left) \
+    AI void name##_i(m68k_cpu *s, uint32_t op, int sz) { \
+        unsigned c = ((op >> 9) & 7) ? ((op >> 9) & 7) : 8; \
+        set_d(s, op & 7, shift(s, t, left, s->d[op & 7], c, sz), sz); \
+    } \
+    AI void name##_r(m68k_cpu *s, uint32_t op, int sz) { \
+        unsigned c = s->d[(op >> 9) & 7] & 63; \
+        set_d(s, op & 7, shift(s, t, left, s->d[op & 7], c, sz), sz); \
+    } \
+    SIZED(h_##name##_i, name##_i) \
+    SIZED(h_##name##_r, name##_r) \
+    H(h_##name##_m) { \
+        uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, 2); \
+        wr(s, a, shift(s, t, left, rd(s, a, 2), 1, 2), 2); \
+    }
+SHIFT_HANDLERS(asl, S_AS, true)
+SHIFT_HANDLERS(asr, S_AS, false)
+SHIFT_HANDLERS(lsl, S_LS, true)
+SHIFT_HANDLERS(lsr, S_LS, false)
+SHIFT_HANDLERS(roxl, S_ROX, true)
+SHIFT_HANDLERS(roxr, S_ROX, false)
+SHIFT_HANDLERS(rol, S_RO, true)
+SHIFT_HANDLERS(ror, S_RO, false)
+
+/* bit operations: k 0 BTST 1 BCHG 2 BCLR 3 BSET */
+AI void bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
+    uint32_t bit = stat ? fetch16(s) & 0xFF : DN;
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 0) {
+        uint32_t mask = 1u << (bit & 31);
+        uint32_t *d = &s->d[reg];
+        s->fz = !(*d & mask);
+        if (k == 1) *d ^= mask;
+        else if (k == 2) *d &= ~mask;
+        else if (k == 3) *d |= mask;
+        return;
+    }
+    uint32_t mask = 1u << (bit & 7);
+    if (k == 0) {
+        uint32_t v = ea_read(s, op & 0x3F, 1);
+        s->fz = !(v & mask);
+        return;
+    }
+    uint32_t a = ea_addr(s, mode, reg, 1);
+    uint32_t v = rd(s, a, 1);
+    s->fz = !(v & mask);
+    if (k == 1) v ^= mask;
+    else if (k == 2) v &= ~mask;
+    else v |= mask;
+    wr(s, a, v, 1);
+}
+H(h_btst_d) { bitop(s, op, 0, false); }
+H(h_bchg_d) { bitop(s, op, 1, false); }
+H(h_bclr_d) { bitop(s, op, 2, false); }
+H(h_bset_d) { bitop(s, op, 3, false); }
+H(h_btst_s) { bitop(s, op, 0, true); }
+H(h_bchg_s) { bitop(s, op, 1, true); }
+H(h_bclr_s) { bitop(s, op, 2, true); }
+H(h_bset_s) { bitop(s, op, 3, true); }
+
+/* MOVEP */
+H(h_movep_mr_w) {
+    uint32_t a = s->a[op & 7] + (uint32_t)(int32_t)(int16_t)fetch16(s);
+    uint32_t hi = rd(s, a, 1), lo = rd(s, a + 2, 1);
+    set_d(s, (op >> 9) & 7, hi << 8 | lo, 2);
+}
+H(h_movep_mr_l) {
+    uint32_t a = s->a[op & 7] + (uint32_t)(int32_t)(int16_t)fetch16(s);
+    uint32_t b0 = rd(s, a, 1), b1 = rd(s, a + 2, 1), b2 = rd(s, a + 4, 1), b3 = rd(s, a + 6, 1);
+    DN = b0 << 24 | b1 << 16 | b2 << 8 | b3;
+}
+H(h_movep_rm_w) {
+    uint32_t a = s->a[op & 7] + (uint32_t)(int32_t)(int16_t)fetch16(s);
+    uint32_t v = DN;
+    wr(s, a, (v >> 8) & 0xFF, 1);
+    wr(s, a + 2, v & 0xFF, 1);
+}
+H(h_movep_rm_l) {
+    uint32_t a = s->a[op & 7] + (uint32_t)(int32_t)(int16_t)fetch16(s);
+    uint32_t v = DN;
+    wr(s, a, v >> 24, 1);
+    wr(s, a + 2, (v >> 16) & 0xFF, 1);
+    wr(s, a + 4, (v >> 8) & 0xFF, 1);
+    wr(s, a + 6, v & 0xFF, 1);
+}
+
+/* MOVEM */
+AI void movem_rm(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t mask = fetch16(s);
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 4) {
+        /* -(An): mask reversed (bit 0 = a7); registers stored from a7 down to d0.
+         * vectors: An in the list is stored with its initial value (68000). */
+        uint32_t a = s->a[reg];
+        for (int i = 0; i < 16; i++) {
+            if (!(mask & (1u << i))) continue;
+            int r = 15 - i;
+            a -= (uint32_t)sz;
+            uint32_t v = r < 8 ? s->d[r] : s->a[r - 8];
+            /* vectors: a long -(An) store writes the low word first */
+            if (sz == 4 && (a & 1)) g0_fault(s, 3, a + 2, false, false);
+            wr(s, a, v, sz);
+        }
+        s->a[reg] = a;
+        return;
+    }
+    uint32_t a = ea_addr(s, mode, reg, sz);
+    for (int i = 0; i < 16; i++) {
+        if (!(mask & (1u << i))) continue;
+        uint32_t v = i < 8 ? s->d[i] : s->a[i - 8];
+        wr(s, a, v, sz);
+        a += (uint32_t)sz;
+    }
+}
+AI void movem_mr(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t mask = fetch16(s);
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    uint32_t a = mode == 3 ? s->a[reg] : ea_addr(s, mode, reg, sz);
+    for (int i = 0; i < 16; i++) {
+        if (!(mask & (1u << i))) continue;
+        uint32_t v = rd(s, a, sz);
+        if (sz == 2) v = SEXT(v, 2);
+        if (i < 8) s->d[i] = v;
+        else s->a[i - 8] = v;
+        a += (uint32_t)sz;
+    }
+    if (mode == 3) s->a[reg] = a;
+}
+H(h_movem_rm_w) { movem_rm(s, op, 2); }
+H(h_movem_rm_l) { movem_rm(s, op, 4); }
+H(h_movem_mr_w) { movem_mr(s, op, 2); }
+H(h_movem_mr_l) { movem_mr(s, op, 4); }
+
+/* status register instructions */
+H(h_move_from_sr) {
+    if (s->variant == M68K_68010) SUPER_ONLY();
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    uint32_t v = m68k_get_sr(s);
+    if (mode == 0) { set_d(s, reg, v, 2); return; }
+    uint32_t a = ea_addr(s, mode, reg, 2);
+    if (s->variant == M68K_68000) rd(s, a, 2); /* the 68000 reads first */
+    wr(s, a, v, 2);
+}
+H(h_move_from_ccr) { ea_write(s, op & 0x3F, m68k_get_sr(s) & 0x1F, 2); }
+H(h_move_to_ccr) { set_ccr(s, ea_read(s, op & 0x3F, 2)); }
+H(h_move_to_sr) {
+    SUPER_ONLY();
+    uint32_t v = ea_read(s, op & 0x3F, 2);
+    m68k_set_sr(s, (uint16_t)v);
+}
+H(h_ori_ccr) { (void)op; set_ccr(s, (m68k_get_sr(s) | fetch16(s)) & 0x1F); }
+H(h_andi_ccr) { (void)op; set_ccr(s, m68k_get_sr(s) & fetch16(s) & 0x1F); }
+H(h_eori_ccr) { (void)op; set_ccr(s, (m68k_get_sr(s) ^ fetch16(s)) & 0x1F); }
+H(h_ori_sr) { (void)op; SUPER_ONLY(); uint32_t v = fetch16(s); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) | v)); }
+H(h_andi_sr) { (void)op; SUPER_ONLY(); uint32_t v = fetch16(s); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) & v)); }
+H(h_eori_sr) { (void)op; SUPER_ONLY(); uint32_t v = fetch16(s); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) ^ v)); }
+H(h_move_to_usp) { SUPER_ONLY(); s->usp = s->a[op & 7]; }
+H(h_move_from_usp) { SUPER_ONLY(); s->a[op & 7] = s->usp; }
+
+/* 68010: MOVEC MOVES BKPT */
+H(h_movec) {
+    SUPER_ONLY();
+    uint32_t ext = fetch16(s);
+    unsigned r = (ext >> 12) & 15;
+    uint32_t *gr = r < 8 ? &s->d[r] : &s->a[r - 8];
+    uint32_t *cr;
+    switch (ext & 0xFFF) {
+    case 0x000: cr = &s->sfc; break;
+    case 0x001: cr = &s->dfc; break;
+    case 0x800: cr = &s->usp; break;
+    case 0x801: cr = &s->vbr; break;
+    default: illegal(s);
+    }
+    if (op & 1) {
+        *cr = *gr;
+        if (cr == &s->sfc || cr == &s->dfc) *cr &= 7;
+    } else {
+        *gr = *cr;
+    }
+}
+AI void moves_(m68k_cpu *s, uint32_t op, int sz) {
+    SUPER_ONLY();
+    uint32_t ext = fetch16(s);
+    unsigned r = (ext >> 12) & 15;
+    uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, sz);
+    if (ext & 0x800) {
+        uint32_t v = r < 8 ? s->d[r] : s->a[r - 8];
+        wr(s, a, v, sz);
+    } else {
+        uint32_t v = rd(s, a, sz);
+        if (r < 8) set_d(s, r, v, sz);
+        else s->a[r - 8] = SEXT(v, sz);
+    }
+}
+SIZED(h_moves, moves_)
+H(h_bkpt) { (void)op; illegal(s); }
+
+/* ---- the handler table -------------------------------------------------------- */
+static hfn htab[M68K_NMODELS][65536];
+static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
+static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
+
+#define PICK3(b, w, l) (in->size == M68K_SZ_B ? (b) : in->size == M68K_SZ_W ? (w) : (l))
+#define PICKS(name) PICK3(name##_b, name##_w, name##_l)
+
+static hfn pick(const m68k_insn *in, unsigned w) {
+    bool ea_src = in->src == M68K_OPD_EA;
+    switch (in->op) {
+    case M68K_OP_ORI: return PICKS(h_ori);
+    case M68K_OP_ANDI: return PICKS(h_andi);
+    case M68K_OP_SUBI: return PICKS(h_subi);
+    case M68K_OP_ADDI: return PICKS(h_addi);
+    case M68K_OP_EORI: return PICKS(h_eori);
+    case M68K_OP_CMPI: return PICKS(h_cmpi);
+    case M68K_OP_OR: return ea_src ? PICKS(h_or_ea_dn) : PICKS(h_or_dn_ea);
+    case M68K_OP_AND: return ea_src ? PICKS(h_and_ea_dn) : PICKS(h_and_dn_ea);
+    case M68K_OP_EOR: return PICKS(h_eor_dn_ea);
+    case M68K_OP_ADD: return ea_src ? PICKS(h_add_ea_dn) : PICKS(h_add_dn_ea);
+    case M68K_OP_SUB: return ea_src ? PICKS(h_sub_ea_dn) : PICKS(h_sub_dn_ea);
+    case M68K_OP_CMP: return PICKS(h_cmp_ea_dn);
+    case M68K_OP_ADDA: return in->size == M68K_SZ_W ? h_adda_w : h_adda_l;
+    case M68K_OP_SUBA: return in->size == M68K_SZ_W ? h_suba_w : h_suba_l;
+    case M68K_OP_CMPA: return in->size == M68K_SZ_W ? h_cmpa_w : h_cmpa_l;
+    case M68K_OP_ADDX: return in->src == M68K_OPD_DN0 ? PICKS(h_addx_r) : PICKS(h_addx_m);
+    case M68K_OP_SUBX: return in->src == M68K_OPD_DN0 ? PICKS(h_subx_r) : PICKS(h_subx_m);
+    case M68K_OP_CMPM: return PICKS(h_cmpm);
+    case M68K_OP_ADDQ: return PICKS(h_addq);
+    case M68K_OP_SUBQ: return PICKS(h_subq);
+    case M68K_OP_NEGX: return PICKS(h_negx);
+    case M68K_OP_CLR: return PICKS(h_clr);
+    case M68K_OP_NEG: return PICKS(h_neg);
+    case M68K_OP_NOT: return PICKS(h_not);
+    case M68K_OP_TST: return PICKS(h_tst);
+    case M68K_OP_MOVE: return PICKS(h_move);
+    case M68K_OP_MOVEA: return in->size == M68K_SZ_W ? h_movea_w : h_movea_l;
+    case M68K_OP_MOVEQ: return h_moveq;
+    case M68K_OP_LEA: return h_lea;
+    case M68K_OP_PEA: return h_pea;
+    case M68K_OP_EXG:
+        return in->src == M68K_OPD_AN ? h_exg_aa : in->dst == M68K_OPD_AN0 ? h_exg_da : h_exg_dd;
+    case M68K_OP_SWAP: return h_swap;
+    case M68K_OP_EXT: return in->size == M68K_SZ_W ? h_ext_w : h_ext_l;
+    case M68K_OP_LINK: return h_link;
+    case M68K_OP_UNLK: return h_unlk;
+    case M68K_OP_SCC: return h_scc;
+    case M68K_OP_DBCC: return h_dbcc;
+    case M68K_OP_BCC: return h_bcc;
+    case M68K_OP_BRA: return h_bra;
+    case M68K_OP_BSR: return h_bsr;
+    case M68K_OP_JMP: return h_jmp;
+    case M68K_OP_JSR: return h_jsr;
+    case M68K_OP_RTS: return h_rts;
+    case M68K_OP_RTR: return h_rtr;
+    case M68K_OP_RTD: return h_rtd;
+    case M68K_OP_RTE: return h_rte;
+    case M68K_OP_TRAP: return h_trap;
+    case M68K_OP_TRAPV: return h_trapv;
+    case M68K_OP_NOP: return h_nop;
+    case M68K_OP_RESET: return h_reset;
+    case M68K_OP_STOP: return h_stop;
+    case M68K_OP_CHK: return h_chk;
+    case M68K_OP_MULU: return h_mulu;
+    case M68K_OP_MULS: return h_muls;
+    case M68K_OP_DIVU: return h_divu;
+    case M68K_OP_DIVS: return h_divs;
+    case M68K_OP_ABCD: return in->src == M68K_OPD_DN0 ? h_abcd_r : h_abcd_m;
+    case M68K_OP_SBCD: return in->src == M68K_OPD_DN0 ? h_sbcd_r : h_sbcd_m;
+    case M68K_OP_NBCD: return h_nbcd;
+    case M68K_OP_TAS: return h_tas;
+#define SH(OPN, name) \
+    case M68K_OP_##OPN: \
+        if (in->src == M68K_OPD_QUICK3) return PICKS(h_##name##_i); \
+        if (in->src == M68K_OPD_DN) return PICKS(h_##name##_r); \
+        return h_##name##_m;
+    SH(ASL, asl) SH(ASR, asr) SH(LSL, lsl) SH(LSR, lsr)
+    SH(ROXL, roxl) SH(ROXR, roxr) SH(ROL, rol) SH(ROR, ror)
+#undef SH
+    case M68K_OP_BTST: return in->src == M68K_OPD_IMM8 ? h_btst_s : h_btst_d;
+    case M68K_OP_BCHG: return in->src == M68K_OPD_IMM8 ? h_bchg_s : h_bchg_d;
+    case M68K_OP_BCLR: return in->src == M68K_OPD_IMM8 ? h_bclr_s : h_bclr_d;
+    case M68K_OP_BSET: return in->src == M68K_OPD_IMM8 ? h_bset_s : h_bset_d;
+    case M68K_OP_MOVEP_MR: return in->size == M68K_SZ_W ? h_movep_mr_w : h_movep_mr_l;
+    case M68K_OP_MOVEP_RM: return in->size == M68K_SZ_W ? h_movep_rm_w : h_movep_rm_l;
+    case M68K_OP_MOVEM_RM: return in->size == M68K_SZ_W ? h_movem_rm_w : h_movem_rm_l;
+    case M68K_OP_MOVEM_MR: return in->size == M68K_SZ_W ? h_movem_mr_w : h_movem_mr_l;
+    case M68K_OP_MOVE_FROM_SR: return h_move_from_sr;
+    case M68K_OP_MOVE_FROM_CCR: return h_move_from_ccr;
+    case M68K_OP_MOVE_TO_CCR: return h_move_to_ccr;
+    case M68K_OP_MOVE_TO_SR: return h_move_to_sr;
+    case M68K_OP_ORI_CCR: return h_ori_ccr;
+    case M68K_OP_ANDI_CCR: return h_andi_ccr;
+    case M68K_OP_EORI_CCR: return h_eori_ccr;
+    case M68K_OP_ORI_SR: return h_ori_sr;
+    case M68K_OP_ANDI_SR: return h_andi_sr;
+    case M68K_OP_EORI_SR: return h_eori_sr;
+    case M68K_OP_MOVE_TO_USP: return h_move_to_usp;
+    case M68K_OP_MOVE_FROM_USP: return h_move_from_usp;
+    case M68K_OP_MOVEC_RC: case M68K_OP_MOVEC_CR: return h_movec;
+    case M68K_OP_MOVES: return PICKS(h_moves);
+    case M68K_OP_BKPT: return h_bkpt;
+    case M68K_OP_ILLEGAL_INSN: return h_illegal;
+    case M68K_OP_LINEA: return h_linea;
+    case M68K_OP_LINEF: return h_linef;
+    default: (void)w; return h_illegal;
+    }
+}
+
+static void build_tables(void) {
+    for (int v = 0; v < M68K_NMODELS; v++) {
+        for (unsigned w = 0; w < 65536; w++) {
+            const m68k_insn *in = m68k_decode_word(v, (uint16_t)w);
+            if (!in) {
+                htab[v][w] = (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
+                ctab[v][w] = VL_CLASS_ILLEGAL;
+            } else {
+                htab[v][w] = pick(in, w);
+                ctab[v][w] = in->cls[v];
+            }
+        }
+    }
+}
+static void tables(void) { pthread_once(&htab_once, build_tables); }
+
+/* ---- the run loop --------------------------------------------------------- */
+static void snapshot(m68k_cpu *s) {
+    memcpy(s->snap, s->d, M68K_SNAP_BYTES);
+    s->snap_flags[0] = s->stopped;
+    s->snap_flags[1] = s->trace_pending;
+}
+static void restore(m68k_cpu *s) {
+    memcpy(s->d, s->snap, M68K_SNAP_BYTES);
+    s->stopped = s->snap_flags[0];
+    s->trace_pending = s->snap_flags[1];
+    m68k_update_ithresh(s);
+}
+
+static vl_stop mkstop(int reason, uint32_t pc, int vector, uint32_t info) {
+    vl_stop r = { reason, pc, vector, info };
+    return r;
+}
+
+/* Deliver exception `vector`: intercept/null-vector stops, else enter it.
+ * Returns true when the run must stop (s->stop filled). */
+static bool deliver(m68k_cpu *s, int vector, uint32_t stacked_pc, uint32_t stop_pc, bool g0,
+                    uint32_t acc, uint16_t info, int ilevel) {
+    if (s->c.intercept) {
+        s->c.exceptions++;
+        if (ilevel) s->c.interrupts++;
+        s->stop = mkstop(VLAB_STOP_EXCEPTION, stop_pc, vector, g0 ? acc : 0);
+        return true;
+    }
+    if (s->c.stop_on_null_vector) {
+        uint32_t h;
+        if (m68k_vector_entry(s, vector, &h) && h == 0) {
+            s->c.exceptions++;
+            s->stop = mkstop(VLAB_STOP_EXCEPTION, stop_pc, vector, g0 ? acc : 0);
+            return true;
+        }
+    }
+    if (m68k_enter(s, vector, stacked_pc, g0, acc, info, ilevel) < 0) {
+        s->stop = mkstop(VLAB_STOP_ERROR, stop_pc, vector, acc);
+        return true;
+    }
+    if (s->c.m->hook_stop) {
+        s->c.m->hook_stop = false;
+        s->stop = mkstop(VLAB_STOP_BREAKPOINT, s->pc, vector, 0);
+        m68k_update_ithresh(s);
+        return true;
+    }
+    return false;
+}
+
+/* After a longjmp out of an instruction. true: stop the run. */
+static bool on_fault(m68k_cpu *s) {
+    if (s->f_vector < 0) {
+        /* STOP and a branch to itself complete: a traced one is traced */
+        if (s->tr_start) { s->trace_pending = true; s->tr_start = false; m68k_update_ithresh(s); }
+        if (s->stopped && s->stop.reason == 0) {
+            /* STOP: go on only if an interrupt can wake it */
+            s->stop = mkstop(VLAB_STOP_IDLE, s->pc, -1, 0);
+            int mask = (s->sr >> 8) & 7;
+            if (s->c.irq_level > mask || s->c.irq_level == 7 || s->trace_pending) return false;
+            return true;
+        }
+        return true;
+    }
+    int v = s->f_vector;
+    if (s->c.intercept) {
+        restore(s);
+        s->c.icount--;
+    }
+    bool tr = s->tr_start;
+    s->tr_start = false;
+    if (v == 2 || v == 3) {
+        return deliver(s, v, s->f_pc, s->insn_pc, true, s->f_addr, s->f_info, 0);
+    }
+    if (deliver(s, v, s->f_pc, s->insn_pc, false, 0, 0, 0)) return true;
+    /* TRAP, TRAPV, CHK and divide by zero complete their instruction: a
+     * traced one is followed by the trace exception (group 0/1 ones are not) */
+    if (tr && (v == 5 || v == 6 || v == 7 || (v >= 32 && v < 48))) {
+        s->trace_pending = true;
+        m68k_update_ithresh(s);
+    }
+    return false;
+}
+
+/* Boundary work and one instruction, with every check. 1: stop (s->stop). */
+static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
+    vl_machine *m = s->c.m;
+    if (s->c.icount >= s->icount_end) { s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1, 0); return 1; }
+    if (m->hook_stop) {
+        m->hook_stop = false;
+        m68k_update_ithresh(s);
+        s->stop = mkstop(VLAB_STOP_BREAKPOINT, s->pc, -1, 0);
+        return 1;
+    }
+    if (s->halted) { s->stop = mkstop(VLAB_STOP_ERROR, s->pc, -1, 0); return 1; }
+    if (s->trace_pending) {
+        s->trace_pending = false;
+        s->stopped = false;
+        m68k_update_ithresh(s);
+        if (deliver(s, 9, s->pc, s->pc, false, 0, 0, 0)) return 1;
+    }
+    if (s->c.irq_level < 7) s->nmi_seen = false;
+    int lvl = s->c.irq_level;
+    if (lvl > 0) {
+        int mask = (s->sr >> 8) & 7;
+        if (lvl > mask || (lvl == 7 && !s->nmi_seen)) {
+            if (!s->c.intercept) { /* intercepted: nothing changes, the monitor decides */
+                if (lvl == 7) s->nmi_seen = true;
+                s->stopped = false;
+                m68k_update_ithresh(s);
+            }
+            if (deliver(s, 24 + lvl, s->pc, s->pc, false, 0, 0, lvl)) return 1;
+        }
+    }
+    if (s->stopped) { s->stop = mkstop(VLAB_STOP_IDLE, s->pc, -1, 0); return 1; }
+    if (s->c.exit_set) {
+        uint32_t w;
+        if (!(s->pc & 1) && m68k_rd(s, s->pc, 2, &w) && (s->c.exit_set & (1u << ct[w]))) {
+            s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1, ct[w]);
+            return 1;
+        }
+    }
+    if (s->c.intercept) snapshot(s);
+    bool traced = s->sr & 0x8000;
+    s->tr_start = traced;
+    s->insn_pc = s->pc;
+    s->c.icount++; /* before the fetch: a fetch fault is this step too */
+    uint32_t op = fetch16(s);
+    s->ir = (uint16_t)op;
+    tab[op](s, op);
+    s->tr_start = false;
+    if (traced) { s->trace_pending = true; m68k_update_ithresh(s); }
+    return 0;
+}
+
+/* The fast loop, in its own frame so that s and tab live in registers (the
+ * frame of run_inner, which calls setjmp, must keep its locals in memory). */
+static NI void fast_loop(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
+    for (;;) {
+        if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
+            s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1, 0);
+            return;
+        }
+        if (VL_UNLIKELY(s->c.irq_level > s->ithresh)) {
+            if (slow_step(s, tab, ct)) return;
+            continue;
+        }
+        s->insn_pc = s->pc;
+        s->c.icount++;
+        uint32_t op = fetch16(s);
+        s->ir = (uint16_t)op;
+        tab[op](s, op);
+    }
+}
+
+static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
+    const hfn *tab = htab[s->variant];
+    const uint8_t *ct = ctab[s->variant];
+    m68k_mem_refresh(s);
+    if (max == 0) max = 1;
+    s->icount_end = s->c.icount + max;
+    if (s->icount_end < s->c.icount) s->icount_end = UINT64_MAX;
+    s->slow = s->c.intercept || s->c.exit_set;
+    if (s->c.irq_level < 7) s->nmi_seen = false;
+    m68k_update_ithresh(s);
+    s->stop = mkstop(0, 0, -1, 0);
+    if (setjmp(s->jb)) {
+        if (on_fault(s)) return s->stop;
+        s->stop = mkstop(0, 0, -1, 0);
+    }
+    if (s->slow) {
+        for (;;)
+            if (slow_step(s, tab, ct)) return s->stop;
+    }
+    fast_loop(s, tab, ct);
+    return s->stop;
+}
+
+/* A hook that runs the same CPU from inside its run would reuse the jmp_buf
+ * of the outer run: refused. */
+static vl_stop m68k_run(void *cpu, uint64_t max) {
+    m68k_cpu *s = cpu;
+    if (s->run_depth) return mkstop(VLAB_STOP_ERROR, s->pc, -1, 0);
+    s->run_depth = 1;
+    vl_stop r = run_inner(s, max);
+    s->run_depth = 0;
+    s->tr_start = false;
+    return r;
+}
+
+/* ---- the rest of the CPU interface ------------------------------------------------- */
+static void m68k_init(void *cpu, vl_machine *m, int variant) {
+    m68k_cpu *s = cpu;
+    tables();
+    s->c.m = m;
+    s->variant = variant == M68K_68010 ? M68K_68010 : M68K_68000;
+    s->sr = 0x2700;
+    s->c.last_vector = -1;
+    m68k_update_ithresh(s);
+}
+
+static void m68k_reset(void *cpu) {
+    m68k_cpu *s = cpu;
+    m68k_mem_refresh(s);
+    s->vbr = 0;
+    s->stopped = false;
+    s->halted = false;
+    s->trace_pending = false;
+    s->nmi_seen = false;
+    s->sr = 0x2700;
+    set_ccr(s, 0);
+    uint32_t sp = 0, pc = 0;
+    m68k_rd(s, 0, 4, &sp);
+    m68k_rd(s, 4, 4, &pc);
+    s->a[7] = sp;
+    s->ssp = sp;
+    s->pc = pc;
+    m68k_update_ithresh(s);
+}
+
+static uint32_t m68k_get_pc(void *cpu) { return ((m68k_cpu *)cpu)->pc; }
+static void m68k_set_pc(void *cpu, uint32_t pc) {
+    m68k_cpu *s = cpu;
+    s->pc = pc;
+    s->stopped = false;
+    m68k_update_ithresh(s);
+}
+static int m68k_priv_get(void *cpu) { return (((m68k_cpu *)cpu)->sr & 0x2000) ? 1 : 0; }
+static void m68k_priv_set(void *cpu, int level) {
+    m68k_cpu *s = cpu;
+    uint16_t sr = m68k_get_sr(s);
+    m68k_set_sr(s, level ? (uint16_t)(sr | 0x2000) : (uint16_t)(sr & ~0x2000));
+}
+
+static void m68k_raise(void *cpu, int vector, uint32_t info) {
+    m68k_cpu *s = cpu;
+    m68k_mem_refresh(s);
+    bool g0 = vector == 2 || vector == 3;
+    uint16_t inf = (uint16_t)(0x10 | fc_data(s));
+    s->stopped = false;
+    int ilevel = vector >= 25 && vector <= 31 ? vector - 24 : 0;
+    m68k_enter(s, vector, s->pc, g0, info, inf, ilevel);
+    m68k_update_ithresh(s);
+}
+
+static void m68k_decode(int variant, const uint8_t *bytes, size_t len, vl_decode_info *out) {
+    out->length = 0;
+    out->cls = VL_CLASS_ILLEGAL;
+    out->mnemonic = NULL;
+    out->form = -1;
+    if (len < 2 || variant < 0 || variant >= M68K_NMODELS) return;
+    uint16_t w = (uint16_t)(bytes[0] << 8 | bytes[1]);
+    const m68k_insn *in = m68k_decode_word(variant, w);
+    if (!in) { out->mnemonic = "illegal"; return; }
+    out->length = m68k_insn_length(in, w);
+    out->cls = in->cls[variant];
+    out->mnemonic = m68k_op_names[in->op];
+    out->form = (int)(in - m68k_insns);
+}
+
+const vl_cpu_ops m68k_ops = {
+    .isa = "m68k",
+    .state_size = sizeof(m68k_cpu),
+    .init = m68k_init,
+    .reset = m68k_reset,
+    .run = m68k_run,
+    .regs = m68k_regs,
+    .reg_get = m68k_reg_get,
+    .reg_set = m68k_reg_set,
+    .get_pc = m68k_get_pc,
+    .set_pc = m68k_set_pc,
+    .priv_get = m68k_priv_get,
+    .priv_set = m68k_priv_set,
+    .raise = m68k_raise,
+    .vectors = m68k_vectors,
+    .decode = m68k_decode,
+    .disasm = m68k_disasm,
+    .assemble = m68k_assemble,
+    .virt = &m68k_virt_ops,
+};

@@ -1,0 +1,246 @@
+/* virt.c - how the monitor maps the 68000/68010's virtual privileged state
+ * onto the real CPU (DESIGN §3, vmm/vmm.h vl_virt_ops).
+ *
+ * Two contexts per VM, both m68k_cpu on the guest's memory:
+ *   real  runs the guest, always in user mode, intercept on;
+ *   vctx  holds the guest's virtual privileged state: SR system byte (T, S,
+ *         mask), USP and SSP, VBR, SFC, DFC. Its general registers are only
+ *         meaningful while the interpreter uses it.
+ *
+ * The mapping:
+ *   - real A7 (the real USP: the real CPU is in user mode) is the guest's
+ *     *active* stack pointer: the guest's SSP while it is in virtual
+ *     supervisor mode, its USP in virtual user mode. The inactive one lives
+ *     in vctx. Since the interpreter executes RTE, MOVE to SR, STOP... on
+ *     vctx, whose SR write banks A7 like the chip, the swap on a virtual mode
+ *     change comes out of the core itself; to_real copies the new active A7.
+ *   - real SR = T and interrupt mask of the guest's virtual SR, S = 0, and the
+ *     guest's own CCR. The real mask being the guest's virtual mask, the real
+ *     CPU takes (and, intercepting, hands to the monitor) exactly the
+ *     interrupts the guest allows, after the same instruction as natively.
+ *   - real SSP, VBR, SFC, DFC are the monitor's: fixed values the guest can
+ *     neither see nor change (checked by vl_virt_ops.check).
+ *
+ * On the 68010 MOVE from SR is privileged: it traps, executes on vctx and
+ * stores the virtual SR with S = 1. On the 68000 it is not: it runs directly
+ * and reads the real SR, S = 0. That is the leak; the monitor does not hide it. */
+#include "isa/m68k/m68k.h"
+#include "vmm/vmm.h"
+#include <stdio.h>
+#include <string.h>
+
+#define SR_T 0x8000u
+#define SR_S 0x2000u
+#define SR_MASK 0x0700u
+#define SR_SYS (SR_T | SR_S | SR_MASK)
+
+/* The monitor's own real privileged state (vm->mon_state). */
+enum { MON_SSP, MON_VBR, MON_SFC, MON_DFC };
+#define MONITOR_SSP 0u /* the monitor's stack is not in any guest's memory */
+
+static m68k_cpu *R(vl_vm *vm) { return (m68k_cpu *)vm->real; }
+static m68k_cpu *V(vl_vm *vm) { return (m68k_cpu *)vm->vctx; }
+
+static void copy_user(m68k_cpu *dst, const m68k_cpu *src) {
+    memcpy(dst->d, src->d, sizeof dst->d);
+    memcpy(dst->a, src->a, sizeof dst->a); /* a[7]: the guest's active stack pointer */
+    dst->pc = src->pc;
+    dst->fx = src->fx;
+    dst->fn = src->fn;
+    dst->fz = src->fz;
+    dst->fv = src->fv;
+    dst->fc = src->fc;
+}
+
+/* real -> vctx: the guest's user-visible state (and its waiting state). */
+static void to_virtual(vl_vm *vm) {
+    m68k_cpu *r = R(vm), *v = V(vm);
+    copy_user(v, r);
+    v->stopped = r->stopped;
+    v->halted = r->halted;
+    v->trace_pending = r->trace_pending;
+    v->nmi_seen = r->nmi_seen;
+    v->c.icount = r->c.icount;
+}
+
+/* vctx -> real: the result, and the virtual privileged state mapped onto the
+ * real CPU, deprivileged. */
+static void to_real(vl_vm *vm) {
+    m68k_cpu *r = R(vm), *v = V(vm);
+    copy_user(r, v);
+    /* T and mask from the virtual SR; S = 0: the real CPU stays in user mode,
+     * so real a[7] is the real USP and the monitor's SSP stays put */
+    r->sr = (uint16_t)(v->sr & (SR_T | SR_MASK));
+    r->stopped = v->stopped;
+    r->halted = v->halted;
+    r->trace_pending = v->trace_pending;
+    r->nmi_seen = v->nmi_seen;
+    m68k_update_ithresh(r);
+}
+
+static void reset(vl_vm *vm) {
+    m68k_cpu *r = R(vm), *v = V(vm);
+    /* the machine's reset has put the real CPU where the guest starts
+     * (supervisor mode, SSP and PC from vectors 0 and 1): that becomes the
+     * guest's virtual state */
+    copy_user(v, r);
+    v->sr = (uint16_t)(m68k_get_sr(r) & SR_SYS);
+    v->usp = r->usp;
+    v->ssp = r->ssp;
+    v->vbr = r->vbr;
+    v->sfc = r->sfc;
+    v->dfc = r->dfc;
+    v->a[7] = r->a[7];
+    v->stopped = r->stopped;
+    v->halted = r->halted;
+    v->trace_pending = false;
+    m68k_update_ithresh(v);
+    /* deprivilege the real CPU: user mode, the guest's SSP in the real USP */
+    uint32_t gsp = r->a[7];
+    r->sr = (uint16_t)(v->sr & (SR_T | SR_MASK));
+    r->a[7] = gsp;
+    r->usp = gsp;
+    r->ssp = MONITOR_SSP;
+    r->vbr = 0;
+    r->sfc = r->dfc = 0;
+    r->trace_pending = false;
+    m68k_update_ithresh(r);
+    vm->mon_state[MON_SSP] = r->ssp;
+    vm->mon_state[MON_VBR] = r->vbr;
+    vm->mon_state[MON_SFC] = r->sfc;
+    vm->mon_state[MON_DFC] = r->dfc;
+}
+
+static bool is_interrupt(int vector) { return vector >= 24 && vector <= 31; }
+
+/* Interrupts and trace happen between instructions: the monitor raises them
+ * on the virtual context. Everything else was caused by an instruction: the
+ * interpreter executes that instruction on the virtual context, in the
+ * guest's virtual mode, so that a privileged one in virtual supervisor mode
+ * completes (emulated) and anything else raises, with exactly the side
+ * effects it has on the bare machine (CHK and DIVU flags, partial address
+ * error updates...), the exception the guest must see (reflected). */
+static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
+    m68k_cpu *r = R(vm);
+    t->vector = st->vector;
+    t->pc = st->pc;
+    t->info = st->info;
+    t->retire = false;
+    t->between = false;
+    if (st->reason != VLAB_STOP_EXCEPTION || st->vector < 0 || st->vector > 255) {
+        t->action = VL_ACT_STOP;
+        return;
+    }
+    if (is_interrupt(st->vector) || st->vector == 9) {
+        t->action = VL_ACT_REFLECT;
+        t->between = true;
+        return;
+    }
+    if (r->pc != st->pc) {
+        /* A core that intercepts without rolling the instruction back (no
+         * per-instruction snapshot: the fast path) leaves its partial side
+         * effects, counted, as natively, minus the exception entry. A
+         * privilege check comes first in every privileged instruction, so
+         * only the PC and the count moved: undo them and emulate. Any other
+         * exception is entered on the virtual context with the core's frame
+         * data (stacked PC, group-0 access), after the same side effects as
+         * on the bare machine. */
+        if (st->vector == 8 && (V(vm)->sr & SR_S)) {
+            r->pc = st->pc;
+            r->c.icount--;
+            t->action = VL_ACT_EMULATE;
+        } else {
+            t->action = VL_ACT_REFLECT;
+        }
+        return;
+    }
+    t->action = VL_ACT_EMULATE;
+}
+
+static int reflect(vl_vm *vm, const vl_trap *t) {
+    m68k_cpu *r = R(vm), *v = V(vm);
+    int vec = t->vector;
+    uint32_t handler = 0;
+    m68k_mem_refresh(v);
+    if (vm->stop_on_null_vector && m68k_vector_entry(v, vec, &handler) && handler == 0) return -1;
+    uint32_t stacked = v->pc; /* between instructions: the next one */
+    int g0 = 0, ilevel = 0;
+    uint32_t acc = 0;
+    uint16_t info = 0;
+    if (is_interrupt(vec)) {
+        ilevel = vec - 24;
+        v->stopped = false;
+        if (ilevel == 7) v->nmi_seen = true; /* edge-triggered: once while asserted */
+    } else if (vec == 9) {
+        v->trace_pending = false;
+    } else {
+        /* a fault left in place by the core (see classify) */
+        stacked = r->f_pc;
+        if (r->f_group0) {
+            g0 = 1;
+            acc = r->f_addr;
+            info = r->f_info;
+            v->ir = r->ir;
+        }
+    }
+    v->insn_pc = t->pc;
+    if (m68k_enter(v, vec, stacked, g0, acc, info, ilevel) < 0) v->halted = true;
+    return 0;
+}
+
+static int priv_get(vl_vm *vm) { return (V(vm)->sr & SR_S) != 0; }
+
+static void priv_set(vl_vm *vm, int level) {
+    m68k_cpu *v = V(vm);
+    to_virtual(vm);
+    uint16_t sr = (uint16_t)(m68k_get_sr(v) & ~SR_S);
+    if (level) sr |= SR_S;
+    m68k_set_sr(v, sr); /* banks A7 like the chip */
+    to_real(vm);
+}
+
+static uint32_t reg_get(vl_vm *vm, int id) {
+    to_virtual(vm); /* vctx now holds the whole guest view */
+    return m68k_reg_get(V(vm), id);
+}
+
+static void reg_set(vl_vm *vm, int id, uint32_t val) {
+    to_virtual(vm);
+    m68k_reg_set(V(vm), id, val);
+    m68k_update_ithresh(V(vm));
+    to_real(vm);
+}
+
+static int check(vl_vm *vm, char *why, size_t whysz) {
+    m68k_cpu *r = R(vm), *v = V(vm);
+    const char *bad = NULL;
+    if (r->sr & SR_S) bad = "real CPU in supervisor mode";
+    else if (!r->c.intercept) bad = "real CPU without intercept";
+    else if (r->ssp != vm->mon_state[MON_SSP]) bad = "real SSP changed";
+    else if (r->vbr != vm->mon_state[MON_VBR]) bad = "real VBR changed";
+    else if (r->sfc != vm->mon_state[MON_SFC] || r->dfc != vm->mon_state[MON_DFC]) bad = "real SFC/DFC changed";
+    else if ((r->sr & (SR_T | SR_MASK)) != (v->sr & (SR_T | SR_MASK))) bad = "real T/mask differ from the virtual SR";
+    else if (r->sr & ~(SR_T | SR_MASK)) bad = "real SR has stray bits";
+    if (bad) {
+        if (why) snprintf(why, whysz, "%s (real SR %04x, virtual SR %04x)", bad, m68k_get_sr(r), m68k_get_sr(v));
+        return -1;
+    }
+    return 0;
+}
+
+static int idle_get(vl_vm *vm) { return R(vm)->stopped; }
+
+const vl_virt_ops m68k_virt_ops = {
+    .isa = "m68k",
+    .reset = reset,
+    .to_real = to_real,
+    .to_virtual = to_virtual,
+    .classify = classify,
+    .reflect = reflect,
+    .priv_get = priv_get,
+    .priv_set = priv_set,
+    .reg_get = reg_get,
+    .reg_set = reg_set,
+    .check = check,
+    .idle_get = idle_get,
+};

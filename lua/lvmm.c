@@ -1,0 +1,1162 @@
+/* lvmm.c - the monitor's part of the Lua module `vlab` (DESIGN §4.2):
+ *
+ *   local vm = vlab.vmm{ isa=, model=, technique="trap-and-emulate", ram=, monitor=other_vm }
+ *   vm.guest                 the guest as it sees itself: the machine API, privileged
+ *                            registers from the virtual state
+ *   vm:run{ max=, until_pc= }  vm:step(n)    -> stop table
+ *   vm:on("trap", fn) -> id  vm:off(id)    fn(ev): ev.pc, ev.insn, ev.kind, ev.vector
+ *   vm:stats()               { guest_instructions, traps, emulated, reflected, exits,
+ *                              scanned, patched, world_switches, cost }
+ *   vm:set_cost{ trap=... }  vm:cost()      the cost table (defaults in vmm/vmm.h)
+ *   vm:check()               true, or false and why (resource control)
+ *   vm:run_all{ slice=, max= }  every VM of vm's monitor, round robin
+ *   vlab.compare(a, b)       list of differences (machines, guests or VMs)
+ *   vlab.equivalence{ isa=, model=, code=, org=, entry=, ram=, max= }
+ *                            the same image natively and under the monitor
+ *
+ * vl_lua_open_vmm(L) sets these on the module table at the top of the stack. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/vmm.h"
+
+#define VM_MT "vlab.vmm"
+#define GUEST_MT "vlab.guest"
+#define GREGS_MT "vlab.guest_regs"
+#define MACHINE_MT "vlab.machine" /* lua/lvlab.c: a userdata whose first field is the vlab_machine * */
+#define DEFAULT_RAM (16u << 20)
+#define LIVE_VMS "vlab.vmm.live" /* registry: weak table lightuserdata(vl_vm *) -> VM userdata */
+
+typedef struct lvm {
+    vl_vm *vm;
+    lua_State *L;
+    int next_id;
+    int last_priv;    /* the guest's virtual mode at the last look (mode events) */
+    bool busy;
+    bool failed;
+} lvm;
+
+/* Uservalues of a VM: 1 = trap callbacks { {id=, fn=}... }, 2 = pending
+ * callback error, 3 = the guest object, 4 = the guest's machine-event
+ * callbacks { {id=, ev=, fn=}... }. Guest: 1 = the VM, 2 = regs proxy. */
+enum { UV_TRAPS = 1, UV_ERR = 2, UV_GUEST = 3, UV_EVENTS = 4, UV_COUNT = 4 };
+
+int vl_lua_open_vmm(lua_State *L);
+static unsigned gev_mask(lua_State *L, int list);
+
+/* ---- helpers ---------------------------------------------------------------------- */
+
+static lua_Integer opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt,
+                           bool *present) {
+    lua_getfield(L, t, field);
+    if (present) *present = !lua_isnil(L, -1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return dflt;
+    }
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isnum);
+    if (!isnum) luaL_error(L, "%s: field '%s' must be an integer (got %s)", fn, field, luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return v;
+}
+
+static const char *opt_str(lua_State *L, int t, const char *field, const char *fn) {
+    lua_getfield(L, t, field);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "%s: field '%s' must be a string (got %s)", fn, field, luaL_typename(L, -1));
+    const char *s = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    return s;
+}
+
+static lvm *checkvm(lua_State *L, int idx) {
+    lvm *v = luaL_checkudata(L, idx, VM_MT);
+    if (!v->vm) luaL_error(L, "vmm: already freed");
+    v->L = L;
+    return v;
+}
+
+/* The VM of a guest object at idx (pushes nothing). */
+static lvm *guest_vm(lua_State *L, int idx) {
+    luaL_checkudata(L, idx, GUEST_MT);
+    lua_getiuservalue(L, idx, 1);
+    lvm *v = luaL_checkudata(L, -1, VM_MT);
+    lua_pop(L, 1); /* the guest keeps the VM alive */
+    if (!v->vm) luaL_error(L, "guest: its monitor was freed");
+    v->L = L;
+    return v;
+}
+
+/* Push the userdata of a live VM; 0 (and nothing pushed) if it is gone. */
+static int push_vm(lua_State *L, const vl_vm *vm) {
+    lua_getfield(L, LUA_REGISTRYINDEX, LIVE_VMS);
+    if (lua_rawgetp(L, -1, vm) != LUA_TUSERDATA) {
+        lua_pop(L, 2);
+        return 0;
+    }
+    lua_remove(L, -2);
+    return lua_gettop(L);
+}
+
+/* The Lua thread running now becomes every VM's of the monitor: callbacks of
+ * the other guests, run round robin, are called on it too. */
+static void adopt_monitor(lua_State *L, vl_vmm *mon) {
+    for (size_t i = 0; i < mon->nvms; i++) {
+        if (!push_vm(L, mon->vms[i])) continue;
+        lvm *o = lua_touserdata(L, -1);
+        o->L = L;
+        o->failed = false;
+        lua_pop(L, 1);
+    }
+}
+
+/* ---- vlab.vmm{} ---------------------------------------------------------------------- */
+
+static int l_vmm(lua_State *L) {
+    const char *fn = "vlab.vmm";
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *isa = opt_str(L, 1, "isa", fn), *model = opt_str(L, 1, "model", fn);
+    const char *tech = opt_str(L, 1, "technique", fn);
+    lua_Integer ram = opt_int(L, 1, "ram", fn, DEFAULT_RAM, NULL);
+    if (!isa && !model) return luaL_error(L, "%s: field 'isa' is required (known: m68k)", fn);
+    char err[512];
+    const char *isa_name = isa, *model_name = model;
+    if (isa && strchr(isa, ':')) {
+        if (vlab_resolve(isa, &isa_name, &model_name, err, sizeof err) < 0) return luaL_error(L, "%s: %s", fn, err);
+        if (model && strcmp(model, model_name) != 0)
+            return luaL_error(L, "%s: model '%s' and isa '%s' disagree", fn, model, isa);
+    } else if (!isa) {
+        if (vlab_resolve(model, &isa_name, &model_name, err, sizeof err) < 0) return luaL_error(L, "%s: %s", fn, err);
+    }
+    int t = vl_technique_find(tech ? tech : "trap-and-emulate");
+    if (t < 0) return luaL_error(L, "%s: unknown technique '%s' (known: trap-and-emulate)", fn, tech);
+    if (ram <= 0 || ram > (1ll << 30))
+        return luaL_error(L, "%s: ram must be 1 byte to 1 GiB (got %I)", fn, (LUAI_UACINT)ram);
+    vl_vmm *mon = NULL;
+    lua_getfield(L, 1, "monitor");
+    if (!lua_isnil(L, -1)) {
+        lvm *other = luaL_testudata(L, -1, VM_MT);
+        if (!other || !other->vm) return luaL_error(L, "%s: field 'monitor' must be a vlab.vmm", fn);
+        mon = other->vm->mon;
+    }
+    lua_pop(L, 1);
+
+    lvm *v = lua_newuserdatauv(L, sizeof *v, UV_COUNT);
+    memset(v, 0, sizeof *v);
+    luaL_setmetatable(L, VM_MT);
+    v->vm = vl_vm_new(mon, isa_name, model_name, (uint32_t)ram, t, NULL, err, sizeof err);
+    if (!v->vm) return luaL_error(L, "%s: %s", fn, err);
+    v->next_id = 1;
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, UV_TRAPS);
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, UV_EVENTS);
+    /* the guest object */
+    lua_newuserdatauv(L, 1, 2);
+    luaL_setmetatable(L, GUEST_MT);
+    lua_pushvalue(L, -2);
+    lua_setiuservalue(L, -2, 1);
+    lua_setiuservalue(L, -2, UV_GUEST);
+    lua_getfield(L, LUA_REGISTRYINDEX, LIVE_VMS);
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, v->vm);
+    lua_pop(L, 1);
+    return 1;
+}
+
+static int vm_gc(lua_State *L) {
+    lvm *v = luaL_checkudata(L, 1, VM_MT);
+    if (v->vm) {
+        vlab_set_hook(v->vm->m, 0, NULL, NULL);
+        vl_vm_free(v->vm);
+        v->vm = NULL;
+    }
+    return 0;
+}
+
+static int vm_tostring(lua_State *L) {
+    lvm *v = luaL_checkudata(L, 1, VM_MT);
+    if (!v->vm) lua_pushstring(L, "vlab.vmm (freed)");
+    else
+        lua_pushfstring(L, "vlab.vmm %s:%s %s (guest %d, %d bytes RAM)", vlab_machine_isa(v->vm->m),
+                        vlab_machine_model(v->vm->m), vl_technique_name(v->vm->technique), v->vm->id,
+                        (int)vlab_ram_size(v->vm->m));
+    return 1;
+}
+
+/* ---- trap callbacks ---------------------------------------------------------------------- */
+
+/* Call the guest's "mode" callbacks (VM userdata at ud). 1: stop. */
+static int fire_mode(lua_State *L, lvm *v, int ud, int priv, uint32_t pc) {
+    int top = lua_gettop(L), stop = 0;
+    lua_getiuservalue(L, ud, UV_EVENTS);
+    int list = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    lua_createtable(L, (int)n, 0);
+    int fns = lua_gettop(L), k = 0;
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i);
+        lua_getfield(L, -1, "ev");
+        bool hit = lua_tointeger(L, -1) == VLAB_EV_MODE;
+        lua_pop(L, 1);
+        if (hit) {
+            lua_getfield(L, -1, "fn");
+            lua_rawseti(L, fns, ++k);
+        }
+        lua_pop(L, 1);
+    }
+    for (int i = 1; i <= k && !stop; i++) {
+        lua_rawgeti(L, fns, i);
+        lua_createtable(L, 0, 4);
+        lua_pushstring(L, priv ? "supervisor" : "user");
+        lua_setfield(L, -2, "mode");
+        lua_pushinteger(L, priv);
+        lua_setfield(L, -2, "level");
+        lua_pushinteger(L, vl_vm_pc(v->vm));
+        lua_setfield(L, -2, "pc");
+        lua_pushinteger(L, pc);
+        lua_setfield(L, -2, "trap_pc");
+        lua_pushstring(L, "mode");
+        lua_setfield(L, -2, "event");
+        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+            lua_setiuservalue(L, ud, UV_ERR);
+            v->failed = true;
+            stop = 1;
+        } else {
+            if (lua_toboolean(L, -1)) stop = 1;
+            lua_pop(L, 1);
+        }
+    }
+    lua_settop(L, top);
+    return stop;
+}
+
+static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
+    lvm *v = ctx;
+    lua_State *L = v->L;
+    if (!L || v->failed) return 1;
+    if (!lua_checkstack(L, 10)) return 1;
+    int top = lua_gettop(L);
+    int ud = push_vm(L, v->vm);
+    if (!ud) return 0;
+    lua_getiuservalue(L, ud, UV_TRAPS);
+    int cbs = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, cbs);
+    /* copy first: a callback may call vm:off() */
+    lua_createtable(L, (int)n, 0);
+    int list = lua_gettop(L);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, cbs, i);
+        lua_getfield(L, -1, "fn");
+        lua_rawseti(L, list, i);
+        lua_pop(L, 1);
+    }
+    int stop = 0;
+    /* the guest's virtual mode can only change in a trap: mode events */
+    int priv = vl_vm_supervisor(v->vm);
+    if (priv != v->last_priv) {
+        v->last_priv = priv;
+        stop = fire_mode(L, v, ud, priv, ev->pc);
+    }
+    for (lua_Integer i = 1; i <= n && !stop; i++) {
+        lua_rawgeti(L, list, i);
+        lua_createtable(L, 0, 5);
+        lua_pushinteger(L, ev->pc);
+        lua_setfield(L, -2, "pc");
+        lua_pushstring(L, ev->insn);
+        lua_setfield(L, -2, "insn");
+        lua_pushstring(L, vl_trap_kind_name(ev->kind));
+        lua_setfield(L, -2, "kind");
+        lua_pushinteger(L, ev->vector);
+        lua_setfield(L, -2, "vector");
+        const char *name = vlab_vector_name(v->vm->m, ev->vector);
+        if (name) {
+            lua_pushstring(L, name);
+            lua_setfield(L, -2, "name");
+        }
+        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+            lua_setiuservalue(L, ud, UV_ERR);
+            v->failed = true;
+            stop = 1;
+        } else {
+            if (lua_toboolean(L, -1)) stop = 1;
+            lua_pop(L, 1);
+        }
+    }
+    lua_settop(L, top);
+    return stop;
+}
+
+static int vm_on(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    const char *ev = luaL_checkstring(L, 2);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    if (strcmp(ev, "trap") != 0) return luaL_error(L, "on: unknown event '%s' (known: trap)", ev);
+    lua_getiuservalue(L, 1, UV_TRAPS);
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, v->next_id);
+    lua_setfield(L, -2, "id");
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "fn");
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    vl_vm_on_trap(v->vm, trap_trampoline, v);
+    lua_pushinteger(L, v->next_id++);
+    return 1;
+}
+
+static int vm_off(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    lua_Integer id = luaL_checkinteger(L, 2);
+    lua_getiuservalue(L, 1, UV_TRAPS);
+    int cbs = lua_gettop(L);
+    lua_Integer len = (lua_Integer)lua_rawlen(L, cbs);
+    bool found = false;
+    for (lua_Integer i = 1; i <= len && !found; i++) {
+        lua_rawgeti(L, cbs, i);
+        lua_getfield(L, -1, "id");
+        bool hit = lua_tointeger(L, -1) == id;
+        lua_pop(L, 2);
+        if (hit) {
+            for (lua_Integer j = i; j < len; j++) {
+                lua_rawgeti(L, cbs, j + 1);
+                lua_rawseti(L, cbs, j);
+            }
+            lua_pushnil(L);
+            lua_rawseti(L, cbs, len);
+            found = true;
+        }
+    }
+    if (lua_rawlen(L, cbs) == 0) {
+        lua_getiuservalue(L, 1, UV_EVENTS);
+        if (!(gev_mask(L, lua_gettop(L)) & VLAB_EV_MODE)) vl_vm_on_trap(v->vm, NULL, NULL);
+        lua_pop(L, 1);
+    }
+    lua_pushboolean(L, found);
+    return 1;
+}
+
+/* ---- running -------------------------------------------------------------------------- */
+
+static void push_stop(lua_State *L, vl_vm *vm, vl_stop s, uint64_t done) {
+    lua_createtable(L, 0, 6);
+    lua_pushstring(L, vlab_stop_name(s.reason));
+    lua_setfield(L, -2, "reason");
+    lua_pushinteger(L, s.pc);
+    lua_setfield(L, -2, "pc");
+    lua_pushinteger(L, s.vector);
+    lua_setfield(L, -2, "vector");
+    if (s.vector >= 0) {
+        const char *name = vlab_vector_name(vm->m, s.vector);
+        if (name) {
+            lua_pushstring(L, name);
+            lua_setfield(L, -2, "name");
+        }
+        lua_pushinteger(L, s.info);
+        lua_setfield(L, -2, "info");
+    }
+    lua_pushinteger(L, (lua_Integer)done);
+    lua_setfield(L, -2, "instructions");
+}
+
+/* The VM userdata must be at index 1 (the trampoline finds it there). */
+static int do_run(lua_State *L, lvm *v, const char *fn, bool step, uint64_t n, int has_until, uint32_t until) {
+    if (v->busy) return luaL_error(L, "%s: the guest is already running (called from a callback)", fn);
+    uint64_t before = v->vm->m->cc->icount;
+    adopt_monitor(L, v->vm->mon);
+    v->busy = true;
+    v->failed = false;
+    vl_stop s = step ? vl_vm_step(v->vm, n) : vl_vm_run(v->vm, n, has_until, until);
+    v->busy = false;
+    if (v->failed) {
+        v->failed = false;
+        lua_getiuservalue(L, 1, UV_ERR);
+        lua_pushnil(L);
+        lua_setiuservalue(L, 1, UV_ERR);
+        return lua_error(L);
+    }
+    push_stop(L, v->vm, s, v->vm->m->cc->icount - before);
+    return 1;
+}
+
+static int run_args(lua_State *L, lvm *v, const char *fn, int arg) {
+    lua_Integer max = 0, until = 0;
+    bool has_until = false;
+    if (lua_type(L, arg) == LUA_TNUMBER) {
+        max = luaL_checkinteger(L, arg);
+    } else if (!lua_isnoneornil(L, arg)) {
+        luaL_checktype(L, arg, LUA_TTABLE);
+        max = opt_int(L, arg, "max", fn, 0, NULL);
+        until = opt_int(L, arg, "until_pc", fn, 0, &has_until);
+    }
+    if (max < 0) return luaL_error(L, "%s: max %I is negative", fn, (LUAI_UACINT)max);
+    if (has_until && (until < 0 || until > 0xFFFFFFFFll))
+        return luaL_error(L, "%s: until_pc %I out of range", fn, (LUAI_UACINT)until);
+    return do_run(L, v, fn, false, (uint64_t)max, has_until, (uint32_t)until);
+}
+
+static int vm_run(lua_State *L) { return run_args(L, checkvm(L, 1), "run", 2); }
+
+static int vm_step(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    lua_Integer n = luaL_optinteger(L, 2, 1);
+    if (n < 0) return luaL_error(L, "step: count %I is negative", (LUAI_UACINT)n);
+    return do_run(L, v, "step", true, (uint64_t)n, 0, 0);
+}
+
+static int vm_run_all(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    lua_Integer slice = 10000, max = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        slice = opt_int(L, 2, "slice", "run_all", 10000, NULL);
+        max = opt_int(L, 2, "max", "run_all", 0, NULL);
+    }
+    if (slice <= 0 || max < 0) return luaL_error(L, "run_all: slice must be > 0 and max >= 0");
+    if (v->busy) return luaL_error(L, "run_all: a guest is already running (called from a callback)");
+    vl_vmm *mon = v->vm->mon;
+    adopt_monitor(L, mon);
+    v->busy = true;
+    int live = vl_vmm_run(mon, (uint64_t)slice, (uint64_t)max);
+    v->busy = false;
+    /* a callback of any of the guests failed: raise its error */
+    for (size_t i = 0; i < mon->nvms; i++) {
+        int ud = push_vm(L, mon->vms[i]);
+        if (!ud) continue;
+        lvm *o = lua_touserdata(L, ud);
+        if (o->failed) {
+            o->failed = false;
+            lua_getiuservalue(L, ud, UV_ERR);
+            return lua_error(L);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushinteger(L, live);
+    return 1;
+}
+
+static int vm_reset(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    if (v->busy) return luaL_error(L, "reset: the guest is running (called from a callback)");
+    vl_vm_reset(v->vm);
+    return 0;
+}
+
+/* ---- stats and cost ------------------------------------------------------------------- */
+
+static int vm_stats(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    vl_vmm_stats s;
+    vl_vm_stats(v->vm, &s);
+    lua_createtable(L, 0, 9);
+#define F(x)                                \
+    lua_pushinteger(L, (lua_Integer)s.x);   \
+    lua_setfield(L, -2, #x)
+    F(guest_instructions);
+    F(traps);
+    F(emulated);
+    F(reflected);
+    F(exits);
+    F(scanned);
+    F(patched);
+    F(world_switches);
+    F(cost);
+#undef F
+    return 1;
+}
+
+static int vm_cost(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    lua_newtable(L);
+    for (int i = 0; vl_cost_names[i]; i++) {
+        lua_pushinteger(L, *vl_cost_field(&v->vm->cost, vl_cost_names[i]));
+        lua_setfield(L, -2, vl_cost_names[i]);
+    }
+    return 1;
+}
+
+static int vm_set_cost(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    vl_cost_table c = v->vm->cost;
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "set_cost: keys must be names");
+        const char *k = lua_tostring(L, -2);
+        uint32_t *f = vl_cost_field(&c, k);
+        if (!f)
+            return luaL_error(L, "set_cost: unknown cost '%s' (known: instruction, trap, world_switch, emulate, "
+                                 "reflect, exit, scan, patch)", k);
+        int isnum = 0;
+        lua_Integer x = lua_tointegerx(L, -1, &isnum);
+        if (!isnum || x < 0 || x > 0xFFFFFFFFll)
+            return luaL_error(L, "set_cost: '%s' must be an integer 0 to 4294967295", k);
+        *f = (uint32_t)x;
+        lua_pop(L, 1);
+    }
+    vl_vm_set_cost(v->vm, &c);
+    return 0;
+}
+
+static int vm_check(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    char why[256] = "";
+    if (vl_vm_check(v->vm, why, sizeof why) == 0 && vl_alloc_check(&v->vm->mon->alloc, why, sizeof why) == 0) {
+        lua_pushboolean(L, 1);
+        return 1;
+    }
+    lua_pushboolean(L, 0);
+    lua_pushstring(L, why);
+    return 2;
+}
+
+static const luaL_Reg vm_methods[] = {
+    { "run", vm_run },     { "step", vm_step },         { "on", vm_on },
+    { "off", vm_off },     { "stats", vm_stats },       { "cost", vm_cost },
+    { "set_cost", vm_set_cost }, { "check", vm_check }, { "reset", vm_reset },
+    { "run_all", vm_run_all }, { NULL, NULL },
+};
+
+static int vm_index(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    if (!strcmp(k, "guest")) lua_getiuservalue(L, 1, UV_GUEST);
+    else if (!strcmp(k, "isa")) lua_pushstring(L, vlab_machine_isa(v->vm->m));
+    else if (!strcmp(k, "model")) lua_pushstring(L, vlab_machine_model(v->vm->m));
+    else if (!strcmp(k, "technique")) lua_pushstring(L, vl_technique_name(v->vm->technique));
+    else if (!strcmp(k, "id")) lua_pushinteger(L, v->vm->id);
+    else lua_getfield(L, lua_upvalueindex(1), k);
+    return 1;
+}
+
+/* ---- the guest ------------------------------------------------------------------------- */
+
+static vlab_machine *gm(lua_State *L) { return guest_vm(L, 1)->vm->m; }
+
+static int range_err(lua_State *L, const char *fn, lua_Integer addr, lua_Integer len, uint32_t ram) {
+    char buf[200];
+    snprintf(buf, sizeof buf, "%s: %lld bytes at 0x%llx are not in RAM (%u bytes)", fn, (long long)len,
+             (unsigned long long)addr, ram);
+    lua_pushstring(L, buf);
+    return lua_error(L);
+}
+
+static bool range_ok(vlab_machine *m, lua_Integer addr, lua_Integer len) {
+    lua_Integer ram = vlab_ram_size(m);
+    return addr >= 0 && len >= 0 && addr <= ram && addr + len <= ram;
+}
+
+static int g_read(lua_State *L) {
+    vlab_machine *m = gm(L);
+    lua_Integer addr = luaL_checkinteger(L, 2), len = luaL_checkinteger(L, 3);
+    if (!range_ok(m, addr, len)) return range_err(L, "read", addr, len, vlab_ram_size(m));
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, (size_t)len);
+    vlab_mem_read(m, (uint32_t)addr, p, (size_t)len);
+    luaL_pushresultsize(&b, (size_t)len);
+    return 1;
+}
+
+static int g_write(lua_State *L) {
+    vlab_machine *m = gm(L);
+    lua_Integer addr = luaL_checkinteger(L, 2);
+    size_t len;
+    const char *s = luaL_checklstring(L, 3, &len);
+    if (!range_ok(m, addr, (lua_Integer)len)) return range_err(L, "write", addr, (lua_Integer)len, vlab_ram_size(m));
+    vlab_mem_write(m, (uint32_t)addr, s, len);
+    return 0;
+}
+
+static int g_read_n(lua_State *L, int size, const char *fn) {
+    vlab_machine *m = gm(L);
+    lua_Integer addr = luaL_checkinteger(L, 2);
+    uint32_t v;
+    if (!range_ok(m, addr, size) || vlab_mem_get(m, (uint32_t)addr, size, &v) < 0)
+        return range_err(L, fn, addr, size, vlab_ram_size(m));
+    lua_pushinteger(L, v);
+    return 1;
+}
+
+static int g_write_n(lua_State *L, int size, const char *fn) {
+    vlab_machine *m = gm(L);
+    lua_Integer addr = luaL_checkinteger(L, 2), v = luaL_checkinteger(L, 3);
+    lua_Integer lo = -(1ll << (size * 8 - 1)), hi = (1ll << (size * 8)) - 1;
+    if (v < lo || v > hi) return luaL_error(L, "%s: value %I does not fit in %d bits", fn, (LUAI_UACINT)v, size * 8);
+    if (!range_ok(m, addr, size) || vlab_mem_set(m, (uint32_t)addr, size, (uint32_t)v) < 0)
+        return range_err(L, fn, addr, size, vlab_ram_size(m));
+    return 0;
+}
+
+static int g_read_u8(lua_State *L) { return g_read_n(L, 1, "read_u8"); }
+static int g_read_u16(lua_State *L) { return g_read_n(L, 2, "read_u16"); }
+static int g_read_u32(lua_State *L) { return g_read_n(L, 4, "read_u32"); }
+static int g_write_u8(lua_State *L) { return g_write_n(L, 1, "write_u8"); }
+static int g_write_u16(lua_State *L) { return g_write_n(L, 2, "write_u16"); }
+static int g_write_u32(lua_State *L) { return g_write_n(L, 4, "write_u32"); }
+
+static int g_load(lua_State *L) {
+    vlab_machine *m = gm(L);
+    const char *path = luaL_checkstring(L, 2);
+    lua_Integer org = luaL_optinteger(L, 3, 0);
+    if (org < 0 || org > 0xFFFFFFFFll) return luaL_error(L, "load: org %I out of range", (LUAI_UACINT)org);
+    uint32_t entry = 0;
+    char err[512];
+    if (vlab_load(m, path, (uint32_t)org, &entry, err, sizeof err) < 0) return luaL_error(L, "load: %s", err);
+    lua_pushinteger(L, entry);
+    return 1;
+}
+
+static int g_supervisor(lua_State *L) {
+    lua_pushboolean(L, vl_vm_supervisor(guest_vm(L, 1)->vm));
+    return 1;
+}
+
+static int g_set_supervisor(lua_State *L) {
+    lvm *v = guest_vm(L, 1);
+    luaL_checkany(L, 2);
+    vl_vm_set_supervisor(v->vm, lua_toboolean(L, 2));
+    return 0;
+}
+
+static int g_console(lua_State *L) {
+    size_t len;
+    const char *s = vlab_console(gm(L), &len);
+    lua_pushlstring(L, s, len);
+    return 1;
+}
+
+static int g_clear_console(lua_State *L) {
+    vlab_console_clear(gm(L));
+    return 0;
+}
+
+static int g_stats(lua_State *L) {
+    lvm *v = guest_vm(L, 1);
+    vl_vmm_stats s;
+    vl_vm_stats(v->vm, &s);
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, (lua_Integer)s.guest_instructions);
+    lua_setfield(L, -2, "instructions");
+    lua_pushinteger(L, (lua_Integer)s.reflected);
+    lua_setfield(L, -2, "exceptions");
+    return 1;
+}
+
+/* Replace the guest at 1 by its VM so that the run helpers find it there. */
+static lvm *guest_to_vm(lua_State *L) {
+    lvm *v = guest_vm(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    lua_replace(L, 1);
+    return v;
+}
+
+static int g_run(lua_State *L) { return run_args(L, guest_to_vm(L), "run", 2); }
+
+static int g_step(lua_State *L) {
+    lvm *v = guest_to_vm(L);
+    lua_Integer n = luaL_optinteger(L, 2, 1);
+    if (n < 0) return luaL_error(L, "step: count %I is negative", (LUAI_UACINT)n);
+    return do_run(L, v, "step", true, (uint64_t)n, 0, 0);
+}
+
+/* The guest's machine events: what the guest itself sees happen. Console
+ * output; exceptions the guest receives (reflected into its vector table,
+ * or raised by an instruction the interpreter ran); changes of its virtual
+ * mode. Per-instruction "step" events do not exist under the monitor: the
+ * guest runs directly on the real CPU. */
+static const char *const gev_names[] = { "exception", "mode", "console", NULL };
+static const int gev_bits[] = { VLAB_EV_EXCEPTION, VLAB_EV_MODE, VLAB_EV_CONSOLE };
+
+static unsigned gev_mask(lua_State *L, int list) {
+    unsigned mask = 0;
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i);
+        lua_getfield(L, -1, "ev");
+        mask |= (unsigned)lua_tointeger(L, -1);
+        lua_pop(L, 2);
+    }
+    return mask;
+}
+
+static int gev_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
+    lvm *v = ctx;
+    lua_State *L = v->L;
+    if (!L || v->failed || !lua_checkstack(L, 10)) return 1;
+    int top = lua_gettop(L);
+    int ud = push_vm(L, v->vm);
+    if (!ud) return 0;
+    lua_getiuservalue(L, ud, UV_EVENTS);
+    int list = lua_gettop(L);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
+    lua_createtable(L, (int)n, 0);
+    int fns = lua_gettop(L), k = 0;
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, list, i);
+        lua_getfield(L, -1, "ev");
+        int ev = (int)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        if (ev & event) {
+            lua_getfield(L, -1, "fn");
+            lua_rawseti(L, fns, ++k);
+        }
+        lua_pop(L, 1);
+    }
+    int stop = 0;
+    for (int i = 1; i <= k && !stop; i++) {
+        lua_rawgeti(L, fns, i);
+        lua_createtable(L, 0, 4);
+        if (event == VLAB_EV_EXCEPTION) {
+            lua_pushinteger(L, (lua_Integer)a);
+            lua_setfield(L, -2, "vector");
+            lua_pushinteger(L, b);
+            lua_setfield(L, -2, "pc");
+            const char *name = vlab_vector_name(v->vm->m, (int)a);
+            if (name) {
+                lua_pushstring(L, name);
+                lua_setfield(L, -2, "name");
+            }
+            lua_pushstring(L, "exception");
+        } else if (event == VLAB_EV_MODE) {
+            lua_pushstring(L, a ? "supervisor" : "user");
+            lua_setfield(L, -2, "mode");
+            lua_pushinteger(L, (lua_Integer)a);
+            lua_setfield(L, -2, "level");
+            lua_pushinteger(L, b);
+            lua_setfield(L, -2, "pc");
+            lua_pushstring(L, "mode");
+        } else {
+            char c = (char)a;
+            lua_pushlstring(L, &c, 1);
+            lua_setfield(L, -2, "char");
+            lua_pushinteger(L, (lua_Integer)(a & 0xFF));
+            lua_setfield(L, -2, "byte");
+            lua_pushstring(L, "console");
+        }
+        lua_setfield(L, -2, "event");
+        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+            lua_setiuservalue(L, ud, UV_ERR);
+            v->failed = true;
+            stop = 1;
+        } else {
+            if (lua_toboolean(L, -1)) stop = 1;
+            lua_pop(L, 1);
+        }
+    }
+    lua_settop(L, top);
+    return stop;
+}
+
+static int g_on(lua_State *L) {
+    lvm *v = guest_to_vm(L);
+    const char *ev = luaL_checkstring(L, 2);
+    if (!strcmp(ev, "trap")) return vm_on(L);
+    luaL_checktype(L, 3, LUA_TFUNCTION);
+    int bit = 0;
+    for (int i = 0; gev_names[i]; i++)
+        if (!strcmp(ev, gev_names[i])) bit = gev_bits[i];
+    if (!bit) {
+        if (!strcmp(ev, "step"))
+            return luaL_error(L, "on: no 'step' events for a guest: it runs directly on the real CPU "
+                                 "(use vm:step(1) in a loop)");
+        return luaL_error(L, "on: unknown event '%s' (known: exception, mode, console, trap)", ev);
+    }
+    lua_getiuservalue(L, 1, UV_EVENTS);
+    int list = lua_gettop(L);
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, v->next_id);
+    lua_setfield(L, -2, "id");
+    lua_pushinteger(L, bit);
+    lua_setfield(L, -2, "ev");
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "fn");
+    lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
+    if (bit == VLAB_EV_MODE) {
+        /* the guest's mode changes only in a trap: seen by the trap trampoline */
+        v->last_priv = vl_vm_supervisor(v->vm);
+        vl_vm_on_trap(v->vm, trap_trampoline, v);
+    } else {
+        unsigned mask = gev_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
+        vlab_set_hook(v->vm->m, mask, mask ? gev_trampoline : NULL, v);
+    }
+    lua_pushinteger(L, v->next_id++);
+    return 1;
+}
+
+static int g_off(lua_State *L) {
+    lvm *v = guest_to_vm(L);
+    lua_Integer id = luaL_checkinteger(L, 2);
+    lua_getiuservalue(L, 1, UV_EVENTS);
+    int list = lua_gettop(L);
+    lua_Integer len = (lua_Integer)lua_rawlen(L, list);
+    for (lua_Integer i = 1; i <= len; i++) {
+        lua_rawgeti(L, list, i);
+        lua_getfield(L, -1, "id");
+        bool hit = lua_tointeger(L, -1) == id;
+        lua_pop(L, 2);
+        if (hit) {
+            for (lua_Integer j = i; j < len; j++) {
+                lua_rawgeti(L, list, j + 1);
+                lua_rawseti(L, list, j);
+            }
+            lua_pushnil(L);
+            lua_rawseti(L, list, len);
+            unsigned mask = gev_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
+            vlab_set_hook(v->vm->m, mask, mask ? gev_trampoline : NULL, v);
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+    }
+    lua_settop(L, 2);
+    return vm_off(L); /* a trap callback's id */
+}
+
+static int g_reset(lua_State *L) {
+    guest_to_vm(L);
+    return vm_reset(L);
+}
+
+static int g_disasm(lua_State *L) {
+    vlab_machine *m = gm(L);
+    lua_Integer addr = luaL_checkinteger(L, 2);
+    if (!range_ok(m, addr, 1)) return range_err(L, "disasm", addr, 1, vlab_ram_size(m));
+    uint8_t buf[16];
+    size_t n = vlab_ram_size(m) - (uint32_t)addr;
+    if (n > sizeof buf) n = sizeof buf;
+    vlab_mem_read(m, (uint32_t)addr, buf, n);
+    char isa[80], text[256];
+    snprintf(isa, sizeof isa, "%s:%s", vlab_machine_isa(m), vlab_machine_model(m));
+    int len = vlab_disasm(isa, buf, n, (uint32_t)addr, text, sizeof text);
+    if (len < 0) return luaL_error(L, "disasm: %s", text);
+    lua_pushstring(L, text);
+    lua_pushinteger(L, len);
+    return 2;
+}
+
+/* registers of the guest's view */
+static lvm *gregs_vm(lua_State *L) {
+    luaL_checkudata(L, 1, GREGS_MT);
+    lua_getiuservalue(L, 1, 1);
+    lvm *v = guest_vm(L, lua_gettop(L));
+    lua_pop(L, 1);
+    return v;
+}
+
+static int greg_index_or_error(lua_State *L, vl_vm *vm, const char *name) {
+    int idx = vlab_reg_index(vm->m, name);
+    if (idx < 0) luaL_error(L, "regs: unknown register '%s' for %s", name, vlab_machine_isa(vm->m));
+    return idx;
+}
+
+static void greg_set(lua_State *L, vl_vm *vm, int idx, int varg) {
+    int isnum = 0;
+    lua_Integer x = lua_tointegerx(L, varg, &isnum);
+    const char *name = vlab_reg_name(vm->m, idx);
+    if (!isnum) luaL_error(L, "regs: value for '%s' must be an integer (got %s)", name, luaL_typename(L, varg));
+    int w = vlab_reg_width(vm->m, idx);
+    if (w <= 0 || w > 32) w = 32;
+    lua_Integer hi = (lua_Integer)((1ull << w) - 1), lo = -(lua_Integer)(1ull << (w - 1));
+    if (x < lo || x > hi) luaL_error(L, "regs: value %I does not fit register '%s' (%d bits)", (LUAI_UACINT)x, name, w);
+    vl_vm_reg_set(vm, idx, (uint32_t)x);
+}
+
+static int gregs_index(lua_State *L) {
+    lvm *v = gregs_vm(L);
+    lua_pushinteger(L, vl_vm_reg_get(v->vm, greg_index_or_error(L, v->vm, luaL_checkstring(L, 2))));
+    return 1;
+}
+
+static int gregs_newindex(lua_State *L) {
+    lvm *v = gregs_vm(L);
+    greg_set(L, v->vm, greg_index_or_error(L, v->vm, luaL_checkstring(L, 2)), 3);
+    return 0;
+}
+
+static void push_guest_regs(lua_State *L, vl_vm *vm) {
+    int n = vlab_reg_count(vm->m);
+    lua_createtable(L, 0, n);
+    for (int i = 0; i < n; i++) {
+        lua_pushinteger(L, vl_vm_reg_get(vm, i));
+        lua_setfield(L, -2, vlab_reg_name(vm->m, i));
+    }
+}
+
+static int gregs_call(lua_State *L) {
+    push_guest_regs(L, gregs_vm(L)->vm);
+    return 1;
+}
+
+static int gregs_next(lua_State *L) {
+    lvm *v = gregs_vm(L);
+    int i = lua_isnil(L, 2) ? 0 : vlab_reg_index(v->vm->m, luaL_checkstring(L, 2)) + 1;
+    if (i <= 0 && !lua_isnil(L, 2)) return 0;
+    if (i >= vlab_reg_count(v->vm->m)) return 0;
+    lua_pushstring(L, vlab_reg_name(v->vm->m, i));
+    lua_pushinteger(L, vl_vm_reg_get(v->vm, i));
+    return 2;
+}
+
+static int gregs_pairs(lua_State *L) {
+    gregs_vm(L);
+    lua_pushcfunction(L, gregs_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
+static int g_regs(lua_State *L) {
+    push_guest_regs(L, guest_vm(L, 1)->vm);
+    return 1;
+}
+
+static const luaL_Reg guest_methods[] = {
+    { "read", g_read },         { "write", g_write },         { "read_u8", g_read_u8 },
+    { "read_u16", g_read_u16 }, { "read_u32", g_read_u32 },   { "write_u8", g_write_u8 },
+    { "write_u16", g_write_u16 }, { "write_u32", g_write_u32 }, { "load", g_load },
+    { "supervisor", g_supervisor }, { "set_supervisor", g_set_supervisor }, { "step", g_step },
+    { "run", g_run },           { "on", g_on },               { "off", g_off },
+    { "console", g_console },   { "clear_console", g_clear_console }, { "stats", g_stats },
+    { "reset", g_reset },       { "disasm", g_disasm },       { NULL, NULL },
+};
+
+static int g_index(lua_State *L) {
+    lvm *v = guest_vm(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    vlab_machine *m = v->vm->m;
+    if (!strcmp(k, "pc")) lua_pushinteger(L, vl_vm_pc(v->vm));
+    else if (!strcmp(k, "regs")) {
+        if (lua_getiuservalue(L, 1, 2) != LUA_TUSERDATA) {
+            lua_pop(L, 1);
+            lua_newuserdatauv(L, 1, 1);
+            luaL_setmetatable(L, GREGS_MT);
+            lua_pushvalue(L, 1);
+            lua_setiuservalue(L, -2, 1);
+            lua_pushvalue(L, -1);
+            lua_setiuservalue(L, 1, 2);
+        }
+    } else if (!strcmp(k, "isa")) lua_pushstring(L, vlab_machine_isa(m));
+    else if (!strcmp(k, "model")) lua_pushstring(L, vlab_machine_model(m));
+    else if (!strcmp(k, "ram")) lua_pushinteger(L, vlab_ram_size(m));
+    else if (!strcmp(k, "mmio_base")) lua_pushinteger(L, vlab_mmio_base(m));
+    else lua_getfield(L, lua_upvalueindex(1), k);
+    return 1;
+}
+
+static int g_newindex(lua_State *L) {
+    lvm *v = guest_vm(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    if (!strcmp(k, "pc")) {
+        lua_Integer x = luaL_checkinteger(L, 3);
+        if (x < 0 || x > 0xFFFFFFFFll) return luaL_error(L, "pc: value %I out of range", (LUAI_UACINT)x);
+        vl_vm_set_pc(v->vm, (uint32_t)x);
+        return 0;
+    }
+    return luaL_error(L, "guest: cannot set field '%s' (use g.pc or g.regs.NAME)", k);
+}
+
+static int g_tostring(lua_State *L) {
+    lvm *v = guest_vm(L, 1);
+    lua_pushfstring(L, "vlab.guest %s:%s (guest %d)", vlab_machine_isa(v->vm->m), vlab_machine_model(v->vm->m),
+                    v->vm->id);
+    return 1;
+}
+
+/* ---- vlab.compare ------------------------------------------------------------------------- */
+
+/* A machine, a guest or a VM (its guest) as a view. */
+static vl_view to_view(lua_State *L, int idx) {
+    vl_view w = { NULL, NULL };
+    lvm *v;
+    if ((v = luaL_testudata(L, idx, VM_MT))) {
+        if (!v->vm) luaL_error(L, "compare: VM already freed");
+        w.m = v->vm->m;
+        w.vm = v->vm;
+    } else if (luaL_testudata(L, idx, GUEST_MT)) {
+        v = guest_vm(L, idx);
+        w.m = v->vm->m;
+        w.vm = v->vm;
+    } else {
+        void *p = luaL_testudata(L, idx, MACHINE_MT);
+        if (!p) luaL_error(L, "compare: argument %d must be a machine, a guest or a VM (got %s)", idx, luaL_typename(L, idx));
+        w.m = *(vlab_machine **)p; /* lua/lvlab.c: the first field */
+        if (!w.m) luaL_error(L, "compare: machine already freed");
+    }
+    return w;
+}
+
+static void push_diff(lua_State *L, const vl_diff *d) {
+    static const char *const kinds[] = { "reg", "mem", "console", "shape" };
+    char text[160];
+    vl_diff_format(d, text, sizeof text);
+    lua_createtable(L, 0, 7);
+    lua_pushstring(L, kinds[d->kind & 3]);
+    lua_setfield(L, -2, "kind");
+    lua_pushstring(L, d->what);
+    lua_setfield(L, -2, "what");
+    if (d->kind == VL_DIFF_MEM || d->kind == VL_DIFF_CONSOLE) {
+        lua_pushinteger(L, d->addr);
+        lua_setfield(L, -2, d->kind == VL_DIFF_MEM ? "addr" : "offset");
+        lua_pushinteger(L, d->len);
+        lua_setfield(L, -2, "len");
+    }
+    if (d->kind == VL_DIFF_REG) {
+        lua_pushstring(L, d->what);
+        lua_setfield(L, -2, "reg");
+    }
+    lua_pushinteger(L, d->a == 0xFFFFFFFFu && d->kind == VL_DIFF_CONSOLE ? -1 : (lua_Integer)d->a);
+    lua_setfield(L, -2, "a");
+    lua_pushinteger(L, d->b == 0xFFFFFFFFu && d->kind == VL_DIFF_CONSOLE ? -1 : (lua_Integer)d->b);
+    lua_setfield(L, -2, "b");
+    lua_pushstring(L, text);
+    lua_setfield(L, -2, "text");
+}
+
+static int l_compare(lua_State *L) {
+    vl_view a = to_view(L, 1), b = to_view(L, 2);
+    size_t n = vl_compare(&a, &b, NULL, 0);
+    vl_diff *d = n ? calloc(n, sizeof *d) : NULL;
+    if (n && !d) return luaL_error(L, "compare: out of memory");
+    vl_compare(&a, &b, d, n);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        push_diff(L, &d[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    free(d);
+    return 1;
+}
+
+/* vlab.equivalence{ isa=, model=, code=bytes, org=, entry=, ram=, sp=, max= } */
+static int l_equivalence(lua_State *L) {
+    const char *fn = "vlab.equivalence";
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *isa = opt_str(L, 1, "isa", fn), *model = opt_str(L, 1, "model", fn);
+    const char *tech = opt_str(L, 1, "technique", fn);
+    char err[512];
+    const char *isa_name = isa, *model_name = model;
+    if (isa && strchr(isa, ':')) {
+        if (vlab_resolve(isa, &isa_name, &model_name, err, sizeof err) < 0) return luaL_error(L, "%s: %s", fn, err);
+    } else if (!isa) {
+        if (!model) return luaL_error(L, "%s: field 'isa' is required", fn);
+        if (vlab_resolve(model, &isa_name, &model_name, err, sizeof err) < 0) return luaL_error(L, "%s: %s", fn, err);
+    }
+    int t = vl_technique_find(tech ? tech : "trap-and-emulate");
+    if (t < 0) return luaL_error(L, "%s: unknown technique '%s'", fn, tech);
+    lua_getfield(L, 1, "code");
+    size_t len = 0;
+    const char *code = lua_tolstring(L, -1, &len);
+    if (!code) return luaL_error(L, "%s: field 'code' (the image bytes) is required", fn);
+    lua_Integer ram = opt_int(L, 1, "ram", fn, 1 << 20, NULL), org = opt_int(L, 1, "org", fn, 0, NULL);
+    bool has_entry;
+    lua_Integer entry = opt_int(L, 1, "entry", fn, 0, &has_entry), sp = opt_int(L, 1, "sp", fn, 0, NULL);
+    lua_Integer max = opt_int(L, 1, "max", fn, 1000000, NULL);
+    if (ram <= 0 || ram > (1ll << 30)) return luaL_error(L, "%s: ram out of range", fn);
+    if (org < 0 || org > 0xFFFFFFFFll || entry < 0 || entry > 0xFFFFFFFFll || sp < 0 || sp > 0xFFFFFFFFll || max < 0)
+        return luaL_error(L, "%s: org, entry, sp and max must be 32-bit unsigned", fn);
+    vl_equiv_image img = { isa_name, model_name, (uint32_t)ram, (const uint8_t *)code, len, (uint32_t)org,
+                           (uint32_t)(has_entry ? entry : org), (uint32_t)sp };
+    vl_equiv_result r;
+    if (vl_equiv_run(&img, (uint64_t)max, t, &r, err, sizeof err) < 0) return luaL_error(L, "%s: %s", fn, err);
+    lua_createtable(L, 0, 8);
+    lua_pushboolean(L, r.equal);
+    lua_setfield(L, -2, "equal");
+    lua_pushinteger(L, (lua_Integer)r.instructions);
+    lua_setfield(L, -2, "instructions");
+    if (!r.equal) {
+        lua_pushinteger(L, (lua_Integer)r.first);
+        lua_setfield(L, -2, "first");
+        lua_pushinteger(L, r.first_pc);
+        lua_setfield(L, -2, "pc");
+        lua_pushstring(L, r.first_insn);
+        lua_setfield(L, -2, "insn");
+    }
+    lua_createtable(L, (int)r.ndiffs, 0);
+    size_t shown = r.ndiffs < 16 ? r.ndiffs : 16;
+    for (size_t i = 0; i < shown; i++) {
+        push_diff(L, &r.diffs[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "diffs");
+    lua_createtable(L, (int)r.nfinal, 0);
+    for (size_t i = 0; i < r.nfinal; i++) {
+        push_diff(L, &r.final[i]);
+        lua_pushinteger(L, (lua_Integer)r.final[i].at);
+        lua_setfield(L, -2, "at");
+        lua_pushinteger(L, r.final[i].at_pc);
+        lua_setfield(L, -2, "at_pc");
+        lua_pushinteger(L, r.final[i].at_vm_pc);
+        lua_setfield(L, -2, "at_vm_pc");
+        lua_pushstring(L, r.final[i].at_insn);
+        lua_setfield(L, -2, "at_insn");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "final");
+    vl_equiv_free(&r);
+    lua_pushstring(L, vlab_stop_name(r.native_stop.reason));
+    lua_setfield(L, -2, "native_stop");
+    lua_pushstring(L, vlab_stop_name(r.vm_stop.reason));
+    lua_setfield(L, -2, "vm_stop");
+    return 1;
+}
+
+/* ---- registration ----------------------------------------------------------------------------- */
+
+int vl_lua_open_vmm(lua_State *L) {
+    int mod = lua_gettop(L);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE_VMS) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_createtable(L, 0, 1);
+        lua_pushstring(L, "v");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_setfield(L, LUA_REGISTRYINDEX, LIVE_VMS);
+    } else {
+        lua_pop(L, 1);
+    }
+    if (luaL_newmetatable(L, VM_MT)) {
+        luaL_newlib(L, vm_methods);
+        lua_pushcclosure(L, vm_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, vm_gc);
+        lua_setfield(L, -2, "__gc");
+        lua_pushcfunction(L, vm_gc);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, vm_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, GUEST_MT)) {
+        luaL_newlib(L, guest_methods);
+        lua_pushcfunction(L, g_regs);
+        lua_setfield(L, -2, "regs_table");
+        lua_pushcclosure(L, g_index, 1);
+        lua_setfield(L, -2, "__index");
+        lua_pushcfunction(L, g_newindex);
+        lua_setfield(L, -2, "__newindex");
+        lua_pushcfunction(L, g_tostring);
+        lua_setfield(L, -2, "__tostring");
+    }
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, GREGS_MT)) {
+        const luaL_Reg r[] = { { "__index", gregs_index }, { "__newindex", gregs_newindex },
+                               { "__call", gregs_call },   { "__pairs", gregs_pairs }, { NULL, NULL } };
+        luaL_setfuncs(L, r, 0);
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_vmm);
+    lua_setfield(L, mod, "vmm");
+    lua_pushcfunction(L, l_compare);
+    lua_setfield(L, mod, "compare");
+    lua_pushcfunction(L, l_equivalence);
+    lua_setfield(L, mod, "equivalence");
+    return 0;
+}

@@ -1,0 +1,636 @@
+/* main.c - the `vlab` command (DESIGN §4.1): run a Lua scenario, assemble,
+ * disassemble, execute a guest binary.
+ *
+ * Exit status: 0 success, 1 guest or script failure, 2 usage error. */
+#include <errno.h>
+#include <stdarg.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vlab.h"
+#include "vmm/vmm.h"
+
+int luaopen_vlab(lua_State *L);
+
+#ifndef VLAB_PREFIX
+#define VLAB_PREFIX "/usr/local"
+#endif
+
+#define EXIT_GUEST 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: vlab COMMAND [OPTIONS]\n"
+    "\n"
+    "vlab is a virtualization laboratory: CPU cores for the Motorola 68000/68010\n"
+    "(and, as they land, PowerPC and x86), one trap-and-emulate monitor, and Lua\n"
+    "scenarios that show where each architecture leaks privilege state.\n"
+    "\n"
+    "commands:\n"
+    "  vlab run SCRIPT.lua|- [ARGS...]\n"
+    "      Run a Lua scenario. The module is preloaded as the global `vlab`;\n"
+    "      ARGS reach the script as `arg` (arg[0] is the script) and as `...`.\n"
+    "  vlab asm --isa ISA[:MODEL] [--org ADDR] [-o OUT] [FILE|-]\n"
+    "      Assemble FILE (or standard input) to raw bytes, written to OUT\n"
+    "      (default: standard output). Errors read FILE:LINE:COL: message.\n"
+    "  vlab disasm --isa ISA[:MODEL] [--org ADDR] FILE\n"
+    "      Disassemble a raw binary loaded at ADDR (default 0): one line per\n"
+    "      instruction with its address, bytes and text.\n"
+    "  vlab exec --isa ISA[:MODEL] [--vmm TECHNIQUE] [--org ADDR] [--entry ADDR]\n"
+    "            [--ram BYTES] [--max N] [--json] FILE(.bin|.elf)\n"
+    "      Load a raw binary at --org (default 0) or an ELF by its program\n"
+    "      headers into a machine with --ram bytes (default 16 MiB); PC is\n"
+    "      --entry, else the ELF entry, else --org; the stack pointer is the top\n"
+    "      of RAM, supervisor mode. Run until a branch to itself, STOP, --max\n"
+    "      instructions (default: no limit), or an exception with no handler.\n"
+    "      --json prints one object: stop, pc, instructions, regs, console.\n"
+    "      --vmm trap-and-emulate runs the guest under the monitor; --json then\n"
+    "      reports the guest's view and a vmm object with the monitor's counts.\n"
+    "  vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE]\n"
+    "  vlab sweep --isa ISA[:MODEL] [--technique T] [--format ...] [--seed N]\n"
+    "      Virtualization tables and per-form sweeps (not implemented yet).\n"
+    "  vlab --help       this text\n"
+    "  vlab --version    the version\n"
+    "\n"
+    "%s"
+    "Numbers are decimal or 0x hex. Options take their value as the next\n"
+    "argument or after '=' (--org=0x1000).\n"
+    "\n"
+    "exit status: 0 success, 1 guest or script failure, 2 usage error.\n";
+
+static const char *prog = "vlab";
+
+/* "m68k (68000, 68010), ppc (750)" from the models built in. */
+static void known_isas(char *buf, size_t sz) {
+    buf[0] = 0;
+    const char *isa;
+    for (int i = 0; (isa = vlab_isa_name(i)); i++) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, sz - l, "%s%s (models", i ? ", " : "", isa);
+        const char *model;
+        for (int j = 0; (model = vlab_model_name(isa, j)); j++) {
+            l = strlen(buf);
+            snprintf(buf + l, sz - l, "%s %s", j ? "," : "", model);
+        }
+        l = strlen(buf);
+        snprintf(buf + l, sz - l, ")");
+    }
+}
+
+static void print_usage(FILE *f) {
+    char isas[512], line[600];
+    known_isas(isas, sizeof isas);
+    snprintf(line, sizeof line, "ISA names: %s;\na model alone (\"68010\") also names its ISA.\n", isas);
+    fprintf(f, usage_text, line);
+}
+
+static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s%s%s: ", prog, cmd ? " " : "", cmd ? cmd : "");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see '%s --help')\n", prog);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+static int fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s %s: ", prog, cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return EXIT_GUEST;
+}
+
+/* Decimal or 0x hex, the whole string, no sign. */
+static bool parse_u64(const char *s, uint64_t *out) {
+    if (!s || !*s) return false;
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        if (!*s) return false;
+    }
+    uint64_t v = 0;
+    for (; *s; s++) {
+        int d;
+        if (*s >= '0' && *s <= '9') d = *s - '0';
+        else if (base == 16 && *s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
+        else if (base == 16 && *s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
+        else if (*s == '_') continue;
+        else return false;
+        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base) return false;
+        v = v * (uint64_t)base + (uint64_t)d;
+    }
+    *out = v;
+    return true;
+}
+
+/* ---- option parsing shared by asm/disasm/exec ------------------------------- */
+
+typedef struct opts {
+    const char *isa, *vmm, *out;
+    uint64_t org, entry, ram, max;
+    bool has_org, has_entry, has_ram, json;
+    const char *file;
+} opts;
+
+enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128 };
+
+static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, opts *o) {
+    memset(o, 0, sizeof *o);
+    bool no_more_opts = false;
+    for (int i = 0; i < argc; i++) {
+        char *a = argv[i];
+        if (no_more_opts || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (o->file) return usage_error(cmd, "more than one input file ('%s' and '%s')", o->file, a);
+            o->file = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            no_more_opts = true;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_usage(stdout);
+            exit(0);
+        }
+        char name[64];
+        const char *val = NULL;
+        const char *eq = strchr(a, '=');
+        if (eq && a[1] == '-') {
+            size_t n = (size_t)(eq - a);
+            if (n >= sizeof name) n = sizeof name - 1;
+            memcpy(name, a, n);
+            name[n] = 0;
+            val = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", a);
+        }
+        struct { const char *name; unsigned bit; } table[] = {
+            { "--isa", O_ISA }, { "--org", O_ORG }, { "-o", O_OUT }, { "--output", O_OUT },
+            { "--vmm", O_VMM }, { "--entry", O_ENTRY }, { "--ram", O_RAM }, { "--max", O_MAX },
+            { "--json", O_JSON },
+        };
+        unsigned bit = 0;
+        for (size_t k = 0; k < sizeof table / sizeof *table; k++)
+            if (strcmp(name, table[k].name) == 0) bit = table[k].bit;
+        if (!bit || !(allowed & bit)) return usage_error(cmd, "unknown option '%s'", name);
+        if (bit == O_JSON) {
+            if (val) return usage_error(cmd, "option '--json' takes no value");
+            o->json = true;
+            continue;
+        }
+        if (!val) {
+            if (i + 1 >= argc) return usage_error(cmd, "option '%s' needs a value", name);
+            val = argv[++i];
+        }
+        uint64_t num = 0;
+        if (bit & (O_ORG | O_ENTRY | O_RAM | O_MAX)) {
+            if (!parse_u64(val, &num))
+                return usage_error(cmd, "option '%s': bad number '%s' (decimal or 0x hex)", name, val);
+            if ((bit & (O_ORG | O_ENTRY)) && num > 0xFFFFFFFFull)
+                return usage_error(cmd, "option '%s': address '%s' does not fit in 32 bits", name, val);
+        }
+        switch (bit) {
+        case O_ISA: o->isa = val; break;
+        case O_OUT: o->out = val; break;
+        case O_VMM: o->vmm = val; break;
+        case O_ORG: o->org = num; o->has_org = true; break;
+        case O_ENTRY: o->entry = num; o->has_entry = true; break;
+        case O_RAM: o->ram = num; o->has_ram = true; break;
+        case O_MAX: o->max = num; break;
+        }
+    }
+    if ((allowed & O_ISA) && !o->isa) {
+        char isas[512];
+        known_isas(isas, sizeof isas);
+        return usage_error(cmd, "missing --isa ISA[:MODEL] (known: %s)", isas);
+    }
+    if (o->isa) {
+        char err[256];
+        if (vlab_resolve(o->isa, NULL, NULL, err, sizeof err) < 0) return usage_error(cmd, "--isa: %s", err);
+    }
+    return 0;
+}
+
+/* Whole file into memory ("-" is standard input). */
+static char *slurp(const char *path, size_t *len) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        if (n == cap) {
+            char *p = realloc(buf, cap * 2 + 1);
+            if (!p) { free(buf); buf = NULL; break; }
+            buf = p;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    int bad = ferror(f);
+    if (f != stdin) fclose(f);
+    if (bad) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    if (buf) buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* ---- asm -------------------------------------------------------------------- */
+
+static int cmd_asm(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts("asm", argc, argv, O_ISA | O_ORG | O_OUT, &o);
+    if (rc) return rc;
+    if (o.org > 0xFFFFFFFFull) return usage_error("asm", "--org out of range");
+    const char *file = o.file ? o.file : "-";
+    const char *shown = strcmp(file, "-") == 0 ? "<stdin>" : file;
+    size_t len;
+    char *src = slurp(file, &len);
+    if (!src) return fail("asm", "%s: %s", shown, strerror(errno));
+    if (strlen(src) != len) {
+        free(src);
+        return fail("asm", "%s: contains a NUL byte (not assembly source)", shown);
+    }
+    uint8_t *out;
+    size_t outlen;
+    char err[512];
+    if (vlab_asm(o.isa, src, (uint32_t)o.org, &out, &outlen, err, sizeof err) < 0) {
+        free(src);
+        fprintf(stderr, "%s:%s\n", shown, err);
+        return EXIT_GUEST;
+    }
+    free(src);
+    FILE *f = o.out && strcmp(o.out, "-") != 0 ? fopen(o.out, "wb") : stdout;
+    if (!f) {
+        vlab_free(out);
+        return fail("asm", "%s: %s", o.out, strerror(errno));
+    }
+    bool ok = fwrite(out, 1, outlen, f) == outlen;
+    if (f != stdout) ok = fclose(f) == 0 && ok;
+    else ok = fflush(f) == 0 && ok;
+    vlab_free(out);
+    if (!ok) return fail("asm", "%s: write error", o.out ? o.out : "<stdout>");
+    return 0;
+}
+
+/* ---- disasm ------------------------------------------------------------------ */
+
+static int min_insn(const char *isa_or_model) {
+    const char *isa;
+    if (vlab_resolve(isa_or_model, &isa, NULL, NULL, 0) < 0) return 1;
+    if (strcmp(isa, "m68k") == 0) return 2;
+    if (strcmp(isa, "ppc") == 0) return 4;
+    return 1;
+}
+
+static int cmd_disasm(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts("disasm", argc, argv, O_ISA | O_ORG, &o);
+    if (rc) return rc;
+    if (!o.file) return usage_error("disasm", "missing FILE");
+    size_t len;
+    char *data = slurp(o.file, &len);
+    if (!data) return fail("disasm", "%s: %s", o.file, strerror(errno));
+    const uint8_t *b = (const uint8_t *)data;
+    int unit = min_insn(o.isa);
+    rc = 0;
+    for (size_t off = 0; off < len;) {
+        char text[256];
+        uint32_t addr = (uint32_t)(o.org + off);
+        int n = vlab_disasm(o.isa, b + off, len - off, addr, text, sizeof text);
+        bool bad = n <= 0;
+        if (bad) n = (int)(len - off < (size_t)unit ? len - off : (size_t)unit);
+        char hex[64] = "";
+        for (int i = 0; i < n && i < 12; i++) {
+            size_t l = strlen(hex);
+            bool gap = i > 0 && (unit != 2 || i % 2 == 0);
+            snprintf(hex + l, sizeof hex - l, "%s%02x", gap ? " " : "", b[off + (size_t)i]);
+        }
+        if (bad) {
+            /* data or a cut instruction: show the bytes, go on */
+            char bytes[80] = ".byte ";
+            for (int i = 0; i < n; i++) {
+                size_t l = strlen(bytes);
+                snprintf(bytes + l, sizeof bytes - l, "%s0x%02x", i ? ", " : "", b[off + (size_t)i]);
+            }
+            printf("%08x  %-24s  %-24s ; %s\n", addr, hex, bytes, text);
+        } else {
+            printf("%08x  %-24s  %s\n", addr, hex, text);
+        }
+        off += (size_t)n;
+    }
+    free(data);
+    return rc;
+}
+
+/* ---- exec ---------------------------------------------------------------------- */
+
+static void json_string(FILE *f, const char *s, size_t len) {
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\b': fputs("\\b", f); break;
+        case '\f': fputs("\\f", f); break;
+        default:
+            if (c < 0x20 || c >= 0x7F) fprintf(f, "\\u%04x", c); /* bytes, not UTF-8 */
+            else fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static const char *const techniques[] = { "trap-and-emulate", "scan-and-patch", "paravirt", "hw-assist", NULL };
+
+static int cmd_exec(int argc, char **argv) {
+    opts o;
+    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON, &o);
+    if (rc) return rc;
+    if (!o.file) return usage_error("exec", "missing FILE (.bin or .elf)");
+    if (o.vmm) {
+        bool known = false;
+        for (int i = 0; techniques[i]; i++)
+            if (strcmp(o.vmm, techniques[i]) == 0) known = true;
+        if (!known)
+            return usage_error("exec", "--vmm %s: unknown technique (known: trap-and-emulate, scan-and-patch, "
+                                       "paravirt, hw-assist)", o.vmm);
+        uint64_t vram = o.has_ram ? o.ram : 16u << 20;
+        if (vram == 0 || vram > (1u << 30))
+            return usage_error("exec", "--ram %llu: must be 1 byte to 1 GiB", (unsigned long long)vram);
+        const char *visa, *vmodel;
+        char verr[512] = "";
+        if (vlab_resolve(o.isa, &visa, &vmodel, verr, sizeof verr) < 0) return usage_error("exec", "%s", verr);
+        int vrc = vl_vmm_exec(visa, vmodel, o.vmm, (uint32_t)vram, o.file, (uint32_t)o.org, o.has_entry,
+                              (uint32_t)o.entry, o.max, o.json, stdout, verr, sizeof verr);
+        if (verr[0]) return vrc == 2 ? usage_error("exec", "%s", verr) : fail("exec", "%s", verr);
+        return vrc;
+    }
+    uint64_t ram = o.has_ram ? o.ram : 16u << 20;
+    if (ram == 0 || ram > (1u << 30))
+        return usage_error("exec", "--ram %llu: must be 1 byte to 1 GiB", (unsigned long long)ram);
+    const char *isa, *model;
+    char err[512];
+    vlab_resolve(o.isa, &isa, &model, NULL, 0);
+    vlab_machine *m = vlab_machine_new(isa, model, (uint32_t)ram, err, sizeof err);
+    if (!m) return fail("exec", "%s", err);
+    uint32_t entry = 0;
+    if (vlab_load(m, o.file, (uint32_t)o.org, &entry, err, sizeof err) < 0) {
+        vlab_machine_free(m);
+        return fail("exec", "%s", err);
+    }
+    if (o.has_entry) entry = (uint32_t)o.entry;
+    vlab_set_supervisor(m, 1);
+    int sp = vlab_reg_index(m, "sp");
+    if (strcmp(isa, "m68k") == 0) {
+        int ssp = vlab_reg_index(m, "ssp");
+        if (ssp >= 0) vlab_reg_set(m, ssp, (uint32_t)ram);
+    }
+    if (sp >= 0) vlab_reg_set(m, sp, (uint32_t)ram);
+    vlab_set_pc(m, entry);
+
+    vlab_stop s = vlab_run(m, o.max, 0, 0);
+    vlab_stats st;
+    vlab_get_stats(m, &st);
+    size_t clen;
+    const char *con = vlab_console(m, &clen);
+    const char *vname = s.vector >= 0 ? vlab_vector_name(m, s.vector) : NULL;
+    int nregs = vlab_reg_count(m);
+    if (o.json) {
+        printf("{\"stop\": \"%s\", \"pc\": %u, \"instructions\": %llu", vlab_stop_name(s.reason), s.pc,
+               (unsigned long long)st.instructions);
+        if (s.vector >= 0) {
+            printf(", \"vector\": %d", s.vector);
+            if (vname) {
+                printf(", \"vector_name\": ");
+                json_string(stdout, vname, strlen(vname));
+            }
+        }
+        printf(", \"regs\": {");
+        for (int i = 0; i < nregs; i++) {
+            printf("%s\"%s\": %u", i ? ", " : "", vlab_reg_name(m, i), vlab_reg_get(m, i));
+        }
+        printf("}, \"console\": ");
+        json_string(stdout, con, clen);
+        printf("}\n");
+    } else {
+        printf("stop: %s at pc 0x%08x after %llu instructions", vlab_stop_name(s.reason), s.pc,
+               (unsigned long long)st.instructions);
+        if (s.vector >= 0) printf(" (vector %d%s%s)", s.vector, vname ? ", " : "", vname ? vname : "");
+        printf("\n");
+        for (int i = 0; i < nregs; i++) {
+            int w = vlab_reg_width(m, i);
+            char val[16];
+            snprintf(val, sizeof val, w <= 8 ? "%02x" : w <= 16 ? "%04x" : "%08x", vlab_reg_get(m, i));
+            printf("%-4s %-8s%s", vlab_reg_name(m, i), val, (i % 4 == 3 || i == nregs - 1) ? "\n" : "  ");
+        }
+        if (clen) {
+            printf("console:\n");
+            fwrite(con, 1, clen, stdout);
+            if (con[clen - 1] != '\n') printf("\n");
+        }
+    }
+    fflush(stdout);
+    vlab_machine_free(m);
+    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT
+               ? EXIT_GUEST
+               : 0;
+}
+
+/* ---- run ------------------------------------------------------------------------ */
+
+/* "file.lua:12: ..." (or "[string ...]:3: ...") already says where. */
+static bool has_position(const char *msg) {
+    const char *p = msg;
+    bool name = false; /* "3:5: msg" from the assembler is no file position */
+    for (; *p && *p != ':' && *p != '\n'; p++)
+        if (*p < '0' || *p > '9') name = true;
+    if (*p != ':' || !name) return false;
+    p++;
+    if (*p < '0' || *p > '9') return false;
+    while (*p >= '0' && *p <= '9') p++;
+    return *p == ':';
+}
+
+/* Message handler: a string error without a position gets the position of the
+ * innermost Lua function, so that errors raised by the module in a script
+ * read "script.lua:LINE: message". */
+static int msgh(lua_State *L) {
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+        return 1;
+    }
+    const char *msg = lua_tostring(L, 1);
+    if (has_position(msg)) {
+        lua_pushvalue(L, 1);
+        if (getenv("VLAB_TRACEBACK")) luaL_traceback(L, L, lua_tostring(L, -1), 1);
+        return 1;
+    }
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar)) break;
+        if (ar.currentline > 0 && strcmp(ar.what, "C") != 0) {
+            char prefix[LUA_IDSIZE + 24];
+            snprintf(prefix, sizeof prefix, "%s:", ar.short_src);
+            if (strncmp(msg, prefix, strlen(prefix)) != 0)
+                lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, msg);
+            else
+                lua_pushvalue(L, 1);
+            break;
+        }
+    }
+    if (lua_gettop(L) == 1) lua_pushvalue(L, 1);
+    if (getenv("VLAB_TRACEBACK")) luaL_traceback(L, L, lua_tostring(L, -1), 1);
+    return 1;
+}
+
+static void add_script_paths(lua_State *L, const char *argv0) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(exe, sizeof exe, "%s", argv0);
+        n = (ssize_t)strlen(exe);
+    } else {
+        exe[n] = 0;
+    }
+    char *slash = strrchr(exe, '/');
+    const char *dir = ".";
+    if (slash) {
+        *slash = 0;
+        dir = exe;
+    }
+    lua_getglobal(L, "package");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    lua_getfield(L, -1, "path");
+    const char *old = lua_tostring(L, -1);
+    lua_pushfstring(L, "%s/../scripts/?.lua;%s/../share/vlab/scripts/?.lua;" VLAB_PREFIX
+                       "/share/vlab/scripts/?.lua;%s",
+                    dir, dir, old ? old : "");
+    lua_setfield(L, -3, "path");
+    lua_pop(L, 2);
+}
+
+static lua_State *new_state(const char *argv0) {
+    lua_State *L = luaL_newstate();
+    if (!L) return NULL;
+    luaL_openlibs(L);
+    luaL_requiref(L, "vlab", luaopen_vlab, 1); /* global + package.loaded */
+    lua_pop(L, 1);
+    add_script_paths(L, argv0);
+    return L;
+}
+
+/* Run chunk `file` with arg table; extra args also passed as `...`. */
+static int run_script(const char *argv0, const char *script, int argc, char **argv, const char *label) {
+    lua_State *L = new_state(argv0);
+    if (!L) return fail(label, "cannot create a Lua state");
+    lua_createtable(L, argc, 2);
+    lua_pushstring(L, argv0);
+    lua_rawseti(L, -2, -1);
+    lua_pushstring(L, script);
+    lua_rawseti(L, -2, 0);
+    for (int i = 0; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setglobal(L, "arg");
+    lua_pushcfunction(L, msgh);
+    int base = lua_gettop(L);
+    if (luaL_loadfile(L, strcmp(script, "-") == 0 ? NULL : script) != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fprintf(stderr, "%s\n", msg ? msg : "cannot load script");
+        lua_close(L);
+        return EXIT_GUEST;
+    }
+    for (int i = 0; i < argc; i++) lua_pushstring(L, argv[i]);
+    int rc = 0;
+    if (lua_pcall(L, argc, 0, base) != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fprintf(stderr, "%s\n", msg ? msg : "(error object is not a string)");
+        rc = EXIT_GUEST;
+    }
+    fflush(stdout);
+    lua_close(L);
+    return rc;
+}
+
+static int cmd_run(const char *argv0, int argc, char **argv) {
+    if (argc < 1) return usage_error("run", "missing SCRIPT.lua");
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[0], "-") != 0 && access(argv[0], R_OK) != 0)
+        return fail("run", "%s: %s", argv[0], strerror(errno));
+    return run_script(argv0, argv[0], argc - 1, argv + 1, "run");
+}
+
+/* table and sweep: orchestration written in Lua under scripts/ (cmd_NAME.lua)
+ * once it exists; until then, say so. */
+static int cmd_scripted(const char *argv0, const char *name, int argc, char **argv) {
+    lua_State *L = new_state(argv0);
+    if (!L) return fail(name, "cannot create a Lua state");
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "searchpath");
+    lua_pushfstring(L, "cmd_%s", name);
+    lua_getfield(L, -3, "path");
+    lua_call(L, 2, 1);
+    char path[4096] = "";
+    if (lua_type(L, -1) == LUA_TSTRING) snprintf(path, sizeof path, "%s", lua_tostring(L, -1));
+    lua_close(L);
+    if (!path[0]) {
+        fprintf(stderr, "%s %s: not implemented yet\n", prog, name);
+        return EXIT_USAGE;
+    }
+    return run_script(argv0, path, argc, argv, name);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        print_usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        print_usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("vlab %s\n", vlab_version());
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0) return cmd_run(argv[0], argc - 2, argv + 2);
+    if (strcmp(cmd, "asm") == 0) return cmd_asm(argc - 2, argv + 2);
+    if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
+    if (strcmp(cmd, "exec") == 0) return cmd_exec(argc - 2, argv + 2);
+    if (strcmp(cmd, "table") == 0 || strcmp(cmd, "sweep") == 0)
+        return cmd_scripted(argv[0], cmd, argc - 2, argv + 2);
+    if (cmd[0] == '-') return usage_error(NULL, "unknown option '%s'", cmd);
+    return usage_error(NULL, "unknown command '%s' (commands: run, asm, disasm, exec, table, sweep)", cmd);
+}

@@ -1,0 +1,209 @@
+-- vlab_ffi.lua - a LuaJIT FFI binding over include/vlab.h and libvlab.so.
+--
+--   local vlab = dofile("lua/vlab_ffi.lua")       -- or require "vlab_ffi"
+--   local m = vlab.machine{ isa = "m68k", ram = 1 << 20 }  (LuaJIT: bit.lshift(1, 20))
+--
+-- The same machine API as the C module (docs/lua-api.md) except callbacks
+-- (m:on/m:off): calling back from C into LuaJIT would defeat the point of the
+-- FFI. The declarations are read from vlab.h itself, which is written so that
+-- ffi.cdef takes it verbatim. Where the files are:
+--   VLAB_H   / VLAB_LIB environment variables, else
+--   <this file's dir>/../include/vlab.h and <dir>/../build/libvlab.so, else
+--   /usr/local/include/vlab.h and the system's libvlab.so.
+local ffi = require "ffi"
+
+local here = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./")
+
+local function readable(p)
+  local f = p and io.open(p, "rb")
+  if f then f:close() return true end
+  return false
+end
+
+local function first(list)
+  for _, p in ipairs(list) do if readable(p) then return p end end
+end
+
+local header = first { os.getenv("VLAB_H"), here .. "../include/vlab.h", "/usr/local/include/vlab.h",
+                       "/usr/include/vlab.h" }
+if not header then error("vlab_ffi: cannot find vlab.h (set VLAB_H)") end
+
+-- vlab.h minus the preprocessor and the C++ guard
+local src = {}
+local skip = 0
+for line in io.lines(header) do
+  if line:match("^#%s*ifdef%s+__cplusplus") then skip = skip + 1
+  elseif skip > 0 and line:match("^#%s*endif") then skip = skip - 1
+  elseif skip == 0 and not line:match("^%s*#") then src[#src + 1] = line end
+end
+ffi.cdef(table.concat(src, "\n"))
+ffi.cdef [[
+void *malloc(size_t);
+void free(void *);
+]]
+
+local libpath = first { os.getenv("VLAB_LIB"), here .. "../build/libvlab.so", here .. "../lib/libvlab.so" }
+local C = ffi.load(libpath or "vlab")
+
+local M = { version = ffi.string(C.vlab_version()) }
+local ERRSZ = 512
+
+local function u32(v) return tonumber(ffi.cast("uint32_t", v)) end
+
+function M.isas()
+  local t, i = {}, 0
+  while true do
+    local s = C.vlab_isa_name(i)
+    if s == nil then return t end
+    t[#t + 1] = ffi.string(s)
+    i = i + 1
+  end
+end
+
+function M.models(isa)
+  assert(type(isa) == "string", "bad argument #1 to 'models' (string expected)")
+  local t, i = {}, 0
+  while true do
+    local s = C.vlab_model_name(isa, i)
+    if s == nil then break end
+    t[#t + 1] = ffi.string(s)
+    i = i + 1
+  end
+  if #t == 0 then
+    error("vlab.models: unknown isa '" .. isa .. "' (known: " .. table.concat(M.isas(), ", ") .. ")", 0)
+  end
+  return t
+end
+
+function M.asm(isa, text, opts)
+  assert(type(isa) == "string" and type(text) == "string", "vlab.asm: isa and source strings expected")
+  local org = opts and opts.org or 0
+  local out, len = ffi.new("uint8_t *[1]"), ffi.new("size_t[1]")
+  local err = ffi.new("char[?]", ERRSZ)
+  if C.vlab_asm(isa, text, org, out, len, err, ERRSZ) < 0 then error(ffi.string(err), 0) end
+  local s = ffi.string(out[0], len[0])
+  C.vlab_free(out[0])
+  return s
+end
+
+function M.disasm(isa, bytes, addr)
+  local out = ffi.new("char[?]", 256)
+  local n = C.vlab_disasm(isa, bytes, #bytes, addr or 0, out, 256)
+  if n < 0 then error("vlab.disasm: " .. ffi.string(out), 0) end
+  return ffi.string(out), n
+end
+
+local stop_fields = function(m, s)
+  local t = { reason = ffi.string(C.vlab_stop_name(s.reason)), pc = u32(s.pc), vector = s.vector }
+  if s.vector >= 0 then
+    local name = C.vlab_vector_name(m, s.vector)
+    if name ~= nil then t.name = ffi.string(name) end
+    t.info = u32(s.info)
+  end
+  return t
+end
+
+local Machine = {}
+local machine_mt = {}
+
+local function regs_proxy(self)
+  local m = self._m
+  local function index_of(name)
+    local i = C.vlab_reg_index(m, name)
+    if i < 0 then error("regs: unknown register '" .. tostring(name) .. "' for " .. self.isa, 2) end
+    return i
+  end
+  return setmetatable({}, {
+    __index = function(_, k) return u32(C.vlab_reg_get(m, index_of(k))) end,
+    __newindex = function(_, k, v) C.vlab_reg_set(m, index_of(k), ffi.cast("uint32_t", v)) end,
+    __call = function()
+      local t = {}
+      for i = 0, C.vlab_reg_count(m) - 1 do t[ffi.string(C.vlab_reg_name(m, i))] = u32(C.vlab_reg_get(m, i)) end
+      return t
+    end,
+  })
+end
+
+function M.machine(opts)
+  opts = opts or {}
+  local isa, model = opts.isa, opts.model
+  local err = ffi.new("char[?]", ERRSZ)
+  if isa and isa:find(":") then
+    local pi, pm = ffi.new("const char *[1]"), ffi.new("const char *[1]")
+    if C.vlab_resolve(isa, pi, pm, err, ERRSZ) < 0 then error("vlab.machine: " .. ffi.string(err), 0) end
+    isa, model = ffi.string(pi[0]), ffi.string(pm[0])
+  end
+  local m = C.vlab_machine_new(isa, model, opts.ram or 16 * 1024 * 1024, err, ERRSZ)
+  if m == nil then error("vlab.machine: " .. ffi.string(err), 0) end
+  ffi.gc(m, C.vlab_machine_free)
+  local self = setmetatable({ _m = m, isa = ffi.string(C.vlab_machine_isa(m)),
+                              model = ffi.string(C.vlab_machine_model(m)), ram = u32(C.vlab_ram_size(m)) },
+                            machine_mt)
+  rawset(self, "regs", regs_proxy(self))
+  return self
+end
+
+machine_mt.__index = function(self, k)
+  if k == "pc" then return u32(C.vlab_pc(self._m)) end
+  return Machine[k]
+end
+machine_mt.__newindex = function(self, k, v)
+  if k == "pc" then C.vlab_set_pc(self._m, v) return end
+  error("machine: cannot set field '" .. tostring(k) .. "' (use m.pc or m.regs.NAME)", 2)
+end
+
+local function range_error(self, fn, addr)
+  error(string.format("%s: address 0x%x out of RAM (%d bytes)", fn, addr, self.ram), 3)
+end
+
+function Machine:read(addr, len)
+  local buf = ffi.new("uint8_t[?]", len)
+  if len < 0 or C.vlab_mem_read(self._m, addr, buf, len) < 0 then range_error(self, "read", addr) end
+  return ffi.string(buf, len)
+end
+function Machine:write(addr, bytes)
+  if C.vlab_mem_write(self._m, addr, bytes, #bytes) < 0 then range_error(self, "write", addr) end
+end
+local function getter(size, fn)
+  return function(self, addr)
+    local v = ffi.new("uint32_t[1]")
+    if C.vlab_mem_get(self._m, addr, size, v) < 0 then range_error(self, fn, addr) end
+    return tonumber(v[0])
+  end
+end
+local function setter(size, fn)
+  return function(self, addr, value)
+    if C.vlab_mem_set(self._m, addr, size, ffi.cast("uint32_t", value)) < 0 then range_error(self, fn, addr) end
+  end
+end
+Machine.read_u8, Machine.read_u16, Machine.read_u32 = getter(1, "read_u8"), getter(2, "read_u16"), getter(4, "read_u32")
+Machine.write_u8, Machine.write_u16, Machine.write_u32 = setter(1, "write_u8"), setter(2, "write_u16"), setter(4, "write_u32")
+
+function Machine:load(path, org)
+  local err, entry = ffi.new("char[?]", ERRSZ), ffi.new("uint32_t[1]")
+  if C.vlab_load(self._m, path, org or 0, entry, err, ERRSZ) < 0 then error("load: " .. ffi.string(err), 2) end
+  return tonumber(entry[0])
+end
+function Machine:supervisor() return C.vlab_supervisor(self._m) ~= 0 end
+function Machine:set_supervisor(on) C.vlab_set_supervisor(self._m, on and 1 or 0) end
+function Machine:step(n) return stop_fields(self._m, C.vlab_step(self._m, n or 1)) end
+function Machine:run(opts)
+  opts = opts or {}
+  local s = C.vlab_run(self._m, opts.max or 0, opts.until_pc and 1 or 0, opts.until_pc or 0)
+  return stop_fields(self._m, s)
+end
+function Machine:console()
+  local len = ffi.new("size_t[1]")
+  local p = C.vlab_console(self._m, len)
+  return ffi.string(p, len[0])
+end
+function Machine:clear_console() C.vlab_console_clear(self._m) end
+function Machine:stats()
+  local s = ffi.new("vlab_stats")
+  C.vlab_get_stats(self._m, s)
+  return { instructions = tonumber(s.instructions), exceptions = tonumber(s.exceptions),
+           interrupts = tonumber(s.interrupts), mode_switches = tonumber(s.mode_switches) }
+end
+function Machine:reset() C.vlab_reset(self._m) end
+
+return M

@@ -1,0 +1,51 @@
+#!/bin/sh
+# ffi.sh - smoke test of lua/vlab_ffi.lua, the LuaJIT FFI binding over
+# libvlab.so. Skips (passes) with a message when luajit is not installed.
+BUILD=${BUILD:-build}
+if ! command -v luajit >/dev/null 2>&1; then
+    echo "ffi: SKIP: luajit not installed (apt-get install luajit)"
+    exit 0
+fi
+if grep -qa __asan_init "$BUILD/libvlab.so" 2>/dev/null; then
+    echo "ffi: SKIP: $BUILD/libvlab.so is built with AddressSanitizer, which luajit cannot load"
+    exit 0
+fi
+VLAB_LIB=$BUILD/libvlab.so VLAB_H=include/vlab.h luajit - <<'EOF2'
+local vlab = dofile("lua/vlab_ffi.lua")
+assert(vlab.version:match("^%d+%.%d+%.%d+$"))
+assert(vlab.isas()[1] == "m68k")
+assert(vlab.models("m68k")[2] == "68010")
+assert(not pcall(vlab.models, "z80"))
+local m = vlab.machine { isa = "m68k:68010", ram = 65536 }
+assert(m.model == "68010" and m.ram == 65536)
+local code = vlab.asm("m68k", [[
+        moveq   #104,d0
+        move.b  d0,0x00dff000
+        move.b  #105,0x00dff000
+        bra     .
+]], { org = 0x1000 })
+m:write(0x1000, code)
+m.pc = 0x1000
+m.regs.sp = 0x8000
+local s = m:run { max = 100 }
+assert(s.reason == "halt", s.reason)
+assert(m:console() == "hi", m:console())
+assert(m.regs.d0 == 104 and m:regs().a7 == 0x8000)
+assert(m:read_u16(0x1000) == 0x7068)
+m:write_u32(0x100, 0xDEADBEEF)
+assert(m:read(0x100, 4) == "\222\173\190\239")
+assert(m:stats().instructions >= 3)
+local ok, e = pcall(m.read, m, 0x10000, 1)
+assert(not ok and e:find("read: address 0x10000 out of RAM", 1, true), e)
+ok, e = pcall(function() return m.regs.d9 end)
+assert(not ok and e:find("regs: unknown register 'd9' for m68k", 1, true), e)
+ok, e = pcall(vlab.asm, "m68k", "frob d0")
+assert(not ok and e:match("^1:%d+:"), e)
+local text, n = vlab.disasm("m68k", "\78\113")
+assert(n == 2 and text:find("nop"), text)
+m:write(0x2000, vlab.asm("m68k", "trap #2"))
+m.pc = 0x2000
+s = m:step()
+assert(s.reason == "exception" and s.vector == 34 and s.name, s.reason)
+print("ffi: ok")
+EOF2

@@ -1,0 +1,19 @@
+#!/bin/sh
+# build.sh OUTDIR - compile the whole-program tests for the guests (68000 and
+# PowerPC 750 ELF files) and for the host (the expected console output).
+# Needs gcc-m68k-linux-gnu and gcc-powerpc-linux-gnu (make deps installs them).
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+out=$1
+mkdir -p "$out"
+LDOPT="-fno-pie -no-pie -static -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none"
+for p in sieve sort checksum fib; do
+  m68k-linux-gnu-gcc -m68000 -O2 -ffreestanding -nostdlib -fno-builtin -DVLAB_GUEST \
+    -DVLAB_CONSOLE=0x00DFF000 $LDOPT -T "$here/link_m68k.ld" \
+    -o "$out/$p.m68k.elf" "$here/crt0_m68k.S" "$here/$p.c" "$here/libgcc68k.c"
+  powerpc-linux-gnu-gcc -mcpu=750 -msoft-float -O2 -ffreestanding -nostdlib -fno-builtin \
+    -DVLAB_GUEST -DVLAB_CONSOLE=0xF0000000 $LDOPT -T "$here/link_ppc.ld" \
+    -o "$out/$p.ppc.elf" "$here/crt0_ppc.S" "$here/$p.c" -lgcc
+  cc -O2 -o "$out/$p.host" "$here/$p.c"
+  "$out/$p.host" > "$out/$p.expected" || true  # main returns a result, not a status
+done

@@ -1,0 +1,593 @@
+/* test_machine.c - the machine behind vlab.h: models, memory bounds and byte
+ * order, registers by name, console and timer MMIO, the run loop (halt,
+ * STOP with and without the timer, until_pc, budget), hooks, the loader's
+ * errors on truncated and foreign files. Guest code is written as raw words
+ * so that these tests do not depend on the assembler. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "vlab.h"
+
+#define MMIO 0x00DFF000u
+
+static vlab_machine *new68k(const char *model, uint32_t ram) {
+    char err[256];
+    vlab_machine *m = vlab_machine_new("m68k", model, ram, err, sizeof err);
+    if (!m) fail_msg("vlab_machine_new: %s", err);
+    return m;
+}
+
+static void put_words(vlab_machine *m, uint32_t addr, const uint16_t *w, size_t n) {
+    for (size_t i = 0; i < n; i++) assert_int_equal(vlab_mem_set(m, addr + 2 * (uint32_t)i, 2, w[i]), 0);
+}
+
+static void set_reg(vlab_machine *m, const char *name, uint32_t v) {
+    int i = vlab_reg_index(m, name);
+    assert_true(i >= 0);
+    vlab_reg_set(m, i, v);
+}
+
+static uint32_t get_reg(vlab_machine *m, const char *name) {
+    int i = vlab_reg_index(m, name);
+    assert_true(i >= 0);
+    return vlab_reg_get(m, i);
+}
+
+/* ---- models ------------------------------------------------------------------ */
+
+static void test_models(void **st) {
+    (void)st;
+    assert_string_equal(vlab_isa_name(0), "m68k");
+    assert_null(vlab_isa_name(-1));
+    assert_string_equal(vlab_model_name("m68k", 0), "68000");
+    assert_string_equal(vlab_model_name("m68k", 1), "68010");
+    assert_null(vlab_model_name("m68k", 2));
+    assert_null(vlab_model_name("z80", 0));
+    const char *isa, *model;
+    char err[256];
+    assert_int_equal(vlab_resolve("m68k", &isa, &model, err, sizeof err), 0);
+    assert_string_equal(isa, "m68k");
+    assert_string_equal(model, "68000");
+    assert_int_equal(vlab_resolve("m68k:68010", &isa, &model, err, sizeof err), 0);
+    assert_string_equal(model, "68010");
+    assert_int_equal(vlab_resolve("68010", &isa, &model, err, sizeof err), 0);
+    assert_string_equal(isa, "m68k");
+    assert_string_equal(model, "68010");
+    assert_int_equal(vlab_resolve("m68k:68020", &isa, &model, err, sizeof err), -1);
+    assert_string_equal(err, "unknown model '68020' for isa m68k (known: 68000, 68010)");
+    assert_int_equal(vlab_resolve("z80", &isa, &model, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown isa 'z80'"));
+    assert_int_equal(vlab_resolve("", &isa, &model, err, sizeof err), -1);
+    assert_int_equal(vlab_resolve(NULL, &isa, &model, err, sizeof err), -1);
+    assert_int_equal(vlab_resolve("m68k:", &isa, &model, err, sizeof err), -1);
+}
+
+static void test_new_errors(void **st) {
+    (void)st;
+    char err[256];
+    assert_null(vlab_machine_new("m68k", "68000", 0, err, sizeof err));
+    assert_non_null(strstr(err, "ram"));
+    assert_null(vlab_machine_new("m68k", "68000", (1u << 30) + 1, err, sizeof err));
+    assert_null(vlab_machine_new("z80", NULL, 4096, err, sizeof err));
+    char want[256] = "unknown isa 'z80' (known: ";
+    for (int i = 0; vlab_isa_name(i); i++) {
+        if (i) strcat(want, ", ");
+        strcat(want, vlab_isa_name(i));
+    }
+    strcat(want, ")");
+    assert_string_equal(err, want);
+    assert_null(vlab_machine_new("m68k", "68020", 4096, err, sizeof err));
+    assert_string_equal(err, "unknown model '68020' for isa m68k (known: 68000, 68010)");
+    vlab_machine *m = vlab_machine_new("m68k", NULL, 4096, err, sizeof err);
+    assert_non_null(m);
+    assert_string_equal(vlab_machine_model(m), "68000");
+    assert_string_equal(vlab_machine_isa(m), "m68k");
+    assert_int_equal(vlab_ram_size(m), 4096);
+    assert_int_equal(vlab_mmio_base(m), MMIO);
+    vlab_machine_free(m);
+    vlab_machine_free(NULL);
+}
+
+/* ---- memory --------------------------------------------------------------------- */
+
+static void test_memory(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 0x10000);
+    uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, got[8];
+    assert_int_equal(vlab_mem_write(m, 0xFFF8, buf, 8), 0);
+    assert_int_equal(vlab_mem_read(m, 0xFFF8, got, 8), 0);
+    assert_memory_equal(buf, got, 8);
+    assert_int_equal(vlab_mem_write(m, 0xFFF9, buf, 8), -1);
+    assert_int_equal(vlab_mem_read(m, 0x10000, got, 1), -1);
+    assert_int_equal(vlab_mem_read(m, 0xFFFFFFFFu, got, 2), -1);
+    assert_int_equal(vlab_mem_read(m, 0x10000, got, 0), 0);
+    /* big-endian byte order */
+    uint32_t v;
+    assert_int_equal(vlab_mem_set(m, 0x100, 4, 0x11223344), 0);
+    assert_int_equal(vlab_mem_read(m, 0x100, got, 4), 0);
+    assert_int_equal(got[0], 0x11);
+    assert_int_equal(got[3], 0x44);
+    assert_int_equal(vlab_mem_get(m, 0x100, 2, &v), 0);
+    assert_int_equal(v, 0x1122);
+    assert_int_equal(vlab_mem_get(m, 0x103, 1, &v), 0);
+    assert_int_equal(v, 0x44);
+    assert_int_equal(vlab_mem_get(m, 0xFFFE, 4, &v), -1);
+    assert_int_equal(vlab_mem_set(m, 0xFFFF, 2, 0), -1);
+    assert_int_equal(vlab_mem_get(m, 0x100, 3, &v), -1);
+    assert_int_equal(vlab_mem_set(m, 0xFFFC, 4, 0xDEADBEEF), 0);
+    assert_int_equal(vlab_mem_get(m, 0xFFFC, 4, &v), 0);
+    assert_int_equal(v, 0xDEADBEEF);
+    vlab_machine_free(m);
+}
+
+/* ---- registers ---------------------------------------------------------------------- */
+
+static void test_registers(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68010", 0x10000);
+    const char *names[] = { "d0", "d7", "a0", "a7", "usp", "ssp", "sr", "ccr", "pc", "vbr", "sfc", "dfc" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        int idx = vlab_reg_index(m, names[i]);
+        assert_true(idx >= 0);
+        assert_string_equal(vlab_reg_name(m, idx), names[i]);
+        assert_true(vlab_reg_width(m, idx) > 0);
+    }
+    assert_int_equal(vlab_reg_index(m, "d9"), -1);
+    assert_int_equal(vlab_reg_index(m, NULL), -1);
+    assert_null(vlab_reg_name(m, -1));
+    assert_null(vlab_reg_name(m, vlab_reg_count(m)));
+    assert_int_equal(vlab_reg_index(m, "sp"), vlab_reg_index(m, "a7"));
+    assert_int_equal(vlab_reg_index(m, "D3"), vlab_reg_index(m, "d3"));
+    set_reg(m, "d3", 0xCAFEBABE);
+    assert_int_equal(get_reg(m, "d3"), 0xCAFEBABE);
+    set_reg(m, "pc", 0x1234);
+    assert_int_equal(vlab_pc(m), 0x1234);
+    vlab_set_pc(m, 0x2000);
+    assert_int_equal(get_reg(m, "pc"), 0x2000);
+    assert_true(vlab_reg_privileged(m, vlab_reg_index(m, "ssp")));
+    assert_false(vlab_reg_privileged(m, vlab_reg_index(m, "d0")));
+    /* banked stack pointers */
+    vlab_set_supervisor(m, 1);
+    assert_true(vlab_supervisor(m));
+    set_reg(m, "sp", 0x8000);
+    assert_int_equal(get_reg(m, "ssp"), 0x8000);
+    set_reg(m, "usp", 0x4000);
+    vlab_set_supervisor(m, 0);
+    assert_false(vlab_supervisor(m));
+    assert_int_equal(vlab_privilege(m), 0);
+    assert_int_equal(get_reg(m, "a7"), 0x4000);
+    assert_int_equal(get_reg(m, "sr") & 0x2000, 0);
+    vlab_set_supervisor(m, 1);
+    assert_int_equal(get_reg(m, "a7"), 0x8000);
+    /* the 68000 has no vbr */
+    vlab_machine *m0 = new68k("68000", 4096);
+    assert_int_equal(vlab_reg_index(m0, "vbr"), -1);
+    vlab_machine_free(m0);
+    vlab_machine_free(m);
+}
+
+/* ---- MMIO ---------------------------------------------------------------------------- */
+
+static void test_console_mmio(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 0x10000);
+    size_t len = 99;
+    assert_string_equal(vlab_console(m, &len), "");
+    assert_int_equal(len, 0);
+    assert_true(vl_bus_write(m, MMIO, 1, 'o'));
+    assert_true(vl_bus_write(m, MMIO, 4, 'k'));
+    assert_string_equal(vlab_console(m, &len), "ok");
+    assert_int_equal(len, 2);
+    vlab_console_clear(m);
+    assert_string_equal(vlab_console(m, &len), "");
+    /* outside RAM and MMIO: a bus error */
+    uint32_t v;
+    assert_false(vl_bus_read(m, 0x20000, 2, &v));
+    vlab_machine_free(m);
+}
+
+static void test_timer_mmio(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 0x10000);
+    uint32_t v = 0;
+    assert_true(vl_bus_write(m, MMIO + VL_MMIO_TIMER_LEVEL, 4, 3));
+    assert_true(vl_bus_write(m, MMIO + VL_MMIO_TIMER_PERIOD, 4, 100));
+    assert_true(vl_bus_read(m, MMIO + VL_MMIO_TIMER_PERIOD, 4, &v));
+    assert_int_equal(v, 100);
+    assert_true(vl_bus_read(m, MMIO + VL_MMIO_TIMER_LEVEL, 4, &v));
+    assert_int_equal(v, 3);
+    assert_true(vl_bus_read(m, MMIO + VL_MMIO_TIMER_COUNT, 4, &v));
+    assert_int_equal(v, 0);
+    m->cc->icount += 100;
+    vl_timer_sync(m);
+    assert_true(vl_bus_read(m, MMIO + VL_MMIO_TIMER_COUNT, 4, &v));
+    assert_int_equal(v, 1);
+    assert_int_equal(m->cc->irq_level, 3);
+    assert_true(vl_bus_write(m, MMIO + VL_MMIO_TIMER_ACK, 4, 1));
+    assert_int_equal(m->cc->irq_level, 0);
+    /* byte read of the count in big-endian lane order */
+    assert_true(vl_bus_read(m, MMIO + VL_MMIO_TIMER_COUNT + 3, 1, &v));
+    assert_int_equal(v, 1);
+    assert_true(vl_bus_write(m, MMIO + VL_MMIO_TIMER_PERIOD, 4, 0));
+    m->cc->icount += 1000;
+    vl_timer_sync(m);
+    assert_int_equal(m->cc->irq_level, 0);
+    vlab_machine_free(m);
+}
+
+/* ---- running ---------------------------------------------------------------------------- */
+
+/* moveq #'h',d0; move.b d0,MMIO; moveq #'i',d0; move.b d0,MMIO; bra . */
+static const uint16_t hi_prog[] = { 0x7068, 0x13C0, 0x00DF, 0xF000, 0x7069, 0x13C0, 0x00DF, 0xF000, 0x60FE };
+
+static void test_run_halt(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 0x10000);
+    put_words(m, 0x1000, hi_prog, 9);
+    vlab_set_pc(m, 0x1000);
+    set_reg(m, "sp", 0x10000);
+    vlab_stop s = vlab_run(m, 0, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_string_equal(vlab_stop_name(s.reason), "halt");
+    assert_int_equal(s.pc, 0x1010);
+    assert_int_equal(s.vector, -1);
+    assert_string_equal(vlab_console(m, NULL), "hi");
+    vlab_stats stats;
+    vlab_get_stats(m, &stats);
+    assert_true(stats.instructions >= 4 && stats.instructions <= 5);
+    /* budget, until_pc, step */
+    vlab_set_pc(m, 0x1000);
+    s = vlab_run(m, 2, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_int_equal(s.pc, 0x1008);
+    vlab_set_pc(m, 0x1000);
+    s = vlab_run(m, 0, 1, 0x100A);
+    assert_int_equal(s.reason, VLAB_STOP_BREAKPOINT);
+    assert_int_equal(s.pc, 0x100A);
+    s = vlab_step(m, 1);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_int_equal(s.pc, 0x1010);
+    s = vlab_step(m, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_string_equal(vlab_stop_name(VLAB_STOP_IDLE), "idle");
+    assert_string_equal(vlab_stop_name(VLAB_STOP_EXCEPTION), "exception");
+    assert_string_equal(vlab_stop_name(VLAB_STOP_VMEXIT), "vmexit");
+    assert_string_equal(vlab_stop_name(VLAB_STOP_ERROR), "error");
+    assert_string_equal(vlab_stop_name(VLAB_STOP_BREAKPOINT), "breakpoint");
+    assert_string_equal(vlab_stop_name(VLAB_STOP_BUDGET), "budget");
+    vlab_machine_free(m);
+}
+
+static void test_exception_no_handler(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 0x10000);
+    const uint16_t prog[] = { 0x4E71, 0x4E41 }; /* nop; trap #1 */
+    put_words(m, 0x1000, prog, 2);
+    vlab_set_pc(m, 0x1000);
+    set_reg(m, "sp", 0x10000);
+    vlab_stop s = vlab_run(m, 100, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_EXCEPTION);
+    assert_int_equal(s.vector, 33);
+    assert_int_equal(s.pc, 0x1002);
+    assert_non_null(vlab_vector_name(m, 8));
+    assert_null(vlab_vector_name(m, -1));
+    /* privileged instruction in user mode, no handler: vector 8 */
+    const uint16_t prog2[] = { 0x4E72, 0x2700 }; /* stop #0x2700 */
+    put_words(m, 0x1100, prog2, 2);
+    vlab_set_pc(m, 0x1100);
+    vlab_set_supervisor(m, 0);
+    s = vlab_run(m, 100, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_EXCEPTION);
+    assert_int_equal(s.vector, 8);
+    assert_int_equal(s.pc, 0x1100);
+    vlab_machine_free(m);
+}
+
+/* Timer at level 1 every 50 instructions; the handler prints '*' and acks;
+ * the main program sleeps in STOP #0x2000 and counts wake-ups in d1. */
+static void load_timer_prog(vlab_machine *m, uint16_t stop_sr) {
+    const uint16_t handler[] = { 0x13FC, 0x002A, 0x00DF, 0xF000, /* move.b #'*',MMIO  */
+                                 0x13C0, 0x00DF, 0xF00C,         /* move.b d0,ACK     */
+                                 0x4E73 };                       /* rte               */
+    const uint16_t prog[] = { 0x13FC, 0x0001, 0x00DF, 0xF008,    /* level 1           */
+                              0x13FC, 0x0032, 0x00DF, 0xF004,    /* period 50         */
+                              0x4E72, stop_sr,                   /* 0x1010: stop      */
+                              0x5281,                            /* addq.l #1,d1      */
+                              0x60F8 };                          /* bra 0x1010        */
+    put_words(m, 0x2000, handler, 8);
+    put_words(m, 0x1000, prog, 12);
+    assert_int_equal(vlab_mem_set(m, 25 * 4, 4, 0x2000), 0);
+    vlab_set_pc(m, 0x1000);
+    set_reg(m, "sp", 0x8000);
+}
+
+static void test_timer_stop(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 0x10000);
+    load_timer_prog(m, 0x2000);
+    vlab_stop s = vlab_run(m, 200, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    vlab_stats stats;
+    vlab_get_stats(m, &stats);
+    assert_true(stats.interrupts >= 10);
+    assert_true(get_reg(m, "d1") >= 10);
+    assert_true(strlen(vlab_console(m, NULL)) >= 10);
+    vlab_machine_free(m);
+
+    /* interrupts masked by STOP #0x2700: the timer cannot wake the CPU */
+    m = new68k("68000", 0x10000);
+    load_timer_prog(m, 0x2700);
+    s = vlab_run(m, 100000, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_IDLE);
+    assert_int_equal(s.pc, 0x1014);
+    vlab_machine_free(m);
+
+    /* STOP without a timer: nothing can wake it */
+    m = new68k("68000", 0x10000);
+    const uint16_t prog[] = { 0x4E72, 0x2000 };
+    put_words(m, 0x1000, prog, 2);
+    vlab_set_pc(m, 0x1000);
+    s = vlab_run(m, 0, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    vlab_machine_free(m);
+}
+
+/* ---- hooks ----------------------------------------------------------------------------------- */
+
+typedef struct hook_log {
+    int steps, console, exceptions, modes, stop_after;
+    char text[16];
+    int last_vector, last_mode;
+} hook_log;
+
+static int hook(void *ctx, int event, uint32_t a, uint32_t b) {
+    hook_log *h = ctx;
+    (void)b;
+    switch (event) {
+    case VLAB_EV_STEP:
+        h->steps++;
+        return h->stop_after && h->steps >= h->stop_after;
+    case VLAB_EV_CONSOLE:
+        if (h->console < 15) h->text[h->console] = (char)a;
+        h->console++;
+        return 0;
+    case VLAB_EV_EXCEPTION:
+        h->exceptions++;
+        h->last_vector = (int)a;
+        return 0;
+    case VLAB_EV_MODE:
+        h->modes++;
+        h->last_mode = (int)a;
+        return 0;
+    }
+    return 0;
+}
+
+static void test_hooks(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 0x10000);
+    put_words(m, 0x1000, hi_prog, 9);
+    vlab_set_pc(m, 0x1000);
+    hook_log h;
+    memset(&h, 0, sizeof h);
+    vlab_set_hook(m, VLAB_EV_STEP | VLAB_EV_CONSOLE, hook, &h);
+    vlab_stop s = vlab_run(m, 0, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(h.steps, 5); /* the bra . that halts is executed */
+    assert_int_equal(h.console, 2);
+    assert_string_equal(h.text, "hi");
+    /* a hook asking to stop */
+    memset(&h, 0, sizeof h);
+    h.stop_after = 2;
+    vlab_set_pc(m, 0x1000);
+    s = vlab_run(m, 0, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BREAKPOINT);
+    assert_int_equal(s.pc, 0x1008);
+    assert_int_equal(h.steps, 2);
+
+    /* exception and mode events: trap #0 from user mode into a handler */
+    memset(&h, 0, sizeof h);
+    const uint16_t prog[] = { 0x4E40, 0x60FE }; /* trap #0; bra . */
+    const uint16_t handler[] = { 0x60FE };
+    put_words(m, 0x1100, prog, 2);
+    put_words(m, 0x1200, handler, 1);
+    assert_int_equal(vlab_mem_set(m, 32 * 4, 4, 0x1200), 0);
+    set_reg(m, "ssp", 0x8000);
+    vlab_set_supervisor(m, 0);
+    set_reg(m, "usp", 0x4000);
+    vlab_set_pc(m, 0x1100);
+    vlab_set_hook(m, VLAB_EV_EXCEPTION | VLAB_EV_MODE, hook, &h);
+    s = vlab_run(m, 0, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(s.pc, 0x1200);
+    assert_int_equal(h.exceptions, 1);
+    assert_int_equal(h.last_vector, 32);
+    assert_int_equal(h.modes, 1);
+    assert_int_equal(h.last_mode, 1);
+    assert_true(vlab_supervisor(m));
+    vlab_stats stats;
+    vlab_get_stats(m, &stats);
+    assert_true(stats.exceptions >= 1);
+    assert_true(stats.mode_switches >= 1);
+    /* host changes are no events */
+    memset(&h, 0, sizeof h);
+    vlab_set_supervisor(m, 0);
+    vlab_set_supervisor(m, 1);
+    assert_int_equal(h.modes, 0);
+    vlab_set_hook(m, 0, NULL, NULL);
+    vlab_machine_free(m);
+}
+
+static void test_many_machines(void **st) {
+    (void)st;
+    vlab_machine *a = new68k("68000", 0x10000), *b = new68k("68010", 0x20000);
+    put_words(a, 0x1000, hi_prog, 9);
+    vlab_set_pc(a, 0x1000);
+    vlab_set_pc(b, 0x1000);
+    set_reg(b, "d0", 7);
+    vlab_run(a, 0, 0, 0);
+    assert_string_equal(vlab_console(a, NULL), "hi");
+    assert_string_equal(vlab_console(b, NULL), "");
+    assert_int_equal(get_reg(b, "d0"), 7);
+    assert_int_equal(get_reg(a, "d0"), 'i');
+    vlab_machine_free(a);
+    vlab_machine_free(b);
+}
+
+/* ---- loader -------------------------------------------------------------------------------------- */
+
+static char tmpdir[64];
+
+static const char *tmpfile_with(const char *name, const void *data, size_t len) {
+    static char path[160];
+    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    if (len) assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    return path;
+}
+
+static void be16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void be32(uint8_t *p, uint32_t v) { be16(p, v >> 16); be16(p + 2, v); }
+
+/* A minimal big-endian ELF32 executable: one PT_LOAD at 0x1000 with 4 bytes
+ * of file data and 12 of bss. */
+static size_t make_elf(uint8_t *f, uint16_t machine) {
+    memset(f, 0, 128);
+    memcpy(f, "\x7f" "ELF", 4);
+    f[4] = 1; f[5] = 2; f[6] = 1;
+    be16(f + 16, 2);        /* ET_EXEC */
+    be16(f + 18, machine);
+    be32(f + 20, 1);
+    be32(f + 24, 0x1000);   /* entry */
+    be32(f + 28, 52);       /* phoff */
+    be16(f + 40, 52);
+    be16(f + 42, 32);
+    be16(f + 44, 1);
+    uint8_t *ph = f + 52;
+    be32(ph, 1);            /* PT_LOAD */
+    be32(ph + 4, 84);       /* offset */
+    be32(ph + 8, 0x1000);
+    be32(ph + 12, 0x1000);
+    be32(ph + 16, 4);       /* filesz */
+    be32(ph + 20, 16);      /* memsz */
+    f[84] = 0x4E; f[85] = 0x71; f[86] = 0x60; f[87] = 0xFE;
+    return 88;
+}
+
+static void test_loader(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 0x10000);
+    char err[512];
+    uint32_t entry = 0;
+    uint8_t f[128];
+    size_t n = make_elf(f, 4);
+    memset(m->mem.ram + 0x1000, 0xAA, 32);
+    const char *p = tmpfile_with("good.elf", f, n);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), 0);
+    assert_int_equal(entry, 0x1000);
+    uint32_t v;
+    vlab_mem_get(m, 0x1000, 4, &v);
+    assert_int_equal(v, 0x4E7160FE);
+    vlab_mem_get(m, 0x1004, 4, &v);
+    assert_int_equal(v, 0); /* bss zeroed */
+    vlab_mem_get(m, 0x100C, 4, &v);
+    assert_int_equal(v, 0);
+    vlab_mem_get(m, 0x1010, 1, &v);
+    assert_int_equal(v, 0xAA); /* beyond memsz untouched */
+
+    /* foreign machine */
+    n = make_elf(f, 62);
+    p = tmpfile_with("x86_64.elf", f, n);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    char want[300];
+    snprintf(want, sizeof want, "%s: not an m68k ELF (machine 62)", p);
+    assert_string_equal(err, want);
+    /* truncated: header only, then program headers cut, then segment cut */
+    n = make_elf(f, 4);
+    p = tmpfile_with("trunc1.elf", f, 30);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+    p = tmpfile_with("trunc2.elf", f, 60);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+    p = tmpfile_with("trunc3.elf", f, 86);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+    p = tmpfile_with("tiny.elf", f, 2);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+    /* 64-bit and little-endian */
+    f[4] = 2;
+    p = tmpfile_with("elf64.elf", f, n);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "32-bit"));
+    /* segment outside RAM */
+    make_elf(f, 4);
+    be32(f + 52 + 8, 0xFFF8);
+    p = tmpfile_with("far.elf", f, n);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "does not fit in RAM"));
+    /* not an ELF although named so */
+    p = tmpfile_with("text.elf", "hello world", 11);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not an ELF"));
+    /* raw binaries */
+    p = tmpfile_with("prog.bin", "\x4e\x71\x60\xfe", 4);
+    assert_int_equal(vlab_load(m, p, 0x3000, &entry, err, sizeof err), 0);
+    assert_int_equal(entry, 0x3000);
+    vlab_mem_get(m, 0x3000, 2, &v);
+    assert_int_equal(v, 0x4E71);
+    assert_int_equal(vlab_load(m, p, 0xFFFE, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "do not fit"));
+    p = tmpfile_with("empty.bin", "", 0);
+    assert_int_equal(vlab_load(m, p, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "empty"));
+    snprintf(want, sizeof want, "%s/missing.bin", tmpdir);
+    assert_int_equal(vlab_load(m, want, 0, &entry, err, sizeof err), -1);
+    assert_non_null(strstr(err, "missing.bin"));
+    vlab_machine_free(m);
+}
+
+static void test_disasm_errors(void **st) {
+    (void)st;
+    char out[128];
+    assert_int_equal(vlab_disasm("z80", (const uint8_t *)"\0\0", 2, 0, out, sizeof out), -1);
+    assert_non_null(strstr(out, "z80"));
+    assert_int_equal(vlab_disasm("m68k", (const uint8_t *)"", 0, 0, out, sizeof out), -1);
+    uint8_t *o = (uint8_t *)"x";
+    size_t len = 5;
+    char err[128];
+    assert_int_equal(vlab_asm("z80", "nop", 0, &o, &len, err, sizeof err), -1);
+    assert_null(o);
+    assert_int_equal(len, 0);
+}
+
+int main(void) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/vlab_test_machine.XXXXXX");
+    if (!mkdtemp(tmpdir)) return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_models),       cmocka_unit_test(test_new_errors),
+        cmocka_unit_test(test_memory),       cmocka_unit_test(test_registers),
+        cmocka_unit_test(test_console_mmio), cmocka_unit_test(test_timer_mmio),
+        cmocka_unit_test(test_run_halt),     cmocka_unit_test(test_exception_no_handler),
+        cmocka_unit_test(test_timer_stop),   cmocka_unit_test(test_hooks),
+        cmocka_unit_test(test_many_machines), cmocka_unit_test(test_loader),
+        cmocka_unit_test(test_disasm_errors),
+    };
+    int rc = cmocka_run_group_tests_name("machine", tests, NULL, NULL);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    return rc;
+}

@@ -1,0 +1,1044 @@
+/* test_vmm.c - the monitor: allocator, dispatcher, interpreter, the m68k
+ * mapping, resource control under stress, equivalence natively vs under the
+ * monitor (68010: identical; 68000: exactly the MOVE from SR result).
+ *
+ * Guest code is hand-encoded here (the words are commented) so that these
+ * tests depend on the core and the monitor only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "isa/m68k/m68k.h"
+#include "vmm/vmm.h"
+
+extern const vl_virt_ops m68k_virt_ops;
+
+#define RAM (256u << 10)
+#define MMIO 0x00DFF000u
+#define CODE 0x1000u
+#define SSP_TOP 0x20000u
+#define USP_TOP 0x18000u
+#define DATA 0x8000u
+
+/* ---- a tiny image builder ------------------------------------------------------- */
+typedef struct img {
+    uint8_t b[RAM];
+    uint32_t pc;
+    uint32_t hi; /* highest byte written + 1 */
+} img;
+
+static void at(img *g, uint32_t a) { g->pc = a; }
+static void w(img *g, uint16_t v) {
+    vl_put_be16(g->b + g->pc, v);
+    g->pc += 2;
+    if (g->pc > g->hi) g->hi = g->pc;
+}
+static void l(img *g, uint32_t v) {
+    w(g, (uint16_t)(v >> 16));
+    w(g, (uint16_t)v);
+}
+static void vec(img *g, int n, uint32_t handler) {
+    vl_put_be32(g->b + 4 * n, handler);
+    if ((uint32_t)(4 * n + 4) > g->hi) g->hi = (uint32_t)(4 * n + 4);
+}
+/* common instructions */
+static void move_sr_imm(img *g, uint16_t v) { w(g, 0x46FC), w(g, v); } /* move.w #v,sr */
+static void move_l_imm_abs(img *g, uint32_t v, uint32_t a) { w(g, 0x23FC), l(g, v), l(g, a); }
+static void movea_l_imm(img *g, int an, uint32_t v) { w(g, (uint16_t)(0x207C | an << 9)), l(g, v); }
+static void putc_d0(img *g) { w(g, 0x13C0), l(g, MMIO); } /* move.b d0,$dff000 */
+static void moveq(img *g, int dn, int8_t v) { w(g, (uint16_t)(0x7000 | dn << 9 | (uint8_t)v)); }
+static void rte(img *g) { w(g, 0x4E73); }
+static void stop(img *g, uint16_t sr) { w(g, 0x4E72), w(g, sr); }
+static void bra_self(img *g) { w(g, 0x60FE); }
+static void trap(img *g, int n) { w(g, (uint16_t)(0x4E40 | n)); }
+
+static vl_vm *new_vm(vl_vmm *mon, const char *model) {
+    char err[256];
+    vl_vm *vm = vl_vm_new(mon, "m68k", model, RAM, VL_TECH_TRAP_EMULATE, &m68k_virt_ops, err, sizeof err);
+    if (!vm) fail_msg("vl_vm_new: %s", err);
+    return vm;
+}
+
+/* Load the image and start at entry in (virtual) supervisor mode with SSP_TOP. */
+static void vm_load(vl_vm *vm, const img *g, uint32_t entry) {
+    vlab_mem_write(vm->m, 0, g->b, g->hi);
+    vl_vm_reset(vm);
+    vl_vm_set_supervisor(vm, 1);
+    vl_vm_reg_set(vm, vlab_reg_index(vm->m, "a7"), SSP_TOP);
+    vl_vm_set_pc(vm, entry);
+}
+
+static vlab_machine *native(const char *model, const img *g, uint32_t entry) {
+    char err[256];
+    vlab_machine *m = vlab_machine_new("m68k", model, RAM, err, sizeof err);
+    if (!m) fail_msg("machine: %s", err);
+    vlab_mem_write(m, 0, g->b, g->hi);
+    vlab_reset(m);
+    vlab_set_supervisor(m, 1);
+    vlab_reg_set(m, vlab_reg_index(m, "a7"), SSP_TOP);
+    vlab_set_pc(m, entry);
+    return m;
+}
+
+static uint32_t greg(vl_vm *vm, const char *name) { return vl_vm_reg_get(vm, vlab_reg_index(vm->m, name)); }
+static uint32_t nreg(vlab_machine *m, const char *name) { return vlab_reg_get(m, vlab_reg_index(m, name)); }
+
+static int real_priv(vl_vm *vm) { return vm->ops->priv_get(vm->real); }
+
+static void assert_check(vl_vm *vm) {
+    char why[256] = "";
+    if (vl_vm_check(vm, why, sizeof why) != 0) fail_msg("resource control: %s", why);
+    if (vl_alloc_check(&vm->mon->alloc, why, sizeof why) != 0) fail_msg("allocator: %s", why);
+}
+
+/* ---- allocator ---------------------------------------------------------------------- */
+
+static void test_alloc(void **state) {
+    (void)state;
+    vl_alloc a;
+    vl_alloc_init(&a, 3000);
+    uint8_t *p = vl_alloc_guest(&a, 1, 1000), *q = vl_alloc_guest(&a, 2, 1000);
+    assert_non_null(p);
+    assert_non_null(q);
+    assert_null(vl_alloc_guest(&a, 1, 10));   /* one region per guest */
+    assert_null(vl_alloc_guest(&a, 3, 1001)); /* over the limit */
+    for (int i = 0; i < 1000; i++) assert_int_equal(p[i], 0);
+    assert_int_equal(vl_alloc_owner(&a, p + 999), 1);
+    assert_int_equal(vl_alloc_owner(&a, q), 2);
+    assert_int_equal(vl_alloc_owner(&a, &a), -1); /* the monitor's own state is no guest's */
+    assert_int_equal(vl_alloc_check(&a, NULL, 0), 0);
+    vl_alloc_release(&a, 1);
+    assert_int_equal(vl_alloc_owner(&a, q), 2);
+    assert_int_equal((int)a.in_use, 1000);
+    assert_non_null(vl_alloc_guest(&a, 3, 2000));
+    assert_int_equal(vl_alloc_check(&a, NULL, 0), 0);
+    vl_alloc_fini(&a);
+}
+
+/* ---- lifecycle and the mapping at rest ------------------------------------------------ */
+
+static void test_lifecycle(void **state) {
+    (void)state;
+    vl_vmm *mon = vl_vmm_new(0);
+    vl_vm *a = new_vm(mon, "68000"), *b = new_vm(mon, "68010");
+    assert_int_equal((int)mon->nvms, 2);
+    assert_int_not_equal(a->id, b->id);
+    /* the guest believes it is in supervisor mode; the real CPU is not */
+    assert_int_equal(vl_vm_supervisor(a), 1);
+    assert_int_equal(real_priv(a), 0);
+    assert_int_equal(greg(b, "sr") & 0x2000, 0x2000);
+    assert_int_equal(vlab_reg_get(b->m, vlab_reg_index(b->m, "sr")) & 0x2000, 0);
+    /* guest memory of each VM belongs to it alone */
+    assert_int_equal(vl_alloc_owner(&mon->alloc, a->m->mem.ram), a->id);
+    assert_int_equal(vl_alloc_owner(&mon->alloc, b->m->mem.ram + RAM - 1), b->id);
+    assert_int_equal(vl_alloc_owner(&mon->alloc, a), -1);
+    assert_int_equal(vl_alloc_owner(&mon->alloc, a->vctx), -1);
+    assert_check(a);
+    assert_check(b);
+    /* guest view: a7 in supervisor mode is the SSP, kept in the real USP */
+    vl_vm_reg_set(b, vlab_reg_index(b->m, "a7"), 0x1234);
+    assert_int_equal(greg(b, "ssp"), 0x1234);
+    vl_vm_reg_set(b, vlab_reg_index(b->m, "usp"), 0x5678);
+    assert_int_equal(greg(b, "a7"), 0x1234);
+    assert_int_equal(((m68k_cpu *)b->real)->a[7], 0x1234);
+    vl_vm_set_supervisor(b, 0);
+    assert_int_equal(greg(b, "a7"), 0x5678);
+    assert_int_equal(((m68k_cpu *)b->real)->a[7], 0x5678);
+    assert_int_equal(greg(b, "ssp"), 0x1234);
+    assert_check(b);
+    vl_vm_reg_set(b, vlab_reg_index(b->m, "vbr"), 0x400);
+    assert_int_equal(greg(b, "vbr"), 0x400);
+    assert_int_equal(((m68k_cpu *)b->real)->vbr, 0);
+    vl_vm_free(a);
+    assert_int_equal((int)mon->nvms, 1);
+    vl_vmm_release(mon); /* b keeps the monitor */
+    vl_vm_free(b);
+    /* a VM with a private monitor */
+    vl_vm *c = new_vm(NULL, "68010");
+    vl_vm_free(c);
+}
+
+/* ---- dispatcher: innocuous code runs directly ----------------------------------------- */
+
+static void build_compute(img *g, uint16_t iters) {
+    memset(g, 0, sizeof *g);
+    at(g, CODE);
+    moveq(g, 1, 0);                   /* moveq #0,d1 */
+    w(g, 0x343C), w(g, iters);        /* move.w #iters,d2 */
+    w(g, 0x5281);                     /* loop: addq.l #1,d1 */
+    w(g, 0xD681);                     /* add.l d1,d3 */
+    w(g, 0x51CA), w(g, (uint16_t)-6); /* dbf d2,loop */
+    stop(g, 0x2700);
+}
+
+static void test_direct_execution(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    build_compute(g, 5000);
+    vl_vm *vm = new_vm(NULL, "68010");
+    vm_load(vm, g, CODE);
+    vl_stop s = vl_vm_run(vm, 1000000, 0, 0);
+    vlab_machine *m = native("68010", g, CODE);
+    vl_stop ns = vlab_run(m, 1000000, 0, 0);
+    assert_int_equal(s.reason, ns.reason);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    vl_vmm_stats st;
+    vl_vm_stats(vm, &st);
+    assert_int_equal(st.traps, 1); /* only the final STOP */
+    assert_int_equal(st.emulated, 1);
+    assert_int_equal(st.guest_instructions, m->cc->icount);
+    assert_int_equal(greg(vm, "d3"), nreg(m, "d3"));
+    assert_int_equal(greg(vm, "sr"), nreg(m, "sr"));
+    assert_int_equal(st.cost, st.guest_instructions * vl_cost_defaults.instruction + vl_cost_defaults.trap +
+                                  2 * vl_cost_defaults.world_switch + vl_cost_defaults.emulate);
+    vl_cost_table c = vl_cost_defaults;
+    c.instruction = 0;
+    c.trap = 1000;
+    vl_vm_set_cost(vm, &c);
+    vl_vm_stats(vm, &st);
+    assert_int_equal(st.cost, 1000 + 2 * c.world_switch + c.emulate);
+    vlab_machine_free(m);
+    vl_vm_free(vm);
+    free(g);
+}
+
+/* ---- interpreter: MOVE from SR on both models ------------------------------------------ */
+
+static void test_move_from_sr(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    at(g, CODE);
+    w(g, 0x44FC), w(g, 0x0004);       /* move.w #4,ccr (Z) */
+    w(g, 0x40C0);                     /* move.w sr,d0 */
+    stop(g, 0x2700);
+    const char *models[2] = { "68000", "68010" };
+    for (int k = 0; k < 2; k++) {
+        vl_vm *vm = new_vm(NULL, models[k]);
+        vm_load(vm, g, CODE);
+        vl_vm_run(vm, 100, 0, 0);
+        vlab_machine *m = native(models[k], g, CODE);
+        vlab_run(m, 100, 0, 0);
+        vl_vmm_stats st;
+        vl_vm_stats(vm, &st);
+        assert_int_equal(nreg(m, "d0") & 0xFFFF, 0x2704);
+        if (k == 0) {
+            /* 68000: not privileged, runs directly, reads the real SR: the leak */
+            assert_int_equal(greg(vm, "d0") & 0xFFFF, 0x0704);
+            assert_int_equal(st.traps, 1); /* STOP only */
+        } else {
+            /* 68010: traps, emulated against the virtual SR */
+            assert_int_equal(greg(vm, "d0") & 0xFFFF, 0x2704);
+            assert_int_equal(st.traps, 2);
+            assert_int_equal(st.emulated, 2);
+        }
+        assert_check(vm);
+        vlab_machine_free(m);
+        vl_vm_free(vm);
+    }
+    free(g);
+}
+
+/* ---- reflection: TRAP into the guest's own table, frame on its own stack -------------- */
+
+typedef struct trap_log {
+    int n;
+    int kinds[64];
+    int vectors[64];
+    uint32_t pcs[64];
+    char insn[64][96];
+    vl_vm *vm;
+    int checks_failed;
+    char why[256];
+} trap_log;
+
+static int log_trap(void *ctx, const vl_trap_event *ev) {
+    trap_log *t = ctx;
+    if (t->vm && vl_vm_check(t->vm, t->why, sizeof t->why) != 0) t->checks_failed++;
+    if (t->n < 64) {
+        t->kinds[t->n] = ev->kind;
+        t->vectors[t->n] = ev->vector;
+        t->pcs[t->n] = ev->pc;
+        snprintf(t->insn[t->n], sizeof t->insn[0], "%s", ev->insn);
+    }
+    t->n++;
+    return 0;
+}
+
+static void test_reflect_trap(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    vec(g, 32, 0x400);
+    at(g, 0x400);
+    moveq(g, 5, 42); /* handler: moveq #42,d5 ; rte */
+    rte(g);
+    at(g, CODE);
+    trap(g, 0);
+    moveq(g, 6, 7);
+    stop(g, 0x2700);
+    const char *models[2] = { "68000", "68010" };
+    for (int k = 0; k < 2; k++) {
+        vl_vm *vm = new_vm(NULL, models[k]);
+        vm_load(vm, g, CODE);
+        trap_log log = { 0 };
+        log.vm = vm;
+        vl_vm_on_trap(vm, log_trap, &log);
+        vl_stop s = vl_vm_run(vm, 100, 0, 0);
+        vlab_machine *m = native(models[k], g, CODE);
+        vl_stop ns = vlab_run(m, 100, 0, 0);
+        assert_int_equal(s.reason, ns.reason);
+        assert_int_equal(greg(vm, "d5"), 42);
+        assert_int_equal(greg(vm, "d6"), 7);
+        assert_int_equal(log.n, 3);
+        assert_int_equal(log.kinds[0], VL_TRAP_REFLECTED);
+        assert_int_equal(log.vectors[0], 32);
+        assert_int_equal(log.pcs[0], CODE);
+        assert_string_equal(log.insn[0], "trap #0");
+        assert_int_equal(log.kinds[1], VL_TRAP_EMULATED);
+        assert_string_equal(log.insn[1], "rte");
+        assert_int_equal(log.pcs[1], 0x402);
+        assert_int_equal(log.kinds[2], VL_TRAP_EMULATED);
+        assert_int_equal(log.checks_failed, 0);
+        /* same frame bytes on the guest's supervisor stack as natively */
+        uint8_t a[16], b[16];
+        vlab_mem_read(vm->m, SSP_TOP - 16, a, 16);
+        vlab_mem_read(m, SSP_TOP - 16, b, 16);
+        assert_memory_equal(a, b, 16);
+        vl_view va = { m, NULL }, vb = { vm->m, vm };
+        assert_int_equal((int)vl_compare(&va, &vb, NULL, 0), 0);
+        assert_int_equal(vm->m->cc->icount, m->cc->icount);
+        vlab_machine_free(m);
+        vl_vm_free(vm);
+    }
+    free(g);
+}
+
+/* ---- virtual user mode: USP/SSP swap, privilege violation reflected -------------------- */
+
+static void test_user_mode(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    vec(g, 8, 0x400);  /* privilege violation */
+    vec(g, 33, 0x440); /* trap #1: back to supervisor for good */
+    at(g, 0x400);
+    w(g, 0x2A2F), w(g, 0x0002);     /* move.l 2(a7),d5: the stacked PC */
+    w(g, 0x54AF), w(g, 0x0002);     /* addq.l #2,2(a7): skip the 2-byte instruction */
+    rte(g);
+    at(g, 0x440);
+    w(g, 0x4E6E);                   /* move usp,a6 */
+    w(g, 0x2C0F);                   /* move.l a7,d6 */
+    stop(g, 0x2700);
+    at(g, CODE);
+    movea_l_imm(g, 0, USP_TOP);     /* movea.l #USP_TOP,a0 */
+    w(g, 0x4E60);                   /* move a0,usp */
+    move_sr_imm(g, 0x0000);         /* to user mode */
+    w(g, 0x2E0F);                   /* move.l a7,d7 (user: the USP) */
+    w(g, 0x4E70);                   /* reset: privileged in user mode */
+    w(g, 0x2F00);                   /* move.l d0,-(a7) */
+    trap(g, 1);
+    const char *models[2] = { "68000", "68010" };
+    for (int k = 0; k < 2; k++) {
+        vl_vm *vm = new_vm(NULL, models[k]);
+        vm_load(vm, g, CODE);
+        trap_log log = { 0 };
+        log.vm = vm;
+        vl_vm_on_trap(vm, log_trap, &log);
+        vl_vm_run(vm, 1000, 0, 0);
+        vlab_machine *m = native(models[k], g, CODE);
+        vlab_run(m, 1000, 0, 0);
+        assert_int_equal(greg(vm, "d7"), USP_TOP);
+        assert_int_equal(greg(vm, "d5"), CODE + 14); /* the reset's address */
+        assert_int_equal(greg(vm, "a6"), USP_TOP - 4);
+        assert_int_equal(greg(vm, "d6"), nreg(m, "d6"));
+        assert_int_equal(log.checks_failed, 0);
+        /* traps: move usp, move sr (emulated), reset (reflected), rte, trap (reflected), stop */
+        vl_vmm_stats st;
+        vl_vm_stats(vm, &st);
+        assert_int_equal(st.reflected, 2);
+        assert_int_equal(st.emulated, 5);
+        vl_view va = { m, NULL }, vb = { vm->m, vm };
+        vl_diff d[8];
+        size_t nd = vl_compare(&va, &vb, d, 8);
+        for (size_t i = 0; i < nd && i < 8; i++) {
+            char t[160];
+            vl_diff_format(&d[i], t, sizeof t);
+            print_message("diff: %s\n", t);
+        }
+        assert_int_equal((int)nd, 0);
+        assert_int_equal(real_priv(vm), 0);
+        vlab_machine_free(m);
+        vl_vm_free(vm);
+    }
+    free(g);
+}
+
+/* ---- 68010: MOVEC to VBR moves the guest's vector table, not the real one ---------------- */
+
+static void test_movec_vbr(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    vl_put_be32(g->b + 0x4000 + 4 * 32, 0x500); /* the relocated table's trap #0 */
+    vec(g, 32, 0x600);                          /* the table at 0 (not used) */
+    at(g, 0x500);
+    moveq(g, 4, 1);
+    rte(g);
+    at(g, 0x600);
+    moveq(g, 4, 2);
+    rte(g);
+    at(g, CODE);
+    movea_l_imm(g, 1, 0x4000);
+    w(g, 0x4E7B), w(g, 0x9801); /* movec a1,vbr */
+    w(g, 0x4E7A), w(g, 0x3801); /* movec vbr,d3 */
+    moveq(g, 2, 5);
+    w(g, 0x4E7B), w(g, 0x2000); /* movec d2,sfc */
+    w(g, 0x4E7B), w(g, 0x2001); /* movec d2,dfc */
+    trap(g, 0);
+    w(g, 0x0E10 | 0x40), w(g, 0x0800); /* moves.w (a0),d0 -- a0 = 0 */
+    stop(g, 0x2700);
+    g->hi = 0x4000 + 4 * 33;
+    vl_vm *vm = new_vm(NULL, "68010");
+    vm_load(vm, g, CODE);
+    vl_stop s = vl_vm_run(vm, 1000, 0, 0);
+    vlab_machine *m = native("68010", g, CODE);
+    vl_stop ns = vlab_run(m, 1000, 0, 0);
+    assert_int_equal(s.reason, ns.reason);
+    assert_int_equal(greg(vm, "d4"), 1);
+    assert_int_equal(greg(vm, "d3"), 0x4000);
+    assert_int_equal(greg(vm, "vbr"), 0x4000);
+    assert_int_equal(greg(vm, "sfc"), 5);
+    assert_int_equal(((m68k_cpu *)vm->real)->vbr, 0); /* the monitor's */
+    vl_view va = { m, NULL }, vb = { vm->m, vm };
+    assert_int_equal((int)vl_compare(&va, &vb, NULL, 0), 0);
+    assert_check(vm);
+    vlab_machine_free(m);
+    vl_vm_free(vm);
+    free(g);
+}
+
+/* ---- a small guest kernel: timer, user task, system calls --------------------------------- */
+
+static void build_kernel(img *g, bool read_sr) {
+    memset(g, 0, sizeof *g);
+    vec(g, 25, 0x420); /* level 1 autovector: the timer */
+    vec(g, 32, 0x400); /* trap #0: putchar(d0) */
+    vec(g, 33, 0x460); /* trap #1: exit */
+    at(g, 0x400);
+    putc_d0(g);
+    if (read_sr) w(g, 0x40C4); /* move.w sr,d4: the sensitive read */
+    rte(g);
+    at(g, 0x420);
+    move_l_imm_abs(g, 0, MMIO + VL_MMIO_TIMER_ACK);
+    w(g, 0x52B9), l(g, DATA);  /* addq.l #1,DATA */
+    rte(g);
+    at(g, 0x460);
+    move_l_imm_abs(g, 0, MMIO + VL_MMIO_TIMER_PERIOD); /* timer off */
+    stop(g, 0x2700);
+    at(g, CODE);
+    movea_l_imm(g, 0, USP_TOP);
+    w(g, 0x4E60);                                      /* move a0,usp */
+    move_l_imm_abs(g, 37, MMIO + VL_MMIO_TIMER_PERIOD);
+    move_l_imm_abs(g, 1, MMIO + VL_MMIO_TIMER_LEVEL);
+    move_sr_imm(g, 0x0000);                            /* user mode, all interrupts */
+    /* user task: 30 rounds of a little work and a character */
+    moveq(g, 7, 29);                                   /* moveq #29,d7 */
+    uint32_t outer = g->pc;
+    w(g, 0x343C), w(g, 50);                            /* move.w #50,d2 */
+    uint32_t inner = g->pc;
+    w(g, 0x5281);                                      /* addq.l #1,d1 */
+    w(g, 0xD681);                                      /* add.l d1,d3 */
+    w(g, 0x2F03);                                      /* move.l d3,-(a7) */
+    w(g, 0x261F);                                      /* move.l (a7)+,d3 */
+    w(g, 0x51CA), w(g, (uint16_t)(inner - (g->pc)));   /* dbf d2,inner */
+    moveq(g, 0, 'a');
+    w(g, 0xD007);                                      /* add.b d7,d0 */
+    trap(g, 0);
+    w(g, 0x51CF), w(g, (uint16_t)(outer - (g->pc)));   /* dbf d7,outer */
+    trap(g, 1);
+}
+
+static vl_equiv_image image_of(const img *g, const char *model) {
+    vl_equiv_image e = { "m68k", model, RAM, g->b, g->hi, 0, CODE, SSP_TOP, &m68k_virt_ops };
+    return e;
+}
+
+static void test_equivalence_68010(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    build_kernel(g, true);
+    vl_equiv_image e = image_of(g, "68010");
+    vl_equiv_result r;
+    char err[256];
+    assert_int_equal(vl_equiv_run(&e, 100000, VL_TECH_TRAP_EMULATE, &r, err, sizeof err), 0);
+    if (!r.equal) {
+        char t[160];
+        vl_diff_format(&r.diffs[0], t, sizeof t);
+        fail_msg("first difference after instruction %llu at %06x (%s): %s", (unsigned long long)r.first,
+                 r.first_pc, r.first_insn, t);
+    }
+    assert_true(r.instructions > 3000);
+    assert_int_equal(r.native_stop.reason, VLAB_STOP_HALT); /* STOP with the timer off */
+    assert_int_equal((int)r.nfinal, 0);
+    vl_equiv_free(&r);
+    /* the full run under the monitor: console, tick count and stats */
+    vl_vm *vm = new_vm(NULL, "68010");
+    vm_load(vm, g, CODE);
+    trap_log log = { 0 };
+    log.vm = vm;
+    vl_vm_on_trap(vm, log_trap, &log);
+    vl_stop s = vl_vm_run(vm, 100000, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    size_t len;
+    const char *con = vlab_console(vm->m, &len);
+    assert_int_equal((int)len, 30);
+    assert_memory_equal(con, "~}|{zyxwvutsrqponmlkjihgfedcba", 30);
+    uint32_t ticks;
+    vlab_mem_get(vm->m, DATA, 4, &ticks);
+    assert_true(ticks > 50);
+    vl_vmm_stats st;
+    vl_vm_stats(vm, &st);
+    assert_true(st.reflected >= ticks + 31);
+    assert_true(st.emulated >= st.reflected);
+    assert_int_equal(st.world_switches, 2 * st.traps);
+    assert_int_equal(log.checks_failed, 0);
+    vl_vm_free(vm);
+    free(g);
+}
+
+static void test_equivalence_68000(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    build_kernel(g, true);
+    vl_equiv_image e = image_of(g, "68000");
+    vl_equiv_result r;
+    char err[256];
+    assert_int_equal(vl_equiv_run(&e, 100000, VL_TECH_TRAP_EMULATE, &r, err, sizeof err), 0);
+    assert_false(r.equal);
+    assert_int_equal(r.first_pc, 0x406);
+    assert_non_null(strstr(r.first_insn, "sr"));
+    assert_non_null(strstr(r.first_insn, "d4"));
+    assert_int_equal((int)r.ndiffs, 1);
+    assert_string_equal(r.diffs[0].what, "d4");
+    assert_int_equal(r.diffs[0].a & 0x2000, 0x2000); /* natively S=1 */
+    assert_int_equal(r.diffs[0].b & 0x2000, 0);      /* monitored: S=0 */
+    assert_int_equal(r.diffs[0].a & ~0x2000u, r.diffs[0].b); /* and nothing else */
+    /* at the end, d4 is still the only difference, tied to the first MOVE from SR */
+    assert_int_equal((int)r.nfinal, 1);
+    assert_string_equal(r.final[0].what, "d4");
+    assert_int_equal(r.final[0].at_pc, 0x406);
+    assert_int_equal(r.final[0].at, r.first);
+    assert_non_null(strstr(r.final[0].at_insn, "sr"));
+    vl_equiv_free(&r);
+    /* without the MOVE from SR the 68000 guest is equivalent too */
+    build_kernel(g, false);
+    e = image_of(g, "68000");
+    assert_int_equal(vl_equiv_run(&e, 100000, VL_TECH_TRAP_EMULATE, &r, err, sizeof err), 0);
+    assert_true(r.equal);
+    assert_int_equal((int)r.nfinal, 0);
+    vl_equiv_free(&r);
+    free(g);
+}
+
+/* ---- resource control under stress ------------------------------------------------------------ */
+
+static uint32_t rnd(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return (uint32_t)(*s >> 11);
+}
+
+/* A random stream of privileged and sensitive instructions (and innocuous
+ * filler) in a loop; every exception goes to a handler that restores a sane
+ * supervisor state and jumps back into the stream at a random place. */
+static void build_stress(img *g, uint64_t seed, bool m010, int n) {
+    memset(g, 0, sizeof *g);
+    uint64_t s = seed | 1;
+    const uint32_t H = 0x400, S = CODE;
+    for (int v = 2; v < 64; v++) vec(g, v, H);
+    /* handler: d7 counts; a7 <- SSP_TOP; back into the stream at the
+     * instruction that table[d7 % 256] names, in supervisor mode */
+    const uint32_t T = 0x6000;
+    at(g, H);
+    w(g, 0x5287);                                 /* addq.l #1,d7 */
+    movea_l_imm(g, 7, SSP_TOP);                   /* movea.l #SSP_TOP,a7 */
+    move_l_imm_abs(g, 0, MMIO + VL_MMIO_TIMER_ACK);
+    w(g, 0x2007);                                 /* move.l d7,d0 */
+    w(g, 0x0280), l(g, 255);                      /* andi.l #255,d0 */
+    w(g, 0xE588);                                 /* lsl.l #2,d0 */
+    movea_l_imm(g, 1, T);                         /* movea.l #T,a1 */
+    if (m010) w(g, 0x3F3C), w(g, 0x0000);         /* move.w #0,-(a7): format 0 */
+    w(g, 0x2F31), w(g, 0x0800);                   /* move.l 0(a1,d0.l),-(a7): PC */
+    w(g, 0x3F3C), w(g, 0x2000);                   /* move.w #$2000,-(a7): SR */
+    rte(g);
+    uint32_t starts[1024];
+    int ns = 0;
+    at(g, S);
+    movea_l_imm(g, 0, USP_TOP);
+    w(g, 0x4E60);                                 /* move a0,usp */
+    move_l_imm_abs(g, 97, MMIO + VL_MMIO_TIMER_PERIOD);
+    move_l_imm_abs(g, 1 + rnd(&s) % 7, MMIO + VL_MMIO_TIMER_LEVEL);
+    for (int i = 0; i < n; i++) {
+        if (ns < 1024) starts[ns++] = g->pc;
+        uint32_t r = rnd(&s) % 24;
+        uint16_t srv = (uint16_t)(rnd(&s) & 0xA71F);
+        if (rnd(&s) % 4) srv &= ~0x8000; /* trace now and then */
+        int dn = (int)(rnd(&s) % 6), an = (int)(rnd(&s) % 6);
+        switch (r) {
+        case 0: move_sr_imm(g, srv); break;
+        case 1: w(g, 0x007C), w(g, srv); break;                /* ori #,sr */
+        case 2: w(g, 0x027C), w(g, (uint16_t)(srv | 0x2000)); break; /* andi #,sr */
+        case 3: w(g, 0x0A7C), w(g, (uint16_t)(srv & 0x2700)); break; /* eori #,sr */
+        case 4: w(g, (uint16_t)(0x40C0 | dn)); break;          /* move sr,dn */
+        case 5: w(g, (uint16_t)(0x4E60 | an)); break;          /* move an,usp */
+        case 6: w(g, (uint16_t)(0x4E68 | an)); break;          /* move usp,an */
+        case 7: w(g, 0x4E70); break;                           /* reset */
+        case 8: stop(g, (uint16_t)(0x2000 | (srv & 0x0700 ? 0 : 0))); break; /* stop #$2000 */
+        case 9: trap(g, (int)(rnd(&s) % 16)); break;
+        case 10: w(g, (uint16_t)(0x46C0 | dn)); break;         /* move dn,sr */
+        case 11: w(g, (uint16_t)(0x44C0 | dn)); break;         /* move dn,ccr */
+        case 12: w(g, (uint16_t)(0x42C0 | dn)); break;         /* move ccr,dn (68010; illegal on 68000) */
+        case 13: w(g, 0x4E7A), w(g, (uint16_t)(dn << 12 | (rnd(&s) % 2 ? 0x801 : 0x800))); break; /* movec vbr/usp,dn */
+        case 14: w(g, 0x4E7B), w(g, (uint16_t)(0x8000 | an << 12 | 0x800)); break; /* movec an,usp */
+        case 15: w(g, 0x4E7B), w(g, (uint16_t)(dn << 12 | (rnd(&s) % 2))); break;  /* movec dn,sfc/dfc */
+        case 16: w(g, 0x4E73); break;                          /* rte (of whatever is on the stack) */
+        case 17: w(g, (uint16_t)(0x7000 | dn << 9 | (rnd(&s) & 0xFF))); break; /* moveq */
+        case 18: w(g, (uint16_t)(0x2040 | an << 9 | dn)); break; /* movea.l dn,an */
+        case 19: w(g, 0x4AFC); break;                          /* illegal */
+        case 20: w(g, (uint16_t)(0xA000 | (rnd(&s) & 0xFFF))); break; /* line a */
+        case 21: w(g, 0x4E76); break;                          /* trapv */
+        case 22: w(g, (uint16_t)(0x80C0 | dn << 9 | dn)); break; /* divu dn,dn (zero divide sometimes) */
+        default: w(g, (uint16_t)(0x5280 | dn)); break;         /* addq.l #1,dn */
+        }
+    }
+    w(g, 0x4EF9), l(g, S); /* jmp S */
+    uint32_t end = g->pc;
+    for (int i = 0; i < 256; i++) vl_put_be32(g->b + T + 4 * i, ns ? starts[(i * 37) % ns] : S);
+    g->hi = T + 1024 > end ? T + 1024 : end;
+}
+
+typedef struct stress_ctx {
+    vl_vm *vm;
+    uint64_t traps, failed;
+    char why[256];
+    uint32_t mon[4];
+} stress_ctx;
+
+static int stress_trap(void *ctx, const vl_trap_event *ev) {
+    (void)ev;
+    stress_ctx *c = ctx;
+    c->traps++;
+    m68k_cpu *r = c->vm->real;
+    if (vl_vm_check(c->vm, c->why, sizeof c->why) != 0 || (r->sr & 0x2000) || r->ssp != c->mon[0] ||
+        r->vbr != c->mon[1] || !r->c.intercept)
+        c->failed++;
+    return 0;
+}
+
+static void stress(const char *model, uint64_t seed, uint64_t total) {
+    img *g = calloc(1, sizeof *g);
+    build_stress(g, seed, strcmp(model, "68010") == 0, 400);
+    vl_vm *vm = new_vm(NULL, model);
+    vm_load(vm, g, CODE);
+    stress_ctx c = { vm, 0, 0, "", { 0 } };
+    m68k_cpu *r = vm->real;
+    c.mon[0] = r->ssp;
+    c.mon[1] = r->vbr;
+    vl_vm_on_trap(vm, stress_trap, &c);
+    uint64_t done = 0;
+    int stops = 0;
+    while (done < total) {
+        uint64_t before = vm->m->cc->icount;
+        vl_stop s = vl_vm_run(vm, total - done, 0, 0);
+        done += vm->m->cc->icount - before;
+        if (s.reason == VLAB_STOP_BUDGET) break;
+        /* a STOP no interrupt can wake, a double fault, a RTE into nowhere:
+         * put the guest back at the start, as a watchdog would */
+        stops++;
+        assert_true(s.reason != VLAB_STOP_NONE);
+        vl_vm_reset(vm);
+        vl_vm_set_supervisor(vm, 1);
+        vl_vm_reg_set(vm, vlab_reg_index(vm->m, "a7"), SSP_TOP);
+        vl_vm_set_pc(vm, CODE);
+        assert_check(vm);
+        if (stops > 100000) break;
+    }
+    if (c.failed) fail_msg("%s seed %llu: %llu of %llu traps broke resource control: %s", model,
+                           (unsigned long long)seed, (unsigned long long)c.failed, (unsigned long long)c.traps, c.why);
+    assert_true(c.traps > 1000);
+    assert_check(vm);
+    print_message("stress %s seed %llu: %llu instructions, %llu traps, %d restarts\n", model,
+                  (unsigned long long)seed, (unsigned long long)done, (unsigned long long)c.traps, stops);
+    vl_vm_free(vm);
+    free(g);
+}
+
+static void test_stress_resource_control(void **state) {
+    (void)state;
+    stress("68010", 1, 2000000);
+    stress("68000", 2, 2000000);
+    stress("68010", 3, 1000000);
+}
+
+/* Random privileged streams natively vs under the monitor: the 68010 is
+ * equivalent; the 68000 differs only at a MOVE from SR. */
+static void test_stress_equivalence(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    for (uint64_t seed = 10; seed < 70; seed++) {
+        build_stress(g, seed, true, 200);
+        vl_equiv_image e = image_of(g, "68010");
+        vl_equiv_result r;
+        char err[256];
+        assert_int_equal(vl_equiv_run(&e, 50000, VL_TECH_TRAP_EMULATE, &r, err, sizeof err), 0);
+        if (!r.equal) {
+            char t[160] = "";
+            if (r.ndiffs) vl_diff_format(&r.diffs[0], t, sizeof t);
+            fail_msg("68010 seed %llu: differs after instruction %llu at %06x (%s): %s (%zu diffs; stops %s/%s)",
+                     (unsigned long long)seed, (unsigned long long)r.first, r.first_pc, r.first_insn, t, r.ndiffs,
+                     vlab_stop_name(r.native_stop.reason), vlab_stop_name(r.vm_stop.reason));
+        }
+        vl_equiv_free(&r);
+        if (seed % 50 == 0)
+            print_message("equivalence 68010 seed %llu: %llu instructions, %s\n", (unsigned long long)seed,
+                          (unsigned long long)r.instructions, vlab_stop_name(r.native_stop.reason));
+        build_stress(g, seed, false, 200);
+        e = image_of(g, "68000");
+        assert_int_equal(vl_equiv_run(&e, 50000, VL_TECH_TRAP_EMULATE, &r, err, sizeof err), 0);
+        if (!r.equal) {
+            uint16_t op = (uint16_t)vl_be16(g->b + r.first_pc);
+            if ((op & 0xFFC0) != 0x40C0) {
+                char t[160] = "";
+                if (r.ndiffs) vl_diff_format(&r.diffs[0], t, sizeof t);
+                fail_msg("68000 seed %llu: differs at %06x (%s), not a move from sr: %s", (unsigned long long)seed,
+                         r.first_pc, r.first_insn, t);
+            }
+            /* every difference at the end is tied to an instruction */
+            for (size_t k = 0; k < r.nfinal; k++)
+                if (r.final[k].kind != VL_DIFF_SHAPE && r.final[k].at == 0)
+                    fail_msg("68000 seed %llu: final difference %s not attributed", (unsigned long long)seed,
+                             r.final[k].what);
+        }
+        vl_equiv_free(&r);
+    }
+    free(g);
+}
+
+/* ---- several guests on one monitor ------------------------------------------------------------ */
+
+static void build_hostile(img *g) {
+    memset(g, 0, sizeof *g);
+    for (int v = 2; v < 64; v++) vec(g, v, 0x400);
+    at(g, 0x400);
+    w(g, 0x5286);                                 /* addq.l #1,d6 */
+    w(g, 0x54AF), w(g, 0x0002);                   /* addq.l #2,2(a7): skip one word */
+    rte(g);
+    at(g, CODE);
+    /* every privileged instruction, in supervisor and in user mode; the
+     * immediates and extension words are NOP (0x4e71) so that skipping the
+     * first word after a fault lands on a NOP */
+    for (int pass = 0; pass < 2; pass++) {
+        w(g, 0x4E70);                            /* reset */
+        w(g, 0x46FC), w(g, 0x4E71 | 0x2000);     /* move #$6e71,sr (stays S, T off: 0x2671) */
+        w(g, 0x007C), w(g, 0x4E71);              /* ori #$4e71,sr */
+        w(g, 0x027C), w(g, 0x4E71);              /* andi #$4e71,sr */
+        w(g, 0x0A7C), w(g, 0x4E71);              /* eori #$4e71,sr */
+        w(g, 0x4E60);                            /* move a0,usp */
+        w(g, 0x4E68);                            /* move usp,a0 */
+        w(g, 0x4E7B), w(g, 0x4E71);              /* movec d4,<invalid>: illegal */
+        w(g, 0x4E7A), w(g, 0x4E71);              /* movec <invalid>,d4 */
+        w(g, 0x40C1);                            /* move sr,d1 */
+        w(g, 0x46C1);                            /* move d1,sr */
+        w(g, 0x4E72), w(g, 0x4E71);              /* stop #$4e71 (user mode: violation) */
+        if (pass == 0) w(g, 0x46FC), w(g, 0x0700); /* drop to user mode */
+    }
+    w(g, 0x4E73);                                /* rte */
+    /* then write every byte of its memory, from the top down to its own code */
+    movea_l_imm(g, 0, RAM);
+    w(g, 0x203C), l(g, RAM / 4 - 1);             /* move.l #RAM/4-1,d0 */
+    uint32_t loop = g->pc;
+    w(g, 0x213C), l(g, 0xFFFFFFFF);              /* move.l #-1,-(a0) */
+    w(g, 0x5380);                                /* subq.l #1,d0 */
+    w(g, 0x6A00), w(g, (uint16_t)(loop - g->pc)); /* bpl loop */
+    bra_self(g);
+}
+
+static void test_two_guests(void **state) {
+    (void)state;
+    vl_vmm *mon = vl_vmm_new(4 * RAM);
+    vl_vm *good = new_vm(mon, "68010"), *bad = new_vm(mon, "68010"), *bad0 = new_vm(mon, "68000");
+    img *g = calloc(1, sizeof *g);
+    build_kernel(g, true);
+    vm_load(good, g, CODE);
+    /* the reference: the same guest alone */
+    vl_vm *solo = new_vm(NULL, "68010");
+    vm_load(solo, g, CODE);
+    vl_stop ss = vl_vm_run(solo, 200000, 0, 0);
+    build_hostile(g);
+    vm_load(bad, g, CODE);
+    vm_load(bad0, g, CODE);
+    int live = vl_vmm_run(mon, 500, 600000);
+    assert_true(live >= 0);
+    /* the good guest finished exactly as alone */
+    size_t la, lb;
+    const char *ca = vlab_console(good->m, &la), *cb = vlab_console(solo->m, &lb);
+    assert_int_equal((int)la, (int)lb);
+    assert_memory_equal(ca, cb, la);
+    vl_view va = { good->m, good }, vb = { solo->m, solo };
+    vl_diff d[8];
+    size_t nd = vl_compare(&va, &vb, d, 8);
+    for (size_t i = 0; i < nd && i < 8; i++) {
+        char t[160];
+        vl_diff_format(&d[i], t, sizeof t);
+        print_message("diff: %s\n", t);
+    }
+    assert_int_equal((int)nd, 0);
+    assert_int_equal(ss.reason, VLAB_STOP_HALT);
+    /* the hostile guests filled their own memory and nothing else */
+    for (int k = 0; k < 2; k++) {
+        vl_vm *h = k ? bad0 : bad;
+        uint32_t word;
+        vlab_mem_get(h->m, RAM - 4, 4, &word);
+        assert_int_equal(word, 0xFFFFFFFFu);
+        assert_check(h);
+        assert_int_equal(real_priv(h), 0);
+    }
+    assert_int_equal(vl_alloc_check(&mon->alloc, NULL, 0), 0);
+    /* over the monitor's memory limit */
+    char err[256];
+    assert_null(vl_vm_new(mon, "m68k", "68010", 2 * RAM, VL_TECH_TRAP_EMULATE, &m68k_virt_ops, err, sizeof err));
+    vl_vm_free(solo);
+    vl_vm_free(good);
+    vl_vm_free(bad);
+    vl_vm_free(bad0);
+    vl_vmm_release(mon);
+    free(g);
+}
+
+/* ---- a guest can neither hang nor crash the host ---------------------------------------------- */
+
+static void test_no_hang(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    /* every vector points to an odd address: exception processing loops */
+    for (int v = 2; v < 256; v++) vec(g, v, 0x401);
+    at(g, CODE);
+    w(g, 0x4AFC); /* illegal */
+    const char *models[2] = { "68000", "68010" };
+    for (int k = 0; k < 2; k++) {
+        vl_vm *vm = new_vm(NULL, models[k]);
+        vm_load(vm, g, CODE);
+        vl_stop s = vl_vm_run(vm, 0, 0, 0); /* no limit: must still return */
+        assert_true(s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_HALT);
+        assert_check(vm);
+        vl_vm_free(vm);
+    }
+    /* no handler at all: stops like the bare machine */
+    memset(g, 0, sizeof *g);
+    at(g, CODE);
+    trap(g, 3);
+    vl_vm *vm = new_vm(NULL, "68010");
+    vm_load(vm, g, CODE);
+    vl_stop s = vl_vm_run(vm, 0, 0, 0);
+    vlab_machine *m = native("68010", g, CODE);
+    vl_stop ns = vlab_run(m, 0, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_EXCEPTION);
+    assert_int_equal(s.reason, ns.reason);
+    assert_int_equal(s.vector, 35);
+    assert_int_equal(s.pc, ns.pc);
+    vlab_machine_free(m);
+    vl_vm_free(vm);
+    free(g);
+}
+
+/* ---- compare lists every kind of difference ----------------------------------------------------- */
+
+static void test_compare(void **state) {
+    (void)state;
+    char err[256];
+    vlab_machine *a = vlab_machine_new("m68k", "68010", 4096, err, sizeof err);
+    vlab_machine *b = vlab_machine_new("m68k", "68010", 4096, err, sizeof err);
+    vl_view va = { a, NULL }, vb = { b, NULL };
+    assert_int_equal((int)vl_compare(&va, &vb, NULL, 0), 0);
+    vlab_reg_set(b, vlab_reg_index(b, "d3"), 9);
+    vlab_mem_set(b, 100, 4, 0x01020304);
+    vlab_mem_set(b, 200, 1, 7);
+    vlab_mem_set(a, 0x3C, 1, 1);
+    vl_diff d[8];
+    size_t n = vl_compare(&va, &vb, d, 8);
+    assert_int_equal((int)n, 4);
+    assert_int_equal(d[0].kind, VL_DIFF_REG);
+    assert_string_equal(d[0].what, "d3");
+    assert_int_equal(d[1].kind, VL_DIFF_MEM);
+    assert_int_equal(d[1].addr, 0x3C);
+    assert_int_equal(d[2].addr, 100);
+    assert_int_equal(d[2].len, 4);
+    assert_int_equal(d[3].addr, 200);
+    char t[160];
+    vl_diff_format(&d[2], t, sizeof t);
+    assert_string_equal(t, "mem 0x00000064 (4 bytes): 0x00 vs 0x01");
+    vlab_machine_free(a);
+    vlab_machine_free(b);
+}
+
+/* ---- timing: STOP wakes on the timer after the same instruction as natively --------------------- */
+
+static void test_stop_and_timer(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    vec(g, 27, 0x400); /* level 3 */
+    at(g, 0x400);
+    move_l_imm_abs(g, 0, MMIO + VL_MMIO_TIMER_ACK);
+    w(g, 0x5285); /* addq.l #1,d5 */
+    rte(g);
+    at(g, CODE);
+    move_l_imm_abs(g, 1000, MMIO + VL_MMIO_TIMER_PERIOD);
+    move_l_imm_abs(g, 3, MMIO + VL_MMIO_TIMER_LEVEL);
+    uint32_t loop = g->pc;
+    stop(g, 0x2200);   /* wait, level 3 allowed */
+    w(g, 0x5286);      /* addq.l #1,d6 */
+    w(g, 0x0C86), l(g, 20); /* cmpi.l #20,d6 */
+    w(g, 0x6600 | (uint8_t)(loop - (g->pc + 2))); /* bne.s loop */
+    stop(g, 0x2700);   /* the end: level 3 masked */
+    vl_vm *vm = new_vm(NULL, "68000");
+    vm_load(vm, g, CODE);
+    vl_stop s = vl_vm_run(vm, 0, 0, 0);
+    vlab_machine *m = native("68000", g, CODE);
+    vl_stop ns = vlab_run(m, 0, 0, 0);
+    assert_int_equal(s.reason, ns.reason);
+    assert_int_equal(s.reason, VLAB_STOP_IDLE);
+    assert_int_equal(greg(vm, "d5"), 20);
+    assert_int_equal(vm->m->cc->icount, m->cc->icount);
+    assert_int_equal(vm->m->timer_count, m->timer_count);
+    vl_view va = { m, NULL }, vb = { vm->m, vm };
+    assert_int_equal((int)vl_compare(&va, &vb, NULL, 0), 0);
+    vlab_machine_free(m);
+    vl_vm_free(vm);
+    free(g);
+}
+
+/* ---- trace: T in the virtual SR traces the guest, into its own handler --------------------------- */
+
+static void test_trace(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    vec(g, 9, 0x400);
+    at(g, 0x400);
+    w(g, 0x5285); /* addq.l #1,d5 */
+    rte(g);
+    at(g, CODE);
+    move_sr_imm(g, 0xA700); /* T on (emulated: the trace comes after it) */
+    moveq(g, 1, 1);
+    w(g, 0x40C2);           /* move sr,d2: on the 68010 emulated, traced too */
+    moveq(g, 1, 2);
+    move_sr_imm(g, 0x2700); /* T off (still traced: T was set when it started) */
+    moveq(g, 1, 3);
+    stop(g, 0x2700);
+    const char *models[2] = { "68000", "68010" };
+    for (int k = 0; k < 2; k++) {
+        vl_vm *vm = new_vm(NULL, models[k]);
+        vm_load(vm, g, CODE);
+        vl_stop s = vl_vm_run(vm, 1000, 0, 0);
+        vlab_machine *m = native(models[k], g, CODE);
+        vl_stop ns = vlab_run(m, 1000, 0, 0);
+        assert_int_equal(s.reason, ns.reason);
+        /* traced: moveq, move sr, (not the rte), moveq, move #,sr */
+        assert_int_equal(nreg(m, "d5"), 4);
+        assert_int_equal(greg(vm, "d5"), 4);
+        vl_view va = { m, NULL }, vb = { vm->m, vm };
+        vl_diff d[4];
+        size_t n = vl_compare(&va, &vb, d, 4);
+        if (k == 0) {
+            assert_int_equal((int)n, 1); /* the 68000 leak: d2 */
+            assert_string_equal(d[0].what, "d2");
+        } else {
+            assert_int_equal((int)n, 0);
+        }
+        vlab_machine_free(m);
+        vl_vm_free(vm);
+    }
+    free(g);
+}
+
+/* ---- the compiled C programs of the foundation issue --------------------------------------------- */
+
+static void test_programs(void **state) {
+    (void)state;
+    const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+    const char *progs[] = { "sieve", "sort", "checksum", "fib" };
+    int ran = 0;
+    for (int k = 0; k < 2; k++) {
+        const char *model = k ? "68010" : "68000";
+        for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
+            char path[512], err[256];
+            snprintf(path, sizeof path, "%s/programs/%s.m68k.elf", build, progs[i]);
+            FILE *f = fopen(path, "rb");
+            if (!f) continue;
+            fclose(f);
+            uint32_t ram = 16u << 20, e1, e2;
+            vlab_machine *m = vlab_machine_new("m68k", model, ram, err, sizeof err);
+            vl_vm *vm = vl_vm_new(NULL, "m68k", model, ram, VL_TECH_TRAP_EMULATE, &m68k_virt_ops, err, sizeof err);
+            assert_non_null(m);
+            assert_non_null(vm);
+            assert_int_equal(vlab_load(m, path, 0, &e1, err, sizeof err), 0);
+            assert_int_equal(vlab_load(vm->m, path, 0, &e2, err, sizeof err), 0);
+            int sp = vlab_reg_index(m, "sp");
+            vlab_set_supervisor(m, 1);
+            vlab_reg_set(m, sp, ram);
+            vlab_set_pc(m, e1);
+            vl_vm_set_supervisor(vm, 1);
+            vl_vm_reg_set(vm, sp, ram);
+            vl_vm_set_pc(vm, e2);
+            vl_stop a = vlab_run(m, 500000000, 0, 0), b = vl_vm_run(vm, 500000000, 0, 0);
+            assert_int_equal(a.reason, b.reason);
+            assert_int_equal(a.pc, b.pc);
+            assert_int_equal(m->cc->icount, vm->m->cc->icount);
+            vl_view va = { m, NULL }, vb = { vm->m, vm };
+            vl_diff d[4];
+            size_t nd = vl_compare(&va, &vb, d, 4);
+            for (size_t j = 0; j < nd && j < 4; j++) {
+                char t[160];
+                vl_diff_format(&d[j], t, sizeof t);
+                print_message("%s %s: %s\n", model, progs[i], t);
+            }
+            assert_int_equal((int)nd, 0);
+            vl_vmm_stats st;
+            vl_vm_stats(vm, &st);
+            print_message("%s %s: %llu instructions, %llu traps, equivalent\n", model, progs[i],
+                          (unsigned long long)st.guest_instructions, (unsigned long long)st.traps);
+            vlab_machine_free(m);
+            vl_vm_free(vm);
+            ran++;
+        }
+    }
+    if (!ran) print_message("skipped: no compiled programs in %s/programs (tests/programs/build.sh)\n", build);
+}
+
+int main(void) {
+    /* pull the disassembler out of libvlab.a ahead of exec.c's weak stand-in */
+    void *volatile keep = (void *)&m68k_disasm;
+    (void)keep;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_alloc),
+        cmocka_unit_test(test_lifecycle),
+        cmocka_unit_test(test_direct_execution),
+        cmocka_unit_test(test_move_from_sr),
+        cmocka_unit_test(test_reflect_trap),
+        cmocka_unit_test(test_user_mode),
+        cmocka_unit_test(test_movec_vbr),
+        cmocka_unit_test(test_stop_and_timer),
+        cmocka_unit_test(test_trace),
+        cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_no_hang),
+        cmocka_unit_test(test_equivalence_68010),
+        cmocka_unit_test(test_equivalence_68000),
+        cmocka_unit_test(test_two_guests),
+        cmocka_unit_test(test_stress_resource_control),
+        cmocka_unit_test(test_stress_equivalence),
+        cmocka_unit_test(test_programs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# vmm_cli.sh - `vlab exec --vmm trap-and-emulate` (DESIGN §4.1, issue 3): the
+# guest's view in --json (its SR with the virtual S bit, guest instructions,
+# the vmm stats), the 68000 leak through MOVE from SR, exit codes.
+BUILD=${BUILD:-build}
+VLAB=${VLAB:-$BUILD/vlab}
+T=$(mktemp -d "${TMPDIR:-/tmp}/vlab_vmm.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "vmm_cli: FAIL: $*"; }
+has() { if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in: $(head -c 400 "$1")"; fi; }
+
+cat >"$T/k.s" <<'ASM'
+    move.w  sr,d0
+    btst    #13,d0
+    beq.s   user
+    move.b  #'S',$dff000
+    bra.s   done
+user:
+    move.b  #'U',$dff000
+done:
+    stop    #$2700
+ASM
+"$VLAB" asm --isa m68k -o "$T/k.bin" "$T/k.s" || { echo "vmm_cli: cannot assemble"; exit 1; }
+
+for model in 68000 68010; do
+    "$VLAB" exec --isa m68k:$model --vmm trap-and-emulate --json "$T/k.bin" >"$T/$model.json" 2>"$T/err"
+    rc=$?
+    [ $rc -eq 0 ] && ok || bad "$model: exit $rc: $(cat "$T/err")"
+    has "$T/$model.json" '"stop": "halt"' "$model stop"
+    has "$T/$model.json" '"vmm": {"technique": "trap-and-emulate"' "$model vmm object"
+    has "$T/$model.json" '"sr": 9984' "$model guest SR 0x2700 (virtual S=1)"
+    has "$T/$model.json" '"world_switches": ' "$model world switches"
+done
+# 68000: MOVE from SR runs directly and reads S=0 (the leak); only STOP traps
+has "$T/68000.json" '"console": "U"' "68000 leak"
+has "$T/68000.json" '"d0": 1792' "68000 guest read 0x0700"
+has "$T/68000.json" '"traps": 1,' "68000 one trap"
+has "$T/68000.json" '"instructions": 5,' "68000 guest instructions"
+# 68010: MOVE from SR traps and is emulated; the guest cannot tell
+has "$T/68010.json" '"console": "S"' "68010 equivalent"
+has "$T/68010.json" '"d0": 9984' "68010 guest read 0x2700"
+has "$T/68010.json" '"traps": 2,' "68010 two traps"
+has "$T/68010.json" '"emulated": 2,' "68010 two emulated"
+has "$T/68010.json" '"instructions": 6,' "68010 guest instructions"
+
+# human output, and a guest with no handler for its TRAP: exit 1
+"$VLAB" exec --isa m68k:68010 --vmm trap-and-emulate "$T/k.bin" >"$T/h.txt" 2>&1 && ok || bad "human output exit"
+has "$T/h.txt" "vmm (trap-and-emulate): 2 traps" "human stats line"
+printf '\116\100' >"$T/trap.bin" # trap #0
+"$VLAB" exec --isa m68k --vmm trap-and-emulate --json "$T/trap.bin" >"$T/t.json" 2>&1
+[ $? -eq 1 ] && ok || bad "unhandled trap: exit 1"
+has "$T/t.json" '"stop": "exception"' "unhandled trap stop"
+has "$T/t.json" '"vector": 32' "unhandled trap vector"
+"$VLAB" exec --isa m68k --vmm paravirt "$T/k.bin" >/dev/null 2>"$T/e"
+[ $? -eq 2 ] && ok || bad "technique not built: exit 2"
+"$VLAB" exec --isa m68k --vmm trap-and-emulate "$T/nothere.bin" >/dev/null 2>"$T/e"
+[ $? -eq 1 ] && ok || bad "missing file: exit 1"
+has "$T/e" "nothere.bin" "missing file named"
+
+echo "vmm_cli: $pass passed, $fail failed"
+[ $fail -eq 0 ]

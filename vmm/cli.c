@@ -1,0 +1,117 @@
+/* cli.c - `vlab exec --vmm TECHNIQUE`: the same load-and-run as a bare `vlab
+ * exec` (DESIGN §4.1), with the image run as a guest under the monitor. The
+ * report is the guest's view of itself: its SR with its virtual S bit, its
+ * own stack pointers, the instructions it retired, plus the monitor's stats. */
+#include "vmm/vmm.h"
+#include <stdarg.h>
+#include <string.h>
+
+static int seterr(char *err, size_t errsz, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int seterr(char *err, size_t errsz, int rc, const char *fmt, ...) {
+    if (err && errsz) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errsz, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+static void json_string(FILE *f, const char *s, size_t len) {
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\b': fputs("\\b", f); break;
+        case '\f': fputs("\\f", f); break;
+        default:
+            if (c < 0x20 || c >= 0x7F) fprintf(f, "\\u%04x", c);
+            else fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram, const char *path,
+                uint32_t org, int has_entry, uint32_t entry, uint64_t max, int json, FILE *out, char *err,
+                size_t errsz) {
+    if (err && errsz) err[0] = 0;
+    int t = vl_technique_find(technique ? technique : "trap-and-emulate");
+    if (t < 0)
+        return seterr(err, errsz, 2, "--vmm %s: technique not built (built: trap-and-emulate)",
+                      technique ? technique : "");
+    if (!ram) ram = 16u << 20;
+    vl_vm *vm = vl_vm_new(NULL, isa, model, ram, t, NULL, err, errsz);
+    if (!vm) return 1;
+    uint32_t e = org;
+    if (vlab_load(vm->m, path, org, &e, err, errsz) < 0) {
+        vl_vm_free(vm);
+        return 1;
+    }
+    if (has_entry) e = entry;
+    vl_vm_set_supervisor(vm, 1);
+    int ssp = vlab_reg_index(vm->m, "ssp"), sp = vlab_reg_index(vm->m, "sp");
+    if (ssp >= 0) vl_vm_reg_set(vm, ssp, ram);
+    if (sp >= 0) vl_vm_reg_set(vm, sp, ram);
+    vl_vm_set_pc(vm, e);
+
+    vl_stop s = vl_vm_run(vm, max, 0, 0);
+    vl_vmm_stats st;
+    vl_vm_stats(vm, &st);
+    size_t clen;
+    const char *con = vlab_console(vm->m, &clen);
+    const char *vname = s.vector >= 0 ? vlab_vector_name(vm->m, s.vector) : NULL;
+    int nregs = vlab_reg_count(vm->m);
+    if (json) {
+        fprintf(out, "{\"stop\": \"%s\", \"pc\": %u, \"instructions\": %llu", vlab_stop_name(s.reason), s.pc,
+                (unsigned long long)st.guest_instructions);
+        if (s.vector >= 0) {
+            fprintf(out, ", \"vector\": %d", s.vector);
+            if (vname) {
+                fprintf(out, ", \"vector_name\": ");
+                json_string(out, vname, strlen(vname));
+            }
+        }
+        fprintf(out, ", \"regs\": {");
+        for (int i = 0; i < nregs; i++)
+            fprintf(out, "%s\"%s\": %u", i ? ", " : "", vlab_reg_name(vm->m, i), vl_vm_reg_get(vm, i));
+        fprintf(out, "}, \"console\": ");
+        json_string(out, con, clen);
+        fprintf(out,
+                ", \"vmm\": {\"technique\": \"%s\", \"guest_instructions\": %llu, \"traps\": %llu, "
+                "\"emulated\": %llu, \"reflected\": %llu, \"exits\": %llu, \"scanned\": %llu, \"patched\": %llu, "
+                "\"world_switches\": %llu, \"cost\": %llu}}\n",
+                vl_technique_name(t), (unsigned long long)st.guest_instructions, (unsigned long long)st.traps,
+                (unsigned long long)st.emulated, (unsigned long long)st.reflected, (unsigned long long)st.exits,
+                (unsigned long long)st.scanned, (unsigned long long)st.patched,
+                (unsigned long long)st.world_switches, (unsigned long long)st.cost);
+    } else {
+        fprintf(out, "stop: %s at pc 0x%08x after %llu guest instructions", vlab_stop_name(s.reason), s.pc,
+                (unsigned long long)st.guest_instructions);
+        if (s.vector >= 0) fprintf(out, " (vector %d%s%s)", s.vector, vname ? ", " : "", vname ? vname : "");
+        fprintf(out, "\n");
+        for (int i = 0; i < nregs; i++) {
+            int w = vlab_reg_width(vm->m, i);
+            char val[16];
+            snprintf(val, sizeof val, w <= 8 ? "%02x" : w <= 16 ? "%04x" : "%08x", vl_vm_reg_get(vm, i));
+            fprintf(out, "%-4s %-8s%s", vlab_reg_name(vm->m, i), val, (i % 4 == 3 || i == nregs - 1) ? "\n" : "  ");
+        }
+        fprintf(out, "vmm (%s): %llu traps, %llu emulated, %llu reflected, %llu world switches, cost %llu\n",
+                vl_technique_name(t), (unsigned long long)st.traps, (unsigned long long)st.emulated,
+                (unsigned long long)st.reflected, (unsigned long long)st.world_switches,
+                (unsigned long long)st.cost);
+        if (clen) {
+            fprintf(out, "console:\n");
+            fwrite(con, 1, clen, out);
+            if (con[clen - 1] != '\n') fprintf(out, "\n");
+        }
+    }
+    fflush(out);
+    vl_vm_free(vm);
+    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT ? 1 : 0;
+}

@@ -1,0 +1,406 @@
+/* compare.c - the equivalence check (DESIGN §3): compare two machines'
+ * guest-visible state (every register by name, the guest's privileged
+ * registers from its virtual state, memory byte by byte, console output),
+ * and run one image natively and under the monitor to tie the first
+ * difference to the instruction that produced it.
+ *
+ * Finding that instruction: both sides run in lockstep chunks, compared after
+ * each; when a chunk ends different, both are rebuilt from the image (runs are
+ * deterministic), brought to the start of that chunk, and single-stepped with
+ * a comparison after every instruction. */
+#include "vmm/vmm.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 4096
+
+static int view_nregs(const vl_view *v) { return vlab_reg_count(v->m); }
+static const char *view_rname(const vl_view *v, int i) { return vlab_reg_name(v->m, i); }
+static uint32_t view_reg(const vl_view *v, int i) {
+    return v->vm ? vl_vm_reg_get(v->vm, i) : vlab_reg_get(v->m, i);
+}
+
+static void add(vl_diff *out, size_t max, size_t *n, const vl_diff *d) {
+    if (*n < max) out[*n] = *d;
+    (*n)++;
+}
+
+size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) {
+    size_t n = 0;
+    vl_diff d;
+    /* registers, by name: those a has (b's extra ones count as differences) */
+    int na = view_nregs(a), nb = view_nregs(b);
+    for (int i = 0; i < na; i++) {
+        const char *name = view_rname(a, i);
+        int j = vlab_reg_index(b->m, name);
+        memset(&d, 0, sizeof d);
+        d.kind = VL_DIFF_REG;
+        snprintf(d.what, sizeof d.what, "%s", name);
+        if (j < 0 || strcmp(vlab_reg_name(b->m, j), name) != 0) {
+            d.kind = VL_DIFF_SHAPE;
+            snprintf(d.what, sizeof d.what, "reg %s", name);
+            d.a = 1;
+            d.b = 0;
+            add(out, max, &n, &d);
+            continue;
+        }
+        d.a = view_reg(a, i);
+        d.b = view_reg(b, j);
+        if (d.a != d.b) add(out, max, &n, &d);
+    }
+    for (int j = 0; j < nb; j++) {
+        const char *name = view_rname(b, j);
+        int i = vlab_reg_index(a->m, name);
+        if (i >= 0 && strcmp(vlab_reg_name(a->m, i), name) == 0) continue;
+        memset(&d, 0, sizeof d);
+        d.kind = VL_DIFF_SHAPE;
+        snprintf(d.what, sizeof d.what, "reg %s", name);
+        d.a = 0;
+        d.b = 1;
+        add(out, max, &n, &d);
+    }
+    /* memory: runs of differing bytes */
+    uint32_t sa = a->m->mem.size, sb = b->m->mem.size, sz = sa < sb ? sa : sb;
+    if (sa != sb) {
+        memset(&d, 0, sizeof d);
+        d.kind = VL_DIFF_SHAPE;
+        snprintf(d.what, sizeof d.what, "ram size");
+        d.a = sa;
+        d.b = sb;
+        add(out, max, &n, &d);
+    }
+    const uint8_t *pa = a->m->mem.ram, *pb = b->m->mem.ram;
+    uint32_t i = 0;
+    while (i < sz) {
+        /* skip equal 64-byte blocks fast */
+        if (sz - i >= 64 && memcmp(pa + i, pb + i, 64) == 0) {
+            i += 64;
+            continue;
+        }
+        if (pa[i] == pb[i]) {
+            i++;
+            continue;
+        }
+        uint32_t s = i;
+        while (i < sz && pa[i] != pb[i]) i++;
+        memset(&d, 0, sizeof d);
+        d.kind = VL_DIFF_MEM;
+        snprintf(d.what, sizeof d.what, "mem");
+        d.addr = s;
+        d.len = i - s;
+        d.a = pa[s];
+        d.b = pb[s];
+        add(out, max, &n, &d);
+    }
+    /* console */
+    size_t la, lb;
+    const char *ca = vlab_console(a->m, &la), *cb = vlab_console(b->m, &lb);
+    if (la != lb || memcmp(ca, cb, la) != 0) {
+        size_t k = 0;
+        while (k < la && k < lb && ca[k] == cb[k]) k++;
+        memset(&d, 0, sizeof d);
+        d.kind = VL_DIFF_CONSOLE;
+        snprintf(d.what, sizeof d.what, "console");
+        d.addr = (uint32_t)k;
+        d.len = (uint32_t)((la > lb ? la : lb) - k);
+        d.a = k < la ? (uint8_t)ca[k] : 0xFFFFFFFFu;
+        d.b = k < lb ? (uint8_t)cb[k] : 0xFFFFFFFFu;
+        add(out, max, &n, &d);
+    }
+    return n;
+}
+
+void vl_diff_format(const vl_diff *d, char *out, size_t outsz) {
+    switch (d->kind) {
+    case VL_DIFF_REG:
+        snprintf(out, outsz, "%s: 0x%08x vs 0x%08x", d->what, d->a, d->b);
+        break;
+    case VL_DIFF_MEM:
+        snprintf(out, outsz, "mem 0x%08x (%u byte%s): 0x%02x vs 0x%02x", d->addr, d->len,
+                 d->len == 1 ? "" : "s", d->a, d->b);
+        break;
+    case VL_DIFF_CONSOLE:
+        if (d->a == 0xFFFFFFFFu || d->b == 0xFFFFFFFFu)
+            snprintf(out, outsz, "console from offset %u: %s output is longer", d->addr,
+                     d->a == 0xFFFFFFFFu ? "second" : "first");
+        else
+            snprintf(out, outsz, "console offset %u: '%c' vs '%c'", d->addr,
+                     d->a >= 32 && d->a < 127 ? (int)d->a : '.', d->b >= 32 && d->b < 127 ? (int)d->b : '.');
+        break;
+    default:
+        if (!strcmp(d->what, "stop"))
+            snprintf(out, outsz, "stop reason: %s vs %s", vlab_stop_name((int)d->a), vlab_stop_name((int)d->b));
+        else if (!strcmp(d->what, "ram size"))
+            snprintf(out, outsz, "ram size: %u vs %u", d->a, d->b);
+        else
+            snprintf(out, outsz, "%s only in the %s machine", d->what, d->a ? "first" : "second");
+        break;
+    }
+}
+
+/* ---- natively vs under the monitor ------------------------------------------- */
+
+typedef struct pair {
+    vlab_machine *nat;
+    vl_vm *vm;
+} pair;
+
+static void pair_free(pair *p) {
+    vlab_machine_free(p->nat);
+    vl_vm_free(p->vm);
+    p->nat = NULL;
+    p->vm = NULL;
+}
+
+static int pair_make(pair *p, const vl_equiv_image *img, int technique, char *err, size_t errsz) {
+    p->nat = vlab_machine_new(img->isa, img->model, img->ram, err, errsz);
+    if (!p->nat) return -1;
+    p->vm = vl_vm_new(NULL, img->isa, img->model, img->ram, technique, img->virt, err, errsz);
+    if (!p->vm) {
+        pair_free(p);
+        return -1;
+    }
+    if ((uint64_t)img->org + img->len > img->ram) {
+        snprintf(err, errsz, "image of %zu bytes at 0x%x does not fit in RAM (%u bytes)", img->len, img->org,
+                 img->ram);
+        pair_free(p);
+        return -1;
+    }
+    vlab_mem_write(p->nat, img->org, img->bytes, img->len);
+    vlab_mem_write(p->vm->m, img->org, img->bytes, img->len);
+    vlab_reset(p->nat);
+    vl_vm_reset(p->vm);
+    uint32_t sp = img->sp ? img->sp : img->ram;
+    int isp = vlab_reg_index(p->nat, "sp");
+    vlab_set_supervisor(p->nat, 1);
+    vl_vm_set_supervisor(p->vm, 1);
+    if (isp >= 0) {
+        vlab_reg_set(p->nat, isp, sp);
+        vl_vm_reg_set(p->vm, isp, sp);
+    }
+    vlab_set_pc(p->nat, img->entry);
+    vl_vm_set_pc(p->vm, img->entry);
+    return 0;
+}
+
+static size_t pair_compare(pair *p, vl_diff *out, size_t max) {
+    vl_view a = { p->nat, NULL }, b = { p->vm->m, p->vm };
+    return vl_compare(&a, &b, out, max);
+}
+
+static void disasm_at(vlab_machine *m, uint32_t pc, char *out, size_t outsz) {
+    uint8_t buf[16] = { 0 };
+    uint32_t sz = vlab_ram_size(m);
+    size_t len = pc < sz ? (sz - pc < 16 ? sz - pc : 16) : 0;
+    if (len) vlab_mem_read(m, pc, buf, len);
+    const vl_cpu_ops *ops = m->desc->ops;
+    if (!len || !ops->disasm || ops->disasm(m->desc->variant, buf, len, pc, out, outsz) < 0)
+        snprintf(out, outsz, "?");
+}
+
+/* Run both sides of a pair by the same chunks up to instruction `to`. */
+static void fast_forward(pair *p, uint64_t to) {
+    for (uint64_t d = 0; d < to;) {
+        uint64_t n = to - d < CHUNK ? to - d : CHUNK;
+        uint64_t ia = p->nat->cc->icount;
+        vl_stop s = vlab_step(p->nat, n);
+        vl_vm_step(p->vm, n);
+        uint64_t r = p->nat->cc->icount - ia;
+        d += r ? r : n;
+        if (s.reason != VLAB_STOP_BUDGET) break;
+    }
+}
+
+/* Does the location of final difference d differ now? (registers by name,
+ * the memory run of d, the console) */
+static bool loc_differs(pair *p, const vl_diff *d) {
+    switch (d->kind) {
+    case VL_DIFF_REG: {
+        int i = vlab_reg_index(p->nat, d->what);
+        return i >= 0 && vlab_reg_get(p->nat, i) != vl_vm_reg_get(p->vm, i);
+    }
+    case VL_DIFF_MEM:
+        return memcmp(p->nat->mem.ram + d->addr, p->vm->m->mem.ram + d->addr, d->len) != 0;
+    case VL_DIFF_CONSOLE: {
+        size_t la, lb;
+        const char *ca = vlab_console(p->nat, &la), *cb = vlab_console(p->vm->m, &lb);
+        return la != lb || memcmp(ca, cb, la) != 0;
+    }
+    default:
+        return true;
+    }
+}
+
+/* Attribute each final difference to the instruction after which its
+ * location first differed: chunk by chunk, and for a chunk where some
+ * location starts to differ, a rebuilt pair single-steps through it. */
+#define MAX_REPLAYS 64
+static int attribute(const vl_equiv_image *img, int technique, uint64_t total, vl_diff *fd, size_t nfd,
+                     char *err, size_t errsz) {
+    pair p = { 0 };
+    if (pair_make(&p, img, technique, err, errsz) < 0) return -1;
+    bool *done = calloc(nfd ? nfd : 1, sizeof *done);
+    if (!done) {
+        pair_free(&p);
+        snprintf(err, errsz, "out of memory");
+        return -1;
+    }
+    size_t left = nfd, replays = 0;
+    for (size_t i = 0; i < nfd; i++)
+        if (fd[i].kind == VL_DIFF_SHAPE || loc_differs(&p, &fd[i])) { /* from the start */
+            done[i] = true;
+            left--;
+            snprintf(fd[i].at_insn, sizeof fd[i].at_insn, "(from the start)");
+        }
+    uint64_t pos = 0;
+    while (left && pos < total) {
+        uint64_t n = total - pos < CHUNK ? total - pos : CHUNK;
+        uint64_t ia = p.nat->cc->icount;
+        vl_stop s = vlab_step(p.nat, n);
+        vl_vm_step(p.vm, n);
+        uint64_t ran = p.nat->cc->icount - ia;
+        if (!ran) ran = n;
+        bool fresh = false;
+        for (size_t i = 0; i < nfd; i++)
+            if (!done[i] && loc_differs(&p, &fd[i])) fresh = true;
+        if (fresh) {
+            pair q = { 0 };
+            bool replay = replays++ < MAX_REPLAYS && pair_make(&q, img, technique, err, errsz) == 0;
+            if (replay) {
+                fast_forward(&q, pos);
+                for (uint64_t k = 0; k < ran + 1 && left; k++) {
+                    uint32_t pc = vlab_pc(q.nat), vpc = vl_vm_pc(q.vm);
+                    char ti[48], tv[48];
+                    disasm_at(q.nat, pc, ti, sizeof ti);
+                    disasm_at(q.vm->m, vpc, tv, sizeof tv);
+                    vl_stop a = vlab_step(q.nat, 1);
+                    vl_vm_step(q.vm, 1);
+                    for (size_t i = 0; i < nfd; i++)
+                        if (!done[i] && loc_differs(&q, &fd[i])) {
+                            done[i] = true;
+                            left--;
+                            fd[i].at = pos + k + 1;
+                            fd[i].at_pc = pc;
+                            fd[i].at_vm_pc = vpc;
+                            if (pc == vpc && !strcmp(ti, tv))
+                                snprintf(fd[i].at_insn, sizeof fd[i].at_insn, "%s", ti);
+                            else
+                                snprintf(fd[i].at_insn, sizeof fd[i].at_insn, "%s | monitored: %s", ti, tv);
+                        }
+                    if (a.reason != VLAB_STOP_BUDGET) break;
+                }
+                pair_free(&q);
+            }
+            /* not seen single-stepping (or too many replays): the chunk */
+            for (size_t i = 0; i < nfd; i++)
+                if (!done[i] && loc_differs(&p, &fd[i])) {
+                    done[i] = true;
+                    left--;
+                    fd[i].at = pos + ran;
+                    fd[i].at_pc = vlab_pc(p.nat);
+                    fd[i].at_vm_pc = vl_vm_pc(p.vm);
+                    snprintf(fd[i].at_insn, sizeof fd[i].at_insn, "(within instructions %llu-%llu)",
+                             (unsigned long long)pos + 1, (unsigned long long)(pos + ran));
+                }
+        }
+        pos += ran;
+        if (s.reason != VLAB_STOP_BUDGET) break;
+    }
+    free(done);
+    pair_free(&p);
+    return 0;
+}
+
+void vl_equiv_free(vl_equiv_result *r) {
+    free(r->final);
+    r->final = NULL;
+    r->nfinal = 0;
+}
+
+int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equiv_result *out, char *err,
+                 size_t errsz) {
+    memset(out, 0, sizeof *out);
+    out->equal = true;
+    pair p = { 0 };
+    if (pair_make(&p, img, technique, err, errsz) < 0) return -1;
+    /* 1. the whole run, in lockstep chunks: where they first differ, and how
+     *    they differ at the end */
+    uint64_t done = 0, chunk_start = 0, chunk_len = 0;
+    bool differ = false;
+    for (;;) {
+        if (max && done >= max) break;
+        uint64_t n = CHUNK;
+        if (max && max - done < n) n = max - done;
+        uint64_t ia = p.nat->cc->icount, ib = p.vm->m->cc->icount;
+        out->native_stop = vlab_step(p.nat, n);
+        out->vm_stop = vl_vm_step(p.vm, n);
+        uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
+        if (!differ && (ra != rb || out->native_stop.reason != out->vm_stop.reason || pair_compare(&p, NULL, 0))) {
+            differ = true;
+            chunk_start = done;
+            chunk_len = ra > rb ? ra : rb;
+            if (chunk_len < n) chunk_len = n;
+        }
+        done += ra > rb ? ra : rb;
+        if (out->native_stop.reason != VLAB_STOP_BUDGET || out->vm_stop.reason != VLAB_STOP_BUDGET) break;
+        if (!ra && !rb) break;
+    }
+    out->instructions = done;
+    vl_stop end_nat = out->native_stop, end_vm = out->vm_stop;
+    size_t nfd = pair_compare(&p, NULL, 0);
+    if (nfd) {
+        if (nfd > VL_EQUIV_MAX_FINAL) nfd = VL_EQUIV_MAX_FINAL;
+        out->final = calloc(nfd, sizeof *out->final);
+        if (!out->final) {
+            pair_free(&p);
+            snprintf(err, errsz, "out of memory");
+            return -1;
+        }
+        out->nfinal = pair_compare(&p, out->final, nfd);
+        if (out->nfinal > nfd) out->nfinal = nfd;
+    }
+    pair_free(&p);
+    if (!differ) return 0;
+    out->equal = false;
+
+    /* 2. rebuild both and single-step through the first chunk that differs */
+    if (pair_make(&p, img, technique, err, errsz) < 0) {
+        vl_equiv_free(out);
+        return -1;
+    }
+    fast_forward(&p, chunk_start);
+    for (uint64_t k = 0; k < chunk_len + 1; k++) {
+        uint32_t pc = vlab_pc(p.nat);
+        uint64_t ia = p.nat->cc->icount, ib = p.vm->m->cc->icount;
+        vl_stop sa = vlab_step(p.nat, 1), sb = vl_vm_step(p.vm, 1);
+        uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
+        size_t nd = pair_compare(&p, out->diffs, sizeof out->diffs / sizeof *out->diffs);
+        if (nd || ra != rb || sa.reason != sb.reason || k == chunk_len) {
+            out->first = chunk_start + k + 1;
+            out->first_pc = pc;
+            out->ndiffs = nd;
+            disasm_at(p.nat, pc, out->first_insn, sizeof out->first_insn);
+            if (!nd && (ra != rb || sa.reason != sb.reason)) {
+                vl_diff *d = &out->diffs[0];
+                memset(d, 0, sizeof *d);
+                d->kind = VL_DIFF_SHAPE;
+                snprintf(d->what, sizeof d->what, "stop");
+                d->a = (uint32_t)sa.reason;
+                d->b = (uint32_t)sb.reason;
+                out->ndiffs = 1;
+            }
+            break;
+        }
+    }
+    pair_free(&p);
+    out->native_stop = end_nat;
+    out->vm_stop = end_vm;
+
+    /* 3. every difference at the end, tied to the instruction that first produced it */
+    if (out->nfinal && attribute(img, technique, done, out->final, out->nfinal, err, errsz) < 0) {
+        vl_equiv_free(out);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* interp.c - the interpreter: a trapped privileged instruction issued in
+ * virtual supervisor mode is executed on the VM's second CPU context, which
+ * holds the guest's virtual privileged state, through the same core; an
+ * exception the guest must see is raised on that context. Both copy the
+ * guest's user-visible state in first and the result back after, with the
+ * glue mapping the (possibly changed) virtual privileged state onto the real
+ * CPU, which stays deprivileged.
+ *
+ * The virtual context runs with intercept off: whatever the instruction does
+ * to the guest (a format error on RTE, an address error on its operand, a
+ * trace after it) happens architecturally there, into the guest's own vector
+ * table and onto its own supervisor stack. */
+#include "vmm/vmm.h"
+
+vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t) {
+    vl_cpu_common *vc = vm->vctx, *rc = vm->m->cc;
+    vm->virt->to_virtual(vm);
+    vc->intercept = false;
+    vc->irq_level = 0;             /* interrupts are the dispatcher's business */
+    vc->exit_set = 0;
+    vc->stop_on_null_vector = vm->stop_on_null_vector;
+    uint64_t ic = vc->icount;
+    vl_stop r = vm->ops->run(vm->vctx, 1);
+    if (r.reason == VLAB_STOP_NONE) r.reason = VLAB_STOP_BUDGET;
+    if (vc->icount != ic) rc->icount++; /* the guest retired it: guest time moves on */
+    if (r.reason == VLAB_STOP_EXCEPTION) {
+        /* the guest has no handler for what its instruction raised: the
+         * virtual context stopped before side effects, at that instruction */
+        r.pc = t->pc;
+    }
+    vm->virt->to_real(vm);
+    return r;
+}
+
+int vl_interp_reflect(vl_vm *vm, const vl_trap *t) {
+    vl_cpu_common *vc = vm->vctx;
+    vm->virt->to_virtual(vm);
+    vc->intercept = false;
+    vc->irq_level = 0;
+    int rc = vm->virt->reflect(vm, t);
+    if (rc == 0 && t->retire) vm->m->cc->icount++;
+    vm->virt->to_real(vm);
+    return rc;
+}

@@ -1,0 +1,303 @@
+/* vmm.h - the one monitor (DESIGN §3): dispatcher, interpreter, allocator,
+ * stats and cost model, the equivalence check. ISA-neutral: the monitor
+ * knows a core only through the CPU interface (core/core.h) and the per-ISA
+ * glue table `vl_virt_ops` that isa/<isa>/virt.c exports and the core
+ * publishes as vl_cpu_ops.virt.
+ *
+ * Structure (Popek & Goldberg):
+ *  - the guest runs on the *real* CPU context of its own machine, always
+ *    deprivileged (user mode) with intercept on: innocuous instructions run
+ *    directly, every exception stops the core before side effects and comes
+ *    back to the dispatcher (vl_vm_run);
+ *  - the *virtual* CPU context (vm->vctx: a second instance of the same core,
+ *    attached to the same guest memory) holds the guest's virtual privileged
+ *    state. The interpreter (interp.c) copies the guest's user-visible state
+ *    into it, executes the trapped instruction there in supervisor mode (or
+ *    raises the exception the guest must see there), and copies the result
+ *    back; the glue maps the virtual privileged state onto the real CPU;
+ *  - the allocator (alloc.c) gives each guest its own guest-physical memory;
+ *    no monitor structure lives in any guest's address space.
+ *
+ * No global mutable state: any number of monitors and VMs per process. */
+#ifndef VL_VMM_H
+#define VL_VMM_H
+
+#include "core/core.h"
+
+typedef struct vl_vmm vl_vmm;   /* a monitor: several VMs, time-sliced */
+typedef struct vl_vm vl_vm;     /* one guest */
+
+/* ---- techniques ------------------------------------------------------------ */
+enum vl_technique {
+    VL_TECH_TRAP_EMULATE = 0, /* "trap-and-emulate" */
+    VL_TECH_COUNT
+};
+const char *vl_technique_name(int t);
+int vl_technique_find(const char *name); /* -1 if unknown */
+
+/* ---- traps ------------------------------------------------------------------ */
+enum vl_trap_kind { VL_TRAP_EMULATED = 0, VL_TRAP_REFLECTED, VL_TRAP_EXIT };
+const char *vl_trap_kind_name(int kind); /* "emulated", "reflected", "exit" */
+
+/* What the glue decides about one stop of the real CPU. */
+enum vl_action {
+    VL_ACT_EMULATE = 1, /* a privileged instruction in virtual supervisor mode */
+    VL_ACT_REFLECT,     /* an exception the guest must see: into its own vector table */
+    VL_ACT_STOP         /* nothing the guest could handle: the run stops */
+};
+typedef struct vl_trap {
+    int action;        /* enum vl_action */
+    int vector;        /* the exception vector of the stop (or to reflect) */
+    uint32_t pc;       /* PC of the instruction that trapped */
+    uint32_t info;     /* the core's cause word (access address...) */
+    bool retire;       /* the trapping instruction counts as retired natively (TRAP, CHK...) */
+    bool between;      /* raised between instructions (interrupt, trace): no instruction caused it */
+} vl_trap;
+
+/* One trap as the monitor reports it to a callback (vm:on("trap")). */
+typedef struct vl_trap_event {
+    int kind;          /* enum vl_trap_kind */
+    int vector;
+    uint32_t pc;       /* guest PC of the trapping instruction (or next PC for interrupts/trace) */
+    const char *insn;  /* disassembled instruction at pc */
+} vl_trap_event;
+/* Return 0 to go on, non-zero to stop the run after this trap ("breakpoint"). */
+typedef int (*vl_trap_fn)(void *ctx, const vl_trap_event *ev);
+
+/* ---- stats and the cost model ----------------------------------------------- */
+typedef struct vl_vmm_stats {
+    uint64_t guest_instructions; /* instructions the guest retired (direct + emulated) */
+    uint64_t traps;              /* stops of the real CPU handled by the monitor */
+    uint64_t emulated;           /* privileged instructions executed by the interpreter */
+    uint64_t reflected;          /* exceptions delivered into the guest's vector table */
+    uint64_t exits;              /* hardware-assist exits (0 for trap-and-emulate) */
+    uint64_t scanned, patched;   /* binary translation (0 for trap-and-emulate) */
+    uint64_t world_switches;     /* guest -> monitor and monitor -> guest transitions */
+    uint64_t cost;               /* simulated cycles, from the cost table */
+} vl_vmm_stats;
+
+/* Simulated cost in cycles of each event. Defaults (VL_COST_DEFAULTS):
+ *   instruction   1  one guest instruction run directly on the real CPU
+ *   trap         40  the hardware exception into the monitor and back
+ *   world_switch 60  save/restore of the guest's context per transition
+ *   emulate      30  decoding and interpreting one privileged instruction
+ *   reflect      50  building the guest's exception frame and vectoring
+ *   exit        500  one hardware-assist exit (VM exit + entry)
+ *   scan          5  examining one guest instruction (binary translation)
+ *   patch        20  rewriting one sensitive instruction
+ * A trap-and-emulate round trip thus costs trap + 2*world_switch + emulate
+ * = 190 instruction times. Changeable per VM (vm:set_cost). */
+typedef struct vl_cost_table {
+    uint32_t instruction, trap, world_switch, emulate, reflect, exit, scan, patch;
+} vl_cost_table;
+extern const vl_cost_table vl_cost_defaults;
+/* Names in table order, for the Lua binding; NULL-terminated. */
+extern const char *const vl_cost_names[];
+uint32_t *vl_cost_field(vl_cost_table *t, const char *name); /* NULL if unknown */
+
+/* ---- the per-ISA glue (isa/<isa>/virt.c) ------------------------------------ */
+typedef struct vl_virt_ops {
+    const char *isa;
+    /* Power-on of the guest: set up the virtual context (virtual supervisor
+     * mode, interrupts masked...) from the real one after the machine's reset. */
+    void (*reset)(vl_vm *vm);
+    /* Map the virtual privileged state onto the real CPU (deprivileged): done
+     * after every emulation or reflection and when the guest view is set. */
+    void (*to_real)(vl_vm *vm);
+    /* Copy the guest's user-visible state from the real CPU into the virtual
+     * context (before the interpreter runs there). */
+    void (*to_virtual)(vl_vm *vm);
+    /* What a stop of the real CPU means for the guest. */
+    void (*classify)(vl_vm *vm, const vl_stop *st, vl_trap *t);
+    /* Reflect t->vector into the guest: prepare the virtual context (stacked
+     * PC...) and raise the exception there. Returns 0, or -1 when the guest
+     * has no handler (vector entry 0) and the VM stops as a bare machine would. */
+    int (*reflect)(vl_vm *vm, const vl_trap *t);
+    /* The guest's virtual privilege level (1 supervisor / 0 user; x86: 3-CPL) and setting it. */
+    int (*priv_get)(vl_vm *vm);
+    void (*priv_set)(vl_vm *vm, int level);
+    /* The guest's view of register `id` (the core's register id). */
+    uint32_t (*reg_get)(vl_vm *vm, int id);
+    void (*reg_set)(vl_vm *vm, int id, uint32_t v);
+    /* Resource control: 0 when the real CPU is deprivileged and the monitor's
+     * own real state is intact; else -1 with the reason. */
+    int (*check)(vl_vm *vm, char *why, size_t whysz);
+    /* Guest state that the interpreter carries between the contexts which
+     * the CPU interface does not expose (STOP, pending trace): hand over the
+     * "waiting for an interrupt" state. idle_get: 1 when the guest is stopped. */
+    int (*idle_get)(vl_vm *vm);
+} vl_virt_ops;
+
+/* ---- the allocator (alloc.c) -------------------------------------------------- */
+/* Host storage of guest-physical memory: one region per guest, zeroed, never
+ * shared, never holding monitor state. */
+typedef struct vl_region {
+    uint8_t *host;   /* host storage */
+    uint32_t size;   /* guest-physical bytes: guest addresses [0, size) */
+    int owner;       /* VM id, -1 when free */
+} vl_region;
+typedef struct vl_alloc {
+    vl_region *r;
+    size_t n, cap;
+    uint64_t in_use;  /* bytes handed out */
+    uint64_t limit;   /* 0: no limit */
+} vl_alloc;
+void vl_alloc_init(vl_alloc *a, uint64_t limit);
+void vl_alloc_fini(vl_alloc *a);
+/* Claim `size` zeroed bytes for VM `owner`: NULL when over the limit. */
+uint8_t *vl_alloc_guest(vl_alloc *a, int owner, uint32_t size);
+void vl_alloc_release(vl_alloc *a, int owner);
+/* Which VM owns host byte p (-1: none): the isolation check. */
+int vl_alloc_owner(const vl_alloc *a, const void *p);
+/* Invariants: no two regions overlap, each live region has one owner. 0 ok. */
+int vl_alloc_check(const vl_alloc *a, char *why, size_t whysz);
+
+/* ---- the monitor and its VMs ------------------------------------------------ */
+struct vl_vm {
+    vl_vmm *mon;
+    int id;                    /* unique within the monitor */
+    vl_machine *m;             /* the guest's machine: its memory, devices, real CPU */
+    const vl_cpu_ops *ops;
+    const vl_virt_ops *virt;
+    int variant;
+    void *real;                /* == m->cpu: runs the guest deprivileged */
+    void *vctx;                /* the second context: virtual privileged state */
+    int technique;
+    vl_vmm_stats st;
+    vl_cost_table cost;
+    vl_trap_fn on_trap;
+    void *on_trap_ctx;
+    bool stop_on_null_vector;  /* a reflected exception with vector entry 0 stops (as natively) */
+    bool trap_stop;            /* a trap callback asked to stop */
+    char insn[96];             /* text of the last trapping instruction */
+    vl_trap last;              /* last trap handled */
+    uint32_t mon_state[8];     /* the glue's record of the monitor's own real privileged state */
+};
+
+struct vl_vmm {
+    vl_vm **vms;
+    size_t nvms, cap;
+    int next_id;
+    int refs;
+    size_t rr;                 /* round-robin position */
+    vl_alloc alloc;
+};
+
+vl_vmm *vl_vmm_new(uint64_t ram_limit);
+/* Reference counting: each VM holds one; vl_vmm_release drops the creator's. */
+void vl_vmm_retain(vl_vmm *mon);
+void vl_vmm_release(vl_vmm *mon);
+
+/* A new VM of isa/model with ram bytes of guest memory, reset, in virtual
+ * supervisor mode. mon NULL: a private monitor. virt NULL: the core's glue. */
+vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram,
+                 int technique, const vl_virt_ops *virt, char *err, size_t errsz);
+void vl_vm_free(vl_vm *vm);
+/* Architectural reset of the guest (vectors 0/1 on m68k), virtual supervisor mode. */
+void vl_vm_reset(vl_vm *vm);
+
+/* Run the guest up to max guest instructions (0: no limit); stop before
+ * until_pc when has_until. Same stop reasons as vlab_run. */
+vl_stop vl_vm_run(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc);
+/* Exactly n guest instructions unless something stops the guest first. */
+vl_stop vl_vm_step(vl_vm *vm, uint64_t n);
+/* Round-robin over the monitor's VMs, `slice` guest instructions each, until
+ * every VM stopped for a reason other than budget or total_max guest
+ * instructions (all VMs together, 0: no limit) ran. Returns the number of
+ * VMs still runnable. */
+int vl_vmm_run(vl_vmm *mon, uint64_t slice, uint64_t total_max);
+
+void vl_vm_stats(const vl_vm *vm, vl_vmm_stats *out); /* cost computed */
+void vl_vm_set_cost(vl_vm *vm, const vl_cost_table *c);
+void vl_vm_on_trap(vl_vm *vm, vl_trap_fn fn, void *ctx);
+
+/* The guest as it sees itself: registers by the machine's register index,
+ * privileged ones from the virtual state. */
+uint32_t vl_vm_reg_get(vl_vm *vm, int idx);
+void vl_vm_reg_set(vl_vm *vm, int idx, uint32_t v);
+uint32_t vl_vm_pc(vl_vm *vm);
+void vl_vm_set_pc(vl_vm *vm, uint32_t pc);
+int vl_vm_supervisor(vl_vm *vm);            /* virtual privilege level */
+void vl_vm_set_supervisor(vl_vm *vm, int on);
+/* Resource control: the real CPU is deprivileged, the monitor intact. */
+int vl_vm_check(vl_vm *vm, char *why, size_t whysz);
+
+/* ---- interpreter (interp.c) --------------------------------------------------- */
+/* Execute the trapped instruction at the guest PC on the virtual context.
+ * Returns the stop of that one instruction on the virtual context (reason
+ * BUDGET when it completed, possibly through an exception of the guest's own). */
+vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t);
+/* Deliver exception t->vector to the guest. 0, or -1 when it has no handler. */
+int vl_interp_reflect(vl_vm *vm, const vl_trap *t);
+
+/* ---- equivalence check (compare.c) -------------------------------------------- */
+/* A machine as its guest sees itself: a bare machine (vm NULL) or a guest. */
+typedef struct vl_view {
+    vl_machine *m;
+    vl_vm *vm;
+} vl_view;
+enum vl_diff_kind { VL_DIFF_REG = 0, VL_DIFF_MEM, VL_DIFF_CONSOLE, VL_DIFF_SHAPE };
+typedef struct vl_diff {
+    int kind;          /* enum vl_diff_kind */
+    char what[32];     /* register name, "mem", "console", "ram size"... */
+    uint32_t addr;     /* memory: first differing address; console: offset */
+    uint32_t len;      /* memory: bytes in this differing run */
+    uint32_t a, b;     /* the two values (memory: first byte; console: byte or -1) */
+    /* vl_equiv_run only: the instruction after which this location first
+     * differed (1-based index, 0: from the start), its address and text */
+    uint64_t at;
+    uint32_t at_pc;      /* natively */
+    uint32_t at_vm_pc;   /* under the monitor (differs once control flow diverged) */
+    char at_insn[112];   /* "insn", or "native insn | monitored: insn" when the two differ */
+} vl_diff;
+/* Compare two machines' guest-visible state. Returns the number of
+ * differences (all of them), fills up to max entries of out. */
+size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max);
+/* One line of text for a difference. */
+void vl_diff_format(const vl_diff *d, char *out, size_t outsz);
+
+/* Run the same image natively (real supervisor mode) and under the monitor
+ * and tie the first difference to the instruction that produced it. */
+typedef struct vl_equiv_image {
+    const char *isa, *model;
+    uint32_t ram;
+    const uint8_t *bytes;   /* raw image */
+    size_t len;
+    uint32_t org, entry;
+    uint32_t sp;            /* initial supervisor stack pointer (0: top of RAM) */
+    const vl_virt_ops *virt;/* NULL: the core's glue (vl_cpu_ops.virt) */
+} vl_equiv_image;
+typedef struct vl_equiv_result {
+    bool equal;             /* no difference up to the end of the run */
+    uint64_t instructions;  /* guest instructions run (natively) */
+    uint64_t first;         /* index (1-based) of the first instruction after which they differ */
+    uint32_t first_pc;      /* its address */
+    char first_insn[96];    /* its text */
+    size_t ndiffs;          /* differences right after that instruction */
+    vl_diff diffs[16];
+    vl_stop native_stop, vm_stop; /* how each side's run ended */
+    vl_diff *final;         /* every difference at the end (up to VL_EQUIV_MAX_FINAL), each */
+    size_t nfinal;          /* tied to the instruction that first produced it (at, at_pc, at_insn) */
+} vl_equiv_result;
+#define VL_EQUIV_MAX_FINAL 256
+/* Lockstep chunks compared after each; the first differing chunk is replayed
+ * instruction by instruction from a rebuilt pair (runs are deterministic).
+ * 0 ok (free with vl_equiv_free), -1 with a message. */
+int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equiv_result *out,
+                 char *err, size_t errsz);
+void vl_equiv_free(vl_equiv_result *r);
+
+/* ---- the command line: vlab exec --vmm TECHNIQUE ------------------------------- */
+/* Load `path` (.bin at org or .elf) into a fresh VM, set PC to entry (or the
+ * ELF entry when has_entry is 0), the guest's supervisor stack to the top of
+ * RAM, virtual supervisor mode, run up to max guest instructions and print
+ * the result to out: with json, one object with stop, pc, instructions
+ * (guest instructions), regs (the guest's view: sr with its virtual S bit),
+ * console, and vmm (the stats); else a human summary. Returns the exit status
+ * (0 ok, 1 guest failure, 2 usage error) with a message in err. */
+#include <stdio.h>
+int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram,
+                const char *path, uint32_t org, int has_entry, uint32_t entry, uint64_t max,
+                int json, FILE *out, char *err, size_t errsz);
+
+#endif
