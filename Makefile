@@ -9,6 +9,7 @@
 
 BUILD   ?= build
 PREFIX  ?= /usr/local
+LUA_CMOD ?= $(PREFIX)/lib/lua/5.4
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
@@ -97,11 +98,11 @@ demo: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-	  $(DESTDIR)$(PREFIX)/lib/x86_64-linux-gnu/lua/5.4 $(DESTDIR)$(PREFIX)/share/vlab/scripts \
+	  $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PREFIX)/share/vlab/scripts \
 	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/vlab $(DESTDIR)$(PREFIX)/bin/vlab
 	install -m 644 $(BUILD)/libvlab.so $(DESTDIR)$(PREFIX)/lib/libvlab.so
-	install -m 644 $(BUILD)/vlab.so $(DESTDIR)$(PREFIX)/lib/x86_64-linux-gnu/lua/5.4/vlab.so
+	install -m 644 $(BUILD)/vlab.so $(DESTDIR)$(LUA_CMOD)/vlab.so
 	install -m 644 include/vlab.h $(DESTDIR)$(PREFIX)/include/vlab.h
 	cp -r scripts/. $(DESTDIR)$(PREFIX)/share/vlab/scripts/
 	[ ! -f docs/vlab.1 ] || install -m 644 docs/vlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/vlab.1
