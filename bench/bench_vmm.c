@@ -2,7 +2,7 @@
  *   bench_vmm ISA:MODEL FILE.elf [SECONDS]   a compiled CPU-bound program natively
  *                                            and under trap-and-emulate: host time ratio
  *   bench_vmm --trap [ISA:MODEL]             host time of one trap-and-emulate round
- *                                            trip (ORI to SR, privileged, vs ORI to CCR)
+ *                                            trip (a privileged instruction vs an innocuous one)
  * A benchmark: it prints figures and never fails on a time. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,23 +92,41 @@ static int bench_program(const char *im, const char *path, double secs) {
     return 0;
 }
 
-/* A guest loop of N times ORI #0,SR (privileged: one trap each, emulated) or
- * ORI #0,CCR (not privileged: runs directly); the difference per iteration
- * is one trap-and-emulate round trip. */
-static double loop_time(const char *model, int trapping, uint32_t iters, uint64_t *traps) {
-    char err[256];
-    vl_vm *vm = vl_vm_new(NULL, "m68k", model, 1 << 16, VL_TECH_TRAP_EMULATE, NULL, err, sizeof err);
+/* A guest loop of N iterations around one privileged instruction that the
+ * monitor emulates (m68k ORI #0,SR; ppc mfmsr), against the same loop around
+ * an innocuous one that runs directly (ORI #0,CCR; mfxer): the difference per
+ * iteration is one trap-and-emulate round trip. Built with our assembler. */
+static const struct trap_loop {
+    const char *isa, *what, *trapping, *direct, *src;
+} trap_loops[] = {
+    { "m68k", "ORI to SR vs ORI to CCR", "ori.w #0,sr", "ori.b #0,ccr",
+      "move.l #%u,d0\nloop: %s\nsubq.l #1,d0\nbne.s loop\nstop #0x2700\n" },
+    { "ppc", "mfmsr vs mfxer", "mfmsr r4", "mfxer r4",
+      "lis r3,%u@ha\naddi r3,r3,%u@l\nmtctr r3\nloop: %s\nbdnz loop\nb .\n" },
+};
+
+static double loop_time(const char *isa, const char *model, int trapping, uint32_t iters, uint64_t *traps) {
+    char err[256], src[512];
+    const struct trap_loop *l = NULL;
+    for (size_t i = 0; i < sizeof trap_loops / sizeof *trap_loops; i++)
+        if (strcmp(trap_loops[i].isa, isa) == 0) l = &trap_loops[i];
+    if (!l) { fprintf(stderr, "bench_vmm: no trap loop for isa %s\n", isa); exit(2); }
+    if (strcmp(isa, "ppc") == 0)
+        snprintf(src, sizeof src, l->src, iters, iters, trapping ? l->trapping : l->direct);
+    else
+        snprintf(src, sizeof src, l->src, iters, trapping ? l->trapping : l->direct);
+    uint8_t *code;
+    size_t len;
+    char im[64];
+    snprintf(im, sizeof im, "%s:%s", isa, model);
+    if (vlab_asm(im, src, 0x1000, &code, &len, err, sizeof err) < 0) { fprintf(stderr, "bench_vmm: %s\n", err); exit(1); }
+    vl_vm *vm = vl_vm_new(NULL, isa, model, 1 << 16, VL_TECH_TRAP_EMULATE, NULL, err, sizeof err);
     if (!vm) { fprintf(stderr, "bench_vmm: %s\n", err); exit(1); }
-    uint8_t code[] = {
-        0x20, 0x3C, (uint8_t)(iters >> 24), (uint8_t)(iters >> 16), (uint8_t)(iters >> 8), (uint8_t)iters, /* move.l #n,d0 */
-        0x00, (uint8_t)(trapping ? 0x7C : 0x3C), 0x00, 0x00, /* loop: ori #0,sr / ori #0,ccr */
-        0x53, 0x80,                              /* subq.l #1,d0 */
-        0x66, 0xF8,                              /* bne.s loop */
-        0x4E, 0x72, 0x27, 0x00,                  /* stop #$2700 */
-    };
-    vlab_mem_write(vm->m, 0x1000, code, sizeof code);
+    vlab_mem_write(vm->m, 0x1000, code, len);
+    vlab_free(code);
     vl_vm_set_supervisor(vm, 1);
-    vl_vm_reg_set(vm, vlab_reg_index(vm->m, "sp"), 0x10000);
+    int sp = vlab_reg_index(vm->m, strcmp(isa, "ppc") == 0 ? "r1" : "sp");
+    vl_vm_reg_set(vm, sp, 0x10000);
     vl_vm_set_pc(vm, 0x1000);
     double a = now();
     vl_vm_run(vm, 0, 0, 0);
@@ -122,19 +140,22 @@ static double loop_time(const char *model, int trapping, uint32_t iters, uint64_
 
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "--trap") == 0) {
-        const char *model = argc > 2 ? argv[2] : "68010";
-        const char *mm = strchr(model, ':');
-        if (mm) model = mm + 1;
+        const char *isa, *model;
+        char err[256];
+        if (vlab_resolve(argc > 2 ? argv[2] : "m68k:68010", &isa, &model, err, sizeof err) < 0) {
+            fprintf(stderr, "bench_vmm: %s\n", err);
+            return 2;
+        }
         uint32_t n = 2000000;
         uint64_t tr, tc;
-        double ts = loop_time(model, 1, n, &tr), tccr = loop_time(model, 0, n, &tc);
-        printf("m68k:%-7s trap-and-emulate round trip (ORI to SR, emulated): %.0f ns per trap "
-               "(%llu traps; %.3f s vs %.3f s for the same loop with ORI to CCR)\n",
-               model, (ts - tccr) / (double)(tr - tc) * 1e9, (unsigned long long)tr, ts, tccr);
+        double ts = loop_time(isa, model, 1, n, &tr), td = loop_time(isa, model, 0, n, &tc);
+        const char *what = strcmp(isa, "ppc") == 0 ? trap_loops[1].what : trap_loops[0].what;
+        printf("%s:%-7s trap-and-emulate round trip: %.0f ns per trap (%s: %llu traps; %.3f s vs %.3f s)\n",
+               isa, model, (ts - td) / (double)(tr - tc) * 1e9, what, (unsigned long long)tr, ts, td);
         return 0;
     }
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_vmm ISA:MODEL FILE.elf [SECONDS] | bench_vmm --trap [MODEL]\n");
+        fprintf(stderr, "usage: bench_vmm ISA:MODEL FILE.elf [SECONDS] | bench_vmm --trap [ISA:MODEL]\n");
         return 2;
     }
     return bench_program(argv[1], argv[2], argc > 3 ? atof(argv[3]) : 1.0);

@@ -15,5 +15,12 @@ echo "== m68k 68010 under the monitor (trap-and-emulate) vs native"
 for p in sieve sort checksum fib; do
   "$BUILD/bench/bench_vmm" m68k:68010 "$BUILD/programs/$p.m68k.elf" 1
 done
+echo "== ppc 750 under the monitor (trap-and-emulate) vs native"
+for p in sieve sort checksum fib; do
+  "$BUILD/bench/bench_vmm" ppc:750 "$BUILD/programs/$p.ppc.elf" 1
+done
 echo "== one trap-and-emulate round trip (host time)"
-"$BUILD/bench/bench_vmm" --trap 68010
+"$BUILD/bench/bench_vmm" --trap m68k:68010
+"$BUILD/bench/bench_vmm" --trap ppc:750
+echo "== vlab table for 68000 + 68010 + 750, 8 states (sweep wall time)"
+"$BUILD/bench/bench_sweep"

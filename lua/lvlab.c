@@ -791,6 +791,8 @@ static int m_newindex(lua_State *L) {
 /* The monitor's part of the module (lua/lvmm.c): sets vlab.vmm, vlab.compare...
  * on the module table at the top of the stack. */
 int vl_lua_open_vmm(lua_State *L);
+/* The sweep's part (lua/lsweep.c): vlab.sweep and vlab.table. */
+int vl_lua_open_sweep(lua_State *L);
 
 int luaopen_vlab(lua_State *L) {
     /* the weak registry of live machines for the hook trampoline */
@@ -841,6 +843,8 @@ int luaopen_vlab(lua_State *L) {
     lua_setfield(L, -2, "version");
     int top = lua_gettop(L);
     vl_lua_open_vmm(L);
+    lua_settop(L, top);
+    vl_lua_open_sweep(L);
     lua_settop(L, top);
     return 1;
 }

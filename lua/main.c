@@ -54,7 +54,11 @@ static const char usage_text[] =
     "      reports the guest's view and a vmm object with the monitor's counts.\n"
     "  vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE]\n"
     "  vlab sweep --isa ISA[:MODEL] [--technique T] [--format ...] [--seed N]\n"
-    "      Virtualization tables and per-form sweeps (not implemented yet).\n"
+    "      Measure every instruction form (natively in supervisor and user mode,\n"
+    "      and under the monitor) and print the trap-vs-leak table: `table` groups\n"
+    "      forms by mnemonic with a summary per model, `sweep` prints one row per\n"
+    "      form. Also --states N (default 8), --filter TEXT. Exit 1 when a\n"
+    "      measured class disagrees with the decode table's declared class.\n"
     "  vlab --help       this text\n"
     "  vlab --version    the version\n"
     "\n"
@@ -591,25 +595,9 @@ static int cmd_run(const char *argv0, int argc, char **argv) {
     return run_script(argv0, argv[0], argc - 1, argv + 1, "run");
 }
 
-/* table and sweep: orchestration written in Lua under scripts/ (cmd_NAME.lua)
- * once it exists; until then, say so. */
-static int cmd_scripted(const char *argv0, const char *name, int argc, char **argv) {
-    lua_State *L = new_state(argv0);
-    if (!L) return fail(name, "cannot create a Lua state");
-    lua_getglobal(L, "package");
-    lua_getfield(L, -1, "searchpath");
-    lua_pushfstring(L, "cmd_%s", name);
-    lua_getfield(L, -3, "path");
-    lua_call(L, 2, 1);
-    char path[4096] = "";
-    if (lua_type(L, -1) == LUA_TSTRING) snprintf(path, sizeof path, "%s", lua_tostring(L, -1));
-    lua_close(L);
-    if (!path[0]) {
-        fprintf(stderr, "%s %s: not implemented yet\n", prog, name);
-        return EXIT_USAGE;
-    }
-    return run_script(argv0, path, argc, argv, name);
-}
+/* table and sweep live in lua/cli_sweep.c (the sweep engine is vmm/sweep.c). */
+int vl_cli_table(int argc, char **argv);
+int vl_cli_sweep(int argc, char **argv);
 
 int main(int argc, char **argv) {
     if (argc < 2) {
@@ -629,8 +617,8 @@ int main(int argc, char **argv) {
     if (strcmp(cmd, "asm") == 0) return cmd_asm(argc - 2, argv + 2);
     if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
     if (strcmp(cmd, "exec") == 0) return cmd_exec(argc - 2, argv + 2);
-    if (strcmp(cmd, "table") == 0 || strcmp(cmd, "sweep") == 0)
-        return cmd_scripted(argv[0], cmd, argc - 2, argv + 2);
+    if (strcmp(cmd, "table") == 0) return vl_cli_table(argc - 2, argv + 2);
+    if (strcmp(cmd, "sweep") == 0) return vl_cli_sweep(argc - 2, argv + 2);
     if (cmd[0] == '-') return usage_error(NULL, "unknown option '%s'", cmd);
     return usage_error(NULL, "unknown command '%s' (commands: run, asm, disasm, exec, table, sweep)", cmd);
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo.sh - what `make demo` shows: assemble a tiny 68000 program that prints
 # through the MMIO console, disassemble it, run it, then run the first
-# scenario from scenarios/ (if any).
+# scenario from scenarios/ (if any), after the measured trap-vs-leak table.
 set -e
 BUILD=${BUILD:-build}
 VLAB=$BUILD/vlab
@@ -35,6 +35,13 @@ echo "== vlab exec --isa m68k --org 0x1000 hello.bin"
 echo
 echo "== vlab exec --isa m68k --org 0x1000 --json hello.bin"
 "$VLAB" exec --isa m68k --org 0x1000 --json "$T/hello.bin"
+
+echo
+echo "== vlab table (every instruction form of every model, measured; summary first)"
+"$VLAB" table -o "$BUILD/table.md"
+"$VLAB" table --format html -o "$BUILD/table.html"
+awk '/^## / && !/^## Summary/ { exit } { print }' "$BUILD/table.md"
+echo "(the whole table: $BUILD/table.md and $BUILD/table.html)"
 
 # one scenario: the classic MOVE from SR lab if it is there, else the first one
 scenario=""

@@ -40,10 +40,13 @@ expect 2 "no arguments" "$VLAB"
 expect 2 "unknown command" "$VLAB" frobnicate
 has "$T/err" "unknown command 'frobnicate'" "unknown command message"
 expect 2 "unknown option" "$VLAB" --frob
-expect 2 "table not yet" "$VLAB" table
-has "$T/err" "not implemented yet" "table message"
-expect 2 "sweep not yet" "$VLAB" sweep --isa m68k
-has "$T/err" "not implemented yet" "sweep message"
+expect 2 "table bad format" "$VLAB" table --format docx
+has "$T/err" "docx" "table bad format named"
+expect 2 "sweep without --isa" "$VLAB" sweep
+expect 2 "sweep unknown model" "$VLAB" sweep --isa m68k:68020
+has "$T/err" "68020" "sweep unknown model named"
+expect 0 "sweep csv" "$VLAB" sweep --isa m68k:68010 --states 2 --filter "move from sr" --format csv
+has "$T/out" "privileged" "sweep csv rows"
 
 # ---- the program: "hi" on the console, then bra .
 cat >"$T/hi.s" <<'EOF'
@@ -110,6 +113,11 @@ printf '        move.b  #34,0x00dff000\n        move.b  #92,0x00dff000\n        
 "$VLAB" asm --isa m68k -o "$T/esc.bin" "$T/esc.s" 2>/dev/null
 expect 0 "exec escaping" "$VLAB" exec --isa m68k --json "$T/esc.bin"
 has "$T/out" '"console": "\"\\\u0001"' "json escapes"
+
+# ---- a comma inside a string is text, not an operand separator
+printf '.ascii "a, b"\n.align 2\nnop\n' >"$T/str.s"
+expect 0 "ppc asm string with comma" "$VLAB" asm --isa ppc -o "$T/str.bin" "$T/str.s"
+[ "$(od -An -tx1 "$T/str.bin" | tr -d ' \n')" = "612c206260000000" ] && ok || bad "ppc .ascii with comma: $(od -An -tx1 "$T/str.bin")"
 
 # ---- errors
 printf '        nop\n        moveq   #1,d0\n        frob    d0\n' >"$T/bad.s"

@@ -32,5 +32,6 @@ run m68k:68010 m68k
 run ppc:750 ppc
 run m68k:68000 m68k --vmm trap-and-emulate
 run m68k:68010 m68k --vmm trap-and-emulate
+run ppc:750 ppc --vmm trap-and-emulate
 echo "programs: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -490,6 +490,12 @@ static int split_ops(actx *a, const char *s, const char *e, opnd *ops) {
     const char *t = s;
     for (const char *p = s; p <= e; p++) {
         if (p < e && *p == '\'' && p + 1 < e) { p += (p[1] == '\\' && p + 2 < e) ? 2 : 1; continue; }
+        if (p < e && *p == '"') { /* a string: its commas are text (.ascii "a, b") */
+            for (p++; p < e && *p != '"'; p++)
+                if (*p == '\\' && p + 1 < e) p++;
+            if (p >= e) p = e - 1;
+            continue;
+        }
         if (p < e && *p == '(') depth++;
         else if (p < e && *p == ')') depth--;
         if (p == e || (*p == ',' && depth <= 0)) {

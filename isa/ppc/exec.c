@@ -365,8 +365,8 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
         s->c.exceptions++;
         s->c.last_vector = v;
         s->c.last_vector_pc = pc;
-        vl_machine *m = s->c.m;
-        if (m->hook_mask & VLAB_EV_EXCEPTION) vl_event(m, VLAB_EV_EXCEPTION, (uint32_t)v, pc);
+        /* no exception event: nothing was taken (as on the m68k core); the
+         * monitor raises what the guest must see on its virtual context */
         *st = mkstop(VLAB_STOP_EXCEPTION, pc, v, info);
         return SL_STOP;
     }

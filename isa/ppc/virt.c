@@ -1,0 +1,302 @@
+/* virt.c - how the monitor maps the PowerPC 750's virtual privileged state
+ * onto the real CPU (DESIGN §3, vmm/vmm.h vl_virt_ops).
+ *
+ * Two contexts per VM, both ppc_cpu on the guest's memory:
+ *   real  runs the guest, always in problem state (MSR[PR] = 1), intercept
+ *         on: every exception stops it before any side effect;
+ *   vctx  holds the guest's virtual privileged state: MSR, SRR0/1,
+ *         SPRG0-3, DEC, SDR1, DAR, DSISR, the segment registers, the BATs,
+ *         HID0 and the other supervisor SPRs, the time base. Its user
+ *         registers are only meaningful while the interpreter uses it.
+ *
+ * The mapping (to_real, after every emulation or reflection):
+ *   - real MSR = the guest's virtual MSR with PR forced to 1: the real CPU
+ *     has the guest's EE (so it intercepts exactly the decrementer and
+ *     external interrupts the guest allows, after the same instruction as
+ *     natively), its IR/DR (its address space), SE/BE (trace), FP, ME.
+ *   - Protection keys. With real PR = 1 the MMU always uses Kp of a segment
+ *     register and Vp of a BAT. The guest's kernel (virtual PR = 0) must get
+ *     the protection of Ks and Vs on its own pages, so the real segment
+ *     register carries the key of the guest's current virtual mode in its
+ *     Kp (virtual PR = 0: the guest's Ks; PR = 1: the guest's Kp), and a
+ *     real BAT is valid for problem state exactly when the guest's BAT is
+ *     valid for the guest's current virtual mode (Vp := Vs or Vp). Everything
+ *     else (VSID, T, N, BEPI, BRPN, PP, WIMG, SDR1) is the guest's: its page
+ *     table lives in its own memory, guest-physical is machine-physical, so
+ *     the real MMU walks it directly and updates its R/C bits as natively.
+ *     The real translation caches are flushed whenever a shadowed register
+ *     changes (a virtual mode switch changes the keys) and whenever the
+ *     guest's tlbie/tlbia/mtsr/SDR1/BAT write flushed the virtual context's.
+ *   - The decrementer and the time base are virtual: they live in vctx and
+ *     are mirrored, as functions of the guest's instruction count, on the
+ *     real CPU so that a decrementer exception becomes pending after the
+ *     same instruction as natively; the real CPU intercepts it when the
+ *     guest's EE allows and the monitor reflects it. mftb (user-readable)
+ *     thus reads the guest's time base directly.
+ *   - real SRR0, SRR1, SPRG0-3, DAR, DSISR are the monitor's: the real CPU
+ *     never takes an exception (intercept), the guest's privileged reads and
+ *     writes go to vctx, so they never change (checked by vl_virt_ops.check).
+ *
+ * Traps (classify): an instruction-caused exception (program, system call,
+ * DSI, ISI, alignment, FP unavailable, machine check) is handled by
+ * executing the instruction again on the virtual context, in the guest's
+ * virtual mode: a privileged instruction in virtual supervisor mode (mfmsr,
+ * mtmsr, rfi, mfspr/mtspr of a privileged SPR, mfsr/mtsr/mfsrin/mtsrin,
+ * tlbie/tlbsync/tlbia, dcbi) then completes against the virtual state
+ * (emulated); anything else raises, with exactly the native side effects,
+ * the exception the guest must see into its own vectors (its program
+ * handler at 0x700 with SRR1's privileged bit 1<<18 for a privileged
+ * instruction of its virtual user mode, 0xC00 for sc, DSI/ISI with its
+ * DAR/DSISR...), honouring its MSR[IP]. Interrupts and trace (0x500, 0x900,
+ * 0xD00) happen between instructions: they are raised on the virtual
+ * context (reflected). The PowerPC has no sensitive unprivileged
+ * instruction, so nothing else can tell the guest where it runs. */
+#include "isa/ppc/ppc.h"
+#include "vmm/vmm.h"
+#include <stdio.h>
+#include <string.h>
+
+#define SR_KS 0x40000000u
+#define SR_KP 0x20000000u
+#define BAT_VS 0x2u
+#define BAT_VP 0x1u
+
+/* The monitor's own real privileged state (vm->mon_state): the values its
+ * real CPU holds in the registers an exception would write. */
+enum { MON_SRR0, MON_SRR1, MON_SPRG0, MON_SPRG1, MON_SPRG2, MON_SPRG3, MON_DAR, MON_DSISR };
+/* A recognisable pattern, never a guest address: a leak would show. */
+#define MONITOR_MARK 0x4D4F4E00u /* "MON\0" */
+
+/* A tag no real translation-cache entry can hold (tags are page-aligned, a
+ * flush writes 1): put in one slot of vctx's cache before the interpreter
+ * runs; found as 1 afterwards, the guest flushed its translations. */
+#define FLUSH_SENTINEL 3u
+#define SENTINEL_SLOT(v) ((v)->dtlb_r[1][PPC_TLB_N - 1].tag)
+
+static ppc_cpu *R(vl_vm *vm) { return (ppc_cpu *)vm->real; }
+static ppc_cpu *V(vl_vm *vm) { return (ppc_cpu *)vm->vctx; }
+
+/* The real segment register / upper BAT for a guest one in virtual mode pr. */
+static uint32_t shadow_sr(uint32_t g, bool pr) {
+    uint32_t key = pr ? (g & SR_KP) : (g & SR_KS) >> 1;
+    return (g & ~SR_KP) | key;
+}
+static uint32_t shadow_batu(uint32_t g, bool pr) {
+    uint32_t valid = pr ? (g & BAT_VP) : (g & BAT_VS) >> 1;
+    return (g & ~(BAT_VS | BAT_VP)) | valid;
+}
+
+/* State the guest can see or change without privilege, and the time state
+ * that runs on both contexts (as functions of the guest's instruction count). */
+static void copy_user(ppc_cpu *d, const ppc_cpu *s) {
+    memcpy(d->gpr, s->gpr, sizeof d->gpr);
+    d->pc = s->pc;
+    d->cr = s->cr;
+    d->xer = s->xer;
+    d->lr = s->lr;
+    d->ctr = s->ctr;
+    d->reserve = s->reserve;
+    d->reserve_addr = s->reserve_addr;
+    d->trace_pending = s->trace_pending;
+    d->c.icount = s->c.icount;
+    d->dec_val = s->dec_val;
+    d->dec_at = s->dec_at;
+    d->dec_fire = s->dec_fire;
+    d->dec_pending = s->dec_pending;
+}
+
+/* real -> vctx: the guest's user-visible state. */
+static void to_virtual(vl_vm *vm) {
+    ppc_cpu *v = V(vm);
+    copy_user(v, R(vm));
+    SENTINEL_SLOT(v) = FLUSH_SENTINEL;
+}
+
+/* The virtual privileged state mapped onto the real CPU. flush: the real
+ * translation caches must go whatever changed. */
+static void map(vl_vm *vm, bool flush) {
+    ppc_cpu *r = R(vm), *v = V(vm);
+    bool pr = (v->msr & MSR_PR) != 0;
+    for (int i = 0; i < 16; i++) {
+        uint32_t s = shadow_sr(v->sr[i], pr);
+        if (r->sr[i] != s) r->sr[i] = s, flush = true;
+    }
+    for (int i = 0; i < 8; i += 2) {
+        uint32_t iu = shadow_batu(v->ibat[i], pr), du = shadow_batu(v->dbat[i], pr);
+        if (r->ibat[i] != iu || r->ibat[i + 1] != v->ibat[i + 1]) {
+            r->ibat[i] = iu, r->ibat[i + 1] = v->ibat[i + 1];
+            flush = true;
+        }
+        if (r->dbat[i] != du || r->dbat[i + 1] != v->dbat[i + 1]) {
+            r->dbat[i] = du, r->dbat[i + 1] = v->dbat[i + 1];
+            flush = true;
+        }
+    }
+    if (r->sdr1 != v->sdr1) r->sdr1 = v->sdr1, flush = true;
+    uint32_t msr = v->msr | MSR_PR;
+    if (r->msr != msr) {
+        /* never a real mode switch: PR stays 1, no mode event on the real CPU */
+        r->msr = msr;
+        r->fetch_page = 1;
+    }
+    r->tb_base = v->tb_base;
+    if (flush) ppc_tlb_flush(r);
+}
+
+/* vctx -> real: the result, and the virtual privileged state mapped onto the
+ * real CPU, deprivileged. */
+static void to_real(vl_vm *vm) {
+    ppc_cpu *r = R(vm), *v = V(vm);
+    copy_user(r, v);
+    bool flushed = SENTINEL_SLOT(v) == 1;
+    if (SENTINEL_SLOT(v) == FLUSH_SENTINEL) SENTINEL_SLOT(v) = 1; /* an empty slot again */
+    map(vm, flushed);
+}
+
+static void reset(vl_vm *vm) {
+    ppc_cpu *r = R(vm), *v = V(vm);
+    /* the machine's reset has put the real CPU where the guest starts
+     * (MSR = ME, PC = 0x100): that becomes the guest's virtual state */
+    vl_cpu_common vc = v->c;
+    *v = *r;
+    v->c = vc;
+    v->c.icount = r->c.icount;
+    ppc_tlb_flush(v);
+    /* the real CPU: problem state, the monitor's own privileged registers */
+    r->srr0 = MONITOR_MARK | 0x00;
+    r->srr1 = 0;
+    for (int i = 0; i < 4; i++) r->sprg[i] = MONITOR_MARK | (uint32_t)(0x10 + i);
+    r->dar = MONITOR_MARK | 0x20;
+    r->dsisr = 0;
+    r->trace_pending = false;
+    vm->mon_state[MON_SRR0] = r->srr0;
+    vm->mon_state[MON_SRR1] = r->srr1;
+    for (int i = 0; i < 4; i++) vm->mon_state[MON_SPRG0 + i] = r->sprg[i];
+    vm->mon_state[MON_DAR] = r->dar;
+    vm->mon_state[MON_DSISR] = r->dsisr;
+    r->msr = 0; /* map() sets it from the virtual MSR */
+    map(vm, true);
+}
+
+static bool is_interrupt(int vector) { return vector == 0x500 || vector == 0x900 || vector == 0xD00; }
+
+static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
+    ppc_cpu *r = R(vm);
+    t->vector = st->vector;
+    t->pc = st->pc;
+    t->info = st->info;
+    t->retire = false;
+    if (st->reason != VLAB_STOP_EXCEPTION || st->vector < 0x100 || st->vector > 0x1700) {
+        t->action = VL_ACT_STOP;
+        return;
+    }
+    if (is_interrupt(st->vector)) {
+        /* between instructions: the guest sees it at its vector with SRR0 =
+         * the next instruction (the core cleared its pending decrementer or
+         * trace, as taking it would) */
+        t->action = VL_ACT_REFLECT;
+        return;
+    }
+    /* caused by the instruction at st->pc, stopped before its side effects:
+     * execute it on the virtual context in the guest's virtual mode */
+    r->pc = st->pc;
+    t->action = VL_ACT_EMULATE;
+}
+
+/* Vector entry word (physical, as the exception fetches it): 0 = none. */
+static bool vector_null(ppc_cpu *v, int vec) {
+    vl_machine *m = v->c.m;
+    uint32_t a = ppc_vector_addr(v, vec), w = 0;
+    if ((uint64_t)a + 4 <= m->mem.size && !(m->mem.mmio_on && a - m->mem.mmio_base < VL_MMIO_SIZE))
+        return vl_be32(m->mem.ram + a) == 0;
+    if (!vl_bus_read(m, a, 4, &w)) return true;
+    return w == 0;
+}
+
+static int reflect(vl_vm *vm, const vl_trap *t) {
+    ppc_cpu *v = V(vm);
+    int vec = t->vector;
+    if (vm->stop_on_null_vector && vector_null(v, vec)) return -1;
+    if (vec == 0x900) v->dec_pending = false;
+    if (vec == 0xD00) v->trace_pending = false;
+    /* SRR0 = the next instruction, SRR1 = the virtual MSR; new virtual MSR,
+     * PC = the guest's vector (with its MSR[IP] prefix) */
+    ppc_take_exception(v, vec, v->pc, 0);
+    return 0;
+}
+
+static int priv_get(vl_vm *vm) { return (V(vm)->msr & MSR_PR) == 0; }
+
+static void priv_set(vl_vm *vm, int level) {
+    ppc_cpu *v = V(vm);
+    to_virtual(vm);
+    ppc_set_msr(v, level ? v->msr & ~MSR_PR : v->msr | MSR_PR);
+    to_real(vm);
+}
+
+static uint32_t reg_get(vl_vm *vm, int id) {
+    to_virtual(vm); /* vctx now holds the whole guest view */
+    return vm->ops->reg_get(vm->vctx, id);
+}
+
+static void reg_set(vl_vm *vm, int id, uint32_t val) {
+    to_virtual(vm);
+    vm->ops->reg_set(vm->vctx, id, val);
+    to_real(vm);
+}
+
+static int check(vl_vm *vm, char *why, size_t whysz) {
+    ppc_cpu *r = R(vm), *v = V(vm);
+    bool pr = (v->msr & MSR_PR) != 0;
+    const char *bad = NULL;
+    int idx = -1;
+    if (!(r->msr & MSR_PR)) bad = "real CPU in supervisor state (MSR[PR] = 0)";
+    else if (!r->c.intercept) bad = "real CPU without intercept";
+    else if (r->msr != (v->msr | MSR_PR)) bad = "real MSR differs from the virtual MSR";
+    else if (r->srr0 != vm->mon_state[MON_SRR0] || r->srr1 != vm->mon_state[MON_SRR1]) bad = "real SRR0/SRR1 changed";
+    else if (r->dar != vm->mon_state[MON_DAR] || r->dsisr != vm->mon_state[MON_DSISR]) bad = "real DAR/DSISR changed";
+    else if (r->sdr1 != v->sdr1) bad = "real SDR1 differs from the guest's";
+    if (!bad)
+        for (int i = 0; i < 4; i++)
+            if (r->sprg[i] != vm->mon_state[MON_SPRG0 + i]) { bad = "real SPRG changed", idx = i; break; }
+    if (!bad)
+        for (int i = 0; i < 16; i++)
+            if (r->sr[i] != shadow_sr(v->sr[i], pr)) { bad = "real segment register is not the shadow of the guest's", idx = i; break; }
+    if (!bad)
+        for (int i = 0; i < 8; i++) {
+            bool up = !(i & 1);
+            if (r->ibat[i] != (up ? shadow_batu(v->ibat[i], pr) : v->ibat[i])) { bad = "real IBAT is not the shadow of the guest's", idx = i; break; }
+            if (r->dbat[i] != (up ? shadow_batu(v->dbat[i], pr) : v->dbat[i])) { bad = "real DBAT is not the shadow of the guest's", idx = i; break; }
+        }
+    if (bad) {
+        if (why) {
+            if (idx >= 0)
+                snprintf(why, whysz, "%s (%d; real MSR %08x, virtual MSR %08x)", bad, idx, r->msr, v->msr);
+            else
+                snprintf(why, whysz, "%s (real MSR %08x, virtual MSR %08x)", bad, r->msr, v->msr);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+/* A waiting PowerPC guest is a branch to itself: no hidden state. */
+static int idle_get(vl_vm *vm) {
+    (void)vm;
+    return 0;
+}
+
+const vl_virt_ops ppc_virt_ops = {
+    .isa = "ppc",
+    .reset = reset,
+    .to_real = to_real,
+    .to_virtual = to_virtual,
+    .classify = classify,
+    .reflect = reflect,
+    .priv_get = priv_get,
+    .priv_set = priv_set,
+    .reg_get = reg_get,
+    .reg_set = reg_set,
+    .check = check,
+    .idle_get = idle_get,
+};

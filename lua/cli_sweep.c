@@ -1,0 +1,209 @@
+/* cli_sweep.c - `vlab table` and `vlab sweep` (DESIGN §4.1).
+ *
+ *   vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html]
+ *              [-o FILE] [--seed N] [--states N] [--filter TEXT]
+ *   vlab sweep --isa ISA[:MODEL] [--technique T] [--format ...] [-o FILE] [--seed N]
+ *              [--states N] [--filter TEXT]
+ *
+ * table: every model when no --isa is given, forms grouped by mnemonic, a
+ * cross-ISA summary; sweep: one model, one row per form. Exit status: 0,
+ * 1 when a measured class disagrees with the decode table (an "error:"
+ * line each) or a requested model cannot be swept, 2 on a usage error. A
+ * progress line goes to stderr when stderr is a terminal. */
+#include "vmm/sweep.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int vl_cli_table(int argc, char **argv);
+int vl_cli_sweep(int argc, char **argv);
+
+#define MAXM 16
+
+typedef struct cli_opts {
+    const char *isa[MAXM], *model[MAXM];
+    int nm;
+    const char *technique, *out, *filter;
+    int format, states;
+    uint64_t seed;
+} cli_opts;
+
+static void print_usage(FILE *f, const char *cmd) {
+    fprintf(f, "usage: vlab %s %s\n", cmd,
+            strcmp(cmd, "table") == 0
+                ? "[--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE] [--seed N] "
+                  "[--states N] [--filter TEXT]"
+                : "--isa ISA[:MODEL] [--technique T] [--format md|csv|json|tex|html] [-o FILE] [--seed N] "
+                  "[--states N] [--filter TEXT]");
+}
+
+static int usage(const char *cmd, const char *fmt, const char *a) {
+    fprintf(stderr, "vlab %s: ", cmd);
+    fprintf(stderr, fmt, a);
+    fprintf(stderr, "\n");
+    print_usage(stderr, cmd);
+    return 2;
+}
+
+static int parse_u64(const char *s, uint64_t *v) {
+    if (!s || !*s || *s == '-') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 0);
+    if (errno || *end) return -1;
+    *v = x;
+    return 0;
+}
+
+static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->technique = "trap-and-emulate";
+    o->format = VL_FMT_MD;
+    o->states = 8;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        const char *eq = NULL;
+        if (!strncmp(a, "--", 2) && (eq = strchr(a, '='))) val = eq + 1;
+        size_t alen = eq ? (size_t)(eq - a) : strlen(a);
+#define IS(name) (alen == strlen(name) && !strncmp(a, name, alen))
+        if (IS("--help") || IS("-h")) return 1;
+        bool takes = IS("--isa") || IS("--technique") || IS("--format") || IS("-o") || IS("--output") ||
+                     IS("--seed") || IS("--states") || IS("--filter");
+        if (!takes) return usage(cmd, a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
+        if (!val) {
+            if (i + 1 >= argc) return usage(cmd, "option '%s' needs a value", a);
+            val = argv[++i];
+        }
+        if (IS("--isa")) {
+            if (o->nm == MAXM) return usage(cmd, "too many --isa options%s", "");
+            char err[256];
+            if (vlab_resolve(val, &o->isa[o->nm], &o->model[o->nm], err, sizeof err) < 0)
+                return usage(cmd, "%s", err);
+            o->nm++;
+        } else if (IS("--technique")) {
+            if (vl_technique_find(val) < 0) return usage(cmd, "unknown technique '%s' (known: trap-and-emulate)", val);
+            o->technique = val;
+        } else if (IS("--format")) {
+            if ((o->format = vl_table_format_find(val)) < 0)
+                return usage(cmd, "unknown format '%s' (known: md, csv, json, tex, html)", val);
+        } else if (IS("-o") || IS("--output")) {
+            o->out = val;
+        } else if (IS("--seed")) {
+            if (parse_u64(val, &o->seed) < 0) return usage(cmd, "--seed: not a number: '%s'", val);
+        } else if (IS("--states")) {
+            uint64_t n;
+            if (parse_u64(val, &n) < 0 || n < 1 || n > 1024)
+                return usage(cmd, "--states: expected a number from 1 to 1024, got '%s'", val);
+            o->states = (int)n;
+        } else if (IS("--filter")) {
+            o->filter = val;
+        }
+#undef IS
+    }
+    return 0;
+}
+
+typedef struct prog_ctx {
+    const char *isa;
+} prog_ctx;
+
+static void progress(void *ctx, const char *model, size_t done, size_t total) {
+    prog_ctx *p = ctx;
+    fprintf(stderr, "\rsweeping %s:%s: %zu/%zu forms ", p->isa, model, done, total);
+    if (done == total) fprintf(stderr, "\r%*s\r", 60, "");
+    fflush(stderr);
+}
+
+static int run(const char *cmd, int argc, char **argv, bool grouped) {
+    cli_opts o;
+    int rc = parse(cmd, argc, argv, &o);
+    if (rc == 1) {
+        print_usage(stdout, cmd);
+        printf("%s\n",
+               grouped ? "Measure every instruction form of each model (default: all) and print the trap-vs-leak "
+                         "table:\nforms grouped by mnemonic, one section per model, a cross-ISA summary first."
+                       : "Measure every instruction form of one model and print one row per form.");
+        printf("  --isa ISA[:MODEL]  m68k, m68k:68010, 68010, ppc...%s\n", grouped ? " (repeatable)" : "");
+        printf("  --technique T      trap-and-emulate (default)\n"
+               "  --format F         md (default), csv, json, tex, html\n"
+               "  -o FILE            write to FILE instead of stdout\n"
+               "  --seed N           random states from seed N (default 0)\n"
+               "  --states N         states per form (default 8)\n"
+               "  --filter TEXT      only forms whose mnemonic or form contains TEXT\n"
+               "Exit status: 0; 1 when a measured class disagrees with the decode table; 2 on a usage error.\n");
+        return 0;
+    }
+    if (rc) return rc;
+    bool all = false;
+    if (!grouped && o.nm != 1) return usage(cmd, "%s", o.nm ? "give exactly one --isa" : "--isa is required");
+    if (o.nm == 0) {
+        all = true;
+        for (int i = 0; vlab_isa_name(i) && o.nm < MAXM; i++)
+            for (int k = 0; vlab_model_name(vlab_isa_name(i), k) && o.nm < MAXM; k++) {
+                o.isa[o.nm] = vlab_isa_name(i);
+                o.model[o.nm] = vlab_model_name(vlab_isa_name(i), k);
+                o.nm++;
+            }
+    }
+    vl_sweep_result *res = calloc((size_t)o.nm, sizeof *res);
+    if (!res) {
+        fprintf(stderr, "vlab %s: out of memory\n", cmd);
+        return 1;
+    }
+    size_t nres = 0;
+    int status = 0;
+    bool tty = isatty(2);
+    for (int i = 0; i < o.nm; i++) {
+        prog_ctx pc = { o.isa[i] };
+        vl_sweep_opts so = { 0 };
+        so.isa = o.isa[i];
+        so.model = o.model[i];
+        so.technique = o.technique;
+        so.seed = o.seed;
+        so.states = o.states;
+        so.filter = o.filter;
+        if (tty) {
+            so.progress = progress;
+            so.progress_ctx = &pc;
+        }
+        char err[512];
+        if (vl_sweep_run(&so, &res[nres], err, sizeof err) < 0) {
+            fprintf(stderr, "vlab %s: %s:%s: %s\n", cmd, o.isa[i], o.model[i], err);
+            if (!all) status = 1;
+            continue;
+        }
+        if (vl_sweep_report_mismatches(&res[nres], stderr)) status = 1;
+        nres++;
+    }
+    if (nres) {
+        char *text = vl_table_render(res, nres, o.format, grouped);
+        if (!text) {
+            fprintf(stderr, "vlab %s: out of memory\n", cmd);
+            status = 1;
+        } else {
+            FILE *f = stdout;
+            if (o.out && strcmp(o.out, "-") && !(f = fopen(o.out, "w"))) {
+                fprintf(stderr, "vlab %s: %s: %s\n", cmd, o.out, strerror(errno));
+                status = 1;
+            } else {
+                fputs(text, f);
+                if (f != stdout && fclose(f) != 0) {
+                    fprintf(stderr, "vlab %s: %s: %s\n", cmd, o.out, strerror(errno));
+                    status = 1;
+                } else if (f == stdout) fflush(stdout);
+            }
+            free(text);
+        }
+    } else if (!status) {
+        fprintf(stderr, "vlab %s: no model could be swept\n", cmd);
+        status = 1;
+    }
+    for (size_t i = 0; i < nres; i++) vl_sweep_result_free(&res[i]);
+    free(res);
+    return status;
+}
+
+int vl_cli_table(int argc, char **argv) { return run("table", argc, argv, true); }
+int vl_cli_sweep(int argc, char **argv) { return run("sweep", argc, argv, false); }

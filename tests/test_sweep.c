@@ -1,0 +1,552 @@
+/* test_sweep.c - the sweep (vmm/sweep.c, isa/<isa>/forms.c) and its tables
+ * (vmm/table.c). Every assertion is about measured rows: which forms leak,
+ * trap or run directly comes out of the runs, never out of a list typed
+ * here. Also: the mutation test (a 68010 core variant, existing only in this
+ * binary, whose MOVE from SR is unprivileged must make the sweep report a
+ * leak and Theorem 1 failing), determinism, golden files per output format
+ * (tests/golden; VLAB_UPDATE_GOLDEN=1 rewrites them) and the JSON schema of
+ * DESIGN §4.3 checked by a small validator. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "isa/m68k/m68k.h"
+#include "isa/ppc/ppc.h"
+#include "vmm/sweep.h"
+
+static vl_sweep_result sweep_of(const char *isa, const char *model, int states, const char *filter,
+                                const vl_cpu_ops *ops) {
+    vl_sweep_opts o = { 0 };
+    o.isa = isa;
+    o.model = model;
+    o.states = states;
+    o.filter = filter;
+    o.ops = ops;
+    o.seed = 1;
+    vl_sweep_result r;
+    char err[256] = "";
+    int rc = vl_sweep_run(&o, &r, err, sizeof err);
+    if (rc) fprintf(stderr, "sweep: %s\n", err);
+    assert_int_equal(rc, 0);
+    return r;
+}
+
+static bool starts(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+/* ---- 68000: the MOVE from SR forms leak, nothing else ------------------------------- */
+static void test_68000(void **st) {
+    (void)st;
+    vl_sweep_result r = sweep_of("m68k", "68000", 8, NULL, NULL);
+    int mfsr = 0, leaks = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        const vl_sweep_row *w = &r.rows[i];
+        assert_false(w->mismatch);
+        bool is_mfsr = !strcmp(w->mnemonic, "move from sr");
+        if (is_mfsr) {
+            mfsr++;
+            assert_int_equal(w->outcome, VL_OUT_LEAKS);
+            assert_false(w->privileged);
+            assert_true(w->sensitive & VL_SENS_MODE);
+            assert_non_null(strstr(w->reason, "reads S=0 from SR"));
+        }
+        if (w->outcome == VL_OUT_LEAKS) {
+            leaks++;
+            assert_true(is_mfsr);
+        }
+        /* the classic privileged set traps */
+        if (!strcmp(w->mnemonic, "move to sr") || !strcmp(w->mnemonic, "rte") || !strcmp(w->mnemonic, "stop") ||
+            !strcmp(w->mnemonic, "ori to sr") || !strcmp(w->mnemonic, "move usp")) {
+            assert_true(w->privileged);
+            assert_int_equal(w->outcome, VL_OUT_TRAPS);
+        }
+        if (!strcmp(w->mnemonic, "move from ccr") || !strcmp(w->mnemonic, "movec")) {
+            assert_int_equal(w->outcome, VL_OUT_ILLEGAL);
+        }
+    }
+    assert_int_equal(mfsr, 8); /* Dn and the seven data-alterable memory modes */
+    assert_int_equal(leaks, 8);
+    assert_int_equal(r.sum.leaks, 8);
+    assert_int_equal(r.sum.sensitive_unprivileged, 8);
+    assert_false(r.sum.theorem1);
+    assert_true(r.sum.theorem3); /* a hybrid monitor works: virtual user mode reads S = 0 natively too */
+    assert_int_equal(r.sum.mismatches, 0);
+    vl_sweep_result_free(&r);
+}
+
+/* ---- 68010: nothing leaks; MOVE from SR privileged, MOVE from CCR innocuous -------- */
+static void test_68010(void **st) {
+    (void)st;
+    vl_sweep_result r = sweep_of("m68k", "68010", 8, NULL, NULL);
+    int mfsr = 0, mfccr = 0, movec = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        const vl_sweep_row *w = &r.rows[i];
+        assert_false(w->mismatch);
+        assert_int_not_equal(w->outcome, VL_OUT_LEAKS);
+        if (!strcmp(w->mnemonic, "move from sr")) {
+            mfsr++;
+            assert_true(w->privileged);
+            assert_int_equal(w->outcome, VL_OUT_TRAPS);
+        }
+        if (!strcmp(w->mnemonic, "move from ccr")) {
+            mfccr++;
+            assert_false(w->privileged);
+            assert_int_equal(w->sensitive, 0);
+            assert_int_equal(w->measured, VL_CLASS_INNOCUOUS);
+            assert_int_equal(w->outcome, VL_OUT_DIRECT);
+        }
+        if (!strcmp(w->mnemonic, "movec") || !strcmp(w->mnemonic, "moves")) {
+            movec++;
+            assert_true(w->privileged);
+            assert_int_equal(w->outcome, VL_OUT_TRAPS);
+        }
+    }
+    assert_int_equal(mfsr, 8);
+    assert_int_equal(mfccr, 8);
+    assert_true(movec > 8);
+    assert_int_equal(r.sum.leaks, 0);
+    assert_true(r.sum.theorem1);
+    assert_true(r.sum.theorem3);
+    assert_int_equal(r.sum.mismatches, 0);
+    vl_sweep_result_free(&r);
+}
+
+/* ---- 750: privileged instructions and SPRs trap, user SPRs run directly ------------- */
+static uint32_t first_word(const vl_sweep_row *w) { return (uint32_t)strtoul(w->enc, NULL, 16); }
+
+static void test_750(void **st) {
+    (void)st;
+    vl_sweep_result r = sweep_of("ppc", "750", 8, NULL, NULL);
+    int priv_spr = 0, user_spr = 0, sys = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        const vl_sweep_row *w = &r.rows[i];
+        assert_false(w->mismatch);
+        assert_int_not_equal(w->outcome, VL_OUT_LEAKS);
+        if (!strcmp(w->mnemonic, "mfmsr") || !strcmp(w->mnemonic, "mtmsr") || !strcmp(w->mnemonic, "rfi")) {
+            sys++;
+            assert_true(w->privileged);
+            assert_int_equal(w->outcome, VL_OUT_TRAPS);
+        }
+        if ((!strcmp(w->mnemonic, "mfspr") || !strcmp(w->mnemonic, "mtspr")) && w->declared != VL_CLASS_ILLEGAL) {
+            unsigned spr = ppc_spr_field(first_word(w));
+            if (ppc_spr_privileged(spr)) {
+                priv_spr++;
+                assert_true(w->privileged);
+                assert_int_equal(w->outcome, VL_OUT_TRAPS);
+            } else {
+                user_spr++;
+                assert_false(w->privileged);
+                assert_int_equal(w->outcome, VL_OUT_DIRECT);
+            }
+        }
+        if ((!strcmp(w->mnemonic, "mfspr") || !strcmp(w->mnemonic, "mtspr")) && w->declared == VL_CLASS_ILLEGAL)
+            assert_int_equal(w->outcome, VL_OUT_ILLEGAL);
+    }
+    assert_int_equal(sys, 3);
+    assert_true(priv_spr > 50);
+    assert_true(user_spr >= 8); /* xer, lr, ctr both ways; tbl, tbu; the user performance monitor */
+    assert_int_equal(r.sum.leaks, 0);
+    assert_true(r.sum.theorem1);
+    assert_true(r.sum.theorem3);
+    assert_int_equal(r.sum.mismatches, 0);
+    vl_sweep_result_free(&r);
+}
+
+/* ---- mutation: a 68010 whose MOVE from SR is unprivileged (this binary only) -------- */
+static vl_stop mutant_run(void *cpu, uint64_t max) {
+    m68k_cpu *s = cpu;
+    vl_stop st = { VLAB_STOP_BUDGET, s->pc, -1, 0 };
+    m68k_mem_refresh(s);
+    for (uint64_t i = 0; i < max; i++) {
+        uint32_t w = 0;
+        bool mfsr = !(s->pc & 1) && m68k_rd(s, s->pc, 2, &w) && (w & 0xFFC0) == 0x40C0 &&
+                    m68k_decode_word(M68K_68000, (uint16_t)w);
+        int v = s->variant;
+        if (mfsr) s->variant = M68K_68000; /* the 68000's handler: no privilege check */
+        st = m68k_ops.run(cpu, 1);
+        s->variant = v;
+        if (st.reason != VLAB_STOP_BUDGET && st.reason != VLAB_STOP_NONE) return st;
+    }
+    return st;
+}
+
+static void test_mutation(void **st) {
+    (void)st;
+    vl_cpu_ops mutant = m68k_ops;
+    mutant.run = mutant_run;
+    vl_sweep_result r = sweep_of("m68k", "68010", 4, "move from", &mutant);
+    int leaks = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        const vl_sweep_row *w = &r.rows[i];
+        if (!strcmp(w->mnemonic, "move from sr")) {
+            assert_int_equal(w->outcome, VL_OUT_LEAKS);
+            assert_false(w->privileged);
+            assert_true(w->mismatch); /* declared privileged, measured mode-sensitive */
+            assert_non_null(strstr(w->reason, "S=0"));
+            leaks++;
+        } else {
+            assert_int_not_equal(w->outcome, VL_OUT_LEAKS);
+        }
+    }
+    assert_int_equal(leaks, 8);
+    assert_false(r.sum.theorem1);
+    assert_int_equal(r.sum.mismatches, 8);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(vl_sweep_report_mismatches(&r, f), 8);
+    fclose(f);
+    assert_non_null(strstr(buf, "error: m68k:68010 move from sr"));
+    free(buf);
+    vl_sweep_result_free(&r);
+    /* the same binary with the real core: no leak */
+    r = sweep_of("m68k", "68010", 4, "move from", NULL);
+    assert_int_equal(r.sum.leaks, 0);
+    assert_true(r.sum.theorem1);
+    vl_sweep_result_free(&r);
+}
+
+/* ---- determinism ---------------------------------------------------------------------- */
+static void test_deterministic(void **st) {
+    (void)st;
+    vl_sweep_result a = sweep_of("m68k", "68000", 3, "move", NULL);
+    vl_sweep_result b = sweep_of("m68k", "68000", 3, "move", NULL);
+    for (int f = 0; f < VL_FMT_COUNT; f++) {
+        char *x = vl_table_render(&a, 1, f, f & 1), *y = vl_table_render(&b, 1, f, f & 1);
+        assert_non_null(x);
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+    }
+    vl_sweep_result_free(&a);
+    vl_sweep_result_free(&b);
+}
+
+/* ---- a small JSON validator for the DESIGN §4.3 schema ---------------------------------- */
+typedef struct jp {
+    const char *s;
+    int err;
+} jp;
+
+enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+static void ws(jp *p) {
+    while (*p->s == ' ' || *p->s == '\n' || *p->s == '\t' || *p->s == '\r') p->s++;
+}
+static int jvalue(jp *p, char *str, size_t strsz);
+static int jstring(jp *p, char *out, size_t outsz) {
+    size_t n = 0;
+    if (*p->s != '"') return p->err = 1, -1;
+    p->s++;
+    while (*p->s && *p->s != '"') {
+        char c = *p->s++;
+        if ((unsigned char)c < 0x20) return p->err = 1, -1;
+        if (c == '\\') {
+            c = *p->s++;
+            if (c == 'u') {
+                for (int k = 0; k < 4; k++)
+                    if (!strchr("0123456789abcdefABCDEF", *p->s++)) return p->err = 1, -1;
+                c = '?';
+            } else if (c == 'n') c = '\n';
+            else if (!strchr("\"\\/bfrt", c)) return p->err = 1, -1;
+        }
+        if (out && n + 1 < outsz) out[n++] = c;
+    }
+    if (*p->s != '"') return p->err = 1, -1;
+    p->s++;
+    if (out) out[n] = 0;
+    return J_STR;
+}
+/* Skip a value; returns its type. */
+static int jvalue(jp *p, char *str, size_t strsz) {
+    ws(p);
+    char c = *p->s;
+    if (c == '"') return jstring(p, str, strsz);
+    if (c == '{' || c == '[') {
+        char close = c == '{' ? '}' : ']';
+        p->s++;
+        ws(p);
+        if (*p->s == close) {
+            p->s++;
+            return c == '{' ? J_OBJ : J_ARR;
+        }
+        for (;;) {
+            ws(p);
+            if (c == '{') {
+                if (jstring(p, NULL, 0) < 0) return -1;
+                ws(p);
+                if (*p->s++ != ':') return p->err = 1, -1;
+            }
+            if (jvalue(p, NULL, 0) < 0) return -1;
+            ws(p);
+            if (*p->s == ',') {
+                p->s++;
+                continue;
+            }
+            if (*p->s++ != close) return p->err = 1, -1;
+            return c == '{' ? J_OBJ : J_ARR;
+        }
+    }
+    if (!strncmp(p->s, "true", 4) || !strncmp(p->s, "false", 5)) {
+        p->s += p->s[0] == 't' ? 4 : 5;
+        return J_BOOL;
+    }
+    if (!strncmp(p->s, "null", 4)) {
+        p->s += 4;
+        return J_NULL;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        char *end;
+        strtod(p->s, &end);
+        p->s = end;
+        return J_NUM;
+    }
+    return p->err = 1, -1;
+}
+
+/* Find member `key` of the object starting at p->s; leaves p->s at its value. */
+static int jmember(const char *obj, const char *key, const char **val) {
+    jp p = { obj, 0 };
+    ws(&p);
+    if (*p.s != '{') return -1;
+    p.s++;
+    for (;;) {
+        ws(&p);
+        if (*p.s == '}') return -1;
+        char k[64];
+        if (jstring(&p, k, sizeof k) < 0) return -1;
+        ws(&p);
+        if (*p.s++ != ':') return -1;
+        ws(&p);
+        if (!strcmp(k, key)) {
+            *val = p.s;
+            return 0;
+        }
+        if (jvalue(&p, NULL, 0) < 0) return -1;
+        ws(&p);
+        if (*p.s == ',') p.s++;
+    }
+}
+
+static int jtype_of(const char *v, char *str, size_t strsz) {
+    jp p = { v, 0 };
+    return jvalue(&p, str, strsz);
+}
+
+static bool in_list(const char *s, const char *const *list) {
+    for (; *list; list++)
+        if (!strcmp(s, *list)) return true;
+    return false;
+}
+
+/* Check one model object against the schema. */
+static void check_model_object(const char *obj) {
+    static const char *const classes[] = { "innocuous", "privileged", "control-sensitive", "mode-sensitive",
+                                           "location-sensitive", "illegal", NULL };
+    static const char *const outcomes[] = { "traps", "leaks", "runs directly", "illegal", NULL };
+    static const char *const kinds[] = { "control", "mode", "location", NULL };
+    const char *v;
+    char s[256];
+    for (int k = 0; k < 3; k++) {
+        const char *key = k == 0 ? "isa" : k == 1 ? "model" : "technique";
+        assert_int_equal(jmember(obj, key, &v), 0);
+        assert_int_equal(jtype_of(v, s, sizeof s), J_STR);
+    }
+    assert_int_equal(jmember(obj, "rows", &v), 0);
+    jp p = { v, 0 };
+    assert_int_equal(*p.s, '[');
+    p.s++;
+    int rows = 0;
+    for (;;) {
+        ws(&p);
+        if (*p.s == ']') break;
+        const char *row = p.s, *f;
+        assert_int_equal(jvalue(&p, NULL, 0), J_OBJ);
+        rows++;
+        assert_int_equal(jmember(row, "mnemonic", &f), 0);
+        assert_int_equal(jtype_of(f, s, sizeof s), J_STR);
+        assert_true(s[0] != 0);
+        assert_int_equal(jmember(row, "form", &f), 0);
+        assert_int_equal(jtype_of(f, s, sizeof s), J_STR);
+        assert_int_equal(jmember(row, "encodings", &f), 0);
+        assert_int_equal(*f, '[');
+        {
+            jp q = { f + 1, 0 };
+            int n = 0;
+            for (;;) {
+                ws(&q);
+                if (*q.s == ']') break;
+                assert_int_equal(jvalue(&q, NULL, 0), J_STR);
+                n++;
+                ws(&q);
+                if (*q.s == ',') q.s++;
+            }
+            assert_true(n >= 1);
+        }
+        assert_int_equal(jmember(row, "declared", &f), 0);
+        assert_int_equal(jtype_of(f, s, sizeof s), J_STR);
+        assert_true(in_list(s, classes));
+        assert_int_equal(jmember(row, "privileged", &f), 0);
+        assert_int_equal(jtype_of(f, NULL, 0), J_BOOL);
+        assert_int_equal(jmember(row, "sensitive", &f), 0);
+        assert_int_equal(*f, '[');
+        {
+            jp q = { f + 1, 0 };
+            for (;;) {
+                ws(&q);
+                if (*q.s == ']') break;
+                assert_int_equal(jvalue(&q, s, sizeof s), J_STR);
+                assert_true(in_list(s, kinds));
+                ws(&q);
+                if (*q.s == ',') q.s++;
+            }
+        }
+        assert_int_equal(jmember(row, "outcome", &f), 0);
+        assert_int_equal(jtype_of(f, s, sizeof s), J_STR);
+        assert_true(in_list(s, outcomes));
+        bool leak = !strcmp(s, "leaks");
+        assert_int_equal(jmember(row, "reason", &f), 0);
+        assert_int_equal(jtype_of(f, s, sizeof s), J_STR);
+        if (leak) assert_true(s[0] != 0);
+        ws(&p);
+        if (*p.s == ',') p.s++;
+    }
+    assert_true(rows > 0);
+    assert_int_equal(jmember(obj, "summary", &v), 0);
+    assert_int_equal(jtype_of(v, NULL, 0), J_OBJ);
+    static const char *const nums[] = { "forms", "privileged", "sensitive", "leaks", NULL };
+    for (int k = 0; nums[k]; k++) {
+        const char *f;
+        assert_int_equal(jmember(v, nums[k], &f), 0);
+        assert_int_equal(jtype_of(f, NULL, 0), J_NUM);
+    }
+    const char *f;
+    assert_int_equal(jmember(v, "theorem1", &f), 0);
+    assert_int_equal(jtype_of(f, NULL, 0), J_BOOL);
+    assert_int_equal(jmember(v, "theorem3", &f), 0);
+    assert_int_equal(jtype_of(f, NULL, 0), J_BOOL);
+}
+
+static void test_json_schema(void **st) {
+    (void)st;
+    vl_sweep_result r[2];
+    r[0] = sweep_of("m68k", "68000", 2, "move from", NULL);
+    r[1] = sweep_of("ppc", "750", 2, "msr", NULL);
+    char *one = vl_table_render(r, 1, VL_FMT_JSON, false);
+    jp p = { one, 0 };
+    assert_int_equal(jvalue(&p, NULL, 0), J_OBJ);
+    ws(&p);
+    assert_int_equal(*p.s, 0);
+    check_model_object(one);
+    free(one);
+    char *two = vl_table_render(r, 2, VL_FMT_JSON, true);
+    p = (jp){ two, 0 };
+    assert_int_equal(jvalue(&p, NULL, 0), J_ARR);
+    ws(&p);
+    assert_int_equal(*p.s, 0);
+    const char *q = strchr(two, '{');
+    check_model_object(q);
+    q = strstr(two, "\"isa\": \"ppc\"");
+    assert_non_null(q);
+    while (*q != '{') q--;
+    check_model_object(q);
+    free(two);
+    vl_sweep_result_free(&r[0]);
+    vl_sweep_result_free(&r[1]);
+}
+
+/* ---- golden files --------------------------------------------------------------------------- */
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    if (b) b[n] = 0;
+    fclose(f);
+    return b;
+}
+
+static void golden(const char *name, const char *text) {
+    char path[512];
+    const char *dir = getenv("VLAB_GOLDEN_DIR") ? getenv("VLAB_GOLDEN_DIR") : "tests/golden";
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (getenv("VLAB_UPDATE_GOLDEN")) {
+        FILE *f = fopen(path, "wb");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+        return;
+    }
+    char *want = slurp(path);
+    if (!want) fprintf(stderr, "missing golden file %s (VLAB_UPDATE_GOLDEN=1 writes it)\n", path);
+    assert_non_null(want);
+    if (strcmp(want, text)) {
+        fprintf(stderr, "%s differs from the output:\n%s\n", path, text);
+        fail();
+    }
+    free(want);
+}
+
+static void test_golden(void **st) {
+    (void)st;
+    static const char *const ext[VL_FMT_COUNT] = { "md", "csv", "json", "tex", "html" };
+    vl_sweep_result r[2];
+    r[0] = sweep_of("m68k", "68000", 2, "move from", NULL);
+    r[1] = sweep_of("m68k", "68010", 2, "move from", NULL);
+    for (int f = 0; f < VL_FMT_COUNT; f++) {
+        char name[64];
+        char *t = vl_table_render(r, 1, f, false);
+        assert_non_null(t);
+        snprintf(name, sizeof name, "sweep-68000-move-from.%s", ext[f]);
+        golden(name, t);
+        free(t);
+        t = vl_table_render(r, 2, f, true);
+        snprintf(name, sizeof name, "table-m68k-move-from.%s", ext[f]);
+        golden(name, t);
+        free(t);
+    }
+    vl_sweep_result_free(&r[0]);
+    vl_sweep_result_free(&r[1]);
+}
+
+/* ---- usage errors ------------------------------------------------------------------------------ */
+static void test_errors(void **st) {
+    (void)st;
+    vl_sweep_opts o = { 0 };
+    vl_sweep_result r;
+    char err[256];
+    o.isa = "m68k";
+    o.model = "68020";
+    assert_int_equal(vl_sweep_run(&o, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "68020"));
+    o.model = "68000";
+    o.technique = "magic";
+    assert_int_equal(vl_sweep_run(&o, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "magic"));
+    assert_int_equal(vl_table_format_find("pdf"), -1);
+    assert_int_equal(vl_table_format_find("html"), VL_FMT_HTML);
+    assert_true(starts(vl_sweep_outcome_name(VL_OUT_DIRECT), "runs directly"));
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_68000),
+        cmocka_unit_test(test_68010),
+        cmocka_unit_test(test_750),
+        cmocka_unit_test(test_mutation),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_json_schema),
+        cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

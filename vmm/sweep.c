@@ -1,0 +1,576 @@
+/* sweep.c - the sweep engine (DESIGN §3 "Sweep", issue 5).
+ *
+ * For one ISA model: the adapter (isa/<isa>/forms.c) lists every instruction
+ * form with its encodings. Each form runs from N seeded random states; every
+ * encoding runs at least once (encoding k of a form with state k mod N, and
+ * forms with fewer encodings than states are repeated until every state
+ * ran). Each execution is four single steps from the same state:
+ *
+ *   ns  natively, supervisor mode       the reference
+ *   nu  natively, user mode             privileged? mode-sensitive?
+ *   v1  under the monitor (VM 1)        leaks? traps?
+ *   v2  under the monitor (VM 2, guest memory elsewhere in real memory)
+ *                                        location-sensitive? (once per state)
+ *
+ * In every fourth state (and in the last one when there are only 2 or 3)
+ * the guest is in virtual *user* mode: v1/v2 then compare with nu, which
+ * measures user-sensitivity (Theorem 3).
+ *
+ * Four machines are made once per model; a state is restored by copying
+ * the CPU contexts saved when the state was first set up (the whole core
+ * struct: registers and hidden state) and the memory image (the sweep
+ * machines have a few KiB of RAM). Nothing is allocated per form. */
+#include "vmm/sweep.h"
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers ------------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+vl_sweep_form *vl_sweep_form_add(vl_sweep_forms *fl) {
+    if (fl->n == fl->cap) {
+        size_t cap = fl->cap ? fl->cap * 2 : 256;
+        vl_sweep_form *p = realloc(fl->f, cap * sizeof *p);
+        if (!p) return NULL;
+        fl->f = p;
+        fl->cap = cap;
+    }
+    vl_sweep_form *f = &fl->f[fl->n++];
+    memset(f, 0, sizeof *f);
+    f->first = (uint32_t)fl->nw;
+    return f;
+}
+
+int vl_sweep_word_add(vl_sweep_forms *fl, uint64_t w) {
+    if (fl->nw == fl->capw) {
+        size_t cap = fl->capw ? fl->capw * 2 : 4096;
+        uint64_t *p = realloc(fl->w, cap * sizeof *p);
+        if (!p) return -1;
+        fl->w = p;
+        fl->capw = cap;
+    }
+    fl->w[fl->nw++] = w;
+    return 0;
+}
+
+void vl_sweep_forms_free(vl_sweep_forms *fl) {
+    free(fl->f);
+    free(fl->w);
+    memset(fl, 0, sizeof *fl);
+}
+
+const vl_sweep_isa *vl_sweep_isa_find(const char *isa) {
+    if (!isa) return NULL;
+    if (!strcmp(isa, "m68k")) return &vl_sweep_m68k;
+    if (!strcmp(isa, "ppc")) return &vl_sweep_ppc;
+    return NULL;
+}
+
+const char *vl_sweep_outcome_name(int o) {
+    switch (o) {
+    case VL_OUT_TRAPS: return "traps";
+    case VL_OUT_LEAKS: return "leaks";
+    case VL_OUT_DIRECT: return "runs directly";
+    case VL_OUT_ILLEGAL: return "illegal";
+    default: return "?";
+    }
+}
+
+static void seterr(char *err, size_t errsz, const char *msg, const char *a, const char *b) {
+    if (err && errsz) snprintf(err, errsz, msg, a, b);
+}
+
+/* ---- the sweep context ------------------------------------------------------------ */
+
+enum { T_NS = 0, T_NU, T_V1, T_V2, T_N };
+
+typedef struct sw_state {
+    uint8_t *mem;                 /* image */
+    void *snap[T_N];              /* saved CPU contexts (real) */
+    void *vsnap[2];               /* VM virtual contexts (v1, v2) */
+    uint32_t pre[T_N][VL_SWEEP_MAXREGS];
+    bool vuser;                   /* the guest is in virtual user mode */
+} sw_state;
+
+typedef struct sw_ctx {
+    const vl_sweep_isa *A;
+    int variant;
+    const vl_cpu_ops *ops;
+    vl_model_desc desc;           /* a copy when the ops are replaced */
+    const vl_reg_info *regs;
+    int nregs;
+    uint32_t ram;
+    size_t csize;
+    vlab_machine *ns, *nu;
+    vl_vmm *mon;
+    vl_vm *v[2];
+    int nstates;
+    sw_state *st;
+    uint32_t mode_mask[VL_SWEEP_MAXREGS], ctl_sup[VL_SWEEP_MAXREGS], ctl_user[VL_SWEEP_MAXREGS];
+    /* per run */
+    uint32_t post[T_N][VL_SWEEP_MAXREGS];
+    bool exc[T_N];
+    int vec[T_N];
+    uint64_t traps[2];
+} sw_ctx;
+
+static vl_machine *tmachine(sw_ctx *c, int t) {
+    switch (t) {
+    case T_NS: return c->ns;
+    case T_NU: return c->nu;
+    default: return c->v[t - T_V1]->m;
+    }
+}
+
+static void apply_native(vlab_machine *m, const vl_sweep_regs *r) {
+    for (int k = 0; k < r->norder; k++) vlab_reg_set(m, r->order[k], r->val[r->order[k]]);
+}
+static void apply_vm(vl_vm *vm, const vl_sweep_regs *r) {
+    for (int k = 0; k < r->norder; k++) vl_vm_reg_set(vm, r->order[k], r->val[r->order[k]]);
+}
+
+static void read_regs(sw_ctx *c, int t, uint32_t *out) {
+    if (t <= T_NU) {
+        vlab_machine *m = t == T_NS ? c->ns : c->nu;
+        for (int i = 0; i < c->nregs; i++) out[i] = vlab_reg_get(m, i);
+    } else {
+        vl_vm *vm = c->v[t - T_V1];
+        for (int i = 0; i < c->nregs; i++) out[i] = vl_vm_reg_get(vm, i);
+    }
+}
+
+static void ctx_free(sw_ctx *c) {
+    if (c->st) {
+        for (int s = 0; s < c->nstates; s++) {
+            free(c->st[s].mem);
+            for (int t = 0; t < T_N; t++) free(c->st[s].snap[t]);
+            free(c->st[s].vsnap[0]);
+            free(c->st[s].vsnap[1]);
+        }
+        free(c->st);
+    }
+    if (c->v[0]) vl_vm_free(c->v[0]);
+    if (c->v[1]) vl_vm_free(c->v[1]);
+    if (c->mon) vl_vmm_release(c->mon);
+    if (c->ns) vlab_machine_free(c->ns);
+    if (c->nu) vlab_machine_free(c->nu);
+}
+
+static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err, size_t errsz) {
+    const vl_model_desc *d = vl_find_model(o->isa, o->model);
+    c->A = vl_sweep_isa_find(o->isa);
+    if (!d || !c->A || !c->A->forms) {
+        seterr(err, errsz, "sweep: no sweep for %s:%s", o->isa, o->model ? o->model : "?");
+        return -1;
+    }
+    c->variant = d->variant;
+    c->ops = o->ops ? o->ops : d->ops;
+    c->desc = *d;
+    c->desc.ops = c->ops;
+    c->ram = c->A->ram;
+    c->csize = c->ops->state_size;
+    char e2[256] = "";
+    c->ns = vlab_machine_new(d->isa, d->model, c->ram, e2, sizeof e2);
+    c->nu = vlab_machine_new(d->isa, d->model, c->ram, e2, sizeof e2);
+    if (!c->ns || !c->nu) {
+        seterr(err, errsz, "sweep: cannot make a machine: %s%s", e2, "");
+        return -1;
+    }
+    c->regs = c->ns->regs;
+    c->nregs = c->ns->nregs;
+    c->mon = vl_vmm_new(0);
+    if (!c->mon) {
+        seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+        return -1;
+    }
+    for (int k = 0; k < 2; k++) {
+        const vl_virt_ops *virt = o->virt ? o->virt : d->ops->virt ? d->ops->virt : c->A->virt;
+        c->v[k] = vl_vm_new(c->mon, d->isa, d->model, c->ram, technique, virt, e2, sizeof e2);
+        if (!c->v[k]) {
+            seterr(err, errsz, "sweep: cannot virtualize %s: %s", o->model, e2);
+            return -1;
+        }
+    }
+    if (o->ops) {
+        c->ns->desc = &c->desc;
+        c->nu->desc = &c->desc;
+        for (int k = 0; k < 2; k++) {
+            c->v[k]->ops = c->ops;
+            c->v[k]->m->desc = &c->desc;
+        }
+    }
+    if (c->nregs > VL_SWEEP_MAXREGS) {
+        seterr(err, errsz, "sweep: %s has too many registers%s", o->isa, "");
+        return -1;
+    }
+    memset(c->mode_mask, 0xFF, sizeof c->mode_mask);
+    memset(c->ctl_sup, 0, sizeof c->ctl_sup);
+    memset(c->ctl_user, 0, sizeof c->ctl_user);
+    c->A->masks(c->variant, c->regs, c->nregs, c->mode_mask, c->ctl_sup, c->ctl_user);
+
+    /* the states */
+    c->st = calloc((size_t)c->nstates, sizeof *c->st);
+    if (!c->st) goto oom;
+    void *clean[T_N], *vclean[2];
+    for (int t = 0; t < T_N; t++) clean[t] = tmachine(c, t)->cpu;
+    vclean[0] = c->v[0]->vctx;
+    vclean[1] = c->v[1]->vctx;
+    /* power-on contexts, copied before each state is set up */
+    void *save[T_N + 2] = { 0 };
+    for (int t = 0; t < T_N + 2; t++) {
+        if (!(save[t] = malloc(c->csize))) {
+            for (int k = 0; k < t; k++) free(save[k]);
+            goto oom;
+        }
+        memcpy(save[t], t < T_N ? clean[t] : vclean[t - T_N], c->csize);
+    }
+    vl_sweep_regs *rs = malloc(sizeof *rs), *ru = malloc(sizeof *ru);
+    int rc = 0;
+    if (!rs || !ru) rc = -1;
+    for (int s = 0; s < c->nstates && rc == 0; s++) {
+        sw_state *S = &c->st[s];
+        /* every fourth state, and the last one of 2 or 3 */
+        S->vuser = (s % 4) == 3 || (c->nstates > 1 && c->nstates < 4 && s == c->nstates - 1);
+        S->mem = calloc(1, c->ram);
+        for (int t = 0; t < T_N; t++) S->snap[t] = malloc(c->csize);
+        S->vsnap[0] = malloc(c->csize);
+        S->vsnap[1] = malloc(c->csize);
+        if (!S->mem || !S->snap[0] || !S->snap[1] || !S->snap[2] || !S->snap[3] || !S->vsnap[0] || !S->vsnap[1]) {
+            rc = -1;
+            break;
+        }
+        memset(rs, 0, sizeof *rs);
+        memset(ru, 0, sizeof *ru);
+        c->A->state(c->variant, c->regs, c->nregs, o->seed, s, rs, ru, S->mem);
+        for (int t = 0; t < T_N; t++) {
+            vl_machine *m = tmachine(c, t);
+            memcpy(m->cpu, save[t], c->csize);
+            memcpy(m->mem.ram, S->mem, c->ram);
+            if (t >= T_V1) {
+                vl_vm *vm = c->v[t - T_V1];
+                memcpy(vm->vctx, save[T_N + t - T_V1], c->csize);
+                apply_vm(vm, S->vuser ? ru : rs);
+                memcpy(S->vsnap[t - T_V1], vm->vctx, c->csize);
+            } else {
+                apply_native(m, t == T_NS ? rs : ru);
+            }
+            memcpy(S->snap[t], m->cpu, c->csize);
+            read_regs(c, t, S->pre[t]);
+        }
+    }
+    free(rs);
+    free(ru);
+    for (int t = 0; t < T_N + 2; t++) free(save[t]);
+    if (rc) goto oom;
+    return 0;
+oom:
+    seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+    return -1;
+}
+
+/* Restore state s on target t and write the instruction. */
+static void prepare(sw_ctx *c, int t, int s, const uint8_t *code, int len, uint32_t addr) {
+    sw_state *S = &c->st[s];
+    vl_machine *m = tmachine(c, t);
+    memcpy(m->cpu, S->snap[t], c->csize);
+    if (t >= T_V1) memcpy(c->v[t - T_V1]->vctx, S->vsnap[t - T_V1], c->csize);
+    memcpy(m->mem.ram, S->mem, c->ram);
+    if (addr + (uint32_t)len <= c->ram) memcpy(m->mem.ram + addr, code, (size_t)len);
+}
+
+static void run_target(sw_ctx *c, int t) {
+    if (t <= T_NU) {
+        vlab_machine *m = t == T_NS ? c->ns : c->nu;
+        uint64_t e = m->cc->exceptions;
+        vlab_step(m, 1);
+        c->exc[t] = m->cc->exceptions != e;
+        c->vec[t] = c->exc[t] ? m->cc->last_vector : -1;
+    } else {
+        vl_vm *vm = c->v[t - T_V1];
+        uint64_t tr = vm->st.traps;
+        vl_vm_step(vm, 1);
+        c->traps[t - T_V1] = vm->st.traps - tr;
+        vl_cpu_common *vc = vm->vctx;
+        c->exc[t] = false;
+        c->vec[t] = vc->last_vector;
+    }
+    read_regs(c, t, c->post[t]);
+}
+
+/* First difference between targets a and b: register (masked) or memory.
+ * Returns 1 and a reason when they differ. */
+static int differ(sw_ctx *c, int a, int b, const uint32_t *mask, const char *an, const char *bn, char *why,
+                  size_t whysz) {
+    const uint8_t *ma = tmachine(c, a)->mem.ram, *mb = tmachine(c, b)->mem.ram;
+    if (memcmp(ma, mb, c->ram) != 0) {
+        uint32_t i = 0;
+        while (ma[i] == mb[i]) i++;
+        uint32_t w = i & ~1u;
+        uint32_t va = (uint32_t)ma[w] << 8 | (w + 1 < c->ram ? ma[w + 1] : 0);
+        uint32_t vb = (uint32_t)mb[w] << 8 | (w + 1 < c->ram ? mb[w + 1] : 0);
+        if (why) c->A->reason(c->variant, NULL, w, va, vb, an, bn, why, whysz);
+        return 1;
+    }
+    for (int i = 0; i < c->nregs; i++) {
+        uint32_t m = mask ? mask[i] : 0xFFFFFFFFu;
+        if ((c->post[a][i] & m) != (c->post[b][i] & m)) {
+            if (why) c->A->reason(c->variant, c->regs[i].name, 0, c->post[a][i], c->post[b][i], an, bn, why, whysz);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int ctl_changed(sw_ctx *c, int t, int s) {
+    const uint32_t *mask = t == T_NS ? c->ctl_sup : c->ctl_user;
+    for (int i = 0; i < c->nregs; i++)
+        if ((c->post[t][i] ^ c->st[s].pre[t][i]) & mask[i]) return 1;
+    return 0;
+}
+
+/* Aggregate of one form over its runs. */
+typedef struct sw_agg {
+    uint32_t runs, priv_states, counted, illegal_sup, trapped, leaks;
+    unsigned sens;
+    bool user_sens;
+    char leak_why[128];
+} sw_agg;
+
+static void run_one(sw_ctx *c, uint64_t w, int s, uint64_t rnd, bool loc, sw_agg *g) {
+    uint8_t code[32];
+    uint32_t addr = 0;
+    int len = c->A->encode(c->variant, w, rnd, code, sizeof code, &addr);
+    sw_state *S = &c->st[s];
+    int nt = loc ? T_N : T_V2;
+    for (int t = 0; t < nt; t++) {
+        prepare(c, t, s, code, len, addr);
+        run_target(c, t);
+    }
+    g->runs++;
+    int ks = c->exc[T_NS] ? c->A->exc_kind(c->variant, c->vec[T_NS], c->regs, c->nregs, c->post[T_NS]) : -1;
+    int ku = c->exc[T_NU] ? c->A->exc_kind(c->variant, c->vec[T_NU], c->regs, c->nregs, c->post[T_NU]) : -1;
+    /* not an instruction in supervisor mode: whatever user mode does (a
+     * privilege check may come first) says nothing about privilege */
+    bool illegal_sup = ks == VL_SWEEP_EXC_ILLEGAL;
+    if (illegal_sup) g->illegal_sup++;
+    else {
+        g->counted++;
+        if (ku == VL_SWEEP_EXC_PRIV && ks != VL_SWEEP_EXC_PRIV) g->priv_states++;
+    }
+    bool priv_state = ku == VL_SWEEP_EXC_PRIV && ks != VL_SWEEP_EXC_PRIV;
+    /* mode-sensitive: the two native runs differ without a privilege trap */
+    if (!priv_state && !illegal_sup) {
+        if (!c->exc[T_NS] && !c->exc[T_NU]) {
+            if (differ(c, T_NS, T_NU, c->mode_mask, "supervisor", "user", NULL, 0)) g->sens |= VL_SENS_MODE;
+        } else if (c->exc[T_NS] != c->exc[T_NU] || c->vec[T_NS] != c->vec[T_NU]) {
+            g->sens |= VL_SENS_MODE;
+        }
+    }
+    /* control-sensitive: changes privileged state without trapping */
+    if (!c->exc[T_NS] && ctl_changed(c, T_NS, s)) g->sens |= VL_SENS_CONTROL;
+    if (!c->exc[T_NU] && ctl_changed(c, T_NU, s)) {
+        g->sens |= VL_SENS_CONTROL;
+        g->user_sens = true;
+    }
+    /* under the monitor */
+    int ref = S->vuser ? T_NU : T_NS;
+    char why[100];
+    if (differ(c, ref, T_V1, NULL, "native", "virtualized", why, sizeof why)) {
+        if (!g->leaks++) snprintf(g->leak_why, sizeof g->leak_why, "%s%s", why, S->vuser ? " (virtual user mode)" : "");
+        if (S->vuser) g->user_sens = true;
+    }
+    if (c->traps[0] && !c->exc[ref]) g->trapped++;
+    if (loc && differ(c, T_V1, T_V2, NULL, "location 1", "location 2", NULL, 0)) {
+        g->sens |= VL_SENS_LOCATION;
+        if (S->vuser) g->user_sens = true;
+    }
+}
+
+static char *enc_text(const vl_sweep_forms *fl, const vl_sweep_form *f, int *nenc) {
+    if (f->enc[0]) {
+        *nenc = 1;
+        return strdup(f->enc);
+    }
+    /* ranges of consecutive words */
+    size_t cap = 64, len = 0;
+    char *s = malloc(cap);
+    if (!s) return NULL;
+    s[0] = 0;
+    int n = 0;
+    for (uint32_t k = 0; k < f->count;) {
+        uint64_t lo = fl->w[f->first + k] & 0xFFFFFFFFu, hi = lo;
+        uint32_t j = k + 1;
+        while (j < f->count && (fl->w[f->first + j] & 0xFFFFFFFFu) == hi + 1) hi = fl->w[f->first + j++] & 0xFFFFFFFFu;
+        char buf[48];
+        int bl = lo == hi ? snprintf(buf, sizeof buf, "%s0x%04llx", n ? "\n" : "", (unsigned long long)lo)
+                          : snprintf(buf, sizeof buf, "%s0x%04llx-0x%04llx", n ? "\n" : "", (unsigned long long)lo,
+                                     (unsigned long long)hi);
+        if (len + (size_t)bl + 1 > cap) {
+            while (len + (size_t)bl + 1 > cap) cap *= 2;
+            char *p = realloc(s, cap);
+            if (!p) {
+                free(s);
+                return NULL;
+            }
+            s = p;
+        }
+        memcpy(s + len, buf, (size_t)bl + 1);
+        len += (size_t)bl;
+        n++;
+        k = j;
+    }
+    *nenc = n;
+    return s;
+}
+
+static int cmp_form(const void *a, const void *b) {
+    const vl_sweep_form *x = a, *y = b;
+    if (x->order != y->order) return x->order < y->order ? -1 : 1;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t errsz) {
+    memset(out, 0, sizeof *out);
+    const char *tech = o->technique ? o->technique : "trap-and-emulate";
+    int technique = vl_technique_find(tech);
+    if (technique < 0) {
+        seterr(err, errsz, "sweep: unknown technique '%s' (known: %s)", tech, "trap-and-emulate");
+        return -1;
+    }
+    if (!o->isa || !o->model) {
+        seterr(err, errsz, "sweep: isa and model are required%s%s", "", "");
+        return -1;
+    }
+    if (o->states < 0 || o->states > 1024) {
+        seterr(err, errsz, "sweep: states must be 1..1024%s%s", "", "");
+        return -1;
+    }
+    sw_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+        return -1;
+    }
+    c->nstates = o->states ? o->states : 8;
+    vl_sweep_forms fl;
+    memset(&fl, 0, sizeof fl);
+    int rc = -1;
+    if (ctx_init(c, o, technique, err, errsz) < 0) goto done;
+    if (c->A->forms(c->variant, &fl) < 0) {
+        seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+        goto done;
+    }
+    qsort(fl.f, fl.n, sizeof *fl.f, cmp_form);
+    snprintf(out->isa, sizeof out->isa, "%s", o->isa);
+    snprintf(out->model, sizeof out->model, "%s", o->model);
+    snprintf(out->technique, sizeof out->technique, "%s", tech);
+    out->seed = o->seed;
+    out->states = c->nstates;
+    out->rows = calloc(fl.n ? fl.n : 1, sizeof *out->rows);
+    if (!out->rows) {
+        seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+        goto done;
+    }
+    vl_sweep_summary *sum = &out->sum;
+    uint64_t mseed = mix64(o->seed ^ mix64((uint64_t)c->variant + 0x51u));
+    for (size_t fi = 0; fi < fl.n; fi++) {
+        const vl_sweep_form *f = &fl.f[fi];
+        if (o->filter && !strstr(f->mnemonic, o->filter) && !strstr(f->form, o->filter)) continue;
+        if (o->progress && (fi % 64) == 0) o->progress(o->progress_ctx, o->model, fi, fl.n);
+        sw_agg g;
+        memset(&g, 0, sizeof g);
+        uint32_t nruns = f->count > (uint32_t)c->nstates ? f->count : (uint32_t)c->nstates;
+        for (uint32_t j = 0; j < nruns; j++) {
+            uint64_t w = fl.w[f->first + (f->count ? j % f->count : 0)];
+            int s = (int)(j % (uint32_t)c->nstates);
+            uint64_t rnd = mix64(mseed ^ mix64(((uint64_t)fi << 32) ^ j));
+            run_one(c, w, s, rnd, j < (uint32_t)c->nstates, &g);
+        }
+        vl_sweep_row *r = &out->rows[out->nrows++];
+        snprintf(r->mnemonic, sizeof r->mnemonic, "%s", f->mnemonic);
+        snprintf(r->form, sizeof r->form, "%s", f->form);
+        r->enc = enc_text(&fl, f, &r->nenc);
+        r->declared = f->declared;
+        r->runs = g.runs;
+        bool all_illegal = g.illegal_sup == g.runs;
+        r->privileged = g.counted > 0 && g.priv_states == g.counted;
+        r->sensitive = g.sens;
+        if (g.priv_states && !r->privileged) r->sensitive |= VL_SENS_MODE; /* privileged in some states only */
+        r->user_sensitive = g.user_sens;
+        if (all_illegal) r->measured = f->declared == VL_CLASS_ILLEGAL ? VL_CLASS_ILLEGAL : VL_CLASS_INNOCUOUS;
+        else if (r->privileged) r->measured = VL_CLASS_PRIVILEGED;
+        else if (r->sensitive & VL_SENS_CONTROL) r->measured = VL_CLASS_CONTROL_SENSITIVE;
+        else if (r->sensitive & VL_SENS_MODE) r->measured = VL_CLASS_MODE_SENSITIVE;
+        else if (r->sensitive & VL_SENS_LOCATION) r->measured = VL_CLASS_LOCATION_SENSITIVE;
+        else r->measured = VL_CLASS_INNOCUOUS;
+        r->mismatch = r->measured != r->declared;
+        if (g.leaks) {
+            r->outcome = VL_OUT_LEAKS;
+            snprintf(r->reason, sizeof r->reason, "%s", g.leak_why);
+        } else if (r->measured == VL_CLASS_ILLEGAL) r->outcome = VL_OUT_ILLEGAL;
+        else if (g.trapped) r->outcome = VL_OUT_TRAPS;
+        else r->outcome = VL_OUT_DIRECT;
+        sum->runs += g.runs;
+    }
+    if (o->progress) o->progress(o->progress_ctx, o->model, fl.n, fl.n);
+    vl_sweep_summarize(out);
+    rc = 0;
+done:
+    vl_sweep_forms_free(&fl);
+    ctx_free(c);
+    free(c);
+    if (rc) vl_sweep_result_free(out);
+    return rc;
+}
+
+void vl_sweep_summarize(vl_sweep_result *res) {
+    vl_sweep_summary *sum = &res->sum;
+    uint64_t runs = sum->runs;
+    memset(sum, 0, sizeof *sum);
+    sum->runs = runs;
+    for (size_t i = 0; i < res->nrows; i++) {
+        const vl_sweep_row *r = &res->rows[i];
+        if (r->measured == VL_CLASS_ILLEGAL) {
+            sum->illegal++;
+        } else {
+            sum->forms++;
+            sum->privileged += r->privileged;
+            bool sens = r->sensitive != 0;
+            sum->sensitive += sens;
+            sum->user_sensitive += r->user_sensitive;
+            if (sens && !r->privileged) sum->sensitive_unprivileged++;
+            if (r->user_sensitive && !r->privileged) sum->user_sensitive_unprivileged++;
+        }
+        sum->leaks += r->outcome == VL_OUT_LEAKS;
+        sum->traps += r->outcome == VL_OUT_TRAPS;
+        sum->direct += r->outcome == VL_OUT_DIRECT;
+        sum->mismatches += r->mismatch;
+    }
+    sum->theorem1 = sum->sensitive_unprivileged == 0;
+    sum->theorem3 = sum->user_sensitive_unprivileged == 0;
+}
+
+void vl_sweep_result_free(vl_sweep_result *r) {
+    if (!r) return;
+    for (size_t i = 0; i < r->nrows; i++) free(r->rows[i].enc);
+    free(r->rows);
+    r->rows = NULL;
+    r->nrows = 0;
+}
+
+int vl_sweep_report_mismatches(const vl_sweep_result *r, FILE *f) {
+    int n = 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        const vl_sweep_row *w = &r->rows[i];
+        if (!w->mismatch) continue;
+        n++;
+        fprintf(f, "error: %s:%s %s '%s': declared %s, measured %s\n", r->isa, r->model, w->mnemonic, w->form,
+                vl_class_name(w->declared), vl_class_name(w->measured));
+    }
+    return n;
+}

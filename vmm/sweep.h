@@ -1,0 +1,159 @@
+/* sweep.h - the sweep (DESIGN §3, §4.3): for every instruction form of an ISA
+ * model, from N seeded random states, execute natively in supervisor mode,
+ * natively in user mode and virtualized under the monitor; classify from the
+ * measurements; render the trap-vs-leak tables (table.c).
+ *
+ * The engine (sweep.c) is ISA-neutral. What it needs to know about an ISA
+ * comes from a `vl_sweep_isa` adapter in isa/<isa>/forms.c, which reads the
+ * ISA's decode table: the instruction forms and their encodings, how to
+ * encode one (extension words, register fields), the random states (memory
+ * layout, register values), which registers are privileged state, and which
+ * exceptions mean "privileged" and "illegal". No global mutable state. */
+#ifndef VL_SWEEP_H
+#define VL_SWEEP_H
+
+#include "vmm/vmm.h"
+#include <stdio.h>
+
+/* ---- the ISA adapter (isa/<isa>/forms.c) ----------------------------------- */
+
+#define VL_SWEEP_MAXREGS 160
+
+/* One instruction form: a decode-table entry with its addressing modes (and,
+ * where it matters, the operand that distinguishes rows: an SPR number, a
+ * control register...). Its encodings are words[first .. first + count) of
+ * the form list; the adapter turns one of them into bytes (encode). */
+typedef struct vl_sweep_form {
+    char mnemonic[32];    /* the manual's name, lower case ("move from sr")  */
+    char form[64];        /* assembler form ("move.w sr,(an)")               */
+    char enc[64];         /* encoding text; "" = ranges of the words          */
+    int declared;         /* enum vl_class, from the decode table             */
+    int order;            /* sort key (decode-table entry)                    */
+    uint32_t first, count;
+} vl_sweep_form;
+
+typedef struct vl_sweep_forms {
+    vl_sweep_form *f;
+    size_t n, cap;
+    uint64_t *w;          /* encodings, ISA-defined (m68k: first word | selector << 32) */
+    size_t nw, capw;
+} vl_sweep_forms;
+/* Append a form / an encoding; -1 on out of memory. */
+vl_sweep_form *vl_sweep_form_add(vl_sweep_forms *fl);
+int vl_sweep_word_add(vl_sweep_forms *fl, uint64_t w);
+void vl_sweep_forms_free(vl_sweep_forms *fl);
+
+/* A machine state as register values (by the machine's register index:
+ * vlab_reg_index, the list the adapter is given; set in `order`) and a memory image of the adapter's RAM size. */
+typedef struct vl_sweep_regs {
+    uint32_t val[VL_SWEEP_MAXREGS];
+    int order[VL_SWEEP_MAXREGS];
+    int norder;
+} vl_sweep_regs;
+
+enum { VL_SWEEP_EXC_OTHER = 0, VL_SWEEP_EXC_PRIV, VL_SWEEP_EXC_ILLEGAL };
+
+typedef struct vl_sweep_isa {
+    const char *isa;
+    uint32_t ram;        /* guest RAM of the sweep machines                  */
+    /* The monitor glue to use when the core does not publish one (yet). */
+    const vl_virt_ops *virt;
+    /* Every form of the model, in table order. 0, or -1 (out of memory). */
+    int (*forms)(int variant, vl_sweep_forms *out);
+    /* State `index` from the seed: registers for the supervisor-mode run, for
+     * the user-mode run (the same state with the mode bit cleared, the active
+     * stack pointer keeping its value), and the memory image (ram bytes). */
+    void (*state)(int variant, const vl_reg_info *regs, int nregs, uint64_t seed, int index,
+                  vl_sweep_regs *sup, vl_sweep_regs *user, uint8_t *mem);
+    /* The instruction bytes for encoding w, with free fields (registers,
+     * extension words) drawn from rnd; written at *addr in memory. Returns
+     * the length. */
+    int (*encode)(int variant, uint64_t w, uint64_t rnd, uint8_t *buf, size_t bufsz, uint32_t *addr);
+    /* Per register index: bits compared between the supervisor and the user
+     * run (mode), and bits of privileged state (control) in each mode. */
+    void (*masks)(int variant, const vl_reg_info *regs, int nregs, uint32_t *mode_mask,
+                  uint32_t *ctl_sup, uint32_t *ctl_user);
+    /* What exception `vector` means, given the registers after it was taken. */
+    int (*exc_kind)(int variant, int vector, const vl_reg_info *regs, int nregs, const uint32_t *after);
+    /* A one-line reason for a difference in register `name` (NULL: memory at
+     * addr, 16-bit values), a = the reference, b = the other run. */
+    void (*reason)(int variant, const char *name, uint32_t addr, uint32_t a, uint32_t b, const char *an,
+                   const char *bn, char *out, size_t outsz);
+} vl_sweep_isa;
+
+extern const vl_sweep_isa vl_sweep_m68k, vl_sweep_ppc;
+/* The adapter of an ISA, NULL if none. */
+const vl_sweep_isa *vl_sweep_isa_find(const char *isa);
+
+/* ---- rows ------------------------------------------------------------------- */
+
+enum vl_sweep_outcome { VL_OUT_TRAPS = 0, VL_OUT_LEAKS, VL_OUT_DIRECT, VL_OUT_ILLEGAL };
+const char *vl_sweep_outcome_name(int o); /* "traps", "leaks", "runs directly", "illegal" */
+
+enum { VL_SENS_CONTROL = 1, VL_SENS_MODE = 2, VL_SENS_LOCATION = 4 };
+
+typedef struct vl_sweep_row {
+    char mnemonic[32];
+    char form[64];
+    char *enc;            /* encodings, separated by '\n' (malloc'd) */
+    int nenc;
+    int declared;         /* enum vl_class */
+    int measured;         /* enum vl_class, from the measurements */
+    bool privileged;      /* measured */
+    unsigned sensitive;   /* VL_SENS_* (measured) */
+    bool user_sensitive;  /* sensitive in a state with M = u (Theorem 3) */
+    int outcome;          /* enum vl_sweep_outcome */
+    bool mismatch;        /* declared != measured */
+    char reason[128];     /* leak: from the measured values */
+    uint32_t runs;        /* executions measured */
+} vl_sweep_row;
+
+typedef struct vl_sweep_summary {
+    int forms, privileged, sensitive, user_sensitive, leaks, traps, direct, illegal;
+    int sensitive_unprivileged, user_sensitive_unprivileged, mismatches;
+    bool theorem1, theorem3;
+    uint64_t runs;
+} vl_sweep_summary;
+
+typedef struct vl_sweep_result {
+    char isa[16], model[16], technique[32];
+    uint64_t seed;
+    int states;
+    vl_sweep_row *rows;
+    size_t nrows;
+    vl_sweep_summary sum;
+} vl_sweep_result;
+
+typedef struct vl_sweep_opts {
+    const char *isa, *model;
+    const char *technique;       /* NULL: trap-and-emulate */
+    uint64_t seed;               /* 0 is a seed like any other */
+    int states;                  /* 0: 8 */
+    const vl_virt_ops *virt;     /* NULL: the core's glue */
+    /* Test-only (mutation tests): a replacement of the core's CPU interface
+     * for every machine of the sweep, native and virtualized; NULL: none. */
+    const vl_cpu_ops *ops;
+    const char *filter;          /* only forms whose mnemonic contains this (NULL: all) */
+    /* progress: called now and then with forms done / total; may be NULL */
+    void (*progress)(void *ctx, const char *model, size_t done, size_t total);
+    void *progress_ctx;
+} vl_sweep_opts;
+
+/* Run the sweep of one model. 0, or -1 with a message (usage or setup error). */
+int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t errsz);
+void vl_sweep_result_free(vl_sweep_result *r);
+/* (Re)compute r->sum from the rows (runs is kept). */
+void vl_sweep_summarize(vl_sweep_result *r);
+
+/* Print one "error: ..." line per declared-vs-measured disagreement. Returns their count. */
+int vl_sweep_report_mismatches(const vl_sweep_result *r, FILE *f);
+
+/* ---- tables (table.c) ---------------------------------------------------------- */
+enum vl_table_format { VL_FMT_MD = 0, VL_FMT_CSV, VL_FMT_JSON, VL_FMT_TEX, VL_FMT_HTML, VL_FMT_COUNT };
+int vl_table_format_find(const char *name); /* -1 if unknown */
+/* Render results into a malloc'd string. grouped: `vlab table` (forms grouped by
+ * mnemonic, one section per model, a cross-ISA summary); else `vlab sweep`
+ * (one row per form). NULL on out of memory. */
+char *vl_table_render(const vl_sweep_result *res, size_t nres, int format, bool grouped);
+
+#endif
