@@ -120,6 +120,8 @@ expect 0 "ppc asm string with comma" "$VLAB" asm --isa ppc -o "$T/str.bin" "$T/s
 [ "$(od -An -tx1 "$T/str.bin" | tr -d ' \n')" = "612c206260000000" ] && ok || bad "ppc .ascii with comma: $(od -An -tx1 "$T/str.bin")"
 
 # ---- errors
+expect 2 "exec x86 (no core yet)" "$VLAB" exec --isa x86 "$T/str.bin"
+has "$T/err" "is not modelled yet" "x86 says not modelled"
 printf '        nop\n        moveq   #1,d0\n        frob    d0\n' >"$T/bad.s"
 expect 1 "asm error" "$VLAB" asm --isa m68k -o "$T/bad.bin" "$T/bad.s"
 if grep -qE "bad\.s:3:[0-9]+: " "$T/err"; then ok; else bad "asm error has file:line:col: $(cat "$T/err")"; fi
