@@ -7,10 +7,10 @@
  *
  * Faults inside an instruction (address/bus error, TRAP, privilege...) unwind
  * with longjmp to run(), which sets its jmp_buf once per call: nothing is
- * paid per instruction. run() has two loops: the fast one, and a checking one
- * (one instruction per call) used for intercept/exit_set, and whenever the
- * fast loop sees irq_level > ithresh (ithresh is -1 while trace or STOP need
- * attention).
+ * paid per instruction. run() has two loops: the fast one (a native and an
+ * intercepting instance), and a checking one (one instruction per call) used
+ * for exit_set, and whenever the fast loop sees irq_level > ithresh (ithresh
+ * is -1 while trace, STOP, a halt or a hook's stop need attention).
  *
  * Where the SingleStepTests vectors (MAME's microcoded 68000) and the manual
  * differ on undefined behaviour, the vectors win; see the comments marked
@@ -21,12 +21,17 @@
  * interrupt processing start the following step, which then also executes
  * the handler's first instruction.
  *
- * Intercept (c.intercept): every exception stops the run before it is taken.
- * The checking loop snapshots the registers before each instruction and
- * restores them when the instruction faults, so the stop leaves the CPU as
- * it was before the instruction (c.icount not advanced). Memory is not
- * snapshotted: the words a MOVEM stored before the access that faulted, say,
- * stay written. c.stop_on_null_vector alone uses the fast loop: the stop
+ * Intercept (c.intercept): every exception stops the run before it is taken,
+ * and the faulting instruction is rolled back: the stop leaves the registers
+ * as they were before it (c.icount not advanced). Before each instruction
+ * the intercepting fast loop saves what that opcode can change before it
+ * faults (a per-opcode table, save_kind: for most, nothing but PC; for
+ * memory writes, (An)+/-(An) and push/pop, the CCR and three address
+ * registers; for a few, the whole register block), so that innocuous code
+ * under the monitor runs at native speed; the checking loop saves the whole
+ * block. Memory is not saved: the words a MOVEM stored before the access
+ * that faulted, say, stay written. c.stop_on_null_vector alone uses the
+ * native loop: the stop
  * happens before the frame is built, but register updates the faulting
  * instruction made before its fault (an (An)+ increment...) remain.
  *
@@ -181,8 +186,11 @@ static uint32_t g0_pc(m68k_cpu *s, bool write, bool *prog) {
 static NI NORET void g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, bool ifetch) {
     bool prog = ifetch;
     /* vectors: a long access through (An)+ or -(An) that faults leaves An
-     * unchanged (the 68000 updates An after the second word) */
-    if (vector == 3 && !ifetch && s->l_delta && s->l_addr == addr && s->a[s->l_reg] == addr + (s->l_delta == 4 ? 4 : 0))
+     * unchanged (the 68000 updates An after the second word). Intercepted,
+     * the instruction is rolled back anyway, and l_reg may be a previous
+     * instruction's, which the rollback does not cover. */
+    if (vector == 3 && !ifetch && !s->c.intercept && s->l_delta && s->l_addr == addr &&
+        s->a[s->l_reg] == addr + (s->l_delta == 4 ? 4 : 0))
         s->a[s->l_reg] -= s->l_delta;
     s->f_pc = ifetch ? s->pc : g0_pc(s, !read, &prog);
     s->f_vector = vector;
@@ -1200,6 +1208,7 @@ H(h_bkpt) { (void)op; illegal(s); }
 /* ---- the handler table -------------------------------------------------------- */
 static hfn htab[M68K_NMODELS][65536];
 static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
+static uint8_t stab[M68K_NMODELS][65536];  /* M68K_SAVE_*: what intercept saves */
 static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 
 #define PICK3(b, w, l) (in->size == M68K_SZ_B ? (b) : in->size == M68K_SZ_W ? (w) : (l))
@@ -1307,6 +1316,81 @@ static hfn pick(const m68k_insn *in, unsigned w) {
     }
 }
 
+/* What the handler pick(in, w) can change before its last possible fault
+ * (M68K_SAVE_*), read off the handlers above: the intercepting loop saves
+ * that much before the instruction and on_fault puts it back. PC is always
+ * restored (to insn_pc). PART covers the CCR and the address registers in
+ * bits 2..0 and 11..9 and A7: (An)+/-(An) updates, the flags an instruction
+ * computes before its memory write, a push or pop before a later access or
+ * an odd jump target. Memory is never saved. Whatever is not listed here
+ * takes the whole snapshot. A wrong NONE or PART here shows as a register
+ * changed by an intercepted instruction: running each opcode once from
+ * random states, rolled back from this table and from the whole snapshot
+ * (the checking loop), must give the same state. */
+static uint8_t save_kind(const m68k_insn *in, unsigned w) {
+    unsigned mode = (w >> 3) & 7;
+    bool pm = mode == 3 || mode == 4;          /* the EA field updates An */
+    bool reg = mode <= 1;                      /* the EA field is Dn or An */
+    bool ea_src = in->src == M68K_OPD_EA;
+    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL };
+    switch (in->op) {
+    /* read the operand, then write registers: only (An)+/-(An) comes first */
+    case M68K_OP_OR: case M68K_OP_AND: case M68K_OP_ADD: case M68K_OP_SUB:
+        if (!ea_src) return reg ? N : P;       /* Dn,<ea>: flags before the write */
+        return pm ? P : N;
+    case M68K_OP_CMP: case M68K_OP_ADDA: case M68K_OP_SUBA: case M68K_OP_CMPA:
+    case M68K_OP_MOVEA: case M68K_OP_MULU: case M68K_OP_MULS:
+        return pm ? P : N;
+    /* register forms change nothing before they finish; memory forms
+     * compute flags (or update An) before the access that may fault */
+    case M68K_OP_ORI: case M68K_OP_ANDI: case M68K_OP_SUBI: case M68K_OP_ADDI:
+    case M68K_OP_EORI: case M68K_OP_CMPI: case M68K_OP_EOR:
+    case M68K_OP_ADDQ: case M68K_OP_SUBQ:
+    case M68K_OP_NEGX: case M68K_OP_CLR: case M68K_OP_NEG: case M68K_OP_NOT: case M68K_OP_TST:
+    case M68K_OP_SCC: case M68K_OP_NBCD: case M68K_OP_TAS:
+    case M68K_OP_BTST: case M68K_OP_BCHG: case M68K_OP_BCLR: case M68K_OP_BSET:
+    case M68K_OP_MOVE_FROM_CCR: case M68K_OP_MOVE_TO_CCR:
+    case M68K_OP_MOVE_FROM_SR: case M68K_OP_MOVE_TO_SR: case M68K_OP_MOVES:
+        return reg ? N : P;
+    case M68K_OP_MOVE:
+        return (pm || ((w >> 6) & 7) != 0) ? P : N;
+    case M68K_OP_ADDX: case M68K_OP_SUBX: case M68K_OP_ABCD: case M68K_OP_SBCD:
+        return in->src == M68K_OPD_DN0 ? N : P;
+    case M68K_OP_CMPM:
+        return P;
+    case M68K_OP_ASL: case M68K_OP_ASR: case M68K_OP_LSL: case M68K_OP_LSR:
+    case M68K_OP_ROXL: case M68K_OP_ROXR: case M68K_OP_ROL: case M68K_OP_ROR:
+        return (in->src == M68K_OPD_QUICK3 || in->src == M68K_OPD_DN) ? N : P;
+    /* a push or pop before a later access or jump */
+    case M68K_OP_PEA: case M68K_OP_LINK: case M68K_OP_BSR: case M68K_OP_JSR:
+    case M68K_OP_RTS: case M68K_OP_RTR: case M68K_OP_RTD:
+        return P;
+    /* flags before the exception */
+    case M68K_OP_CHK: case M68K_OP_DIVU: case M68K_OP_DIVS:
+        return P;
+    /* every fault comes before the first change: control-mode addresses,
+     * reads before register writes (UNLK, MOVEP), memory-only writes
+     * (MOVEM to memory sets An after its stores), checked jump targets
+     * (DBcc faults before the decrement) */
+    case M68K_OP_MOVEQ: case M68K_OP_LEA: case M68K_OP_EXG: case M68K_OP_SWAP: case M68K_OP_EXT:
+    case M68K_OP_UNLK: case M68K_OP_DBCC: case M68K_OP_BCC: case M68K_OP_BRA: case M68K_OP_JMP:
+    case M68K_OP_TRAP: case M68K_OP_TRAPV: case M68K_OP_NOP: case M68K_OP_ILLEGAL_INSN:
+    case M68K_OP_BKPT: case M68K_OP_LINEA: case M68K_OP_LINEF:
+    case M68K_OP_MOVEP_MR: case M68K_OP_MOVEP_RM: case M68K_OP_MOVEM_RM:
+    case M68K_OP_ANDI_CCR: case M68K_OP_ORI_CCR: case M68K_OP_EORI_CCR:
+        return N;
+    /* privileged: the privilege check comes first (the trap into the
+     * monitor saves nothing), then the SR, USP or control register is
+     * written last; STOP's stop is not a fault */
+    case M68K_OP_ANDI_SR: case M68K_OP_ORI_SR: case M68K_OP_EORI_SR:
+    case M68K_OP_MOVE_TO_USP: case M68K_OP_MOVE_FROM_USP: case M68K_OP_STOP: case M68K_OP_RESET:
+    case M68K_OP_MOVEC_RC: case M68K_OP_MOVEC_CR:
+        return N;
+    default: /* MOVEM to registers, RTE: anything may change before a fault */
+        return F;
+    }
+}
+
 static void build_tables(void) {
     for (int v = 0; v < M68K_NMODELS; v++) {
         for (unsigned w = 0; w < 65536; w++) {
@@ -1314,9 +1398,11 @@ static void build_tables(void) {
             if (!in) {
                 htab[v][w] = (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
                 ctab[v][w] = VL_CLASS_ILLEGAL;
+                stab[v][w] = M68K_SAVE_NONE;
             } else {
                 htab[v][w] = pick(in, w);
                 ctab[v][w] = in->cls[v];
+                stab[v][w] = save_kind(in, w);
             }
         }
     }
@@ -1324,15 +1410,51 @@ static void build_tables(void) {
 static void tables(void) { pthread_once(&htab_once, build_tables); }
 
 /* ---- the run loop --------------------------------------------------------- */
+/* Intercept's saves (see save_kind). The whole block for the checking loop
+ * and the instructions that need it; for PART, element by element, each load
+ * as wide as the store that last wrote it, so that it is forwarded from the
+ * store buffer (a wide copy of registers the previous instruction has just
+ * written stalls until those stores retire). */
 static void snapshot(m68k_cpu *s) {
+    s->snap_kind = M68K_SAVE_FULL;
     memcpy(s->snap, s->d, M68K_SNAP_BYTES);
     s->snap_flags[0] = s->stopped;
     s->snap_flags[1] = s->trace_pending;
 }
-static void restore(m68k_cpu *s) {
-    memcpy(s->d, s->snap, M68K_SNAP_BYTES);
-    s->stopped = s->snap_flags[0];
-    s->trace_pending = s->snap_flags[1];
+AI void save_part(m68k_cpu *s, uint32_t op) {
+    s->snap_kind = M68K_SAVE_PART;
+    s->insn_op = (uint16_t)op;
+    s->p_ccr[0] = s->fx; s->p_ccr[1] = s->fn; s->p_ccr[2] = s->fz;
+    s->p_ccr[3] = s->fv; s->p_ccr[4] = s->fc;
+    s->p_a[0] = s->a[op & 7];
+    s->p_a[1] = s->a[(op >> 9) & 7];
+    s->p_a[2] = s->a[7];
+}
+/* Undo what the faulting instruction changed (registers only). snap_kind
+ * is NONE between instructions: the loops set it only for an instruction
+ * that saves, and it is cleared when that instruction completes or faults
+ * (here, or in on_fault for a stop). */
+static void rollback(m68k_cpu *s) {
+    uint32_t op = s->insn_op;
+    switch (s->snap_kind) {
+    case M68K_SAVE_FULL:
+        memcpy(s->d, s->snap, M68K_SNAP_BYTES);
+        s->stopped = s->snap_flags[0];
+        s->trace_pending = s->snap_flags[1];
+        s->pc = s->insn_pc; /* the fast loop saves after the opcode fetch */
+        break;
+    case M68K_SAVE_PART: /* all read before the instruction: a register named twice is the same value */
+        s->a[7] = s->p_a[2];
+        s->a[(op >> 9) & 7] = s->p_a[1];
+        s->a[op & 7] = s->p_a[0];
+        s->fx = s->p_ccr[0]; s->fn = s->p_ccr[1]; s->fz = s->p_ccr[2];
+        s->fv = s->p_ccr[3]; s->fc = s->p_ccr[4];
+        /* fall through */
+    default:
+        s->pc = s->insn_pc;
+        break;
+    }
+    s->snap_kind = M68K_SAVE_NONE; /* for the next instruction */
     m68k_update_ithresh(s);
 }
 
@@ -1375,6 +1497,7 @@ static bool deliver(m68k_cpu *s, int vector, uint32_t stacked_pc, uint32_t stop_
 /* After a longjmp out of an instruction. true: stop the run. */
 static bool on_fault(m68k_cpu *s) {
     if (s->f_vector < 0) {
+        s->snap_kind = M68K_SAVE_NONE; /* completed: nothing to roll back */
         /* STOP and a branch to itself complete: a traced one is traced */
         if (s->tr_start) { s->trace_pending = true; s->tr_start = false; m68k_update_ithresh(s); }
         if (s->stopped && s->stop.reason == 0) {
@@ -1388,7 +1511,7 @@ static bool on_fault(m68k_cpu *s) {
     }
     int v = s->f_vector;
     if (s->c.intercept) {
-        restore(s);
+        rollback(s);
         s->c.icount--;
     }
     bool tr = s->tr_start;
@@ -1453,13 +1576,19 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     s->ir = (uint16_t)op;
     tab[op](s, op);
     s->tr_start = false;
+    s->snap_kind = M68K_SAVE_NONE;
     if (traced) { s->trace_pending = true; m68k_update_ithresh(s); }
     return 0;
 }
 
 /* The fast loop, in its own frame so that s and tab live in registers (the
- * frame of run_inner, which calls setjmp, must keep its locals in memory). */
-static NI void fast_loop(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
+ * frame of run_inner, which calls setjmp, must keep its locals in memory).
+ * `icpt` is a compile-time constant: fast_loop is the native loop, as if
+ * the intercept code were not there; fast_loop_icpt saves, before each
+ * instruction, what that instruction can change before it faults (stab),
+ * for on_fault's rollback. Most instructions save nothing, and the rest a
+ * few registers, so that the guest under the monitor runs at native speed. */
+AI void fast_loop_body(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uint8_t *st, const bool icpt) {
     for (;;) {
         if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
             s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1, 0);
@@ -1473,8 +1602,24 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
         s->c.icount++;
         uint32_t op = fetch16(s);
         s->ir = (uint16_t)op;
+        if (icpt) {
+            unsigned k = st[op];
+            if (VL_UNLIKELY(k != M68K_SAVE_NONE)) {
+                if (k == M68K_SAVE_PART) save_part(s, op);
+                else snapshot(s);
+            }
+        }
         tab[op](s, op);
+        /* completed: nothing to roll back (one store is cheaper than
+         * branching on k again) */
+        if (icpt) s->snap_kind = M68K_SAVE_NONE;
     }
+}
+static NI void fast_loop(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
+    fast_loop_body(s, tab, ct, NULL, false);
+}
+static NI void fast_loop_icpt(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uint8_t *st) {
+    fast_loop_body(s, tab, ct, st, true);
 }
 
 static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
@@ -1484,7 +1629,9 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     if (max == 0) max = 1;
     s->icount_end = s->c.icount + max;
     if (s->icount_end < s->c.icount) s->icount_end = UINT64_MAX;
-    s->slow = s->c.intercept || s->c.exit_set;
+    /* exit_set needs a look at every instruction before it runs: the
+     * checking loop; intercept alone runs on the fast loop */
+    s->slow = s->c.exit_set != 0;
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);
     s->stop = mkstop(0, 0, -1, 0);
@@ -1496,7 +1643,8 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
         for (;;)
             if (slow_step(s, tab, ct)) return s->stop;
     }
-    fast_loop(s, tab, ct);
+    if (s->c.intercept) fast_loop_icpt(s, tab, ct, stab[s->variant]);
+    else fast_loop(s, tab, ct);
     return s->stop;
 }
 

@@ -199,13 +199,24 @@ typedef struct m68k_cpu {
     uint8_t l_reg;
     uint32_t l_addr, l_delta;
     vl_stop stop;             /* stop to return (f_vector == -1) */
-    uint32_t snap[32];        /* register snapshot (intercept) */
-    uint8_t snap_flags[4];
+    /* intercept: what was saved before the current instruction, so that a
+     * fault can roll it back (exec.c, "Intercept") */
+    uint8_t snap_kind;        /* M68K_SAVE_* */
+    uint16_t insn_op;         /* the opcode that was saved for (ir may move on) */
+    uint8_t p_ccr[5];         /* M68K_SAVE_PART: fx fn fz fv fc */
+    uint32_t p_a[3];          /* M68K_SAVE_PART: a[op & 7], a[(op >> 9) & 7], a[7] */
+    uint32_t snap[32];        /* M68K_SAVE_FULL: the register block */
+    uint8_t snap_flags[4];    /* M68K_SAVE_FULL: stopped, trace_pending */
     jmp_buf jb;
 } m68k_cpu;
 
 /* internal to isa/m68k */
 #define M68K_SNAP_BYTES (offsetof(m68k_cpu, variant) - offsetof(m68k_cpu, d))
+/* What an instruction can change before it faults, hence what the
+ * intercepting run loop saves before it (exec.c): nothing but PC; PC, the
+ * CCR and the address registers named by the opcode's two register fields
+ * and A7; or anything (the whole block). */
+enum { M68K_SAVE_NONE = 0, M68K_SAVE_PART = 1, M68K_SAVE_FULL = 2 };
 /* Non-faulting memory access (no exceptions): false on a bus error. */
 bool m68k_rd(m68k_cpu *s, uint32_t addr, int size, uint32_t *v);
 bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v);
