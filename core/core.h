@@ -124,6 +124,9 @@ struct vl_cpu_ops {
      * the ISA cannot be virtualized yet. The monitor reaches a core's
      * virtualization mapping only through this pointer. */
     const struct vl_virt_ops *virt;
+    /* How the sweep enumerates this ISA's instruction forms and sets up
+     * states (isa/<isa>/forms.c, vmm/sweep.h); NULL when not swept yet. */
+    const struct vl_sweep_isa *sweep;
 };
 
 typedef struct vl_model_desc {

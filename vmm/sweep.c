@@ -65,11 +65,10 @@ void vl_sweep_forms_free(vl_sweep_forms *fl) {
     memset(fl, 0, sizeof *fl);
 }
 
+/* The adapter comes from the core (vl_cpu_ops.sweep): the sweep knows no ISA. */
 const vl_sweep_isa *vl_sweep_isa_find(const char *isa) {
-    if (!isa) return NULL;
-    if (!strcmp(isa, "m68k")) return &vl_sweep_m68k;
-    if (!strcmp(isa, "ppc")) return &vl_sweep_ppc;
-    return NULL;
+    const vl_model_desc *d = isa ? vl_find_model(isa, NULL) : NULL;
+    return d ? d->ops->sweep : NULL;
 }
 
 const char *vl_sweep_outcome_name(int o) {

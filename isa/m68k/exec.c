@@ -1749,4 +1749,5 @@ const vl_cpu_ops m68k_ops = {
     .disasm = m68k_disasm,
     .assemble = m68k_assemble,
     .virt = &m68k_virt_ops,
+    .sweep = &vl_sweep_m68k,
 };

@@ -262,5 +262,7 @@ int m68k_disasm_objdump(int variant, const uint8_t *bytes, size_t len, uint32_t 
 
 /* The monitor's glue for this ISA (virt.c). */
 extern const struct vl_virt_ops m68k_virt_ops;
+/* The sweep's adapter for this ISA (forms.c). */
+extern const struct vl_sweep_isa vl_sweep_m68k;
 
 #endif

@@ -1110,24 +1110,6 @@ static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, vl_de
     out->mnemonic = ppc_insns[i].mnemonic;
 }
 
-/* Until the disassembler and assembler exist. */
-__attribute__((weak)) int ppc_disasm(int variant, const uint8_t *bytes, size_t len, uint32_t addr,
-                                     char *out, size_t outsz) {
-    (void)variant; (void)bytes; (void)len; (void)addr;
-    if (outsz) { strncpy(out, "ppc disassembler not built", outsz - 1); out[outsz - 1] = 0; }
-    return -1;
-}
-__attribute__((weak)) int ppc_assemble(int variant, const char *src, uint32_t org, uint8_t **out,
-                                       size_t *len, char *err, size_t errsz) {
-    (void)variant; (void)src; (void)org; (void)out; (void)len;
-    if (errsz) { strncpy(err, "1:1: ppc assembler not built", errsz - 1); err[errsz - 1] = 0; }
-    return -1;
-}
-
-/* The monitor's glue (isa/ppc/virt.c); weak so that the core links, and
- * ppc_ops.virt is NULL, until it exists. */
-extern const struct vl_virt_ops ppc_virt_ops __attribute__((weak));
-
 const vl_cpu_ops ppc_ops = {
     .isa = "ppc",
     .state_size = sizeof(ppc_cpu),
@@ -1147,4 +1129,5 @@ const vl_cpu_ops ppc_ops = {
     .disasm = ppc_disasm,
     .assemble = ppc_assemble,
     .virt = &ppc_virt_ops,
+    .sweep = &vl_sweep_ppc,
 };

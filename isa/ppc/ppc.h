@@ -339,6 +339,9 @@ bool ppc_spr_read(ppc_cpu *s, unsigned spr, uint32_t *v);
 bool ppc_spr_write(ppc_cpu *s, unsigned spr, uint32_t v);
 
 /* Disassembler and assembler (disasm.c, asm.c). */
+/* The monitor's glue (virt.c) and the sweep's adapter (forms.c). */
+extern const struct vl_virt_ops ppc_virt_ops;
+extern const struct vl_sweep_isa vl_sweep_ppc;
 int ppc_disasm(int variant, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz);
 int ppc_assemble(int variant, const char *src, uint32_t org, uint8_t **out, size_t *len, char *err,
                  size_t errsz);
