@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "../include/vlab.h"
 
 #define VL_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -174,6 +175,38 @@ void vl_timer_sync(vl_machine *m);
 /* Cores call this when they take an exception or change mode, only if
  * (m->hook_mask & event) - so nothing is called when no hook is installed. */
 void vl_event(vl_machine *m, int event, uint32_t a, uint32_t b);
+
+/* The clock of one run (vlab_run, vl_vm_run): budget, slices, timer
+ * deadlines and the fast-forward of an idle CPU to its next tick. */
+typedef struct vl_run_clock {
+    vl_machine *m;
+    uint64_t start, max;   /* icount at the start; budget, 0 unlimited */
+    bool single;           /* slices of one instruction */
+    bool has_until, first;
+    uint32_t until_pc;
+    uint64_t woke;         /* wake counter when the timer was last fired for an idle CPU */
+    uint32_t woke_pc;
+} vl_run_clock;
+/* single: one instruction at a time (also with until_pc). */
+void vl_run_begin(vl_run_clock *rc, vl_machine *m, uint64_t max, bool single, int has_until, uint32_t until_pc);
+/* At a slice boundary: ticks the timer when due and returns the length of
+ * the next slice; 0 when the run ends here with *s (budget spent, until_pc
+ * reached). */
+uint64_t vl_run_next_slice(vl_run_clock *rc, vl_stop *s);
+/* The core stopped idle (STOP, HLT) or halted (branch to itself) with *s.
+ * wakes is a counter that grows when the guest is woken (interrupts taken,
+ * or exceptions reflected into it). false: the timer was fired, run on;
+ * true: the run ends with *s (no wake possible, none came, or the budget
+ * ran out while fast-forwarding). */
+bool vl_run_idle(vl_run_clock *rc, vl_stop *s, uint64_t wakes);
+
+/* An error message into err (errsz bytes; nothing when err is NULL). */
+void vl_seterr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The rest of stream f in one malloc'd buffer with a NUL after the last
+ * byte (not counted in *len). NULL with errno ENOMEM, EIO (read error) or
+ * EFBIG (limit bytes or more; limit 0: no limit). */
+char *vl_read_stream(FILE *f, size_t limit, size_t *len);
 
 /* Big-/little-endian helpers for RAM already bounds-checked. */
 static inline uint32_t vl_be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }

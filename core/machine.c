@@ -20,11 +20,6 @@
 
 #define VLAB_VERSION "0.1.0"
 #define RAM_MAX (1u << 30)
-/* Longest run of instructions between two looks at the devices. The core
- * cannot be told to end a slice early, so a guest that arms or re-arms the
- * timer sees its first tick at most SLICE instructions late; the following
- * ones come exactly on time (slices end at the deadline). */
-#define SLICE VL_RUN_SLICE
 
 /* A register the front ends see: the core's table plus "pc" when the core
  * does not list it (then id is PSEUDO_PC and get_pc/set_pc are used). */
@@ -42,8 +37,7 @@ typedef struct machine_box {
     uint64_t exc_reported;      /* exception events delivered in this step */
 } machine_box;
 
-static void seterr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errsz, const char *fmt, ...) {
+void vl_seterr(char *err, size_t errsz, const char *fmt, ...) {
     if (!err || !errsz) return;
     va_list ap;
     va_start(ap, fmt);
@@ -113,27 +107,27 @@ static const vl_model_desc *find_desc(const char *isa, const char *model, char *
     if (!isa || !*isa) {
         if (!model || !*model) {
             list_isas(known, sizeof known);
-            seterr(err, errsz, "no isa given (known: %s)", known);
+            vl_seterr(err, errsz, "no isa given (known: %s)", known);
             return NULL;
         }
         for (const vl_model_desc *d = vl_models; d->isa; d++)
             if (strcmp(d->model, model) == 0) return d;
         list_isas(known, sizeof known);
-        seterr(err, errsz, "unknown model '%s' (known isas: %s)", model, known);
+        vl_seterr(err, errsz, "unknown model '%s' (known isas: %s)", model, known);
         return NULL;
     }
     if (!isa_known(isa)) {
         list_isas(known, sizeof known);
         if (planned_isa(isa))
-            seterr(err, errsz, "isa '%s' (%s) is not modelled yet (known: %s)", isa, planned_isa(isa), known);
+            vl_seterr(err, errsz, "isa '%s' (%s) is not modelled yet (known: %s)", isa, planned_isa(isa), known);
         else
-            seterr(err, errsz, "unknown isa '%s' (known: %s)", isa, known);
+            vl_seterr(err, errsz, "unknown isa '%s' (known: %s)", isa, known);
         return NULL;
     }
     const vl_model_desc *d = vl_find_model(isa, model && *model ? model : NULL);
     if (!d) {
         list_models(isa, known, sizeof known);
-        seterr(err, errsz, "unknown model '%s' for isa %s (known: %s)", model, isa, known);
+        vl_seterr(err, errsz, "unknown model '%s' for isa %s (known: %s)", model, isa, known);
     }
     return d;
 }
@@ -143,7 +137,7 @@ static const vl_model_desc *resolve_desc(const char *s, char *err, size_t errsz)
     char known[256];
     if (!s || !*s) {
         list_isas(known, sizeof known);
-        seterr(err, errsz, "empty isa name (known: %s)", known);
+        vl_seterr(err, errsz, "empty isa name (known: %s)", known);
         return NULL;
     }
     const char *colon = strchr(s, ':');
@@ -154,7 +148,7 @@ static const vl_model_desc *resolve_desc(const char *s, char *err, size_t errsz)
         memcpy(isa, s, n);
         isa[n] = 0;
         if (!colon[1]) {
-            seterr(err, errsz, "missing model after '%s:'", isa);
+            vl_seterr(err, errsz, "missing model after '%s:'", isa);
             return NULL;
         }
         return find_desc(isa, colon + 1, err, errsz);
@@ -164,7 +158,7 @@ static const vl_model_desc *resolve_desc(const char *s, char *err, size_t errsz)
         if (strcmp(d->model, s) == 0) return d;
     list_isas(known, sizeof known);
     if (planned_isa(s)) {
-        seterr(err, errsz, "isa '%s' (%s) is not modelled yet (known: %s)", s, planned_isa(s), known);
+        vl_seterr(err, errsz, "isa '%s' (%s) is not modelled yet (known: %s)", s, planned_isa(s), known);
         return NULL;
     }
     char models[256] = "";
@@ -172,7 +166,7 @@ static const vl_model_desc *resolve_desc(const char *s, char *err, size_t errsz)
         size_t l = strlen(models);
         snprintf(models + l, sizeof models - l, "%s%s", l ? ", " : "", d->model);
     }
-    seterr(err, errsz, "unknown isa '%s' (known: %s; models: %s)", s, known, models);
+    vl_seterr(err, errsz, "unknown isa '%s' (known: %s; models: %s)", s, known, models);
     return NULL;
 }
 
@@ -196,11 +190,11 @@ vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_
     const vl_model_desc *d = find_desc(isa, model, err, errsz);
     if (!d) return NULL;
     if (ram_bytes == 0 || ram_bytes > RAM_MAX) {
-        seterr(err, errsz, "ram must be 1 byte to 1 GiB (got %u)", ram_bytes);
+        vl_seterr(err, errsz, "ram must be 1 byte to 1 GiB (got %u)", ram_bytes);
         return NULL;
     }
     if (!d->ops || !d->ops->run || !d->ops->regs) {
-        seterr(err, errsz, "isa %s: no CPU core built", d->isa);
+        vl_seterr(err, errsz, "isa %s: no CPU core built", d->isa);
         return NULL;
     }
     machine_box *bx = calloc(1, sizeof *bx);
@@ -248,7 +242,7 @@ oom_free:
     free(bx->regs);
     free(bx);
 oom:
-    seterr(err, errsz, "out of memory (ram %u bytes)", ram_bytes);
+    vl_seterr(err, errsz, "out of memory (ram %u bytes)", ram_bytes);
     return NULL;
 }
 
@@ -451,12 +445,6 @@ static vl_stop mkstop(vl_machine *m, int reason) {
     return s;
 }
 
-/* Fire the timer now (idle time jumps to its deadline). */
-static void timer_fire_now(vl_machine *m) {
-    if (m->timer_next > m->cc->icount) m->timer_next = m->cc->icount;
-    vl_timer_sync(m);
-}
-
 /* The core's slice for one step or one batch. */
 static vl_stop core_run(vl_machine *m, uint64_t n) {
     vl_stop s = m->desc->ops->run(m->cpu, n);
@@ -481,34 +469,24 @@ static void after_step(machine_box *bx, uint64_t exc_before) {
     if (m->hook_mask & VLAB_EV_STEP) vl_event(m, VLAB_EV_STEP, 0, vlab_pc(m));
 }
 
-static vl_stop run_loop(vl_machine *m, uint64_t max, int has_until, uint32_t until_pc) {
+vlab_stop vlab_run(vlab_machine *m, uint64_t max, int has_until, uint32_t until_pc) {
     machine_box *bx = box(m);
     vl_cpu_common *cc = m->cc;
-    const uint64_t start = cc->icount;
     /* with any hook installed, one instruction at a time: events are seen
      * and a hook's stop request is honoured right after their instruction */
     const bool single = has_until || m->hook_mask;
-    bool first = true;
-    /* a STOP or branch to itself that a timer tick did not wake */
-    uint64_t woke_irqs = UINT64_MAX;
-    uint32_t woke_pc = 0;
+    vl_run_clock rc;
+    vl_run_begin(&rc, m, max, single, has_until, until_pc);
 
     m->hook_stop = false;
     for (;;) {
-        uint64_t done = cc->icount - start;
-        if (max && done >= max) return mkstop(m, VLAB_STOP_BUDGET);
-        if (m->timer_period && cc->icount >= m->timer_next) vl_timer_sync(m);
-        if (has_until && !first && vlab_pc(m) == until_pc) return mkstop(m, VLAB_STOP_BREAKPOINT);
-        first = false;
-
-        uint64_t n = single ? 1 : SLICE;
-        if (max && max - done < n) n = max - done;
-        if (!single && m->timer_period && m->timer_next > cc->icount && m->timer_next - cc->icount < n)
-            n = m->timer_next - cc->icount;
+        vl_stop s;
+        uint64_t n = vl_run_next_slice(&rc, &s);
+        if (!n) return s;
 
         uint64_t exc_before = cc->exceptions, irq_before = cc->interrupts, ic_before = cc->icount;
         bx->exc_reported = 0;
-        vl_stop s = core_run(m, n);
+        s = core_run(m, n);
         if (single && !m->hook_stop && s.reason != VLAB_STOP_ERROR && s.reason != VLAB_STOP_BREAKPOINT &&
             (cc->icount != ic_before || cc->exceptions != exc_before))
             after_step(bx, s.reason == VLAB_STOP_EXCEPTION ? cc->exceptions : exc_before);
@@ -518,52 +496,18 @@ static vl_stop run_loop(vl_machine *m, uint64_t max, int has_until, uint32_t unt
             if (s.reason == VLAB_STOP_EXCEPTION) b.vector = s.vector, b.info = s.info;
             return b;
         }
-        if (cc->interrupts != irq_before) woke_irqs = UINT64_MAX;
+        if (cc->interrupts != irq_before) rc.woke = UINT64_MAX;
 
-        switch (s.reason) {
-        case VLAB_STOP_BUDGET:
+        if (s.reason == VLAB_STOP_BUDGET) continue;
+        if ((s.reason == VLAB_STOP_IDLE || s.reason == VLAB_STOP_HALT) && !vl_run_idle(&rc, &s, cc->interrupts))
             continue;
-        case VLAB_STOP_IDLE:
-        case VLAB_STOP_HALT: {
-            bool idle = s.reason == VLAB_STOP_IDLE;
-            if (!m->timer_period) {
-                s.reason = VLAB_STOP_HALT; /* nothing can ever wake it */
-                return s;
-            }
-            /* the timer was fired and still nothing woke the CPU at this pc:
-             * the interrupt is masked (or has no level) */
-            if (woke_irqs == cc->interrupts && woke_pc == s.pc) {
-                vl_stop r = mkstop(m, idle ? VLAB_STOP_IDLE : VLAB_STOP_HALT);
-                r.pc = s.pc;
-                return r;
-            }
-            if (!idle && m->timer_next > cc->icount) {
-                /* branch to itself: the loop runs until the deadline */
-                uint64_t skip = m->timer_next - cc->icount;
-                if (max && max - (cc->icount - start) < skip) {
-                    cc->icount = start + max;
-                    return mkstop(m, VLAB_STOP_BUDGET);
-                }
-                cc->icount += skip;
-            }
-            timer_fire_now(m);
-            woke_irqs = cc->interrupts;
-            woke_pc = s.pc;
-            continue;
-        }
-        default:
-            return s;
-        }
+        return s;
     }
-}
-
-vlab_stop vlab_run(vlab_machine *m, uint64_t max, int has_until, uint32_t until_pc) {
-    return run_loop(m, max, has_until, until_pc);
 }
 
 vlab_stop vlab_step(vlab_machine *m, uint64_t n) {
     if (n == 0) return mkstop(m, VLAB_STOP_BUDGET);
-    return run_loop(m, n, 0, 0);
+    return vlab_run(m, n, 0, 0);
 }
 
 /* ---- console and stats ---------------------------------------------------------- */
@@ -587,24 +531,17 @@ void vlab_get_stats(const vlab_machine *m, vlab_stats *out) {
 
 /* ---- loader -------------------------------------------------------------------------- */
 
-static int read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errsz) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        seterr(err, errsz, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    for (;;) {
-        if (!buf) break;
+char *vl_read_stream(FILE *f, size_t limit, size_t *len) {
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
         if (n == cap) {
-            if (cap >= ((size_t)RAM_MAX << 1)) { /* bigger than any RAM: stop reading */
+            if (limit && cap >= limit) { /* stop reading what no one can use */
                 free(buf);
-                fclose(f);
-                seterr(err, errsz, "%s: file too large", path);
-                return -1;
+                errno = EFBIG;
+                return NULL;
             }
-            uint8_t *p = realloc(buf, cap * 2);
+            char *p = realloc(buf, cap * 2 + 1);
             if (!p) { free(buf); buf = NULL; break; }
             buf = p;
             cap *= 2;
@@ -613,19 +550,36 @@ static int read_file(const char *path, uint8_t **data, size_t *len, char *err, s
         n += r;
         if (r == 0) break;
     }
-    int bad = ferror(f);
+    if (!buf) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (ferror(f)) {
+        free(buf);
+        errno = EIO;
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+static int read_file(const char *path, uint8_t **data, size_t *len, char *err, size_t errsz) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        vl_seterr(err, errsz, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    /* bigger than any RAM */
+    char *buf = vl_read_stream(f, (size_t)RAM_MAX << 1, len);
+    int why = errno;
     fclose(f);
     if (!buf) {
-        seterr(err, errsz, "%s: out of memory", path);
+        vl_seterr(err, errsz, "%s: %s", path,
+                  why == EFBIG ? "file too large" : why == ENOMEM ? "out of memory" : "read error");
         return -1;
     }
-    if (bad) {
-        free(buf);
-        seterr(err, errsz, "%s: read error", path);
-        return -1;
-    }
-    *data = buf;
-    *len = n;
+    *data = (uint8_t *)buf;
     return 0;
 }
 
@@ -648,49 +602,49 @@ static int load_elf(vl_machine *m, const char *path, const uint8_t *f, size_t le
     /* e_machine sits at the same offset in ELF32 and ELF64: check it first,
      * so that a host binary is reported for what it is */
     if (len < 20) {
-        seterr(err, errsz, "%s: truncated ELF header (%zu bytes)", path, len);
+        vl_seterr(err, errsz, "%s: truncated ELF header (%zu bytes)", path, len);
         return -1;
     }
     if (f[5] != 1 && f[5] != 2) {
-        seterr(err, errsz, "%s: bad ELF data encoding %u", path, f[5]);
+        vl_seterr(err, errsz, "%s: bad ELF data encoding %u", path, f[5]);
         return -1;
     }
     bool be = f[5] == 2;
     uint32_t mach = rd16(f + 18, be);
     if ((int)mach != elf_machine_for(isa)) {
         /* "an m68k", "an x86", "a ppc" */
-        seterr(err, errsz, "%s: not %s %s ELF (machine %u)", path, isa[0] == 'p' ? "a" : "an", isa, mach);
+        vl_seterr(err, errsz, "%s: not %s %s ELF (machine %u)", path, isa[0] == 'p' ? "a" : "an", isa, mach);
         return -1;
     }
     if (f[4] != 1) {
-        seterr(err, errsz, "%s: not a 32-bit ELF (class %u)", path, f[4]);
+        vl_seterr(err, errsz, "%s: not a 32-bit ELF (class %u)", path, f[4]);
         return -1;
     }
     if (len < 52) {
-        seterr(err, errsz, "%s: truncated ELF header (%zu bytes)", path, len);
+        vl_seterr(err, errsz, "%s: truncated ELF header (%zu bytes)", path, len);
         return -1;
     }
     if (be != m->mem.big_endian) {
-        seterr(err, errsz, "%s: %s-endian ELF for a %s-endian %s", path, be ? "big" : "little",
-               m->mem.big_endian ? "big" : "little", isa);
+        vl_seterr(err, errsz, "%s: %s-endian ELF for a %s-endian %s", path, be ? "big" : "little",
+                  m->mem.big_endian ? "big" : "little", isa);
         return -1;
     }
     uint32_t type = rd16(f + 16, be);
     if (type != 2 && type != 3) {
-        seterr(err, errsz, "%s: not an executable ELF (type %u)", path, type);
+        vl_seterr(err, errsz, "%s: not an executable ELF (type %u)", path, type);
         return -1;
     }
     uint32_t phoff = rd32(f + 28, be), phentsize = rd16(f + 42, be), phnum = rd16(f + 44, be);
     if (phnum == 0) {
-        seterr(err, errsz, "%s: ELF has no program headers", path);
+        vl_seterr(err, errsz, "%s: ELF has no program headers", path);
         return -1;
     }
     if (phentsize < 32) {
-        seterr(err, errsz, "%s: bad ELF program header size %u", path, phentsize);
+        vl_seterr(err, errsz, "%s: bad ELF program header size %u", path, phentsize);
         return -1;
     }
     if ((uint64_t)phoff + (uint64_t)phentsize * phnum > len) {
-        seterr(err, errsz, "%s: truncated ELF (program headers past the end of the file)", path);
+        vl_seterr(err, errsz, "%s: truncated ELF (program headers past the end of the file)", path);
         return -1;
     }
     /* check every segment before writing any */
@@ -704,18 +658,18 @@ static int load_elf(vl_machine *m, const char *path, const uint8_t *f, size_t le
             if (pass == 0) {
                 loads++;
                 if (filesz > memsz) {
-                    seterr(err, errsz, "%s: segment %u: file size 0x%x above memory size 0x%x", path, i,
-                           filesz, memsz);
+                    vl_seterr(err, errsz, "%s: segment %u: file size 0x%x above memory size 0x%x", path, i,
+                              filesz, memsz);
                     return -1;
                 }
                 if ((uint64_t)off + filesz > len) {
-                    seterr(err, errsz, "%s: truncated ELF (segment %u needs bytes 0x%x-0x%llx, file has 0x%zx)",
-                           path, i, off, (unsigned long long)off + filesz, len);
+                    vl_seterr(err, errsz, "%s: truncated ELF (segment %u needs bytes 0x%x-0x%llx, file has 0x%zx)",
+                              path, i, off, (unsigned long long)off + filesz, len);
                     return -1;
                 }
                 if ((uint64_t)vaddr + memsz > m->mem.size) {
-                    seterr(err, errsz, "%s: segment %u at 0x%x (0x%x bytes) does not fit in RAM (%u bytes)",
-                           path, i, vaddr, memsz, m->mem.size);
+                    vl_seterr(err, errsz, "%s: segment %u at 0x%x (0x%x bytes) does not fit in RAM (%u bytes)",
+                              path, i, vaddr, memsz, m->mem.size);
                     return -1;
                 }
             } else {
@@ -724,7 +678,7 @@ static int load_elf(vl_machine *m, const char *path, const uint8_t *f, size_t le
             }
         }
         if (pass == 0 && loads == 0) {
-            seterr(err, errsz, "%s: ELF has no loadable segment", path);
+            vl_seterr(err, errsz, "%s: ELF has no loadable segment", path);
             return -1;
         }
     }
@@ -735,7 +689,7 @@ static int load_elf(vl_machine *m, const char *path, const uint8_t *f, size_t le
 int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry, char *err,
               size_t errsz) {
     if (!path) {
-        seterr(err, errsz, "no file given");
+        vl_seterr(err, errsz, "no file given");
         return -1;
     }
     uint8_t *f;
@@ -747,14 +701,14 @@ int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry, 
     if (len >= 4 && memcmp(f, "\x7f" "ELF", 4) == 0) {
         rc = load_elf(m, path, f, len, entry, err, errsz);
     } else if (elf_name) {
-        if (len < 4) seterr(err, errsz, "%s: truncated ELF (%zu bytes)", path, len);
-        else seterr(err, errsz, "%s: not an ELF file (bad magic)", path);
+        if (len < 4) vl_seterr(err, errsz, "%s: truncated ELF (%zu bytes)", path, len);
+        else vl_seterr(err, errsz, "%s: not an ELF file (bad magic)", path);
         rc = -1;
     } else if (len == 0) {
-        seterr(err, errsz, "%s: empty file", path);
+        vl_seterr(err, errsz, "%s: empty file", path);
         rc = -1;
     } else if ((uint64_t)org + len > m->mem.size) {
-        seterr(err, errsz, "%s: %zu bytes at 0x%x do not fit in RAM (%u bytes)", path, len, org, m->mem.size);
+        vl_seterr(err, errsz, "%s: %zu bytes at 0x%x do not fit in RAM (%u bytes)", path, len, org, m->mem.size);
         rc = -1;
     } else {
         memcpy(m->mem.ram + org, f, len);
@@ -774,7 +728,7 @@ int vlab_asm(const char *isa_or_model, const char *src, uint32_t org, uint8_t **
     const vl_model_desc *d = resolve_desc(isa_or_model, err, errsz);
     if (!d) return -1;
     if (!d->ops->assemble) {
-        seterr(err, errsz, "1:1: no assembler for %s", d->isa);
+        vl_seterr(err, errsz, "1:1: no assembler for %s", d->isa);
         return -1;
     }
     if (err && errsz) err[0] = 0;
@@ -783,7 +737,7 @@ int vlab_asm(const char *isa_or_model, const char *src, uint32_t org, uint8_t **
         free(*out);
         *out = NULL;
         *len = 0;
-        if (err && errsz && !err[0]) seterr(err, errsz, "1:1: assembly failed");
+        if (err && errsz && !err[0]) vl_seterr(err, errsz, "1:1: assembly failed");
         return -1;
     }
     return 0;
@@ -794,18 +748,18 @@ int vlab_disasm(const char *isa_or_model, const uint8_t *bytes, size_t len, uint
     const vl_model_desc *d = resolve_desc(isa_or_model, out, outsz);
     if (!d) return -1;
     if (!d->ops->disasm) {
-        seterr(out, outsz, "no disassembler for %s", d->isa);
+        vl_seterr(out, outsz, "no disassembler for %s", d->isa);
         return -1;
     }
     if (!len) {
-        seterr(out, outsz, "no bytes to disassemble");
+        vl_seterr(out, outsz, "no bytes to disassemble");
         return -1;
     }
     if (out && outsz) out[0] = 0;
     int n = d->ops->disasm(d->variant, bytes, len, addr, out, outsz);
-    if (n < 0 && out && outsz && !out[0]) seterr(out, outsz, "cannot disassemble");
+    if (n < 0 && out && outsz && !out[0]) vl_seterr(out, outsz, "cannot disassemble");
     if (n > (int)len) {
-        seterr(out, outsz, "truncated instruction (needs %d bytes, %zu given)", n, len);
+        vl_seterr(out, outsz, "truncated instruction (needs %d bytes, %zu given)", n, len);
         return -1;
     }
     return n;

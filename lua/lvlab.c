@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua/lview.h"
 #include "vlab.h"
 
 #define MACHINE_MT "vlab.machine"
@@ -41,15 +42,20 @@ static const int event_bits[] = { VLAB_EV_EXCEPTION, VLAB_EV_MODE, VLAB_EV_STEP,
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* Like luaL_error, without the caller's position: the message is the same
- * whichever way the function was called (DESIGN §4.2 gives the exact text). */
-static int lerror(lua_State *L, const char *fmt, ...) {
+/* Like luaL_error, without the caller's position (lerror): the message is
+ * the same whichever way the function was called (DESIGN §4.2 gives the
+ * exact text). lua/lvmm.c's errors name the caller's line (where), as
+ * luaL_error does; the functions shared with it keep that. */
+static int lraise(lua_State *L, bool where, const char *fmt, ...) {
+    if (where) luaL_where(L, 1);
     va_list ap;
     va_start(ap, fmt);
     lua_pushvfstring(L, fmt, ap);
     va_end(ap);
+    if (where) lua_concat(L, 2);
     return lua_error(L);
 }
+#define lerror(L, ...) lraise(L, false, __VA_ARGS__)
 
 static uint32_t check_u32(lua_State *L, int arg, const char *fn, const char *what) {
     lua_Integer v = luaL_checkinteger(L, arg);
@@ -58,9 +64,8 @@ static uint32_t check_u32(lua_State *L, int arg, const char *fn, const char *wha
     return (uint32_t)v;
 }
 
-/* Integer field of an options table, or dflt when absent. */
-static lua_Integer opt_field_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt,
-                                 bool *present) {
+lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt, bool *present,
+                           bool where) {
     lua_getfield(L, t, field);
     if (present) *present = !lua_isnil(L, -1);
     if (lua_isnil(L, -1)) {
@@ -69,24 +74,50 @@ static lua_Integer opt_field_int(lua_State *L, int t, const char *field, const c
     }
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
-    if (!isnum) {
-        lerror(L, "%s: field '%s' must be an integer (got %s)", fn, field, luaL_typename(L, -1));
-    }
+    if (!isnum) lraise(L, where, "%s: field '%s' must be an integer (got %s)", fn, field, luaL_typename(L, -1));
     lua_pop(L, 1);
     return v;
 }
 
-static const char *opt_field_str(lua_State *L, int t, const char *field, const char *fn) {
+const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn, bool where) {
     lua_getfield(L, t, field);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         return NULL;
     }
     if (lua_type(L, -1) != LUA_TSTRING)
-        lerror(L, "%s: field '%s' must be a string (got %s)", fn, field, luaL_typename(L, -1));
+        lraise(L, where, "%s: field '%s' must be a string (got %s)", fn, field, luaL_typename(L, -1));
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1); /* the string stays alive in the table */
     return s;
+}
+
+static lua_Integer opt_field_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt,
+                                 bool *present) {
+    return vl_lua_opt_int(L, t, field, fn, dflt, present, false);
+}
+
+static const char *opt_field_str(lua_State *L, int t, const char *field, const char *fn) {
+    return vl_lua_opt_str(L, t, field, fn, false);
+}
+
+void vl_lua_run_args(lua_State *L, int arg, const char *fn, bool where, uint64_t *max, int *has_until,
+                     uint32_t *until_pc) {
+    lua_Integer n = 0, until = 0;
+    bool has = false;
+    if (lua_type(L, arg) == LUA_TNUMBER) {
+        n = luaL_checkinteger(L, arg);
+    } else if (!lua_isnoneornil(L, arg)) {
+        luaL_checktype(L, arg, LUA_TTABLE);
+        n = vl_lua_opt_int(L, arg, "max", fn, 0, NULL, where);
+        until = vl_lua_opt_int(L, arg, "until_pc", fn, 0, &has, where);
+    }
+    if (n < 0) lraise(L, where, "%s: max %I is negative", fn, (LUAI_UACINT)n);
+    if (has && (until < 0 || until > 0xFFFFFFFFll))
+        lraise(L, where, "%s: until_pc %I out of range", fn, (LUAI_UACINT)until);
+    *max = (uint64_t)n;
+    *has_until = has;
+    *until_pc = (uint32_t)until;
 }
 
 /* ---- module functions ---------------------------------------------------------- */
@@ -259,9 +290,8 @@ static int m_tostring(lua_State *L) {
 }
 
 /* luaL_error has no %x: format addresses ourselves. */
-static int range_error(lua_State *L, lmachine *lm, const char *fn, lua_Integer addr, lua_Integer len) {
+static int range_error(lua_State *L, const char *fn, lua_Integer addr, lua_Integer len, uint32_t ram) {
     char buf[200];
-    uint32_t ram = vlab_ram_size(lm->m);
     if (addr < 0)
         snprintf(buf, sizeof buf, "%s: address %lld out of RAM (%u bytes)", fn, (long long)addr, ram);
     else if (addr >= (lua_Integer)ram)
@@ -275,66 +305,6 @@ static int range_error(lua_State *L, lmachine *lm, const char *fn, lua_Integer a
     return lua_error(L);
 }
 
-static bool range_ok(lmachine *lm, lua_Integer addr, lua_Integer len) {
-    lua_Integer ram = vlab_ram_size(lm->m);
-    return addr >= 0 && len >= 0 && addr <= ram && len <= ram - addr; /* no overflow */
-}
-
-static int m_read(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
-    lua_Integer addr = luaL_checkinteger(L, 2), len = luaL_checkinteger(L, 3);
-    if (!range_ok(lm, addr, len) || (len == 0 && addr >= (lua_Integer)vlab_ram_size(lm->m)))
-        return range_error(L, lm, "read", addr, len);
-    luaL_Buffer b;
-    char *p = luaL_buffinitsize(L, &b, (size_t)len);
-    vlab_mem_read(lm->m, (uint32_t)addr, p, (size_t)len);
-    luaL_pushresultsize(&b, (size_t)len);
-    return 1;
-}
-
-static int m_write(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
-    lua_Integer addr = luaL_checkinteger(L, 2);
-    size_t len;
-    const char *s = luaL_checklstring(L, 3, &len);
-    if (!range_ok(lm, addr, (lua_Integer)len) || (len == 0 && addr >= (lua_Integer)vlab_ram_size(lm->m)))
-        return range_error(L, lm, "write", addr, (lua_Integer)len);
-    vlab_mem_write(lm->m, (uint32_t)addr, s, len);
-    return 0;
-}
-
-static int read_n(lua_State *L, int size, const char *fn) {
-    lmachine *lm = checkm(L, 1);
-    lua_Integer addr = luaL_checkinteger(L, 2);
-    uint32_t v;
-    if (!range_ok(lm, addr, size) || vlab_mem_get(lm->m, (uint32_t)addr, size, &v) < 0)
-        return range_error(L, lm, fn, addr, size);
-    lua_pushinteger(L, v);
-    return 1;
-}
-
-static int write_n(lua_State *L, int size, const char *fn) {
-    lmachine *lm = checkm(L, 1);
-    lua_Integer addr = luaL_checkinteger(L, 2), v = luaL_checkinteger(L, 3);
-    lua_Integer lo = -(1ll << (size * 8 - 1)), hi = (1ll << (size * 8)) - 1;
-    if (v < lo || v > hi) {
-        char buf[160];
-        snprintf(buf, sizeof buf, "%s: value %lld does not fit in %d bits", fn, (long long)v, size * 8);
-        lua_pushstring(L, buf);
-        return lua_error(L);
-    }
-    if (!range_ok(lm, addr, size) || vlab_mem_set(lm->m, (uint32_t)addr, size, (uint32_t)v) < 0)
-        return range_error(L, lm, fn, addr, size);
-    return 0;
-}
-
-static int m_read_u8(lua_State *L) { return read_n(L, 1, "read_u8"); }
-static int m_read_u16(lua_State *L) { return read_n(L, 2, "read_u16"); }
-static int m_read_u32(lua_State *L) { return read_n(L, 4, "read_u32"); }
-static int m_write_u8(lua_State *L) { return write_n(L, 1, "write_u8"); }
-static int m_write_u16(lua_State *L) { return write_n(L, 2, "write_u16"); }
-static int m_write_u32(lua_State *L) { return write_n(L, 4, "write_u32"); }
-
 static int m_load(lua_State *L) {
     lmachine *lm = checkm(L, 1);
     const char *path = luaL_checkstring(L, 2);
@@ -344,33 +314,6 @@ static int m_load(lua_State *L) {
     if (vlab_load(lm->m, path, org, &entry, err, sizeof err) < 0) return lerror(L, "load: %s", err);
     lua_pushinteger(L, entry);
     return 1;
-}
-
-static int m_supervisor(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
-    lua_pushboolean(L, vlab_supervisor(lm->m));
-    return 1;
-}
-
-static int m_set_supervisor(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
-    luaL_checkany(L, 2);
-    vlab_set_supervisor(lm->m, lua_toboolean(L, 2));
-    return 0;
-}
-
-static int m_console(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
-    size_t len;
-    const char *s = vlab_console(lm->m, &len);
-    lua_pushlstring(L, s, len);
-    return 1;
-}
-
-static int m_clear_console(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
-    vlab_console_clear(lm->m);
-    return 0;
 }
 
 static int m_stats(lua_State *L) {
@@ -396,30 +339,48 @@ static int m_reset(lua_State *L) {
     return 0;
 }
 
-static int m_disasm(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
-    lua_Integer addr = luaL_checkinteger(L, 2);
-    if (!range_ok(lm, addr, 1)) return range_error(L, lm, "disasm", addr, 1);
-    uint8_t buf[16];
-    size_t n = vlab_ram_size(lm->m) - (uint32_t)addr;
-    if (n > sizeof buf) n = sizeof buf;
-    vlab_mem_read(lm->m, (uint32_t)addr, buf, n);
-    char isa[80], text[256];
-    snprintf(isa, sizeof isa, "%s:%s", vlab_machine_isa(lm->m), vlab_machine_model(lm->m));
-    int len = vlab_disasm(isa, buf, n, (uint32_t)addr, text, sizeof text);
-    if (len < 0) return lerror(L, "disasm: %s", text);
-    lua_pushstring(L, text);
-    lua_pushinteger(L, len);
-    return 2;
-}
-
 /* ---- hooks ----------------------------------------------------------------------------- */
 
-static unsigned hooks_mask(lua_State *L, int hooks) {
+/* ---- callback lists, shared with lua/lvmm.c (lua/lview.h) ---------------------------------- */
+
+void vl_lua_cb_add(lua_State *L, int list, int id, int ev, int fn) {
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, id);
+    lua_setfield(L, -2, "id");
+    if (ev) {
+        lua_pushinteger(L, ev);
+        lua_setfield(L, -2, "ev");
+    }
+    lua_pushvalue(L, fn);
+    lua_setfield(L, -2, "fn");
+    lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
+}
+
+bool vl_lua_cb_remove(lua_State *L, int list, lua_Integer id) {
+    lua_Integer len = (lua_Integer)lua_rawlen(L, list);
+    for (lua_Integer i = 1; i <= len; i++) {
+        lua_rawgeti(L, list, i);
+        lua_getfield(L, -1, "id");
+        bool hit = lua_tointeger(L, -1) == id;
+        lua_pop(L, 2);
+        if (hit) {
+            for (lua_Integer j = i; j < len; j++) {
+                lua_rawgeti(L, list, j + 1);
+                lua_rawseti(L, list, j);
+            }
+            lua_pushnil(L);
+            lua_rawseti(L, list, len);
+            return true;
+        }
+    }
+    return false;
+}
+
+unsigned vl_lua_cb_mask(lua_State *L, int list) {
     unsigned mask = 0;
-    lua_Integer n = luaL_len(L, hooks);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, hooks, i);
+        lua_rawgeti(L, list, i);
         lua_getfield(L, -1, "ev");
         mask |= (unsigned)lua_tointeger(L, -1);
         lua_pop(L, 2);
@@ -427,7 +388,36 @@ static unsigned hooks_mask(lua_State *L, int hooks) {
     return mask;
 }
 
-static void push_event(lua_State *L, lmachine *lm, int event, uint32_t a, uint32_t b) {
+int vl_lua_cb_collect(lua_State *L, int list, unsigned event) {
+    lua_Integer len = (lua_Integer)lua_rawlen(L, list);
+    lua_createtable(L, (int)len, 0);
+    int fns = lua_gettop(L), n = 0;
+    for (lua_Integer i = 1; i <= len; i++) {
+        lua_rawgeti(L, list, i);
+        lua_getfield(L, -1, "ev");
+        unsigned ev = (unsigned)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        if (!event || (ev & event)) {
+            lua_getfield(L, -1, "fn");
+            lua_rawseti(L, fns, ++n);
+        }
+        lua_pop(L, 1);
+    }
+    return n;
+}
+
+int vl_lua_cb_call(lua_State *L, int ud, int uv_err, bool *failed) {
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        lua_setiuservalue(L, ud, uv_err);
+        *failed = true;
+        return 1;
+    }
+    int stop = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return stop;
+}
+
+void vl_lua_push_event(lua_State *L, vlab_machine *m, int event, uint32_t a, uint32_t b, int supervisor) {
     lua_newtable(L);
     switch (event) {
     case VLAB_EV_EXCEPTION: {
@@ -435,7 +425,7 @@ static void push_event(lua_State *L, lmachine *lm, int event, uint32_t a, uint32
         lua_setfield(L, -2, "vector");
         lua_pushinteger(L, b);
         lua_setfield(L, -2, "pc");
-        const char *name = vlab_vector_name(lm->m, (int)a);
+        const char *name = vlab_vector_name(m, (int)a);
         if (name) {
             lua_pushstring(L, name);
             lua_setfield(L, -2, "name");
@@ -444,7 +434,7 @@ static void push_event(lua_State *L, lmachine *lm, int event, uint32_t a, uint32
         break;
     }
     case VLAB_EV_MODE:
-        lua_pushstring(L, vlab_supervisor(lm->m) ? "supervisor" : "user");
+        lua_pushstring(L, supervisor ? "supervisor" : "user");
         lua_setfield(L, -2, "mode");
         lua_pushinteger(L, (lua_Integer)a);
         lua_setfield(L, -2, "level");
@@ -470,6 +460,27 @@ static void push_event(lua_State *L, lmachine *lm, int event, uint32_t a, uint32
     lua_setfield(L, -2, "event");
 }
 
+void vl_lua_push_stop(lua_State *L, vlab_machine *m, vlab_stop s, uint64_t done) {
+    lua_createtable(L, 0, 6);
+    lua_pushstring(L, vlab_stop_name(s.reason));
+    lua_setfield(L, -2, "reason");
+    lua_pushinteger(L, s.pc);
+    lua_setfield(L, -2, "pc");
+    lua_pushinteger(L, s.vector);
+    lua_setfield(L, -2, "vector");
+    if (s.vector >= 0) {
+        const char *name = m ? vlab_vector_name(m, s.vector) : NULL;
+        if (name) {
+            lua_pushstring(L, name);
+            lua_setfield(L, -2, "name");
+        }
+        lua_pushinteger(L, s.info);
+        lua_setfield(L, -2, "info");
+    }
+    lua_pushinteger(L, (lua_Integer)done);
+    lua_setfield(L, -2, "instructions");
+}
+
 /* The C hook: calls every Lua callback for the event, in installation order. */
 static int hook_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
     lmachine *lm = ctx;
@@ -484,34 +495,14 @@ static int hook_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
     }
     int ud = lua_gettop(L);
     lua_getiuservalue(L, ud, UV_HOOKS);
-    int hooks = lua_gettop(L);
     /* copy the callbacks first: a callback may call m:off() */
-    lua_newtable(L);
-    int list = lua_gettop(L), n = 0;
-    lua_Integer len = (lua_Integer)lua_rawlen(L, hooks);
-    for (lua_Integer i = 1; i <= len; i++) {
-        lua_rawgeti(L, hooks, i);
-        lua_getfield(L, -1, "ev");
-        int ev = (int)lua_tointeger(L, -1);
-        lua_pop(L, 1);
-        if (ev & event) {
-            lua_getfield(L, -1, "fn");
-            lua_rawseti(L, list, ++n);
-        }
-        lua_pop(L, 1);
-    }
+    int n = vl_lua_cb_collect(L, lua_gettop(L), (unsigned)event);
+    int list = lua_gettop(L);
     int stop = 0;
     for (int i = 1; i <= n && !stop; i++) {
         lua_rawgeti(L, list, i);
-        push_event(L, lm, event, a, b);
-        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-            lua_setiuservalue(L, ud, UV_ERR);
-            lm->failed = true;
-            stop = 1;
-        } else {
-            if (lua_toboolean(L, -1)) stop = 1;
-            lua_pop(L, 1);
-        }
+        vl_lua_push_event(L, lm->m, event, a, b, event == VLAB_EV_MODE && vlab_supervisor(lm->m));
+        stop = vl_lua_cb_call(L, ud, UV_ERR, &lm->failed);
     }
     lua_settop(L, top);
     return stop;
@@ -527,15 +518,8 @@ static int m_on(lua_State *L) {
     if (!bit) return lerror(L, "on: unknown event '%s' (known: exception, mode, step, console)", ev);
     lua_getiuservalue(L, 1, UV_HOOKS);
     int hooks = lua_gettop(L);
-    lua_createtable(L, 0, 3);
-    lua_pushinteger(L, lm->next_id);
-    lua_setfield(L, -2, "id");
-    lua_pushinteger(L, bit);
-    lua_setfield(L, -2, "ev");
-    lua_pushvalue(L, 3);
-    lua_setfield(L, -2, "fn");
-    lua_rawseti(L, hooks, (lua_Integer)lua_rawlen(L, hooks) + 1);
-    vlab_set_hook(lm->m, hooks_mask(L, hooks), hook_trampoline, lm);
+    vl_lua_cb_add(L, hooks, lm->next_id, bit, 3);
+    vlab_set_hook(lm->m, vl_lua_cb_mask(L, hooks), hook_trampoline, lm);
     lua_pushinteger(L, lm->next_id++);
     return 1;
 }
@@ -545,52 +529,14 @@ static int m_off(lua_State *L) {
     lua_Integer id = luaL_checkinteger(L, 2);
     lua_getiuservalue(L, 1, UV_HOOKS);
     int hooks = lua_gettop(L);
-    lua_Integer len = (lua_Integer)lua_rawlen(L, hooks);
-    bool found = false;
-    for (lua_Integer i = 1; i <= len; i++) {
-        lua_rawgeti(L, hooks, i);
-        lua_getfield(L, -1, "id");
-        bool hit = lua_tointeger(L, -1) == id;
-        lua_pop(L, 2);
-        if (hit) {
-            for (lua_Integer j = i; j < len; j++) {
-                lua_rawgeti(L, hooks, j + 1);
-                lua_rawseti(L, hooks, j);
-            }
-            lua_pushnil(L);
-            lua_rawseti(L, hooks, len);
-            found = true;
-            break;
-        }
-    }
-    unsigned mask = hooks_mask(L, hooks);
+    bool found = vl_lua_cb_remove(L, hooks, id);
+    unsigned mask = vl_lua_cb_mask(L, hooks);
     vlab_set_hook(lm->m, mask, mask ? hook_trampoline : NULL, lm);
     lua_pushboolean(L, found);
     return 1;
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
-
-static void push_stop(lua_State *L, lmachine *lm, vlab_stop s, uint64_t done) {
-    lua_createtable(L, 0, 6);
-    lua_pushstring(L, vlab_stop_name(s.reason));
-    lua_setfield(L, -2, "reason");
-    lua_pushinteger(L, s.pc);
-    lua_setfield(L, -2, "pc");
-    lua_pushinteger(L, s.vector);
-    lua_setfield(L, -2, "vector");
-    if (s.vector >= 0) {
-        const char *name = lm->m ? vlab_vector_name(lm->m, s.vector) : NULL;
-        if (name) {
-            lua_pushstring(L, name);
-            lua_setfield(L, -2, "name");
-        }
-        lua_pushinteger(L, s.info);
-        lua_setfield(L, -2, "info");
-    }
-    lua_pushinteger(L, (lua_Integer)done);
-    lua_setfield(L, -2, "instructions");
-}
 
 /* Run with the callbacks armed; raise a callback's error after the stop. */
 static int do_run(lua_State *L, lmachine *lm, const char *fn, bool step, uint64_t n, int has_until,
@@ -616,7 +562,7 @@ static int do_run(lua_State *L, lmachine *lm, const char *fn, bool step, uint64_
         return lua_error(L);
     }
     if (lm->m) vlab_get_stats(lm->m, &after);
-    push_stop(L, lm, s, after.instructions - before.instructions);
+    vl_lua_push_stop(L, lm->m, s, after.instructions - before.instructions);
     return 1;
 }
 
@@ -629,164 +575,317 @@ static int m_step(lua_State *L) {
 
 static int m_run(lua_State *L) {
     lmachine *lm = checkm(L, 1);
-    lua_Integer max = 0;
-    bool has_until = false;
-    lua_Integer until = 0;
-    if (lua_type(L, 2) == LUA_TNUMBER) {
-        max = luaL_checkinteger(L, 2);
-    } else if (!lua_isnoneornil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TTABLE);
-        max = opt_field_int(L, 2, "max", "run", 0, NULL);
-        until = opt_field_int(L, 2, "until_pc", "run", 0, &has_until);
-    }
-    if (max < 0) return lerror(L, "run: max %I is negative", (LUAI_UACINT)max);
-    if (has_until && (until < 0 || until > 0xFFFFFFFFll))
-        return lerror(L, "run: until_pc %I out of range", (LUAI_UACINT)until);
-    return do_run(L, lm, "run", false, (uint64_t)max, has_until, (uint32_t)until);
+    uint64_t max;
+    int has_until;
+    uint32_t until;
+    vl_lua_run_args(L, 2, "run", false, &max, &has_until, &until);
+    return do_run(L, lm, "run", false, max, has_until, until);
 }
 
-/* ---- registers: m.regs.d0, m.regs.sr = x, m:regs() ------------------------------------------- */
+/* ---- what machines and guests share (lua/lview.h) ------------------------------------------------ */
 
-static int reg_index_or_error(lua_State *L, lmachine *lm, const char *name) {
-    int idx = vlab_reg_index(lm->m, name);
-    if (idx < 0) lerror(L, "regs: unknown register '%s' for %s", name, vlab_machine_isa(lm->m));
+/* Every shared function has its class as upvalue 1. */
+static const vl_lview_class *vclass(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
+
+static bool range_ok(vlab_machine *m, lua_Integer addr, lua_Integer len) {
+    lua_Integer ram = vlab_ram_size(m);
+    return addr >= 0 && len >= 0 && addr <= ram && len <= ram - addr; /* no overflow */
+}
+
+static bool span_ok(const vl_lview_class *c, vlab_machine *m, lua_Integer addr, lua_Integer len) {
+    return range_ok(m, addr, len) && (len != 0 || c->empty_at_end || addr < (lua_Integer)vlab_ram_size(m));
+}
+
+static int v_read(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    lua_Integer addr = luaL_checkinteger(L, 2), len = luaL_checkinteger(L, 3);
+    if (!span_ok(c, w.m, addr, len)) return c->range_error(L, "read", addr, len, vlab_ram_size(w.m));
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, (size_t)len);
+    vlab_mem_read(w.m, (uint32_t)addr, p, (size_t)len);
+    luaL_pushresultsize(&b, (size_t)len);
+    return 1;
+}
+
+static int v_write(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    lua_Integer addr = luaL_checkinteger(L, 2);
+    size_t len;
+    const char *s = luaL_checklstring(L, 3, &len);
+    if (!span_ok(c, w.m, addr, (lua_Integer)len))
+        return c->range_error(L, "write", addr, (lua_Integer)len, vlab_ram_size(w.m));
+    vlab_mem_write(w.m, (uint32_t)addr, s, len);
+    return 0;
+}
+
+static int read_n(lua_State *L, int size, const char *fn) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    lua_Integer addr = luaL_checkinteger(L, 2);
+    uint32_t v;
+    if (!range_ok(w.m, addr, size) || vlab_mem_get(w.m, (uint32_t)addr, size, &v) < 0)
+        return c->range_error(L, fn, addr, size, vlab_ram_size(w.m));
+    lua_pushinteger(L, v);
+    return 1;
+}
+
+static int write_n(lua_State *L, int size, const char *fn) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    lua_Integer addr = luaL_checkinteger(L, 2), v = luaL_checkinteger(L, 3);
+    lua_Integer lo = -(1ll << (size * 8 - 1)), hi = (1ll << (size * 8)) - 1;
+    if (v < lo || v > hi) return lraise(L, c->where, "%s: value %I does not fit in %d bits", fn, (LUAI_UACINT)v, size * 8);
+    if (!range_ok(w.m, addr, size) || vlab_mem_set(w.m, (uint32_t)addr, size, (uint32_t)v) < 0)
+        return c->range_error(L, fn, addr, size, vlab_ram_size(w.m));
+    return 0;
+}
+
+static int v_read_u8(lua_State *L) { return read_n(L, 1, "read_u8"); }
+static int v_read_u16(lua_State *L) { return read_n(L, 2, "read_u16"); }
+static int v_read_u32(lua_State *L) { return read_n(L, 4, "read_u32"); }
+static int v_write_u8(lua_State *L) { return write_n(L, 1, "write_u8"); }
+static int v_write_u16(lua_State *L) { return write_n(L, 2, "write_u16"); }
+static int v_write_u32(lua_State *L) { return write_n(L, 4, "write_u32"); }
+
+static int v_supervisor(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    lua_pushboolean(L, c->priv_get(c->check(L, 1).self));
+    return 1;
+}
+
+static int v_set_supervisor(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    luaL_checkany(L, 2);
+    c->priv_set(w.self, lua_toboolean(L, 2));
+    return 0;
+}
+
+static int v_console(lua_State *L) {
+    size_t len;
+    const char *s = vlab_console(vclass(L)->check(L, 1).m, &len);
+    lua_pushlstring(L, s, len);
+    return 1;
+}
+
+static int v_clear_console(lua_State *L) {
+    vlab_console_clear(vclass(L)->check(L, 1).m);
+    return 0;
+}
+
+static int v_disasm(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vlab_machine *m = c->check(L, 1).m;
+    lua_Integer addr = luaL_checkinteger(L, 2);
+    if (!range_ok(m, addr, 1)) return c->range_error(L, "disasm", addr, 1, vlab_ram_size(m));
+    uint8_t buf[16];
+    size_t n = vlab_ram_size(m) - (uint32_t)addr;
+    if (n > sizeof buf) n = sizeof buf;
+    vlab_mem_read(m, (uint32_t)addr, buf, n);
+    char isa[80], text[256];
+    snprintf(isa, sizeof isa, "%s:%s", vlab_machine_isa(m), vlab_machine_model(m));
+    int len = vlab_disasm(isa, buf, n, (uint32_t)addr, text, sizeof text);
+    if (len < 0) return lraise(L, c->where, "disasm: %s", text);
+    lua_pushstring(L, text);
+    lua_pushinteger(L, len);
+    return 2;
+}
+
+/* registers: m.regs.d0, m.regs.sr = x, m:regs() */
+
+static int reg_index_or_error(lua_State *L, const vl_lview_class *c, vlab_machine *m, const char *name) {
+    int idx = vlab_reg_index(m, name);
+    if (idx < 0) lraise(L, c->where, "regs: unknown register '%s' for %s", name, vlab_machine_isa(m));
     return idx;
 }
 
-static void set_reg(lua_State *L, lmachine *lm, int idx, int varg) {
+static void set_reg(lua_State *L, const vl_lview_class *c, vl_lview w, int idx, int varg) {
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, varg, &isnum);
-    const char *name = vlab_reg_name(lm->m, idx);
+    const char *name = vlab_reg_name(w.m, idx);
     if (!isnum)
-        lerror(L, "regs: value for '%s' must be an integer (got %s)", name, luaL_typename(L, varg));
-    int w = vlab_reg_width(lm->m, idx);
-    if (w <= 0 || w > 32) w = 32;
-    lua_Integer hi = (lua_Integer)((1ull << w) - 1), lo = -(lua_Integer)(1ull << (w - 1));
-    if (v < lo || v > hi) {
-        char buf[200];
-        snprintf(buf, sizeof buf, "regs: value %lld does not fit register '%s' (%d bits)", (long long)v, name, w);
-        lua_pushstring(L, buf);
-        lua_error(L);
-    }
-    vlab_reg_set(lm->m, idx, (uint32_t)v);
+        lraise(L, c->where, "regs: value for '%s' must be an integer (got %s)", name, luaL_typename(L, varg));
+    int width = vlab_reg_width(w.m, idx);
+    if (width <= 0 || width > 32) width = 32;
+    lua_Integer hi = (lua_Integer)((1ull << width) - 1), lo = -(lua_Integer)(1ull << (width - 1));
+    if (v < lo || v > hi)
+        lraise(L, c->where, "regs: value %I does not fit register '%s' (%d bits)", (LUAI_UACINT)v, name, width);
+    c->reg_set(w.self, idx, (uint32_t)v);
 }
 
-static lmachine *regs_machine(lua_State *L) {
-    luaL_checkudata(L, 1, REGS_MT);
+/* The object behind the regs proxy at 1. */
+static vl_lview regs_owner(lua_State *L, const vl_lview_class *c) {
+    luaL_checkudata(L, 1, c->regs_mt);
     lua_getiuservalue(L, 1, 1);
-    lmachine *lm = checkm(L, -1);
+    vl_lview w = c->check(L, lua_gettop(L));
     lua_pop(L, 1);
-    return lm;
+    return w;
 }
 
 static int regs_index(lua_State *L) {
-    lmachine *lm = regs_machine(L);
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = regs_owner(L, c);
     const char *name = luaL_checkstring(L, 2);
-    lua_pushinteger(L, vlab_reg_get(lm->m, reg_index_or_error(L, lm, name)));
+    lua_pushinteger(L, c->reg_get(w.self, reg_index_or_error(L, c, w.m, name)));
     return 1;
 }
 
 static int regs_newindex(lua_State *L) {
-    lmachine *lm = regs_machine(L);
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = regs_owner(L, c);
     const char *name = luaL_checkstring(L, 2);
-    set_reg(L, lm, reg_index_or_error(L, lm, name), 3);
+    set_reg(L, c, w, reg_index_or_error(L, c, w.m, name), 3);
     return 0;
 }
 
-static int regs_call(lua_State *L) {
-    lmachine *lm = regs_machine(L);
-    int n = vlab_reg_count(lm->m);
+static void push_regs(lua_State *L, const vl_lview_class *c, vl_lview w) {
+    int n = vlab_reg_count(w.m);
     lua_createtable(L, 0, n);
     for (int i = 0; i < n; i++) {
-        lua_pushinteger(L, vlab_reg_get(lm->m, i));
-        lua_setfield(L, -2, vlab_reg_name(lm->m, i));
+        lua_pushinteger(L, c->reg_get(w.self, i));
+        lua_setfield(L, -2, vlab_reg_name(w.m, i));
     }
+}
+
+void vl_lview_push_regs(lua_State *L, const vl_lview_class *cls, int idx) { push_regs(L, cls, cls->check(L, idx)); }
+
+static int regs_call(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    push_regs(L, c, regs_owner(L, c));
     return 1;
 }
 
 static int regs_next(lua_State *L) {
-    lmachine *lm = regs_machine(L);
-    int i = lua_isnil(L, 2) ? 0 : vlab_reg_index(lm->m, luaL_checkstring(L, 2)) + 1;
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = regs_owner(L, c);
+    int i = lua_isnil(L, 2) ? 0 : vlab_reg_index(w.m, luaL_checkstring(L, 2)) + 1;
     if (i <= 0 && !lua_isnil(L, 2)) return 0;
-    if (i >= vlab_reg_count(lm->m)) return 0;
-    lua_pushstring(L, vlab_reg_name(lm->m, i));
-    lua_pushinteger(L, vlab_reg_get(lm->m, i));
+    if (i >= vlab_reg_count(w.m)) return 0;
+    lua_pushstring(L, vlab_reg_name(w.m, i));
+    lua_pushinteger(L, c->reg_get(w.self, i));
     return 2;
 }
 
 static int regs_pairs(lua_State *L) {
-    regs_machine(L);
-    lua_pushcfunction(L, regs_next);
+    regs_owner(L, vclass(L));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, regs_next, 1);
     lua_pushvalue(L, 1);
     lua_pushnil(L);
     return 3;
 }
 
-static int regs_tostring(lua_State *L) {
-    lmachine *lm = regs_machine(L);
-    lua_pushfstring(L, "vlab.regs of %s:%s", vlab_machine_isa(lm->m), vlab_machine_model(lm->m));
-    return 1;
-}
-
-static void push_regs_proxy(lua_State *L, int mach) {
-    if (lua_getiuservalue(L, mach, UV_REGS) == LUA_TUSERDATA) return;
+static void push_regs_proxy(lua_State *L, const vl_lview_class *c, int obj) {
+    if (lua_getiuservalue(L, obj, c->regs_uv) == LUA_TUSERDATA) return;
     lua_pop(L, 1);
     lua_newuserdatauv(L, 1, 1);
-    luaL_setmetatable(L, REGS_MT);
-    lua_pushvalue(L, mach);
+    luaL_setmetatable(L, c->regs_mt);
+    lua_pushvalue(L, obj);
     lua_setiuservalue(L, -2, 1);
     lua_pushvalue(L, -1);
-    lua_setiuservalue(L, mach, UV_REGS);
+    lua_setiuservalue(L, obj, c->regs_uv);
 }
 
-/* ---- machine fields ------------------------------------------------------------------------------ */
-
-static const luaL_Reg machine_methods[] = {
-    { "read", m_read },         { "write", m_write },
-    { "read_u8", m_read_u8 },   { "read_u16", m_read_u16 },
-    { "read_u32", m_read_u32 }, { "write_u8", m_write_u8 },
-    { "write_u16", m_write_u16 }, { "write_u32", m_write_u32 },
-    { "load", m_load },         { "supervisor", m_supervisor },
-    { "set_supervisor", m_set_supervisor }, { "step", m_step },
-    { "run", m_run },           { "on", m_on },
-    { "off", m_off },           { "console", m_console },
-    { "clear_console", m_clear_console }, { "stats", m_stats },
-    { "reset", m_reset },       { "disasm", m_disasm },
-    { NULL, NULL },
-};
-
-static int m_index(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
+/* fields; the methods table is upvalue 2 */
+static int v_index(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "pc") == 0) {
-        lua_pushinteger(L, vlab_pc(lm->m));
+        lua_pushinteger(L, c->get_pc(w.self));
     } else if (strcmp(k, "regs") == 0) {
-        push_regs_proxy(L, 1);
+        push_regs_proxy(L, c, 1);
     } else if (strcmp(k, "isa") == 0) {
-        lua_pushstring(L, vlab_machine_isa(lm->m));
+        lua_pushstring(L, vlab_machine_isa(w.m));
     } else if (strcmp(k, "model") == 0) {
-        lua_pushstring(L, vlab_machine_model(lm->m));
+        lua_pushstring(L, vlab_machine_model(w.m));
     } else if (strcmp(k, "ram") == 0) {
-        lua_pushinteger(L, vlab_ram_size(lm->m));
+        lua_pushinteger(L, vlab_ram_size(w.m));
     } else if (strcmp(k, "mmio_base") == 0) {
-        lua_pushinteger(L, vlab_mmio_base(lm->m));
+        lua_pushinteger(L, vlab_mmio_base(w.m));
     } else {
-        lua_getfield(L, lua_upvalueindex(1), k); /* methods, or nil */
+        lua_getfield(L, lua_upvalueindex(2), k); /* methods, or nil */
     }
     return 1;
 }
 
-static int m_newindex(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
+static int v_newindex(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "pc") == 0) {
         lua_Integer v = luaL_checkinteger(L, 3);
-        if (v < 0 || v > 0xFFFFFFFFll) return lerror(L, "pc: value %I out of range", (LUAI_UACINT)v);
-        vlab_set_pc(lm->m, (uint32_t)v);
+        if (v < 0 || v > 0xFFFFFFFFll) return lraise(L, c->where, "pc: value %I out of range", (LUAI_UACINT)v);
+        c->set_pc(w.self, (uint32_t)v);
         return 0;
     }
-    return lerror(L, "machine: cannot set field '%s' (use m.pc or m.regs.NAME)", k);
+    return lraise(L, c->where, "%s: cannot set field '%s' (use %s.pc or %s.regs.NAME)", c->name, k, c->letter, c->letter);
 }
+
+void vl_lview_open(lua_State *L, const vl_lview_class *cls, const luaL_Reg *own) {
+    static const luaL_Reg shared[] = {
+        { "read", v_read },         { "write", v_write },
+        { "read_u8", v_read_u8 },   { "read_u16", v_read_u16 },
+        { "read_u32", v_read_u32 }, { "write_u8", v_write_u8 },
+        { "write_u16", v_write_u16 }, { "write_u32", v_write_u32 },
+        { "supervisor", v_supervisor }, { "set_supervisor", v_set_supervisor },
+        { "console", v_console },   { "clear_console", v_clear_console },
+        { "disasm", v_disasm },     { NULL, NULL },
+    };
+    static const luaL_Reg proxy[] = { { "__index", regs_index }, { "__newindex", regs_newindex },
+                                      { "__call", regs_call },   { "__pairs", regs_pairs },
+                                      { NULL, NULL } };
+    int mt = lua_gettop(L);
+    lua_pushlightuserdata(L, (void *)cls);
+    lua_newtable(L);
+    lua_pushlightuserdata(L, (void *)cls);
+    luaL_setfuncs(L, shared, 1);
+    lua_pushlightuserdata(L, (void *)cls);
+    luaL_setfuncs(L, own, 1);
+    lua_pushcclosure(L, v_index, 2);
+    lua_setfield(L, mt, "__index");
+    lua_pushlightuserdata(L, (void *)cls);
+    lua_pushcclosure(L, v_newindex, 1);
+    lua_setfield(L, mt, "__newindex");
+    if (luaL_newmetatable(L, cls->regs_mt)) {
+        lua_pushlightuserdata(L, (void *)cls);
+        luaL_setfuncs(L, proxy, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* ---- the machine as a view --------------------------------------------------------------------- */
+
+static vl_lview machine_check(lua_State *L, int idx) {
+    lmachine *lm = checkm(L, idx);
+    vl_lview w = { lm->m, lm->m };
+    return w;
+}
+
+static uint32_t machine_reg_get(void *self, int idx) { return vlab_reg_get(self, idx); }
+static void machine_reg_set(void *self, int idx, uint32_t v) { vlab_reg_set(self, idx, v); }
+static uint32_t machine_pc(void *self) { return vlab_pc(self); }
+static void machine_set_pc(void *self, uint32_t pc) { vlab_set_pc(self, pc); }
+static int machine_priv(void *self) { return vlab_supervisor(self); }
+static void machine_set_priv(void *self, int on) { vlab_set_supervisor(self, on); }
+
+static const vl_lview_class machine_class = {
+    "machine", "m", REGS_MT, UV_REGS, machine_check, machine_reg_get, machine_reg_set, machine_pc,
+    machine_set_pc, machine_priv, machine_set_priv, range_error, false, false,
+};
+
+static int regs_tostring(lua_State *L) {
+    vl_lview w = regs_owner(L, &machine_class);
+    lua_pushfstring(L, "vlab.regs of %s:%s", vlab_machine_isa(w.m), vlab_machine_model(w.m));
+    return 1;
+}
+
+static const luaL_Reg machine_methods[] = {
+    { "load", m_load }, { "step", m_step },   { "run", m_run },     { "on", m_on },
+    { "off", m_off },   { "stats", m_stats }, { "reset", m_reset }, { NULL, NULL },
+};
 
 /* The monitor's part of the module (lua/lvmm.c): sets vlab.vmm, vlab.compare...
  * on the module table at the top of the stack. */
@@ -809,11 +908,7 @@ int luaopen_vlab(lua_State *L) {
     }
 
     if (luaL_newmetatable(L, MACHINE_MT)) {
-        luaL_newlib(L, machine_methods);
-        lua_pushcclosure(L, m_index, 1);
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, m_newindex);
-        lua_setfield(L, -2, "__newindex");
+        vl_lview_open(L, &machine_class, machine_methods);
         lua_pushcfunction(L, m_gc);
         lua_setfield(L, -2, "__gc");
         lua_pushcfunction(L, m_gc);
@@ -822,15 +917,12 @@ int luaopen_vlab(lua_State *L) {
         lua_setfield(L, -2, "__tostring");
         lua_pushstring(L, "vlab.machine");
         lua_setfield(L, -2, "__metatable");
-    }
-    lua_pop(L, 1);
-    if (luaL_newmetatable(L, REGS_MT)) {
-        const luaL_Reg r[] = { { "__index", regs_index }, { "__newindex", regs_newindex },
-                               { "__call", regs_call },   { "__pairs", regs_pairs },
-                               { "__tostring", regs_tostring }, { NULL, NULL } };
-        luaL_setfuncs(L, r, 0);
+        luaL_getmetatable(L, REGS_MT);
+        lua_pushcfunction(L, regs_tostring);
+        lua_setfield(L, -2, "__tostring");
         lua_pushstring(L, "vlab.regs");
         lua_setfield(L, -2, "__metatable");
+        lua_pop(L, 1);
     }
     lua_pop(L, 1);
 

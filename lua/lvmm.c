@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua/lview.h"
 #include "vmm/vmm.h"
 
 #define VM_MT "vlab.vmm"
@@ -46,36 +47,16 @@ typedef struct lvm {
 enum { UV_TRAPS = 1, UV_ERR = 2, UV_GUEST = 3, UV_EVENTS = 4, UV_COUNT = 4 };
 
 int vl_lua_open_vmm(lua_State *L);
-static unsigned gev_mask(lua_State *L, int list);
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
 static lua_Integer opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt,
                            bool *present) {
-    lua_getfield(L, t, field);
-    if (present) *present = !lua_isnil(L, -1);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        return dflt;
-    }
-    int isnum = 0;
-    lua_Integer v = lua_tointegerx(L, -1, &isnum);
-    if (!isnum) luaL_error(L, "%s: field '%s' must be an integer (got %s)", fn, field, luaL_typename(L, -1));
-    lua_pop(L, 1);
-    return v;
+    return vl_lua_opt_int(L, t, field, fn, dflt, present, true);
 }
 
 static const char *opt_str(lua_State *L, int t, const char *field, const char *fn) {
-    lua_getfield(L, t, field);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        return NULL;
-    }
-    if (lua_type(L, -1) != LUA_TSTRING)
-        luaL_error(L, "%s: field '%s' must be a string (got %s)", fn, field, luaL_typename(L, -1));
-    const char *s = lua_tostring(L, -1);
-    lua_pop(L, 1);
-    return s;
+    return vl_lua_opt_str(L, t, field, fn, true);
 }
 
 static lvm *checkvm(lua_State *L, int idx) {
@@ -199,21 +180,8 @@ static int vm_tostring(lua_State *L) {
 static int fire_mode(lua_State *L, lvm *v, int ud, int priv, uint32_t pc) {
     int top = lua_gettop(L), stop = 0;
     lua_getiuservalue(L, ud, UV_EVENTS);
-    int list = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
-    lua_createtable(L, (int)n, 0);
-    int fns = lua_gettop(L), k = 0;
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, list, i);
-        lua_getfield(L, -1, "ev");
-        bool hit = lua_tointeger(L, -1) == VLAB_EV_MODE;
-        lua_pop(L, 1);
-        if (hit) {
-            lua_getfield(L, -1, "fn");
-            lua_rawseti(L, fns, ++k);
-        }
-        lua_pop(L, 1);
-    }
+    int k = vl_lua_cb_collect(L, lua_gettop(L), VLAB_EV_MODE);
+    int fns = lua_gettop(L);
     for (int i = 1; i <= k && !stop; i++) {
         lua_rawgeti(L, fns, i);
         lua_createtable(L, 0, 4);
@@ -227,14 +195,7 @@ static int fire_mode(lua_State *L, lvm *v, int ud, int priv, uint32_t pc) {
         lua_setfield(L, -2, "trap_pc");
         lua_pushstring(L, "mode");
         lua_setfield(L, -2, "event");
-        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-            lua_setiuservalue(L, ud, UV_ERR);
-            v->failed = true;
-            stop = 1;
-        } else {
-            if (lua_toboolean(L, -1)) stop = 1;
-            lua_pop(L, 1);
-        }
+        stop = vl_lua_cb_call(L, ud, UV_ERR, &v->failed);
     }
     lua_settop(L, top);
     return stop;
@@ -249,17 +210,9 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
     int ud = push_vm(L, v->vm);
     if (!ud) return 0;
     lua_getiuservalue(L, ud, UV_TRAPS);
-    int cbs = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, cbs);
     /* copy first: a callback may call vm:off() */
-    lua_createtable(L, (int)n, 0);
+    int n = vl_lua_cb_collect(L, lua_gettop(L), 0);
     int list = lua_gettop(L);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, cbs, i);
-        lua_getfield(L, -1, "fn");
-        lua_rawseti(L, list, i);
-        lua_pop(L, 1);
-    }
     int stop = 0;
     /* the guest's virtual mode can only change in a trap: mode events */
     int priv = vl_vm_supervisor(v->vm);
@@ -267,7 +220,7 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
         v->last_priv = priv;
         stop = fire_mode(L, v, ud, priv, ev->pc);
     }
-    for (lua_Integer i = 1; i <= n && !stop; i++) {
+    for (int i = 1; i <= n && !stop; i++) {
         lua_rawgeti(L, list, i);
         lua_createtable(L, 0, 5);
         lua_pushinteger(L, ev->pc);
@@ -283,14 +236,7 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
             lua_pushstring(L, name);
             lua_setfield(L, -2, "name");
         }
-        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-            lua_setiuservalue(L, ud, UV_ERR);
-            v->failed = true;
-            stop = 1;
-        } else {
-            if (lua_toboolean(L, -1)) stop = 1;
-            lua_pop(L, 1);
-        }
+        stop = vl_lua_cb_call(L, ud, UV_ERR, &v->failed);
     }
     lua_settop(L, top);
     return stop;
@@ -302,12 +248,7 @@ static int vm_on(lua_State *L) {
     luaL_checktype(L, 3, LUA_TFUNCTION);
     if (strcmp(ev, "trap") != 0) return luaL_error(L, "on: unknown event '%s' (known: trap)", ev);
     lua_getiuservalue(L, 1, UV_TRAPS);
-    lua_createtable(L, 0, 2);
-    lua_pushinteger(L, v->next_id);
-    lua_setfield(L, -2, "id");
-    lua_pushvalue(L, 3);
-    lua_setfield(L, -2, "fn");
-    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    vl_lua_cb_add(L, lua_gettop(L), v->next_id, 0, 3);
     vl_vm_on_trap(v->vm, trap_trampoline, v);
     lua_pushinteger(L, v->next_id++);
     return 1;
@@ -318,26 +259,10 @@ static int vm_off(lua_State *L) {
     lua_Integer id = luaL_checkinteger(L, 2);
     lua_getiuservalue(L, 1, UV_TRAPS);
     int cbs = lua_gettop(L);
-    lua_Integer len = (lua_Integer)lua_rawlen(L, cbs);
-    bool found = false;
-    for (lua_Integer i = 1; i <= len && !found; i++) {
-        lua_rawgeti(L, cbs, i);
-        lua_getfield(L, -1, "id");
-        bool hit = lua_tointeger(L, -1) == id;
-        lua_pop(L, 2);
-        if (hit) {
-            for (lua_Integer j = i; j < len; j++) {
-                lua_rawgeti(L, cbs, j + 1);
-                lua_rawseti(L, cbs, j);
-            }
-            lua_pushnil(L);
-            lua_rawseti(L, cbs, len);
-            found = true;
-        }
-    }
+    bool found = vl_lua_cb_remove(L, cbs, id);
     if (lua_rawlen(L, cbs) == 0) {
         lua_getiuservalue(L, 1, UV_EVENTS);
-        if (!(gev_mask(L, lua_gettop(L)) & VLAB_EV_MODE)) vl_vm_on_trap(v->vm, NULL, NULL);
+        if (!(vl_lua_cb_mask(L, lua_gettop(L)) & VLAB_EV_MODE)) vl_vm_on_trap(v->vm, NULL, NULL);
         lua_pop(L, 1);
     }
     lua_pushboolean(L, found);
@@ -345,27 +270,6 @@ static int vm_off(lua_State *L) {
 }
 
 /* ---- running -------------------------------------------------------------------------- */
-
-static void push_stop(lua_State *L, vl_vm *vm, vl_stop s, uint64_t done) {
-    lua_createtable(L, 0, 6);
-    lua_pushstring(L, vlab_stop_name(s.reason));
-    lua_setfield(L, -2, "reason");
-    lua_pushinteger(L, s.pc);
-    lua_setfield(L, -2, "pc");
-    lua_pushinteger(L, s.vector);
-    lua_setfield(L, -2, "vector");
-    if (s.vector >= 0) {
-        const char *name = vlab_vector_name(vm->m, s.vector);
-        if (name) {
-            lua_pushstring(L, name);
-            lua_setfield(L, -2, "name");
-        }
-        lua_pushinteger(L, s.info);
-        lua_setfield(L, -2, "info");
-    }
-    lua_pushinteger(L, (lua_Integer)done);
-    lua_setfield(L, -2, "instructions");
-}
 
 /* The VM userdata must be at index 1 (the trampoline finds it there). */
 static int do_run(lua_State *L, lvm *v, const char *fn, bool step, uint64_t n, int has_until, uint32_t until) {
@@ -383,24 +287,16 @@ static int do_run(lua_State *L, lvm *v, const char *fn, bool step, uint64_t n, i
         lua_setiuservalue(L, 1, UV_ERR);
         return lua_error(L);
     }
-    push_stop(L, v->vm, s, v->vm->m->cc->icount - before);
+    vl_lua_push_stop(L, v->vm->m, s, v->vm->m->cc->icount - before);
     return 1;
 }
 
 static int run_args(lua_State *L, lvm *v, const char *fn, int arg) {
-    lua_Integer max = 0, until = 0;
-    bool has_until = false;
-    if (lua_type(L, arg) == LUA_TNUMBER) {
-        max = luaL_checkinteger(L, arg);
-    } else if (!lua_isnoneornil(L, arg)) {
-        luaL_checktype(L, arg, LUA_TTABLE);
-        max = opt_int(L, arg, "max", fn, 0, NULL);
-        until = opt_int(L, arg, "until_pc", fn, 0, &has_until);
-    }
-    if (max < 0) return luaL_error(L, "%s: max %I is negative", fn, (LUAI_UACINT)max);
-    if (has_until && (until < 0 || until > 0xFFFFFFFFll))
-        return luaL_error(L, "%s: until_pc %I out of range", fn, (LUAI_UACINT)until);
-    return do_run(L, v, fn, false, (uint64_t)max, has_until, (uint32_t)until);
+    uint64_t max;
+    int has_until;
+    uint32_t until;
+    vl_lua_run_args(L, arg, fn, true, &max, &has_until, &until);
+    return do_run(L, v, fn, false, max, has_until, until);
 }
 
 static int vm_run(lua_State *L) { return run_args(L, checkvm(L, 1), "run", 2); }
@@ -549,59 +445,6 @@ static int range_err(lua_State *L, const char *fn, lua_Integer addr, lua_Integer
     return lua_error(L);
 }
 
-static bool range_ok(vlab_machine *m, lua_Integer addr, lua_Integer len) {
-    lua_Integer ram = vlab_ram_size(m);
-    return addr >= 0 && len >= 0 && addr <= ram && addr + len <= ram;
-}
-
-static int g_read(lua_State *L) {
-    vlab_machine *m = gm(L);
-    lua_Integer addr = luaL_checkinteger(L, 2), len = luaL_checkinteger(L, 3);
-    if (!range_ok(m, addr, len)) return range_err(L, "read", addr, len, vlab_ram_size(m));
-    luaL_Buffer b;
-    char *p = luaL_buffinitsize(L, &b, (size_t)len);
-    vlab_mem_read(m, (uint32_t)addr, p, (size_t)len);
-    luaL_pushresultsize(&b, (size_t)len);
-    return 1;
-}
-
-static int g_write(lua_State *L) {
-    vlab_machine *m = gm(L);
-    lua_Integer addr = luaL_checkinteger(L, 2);
-    size_t len;
-    const char *s = luaL_checklstring(L, 3, &len);
-    if (!range_ok(m, addr, (lua_Integer)len)) return range_err(L, "write", addr, (lua_Integer)len, vlab_ram_size(m));
-    vlab_mem_write(m, (uint32_t)addr, s, len);
-    return 0;
-}
-
-static int g_read_n(lua_State *L, int size, const char *fn) {
-    vlab_machine *m = gm(L);
-    lua_Integer addr = luaL_checkinteger(L, 2);
-    uint32_t v;
-    if (!range_ok(m, addr, size) || vlab_mem_get(m, (uint32_t)addr, size, &v) < 0)
-        return range_err(L, fn, addr, size, vlab_ram_size(m));
-    lua_pushinteger(L, v);
-    return 1;
-}
-
-static int g_write_n(lua_State *L, int size, const char *fn) {
-    vlab_machine *m = gm(L);
-    lua_Integer addr = luaL_checkinteger(L, 2), v = luaL_checkinteger(L, 3);
-    lua_Integer lo = -(1ll << (size * 8 - 1)), hi = (1ll << (size * 8)) - 1;
-    if (v < lo || v > hi) return luaL_error(L, "%s: value %I does not fit in %d bits", fn, (LUAI_UACINT)v, size * 8);
-    if (!range_ok(m, addr, size) || vlab_mem_set(m, (uint32_t)addr, size, (uint32_t)v) < 0)
-        return range_err(L, fn, addr, size, vlab_ram_size(m));
-    return 0;
-}
-
-static int g_read_u8(lua_State *L) { return g_read_n(L, 1, "read_u8"); }
-static int g_read_u16(lua_State *L) { return g_read_n(L, 2, "read_u16"); }
-static int g_read_u32(lua_State *L) { return g_read_n(L, 4, "read_u32"); }
-static int g_write_u8(lua_State *L) { return g_write_n(L, 1, "write_u8"); }
-static int g_write_u16(lua_State *L) { return g_write_n(L, 2, "write_u16"); }
-static int g_write_u32(lua_State *L) { return g_write_n(L, 4, "write_u32"); }
-
 static int g_load(lua_State *L) {
     vlab_machine *m = gm(L);
     const char *path = luaL_checkstring(L, 2);
@@ -612,30 +455,6 @@ static int g_load(lua_State *L) {
     if (vlab_load(m, path, (uint32_t)org, &entry, err, sizeof err) < 0) return luaL_error(L, "load: %s", err);
     lua_pushinteger(L, entry);
     return 1;
-}
-
-static int g_supervisor(lua_State *L) {
-    lua_pushboolean(L, vl_vm_supervisor(guest_vm(L, 1)->vm));
-    return 1;
-}
-
-static int g_set_supervisor(lua_State *L) {
-    lvm *v = guest_vm(L, 1);
-    luaL_checkany(L, 2);
-    vl_vm_set_supervisor(v->vm, lua_toboolean(L, 2));
-    return 0;
-}
-
-static int g_console(lua_State *L) {
-    size_t len;
-    const char *s = vlab_console(gm(L), &len);
-    lua_pushlstring(L, s, len);
-    return 1;
-}
-
-static int g_clear_console(lua_State *L) {
-    vlab_console_clear(gm(L));
-    return 0;
 }
 
 static int g_stats(lua_State *L) {
@@ -675,18 +494,6 @@ static int g_step(lua_State *L) {
 static const char *const gev_names[] = { "exception", "mode", "console", NULL };
 static const int gev_bits[] = { VLAB_EV_EXCEPTION, VLAB_EV_MODE, VLAB_EV_CONSOLE };
 
-static unsigned gev_mask(lua_State *L, int list) {
-    unsigned mask = 0;
-    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, list, i);
-        lua_getfield(L, -1, "ev");
-        mask |= (unsigned)lua_tointeger(L, -1);
-        lua_pop(L, 2);
-    }
-    return mask;
-}
-
 static int gev_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
     lvm *v = ctx;
     lua_State *L = v->L;
@@ -695,61 +502,13 @@ static int gev_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
     int ud = push_vm(L, v->vm);
     if (!ud) return 0;
     lua_getiuservalue(L, ud, UV_EVENTS);
-    int list = lua_gettop(L);
-    lua_Integer n = (lua_Integer)lua_rawlen(L, list);
-    lua_createtable(L, (int)n, 0);
-    int fns = lua_gettop(L), k = 0;
-    for (lua_Integer i = 1; i <= n; i++) {
-        lua_rawgeti(L, list, i);
-        lua_getfield(L, -1, "ev");
-        int ev = (int)lua_tointeger(L, -1);
-        lua_pop(L, 1);
-        if (ev & event) {
-            lua_getfield(L, -1, "fn");
-            lua_rawseti(L, fns, ++k);
-        }
-        lua_pop(L, 1);
-    }
+    int k = vl_lua_cb_collect(L, lua_gettop(L), (unsigned)event);
+    int fns = lua_gettop(L);
     int stop = 0;
     for (int i = 1; i <= k && !stop; i++) {
         lua_rawgeti(L, fns, i);
-        lua_createtable(L, 0, 4);
-        if (event == VLAB_EV_EXCEPTION) {
-            lua_pushinteger(L, (lua_Integer)a);
-            lua_setfield(L, -2, "vector");
-            lua_pushinteger(L, b);
-            lua_setfield(L, -2, "pc");
-            const char *name = vlab_vector_name(v->vm->m, (int)a);
-            if (name) {
-                lua_pushstring(L, name);
-                lua_setfield(L, -2, "name");
-            }
-            lua_pushstring(L, "exception");
-        } else if (event == VLAB_EV_MODE) {
-            lua_pushstring(L, a ? "supervisor" : "user");
-            lua_setfield(L, -2, "mode");
-            lua_pushinteger(L, (lua_Integer)a);
-            lua_setfield(L, -2, "level");
-            lua_pushinteger(L, b);
-            lua_setfield(L, -2, "pc");
-            lua_pushstring(L, "mode");
-        } else {
-            char c = (char)a;
-            lua_pushlstring(L, &c, 1);
-            lua_setfield(L, -2, "char");
-            lua_pushinteger(L, (lua_Integer)(a & 0xFF));
-            lua_setfield(L, -2, "byte");
-            lua_pushstring(L, "console");
-        }
-        lua_setfield(L, -2, "event");
-        if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
-            lua_setiuservalue(L, ud, UV_ERR);
-            v->failed = true;
-            stop = 1;
-        } else {
-            if (lua_toboolean(L, -1)) stop = 1;
-            lua_pop(L, 1);
-        }
+        vl_lua_push_event(L, v->vm->m, event, a, b, (int)a);
+        stop = vl_lua_cb_call(L, ud, UV_ERR, &v->failed);
     }
     lua_settop(L, top);
     return stop;
@@ -771,20 +530,13 @@ static int g_on(lua_State *L) {
     }
     lua_getiuservalue(L, 1, UV_EVENTS);
     int list = lua_gettop(L);
-    lua_createtable(L, 0, 3);
-    lua_pushinteger(L, v->next_id);
-    lua_setfield(L, -2, "id");
-    lua_pushinteger(L, bit);
-    lua_setfield(L, -2, "ev");
-    lua_pushvalue(L, 3);
-    lua_setfield(L, -2, "fn");
-    lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
+    vl_lua_cb_add(L, list, v->next_id, bit, 3);
     if (bit == VLAB_EV_MODE) {
         /* the guest's mode changes only in a trap: seen by the trap trampoline */
         v->last_priv = vl_vm_supervisor(v->vm);
         vl_vm_on_trap(v->vm, trap_trampoline, v);
     } else {
-        unsigned mask = gev_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
+        unsigned mask = vl_lua_cb_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
         vlab_set_hook(v->vm->m, mask, mask ? gev_trampoline : NULL, v);
     }
     lua_pushinteger(L, v->next_id++);
@@ -796,24 +548,11 @@ static int g_off(lua_State *L) {
     lua_Integer id = luaL_checkinteger(L, 2);
     lua_getiuservalue(L, 1, UV_EVENTS);
     int list = lua_gettop(L);
-    lua_Integer len = (lua_Integer)lua_rawlen(L, list);
-    for (lua_Integer i = 1; i <= len; i++) {
-        lua_rawgeti(L, list, i);
-        lua_getfield(L, -1, "id");
-        bool hit = lua_tointeger(L, -1) == id;
-        lua_pop(L, 2);
-        if (hit) {
-            for (lua_Integer j = i; j < len; j++) {
-                lua_rawgeti(L, list, j + 1);
-                lua_rawseti(L, list, j);
-            }
-            lua_pushnil(L);
-            lua_rawseti(L, list, len);
-            unsigned mask = gev_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
-            vlab_set_hook(v->vm->m, mask, mask ? gev_trampoline : NULL, v);
-            lua_pushboolean(L, 1);
-            return 1;
-        }
+    if (vl_lua_cb_remove(L, list, id)) {
+        unsigned mask = vl_lua_cb_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
+        vlab_set_hook(v->vm->m, mask, mask ? gev_trampoline : NULL, v);
+        lua_pushboolean(L, 1);
+        return 1;
     }
     lua_settop(L, 2);
     return vm_off(L); /* a trap callback's id */
@@ -824,143 +563,37 @@ static int g_reset(lua_State *L) {
     return vm_reset(L);
 }
 
-static int g_disasm(lua_State *L) {
-    vlab_machine *m = gm(L);
-    lua_Integer addr = luaL_checkinteger(L, 2);
-    if (!range_ok(m, addr, 1)) return range_err(L, "disasm", addr, 1, vlab_ram_size(m));
-    uint8_t buf[16];
-    size_t n = vlab_ram_size(m) - (uint32_t)addr;
-    if (n > sizeof buf) n = sizeof buf;
-    vlab_mem_read(m, (uint32_t)addr, buf, n);
-    char isa[80], text[256];
-    snprintf(isa, sizeof isa, "%s:%s", vlab_machine_isa(m), vlab_machine_model(m));
-    int len = vlab_disasm(isa, buf, n, (uint32_t)addr, text, sizeof text);
-    if (len < 0) return luaL_error(L, "disasm: %s", text);
-    lua_pushstring(L, text);
-    lua_pushinteger(L, len);
-    return 2;
+/* The guest as a view (lua/lview.h): the machine's memory and console, the
+ * registers, pc and mode as the guest sees them. */
+static vl_lview guest_check(lua_State *L, int idx) {
+    lvm *v = guest_vm(L, idx);
+    vl_lview w = { v->vm->m, v->vm };
+    return w;
 }
 
-/* registers of the guest's view */
-static lvm *gregs_vm(lua_State *L) {
-    luaL_checkudata(L, 1, GREGS_MT);
-    lua_getiuservalue(L, 1, 1);
-    lvm *v = guest_vm(L, lua_gettop(L));
-    lua_pop(L, 1);
-    return v;
-}
+static uint32_t guest_reg_get(void *self, int idx) { return vl_vm_reg_get(self, idx); }
+static void guest_reg_set(void *self, int idx, uint32_t v) { vl_vm_reg_set(self, idx, v); }
+static uint32_t guest_pc(void *self) { return vl_vm_pc(self); }
+static void guest_set_pc(void *self, uint32_t pc) { vl_vm_set_pc(self, pc); }
+static int guest_priv(void *self) { return vl_vm_supervisor(self); }
+static void guest_set_priv(void *self, int on) { vl_vm_set_supervisor(self, on); }
 
-static int greg_index_or_error(lua_State *L, vl_vm *vm, const char *name) {
-    int idx = vlab_reg_index(vm->m, name);
-    if (idx < 0) luaL_error(L, "regs: unknown register '%s' for %s", name, vlab_machine_isa(vm->m));
-    return idx;
-}
-
-static void greg_set(lua_State *L, vl_vm *vm, int idx, int varg) {
-    int isnum = 0;
-    lua_Integer x = lua_tointegerx(L, varg, &isnum);
-    const char *name = vlab_reg_name(vm->m, idx);
-    if (!isnum) luaL_error(L, "regs: value for '%s' must be an integer (got %s)", name, luaL_typename(L, varg));
-    int w = vlab_reg_width(vm->m, idx);
-    if (w <= 0 || w > 32) w = 32;
-    lua_Integer hi = (lua_Integer)((1ull << w) - 1), lo = -(lua_Integer)(1ull << (w - 1));
-    if (x < lo || x > hi) luaL_error(L, "regs: value %I does not fit register '%s' (%d bits)", (LUAI_UACINT)x, name, w);
-    vl_vm_reg_set(vm, idx, (uint32_t)x);
-}
-
-static int gregs_index(lua_State *L) {
-    lvm *v = gregs_vm(L);
-    lua_pushinteger(L, vl_vm_reg_get(v->vm, greg_index_or_error(L, v->vm, luaL_checkstring(L, 2))));
-    return 1;
-}
-
-static int gregs_newindex(lua_State *L) {
-    lvm *v = gregs_vm(L);
-    greg_set(L, v->vm, greg_index_or_error(L, v->vm, luaL_checkstring(L, 2)), 3);
-    return 0;
-}
-
-static void push_guest_regs(lua_State *L, vl_vm *vm) {
-    int n = vlab_reg_count(vm->m);
-    lua_createtable(L, 0, n);
-    for (int i = 0; i < n; i++) {
-        lua_pushinteger(L, vl_vm_reg_get(vm, i));
-        lua_setfield(L, -2, vlab_reg_name(vm->m, i));
-    }
-}
-
-static int gregs_call(lua_State *L) {
-    push_guest_regs(L, gregs_vm(L)->vm);
-    return 1;
-}
-
-static int gregs_next(lua_State *L) {
-    lvm *v = gregs_vm(L);
-    int i = lua_isnil(L, 2) ? 0 : vlab_reg_index(v->vm->m, luaL_checkstring(L, 2)) + 1;
-    if (i <= 0 && !lua_isnil(L, 2)) return 0;
-    if (i >= vlab_reg_count(v->vm->m)) return 0;
-    lua_pushstring(L, vlab_reg_name(v->vm->m, i));
-    lua_pushinteger(L, vl_vm_reg_get(v->vm, i));
-    return 2;
-}
-
-static int gregs_pairs(lua_State *L) {
-    gregs_vm(L);
-    lua_pushcfunction(L, gregs_next);
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
-    return 3;
-}
+/* uservalue 2 of a guest: its regs proxy */
+static const vl_lview_class guest_class = {
+    "guest", "g", GREGS_MT, 2, guest_check, guest_reg_get, guest_reg_set, guest_pc,
+    guest_set_pc, guest_priv, guest_set_priv, range_err, true, true,
+};
 
 static int g_regs(lua_State *L) {
-    push_guest_regs(L, guest_vm(L, 1)->vm);
+    vl_lview_push_regs(L, &guest_class, 1);
     return 1;
 }
 
 static const luaL_Reg guest_methods[] = {
-    { "read", g_read },         { "write", g_write },         { "read_u8", g_read_u8 },
-    { "read_u16", g_read_u16 }, { "read_u32", g_read_u32 },   { "write_u8", g_write_u8 },
-    { "write_u16", g_write_u16 }, { "write_u32", g_write_u32 }, { "load", g_load },
-    { "supervisor", g_supervisor }, { "set_supervisor", g_set_supervisor }, { "step", g_step },
-    { "run", g_run },           { "on", g_on },               { "off", g_off },
-    { "console", g_console },   { "clear_console", g_clear_console }, { "stats", g_stats },
-    { "reset", g_reset },       { "disasm", g_disasm },       { NULL, NULL },
+    { "load", g_load },   { "step", g_step },   { "run", g_run },     { "on", g_on },
+    { "off", g_off },     { "stats", g_stats }, { "reset", g_reset }, { "regs_table", g_regs },
+    { NULL, NULL },
 };
-
-static int g_index(lua_State *L) {
-    lvm *v = guest_vm(L, 1);
-    const char *k = luaL_checkstring(L, 2);
-    vlab_machine *m = v->vm->m;
-    if (!strcmp(k, "pc")) lua_pushinteger(L, vl_vm_pc(v->vm));
-    else if (!strcmp(k, "regs")) {
-        if (lua_getiuservalue(L, 1, 2) != LUA_TUSERDATA) {
-            lua_pop(L, 1);
-            lua_newuserdatauv(L, 1, 1);
-            luaL_setmetatable(L, GREGS_MT);
-            lua_pushvalue(L, 1);
-            lua_setiuservalue(L, -2, 1);
-            lua_pushvalue(L, -1);
-            lua_setiuservalue(L, 1, 2);
-        }
-    } else if (!strcmp(k, "isa")) lua_pushstring(L, vlab_machine_isa(m));
-    else if (!strcmp(k, "model")) lua_pushstring(L, vlab_machine_model(m));
-    else if (!strcmp(k, "ram")) lua_pushinteger(L, vlab_ram_size(m));
-    else if (!strcmp(k, "mmio_base")) lua_pushinteger(L, vlab_mmio_base(m));
-    else lua_getfield(L, lua_upvalueindex(1), k);
-    return 1;
-}
-
-static int g_newindex(lua_State *L) {
-    lvm *v = guest_vm(L, 1);
-    const char *k = luaL_checkstring(L, 2);
-    if (!strcmp(k, "pc")) {
-        lua_Integer x = luaL_checkinteger(L, 3);
-        if (x < 0 || x > 0xFFFFFFFFll) return luaL_error(L, "pc: value %I out of range", (LUAI_UACINT)x);
-        vl_vm_set_pc(v->vm, (uint32_t)x);
-        return 0;
-    }
-    return luaL_error(L, "guest: cannot set field '%s' (use g.pc or g.regs.NAME)", k);
-}
 
 static int g_tostring(lua_State *L) {
     lvm *v = guest_vm(L, 1);
@@ -1135,21 +768,9 @@ int vl_lua_open_vmm(lua_State *L) {
     }
     lua_pop(L, 1);
     if (luaL_newmetatable(L, GUEST_MT)) {
-        luaL_newlib(L, guest_methods);
-        lua_pushcfunction(L, g_regs);
-        lua_setfield(L, -2, "regs_table");
-        lua_pushcclosure(L, g_index, 1);
-        lua_setfield(L, -2, "__index");
-        lua_pushcfunction(L, g_newindex);
-        lua_setfield(L, -2, "__newindex");
+        vl_lview_open(L, &guest_class, guest_methods);
         lua_pushcfunction(L, g_tostring);
         lua_setfield(L, -2, "__tostring");
-    }
-    lua_pop(L, 1);
-    if (luaL_newmetatable(L, GREGS_MT)) {
-        const luaL_Reg r[] = { { "__index", gregs_index }, { "__newindex", gregs_newindex },
-                               { "__call", gregs_call },   { "__pairs", gregs_pairs }, { NULL, NULL } };
-        luaL_setfuncs(L, r, 0);
     }
     lua_pop(L, 1);
     lua_pushcfunction(L, l_vmm);

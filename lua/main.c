@@ -232,28 +232,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
 static char *slurp(const char *path, size_t *len) {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        if (n == cap) {
-            char *p = realloc(buf, cap * 2 + 1);
-            if (!p) { free(buf); buf = NULL; break; }
-            buf = p;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f);
+    char *buf = vl_read_stream(f, 0, len);
+    int why = errno;
     if (f != stdin) fclose(f);
-    if (bad) {
-        free(buf);
-        errno = EIO;
-        return NULL;
-    }
-    if (buf) buf[n] = 0;
-    *len = n;
+    errno = why;
     return buf;
 }
 
@@ -347,26 +329,6 @@ static int cmd_disasm(int argc, char **argv) {
 
 /* ---- exec ---------------------------------------------------------------------- */
 
-static void json_string(FILE *f, const char *s, size_t len) {
-    fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        default:
-            if (c < 0x20 || c >= 0x7F) fprintf(f, "\\u%04x", c); /* bytes, not UTF-8 */
-            else fputc(c, f);
-        }
-    }
-    fputc('"', f);
-}
-
 static const char *const techniques[] = { "trap-and-emulate", "scan-and-patch", "paravirt", "hw-assist", NULL };
 
 static int cmd_exec(int argc, char **argv) {
@@ -416,47 +378,7 @@ static int cmd_exec(int argc, char **argv) {
     vlab_set_pc(m, entry);
 
     vlab_stop s = vlab_run(m, o.max, 0, 0);
-    vlab_stats st;
-    vlab_get_stats(m, &st);
-    size_t clen;
-    const char *con = vlab_console(m, &clen);
-    const char *vname = s.vector >= 0 ? vlab_vector_name(m, s.vector) : NULL;
-    int nregs = vlab_reg_count(m);
-    if (o.json) {
-        printf("{\"stop\": \"%s\", \"pc\": %u, \"instructions\": %llu", vlab_stop_name(s.reason), s.pc,
-               (unsigned long long)st.instructions);
-        if (s.vector >= 0) {
-            printf(", \"vector\": %d", s.vector);
-            if (vname) {
-                printf(", \"vector_name\": ");
-                json_string(stdout, vname, strlen(vname));
-            }
-        }
-        printf(", \"regs\": {");
-        for (int i = 0; i < nregs; i++) {
-            printf("%s\"%s\": %u", i ? ", " : "", vlab_reg_name(m, i), vlab_reg_get(m, i));
-        }
-        printf("}, \"console\": ");
-        json_string(stdout, con, clen);
-        printf("}\n");
-    } else {
-        printf("stop: %s at pc 0x%08x after %llu instructions", vlab_stop_name(s.reason), s.pc,
-               (unsigned long long)st.instructions);
-        if (s.vector >= 0) printf(" (vector %d%s%s)", s.vector, vname ? ", " : "", vname ? vname : "");
-        printf("\n");
-        for (int i = 0; i < nregs; i++) {
-            int w = vlab_reg_width(m, i);
-            char val[16];
-            snprintf(val, sizeof val, w <= 8 ? "%02x" : w <= 16 ? "%04x" : "%08x", vlab_reg_get(m, i));
-            printf("%-4s %-8s%s", vlab_reg_name(m, i), val, (i % 4 == 3 || i == nregs - 1) ? "\n" : "  ");
-        }
-        if (clen) {
-            printf("console:\n");
-            fwrite(con, 1, clen, stdout);
-            if (con[clen - 1] != '\n') printf("\n");
-        }
-    }
-    fflush(stdout);
+    vl_exec_report(stdout, o.json, m, NULL, s);
     vlab_machine_free(m);
     return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT
                ? EXIT_GUEST

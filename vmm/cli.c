@@ -1,21 +1,11 @@
 /* cli.c - `vlab exec --vmm TECHNIQUE`: the same load-and-run as a bare `vlab
  * exec` (DESIGN §4.1), with the image run as a guest under the monitor. The
  * report is the guest's view of itself: its SR with its virtual S bit, its
- * own stack pointers, the instructions it retired, plus the monitor's stats. */
+ * own stack pointers, the instructions it retired, plus the monitor's stats.
+ * The report itself is the bare `vlab exec`'s too (lua/main.c), so that the
+ * two agree field for field (DESIGN §4.1). */
 #include "vmm/vmm.h"
-#include <stdarg.h>
 #include <string.h>
-
-static int seterr(char *err, size_t errsz, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int seterr(char *err, size_t errsz, int rc, const char *fmt, ...) {
-    if (err && errsz) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errsz, fmt, ap);
-        va_end(ap);
-    }
-    return rc;
-}
 
 static void json_string(FILE *f, const char *s, size_t len) {
     fputc('"', f);
@@ -30,11 +20,80 @@ static void json_string(FILE *f, const char *s, size_t len) {
         case '\b': fputs("\\b", f); break;
         case '\f': fputs("\\f", f); break;
         default:
-            if (c < 0x20 || c >= 0x7F) fprintf(f, "\\u%04x", c);
+            if (c < 0x20 || c >= 0x7F) fprintf(f, "\\u%04x", c); /* bytes, not UTF-8 */
             else fputc(c, f);
         }
     }
     fputc('"', f);
+}
+
+static uint32_t report_reg(vlab_machine *m, vl_vm *vm, int i) {
+    return vm ? vl_vm_reg_get(vm, i) : vlab_reg_get(m, i);
+}
+
+void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) {
+    vl_vmm_stats st;
+    uint64_t icount;
+    if (vm) {
+        vl_vm_stats(vm, &st);
+        icount = st.guest_instructions;
+    } else {
+        vlab_stats ms;
+        vlab_get_stats(m, &ms);
+        icount = ms.instructions;
+    }
+    size_t clen;
+    const char *con = vlab_console(m, &clen);
+    const char *vname = s.vector >= 0 ? vlab_vector_name(m, s.vector) : NULL;
+    int nregs = vlab_reg_count(m);
+    if (json) {
+        fprintf(out, "{\"stop\": \"%s\", \"pc\": %u, \"instructions\": %llu", vlab_stop_name(s.reason), s.pc,
+                (unsigned long long)icount);
+        if (s.vector >= 0) {
+            fprintf(out, ", \"vector\": %d", s.vector);
+            if (vname) {
+                fprintf(out, ", \"vector_name\": ");
+                json_string(out, vname, strlen(vname));
+            }
+        }
+        fprintf(out, ", \"regs\": {");
+        for (int i = 0; i < nregs; i++)
+            fprintf(out, "%s\"%s\": %u", i ? ", " : "", vlab_reg_name(m, i), report_reg(m, vm, i));
+        fprintf(out, "}, \"console\": ");
+        json_string(out, con, clen);
+        if (vm)
+            fprintf(out,
+                    ", \"vmm\": {\"technique\": \"%s\", \"guest_instructions\": %llu, \"traps\": %llu, "
+                    "\"emulated\": %llu, \"reflected\": %llu, \"exits\": %llu, \"scanned\": %llu, \"patched\": %llu, "
+                    "\"world_switches\": %llu, \"cost\": %llu}",
+                    vl_technique_name(vm->technique), (unsigned long long)st.guest_instructions,
+                    (unsigned long long)st.traps, (unsigned long long)st.emulated, (unsigned long long)st.reflected,
+                    (unsigned long long)st.exits, (unsigned long long)st.scanned, (unsigned long long)st.patched,
+                    (unsigned long long)st.world_switches, (unsigned long long)st.cost);
+        fprintf(out, "}\n");
+    } else {
+        fprintf(out, "stop: %s at pc 0x%08x after %llu %sinstructions", vlab_stop_name(s.reason), s.pc,
+                (unsigned long long)icount, vm ? "guest " : "");
+        if (s.vector >= 0) fprintf(out, " (vector %d%s%s)", s.vector, vname ? ", " : "", vname ? vname : "");
+        fprintf(out, "\n");
+        for (int i = 0; i < nregs; i++) {
+            int w = vlab_reg_width(m, i);
+            char val[16];
+            snprintf(val, sizeof val, w <= 8 ? "%02x" : w <= 16 ? "%04x" : "%08x", report_reg(m, vm, i));
+            fprintf(out, "%-4s %-8s%s", vlab_reg_name(m, i), val, (i % 4 == 3 || i == nregs - 1) ? "\n" : "  ");
+        }
+        if (vm)
+            fprintf(out, "vmm (%s): %llu traps, %llu emulated, %llu reflected, %llu world switches, cost %llu\n",
+                    vl_technique_name(vm->technique), (unsigned long long)st.traps,
+                    (unsigned long long)st.emulated, (unsigned long long)st.reflected,
+                    (unsigned long long)st.world_switches, (unsigned long long)st.cost);
+        if (clen) {
+            fprintf(out, "console:\n");
+            fwrite(con, 1, clen, out);
+            if (con[clen - 1] != '\n') fprintf(out, "\n");
+        }
+    }
+    fflush(out);
 }
 
 int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram, const char *path,
@@ -42,9 +101,10 @@ int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint3
                 size_t errsz) {
     if (err && errsz) err[0] = 0;
     int t = vl_technique_find(technique ? technique : "trap-and-emulate");
-    if (t < 0)
-        return seterr(err, errsz, 2, "--vmm %s: technique not built (built: trap-and-emulate)",
-                      technique ? technique : "");
+    if (t < 0) {
+        vl_seterr(err, errsz, "--vmm %s: technique not built (built: trap-and-emulate)", technique ? technique : "");
+        return 2;
+    }
     if (!ram) ram = 16u << 20;
     vl_vm *vm = vl_vm_new(NULL, isa, model, ram, t, NULL, err, errsz);
     if (!vm) return 1;
@@ -61,57 +121,7 @@ int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint3
     vl_vm_set_pc(vm, e);
 
     vl_stop s = vl_vm_run(vm, max, 0, 0);
-    vl_vmm_stats st;
-    vl_vm_stats(vm, &st);
-    size_t clen;
-    const char *con = vlab_console(vm->m, &clen);
-    const char *vname = s.vector >= 0 ? vlab_vector_name(vm->m, s.vector) : NULL;
-    int nregs = vlab_reg_count(vm->m);
-    if (json) {
-        fprintf(out, "{\"stop\": \"%s\", \"pc\": %u, \"instructions\": %llu", vlab_stop_name(s.reason), s.pc,
-                (unsigned long long)st.guest_instructions);
-        if (s.vector >= 0) {
-            fprintf(out, ", \"vector\": %d", s.vector);
-            if (vname) {
-                fprintf(out, ", \"vector_name\": ");
-                json_string(out, vname, strlen(vname));
-            }
-        }
-        fprintf(out, ", \"regs\": {");
-        for (int i = 0; i < nregs; i++)
-            fprintf(out, "%s\"%s\": %u", i ? ", " : "", vlab_reg_name(vm->m, i), vl_vm_reg_get(vm, i));
-        fprintf(out, "}, \"console\": ");
-        json_string(out, con, clen);
-        fprintf(out,
-                ", \"vmm\": {\"technique\": \"%s\", \"guest_instructions\": %llu, \"traps\": %llu, "
-                "\"emulated\": %llu, \"reflected\": %llu, \"exits\": %llu, \"scanned\": %llu, \"patched\": %llu, "
-                "\"world_switches\": %llu, \"cost\": %llu}}\n",
-                vl_technique_name(t), (unsigned long long)st.guest_instructions, (unsigned long long)st.traps,
-                (unsigned long long)st.emulated, (unsigned long long)st.reflected, (unsigned long long)st.exits,
-                (unsigned long long)st.scanned, (unsigned long long)st.patched,
-                (unsigned long long)st.world_switches, (unsigned long long)st.cost);
-    } else {
-        fprintf(out, "stop: %s at pc 0x%08x after %llu guest instructions", vlab_stop_name(s.reason), s.pc,
-                (unsigned long long)st.guest_instructions);
-        if (s.vector >= 0) fprintf(out, " (vector %d%s%s)", s.vector, vname ? ", " : "", vname ? vname : "");
-        fprintf(out, "\n");
-        for (int i = 0; i < nregs; i++) {
-            int w = vlab_reg_width(vm->m, i);
-            char val[16];
-            snprintf(val, sizeof val, w <= 8 ? "%02x" : w <= 16 ? "%04x" : "%08x", vl_vm_reg_get(vm, i));
-            fprintf(out, "%-4s %-8s%s", vlab_reg_name(vm->m, i), val, (i % 4 == 3 || i == nregs - 1) ? "\n" : "  ");
-        }
-        fprintf(out, "vmm (%s): %llu traps, %llu emulated, %llu reflected, %llu world switches, cost %llu\n",
-                vl_technique_name(t), (unsigned long long)st.traps, (unsigned long long)st.emulated,
-                (unsigned long long)st.reflected, (unsigned long long)st.world_switches,
-                (unsigned long long)st.cost);
-        if (clen) {
-            fprintf(out, "console:\n");
-            fwrite(con, 1, clen, out);
-            if (con[clen - 1] != '\n') fprintf(out, "\n");
-        }
-    }
-    fflush(out);
+    vl_exec_report(out, json, vm->m, vm, s);
     vl_vm_free(vm);
     return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT ? 1 : 0;
 }

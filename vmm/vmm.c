@@ -7,9 +7,8 @@
  * dispatcher adds one for each instruction the interpreter executes, so the
  * guest's timer ticks after the same instruction as natively, and the idle
  * rules (STOP fast-forwards to the timer deadline, a branch to itself is
- * skipped to it) are those of core/machine.c. */
+ * skipped to it) are the bare machine's: both loops use core/run.c. */
 #include "vmm/vmm.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +16,6 @@
 /* Traps in a row without the guest retiring an instruction: the guest is
  * stuck in exception processing (a double fault on real hardware). */
 #define NO_PROGRESS_MAX (1u << 21)
-
-static void seterr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errsz, const char *fmt, ...) {
-    if (!err || !errsz) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- names ---------------------------------------------------------------- */
 
@@ -122,12 +112,12 @@ static void mon_remove(vl_vmm *mon, vl_vm *vm) {
 vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, int technique,
                  const vl_virt_ops *virt, char *err, size_t errsz) {
     if (technique < 0 || technique >= VL_TECH_COUNT) {
-        seterr(err, errsz, "unknown technique %d (known: trap-and-emulate)", technique);
+        vl_seterr(err, errsz, "unknown technique %d (known: trap-and-emulate)", technique);
         return NULL;
     }
     bool own = !mon;
     if (own && !(mon = vl_vmm_new(0))) {
-        seterr(err, errsz, "out of memory");
+        vl_seterr(err, errsz, "out of memory");
         return NULL;
     }
     vl_machine *m = vlab_machine_new(isa, model, ram, err, errsz);
@@ -135,7 +125,7 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     const vl_cpu_ops *ops = m->desc->ops;
     if (!virt) virt = ops->virt;
     if (!virt) {
-        seterr(err, errsz, "isa %s: the monitor has no glue for this core (no virt ops)", m->desc->isa);
+        vl_seterr(err, errsz, "isa %s: the monitor has no glue for this core (no virt ops)", m->desc->isa);
         goto fail_m;
     }
     vl_vm *vm = calloc(1, sizeof *vm);
@@ -152,7 +142,7 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     /* the guest's memory comes from the monitor's allocator */
     uint8_t *gm = vl_alloc_guest(&mon->alloc, vm->id, ram);
     if (!gm) {
-        seterr(err, errsz, "monitor memory limit: cannot give %u more bytes to a guest", ram);
+        vl_seterr(err, errsz, "monitor memory limit: cannot give %u more bytes to a guest", ram);
         free(vm);
         goto fail_m;
     }
@@ -175,7 +165,7 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     vl_vm_reset(vm);
     return vm;
 oom_m:
-    seterr(err, errsz, "out of memory");
+    vl_seterr(err, errsz, "out of memory");
 fail_m:
     vlab_machine_free(m);
 fail_mon:
@@ -255,12 +245,12 @@ void vl_vm_set_supervisor(vl_vm *vm, int on) { vm->virt->priv_set(vm, on); }
 int vl_vm_check(vl_vm *vm, char *why, size_t whysz) {
     vl_cpu_common *rc = vm->m->cc;
     if (!rc->intercept) {
-        seterr(why, whysz, "real CPU runs without intercept");
+        vl_seterr(why, whysz, "real CPU runs without intercept");
         return -1;
     }
     if (vl_alloc_owner(&vm->mon->alloc, vm->m->mem.ram) != vm->id ||
         vl_alloc_owner(&vm->mon->alloc, vm->m->mem.ram + vm->m->mem.size - 1) != vm->id) {
-        seterr(why, whysz, "guest memory not owned by VM %d", vm->id);
+        vl_seterr(why, whysz, "guest memory not owned by VM %d", vm->id);
         return -1;
     }
     return vm->virt->check(vm, why, whysz);
@@ -339,39 +329,30 @@ static int handle_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     return 0;
 }
 
-/* The same run loop as core/machine.c, slice for slice: the devices are
- * looked at on the slice boundaries a bare machine would have (every
- * VL_RUN_SLICE instructions, at timer deadlines, when idle), whatever traps
- * happen inside a slice, so that a guest sees its timer tick after the same
- * instruction natively and under the monitor. */
-static vl_stop vm_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc) {
+/* The devices are looked at on the slice boundaries a bare machine would
+ * have (core/run.c), whatever traps happen inside a slice, so that a guest
+ * sees its timer tick after the same instruction natively and under the
+ * monitor. An idle guest is woken by a reflected interrupt, hence the
+ * reflections as its wake counter. */
+vl_stop vl_vm_run(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc) {
     vl_machine *m = vm->m;
     vl_cpu_common *cc = m->cc;
-    const uint64_t start = cc->icount;
-    const bool single = has_until != 0;
-    bool first = true;
-    uint64_t woke_at = UINT64_MAX; /* reflections when the timer was last fired for an idle guest */
-    uint32_t woke_pc = 0;
     unsigned noprog = 0;
     uint64_t slice_end = cc->icount; /* the next boundary */
+    vl_run_clock rc;
+    vl_run_begin(&rc, m, max, false, has_until, until_pc);
 
     vm->trap_stop = false;
     for (;;) {
-        uint64_t done = cc->icount - start;
-        if (max && done >= max) return mkstop(vm, VLAB_STOP_BUDGET);
+        vl_stop s;
         if (cc->icount >= slice_end) {
-            if (m->timer_period && cc->icount >= m->timer_next) vl_timer_sync(m);
-            if (has_until && !first && vl_vm_pc(vm) == until_pc) return mkstop(vm, VLAB_STOP_BREAKPOINT);
-            first = false;
-            uint64_t n = single ? 1 : VL_RUN_SLICE;
-            if (max && max - done < n) n = max - done;
-            if (!single && m->timer_period && m->timer_next > cc->icount && m->timer_next - cc->icount < n)
-                n = m->timer_next - cc->icount;
+            uint64_t n = vl_run_next_slice(&rc, &s);
+            if (!n) return s;
             slice_end = cc->icount + n;
         }
 
         uint64_t ic_before = cc->icount;
-        vl_stop s = vm->ops->run(vm->real, slice_end - cc->icount);
+        s = vm->ops->run(vm->real, slice_end - cc->icount);
         if (s.reason == VLAB_STOP_NONE) s.reason = VLAB_STOP_BUDGET;
         if (cc->icount != ic_before) noprog = 0;
 
@@ -382,7 +363,7 @@ static vl_stop vm_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc
             vl_stop out;
             uint64_t refl = vm->st.reflected;
             if (handle_trap(vm, &s, &out) < 0) return out;
-            if (vm->st.reflected != refl) woke_at = UINT64_MAX;
+            if (vm->st.reflected != refl) rc.woke = UINT64_MAX;
             if (vm->trap_stop) {
                 vm->trap_stop = false;
                 vl_stop b = mkstop(vm, VLAB_STOP_BREAKPOINT);
@@ -398,45 +379,19 @@ static vl_stop vm_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc
             continue;
         }
         case VLAB_STOP_IDLE:
-        case VLAB_STOP_HALT: {
-            bool idle = s.reason == VLAB_STOP_IDLE;
-            if (!m->timer_period) {
-                s.reason = VLAB_STOP_HALT; /* nothing can ever wake it */
-                return s;
-            }
-            if (woke_at == vm->st.reflected && woke_pc == s.pc) {
-                vl_stop r = mkstop(vm, idle ? VLAB_STOP_IDLE : VLAB_STOP_HALT);
-                r.pc = s.pc;
-                return r;
-            }
-            if (!idle && m->timer_next > cc->icount) {
-                uint64_t skip = m->timer_next - cc->icount;
-                if (max && max - (cc->icount - start) < skip) {
-                    cc->icount = start + max;
-                    return mkstop(vm, VLAB_STOP_BUDGET);
-                }
-                cc->icount += skip;
-            }
-            if (m->timer_next > cc->icount) m->timer_next = cc->icount;
-            vl_timer_sync(m);
-            woke_at = vm->st.reflected;
-            woke_pc = s.pc;
+        case VLAB_STOP_HALT:
+            if (vl_run_idle(&rc, &s, vm->st.reflected)) return s;
             slice_end = cc->icount; /* a boundary, as on the bare machine */
             continue;
-        }
         default:
             return s;
         }
     }
 }
 
-vl_stop vl_vm_run(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc) {
-    return vm_loop(vm, max, has_until, until_pc);
-}
-
 vl_stop vl_vm_step(vl_vm *vm, uint64_t n) {
     if (n == 0) return mkstop(vm, VLAB_STOP_BUDGET);
-    return vm_loop(vm, n, 0, 0);
+    return vl_vm_run(vm, n, 0, 0);
 }
 
 /* ---- several VMs ------------------------------------------------------------------------ */

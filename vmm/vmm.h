@@ -299,5 +299,9 @@ void vl_equiv_free(vl_equiv_result *r);
 int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram,
                 const char *path, uint32_t org, int has_entry, uint32_t entry, uint64_t max,
                 int json, FILE *out, char *err, size_t errsz);
+/* The report of `vlab exec` on out, one implementation for both front ends:
+ * for the bare machine m (vm NULL), or for the guest of vm (m is vm->m),
+ * then the guest's view of its registers and the monitor's stats. */
+void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s);
 
 #endif

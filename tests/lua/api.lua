@@ -1,16 +1,8 @@
 -- api.lua - the module-level functions of `vlab` (DESIGN §4.2): version,
 -- isas, models, asm, disasm, and the machine constructor's errors.
-local function eq(a, b, what)
-  if a ~= b then error(string.format("%s: expected %q, got %q", what, tostring(b), tostring(a)), 2) end
-end
-local function fails(want, f, ...)
-  local ok, e = pcall(f, ...)
-  if ok then error("expected an error: " .. want, 2) end
-  if type(e) ~= "string" or not e:find(want, 1, true) then
-    error(string.format("error %q does not contain %q", tostring(e), want), 2)
-  end
-  return e
-end
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local testlib = require "testlib"
+local eq, fails = testlib.eq, testlib.fails
 
 assert(type(vlab) == "table", "vlab is preloaded")
 eq(require("vlab"), vlab, "require returns the preloaded module")

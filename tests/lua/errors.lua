@@ -1,18 +1,8 @@
 -- errors.lua - bad input everywhere: every error is a clear string naming the
 -- function and the argument, and nothing crashes the process.
-local function fails(want, f, ...)
-  local ok, e = pcall(f, ...)
-  if ok then error("expected an error: " .. want, 2) end
-  if type(e) ~= "string" or not e:find(want, 1, true) then
-    error(string.format("error %q does not contain %q", tostring(e), want), 2)
-  end
-  return e
-end
-local function exact(want, f, ...)
-  local ok, e = pcall(f, ...)
-  if ok then error("expected an error: " .. want, 2) end
-  if e ~= want then error(string.format("error %q, expected %q", tostring(e), want), 2) end
-end
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local testlib = require "testlib"
+local fails, exact = testlib.fails, testlib.exact
 
 local m = vlab.machine { isa = "m68k" } -- 16 MiB
 exact("read: address 0x1000000 out of RAM (16777216 bytes)", m.read, m, 0x1000000, 1)

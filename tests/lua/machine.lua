@@ -1,16 +1,8 @@
 -- machine.lua - vlab.machine: memory, registers, running, stop tables,
 -- hooks, console, stats, reset, load (DESIGN §4.2).
-local function eq(a, b, what)
-  if a ~= b then error(string.format("%s: expected %s, got %s", what, tostring(b), tostring(a)), 2) end
-end
-local function fails(want, f, ...)
-  local ok, e = pcall(f, ...)
-  if ok then error("expected an error: " .. want, 2) end
-  if type(e) ~= "string" or not e:find(want, 1, true) then
-    error(string.format("error %q does not contain %q", tostring(e), want), 2)
-  end
-  return e
-end
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local testlib = require "testlib"
+local eq, fails = testlib.eq, testlib.fails
 
 local CON = 0x00DFF000
 local m = vlab.machine { isa = "m68k", model = "68010", ram = 1 << 20 }

@@ -1,9 +1,9 @@
 -- ppc_labs.lua - the PowerPC under the monitor from Lua (vlab.vmm{isa="ppc"},
 -- the guest's view of its virtual privileged registers) and the checks of the
 -- PowerPC labs: ppc-mfmsr, ppc-guest-os, compare-isas.
-local function eq(a, b, what)
-  if a ~= b then error(string.format("%s: expected %s, got %s", what, tostring(b), tostring(a)), 2) end
-end
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local testlib = require "testlib"
+local eq = testlib.eq
 
 -- the Lua API works for ppc as for m68k
 local vm = vlab.vmm { isa = "ppc", ram = 1 << 20 }

@@ -4,16 +4,9 @@ if not vlab.sweep then
   print("SKIP: vlab.sweep missing (lvlab.c must call vl_lua_open_sweep, lua/lsweep.c)")
   return
 end
-local function eq(a, b, what)
-  if a ~= b then error(string.format("%s: expected %s, got %s", what, tostring(b), tostring(a)), 2) end
-end
-local function fails(want, f, ...)
-  local ok, e = pcall(f, ...)
-  if ok then error("expected an error: " .. want, 2) end
-  if type(e) ~= "string" or not e:find(want, 1, true) then
-    error(string.format("error %q does not contain %q", tostring(e), want), 2)
-  end
-end
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local testlib = require "testlib"
+local eq, fails = testlib.eq, testlib.fails
 
 fails("field 'isa' is required", vlab.sweep, {})
 fails("unknown model '68020'", vlab.sweep, { isa = "m68k", model = "68020" })

@@ -2,16 +2,9 @@
 -- vlab.compare and vlab.equivalence (DESIGN §4.2), and the checks of the
 -- monitor's scenarios (m68k-move-from-sr, m68k-move-from-ccr).
 assert(vlab.vmm, "vlab.vmm missing: luaopen_vlab must call vl_lua_open_vmm (lua/lvmm.c)")
-local function eq(a, b, what)
-  if a ~= b then error(string.format("%s: expected %s, got %s", what, tostring(b), tostring(a)), 2) end
-end
-local function fails(want, f, ...)
-  local ok, e = pcall(f, ...)
-  if ok then error("expected an error: " .. want, 2) end
-  if type(e) ~= "string" or not e:find(want, 1, true) then
-    error(string.format("error %q does not contain %q", tostring(e), want), 2)
-  end
-end
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local testlib = require "testlib"
+local eq, fails = testlib.eq, testlib.fails
 
 -- construction and errors
 fails("field 'isa' is required", vlab.vmm, {})

@@ -1,0 +1,79 @@
+/* run.c - the device side of a run loop, shared by the bare machine's loop
+ * (core/machine.c) and the monitor's (vmm/vmm.c). Both must look at the timer
+ * on the same instruction counts, or a guest would see its tick after a
+ * different instruction natively and under the monitor. */
+#include "core.h"
+
+void vl_run_begin(vl_run_clock *rc, vl_machine *m, uint64_t max, bool single, int has_until, uint32_t until_pc) {
+    rc->m = m;
+    rc->start = m->cc->icount;
+    rc->max = max;
+    rc->single = single || has_until;
+    rc->has_until = has_until != 0;
+    rc->first = true;
+    rc->until_pc = until_pc;
+    rc->woke = UINT64_MAX;
+    rc->woke_pc = 0;
+}
+
+static vl_stop here(vl_machine *m, int reason) {
+    vl_stop s = { reason, vlab_pc(m), -1, 0 };
+    return s;
+}
+
+uint64_t vl_run_next_slice(vl_run_clock *rc, vl_stop *s) {
+    vl_machine *m = rc->m;
+    vl_cpu_common *cc = m->cc;
+    uint64_t done = cc->icount - rc->start;
+    if (rc->max && done >= rc->max) {
+        *s = here(m, VLAB_STOP_BUDGET);
+        return 0;
+    }
+    if (m->timer_period && cc->icount >= m->timer_next) vl_timer_sync(m);
+    /* not before the first instruction: a run from until_pc goes somewhere */
+    if (rc->has_until && !rc->first && vlab_pc(m) == rc->until_pc) {
+        *s = here(m, VLAB_STOP_BREAKPOINT);
+        return 0;
+    }
+    rc->first = false;
+    uint64_t n = rc->single ? 1 : VL_RUN_SLICE;
+    if (rc->max && rc->max - done < n) n = rc->max - done;
+    /* the core cannot be told to end a slice early, so a guest that arms
+     * the timer sees its first tick at most VL_RUN_SLICE instructions late;
+     * the following ones come exactly on time (slices end at the deadline) */
+    if (!rc->single && m->timer_period && m->timer_next > cc->icount && m->timer_next - cc->icount < n)
+        n = m->timer_next - cc->icount;
+    return n;
+}
+
+bool vl_run_idle(vl_run_clock *rc, vl_stop *s, uint64_t wakes) {
+    vl_machine *m = rc->m;
+    vl_cpu_common *cc = m->cc;
+    bool idle = s->reason == VLAB_STOP_IDLE;
+    if (!m->timer_period) {
+        s->reason = VLAB_STOP_HALT; /* nothing can ever wake it */
+        return true;
+    }
+    /* the timer was fired and still nothing woke the CPU at this pc: the
+     * interrupt is masked (or has no level) */
+    if (rc->woke == wakes && rc->woke_pc == s->pc) {
+        vl_stop r = { idle ? VLAB_STOP_IDLE : VLAB_STOP_HALT, s->pc, -1, 0 };
+        *s = r;
+        return true;
+    }
+    if (!idle && m->timer_next > cc->icount) {
+        /* branch to itself: the loop runs until the deadline */
+        uint64_t skip = m->timer_next - cc->icount;
+        if (rc->max && rc->max - (cc->icount - rc->start) < skip) {
+            cc->icount = rc->start + rc->max;
+            *s = here(m, VLAB_STOP_BUDGET);
+            return true;
+        }
+        cc->icount += skip;
+    }
+    if (m->timer_next > cc->icount) m->timer_next = cc->icount;
+    vl_timer_sync(m);
+    rc->woke = wakes;
+    rc->woke_pc = s->pc;
+    return false;
+}

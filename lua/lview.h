@@ -1,0 +1,75 @@
+/* lview.h - what lua/lvlab.c shares with lua/lvmm.c (defined in lvlab.c).
+ *
+ * A view is what a machine's methods work on: a machine or a guest as it
+ * sees itself (vm.guest). The guest offers the machine's API, so memory, the
+ * regs proxy, pc and mode have one implementation; a class says how an
+ * object reaches its machine and where its registers, pc and mode live (the
+ * guest's privileged state is virtual). Then the callback lists, event and
+ * stop tables, and options that machines and VMs both take. */
+#ifndef VL_LVIEW_H
+#define VL_LVIEW_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vlab.h"
+
+typedef struct vl_lview {
+    vlab_machine *m; /* memory, console, register table */
+    void *self;      /* what the class's accessors take */
+} vl_lview;
+
+typedef struct vl_lview_class {
+    const char *name;    /* "machine": in messages */
+    const char *letter;  /* "m": the variable the messages suggest */
+    const char *regs_mt; /* metatable of the regs proxy */
+    int regs_uv;         /* the object's uservalue that keeps its regs proxy */
+    /* the object at idx (absolute), or a Lua error when it is gone */
+    vl_lview (*check)(lua_State *L, int idx);
+    uint32_t (*reg_get)(void *self, int idx);
+    void (*reg_set)(void *self, int idx, uint32_t v);
+    uint32_t (*get_pc)(void *self);
+    void (*set_pc)(void *self, uint32_t pc);
+    int (*priv_get)(void *self);
+    void (*priv_set)(void *self, int on);
+    /* raises the error for len bytes at addr outside ram bytes */
+    int (*range_error)(lua_State *L, const char *fn, lua_Integer addr, lua_Integer len, uint32_t ram);
+    bool empty_at_end; /* read/write of 0 bytes at the end of RAM is fine */
+    bool where;        /* errors name the caller's position, as luaL_error does */
+} vl_lview_class;
+
+/* On the metatable at the top of the stack: __index (the shared methods,
+ * then own, then the fields pc, regs, isa, model, ram, mmio_base) and
+ * __newindex (pc); and the regs proxy's metatable cls->regs_mt. */
+void vl_lview_open(lua_State *L, const vl_lview_class *cls, const luaL_Reg *own);
+/* The object at idx's registers as a table name -> value. */
+void vl_lview_push_regs(lua_State *L, const vl_lview_class *cls, int idx);
+
+/* Callback lists (a table of { id=, ev=, fn= }, ev a VLAB_EV_* bit, absent
+ * for the monitor's traps), shared by m:on, vm:on and vm.guest:on. */
+void vl_lua_cb_add(lua_State *L, int list, int id, int ev, int fn); /* ev 0: none */
+bool vl_lua_cb_remove(lua_State *L, int list, lua_Integer id);
+unsigned vl_lua_cb_mask(lua_State *L, int list);
+/* Pushes a copy of the functions for event (0: all), so that a callback
+ * may call off(); returns how many. */
+int vl_lua_cb_collect(lua_State *L, int list, unsigned event);
+/* Calls the function under its one argument on the top. An error is kept
+ * in uservalue uv_err of the userdata at ud, with *failed set. 1: stop. */
+int vl_lua_cb_call(lua_State *L, int ud, int uv_err, bool *failed);
+/* The event table of a machine event; supervisor: the mode after a change. */
+void vl_lua_push_event(lua_State *L, vlab_machine *m, int event, uint32_t a, uint32_t b, int supervisor);
+/* The stop table of a run; m NULL when it was freed during the run. */
+void vl_lua_push_stop(lua_State *L, vlab_machine *m, vlab_stop s, uint64_t done);
+
+/* Options tables: the field, or dflt (NULL) when absent; a wrong type is an
+ * error "fn: field 'f' must be ..." (where: prefixed by the caller's line). */
+lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt, bool *present,
+                           bool where);
+const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn, bool where);
+/* The argument of run(): a count or { max =, until_pc = }. */
+void vl_lua_run_args(lua_State *L, int arg, const char *fn, bool where, uint64_t *max, int *has_until,
+                     uint32_t *until_pc);
+
+#endif
