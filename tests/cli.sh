@@ -2,31 +2,8 @@
 # cli.sh - the `vlab` command (DESIGN §4.1): --help, --version, asm/disasm/exec
 # round trip on a small m68k program that prints through the MMIO console,
 # exec --json, exit codes 0/1/2 and the error messages.
-BUILD=${BUILD:-build}
-VLAB=${VLAB:-$BUILD/vlab}
-T=$(mktemp -d "${TMPDIR:-/tmp}/vlab_cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "cli: FAIL: $*"; }
-
-# expect RC DESCRIPTION CMD... : run, keep stdout/stderr in $T/out, $T/err
-expect() {
-    want=$1; what=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else
-        bad "$what: exit $rc, expected $want"
-        sed 's/^/    out: /' "$T/out" | head -5
-        sed 's/^/    err: /' "$T/err" | head -5
-    fi
-}
-# has FILE TEXT DESCRIPTION: fixed-string search
-has() {
-    if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; fi
-}
+NAME=cli
+. "$(dirname "$0")/testlib.sh"
 
 # ---- help and version
 expect 0 "--help" "$VLAB" --help
@@ -206,5 +183,4 @@ expect 0 "run package.path" "$VLAB" run "$T/path.lua"
 expect 1 "run missing script" "$VLAB" run "$T/none.lua"
 expect 2 "run without script" "$VLAB" run
 
-echo "cli: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -81,6 +81,7 @@ for t in tests/*.sh; do
     [ -f "$t" ] || continue
     n=$(basename "$t" .sh)
     [ "$n" = run ] && continue
+    [ "$n" = testlib ] && continue # the helpers, sourced by the others
     if run_one "$n" "$LOG/sh_$n.log" sh "$t"; then p=$((p + 1)); else f=$((f + 1)); fi
 done
 suite checks $p $f

@@ -3,27 +3,8 @@
 # -o, determinism (same seed, same bytes), the verdicts of every model, the
 # exit status (0 ok, 2 usage) and that `vlab sweep --format json` equals
 # vlab.table(vlab.sweep{...}, "json", false) from Lua.
-BUILD=${BUILD:-build}
-VLAB=${VLAB:-$BUILD/vlab}
-T=$(mktemp -d "${TMPDIR:-/tmp}/vlab_sweep.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "sweep: FAIL: $*"; }
-expect() {
-    want=$1; what=$2; shift 2
-    "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    if [ "$rc" -eq "$want" ]; then ok; else
-        bad "$what: exit $rc, expected $want"
-        sed 's/^/    out: /' "$T/out" | head -5
-        sed 's/^/    err: /' "$T/err" | head -5
-    fi
-}
-has() {
-    if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in $(basename "$1"): $(head -c 300 "$1")"; fi
-}
+NAME=sweep
+. "$(dirname "$0")/testlib.sh"
 
 "$VLAB" table --isa m68k:68010 --filter "move from" --states 1 >"$T/probe" 2>&1
 if grep -q "not implemented" "$T/probe"; then
@@ -77,5 +58,4 @@ has "$T/s.json" '"form": "move.w sr,d8(an,xn)"' "per-form rows"
 expect 0 "sweep md to stdout" "$VLAB" sweep --isa ppc --states 1 --filter msr
 has "$T/out" "| mfmsr | mfmsr rD |" "ppc sweep row"
 
-echo "sweep: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

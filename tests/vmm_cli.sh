@@ -2,15 +2,8 @@
 # vmm_cli.sh - `vlab exec --vmm trap-and-emulate` (DESIGN §4.1, issue 3): the
 # guest's view in --json (its SR with the virtual S bit, guest instructions,
 # the vmm stats), the 68000 leak through MOVE from SR, exit codes.
-BUILD=${BUILD:-build}
-VLAB=${VLAB:-$BUILD/vlab}
-T=$(mktemp -d "${TMPDIR:-/tmp}/vlab_vmm.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "vmm_cli: FAIL: $*"; }
-has() { if grep -qF -- "$2" "$1"; then ok; else bad "$3: '$2' not in: $(head -c 400 "$1")"; fi; }
+NAME=vmm_cli
+. "$(dirname "$0")/testlib.sh"
 
 cat >"$T/k.s" <<'ASM'
     move.w  sr,d0
@@ -60,5 +53,4 @@ has "$T/t.json" '"vector": 32' "unhandled trap vector"
 [ $? -eq 1 ] && ok || bad "missing file: exit 1"
 has "$T/e" "nothere.bin" "missing file named"
 
-echo "vmm_cli: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
