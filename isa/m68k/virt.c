@@ -121,7 +121,7 @@ static bool is_interrupt(int vector) { return vector >= 24 && vector <= 31; }
  * effects it has on the bare machine (CHK and DIVU flags, partial address
  * error updates...), the exception the guest must see (reflected). */
 static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
-    m68k_cpu *r = R(vm);
+    (void)vm;
     t->vector = st->vector;
     t->pc = st->pc;
     t->info = st->info;
@@ -136,37 +136,17 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
         t->between = true;
         return;
     }
-    if (r->pc != st->pc) {
-        /* A core that intercepts without rolling the instruction back (no
-         * per-instruction snapshot: the fast path) leaves its partial side
-         * effects, counted, as natively, minus the exception entry. A
-         * privilege check comes first in every privileged instruction, so
-         * only the PC and the count moved: undo them and emulate. Any other
-         * exception is entered on the virtual context with the core's frame
-         * data (stacked PC, group-0 access), after the same side effects as
-         * on the bare machine. */
-        if (st->vector == 8 && (V(vm)->sr & SR_S)) {
-            r->pc = st->pc;
-            r->c.icount--;
-            t->action = VL_ACT_EMULATE;
-        } else {
-            t->action = VL_ACT_REFLECT;
-        }
-        return;
-    }
     t->action = VL_ACT_EMULATE;
 }
 
 static int reflect(vl_vm *vm, const vl_trap *t) {
-    m68k_cpu *r = R(vm), *v = V(vm);
+    m68k_cpu *v = V(vm);
     int vec = t->vector;
     uint32_t handler = 0;
     m68k_mem_refresh(v);
     if (vm->stop_on_null_vector && m68k_vector_entry(v, vec, &handler) && handler == 0) return -1;
     uint32_t stacked = v->pc; /* between instructions: the next one */
-    int g0 = 0, ilevel = 0;
-    uint32_t acc = 0;
-    uint16_t info = 0;
+    int ilevel = 0;
     if (is_interrupt(vec)) {
         ilevel = vec - 24;
         v->stopped = false;
@@ -174,17 +154,10 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
     } else if (vec == 9) {
         v->trace_pending = false;
     } else {
-        /* a fault left in place by the core (see classify) */
-        stacked = r->f_pc;
-        if (r->f_group0) {
-            g0 = 1;
-            acc = r->f_addr;
-            info = r->f_info;
-            v->ir = r->ir;
-        }
+        return -1; /* classify reflects only what happens between instructions */
     }
     v->insn_pc = t->pc;
-    if (m68k_enter(v, vec, stacked, g0, acc, info, ilevel) < 0) v->halted = true;
+    if (m68k_enter(v, vec, stacked, 0, 0, 0, ilevel) < 0) v->halted = true;
     return 0;
 }
 
