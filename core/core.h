@@ -163,6 +163,7 @@ struct vl_machine {
     vlab_hook_fn hook;
     void *hook_ctx;
     bool hook_stop;            /* a hook asked to stop */
+    volatile int *interrupt;   /* the host's stop request (vlab_set_interrupt_flag) */
 };
 
 /* Longest run of instructions between two looks at the devices: the run

@@ -426,7 +426,7 @@ void vlab_set_hook(vlab_machine *m, unsigned mask, vlab_hook_fn fn, void *ctx) {
 /* ---- the run loop ------------------------------------------------------------- */
 
 static const char *const stop_names[] = { "none", "budget", "halt", "idle", "breakpoint",
-                                          "exception", "vmexit", "error" };
+                                          "exception", "vmexit", "error", "interrupted" };
 
 const char *vlab_stop_name(int reason) {
     return reason >= 0 && reason < (int)(sizeof stop_names / sizeof *stop_names) ? stop_names[reason] : "?";
@@ -766,3 +766,5 @@ int vlab_disasm(const char *isa_or_model, const uint8_t *bytes, size_t len, uint
 }
 
 void vlab_free(void *p) { free(p); }
+
+void vlab_set_interrupt_flag(vlab_machine *m, volatile int *flag) { m->interrupt = flag; }

@@ -29,6 +29,10 @@ uint64_t vl_run_next_slice(vl_run_clock *rc, vl_stop *s) {
         *s = here(m, VLAB_STOP_BUDGET);
         return 0;
     }
+    if (m->interrupt && *m->interrupt) {
+        *s = here(m, VLAB_STOP_INTERRUPTED);
+        return 0;
+    }
     if (m->timer_period && cc->icount >= m->timer_next) vl_timer_sync(m);
     /* not before the first instruction: a run from until_pc goes somewhere */
     if (rc->has_until && !rc->first && vlab_pc(m) == rc->until_pc) {

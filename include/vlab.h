@@ -25,7 +25,8 @@ enum vlab_stop_reason {
     VLAB_STOP_BREAKPOINT, /* "breakpoint": until_pc reached                      */
     VLAB_STOP_EXCEPTION,  /* "exception": intercepted, or no handler installed   */
     VLAB_STOP_VMEXIT,     /* "vmexit": an instruction class in the exit set      */
-    VLAB_STOP_ERROR       /* "error": the machine cannot go on (e.g. double fault) */
+    VLAB_STOP_ERROR,      /* "error": the machine cannot go on (e.g. double fault) */
+    VLAB_STOP_INTERRUPTED /* "interrupted": the host asked to stop (Ctrl-C)       */
 };
 
 typedef struct vlab_stop {
@@ -105,6 +106,11 @@ const char *vlab_console(const vlab_machine *m, size_t *len);
 void vlab_console_clear(vlab_machine *m);
 void vlab_get_stats(const vlab_machine *m, vlab_stats *out);
 void vlab_set_hook(vlab_machine *m, unsigned mask, vlab_hook_fn fn, void *ctx);
+/* Let a signal handler stop a run: while *flag is non-zero, the run stops
+ * between instruction slices with reason "interrupted" (flag NULL: off). The
+ * flag is the caller's (an int set from a handler), so several machines can
+ * share one. */
+void vlab_set_interrupt_flag(vlab_machine *m, volatile int *flag);
 
 /* Where the console and timer live in the machine's address space. */
 uint32_t vlab_mmio_base(const vlab_machine *m);

@@ -3,6 +3,7 @@
  *
  * Exit status: 0 success, 1 guest or script failure, 2 usage error. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -50,6 +51,8 @@ static const char usage_text[] =
     "      of RAM, supervisor mode. Run until a branch to itself, STOP, --max\n"
     "      instructions (default: no limit), or an exception with no handler.\n"
     "      --json prints one object: stop, pc, instructions, regs, console.\n"
+    "      Ctrl-C (SIGINT) or SIGTERM stops the guest with reason \"interrupted\"\n"
+    "      (exit 1); the report, console included, is still printed.\n"
     "      --vmm trap-and-emulate runs the guest under the monitor; --json then\n"
     "      reports the guest's view and a vmm object with the monitor's counts.\n"
     "  vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE]\n"
@@ -331,7 +334,21 @@ static int cmd_disasm(int argc, char **argv) {
 
 static const char *const techniques[] = { "trap-and-emulate", "scan-and-patch", "paravirt", "hw-assist", NULL };
 
+/* Ctrl-C (or a timeout's SIGTERM) during exec stops the guest between
+ * instruction slices, and the report (console so far included) is still
+ * printed: no output is lost. */
+static volatile int interrupted;
+static void on_signal(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+
 static int cmd_exec(int argc, char **argv) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     opts o;
     int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON, &o);
     if (rc) return rc;
@@ -350,7 +367,7 @@ static int cmd_exec(int argc, char **argv) {
         char verr[512] = "";
         if (vlab_resolve(o.isa, &visa, &vmodel, verr, sizeof verr) < 0) return usage_error("exec", "%s", verr);
         int vrc = vl_vmm_exec(visa, vmodel, o.vmm, (uint32_t)vram, o.file, (uint32_t)o.org, o.has_entry,
-                              (uint32_t)o.entry, o.max, o.json, stdout, verr, sizeof verr);
+                              (uint32_t)o.entry, o.max, o.json, &interrupted, stdout, verr, sizeof verr);
         if (verr[0]) return vrc == 2 ? usage_error("exec", "%s", verr) : fail("exec", "%s", verr);
         return vrc;
     }
@@ -377,10 +394,12 @@ static int cmd_exec(int argc, char **argv) {
     if (sp >= 0) vlab_reg_set(m, sp, (uint32_t)ram);
     vlab_set_pc(m, entry);
 
+    vlab_set_interrupt_flag(m, &interrupted);
     vlab_stop s = vlab_run(m, o.max, 0, 0);
     vl_exec_report(stdout, o.json, m, NULL, s);
     vlab_machine_free(m);
-    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT
+    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT ||
+                   s.reason == VLAB_STOP_INTERRUPTED
                ? EXIT_GUEST
                : 0;
 }

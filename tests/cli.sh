@@ -96,6 +96,22 @@ printf '.ascii "a, b"\n.align 2\nnop\n' >"$T/str.s"
 expect 0 "ppc asm string with comma" "$VLAB" asm --isa ppc -o "$T/str.bin" "$T/str.s"
 [ "$(od -An -tx1 "$T/str.bin" | tr -d ' \n')" = "612c206260000000" ] && ok || bad "ppc .ascii with comma: $(od -An -tx1 "$T/str.bin")"
 
+# ---- Ctrl-C stops a guest that never ends, and its report is still printed
+printf 'loop: move.b #0x41,0xdff000\n bra loop\n' >"$T/inf.s"
+"$VLAB" asm --isa m68k -o "$T/inf.bin" "$T/inf.s"
+for vmm in "" "--vmm trap-and-emulate"; do
+    # shellcheck disable=SC2086
+    "$VLAB" exec --isa m68k $vmm --json "$T/inf.bin" >"$T/inf.out" 2>"$T/inf.err" &
+    pid=$!
+    sleep 1 # the handler is installed well before: exec starts in milliseconds
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    [ $rc -eq 1 ] && ok || bad "exec $vmm interrupted: exit $rc, expected 1"
+    has "$T/inf.out" '"stop": "interrupted"' "exec $vmm interrupted: stop reason"
+    has "$T/inf.out" '"console": "AAA' "exec $vmm interrupted: console kept"
+done
+
 # ---- errors
 expect 2 "exec x86 (no core yet)" "$VLAB" exec --isa x86 "$T/str.bin"
 has "$T/err" "is not modelled yet" "x86 says not modelled"

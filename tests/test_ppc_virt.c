@@ -889,7 +889,7 @@ static void test_compiled_programs(void **state) {
         size_t blen = 0;
         FILE *f = open_memstream(&buf, &blen);
         assert_non_null(f);
-        int rc = vl_vmm_exec("ppc", "750", "trap-and-emulate", ram, elf, 0, 0, 0, 500000000, 1, f, err, sizeof err);
+        int rc = vl_vmm_exec("ppc", "750", "trap-and-emulate", ram, elf, 0, 0, 0, 500000000, 1, NULL, f, err, sizeof err);
         fclose(f);
         assert_int_equal(rc, 0);
         assert_non_null(strstr(buf, "\"stop\": \"halt\""));

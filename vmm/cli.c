@@ -97,8 +97,8 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
 }
 
 int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram, const char *path,
-                uint32_t org, int has_entry, uint32_t entry, uint64_t max, int json, FILE *out, char *err,
-                size_t errsz) {
+                uint32_t org, int has_entry, uint32_t entry, uint64_t max, int json, volatile int *interrupt,
+                FILE *out, char *err, size_t errsz) {
     if (err && errsz) err[0] = 0;
     int t = vl_technique_find(technique ? technique : "trap-and-emulate");
     if (t < 0) {
@@ -120,8 +120,12 @@ int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint3
     if (sp >= 0) vl_vm_reg_set(vm, sp, ram);
     vl_vm_set_pc(vm, e);
 
+    vlab_set_interrupt_flag(vm->m, interrupt);
     vl_stop s = vl_vm_run(vm, max, 0, 0);
     vl_exec_report(out, json, vm->m, vm, s);
     vl_vm_free(vm);
-    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT ? 1 : 0;
+    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT ||
+                   s.reason == VLAB_STOP_INTERRUPTED
+               ? 1
+               : 0;
 }

@@ -298,7 +298,7 @@ void vl_equiv_free(vl_equiv_result *r);
 #include <stdio.h>
 int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram,
                 const char *path, uint32_t org, int has_entry, uint32_t entry, uint64_t max,
-                int json, FILE *out, char *err, size_t errsz);
+                int json, volatile int *interrupt, FILE *out, char *err, size_t errsz);
 /* The report of `vlab exec` on out, one implementation for both front ends:
  * for the bare machine m (vm NULL), or for the guest of vm (m is vm->m),
  * then the guest's view of its registers and the monitor's stats. */
