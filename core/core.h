@@ -209,6 +209,18 @@ void vl_seterr(char *err, size_t errsz, const char *fmt, ...) __attribute__((for
  * EFBIG (limit bytes or more; limit 0: no limit). */
 char *vl_read_stream(FILE *f, size_t limit, size_t *len);
 
+/* A small deterministic generator (splitmix64) for seeded states: the same
+ * seed gives the same states on every host. */
+typedef struct vl_rng {
+    uint64_t s;
+} vl_rng;
+static inline uint64_t vl_rng_next(vl_rng *r) {
+    uint64_t x = (r->s += 0x9E3779B97F4A7C15ull);
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
 /* Big-/little-endian helpers for RAM already bounds-checked. */
 static inline uint32_t vl_be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
 static inline uint32_t vl_be32(const uint8_t *p) {

@@ -26,11 +26,10 @@
 
 /* ---- small helpers ------------------------------------------------------------- */
 
+/* One step of the shared generator from state x: a hash of x. */
 static uint64_t mix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
+    vl_rng r = { x };
+    return vl_rng_next(&r);
 }
 
 vl_sweep_form *vl_sweep_form_add(vl_sweep_forms *fl) {

@@ -185,15 +185,8 @@ static int forms(int variant, vl_sweep_forms *out) {
 
 /* ---- encode ---------------------------------------------------------------------- */
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-static uint32_t rnext(rng *r) {
-    uint64_t x = (r->s += 0x9E3779B97F4A7C15ull);
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return (uint32_t)((x ^ (x >> 31)) >> 16);
-}
+typedef vl_rng rng;
+static uint32_t rnext(rng *r) { return (uint32_t)(vl_rng_next(r) >> 16); }
 static int32_t rrange(rng *r, int32_t lo, int32_t hi) { /* [lo, hi) */
     return lo + (int32_t)(rnext(r) % (uint32_t)(hi - lo));
 }

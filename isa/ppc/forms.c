@@ -189,15 +189,8 @@ static int forms(int variant, vl_sweep_forms *out) {
 
 /* ---- encode ------------------------------------------------------------------------- */
 
-typedef struct rng {
-    uint64_t s;
-} rng;
-static uint32_t rnext(rng *r) {
-    uint64_t x = (r->s += 0x9E3779B97F4A7C15ull);
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return (uint32_t)(x ^ (x >> 31));
-}
+typedef vl_rng rng;
+static uint32_t rnext(rng *r) { return (uint32_t)vl_rng_next(r); }
 static uint32_t rbelow(rng *r, uint32_t n) { return rnext(r) % n; }
 
 static uint32_t field(uint32_t w, int hi, int lo, uint32_t v) {
