@@ -23,7 +23,7 @@ LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 DEB_PKGS := liblua5.4-dev lua5.4 libcmocka-dev pkg-config binutils-m68k-linux-gnu gcc-m68k-linux-gnu \
             binutils-powerpc-linux-gnu gcc-powerpc-linux-gnu libunicorn-dev luajit
 
-LIB_SRC := $(sort $(wildcard core/*.c isa/*/*.c vmm/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c isa/*.c isa/*/*.c vmm/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LUA_SRC := $(sort $(filter-out lua/main.c,$(wildcard lua/*.c)))
 LUA_OBJ := $(LUA_SRC:%.c=$(BUILD)/obj/%.o)

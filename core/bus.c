@@ -1,6 +1,8 @@
-/* bus.c - the slow path of the bus: the MMIO window (console and timer) and
- * RAM accesses that the cores' fast paths hand over (unaligned, or across the
- * end of RAM), plus event delivery. The cores call this only off the fast path. */
+/* bus.c - the slow path of the bus: the MMIO window and the I/O ports
+ * (console and timer), RAM accesses that the cores' fast paths hand over
+ * (unaligned, across the end of RAM, or to a watched page), the write watch,
+ * the monitor region's storage, and event delivery. The cores call this only
+ * off the fast path. */
 #include "core/core.h"
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,11 @@ static bool in_mmio(const vl_machine *m, uint32_t addr) {
     return m->mem.mmio_on && addr - m->mem.mmio_base < VL_MMIO_SIZE;
 }
 
+static void timer_program(vl_machine *m, uint32_t period) {
+    m->timer_period = period;
+    m->timer_next = period ? m->cc->icount + period : 0;
+}
+
 /* Register value read through the window; the byte lanes of a narrower access
  * are taken from the 32-bit register in the ISA's byte order. */
 static uint32_t mmio_reg(vl_machine *m, uint32_t off) {
@@ -29,14 +36,23 @@ static uint32_t mmio_reg(vl_machine *m, uint32_t off) {
     case VL_MMIO_TIMER_PERIOD: return m->timer_period;
     case VL_MMIO_TIMER_LEVEL: return m->timer_level;
     case VL_MMIO_TIMER_COUNT: return m->timer_count;
+    case VL_MMIO_TIMER_VECTOR: return m->timer_vector;
     default: return 0;
     }
 }
 
-static void timer_program(vl_machine *m, uint32_t period) {
-    m->timer_period = period;
-    m->timer_next = period ? m->cc->icount + period : 0;
+/* A write to device register reg (an offset of the window). */
+static void dev_write(vl_machine *m, uint32_t reg, uint32_t value) {
+    switch (reg) {
+    case VL_MMIO_CONSOLE: console_put(m, (uint8_t)value); break;
+    case VL_MMIO_TIMER_PERIOD: timer_program(m, value); break;
+    case VL_MMIO_TIMER_LEVEL: m->timer_level = value & 0xFF; break;
+    case VL_MMIO_TIMER_ACK: m->cc->irq_level = 0; break;
+    case VL_MMIO_TIMER_VECTOR: m->timer_vector = value & 0xFF; break;
+    default: break; /* writes to unused registers are ignored */
+    }
 }
+
 
 bool vl_bus_read(vl_machine *m, uint32_t addr, int size, uint32_t *value) {
     addr &= m->mem.addr_mask;
@@ -63,14 +79,8 @@ bool vl_bus_read(vl_machine *m, uint32_t addr, int size, uint32_t *value) {
 bool vl_bus_write(vl_machine *m, uint32_t addr, int size, uint32_t value) {
     addr &= m->mem.addr_mask;
     if (in_mmio(m, addr)) {
-        uint32_t off = addr - m->mem.mmio_base, reg = off & ~3u;
-        switch (reg) {
-        case VL_MMIO_CONSOLE: console_put(m, (uint8_t)value); break;
-        case VL_MMIO_TIMER_PERIOD: timer_program(m, value); break;
-        case VL_MMIO_TIMER_LEVEL: m->timer_level = value & 0xFF; break;
-        case VL_MMIO_TIMER_ACK: m->cc->irq_level = 0; break;
-        default: break; /* writes to unused registers are ignored */
-        }
+        uint32_t off = addr - m->mem.mmio_base;
+        dev_write(m, off & ~3u, value);
         return true;
     }
     if ((uint64_t)addr + (uint64_t)size > m->mem.size) return false;
@@ -79,7 +89,90 @@ bool vl_bus_write(vl_machine *m, uint32_t addr, int size, uint32_t value) {
         int k = m->mem.big_endian ? size - 1 - i : i;
         p[k] = (uint8_t)(value >> (8 * i));
     }
+    if (m->mem.watch && (vl_watched(&m->mem, addr) || vl_watched(&m->mem, addr + (uint32_t)size - 1))) {
+        /* the write is done; whoever watches looks at it after this instruction */
+        if (m->on_watch) m->on_watch(m->watch_ctx, addr, size);
+        if (m->desc->ops->kick) m->desc->ops->kick(m->cpu);
+    }
     return true;
+}
+
+/* ---- I/O ports ------------------------------------------------------------- */
+
+static bool io_dev(const vl_machine *m, uint32_t port, uint32_t *reg) {
+    uint32_t base = m->desc->io_base;
+    if (!base || port - base >= VL_MMIO_SIZE) return false;
+    *reg = port - base;
+    return true;
+}
+
+bool vl_io_read(vl_machine *m, uint32_t port, int size, uint32_t *value) {
+    uint32_t reg, all = size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu;
+    if (!io_dev(m, port, &reg)) {
+        *value = all; /* nobody drives the bus */
+        return false;
+    }
+    /* ports are little-endian byte lanes of the 32-bit registers */
+    uint32_t lane = reg & 3u;
+    *value = (mmio_reg(m, reg & ~3u) >> (8 * lane)) & all;
+    return true;
+}
+
+bool vl_io_write(vl_machine *m, uint32_t port, int size, uint32_t value) {
+    uint32_t reg;
+    if (m->desc->io_console && port == m->desc->io_console) {
+        console_put(m, (uint8_t)value);
+        return true;
+    }
+    if (!io_dev(m, port, &reg)) return false;
+    (void)size;
+    dev_write(m, reg & ~3u, value);
+    return true;
+}
+
+/* ---- the monitor region and the write watch ------------------------------------ */
+
+uint8_t *vl_mon_host(vl_machine *m, uint32_t addr, uint32_t len) {
+    vl_mem *mem = &m->mem;
+    if (!mem->mon || addr < mem->mon_base || (uint64_t)addr - mem->mon_base + len > mem->mon_size) return NULL;
+    return mem->mon + (addr - mem->mon_base);
+}
+
+static void watch_bounds(vl_mem *mem) {
+    mem->watch_lo = mem->size;
+    if (!mem->nwatch) return;
+    uint32_t pages = (mem->size + VL_PAGE_SIZE - 1) >> VL_PAGE_SHIFT;
+    for (uint32_t p = 0; p < pages; p++)
+        if (mem->watch[p]) {
+            mem->watch_lo = p << VL_PAGE_SHIFT;
+            return;
+        }
+}
+
+int vl_watch(vl_machine *m, uint32_t addr, uint32_t len, bool on) {
+    vl_mem *mem = &m->mem;
+    if (!len) return 0;
+    if ((uint64_t)addr + len > mem->size) return -1;
+    uint32_t pages = (mem->size + VL_PAGE_SIZE - 1) >> VL_PAGE_SHIFT;
+    if (!mem->watch) {
+        if (!on) return 0;
+        if (!(mem->watch = calloc(pages, 1))) return -1;
+    }
+    for (uint32_t p = addr >> VL_PAGE_SHIFT; p <= (addr + len - 1) >> VL_PAGE_SHIFT; p++) {
+        if (!!mem->watch[p] == on) continue;
+        mem->watch[p] = on;
+        if (on) mem->nwatch++;
+        else mem->nwatch--;
+    }
+    watch_bounds(mem);
+    return 0;
+}
+
+void vl_watch_clear(vl_machine *m) {
+    free(m->mem.watch);
+    m->mem.watch = NULL;
+    m->mem.nwatch = 0;
+    m->mem.watch_lo = m->mem.size;
 }
 
 /* Fire the timer if its deadline has passed: the interrupt line stays
@@ -88,6 +181,7 @@ void vl_timer_sync(vl_machine *m) {
     if (!m->timer_period || m->cc->icount < m->timer_next) return;
     m->timer_count++;
     m->cc->irq_level = (int)m->timer_level;
+    m->cc->irq_vector = (int)m->timer_vector;
     m->timer_next = m->cc->icount + m->timer_period;
 }
 

@@ -37,7 +37,10 @@ typedef struct vl_decode_info {
 } vl_decode_info;
 
 /* ---- register table ----------------------------------------------------- */
-enum { VL_REG_PRIV = 1, VL_REG_RO = 2 };
+/* VL_REG_HIDDEN: state the programmer cannot name with an instruction but
+ * that decides what the next ones do (x86 descriptor caches); listed so
+ * that the equivalence check compares it too. */
+enum { VL_REG_PRIV = 1, VL_REG_RO = 2, VL_REG_HIDDEN = 4 };
 typedef struct vl_reg_info {
     const char *name;
     uint8_t width;  /* bits */
@@ -51,19 +54,38 @@ typedef struct vl_vector_info {
 } vl_vector_info;
 
 /* ---- memory -------------------------------------------------------------- */
-/* RAM is one flat buffer at physical address 0. Addresses are masked with
- * addr_mask first (0x00FFFFFF on the 68000's 24-bit bus). The MMIO window
- * [mmio_base, mmio_base + VL_MMIO_SIZE) is decoded before RAM. Anything else
- * is a bus error for the core to raise. */
+/* A machine's physical address space:
+ *  - RAM, one flat buffer at physical address 0;
+ *  - the MMIO window [mmio_base, mmio_base + VL_MMIO_SIZE), decoded before RAM;
+ *  - under the monitor, the VM's *monitor region* [mon_base, mon_base +
+ *    mon_size): memory the monitor keeps its structures in (shadow tables,
+ *    its own vector table and stack, translation caches). Accesses a guest
+ *    instruction makes never reach it (the bus answers as if nothing were
+ *    there, exactly as on the bare machine); the monitor and a core's own
+ *    system accesses reach it through vl_mon_host.
+ * Addresses are masked with addr_mask first (0x00FFFFFF on the 68000's
+ * 24-bit bus). Anything else is a bus error for the core to raise.
+ *
+ * Write watch: `watch` has one byte per 4 KiB page of RAM (NULL while no
+ * page is watched); a write to a watched page goes through vl_bus_write,
+ * which reports it (vl_machine.on_watch). The cores' fast write paths only
+ * compare against watch_lo, the address of the lowest watched page (the RAM
+ * size when none is watched), so that unwatched memory costs nothing more. */
 #define VL_MMIO_SIZE 0x100u
+#define VL_PAGE_SHIFT 12
+#define VL_PAGE_SIZE (1u << VL_PAGE_SHIFT)
 /* MMIO registers (offsets in the window), all 32-bit unless said:
  *  +0x00 CONSOLE  write: low byte appended to the console (byte or wider)
  *  +0x04 TIMER_PERIOD  instructions between ticks; 0 stops the timer
  *  +0x08 TIMER_LEVEL   interrupt level/line to assert (m68k: 1..7)
  *  +0x0C TIMER_ACK     write: deassert the timer interrupt
- *  +0x10 TIMER_COUNT   read: ticks so far                                   */
+ *  +0x10 TIMER_COUNT   read: ticks so far
+ *  +0x14 TIMER_VECTOR  the vector number delivered with the interrupt on
+ *                      ISAs with vectored interrupts (x86); others ignore it
+ * On ISAs with an I/O port space the same registers are at ports io_base +
+ * offset, and the console also at port io_console. */
 enum { VL_MMIO_CONSOLE = 0x00, VL_MMIO_TIMER_PERIOD = 0x04, VL_MMIO_TIMER_LEVEL = 0x08,
-       VL_MMIO_TIMER_ACK = 0x0C, VL_MMIO_TIMER_COUNT = 0x10 };
+       VL_MMIO_TIMER_ACK = 0x0C, VL_MMIO_TIMER_COUNT = 0x10, VL_MMIO_TIMER_VECTOR = 0x14 };
 
 typedef struct vl_mem {
     uint8_t *ram;
@@ -72,12 +94,34 @@ typedef struct vl_mem {
     uint32_t mmio_base; /* window start; mmio_on false disables the window */
     bool mmio_on;
     bool big_endian;
+    uint8_t *watch;     /* per RAM page: non-zero when writes are watched (NULL: none) */
+    uint32_t watch_lo;  /* lowest watched page address; size when none */
+    uint32_t nwatch;    /* pages watched */
+    uint8_t *mon;       /* the monitor region's storage (NULL: none) */
+    uint32_t mon_base, mon_size;
 } vl_mem;
 
-/* Slow path for addresses outside RAM or inside the MMIO window. Returns true
- * when something answered; false means a bus error. size is 1, 2 or 4. */
+/* Slow path for addresses outside RAM or inside the MMIO window, and for
+ * writes to watched pages. Returns true when something answered; false means
+ * a bus error. size is 1, 2 or 4. These are the guest's accesses: the
+ * monitor region never answers them. */
 bool vl_bus_read(vl_machine *m, uint32_t addr, int size, uint32_t *value);
 bool vl_bus_write(vl_machine *m, uint32_t addr, int size, uint32_t value);
+/* The I/O port space (x86 IN/OUT): the console and the device registers.
+ * false: no device at that port (reads give all ones, as on a PC bus). */
+bool vl_io_read(vl_machine *m, uint32_t port, int size, uint32_t *value);
+bool vl_io_write(vl_machine *m, uint32_t port, int size, uint32_t value);
+/* Host storage of len bytes of the monitor region at physical addr, or NULL
+ * when they are not all inside it: for the monitor and the cores' system
+ * accesses, never for a guest instruction's. */
+uint8_t *vl_mon_host(vl_machine *m, uint32_t addr, uint32_t len);
+/* Watch (on) or stop watching writes to the RAM pages that [addr, addr+len)
+ * touches. 0, or -1 when out of memory or outside RAM. */
+int vl_watch(vl_machine *m, uint32_t addr, uint32_t len, bool on);
+void vl_watch_clear(vl_machine *m);
+static inline bool vl_watched(const vl_mem *mem, uint32_t addr) {
+    return mem->watch && addr < mem->size && mem->watch[addr >> VL_PAGE_SHIFT];
+}
 
 /* ---- state every core keeps at the start of its CPU struct ---------------- */
 typedef struct vl_cpu_common {
@@ -86,7 +130,8 @@ typedef struct vl_cpu_common {
     uint64_t exceptions;   /* exceptions taken (architecturally or intercepted) */
     uint64_t interrupts;
     uint64_t mode_switches;
-    int irq_level;         /* asserted interrupt level (0 none); set by devices */
+    int irq_level;         /* asserted interrupt level/line (0 none); set by devices */
+    int irq_vector;        /* the vector a vectored-interrupt ISA (x86) takes for it */
     bool intercept;        /* exceptions stop the core before side effects   */
     bool stop_on_null_vector; /* an exception whose vector entry is 0 stops the run */
     uint32_t exit_set;     /* bit (1 << enum vl_class): stop before executing */
@@ -98,22 +143,37 @@ typedef struct vl_cpu_common {
 struct vl_cpu_ops {
     const char *isa;
     size_t state_size;                       /* sizeof the ISA's CPU struct, starts with vl_cpu_common */
+    /* ISA facts the machine, the loader and the front ends need */
+    uint8_t levels;                          /* bit n: privilege level n exists (0 the most privileged) */
+    uint8_t min_insn;                        /* bytes of the shortest instruction */
+    uint16_t elf_machine;                    /* e_machine of the ISA's ELF files */
+    const char *sp_name;                     /* the register the alias "sp" names */
+    const char *pc_name;                     /* the register the alias "pc" names (NULL: "pc" itself) */
     void (*init)(void *cpu, vl_machine *m, int variant); /* zeroed state in, power-on state out */
     void (*reset)(void *cpu);                /* architectural reset (reads vectors) */
+    /* The state `vlab exec` starts a program in: the most privileged level,
+     * stack pointer sp (m68k: the SSP), pc = entry. */
+    void (*boot)(void *cpu, uint32_t entry, uint32_t sp);
     /* Run up to max instructions (max >= 1). Returns the stop; reason
      * VLAB_STOP_BUDGET when max instructions were executed. */
     vl_stop (*run)(void *cpu, uint64_t max);
+    /* End the current run after the instruction in progress (a device or the
+     * write watch asks): the run returns VLAB_STOP_BUDGET early. */
+    void (*kick)(void *cpu);
     const vl_reg_info *(*regs)(int variant, int *count);
     uint32_t (*reg_get)(void *cpu, int id);
     void (*reg_set)(void *cpu, int id, uint32_t v);
     uint32_t (*get_pc)(void *cpu);
     void (*set_pc)(void *cpu, uint32_t pc);
-    int (*priv_get)(void *cpu);              /* 1 supervisor / 0 user (x86: 3 - CPL) */
-    void (*priv_set)(void *cpu, int level);
-    /* Take exception `vector` architecturally now (frame, handler); info is
-     * the access address for bus/address errors. */
-    void (*raise)(void *cpu, int vector, uint32_t info);
+    int (*priv_get)(void *cpu);              /* privilege level, 0 the most privileged */
+    void (*priv_set)(void *cpu, int level);  /* a level the ISA has (levels) */
+    /* Take exception `vector` architecturally now (frame, handler), with its
+     * error code and fault address where the ISA has them. */
+    void (*raise)(void *cpu, int vector, uint32_t code, uint32_t addr);
     const vl_vector_info *vectors;           /* terminated by name == NULL */
+    /* Memory at a virtual address through the CPU's MMU, side-effect free
+     * (vlab_read_virt). */
+    size_t (*read_virt)(void *cpu, uint32_t addr, uint8_t *buf, size_t len, bool fetch);
     /* Decode metadata for one instruction. */
     void (*decode)(int variant, const uint8_t *bytes, size_t len, vl_decode_info *out);
     /* Disassemble one instruction: length or -1 (message in out). */
@@ -121,15 +181,9 @@ struct vl_cpu_ops {
     /* Assemble a whole source text; 0 ok (*out malloc'd), -1 with "line:col: msg". */
     int (*assemble)(int variant, const char *src, uint32_t org, uint8_t **out, size_t *len,
                     char *err, size_t errsz);
-    /* The monitor's glue for this ISA (isa/<isa>/virt.c, vmm/vmm.h); NULL when
-     * the ISA cannot be virtualized yet. The monitor reaches a core's
-     * virtualization mapping only through this pointer. */
-    const struct vl_virt_ops *virt;
-    /* How the sweep enumerates this ISA's instruction forms and sets up
-     * states (isa/<isa>/forms.c, vmm/sweep.h); NULL when not swept yet. */
-    const struct vl_sweep_isa *sweep;
 };
 
+/* One CPU model. The I/O port fields are 0 on ISAs without a port space. */
 typedef struct vl_model_desc {
     const char *isa;
     const char *model;
@@ -138,11 +192,18 @@ typedef struct vl_model_desc {
     bool big_endian;
     uint32_t addr_mask;
     uint32_t mmio_base;
+    uint16_t io_base;     /* device registers in the port space (vl_io_*) */
+    uint16_t io_console;  /* the console's port */
+    uint8_t timer_vector; /* TIMER_VECTOR after reset */
 } vl_model_desc;
 
 /* All models, in order; terminated by isa == NULL. */
 extern const vl_model_desc vl_models[];
 const vl_model_desc *vl_find_model(const char *isa, const char *model);
+/* An ISA of DESIGN §4.1 that has no core yet: what it will be ("the i386
+ * protected-mode subset"), so that asking for it says "not modelled yet";
+ * NULL for a name that is no planned ISA. */
+const char *vl_planned_isa(const char *name);
 
 /* ---- the machine ----------------------------------------------------------- */
 struct vl_machine {
@@ -164,12 +225,20 @@ struct vl_machine {
     void *hook_ctx;
     bool hook_stop;            /* a hook asked to stop */
     volatile int *interrupt;   /* the host's stop request (vlab_set_interrupt_flag) */
+    uint32_t timer_vector;
+    /* write watch (vl_watch): called after a watched page was written */
+    void (*on_watch)(void *ctx, uint32_t addr, int size);
+    void *watch_ctx;
 };
 
 /* Longest run of instructions between two looks at the devices: the run
  * loops of core/machine.c and of the monitor (vmm/vmm.c) cut time the same
  * way so that a guest's timer ticks after the same instruction on both. */
 #define VL_RUN_SLICE 256u
+
+/* The state `vlab exec` starts a program in (vl_cpu_ops.boot), set by the
+ * host: no mode event. */
+void vl_machine_boot(vl_machine *m, uint32_t entry, uint32_t sp);
 
 /* Device tick: called by the run loop between core slices. */
 void vl_timer_sync(vl_machine *m);

@@ -95,13 +95,6 @@ static bool isa_known(const char *isa) {
 }
 
 /* isa (may be NULL when model names it alone) and model (NULL = first). */
-/* ISAs and models of DESIGN §4.1 that have no core yet: named, so that a
- * user who asks for one is told it is not modelled rather than unknown. */
-static const char *planned_isa(const char *name) {
-    if (strcmp(name, "x86") == 0 || strcmp(name, "i386") == 0) return "the i386 protected-mode subset";
-    return NULL;
-}
-
 static const vl_model_desc *find_desc(const char *isa, const char *model, char *err, size_t errsz) {
     char known[256];
     if (!isa || !*isa) {
@@ -118,8 +111,8 @@ static const vl_model_desc *find_desc(const char *isa, const char *model, char *
     }
     if (!isa_known(isa)) {
         list_isas(known, sizeof known);
-        if (planned_isa(isa))
-            vl_seterr(err, errsz, "isa '%s' (%s) is not modelled yet (known: %s)", isa, planned_isa(isa), known);
+        if (vl_planned_isa(isa))
+            vl_seterr(err, errsz, "isa '%s' (%s) is not modelled yet (known: %s)", isa, vl_planned_isa(isa), known);
         else
             vl_seterr(err, errsz, "unknown isa '%s' (known: %s)", isa, known);
         return NULL;
@@ -157,8 +150,8 @@ static const vl_model_desc *resolve_desc(const char *s, char *err, size_t errsz)
     for (const vl_model_desc *d = vl_models; d->isa; d++)
         if (strcmp(d->model, s) == 0) return d;
     list_isas(known, sizeof known);
-    if (planned_isa(s)) {
-        vl_seterr(err, errsz, "isa '%s' (%s) is not modelled yet (known: %s)", s, planned_isa(s), known);
+    if (vl_planned_isa(s)) {
+        vl_seterr(err, errsz, "isa '%s' (%s) is not modelled yet (known: %s)", s, vl_planned_isa(s), known);
         return NULL;
     }
     char models[256] = "";
@@ -193,7 +186,7 @@ vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_
         vl_seterr(err, errsz, "ram must be 1 byte to 1 GiB (got %u)", ram_bytes);
         return NULL;
     }
-    if (!d->ops || !d->ops->run || !d->ops->regs) {
+    if (!d->ops || !d->ops->run || !d->ops->regs || !d->ops->priv_get || !d->ops->priv_set) {
         vl_seterr(err, errsz, "isa %s: no CPU core built", d->isa);
         return NULL;
     }
@@ -206,6 +199,7 @@ vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_
                                                                     : d->ops->state_size);
     if (!m->mem.ram || !m->cpu) goto oom_free;
     m->mem.size = ram_bytes;
+    m->mem.watch_lo = ram_bytes;
     m->mem.addr_mask = d->addr_mask ? d->addr_mask : 0xFFFFFFFFu;
     m->mem.mmio_base = d->mmio_base;
     m->mem.mmio_on = true;
@@ -234,7 +228,8 @@ vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_
     if (!has_pc) bx->regs[bx->nregs++] = (vl_reg_info){ "pc", 32, 0, PSEUDO_PC };
     m->regs = bx->regs;
     m->nregs = bx->nregs;
-    bx->last_priv = d->ops->priv_get ? d->ops->priv_get(m->cpu) : 1;
+    bx->last_priv = d->ops->priv_get(m->cpu);
+    m->timer_vector = d->timer_vector;
     return m;
 oom_free:
     free(m->mem.ram);
@@ -250,6 +245,7 @@ void vlab_machine_free(vlab_machine *m) {
     if (!m) return;
     machine_box *bx = box(m);
     free(m->mem.ram);
+    free(m->mem.watch);
     free(m->cpu);
     free(m->con);
     free(bx->regs);
@@ -264,7 +260,9 @@ uint32_t vlab_mmio_base(const vlab_machine *m) { return m->mem.mmio_base; }
 void vlab_reset(vlab_machine *m) {
     m->timer_period = 0;
     m->timer_next = 0;
+    m->timer_vector = m->desc->timer_vector;
     m->cc->irq_level = 0;
+    m->cc->irq_vector = 0;
     unsigned mask = m->hook_mask;
     m->hook_mask = 0;
     if (m->desc->ops->reset) m->desc->ops->reset(m->cpu);
@@ -342,14 +340,10 @@ int vlab_reg_index(const vlab_machine *m, const char *name) {
     if (!name) return -1;
     int i = reg_lookup(m, name);
     if (i >= 0) return i;
-    const char *isa = m->desc->isa;
     /* aliases: the active stack pointer and the program counter */
-    if (strcasecmp(name, "sp") == 0) {
-        if (strcmp(isa, "m68k") == 0) return reg_lookup(m, "a7");
-        if (strcmp(isa, "ppc") == 0) return reg_lookup(m, "r1");
-        if (strcmp(isa, "x86") == 0) return reg_lookup(m, "esp");
-    }
-    if (strcasecmp(name, "pc") == 0 && strcmp(isa, "x86") == 0) return reg_lookup(m, "eip");
+    const vl_cpu_ops *ops = m->desc->ops;
+    if (strcasecmp(name, "sp") == 0 && ops->sp_name) return reg_lookup(m, ops->sp_name);
+    if (strcasecmp(name, "pc") == 0 && ops->pc_name) return reg_lookup(m, ops->pc_name);
     return -1;
 }
 
@@ -382,18 +376,44 @@ void vlab_set_pc(vlab_machine *m, uint32_t pc) {
     if (m->desc->ops->set_pc) m->desc->ops->set_pc(m->cpu, pc);
 }
 
-static int priv_super(const vlab_machine *m) { return strcmp(m->desc->isa, "x86") == 0 ? 3 : 1; }
-
-int vlab_privilege(vlab_machine *m) {
-    return m->desc->ops->priv_get ? m->desc->ops->priv_get(m->cpu) : priv_super(m);
+int vlab_privilege_valid(const vlab_machine *m, int level) {
+    return level >= 0 && level < 8 && (m->desc->ops->levels >> level & 1);
 }
-int vlab_supervisor(vlab_machine *m) { return vlab_privilege(m) == priv_super(m); }
-void vlab_set_supervisor(vlab_machine *m, int on) {
+
+int vlab_user_level(const vlab_machine *m) {
+    int u = 0;
+    for (int l = 0; l < 8; l++)
+        if (m->desc->ops->levels >> l & 1) u = l;
+    return u;
+}
+
+int vlab_privilege(vlab_machine *m) { return m->desc->ops->priv_get(m->cpu); }
+
+int vlab_set_privilege(vlab_machine *m, int level) {
+    if (!vlab_privilege_valid(m, level)) return -1;
+    /* a change made by the host is no guest event */
     unsigned mask = m->hook_mask;
     m->hook_mask = 0;
-    if (m->desc->ops->priv_set) m->desc->ops->priv_set(m->cpu, on ? priv_super(m) : 0);
+    m->desc->ops->priv_set(m->cpu, level);
     m->hook_mask = mask;
     box(m)->last_priv = vlab_privilege(m);
+    return 0;
+}
+
+int vlab_supervisor(vlab_machine *m) { return vlab_privilege(m) == 0; }
+void vlab_set_supervisor(vlab_machine *m, int on) { vlab_set_privilege(m, on ? 0 : vlab_user_level(m)); }
+
+void vl_machine_boot(vl_machine *m, uint32_t entry, uint32_t sp) {
+    unsigned mask = m->hook_mask;
+    m->hook_mask = 0;
+    m->desc->ops->boot(m->cpu, entry, sp);
+    m->hook_mask = mask;
+    box(m)->last_priv = vlab_privilege(m);
+}
+
+size_t vlab_read_virt(vlab_machine *m, uint32_t addr, void *buf, size_t len, int fetch) {
+    if (!m->desc->ops->read_virt || !buf) return 0;
+    return m->desc->ops->read_virt(m->cpu, addr, buf, len, fetch != 0);
 }
 
 /* ---- hooks -------------------------------------------------------------------- */
@@ -583,13 +603,6 @@ static int read_file(const char *path, uint8_t **data, size_t *len, char *err, s
     return 0;
 }
 
-static int elf_machine_for(const char *isa) {
-    if (strcmp(isa, "m68k") == 0) return 4;
-    if (strcmp(isa, "ppc") == 0) return 20;
-    if (strcmp(isa, "x86") == 0) return 3;
-    return -1;
-}
-
 static uint32_t rd16(const uint8_t *p, bool be) { return be ? (uint32_t)p[0] << 8 | p[1] : (uint32_t)p[1] << 8 | p[0]; }
 static uint32_t rd32(const uint8_t *p, bool be) {
     return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
@@ -611,7 +624,7 @@ static int load_elf(vl_machine *m, const char *path, const uint8_t *f, size_t le
     }
     bool be = f[5] == 2;
     uint32_t mach = rd16(f + 18, be);
-    if ((int)mach != elf_machine_for(isa)) {
+    if (mach != m->desc->ops->elf_machine) {
         /* "an m68k", "an x86", "a ppc" */
         vl_seterr(err, errsz, "%s: not %s %s ELF (machine %u)", path, isa[0] == 'p' ? "a" : "an", isa, mach);
         return -1;

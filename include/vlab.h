@@ -34,7 +34,13 @@ typedef struct vlab_stop {
     uint32_t pc;       /* PC of the instruction that stopped (faulting PC for exceptions) */
     int vector;        /* exception vector number, -1 when none */
     uint32_t info;     /* ISA-specific cause: access address, SRR1 bits, exit class... */
+    uint32_t code;     /* the exception's error code (x86 error code, PPC DSISR or SRR1
+                          reason bits, m68k group-0 status word): valid with VLAB_STOP_HAS_CODE */
+    uint32_t addr;     /* the fault address (m68k access address, PPC DAR, x86 CR2):
+                          valid with VLAB_STOP_HAS_ADDR */
+    unsigned flags;    /* VLAB_STOP_HAS_* */
 } vlab_stop;
+enum { VLAB_STOP_HAS_CODE = 1, VLAB_STOP_HAS_ADDR = 2 };
 
 typedef struct vlab_stats {
     uint64_t instructions;
@@ -46,7 +52,7 @@ typedef struct vlab_stats {
 /* Event kinds for vlab_set_hook (a bit mask). */
 enum vlab_event {
     VLAB_EV_EXCEPTION = 1, /* a = vector, b = pc of the faulting instruction */
-    VLAB_EV_MODE = 2,      /* a = new privilege level, b = pc */
+    VLAB_EV_MODE = 2,      /* a = new privilege level (0 most privileged), b = pc */
     VLAB_EV_STEP = 4,      /* a = 0, b = pc of the next instruction (after each instruction) */
     VLAB_EV_CONSOLE = 8    /* a = the byte written, b = 0 */
 };
@@ -88,9 +94,17 @@ uint32_t vlab_reg_get(vlab_machine *m, int idx);
 void vlab_reg_set(vlab_machine *m, int idx, uint32_t value);
 uint32_t vlab_pc(vlab_machine *m);
 void vlab_set_pc(vlab_machine *m, uint32_t pc);
-int vlab_privilege(vlab_machine *m);           /* m68k/ppc: 1 supervisor, 0 user; x86: 3 - CPL */
-int vlab_supervisor(vlab_machine *m);          /* 1 when in supervisor mode / CPL 0 */
-void vlab_set_supervisor(vlab_machine *m, int on);
+/* Privilege is a level, 0 the most privileged (x86 CPL numbering): m68k and
+ * PowerPC have 0 (supervisor) and 3 (user), x86 0 to 3. */
+int vlab_privilege(vlab_machine *m);
+/* Set the level: 0, or -1 when the ISA has no such level. */
+int vlab_set_privilege(vlab_machine *m, int level);
+/* 1 when the machine's ISA has privilege level `level`. */
+int vlab_privilege_valid(const vlab_machine *m, int level);
+/* The least privileged level ("user": 3 on every ISA). */
+int vlab_user_level(const vlab_machine *m);
+int vlab_supervisor(vlab_machine *m);          /* 1 at level 0 */
+void vlab_set_supervisor(vlab_machine *m, int on); /* level 0, or the user level */
 
 /* Execute exactly n instructions unless something stops the machine first. */
 vlab_stop vlab_step(vlab_machine *m, uint64_t n);
@@ -114,6 +128,12 @@ void vlab_set_interrupt_flag(vlab_machine *m, volatile int *flag);
 
 /* Where the console and timer live in the machine's address space. */
 uint32_t vlab_mmio_base(const vlab_machine *m);
+
+/* Memory as the CPU sees it at a virtual address, through its MMU, without
+ * side effects (no referenced/changed bits, no faults taken). Returns the
+ * bytes read (fewer than len where a page does not translate or is not
+ * memory). fetch: as an instruction fetch would translate it. */
+size_t vlab_read_virt(vlab_machine *m, uint32_t addr, void *buf, size_t len, int fetch);
 
 /* Load a raw binary at org, or an ELF by its program headers (when org is
  * ignored). *entry receives the ELF entry or org. 0 ok, -1 with message. */

@@ -13,6 +13,7 @@
 #include "vmm/sweep.h"
 #include <errno.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,9 +39,13 @@ static void print_usage(FILE *f, const char *cmd) {
                   "[--states N] [--filter TEXT]");
 }
 
-static int usage(const char *cmd, const char *fmt, const char *a) {
+static int usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "vlab %s: ", cmd);
-    fprintf(stderr, fmt, a);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\n");
     print_usage(stderr, cmd);
     return 2;
@@ -83,7 +88,7 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
                 return usage(cmd, "%s", err);
             o->nm++;
         } else if (IS("--technique")) {
-            if (vl_technique_find(val) < 0) return usage(cmd, "unknown technique '%s' (known: trap-and-emulate)", val);
+            if (vl_technique_find(val) < 0) return usage(cmd, "unknown technique '%s' (known: %s)", val, vl_technique_list());
             o->technique = val;
         } else if (IS("--format")) {
             if ((o->format = vl_table_format_find(val)) < 0)
@@ -126,7 +131,7 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
                          "table:\nforms grouped by mnemonic, one section per model, a cross-ISA summary first."
                        : "Measure every instruction form of one model and print one row per form.");
         printf("  --isa ISA[:MODEL]  m68k, m68k:68010, 68010, ppc...%s\n", grouped ? " (repeatable)" : "");
-        printf("  --technique T      trap-and-emulate (default)\n"
+        printf("  --technique T      trap-and-emulate (default) or hybrid\n"
                "  --format F         md (default), csv, json, tex, html\n"
                "  -o FILE            write to FILE instead of stdout\n"
                "  --seed N           random states from seed N (default 0)\n"

@@ -32,8 +32,8 @@ typedef struct vl_lview_class {
     void (*reg_set)(void *self, int idx, uint32_t v);
     uint32_t (*get_pc)(void *self);
     void (*set_pc)(void *self, uint32_t pc);
-    int (*priv_get)(void *self);
-    void (*priv_set)(void *self, int on);
+    int (*priv_get)(void *self);            /* privilege level, 0 the most privileged */
+    int (*priv_set)(void *self, int level); /* 0, or -1 for a level the ISA lacks */
     /* raises the error for len bytes at addr outside ram bytes */
     int (*range_error)(lua_State *L, const char *fn, lua_Integer addr, lua_Integer len, uint32_t ram);
     bool empty_at_end; /* read/write of 0 bytes at the end of RAM is fine */
@@ -58,8 +58,8 @@ int vl_lua_cb_collect(lua_State *L, int list, unsigned event);
 /* Calls the function under its one argument on the top. An error is kept
  * in uservalue uv_err of the userdata at ud, with *failed set. 1: stop. */
 int vl_lua_cb_call(lua_State *L, int ud, int uv_err, bool *failed);
-/* The event table of a machine event; supervisor: the mode after a change. */
-void vl_lua_push_event(lua_State *L, vlab_machine *m, int event, uint32_t a, uint32_t b, int supervisor);
+/* The event table of a machine event (a mode event's a: the new level). */
+void vl_lua_push_event(lua_State *L, vlab_machine *m, int event, uint32_t a, uint32_t b);
 /* The stop table of a run; m NULL when it was freed during the run. */
 void vl_lua_push_stop(lua_State *L, vlab_machine *m, vlab_stop s, uint64_t done);
 

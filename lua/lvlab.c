@@ -417,7 +417,7 @@ int vl_lua_cb_call(lua_State *L, int ud, int uv_err, bool *failed) {
     return stop;
 }
 
-void vl_lua_push_event(lua_State *L, vlab_machine *m, int event, uint32_t a, uint32_t b, int supervisor) {
+void vl_lua_push_event(lua_State *L, vlab_machine *m, int event, uint32_t a, uint32_t b) {
     lua_newtable(L);
     switch (event) {
     case VLAB_EV_EXCEPTION: {
@@ -434,7 +434,7 @@ void vl_lua_push_event(lua_State *L, vlab_machine *m, int event, uint32_t a, uin
         break;
     }
     case VLAB_EV_MODE:
-        lua_pushstring(L, supervisor ? "supervisor" : "user");
+        lua_pushstring(L, a == 0 ? "supervisor" : "user");
         lua_setfield(L, -2, "mode");
         lua_pushinteger(L, (lua_Integer)a);
         lua_setfield(L, -2, "level");
@@ -501,7 +501,7 @@ static int hook_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
     int stop = 0;
     for (int i = 1; i <= n && !stop; i++) {
         lua_rawgeti(L, list, i);
-        vl_lua_push_event(L, lm->m, event, a, b, event == VLAB_EV_MODE && vlab_supervisor(lm->m));
+        vl_lua_push_event(L, lm->m, event, a, b);
         stop = vl_lua_cb_call(L, ud, UV_ERR, &lm->failed);
     }
     lua_settop(L, top);
@@ -651,7 +651,7 @@ static int v_write_u32(lua_State *L) { return write_n(L, 4, "write_u32"); }
 
 static int v_supervisor(lua_State *L) {
     const vl_lview_class *c = vclass(L);
-    lua_pushboolean(L, c->priv_get(c->check(L, 1).self));
+    lua_pushboolean(L, c->priv_get(c->check(L, 1).self) == 0);
     return 1;
 }
 
@@ -659,7 +659,38 @@ static int v_set_supervisor(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = c->check(L, 1);
     luaL_checkany(L, 2);
-    c->priv_set(w.self, lua_toboolean(L, 2));
+    c->priv_set(w.self, lua_toboolean(L, 2) ? 0 : vlab_user_level(w.m));
+    return 0;
+}
+
+static int v_privilege(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    lua_pushinteger(L, c->priv_get(c->check(L, 1).self));
+    return 1;
+}
+
+/* The ISA's levels, "0, 3", for the message of a wrong one. */
+static void push_levels(lua_State *L, vlab_machine *m) {
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int l = 0, n = 0; l < 8; l++)
+        if (vlab_privilege_valid(m, l)) {
+            if (n++) luaL_addstring(&b, ", ");
+            lua_pushinteger(L, l);
+            luaL_addvalue(&b);
+        }
+    luaL_pushresult(&b);
+}
+
+static int v_set_privilege(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    lua_Integer level = luaL_checkinteger(L, 2);
+    if (level < 0 || level > 7 || c->priv_set(w.self, (int)level) < 0) {
+        push_levels(L, w.m);
+        return luaL_error(L, "set_privilege: %s has no privilege level %I (levels: %s)", vlab_machine_isa(w.m),
+                          level, lua_tostring(L, -1));
+    }
     return 0;
 }
 
@@ -831,6 +862,7 @@ void vl_lview_open(lua_State *L, const vl_lview_class *cls, const luaL_Reg *own)
         { "read_u32", v_read_u32 }, { "write_u8", v_write_u8 },
         { "write_u16", v_write_u16 }, { "write_u32", v_write_u32 },
         { "supervisor", v_supervisor }, { "set_supervisor", v_set_supervisor },
+        { "privilege", v_privilege }, { "set_privilege", v_set_privilege },
         { "console", v_console },   { "clear_console", v_clear_console },
         { "disasm", v_disasm },     { NULL, NULL },
     };
@@ -868,8 +900,8 @@ static uint32_t machine_reg_get(void *self, int idx) { return vlab_reg_get(self,
 static void machine_reg_set(void *self, int idx, uint32_t v) { vlab_reg_set(self, idx, v); }
 static uint32_t machine_pc(void *self) { return vlab_pc(self); }
 static void machine_set_pc(void *self, uint32_t pc) { vlab_set_pc(self, pc); }
-static int machine_priv(void *self) { return vlab_supervisor(self); }
-static void machine_set_priv(void *self, int on) { vlab_set_supervisor(self, on); }
+static int machine_priv(void *self) { return vlab_privilege(self); }
+static int machine_set_priv(void *self, int level) { return vlab_set_privilege(self, level); }
 
 static const vl_lview_class machine_class = {
     "machine", "m", REGS_MT, UV_REGS, machine_check, machine_reg_get, machine_reg_set, machine_pc,

@@ -185,7 +185,7 @@ static int fire_mode(lua_State *L, lvm *v, int ud, int priv, uint32_t pc) {
     for (int i = 1; i <= k && !stop; i++) {
         lua_rawgeti(L, fns, i);
         lua_createtable(L, 0, 4);
-        lua_pushstring(L, priv ? "supervisor" : "user");
+        lua_pushstring(L, priv == 0 ? "supervisor" : "user");
         lua_setfield(L, -2, "mode");
         lua_pushinteger(L, priv);
         lua_setfield(L, -2, "level");
@@ -215,7 +215,7 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
     int list = lua_gettop(L);
     int stop = 0;
     /* the guest's virtual mode can only change in a trap: mode events */
-    int priv = vl_vm_supervisor(v->vm);
+    int priv = vl_vm_privilege(v->vm);
     if (priv != v->last_priv) {
         v->last_priv = priv;
         stop = fire_mode(L, v, ud, priv, ev->pc);
@@ -507,7 +507,7 @@ static int gev_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
     int stop = 0;
     for (int i = 1; i <= k && !stop; i++) {
         lua_rawgeti(L, fns, i);
-        vl_lua_push_event(L, v->vm->m, event, a, b, (int)a);
+        vl_lua_push_event(L, v->vm->m, event, a, b);
         stop = vl_lua_cb_call(L, ud, UV_ERR, &v->failed);
     }
     lua_settop(L, top);
@@ -533,7 +533,7 @@ static int g_on(lua_State *L) {
     vl_lua_cb_add(L, list, v->next_id, bit, 3);
     if (bit == VLAB_EV_MODE) {
         /* the guest's mode changes only in a trap: seen by the trap trampoline */
-        v->last_priv = vl_vm_supervisor(v->vm);
+        v->last_priv = vl_vm_privilege(v->vm);
         vl_vm_on_trap(v->vm, trap_trampoline, v);
     } else {
         unsigned mask = vl_lua_cb_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
@@ -575,8 +575,8 @@ static uint32_t guest_reg_get(void *self, int idx) { return vl_vm_reg_get(self, 
 static void guest_reg_set(void *self, int idx, uint32_t v) { vl_vm_reg_set(self, idx, v); }
 static uint32_t guest_pc(void *self) { return vl_vm_pc(self); }
 static void guest_set_pc(void *self, uint32_t pc) { vl_vm_set_pc(self, pc); }
-static int guest_priv(void *self) { return vl_vm_supervisor(self); }
-static void guest_set_priv(void *self, int on) { vl_vm_set_supervisor(self, on); }
+static int guest_priv(void *self) { return vl_vm_privilege(self); }
+static int guest_set_priv(void *self, int level) { return vl_vm_set_privilege(self, level); }
 
 /* uservalue 2 of a guest: its regs proxy */
 static const vl_lview_class guest_class = {

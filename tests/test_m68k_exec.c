@@ -274,11 +274,15 @@ static void test_intercept(void **st) {
     assert_int_equal(s.vector, 3);
     assert_int_equal(s.pc, CODE);
     assert_int_equal(s.info, 0x2001);
+    /* the stop carries the fault address and the frame's status word apart */
+    assert_int_equal(s.flags, VLAB_STOP_HAS_CODE | VLAB_STOP_HAS_ADDR);
+    assert_int_equal(s.addr, 0x2001);
+    assert_int_equal(s.code & 0x10, 0x10); /* a read */
     assert_memory_equal(before, r.s->d, sizeof before);
     assert_int_equal(r.s->c.icount, 0);
     assert_int_equal(get32(&r, STACK - 4), 0);
     /* the monitor takes it architecturally */
-    m68k_ops.raise(r.s, 3, 0x2001);
+    m68k_ops.raise(r.s, 3, s.code, s.addr);
     assert_int_equal(r.s->pc, HANDLER(3));
     assert_int_equal(r.s->a[7], STACK - 14);
     /* TRAP under intercept */

@@ -163,8 +163,18 @@ static void test_registers(void **st) {
     set_reg(m, "usp", 0x4000);
     vlab_set_supervisor(m, 0);
     assert_false(vlab_supervisor(m));
-    assert_int_equal(vlab_privilege(m), 0);
+    assert_int_equal(vlab_privilege(m), 3); /* user: level 3 on every ISA */
     assert_int_equal(get_reg(m, "a7"), 0x4000);
+    /* levels: 0 and 3 exist on the m68k, 1 and 2 do not */
+    assert_true(vlab_privilege_valid(m, 0) && vlab_privilege_valid(m, 3));
+    assert_false(vlab_privilege_valid(m, 1) || vlab_privilege_valid(m, 2) || vlab_privilege_valid(m, -1));
+    assert_int_equal(vlab_user_level(m), 3);
+    assert_int_equal(vlab_set_privilege(m, 1), -1);
+    assert_int_equal(vlab_privilege(m), 3);
+    assert_int_equal(vlab_set_privilege(m, 0), 0);
+    assert_int_equal(vlab_privilege(m), 0);
+    assert_int_equal(get_reg(m, "sr") & 0x2000, 0x2000);
+    assert_int_equal(vlab_set_privilege(m, 3), 0);
     assert_int_equal(get_reg(m, "sr") & 0x2000, 0);
     vlab_set_supervisor(m, 1);
     assert_int_equal(get_reg(m, "a7"), 0x8000);
@@ -412,7 +422,7 @@ static void test_hooks(void **st) {
     assert_int_equal(h.exceptions, 1);
     assert_int_equal(h.last_vector, 32);
     assert_int_equal(h.modes, 1);
-    assert_int_equal(h.last_mode, 1);
+    assert_int_equal(h.last_mode, 0); /* the new level: supervisor */
     assert_true(vlab_supervisor(m));
     vlab_stats stats;
     vlab_get_stats(m, &stats);

@@ -386,6 +386,8 @@ static void test_intercept(void **st) {
     assert_int_equal(r.vector, 0x700);
     assert_int_equal(r.pc, 0x1004);
     assert_int_equal(r.info, SRR1_PRIV);
+    assert_int_equal(r.flags, VLAB_STOP_HAS_CODE); /* SRR1's reason bits, no address */
+    assert_int_equal(r.code, SRR1_PRIV);
     assert_int_equal(vlab_pc(m), 0x1004);
     assert_int_equal(s->srr0, 0xAAAA);
     assert_int_equal(s->srr1, 0xBBBB);
@@ -397,7 +399,7 @@ static void test_intercept(void **st) {
     assert_int_equal(r.vector, 0xC00);
     assert_int_equal(r.pc, 0x1000);
     /* the monitor raises it architecturally */
-    ppc_ops.raise(s, 0xC00, 0);
+    ppc_ops.raise(s, 0xC00, 0, 0);
     assert_int_equal(s->srr0, 0x1004);
     assert_int_equal(vlab_pc(m), 0xC00);
     /* a DSI from a store with update leaves rA alone */
@@ -696,14 +698,13 @@ static void test_exceptions_misc(void **st) {
     /* raise from the monitor: DSI with DAR */
     s->msr = MSR_ME | MSR_PR;
     vlab_set_pc(m, 0x1234);
-    s->dsisr = PPC_DSISR_NOPTE;
-    ppc_ops.raise(s, 0x300, 0xABCD0);
+    ppc_ops.raise(s, 0x300, PPC_DSISR_NOPTE, 0xABCD0);
     assert_int_equal(s->srr0, 0x1234);
     assert_int_equal(s->dar, 0xABCD0);
     assert_int_equal(s->dsisr, PPC_DSISR_NOPTE);
     assert_true(s->srr1 & MSR_PR);
     assert_int_equal(vlab_pc(m), 0x300);
-    ppc_ops.raise(s, 0x700, SRR1_PRIV);
+    ppc_ops.raise(s, 0x700, SRR1_PRIV, 0);
     assert_int_equal(s->srr1 & 0xFFFF0000u, SRR1_PRIV);
     /* events */
     int n[2] = { 0, 0 };

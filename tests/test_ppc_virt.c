@@ -63,7 +63,7 @@ static vl_vm *guest(vl_vmm *mon, const image *g, uint32_t entry) {
     if (!vm) fail_msg("vl_vm_new: %s", err);
     vlab_mem_write(vm->m, 0, g->b, g->len);
     vl_vm_reset(vm);
-    vl_vm_set_supervisor(vm, 1);
+    vl_vm_set_privilege(vm, 0);
     vl_vm_reg_set(vm, vlab_reg_index(vm->m, "r1"), RAM);
     vl_vm_set_pc(vm, entry);
     return vm;
@@ -493,7 +493,7 @@ static void test_key_shadowing(void **state) {
     assert_same(n, vm);
     assert_check(vm);
     /* in virtual user mode the real keys are the guest's own */
-    vl_vm_set_supervisor(vm, 0);
+    vl_vm_set_privilege(vm, 3);
     assert_int_equal(real_cpu(vm)->sr[4], 0x20000000u);
     assert_int_equal(real_cpu(vm)->dbat[2], 0x60000000u);
     assert_check(vm);
@@ -713,7 +713,7 @@ static int stress_trap(void *ctx, const vl_trap_event *ev) {
     if (!bad && (r->srr0 != c->mon[0] || r->srr1 != c->mon[1] || r->sprg[0] != c->mon[2] || r->sprg[1] != c->mon[3] ||
                  r->sprg[2] != c->mon[4] || r->sprg[3] != c->mon[5] || r->dar != c->mon[6] || r->dsisr != c->mon[7]))
         bad = true, snprintf(c->why, sizeof c->why, "monitor's real SRR/SPRG/DAR/DSISR changed");
-    if (!bad && memcmp(c->mon, c->vm->mon_state, sizeof c->mon) != 0)
+    if (!bad && memcmp(c->mon, c->vm->glue, sizeof c->mon) != 0)
         bad = true, snprintf(c->why, sizeof c->why, "monitor's record changed");
     if (bad) c->failed++;
     return 0;
@@ -740,7 +740,7 @@ static void stress(uint64_t seed, uint64_t total) {
         stops++;
         assert_true(s.reason != VLAB_STOP_NONE);
         vl_vm_reset(vm);
-        vl_vm_set_supervisor(vm, 1);
+        vl_vm_set_privilege(vm, 0);
         vl_vm_set_pc(vm, 0x2000);
         assert_check(vm);
         if (stops > 100000) break;
@@ -863,7 +863,7 @@ static void test_compiled_programs(void **state) {
         vl_vm *vm = vl_vm_new(NULL, "ppc", "750", ram, VL_TECH_TRAP_EMULATE, NULL, err, sizeof err);
         if (!vm) fail_msg("%s", err);
         if (vlab_load(vm->m, elf, 0, &entry, err, sizeof err) != 0) fail_msg("%s", err);
-        vl_vm_set_supervisor(vm, 1);
+        vl_vm_set_privilege(vm, 0);
         vl_vm_reg_set(vm, vlab_reg_index(vm->m, "sp"), ram);
         vl_vm_set_pc(vm, entry);
         vl_stop sv = vl_vm_run(vm, 500000000, 0, 0);

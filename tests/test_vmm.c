@@ -68,7 +68,7 @@ static vl_vm *new_vm(vl_vmm *mon, const char *model) {
 static void vm_load(vl_vm *vm, const img *g, uint32_t entry) {
     vlab_mem_write(vm->m, 0, g->b, g->hi);
     vl_vm_reset(vm);
-    vl_vm_set_supervisor(vm, 1);
+    vl_vm_set_privilege(vm, 0);
     vl_vm_reg_set(vm, vlab_reg_index(vm->m, "a7"), SSP_TOP);
     vl_vm_set_pc(vm, entry);
 }
@@ -102,21 +102,40 @@ static void test_alloc(void **state) {
     (void)state;
     vl_alloc a;
     vl_alloc_init(&a, 3000);
-    uint8_t *p = vl_alloc_guest(&a, 1, 1000), *q = vl_alloc_guest(&a, 2, 1000);
+    uint64_t mp = 0, mq = 0, mm = 0;
+    uint8_t *p = vl_alloc_region(&a, 1, VL_REGION_GUEST, 1000, &mp);
+    uint8_t *q = vl_alloc_region(&a, 2, VL_REGION_GUEST, 1000, &mq);
     assert_non_null(p);
     assert_non_null(q);
-    assert_null(vl_alloc_guest(&a, 1, 10));   /* one region per guest */
-    assert_null(vl_alloc_guest(&a, 3, 1001)); /* over the limit */
+    assert_null(vl_alloc_region(&a, 1, VL_REGION_GUEST, 10, NULL)); /* one region of a kind per guest */
+    assert_null(vl_alloc_region(&a, 3, VL_REGION_GUEST, 1001, NULL)); /* over the limit */
+    uint8_t *m1 = vl_alloc_region(&a, 1, VL_REGION_MONITOR, 100, &mm);
+    assert_non_null(m1);
+    /* machine-physical: page aligned, apart */
+    assert_int_equal(mp % VL_PAGE_SIZE, 0);
+    assert_int_equal(mq % VL_PAGE_SIZE, 0);
+    assert_true(mq >= mp + 1000 && mm >= mq + 1000);
     for (int i = 0; i < 1000; i++) assert_int_equal(p[i], 0);
-    assert_int_equal(vl_alloc_owner(&a, p + 999), 1);
-    assert_int_equal(vl_alloc_owner(&a, q), 2);
-    assert_int_equal(vl_alloc_owner(&a, &a), -1); /* the monitor's own state is no guest's */
+    int kind = -1;
+    assert_int_equal(vl_alloc_owner(&a, p + 999, &kind), 1);
+    assert_int_equal(kind, VL_REGION_GUEST);
+    assert_int_equal(vl_alloc_owner(&a, m1 + 99, &kind), 1);
+    assert_int_equal(kind, VL_REGION_MONITOR);
+    assert_int_equal(vl_alloc_owner(&a, q, NULL), 2);
+    assert_int_equal(vl_alloc_owner(&a, &a, NULL), -1); /* the monitor's own state is no guest's */
     assert_int_equal(vl_alloc_check(&a, NULL, 0), 0);
-    vl_alloc_release(&a, 1);
-    assert_int_equal(vl_alloc_owner(&a, q), 2);
+    vl_alloc_release(&a, 1); /* both of guest 1's regions */
+    assert_int_equal(vl_alloc_owner(&a, q, NULL), 2);
     assert_int_equal((int)a.in_use, 1000);
-    assert_non_null(vl_alloc_guest(&a, 3, 2000));
+    uint64_t m3 = 0;
+    assert_non_null(vl_alloc_region(&a, 3, VL_REGION_GUEST, 2000, &m3));
+    assert_true(m3 > mm); /* machine-physical addresses are never reused */
     assert_int_equal(vl_alloc_check(&a, NULL, 0), 0);
+    /* the check finds two regions on one machine-physical address */
+    a.r[0].mpa = a.r[1].mpa;
+    char why[128];
+    assert_int_equal(vl_alloc_check(&a, why, sizeof why), -1);
+    assert_non_null(strstr(why, "machine-physical"));
     vl_alloc_fini(&a);
 }
 
@@ -130,14 +149,29 @@ static void test_lifecycle(void **state) {
     assert_int_not_equal(a->id, b->id);
     /* the guest believes it is in supervisor mode; the real CPU is not */
     assert_int_equal(vl_vm_supervisor(a), 1);
-    assert_int_equal(real_priv(a), 0);
+    assert_int_equal(real_priv(a), 3); /* user */
     assert_int_equal(greg(b, "sr") & 0x2000, 0x2000);
     assert_int_equal(vlab_reg_get(b->m, vlab_reg_index(b->m, "sr")) & 0x2000, 0);
     /* guest memory of each VM belongs to it alone */
-    assert_int_equal(vl_alloc_owner(&mon->alloc, a->m->mem.ram), a->id);
-    assert_int_equal(vl_alloc_owner(&mon->alloc, b->m->mem.ram + RAM - 1), b->id);
-    assert_int_equal(vl_alloc_owner(&mon->alloc, a), -1);
-    assert_int_equal(vl_alloc_owner(&mon->alloc, a->vctx), -1);
+    assert_int_equal(vl_alloc_owner(&mon->alloc, a->m->mem.ram, NULL), a->id);
+    assert_int_equal(vl_alloc_owner(&mon->alloc, b->m->mem.ram + RAM - 1, NULL), b->id);
+    assert_int_equal(vl_alloc_owner(&mon->alloc, a, NULL), -1);
+    assert_int_equal(vl_alloc_owner(&mon->alloc, a->vctx, NULL), -1);
+    /* guest-physical -> machine-physical, and the monitor regions apart */
+    uint64_t ma = 0, mb = 0;
+    assert_true(vl_vm_gpa_to_mpa(a, 0x10, &ma));
+    assert_true(vl_vm_gpa_to_mpa(b, 0x10, &mb));
+    assert_int_equal(ma, a->ram_mpa + 0x10);
+    assert_true(ma != mb);
+    assert_false(vl_vm_gpa_to_mpa(a, RAM, &ma));
+    int kind = -1;
+    assert_int_equal(vl_alloc_owner(&mon->alloc, a->m->mem.mon, &kind), a->id);
+    assert_int_equal(kind, VL_REGION_MONITOR);
+    assert_true(a->m->mem.mon_base != b->m->mem.mon_base);
+    assert_true(a->m->mem.mon_base >= RAM);
+    /* the monitor's real vector table and stack are in its region */
+    assert_int_equal(((m68k_cpu *)a->real)->vbr, a->m->mem.mon_base);
+    assert_non_null(vl_mon_host(a->m, ((m68k_cpu *)a->real)->vbr, 1024));
     assert_check(a);
     assert_check(b);
     /* guest view: a7 in supervisor mode is the SSP, kept in the real USP */
@@ -146,14 +180,14 @@ static void test_lifecycle(void **state) {
     vl_vm_reg_set(b, vlab_reg_index(b->m, "usp"), 0x5678);
     assert_int_equal(greg(b, "a7"), 0x1234);
     assert_int_equal(((m68k_cpu *)b->real)->a[7], 0x1234);
-    vl_vm_set_supervisor(b, 0);
+    vl_vm_set_privilege(b, 3);
     assert_int_equal(greg(b, "a7"), 0x5678);
     assert_int_equal(((m68k_cpu *)b->real)->a[7], 0x5678);
     assert_int_equal(greg(b, "ssp"), 0x1234);
     assert_check(b);
     vl_vm_reg_set(b, vlab_reg_index(b->m, "vbr"), 0x400);
     assert_int_equal(greg(b, "vbr"), 0x400);
-    assert_int_equal(((m68k_cpu *)b->real)->vbr, 0);
+    assert_int_equal(((m68k_cpu *)b->real)->vbr, b->m->mem.mon_base);
     vl_vm_free(a);
     assert_int_equal((int)mon->nvms, 1);
     vl_vmm_release(mon); /* b keeps the monitor */
@@ -369,7 +403,7 @@ static void test_user_mode(void **state) {
             print_message("diff: %s\n", t);
         }
         assert_int_equal((int)nd, 0);
-        assert_int_equal(real_priv(vm), 0);
+        assert_int_equal(real_priv(vm), 3); /* user */
         vlab_machine_free(m);
         vl_vm_free(vm);
     }
@@ -410,7 +444,7 @@ static void test_movec_vbr(void **state) {
     assert_int_equal(greg(vm, "d3"), 0x4000);
     assert_int_equal(greg(vm, "vbr"), 0x4000);
     assert_int_equal(greg(vm, "sfc"), 5);
-    assert_int_equal(((m68k_cpu *)vm->real)->vbr, 0); /* the monitor's */
+    assert_int_equal(((m68k_cpu *)vm->real)->vbr, vm->m->mem.mon_base); /* the monitor's */
     vl_view va = { m, NULL }, vb = { vm->m, vm };
     assert_int_equal((int)vl_compare(&va, &vb, NULL, 0), 0);
     assert_check(vm);
@@ -660,7 +694,7 @@ static void stress(const char *model, uint64_t seed, uint64_t total) {
         stops++;
         assert_true(s.reason != VLAB_STOP_NONE);
         vl_vm_reset(vm);
-        vl_vm_set_supervisor(vm, 1);
+        vl_vm_set_privilege(vm, 0);
         vl_vm_reg_set(vm, vlab_reg_index(vm->m, "a7"), SSP_TOP);
         vl_vm_set_pc(vm, CODE);
         assert_check(vm);
@@ -804,7 +838,7 @@ static void test_two_guests(void **state) {
         vlab_mem_get(h->m, RAM - 4, 4, &word);
         assert_int_equal(word, 0xFFFFFFFFu);
         assert_check(h);
-        assert_int_equal(real_priv(h), 0);
+        assert_int_equal(real_priv(h), 3); /* user */
     }
     assert_int_equal(vl_alloc_check(&mon->alloc, NULL, 0), 0);
     /* over the monitor's memory limit */
@@ -989,7 +1023,7 @@ static void test_programs(void **state) {
             vlab_set_supervisor(m, 1);
             vlab_reg_set(m, sp, ram);
             vlab_set_pc(m, e1);
-            vl_vm_set_supervisor(vm, 1);
+            vl_vm_set_privilege(vm, 0);
             vl_vm_reg_set(vm, sp, ram);
             vl_vm_set_pc(vm, e2);
             vl_stop a = vlab_run(m, 500000000, 0, 0), b = vl_vm_run(vm, 500000000, 0, 0);

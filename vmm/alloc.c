@@ -1,15 +1,18 @@
-/* alloc.c - the allocator: each guest gets its own guest-physical memory.
+/* alloc.c - the allocator: the monitor's machine memory, handed out in
+ * regions, each at its own machine-physical address.
  *
- * A guest's address space is guest-physical [0, size) backed by one host
- * region handed out here, plus its own machine's MMIO window (its console and
- * timer). The region holds nothing but guest bytes: the monitor's structures
- * (VMs, CPU contexts, this table) are separate host allocations that no guest
- * address translates to, and a region is zeroed before a guest gets it and
- * when it is given back, so nothing leaks from one guest to the next. The
- * table lets the monitor check isolation: no two live regions overlap, and
- * each belongs to exactly one VM. An optional limit bounds the total handed out. */
+ * Every VM gets two regions: its guest-physical memory (guest-physical
+ * [0, size) is machine-physical [mpa, mpa + size)) and its monitor region
+ * (the monitor's own structures for that VM, which no guest address reaches).
+ * A region holds nothing else, is zeroed before it is handed out and when it
+ * is given back, so nothing leaks from one guest to the next. Machine-physical
+ * addresses are handed out in increasing order, page aligned, and never
+ * reused, so two regions can never share an address even after a release.
+ * The table lets the monitor check isolation: no two live regions overlap
+ * (in host memory or machine-physical space), each has exactly one owner, and
+ * a VM holds at most one region of each kind. An optional limit bounds the
+ * total handed out. */
 #include "vmm/vmm.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +28,11 @@ void vl_alloc_fini(vl_alloc *a) {
     memset(a, 0, sizeof *a);
 }
 
-uint8_t *vl_alloc_guest(vl_alloc *a, int owner, uint32_t size) {
+uint8_t *vl_alloc_region(vl_alloc *a, int owner, int kind, uint32_t size, uint64_t *mpa) {
     if (!size || owner < 0) return NULL;
     if (a->limit && a->in_use + size > a->limit) return NULL;
     for (size_t i = 0; i < a->n; i++)
-        if (a->r[i].owner == owner) return NULL; /* one region per guest */
+        if (a->r[i].owner == owner && a->r[i].kind == kind) return NULL; /* one of each kind per VM */
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 4;
         vl_region *p = realloc(a->r, cap * sizeof *p);
@@ -39,30 +42,40 @@ uint8_t *vl_alloc_guest(vl_alloc *a, int owner, uint32_t size) {
     }
     uint8_t *host = calloc(1, size);
     if (!host) return NULL;
-    a->r[a->n++] = (vl_region){ host, size, owner };
+    uint64_t at = a->next_mpa;
+    a->next_mpa = (at + size + VL_PAGE_SIZE - 1) & ~(uint64_t)(VL_PAGE_SIZE - 1);
+    a->r[a->n++] = (vl_region){ host, at, size, owner, kind };
     a->in_use += size;
+    if (mpa) *mpa = at;
     return host;
 }
 
 void vl_alloc_release(vl_alloc *a, int owner) {
-    for (size_t i = 0; i < a->n; i++)
-        if (a->r[i].owner == owner) {
-            memset(a->r[i].host, 0, a->r[i].size); /* scrub before the host reuses it */
-            free(a->r[i].host);
-            a->in_use -= a->r[i].size;
-            a->r[i] = a->r[--a->n];
-            return;
+    for (size_t i = 0; i < a->n;) {
+        if (a->r[i].owner != owner) {
+            i++;
+            continue;
         }
+        memset(a->r[i].host, 0, a->r[i].size); /* scrub before the host reuses it */
+        free(a->r[i].host);
+        a->in_use -= a->r[i].size;
+        a->r[i] = a->r[--a->n];
+    }
 }
 
-int vl_alloc_owner(const vl_alloc *a, const void *p) {
+int vl_alloc_owner(const vl_alloc *a, const void *p, int *kind) {
     uintptr_t q = (uintptr_t)p;
     for (size_t i = 0; i < a->n; i++) {
         uintptr_t b = (uintptr_t)a->r[i].host;
-        if (q >= b && q - b < a->r[i].size) return a->r[i].owner;
+        if (q >= b && q - b < a->r[i].size) {
+            if (kind) *kind = a->r[i].kind;
+            return a->r[i].owner;
+        }
     }
     return -1;
 }
+
+static bool overlap(uint64_t b1, uint64_t n1, uint64_t b2, uint64_t n2) { return b1 < b2 + n2 && b2 < b1 + n1; }
 
 int vl_alloc_check(const vl_alloc *a, char *why, size_t whysz) {
     uint64_t sum = 0;
@@ -74,14 +87,18 @@ int vl_alloc_check(const vl_alloc *a, char *why, size_t whysz) {
             return -1;
         }
         for (size_t j = i + 1; j < a->n; j++) {
-            uintptr_t b1 = (uintptr_t)r->host, e1 = b1 + r->size;
-            uintptr_t b2 = (uintptr_t)a->r[j].host, e2 = b2 + a->r[j].size;
-            if (b1 < e2 && b2 < e1) {
-                if (why) snprintf(why, whysz, "guests %d and %d share memory", r->owner, a->r[j].owner);
+            const vl_region *o = &a->r[j];
+            if (overlap((uintptr_t)r->host, r->size, (uintptr_t)o->host, o->size)) {
+                if (why) snprintf(why, whysz, "guests %d and %d share host memory", r->owner, o->owner);
                 return -1;
             }
-            if (r->owner == a->r[j].owner) {
-                if (why) snprintf(why, whysz, "guest %d holds two regions", r->owner);
+            if (overlap(r->mpa, r->size, o->mpa, o->size)) {
+                if (why) snprintf(why, whysz, "regions of guests %d and %d share machine-physical addresses",
+                                  r->owner, o->owner);
+                return -1;
+            }
+            if (r->owner == o->owner && r->kind == o->kind) {
+                if (why) snprintf(why, whysz, "guest %d holds two regions of one kind", r->owner);
                 return -1;
             }
         }

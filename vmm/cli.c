@@ -102,7 +102,8 @@ int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint3
     if (err && errsz) err[0] = 0;
     int t = vl_technique_find(technique ? technique : "trap-and-emulate");
     if (t < 0) {
-        vl_seterr(err, errsz, "--vmm %s: technique not built (built: trap-and-emulate)", technique ? technique : "");
+        vl_seterr(err, errsz, "--vmm %s: technique not built (built: %s)", technique ? technique : "",
+                  vl_technique_list());
         return 2;
     }
     if (!ram) ram = 16u << 20;
@@ -114,11 +115,7 @@ int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint3
         return 1;
     }
     if (has_entry) e = entry;
-    vl_vm_set_supervisor(vm, 1);
-    int ssp = vlab_reg_index(vm->m, "ssp"), sp = vlab_reg_index(vm->m, "sp");
-    if (ssp >= 0) vl_vm_reg_set(vm, ssp, ram);
-    if (sp >= 0) vl_vm_reg_set(vm, sp, ram);
-    vl_vm_set_pc(vm, e);
+    vl_vm_boot(vm, e, ram);
 
     vlab_set_interrupt_flag(vm->m, interrupt);
     vl_stop s = vl_vm_run(vm, max, 0, 0);

@@ -172,15 +172,8 @@ static int pair_make(pair *p, const vl_equiv_image *img, int technique, char *er
     vlab_reset(p->nat);
     vl_vm_reset(p->vm);
     uint32_t sp = img->sp ? img->sp : img->ram;
-    int isp = vlab_reg_index(p->nat, "sp");
-    vlab_set_supervisor(p->nat, 1);
-    vl_vm_set_supervisor(p->vm, 1);
-    if (isp >= 0) {
-        vlab_reg_set(p->nat, isp, sp);
-        vl_vm_reg_set(p->vm, isp, sp);
-    }
-    vlab_set_pc(p->nat, img->entry);
-    vl_vm_set_pc(p->vm, img->entry);
+    vl_machine_boot(p->nat, img->entry, sp);
+    vl_vm_boot(p->vm, img->entry, sp);
     return 0;
 }
 
@@ -191,9 +184,7 @@ static size_t pair_compare(pair *p, vl_diff *out, size_t max) {
 
 static void disasm_at(vlab_machine *m, uint32_t pc, char *out, size_t outsz) {
     uint8_t buf[16] = { 0 };
-    uint32_t sz = vlab_ram_size(m);
-    size_t len = pc < sz ? (sz - pc < 16 ? sz - pc : 16) : 0;
-    if (len) vlab_mem_read(m, pc, buf, len);
+    size_t len = vlab_read_virt(m, pc, buf, sizeof buf, 1);
     const vl_cpu_ops *ops = m->desc->ops;
     if (!len || !ops->disasm || ops->disasm(m->desc->variant, buf, len, pc, out, outsz) < 0)
         snprintf(out, outsz, "?");

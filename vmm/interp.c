@@ -37,7 +37,7 @@ int vl_interp_reflect(vl_vm *vm, const vl_trap *t) {
     vm->virt->to_virtual(vm);
     vc->intercept = false;
     vc->irq_level = 0;
-    int rc = vm->virt->reflect(vm, t);
+    int rc = vm->virt->trap->reflect(vm, t);
     if (rc == 0 && t->retire) vm->m->cc->icount++;
     vm->virt->to_real(vm);
     return rc;

@@ -67,7 +67,7 @@ void vl_sweep_forms_free(vl_sweep_forms *fl) {
 /* The adapter comes from the core (vl_cpu_ops.sweep): the sweep knows no ISA. */
 const vl_sweep_isa *vl_sweep_isa_find(const char *isa) {
     const vl_model_desc *d = isa ? vl_find_model(isa, NULL) : NULL;
-    return d ? d->ops->sweep : NULL;
+    return d ? vl_glue_sweep(d->ops) : NULL;
 }
 
 const char *vl_sweep_outcome_name(int o) {
@@ -76,6 +76,7 @@ const char *vl_sweep_outcome_name(int o) {
     case VL_OUT_LEAKS: return "leaks";
     case VL_OUT_DIRECT: return "runs directly";
     case VL_OUT_ILLEGAL: return "illegal";
+    case VL_OUT_INTERPRETED: return "interpreted";
     default: return "?";
     }
 }
@@ -115,7 +116,7 @@ typedef struct sw_ctx {
     uint32_t post[T_N][VL_SWEEP_MAXREGS];
     bool exc[T_N];
     int vec[T_N];
-    uint64_t traps[2];
+    uint64_t traps[2], interp[2];
 } sw_ctx;
 
 static vl_machine *tmachine(sw_ctx *c, int t) {
@@ -188,7 +189,7 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
         return -1;
     }
     for (int k = 0; k < 2; k++) {
-        const vl_virt_ops *virt = o->virt ? o->virt : d->ops->virt ? d->ops->virt : c->A->virt;
+        const vl_virt_ops *virt = o->virt ? o->virt : vl_glue_virt(d->ops);
         c->v[k] = vl_vm_new(c->mon, d->isa, d->model, c->ram, technique, virt, e2, sizeof e2);
         if (!c->v[k]) {
             seterr(err, errsz, "sweep: cannot virtualize %s: %s", o->model, e2);
@@ -291,9 +292,10 @@ static void run_target(sw_ctx *c, int t) {
         c->vec[t] = c->exc[t] ? m->cc->last_vector : -1;
     } else {
         vl_vm *vm = c->v[t - T_V1];
-        uint64_t tr = vm->st.traps;
+        uint64_t tr = vm->st.traps, in = vm->st.interpreted;
         vl_vm_step(vm, 1);
         c->traps[t - T_V1] = vm->st.traps - tr;
+        c->interp[t - T_V1] = vm->st.interpreted - in;
         vl_cpu_common *vc = vm->vctx;
         c->exc[t] = false;
         c->vec[t] = vc->last_vector;
@@ -334,7 +336,7 @@ static int ctl_changed(sw_ctx *c, int t, int s) {
 
 /* Aggregate of one form over its runs. */
 typedef struct sw_agg {
-    uint32_t runs, priv_states, counted, illegal_sup, trapped, leaks;
+    uint32_t runs, priv_states, counted, illegal_sup, trapped, interpreted, leaks;
     unsigned sens;
     bool user_sens;
     char leak_why[128];
@@ -384,6 +386,7 @@ static void run_one(sw_ctx *c, uint64_t w, int s, uint64_t rnd, bool loc, sw_agg
         if (S->vuser) g->user_sens = true;
     }
     if (c->traps[0] && !c->exc[ref]) g->trapped++;
+    if (c->interp[0]) g->interpreted++;
     if (loc && differ(c, T_V1, T_V2, NULL, "location 1", "location 2", NULL, 0)) {
         g->sens |= VL_SENS_LOCATION;
         if (S->vuser) g->user_sens = true;
@@ -512,6 +515,7 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
             snprintf(r->reason, sizeof r->reason, "%s", g.leak_why);
         } else if (r->measured == VL_CLASS_ILLEGAL) r->outcome = VL_OUT_ILLEGAL;
         else if (g.trapped) r->outcome = VL_OUT_TRAPS;
+        else if (g.interpreted) r->outcome = VL_OUT_INTERPRETED;
         else r->outcome = VL_OUT_DIRECT;
         sum->runs += g.runs;
     }
@@ -547,6 +551,7 @@ void vl_sweep_summarize(vl_sweep_result *res) {
         sum->leaks += r->outcome == VL_OUT_LEAKS;
         sum->traps += r->outcome == VL_OUT_TRAPS;
         sum->direct += r->outcome == VL_OUT_DIRECT;
+        sum->interpreted += r->outcome == VL_OUT_INTERPRETED;
         sum->mismatches += r->mismatch;
     }
     sum->theorem1 = sum->sensitive_unprivileged == 0;

@@ -56,8 +56,6 @@ enum { VL_SWEEP_EXC_OTHER = 0, VL_SWEEP_EXC_PRIV, VL_SWEEP_EXC_ILLEGAL };
 typedef struct vl_sweep_isa {
     const char *isa;
     uint32_t ram;        /* guest RAM of the sweep machines                  */
-    /* The monitor glue to use when the core does not publish one (yet). */
-    const vl_virt_ops *virt;
     /* Every form of the model, in table order. 0, or -1 (out of memory). */
     int (*forms)(int variant, vl_sweep_forms *out);
     /* State `index` from the seed: registers for the supervisor-mode run, for
@@ -82,13 +80,16 @@ typedef struct vl_sweep_isa {
 } vl_sweep_isa;
 
 extern const vl_sweep_isa vl_sweep_m68k, vl_sweep_ppc;
-/* The adapter of an ISA, NULL if none. */
+/* The adapter of an ISA (from the glue registry), NULL if none. */
 const vl_sweep_isa *vl_sweep_isa_find(const char *isa);
 
 /* ---- rows ------------------------------------------------------------------- */
 
-enum vl_sweep_outcome { VL_OUT_TRAPS = 0, VL_OUT_LEAKS, VL_OUT_DIRECT, VL_OUT_ILLEGAL };
-const char *vl_sweep_outcome_name(int o); /* "traps", "leaks", "runs directly", "illegal" */
+/* interpreted: the monitor executed it in software without a trap (the
+ * hybrid monitor's virtual supervisor mode) and it never trapped. */
+enum vl_sweep_outcome { VL_OUT_TRAPS = 0, VL_OUT_LEAKS, VL_OUT_DIRECT, VL_OUT_ILLEGAL, VL_OUT_INTERPRETED,
+                        VL_OUT_COUNT };
+const char *vl_sweep_outcome_name(int o); /* "traps", "leaks", "runs directly", "illegal", "interpreted" */
 
 enum { VL_SENS_CONTROL = 1, VL_SENS_MODE = 2, VL_SENS_LOCATION = 4 };
 
@@ -109,7 +110,7 @@ typedef struct vl_sweep_row {
 } vl_sweep_row;
 
 typedef struct vl_sweep_summary {
-    int forms, privileged, sensitive, user_sensitive, leaks, traps, direct, illegal;
+    int forms, privileged, sensitive, user_sensitive, leaks, traps, direct, illegal, interpreted;
     int sensitive_unprivileged, user_sensitive_unprivileged, mismatches;
     bool theorem1, theorem3;
     uint64_t runs;

@@ -165,7 +165,7 @@ static const char *holds(bool v) { return v ? "holds" : "fails"; }
 typedef struct group {
     const char *mnemonic;
     size_t first;           /* first row */
-    int forms, legal, priv, outc[4];
+    int forms, legal, priv, outc[VL_OUT_COUNT];
     unsigned sens, declared_mask;
     const char *reason;
 } group;
@@ -218,9 +218,10 @@ static void group_outcome(const group *g, char *out, size_t outsz) {
     size_t n = 0;
     int kinds = 0;
     out[0] = 0;
-    for (int o = 0; o < 4; o++) kinds += g->outc[o] != 0;
-    static const int order[4] = { VL_OUT_LEAKS, VL_OUT_TRAPS, VL_OUT_DIRECT, VL_OUT_ILLEGAL };
-    for (int k = 0; k < 4; k++) {
+    for (int o = 0; o < VL_OUT_COUNT; o++) kinds += g->outc[o] != 0;
+    static const int order[VL_OUT_COUNT] = { VL_OUT_LEAKS, VL_OUT_TRAPS, VL_OUT_INTERPRETED, VL_OUT_DIRECT,
+                                             VL_OUT_ILLEGAL };
+    for (int k = 0; k < VL_OUT_COUNT; k++) {
         int o = order[k];
         if (!g->outc[o]) continue;
         if (kinds == 1) n += (size_t)snprintf(out + n, outsz - n, "%s", vl_sweep_outcome_name(o));

@@ -1,13 +1,14 @@
-/* vmm.c - the dispatcher: VM lifecycle, the run loop that keeps the guest on
- * the real CPU deprivileged and handles each trap (emulate or reflect through
- * the interpreter), stats and the cost model, several VMs time-sliced.
+/* vmm.c - the dispatcher: VM lifecycle, the run loop that hands every stop
+ * of the guest's run to the VM's technique, the trap-and-emulate handling the
+ * techniques share, stats and the cost model, several VMs time-sliced.
  *
  * Time is the guest's instruction count, exactly as on a bare machine: the
  * real CPU context's icount counts the instructions run directly and the
- * dispatcher adds one for each instruction the interpreter executes, so the
- * guest's timer ticks after the same instruction as natively, and the idle
- * rules (STOP fast-forwards to the timer deadline, a branch to itself is
- * skipped to it) are the bare machine's: both loops use core/run.c. */
+ * monitor adds one for each instruction it executes itself (emulated or
+ * interpreted), so the guest's timer ticks after the same instruction as
+ * natively, and the idle rules (STOP fast-forwards to the timer deadline, a
+ * branch to itself is skipped to it) are the bare machine's: both loops use
+ * core/run.c. */
 #include "vmm/vmm.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +17,6 @@
 /* Traps in a row without the guest retiring an instruction: the guest is
  * stuck in exception processing (a double fault on real hardware). */
 #define NO_PROGRESS_MAX (1u << 21)
-
-/* ---- names ---------------------------------------------------------------- */
-
-static const char *const tech_names[VL_TECH_COUNT] = { "trap-and-emulate" };
-
-const char *vl_technique_name(int t) { return t >= 0 && t < VL_TECH_COUNT ? tech_names[t] : "?"; }
-
-int vl_technique_find(const char *name) {
-    if (!name) return -1;
-    for (int i = 0; i < VL_TECH_COUNT; i++)
-        if (strcmp(name, tech_names[i]) == 0) return i;
-    return -1;
-}
 
 const char *vl_trap_kind_name(int kind) {
     switch (kind) {
@@ -42,23 +30,19 @@ const char *vl_trap_kind_name(int kind) {
 /* ---- cost table ------------------------------------------------------------- */
 
 const vl_cost_table vl_cost_defaults = {
-    .instruction = 1, .trap = 40, .world_switch = 60, .emulate = 30, .reflect = 50,
+    .instruction = 1, .trap = 40, .world_switch = 60, .emulate = 30, .reflect = 50, .interpret = 30,
     .exit = 500, .scan = 5, .patch = 20,
 };
 
 const char *const vl_cost_names[] = { "instruction", "trap", "world_switch", "emulate", "reflect",
-                                      "exit", "scan", "patch", NULL };
+                                      "interpret", "exit", "scan", "patch", NULL };
 
 uint32_t *vl_cost_field(vl_cost_table *t, const char *name) {
+    uint32_t *fields[] = { &t->instruction, &t->trap, &t->world_switch, &t->emulate, &t->reflect,
+                           &t->interpret, &t->exit, &t->scan, &t->patch };
     if (!name) return NULL;
-    if (!strcmp(name, "instruction")) return &t->instruction;
-    if (!strcmp(name, "trap")) return &t->trap;
-    if (!strcmp(name, "world_switch")) return &t->world_switch;
-    if (!strcmp(name, "emulate")) return &t->emulate;
-    if (!strcmp(name, "reflect")) return &t->reflect;
-    if (!strcmp(name, "exit")) return &t->exit;
-    if (!strcmp(name, "scan")) return &t->scan;
-    if (!strcmp(name, "patch")) return &t->patch;
+    for (size_t i = 0; vl_cost_names[i]; i++)
+        if (!strcmp(name, vl_cost_names[i])) return fields[i];
     return NULL;
 }
 
@@ -109,80 +93,118 @@ static void mon_remove(vl_vmm *mon, vl_vm *vm) {
 
 /* ---- VM lifecycle ----------------------------------------------------------------- */
 
+static void watch_hit(void *ctx, uint32_t addr, int size) {
+    vl_vm *vm = ctx;
+    vm->st.watch_hits++;
+    if (vm->tech->on_watch) vm->tech->on_watch(vm, addr, size);
+}
+
+/* Free what vl_vm_new made; the VM is no longer in its monitor's list. */
+static void vm_destroy(vl_vm *vm) {
+    vl_vmm *mon = vm->mon;
+    if (vm->tech && vm->tech->detach) vm->tech->detach(vm);
+    vl_alloc_release(&mon->alloc, vm->id);
+    if (vm->m) {
+        vm->m->mem.ram = NULL; /* the allocator's, released above */
+        vm->m->mem.mon = NULL;
+        vlab_machine_free(vm->m);
+    }
+    free(vm->vctx);
+    free(vm->glue);
+    free(vm);
+    vl_vmm_release(mon);
+}
+
 vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, int technique,
                  const vl_virt_ops *virt, char *err, size_t errsz) {
-    if (technique < 0 || technique >= VL_TECH_COUNT) {
-        vl_seterr(err, errsz, "unknown technique %d (known: trap-and-emulate)", technique);
+    const vl_technique *tech = vl_technique_get(technique);
+    if (!tech) {
+        vl_seterr(err, errsz, "unknown technique %d (known: %s)", technique, vl_technique_list());
         return NULL;
     }
-    bool own = !mon;
-    if (own && !(mon = vl_vmm_new(0))) {
+    if (mon) vl_vmm_retain(mon);
+    else if (!(mon = vl_vmm_new(0))) {
         vl_seterr(err, errsz, "out of memory");
         return NULL;
     }
-    vl_machine *m = vlab_machine_new(isa, model, ram, err, errsz);
-    if (!m) goto fail_mon;
-    const vl_cpu_ops *ops = m->desc->ops;
-    if (!virt) virt = ops->virt;
-    if (!virt) {
-        vl_seterr(err, errsz, "isa %s: the monitor has no glue for this core (no virt ops)", m->desc->isa);
-        goto fail_m;
-    }
     vl_vm *vm = calloc(1, sizeof *vm);
-    if (!vm) goto oom_m;
+    if (!vm) {
+        vl_vmm_release(mon);
+        vl_seterr(err, errsz, "out of memory");
+        return NULL;
+    }
     vm->mon = mon;
     vm->id = mon->next_id++;
-    vm->m = m;
+    if (!(vm->m = vlab_machine_new(isa, model, ram, err, errsz))) goto fail;
+    vl_machine *m = vm->m;
+    const vl_cpu_ops *ops = m->desc->ops;
+    if (!virt) virt = vl_glue_virt(ops);
+    if (!virt) {
+        vl_seterr(err, errsz, "isa %s: the monitor has no glue for this core", m->desc->isa);
+        goto fail;
+    }
     vm->ops = ops;
     vm->virt = virt;
     vm->variant = m->desc->variant;
-    vm->technique = technique;
+    vm->tech = tech;
+    vm->technique = tech->id;
     vm->cost = vl_cost_defaults;
     vm->stop_on_null_vector = true;
-    /* the guest's memory comes from the monitor's allocator */
-    uint8_t *gm = vl_alloc_guest(&mon->alloc, vm->id, ram);
-    if (!gm) {
+    /* guest memory and the monitor region come from the monitor's allocator */
+    uint8_t *gm = vl_alloc_region(&mon->alloc, vm->id, VL_REGION_GUEST, ram, &vm->ram_mpa);
+    uint8_t *mm = gm ? vl_alloc_region(&mon->alloc, vm->id, VL_REGION_MONITOR, VL_MON_SIZE, &vm->mon_mpa) : NULL;
+    if (!mm) {
         vl_seterr(err, errsz, "monitor memory limit: cannot give %u more bytes to a guest", ram);
-        free(vm);
-        goto fail_m;
+        goto fail;
     }
     free(m->mem.ram);
     m->mem.ram = gm;
+    m->mem.mon = mm;
+    m->mem.mon_size = VL_MON_SIZE;
+    m->mem.mon_base = VL_MON_BASE + (uint32_t)((unsigned)(vm->id - 1) % VL_MON_SLOTS) * VL_MON_SLOT;
+    m->on_watch = watch_hit;
+    m->watch_ctx = vm;
     vm->real = m->cpu;
     size_t ssz = ops->state_size < sizeof(vl_cpu_common) ? sizeof(vl_cpu_common) : ops->state_size;
     vm->vctx = calloc(1, ssz);
-    if (!vm->vctx || mon_add(mon, vm) < 0) {
-        vl_alloc_release(&mon->alloc, vm->id);
-        m->mem.ram = NULL;
-        free(vm->vctx);
-        free(vm);
-        goto oom_m;
-    }
+    vm->glue = calloc(1, virt->state_size ? virt->state_size : 1);
+    if (!vm->vctx || !vm->glue) goto oom;
     ((vl_cpu_common *)vm->vctx)->m = m;
     if (ops->init) ops->init(vm->vctx, m, vm->variant);
     ((vl_cpu_common *)vm->vctx)->m = m;
-    if (!own) vl_vmm_retain(mon);
+    if (tech->attach && tech->attach(vm, err, errsz) < 0) {
+        vm->tech = NULL; /* nothing to detach */
+        goto fail;
+    }
+    if (mon_add(mon, vm) < 0) goto oom;
     vl_vm_reset(vm);
     return vm;
-oom_m:
+oom:
     vl_seterr(err, errsz, "out of memory");
-fail_m:
-    vlab_machine_free(m);
-fail_mon:
-    if (own) vl_vmm_release(mon);
+fail:
+    vm_destroy(vm);
     return NULL;
 }
 
 void vl_vm_free(vl_vm *vm) {
-    if (!vm) return;
-    vl_vmm *mon = vm->mon;
-    mon_remove(mon, vm);
-    vl_alloc_release(&mon->alloc, vm->id);
-    vm->m->mem.ram = NULL; /* the allocator's, already released */
-    vlab_machine_free(vm->m);
-    free(vm->vctx);
-    free(vm);
-    vl_vmm_release(mon);
+    if (!vm || vm->dead) return;
+    mon_remove(vm->mon, vm);
+    if (vm->busy) {
+        vm->dead = true; /* the run in progress ends, then frees it */
+        return;
+    }
+    vm_destroy(vm);
+}
+
+/* Around every use that may call back into the embedder (which may free
+ * the VM): the VM stays until the last of them ends. */
+static void vm_hold(vl_vm *vm) { vm->busy++; }
+static bool vm_drop(vl_vm *vm) {
+    if (--vm->busy == 0 && vm->dead) {
+        vm_destroy(vm);
+        return false;
+    }
+    return !vm->dead;
 }
 
 void vl_vm_reset(vl_vm *vm) {
@@ -199,6 +221,12 @@ void vl_vm_reset(vl_vm *vm) {
     rc->stop_on_null_vector = true;
 }
 
+void vl_vm_boot(vl_vm *vm, uint32_t entry, uint32_t sp) {
+    vm->virt->to_virtual(vm);
+    vm->ops->boot(vm->vctx, entry, sp);
+    vm->virt->to_real(vm);
+}
+
 /* ---- stats -------------------------------------------------------------------- */
 
 void vl_vm_stats(const vl_vm *vm, vl_vmm_stats *out) {
@@ -207,8 +235,8 @@ void vl_vm_stats(const vl_vm *vm, vl_vmm_stats *out) {
     const vl_cost_table *c = &vm->cost;
     out->cost = out->guest_instructions * c->instruction + out->traps * c->trap +
                 out->world_switches * c->world_switch + out->emulated * c->emulate +
-                out->reflected * c->reflect + out->exits * c->exit + out->scanned * c->scan +
-                out->patched * c->patch;
+                out->reflected * c->reflect + out->interpreted * c->interpret + out->exits * c->exit +
+                out->scanned * c->scan + out->patched * c->patch;
 }
 
 void vl_vm_set_cost(vl_vm *vm, const vl_cost_table *c) { vm->cost = *c; }
@@ -239,59 +267,97 @@ void vl_vm_reg_set(vl_vm *vm, int idx, uint32_t v) {
 
 uint32_t vl_vm_pc(vl_vm *vm) { return vm->ops->get_pc(vm->real); }
 void vl_vm_set_pc(vl_vm *vm, uint32_t pc) { vm->ops->set_pc(vm->real, pc); }
-int vl_vm_supervisor(vl_vm *vm) { return vm->virt->priv_get(vm); }
-void vl_vm_set_supervisor(vl_vm *vm, int on) { vm->virt->priv_set(vm, on); }
+int vl_vm_privilege(vl_vm *vm) { return vm->virt->priv_get(vm); }
+int vl_vm_supervisor(vl_vm *vm) { return vl_vm_privilege(vm) == 0; }
+
+int vl_vm_set_privilege(vl_vm *vm, int level) {
+    if (!vlab_privilege_valid(vm->m, level)) return -1;
+    vm->virt->priv_set(vm, level);
+    return 0;
+}
+
+size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fetch) {
+    return vlab_read_virt(vm->m, addr, buf, len, fetch);
+}
+
+bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa) {
+    if (gpa >= vm->m->mem.size) return false;
+    if (mpa) *mpa = vm->ram_mpa + gpa;
+    return true;
+}
+
+int vl_vm_watch(vl_vm *vm, uint32_t gpa, uint32_t len, bool on) { return vl_watch(vm->m, gpa, len, on); }
 
 int vl_vm_check(vl_vm *vm, char *why, size_t whysz) {
-    vl_cpu_common *rc = vm->m->cc;
+    vl_machine *m = vm->m;
+    vl_cpu_common *rc = m->cc;
+    int kind;
     if (!rc->intercept) {
         vl_seterr(why, whysz, "real CPU runs without intercept");
         return -1;
     }
-    if (vl_alloc_owner(&vm->mon->alloc, vm->m->mem.ram) != vm->id ||
-        vl_alloc_owner(&vm->mon->alloc, vm->m->mem.ram + vm->m->mem.size - 1) != vm->id) {
+    if (vl_alloc_owner(&vm->mon->alloc, m->mem.ram, &kind) != vm->id || kind != VL_REGION_GUEST ||
+        vl_alloc_owner(&vm->mon->alloc, m->mem.ram + m->mem.size - 1, NULL) != vm->id) {
         vl_seterr(why, whysz, "guest memory not owned by VM %d", vm->id);
+        return -1;
+    }
+    if (vl_alloc_owner(&vm->mon->alloc, m->mem.mon, &kind) != vm->id || kind != VL_REGION_MONITOR) {
+        vl_seterr(why, whysz, "monitor region of VM %d not its own", vm->id);
+        return -1;
+    }
+    /* the monitor region lies above guest memory and the device window (the
+     * bus never lets a guest access reach it; this checks the layout) */
+    if ((uint64_t)m->mem.size > m->mem.mon_base ||
+        (m->mem.mmio_on && m->mem.mmio_base - m->mem.mon_base < m->mem.mon_size)) {
+        vl_seterr(why, whysz, "guest memory reaches the monitor region at 0x%08x", m->mem.mon_base);
         return -1;
     }
     return vm->virt->check(vm, why, whysz);
 }
 
-/* ---- the dispatcher ------------------------------------------------------------------ */
+/* ---- the dispatcher's helpers ---------------------------------------------------------- */
 
 static vl_stop mkstop(vl_vm *vm, int reason) {
-    vl_stop s = { reason, vl_vm_pc(vm), -1, 0 };
+    vl_stop s = { reason, vl_vm_pc(vm), -1, 0, 0, 0, 0 };
     return s;
 }
 
-static void report(vl_vm *vm, int kind, const vl_trap *t) {
+vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n) { return vm->ops->run(vm->real, n); }
+
+/* The trapping instruction's bytes, as the guest's MMU maps its PC, before
+ * the monitor handles it (which may change the mapping). */
+static void fetch_insn(vl_vm *vm, const vl_trap *t) {
+    vm->insn_len = t->between ? 0 : vl_vm_read_virt(vm, t->pc, vm->insn_bytes, sizeof vm->insn_bytes, true);
+}
+
+void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
     if (!vm->on_trap) return;
-    uint8_t buf[16] = { 0 };
-    size_t len = sizeof buf;
-    if (t->pc >= vm->m->mem.size) len = 0;
-    else if (vm->m->mem.size - t->pc < len) len = vm->m->mem.size - t->pc;
-    if (len) memcpy(buf, vm->m->mem.ram + t->pc, len);
     vm->insn[0] = 0;
     if (t->between) {
         /* between instructions (interrupt, trace): no instruction caused it */
         const char *name = vlab_vector_name(vm->m, t->vector);
         snprintf(vm->insn, sizeof vm->insn, "(%s)", name ? name : "exception");
-    } else if (!len || !vm->ops->disasm ||
-               vm->ops->disasm(vm->variant, buf, len, t->pc, vm->insn, sizeof vm->insn) < 0) {
-        snprintf(vm->insn, sizeof vm->insn, "?");
+    } else if (!vm->insn_len || !vm->ops->disasm ||
+               vm->ops->disasm(vm->variant, vm->insn_bytes, vm->insn_len, t->pc, vm->insn, sizeof vm->insn) < 0) {
+        /* the PC does not translate, or holds no instruction */
+        snprintf(vm->insn, sizeof vm->insn, "(no instruction at 0x%08x)", t->pc);
     }
     vl_trap_event ev = { kind, t->vector, t->pc, vm->insn };
     if (vm->on_trap(vm->on_trap_ctx, &ev)) vm->trap_stop = true;
 }
 
-/* One trap of the real CPU. Returns 0 to go on, else the run stops with *out. */
-static int handle_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
+int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     vl_trap t;
     memset(&t, 0, sizeof t);
-    vm->virt->classify(vm, s, &t);
+    t.code = s->code;
+    t.addr = s->addr;
+    t.flags = s->flags;
+    vm->virt->trap->classify(vm, s, &t);
     if (t.action == VL_ACT_STOP) {
         *out = *s;
         return -1;
     }
+    if (vm->on_trap) fetch_insn(vm, &t);
     vm->last = t;
     vm->st.traps++;
     vm->st.world_switches += 2; /* into the monitor and back into the guest */
@@ -307,10 +373,10 @@ static int handle_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
             vm->st.reflected++;
             vl_trap shown = t;
             shown.vector = vc->last_vector;
-            report(vm, VL_TRAP_REFLECTED, &shown);
+            vl_vm_report(vm, VL_TRAP_REFLECTED, &shown);
         } else {
             vm->st.emulated++;
-            report(vm, VL_TRAP_EMULATED, &t);
+            vl_vm_report(vm, VL_TRAP_EMULATED, &t);
         }
         if (r.reason != VLAB_STOP_BUDGET && r.reason != VLAB_STOP_IDLE && r.reason != VLAB_STOP_HALT) {
             *out = r;
@@ -320,23 +386,29 @@ static int handle_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     }
     if (vl_interp_reflect(vm, &t) < 0) {
         /* no handler in the guest's table: stop where a bare machine stops */
-        vl_stop r = { VLAB_STOP_EXCEPTION, t.pc, t.vector, t.info };
+        vl_stop r = { VLAB_STOP_EXCEPTION, t.pc, t.vector, t.info, t.code, t.addr, t.flags };
         *out = r;
         return -1;
     }
     vm->st.reflected++;
-    report(vm, VL_TRAP_REFLECTED, &t);
+    vl_vm_report(vm, VL_TRAP_REFLECTED, &t);
     return 0;
 }
+
+/* ---- the dispatcher ------------------------------------------------------------------ */
+
+/* What wakes an idle guest: an interrupt reflected into it, or one its own
+ * context took (the hybrid interpreter's). */
+static uint64_t wakes(vl_vm *vm) { return vm->st.reflected + ((vl_cpu_common *)vm->vctx)->interrupts; }
 
 /* The devices are looked at on the slice boundaries a bare machine would
  * have (core/run.c), whatever traps happen inside a slice, so that a guest
  * sees its timer tick after the same instruction natively and under the
- * monitor. An idle guest is woken by a reflected interrupt, hence the
- * reflections as its wake counter. */
-vl_stop vl_vm_run(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc) {
+ * monitor. */
+static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc) {
     vl_machine *m = vm->m;
     vl_cpu_common *cc = m->cc;
+    const vl_technique *tech = vm->tech;
     unsigned noprog = 0;
     uint64_t slice_end = cc->icount; /* the next boundary */
     vl_run_clock rc;
@@ -344,49 +416,59 @@ vl_stop vl_vm_run(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc) {
 
     vm->trap_stop = false;
     for (;;) {
-        vl_stop s;
+        vl_stop s, out;
         if (cc->icount >= slice_end) {
             uint64_t n = vl_run_next_slice(&rc, &s);
             if (!n) return s;
             slice_end = cc->icount + n;
         }
 
-        uint64_t ic_before = cc->icount;
-        s = vm->ops->run(vm->real, slice_end - cc->icount);
+        uint64_t ic_before = cc->icount, woke = wakes(vm);
+        s = tech->run(vm, slice_end - cc->icount);
+        if (vm->dead) return s;
         if (s.reason == VLAB_STOP_NONE) s.reason = VLAB_STOP_BUDGET;
         if (cc->icount != ic_before) noprog = 0;
 
+        int (*handler)(vl_vm *, const vl_stop *, vl_stop *) = NULL;
         switch (s.reason) {
         case VLAB_STOP_BUDGET:
             continue;
-        case VLAB_STOP_EXCEPTION: {
-            vl_stop out;
-            uint64_t refl = vm->st.reflected;
-            if (handle_trap(vm, &s, &out) < 0) return out;
-            if (vm->st.reflected != refl) rc.woke = UINT64_MAX;
-            if (vm->trap_stop) {
-                vm->trap_stop = false;
-                vl_stop b = mkstop(vm, VLAB_STOP_BREAKPOINT);
-                b.vector = s.vector;
-                b.info = s.info;
-                return b;
-            }
-            if (cc->icount == ic_before && ++noprog > NO_PROGRESS_MAX) {
-                vl_stop e = mkstop(vm, VLAB_STOP_ERROR);
-                e.vector = s.vector;
-                return e;
-            }
-            continue;
-        }
+        case VLAB_STOP_EXCEPTION: handler = tech->on_trap; break;
+        case VLAB_STOP_VMEXIT: handler = tech->on_exit; break;
+        case VLAB_STOP_BREAKPOINT: handler = tech->on_patch; break;
         case VLAB_STOP_IDLE:
         case VLAB_STOP_HALT:
-            if (vl_run_idle(&rc, &s, vm->st.reflected)) return s;
+            if (wakes(vm) != woke) rc.woke = UINT64_MAX;
+            if (vl_run_idle(&rc, &s, wakes(vm))) return s;
             slice_end = cc->icount; /* a boundary, as on the bare machine */
             continue;
         default:
             return s;
         }
+        if (!handler) return s;
+        if (handler(vm, &s, &out) < 0) return out;
+        if (vm->dead) return out;
+        if (wakes(vm) != woke) rc.woke = UINT64_MAX;
+        if (vm->trap_stop) {
+            vm->trap_stop = false;
+            vl_stop b = mkstop(vm, VLAB_STOP_BREAKPOINT);
+            b.vector = s.vector;
+            b.info = s.info;
+            return b;
+        }
+        if (cc->icount == ic_before && ++noprog > NO_PROGRESS_MAX) {
+            vl_stop e = mkstop(vm, VLAB_STOP_ERROR);
+            e.vector = s.vector;
+            return e;
+        }
     }
+}
+
+vl_stop vl_vm_run(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc) {
+    vm_hold(vm);
+    vl_stop s = run_loop(vm, max, has_until, until_pc);
+    vm_drop(vm);
+    return s;
 }
 
 vl_stop vl_vm_step(vl_vm *vm, uint64_t n) {
@@ -396,32 +478,55 @@ vl_stop vl_vm_step(vl_vm *vm, uint64_t n) {
 
 /* ---- several VMs ------------------------------------------------------------------------ */
 
+/* The VMs of one round are held for its length: a callback of one may free
+ * another (or itself) without pulling the list from under the loop. */
 int vl_vmm_run(vl_vmm *mon, uint64_t slice, uint64_t total_max) {
     if (!slice) slice = 10000;
     size_t n = mon->nvms;
     if (!n) return 0;
+    vl_vm **vms = malloc(n * sizeof *vms);
     bool *done = calloc(n, sizeof *done);
-    if (!done) return -1;
+    if (!vms || !done) {
+        free(vms);
+        free(done);
+        return -1;
+    }
+    vl_vmm_retain(mon); /* a freed last VM must not take the monitor with it */
+    for (size_t i = 0; i < n; i++) {
+        vms[i] = mon->vms[(mon->rr + i) % n];
+        vm_hold(vms[i]);
+    }
+    mon->rr = (mon->rr + 1) % n;
     uint64_t total = 0;
     size_t live = n;
     while (live && (!total_max || total < total_max)) {
         live = 0;
-        for (size_t k = 0; k < n && (!total_max || total < total_max); k++) {
-            size_t i = (mon->rr + k) % n;
-            if (done[i]) continue;
-            vl_vm *vm = mon->vms[i];
+        for (size_t i = 0; i < n && (!total_max || total < total_max); i++) {
+            vl_vm *vm = vms[i];
+            if (done[i] || vm->dead) {
+                done[i] = true;
+                continue;
+            }
             uint64_t q = slice;
             if (total_max && total_max - total < q) q = total_max - total;
             uint64_t before = vm->m->cc->icount;
             vl_stop s = vl_vm_run(vm, q, 0, 0);
+            if (vm->dead) {
+                done[i] = true;
+                continue;
+            }
             total += vm->m->cc->icount - before;
             if (s.reason != VLAB_STOP_BUDGET) done[i] = true;
             else live++;
         }
-        mon->rr = (mon->rr + 1) % n;
     }
     size_t runnable = 0;
-    for (size_t i = 0; i < n; i++) runnable += !done[i];
+    for (size_t i = 0; i < n; i++) {
+        if (!done[i] && !vms[i]->dead) runnable++;
+        vm_drop(vms[i]);
+    }
+    free(vms);
     free(done);
+    vl_vmm_release(mon);
     return (int)runnable;
 }

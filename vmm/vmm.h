@@ -1,22 +1,23 @@
-/* vmm.h - the one monitor (DESIGN §3): dispatcher, interpreter, allocator,
+/* vmm.h - the one monitor: dispatcher, interpreter, allocator, techniques,
  * stats and cost model, the equivalence check. ISA-neutral: the monitor
  * knows a core only through the CPU interface (core/core.h) and the per-ISA
- * glue table `vl_virt_ops` that isa/<isa>/virt.c exports and the core
- * publishes as vl_cpu_ops.virt.
+ * glue table `vl_virt_ops` that isa/<isa>/virt.c exports (found through the
+ * glue registry, isa/glue.c).
  *
  * Structure (Popek & Goldberg):
  *  - the guest runs on the *real* CPU context of its own machine, always
  *    deprivileged (user mode) with intercept on: innocuous instructions run
  *    directly, every exception stops the core before side effects and comes
- *    back to the dispatcher (vl_vm_run);
+ *    back to the dispatcher (vl_vm_run), which hands it to the VM's
+ *    technique (trap-and-emulate, hybrid...);
  *  - the *virtual* CPU context (vm->vctx: a second instance of the same core,
  *    attached to the same guest memory) holds the guest's virtual privileged
  *    state. The interpreter (interp.c) copies the guest's user-visible state
  *    into it, executes the trapped instruction there in supervisor mode (or
  *    raises the exception the guest must see there), and copies the result
  *    back; the glue maps the virtual privileged state onto the real CPU;
- *  - the allocator (alloc.c) gives each guest its own guest-physical memory;
- *    no monitor structure lives in any guest's address space.
+ *  - the allocator (alloc.c) gives each guest its own guest-physical memory
+ *    and a monitor region that no guest address reaches (core/core.h).
  *
  * No global mutable state: any number of monitors and VMs per process. */
 #ifndef VL_VMM_H
@@ -27,13 +28,42 @@
 typedef struct vl_vmm vl_vmm;   /* a monitor: several VMs, time-sliced */
 typedef struct vl_vm vl_vm;     /* one guest */
 
-/* ---- techniques ------------------------------------------------------------ */
-enum vl_technique {
+/* ---- techniques (technique.c, tech_*.c) ---------------------------------------
+ * A technique is a plug-in of the one monitor: how the guest runs (on the
+ * real CPU, or through the monitor's interpreter) and what the monitor does
+ * with each kind of stop of the real CPU. Chosen per VM; nothing here names
+ * an ISA: what a technique needs from an ISA is the glue's sub-table for it
+ * (vl_virt_ops below). */
+enum vl_technique_id {
     VL_TECH_TRAP_EMULATE = 0, /* "trap-and-emulate" */
+    VL_TECH_HYBRID,           /* "hybrid": Popek & Goldberg's hybrid VM (Theorem 3) */
     VL_TECH_COUNT
 };
+typedef struct vl_technique {
+    int id;
+    const char *name;          /* "trap-and-emulate" */
+    const char *summary;       /* one line: what it does */
+    /* Set up on a new VM (before its reset): -1 with a message when the
+     * ISA's glue has no sub-table for this technique. */
+    int (*attach)(vl_vm *vm, char *err, size_t errsz);
+    void (*detach)(vl_vm *vm);
+    /* Run the guest for up to n guest instructions, on the real CPU or by
+     * the technique's own means; the stop as the real CPU's run gives it. */
+    vl_stop (*run)(vl_vm *vm, uint64_t n);
+    /* One stop of that run, by kind. 0: the guest goes on; -1: the run
+     * ends with *out. NULL: a stop of that kind ends the run as it is. */
+    int (*on_trap)(vl_vm *vm, const vl_stop *s, vl_stop *out);      /* VLAB_STOP_EXCEPTION */
+    int (*on_exit)(vl_vm *vm, const vl_stop *s, vl_stop *out);      /* VLAB_STOP_VMEXIT */
+    int (*on_patch)(vl_vm *vm, const vl_stop *s, vl_stop *out);     /* a patched instruction hit */
+    /* A guest write to a watched page (vl_vm_watch) completed. */
+    void (*on_watch)(vl_vm *vm, uint32_t addr, int size);
+} vl_technique;
+/* The techniques, by id; NULL past the end. */
+const vl_technique *vl_technique_get(int id);
 const char *vl_technique_name(int t);
 int vl_technique_find(const char *name); /* -1 if unknown */
+/* "trap-and-emulate, hybrid": the names, for messages and --help. */
+const char *vl_technique_list(void);
 
 /* ---- traps ------------------------------------------------------------------ */
 enum vl_trap_kind { VL_TRAP_EMULATED = 0, VL_TRAP_REFLECTED, VL_TRAP_EXIT };
@@ -50,6 +80,9 @@ typedef struct vl_trap {
     int vector;        /* the exception vector of the stop (or to reflect) */
     uint32_t pc;       /* PC of the instruction that trapped */
     uint32_t info;     /* the core's cause word (access address...) */
+    uint32_t code;     /* error code, fault address and which are valid (VLAB_STOP_HAS_*) */
+    uint32_t addr;
+    unsigned flags;
     bool retire;       /* the trapping instruction counts as retired natively (TRAP, CHK...) */
     bool between;      /* raised between instructions (interrupt, trace): no instruction caused it */
 } vl_trap;
@@ -66,29 +99,34 @@ typedef int (*vl_trap_fn)(void *ctx, const vl_trap_event *ev);
 
 /* ---- stats and the cost model ----------------------------------------------- */
 typedef struct vl_vmm_stats {
-    uint64_t guest_instructions; /* instructions the guest retired (direct + emulated) */
+    uint64_t guest_instructions; /* instructions the guest retired (direct + emulated + interpreted) */
     uint64_t traps;              /* stops of the real CPU handled by the monitor */
-    uint64_t emulated;           /* privileged instructions executed by the interpreter */
+    uint64_t emulated;           /* privileged instructions executed by the interpreter after a trap */
     uint64_t reflected;          /* exceptions delivered into the guest's vector table */
-    uint64_t exits;              /* hardware-assist exits (0 for trap-and-emulate) */
-    uint64_t scanned, patched;   /* binary translation (0 for trap-and-emulate) */
+    uint64_t interpreted;        /* instructions the monitor interpreted without a trap (hybrid) */
+    uint64_t exits;              /* hardware-assist exits */
+    uint64_t scanned, patched;   /* binary translation */
     uint64_t world_switches;     /* guest -> monitor and monitor -> guest transitions */
+    uint64_t watch_hits;         /* guest writes to watched pages */
     uint64_t cost;               /* simulated cycles, from the cost table */
 } vl_vmm_stats;
 
-/* Simulated cost in cycles of each event. Defaults (VL_COST_DEFAULTS):
+/* Simulated cost in cycles of each event. Defaults (vl_cost_defaults):
  *   instruction   1  one guest instruction run directly on the real CPU
  *   trap         40  the hardware exception into the monitor and back
  *   world_switch 60  save/restore of the guest's context per transition
  *   emulate      30  decoding and interpreting one privileged instruction
  *   reflect      50  building the guest's exception frame and vectoring
+ *   interpret    30  interpreting one guest instruction in software (hybrid):
+ *                    the same decode-and-execute work as emulate, for every
+ *                    instruction of the guest's supervisor mode
  *   exit        500  one hardware-assist exit (VM exit + entry)
  *   scan          5  examining one guest instruction (binary translation)
  *   patch        20  rewriting one sensitive instruction
  * A trap-and-emulate round trip thus costs trap + 2*world_switch + emulate
  * = 190 instruction times. Changeable per VM (vm:set_cost). */
 typedef struct vl_cost_table {
-    uint32_t instruction, trap, world_switch, emulate, reflect, exit, scan, patch;
+    uint32_t instruction, trap, world_switch, emulate, reflect, interpret, exit, scan, patch;
 } vl_cost_table;
 extern const vl_cost_table vl_cost_defaults;
 /* Names in table order, for the Lua binding; NULL-terminated. */
@@ -96,10 +134,31 @@ extern const char *const vl_cost_names[];
 uint32_t *vl_cost_field(vl_cost_table *t, const char *name); /* NULL if unknown */
 
 /* ---- the per-ISA glue (isa/<isa>/virt.c) ------------------------------------ */
+/* What trap-and-emulate needs from an ISA (hybrid too, in virtual user mode). */
+typedef struct vl_virt_trap {
+    /* What a stop of the real CPU means for the guest. */
+    void (*classify)(vl_vm *vm, const vl_stop *st, vl_trap *t);
+    /* Reflect t->vector into the guest: prepare the virtual context and
+     * raise the exception there (vl_cpu_ops.raise). Returns 0, or -1 when the
+     * guest has no handler (vector entry 0) and the VM stops as a bare
+     * machine would. */
+    int (*reflect)(vl_vm *vm, const vl_trap *t);
+} vl_virt_trap;
+/* What the hybrid monitor needs: its interpreter runs the guest's
+ * supervisor mode on the virtual context, which must see the machine's
+ * interrupt line as the real CPU would. */
+typedef struct vl_virt_hybrid {
+    /* Before each interpreted instruction: the devices' interrupt state onto
+     * the virtual context. */
+    void (*sync_irq)(vl_vm *vm);
+} vl_virt_hybrid;
+
 typedef struct vl_virt_ops {
     const char *isa;
+    size_t state_size;          /* the glue's own per-VM state (vm->glue), zeroed */
     /* Power-on of the guest: set up the virtual context (virtual supervisor
-     * mode, interrupts masked...) from the real one after the machine's reset. */
+     * mode, interrupts masked...) from the real one after the machine's
+     * reset, and deprivilege the real CPU. */
     void (*reset)(vl_vm *vm);
     /* Map the virtual privileged state onto the real CPU (deprivileged): done
      * after every emulation or reflection and when the guest view is set. */
@@ -107,13 +166,8 @@ typedef struct vl_virt_ops {
     /* Copy the guest's user-visible state from the real CPU into the virtual
      * context (before the interpreter runs there). */
     void (*to_virtual)(vl_vm *vm);
-    /* What a stop of the real CPU means for the guest. */
-    void (*classify)(vl_vm *vm, const vl_stop *st, vl_trap *t);
-    /* Reflect t->vector into the guest: prepare the virtual context (stacked
-     * PC...) and raise the exception there. Returns 0, or -1 when the guest
-     * has no handler (vector entry 0) and the VM stops as a bare machine would. */
-    int (*reflect)(vl_vm *vm, const vl_trap *t);
-    /* The guest's virtual privilege level (1 supervisor / 0 user; x86: 3-CPL) and setting it. */
+    /* The guest's virtual privilege level (0 most privileged) and setting it
+     * (a level the ISA has). */
     int (*priv_get)(vl_vm *vm);
     void (*priv_set)(vl_vm *vm, int level);
     /* The guest's view of register `id` (the core's register id). */
@@ -122,37 +176,60 @@ typedef struct vl_virt_ops {
     /* Resource control: 0 when the real CPU is deprivileged and the monitor's
      * own real state is intact; else -1 with the reason. */
     int (*check)(vl_vm *vm, char *why, size_t whysz);
-    /* Guest state that the interpreter carries between the contexts which
-     * the CPU interface does not expose (STOP, pending trace): hand over the
-     * "waiting for an interrupt" state. idle_get: 1 when the guest is stopped. */
-    int (*idle_get)(vl_vm *vm);
+    /* Per technique, what the ISA adds to it; NULL: this ISA's glue does not
+     * support the technique (vlab.vmm says so). */
+    const vl_virt_trap *trap;
+    const vl_virt_hybrid *hybrid;
 } vl_virt_ops;
 
+/* The glue registry (isa/glue.c): the monitor glue and the sweep adapter of
+ * a core, NULL when it has none. The cores link without the monitor. */
+const vl_virt_ops *vl_glue_virt(const vl_cpu_ops *ops);
+const struct vl_sweep_isa *vl_glue_sweep(const vl_cpu_ops *ops);
+
 /* ---- the allocator (alloc.c) -------------------------------------------------- */
-/* Host storage of guest-physical memory: one region per guest, zeroed, never
- * shared, never holding monitor state. */
+/* The monitor's machine memory, in regions at machine-physical addresses
+ * (64-bit offsets into the monitor's memory, page aligned): for each VM its
+ * guest-physical memory and its monitor region. Each is zeroed, has one
+ * owner, never overlaps another; guest memory never holds monitor state. */
+enum { VL_REGION_GUEST = 0, VL_REGION_MONITOR };
 typedef struct vl_region {
     uint8_t *host;   /* host storage */
-    uint32_t size;   /* guest-physical bytes: guest addresses [0, size) */
-    int owner;       /* VM id, -1 when free */
+    uint64_t mpa;    /* machine-physical address */
+    uint32_t size;
+    int owner;       /* VM id */
+    int kind;        /* VL_REGION_* */
 } vl_region;
 typedef struct vl_alloc {
     vl_region *r;
     size_t n, cap;
-    uint64_t in_use;  /* bytes handed out */
-    uint64_t limit;   /* 0: no limit */
+    uint64_t in_use;   /* bytes handed out */
+    uint64_t limit;    /* 0: no limit */
+    uint64_t next_mpa; /* where the next region goes */
 } vl_alloc;
 void vl_alloc_init(vl_alloc *a, uint64_t limit);
 void vl_alloc_fini(vl_alloc *a);
-/* Claim `size` zeroed bytes for VM `owner`: NULL when over the limit. */
-uint8_t *vl_alloc_guest(vl_alloc *a, int owner, uint32_t size);
+/* Claim `size` zeroed bytes of kind for VM `owner` (one region of each kind
+ * per VM): NULL when over the limit; *mpa its machine-physical address. */
+uint8_t *vl_alloc_region(vl_alloc *a, int owner, int kind, uint32_t size, uint64_t *mpa);
 void vl_alloc_release(vl_alloc *a, int owner);
-/* Which VM owns host byte p (-1: none): the isolation check. */
-int vl_alloc_owner(const vl_alloc *a, const void *p);
-/* Invariants: no two regions overlap, each live region has one owner. 0 ok. */
+/* Which VM owns host byte p (-1: none), and the region's kind. */
+int vl_alloc_owner(const vl_alloc *a, const void *p, int *kind);
+/* Invariants: no two regions overlap (host or machine-physical), each live
+ * region has one owner and one of each kind. 0 ok. */
 int vl_alloc_check(const vl_alloc *a, char *why, size_t whysz);
 
 /* ---- the monitor and its VMs ------------------------------------------------ */
+/* Where VMs' monitor regions appear in their real CPU's physical address
+ * space: slot k at VL_MON_BASE + k * VL_MON_SLOT (k from the VM's id), above
+ * any guest RAM and outside the 68000's 24-bit bus. The second VM of a
+ * sweep thus has its monitor structures elsewhere: what an instruction that
+ * reveals them shows is location-sensitive. */
+#define VL_MON_BASE 0xFF000000u
+#define VL_MON_SLOT 0x00100000u
+#define VL_MON_SLOTS 12u
+#define VL_MON_SIZE 0x00010000u /* default region: 64 KiB */
+
 struct vl_vm {
     vl_vmm *mon;
     int id;                    /* unique within the monitor */
@@ -162,16 +239,26 @@ struct vl_vm {
     int variant;
     void *real;                /* == m->cpu: runs the guest deprivileged */
     void *vctx;                /* the second context: virtual privileged state */
-    int technique;
+    void *glue;                /* the glue's per-VM state (virt->state_size bytes) */
+    const vl_technique *tech;
+    int technique;             /* tech->id */
+    void *tstate;              /* the technique's per-VM state */
+    /* guest-physical [0, ram) is machine-physical [ram_mpa, ram_mpa + ram);
+     * the monitor region is machine-physical mon_mpa, seen by the real CPU
+     * at physical m->mem.mon_base */
+    uint64_t ram_mpa, mon_mpa;
     vl_vmm_stats st;
     vl_cost_table cost;
     vl_trap_fn on_trap;
     void *on_trap_ctx;
     bool stop_on_null_vector;  /* a reflected exception with vector entry 0 stops (as natively) */
     bool trap_stop;            /* a trap callback asked to stop */
+    int busy;                  /* runs in progress: vl_vm_free waits for the last to end */
+    bool dead;                 /* vl_vm_free was called while busy */
     char insn[96];             /* text of the last trapping instruction */
+    uint8_t insn_bytes[16];    /* its bytes, read before the monitor handled it */
+    size_t insn_len;
     vl_trap last;              /* last trap handled */
-    uint32_t mon_state[8];     /* the glue's record of the monitor's own real privileged state */
 };
 
 struct vl_vmm {
@@ -195,6 +282,9 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram,
 void vl_vm_free(vl_vm *vm);
 /* Architectural reset of the guest (vectors 0/1 on m68k), virtual supervisor mode. */
 void vl_vm_reset(vl_vm *vm);
+/* The state `vlab exec` starts a guest in (vl_cpu_ops.boot): the guest's
+ * most privileged level, its stack pointer sp, pc = entry. */
+void vl_vm_boot(vl_vm *vm, uint32_t entry, uint32_t sp);
 
 /* Run the guest up to max guest instructions (0: no limit); stop before
  * until_pc when has_until. Same stop reasons as vlab_run. */
@@ -217,10 +307,31 @@ uint32_t vl_vm_reg_get(vl_vm *vm, int idx);
 void vl_vm_reg_set(vl_vm *vm, int idx, uint32_t v);
 uint32_t vl_vm_pc(vl_vm *vm);
 void vl_vm_set_pc(vl_vm *vm, uint32_t pc);
-int vl_vm_supervisor(vl_vm *vm);            /* virtual privilege level */
-void vl_vm_set_supervisor(vl_vm *vm, int on);
+/* The guest's virtual privilege level (0 most privileged). */
+int vl_vm_privilege(vl_vm *vm);
+/* 0, or -1 when the ISA has no such level. */
+int vl_vm_set_privilege(vl_vm *vm, int level);
+int vl_vm_supervisor(vl_vm *vm);            /* 1 at virtual level 0 */
+/* Guest memory at a guest-virtual address as the guest's MMU maps it now,
+ * side-effect free (vlab_read_virt on the real CPU, which uses the guest's
+ * translations). */
+size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fetch);
+/* Machine-physical address of guest-physical gpa; false outside guest memory. */
+bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa);
+/* Watch guest writes to the pages of [gpa, gpa+len) (on) or stop: each
+ * write to one is counted and handed to the technique (on_watch). 0 or -1. */
+int vl_vm_watch(vl_vm *vm, uint32_t gpa, uint32_t len, bool on);
 /* Resource control: the real CPU is deprivileged, the monitor intact. */
 int vl_vm_check(vl_vm *vm, char *why, size_t whysz);
+
+/* ---- the dispatcher's helpers for techniques (vmm.c) --------------------------- */
+/* The real CPU runs n guest instructions, deprivileged, intercepting. */
+vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n);
+/* A trap of the real CPU handled the trap-and-emulate way (classify, then
+ * emulate or reflect); 0 go on, -1 the run ends with *out. */
+int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out);
+/* Report a trap to the VM's callback (vm:on("trap")). */
+void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t);
 
 /* ---- interpreter (interp.c) --------------------------------------------------- */
 /* Execute the trapped instruction at the guest PC on the virtual context.
@@ -265,7 +376,7 @@ typedef struct vl_equiv_image {
     size_t len;
     uint32_t org, entry;
     uint32_t sp;            /* initial supervisor stack pointer (0: top of RAM) */
-    const vl_virt_ops *virt;/* NULL: the core's glue (vl_cpu_ops.virt) */
+    const vl_virt_ops *virt;/* NULL: the core's glue (vl_glue_virt) */
 } vl_equiv_image;
 typedef struct vl_equiv_result {
     bool equal;             /* no difference up to the end of the run */

@@ -90,7 +90,7 @@ void m68k_set_sr(m68k_cpu *s, uint16_t v) {
     set_ccr(s, v);
     m68k_update_ithresh(s);
     if (olds != news && s->c.m && (s->c.m->hook_mask & VLAB_EV_MODE)) {
-        vl_event(s->c.m, VLAB_EV_MODE, news ? 1 : 0, s->pc);
+        vl_event(s->c.m, VLAB_EV_MODE, news ? 0u : 3u, s->pc);
         m68k_update_ithresh(s);
     }
 }
@@ -216,6 +216,8 @@ void m68k_mem_refresh(m68k_cpu *s) {
     vl_machine *m = s->c.m;
     s->ram = m->mem.ram;
     s->ram_size = m->mem.ram ? m->mem.size : 0;
+    /* writes at or above the lowest watched page take the slow path */
+    s->wram_size = m->mem.watch_lo < s->ram_size ? m->mem.watch_lo : s->ram_size;
     s->amask = m->mem.addr_mask ? m->mem.addr_mask : 0x00FFFFFFu;
     s->mmio_base = m->mem.mmio_base;
     s->mmio_len = m->mem.mmio_on ? VL_MMIO_SIZE : 0;
@@ -225,6 +227,14 @@ void m68k_mem_refresh(m68k_cpu *s) {
 static inline uint8_t *ramp(m68k_cpu *s, uint32_t addr, uint32_t n) {
     uint32_t a = addr & s->amask;
     if (VL_LIKELY(a < s->ram_size && s->ram_size - a >= n && a - s->mmio_base >= s->mmio_len))
+        return s->ram + a;
+    return NULL;
+}
+
+/* the same for a write: watched pages are not written directly */
+static inline uint8_t *wramp(m68k_cpu *s, uint32_t addr, uint32_t n) {
+    uint32_t a = addr & s->amask;
+    if (VL_LIKELY(a < s->wram_size && s->wram_size - a >= n && a - s->mmio_base >= s->mmio_len))
         return s->ram + a;
     return NULL;
 }
@@ -246,7 +256,7 @@ bool m68k_rd(m68k_cpu *s, uint32_t addr, int size, uint32_t *v) {
 }
 
 bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v) {
-    uint8_t *p = ramp(s, addr, (uint32_t)size);
+    uint8_t *p = wramp(s, addr, (uint32_t)size);
     if (p) {
         if (size == 1) p[0] = (uint8_t)v;
         else if (size == 2) vl_put_be16(p, v);
@@ -282,7 +292,7 @@ AI uint32_t rd(m68k_cpu *s, uint32_t addr, int sz) {
 
 AI void wr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
     if (sz != 1 && (addr & 1)) g0_fault(s, 3, addr, false, false);
-    uint8_t *p = ramp(s, addr, (uint32_t)sz);
+    uint8_t *p = wramp(s, addr, (uint32_t)sz);
     if (VL_LIKELY(p != NULL)) {
         if (sz == 1) p[0] = (uint8_t)v;
         else if (sz == 2) vl_put_be16(p, v);
@@ -1463,6 +1473,18 @@ static vl_stop mkstop(int reason, uint32_t pc, int vector, uint32_t info) {
     return r;
 }
 
+/* An exception stop: a group-0 one carries the access address and the
+ * status word the frame would hold. */
+static vl_stop exc_stop(uint32_t pc, int vector, bool g0, uint32_t acc, uint16_t info) {
+    vl_stop r = mkstop(VLAB_STOP_EXCEPTION, pc, vector, g0 ? acc : 0);
+    if (g0) {
+        r.addr = acc;
+        r.code = info;
+        r.flags = VLAB_STOP_HAS_CODE | VLAB_STOP_HAS_ADDR;
+    }
+    return r;
+}
+
 /* Deliver exception `vector`: intercept/null-vector stops, else enter it.
  * Returns true when the run must stop (s->stop filled). */
 static bool deliver(m68k_cpu *s, int vector, uint32_t stacked_pc, uint32_t stop_pc, bool g0,
@@ -1470,14 +1492,14 @@ static bool deliver(m68k_cpu *s, int vector, uint32_t stacked_pc, uint32_t stop_
     if (s->c.intercept) {
         s->c.exceptions++;
         if (ilevel) s->c.interrupts++;
-        s->stop = mkstop(VLAB_STOP_EXCEPTION, stop_pc, vector, g0 ? acc : 0);
+        s->stop = exc_stop(stop_pc, vector, g0, acc, info);
         return true;
     }
     if (s->c.stop_on_null_vector) {
         uint32_t h;
         if (m68k_vector_entry(s, vector, &h) && h == 0) {
             s->c.exceptions++;
-            s->stop = mkstop(VLAB_STOP_EXCEPTION, stop_pc, vector, g0 ? acc : 0);
+            s->stop = exc_stop(stop_pc, vector, g0, acc, info);
             return true;
         }
     }
@@ -1697,22 +1719,54 @@ static void m68k_set_pc(void *cpu, uint32_t pc) {
     s->stopped = false;
     m68k_update_ithresh(s);
 }
-static int m68k_priv_get(void *cpu) { return (((m68k_cpu *)cpu)->sr & 0x2000) ? 1 : 0; }
+/* Privilege levels: 0 supervisor (S = 1), 3 user. */
+static int m68k_priv_get(void *cpu) { return (((m68k_cpu *)cpu)->sr & 0x2000) ? 0 : 3; }
 static void m68k_priv_set(void *cpu, int level) {
     m68k_cpu *s = cpu;
     uint16_t sr = m68k_get_sr(s);
-    m68k_set_sr(s, level ? (uint16_t)(sr | 0x2000) : (uint16_t)(sr & ~0x2000));
+    m68k_set_sr(s, level == 0 ? (uint16_t)(sr | 0x2000) : (uint16_t)(sr & ~0x2000));
 }
 
-static void m68k_raise(void *cpu, int vector, uint32_t info) {
+/* code: the group-0 status word (bus/address error); addr: the access address. */
+static void m68k_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
     m68k_cpu *s = cpu;
     m68k_mem_refresh(s);
     bool g0 = vector == 2 || vector == 3;
-    uint16_t inf = (uint16_t)(0x10 | fc_data(s));
+    uint16_t inf = code ? (uint16_t)code : (uint16_t)(0x10 | fc_data(s));
     s->stopped = false;
     int ilevel = vector >= 25 && vector <= 31 ? vector - 24 : 0;
-    m68k_enter(s, vector, s->pc, g0, info, inf, ilevel);
+    if (ilevel == 7) s->nmi_seen = true; /* edge-triggered: once while asserted */
+    if (m68k_enter(s, vector, s->pc, g0, addr, inf, ilevel) < 0) s->halted = true;
     m68k_update_ithresh(s);
+}
+
+static void m68k_boot(void *cpu, uint32_t entry, uint32_t sp) {
+    m68k_cpu *s = cpu;
+    m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) | 0x2000));
+    s->a[7] = sp;  /* the active stack pointer: the SSP */
+    s->pc = entry;
+    s->stopped = false;
+    m68k_update_ithresh(s);
+}
+
+static void m68k_kick(void *cpu) {
+    m68k_cpu *s = cpu;
+    s->icount_end = s->c.icount; /* the instruction in progress is counted already */
+}
+
+/* No MMU: virtual is physical (24-bit on the bus); RAM only, since reading
+ * a device register is not side-effect free in general. */
+static size_t m68k_read_virt(void *cpu, uint32_t addr, uint8_t *buf, size_t len, bool fetch) {
+    m68k_cpu *s = cpu;
+    vl_mem *mem = &s->c.m->mem;
+    (void)fetch;
+    size_t n = 0;
+    for (; n < len; n++) {
+        uint32_t a = (addr + (uint32_t)n) & mem->addr_mask;
+        if (a >= mem->size || (mem->mmio_on && a - mem->mmio_base < VL_MMIO_SIZE)) break;
+        buf[n] = mem->ram[a];
+    }
+    return n;
 }
 
 static void m68k_decode(int variant, const uint8_t *bytes, size_t len, vl_decode_info *out) {
@@ -1733,9 +1787,15 @@ static void m68k_decode(int variant, const uint8_t *bytes, size_t len, vl_decode
 const vl_cpu_ops m68k_ops = {
     .isa = "m68k",
     .state_size = sizeof(m68k_cpu),
+    .levels = 1u << 0 | 1u << 3,
+    .min_insn = 2,
+    .elf_machine = 4, /* EM_68K */
+    .sp_name = "a7",
     .init = m68k_init,
     .reset = m68k_reset,
+    .boot = m68k_boot,
     .run = m68k_run,
+    .kick = m68k_kick,
     .regs = m68k_regs,
     .reg_get = m68k_reg_get,
     .reg_set = m68k_reg_set,
@@ -1745,9 +1805,8 @@ const vl_cpu_ops m68k_ops = {
     .priv_set = m68k_priv_set,
     .raise = m68k_raise,
     .vectors = m68k_vectors,
+    .read_virt = m68k_read_virt,
     .decode = m68k_decode,
     .disasm = m68k_disasm,
     .assemble = m68k_assemble,
-    .virt = &m68k_virt_ops,
-    .sweep = &vl_sweep_m68k,
 };

@@ -391,7 +391,6 @@ extern const vl_virt_ops m68k_virt_ops;
 const vl_sweep_isa vl_sweep_m68k = {
     .isa = "m68k",
     .ram = RAM,
-    .virt = &m68k_virt_ops,
     .forms = forms,
     .state = state,
     .encode = encode,

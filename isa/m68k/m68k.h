@@ -189,6 +189,7 @@ typedef struct m68k_cpu {
     /* memory view cached at run() entry */
     uint8_t *ram;
     uint32_t ram_size, amask, mmio_base, mmio_len;
+    uint32_t wram_size;       /* RAM below the lowest watched page: written directly */
     /* fault raised inside an instruction: longjmp to run() */
     int f_vector;             /* exception vector, or -1 for a plain stop */
     uint32_t f_addr;          /* access address for bus/address errors */

@@ -18,8 +18,14 @@
  *     guest's own CCR. The real mask being the guest's virtual mask, the real
  *     CPU takes (and, intercepting, hands to the monitor) exactly the
  *     interrupts the guest allows, after the same instruction as natively.
- *   - real SSP, VBR, SFC, DFC are the monitor's: fixed values the guest can
+ *   - real SSP, VBR, SFC, DFC are the monitor's: its vector table (every
+ *     entry the monitor's entry point) and its stack live in the VM's
+ *     monitor region, which no guest address reaches; values the guest can
  *     neither see nor change (checked by vl_virt_ops.check).
+ *
+ * Hybrid: the virtual context, in supervisor mode, is where the monitor's
+ * interpreter runs the guest's supervisor mode; it sees the machine's
+ * interrupt line before each instruction (sync_irq).
  *
  * On the 68010 MOVE from SR is privileged: it traps, executes on vctx and
  * stores the virtual SR with S = 1. On the 68000 it is not: it runs directly
@@ -34,9 +40,13 @@
 #define SR_MASK 0x0700u
 #define SR_SYS (SR_T | SR_S | SR_MASK)
 
-/* The monitor's own real privileged state (vm->mon_state). */
-enum { MON_SSP, MON_VBR, MON_SFC, MON_DFC };
-#define MONITOR_SSP 0u /* the monitor's stack is not in any guest's memory */
+/* The monitor's own real privileged state, recorded at reset (vm->glue). */
+typedef struct glue_state {
+    uint32_t ssp, vbr, sfc, dfc;
+} glue_state;
+/* In the monitor region: the monitor's vector table at its start, the entry
+ * point all its vectors name after it, its stack at its end. */
+#define MON_ENTRY_OFF 0x400u
 
 static m68k_cpu *R(vl_vm *vm) { return (m68k_cpu *)vm->real; }
 static m68k_cpu *V(vl_vm *vm) { return (m68k_cpu *)vm->vctx; }
@@ -95,20 +105,26 @@ static void reset(vl_vm *vm) {
     v->halted = r->halted;
     v->trace_pending = false;
     m68k_update_ithresh(v);
-    /* deprivilege the real CPU: user mode, the guest's SSP in the real USP */
+    /* deprivilege the real CPU: user mode, the guest's SSP in the real USP;
+     * the real supervisor state is the monitor's, in its region */
+    vl_mem *mem = &vm->m->mem;
     uint32_t gsp = r->a[7];
     r->sr = (uint16_t)(v->sr & (SR_T | SR_MASK));
     r->a[7] = gsp;
     r->usp = gsp;
-    r->ssp = MONITOR_SSP;
-    r->vbr = 0;
+    r->ssp = mem->mon_base + mem->mon_size;
+    r->vbr = mem->mon_base;
     r->sfc = r->dfc = 0;
     r->trace_pending = false;
     m68k_update_ithresh(r);
-    vm->mon_state[MON_SSP] = r->ssp;
-    vm->mon_state[MON_VBR] = r->vbr;
-    vm->mon_state[MON_SFC] = r->sfc;
-    vm->mon_state[MON_DFC] = r->dfc;
+    uint8_t *table = vl_mon_host(vm->m, r->vbr, 256 * 4);
+    if (table)
+        for (int i = 0; i < 256; i++) vl_put_be32(table + 4 * i, mem->mon_base + MON_ENTRY_OFF);
+    glue_state *g = vm->glue;
+    g->ssp = r->ssp;
+    g->vbr = r->vbr;
+    g->sfc = r->sfc;
+    g->dfc = r->dfc;
 }
 
 static bool is_interrupt(int vector) { return vector >= 24 && vector <= 31; }
@@ -145,29 +161,22 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
     uint32_t handler = 0;
     m68k_mem_refresh(v);
     if (vm->stop_on_null_vector && m68k_vector_entry(v, vec, &handler) && handler == 0) return -1;
-    uint32_t stacked = v->pc; /* between instructions: the next one */
-    int ilevel = 0;
-    if (is_interrupt(vec)) {
-        ilevel = vec - 24;
-        v->stopped = false;
-        if (ilevel == 7) v->nmi_seen = true; /* edge-triggered: once while asserted */
-    } else if (vec == 9) {
-        v->trace_pending = false;
-    } else {
-        return -1; /* classify reflects only what happens between instructions */
-    }
+    /* classify reflects only what happens between instructions */
+    if (!is_interrupt(vec) && vec != 9) return -1;
+    if (vec == 9) v->trace_pending = false;
     v->insn_pc = t->pc;
-    if (m68k_enter(v, vec, stacked, 0, 0, 0, ilevel) < 0) v->halted = true;
+    /* stacked PC: the next instruction; an interrupt sets the mask and wakes a STOP */
+    vm->ops->raise(v, vec, 0, 0);
     return 0;
 }
 
-static int priv_get(vl_vm *vm) { return (V(vm)->sr & SR_S) != 0; }
+static int priv_get(vl_vm *vm) { return (V(vm)->sr & SR_S) ? 0 : 3; }
 
 static void priv_set(vl_vm *vm, int level) {
     m68k_cpu *v = V(vm);
     to_virtual(vm);
     uint16_t sr = (uint16_t)(m68k_get_sr(v) & ~SR_S);
-    if (level) sr |= SR_S;
+    if (level == 0) sr |= SR_S;
     m68k_set_sr(v, sr); /* banks A7 like the chip */
     to_real(vm);
 }
@@ -186,12 +195,14 @@ static void reg_set(vl_vm *vm, int id, uint32_t val) {
 
 static int check(vl_vm *vm, char *why, size_t whysz) {
     m68k_cpu *r = R(vm), *v = V(vm);
+    const glue_state *g = vm->glue;
     const char *bad = NULL;
     if (r->sr & SR_S) bad = "real CPU in supervisor mode";
     else if (!r->c.intercept) bad = "real CPU without intercept";
-    else if (r->ssp != vm->mon_state[MON_SSP]) bad = "real SSP changed";
-    else if (r->vbr != vm->mon_state[MON_VBR]) bad = "real VBR changed";
-    else if (r->sfc != vm->mon_state[MON_SFC] || r->dfc != vm->mon_state[MON_DFC]) bad = "real SFC/DFC changed";
+    else if (r->ssp != g->ssp) bad = "real SSP changed";
+    else if (r->vbr != g->vbr) bad = "real VBR changed";
+    else if (!vl_mon_host(vm->m, r->vbr, 256 * 4)) bad = "real vector table outside the monitor region";
+    else if (r->sfc != g->sfc || r->dfc != g->dfc) bad = "real SFC/DFC changed";
     else if ((r->sr & (SR_T | SR_MASK)) != (v->sr & (SR_T | SR_MASK))) bad = "real T/mask differ from the virtual SR";
     else if (r->sr & ~(SR_T | SR_MASK)) bad = "real SR has stray bits";
     if (bad) {
@@ -201,19 +212,26 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     return 0;
 }
 
-static int idle_get(vl_vm *vm) { return R(vm)->stopped; }
+/* The interrupt line, as the real CPU would see it before the instruction. */
+static void sync_irq(vl_vm *vm) {
+    V(vm)->c.irq_level = vm->m->cc->irq_level;
+    V(vm)->c.irq_vector = vm->m->cc->irq_vector;
+}
+
+static const vl_virt_trap trap = { .classify = classify, .reflect = reflect };
+static const vl_virt_hybrid hybrid = { .sync_irq = sync_irq };
 
 const vl_virt_ops m68k_virt_ops = {
     .isa = "m68k",
+    .state_size = sizeof(glue_state),
     .reset = reset,
     .to_real = to_real,
     .to_virtual = to_virtual,
-    .classify = classify,
-    .reflect = reflect,
     .priv_get = priv_get,
     .priv_set = priv_set,
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
-    .idle_get = idle_get,
+    .trap = &trap,
+    .hybrid = &hybrid,
 };

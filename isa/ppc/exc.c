@@ -40,7 +40,7 @@ void ppc_set_msr(ppc_cpu *s, uint32_t v) {
         s->c.mode_switches++;
         vl_machine *m = s->c.m;
         if (m && (m->hook_mask & VLAB_EV_MODE))
-            vl_event(m, VLAB_EV_MODE, (v & MSR_PR) ? 0u : 1u, s->pc);
+            vl_event(m, VLAB_EV_MODE, (v & MSR_PR) ? 3u : 0u, s->pc);
     }
 }
 

@@ -126,6 +126,8 @@ static void refresh_mem(ppc_cpu *s) {
         s->tlb_ram_size = mem->size;
         ppc_tlb_flush(s);
     }
+    /* stores at or above the lowest watched page take the slow path */
+    s->wr_lim = mem->watch_lo < lim ? mem->watch_lo : lim;
 }
 
 /* Record a fault for the exception path. */
@@ -180,7 +182,7 @@ static bool phys_ld(ppc_cpu *s, uint32_t pa, uint32_t ea, int size, uint32_t *v)
 }
 
 static bool phys_st(ppc_cpu *s, uint32_t pa, uint32_t ea, int size, uint32_t v) {
-    if ((uint64_t)pa + (unsigned)size <= s->fast_lim) {
+    if ((uint64_t)pa + (unsigned)size <= s->wr_lim) {
         uint8_t *p = s->ram + pa;
         if (size == 4) vl_put_be32(p, v);
         else if (size == 2) vl_put_be16(p, v);
@@ -263,7 +265,7 @@ static inline bool mem_st(ppc_cpu *s, uint32_t ea, int size, uint32_t v) {
         if (VL_UNLIKELY((ea & 0xFFF) > 0x1000u - (unsigned)size)) return st_cross(s, ea, size, v);
         if (!xlate(s, ea, 1, &pa)) return false;
     }
-    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->fast_lim)) {
+    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim)) {
         uint8_t *p = s->ram + pa;
         if (size == 4) vl_put_be32(p, v);
         else if (size == 2) vl_put_be16(p, v);
@@ -354,6 +356,24 @@ static bool vector_null(ppc_cpu *s, int v) {
 /* An exception: intercept, checkstop, null vector, or take it. pc is the
  * faulting instruction (or the next one for asynchronous exceptions),
  * srr0 what the exception saves. Returns SL_STOP with *st filled, or SL_OK. */
+/* The stop of exception v at pc: info (DAR or SRR1 reason bits, as before)
+ * and, apart, the fault address (DAR) and code (DSISR, or SRR1's reason bits). */
+static vl_stop exc_stop(ppc_cpu *s, int reason, int v, uint32_t pc, uint32_t info) {
+    vl_stop r = mkstop(reason, pc, v, info);
+    if (v == 0x300 || v == 0x600 || v == 0x200) {
+        r.addr = s->f_dar;
+        r.flags |= VLAB_STOP_HAS_ADDR;
+    }
+    if (v == 0x300 || v == 0x600) {
+        r.code = s->f_dsisr;
+        r.flags |= VLAB_STOP_HAS_CODE;
+    } else if (v == 0x400 || v == 0x700) {
+        r.code = s->f_srr1 & 0xFFFF0000u;
+        r.flags |= VLAB_STOP_HAS_CODE;
+    }
+    return r;
+}
+
 static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0) {
     uint32_t info = 0;
     if (v == 0x300 || v == 0x600 || v == 0x200) info = s->f_dar;
@@ -367,18 +387,18 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
         s->c.last_vector_pc = pc;
         /* no exception event: nothing was taken (as on the m68k core); the
          * monitor raises what the guest must see on its virtual context */
-        *st = mkstop(VLAB_STOP_EXCEPTION, pc, v, info);
+        *st = exc_stop(s, VLAB_STOP_EXCEPTION, v, pc, info);
         return SL_STOP;
     }
     if (v == 0x200 && !(s->msr & MSR_ME)) { /* checkstop */
-        *st = mkstop(VLAB_STOP_ERROR, pc, v, info);
+        *st = exc_stop(s, VLAB_STOP_ERROR, v, pc, info);
         return SL_STOP;
     }
     if (s->c.stop_on_null_vector && vector_null(s, v)) {
         s->c.exceptions++;
         s->c.last_vector = v;
         s->c.last_vector_pc = pc;
-        *st = mkstop(VLAB_STOP_EXCEPTION, pc, v, info);
+        *st = exc_stop(s, VLAB_STOP_EXCEPTION, v, pc, info);
         return SL_STOP;
     }
     if (s->f_dsi || v == 0x600) {
@@ -806,7 +826,7 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
                 if (s->last_wimg & 0xC) ALIGN_EXC(GA0 + G[RB]);
             }
             if (!probe(s, ea, 32, 1)) goto exc;
-            if ((uint64_t)pa + 32 <= s->fast_lim) memset(s->ram + pa, 0, 32);
+            if ((uint64_t)pa + 32 <= s->wr_lim) memset(s->ram + pa, 0, 32);
             else for (uint32_t i = 0; i < 32; i += 4) STORE(ea + i, 4, 0);
             break;
         }
@@ -914,6 +934,7 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
     if (!max) max = 1;
     uint64_t end = max > UINT64_MAX - s->c.icount ? UINT64_MAX : s->c.icount + max;
     refresh_mem(s);
+    s->kicked = false;
     ppc_decode_init();
     for (;;) {
         if (s->c.icount >= s->dec_fire) {
@@ -944,6 +965,7 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
         if (slow && !s->no_trace && s->c.exceptions == exc0 &&
             ((msr0 & MSR_SE) || ((msr0 & MSR_BE) && s->was_branch)))
             s->trace_pending = true;
+        if (s->kicked) break;
     }
     st.pc = s->pc;
     return st;
@@ -1054,10 +1076,53 @@ static void ppc_reg_set(void *cpu, int id, uint32_t v) {
 
 static uint32_t ppc_get_pc(void *cpu) { return ((ppc_cpu *)cpu)->pc; }
 static void ppc_set_pc_(void *cpu, uint32_t pc) { ((ppc_cpu *)cpu)->pc = pc & ~3u; }
-static int ppc_priv_get(void *cpu) { return (((ppc_cpu *)cpu)->msr & MSR_PR) ? 0 : 1; }
+/* Privilege levels: 0 supervisor (MSR[PR] = 0), 3 problem state. */
+static int ppc_priv_get(void *cpu) { return (((ppc_cpu *)cpu)->msr & MSR_PR) ? 3 : 0; }
 static void ppc_priv_set(void *cpu, int level) {
     ppc_cpu *s = cpu;
-    ppc_set_msr(s, level ? s->msr & ~MSR_PR : s->msr | MSR_PR);
+    ppc_set_msr(s, level == 0 ? s->msr & ~MSR_PR : s->msr | MSR_PR);
+}
+
+static void ppc_boot(void *cpu, uint32_t entry, uint32_t sp) {
+    ppc_cpu *s = cpu;
+    ppc_set_msr(s, s->msr & ~MSR_PR);
+    s->gpr[1] = sp;
+    s->pc = entry & ~3u;
+}
+
+static void ppc_kick(void *cpu) {
+    ppc_cpu *s = cpu;
+    s->slice_end = s->c.icount + 1; /* the instruction in progress is not counted yet */
+    s->kicked = true;
+}
+
+/* Through the MMU as the CPU is set now (ppc_translate's probe: no R/C
+ * bits, no exception); RAM only. */
+static size_t ppc_read_virt(void *cpu, uint32_t addr, uint8_t *buf, size_t len, bool fetch) {
+    ppc_cpu *s = cpu;
+    vl_mem *mem = &s->c.m->mem;
+    unsigned wimg = s->last_wimg;
+    size_t n = 0;
+    while (n < len) {
+        uint32_t ea = addr + (uint32_t)n, pa, fault;
+        if (ppc_translate(s, ea, (fetch ? PPC_ACC_FETCH : PPC_ACC_READ) | PPC_ACC_PROBE, &pa, &fault)) break;
+        size_t chunk = 0x1000 - (ea & 0xFFF);
+        if (chunk > len - n) chunk = len - n;
+        if ((uint64_t)pa + chunk > mem->size || (mem->mmio_on && pa + chunk > mem->mmio_base && pa < mem->mmio_base + VL_MMIO_SIZE)) {
+            /* up to the end of RAM or the window */
+            size_t k = 0;
+            while (k < chunk && pa + k < mem->size && !(mem->mmio_on && pa + k - mem->mmio_base < VL_MMIO_SIZE)) {
+                buf[n + k] = mem->ram[pa + k];
+                k++;
+            }
+            n += k;
+            break;
+        }
+        memcpy(buf + n, mem->ram + pa, chunk);
+        n += chunk;
+    }
+    s->last_wimg = wimg;
+    return n;
 }
 
 static void ppc_reset(void *cpu) {
@@ -1087,11 +1152,18 @@ static void ppc_init(void *cpu, vl_machine *m, int variant) {
     ppc_reset(s);
 }
 
-static void ppc_raise(void *cpu, int vector, uint32_t info) {
+/* code: DSISR for DSI/alignment, SRR1 reason bits for ISI/program; addr: DAR. */
+static void ppc_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
     ppc_cpu *s = cpu;
     uint32_t reason = 0;
-    if (vector == 0x300 || vector == 0x600) s->dar = info;
-    else if (vector == 0x400 || vector == 0x700) reason = info;
+    if (vector == 0x300 || vector == 0x600) {
+        s->dar = addr;
+        s->dsisr = code;
+    } else if (vector == 0x400 || vector == 0x700) {
+        reason = code;
+    }
+    if (vector == 0x900) s->dec_pending = false;
+    if (vector == 0xD00) s->trace_pending = false;
     ppc_take_exception(s, vector, vector == 0xC00 ? s->pc + 4 : s->pc, reason);
 }
 
@@ -1113,9 +1185,15 @@ static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, vl_de
 const vl_cpu_ops ppc_ops = {
     .isa = "ppc",
     .state_size = sizeof(ppc_cpu),
+    .levels = 1u << 0 | 1u << 3,
+    .min_insn = 4,
+    .elf_machine = 20, /* EM_PPC */
+    .sp_name = "r1",
     .init = ppc_init,
     .reset = ppc_reset,
+    .boot = ppc_boot,
     .run = ppc_run,
+    .kick = ppc_kick,
     .regs = ppc_regs,
     .reg_get = ppc_reg_get,
     .reg_set = ppc_reg_set,
@@ -1125,9 +1203,8 @@ const vl_cpu_ops ppc_ops = {
     .priv_set = ppc_priv_set,
     .raise = ppc_raise,
     .vectors = ppc_vectors,
+    .read_virt = ppc_read_virt,
     .decode = ppc_decode_meta,
     .disasm = ppc_disasm,
     .assemble = ppc_assemble,
-    .virt = &ppc_virt_ops,
-    .sweep = &vl_sweep_ppc,
 };

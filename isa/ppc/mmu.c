@@ -43,6 +43,8 @@ static bool pp_allows(unsigned key, unsigned pp, int write) {
 }
 
 int ppc_translate(ppc_cpu *s, uint32_t ea, int access, uint32_t *pa, uint32_t *fault) {
+    bool probe = (access & PPC_ACC_PROBE) != 0;
+    access &= ~PPC_ACC_PROBE;
     bool fetch = access == PPC_ACC_FETCH, write = access == PPC_ACC_WRITE;
     bool pr = (s->msr & MSR_PR) != 0;
     int exc = fetch ? 0x400 : 0x300;
@@ -107,7 +109,7 @@ int ppc_translate(ppc_cpu *s, uint32_t ea, int access, uint32_t *pa, uint32_t *f
                 return exc;
             }
             uint32_t nw1 = w1 | 0x100 | (write ? 0x80u : 0u);
-            if (nw1 != w1) phys_write32(s, a + 4, nw1);
+            if (nw1 != w1 && !probe) phys_write32(s, a + 4, nw1);
             *pa = (w1 & 0xFFFFF000u) | (ea & 0xFFF);
             s->last_wimg = wimg;
             return 0;

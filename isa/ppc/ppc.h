@@ -297,6 +297,8 @@ typedef struct ppc_cpu {
     uint32_t fetch_pa;        /* its physical page (whole page in fast RAM) */
     unsigned last_wimg;       /* WIMG of the last translation */
     bool no_trace;            /* the instruction just executed is never traced (rfi) */
+    bool kicked;              /* ops.kick: end the run after this slice */
+    uint32_t wr_lim;          /* RAM below the lowest watched page: stored to directly */
     bool was_branch;          /* it was a branch (branch trace) */
     /* exception being processed inside run */
     int f_vector;
@@ -323,7 +325,8 @@ uint32_t ppc_align_dsisr(uint32_t w);
 /* mmu.c: translation of an effective address. Returns 0 and *pa, or the
  * exception: 0x300 (DSI; *fault = DSISR) or 0x400 (ISI; *fault = SRR1 bits).
  * `access`: 0 read, 1 write, 2 fetch. Updates R/C bits in the page table. */
-enum { PPC_ACC_READ = 0, PPC_ACC_WRITE = 1, PPC_ACC_FETCH = 2 };
+enum { PPC_ACC_READ = 0, PPC_ACC_WRITE = 1, PPC_ACC_FETCH = 2,
+       PPC_ACC_PROBE = 4 /* or'ed: no R/C bit update (a look, not an access) */ };
 int ppc_translate(ppc_cpu *s, uint32_t ea, int access, uint32_t *pa, uint32_t *fault);
 /* Forget every cached translation (segment registers, BATs, SDR1, tlbie). */
 void ppc_tlb_flush(ppc_cpu *s);

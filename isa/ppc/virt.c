@@ -36,6 +36,9 @@
  *   - real SRR0, SRR1, SPRG0-3, DAR, DSISR are the monitor's: the real CPU
  *     never takes an exception (intercept), the guest's privileged reads and
  *     writes go to vctx, so they never change (checked by vl_virt_ops.check).
+ *     SPRG0 points at the monitor's per-CPU area in the VM's monitor region
+ *     (as an OS kernel keeps its per-CPU pointer in an SPRG); the others
+ *     hold a recognisable mark.
  *
  * Traps (classify): an instruction-caused exception (program, system call,
  * DSI, ISI, alignment, FP unavailable, machine check) is handled by
@@ -61,9 +64,11 @@
 #define BAT_VS 0x2u
 #define BAT_VP 0x1u
 
-/* The monitor's own real privileged state (vm->mon_state): the values its
- * real CPU holds in the registers an exception would write. */
-enum { MON_SRR0, MON_SRR1, MON_SPRG0, MON_SPRG1, MON_SPRG2, MON_SPRG3, MON_DAR, MON_DSISR };
+/* The monitor's own real privileged state (vm->glue): the values its real
+ * CPU holds in the registers an exception would write. */
+typedef struct glue_state {
+    uint32_t srr0, srr1, sprg[4], dar, dsisr;
+} glue_state;
 /* A recognisable pattern, never a guest address: a leak would show. */
 #define MONITOR_MARK 0x4D4F4E00u /* "MON\0" */
 
@@ -165,15 +170,17 @@ static void reset(vl_vm *vm) {
     /* the real CPU: problem state, the monitor's own privileged registers */
     r->srr0 = MONITOR_MARK | 0x00;
     r->srr1 = 0;
-    for (int i = 0; i < 4; i++) r->sprg[i] = MONITOR_MARK | (uint32_t)(0x10 + i);
+    r->sprg[0] = vm->m->mem.mon_base;
+    for (int i = 1; i < 4; i++) r->sprg[i] = MONITOR_MARK | (uint32_t)(0x10 + i);
     r->dar = MONITOR_MARK | 0x20;
     r->dsisr = 0;
     r->trace_pending = false;
-    vm->mon_state[MON_SRR0] = r->srr0;
-    vm->mon_state[MON_SRR1] = r->srr1;
-    for (int i = 0; i < 4; i++) vm->mon_state[MON_SPRG0 + i] = r->sprg[i];
-    vm->mon_state[MON_DAR] = r->dar;
-    vm->mon_state[MON_DSISR] = r->dsisr;
+    glue_state *g = vm->glue;
+    g->srr0 = r->srr0;
+    g->srr1 = r->srr1;
+    for (int i = 0; i < 4; i++) g->sprg[i] = r->sprg[i];
+    g->dar = r->dar;
+    g->dsisr = r->dsisr;
     r->msr = 0; /* map() sets it from the virtual MSR */
     map(vm, true);
 }
@@ -217,20 +224,19 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
     ppc_cpu *v = V(vm);
     int vec = t->vector;
     if (vm->stop_on_null_vector && vector_null(v, vec)) return -1;
-    if (vec == 0x900) v->dec_pending = false;
-    if (vec == 0xD00) v->trace_pending = false;
     /* SRR0 = the next instruction, SRR1 = the virtual MSR; new virtual MSR,
-     * PC = the guest's vector (with its MSR[IP] prefix) */
-    ppc_take_exception(v, vec, v->pc, 0);
+     * PC = the guest's vector (with its MSR[IP] prefix); the core's raise
+     * clears the pending decrementer or trace, as taking it does */
+    vm->ops->raise(v, vec, 0, 0);
     return 0;
 }
 
-static int priv_get(vl_vm *vm) { return (V(vm)->msr & MSR_PR) == 0; }
+static int priv_get(vl_vm *vm) { return (V(vm)->msr & MSR_PR) ? 3 : 0; }
 
 static void priv_set(vl_vm *vm, int level) {
     ppc_cpu *v = V(vm);
     to_virtual(vm);
-    ppc_set_msr(v, level ? v->msr & ~MSR_PR : v->msr | MSR_PR);
+    ppc_set_msr(v, level == 0 ? v->msr & ~MSR_PR : v->msr | MSR_PR);
     to_real(vm);
 }
 
@@ -248,17 +254,19 @@ static void reg_set(vl_vm *vm, int id, uint32_t val) {
 static int check(vl_vm *vm, char *why, size_t whysz) {
     ppc_cpu *r = R(vm), *v = V(vm);
     bool pr = (v->msr & MSR_PR) != 0;
+    const glue_state *g = vm->glue;
     const char *bad = NULL;
     int idx = -1;
     if (!(r->msr & MSR_PR)) bad = "real CPU in supervisor state (MSR[PR] = 0)";
     else if (!r->c.intercept) bad = "real CPU without intercept";
     else if (r->msr != (v->msr | MSR_PR)) bad = "real MSR differs from the virtual MSR";
-    else if (r->srr0 != vm->mon_state[MON_SRR0] || r->srr1 != vm->mon_state[MON_SRR1]) bad = "real SRR0/SRR1 changed";
-    else if (r->dar != vm->mon_state[MON_DAR] || r->dsisr != vm->mon_state[MON_DSISR]) bad = "real DAR/DSISR changed";
+    else if (r->srr0 != g->srr0 || r->srr1 != g->srr1) bad = "real SRR0/SRR1 changed";
+    else if (r->dar != g->dar || r->dsisr != g->dsisr) bad = "real DAR/DSISR changed";
     else if (r->sdr1 != v->sdr1) bad = "real SDR1 differs from the guest's";
+    else if (!vl_mon_host(vm->m, r->sprg[0], 4)) bad = "real SPRG0 does not point into the monitor region";
     if (!bad)
         for (int i = 0; i < 4; i++)
-            if (r->sprg[i] != vm->mon_state[MON_SPRG0 + i]) { bad = "real SPRG changed", idx = i; break; }
+            if (r->sprg[i] != g->sprg[i]) { bad = "real SPRG changed", idx = i; break; }
     if (!bad)
         for (int i = 0; i < 16; i++)
             if (r->sr[i] != shadow_sr(v->sr[i], pr)) { bad = "real segment register is not the shadow of the guest's", idx = i; break; }
@@ -280,23 +288,27 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     return 0;
 }
 
-/* A waiting PowerPC guest is a branch to itself: no hidden state. */
-static int idle_get(vl_vm *vm) {
-    (void)vm;
-    return 0;
+/* The external interrupt line, as the real CPU would see it before the
+ * instruction (the decrementer is the virtual context's own). */
+static void sync_irq(vl_vm *vm) {
+    V(vm)->c.irq_level = vm->m->cc->irq_level;
+    V(vm)->c.irq_vector = vm->m->cc->irq_vector;
 }
+
+static const vl_virt_trap trap = { .classify = classify, .reflect = reflect };
+static const vl_virt_hybrid hybrid = { .sync_irq = sync_irq };
 
 const vl_virt_ops ppc_virt_ops = {
     .isa = "ppc",
+    .state_size = sizeof(glue_state),
     .reset = reset,
     .to_real = to_real,
     .to_virtual = to_virtual,
-    .classify = classify,
-    .reflect = reflect,
     .priv_get = priv_get,
     .priv_set = priv_set,
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
-    .idle_get = idle_get,
+    .trap = &trap,
+    .hybrid = &hybrid,
 };

@@ -1,0 +1,29 @@
+/* glue.c - the glue registry: for each CPU core, its monitor glue
+ * (isa/<isa>/virt.c) and its sweep adapter (isa/<isa>/forms.c). The cores
+ * do not point at their glue, so that they link without the monitor; the
+ * monitor finds the glue here, by core. */
+#include "vmm/sweep.h"
+
+extern const vl_cpu_ops m68k_ops, ppc_ops;
+extern const vl_virt_ops m68k_virt_ops, ppc_virt_ops;
+
+static const struct {
+    const vl_cpu_ops *ops;
+    const vl_virt_ops *virt;
+    const vl_sweep_isa *sweep;
+} glue[] = {
+    { &m68k_ops, &m68k_virt_ops, &vl_sweep_m68k },
+    { &ppc_ops, &ppc_virt_ops, &vl_sweep_ppc },
+};
+
+const vl_virt_ops *vl_glue_virt(const vl_cpu_ops *ops) {
+    for (size_t i = 0; i < sizeof glue / sizeof glue[0]; i++)
+        if (glue[i].ops == ops) return glue[i].virt;
+    return NULL;
+}
+
+const vl_sweep_isa *vl_glue_sweep(const vl_cpu_ops *ops) {
+    for (size_t i = 0; i < sizeof glue / sizeof glue[0]; i++)
+        if (glue[i].ops == ops) return glue[i].sweep;
+    return NULL;
+}
