@@ -477,6 +477,14 @@ void vl_lua_push_stop(lua_State *L, vlab_machine *m, vlab_stop s, uint64_t done)
         lua_pushinteger(L, s.info);
         lua_setfield(L, -2, "info");
     }
+    if (s.flags & VLAB_STOP_HAS_CODE) {
+        lua_pushinteger(L, s.code);
+        lua_setfield(L, -2, "code");
+    }
+    if (s.flags & VLAB_STOP_HAS_ADDR) {
+        lua_pushinteger(L, s.addr);
+        lua_setfield(L, -2, "addr");
+    }
     lua_pushinteger(L, (lua_Integer)done);
     lua_setfield(L, -2, "instructions");
 }

@@ -1,12 +1,12 @@
 /* lvmm.c - the monitor's part of the Lua module `vlab` (DESIGN §4.2):
  *
- *   local vm = vlab.vmm{ isa=, model=, technique="trap-and-emulate", ram=, monitor=other_vm }
+ *   local vm = vlab.vmm{ isa=, model=, technique="trap-and-emulate"|"hybrid", ram=, monitor=other_vm }
  *   vm.guest                 the guest as it sees itself: the machine API, privileged
  *                            registers from the virtual state
  *   vm:run{ max=, until_pc= }  vm:step(n)    -> stop table
  *   vm:on("trap", fn) -> id  vm:off(id)    fn(ev): ev.pc, ev.insn, ev.kind, ev.vector
- *   vm:stats()               { guest_instructions, traps, emulated, reflected, exits,
- *                              scanned, patched, world_switches, cost }
+ *   vm:stats()               { guest_instructions, traps, emulated, reflected, interpreted,
+ *                              exits, scanned, patched, world_switches, watch_hits, cost }
  *   vm:set_cost{ trap=... }  vm:cost()      the cost table (defaults in vmm/vmm.h)
  *   vm:check()               true, or false and why (resource control)
  *   vm:run_all{ slice=, max= }  every VM of vm's monitor, round robin
@@ -119,7 +119,7 @@ static int l_vmm(lua_State *L) {
         if (vlab_resolve(model, &isa_name, &model_name, err, sizeof err) < 0) return luaL_error(L, "%s: %s", fn, err);
     }
     int t = vl_technique_find(tech ? tech : "trap-and-emulate");
-    if (t < 0) return luaL_error(L, "%s: unknown technique '%s' (known: trap-and-emulate)", fn, tech);
+    if (t < 0) return luaL_error(L, "%s: unknown technique '%s' (known: %s)", fn, tech, vl_technique_list());
     if (ram <= 0 || ram > (1ll << 30))
         return luaL_error(L, "%s: ram must be 1 byte to 1 GiB (got %I)", fn, (LUAI_UACINT)ram);
     vl_vmm *mon = NULL;
@@ -360,10 +360,12 @@ static int vm_stats(lua_State *L) {
     F(traps);
     F(emulated);
     F(reflected);
+    F(interpreted);
     F(exits);
     F(scanned);
     F(patched);
     F(world_switches);
+    F(watch_hits);
     F(cost);
 #undef F
     return 1;
@@ -682,7 +684,7 @@ static int l_equivalence(lua_State *L) {
         if (vlab_resolve(model, &isa_name, &model_name, err, sizeof err) < 0) return luaL_error(L, "%s: %s", fn, err);
     }
     int t = vl_technique_find(tech ? tech : "trap-and-emulate");
-    if (t < 0) return luaL_error(L, "%s: unknown technique '%s'", fn, tech);
+    if (t < 0) return luaL_error(L, "%s: unknown technique '%s' (known: %s)", fn, tech, vl_technique_list());
     lua_getfield(L, 1, "code");
     size_t len = 0;
     const char *code = lua_tolstring(L, -1, &len);

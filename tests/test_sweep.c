@@ -210,6 +210,63 @@ static void test_mutation(void **st) {
     vl_sweep_result_free(&r);
 }
 
+/* ---- the location detector: a 68010 whose MOVEC VBR,Rn is unprivileged --------------
+ * (this binary only). Under the monitor the guest's MOVEC then runs on the
+ * real CPU and reads the real VBR: the monitor's vector table, in the VM's
+ * monitor region, which the sweep's second VM has elsewhere. The row must
+ * come out location-sensitive, and leaking. */
+static vl_stop movec_vbr_run(void *cpu, uint64_t max) {
+    m68k_cpu *s = cpu;
+    vl_stop st = { VLAB_STOP_BUDGET, s->pc, -1, 0 };
+    m68k_mem_refresh(s);
+    for (uint64_t i = 0; i < max; i++) {
+        uint32_t w = 0, ext = 0;
+        if (!(s->pc & 1) && m68k_rd(s, s->pc, 2, &w) && w == 0x4E7A && m68k_rd(s, s->pc + 2, 2, &ext) &&
+            (ext & 0x0FFF) == 0x801 && !(s->sr & 0x2000)) {
+            /* what the supervisor-mode MOVEC VBR,Rn does, without the privilege check */
+            unsigned rn = (ext >> 12) & 15;
+            if (rn < 8) s->d[rn] = s->vbr;
+            else s->a[rn - 8] = s->vbr;
+            s->pc += 4;
+            s->c.icount++;
+            continue;
+        }
+        st = m68k_ops.run(cpu, 1);
+        if (st.reason != VLAB_STOP_BUDGET && st.reason != VLAB_STOP_NONE) return st;
+    }
+    st.pc = s->pc;
+    return st;
+}
+
+static void test_location(void **st) {
+    (void)st;
+    vl_cpu_ops mutant = m68k_ops;
+    mutant.run = movec_vbr_run;
+    vl_sweep_result r = sweep_of("m68k", "68010", 8, "movec", &mutant);
+    int found = 0;
+    for (size_t i = 0; i < r.nrows; i++) {
+        const vl_sweep_row *w = &r.rows[i];
+        if (strstr(w->form, "vbr,") && strstr(w->form, "movec")) {
+            found++;
+            assert_true(w->sensitive & VL_SENS_LOCATION);
+            assert_int_equal(w->measured, VL_CLASS_LOCATION_SENSITIVE);
+            assert_int_equal(w->outcome, VL_OUT_LEAKS);
+            assert_true(w->mismatch); /* declared privileged */
+        } else {
+            assert_false(w->sensitive & VL_SENS_LOCATION);
+        }
+    }
+    assert_int_equal(found, 1);
+    vl_sweep_result_free(&r);
+    /* with the real core nothing is location-sensitive, on any model */
+    const char *models[][2] = { { "m68k", "68000" }, { "m68k", "68010" }, { "ppc", "750" } };
+    for (int k = 0; k < 3; k++) {
+        r = sweep_of(models[k][0], models[k][1], 4, NULL, NULL);
+        for (size_t i = 0; i < r.nrows; i++) assert_false(r.rows[i].sensitive & VL_SENS_LOCATION);
+        vl_sweep_result_free(&r);
+    }
+}
+
 /* ---- determinism ---------------------------------------------------------------------- */
 static void test_deterministic(void **st) {
     (void)st;
@@ -543,6 +600,7 @@ int main(void) {
         cmocka_unit_test(test_68010),
         cmocka_unit_test(test_750),
         cmocka_unit_test(test_mutation),
+        cmocka_unit_test(test_location),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_json_schema),
         cmocka_unit_test(test_golden),

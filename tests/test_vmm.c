@@ -57,12 +57,13 @@ static void stop(img *g, uint16_t sr) { w(g, 0x4E72), w(g, sr); }
 static void bra_self(img *g) { w(g, 0x60FE); }
 static void trap(img *g, int n) { w(g, (uint16_t)(0x4E40 | n)); }
 
-static vl_vm *new_vm(vl_vmm *mon, const char *model) {
+static vl_vm *new_vm_tech(vl_vmm *mon, const char *model, int technique) {
     char err[256];
-    vl_vm *vm = vl_vm_new(mon, "m68k", model, RAM, VL_TECH_TRAP_EMULATE, &m68k_virt_ops, err, sizeof err);
+    vl_vm *vm = vl_vm_new(mon, "m68k", model, RAM, technique, &m68k_virt_ops, err, sizeof err);
     if (!vm) fail_msg("vl_vm_new: %s", err);
     return vm;
 }
+static vl_vm *new_vm(vl_vmm *mon, const char *model) { return new_vm_tech(mon, model, VL_TECH_TRAP_EMULATE); }
 
 /* Load the image and start at entry in (virtual) supervisor mode with SSP_TOP. */
 static void vm_load(vl_vm *vm, const img *g, uint32_t entry) {
@@ -672,10 +673,10 @@ static int stress_trap(void *ctx, const vl_trap_event *ev) {
     return 0;
 }
 
-static void stress(const char *model, uint64_t seed, uint64_t total) {
+static void stress(const char *model, uint64_t seed, uint64_t total, int technique) {
     img *g = calloc(1, sizeof *g);
     build_stress(g, seed, strcmp(model, "68010") == 0, 400);
-    vl_vm *vm = new_vm(NULL, model);
+    vl_vm *vm = new_vm_tech(NULL, model, technique);
     vm_load(vm, g, CODE);
     stress_ctx c = { vm, 0, 0, "", { 0 } };
     m68k_cpu *r = vm->real;
@@ -688,6 +689,7 @@ static void stress(const char *model, uint64_t seed, uint64_t total) {
         uint64_t before = vm->m->cc->icount;
         vl_stop s = vl_vm_run(vm, total - done, 0, 0);
         done += vm->m->cc->icount - before;
+        assert_check(vm); /* also after what the monitor did without a trap (hybrid) */
         if (s.reason == VLAB_STOP_BUDGET) break;
         /* a STOP no interrupt can wake, a double fault, a RTE into nowhere:
          * put the guest back at the start, as a watchdog would */
@@ -704,17 +706,52 @@ static void stress(const char *model, uint64_t seed, uint64_t total) {
                            (unsigned long long)seed, (unsigned long long)c.failed, (unsigned long long)c.traps, c.why);
     assert_true(c.traps > 1000);
     assert_check(vm);
-    print_message("stress %s seed %llu: %llu instructions, %llu traps, %d restarts\n", model,
-                  (unsigned long long)seed, (unsigned long long)done, (unsigned long long)c.traps, stops);
+    vl_vmm_stats st;
+    vl_vm_stats(vm, &st);
+    if (technique == VL_TECH_HYBRID) assert_true(st.interpreted > done / 4); /* the supervisor code */
+    else assert_int_equal(st.interpreted, 0);
+    print_message("stress %s %s seed %llu: %llu instructions, %llu traps, %llu interpreted, %d restarts\n", model,
+                  vl_technique_name(technique), (unsigned long long)seed, (unsigned long long)done,
+                  (unsigned long long)c.traps, (unsigned long long)st.interpreted, stops);
     vl_vm_free(vm);
     free(g);
 }
 
 static void test_stress_resource_control(void **state) {
     (void)state;
-    stress("68010", 1, 2000000);
-    stress("68000", 2, 2000000);
-    stress("68010", 3, 1000000);
+    stress("68010", 1, 2000000, VL_TECH_TRAP_EMULATE);
+    stress("68000", 2, 2000000, VL_TECH_TRAP_EMULATE);
+    stress("68010", 3, 1000000, VL_TECH_TRAP_EMULATE);
+    stress("68000", 4, 1000000, VL_TECH_HYBRID);
+    stress("68010", 5, 1000000, VL_TECH_HYBRID);
+}
+
+/* The hybrid monitor (Theorem 3): the same random privileged streams, run
+ * natively and under it, are equivalent on both models - the 68000's MOVE
+ * from SR included, since the guest's supervisor mode is interpreted. */
+static void test_hybrid_equivalence(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    uint64_t interpreted = 0;
+    for (uint64_t seed = 10; seed < 70; seed++) {
+        for (int m010 = 0; m010 < 2; m010++) {
+            build_stress(g, seed, m010, 200);
+            vl_equiv_image e = image_of(g, m010 ? "68010" : "68000");
+            vl_equiv_result r;
+            char err[256];
+            assert_int_equal(vl_equiv_run(&e, 50000, VL_TECH_HYBRID, &r, err, sizeof err), 0);
+            if (!r.equal) {
+                char t[160] = "";
+                if (r.ndiffs) vl_diff_format(&r.diffs[0], t, sizeof t);
+                fail_msg("%s seed %llu under hybrid: differs after instruction %llu at %06x (%s): %s",
+                         e.model, (unsigned long long)seed, (unsigned long long)r.first, r.first_pc, r.first_insn, t);
+            }
+            interpreted += r.instructions;
+            vl_equiv_free(&r);
+        }
+    }
+    assert_true(interpreted > 0);
+    free(g);
 }
 
 /* Random privileged streams natively vs under the monitor: the 68010 is
@@ -1072,6 +1109,7 @@ int main(void) {
         cmocka_unit_test(test_two_guests),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),
+        cmocka_unit_test(test_hybrid_equivalence),
         cmocka_unit_test(test_programs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,6 +56,8 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
                 json_string(out, vname, strlen(vname));
             }
         }
+        if (s.flags & VLAB_STOP_HAS_CODE) fprintf(out, ", \"code\": %u", s.code);
+        if (s.flags & VLAB_STOP_HAS_ADDR) fprintf(out, ", \"addr\": %u", s.addr);
         fprintf(out, ", \"regs\": {");
         for (int i = 0; i < nregs; i++)
             fprintf(out, "%s\"%s\": %u", i ? ", " : "", vlab_reg_name(m, i), report_reg(m, vm, i));
@@ -64,17 +66,22 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
         if (vm)
             fprintf(out,
                     ", \"vmm\": {\"technique\": \"%s\", \"guest_instructions\": %llu, \"traps\": %llu, "
-                    "\"emulated\": %llu, \"reflected\": %llu, \"exits\": %llu, \"scanned\": %llu, \"patched\": %llu, "
-                    "\"world_switches\": %llu, \"cost\": %llu}",
+                    "\"emulated\": %llu, \"reflected\": %llu, \"interpreted\": %llu, \"exits\": %llu, "
+                    "\"scanned\": %llu, \"patched\": %llu, \"world_switches\": %llu, \"watch_hits\": %llu, "
+                    "\"cost\": %llu}",
                     vl_technique_name(vm->technique), (unsigned long long)st.guest_instructions,
                     (unsigned long long)st.traps, (unsigned long long)st.emulated, (unsigned long long)st.reflected,
-                    (unsigned long long)st.exits, (unsigned long long)st.scanned, (unsigned long long)st.patched,
-                    (unsigned long long)st.world_switches, (unsigned long long)st.cost);
+                    (unsigned long long)st.interpreted, (unsigned long long)st.exits,
+                    (unsigned long long)st.scanned, (unsigned long long)st.patched,
+                    (unsigned long long)st.world_switches, (unsigned long long)st.watch_hits,
+                    (unsigned long long)st.cost);
         fprintf(out, "}\n");
     } else {
         fprintf(out, "stop: %s at pc 0x%08x after %llu %sinstructions", vlab_stop_name(s.reason), s.pc,
                 (unsigned long long)icount, vm ? "guest " : "");
         if (s.vector >= 0) fprintf(out, " (vector %d%s%s)", s.vector, vname ? ", " : "", vname ? vname : "");
+        if (s.flags & VLAB_STOP_HAS_ADDR) fprintf(out, " address 0x%08x", s.addr);
+        if (s.flags & VLAB_STOP_HAS_CODE) fprintf(out, " code 0x%x", s.code);
         fprintf(out, "\n");
         for (int i = 0; i < nregs; i++) {
             int w = vlab_reg_width(m, i);
@@ -83,9 +90,11 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
             fprintf(out, "%-4s %-8s%s", vlab_reg_name(m, i), val, (i % 4 == 3 || i == nregs - 1) ? "\n" : "  ");
         }
         if (vm)
-            fprintf(out, "vmm (%s): %llu traps, %llu emulated, %llu reflected, %llu world switches, cost %llu\n",
+            fprintf(out, "vmm (%s): %llu traps, %llu emulated, %llu reflected, %llu interpreted, %llu world switches, "
+                    "cost %llu\n",
                     vl_technique_name(vm->technique), (unsigned long long)st.traps,
                     (unsigned long long)st.emulated, (unsigned long long)st.reflected,
+                    (unsigned long long)st.interpreted,
                     (unsigned long long)st.world_switches, (unsigned long long)st.cost);
         if (clen) {
             fprintf(out, "console:\n");

@@ -13,16 +13,18 @@
 #include "vmm/vmm.h"
 
 vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t) {
-    vl_cpu_common *vc = vm->vctx, *rc = vm->m->cc;
+    vl_cpu_common *vc = vm->vctx;
     vm->virt->to_virtual(vm);
     vc->intercept = false;
-    vc->irq_level = 0;             /* interrupts are the dispatcher's business */
     vc->exit_set = 0;
     vc->stop_on_null_vector = vm->stop_on_null_vector;
-    uint64_t ic = vc->icount;
+    /* the interrupt line as it is: no interrupt can be taken before the
+     * instruction (the real CPU would have stopped for it first), and one
+     * the instruction acknowledges is lowered for the real CPU too */
+    vl_vm_enter_virtual(vm);
     vl_stop r = vm->ops->run(vm->vctx, 1);
+    vl_vm_leave_virtual(vm);
     if (r.reason == VLAB_STOP_NONE) r.reason = VLAB_STOP_BUDGET;
-    if (vc->icount != ic) rc->icount++; /* the guest retired it: guest time moves on */
     if (r.reason == VLAB_STOP_EXCEPTION) {
         /* the guest has no handler for what its instruction raised: the
          * virtual context stopped before side effects, at that instruction */
@@ -36,7 +38,6 @@ int vl_interp_reflect(vl_vm *vm, const vl_trap *t) {
     vl_cpu_common *vc = vm->vctx;
     vm->virt->to_virtual(vm);
     vc->intercept = false;
-    vc->irq_level = 0;
     int rc = vm->virt->trap->reflect(vm, t);
     if (rc == 0 && t->retire) vm->m->cc->icount++;
     vm->virt->to_real(vm);

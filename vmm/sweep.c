@@ -12,9 +12,11 @@
  *   v2  under the monitor (VM 2, guest memory elsewhere in real memory)
  *                                        location-sensitive? (once per state)
  *
- * In every fourth state (and in the last one when there are only 2 or 3)
- * the guest is in virtual *user* mode: v1/v2 then compare with nu, which
- * measures user-sensitivity (Theorem 3).
+ * nu runs at a less privileged level than ns: the ISA's user level, or on
+ * an ISA with more levels each of them in turn from state to state. In every
+ * fourth state (and in the last one when there are only 2 or 3) the guest
+ * is at that level in its virtual machine too: v1/v2 then compare with nu,
+ * which measures user-sensitivity (Theorem 3).
  *
  * Four machines are made once per model; a state is restored by copying
  * the CPU contexts saved when the state was first set up (the whole core
@@ -94,7 +96,8 @@ typedef struct sw_state {
     void *snap[T_N];              /* saved CPU contexts (real) */
     void *vsnap[2];               /* VM virtual contexts (v1, v2) */
     uint32_t pre[T_N][VL_SWEEP_MAXREGS];
-    bool vuser;                   /* the guest is in virtual user mode */
+    int ulevel;                   /* the level nu runs at */
+    bool vuser;                   /* the guest runs at ulevel in its VM too */
 } sw_state;
 
 typedef struct sw_ctx {
@@ -232,8 +235,14 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
     vl_sweep_regs *rs = malloc(sizeof *rs), *ru = malloc(sizeof *ru);
     int rc = 0;
     if (!rs || !ru) rc = -1;
+    int ulevels[8], nul = 0; /* the levels below the most privileged */
+    for (int l = 1; l < 8; l++)
+        if (c->ops->levels >> l & 1) ulevels[nul++] = l;
+    if (!nul) ulevels[nul++] = 0; /* an ISA without modes: nu is ns */
     for (int s = 0; s < c->nstates && rc == 0; s++) {
         sw_state *S = &c->st[s];
+        /* from the least privileged level down, so that two-level ISAs always use their user level */
+        S->ulevel = ulevels[nul - 1 - (s / 4) % nul];
         /* every fourth state, and the last one of 2 or 3 */
         S->vuser = (s % 4) == 3 || (c->nstates > 1 && c->nstates < 4 && s == c->nstates - 1);
         S->mem = calloc(1, c->ram);
@@ -246,7 +255,8 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
         }
         memset(rs, 0, sizeof *rs);
         memset(ru, 0, sizeof *ru);
-        c->A->state(c->variant, c->regs, c->nregs, o->seed, s, rs, ru, S->mem);
+        c->A->state(c->variant, c->regs, c->nregs, o->seed, s, 0, rs, S->mem);
+        c->A->state(c->variant, c->regs, c->nregs, o->seed, s, S->ulevel, ru, S->mem);
         for (int t = 0; t < T_N; t++) {
             vl_machine *m = tmachine(c, t);
             memcpy(m->cpu, save[t], c->csize);

@@ -58,11 +58,12 @@ typedef struct vl_sweep_isa {
     uint32_t ram;        /* guest RAM of the sweep machines                  */
     /* Every form of the model, in table order. 0, or -1 (out of memory). */
     int (*forms)(int variant, vl_sweep_forms *out);
-    /* State `index` from the seed: registers for the supervisor-mode run, for
-     * the user-mode run (the same state with the mode bit cleared, the active
-     * stack pointer keeping its value), and the memory image (ram bytes). */
-    void (*state)(int variant, const vl_reg_info *regs, int nregs, uint64_t seed, int index,
-                  vl_sweep_regs *sup, vl_sweep_regs *user, uint8_t *mem);
+    /* State `index` from the seed at privilege level `level` (0 the most
+     * privileged): the registers (a state at another level is the same
+     * state with the mode changed, the active stack pointer keeping its
+     * value) and the memory image (ram bytes, the same at every level). */
+    void (*state)(int variant, const vl_reg_info *regs, int nregs, uint64_t seed, int index, int level,
+                  vl_sweep_regs *out, uint8_t *mem);
     /* The instruction bytes for encoding w, with free fields (registers,
      * extension words) drawn from rnd; written at *addr in memory. Returns
      * the length. */

@@ -11,10 +11,11 @@
  *
  * The interpreter executes one instruction at a time, so that it hands the
  * guest back to the real CPU right after the instruction that leaves
- * supervisor mode, and so that it sees the machine's interrupt line before
- * each instruction as the real CPU would (vl_virt_hybrid.sync_irq). Its
- * exceptions are the guest's own (the virtual context runs without
- * intercept); an exception with no handler ends the run as natively. */
+ * supervisor mode; while it runs, the virtual context is the machine's
+ * running CPU (vl_vm_enter_virtual): the devices count its instructions and
+ * drive its interrupt line, which it takes itself. Its exceptions are the
+ * guest's own (the virtual context runs without intercept); an exception
+ * with no handler ends the run as natively. */
 #include "vmm/vmm.h"
 #include <stdlib.h>
 
@@ -24,7 +25,7 @@ typedef struct hybrid_state {
 } hybrid_state;
 
 static int attach(vl_vm *vm, char *err, size_t errsz) {
-    if (!vm->virt->trap || !vm->virt->hybrid) {
+    if (!vm->virt->trap || !(vm->virt->techniques & 1u << VL_TECH_HYBRID)) {
         vl_seterr(err, errsz, "technique hybrid: the %s glue does not support it", vm->virt->isa);
         return -1;
     }
@@ -41,22 +42,21 @@ static void detach(vl_vm *vm) {
 }
 
 static vl_stop interpret(vl_vm *vm, uint64_t n) {
-    vl_cpu_common *rc = vm->m->cc, *vc = vm->vctx;
+    vl_cpu_common *vc = vm->vctx;
     vm->virt->to_virtual(vm);
     vc->intercept = false;
     vc->exit_set = 0;
     vc->stop_on_null_vector = vm->stop_on_null_vector;
+    vl_vm_enter_virtual(vm);
+    uint64_t start = vc->icount;
     vl_stop r = { VLAB_STOP_BUDGET, 0, -1, 0, 0, 0, 0 };
-    for (uint64_t i = 0; i < n; i++) {
-        vm->virt->hybrid->sync_irq(vm);
-        uint64_t ic = vc->icount;
+    while (vc->icount - start < n) {
         r = vm->ops->run(vm->vctx, 1);
         if (r.reason == VLAB_STOP_NONE) r.reason = VLAB_STOP_BUDGET;
-        uint64_t done = vc->icount - ic;
-        rc->icount += done; /* guest time, the devices' clock */
-        vm->st.interpreted += done;
         if (r.reason != VLAB_STOP_BUDGET || vm->virt->priv_get(vm) != 0) break;
     }
+    vm->st.interpreted += vc->icount - start;
+    vl_vm_leave_virtual(vm);
     vm->virt->to_real(vm);
     return r;
 }

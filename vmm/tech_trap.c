@@ -9,7 +9,7 @@
 #include "vmm/vmm.h"
 
 static int attach(vl_vm *vm, char *err, size_t errsz) {
-    if (!vm->virt->trap) {
+    if (!vm->virt->trap || !(vm->virt->techniques & 1u << VL_TECH_TRAP_EMULATE)) {
         vl_seterr(err, errsz, "technique trap-and-emulate: the %s glue does not support it", vm->virt->isa);
         return -1;
     }

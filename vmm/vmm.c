@@ -137,6 +137,8 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     vm->id = mon->next_id++;
     if (!(vm->m = vlab_machine_new(isa, model, ram, err, errsz))) goto fail;
     vl_machine *m = vm->m;
+    free(m->mem.ram); /* the guest's memory comes from the monitor's allocator */
+    m->mem.ram = NULL;
     const vl_cpu_ops *ops = m->desc->ops;
     if (!virt) virt = vl_glue_virt(ops);
     if (!virt) {
@@ -150,14 +152,12 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     vm->technique = tech->id;
     vm->cost = vl_cost_defaults;
     vm->stop_on_null_vector = true;
-    /* guest memory and the monitor region come from the monitor's allocator */
     uint8_t *gm = vl_alloc_region(&mon->alloc, vm->id, VL_REGION_GUEST, ram, &vm->ram_mpa);
     uint8_t *mm = gm ? vl_alloc_region(&mon->alloc, vm->id, VL_REGION_MONITOR, VL_MON_SIZE, &vm->mon_mpa) : NULL;
     if (!mm) {
         vl_seterr(err, errsz, "monitor memory limit: cannot give %u more bytes to a guest", ram);
         goto fail;
     }
-    free(m->mem.ram);
     m->mem.ram = gm;
     m->mem.mon = mm;
     m->mem.mon_size = VL_MON_SIZE;
@@ -323,6 +323,26 @@ static vl_stop mkstop(vl_vm *vm, int reason) {
 }
 
 vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n) { return vm->ops->run(vm->real, n); }
+
+void vl_vm_enter_virtual(vl_vm *vm) {
+    vl_machine *m = vm->m;
+    vl_cpu_common *rc = vm->real, *vc = vm->vctx;
+    vc->icount = rc->icount;
+    vc->irq_level = rc->irq_level;
+    vc->irq_vector = rc->irq_vector;
+    m->cpu = vm->vctx;
+    m->cc = vc;
+}
+
+void vl_vm_leave_virtual(vl_vm *vm) {
+    vl_machine *m = vm->m;
+    vl_cpu_common *rc = vm->real, *vc = vm->vctx;
+    rc->icount = vc->icount; /* the instructions the guest retired there: guest time */
+    rc->irq_level = vc->irq_level;
+    rc->irq_vector = vc->irq_vector;
+    m->cpu = vm->real;
+    m->cc = rc;
+}
 
 /* The trapping instruction's bytes, as the guest's MMU maps its PC, before
  * the monitor handles it (which may change the mapping). */

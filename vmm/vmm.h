@@ -144,15 +144,6 @@ typedef struct vl_virt_trap {
      * machine would. */
     int (*reflect)(vl_vm *vm, const vl_trap *t);
 } vl_virt_trap;
-/* What the hybrid monitor needs: its interpreter runs the guest's
- * supervisor mode on the virtual context, which must see the machine's
- * interrupt line as the real CPU would. */
-typedef struct vl_virt_hybrid {
-    /* Before each interpreted instruction: the devices' interrupt state onto
-     * the virtual context. */
-    void (*sync_irq)(vl_vm *vm);
-} vl_virt_hybrid;
-
 typedef struct vl_virt_ops {
     const char *isa;
     size_t state_size;          /* the glue's own per-VM state (vm->glue), zeroed */
@@ -176,10 +167,13 @@ typedef struct vl_virt_ops {
     /* Resource control: 0 when the real CPU is deprivileged and the monitor's
      * own real state is intact; else -1 with the reason. */
     int (*check)(vl_vm *vm, char *why, size_t whysz);
-    /* Per technique, what the ISA adds to it; NULL: this ISA's glue does not
-     * support the technique (vlab.vmm says so). */
+    /* The techniques this glue supports: bit (1 << VL_TECH_*). A technique
+     * refuses a VM whose glue lacks its bit (vlab.vmm says so). */
+    unsigned techniques;
+    /* Per technique, what the ISA adds to it (NULL where it adds nothing):
+     * trap-and-emulate's classification and reflection, which the hybrid
+     * monitor uses too in virtual user mode. */
     const vl_virt_trap *trap;
-    const vl_virt_hybrid *hybrid;
 } vl_virt_ops;
 
 /* The glue registry (isa/glue.c): the monitor glue and the sweep adapter of
@@ -325,6 +319,13 @@ int vl_vm_watch(vl_vm *vm, uint32_t gpa, uint32_t len, bool on);
 int vl_vm_check(vl_vm *vm, char *why, size_t whysz);
 
 /* ---- the dispatcher's helpers for techniques (vmm.c) --------------------------- */
+/* While the monitor runs the guest on its virtual context (emulating one
+ * instruction, interpreting), that context is the machine's running CPU: the
+ * devices count its instructions and raise and lower its interrupt line, as
+ * they would the real CPU's. enter: the real CPU's clock and line onto the
+ * virtual context; leave: back. */
+void vl_vm_enter_virtual(vl_vm *vm);
+void vl_vm_leave_virtual(vl_vm *vm);
 /* The real CPU runs n guest instructions, deprivileged, intercepting. */
 vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n);
 /* A trap of the real CPU handled the trap-and-emulate way (classify, then

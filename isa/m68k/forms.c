@@ -311,8 +311,8 @@ static void frame(uint8_t *mem, uint32_t sp, rng *r) {
     vl_put_be16(mem + sp + 6, (rnext(r) & 0x3F) << 2); /* format 0, a vector offset */
 }
 
-static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, int index, vl_sweep_regs *sup,
-                  vl_sweep_regs *user, uint8_t *mem) {
+static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, int index, int level,
+                  vl_sweep_regs *out, uint8_t *mem) {
     rng r = { seed * 0x100000001B3ull ^ (uint64_t)index * 0x9E3779B97F4A7C15ull ^ 0x68000ull };
     for (uint32_t v = 0; v < 256; v++) vl_put_be32(mem + v * 4, 0x0400 + v * 4);
     for (uint32_t a = 0x0400; a < RAM; a += 2) vl_put_be16(mem + a, rnext(&r));
@@ -327,24 +327,24 @@ static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, in
     uint32_t sfc = rnext(&r) & 7, dfc = rnext(&r) & 7;
     static const char *const dn[8] = { "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7" };
     static const char *const an[7] = { "a0", "a1", "a2", "a3", "a4", "a5", "a6" };
-    /* supervisor: S = 1, a7 = SSP */
-    set(sup, regs, n, "sr", sr);
-    set(sup, regs, n, "usp", usp);
-    set(sup, regs, n, "ssp", ssp);
-    /* user: S = 0, the active a7 keeps the value (the USP register holds
-     * it), the inactive SSP holds the other stack */
-    set(user, regs, n, "sr", sr & ~0x2000u);
-    set(user, regs, n, "ssp", usp);
-    set(user, regs, n, "usp", ssp);
-    vl_sweep_regs *both[2] = { sup, user };
-    for (int k = 0; k < 2; k++) {
-        for (int i = 0; i < 8; i++) set(both[k], regs, n, dn[i], d[i]);
-        for (int i = 0; i < 7; i++) set(both[k], regs, n, an[i], a[i]);
-        set(both[k], regs, n, "pc", CODE);
-        set(both[k], regs, n, "vbr", 0);
-        set(both[k], regs, n, "sfc", sfc);
-        set(both[k], regs, n, "dfc", dfc);
+    if (level == 0) {
+        /* supervisor: S = 1, a7 = SSP */
+        set(out, regs, n, "sr", sr);
+        set(out, regs, n, "usp", usp);
+        set(out, regs, n, "ssp", ssp);
+    } else {
+        /* user: S = 0, the active a7 keeps the value (the USP register holds
+         * it), the inactive SSP holds the other stack */
+        set(out, regs, n, "sr", sr & ~0x2000u);
+        set(out, regs, n, "ssp", usp);
+        set(out, regs, n, "usp", ssp);
     }
+    for (int i = 0; i < 8; i++) set(out, regs, n, dn[i], d[i]);
+    for (int i = 0; i < 7; i++) set(out, regs, n, an[i], a[i]);
+    set(out, regs, n, "pc", CODE);
+    set(out, regs, n, "vbr", 0);
+    set(out, regs, n, "sfc", sfc);
+    set(out, regs, n, "dfc", dfc);
 }
 
 static void masks(int variant, const vl_reg_info *regs, int nregs, uint32_t *mode_mask, uint32_t *ctl_sup,

@@ -24,8 +24,8 @@
  *     neither see nor change (checked by vl_virt_ops.check).
  *
  * Hybrid: the virtual context, in supervisor mode, is where the monitor's
- * interpreter runs the guest's supervisor mode; it sees the machine's
- * interrupt line before each instruction (sync_irq).
+ * interpreter runs the guest's supervisor mode (vmm/tech_hybrid.c); the
+ * mapping above is all it needs from this glue.
  *
  * On the 68010 MOVE from SR is privileged: it traps, executes on vctx and
  * stores the virtual SR with S = 1. On the 68000 it is not: it runs directly
@@ -212,14 +212,7 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     return 0;
 }
 
-/* The interrupt line, as the real CPU would see it before the instruction. */
-static void sync_irq(vl_vm *vm) {
-    V(vm)->c.irq_level = vm->m->cc->irq_level;
-    V(vm)->c.irq_vector = vm->m->cc->irq_vector;
-}
-
 static const vl_virt_trap trap = { .classify = classify, .reflect = reflect };
-static const vl_virt_hybrid hybrid = { .sync_irq = sync_irq };
 
 const vl_virt_ops m68k_virt_ops = {
     .isa = "m68k",
@@ -232,6 +225,6 @@ const vl_virt_ops m68k_virt_ops = {
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID,
     .trap = &trap,
-    .hybrid = &hybrid,
 };

@@ -297,17 +297,16 @@ static void set(vl_sweep_regs *r, const vl_reg_info *regs, int n, const char *na
     r->order[r->norder++] = i;
 }
 
-static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, int index, vl_sweep_regs *sup,
-                  vl_sweep_regs *user, uint8_t *mem) {
+static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, int index, int level,
+                  vl_sweep_regs *out, uint8_t *mem) {
     rng r = { seed * 0x100000001B3ull ^ (uint64_t)index * 0x9E3779B97F4A7C15ull ^ 0x750ull };
     for (uint32_t a = 0; a < RAM; a += 4) vl_put_be32(mem + a, rnext(&r));
     bool translate = (index % 4) == 2;
     uint32_t msr = MSR_ME | (rnext(&r) & (MSR_EE | MSR_FP)) | (translate ? MSR_IR | MSR_DR : 0);
-    vl_sweep_regs *both[2] = { sup, user };
-    for (int k = 0; k < 2; k++) {
-        vl_sweep_regs *x = both[k];
-        rng q = r; /* the same values in both */
-        set(x, regs, n, "msr", k ? msr | MSR_PR : msr);
+    {
+        vl_sweep_regs *x = out;
+        rng q = r;
+        set(x, regs, n, "msr", level ? msr | MSR_PR : msr);
         char nm[16];
         for (int g = 0; g < 32; g++) {
             uint32_t v = rnext(&q);

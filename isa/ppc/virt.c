@@ -288,15 +288,7 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     return 0;
 }
 
-/* The external interrupt line, as the real CPU would see it before the
- * instruction (the decrementer is the virtual context's own). */
-static void sync_irq(vl_vm *vm) {
-    V(vm)->c.irq_level = vm->m->cc->irq_level;
-    V(vm)->c.irq_vector = vm->m->cc->irq_vector;
-}
-
 static const vl_virt_trap trap = { .classify = classify, .reflect = reflect };
-static const vl_virt_hybrid hybrid = { .sync_irq = sync_irq };
 
 const vl_virt_ops ppc_virt_ops = {
     .isa = "ppc",
@@ -309,6 +301,6 @@ const vl_virt_ops ppc_virt_ops = {
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID,
     .trap = &trap,
-    .hybrid = &hybrid,
 };
