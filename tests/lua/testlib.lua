@@ -26,4 +26,25 @@ function M.exact(want, f, ...)
   if e ~= want then error(string.format("error %q, expected %q", tostring(e), want), 2) end
 end
 
+-- The missing-package policy of every test (tests/testlib.sh for the shell
+-- scripts, tests/testlib.h for C): a test that needs a Debian package which
+-- is not installed prints "SKIP: <package> not installed" and passes when
+-- run locally; under VLAB_CI (exported by .ci/run) the same absence is a
+-- failure: CI never skips.
+function M.in_ci()
+  local v = os.getenv("VLAB_CI")
+  return v ~= nil and v ~= "" and v ~= "0"
+end
+
+-- need(package, present, what): when present is false, end the test here:
+-- SKIP (exit 0) locally, an error under VLAB_CI
+function M.need(pkg, present, what)
+  if present then return end
+  if M.in_ci() then
+    error(string.format("FAIL: %s not installed (%s); VLAB_CI is set: CI never skips (make deps installs it)", pkg, what), 2)
+  end
+  print(string.format("SKIP: %s not installed (%s; make deps installs it)", pkg, what))
+  os.exit(0, true)
+end
+
 return M
