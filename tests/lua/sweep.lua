@@ -1,9 +1,7 @@
 -- sweep.lua - vlab.sweep and vlab.table (DESIGN §4.2, §4.3) and the check of
 -- scenarios/popek-goldberg-table.lua: results come out of measurement.
-if not vlab.sweep then
-  print("SKIP: vlab.sweep missing (lvlab.c must call vl_lua_open_sweep, lua/lsweep.c)")
-  return
-end
+assert(type(vlab.sweep) == "function", "vlab.sweep missing (lvlab.c must call vl_lua_open_sweep, lua/lsweep.c)")
+assert(type(vlab.table) == "function", "vlab.table missing (lua/lsweep.c)")
 package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
 local testlib = require "testlib"
 local eq, fails = testlib.eq, testlib.fails
