@@ -9,8 +9,10 @@ function M.eq(a, b, what)
   if a ~= b then error(string.format("%s: expected %q, got %q", what, tostring(b), tostring(a)), 2) end
 end
 
--- an error whose text contains want; returns the error
+-- an error whose text contains want, a fixed string naming what was wrong
+-- (never empty: any error would do); returns the error
 function M.fails(want, f, ...)
+  if type(want) ~= "string" or want == "" then error("fails: say which error is expected", 2) end
   local ok, e = pcall(f, ...)
   if ok then error("expected an error: " .. want, 2) end
   if type(e) ~= "string" or not e:find(want, 1, true) then

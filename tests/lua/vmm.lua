@@ -9,7 +9,7 @@ local eq, fails = testlib.eq, testlib.fails
 -- construction and errors
 fails("field 'isa' is required", vlab.vmm, {})
 fails("unknown technique 'magic'", vlab.vmm, { isa = "m68k", technique = "magic" })
-fails("unknown model", vlab.vmm, { isa = "m68k", model = "68020" })
+fails("vlab.vmm: unknown model '68020' for isa m68k (known: 68000, 68010)", vlab.vmm, { isa = "m68k", model = "68020" })
 local vm = vlab.vmm { isa = "m68k", model = "68010", ram = 1 << 20 }
 eq(vm.isa, "m68k", "isa")
 eq(vm.model, "68010", "model")
