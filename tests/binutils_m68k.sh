@@ -17,8 +17,11 @@
 #    -m68000 / -m68010 to the same bytes.
 # Accepted differences are listed, by pattern and reason, in
 # tests/m68k_known_differences.txt; anything else fails the test.
-# Skips (exit 0, with a message) when binutils-m68k-linux-gnu is missing.
+# Needs binutils-m68k-linux-gnu (the missing-package policy of
+# tests/testlib.sh: SKIP locally, FAIL under VLAB_CI).
 set -u
+NAME=binutils_m68k
+. "$(dirname "$0")/testlib.sh"
 BUILD=${BUILD:-build}
 CC=${CC:-cc}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,15 +31,10 @@ LD=${M68K_LD:-m68k-linux-gnu-ld}
 OBJCOPY=${M68K_OBJCOPY:-m68k-linux-gnu-objcopy}
 KNOWN="$ROOT/tests/m68k_known_differences.txt"
 
-for t in "$OBJDUMP" "$AS" "$LD" "$OBJCOPY"; do
-    if ! command -v "$t" >/dev/null 2>&1; then
-        echo "binutils_m68k: SKIP ($t not found; apt-get install binutils-m68k-linux-gnu)"
-        exit 0
-    fi
-done
+need binutils-m68k-linux-gnu "$OBJDUMP" "$AS" "$LD" "$OBJCOPY"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/vlab-m68k-judge.XXXXXX") || exit 2
-[ -n "${KEEP_TMP:-}" ] || trap 'rm -rf "$TMP"' EXIT INT TERM
+TMP=$T # testlib.sh's scratch directory; KEEP_TMP=1 keeps it
+[ -z "${KEEP_TMP:-}" ] || { trap - EXIT; echo "binutils_m68k: files in $TMP"; }
 
 # The helper is built from the m68k sources themselves (decode, disasm, asm),
 # so the check never runs against a stale library.

@@ -16,17 +16,15 @@
 #      GNU as reads a bare constant as the displacement) to the same words,
 #      modulo the "gas" lines of the known-differences file.
 # Standalone: sh tests/binutils_ppc.sh (BUILD=build by default). Exit 0 when
-# there is no unexplained difference.
-BUILD=${BUILD:-build}
+# there is no unexplained difference. Needs binutils-powerpc-linux-gnu (the
+# missing-package policy of tests/testlib.sh: SKIP locally, FAIL under VLAB_CI).
+NAME=binutils_ppc
+. "$(dirname "$0")/testlib.sh"
 OD=powerpc-linux-gnu-objdump
 AS=powerpc-linux-gnu-as
 OC=powerpc-linux-gnu-objcopy
 CC=${CC:-cc}
-for t in $OD $AS $OC; do
-  if ! command -v $t >/dev/null 2>&1; then
-    echo "binutils_ppc: FAIL: $t not found (make deps installs binutils-powerpc-linux-gnu)"; exit 1
-  fi
-done
+need binutils-powerpc-linux-gnu $OD $AS $OC
 W=$BUILD/binutils_ppc
 mkdir -p "$W" || exit 1
 KNOWN=tests/ppc_known_differences.txt

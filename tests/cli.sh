@@ -61,7 +61,7 @@ has "$T/out" '"console": "hi\n"' "json console escaped"
 has "$T/out" '"d7": 42' "json regs"
 has "$T/out" '"instructions": ' "json instructions"
 has "$T/out" '"pc": ' "json pc"
-if command -v python3 >/dev/null 2>&1; then
+if have python3 python3; then
     if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert set(["stop","pc","instructions","regs","console"]) <= set(d); assert d["regs"]["d7"] == 42' "$T/out"; then ok; else bad "json does not parse"; fi
 fi
 # --entry and --max
@@ -156,8 +156,8 @@ has "$T/out" ".byte 0x" "a cut instruction is shown as bytes"
 "$VLAB" exec --isa m68k --max 1000 "$T/cut.bin" >/dev/null 2>&1
 [ $? -le 1 ] && ok || bad "exec of a cut binary crashed"
 
-# ---- ELF from GNU binutils (when installed): loaded by its program headers
-if command -v m68k-linux-gnu-as >/dev/null 2>&1 && command -v m68k-linux-gnu-ld >/dev/null 2>&1; then
+# ---- ELF from GNU binutils: loaded by its program headers
+if have binutils-m68k-linux-gnu m68k-linux-gnu-as m68k-linux-gnu-ld; then
     printf '        .globl _start\n_start: moveq #3,%%d5\n        move.b #0x4f,0x00dff000\n        bra .\n        .bss\nbuf:    .space 64\n' >"$T/e.s"
     if m68k-linux-gnu-as -m68000 -o "$T/e.o" "$T/e.s" && m68k-linux-gnu-ld -Ttext=0x2000 -o "$T/e.elf" "$T/e.o"; then
         expect 0 "exec elf" "$VLAB" exec --isa m68k --json "$T/e.elf"
@@ -170,8 +170,6 @@ if command -v m68k-linux-gnu-as >/dev/null 2>&1 && command -v m68k-linux-gnu-ld 
     else
         bad "could not build an ELF with m68k-linux-gnu-as/ld"
     fi
-else
-    echo "cli: note: m68k-linux-gnu binutils missing, ELF checks skipped"
 fi
 
 # ---- run: scripts, arg, errors with file:line

@@ -7,10 +7,20 @@
  * final pc is the next instruction + 4) and every listed RAM word.
  * Address-error tests (a kind 4/5 bus record) are counted apart.
  *
- * Environment: VLAB_VECTORS = directory (default tests/vectors/m68000/v1),
- * VLAB_VECTORS_ONLY = substring of file names to run, VLAB_VERBOSE = 1 to
- * print each failing test, VLAB_VECTORS_MAXPRINT = how many to print.
- * Fails when fewer than 99.5% of the non-address-error tests pass. */
+ * Every test must pass, address-error tests included, except those listed
+ * with a reason in tests/m68k_vectors_known_differences.txt (empty today).
+ * It fails when the vector directory or a file in it is missing or
+ * unreadable (the repository's tests/vectors is the copy CI uses: nothing is
+ * looked for outside the repository), when the shipped set is incomplete
+ * (127 files of 100 tests), and when a listed difference passes or is never
+ * met (a stale entry).
+ *
+ * Environment: VLAB_VECTORS = directory (default tests/vectors/m68000/v1;
+ * another directory is not checked for completeness), VLAB_VECTORS_ONLY =
+ * substring of file names to run, VLAB_VECTORS_KNOWN = the known-differences
+ * file, VLAB_VERBOSE = 1 to print each failing test's registers (2: the
+ * address-error ones, 3: both), VLAB_VECTORS_MAXPRINT = how many failing
+ * tests to print. Run from the repository root (make test does). */
 #include "isa/m68k/m68k.h"
 
 #include <dirent.h>
@@ -140,16 +150,73 @@ static int run_test(vl_machine *m, const char *name, const vstate *in, const vst
     return ok;
 }
 
+/* ---- the known differences: "FILE: TEST NAME | reason" per line ---------------- */
+#define MAX_KNOWN 256
+typedef struct {
+    char *name, *reason;
+    int seen, failed;
+} known_diff;
+
+/* Reads path into k[]; returns the count, or -1 (printed) when the file
+ * cannot be read or a line is malformed. */
+static int read_known(const char *path, known_diff *k) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        printf("FAIL: cannot read the known-differences file %s\n", path);
+        return -1;
+    }
+    char line[1024];
+    int n = 0, lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#') continue;
+        char *bar = strstr(line, " | ");
+        char *reason = bar ? bar + 3 : NULL;
+        while (reason && *reason == ' ') reason++;
+        if (!bar || bar == line || !*reason || !strstr(line, ".json.bin: ") || n == MAX_KNOWN) {
+            printf("FAIL: %s:%d: expected \"FILE.json.bin: TEST NAME | reason\" (at most %d lines)\n", path, lineno,
+                   MAX_KNOWN);
+            fclose(f);
+            return -1;
+        }
+        *bar = 0;
+        k[n].name = strdup(line);
+        k[n].reason = strdup(reason);
+        k[n].seen = k[n].failed = 0;
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static known_diff *find_known(known_diff *k, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (!strcmp(k[i].name, name)) return &k[i];
+    return NULL;
+}
+
+/* what tests/vectors/m68000/README.md says is shipped */
+#define SHIPPED_FILES 127
+#define SHIPPED_TESTS 12700
+
 int main(void) {
     const char *dir = getenv("VLAB_VECTORS");
-    if (!dir || !*dir) dir = "tests/vectors/m68000/v1";
+    int shipped = !dir || !*dir; /* the repository's copy: check that it is complete */
+    if (shipped) dir = "tests/vectors/m68000/v1";
     const char *only = getenv("VLAB_VECTORS_ONLY");
+    if (only && !*only) only = NULL;
+    const char *kpath = getenv("VLAB_VECTORS_KNOWN");
+    if (!kpath || !*kpath) kpath = "tests/m68k_vectors_known_differences.txt";
     int verbose = getenv("VLAB_VERBOSE") ? atoi(getenv("VLAB_VERBOSE")) : 0;
     int maxprint = getenv("VLAB_VECTORS_MAXPRINT") ? atoi(getenv("VLAB_VECTORS_MAXPRINT")) : 20;
+    static known_diff known[MAX_KNOWN];
+    int nknown = read_known(kpath, known);
+    if (nknown < 0) return 1;
     DIR *dp = opendir(dir);
     if (!dp) {
-        printf("SKIP: vector directory %s not found (set VLAB_VECTORS)\n", dir);
-        return 0;
+        printf("FAIL: vector directory %s not found (run from the repository root, or set VLAB_VECTORS)\n", dir);
+        return 1;
     }
     char **names = NULL;
     size_t nnames = 0;
@@ -163,29 +230,35 @@ int main(void) {
         }
     }
     closedir(dp);
+    if (nnames == 0) {
+        printf("FAIL: no .json.bin vector file in %s%s%s\n", dir, only ? " matching " : "", only ? only : "");
+        return 1;
+    }
     qsort(names, nnames, sizeof *names, cmp_names);
 
     vl_machine *m = new_machine();
-    long tot = 0, pass = 0, ae_tot = 0, ae_pass = 0;
+    long tot = 0, pass = 0, ae_tot = 0, ae_pass = 0, unexpected = 0, accepted = 0;
     int printed = 0;
     for (size_t f = 0; f < nnames; f++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[f]);
         FILE *fp = fopen(path, "rb");
-        if (!fp) { printf("cannot open %s\n", path); return 1; }
+        if (!fp) { printf("FAIL: cannot open %s\n", path); return 1; }
         fseek(fp, 0, SEEK_END);
         long sz = ftell(fp);
         fseek(fp, 0, SEEK_SET);
-        uint8_t *buf = malloc((size_t)sz);
-        if (fread(buf, 1, (size_t)sz, fp) != (size_t)sz) { printf("short read %s\n", path); return 1; }
+        if (sz < 0) { printf("FAIL: cannot read %s\n", path); return 1; }
+        uint8_t *buf = malloc((size_t)sz + 1);
+        if (fread(buf, 1, (size_t)sz, fp) != (size_t)sz) { printf("FAIL: short read %s\n", path); return 1; }
         fclose(fp);
         const uint8_t *p = buf, *end = buf + sz;
-        if (sz < 8 || le32(p) != 0x1A3F5D71) { printf("%s: bad magic\n", path); return 1; }
+        if (sz < 8 || le32(p) != 0x1A3F5D71) { printf("FAIL: %s: bad magic\n", path); return 1; }
         uint32_t count = le32(p + 4);
+        if (count == 0) { printf("FAIL: %s: no test in it\n", path); return 1; }
         p += 8;
         long fpass = 0, ftot = 0, fae = 0, faep = 0;
         for (uint32_t t = 0; t < count; t++) {
-            if (end - p < 8 || le32(p + 4) != 0xABC12367) { printf("%s: bad test %u\n", path, t); return 1; }
+            if (end - p < 8 || le32(p + 4) != 0xABC12367) { printf("FAIL: %s: bad test %u\n", path, t); return 1; }
             const uint8_t *next = p + le32(p);
             const uint8_t *q = p + 8;
             uint32_t nlen = le32(q + 8);
@@ -195,7 +268,7 @@ int main(void) {
             vstate in, out;
             q = parse_state(q, end, &in);
             if (q) q = parse_state(q, end, &out);
-            if (!q) { printf("%s: bad state in test %u\n", path, t); return 1; }
+            if (!q) { printf("FAIL: %s: bad state in test %u\n", path, t); return 1; }
             /* transactions: look for an address-error record */
             int ae = 0;
             uint32_t ntr = le32(q + 12);
@@ -208,7 +281,18 @@ int main(void) {
             /* VLAB_VERBOSE=1: non-address-error failures; 2: address-error ones; 3: both */
             int v = verbose && printed < maxprint && (verbose & (ae ? 2 : 1));
             int ok = run_test(m, name, &in, &out, v);
-            if (!ok && v) printed++;
+            known_diff *k = find_known(known, nknown, name);
+            if (k) { k->seen = 1; k->failed = !ok; }
+            if (!ok && k) {
+                accepted++;
+                printf("known difference: %s (%s)\n", name, k->reason);
+            } else if (!ok) {
+                unexpected++;
+                if (printed < maxprint) {
+                    if (!v) printf("FAIL %s\n", name);
+                    printed++;
+                }
+            }
             if (ae) { fae++; faep += ok; }
             else { ftot++; fpass += ok; }
             p = next;
@@ -222,10 +306,31 @@ int main(void) {
     }
     free(names);
     free_machine(m);
-    double pct = tot ? 100.0 * (double)pass / (double)tot : 100.0;
-    double aepct = ae_tot ? 100.0 * (double)ae_pass / (double)ae_tot : 100.0;
-    printf("TOTAL: %ld/%ld non-address-error tests pass (%.2f%%); address-error %ld/%ld (%.2f%%)\n",
-           pass, tot, pct, ae_pass, ae_tot, aepct);
-    if (pct < 99.5) { printf("FAIL: below 99.5%%\n"); return 1; }
-    return 0;
+    printf("TOTAL: %ld/%ld non-address-error tests pass; address-error %ld/%ld; %ld known difference(s) (%s)\n",
+           pass, tot, ae_pass, ae_tot, accepted, kpath);
+    int rc = 0;
+    if (unexpected) {
+        printf("FAIL: %ld test(s) fail that %s does not list (VLAB_VERBOSE=3 shows the registers)\n", unexpected, kpath);
+        rc = 1;
+    }
+    for (int i = 0; i < nknown; i++) {
+        if (known[i].seen && !known[i].failed) {
+            printf("FAIL: %s: '%s' passes now: remove it\n", kpath, known[i].name);
+            rc = 1;
+        } else if (!known[i].seen && !only) {
+            printf("FAIL: %s: '%s' is no test of %s\n", kpath, known[i].name, dir);
+            rc = 1;
+        }
+    }
+    if (shipped && !only && (nnames != SHIPPED_FILES || tot + ae_tot != SHIPPED_TESTS)) {
+        printf("FAIL: %s holds %zu files and %ld tests; tests/vectors/m68000/README.md ships %d and %d\n", dir, nnames,
+               tot + ae_tot, SHIPPED_FILES, SHIPPED_TESTS);
+        rc = 1;
+    }
+    for (int i = 0; i < nknown; i++) {
+        free(known[i].name);
+        free(known[i].reason);
+    }
+    if (!rc) printf("all %ld tests pass%s\n", tot + ae_tot - accepted, accepted ? " (besides the known differences)" : "");
+    return rc;
 }

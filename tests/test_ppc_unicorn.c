@@ -37,11 +37,11 @@
 #endif
 #endif
 
+#include "tests/testlib.h"
+
 #ifndef HAVE_UNICORN
-int main(void) {
-    printf("SKIP: unicorn not available\n");
-    return 0;
-}
+/* built without unicorn's header: the missing-package policy (SKIP, FAIL under VLAB_CI) */
+int main(void) { return vl_test_missing("libunicorn-dev", "no <unicorn/unicorn.h>: the unicorn judge not built"); }
 #else
 #include <unicorn/unicorn.h>
 #include "isa/ppc/ppc.h"
@@ -246,8 +246,8 @@ int main(int argc, char **argv) {
     rng_state = seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull;
     uc_engine *uc;
     if (uc_open(UC_ARCH_PPC, UC_MODE_PPC32 | UC_MODE_BIG_ENDIAN, &uc) != UC_ERR_OK) {
-        printf("SKIP: unicorn not available (uc_open failed)\n");
-        return 0;
+        /* the installed unicorn has no 32-bit big-endian PowerPC */
+        return vl_test_missing("libunicorn-dev (with PowerPC)", "uc_open(UC_ARCH_PPC) failed");
     }
     bool model750 = uc_ctl_set_cpu_model(uc, UC_CPU_PPC32_750_V3_1) == UC_ERR_OK;
     if (uc_mem_map(uc, 0, RAM, UC_PROT_ALL) != UC_ERR_OK) {

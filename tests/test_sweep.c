@@ -1,7 +1,8 @@
 /* test_sweep.c - the sweep (vmm/sweep.c, isa/<isa>/forms.c) and its tables
  * (vmm/table.c). Every assertion is about measured rows: which forms leak,
- * trap or run directly comes out of the runs, never out of a list typed
- * here. Also: the mutation test (a 68010 core variant, existing only in this
+ * trap or run directly comes out of the runs, and is compared with what the
+ * manuals say, never with the product's own classification (the 750's SPR
+ * rows against a list of the 750's SPRs written here from its manual). Also: the mutation test (a 68010 core variant, existing only in this
  * binary, whose MOVE from SR is unprivileged must make the sweep report a
  * leak and Theorem 1 failing), determinism, golden files per output format
  * (tests/golden; VLAB_UPDATE_GOLDEN=1 rewrites them) and the JSON schema of
@@ -118,10 +119,91 @@ static void test_68010(void **st) {
 /* ---- 750: privileged instructions and SPRs trap, user SPRs run directly ------------- */
 static uint32_t first_word(const vl_sweep_row *w) { return (uint32_t)strtoul(w->enc, NULL, 16); }
 
+/* The SPRs of the PowerPC 750 that mfspr (R) and mtspr (W) accept, written
+ * from the manuals, not from the decode table: the MPC750 RISC Microprocessor
+ * User's Manual (SPR encodings of the 750: UISA/VEA user-level registers,
+ * OEA supervisor registers, the 750's implementation-specific ones) and the
+ * OEA rule of the PowerPC Microprocessor Family: The Programming
+ * Environments (mfspr/mtspr: SPR number bit 4 set, i.e. 16-31 modulo 32,
+ * means supervisor-level: executed in user mode it takes a privileged
+ * program exception). Every other SPR number, in either direction, is an
+ * illegal instruction on the 750. */
+enum { SPR_R = 1, SPR_W = 2, SPR_RW = 3 };
+static const struct {
+    unsigned num, dirs;
+    bool priv;
+    const char *name;
+} spr750[] = {
+    /* user level */
+    { 1, SPR_RW, false, "XER" },
+    { 8, SPR_RW, false, "LR" },
+    { 9, SPR_RW, false, "CTR" },
+    { 268, SPR_R, false, "TBL (read)" },
+    { 269, SPR_R, false, "TBU (read)" },
+    { 936, SPR_R, false, "UMMCR0" },
+    { 937, SPR_R, false, "UPMC1" },
+    { 938, SPR_R, false, "UPMC2" },
+    { 939, SPR_R, false, "USIA" },
+    { 940, SPR_R, false, "UMMCR1" },
+    { 941, SPR_R, false, "UPMC3" },
+    { 942, SPR_R, false, "UPMC4" },
+    /* supervisor level (OEA) */
+    { 18, SPR_RW, true, "DSISR" },
+    { 19, SPR_RW, true, "DAR" },
+    { 22, SPR_RW, true, "DEC" },
+    { 25, SPR_RW, true, "SDR1" },
+    { 26, SPR_RW, true, "SRR0" },
+    { 27, SPR_RW, true, "SRR1" },
+    { 272, SPR_RW, true, "SPRG0" },
+    { 273, SPR_RW, true, "SPRG1" },
+    { 274, SPR_RW, true, "SPRG2" },
+    { 275, SPR_RW, true, "SPRG3" },
+    { 282, SPR_RW, true, "EAR" },
+    { 284, SPR_W, true, "TBL (write)" },
+    { 285, SPR_W, true, "TBU (write)" },
+    { 287, SPR_R, true, "PVR (read-only)" },
+    { 528, SPR_RW, true, "IBAT0U" },
+    { 529, SPR_RW, true, "IBAT0L" },
+    { 530, SPR_RW, true, "IBAT1U" },
+    { 531, SPR_RW, true, "IBAT1L" },
+    { 532, SPR_RW, true, "IBAT2U" },
+    { 533, SPR_RW, true, "IBAT2L" },
+    { 534, SPR_RW, true, "IBAT3U" },
+    { 535, SPR_RW, true, "IBAT3L" },
+    { 536, SPR_RW, true, "DBAT0U" },
+    { 537, SPR_RW, true, "DBAT0L" },
+    { 538, SPR_RW, true, "DBAT1U" },
+    { 539, SPR_RW, true, "DBAT1L" },
+    { 540, SPR_RW, true, "DBAT2U" },
+    { 541, SPR_RW, true, "DBAT2L" },
+    { 542, SPR_RW, true, "DBAT3U" },
+    { 543, SPR_RW, true, "DBAT3L" },
+    /* supervisor level, the 750's own */
+    { 952, SPR_RW, true, "MMCR0" },
+    { 953, SPR_RW, true, "PMC1" },
+    { 954, SPR_RW, true, "PMC2" },
+    { 955, SPR_RW, true, "SIA" },
+    { 956, SPR_RW, true, "MMCR1" },
+    { 957, SPR_RW, true, "PMC3" },
+    { 958, SPR_RW, true, "PMC4" },
+    { 1008, SPR_RW, true, "HID0" },
+    { 1009, SPR_RW, true, "HID1" },
+    { 1010, SPR_RW, true, "IABR" },
+    { 1013, SPR_RW, true, "DABR" },
+    { 1017, SPR_RW, true, "L2CR" },
+    { 1019, SPR_RW, true, "ICTC" },
+    { 1020, SPR_RW, true, "THRM1" },
+    { 1021, SPR_RW, true, "THRM2" },
+    { 1022, SPR_RW, true, "THRM3" },
+};
+#define NSPR750 (sizeof spr750 / sizeof *spr750)
+
 static void test_750(void **st) {
     (void)st;
     vl_sweep_result r = sweep_of("ppc", "750", 8, NULL, NULL);
-    int priv_spr = 0, user_spr = 0, sys = 0;
+    int sys = 0, rows[2] = { 0, 0 }, priv_rows = 0, user_rows = 0, illegal_rows = 0;
+    int seen[NSPR750][2];
+    memset(seen, 0, sizeof seen);
     for (size_t i = 0; i < r.nrows; i++) {
         const vl_sweep_row *w = &r.rows[i];
         assert_false(w->mismatch);
@@ -131,24 +213,47 @@ static void test_750(void **st) {
             assert_true(w->privileged);
             assert_int_equal(w->outcome, VL_OUT_TRAPS);
         }
-        if ((!strcmp(w->mnemonic, "mfspr") || !strcmp(w->mnemonic, "mtspr")) && w->declared != VL_CLASS_ILLEGAL) {
-            unsigned spr = ppc_spr_field(first_word(w));
-            if (ppc_spr_privileged(spr)) {
-                priv_spr++;
-                assert_true(w->privileged);
-                assert_int_equal(w->outcome, VL_OUT_TRAPS);
-            } else {
-                user_spr++;
-                assert_false(w->privileged);
-                assert_int_equal(w->outcome, VL_OUT_DIRECT);
-            }
+        int mt = !strcmp(w->mnemonic, "mtspr");
+        if (!mt && strcmp(w->mnemonic, "mfspr")) continue;
+        /* one row per SPR number and direction: its number from the word
+         * (the two 5-bit halves of the SPR field swapped, bits 11-20) */
+        uint32_t word = first_word(w);
+        unsigned spr = ((word >> 16) & 0x1F) | ((word >> 11) & 0x1F) << 5;
+        rows[mt]++;
+        size_t k = 0;
+        while (k < NSPR750 && !(spr750[k].num == spr && (spr750[k].dirs & (mt ? SPR_W : SPR_R)))) k++;
+        if (k == NSPR750) { /* not an SPR of the 750 in this direction: illegal */
+            if (w->outcome != VL_OUT_ILLEGAL || w->declared != VL_CLASS_ILLEGAL)
+                fail_msg("%s %u: not an SPR of the 750, but the sweep measures %s (declared %s)", w->mnemonic, spr,
+                         vl_sweep_outcome_name(w->outcome), vl_class_name(w->declared));
+            illegal_rows++;
+            continue;
         }
-        if ((!strcmp(w->mnemonic, "mfspr") || !strcmp(w->mnemonic, "mtspr")) && w->declared == VL_CLASS_ILLEGAL)
-            assert_int_equal(w->outcome, VL_OUT_ILLEGAL);
+        seen[k][mt]++;
+        bool want_traps = spr750[k].priv;
+        if (w->privileged != want_traps || w->outcome != (want_traps ? VL_OUT_TRAPS : VL_OUT_DIRECT) ||
+            w->measured != (want_traps ? VL_CLASS_PRIVILEGED : VL_CLASS_INNOCUOUS))
+            fail_msg("%s %u (%s): the manual says %s, the sweep measures %s, %s (%s)", w->mnemonic, spr,
+                     spr750[k].name, want_traps ? "privileged: traps" : "user level: runs directly",
+                     w->privileged ? "privileged" : "not privileged", vl_sweep_outcome_name(w->outcome),
+                     vl_class_name(w->measured));
+        if (want_traps) priv_rows++;
+        else user_rows++;
     }
+    /* every SPR of the list met exactly once in each of its directions */
+    for (size_t k = 0; k < NSPR750; k++)
+        for (int mt = 0; mt < 2; mt++) {
+            int want = (spr750[k].dirs & (mt ? SPR_W : SPR_R)) ? 1 : 0;
+            if (seen[k][mt] != want)
+                fail_msg("%s %u (%s): %d sweep rows, expected %d", mt ? "mtspr" : "mfspr", spr750[k].num,
+                         spr750[k].name, seen[k][mt], want);
+        }
     assert_int_equal(sys, 3);
-    assert_true(priv_spr > 50);
-    assert_true(user_spr >= 8); /* xer, lr, ctr both ways; tbl, tbu; the user performance monitor */
+    assert_int_equal(rows[0], 1024); /* every SPR number, both directions */
+    assert_int_equal(rows[1], 1024);
+    assert_int_equal(priv_rows, 89);  /* 43 read-write, TBL/TBU write, PVR read */
+    assert_int_equal(user_rows, 15);  /* XER, LR, CTR both ways; TBL, TBU, 7 user monitor copies read */
+    assert_int_equal(illegal_rows, 2048 - 89 - 15);
     assert_int_equal(r.sum.leaks, 0);
     assert_true(r.sum.theorem1);
     assert_true(r.sum.theorem3);

@@ -1,6 +1,6 @@
 # testlib.sh - helpers of the check scripts (sourced, not run): set NAME
-# first. Gives BUILD, VLAB, a scratch directory $T removed on exit, counters
-# and ok/bad/expect/has/finish.
+# first. Gives BUILD, VLAB, a scratch directory $T removed on exit, counters,
+# ok/bad/expect/has/finish and the missing-package policy (need/have).
 BUILD=${BUILD:-build}
 VLAB=${VLAB:-$BUILD/vlab}
 T=$(mktemp -d "${TMPDIR:-/tmp}/vlab_$NAME.XXXXXX")
@@ -30,4 +30,43 @@ has() {
 finish() {
     echo "$NAME: $pass passed, $fail failed"
     [ "$fail" -eq 0 ]
+}
+
+# ---- missing packages: one policy for every test --------------------------
+# A test that needs a Debian package (make deps, DEB_PKGS in the Makefile)
+# which is not installed prints "SKIP: <package> not installed" and passes
+# when run locally. Under VLAB_CI (exported by .ci/run) the same absence is
+# a failure: CI never skips. The same rule for the C tests is in
+# tests/testlib.h, for the Lua tests in tests/lua/testlib.lua.
+in_ci() { [ -n "${VLAB_CI:-}" ] && [ "$VLAB_CI" != 0 ]; }
+# missing PACKAGE WHAT: say that PACKAGE is absent (WHAT: what is not run);
+# status 0 = skip (locally), 1 = fail (under VLAB_CI)
+missing() {
+    if in_ci; then
+        echo "$NAME: FAIL: $1 not installed ($2); VLAB_CI is set: CI never skips (make deps installs it)"
+        return 1
+    fi
+    echo "$NAME: SKIP: $1 not installed ($2; make deps installs it)"
+    return 0
+}
+# need PACKAGE CMD...: the whole test needs the commands CMD... of PACKAGE;
+# when one is missing the script ends here (exit 0 locally, 1 under VLAB_CI)
+need() {
+    _pkg=$1; shift
+    for _c in "$@"; do
+        command -v "$_c" >/dev/null 2>&1 && continue
+        missing "$_pkg" "no $_c: $NAME not run"
+        exit $?
+    done
+}
+# have PACKAGE CMD...: one part of the test needs them: true when present;
+# otherwise false, after a SKIP line (locally) or a counted failure (CI)
+have() {
+    _pkg=$1; shift
+    for _c in "$@"; do
+        command -v "$_c" >/dev/null 2>&1 && continue
+        missing "$_pkg" "no $_c: part of $NAME not run" || fail=$((fail + 1))
+        return 1
+    done
+    return 0
 }

@@ -1,17 +1,15 @@
 -- sweep.lua - vlab.sweep and vlab.table (DESIGN §4.2, §4.3) and the check of
 -- scenarios/popek-goldberg-table.lua: results come out of measurement.
-if not vlab.sweep then
-  print("SKIP: vlab.sweep missing (lvlab.c must call vl_lua_open_sweep, lua/lsweep.c)")
-  return
-end
+assert(type(vlab.sweep) == "function", "vlab.sweep missing (lvlab.c must call vl_lua_open_sweep, lua/lsweep.c)")
+assert(type(vlab.table) == "function", "vlab.table missing (lua/lsweep.c)")
 package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
 local testlib = require "testlib"
 local eq, fails = testlib.eq, testlib.fails
 
-fails("field 'isa' is required", vlab.sweep, {})
-fails("unknown model '68020'", vlab.sweep, { isa = "m68k", model = "68020" })
-fails("states must be 1..1024", vlab.sweep, { isa = "m68k", states = 0 })
-fails("unknown technique", vlab.sweep, { isa = "m68k", technique = "magic" })
+fails("vlab.sweep: field 'isa' is required", vlab.sweep, {})
+fails("vlab.sweep: unknown model '68020' for isa m68k (known: 68000, 68010)", vlab.sweep, { isa = "m68k", model = "68020" })
+fails("vlab.sweep: states must be 1..1024 (got 0)", vlab.sweep, { isa = "m68k", states = 0 })
+fails("unknown technique 'magic' (known: trap-and-emulate)", vlab.sweep, { isa = "m68k", technique = "magic" })
 
 -- 68000: the MOVE from SR forms leak, with a reason from the measured values
 local r = vlab.sweep { isa = "m68k", model = "68000", states = 2, seed = 7, filter = "move from" }
@@ -65,7 +63,7 @@ assert(vlab.table(r, "md"):find("| move from sr | 8 | mode-sensitive | no | mode
 assert(vlab.table(r, "md", false):find("move.w sr,d16(an)", 1, true))
 assert(vlab.table(r, "json", false):find('"outcome": "leaks"', 1, true))
 assert(vlab.table({ r, r2 }, "html"):find("<!DOCTYPE html>", 1, true))
-fails("unknown format 'pdf'", vlab.table, r, "pdf")
+fails("vlab.table: unknown format 'pdf' (known: md, csv, json, tex, html)", vlab.table, r, "pdf")
 -- a plain list of rows renders too (summaries recomputed from the rows)
 local list = {}
 for _, row in ipairs(r) do list[#list + 1] = row end

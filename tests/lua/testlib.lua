@@ -9,8 +9,10 @@ function M.eq(a, b, what)
   if a ~= b then error(string.format("%s: expected %q, got %q", what, tostring(b), tostring(a)), 2) end
 end
 
--- an error whose text contains want; returns the error
+-- an error whose text contains want, a fixed string naming what was wrong
+-- (never empty: any error would do); returns the error
 function M.fails(want, f, ...)
+  if type(want) ~= "string" or want == "" then error("fails: say which error is expected", 2) end
   local ok, e = pcall(f, ...)
   if ok then error("expected an error: " .. want, 2) end
   if type(e) ~= "string" or not e:find(want, 1, true) then
@@ -24,6 +26,27 @@ function M.exact(want, f, ...)
   local ok, e = pcall(f, ...)
   if ok then error("expected an error: " .. want, 2) end
   if e ~= want then error(string.format("error %q, expected %q", tostring(e), want), 2) end
+end
+
+-- The missing-package policy of every test (tests/testlib.sh for the shell
+-- scripts, tests/testlib.h for C): a test that needs a Debian package which
+-- is not installed prints "SKIP: <package> not installed" and passes when
+-- run locally; under VLAB_CI (exported by .ci/run) the same absence is a
+-- failure: CI never skips.
+function M.in_ci()
+  local v = os.getenv("VLAB_CI")
+  return v ~= nil and v ~= "" and v ~= "0"
+end
+
+-- need(package, present, what): when present is false, end the test here:
+-- SKIP (exit 0) locally, an error under VLAB_CI
+function M.need(pkg, present, what)
+  if present then return end
+  if M.in_ci() then
+    error(string.format("FAIL: %s not installed (%s); VLAB_CI is set: CI never skips (make deps installs it)", pkg, what), 2)
+  end
+  print(string.format("SKIP: %s not installed (%s; make deps installs it)", pkg, what))
+  os.exit(0, true)
 end
 
 return M

@@ -7,9 +7,9 @@ local testlib = require "testlib"
 local eq, fails = testlib.eq, testlib.fails
 
 -- construction and errors
-fails("field 'isa' is required", vlab.vmm, {})
-fails("unknown technique 'magic'", vlab.vmm, { isa = "m68k", technique = "magic" })
-fails("unknown model", vlab.vmm, { isa = "m68k", model = "68020" })
+fails("vlab.vmm: field 'isa' is required", vlab.vmm, {})
+fails("vlab.vmm: unknown technique 'magic' (known: trap-and-emulate)", vlab.vmm, { isa = "m68k", technique = "magic" })
+fails("vlab.vmm: unknown model '68020' for isa m68k (known: 68000, 68010)", vlab.vmm, { isa = "m68k", model = "68020" })
 local vm = vlab.vmm { isa = "m68k", model = "68010", ram = 1 << 20 }
 eq(vm.isa, "m68k", "isa")
 eq(vm.model, "68010", "model")
@@ -33,7 +33,7 @@ g.regs.a7 = 0x10000
 g.pc = 0x1000
 local evs = {}
 local id = vm:on("trap", function(ev) evs[#evs + 1] = ev end)
-fails("unknown event 'bogus'", vm.on, vm, "bogus", function() end)
+fails("on: unknown event 'bogus' (known: ", vm.on, vm, "bogus", function() end)
 local s = vm:run { max = 100 }
 eq(s.reason, "halt", "stop reason")
 eq(g.regs.d0 & 0xFFFF, 0x2700, "68010: the guest reads its virtual SR")
@@ -64,7 +64,7 @@ eq(st.cost, 6 * c.instruction + 4 * c.trap + 8 * c.world_switch + 3 * c.emulate 
 vm:set_cost { trap = 1000, instruction = 0 }
 eq(vm:cost().trap, 1000, "set_cost")
 eq(vm:stats().cost, 4 * 1000 + 8 * c.world_switch + 3 * c.emulate + c.reflect, "cost after set_cost")
-fails("unknown cost 'nope'", vm.set_cost, vm, { nope = 1 })
+fails("set_cost: unknown cost 'nope' (known: ", vm.set_cost, vm, { nope = 1 })
 assert(vm:check(), "resource control")
 
 -- the same guest natively: no difference on the 68010
@@ -82,7 +82,7 @@ eq(#d, 1, "one difference")
 eq(d[1].kind, "reg", "kind")
 eq(d[1].what, "d3", "what")
 eq(d[1].a, 5, "a value")
-fails("must be a machine, a guest or a VM", vlab.compare, m, 3)
+fails("compare: argument 2 must be a machine, a guest or a VM (got number)", vlab.compare, m, 3)
 
 -- equivalence: 68000 differs exactly at MOVE from SR
 for _, model in ipairs { "68000", "68010" } do

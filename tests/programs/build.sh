@@ -2,10 +2,15 @@
 # build.sh OUTDIR - compile the whole-program tests for the guests (68000 and
 # PowerPC 750 ELF files) and for the host (the expected console output).
 # Needs gcc-m68k-linux-gnu and gcc-powerpc-linux-gnu (make deps installs them).
+# OUTDIR/stamp marks a complete build: when it is newer than every file of
+# tests/programs, nothing is done. `make test` runs this first (the Makefile's
+# test-programs rule), for test_vmm, test_ppc_virt and tests/programs.sh.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 mkdir -p "$out"
+if [ -f "$out/stamp" ] && [ -z "$(find "$here" -newer "$out/stamp")" ]; then exit 0; fi
+rm -f "$out/stamp"
 LDOPT="-fno-pie -no-pie -static -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -Wl,--build-id=none"
 for p in sieve sort checksum fib; do
   m68k-linux-gnu-gcc -m68000 -O2 -ffreestanding -nostdlib -fno-builtin -DVLAB_GUEST \
@@ -17,3 +22,4 @@ for p in sieve sort checksum fib; do
   cc -O2 -o "$out/$p.host" "$here/$p.c"
   "$out/$p.host" > "$out/$p.expected" || true  # main returns a result, not a status
 done
+touch "$out/stamp"
