@@ -168,7 +168,7 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
     const vl_model_desc *d = vl_find_model(o->isa, o->model);
     c->A = vl_sweep_isa_find(o->isa);
     if (!d || !c->A || !c->A->forms) {
-        seterr(err, errsz, "sweep: no sweep for %s:%s", o->isa, o->model ? o->model : "?");
+        seterr(err, errsz, "no sweep for %s:%s", o->isa, o->model ? o->model : "?");
         return -1;
     }
     c->variant = d->variant;
@@ -181,21 +181,21 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
     c->ns = vlab_machine_new(d->isa, d->model, c->ram, e2, sizeof e2);
     c->nu = vlab_machine_new(d->isa, d->model, c->ram, e2, sizeof e2);
     if (!c->ns || !c->nu) {
-        seterr(err, errsz, "sweep: cannot make a machine: %s%s", e2, "");
+        seterr(err, errsz, "cannot make a machine: %s%s", e2, "");
         return -1;
     }
     c->regs = c->ns->regs;
     c->nregs = c->ns->nregs;
     c->mon = vl_vmm_new(0);
     if (!c->mon) {
-        seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+        seterr(err, errsz, "out of memory%s%s", "", "");
         return -1;
     }
     for (int k = 0; k < 2; k++) {
         const vl_virt_ops *virt = o->virt ? o->virt : vl_glue_virt(d->ops);
         c->v[k] = vl_vm_new(c->mon, d->isa, d->model, c->ram, technique, virt, e2, sizeof e2);
         if (!c->v[k]) {
-            seterr(err, errsz, "sweep: cannot virtualize %s: %s", o->model, e2);
+            seterr(err, errsz, "cannot virtualize %s: %s", o->model, e2);
             return -1;
         }
     }
@@ -208,7 +208,7 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
         }
     }
     if (c->nregs > VL_SWEEP_MAXREGS) {
-        seterr(err, errsz, "sweep: %s has too many registers%s", o->isa, "");
+        seterr(err, errsz, "%s has too many registers%s", o->isa, "");
         return -1;
     }
     memset(c->mode_mask, 0xFF, sizeof c->mode_mask);
@@ -279,7 +279,7 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
     if (rc) goto oom;
     return 0;
 oom:
-    seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+    seterr(err, errsz, "out of memory%s%s", "", "");
     return -1;
 }
 
@@ -451,20 +451,20 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
     const char *tech = o->technique ? o->technique : "trap-and-emulate";
     int technique = vl_technique_find(tech);
     if (technique < 0) {
-        seterr(err, errsz, "sweep: unknown technique '%s' (known: %s)", tech, "trap-and-emulate");
+        seterr(err, errsz, "unknown technique '%s' (known: %s)", tech, vl_technique_list());
         return -1;
     }
     if (!o->isa || !o->model) {
-        seterr(err, errsz, "sweep: isa and model are required%s%s", "", "");
+        seterr(err, errsz, "isa and model are required%s%s", "", "");
         return -1;
     }
     if (o->states < 0 || o->states > 1024) {
-        seterr(err, errsz, "sweep: states must be 1..1024%s%s", "", "");
+        seterr(err, errsz, "states must be 1..1024%s%s", "", "");
         return -1;
     }
     sw_ctx *c = calloc(1, sizeof *c);
     if (!c) {
-        seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+        seterr(err, errsz, "out of memory%s%s", "", "");
         return -1;
     }
     c->nstates = o->states ? o->states : 8;
@@ -473,7 +473,7 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
     int rc = -1;
     if (ctx_init(c, o, technique, err, errsz) < 0) goto done;
     if (c->A->forms(c->variant, &fl) < 0) {
-        seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+        seterr(err, errsz, "out of memory%s%s", "", "");
         goto done;
     }
     qsort(fl.f, fl.n, sizeof *fl.f, cmp_form);
@@ -484,7 +484,7 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
     out->states = c->nstates;
     out->rows = calloc(fl.n ? fl.n : 1, sizeof *out->rows);
     if (!out->rows) {
-        seterr(err, errsz, "sweep: out of memory%s%s", "", "");
+        seterr(err, errsz, "out of memory%s%s", "", "");
         goto done;
     }
     vl_sweep_summary *sum = &out->sum;
