@@ -36,7 +36,6 @@ typedef struct lvm {
     vl_vm *vm;
     lua_State *L;
     int next_id;
-    int last_priv;    /* the guest's virtual mode at the last look (mode events) */
     bool busy;
     bool failed;
 } lvm;
@@ -176,31 +175,6 @@ static int vm_tostring(lua_State *L) {
 
 /* ---- trap callbacks ---------------------------------------------------------------------- */
 
-/* Call the guest's "mode" callbacks (VM userdata at ud). 1: stop. */
-static int fire_mode(lua_State *L, lvm *v, int ud, int priv, uint32_t pc) {
-    int top = lua_gettop(L), stop = 0;
-    lua_getiuservalue(L, ud, UV_EVENTS);
-    int k = vl_lua_cb_collect(L, lua_gettop(L), VLAB_EV_MODE);
-    int fns = lua_gettop(L);
-    for (int i = 1; i <= k && !stop; i++) {
-        lua_rawgeti(L, fns, i);
-        lua_createtable(L, 0, 4);
-        lua_pushstring(L, priv == 0 ? "supervisor" : "user");
-        lua_setfield(L, -2, "mode");
-        lua_pushinteger(L, priv);
-        lua_setfield(L, -2, "level");
-        lua_pushinteger(L, vl_vm_pc(v->vm));
-        lua_setfield(L, -2, "pc");
-        lua_pushinteger(L, pc);
-        lua_setfield(L, -2, "trap_pc");
-        lua_pushstring(L, "mode");
-        lua_setfield(L, -2, "event");
-        stop = vl_lua_cb_call(L, ud, UV_ERR, &v->failed);
-    }
-    lua_settop(L, top);
-    return stop;
-}
-
 static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
     lvm *v = ctx;
     lua_State *L = v->L;
@@ -214,12 +188,6 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
     int n = vl_lua_cb_collect(L, lua_gettop(L), 0);
     int list = lua_gettop(L);
     int stop = 0;
-    /* the guest's virtual mode can only change in a trap: mode events */
-    int priv = vl_vm_privilege(v->vm);
-    if (priv != v->last_priv) {
-        v->last_priv = priv;
-        stop = fire_mode(L, v, ud, priv, ev->pc);
-    }
     for (int i = 1; i <= n && !stop; i++) {
         lua_rawgeti(L, list, i);
         lua_createtable(L, 0, 5);
@@ -260,11 +228,7 @@ static int vm_off(lua_State *L) {
     lua_getiuservalue(L, 1, UV_TRAPS);
     int cbs = lua_gettop(L);
     bool found = vl_lua_cb_remove(L, cbs, id);
-    if (lua_rawlen(L, cbs) == 0) {
-        lua_getiuservalue(L, 1, UV_EVENTS);
-        if (!(vl_lua_cb_mask(L, lua_gettop(L)) & VLAB_EV_MODE)) vl_vm_on_trap(v->vm, NULL, NULL);
-        lua_pop(L, 1);
-    }
+    if (lua_rawlen(L, cbs) == 0) vl_vm_on_trap(v->vm, NULL, NULL);
     lua_pushboolean(L, found);
     return 1;
 }
@@ -488,13 +452,14 @@ static int g_step(lua_State *L) {
     return do_run(L, v, "step", true, (uint64_t)n, 0, 0);
 }
 
-/* The guest's machine events: what the guest itself sees happen. Console
- * output; exceptions the guest receives (reflected into its vector table,
- * or raised by an instruction the interpreter ran); changes of its virtual
- * mode. Per-instruction "step" events do not exist under the monitor: the
- * guest runs directly on the real CPU. */
-static const char *const gev_names[] = { "exception", "mode", "console", NULL };
-static const int gev_bits[] = { VLAB_EV_EXCEPTION, VLAB_EV_MODE, VLAB_EV_CONSOLE };
+/* The guest's machine events, as a machine's: what the guest itself sees
+ * happen (vl_vm_set_hook). Console output; exceptions the guest receives
+ * (reflected into its vector table, or raised by an instruction the monitor
+ * executed); changes of its virtual privilege level; and, with a "step"
+ * callback, one event after each guest instruction (the guest then runs one
+ * instruction at a time, as a machine with hooks does). */
+static const char *const gev_names[] = { "exception", "mode", "step", "console", NULL };
+static const int gev_bits[] = { VLAB_EV_EXCEPTION, VLAB_EV_MODE, VLAB_EV_STEP, VLAB_EV_CONSOLE };
 
 static int gev_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
     lvm *v = ctx;
@@ -524,23 +489,12 @@ static int g_on(lua_State *L) {
     int bit = 0;
     for (int i = 0; gev_names[i]; i++)
         if (!strcmp(ev, gev_names[i])) bit = gev_bits[i];
-    if (!bit) {
-        if (!strcmp(ev, "step"))
-            return luaL_error(L, "on: no 'step' events for a guest: it runs directly on the real CPU "
-                                 "(use vm:step(1) in a loop)");
-        return luaL_error(L, "on: unknown event '%s' (known: exception, mode, console, trap)", ev);
-    }
+    if (!bit) return luaL_error(L, "on: unknown event '%s' (known: exception, mode, step, console, trap)", ev);
     lua_getiuservalue(L, 1, UV_EVENTS);
     int list = lua_gettop(L);
     vl_lua_cb_add(L, list, v->next_id, bit, 3);
-    if (bit == VLAB_EV_MODE) {
-        /* the guest's mode changes only in a trap: seen by the trap trampoline */
-        v->last_priv = vl_vm_privilege(v->vm);
-        vl_vm_on_trap(v->vm, trap_trampoline, v);
-    } else {
-        unsigned mask = vl_lua_cb_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
-        vlab_set_hook(v->vm->m, mask, mask ? gev_trampoline : NULL, v);
-    }
+    unsigned mask = vl_lua_cb_mask(L, list);
+    vl_vm_set_hook(v->vm, mask, mask ? gev_trampoline : NULL, v);
     lua_pushinteger(L, v->next_id++);
     return 1;
 }
@@ -551,8 +505,8 @@ static int g_off(lua_State *L) {
     lua_getiuservalue(L, 1, UV_EVENTS);
     int list = lua_gettop(L);
     if (vl_lua_cb_remove(L, list, id)) {
-        unsigned mask = vl_lua_cb_mask(L, list) & ~(unsigned)VLAB_EV_MODE;
-        vlab_set_hook(v->vm->m, mask, mask ? gev_trampoline : NULL, v);
+        unsigned mask = vl_lua_cb_mask(L, list);
+        vl_vm_set_hook(v->vm, mask, mask ? gev_trampoline : NULL, v);
         lua_pushboolean(L, 1);
         return 1;
     }

@@ -246,6 +246,18 @@ void vl_vm_on_trap(vl_vm *vm, vl_trap_fn fn, void *ctx) {
     vm->on_trap_ctx = ctx;
 }
 
+void vl_vm_set_hook(vl_vm *vm, unsigned mask, vlab_hook_fn fn, void *ctx) {
+    mask &= VLAB_EV_EXCEPTION | VLAB_EV_MODE | VLAB_EV_STEP | VLAB_EV_CONSOLE;
+    if (!fn) mask = 0;
+    vm->hook_mask = mask & (VLAB_EV_MODE | VLAB_EV_STEP);
+    vm->hook = fn;
+    vm->hook_ctx = ctx;
+    vm->hook_level = vl_vm_privilege(vm);
+    /* what the machine sees: exceptions the guest's context takes, console bytes */
+    unsigned mm = mask & (VLAB_EV_EXCEPTION | VLAB_EV_CONSOLE);
+    vlab_set_hook(vm->m, mm, mm ? fn : NULL, ctx);
+}
+
 /* ---- the guest's view ------------------------------------------------------------ */
 
 #define PSEUDO_PC 0xFFFFu /* machine.c's id for a "pc" the core does not list */
@@ -421,6 +433,26 @@ int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
  * context took (the hybrid interpreter's). */
 static uint64_t wakes(vl_vm *vm) { return vm->st.reflected + ((vl_cpu_common *)vm->vctx)->interrupts; }
 
+/* The dispatcher's guest events after what just ran (ic_step: the count at
+ * the last step event). true: the hook asked to stop. */
+static bool guest_events(vl_vm *vm, uint64_t *ic_step) {
+    bool stop = false;
+    uint64_t ic = vm->m->cc->icount;
+    /* as on a machine: the mode changes inside its instruction, the step event follows it */
+    if (vm->hook_mask & VLAB_EV_MODE) {
+        int level = vl_vm_privilege(vm);
+        if (level != vm->hook_level) {
+            vm->hook_level = level;
+            stop |= vm->hook(vm->hook_ctx, VLAB_EV_MODE, (uint32_t)level, vl_vm_pc(vm)) != 0;
+        }
+    }
+    if ((vm->hook_mask & VLAB_EV_STEP) && ic != *ic_step) {
+        *ic_step = ic;
+        stop |= vm->hook(vm->hook_ctx, VLAB_EV_STEP, 0, vl_vm_pc(vm)) != 0;
+    }
+    return stop;
+}
+
 /* The devices are looked at on the slice boundaries a bare machine would
  * have (core/run.c), whatever traps happen inside a slice, so that a guest
  * sees its timer tick after the same instruction natively and under the
@@ -431,12 +463,20 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
     const vl_technique *tech = vm->tech;
     unsigned noprog = 0;
     uint64_t slice_end = cc->icount; /* the next boundary */
+    uint64_t ic_step = cc->icount;
     vl_run_clock rc;
-    vl_run_begin(&rc, m, max, false, has_until, until_pc);
+    /* step events: one guest instruction at a time */
+    vl_run_begin(&rc, m, max, (vm->hook_mask & VLAB_EV_STEP) != 0, has_until, until_pc);
 
     vm->trap_stop = false;
+    m->hook_stop = false;
     for (;;) {
         vl_stop s, out;
+        if (vm->hook_mask && guest_events(vm, &ic_step)) vm->trap_stop = true;
+        if (vm->trap_stop || m->hook_stop) {
+            vm->trap_stop = m->hook_stop = false;
+            return mkstop(vm, VLAB_STOP_BREAKPOINT);
+        }
         if (cc->icount >= slice_end) {
             uint64_t n = vl_run_next_slice(&rc, &s);
             if (!n) return s;
@@ -448,6 +488,12 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         if (vm->dead) return s;
         if (s.reason == VLAB_STOP_NONE) s.reason = VLAB_STOP_BUDGET;
         if (cc->icount != ic_before) noprog = 0;
+        if (s.reason == VLAB_STOP_BREAKPOINT && m->hook_stop) {
+            /* an exception or console hook of the guest asked to stop */
+            m->hook_stop = false;
+            if (vm->hook_mask) guest_events(vm, &ic_step);
+            return s;
+        }
 
         int (*handler)(vl_vm *, const vl_stop *, vl_stop *) = NULL;
         switch (s.reason) {
@@ -459,18 +505,29 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         case VLAB_STOP_IDLE:
         case VLAB_STOP_HALT:
             if (wakes(vm) != woke) rc.woke = UINT64_MAX;
-            if (vl_run_idle(&rc, &s, wakes(vm))) return s;
+            if (vl_run_idle(&rc, &s, wakes(vm))) {
+                if (vm->hook_mask) guest_events(vm, &ic_step); /* for the STOP itself */
+                return s;
+            }
             slice_end = cc->icount; /* a boundary, as on the bare machine */
             continue;
         default:
+            if (vm->hook_mask) guest_events(vm, &ic_step);
             return s;
         }
-        if (!handler) return s;
-        if (handler(vm, &s, &out) < 0) return out;
+        if (!handler) {
+            if (vm->hook_mask) guest_events(vm, &ic_step);
+            return s;
+        }
+        if (handler(vm, &s, &out) < 0) {
+            if (vm->hook_mask && !vm->dead) guest_events(vm, &ic_step);
+            return out;
+        }
         if (vm->dead) return out;
         if (wakes(vm) != woke) rc.woke = UINT64_MAX;
-        if (vm->trap_stop) {
-            vm->trap_stop = false;
+        if (vm->hook_mask && guest_events(vm, &ic_step)) vm->trap_stop = true;
+        if (vm->trap_stop || m->hook_stop) {
+            vm->trap_stop = m->hook_stop = false;
             vl_stop b = mkstop(vm, VLAB_STOP_BREAKPOINT);
             b.vector = s.vector;
             b.info = s.info;

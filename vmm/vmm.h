@@ -245,6 +245,11 @@ struct vl_vm {
     vl_cost_table cost;
     vl_trap_fn on_trap;
     void *on_trap_ctx;
+    /* guest events the dispatcher reports (vl_vm_set_hook) */
+    unsigned hook_mask;
+    vlab_hook_fn hook;
+    void *hook_ctx;
+    int hook_level;            /* the virtual level last reported */
     bool stop_on_null_vector;  /* a reflected exception with vector entry 0 stops (as natively) */
     bool trap_stop;            /* a trap callback asked to stop */
     int busy;                  /* runs in progress: vl_vm_free waits for the last to end */
@@ -294,6 +299,12 @@ int vl_vmm_run(vl_vmm *mon, uint64_t slice, uint64_t total_max);
 void vl_vm_stats(const vl_vm *vm, vl_vmm_stats *out); /* cost computed */
 void vl_vm_set_cost(vl_vm *vm, const vl_cost_table *c);
 void vl_vm_on_trap(vl_vm *vm, vl_trap_fn fn, void *ctx);
+/* The guest's events, as a machine's (vlab_set_hook): VLAB_EV_STEP after
+ * each guest instruction (the guest then runs one instruction at a time),
+ * VLAB_EV_MODE when its virtual privilege level changes (a = the level),
+ * VLAB_EV_EXCEPTION when it receives an exception, VLAB_EV_CONSOLE. The
+ * hook returns non-zero to stop the run (reason "breakpoint"). */
+void vl_vm_set_hook(vl_vm *vm, unsigned mask, vlab_hook_fn fn, void *ctx);
 
 /* The guest as it sees itself: registers by the machine's register index,
  * privileged ones from the virtual state. */

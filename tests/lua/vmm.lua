@@ -142,9 +142,52 @@ do
   gg:on("console", function(e) log[#log + 1] = e.char end)
   gg:on("exception", function(e) log[#log + 1] = "exc" .. e.vector end)
   gg:on("mode", function(e) log[#log + 1] = e.mode end)
-  fails("no 'step' events for a guest", gg.on, gg, "step", function() end)
   v:run { max = 100 }
   eq(table.concat(log, " "), "h user i exc32 supervisor", "guest events")
+end
+
+-- step events: the guest's instructions one by one, as a machine's, under
+-- both techniques; mode events under hybrid too (where no trap announces them)
+do
+  local code = vlab.asm("m68k:68010", [[
+    moveq   #3,d0
+    move.w  #$0000,sr
+loop:
+    subq.l  #1,d0
+    bne.s   loop
+    trap    #0
+]], { org = 0x1000 })
+  local function setup(g)
+    g:write(0x1000, code)
+    g:write_u32(32 * 4, 0x2000)
+    g:write(0x2000, vlab.asm("m68k:68010", "stop #$2700", { org = 0x2000 }))
+    g:set_supervisor(true)
+    g.regs.a7 = 0x10000
+    g.pc = 0x1000
+  end
+  local m = vlab.machine { isa = "m68k", model = "68010", ram = 1 << 20 }
+  setup(m)
+  local native = {}
+  m:on("step", function(e) native[#native + 1] = string.format("%x", e.pc) end)
+  m:on("mode", function(e) native[#native + 1] = e.mode .. e.level end)
+  m:run { max = 100 }
+  for _, tech in ipairs { "trap-and-emulate", "hybrid" } do
+    local v = vlab.vmm { isa = "m68k", model = "68010", ram = 1 << 20, technique = tech }
+    setup(v.guest)
+    local seen = {}
+    v.guest:on("step", function(e) seen[#seen + 1] = string.format("%x", e.pc) end)
+    v.guest:on("mode", function(e) seen[#seen + 1] = e.mode .. e.level end)
+    v:run { max = 100 }
+    eq(table.concat(seen, " "), table.concat(native, " "), tech .. ": step and mode events as natively")
+    local n = 0
+    local id = v.guest:on("step", function() n = n + 1; return n == 2 end)
+    setup(v.guest)
+    local s = v:run { max = 100 }
+    eq(s.reason, "breakpoint", tech .. ": a step callback stops the run")
+    eq(n, 2, tech .. ": after the second instruction")
+    v.guest:off(id)
+  end
+  eq(#native > 10, true, "native step events")
 end
 
 -- the scenarios' outcomes
