@@ -135,6 +135,21 @@ uint32_t vlab_mmio_base(const vlab_machine *m);
  * memory). fetch: as an instruction fetch would translate it. */
 size_t vlab_read_virt(vlab_machine *m, uint32_t addr, void *buf, size_t len, int fetch);
 
+/* Argument checks of the machine methods, shared by every front end (the
+ * Lua module, the LuaJIT FFI binding) so that one mistake reads the same
+ * everywhere. Each returns 0 (vlab_check_reg: the register's index), or -1
+ * with "fn: what was wrong" in err.
+ *   mem: [addr, addr + len) is RAM (a length of 0 may name the end of RAM)
+ *   value: fits in bits as a signed or an unsigned number
+ *   reg: a register of the machine's ISA and model, by name
+ *   reg_value: fits register idx
+ *   privilege: a level the ISA has */
+int vlab_check_mem(const vlab_machine *m, const char *fn, int64_t addr, int64_t len, char *err, size_t errsz);
+int vlab_check_value(const char *fn, int64_t value, int bits, char *err, size_t errsz);
+int vlab_check_reg(const vlab_machine *m, const char *name, char *err, size_t errsz);
+int vlab_check_reg_value(const vlab_machine *m, int idx, int64_t value, char *err, size_t errsz);
+int vlab_check_privilege(const vlab_machine *m, int64_t level, char *err, size_t errsz);
+
 /* Load a raw binary at org, or an ELF by its program headers (when org is
  * ignored). *entry receives the ELF entry or org. 0 ok, -1 with message. */
 int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry,

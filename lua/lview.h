@@ -34,10 +34,6 @@ typedef struct vl_lview_class {
     void (*set_pc)(void *self, uint32_t pc);
     int (*priv_get)(void *self);            /* privilege level, 0 the most privileged */
     int (*priv_set)(void *self, int level); /* 0, or -1 for a level the ISA lacks */
-    /* raises the error for len bytes at addr outside ram bytes */
-    int (*range_error)(lua_State *L, const char *fn, lua_Integer addr, lua_Integer len, uint32_t ram);
-    bool empty_at_end; /* read/write of 0 bytes at the end of RAM is fine */
-    bool where;        /* errors name the caller's position, as luaL_error does */
 } vl_lview_class;
 
 /* On the metatable at the top of the stack: __index (the shared methods,
@@ -64,12 +60,12 @@ void vl_lua_push_event(lua_State *L, vlab_machine *m, int event, uint32_t a, uin
 void vl_lua_push_stop(lua_State *L, vlab_machine *m, vlab_stop s, uint64_t done);
 
 /* Options tables: the field, or dflt (NULL) when absent; a wrong type is an
- * error "fn: field 'f' must be ..." (where: prefixed by the caller's line). */
-lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt, bool *present,
-                           bool where);
-const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn, bool where);
+ * error "fn: field 'f' must be ...". Every error of the module names the
+ * caller's line first, as luaL_error does. */
+lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt, bool *present);
+const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn);
 /* The argument of run(): a count or { max =, until_pc = }. */
-void vl_lua_run_args(lua_State *L, int arg, const char *fn, bool where, uint64_t *max, int *has_until,
+void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
                      uint32_t *until_pc);
 
 #endif

@@ -42,30 +42,14 @@ static const int event_bits[] = { VLAB_EV_EXCEPTION, VLAB_EV_MODE, VLAB_EV_STEP,
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* Like luaL_error, without the caller's position (lerror): the message is
- * the same whichever way the function was called (DESIGN §4.2 gives the
- * exact text). lua/lvmm.c's errors name the caller's line (where), as
- * luaL_error does; the functions shared with it keep that. */
-static int lraise(lua_State *L, bool where, const char *fmt, ...) {
-    if (where) luaL_where(L, 1);
-    va_list ap;
-    va_start(ap, fmt);
-    lua_pushvfstring(L, fmt, ap);
-    va_end(ap);
-    if (where) lua_concat(L, 2);
-    return lua_error(L);
-}
-#define lerror(L, ...) lraise(L, false, __VA_ARGS__)
-
 static uint32_t check_u32(lua_State *L, int arg, const char *fn, const char *what) {
     lua_Integer v = luaL_checkinteger(L, arg);
     if (v < 0 || v > 0xFFFFFFFFll)
-        lerror(L, "%s: %s %I out of range (0 to 0xffffffff)", fn, what, (LUAI_UACINT)v);
+        luaL_error(L, "%s: %s %I out of range (0 to 0xffffffff)", fn, what, (LUAI_UACINT)v);
     return (uint32_t)v;
 }
 
-lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt, bool *present,
-                           bool where) {
+lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt, bool *present) {
     lua_getfield(L, t, field);
     if (present) *present = !lua_isnil(L, -1);
     if (lua_isnil(L, -1)) {
@@ -74,19 +58,19 @@ lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *f
     }
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isnum);
-    if (!isnum) lraise(L, where, "%s: field '%s' must be an integer (got %s)", fn, field, luaL_typename(L, -1));
+    if (!isnum) luaL_error(L, "%s: field '%s' must be an integer (got %s)", fn, field, luaL_typename(L, -1));
     lua_pop(L, 1);
     return v;
 }
 
-const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn, bool where) {
+const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn) {
     lua_getfield(L, t, field);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         return NULL;
     }
     if (lua_type(L, -1) != LUA_TSTRING)
-        lraise(L, where, "%s: field '%s' must be a string (got %s)", fn, field, luaL_typename(L, -1));
+        luaL_error(L, "%s: field '%s' must be a string (got %s)", fn, field, luaL_typename(L, -1));
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1); /* the string stays alive in the table */
     return s;
@@ -94,14 +78,14 @@ const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *f
 
 static lua_Integer opt_field_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt,
                                  bool *present) {
-    return vl_lua_opt_int(L, t, field, fn, dflt, present, false);
+    return vl_lua_opt_int(L, t, field, fn, dflt, present);
 }
 
 static const char *opt_field_str(lua_State *L, int t, const char *field, const char *fn) {
-    return vl_lua_opt_str(L, t, field, fn, false);
+    return vl_lua_opt_str(L, t, field, fn);
 }
 
-void vl_lua_run_args(lua_State *L, int arg, const char *fn, bool where, uint64_t *max, int *has_until,
+void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
                      uint32_t *until_pc) {
     lua_Integer n = 0, until = 0;
     bool has = false;
@@ -109,12 +93,12 @@ void vl_lua_run_args(lua_State *L, int arg, const char *fn, bool where, uint64_t
         n = luaL_checkinteger(L, arg);
     } else if (!lua_isnoneornil(L, arg)) {
         luaL_checktype(L, arg, LUA_TTABLE);
-        n = vl_lua_opt_int(L, arg, "max", fn, 0, NULL, where);
-        until = vl_lua_opt_int(L, arg, "until_pc", fn, 0, &has, where);
+        n = vl_lua_opt_int(L, arg, "max", fn, 0, NULL);
+        until = vl_lua_opt_int(L, arg, "until_pc", fn, 0, &has);
     }
-    if (n < 0) lraise(L, where, "%s: max %I is negative", fn, (LUAI_UACINT)n);
+    if (n < 0) luaL_error(L, "%s: max %I is negative", fn, (LUAI_UACINT)n);
     if (has && (until < 0 || until > 0xFFFFFFFFll))
-        lraise(L, where, "%s: until_pc %I out of range", fn, (LUAI_UACINT)until);
+        luaL_error(L, "%s: until_pc %I out of range", fn, (LUAI_UACINT)until);
     *max = (uint64_t)n;
     *has_until = has;
     *until_pc = (uint32_t)until;
@@ -170,14 +154,14 @@ static int l_asm(lua_State *L) {
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         lua_Integer o = opt_field_int(L, 3, "org", "vlab.asm", 0, NULL);
-        if (o < 0 || o > 0xFFFFFFFFll) return lerror(L, "vlab.asm: org %I out of range", (LUAI_UACINT)o);
+        if (o < 0 || o > 0xFFFFFFFFll) return luaL_error(L, "vlab.asm: org %I out of range", (LUAI_UACINT)o);
         org = (uint32_t)o;
     }
-    if (strlen(src) != srclen) return lerror(L, "vlab.asm: source contains a NUL byte");
+    if (strlen(src) != srclen) return luaL_error(L, "vlab.asm: source contains a NUL byte");
     const char *isa_name, *model;
     char err[512];
     if (vlab_resolve(isa, &isa_name, &model, err, sizeof err) < 0)
-        return lerror(L, "vlab.asm: %s", err);
+        return luaL_error(L, "vlab.asm: %s", err);
     uint8_t *out = NULL;
     size_t len = 0;
     if (vlab_asm(isa, src, org, &out, &len, err, sizeof err) < 0) {
@@ -195,10 +179,10 @@ static int l_disasm(lua_State *L) {
     const char *bytes = luaL_checklstring(L, 2, &len);
     uint32_t addr = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "vlab.disasm", "address");
     char err[512];
-    if (vlab_resolve(isa, NULL, NULL, err, sizeof err) < 0) return lerror(L, "vlab.disasm: %s", err);
+    if (vlab_resolve(isa, NULL, NULL, err, sizeof err) < 0) return luaL_error(L, "vlab.disasm: %s", err);
     char text[256];
     int n = vlab_disasm(isa, (const uint8_t *)bytes, len, addr, text, sizeof text);
-    if (n < 0) return lerror(L, "vlab.disasm: %s", text);
+    if (n < 0) return luaL_error(L, "vlab.disasm: %s", text);
     lua_pushstring(L, text);
     lua_pushinteger(L, n);
     return 2;
@@ -208,7 +192,7 @@ static int l_disasm(lua_State *L) {
 
 static lmachine *checkm(lua_State *L, int idx) {
     lmachine *lm = luaL_checkudata(L, idx, MACHINE_MT);
-    if (!lm->m) lerror(L, "machine: already freed");
+    if (!lm->m) luaL_error(L, "machine: already freed");
     lm->L = L;
     return lm;
 }
@@ -229,9 +213,9 @@ static int l_machine(lua_State *L) {
     if (isa && strchr(isa, ':')) {
         /* "m68k:68010": a model given both ways must agree */
         if (vlab_resolve(isa, &isa_name, &model_name, err, sizeof err) < 0)
-            return lerror(L, "vlab.machine: %s", err);
+            return luaL_error(L, "vlab.machine: %s", err);
         if (model && strcmp(model, model_name) != 0)
-            return lerror(L, "vlab.machine: model '%s' and isa '%s' disagree", model, isa);
+            return luaL_error(L, "vlab.machine: model '%s' and isa '%s' disagree", model, isa);
     } else if (!isa && !model) {
         luaL_Buffer b;
         luaL_buffinit(L, &b);
@@ -248,13 +232,13 @@ static int l_machine(lua_State *L) {
         model_name = model;
     }
     if (ram <= 0 || ram > (1ll << 30))
-        return lerror(L, "vlab.machine: ram must be 1 byte to 1 GiB (got %I)", (LUAI_UACINT)ram);
+        return luaL_error(L, "vlab.machine: ram must be 1 byte to 1 GiB (got %I)", (LUAI_UACINT)ram);
 
     lmachine *lm = lua_newuserdatauv(L, sizeof *lm, UV_COUNT);
     memset(lm, 0, sizeof *lm);
     luaL_setmetatable(L, MACHINE_MT);
     lm->m = vlab_machine_new(isa_name, model_name, (uint32_t)ram, err, sizeof err);
-    if (!lm->m) return lerror(L, "vlab.machine: %s", err);
+    if (!lm->m) return luaL_error(L, "vlab.machine: %s", err);
     lm->next_id = 1;
     lua_newtable(L);
     lua_setiuservalue(L, -2, UV_HOOKS);
@@ -289,29 +273,13 @@ static int m_tostring(lua_State *L) {
     return 1;
 }
 
-/* luaL_error has no %x: format addresses ourselves. */
-static int range_error(lua_State *L, const char *fn, lua_Integer addr, lua_Integer len, uint32_t ram) {
-    char buf[200];
-    if (addr < 0)
-        snprintf(buf, sizeof buf, "%s: address %lld out of RAM (%u bytes)", fn, (long long)addr, ram);
-    else if (addr >= (lua_Integer)ram)
-        snprintf(buf, sizeof buf, "%s: address 0x%llx out of RAM (%u bytes)", fn, (unsigned long long)addr, ram);
-    else if (len < 0)
-        snprintf(buf, sizeof buf, "%s: length %lld is negative", fn, (long long)len);
-    else
-        snprintf(buf, sizeof buf, "%s: %lld bytes at 0x%llx run past the end of RAM (%u bytes)", fn, (long long)len,
-                 (unsigned long long)addr, ram);
-    lua_pushstring(L, buf);
-    return lua_error(L);
-}
-
 static int m_load(lua_State *L) {
     lmachine *lm = checkm(L, 1);
     const char *path = luaL_checkstring(L, 2);
     uint32_t org = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "load", "org");
     uint32_t entry = 0;
     char err[512];
-    if (vlab_load(lm->m, path, org, &entry, err, sizeof err) < 0) return lerror(L, "load: %s", err);
+    if (vlab_load(lm->m, path, org, &entry, err, sizeof err) < 0) return luaL_error(L, "load: %s", err);
     lua_pushinteger(L, entry);
     return 1;
 }
@@ -334,7 +302,7 @@ static int m_stats(lua_State *L) {
 
 static int m_reset(lua_State *L) {
     lmachine *lm = checkm(L, 1);
-    if (lm->busy) return lerror(L, "reset: the machine is running (called from a callback)");
+    if (lm->busy) return luaL_error(L, "reset: the machine is running (called from a callback)");
     vlab_reset(lm->m);
     return 0;
 }
@@ -523,7 +491,7 @@ static int m_on(lua_State *L) {
     int bit = 0;
     for (int i = 0; event_names[i]; i++)
         if (strcmp(ev, event_names[i]) == 0) bit = event_bits[i];
-    if (!bit) return lerror(L, "on: unknown event '%s' (known: exception, mode, step, console)", ev);
+    if (!bit) return luaL_error(L, "on: unknown event '%s' (known: exception, mode, step, console)", ev);
     lua_getiuservalue(L, 1, UV_HOOKS);
     int hooks = lua_gettop(L);
     vl_lua_cb_add(L, hooks, lm->next_id, bit, 3);
@@ -549,7 +517,7 @@ static int m_off(lua_State *L) {
 /* Run with the callbacks armed; raise a callback's error after the stop. */
 static int do_run(lua_State *L, lmachine *lm, const char *fn, bool step, uint64_t n, int has_until,
                   uint32_t until_pc) {
-    if (lm->busy) return lerror(L, "%s: the machine is already running (called from a callback)", fn);
+    if (lm->busy) return luaL_error(L, "%s: the machine is already running (called from a callback)", fn);
     vlab_stats before, after;
     vlab_get_stats(lm->m, &before);
     lm->busy = true;
@@ -577,7 +545,7 @@ static int do_run(lua_State *L, lmachine *lm, const char *fn, bool step, uint64_
 static int m_step(lua_State *L) {
     lmachine *lm = checkm(L, 1);
     lua_Integer n = luaL_optinteger(L, 2, 1);
-    if (n < 0) return lerror(L, "step: count %I is negative", (LUAI_UACINT)n);
+    if (n < 0) return luaL_error(L, "step: count %I is negative", (LUAI_UACINT)n);
     return do_run(L, lm, "step", true, (uint64_t)n, 0, 0);
 }
 
@@ -586,7 +554,7 @@ static int m_run(lua_State *L) {
     uint64_t max;
     int has_until;
     uint32_t until;
-    vl_lua_run_args(L, 2, "run", false, &max, &has_until, &until);
+    vl_lua_run_args(L, 2, "run", &max, &has_until, &until);
     return do_run(L, lm, "run", false, max, has_until, until);
 }
 
@@ -595,20 +563,19 @@ static int m_run(lua_State *L) {
 /* Every shared function has its class as upvalue 1. */
 static const vl_lview_class *vclass(lua_State *L) { return lua_touserdata(L, lua_upvalueindex(1)); }
 
-static bool range_ok(vlab_machine *m, lua_Integer addr, lua_Integer len) {
-    lua_Integer ram = vlab_ram_size(m);
-    return addr >= 0 && len >= 0 && addr <= ram && len <= ram - addr; /* no overflow */
-}
+/* The error of a shared check (core/check.c), where luaL_error would put it. */
+static int check_failed(lua_State *L, const char *err) { return luaL_error(L, "%s", err); }
 
-static bool span_ok(const vl_lview_class *c, vlab_machine *m, lua_Integer addr, lua_Integer len) {
-    return range_ok(m, addr, len) && (len != 0 || c->empty_at_end || addr < (lua_Integer)vlab_ram_size(m));
+static void check_mem(lua_State *L, vlab_machine *m, const char *fn, lua_Integer addr, lua_Integer len) {
+    char err[256];
+    if (vlab_check_mem(m, fn, addr, len, err, sizeof err) < 0) check_failed(L, err);
 }
 
 static int v_read(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = c->check(L, 1);
     lua_Integer addr = luaL_checkinteger(L, 2), len = luaL_checkinteger(L, 3);
-    if (!span_ok(c, w.m, addr, len)) return c->range_error(L, "read", addr, len, vlab_ram_size(w.m));
+    check_mem(L, w.m, "read", addr, len);
     luaL_Buffer b;
     char *p = luaL_buffinitsize(L, &b, (size_t)len);
     vlab_mem_read(w.m, (uint32_t)addr, p, (size_t)len);
@@ -622,8 +589,7 @@ static int v_write(lua_State *L) {
     lua_Integer addr = luaL_checkinteger(L, 2);
     size_t len;
     const char *s = luaL_checklstring(L, 3, &len);
-    if (!span_ok(c, w.m, addr, (lua_Integer)len))
-        return c->range_error(L, "write", addr, (lua_Integer)len, vlab_ram_size(w.m));
+    check_mem(L, w.m, "write", addr, (lua_Integer)len);
     vlab_mem_write(w.m, (uint32_t)addr, s, len);
     return 0;
 }
@@ -632,9 +598,9 @@ static int read_n(lua_State *L, int size, const char *fn) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = c->check(L, 1);
     lua_Integer addr = luaL_checkinteger(L, 2);
-    uint32_t v;
-    if (!range_ok(w.m, addr, size) || vlab_mem_get(w.m, (uint32_t)addr, size, &v) < 0)
-        return c->range_error(L, fn, addr, size, vlab_ram_size(w.m));
+    uint32_t v = 0;
+    check_mem(L, w.m, fn, addr, size);
+    vlab_mem_get(w.m, (uint32_t)addr, size, &v);
     lua_pushinteger(L, v);
     return 1;
 }
@@ -643,10 +609,10 @@ static int write_n(lua_State *L, int size, const char *fn) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = c->check(L, 1);
     lua_Integer addr = luaL_checkinteger(L, 2), v = luaL_checkinteger(L, 3);
-    lua_Integer lo = -(1ll << (size * 8 - 1)), hi = (1ll << (size * 8)) - 1;
-    if (v < lo || v > hi) return lraise(L, c->where, "%s: value %I does not fit in %d bits", fn, (LUAI_UACINT)v, size * 8);
-    if (!range_ok(w.m, addr, size) || vlab_mem_set(w.m, (uint32_t)addr, size, (uint32_t)v) < 0)
-        return c->range_error(L, fn, addr, size, vlab_ram_size(w.m));
+    char err[256];
+    if (vlab_check_value(fn, v, size * 8, err, sizeof err) < 0) return check_failed(L, err);
+    check_mem(L, w.m, fn, addr, size);
+    vlab_mem_set(w.m, (uint32_t)addr, size, (uint32_t)v);
     return 0;
 }
 
@@ -677,28 +643,13 @@ static int v_privilege(lua_State *L) {
     return 1;
 }
 
-/* The ISA's levels, "0, 3", for the message of a wrong one. */
-static void push_levels(lua_State *L, vlab_machine *m) {
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (int l = 0, n = 0; l < 8; l++)
-        if (vlab_privilege_valid(m, l)) {
-            if (n++) luaL_addstring(&b, ", ");
-            lua_pushinteger(L, l);
-            luaL_addvalue(&b);
-        }
-    luaL_pushresult(&b);
-}
-
 static int v_set_privilege(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = c->check(L, 1);
     lua_Integer level = luaL_checkinteger(L, 2);
-    if (level < 0 || level > 7 || c->priv_set(w.self, (int)level) < 0) {
-        push_levels(L, w.m);
-        return luaL_error(L, "set_privilege: %s has no privilege level %I (levels: %s)", vlab_machine_isa(w.m),
-                          level, lua_tostring(L, -1));
-    }
+    char err[256];
+    if (vlab_check_privilege(w.m, level, err, sizeof err) < 0) return check_failed(L, err);
+    c->priv_set(w.self, (int)level);
     return 0;
 }
 
@@ -718,7 +669,7 @@ static int v_disasm(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vlab_machine *m = c->check(L, 1).m;
     lua_Integer addr = luaL_checkinteger(L, 2);
-    if (!range_ok(m, addr, 1)) return c->range_error(L, "disasm", addr, 1, vlab_ram_size(m));
+    check_mem(L, m, "disasm", addr, 1);
     uint8_t buf[16];
     size_t n = vlab_ram_size(m) - (uint32_t)addr;
     if (n > sizeof buf) n = sizeof buf;
@@ -726,7 +677,7 @@ static int v_disasm(lua_State *L) {
     char isa[80], text[256];
     snprintf(isa, sizeof isa, "%s:%s", vlab_machine_isa(m), vlab_machine_model(m));
     int len = vlab_disasm(isa, buf, n, (uint32_t)addr, text, sizeof text);
-    if (len < 0) return lraise(L, c->where, "disasm: %s", text);
+    if (len < 0) return luaL_error(L, "disasm: %s", text);
     lua_pushstring(L, text);
     lua_pushinteger(L, len);
     return 2;
@@ -735,22 +686,20 @@ static int v_disasm(lua_State *L) {
 /* registers: m.regs.d0, m.regs.sr = x, m:regs() */
 
 static int reg_index_or_error(lua_State *L, const vl_lview_class *c, vlab_machine *m, const char *name) {
-    int idx = vlab_reg_index(m, name);
-    if (idx < 0) lraise(L, c->where, "regs: unknown register '%s' for %s", name, vlab_machine_isa(m));
+    (void)c;
+    char err[256];
+    int idx = vlab_check_reg(m, name, err, sizeof err);
+    if (idx < 0) check_failed(L, err);
     return idx;
 }
 
 static void set_reg(lua_State *L, const vl_lview_class *c, vl_lview w, int idx, int varg) {
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, varg, &isnum);
-    const char *name = vlab_reg_name(w.m, idx);
     if (!isnum)
-        lraise(L, c->where, "regs: value for '%s' must be an integer (got %s)", name, luaL_typename(L, varg));
-    int width = vlab_reg_width(w.m, idx);
-    if (width <= 0 || width > 32) width = 32;
-    lua_Integer hi = (lua_Integer)((1ull << width) - 1), lo = -(lua_Integer)(1ull << (width - 1));
-    if (v < lo || v > hi)
-        lraise(L, c->where, "regs: value %I does not fit register '%s' (%d bits)", (LUAI_UACINT)v, name, width);
+        luaL_error(L, "regs: value for '%s' must be an integer (got %s)", vlab_reg_name(w.m, idx), luaL_typename(L, varg));
+    char err[256];
+    if (vlab_check_reg_value(w.m, idx, v, err, sizeof err) < 0) check_failed(L, err);
     c->reg_set(w.self, idx, (uint32_t)v);
 }
 
@@ -856,11 +805,11 @@ static int v_newindex(lua_State *L) {
     const char *k = luaL_checkstring(L, 2);
     if (strcmp(k, "pc") == 0) {
         lua_Integer v = luaL_checkinteger(L, 3);
-        if (v < 0 || v > 0xFFFFFFFFll) return lraise(L, c->where, "pc: value %I out of range", (LUAI_UACINT)v);
+        if (v < 0 || v > 0xFFFFFFFFll) return luaL_error(L, "pc: value %I out of range", (LUAI_UACINT)v);
         c->set_pc(w.self, (uint32_t)v);
         return 0;
     }
-    return lraise(L, c->where, "%s: cannot set field '%s' (use %s.pc or %s.regs.NAME)", c->name, k, c->letter, c->letter);
+    return luaL_error(L, "%s: cannot set field '%s' (use %s.pc or %s.regs.NAME)", c->name, k, c->letter, c->letter);
 }
 
 void vl_lview_open(lua_State *L, const vl_lview_class *cls, const luaL_Reg *own) {
@@ -913,7 +862,7 @@ static int machine_set_priv(void *self, int level) { return vlab_set_privilege(s
 
 static const vl_lview_class machine_class = {
     "machine", "m", REGS_MT, UV_REGS, machine_check, machine_reg_get, machine_reg_set, machine_pc,
-    machine_set_pc, machine_priv, machine_set_priv, range_error, false, false,
+    machine_set_pc, machine_priv, machine_set_priv,
 };
 
 static int regs_tostring(lua_State *L) {

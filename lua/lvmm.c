@@ -51,11 +51,11 @@ int vl_lua_open_vmm(lua_State *L);
 
 static lua_Integer opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt,
                            bool *present) {
-    return vl_lua_opt_int(L, t, field, fn, dflt, present, true);
+    return vl_lua_opt_int(L, t, field, fn, dflt, present);
 }
 
 static const char *opt_str(lua_State *L, int t, const char *field, const char *fn) {
-    return vl_lua_opt_str(L, t, field, fn, true);
+    return vl_lua_opt_str(L, t, field, fn);
 }
 
 static lvm *checkvm(lua_State *L, int idx) {
@@ -259,7 +259,7 @@ static int run_args(lua_State *L, lvm *v, const char *fn, int arg) {
     uint64_t max;
     int has_until;
     uint32_t until;
-    vl_lua_run_args(L, arg, fn, true, &max, &has_until, &until);
+    vl_lua_run_args(L, arg, fn, &max, &has_until, &until);
     return do_run(L, v, fn, false, max, has_until, until);
 }
 
@@ -403,14 +403,6 @@ static int vm_index(lua_State *L) {
 
 static vlab_machine *gm(lua_State *L) { return guest_vm(L, 1)->vm->m; }
 
-static int range_err(lua_State *L, const char *fn, lua_Integer addr, lua_Integer len, uint32_t ram) {
-    char buf[200];
-    snprintf(buf, sizeof buf, "%s: %lld bytes at 0x%llx are not in RAM (%u bytes)", fn, (long long)len,
-             (unsigned long long)addr, ram);
-    lua_pushstring(L, buf);
-    return lua_error(L);
-}
-
 static int g_load(lua_State *L) {
     vlab_machine *m = gm(L);
     const char *path = luaL_checkstring(L, 2);
@@ -537,7 +529,7 @@ static int guest_set_priv(void *self, int level) { return vl_vm_set_privilege(se
 /* uservalue 2 of a guest: its regs proxy */
 static const vl_lview_class guest_class = {
     "guest", "g", GREGS_MT, 2, guest_check, guest_reg_get, guest_reg_set, guest_pc,
-    guest_set_pc, guest_priv, guest_set_priv, range_err, true, true,
+    guest_set_pc, guest_priv, guest_set_priv,
 };
 
 static int g_regs(lua_State *L) {

@@ -100,7 +100,17 @@ local stop_fields = function(m, s)
     if name ~= nil then t.name = ffi.string(name) end
     t.info = u32(s.info)
   end
+  if bit.band(s.flags, C.VLAB_STOP_HAS_CODE) ~= 0 then t.code = u32(s.code) end
+  if bit.band(s.flags, C.VLAB_STOP_HAS_ADDR) ~= 0 then t.addr = u32(s.addr) end
   return t
+end
+
+-- The argument checks are the C library's (core/check.c), shared with the
+-- Lua module: the same mistake reads the same in both.
+local cerr = ffi.new("char[?]", ERRSZ)
+local function checked(rc, level)
+  if rc < 0 then error(ffi.string(cerr), level + 1) end
+  return rc
 end
 
 local Machine = {}
@@ -109,13 +119,15 @@ local machine_mt = {}
 local function regs_proxy(self)
   local m = self._m
   local function index_of(name)
-    local i = C.vlab_reg_index(m, name)
-    if i < 0 then error("regs: unknown register '" .. tostring(name) .. "' for " .. self.isa, 2) end
-    return i
+    return checked(C.vlab_check_reg(m, tostring(name), cerr, ERRSZ), 3)
   end
   return setmetatable({}, {
     __index = function(_, k) return u32(C.vlab_reg_get(m, index_of(k))) end,
-    __newindex = function(_, k, v) C.vlab_reg_set(m, index_of(k), ffi.cast("uint32_t", v)) end,
+    __newindex = function(_, k, v)
+      local i = index_of(k)
+      checked(C.vlab_check_reg_value(m, i, v, cerr, ERRSZ), 2)
+      C.vlab_reg_set(m, i, ffi.cast("uint32_t", v))
+    end,
     __call = function()
       local t = {}
       for i = 0, C.vlab_reg_count(m) - 1 do t[ffi.string(C.vlab_reg_name(m, i))] = u32(C.vlab_reg_get(m, i)) end
@@ -152,28 +164,33 @@ machine_mt.__newindex = function(self, k, v)
   error("machine: cannot set field '" .. tostring(k) .. "' (use m.pc or m.regs.NAME)", 2)
 end
 
-local function range_error(self, fn, addr)
-  error(string.format("%s: address 0x%x out of RAM (%d bytes)", fn, addr, self.ram), 3)
+local function mem_ok(self, fn, addr, len)
+  checked(C.vlab_check_mem(self._m, fn, addr, len, cerr, ERRSZ), 3)
 end
 
 function Machine:read(addr, len)
+  mem_ok(self, "read", addr, len)
   local buf = ffi.new("uint8_t[?]", len)
-  if len < 0 or C.vlab_mem_read(self._m, addr, buf, len) < 0 then range_error(self, "read", addr) end
+  C.vlab_mem_read(self._m, addr, buf, len)
   return ffi.string(buf, len)
 end
 function Machine:write(addr, bytes)
-  if C.vlab_mem_write(self._m, addr, bytes, #bytes) < 0 then range_error(self, "write", addr) end
+  mem_ok(self, "write", addr, #bytes)
+  C.vlab_mem_write(self._m, addr, bytes, #bytes)
 end
 local function getter(size, fn)
   return function(self, addr)
+    mem_ok(self, fn, addr, size)
     local v = ffi.new("uint32_t[1]")
-    if C.vlab_mem_get(self._m, addr, size, v) < 0 then range_error(self, fn, addr) end
+    C.vlab_mem_get(self._m, addr, size, v)
     return tonumber(v[0])
   end
 end
 local function setter(size, fn)
   return function(self, addr, value)
-    if C.vlab_mem_set(self._m, addr, size, ffi.cast("uint32_t", value)) < 0 then range_error(self, fn, addr) end
+    checked(C.vlab_check_value(fn, value, size * 8, cerr, ERRSZ), 2)
+    mem_ok(self, fn, addr, size)
+    C.vlab_mem_set(self._m, addr, size, ffi.cast("uint32_t", value))
   end
 end
 Machine.read_u8, Machine.read_u16, Machine.read_u32 = getter(1, "read_u8"), getter(2, "read_u16"), getter(4, "read_u32")
@@ -186,6 +203,11 @@ function Machine:load(path, org)
 end
 function Machine:supervisor() return C.vlab_supervisor(self._m) ~= 0 end
 function Machine:set_supervisor(on) C.vlab_set_supervisor(self._m, on and 1 or 0) end
+function Machine:privilege() return C.vlab_privilege(self._m) end
+function Machine:set_privilege(level)
+  checked(C.vlab_check_privilege(self._m, level, cerr, ERRSZ), 2)
+  C.vlab_set_privilege(self._m, level)
+end
 function Machine:step(n) return stop_fields(self._m, C.vlab_step(self._m, n or 1)) end
 function Machine:run(opts)
   opts = opts or {}

@@ -5,18 +5,49 @@ local testlib = require "testlib"
 local fails, exact = testlib.fails, testlib.exact
 
 local m = vlab.machine { isa = "m68k" } -- 16 MiB
-exact("read: address 0x1000000 out of RAM (16777216 bytes)", m.read, m, 0x1000000, 1)
-exact("write: address 0x1000000 out of RAM (16777216 bytes)", m.write, m, 0x1000000, "x")
-exact("read_u32: address 0x1000000 out of RAM (16777216 bytes)", m.read_u32, m, 0x1000000)
-fails("read_u32: 4 bytes at 0xfffffe run past the end of RAM (16777216 bytes)", m.read_u32, m, 0xFFFFFE)
-fails("read_u16: address -2 out of RAM (16777216 bytes)", m.read_u16, m, -2)
-fails("write_u8: address 0x1000000 out of RAM (16777216 bytes)", m.write_u8, m, 0x1000000, 1)
+exact("read: 1 byte at 0x1000000 is not in RAM (0x0-0xffffff, 16777216 bytes)", m.read, m, 0x1000000, 1)
+exact("write: 1 byte at 0x1000000 is not in RAM (0x0-0xffffff, 16777216 bytes)", m.write, m, 0x1000000, "x")
+exact("read_u32: 4 bytes at 0x1000000 are not in RAM (0x0-0xffffff, 16777216 bytes)", m.read_u32, m, 0x1000000)
+fails("read_u32: 4 bytes at 0xfffffe are not in RAM (0x0-0xffffff, 16777216 bytes)", m.read_u32, m, 0xFFFFFE)
+fails("read_u16: address -2 is negative (RAM is 0x0-0xffffff)", m.read_u16, m, -2)
+fails("write_u8: 1 byte at 0x1000000 is not in RAM (0x0-0xffffff, 16777216 bytes)", m.write_u8, m, 0x1000000, 1)
 fails("write_u8: value 256 does not fit in 8 bits", m.write_u8, m, 0, 256)
 fails("write_u16: value 65536 does not fit in 16 bits", m.write_u16, m, 0, 65536)
 fails("write_u32: value 4294967296 does not fit in 32 bits", m.write_u32, m, 0, 1 << 32)
-fails("read: 32 bytes at 0xfffff0 run past the end of RAM (16777216 bytes)", m.read, m, 0xFFFFF0, 32)
+fails("read: 32 bytes at 0xfffff0 are not in RAM (0x0-0xffffff, 16777216 bytes)", m.read, m, 0xFFFFF0, 32)
 fails("read: length -1 is negative", m.read, m, 0, -1)
-fails("write: 2 bytes at 0xffffff run past the end of RAM (16777216 bytes)", m.write, m, 0xFFFFFF, "ab")
+fails("write: 2 bytes at 0xffffff are not in RAM (0x0-0xffffff, 16777216 bytes)", m.write, m, 0xFFFFFF, "ab")
+-- nothing at the end of RAM is a place, not an error
+assert(m:read(0x1000000, 0) == "", "a zero-length read at the end of RAM")
+m:write(0x1000000, "")
+
+-- one implementation of the machine methods: a guest says the same as a
+-- machine, to the letter, for the same mistake (and accepts the same)
+do
+  local mm = vlab.machine { isa = "m68k", model = "68010", ram = 1 << 16 }
+  local g = vlab.vmm { isa = "m68k", model = "68010", ram = 1 << 16 }.guest
+  local calls = {
+    function(x) return x:read(0x10000, 1) end,
+    function(x) return x:read(-1, 1) end,
+    function(x) return x:read(0, -1) end,
+    function(x) return x:write(0xFFFF, "ab") end,
+    function(x) return x:read_u32(0xFFFE) end,
+    function(x) return x:write_u16(0, 1 << 16) end,
+    function(x) return x.regs.d9 end,
+    function(x) x.regs.sr = 1 << 16 end,
+    function(x) x:set_privilege(1) end,
+    function(x) return x:disasm(0x10000) end,
+    function(x) x.pc = -1 end,
+  }
+  for i, f in ipairs(calls) do
+    local ok1, e1 = pcall(f, mm)
+    local ok2, e2 = pcall(f, g)
+    assert(not ok1 and not ok2, "call " .. i .. " must fail on both")
+    testlib.eq(e2:gsub("^guest:", "machine:"), e1, "call " .. i .. ": the same message")
+  end
+  assert(mm:read(0x10000, 0) == "" and g:read(0x10000, 0) == "", "zero bytes at the end of RAM, both")
+end
+
 -- (called through a field, so that Lua names the function in the message)
 fails("bad argument #2 to 'read' (number expected, got string)", function() return m.read(m, "zero", 1) end)
 fails("bad argument #3 to 'read' (number expected, got no value)", function() return m.read(m, 0) end)
@@ -24,9 +55,9 @@ fails("bad argument #3 to 'write' (string expected, got table)", function() retu
 fails("bad argument #1 to 'read' (number expected, got string)", function() return m:read("zero", 1) end)
 fails("bad argument #1 to 'read_u8' (number has no integer representation)", function() return m:read_u8(1.5) end)
 
-exact("regs: unknown register 'd9' for m68k", function() return m.regs.d9 end)
-exact("regs: unknown register 'vbr' for m68k", function() return m.regs.vbr end) -- 68000
-exact("regs: unknown register 'eax' for m68k", function() m.regs.eax = 1 end)
+fails("regs: unknown register 'd9' for m68k", function() return m.regs.d9 end)
+fails("regs: unknown register 'vbr' for m68k", function() return m.regs.vbr end) -- 68000
+fails("regs: unknown register 'eax' for m68k", function() m.regs.eax = 1 end)
 fails("regs: value for 'd0' must be an integer (got string)", function() m.regs.d0 = "x" end)
 fails("regs: value 4294967296 does not fit register 'd0'", function() m.regs.d0 = 1 << 32 end)
 fails("pc: value -1 out of range", function() m.pc = -1 end)
