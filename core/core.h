@@ -68,7 +68,9 @@ typedef struct vl_vector_info {
  *
  * Write watch: `watch` has one byte per 4 KiB page of RAM (NULL while no
  * page is watched); a write to a watched page goes through vl_bus_write,
- * which reports it (vl_machine.on_watch). The cores' fast write paths only
+ * which reports it (vl_machine.on_watch), once per bus access (a 68000 long
+ * write is two), after the bytes are written, and ends the core's run after
+ * the instruction (vl_cpu_ops.kick). The cores' fast write paths only
  * compare against watch_lo, the address of the lowest watched page (the RAM
  * size when none is watched), so that unwatched memory costs nothing more. */
 #define VL_MMIO_SIZE 0x100u

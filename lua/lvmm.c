@@ -197,6 +197,10 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
         lua_setfield(L, -2, "insn");
         lua_pushstring(L, vl_trap_kind_name(ev->kind));
         lua_setfield(L, -2, "kind");
+        if (ev->cls >= 0) {
+            lua_pushstring(L, vl_class_name(ev->cls));
+            lua_setfield(L, -2, "class");
+        }
         lua_pushinteger(L, ev->vector);
         lua_setfield(L, -2, "vector");
         const char *name = vlab_vector_name(v->vm->m, ev->vector);

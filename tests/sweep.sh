@@ -24,6 +24,13 @@ has "$T/err" "unknown format 'pdf'" "unknown format"
 expect 2 "bad states" "$VLAB" table --states 0
 expect 2 "bad seed" "$VLAB" table --seed x
 expect 2 "unknown technique" "$VLAB" table --technique magic
+# the hybrid monitor: no leak on the 68000 (Theorem 3), Theorem 1 still fails
+# for the ISA; its supervisor-mode forms are interpreted
+expect 0 "table --technique hybrid" "$VLAB" table --isa m68k:68000 --technique hybrid --format json -o "$T/hy.json"
+has "$T/hy.json" '"technique": "hybrid"' "hybrid table technique"
+has "$T/hy.json" '"leaks": 0,' "hybrid: 0 leaks on the 68000"
+has "$T/hy.json" '"theorem3": true' "hybrid: Theorem 3 holds"
+has "$T/hy.json" '"outcome": "interpreted"' "hybrid: interpreted forms"
 expect 2 "unknown option" "$VLAB" table --frob
 expect 2 "missing value" "$VLAB" table --isa
 

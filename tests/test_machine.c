@@ -569,6 +569,118 @@ static void test_loader(void **st) {
     vlab_machine_free(m);
 }
 
+/* ---- the write watch, on both cores ----------------------------------------------- */
+typedef struct watch_log {
+    int n;
+    uint32_t addr[16];
+} watch_log;
+static void on_watch(void *ctx, uint32_t addr, int size) {
+    watch_log *w = ctx;
+    (void)size;
+    if (w->n < 16) w->addr[w->n] = addr;
+    w->n++;
+}
+
+static void watch_case(const char *isa, const char *src, uint32_t watched, int want_hits, const char *what) {
+    char err[256];
+    vlab_machine *m = vlab_machine_new(isa, NULL, 0x10000, err, sizeof err);
+    assert_non_null(m);
+    uint8_t *code;
+    size_t len;
+    assert_int_equal(vlab_asm(isa, src, 0x1000, &code, &len, err, sizeof err), 0);
+    vlab_mem_write(m, 0x1000, code, len);
+    vlab_free(code);
+    watch_log log = { 0 };
+    m->on_watch = on_watch;
+    m->watch_ctx = &log;
+    assert_int_equal(vl_watch(m, watched, 4, true), 0);
+    assert_int_equal(m->mem.watch_lo, watched & ~(VL_PAGE_SIZE - 1));
+    vl_machine_boot(m, 0x1000, 0x8000);
+    /* a watched write ends the run after its instruction: the run is
+     * resumed until the program's end */
+    vl_stop s;
+    int runs = 0;
+    do {
+        s = vlab_run(m, 1000, 0, 0);
+        runs++;
+    } while (s.reason == VLAB_STOP_BUDGET && runs < 20);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    if (log.n != want_hits) fail_msg("%s %s: %d watch hits, expected %d", isa, what, log.n, want_hits);
+    for (int i = 0; i < log.n && i < 16; i++) assert_int_equal(log.addr[i] & ~(VL_PAGE_SIZE - 1), watched & ~(VL_PAGE_SIZE - 1));
+    uint32_t v = 0;
+    assert_int_equal(vlab_mem_get(m, watched, 4, &v), 0);
+    assert_int_equal(v, 0x12345678); /* the watched write happened */
+    /* stop watching: no more reports */
+    assert_int_equal(vl_watch(m, watched, 4, false), 0);
+    assert_int_equal(m->mem.watch_lo, m->mem.size);
+    log.n = 0;
+    vl_machine_boot(m, 0x1000, 0x8000);
+    vlab_run(m, 1000, 0, 0);
+    assert_int_equal(log.n, 0);
+    vl_watch_clear(m);
+    vlab_machine_free(m);
+}
+
+static void test_watch(void **st) {
+    (void)st;
+    /* m68k: two writes into the watched page, one below it, one above it;
+     * a report per bus access, and the 68000's bus is 16 bits wide: the
+     * long write is two */
+    watch_case("m68k", "move.l #$12345678,$4000\nmove.w #1,$4006\nmove.l d0,$2000\nmove.l d0,$6000\nbra .\n",
+               0x4000, 3, "long and word");
+    /* ppc: the same in real mode, a store with update and a byte store */
+    watch_case("ppc", "lis 3,0x1234\nori 3,3,0x5678\nli 4,0x4000\nstw 3,0(4)\nli 5,1\nstbu 5,6(4)\n"
+               "li 6,0x2000\nstw 3,0(6)\nli 6,0x6000\nstw 3,0(6)\nb .\n", 0x4000, 2, "word and byte");
+    /* watching outside RAM is refused */
+    char err[256];
+    vlab_machine *m = vlab_machine_new("m68k", NULL, 0x10000, err, sizeof err);
+    assert_int_equal(vl_watch(m, 0xFFFF, 2, true), -1);
+    vlab_machine_free(m);
+}
+
+/* ---- the I/O port space --------------------------------------------------------------- */
+static void test_io_ports(void **st) {
+    (void)st;
+    vlab_machine *m = new68k("68000", 4096);
+    uint32_t v = 0;
+    /* the m68k has no port space: nothing answers, the bus floats high */
+    assert_false(vl_io_read(m, 0xE9, 1, &v));
+    assert_int_equal(v, 0xFF);
+    assert_false(vl_io_write(m, 0xE9, 1, 'x'));
+    /* a model with ports (as x86 will have): console at 0xE9, the devices at io_base */
+    vl_model_desc d = *m->desc;
+    d.io_base = 0x700;
+    d.io_console = 0xE9;
+    m->desc = &d;
+    assert_true(vl_io_write(m, 0xE9, 1, 'h'));
+    assert_true(vl_io_write(m, 0x700 + VL_MMIO_CONSOLE, 1, 'i'));
+    size_t len;
+    const char *con = vlab_console(m, &len);
+    assert_int_equal(len, 2);
+    assert_memory_equal(con, "hi", 2);
+    assert_true(vl_io_write(m, 0x700 + VL_MMIO_TIMER_PERIOD, 4, 1234));
+    assert_true(vl_io_read(m, 0x700 + VL_MMIO_TIMER_PERIOD, 4, &v));
+    assert_int_equal(v, 1234);
+    assert_true(vl_io_read(m, 0x700 + VL_MMIO_TIMER_PERIOD + 1, 1, &v)); /* little-endian byte lanes */
+    assert_int_equal(v, 1234 >> 8);
+    assert_true(vl_io_write(m, 0x700 + VL_MMIO_TIMER_VECTOR, 1, 0x20));
+    assert_true(vl_io_read(m, 0x700 + VL_MMIO_TIMER_VECTOR, 1, &v));
+    assert_int_equal(v, 0x20);
+    assert_false(vl_io_read(m, 0x700 + VL_MMIO_SIZE, 2, &v));
+    assert_int_equal(v, 0xFFFF);
+    /* the timer delivers its vector with its line */
+    assert_true(vl_io_write(m, 0x700 + VL_MMIO_TIMER_LEVEL, 4, 3));
+    assert_true(vl_io_write(m, 0x700 + VL_MMIO_TIMER_PERIOD, 4, 1));
+    m->cc->icount += 5;
+    vl_timer_sync(m);
+    assert_int_equal(m->cc->irq_level, 3);
+    assert_int_equal(m->cc->irq_vector, 0x20);
+    assert_true(vl_io_write(m, 0x700 + VL_MMIO_TIMER_ACK, 4, 0));
+    assert_int_equal(m->cc->irq_level, 0);
+    m->desc = vl_find_model("m68k", "68000");
+    vlab_machine_free(m);
+}
+
 static void test_disasm_errors(void **st) {
     (void)st;
     char out[128];
@@ -593,7 +705,8 @@ int main(void) {
         cmocka_unit_test(test_run_halt),     cmocka_unit_test(test_exception_no_handler),
         cmocka_unit_test(test_timer_stop),   cmocka_unit_test(test_hooks),
         cmocka_unit_test(test_many_machines), cmocka_unit_test(test_loader),
-        cmocka_unit_test(test_disasm_errors),
+        cmocka_unit_test(test_disasm_errors), cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_io_ports),
     };
     int rc = cmocka_run_group_tests_name("machine", tests, NULL, NULL);
     char cmd[128];

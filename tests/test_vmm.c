@@ -928,6 +928,38 @@ static void test_no_hang(void **state) {
 
 /* ---- compare lists every kind of difference ----------------------------------------------------- */
 
+/* The write watch under the monitor: guest writes to a watched page are
+ * counted (and handed to the technique) after they are done; the guest runs
+ * on as natively. */
+static void test_watch(void **state) {
+    (void)state;
+    for (int t = 0; t < VL_TECH_COUNT; t++) {
+        img *g = calloc(1, sizeof *g);
+        at(g, CODE);
+        moveq(g, 0, 5);
+        w(g, 0x23C0), l(g, 0x6000);   /* move.l d0,$6000: watched page */
+        w(g, 0x23C0), l(g, 0x7000);   /* move.l d0,$7000: not watched */
+        w(g, 0x33C0), l(g, 0x6FFE);   /* move.w d0,$6ffe: watched page */
+        stop(g, 0x2700);
+        g->hi = 0x8000;
+        vl_vm *vm = new_vm_tech(NULL, "68010", t);
+        vm_load(vm, g, CODE);
+        assert_int_equal(vl_vm_watch(vm, 0x6000, 0x1000, true), 0);
+        vl_stop s = vl_vm_run(vm, 100, 0, 0);
+        assert_int_equal(s.reason, VLAB_STOP_HALT);
+        vl_vmm_stats st;
+        vl_vm_stats(vm, &st);
+        assert_int_equal(st.watch_hits, 3); /* the long write is two bus accesses */
+        assert_int_equal(st.guest_instructions, 5);
+        uint32_t v = 0;
+        vlab_mem_get(vm->m, 0x6000, 4, &v);
+        assert_int_equal(v, 5);
+        assert_check(vm);
+        vl_vm_free(vm);
+        free(g);
+    }
+}
+
 static void test_compare(void **state) {
     (void)state;
     char err[256];
@@ -1108,6 +1140,7 @@ int main(void) {
         cmocka_unit_test(test_stop_and_timer),
         cmocka_unit_test(test_trace),
         cmocka_unit_test(test_compare),
+        cmocka_unit_test(test_watch),
         cmocka_unit_test(test_no_hang),
         cmocka_unit_test(test_equivalence_68010),
         cmocka_unit_test(test_equivalence_68000),

@@ -93,6 +93,7 @@ typedef struct vl_trap_event {
     int vector;
     uint32_t pc;       /* guest PC of the trapping instruction (or next PC for interrupts/trace) */
     const char *insn;  /* disassembled instruction at pc */
+    int cls;           /* its declared class (decode table), -1 between instructions */
 } vl_trap_event;
 /* Return 0 to go on, non-zero to stop the run after this trap ("breakpoint"). */
 typedef int (*vl_trap_fn)(void *ctx, const vl_trap_event *ev);

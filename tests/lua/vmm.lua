@@ -245,4 +245,32 @@ eq(two.hostile_filled, true, "the hostile guest wrote its own memory")
 eq(two.hostile_stop, "halt", "the hostile guest halted")
 assert(two.hostile_faults >= 10, "the hostile guest's privileged instructions faulted into its own handler")
 for k, ok in pairs(two.checks) do eq(ok, true, "resource control " .. k) end
+
+-- trap events carry the trapping instruction's declared class (the decode table)
+do
+  local v = vlab.vmm { isa = "m68k", model = "68010", ram = 1 << 16 }
+  v.guest:write(0x1000, vlab.asm("m68k:68010", "move.w sr,d0\nstop #$2700", { org = 0x1000 }))
+  v.guest.pc = 0x1000
+  local classes = {}
+  v:on("trap", function(ev) classes[#classes + 1] = ev.insn:match("^%S+") .. "=" .. tostring(ev.class) end)
+  v:run { max = 10 }
+  eq(table.concat(classes, " "), "movew=privileged stop=privileged", "trap event classes")
+end
+
+-- m68k-hybrid: trap-and-emulate is caught by MOVE from SR, the hybrid monitor is not, and costs more
+local print0 = print
+print = function() end
+local hy = dofile("scenarios/m68k-hybrid.lua")
+print = print0
+local hb = {}
+for _, r in ipairs(hy) do hb[r.run] = r end
+eq(hb.native.says, "supervisor", "hybrid lab: native")
+eq(hb["trap-and-emulate"].says, "user", "hybrid lab: trap-and-emulate caught")
+eq(#hb["trap-and-emulate"].diffs > 0, true, "hybrid lab: trap-and-emulate differs from native")
+eq(hb.hybrid.says, "supervisor", "hybrid lab: hybrid not caught")
+eq(#hb.hybrid.diffs, 0, "hybrid lab: hybrid identical to native")
+eq(hb.hybrid.instructions, hb.native.instructions, "hybrid lab: same instruction count as native")
+eq(hb.hybrid.interpreted, hb.hybrid.instructions, "hybrid lab: every kernel instruction interpreted")
+eq(hb.hybrid.traps, 0, "hybrid lab: no trap")
+eq(hb.hybrid.cost > 10 * hb["trap-and-emulate"].cost, true, "hybrid lab: interpretation costs more")
 print("vmm ok")
