@@ -298,70 +298,15 @@ const m68k_insn m68k_insns[] = {
 const int m68k_ninsns = (int)(sizeof m68k_insns / sizeof m68k_insns[0]);
 
 const char *const m68k_op_names[M68K_OP_COUNT] = {
-    [M68K_OP_ILLEGAL] = "illegal?",
-    [M68K_OP_MOVE] = "move", [M68K_OP_MOVEA] = "movea", [M68K_OP_MOVEQ] = "moveq",
-    [M68K_OP_MOVEM_RM] = "movem", [M68K_OP_MOVEM_MR] = "movem",
-    [M68K_OP_MOVEP_RM] = "movep", [M68K_OP_MOVEP_MR] = "movep",
-    [M68K_OP_LEA] = "lea", [M68K_OP_PEA] = "pea", [M68K_OP_EXG] = "exg", [M68K_OP_SWAP] = "swap",
-    [M68K_OP_LINK] = "link", [M68K_OP_UNLK] = "unlk", [M68K_OP_CLR] = "clr", [M68K_OP_EXT] = "ext",
-    [M68K_OP_SCC] = "scc", [M68K_OP_TAS] = "tas", [M68K_OP_TST] = "tst",
-    [M68K_OP_ADD] = "add", [M68K_OP_ADDA] = "adda", [M68K_OP_ADDI] = "addi", [M68K_OP_ADDQ] = "addq",
-    [M68K_OP_ADDX] = "addx", [M68K_OP_SUB] = "sub", [M68K_OP_SUBA] = "suba", [M68K_OP_SUBI] = "subi",
-    [M68K_OP_SUBQ] = "subq", [M68K_OP_SUBX] = "subx", [M68K_OP_CMP] = "cmp", [M68K_OP_CMPA] = "cmpa",
-    [M68K_OP_CMPI] = "cmpi", [M68K_OP_CMPM] = "cmpm", [M68K_OP_NEG] = "neg", [M68K_OP_NEGX] = "negx",
-    [M68K_OP_MULU] = "mulu", [M68K_OP_MULS] = "muls", [M68K_OP_DIVU] = "divu", [M68K_OP_DIVS] = "divs",
-    [M68K_OP_ABCD] = "abcd", [M68K_OP_SBCD] = "sbcd", [M68K_OP_NBCD] = "nbcd", [M68K_OP_CHK] = "chk",
-    [M68K_OP_AND] = "and", [M68K_OP_ANDI] = "andi", [M68K_OP_OR] = "or", [M68K_OP_ORI] = "ori",
-    [M68K_OP_EOR] = "eor", [M68K_OP_EORI] = "eori", [M68K_OP_NOT] = "not",
-    [M68K_OP_ASL] = "asl", [M68K_OP_ASR] = "asr", [M68K_OP_LSL] = "lsl", [M68K_OP_LSR] = "lsr",
-    [M68K_OP_ROXL] = "roxl", [M68K_OP_ROXR] = "roxr", [M68K_OP_ROL] = "rol", [M68K_OP_ROR] = "ror",
-    [M68K_OP_BTST] = "btst", [M68K_OP_BCHG] = "bchg", [M68K_OP_BCLR] = "bclr", [M68K_OP_BSET] = "bset",
-    [M68K_OP_BCC] = "bcc", [M68K_OP_BRA] = "bra", [M68K_OP_BSR] = "bsr", [M68K_OP_DBCC] = "dbcc",
-    [M68K_OP_JMP] = "jmp", [M68K_OP_JSR] = "jsr", [M68K_OP_RTS] = "rts", [M68K_OP_RTR] = "rtr",
-    [M68K_OP_RTD] = "rtd", [M68K_OP_NOP] = "nop", [M68K_OP_TRAP] = "trap", [M68K_OP_TRAPV] = "trapv",
-    [M68K_OP_ILLEGAL_INSN] = "illegal", [M68K_OP_BKPT] = "bkpt",
-    [M68K_OP_LINEA] = ".short", [M68K_OP_LINEF] = ".short",
-    [M68K_OP_MOVE_FROM_SR] = "move", [M68K_OP_MOVE_FROM_CCR] = "move",
-    [M68K_OP_MOVE_TO_CCR] = "move", [M68K_OP_MOVE_TO_SR] = "move",
-    [M68K_OP_ANDI_CCR] = "andi", [M68K_OP_ORI_CCR] = "ori", [M68K_OP_EORI_CCR] = "eori",
-    [M68K_OP_ANDI_SR] = "andi", [M68K_OP_ORI_SR] = "ori", [M68K_OP_EORI_SR] = "eori",
-    [M68K_OP_MOVE_TO_USP] = "move", [M68K_OP_MOVE_FROM_USP] = "move", [M68K_OP_RTE] = "rte",
-    [M68K_OP_STOP] = "stop", [M68K_OP_RESET] = "reset",
-    [M68K_OP_MOVEC_RC] = "movec", [M68K_OP_MOVEC_CR] = "movec", [M68K_OP_MOVES] = "moves",
+#define OP_NAME(id, name, title, gnu, sfx, cond, pick, h, save, g0) [M68K_OP_##id] = name,
+    M68K_OPS(OP_NAME)
+#undef OP_NAME
 };
 
 const char *const m68k_op_titles[M68K_OP_COUNT] = {
-    [M68K_OP_ILLEGAL] = "illegal?",
-    [M68K_OP_MOVE] = "move", [M68K_OP_MOVEA] = "movea", [M68K_OP_MOVEQ] = "moveq",
-    [M68K_OP_MOVEM_RM] = "movem", [M68K_OP_MOVEM_MR] = "movem",
-    [M68K_OP_MOVEP_RM] = "movep", [M68K_OP_MOVEP_MR] = "movep",
-    [M68K_OP_LEA] = "lea", [M68K_OP_PEA] = "pea", [M68K_OP_EXG] = "exg", [M68K_OP_SWAP] = "swap",
-    [M68K_OP_LINK] = "link", [M68K_OP_UNLK] = "unlk", [M68K_OP_CLR] = "clr", [M68K_OP_EXT] = "ext",
-    [M68K_OP_SCC] = "scc", [M68K_OP_TAS] = "tas", [M68K_OP_TST] = "tst",
-    [M68K_OP_ADD] = "add", [M68K_OP_ADDA] = "adda", [M68K_OP_ADDI] = "addi", [M68K_OP_ADDQ] = "addq",
-    [M68K_OP_ADDX] = "addx", [M68K_OP_SUB] = "sub", [M68K_OP_SUBA] = "suba", [M68K_OP_SUBI] = "subi",
-    [M68K_OP_SUBQ] = "subq", [M68K_OP_SUBX] = "subx", [M68K_OP_CMP] = "cmp", [M68K_OP_CMPA] = "cmpa",
-    [M68K_OP_CMPI] = "cmpi", [M68K_OP_CMPM] = "cmpm", [M68K_OP_NEG] = "neg", [M68K_OP_NEGX] = "negx",
-    [M68K_OP_MULU] = "mulu", [M68K_OP_MULS] = "muls", [M68K_OP_DIVU] = "divu", [M68K_OP_DIVS] = "divs",
-    [M68K_OP_ABCD] = "abcd", [M68K_OP_SBCD] = "sbcd", [M68K_OP_NBCD] = "nbcd", [M68K_OP_CHK] = "chk",
-    [M68K_OP_AND] = "and", [M68K_OP_ANDI] = "andi", [M68K_OP_OR] = "or", [M68K_OP_ORI] = "ori",
-    [M68K_OP_EOR] = "eor", [M68K_OP_EORI] = "eori", [M68K_OP_NOT] = "not",
-    [M68K_OP_ASL] = "asl", [M68K_OP_ASR] = "asr", [M68K_OP_LSL] = "lsl", [M68K_OP_LSR] = "lsr",
-    [M68K_OP_ROXL] = "roxl", [M68K_OP_ROXR] = "roxr", [M68K_OP_ROL] = "rol", [M68K_OP_ROR] = "ror",
-    [M68K_OP_BTST] = "btst", [M68K_OP_BCHG] = "bchg", [M68K_OP_BCLR] = "bclr", [M68K_OP_BSET] = "bset",
-    [M68K_OP_BCC] = "bcc", [M68K_OP_BRA] = "bra", [M68K_OP_BSR] = "bsr", [M68K_OP_DBCC] = "dbcc",
-    [M68K_OP_JMP] = "jmp", [M68K_OP_JSR] = "jsr", [M68K_OP_RTS] = "rts", [M68K_OP_RTR] = "rtr",
-    [M68K_OP_RTD] = "rtd", [M68K_OP_NOP] = "nop", [M68K_OP_TRAP] = "trap", [M68K_OP_TRAPV] = "trapv",
-    [M68K_OP_ILLEGAL_INSN] = "illegal", [M68K_OP_BKPT] = "bkpt",
-    [M68K_OP_LINEA] = "line a", [M68K_OP_LINEF] = "line f",
-    [M68K_OP_MOVE_FROM_SR] = "move from sr", [M68K_OP_MOVE_FROM_CCR] = "move from ccr",
-    [M68K_OP_MOVE_TO_CCR] = "move to ccr", [M68K_OP_MOVE_TO_SR] = "move to sr",
-    [M68K_OP_ANDI_CCR] = "andi to ccr", [M68K_OP_ORI_CCR] = "ori to ccr",
-    [M68K_OP_EORI_CCR] = "eori to ccr", [M68K_OP_ANDI_SR] = "andi to sr",
-    [M68K_OP_ORI_SR] = "ori to sr", [M68K_OP_EORI_SR] = "eori to sr",
-    [M68K_OP_MOVE_TO_USP] = "move usp", [M68K_OP_MOVE_FROM_USP] = "move usp", [M68K_OP_RTE] = "rte",
-    [M68K_OP_STOP] = "stop", [M68K_OP_RESET] = "reset",
-    [M68K_OP_MOVEC_RC] = "movec", [M68K_OP_MOVEC_CR] = "movec", [M68K_OP_MOVES] = "moves",
+#define OP_TITLE(id, name, title, gnu, sfx, cond, pick, h, save, g0) [M68K_OP_##id] = title,
+    M68K_OPS(OP_TITLE)
+#undef OP_TITLE
 };
 
 const char *const m68k_cond_names[16] = {
@@ -431,3 +376,4 @@ int m68k_insn_length(const m68k_insn *in, uint16_t word) {
     if (!in) return 0;
     return 2 + opd_bytes(in, in->src, word) + opd_bytes(in, in->dst, word);
 }
+
