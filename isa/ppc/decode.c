@@ -6,6 +6,7 @@
  * Microprocessor User's Manual; encodings checked with powerpc-linux-gnu-as. */
 #include "isa/ppc/ppc.h"
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 
 const char *const ppc_form_names[PPC_FORM_COUNT] = {
@@ -262,48 +263,30 @@ const ppc_insn ppc_insns[] = {
 };
 const int ppc_ninsns = (int)(sizeof ppc_insns / sizeof ppc_insns[0]);
 
-/* ---- SPRs of the 750 (User's Manual, table 2-x and chapter 2) ---- */
-#define RW (PPC_SPR_R | PPC_SPR_W)
-const ppc_spr ppc_sprs[] = {
-    { 1, "xer", RW }, { 8, "lr", RW }, { 9, "ctr", RW },
-    { 18, "dsisr", RW }, { 19, "dar", RW }, { 22, "dec", RW }, { 25, "sdr1", RW },
-    { 26, "srr0", RW }, { 27, "srr1", RW },
-    { 268, "tbl", PPC_SPR_R }, { 269, "tbu", PPC_SPR_R },  /* read: time base (also mftb) */
-    { 272, "sprg0", RW }, { 273, "sprg1", RW }, { 274, "sprg2", RW }, { 275, "sprg3", RW },
-    { 282, "ear", RW },
-    { 284, "tbl", PPC_SPR_W }, { 285, "tbu", PPC_SPR_W },  /* write: time base */
-    { 287, "pvr", PPC_SPR_R },
-    { 528, "ibat0u", RW }, { 529, "ibat0l", RW }, { 530, "ibat1u", RW }, { 531, "ibat1l", RW },
-    { 532, "ibat2u", RW }, { 533, "ibat2l", RW }, { 534, "ibat3u", RW }, { 535, "ibat3l", RW },
-    { 536, "dbat0u", RW }, { 537, "dbat0l", RW }, { 538, "dbat1u", RW }, { 539, "dbat1l", RW },
-    { 540, "dbat2u", RW }, { 541, "dbat2l", RW }, { 542, "dbat3u", RW }, { 543, "dbat3l", RW },
-    { 936, "ummcr0", PPC_SPR_R }, { 937, "upmc1", PPC_SPR_R }, { 938, "upmc2", PPC_SPR_R },
-    { 939, "usia", PPC_SPR_R }, { 940, "ummcr1", PPC_SPR_R }, { 941, "upmc3", PPC_SPR_R },
-    { 942, "upmc4", PPC_SPR_R },
-    { 952, "mmcr0", RW }, { 953, "pmc1", RW }, { 954, "pmc2", RW }, { 955, "sia", RW },
-    { 956, "mmcr1", RW }, { 957, "pmc3", RW }, { 958, "pmc4", RW },
-    { 1008, "hid0", RW }, { 1009, "hid1", RW }, { 1010, "iabr", RW }, { 1013, "dabr", RW },
-    { 1017, "l2cr", RW }, { 1019, "ictc", RW }, { 1020, "thrm1", RW }, { 1021, "thrm2", RW },
-    { 1022, "thrm3", RW },
-};
+/* ---- SPRs of the 750 (User's Manual, table 2-x and chapter 2): sprs.h ---- */
+#define SPR_R PPC_SPR_R
+#define SPR_W PPC_SPR_W
+#define SPR_RW (PPC_SPR_R | PPC_SPR_W)
+#define SPR_AT_FIELD(m) .where = PPC_SPR_FIELD, .off = offsetof(ppc_cpu, m)
+#define SPR_AT_FLUSH(m) .where = PPC_SPR_FLUSH, .off = offsetof(ppc_cpu, m)
+#define SPR_AT_DEC .where = PPC_SPR_DEC
+#define SPR_AT_TBL .where = PPC_SPR_TBL
+#define SPR_AT_TBU .where = PPC_SPR_TBU
+#define SPR_ROW(num_, name_, access_, where_, wmask_, spell_, view_) \
+    { .num = num_, .name = name_, .access = SPR_##access_, SPR_AT_##where_, .view = PPC_SPR_##view_, .wmask = wmask_ },
+const ppc_spr ppc_sprs[] = { PPC_SPRS(SPR_ROW) };
 const int ppc_nsprs = (int)(sizeof ppc_sprs / sizeof ppc_sprs[0]);
+uint8_t ppc_spr_ix[1024];
 
 const ppc_spr *ppc_spr_find(unsigned num) {
-    for (int i = 0; i < ppc_nsprs; i++)
-        if (ppc_sprs[i].num == num) return &ppc_sprs[i];
-    return NULL;
+    ppc_decode_init();
+    return num < 1024 && ppc_spr_ix[num] ? &ppc_sprs[ppc_spr_ix[num] - 1] : NULL;
 }
 
 int ppc_spr_by_name(const char *name) {
     for (int i = 0; i < ppc_nsprs; i++)
         if (strcmp(ppc_sprs[i].name, name) == 0) return ppc_sprs[i].num;
     return -1;
-}
-
-static const ppc_spr *spr_with(unsigned num, unsigned access) {
-    for (int i = 0; i < ppc_nsprs; i++)
-        if (ppc_sprs[i].num == num && (ppc_sprs[i].access & access)) return &ppc_sprs[i];
-    return NULL;
 }
 
 /* ---- lookup tables, built once ---- */
@@ -322,6 +305,8 @@ static int ext_slot(unsigned p) {
 }
 
 static void dt_build(void) {
+    _Static_assert(sizeof ppc_sprs / sizeof ppc_sprs[0] < 256, "ppc_spr_ix holds index + 1 in a byte");
+    for (int i = 0; i < ppc_nsprs; i++) ppc_spr_ix[ppc_sprs[i].num] = (uint8_t)(i + 1);
     for (unsigned p = 0; p < 64; p++) {
         int k = ext_slot(p);
         if (k >= 0) ppc_dt_prim[p] = (uint16_t)(PPC_DT_EXT + k);
@@ -391,8 +376,9 @@ int ppc_insn_class(uint32_t word) {
     if (!in) return VL_CLASS_ILLEGAL;
     if (in->flags & PPC_F_SPR) {
         unsigned spr = ppc_spr_field(word);
+        const ppc_spr *e = ppc_spr_find(spr);
         unsigned acc = in->op == PPC_OP_MFSPR ? PPC_SPR_R : PPC_SPR_W;
-        if (!spr_with(spr, acc)) return VL_CLASS_ILLEGAL;
+        if (!e || !(e->access & acc)) return VL_CLASS_ILLEGAL;
         return ppc_spr_privileged(spr) ? VL_CLASS_PRIVILEGED : VL_CLASS_INNOCUOUS;
     }
     return in->cls;

@@ -47,6 +47,7 @@
 #define VL_PPC_H
 
 #include "core/core.h"
+#include "isa/ppc/sprs.h"
 
 enum { PPC_750 = 0, PPC_NMODELS };
 #define PPC_PVR_750 0x00080200u
@@ -243,16 +244,25 @@ static inline unsigned ppc_spr_field(uint32_t w) { return ((w >> 16) & 0x1F) | (
 static inline uint32_t ppc_spr_encode(unsigned spr) { return ((spr & 0x1F) << 16) | ((spr >> 5) << 11); }
 static inline int ppc_spr_privileged(unsigned spr) { return (spr & 0x10) != 0; }
 
-/* SPRs of the 750 */
+/* SPRs of the 750: ppc_sprs[] is PPC_SPRS (sprs.h), which explains the
+ * columns. */
 #define PPC_SPR_R 1u  /* mfspr allowed */
 #define PPC_SPR_W 2u  /* mtspr allowed */
+enum ppc_spr_where { PPC_SPR_FIELD, PPC_SPR_FLUSH, PPC_SPR_DEC, PPC_SPR_TBL, PPC_SPR_TBU };
+enum ppc_spr_view { PPC_SPR_NOREG, PPC_SPR_REG, PPC_SPR_REG_RO, PPC_SPR_REG_LATE };
 typedef struct ppc_spr {
     uint16_t num;
     const char *name;   /* lower case: "xer", "srr0", "ibat0u" */
     uint8_t access;     /* PPC_SPR_R | PPC_SPR_W */
+    uint8_t where;      /* enum ppc_spr_where */
+    uint8_t view;       /* enum ppc_spr_view */
+    uint16_t off;       /* PPC_SPR_FIELD/FLUSH: offsetof(ppc_cpu, member) */
+    uint32_t wmask;     /* bits a write keeps */
 } ppc_spr;
 extern const ppc_spr ppc_sprs[];
 extern const int ppc_nsprs;
+/* ppc_sprs index + 1 by SPR number, 0 if none (built by ppc_decode_init). */
+extern uint8_t ppc_spr_ix[1024];
 /* Entry for an SPR number, NULL if the 750 has no such SPR. */
 const ppc_spr *ppc_spr_find(unsigned num);
 /* SPR number for a name ("lr", "sprg3"...), -1 if unknown. */
@@ -333,8 +343,8 @@ uint32_t ppc_get_dec(const ppc_cpu *s);
 void ppc_set_dec(ppc_cpu *s, uint32_t v);
 uint64_t ppc_get_tb(const ppc_cpu *s);
 void ppc_set_tb(ppc_cpu *s, uint64_t v);
-/* SPR access without privilege checks (mfspr/mtspr after the checks, the
- * register table, the monitor glue). false if the SPR does not exist. */
+/* SPR access without privilege checks. false if the SPR does not exist or
+ * does not allow that direction. */
 bool ppc_spr_read(ppc_cpu *s, unsigned spr, uint32_t *v);
 bool ppc_spr_write(ppc_cpu *s, unsigned spr, uint32_t v);
 
