@@ -3,6 +3,8 @@
  * Dispatch: two levels built once from the decode table (ppc_dt_prim by
  * primary opcode, ppc_dt_ext by the 10-bit extended opcode of 19/31/59/63),
  * then the entry's mask/match check (reserved fields) and a switch on its op.
+ * Entries that declare privilege are marked in the dispatch levels
+ * (PPC_DT_PRIV), so that the one privilege check is off the common path.
  * Memory: a page-sized instruction fetch cache and small direct-mapped data
  * translation caches (per MSR[PR], separate for reads and writes; a write
  * entry exists only once the page's C bit is set) in front of mmu.c; RAM is
@@ -355,7 +357,6 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
 #define RC_CR0(r) do { if (w & 1) set_cr0(s, (r)); } while (0)
 #define PROGRAM(bits) do { s->f_vector = 0x700; s->f_srr1 = (bits); s->f_dsi = false; goto exc; } while (0)
 #define ILLEGAL() PROGRAM(SRR1_ILLEGAL)
-#define PRIVCHK() do { if (s->msr & MSR_PR) PROGRAM(SRR1_PRIV); } while (0)
 #define ALIGN_EXC(ea) do { s->f_vector = 0x600; s->f_dar = (ea); s->f_dsisr = ppc_align_dsisr(w); \
                            s->f_dsi = false; s->f_srr1 = 0; goto exc; } while (0)
 #define LOAD(ea, size, var) do { if (VL_UNLIKELY(!mem_ld(s, (ea), (size), &(var)))) goto exc; } while (0)
@@ -367,6 +368,20 @@ static inline bool bc_cond(ppc_cpu *s, unsigned bo, unsigned bi) {
     bool ctr_ok = (bo & 4) || ((s->ctr != 0) != ((bo & 2) != 0));
     bool cond_ok = (bo & 16) || (((s->cr >> (31 - bi)) & 1) == ((bo >> 3) & 1));
     return ctr_ok && cond_ok;
+}
+
+/* Does the exit set stop the run before word w? */
+static inline bool exits(const ppc_cpu *s, uint32_t w) {
+    return s->c.exit_set && (s->c.exit_set & (1u << ppc_insn_class(w)));
+}
+
+/* Does word w of entry `in` take the privileged-instruction program
+ * interrupt in problem state? Not when the checks every word gets
+ * (reserved fields, exit set) stop it first. Out of line, so that the
+ * common path of the loop stays as short as it was. */
+static __attribute__((noinline)) bool privilege_trap(const ppc_cpu *s, const ppc_insn *in, uint32_t w,
+                                                     bool checked) {
+    return ppc_insn_privileged(in, w) && (w & in->mask) == in->match && !(checked && exits(s, w));
 }
 
 /* Run instructions until icount reaches s->slice_end or something stops.
@@ -385,15 +400,21 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
         }
         unsigned v = ppc_dt_prim[w >> 26];
         if (v >= PPC_DT_EXT) v = ppc_dt_ext[v - PPC_DT_EXT][(w >> 1) & 0x3FF];
-        if (VL_UNLIKELY(!v)) ILLEGAL();
-        const ppc_insn *in = &ppc_insns[v - 1];
+        const ppc_insn *in;
+        if (VL_LIKELY(v - 1 < PPC_DT_PRIV)) {
+            in = &ppc_insns[v - 1];
+        } else {
+            /* illegal (0), or an entry that declares privilege (PPC_DT_PRIV):
+             * the one privilege check */
+            if (!v) ILLEGAL();
+            in = &ppc_insns[v - 1 - PPC_DT_PRIV];
+            if ((s->msr & MSR_PR) && privilege_trap(s, in, w, checked)) PROGRAM(SRR1_PRIV);
+        }
         if (VL_UNLIKELY((w & in->mask) != in->match)) ILLEGAL();
-        if (checked && s->c.exit_set) {
+        if (checked && exits(s, w)) {
             int cls = ppc_insn_class(w);
-            if (s->c.exit_set & (1u << cls)) {
-                *st = mkstop(VLAB_STOP_VMEXIT, pc, -1, (uint32_t)cls);
-                return SL_STOP;
-            }
+            *st = mkstop(VLAB_STOP_VMEXIT, pc, -1, (uint32_t)cls);
+            return SL_STOP;
         }
         npc = pc + 4;
         switch ((enum ppc_op)in->op) {
@@ -741,12 +762,10 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
         /* ---- cache, sync, time base ---- */
         case PPC_OP_DCBT: case PPC_OP_DCBTST: case PPC_OP_EIEIO: case PPC_OP_SYNC:
         case PPC_OP_ISYNC: case PPC_OP_TLBSYNC:
-            if (in->flags & PPC_F_PRIV) PRIVCHK();
             break;
         case PPC_OP_DCBF: case PPC_OP_DCBST: case PPC_OP_ICBI: case PPC_OP_DCBI: {
             /* no cache: memory is always current; the address is still
              * translated (protection as a load; dcbi as a store) */
-            if (in->op == PPC_OP_DCBI) PRIVCHK();
             uint32_t ea = GA0 + G[RB], pa;
             if (!xlate(s, ea, in->op == PPC_OP_DCBI, &pa)) goto exc;
             break;
@@ -776,34 +795,31 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
         }
         /* ---- SPRs ---- */
         case PPC_OP_MFSPR: {
-            unsigned spr = ppc_spr_field(w), ix = ppc_spr_ix[spr];
-            if (ppc_spr_privileged(spr)) PRIVCHK();
+            unsigned ix = ppc_spr_ix[ppc_spr_field(w)];
             if (!ix || !(ppc_sprs[ix - 1].access & PPC_SPR_R)) ILLEGAL();
             G[RD] = spr_load(s, &ppc_sprs[ix - 1]);
             break;
         }
         case PPC_OP_MTSPR: {
-            unsigned spr = ppc_spr_field(w), ix = ppc_spr_ix[spr];
-            if (ppc_spr_privileged(spr)) PRIVCHK();
+            unsigned ix = ppc_spr_ix[ppc_spr_field(w)];
             if (!ix || !(ppc_sprs[ix - 1].access & PPC_SPR_W)) ILLEGAL();
             spr_store(s, &ppc_sprs[ix - 1], G[RD]);
             break;
         }
         /* ---- OEA supervisor set ---- */
-        case PPC_OP_MFMSR: PRIVCHK(); G[RD] = s->msr; break;
-        case PPC_OP_MTMSR: PRIVCHK(); s->pc = npc; ppc_set_msr(s, G[RD]); break;
+        case PPC_OP_MFMSR: G[RD] = s->msr; break;
+        case PPC_OP_MTMSR: s->pc = npc; ppc_set_msr(s, G[RD]); break;
         case PPC_OP_RFI:
-            PRIVCHK();
             npc = s->srr0 & ~3u;
             s->pc = npc;
             ppc_set_msr(s, (s->msr & ~MSR_SRR1_MASK) | (s->srr1 & MSR_SRR1_MASK));
             s->no_trace = true;
             break;
-        case PPC_OP_MFSR: PRIVCHK(); G[RD] = s->sr[RA & 15]; break;
-        case PPC_OP_MTSR: PRIVCHK(); s->sr[RA & 15] = G[RD]; ppc_tlb_flush(s); break;
-        case PPC_OP_MFSRIN: PRIVCHK(); G[RD] = s->sr[G[RB] >> 28]; break;
-        case PPC_OP_MTSRIN: PRIVCHK(); s->sr[G[RB] >> 28] = G[RD]; ppc_tlb_flush(s); break;
-        case PPC_OP_TLBIE: case PPC_OP_TLBIA: PRIVCHK(); ppc_tlb_flush(s); break;
+        case PPC_OP_MFSR: G[RD] = s->sr[RA & 15]; break;
+        case PPC_OP_MTSR: s->sr[RA & 15] = G[RD]; ppc_tlb_flush(s); break;
+        case PPC_OP_MFSRIN: G[RD] = s->sr[G[RB] >> 28]; break;
+        case PPC_OP_MTSRIN: s->sr[G[RB] >> 28] = G[RD]; ppc_tlb_flush(s); break;
+        case PPC_OP_TLBIE: case PPC_OP_TLBIA: ppc_tlb_flush(s); break;
         /* ---- floating point: not modelled ---- */
         case PPC_OP_FP:
             if (ppc_invalid_form(in, w)) ILLEGAL();
