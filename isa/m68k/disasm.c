@@ -30,7 +30,7 @@ static const struct gnu_spelling {
     char sfx;
     bool cond;
 } gnu[M68K_OP_COUNT] = {
-#define OP_GNU(id, name, title, gnu, sfx, cond, pick, h, save, g0) [M68K_OP_##id] = { gnu, sfx, cond },
+#define OP_GNU(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = { gnu, sfx, cond },
     M68K_OPS(OP_GNU)
 #undef OP_GNU
 };

@@ -157,7 +157,7 @@ enum {
     G0_MOVE,  /* MOVE: a write by its destination, a read as G0_EA */
 };
 static const uint8_t g0_rule[M68K_OP_COUNT] = {
-#define OP_G0(id, name, title, gnu, sfx, cond, pick, h, save, g0) [M68K_OP_##id] = G0_##g0,
+#define OP_G0(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = G0_##g0,
     M68K_OPS(OP_G0)
 #undef OP_G0
 };
@@ -1230,7 +1230,7 @@ static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 
 static hfn pick(const m68k_insn *in) {
     switch ((enum m68k_op)in->op) {
-#define OP_PICK(id, name, title, gnu, sfx, cond, pk, h, save, g0) case M68K_OP_##id: return PICK_##pk(h);
+#define OP_PICK(id, name, title, gnu, sfx, cond, pk, h, save, g0, flow) case M68K_OP_##id: return PICK_##pk(h);
     M68K_OPS(OP_PICK)
 #undef OP_PICK
     default: return h_illegal;
@@ -1276,7 +1276,7 @@ enum {
     SV_FULL,
 };
 static const uint8_t save_rule[M68K_OP_COUNT] = {
-#define OP_SAVE(id, name, title, gnu, sfx, cond, pick, h, save, g0) [M68K_OP_##id] = SV_##save,
+#define OP_SAVE(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = SV_##save,
     M68K_OPS(OP_SAVE)
 #undef OP_SAVE
 };
@@ -1622,21 +1622,6 @@ static void m68k_raise(void *cpu, int vector, uint32_t info) {
     m68k_update_ithresh(s);
 }
 
-static void m68k_decode(int variant, const uint8_t *bytes, size_t len, vl_decode_info *out) {
-    out->length = 0;
-    out->cls = VL_CLASS_ILLEGAL;
-    out->mnemonic = NULL;
-    out->form = -1;
-    if (len < 2 || variant < 0 || variant >= M68K_NMODELS) return;
-    uint16_t w = (uint16_t)(bytes[0] << 8 | bytes[1]);
-    const m68k_insn *in = m68k_decode_word(variant, w);
-    if (!in) { out->mnemonic = "illegal"; return; }
-    out->length = m68k_insn_length(in, w);
-    out->cls = in->cls[variant];
-    out->mnemonic = m68k_op_names[in->op];
-    out->form = (int)(in - m68k_insns);
-}
-
 const vl_cpu_ops m68k_ops = {
     .isa = "m68k",
     .state_size = sizeof(m68k_cpu),
@@ -1652,7 +1637,7 @@ const vl_cpu_ops m68k_ops = {
     .priv_set = m68k_priv_set,
     .raise = m68k_raise,
     .vectors = m68k_vectors,
-    .decode = m68k_decode,
+    .decode = m68k_decode_info,
     .disasm = m68k_disasm,
     .assemble = m68k_assemble,
     .virt = &m68k_virt_ops,

@@ -97,9 +97,9 @@ enum m68k_opd {
 
 /* Operations: one row each in ops.h, from which everything about an
  * operation as a whole is derived (names, GNU spelling, handler, intercept
- * save rule). */
+ * save rule, control flow). */
 enum m68k_op {
-#define M68K_OP_ENUM(id, name, title, gnu, sfx, cond, pick, h, save, g0) M68K_OP_##id,
+#define M68K_OP_ENUM(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) M68K_OP_##id,
     M68K_OPS(M68K_OP_ENUM)
 #undef M68K_OP_ENUM
     M68K_OP_COUNT
@@ -134,6 +134,8 @@ const m68k_insn *m68k_decode_word(int variant, uint16_t word);
 int m68k_insn_length(const m68k_insn *in, uint16_t word);
 /* Bytes of extension for one EA field (mode/reg) of a given operand size. */
 int m68k_ea_ext_bytes(unsigned ea6, int size);
+/* vl_cpu_ops.decode: length, class, mnemonic, form and control flow. */
+void m68k_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);
 
 
 /* ---- the CPU state ---------------------------------------------------------- */

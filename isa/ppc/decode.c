@@ -67,13 +67,20 @@ const char *const ppc_form_names[PPC_FORM_COUNT] = {
 #define ST PPC_F_STORE
 #define UP PPC_F_UPDATE
 #define PRIV PPC_F_PRIV
-#define FPF PPC_F_FP
+/* floating point always takes an exception here (FP unavailable or illegal) */
+#define FPF (PPC_F_FP | PPC_F_FLOW(VL_FLOW_TRAP))
 #define RC PPC_F_RC
 #define OE PPC_F_OE
+/* control flow when taken (see PPC_F_FLOW) */
+#define FL_JUMP PPC_F_FLOW(VL_FLOW_JUMP)
+#define FL_RET PPC_F_FLOW(VL_FLOW_RETURN)
+#define FL_IND PPC_F_FLOW(VL_FLOW_INDIRECT)
+#define FL_TRAP PPC_F_FLOW(VL_FLOW_TRAP)
+#define FL_ERET PPC_F_FLOW(VL_FLOW_ERET)
 
 const ppc_insn ppc_insns[] = {
     /* ---- integer arithmetic ---- */
-    DE("twi", 3, 0, 0, TWI, PPC_OPD_TO, RA, SIMM),
+    DE("twi", 3, 0, FL_TRAP, TWI, PPC_OPD_TO, RA, SIMM),
     DE("mulli", 7, 0, 0, MULLI, RT, RA, SIMM),
     DE("subfic", 8, 0, 0, SUBFIC, RT, RA, SIMM),
     DE("cmpli", 10, 0x00600000u, 0, CMPLI, PPC_OPD_CRFD, PPC_OPD_L, RA, UIMM),
@@ -82,14 +89,14 @@ const ppc_insn ppc_insns[] = {
     DE("addic.", 13, 0, 0, ADDIC_RC, RT, RA, SIMM),
     DE("addi", 14, 0, 0, ADDI, RT, RA0, SIMM),
     DE("addis", 15, 0, 0, ADDIS, RT, RA0, SIMM),
-    ROW("bc", MP, P(16), B, BC, PPC_F_AA | PPC_F_LK | PPC_F_BRANCH, PPC_OPD_BO, PPC_OPD_BI, PPC_OPD_BD),
-    ROW("sc", 0xFFFFFFFFu, 0x44000002u, SC, SC, 0, 0),
-    ROW("b", MP, P(18), I, B, PPC_F_AA | PPC_F_LK | PPC_F_BRANCH, PPC_OPD_LI),
+    ROW("bc", MP, P(16), B, BC, PPC_F_AA | PPC_F_LK | FL_JUMP, PPC_OPD_BO, PPC_OPD_BI, PPC_OPD_BD),
+    ROW("sc", 0xFFFFFFFFu, 0x44000002u, SC, SC, FL_TRAP, 0),
+    ROW("b", MP, P(18), I, B, PPC_F_AA | PPC_F_LK | FL_JUMP, PPC_OPD_LI),
     /* ---- primary 19: branches to LR/CTR, CR logical, rfi, isync ---- */
     XF(XL, "mcrf", 19, 0, 0x00630000u | FB, 0, MCRF, PPC_OPD_CRFD, PPC_OPD_CRFS),
-    XF(XL, "bclr", 19, 16, FB, PPC_F_LK | PPC_F_BRANCH, BCLR, PPC_OPD_BO, PPC_OPD_BI),
+    XF(XL, "bclr", 19, 16, FB, PPC_F_LK | FL_RET, BCLR, PPC_OPD_BO, PPC_OPD_BI),
     XF(XL, "crnor", 19, 33, 0, 0, CRNOR, PPC_OPD_CRBD, PPC_OPD_CRBA, PPC_OPD_CRBB),
-    XF(XL, "rfi", 19, 50, FT | FA | FB, PRIV | PPC_F_BRANCH, RFI, 0),
+    XF(XL, "rfi", 19, 50, FT | FA | FB, PRIV | FL_ERET, RFI, 0),
     XF(XL, "crandc", 19, 129, 0, 0, CRANDC, PPC_OPD_CRBD, PPC_OPD_CRBA, PPC_OPD_CRBB),
     XF(XL, "isync", 19, 150, FT | FA | FB, 0, ISYNC, 0),
     XF(XL, "crxor", 19, 193, 0, 0, CRXOR, PPC_OPD_CRBD, PPC_OPD_CRBA, PPC_OPD_CRBB),
@@ -98,7 +105,7 @@ const ppc_insn ppc_insns[] = {
     XF(XL, "creqv", 19, 289, 0, 0, CREQV, PPC_OPD_CRBD, PPC_OPD_CRBA, PPC_OPD_CRBB),
     XF(XL, "crorc", 19, 417, 0, 0, CRORC, PPC_OPD_CRBD, PPC_OPD_CRBA, PPC_OPD_CRBB),
     XF(XL, "cror", 19, 449, 0, 0, CROR, PPC_OPD_CRBD, PPC_OPD_CRBA, PPC_OPD_CRBB),
-    XF(XL, "bcctr", 19, 528, FB, PPC_F_LK | PPC_F_BRANCH, BCCTR, PPC_OPD_BO, PPC_OPD_BI),
+    XF(XL, "bcctr", 19, 528, FB, PPC_F_LK | FL_IND, BCCTR, PPC_OPD_BO, PPC_OPD_BI),
     /* ---- rotate, logical immediate ---- */
     ME_("rlwimi", 20, RC, RLWIMI, RA, RS, PPC_OPD_SH, PPC_OPD_MB, PPC_OPD_ME),
     ME_("rlwinm", 21, RC, RLWINM, RA, RS, PPC_OPD_SH, PPC_OPD_MB, PPC_OPD_ME),
@@ -111,7 +118,7 @@ const ppc_insn ppc_insns[] = {
     DE("andis.", 29, 0, 0, ANDIS, RA, RS, UIMM),
     /* ---- primary 31 ---- */
     XF(X, "cmp", 31, 0, 0x00600000u, 0, CMP, PPC_OPD_CRFD, PPC_OPD_L, RA, RB),
-    XF(X, "tw", 31, 4, 0, 0, TW, PPC_OPD_TO, RA, RB),
+    XF(X, "tw", 31, 4, 0, FL_TRAP, TW, PPC_OPD_TO, RA, RB),
     XOF("subfc", 8, 0, OE | RC, SUBFC, RT, RA, RB),
     XOF("addc", 10, 0, OE | RC, ADDC, RT, RA, RB),
     XOF("mulhwu", 11, 0, RC, MULHWU, RT, RA, RB),

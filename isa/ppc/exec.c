@@ -1040,7 +1040,29 @@ static void ppc_raise(void *cpu, int vector, uint32_t info) {
     ppc_take_exception(s, vector, vector == 0xC00 ? s->pc + 4 : s->pc, reason);
 }
 
-static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, vl_decode_info *out) {
+/* The entry's control flow (PPC_F_FLOW) for this word: a BO that tests CTR
+ * or a CR bit makes a branch conditional, LK makes it a call; b and bc go
+ * to a displacement (AA: absolute) known from the word alone. */
+static void decode_flow(const ppc_insn *in, uint32_t w, uint32_t addr, vl_decode_info *out) {
+    int flow = ppc_insn_flow(in);
+    bool has_bo = false;
+    for (int k = 0; k < 5; k++) {
+        uint32_t disp;
+        switch (in->opd[k]) {
+        case PPC_OPD_BO: has_bo = true; continue;
+        case PPC_OPD_LI: disp = (uint32_t)((int32_t)(w << 6) >> 6) & ~3u; break;
+        case PPC_OPD_BD: disp = (uint32_t)(int32_t)(int16_t)(w & 0xFFFC); break;
+        default: continue;
+        }
+        out->has_target = true;
+        out->target = (w & 2) ? disp : addr + disp;
+    }
+    if ((in->flags & PPC_F_LK) && (w & 1)) flow = VL_FLOW_CALL;
+    else if (has_bo && ((w >> 21) & 0x14) != 0x14) flow = VL_FLOW_BRANCH;
+    out->flow = flow;
+}
+
+static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out) {
     (void)variant;
     memset(out, 0, sizeof *out);
     out->form = -1;
@@ -1050,9 +1072,15 @@ static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, vl_de
     out->length = 4;
     int i = ppc_decode_index(w);
     out->cls = ppc_insn_class(w);
-    if (i < 0) { out->mnemonic = NULL; return; }
+    if (i < 0) {
+        /* the illegal-instruction program interrupt */
+        out->mnemonic = NULL;
+        out->flow = VL_FLOW_TRAP;
+        return;
+    }
     out->form = i;
     out->mnemonic = ppc_insns[i].mnemonic;
+    decode_flow(&ppc_insns[i], w, addr, out);
 }
 
 const vl_cpu_ops ppc_ops = {

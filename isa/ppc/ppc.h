@@ -105,7 +105,8 @@ enum { PPC_750 = 0, PPC_NMODELS };
  * class and the interpreter's one check derive from it); mfspr/mtspr
  * (PPC_F_SPR) take it from the SPR number (spr & 0x10 means privileged,
  * REFERENCE §3), see ppc_insn_privileged() and ppc_insn_class(); the SPRs
- * that exist on the 750 are in ppc_sprs[] (sprs.h). */
+ * that exist on the 750 are in ppc_sprs[] (sprs.h). The control-flow kind
+ * is in the flags too (PPC_F_FLOW). */
 enum ppc_form {
     PPC_FORM_I, PPC_FORM_B, PPC_FORM_SC, PPC_FORM_D, PPC_FORM_DS, PPC_FORM_X,
     PPC_FORM_XL, PPC_FORM_XFX, PPC_FORM_XFL, PPC_FORM_XO, PPC_FORM_A, PPC_FORM_M,
@@ -165,7 +166,9 @@ enum ppc_opd {
 #define PPC_F_LOAD   0x0080u
 #define PPC_F_STORE  0x0100u
 #define PPC_F_UPDATE 0x0200u  /* writes the EA back to rA                    */
-#define PPC_F_BRANCH 0x0400u
+/* enum vl_flow of the entry when taken (b, bc: JUMP; bclr: RETURN; bcctr:
+ * INDIRECT); decode refines it by BO (a condition: BRANCH) and LK (CALL) */
+#define PPC_F_FLOW(k) ((uint16_t)((unsigned)(k) << 12))
 
 /* Operations: one case each in exec.c. */
 enum ppc_op {
@@ -221,6 +224,7 @@ typedef struct ppc_insn {
 
 extern const ppc_insn ppc_insns[];
 extern const int ppc_ninsns;
+static inline int ppc_insn_flow(const ppc_insn *in) { return in->flags >> 12; }
 
 /* Lookup tables built once from ppc_insns (ppc_decode_init, idempotent and
  * thread-safe): table index + 1 (plus PPC_DT_PRIV, below) by primary
