@@ -29,11 +29,40 @@ enum vl_class {
 };
 const char *vl_class_name(int cls);
 
+/* Control flow of one instruction, what a binary translator needs to end a
+ * block and find its successors. Each ISA's decode table declares the kind
+ * per operation; `target` is the address it goes to when that is known from
+ * the instruction and its address alone. */
+enum vl_flow {
+    VL_FLOW_NONE = 0,  /* goes on with the next instruction                  */
+    VL_FLOW_JUMP,      /* always goes to target (BRA, JMP abs, b, bc always) */
+    VL_FLOW_BRANCH,    /* goes to target or on with the next instruction
+                        * (Bcc, DBcc, bc); no target for a conditional
+                        * return or jump through a register (beqlr, bnectr) */
+    VL_FLOW_CALL,      /* jumps and keeps the return address (BSR, JSR, bl,
+                        * bctrl); no target when it is computed (JSR (A0))  */
+    VL_FLOW_RETURN,    /* to a return address from the stack or LR (RTS,
+                        * RTR, RTD, blr)                                     */
+    VL_FLOW_INDIRECT,  /* to an address computed from registers or memory
+                        * (JMP (A0), JMP d8(PC,Xn), bctr)                     */
+    VL_FLOW_TRAP,      /* raises an exception on purpose, always or when its
+                        * condition holds (TRAP, TRAPV, CHK, ILLEGAL, line
+                        * A/F, BKPT, sc, tw, twi; a word that is not an
+                        * instruction of the model, and unmodelled FP)       */
+    VL_FLOW_ERET,      /* return from an exception: PC and mode from saved
+                        * state (RTE, rfi)                                   */
+    VL_FLOW_HALT,      /* waits for an interrupt (STOP)                      */
+    VL_FLOW_COUNT
+};
+
 typedef struct vl_decode_info {
     int length;          /* bytes, 0 when illegal/unknown                  */
     int cls;             /* enum vl_class for the decoded model            */
     const char *mnemonic;/* table mnemonic ("move", "mfspr"...)            */
     int form;            /* index of the decode-table entry, -1 if illegal */
+    int flow;            /* enum vl_flow                                   */
+    bool has_target;     /* target is valid                                */
+    uint32_t target;     /* static destination of a jump, branch or call   */
 } vl_decode_info;
 
 /* ---- register table ----------------------------------------------------- */
@@ -176,8 +205,9 @@ struct vl_cpu_ops {
     /* Memory at a virtual address through the CPU's MMU, side-effect free
      * (vlab_read_virt). */
     size_t (*read_virt)(void *cpu, uint32_t addr, uint8_t *buf, size_t len, bool fetch);
-    /* Decode metadata for one instruction. */
-    void (*decode)(int variant, const uint8_t *bytes, size_t len, vl_decode_info *out);
+    /* Decode metadata for one instruction at address addr (for the targets
+     * of PC-relative branches). */
+    void (*decode)(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);
     /* Disassemble one instruction: length or -1 (message in out). */
     int (*disasm)(int variant, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz);
     /* Assemble a whole source text; 0 ok (*out malloc'd), -1 with "line:col: msg". */

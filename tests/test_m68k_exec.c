@@ -1,7 +1,8 @@
 /* test_m68k_exec.c - cmocka unit tests of the 68000/68010 core for what the
  * external vectors do not cover: divide by zero, interrupts, trace, STOP,
  * 68010 frames and privilege, MOVEC/VBR, RTE format error, bus error,
- * intercept, exit set, branch to itself, decode classes, register table. */
+ * intercept, exit set, branch to itself, decode classes and control flow,
+ * register table. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -364,27 +365,27 @@ static void test_decode(void **st) {
     (void)st;
     vl_decode_info d;
     uint8_t b[6] = { 0x40, 0xC0 };
-    m68k_ops.decode(M68K_68000, b, 2, &d);
+    m68k_ops.decode(M68K_68000, b, 2, CODE, &d);
     assert_int_equal(d.cls, VL_CLASS_MODE_SENSITIVE);
     assert_int_equal(d.length, 2);
-    m68k_ops.decode(M68K_68010, b, 2, &d);
+    m68k_ops.decode(M68K_68010, b, 2, CODE, &d);
     assert_int_equal(d.cls, VL_CLASS_PRIVILEGED);
     b[0] = 0x42; b[1] = 0xC0;
-    m68k_ops.decode(M68K_68000, b, 2, &d);
+    m68k_ops.decode(M68K_68000, b, 2, CODE, &d);
     assert_int_equal(d.cls, VL_CLASS_ILLEGAL);
     assert_int_equal(d.form, -1);
-    m68k_ops.decode(M68K_68010, b, 2, &d);
+    m68k_ops.decode(M68K_68010, b, 2, CODE, &d);
     assert_int_equal(d.cls, VL_CLASS_INNOCUOUS);
     /* lengths */
     uint8_t mv[] = { 0x23, 0xFC, 0, 0, 0, 0 }; /* move.l #imm,(abs).l */
-    m68k_ops.decode(M68K_68000, mv, 6, &d);
+    m68k_ops.decode(M68K_68000, mv, 6, CODE, &d);
     assert_int_equal(d.length, 10);
     uint8_t mvm[] = { 0x48, 0xE7, 0xFF, 0xFE }; /* movem.l d0-a6,-(sp) */
-    m68k_ops.decode(M68K_68000, mvm, 4, &d);
+    m68k_ops.decode(M68K_68000, mvm, 4, CODE, &d);
     assert_int_equal(d.length, 4);
     assert_string_equal(d.mnemonic, "movem");
     uint8_t stp[] = { 0x4E, 0x72, 0x27, 0x00 };
-    m68k_ops.decode(M68K_68000, stp, 4, &d);
+    m68k_ops.decode(M68K_68000, stp, 4, CODE, &d);
     assert_int_equal(d.cls, VL_CLASS_PRIVILEGED);
     assert_int_equal(d.length, 4);
     /* EA legality: ADD.b An,Dn does not exist, MOVE to An is MOVEA */
@@ -393,6 +394,62 @@ static void test_decode(void **st) {
     assert_null(m68k_decode_word(M68K_68000, 0x1040));
     assert_null(m68k_decode_word(M68K_68000, 0x4E74)); /* RTD */
     assert_non_null(m68k_decode_word(M68K_68010, 0x4E74));
+}
+
+/* Control flow and static targets for a binary translator, on code from
+ * the project's assembler (targets as m68k-linux-gnu-objdump prints them). */
+static void test_decode_flow(void **st) {
+    (void)st;
+    static const char src[] =
+        " bras 0x1010\n braw 0x2000\n bsrw 0x0f00\n beqs 0x1008\n dbf %d0,0x1000\n"
+        " jmp 0x1234:w\n jmp 0x12345678\n jmp %pc@(16)\n jmp %a0@\n jsr %a1@(8)\n"
+        " jsr 0x4000:l\n rts\n rtr\n rtd #8\n rte\n trap #3\n trapv\n chk %d1,%d0\n"
+        " illegal\n bkpt #1\n stop #0x2700\n nop\n movel %d0,%d1\n jmp %pc@(4,%d0:w)\n"
+        " jmp 0xffff8000:w\n divu %d1,%d0\n reset\n";
+    static const struct { int flow; bool has; uint32_t target; } want[] = {
+        { VL_FLOW_JUMP, true, 0x1010 }, { VL_FLOW_JUMP, true, 0x2000 },
+        { VL_FLOW_CALL, true, 0x0F00 }, { VL_FLOW_BRANCH, true, 0x1008 },
+        { VL_FLOW_BRANCH, true, 0x1000 }, { VL_FLOW_JUMP, true, 0x1234 },
+        { VL_FLOW_JUMP, true, 0x12345678 }, { VL_FLOW_JUMP, true, 0x102C },
+        { VL_FLOW_INDIRECT, false, 0 }, { VL_FLOW_CALL, false, 0 },
+        { VL_FLOW_CALL, true, 0x4000 }, { VL_FLOW_RETURN, false, 0 },
+        { VL_FLOW_RETURN, false, 0 }, { VL_FLOW_RETURN, false, 0 },
+        { VL_FLOW_ERET, false, 0 }, { VL_FLOW_TRAP, false, 0 },
+        { VL_FLOW_TRAP, false, 0 }, { VL_FLOW_TRAP, false, 0 },
+        { VL_FLOW_TRAP, false, 0 }, { VL_FLOW_TRAP, false, 0 },
+        { VL_FLOW_HALT, false, 0 }, { VL_FLOW_NONE, false, 0 },
+        { VL_FLOW_NONE, false, 0 }, { VL_FLOW_INDIRECT, false, 0 },
+        { VL_FLOW_JUMP, true, 0xFFFF8000u }, { VL_FLOW_NONE, false, 0 },
+        { VL_FLOW_NONE, false, 0 },
+    };
+    uint8_t *code;
+    size_t len;
+    char err[256];
+    assert_int_equal(vlab_asm("m68k:68010", src, CODE, &code, &len, err, sizeof err), 0);
+    size_t pos = 0;
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        vl_decode_info d;
+        m68k_ops.decode(M68K_68010, code + pos, len - pos, CODE + (uint32_t)pos, &d);
+        if (d.length <= 0 || d.flow != want[i].flow || d.has_target != want[i].has ||
+            (want[i].has && d.target != want[i].target))
+            fail_msg("insn %zu at 0x%zx: length %d flow %d target %d 0x%x", i, CODE + pos, d.length,
+                     d.flow, d.has_target, d.target);
+        pos += (size_t)d.length;
+    }
+    assert_int_equal(pos, len);
+    /* a displacement past the end of the bytes: no target */
+    vl_decode_info d;
+    m68k_ops.decode(M68K_68000, code + 2, 2, CODE, &d);
+    assert_int_equal(d.flow, VL_FLOW_JUMP);
+    assert_false(d.has_target);
+    vlab_free(code);
+    /* not an instruction of the model: the illegal-instruction trap */
+    uint8_t rtd[] = { 0x4E, 0x74, 0, 8 }, linea[] = { 0xA1, 0x23 };
+    m68k_ops.decode(M68K_68000, rtd, 4, CODE, &d);
+    assert_int_equal(d.length, 0);
+    assert_int_equal(d.flow, VL_FLOW_TRAP);
+    m68k_ops.decode(M68K_68000, linea, 2, CODE, &d);
+    assert_int_equal(d.flow, VL_FLOW_TRAP);
 }
 
 static void test_regs(void **st) {
@@ -536,6 +593,7 @@ int main(void) {
         cmocka_unit_test(test_exit_set),
         cmocka_unit_test(test_branch_to_self),
         cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_decode_flow),
         cmocka_unit_test(test_regs),
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_no_hang),

@@ -1,8 +1,8 @@
 /* test_ppc_exec.c - the PowerPC 750 core: decode table, integer UISA (flags,
  * branches, loads/stores), the OEA supervisor set and privilege, exceptions
  * (SRR0/SRR1/DAR/DSISR), decrementer, MMU (BAT, page table, DSI/ISI),
- * intercept, branch to itself. Instructions are hand-encoded below (the
- * encodings were checked with powerpc-linux-gnu-as). */
+ * intercept, branch to itself, decode control flow. Instructions are
+ * hand-encoded below (the encodings were checked with powerpc-linux-gnu-as). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,10 +130,55 @@ static void test_decode_table(void **st) {
     /* the ops decode metadata */
     uint8_t b[4] = { 0x7C, 0x60, 0x00, 0xA6 };
     vl_decode_info di;
-    ppc_ops.decode(0, b, 4, &di);
+    ppc_ops.decode(0, b, 4, 0x1000, &di);
     assert_int_equal(di.length, 4);
     assert_int_equal(di.cls, VL_CLASS_PRIVILEGED);
     assert_string_equal(di.mnemonic, "mfmsr");
+}
+
+/* Control flow and static targets for a binary translator, on code from
+ * the project's assembler (targets as powerpc-linux-gnu-objdump prints them). */
+static void test_decode_flow(void **st) {
+    (void)st;
+    static const char src[] =
+        " b 0x1010\n bl 0x800\n ba 0x100\n bla 0x2000\n beq 0x1000\n bne cr1,0x1040\n"
+        " bdnz 0x1008\n bc 20,0,0x1100\n bcl 20,31,0x1024\n blr\n blrl\n beqlr\n bctr\n"
+        " bctrl\n bnectr\n sc\n tw 4,r3,r4\n twi 31,r0,0\n trap\n rfi\n add r3,r4,r5\n"
+        " mtlr r3\n lfd f1,0(r3)\n bdnzl 0x1000\n";
+    static const struct { int flow; bool has; uint32_t target; } want[] = {
+        { VL_FLOW_JUMP, true, 0x1010 }, { VL_FLOW_CALL, true, 0x800 },
+        { VL_FLOW_JUMP, true, 0x100 }, { VL_FLOW_CALL, true, 0x2000 },
+        { VL_FLOW_BRANCH, true, 0x1000 }, { VL_FLOW_BRANCH, true, 0x1040 },
+        { VL_FLOW_BRANCH, true, 0x1008 }, { VL_FLOW_JUMP, true, 0x1100 },
+        { VL_FLOW_CALL, true, 0x1024 }, { VL_FLOW_RETURN, false, 0 },
+        { VL_FLOW_CALL, false, 0 }, { VL_FLOW_BRANCH, false, 0 },
+        { VL_FLOW_INDIRECT, false, 0 }, { VL_FLOW_CALL, false, 0 },
+        { VL_FLOW_BRANCH, false, 0 }, { VL_FLOW_TRAP, false, 0 },
+        { VL_FLOW_TRAP, false, 0 }, { VL_FLOW_TRAP, false, 0 },
+        { VL_FLOW_TRAP, false, 0 }, { VL_FLOW_ERET, false, 0 },
+        { VL_FLOW_NONE, false, 0 }, { VL_FLOW_NONE, false, 0 },
+        { VL_FLOW_TRAP, false, 0 }, { VL_FLOW_CALL, true, 0x1000 },
+    };
+    uint8_t *code;
+    size_t len;
+    char err[256];
+    assert_int_equal(vlab_asm("ppc", src, 0x1000, &code, &len, err, sizeof err), 0);
+    assert_int_equal(len, 4 * sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        vl_decode_info d;
+        ppc_ops.decode(0, code + 4 * i, 4, 0x1000 + 4 * (uint32_t)i, &d);
+        if (d.length != 4 || d.flow != want[i].flow || d.has_target != want[i].has ||
+            (want[i].has && d.target != want[i].target))
+            fail_msg("insn %zu (%08x): flow %d target %d 0x%x", i, vl_be32(code + 4 * i), d.flow,
+                     d.has_target, d.target);
+    }
+    vlab_free(code);
+    /* not an instruction: the illegal-instruction program interrupt */
+    uint8_t ill[4] = { 0, 0, 0, 0 };
+    vl_decode_info d;
+    ppc_ops.decode(0, ill, 4, 0x1000, &d);
+    assert_int_equal(d.cls, VL_CLASS_ILLEGAL);
+    assert_int_equal(d.flow, VL_FLOW_TRAP);
 }
 
 /* ---- registers and reset ---- */
@@ -776,7 +821,7 @@ int main(void) {
         cmocka_unit_test(test_intercept),    cmocka_unit_test(test_interrupts),
         cmocka_unit_test(test_halt_step),    cmocka_unit_test(test_mmu),
         cmocka_unit_test(test_alignment),    cmocka_unit_test(test_fuzz),
-        cmocka_unit_test(test_exceptions_misc),
+        cmocka_unit_test(test_exceptions_misc), cmocka_unit_test(test_decode_flow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

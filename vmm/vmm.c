@@ -377,7 +377,7 @@ void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
     vl_trap_event ev = { kind, t->vector, t->pc, vm->insn, -1 };
     if (!t->between && vm->insn_len && vm->ops->decode) {
         vl_decode_info d;
-        vm->ops->decode(vm->variant, vm->insn_bytes, vm->insn_len, &d);
+        vm->ops->decode(vm->variant, vm->insn_bytes, vm->insn_len, t->pc, &d);
         ev.cls = d.cls;
     }
     if (vm->on_trap(vm->on_trap_ctx, &ev)) vm->trap_stop = true;

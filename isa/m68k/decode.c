@@ -298,70 +298,15 @@ const m68k_insn m68k_insns[] = {
 const int m68k_ninsns = (int)(sizeof m68k_insns / sizeof m68k_insns[0]);
 
 const char *const m68k_op_names[M68K_OP_COUNT] = {
-    [M68K_OP_ILLEGAL] = "illegal?",
-    [M68K_OP_MOVE] = "move", [M68K_OP_MOVEA] = "movea", [M68K_OP_MOVEQ] = "moveq",
-    [M68K_OP_MOVEM_RM] = "movem", [M68K_OP_MOVEM_MR] = "movem",
-    [M68K_OP_MOVEP_RM] = "movep", [M68K_OP_MOVEP_MR] = "movep",
-    [M68K_OP_LEA] = "lea", [M68K_OP_PEA] = "pea", [M68K_OP_EXG] = "exg", [M68K_OP_SWAP] = "swap",
-    [M68K_OP_LINK] = "link", [M68K_OP_UNLK] = "unlk", [M68K_OP_CLR] = "clr", [M68K_OP_EXT] = "ext",
-    [M68K_OP_SCC] = "scc", [M68K_OP_TAS] = "tas", [M68K_OP_TST] = "tst",
-    [M68K_OP_ADD] = "add", [M68K_OP_ADDA] = "adda", [M68K_OP_ADDI] = "addi", [M68K_OP_ADDQ] = "addq",
-    [M68K_OP_ADDX] = "addx", [M68K_OP_SUB] = "sub", [M68K_OP_SUBA] = "suba", [M68K_OP_SUBI] = "subi",
-    [M68K_OP_SUBQ] = "subq", [M68K_OP_SUBX] = "subx", [M68K_OP_CMP] = "cmp", [M68K_OP_CMPA] = "cmpa",
-    [M68K_OP_CMPI] = "cmpi", [M68K_OP_CMPM] = "cmpm", [M68K_OP_NEG] = "neg", [M68K_OP_NEGX] = "negx",
-    [M68K_OP_MULU] = "mulu", [M68K_OP_MULS] = "muls", [M68K_OP_DIVU] = "divu", [M68K_OP_DIVS] = "divs",
-    [M68K_OP_ABCD] = "abcd", [M68K_OP_SBCD] = "sbcd", [M68K_OP_NBCD] = "nbcd", [M68K_OP_CHK] = "chk",
-    [M68K_OP_AND] = "and", [M68K_OP_ANDI] = "andi", [M68K_OP_OR] = "or", [M68K_OP_ORI] = "ori",
-    [M68K_OP_EOR] = "eor", [M68K_OP_EORI] = "eori", [M68K_OP_NOT] = "not",
-    [M68K_OP_ASL] = "asl", [M68K_OP_ASR] = "asr", [M68K_OP_LSL] = "lsl", [M68K_OP_LSR] = "lsr",
-    [M68K_OP_ROXL] = "roxl", [M68K_OP_ROXR] = "roxr", [M68K_OP_ROL] = "rol", [M68K_OP_ROR] = "ror",
-    [M68K_OP_BTST] = "btst", [M68K_OP_BCHG] = "bchg", [M68K_OP_BCLR] = "bclr", [M68K_OP_BSET] = "bset",
-    [M68K_OP_BCC] = "bcc", [M68K_OP_BRA] = "bra", [M68K_OP_BSR] = "bsr", [M68K_OP_DBCC] = "dbcc",
-    [M68K_OP_JMP] = "jmp", [M68K_OP_JSR] = "jsr", [M68K_OP_RTS] = "rts", [M68K_OP_RTR] = "rtr",
-    [M68K_OP_RTD] = "rtd", [M68K_OP_NOP] = "nop", [M68K_OP_TRAP] = "trap", [M68K_OP_TRAPV] = "trapv",
-    [M68K_OP_ILLEGAL_INSN] = "illegal", [M68K_OP_BKPT] = "bkpt",
-    [M68K_OP_LINEA] = ".short", [M68K_OP_LINEF] = ".short",
-    [M68K_OP_MOVE_FROM_SR] = "move", [M68K_OP_MOVE_FROM_CCR] = "move",
-    [M68K_OP_MOVE_TO_CCR] = "move", [M68K_OP_MOVE_TO_SR] = "move",
-    [M68K_OP_ANDI_CCR] = "andi", [M68K_OP_ORI_CCR] = "ori", [M68K_OP_EORI_CCR] = "eori",
-    [M68K_OP_ANDI_SR] = "andi", [M68K_OP_ORI_SR] = "ori", [M68K_OP_EORI_SR] = "eori",
-    [M68K_OP_MOVE_TO_USP] = "move", [M68K_OP_MOVE_FROM_USP] = "move", [M68K_OP_RTE] = "rte",
-    [M68K_OP_STOP] = "stop", [M68K_OP_RESET] = "reset",
-    [M68K_OP_MOVEC_RC] = "movec", [M68K_OP_MOVEC_CR] = "movec", [M68K_OP_MOVES] = "moves",
+#define OP_NAME(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = name,
+    M68K_OPS(OP_NAME)
+#undef OP_NAME
 };
 
 const char *const m68k_op_titles[M68K_OP_COUNT] = {
-    [M68K_OP_ILLEGAL] = "illegal?",
-    [M68K_OP_MOVE] = "move", [M68K_OP_MOVEA] = "movea", [M68K_OP_MOVEQ] = "moveq",
-    [M68K_OP_MOVEM_RM] = "movem", [M68K_OP_MOVEM_MR] = "movem",
-    [M68K_OP_MOVEP_RM] = "movep", [M68K_OP_MOVEP_MR] = "movep",
-    [M68K_OP_LEA] = "lea", [M68K_OP_PEA] = "pea", [M68K_OP_EXG] = "exg", [M68K_OP_SWAP] = "swap",
-    [M68K_OP_LINK] = "link", [M68K_OP_UNLK] = "unlk", [M68K_OP_CLR] = "clr", [M68K_OP_EXT] = "ext",
-    [M68K_OP_SCC] = "scc", [M68K_OP_TAS] = "tas", [M68K_OP_TST] = "tst",
-    [M68K_OP_ADD] = "add", [M68K_OP_ADDA] = "adda", [M68K_OP_ADDI] = "addi", [M68K_OP_ADDQ] = "addq",
-    [M68K_OP_ADDX] = "addx", [M68K_OP_SUB] = "sub", [M68K_OP_SUBA] = "suba", [M68K_OP_SUBI] = "subi",
-    [M68K_OP_SUBQ] = "subq", [M68K_OP_SUBX] = "subx", [M68K_OP_CMP] = "cmp", [M68K_OP_CMPA] = "cmpa",
-    [M68K_OP_CMPI] = "cmpi", [M68K_OP_CMPM] = "cmpm", [M68K_OP_NEG] = "neg", [M68K_OP_NEGX] = "negx",
-    [M68K_OP_MULU] = "mulu", [M68K_OP_MULS] = "muls", [M68K_OP_DIVU] = "divu", [M68K_OP_DIVS] = "divs",
-    [M68K_OP_ABCD] = "abcd", [M68K_OP_SBCD] = "sbcd", [M68K_OP_NBCD] = "nbcd", [M68K_OP_CHK] = "chk",
-    [M68K_OP_AND] = "and", [M68K_OP_ANDI] = "andi", [M68K_OP_OR] = "or", [M68K_OP_ORI] = "ori",
-    [M68K_OP_EOR] = "eor", [M68K_OP_EORI] = "eori", [M68K_OP_NOT] = "not",
-    [M68K_OP_ASL] = "asl", [M68K_OP_ASR] = "asr", [M68K_OP_LSL] = "lsl", [M68K_OP_LSR] = "lsr",
-    [M68K_OP_ROXL] = "roxl", [M68K_OP_ROXR] = "roxr", [M68K_OP_ROL] = "rol", [M68K_OP_ROR] = "ror",
-    [M68K_OP_BTST] = "btst", [M68K_OP_BCHG] = "bchg", [M68K_OP_BCLR] = "bclr", [M68K_OP_BSET] = "bset",
-    [M68K_OP_BCC] = "bcc", [M68K_OP_BRA] = "bra", [M68K_OP_BSR] = "bsr", [M68K_OP_DBCC] = "dbcc",
-    [M68K_OP_JMP] = "jmp", [M68K_OP_JSR] = "jsr", [M68K_OP_RTS] = "rts", [M68K_OP_RTR] = "rtr",
-    [M68K_OP_RTD] = "rtd", [M68K_OP_NOP] = "nop", [M68K_OP_TRAP] = "trap", [M68K_OP_TRAPV] = "trapv",
-    [M68K_OP_ILLEGAL_INSN] = "illegal", [M68K_OP_BKPT] = "bkpt",
-    [M68K_OP_LINEA] = "line a", [M68K_OP_LINEF] = "line f",
-    [M68K_OP_MOVE_FROM_SR] = "move from sr", [M68K_OP_MOVE_FROM_CCR] = "move from ccr",
-    [M68K_OP_MOVE_TO_CCR] = "move to ccr", [M68K_OP_MOVE_TO_SR] = "move to sr",
-    [M68K_OP_ANDI_CCR] = "andi to ccr", [M68K_OP_ORI_CCR] = "ori to ccr",
-    [M68K_OP_EORI_CCR] = "eori to ccr", [M68K_OP_ANDI_SR] = "andi to sr",
-    [M68K_OP_ORI_SR] = "ori to sr", [M68K_OP_EORI_SR] = "eori to sr",
-    [M68K_OP_MOVE_TO_USP] = "move usp", [M68K_OP_MOVE_FROM_USP] = "move usp", [M68K_OP_RTE] = "rte",
-    [M68K_OP_STOP] = "stop", [M68K_OP_RESET] = "reset",
-    [M68K_OP_MOVEC_RC] = "movec", [M68K_OP_MOVEC_CR] = "movec", [M68K_OP_MOVES] = "moves",
+#define OP_TITLE(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = title,
+    M68K_OPS(OP_TITLE)
+#undef OP_TITLE
 };
 
 const char *const m68k_cond_names[16] = {
@@ -430,4 +375,76 @@ static int opd_bytes(const m68k_insn *in, int opd, unsigned w) {
 int m68k_insn_length(const m68k_insn *in, uint16_t word) {
     if (!in) return 0;
     return 2 + opd_bytes(in, in->src, word) + opd_bytes(in, in->dst, word);
+}
+
+/* ---- decode metadata (vl_cpu_ops.decode) ------------------------------------ */
+static const uint8_t op_flow[M68K_OP_COUNT] = {
+#define OP_FLOW(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = VL_FLOW_##flow,
+    M68K_OPS(OP_FLOW)
+#undef OP_FLOW
+};
+
+/* The destination named by operand opd, whose extension words start at
+ * bytes[off]: a displacement from the word after the opcode, or an EA that
+ * is absolute or d16(PC). 1 with *t; 0 when the bytes stop short; -1 when
+ * it is computed from registers or memory when the instruction runs. */
+static int operand_target(int opd, uint16_t w, const uint8_t *bytes, size_t len, size_t off,
+                          uint32_t addr, uint32_t *t) {
+    if (opd == M68K_OPD_DISP && (w & 0xFF)) {
+        *t = addr + 2 + (uint32_t)(int32_t)(int8_t)w;
+        return 1;
+    }
+    unsigned ea6 = w & 0x3F;
+    if (opd == M68K_OPD_EA && ea6 != 0x38 && ea6 != 0x39 && ea6 != 0x3A) return -1;
+    if (off + (opd == M68K_OPD_EA && ea6 == 0x39 ? 4 : 2) > len) return 0;
+    int32_t x = (int16_t)vl_be16(bytes + off);
+    if (opd != M68K_OPD_EA) *t = addr + 2 + (uint32_t)x;                 /* Bcc/BSR/DBcc */
+    else if (ea6 == 0x38) *t = (uint32_t)x;                               /* abs.w */
+    else if (ea6 == 0x39) *t = (uint32_t)x << 16 | vl_be16(bytes + off + 2); /* abs.l */
+    else *t = addr + (uint32_t)off + (uint32_t)x;                         /* d16(PC) */
+    return 1;
+}
+
+/* The target of a control transfer: its displacement operand, or the EA of
+ * a jump or call (operand_target's answer, -1 without one). Extension words
+ * follow the opcode in operand order (the leading MOVEM/MOVEC/MOVES words
+ * never meet a branch operand). */
+static int static_target(const m68k_insn *in, int flow, uint16_t w, const uint8_t *bytes, size_t len,
+                         uint32_t addr, uint32_t *t) {
+    const int opds[2] = { in->src, in->dst };
+    size_t off = 2;
+    for (int i = 0; i < 2; i++) {
+        int k = opds[i];
+        if (k == M68K_OPD_DISP || k == M68K_OPD_DISP16 ||
+            (k == M68K_OPD_EA && (flow == VL_FLOW_JUMP || flow == VL_FLOW_CALL)))
+            return operand_target(k, w, bytes, len, off, addr, t);
+        off += (size_t)opd_bytes(in, k, w);
+    }
+    return -1;
+}
+
+void m68k_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out) {
+    out->length = 0;
+    out->cls = VL_CLASS_ILLEGAL;
+    out->mnemonic = NULL;
+    out->form = -1;
+    out->flow = VL_FLOW_NONE;
+    out->has_target = false;
+    out->target = 0;
+    if (len < 2 || variant < 0 || variant >= M68K_NMODELS) return;
+    uint16_t w = (uint16_t)(bytes[0] << 8 | bytes[1]);
+    const m68k_insn *in = m68k_decode_word(variant, w);
+    if (!in) {
+        out->mnemonic = "illegal";
+        out->flow = op_flow[M68K_OP_ILLEGAL];
+        return;
+    }
+    out->length = m68k_insn_length(in, w);
+    out->cls = in->cls[variant];
+    out->mnemonic = m68k_op_names[in->op];
+    out->form = (int)(in - m68k_insns);
+    out->flow = op_flow[in->op];
+    int known = out->flow == VL_FLOW_NONE ? -1 : static_target(in, out->flow, w, bytes, len, addr, &out->target);
+    out->has_target = known > 0;
+    if (out->flow == VL_FLOW_JUMP && known < 0) out->flow = VL_FLOW_INDIRECT;
 }

@@ -24,80 +24,26 @@
 
 /* ---- names shared with the assembler --------------------------------------- */
 
-static const char *const gnu_names[M68K_OP_COUNT] = {
-    [M68K_OP_MOVE] = "move", [M68K_OP_MOVEA] = "movea", [M68K_OP_MOVEQ] = "moveq",
-    [M68K_OP_MOVEM_RM] = "movem", [M68K_OP_MOVEM_MR] = "movem",
-    [M68K_OP_MOVEP_RM] = "movep", [M68K_OP_MOVEP_MR] = "movep",
-    [M68K_OP_LEA] = "lea", [M68K_OP_PEA] = "pea", [M68K_OP_EXG] = "exg",
-    [M68K_OP_SWAP] = "swap", [M68K_OP_LINK] = "link", [M68K_OP_UNLK] = "unlk",
-    [M68K_OP_CLR] = "clr", [M68K_OP_EXT] = "ext", [M68K_OP_SCC] = "s",
-    [M68K_OP_TAS] = "tas", [M68K_OP_TST] = "tst",
-    [M68K_OP_ADD] = "add", [M68K_OP_ADDA] = "adda", [M68K_OP_ADDI] = "addi",
-    [M68K_OP_ADDQ] = "addq", [M68K_OP_ADDX] = "addx",
-    [M68K_OP_SUB] = "sub", [M68K_OP_SUBA] = "suba", [M68K_OP_SUBI] = "subi",
-    [M68K_OP_SUBQ] = "subq", [M68K_OP_SUBX] = "subx",
-    [M68K_OP_CMP] = "cmp", [M68K_OP_CMPA] = "cmpa", [M68K_OP_CMPI] = "cmpi",
-    [M68K_OP_CMPM] = "cmpm", [M68K_OP_NEG] = "neg", [M68K_OP_NEGX] = "negx",
-    [M68K_OP_MULU] = "mulu", [M68K_OP_MULS] = "muls", [M68K_OP_DIVU] = "divu",
-    [M68K_OP_DIVS] = "divs", [M68K_OP_ABCD] = "abcd", [M68K_OP_SBCD] = "sbcd",
-    [M68K_OP_NBCD] = "nbcd", [M68K_OP_CHK] = "chk",
-    [M68K_OP_AND] = "and", [M68K_OP_ANDI] = "andi", [M68K_OP_OR] = "or",
-    [M68K_OP_ORI] = "ori", [M68K_OP_EOR] = "eor", [M68K_OP_EORI] = "eori",
-    [M68K_OP_NOT] = "not",
-    [M68K_OP_ASL] = "asl", [M68K_OP_ASR] = "asr", [M68K_OP_LSL] = "lsl",
-    [M68K_OP_LSR] = "lsr", [M68K_OP_ROXL] = "roxl", [M68K_OP_ROXR] = "roxr",
-    [M68K_OP_ROL] = "rol", [M68K_OP_ROR] = "ror",
-    [M68K_OP_BTST] = "btst", [M68K_OP_BCHG] = "bchg", [M68K_OP_BCLR] = "bclr",
-    [M68K_OP_BSET] = "bset",
-    [M68K_OP_BCC] = "b", [M68K_OP_BRA] = "bra", [M68K_OP_BSR] = "bsr",
-    [M68K_OP_DBCC] = "db", [M68K_OP_JMP] = "jmp", [M68K_OP_JSR] = "jsr",
-    [M68K_OP_RTS] = "rts", [M68K_OP_RTR] = "rtr", [M68K_OP_RTD] = "rtd",
-    [M68K_OP_NOP] = "nop", [M68K_OP_TRAP] = "trap", [M68K_OP_TRAPV] = "trapv",
-    [M68K_OP_ILLEGAL_INSN] = "illegal", [M68K_OP_BKPT] = "bkpt",
-    [M68K_OP_MOVE_FROM_SR] = "move", [M68K_OP_MOVE_FROM_CCR] = "move",
-    [M68K_OP_MOVE_TO_CCR] = "move", [M68K_OP_MOVE_TO_SR] = "move",
-    [M68K_OP_ANDI_CCR] = "andi", [M68K_OP_ORI_CCR] = "ori", [M68K_OP_EORI_CCR] = "eori",
-    [M68K_OP_ANDI_SR] = "andi", [M68K_OP_ORI_SR] = "ori", [M68K_OP_EORI_SR] = "eori",
-    [M68K_OP_MOVE_TO_USP] = "move", [M68K_OP_MOVE_FROM_USP] = "move",
-    [M68K_OP_RTE] = "rte", [M68K_OP_STOP] = "stop", [M68K_OP_RESET] = "reset",
-    [M68K_OP_MOVEC_RC] = "movec", [M68K_OP_MOVEC_CR] = "movec", [M68K_OP_MOVES] = "moves",
+/* GNU spelling per operation, from its row in ops.h */
+static const struct gnu_spelling {
+    const char *name;
+    char sfx;
+    bool cond;
+} gnu[M68K_OP_COUNT] = {
+#define OP_GNU(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = { gnu, sfx, cond },
+    M68K_OPS(OP_GNU)
+#undef OP_GNU
 };
 
+static bool op_ok(int op) { return op >= 0 && op < M68K_OP_COUNT; }
+
 const char *m68k_gnu_name(int op) {
-    return op > 0 && op < M68K_OP_COUNT ? gnu_names[op] : NULL;
+    return op > 0 && op < M68K_OP_COUNT ? gnu[op].name : NULL;
 }
 
-int m68k_gnu_suffix(int op) {
-    switch (op) {
-    case M68K_OP_MOVEQ: case M68K_OP_LEA: case M68K_OP_PEA: case M68K_OP_EXG:
-    case M68K_OP_SWAP: case M68K_OP_UNLK: case M68K_OP_SCC: case M68K_OP_TAS:
-    case M68K_OP_NBCD: case M68K_OP_ABCD: case M68K_OP_SBCD: case M68K_OP_BTST:
-    case M68K_OP_BCHG: case M68K_OP_BCLR: case M68K_OP_BSET: case M68K_OP_DBCC:
-    case M68K_OP_JMP: case M68K_OP_JSR: case M68K_OP_RTS: case M68K_OP_RTR:
-    case M68K_OP_RTD: case M68K_OP_NOP: case M68K_OP_TRAP: case M68K_OP_TRAPV:
-    case M68K_OP_ILLEGAL_INSN: case M68K_OP_BKPT: case M68K_OP_RTE: case M68K_OP_STOP:
-    case M68K_OP_RESET: case M68K_OP_MOVEC_RC: case M68K_OP_MOVEC_CR:
-        return 'n';
-    case M68K_OP_LINK: case M68K_OP_CHK: case M68K_OP_MULU: case M68K_OP_MULS:
-    case M68K_OP_DIVU: case M68K_OP_DIVS: case M68K_OP_MOVE_FROM_SR:
-    case M68K_OP_MOVE_FROM_CCR: case M68K_OP_MOVE_TO_CCR: case M68K_OP_MOVE_TO_SR:
-    case M68K_OP_ANDI_SR: case M68K_OP_ORI_SR: case M68K_OP_EORI_SR:
-        return 'w';
-    case M68K_OP_ANDI_CCR: case M68K_OP_ORI_CCR: case M68K_OP_EORI_CCR:
-        return 'b';
-    case M68K_OP_MOVE_TO_USP: case M68K_OP_MOVE_FROM_USP:
-        return 'l';
-    case M68K_OP_BCC: case M68K_OP_BRA: case M68K_OP_BSR:
-        return 'j';
-    default:
-        return 'z';
-    }
-}
+int m68k_gnu_suffix(int op) { return op_ok(op) ? gnu[op].sfx : 'z'; }
 
-
-int m68k_op_has_cond(int op) {
-    return op == M68K_OP_BCC || op == M68K_OP_DBCC || op == M68K_OP_SCC;
-}
+int m68k_op_has_cond(int op) { return op_ok(op) && gnu[op].cond; }
 
 const char *m68k_ctrl_name(int variant, unsigned code) {
     if (variant < M68K_68010) return NULL;

@@ -151,27 +151,33 @@ static NI NORET void exc(m68k_cpu *s, int vector, uint32_t stacked_pc) {
  * Also from the vectors: the status word's I/N bit (3) is 0 for data
  * accesses too (the manual says 1 = not an instruction fetch), and a
  * PC-relative operand read carries the program function code. */
+enum {
+    G0_EA,    /* by the EA field as above (pc when there is none) */
+    G0_PLUS2, /* +2: MOVEM, ADDX/SUBX/ABCD/SBCD -(An), CMPM, UNLK */
+    G0_MOVE,  /* MOVE: a write by its destination, a read as G0_EA */
+};
+static const uint8_t g0_rule[M68K_OP_COUNT] = {
+#define OP_G0(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = G0_##g0,
+    M68K_OPS(OP_G0)
+#undef OP_G0
+};
+
 static uint32_t g0_pc(m68k_cpu *s, bool write, bool *prog) {
     uint32_t op = s->ir;
     const m68k_insn *in = m68k_decode_word(s->variant, (uint16_t)op);
     *prog = false;
     if (!in) return s->pc;
     unsigned mode = (op >> 3) & 7, reg = op & 7;
-    switch (in->op) {
-    case M68K_OP_MOVEM_RM: case M68K_OP_MOVEM_MR: case M68K_OP_CMPM: case M68K_OP_UNLK:
+    switch (g0_rule[in->op]) {
+    case G0_PLUS2:
         if (mode == 7 && (reg == 2 || reg == 3)) *prog = true;
         return s->pc + 2;
-    case M68K_OP_ADDX: case M68K_OP_SUBX: case M68K_OP_ABCD: case M68K_OP_SBCD:
-        return s->pc + 2;
-    case M68K_OP_MOVE:
-        if (write) {
-            unsigned dm = (op >> 6) & 7;
-            return dm >= 5 ? s->pc : s->pc + 2;
-        }
+    case G0_MOVE:
+        if (write) return ((op >> 6) & 7) >= 5 ? s->pc : s->pc + 2;
         break;
     default: break;
     }
-    if (in->src != M68K_OPD_EA && in->dst != M68K_OPD_EA && in->op != M68K_OP_MOVE) return s->pc;
+    if (in->src != M68K_OPD_EA && in->dst != M68K_OPD_EA) return s->pc;
     switch (mode) {
     case 4: return in->size == M68K_SZ_L ? s->pc : s->pc + 2;
     case 5: case 6: return s->pc - 2;
@@ -1221,183 +1227,84 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
 static uint8_t stab[M68K_NMODELS][65536];  /* M68K_SAVE_*: what intercept saves */
 static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 
-#define PICK3(b, w, l) (in->size == M68K_SZ_B ? (b) : in->size == M68K_SZ_W ? (w) : (l))
-#define PICKS(name) PICK3(name##_b, name##_w, name##_l)
+/* The handler of an entry, by its operation's pick rule (ops.h). */
+#define PICK_ONE(h) h_##h
+#define PICK_SZ(h) (in->size == M68K_SZ_B ? h_##h##_b : in->size == M68K_SZ_W ? h_##h##_w : h_##h##_l)
+#define PICK_WL(h) (in->size == M68K_SZ_W ? h_##h##_w : h_##h##_l)
+#define PICK_DIR(h) (in->src == M68K_OPD_EA ? PICK_SZ(h##_ea_dn) : PICK_SZ(h##_dn_ea))
+#define PICK_RM(h) (in->src == M68K_OPD_DN0 ? PICK_SZ(h##_r) : PICK_SZ(h##_m))
+#define PICK_RM1(h) (in->src == M68K_OPD_DN0 ? h_##h##_r : h_##h##_m)
+#define PICK_SH(h) (in->src == M68K_OPD_QUICK3 ? PICK_SZ(h##_i) : in->src == M68K_OPD_DN ? PICK_SZ(h##_r) : h_##h##_m)
+#define PICK_BIT(h) (in->src == M68K_OPD_IMM8 ? h_##h##_s : h_##h##_d)
+#define PICK_EXG(h) (in->src == M68K_OPD_AN ? h_##h##_aa : in->dst == M68K_OPD_AN0 ? h_##h##_da : h_##h##_dd)
 
-static hfn pick(const m68k_insn *in, unsigned w) {
-    bool ea_src = in->src == M68K_OPD_EA;
-    switch (in->op) {
-    case M68K_OP_ORI: return PICKS(h_ori);
-    case M68K_OP_ANDI: return PICKS(h_andi);
-    case M68K_OP_SUBI: return PICKS(h_subi);
-    case M68K_OP_ADDI: return PICKS(h_addi);
-    case M68K_OP_EORI: return PICKS(h_eori);
-    case M68K_OP_CMPI: return PICKS(h_cmpi);
-    case M68K_OP_OR: return ea_src ? PICKS(h_or_ea_dn) : PICKS(h_or_dn_ea);
-    case M68K_OP_AND: return ea_src ? PICKS(h_and_ea_dn) : PICKS(h_and_dn_ea);
-    case M68K_OP_EOR: return PICKS(h_eor_dn_ea);
-    case M68K_OP_ADD: return ea_src ? PICKS(h_add_ea_dn) : PICKS(h_add_dn_ea);
-    case M68K_OP_SUB: return ea_src ? PICKS(h_sub_ea_dn) : PICKS(h_sub_dn_ea);
-    case M68K_OP_CMP: return PICKS(h_cmp_ea_dn);
-    case M68K_OP_ADDA: return in->size == M68K_SZ_W ? h_adda_w : h_adda_l;
-    case M68K_OP_SUBA: return in->size == M68K_SZ_W ? h_suba_w : h_suba_l;
-    case M68K_OP_CMPA: return in->size == M68K_SZ_W ? h_cmpa_w : h_cmpa_l;
-    case M68K_OP_ADDX: return in->src == M68K_OPD_DN0 ? PICKS(h_addx_r) : PICKS(h_addx_m);
-    case M68K_OP_SUBX: return in->src == M68K_OPD_DN0 ? PICKS(h_subx_r) : PICKS(h_subx_m);
-    case M68K_OP_CMPM: return PICKS(h_cmpm);
-    case M68K_OP_ADDQ: return PICKS(h_addq);
-    case M68K_OP_SUBQ: return PICKS(h_subq);
-    case M68K_OP_NEGX: return PICKS(h_negx);
-    case M68K_OP_CLR: return PICKS(h_clr);
-    case M68K_OP_NEG: return PICKS(h_neg);
-    case M68K_OP_NOT: return PICKS(h_not);
-    case M68K_OP_TST: return PICKS(h_tst);
-    case M68K_OP_MOVE: return PICKS(h_move);
-    case M68K_OP_MOVEA: return in->size == M68K_SZ_W ? h_movea_w : h_movea_l;
-    case M68K_OP_MOVEQ: return h_moveq;
-    case M68K_OP_LEA: return h_lea;
-    case M68K_OP_PEA: return h_pea;
-    case M68K_OP_EXG:
-        return in->src == M68K_OPD_AN ? h_exg_aa : in->dst == M68K_OPD_AN0 ? h_exg_da : h_exg_dd;
-    case M68K_OP_SWAP: return h_swap;
-    case M68K_OP_EXT: return in->size == M68K_SZ_W ? h_ext_w : h_ext_l;
-    case M68K_OP_LINK: return h_link;
-    case M68K_OP_UNLK: return h_unlk;
-    case M68K_OP_SCC: return h_scc;
-    case M68K_OP_DBCC: return h_dbcc;
-    case M68K_OP_BCC: return h_bcc;
-    case M68K_OP_BRA: return h_bra;
-    case M68K_OP_BSR: return h_bsr;
-    case M68K_OP_JMP: return h_jmp;
-    case M68K_OP_JSR: return h_jsr;
-    case M68K_OP_RTS: return h_rts;
-    case M68K_OP_RTR: return h_rtr;
-    case M68K_OP_RTD: return h_rtd;
-    case M68K_OP_RTE: return h_rte;
-    case M68K_OP_TRAP: return h_trap;
-    case M68K_OP_TRAPV: return h_trapv;
-    case M68K_OP_NOP: return h_nop;
-    case M68K_OP_RESET: return h_reset;
-    case M68K_OP_STOP: return h_stop;
-    case M68K_OP_CHK: return h_chk;
-    case M68K_OP_MULU: return h_mulu;
-    case M68K_OP_MULS: return h_muls;
-    case M68K_OP_DIVU: return h_divu;
-    case M68K_OP_DIVS: return h_divs;
-    case M68K_OP_ABCD: return in->src == M68K_OPD_DN0 ? h_abcd_r : h_abcd_m;
-    case M68K_OP_SBCD: return in->src == M68K_OPD_DN0 ? h_sbcd_r : h_sbcd_m;
-    case M68K_OP_NBCD: return h_nbcd;
-    case M68K_OP_TAS: return h_tas;
-#define SH(OPN, name) \
-    case M68K_OP_##OPN: \
-        if (in->src == M68K_OPD_QUICK3) return PICKS(h_##name##_i); \
-        if (in->src == M68K_OPD_DN) return PICKS(h_##name##_r); \
-        return h_##name##_m;
-    SH(ASL, asl) SH(ASR, asr) SH(LSL, lsl) SH(LSR, lsr)
-    SH(ROXL, roxl) SH(ROXR, roxr) SH(ROL, rol) SH(ROR, ror)
-#undef SH
-    case M68K_OP_BTST: return in->src == M68K_OPD_IMM8 ? h_btst_s : h_btst_d;
-    case M68K_OP_BCHG: return in->src == M68K_OPD_IMM8 ? h_bchg_s : h_bchg_d;
-    case M68K_OP_BCLR: return in->src == M68K_OPD_IMM8 ? h_bclr_s : h_bclr_d;
-    case M68K_OP_BSET: return in->src == M68K_OPD_IMM8 ? h_bset_s : h_bset_d;
-    case M68K_OP_MOVEP_MR: return in->size == M68K_SZ_W ? h_movep_mr_w : h_movep_mr_l;
-    case M68K_OP_MOVEP_RM: return in->size == M68K_SZ_W ? h_movep_rm_w : h_movep_rm_l;
-    case M68K_OP_MOVEM_RM: return in->size == M68K_SZ_W ? h_movem_rm_w : h_movem_rm_l;
-    case M68K_OP_MOVEM_MR: return in->size == M68K_SZ_W ? h_movem_mr_w : h_movem_mr_l;
-    case M68K_OP_MOVE_FROM_SR: return h_move_from_sr;
-    case M68K_OP_MOVE_FROM_CCR: return h_move_from_ccr;
-    case M68K_OP_MOVE_TO_CCR: return h_move_to_ccr;
-    case M68K_OP_MOVE_TO_SR: return h_move_to_sr;
-    case M68K_OP_ORI_CCR: return h_ori_ccr;
-    case M68K_OP_ANDI_CCR: return h_andi_ccr;
-    case M68K_OP_EORI_CCR: return h_eori_ccr;
-    case M68K_OP_ORI_SR: return h_ori_sr;
-    case M68K_OP_ANDI_SR: return h_andi_sr;
-    case M68K_OP_EORI_SR: return h_eori_sr;
-    case M68K_OP_MOVE_TO_USP: return h_move_to_usp;
-    case M68K_OP_MOVE_FROM_USP: return h_move_from_usp;
-    case M68K_OP_MOVEC_RC: case M68K_OP_MOVEC_CR: return h_movec;
-    case M68K_OP_MOVES: return PICKS(h_moves);
-    case M68K_OP_BKPT: return h_bkpt;
-    case M68K_OP_ILLEGAL_INSN: return h_illegal;
-    case M68K_OP_LINEA: return h_linea;
-    case M68K_OP_LINEF: return h_linef;
-    default: (void)w; return h_illegal;
+static hfn pick(const m68k_insn *in) {
+    switch ((enum m68k_op)in->op) {
+#define OP_PICK(id, name, title, gnu, sfx, cond, pk, h, save, g0, flow) case M68K_OP_##id: return PICK_##pk(h);
+    M68K_OPS(OP_PICK)
+#undef OP_PICK
+    default: return h_illegal;
     }
 }
 
-/* What the handler pick(in, w) can change before its last possible fault
+/* What the handler pick(in) can change before its last possible fault
  * (M68K_SAVE_*), read off the handlers above: the intercepting loop saves
  * that much before the instruction and on_fault puts it back. PC is always
  * restored (to insn_pc). PART covers the CCR and the address registers in
  * bits 2..0 and 11..9 and A7: (An)+/-(An) updates, the flags an instruction
  * computes before its memory write, a push or pop before a later access or
- * an odd jump target. Memory is never saved. Whatever is not listed here
- * takes the whole snapshot. A wrong NONE or PART here shows as a register
- * changed by an intercepted instruction: running each opcode once from
- * random states, rolled back from this table and from the whole snapshot
- * (the checking loop), must give the same state. */
+ * an odd jump target. Memory is never saved. A wrong NONE or PART here
+ * shows as a register changed by an intercepted instruction: running each
+ * opcode once from random states, rolled back from this table and from the
+ * whole snapshot (the checking loop), must give the same state.
+ * Each operation names its rule in ops.h: */
+enum {
+    /* <ea>,Dn reads the operand, then writes registers: only (An)+/-(An)
+     * comes first; Dn,<ea> computes the flags before the memory write */
+    SV_ALU,
+    /* reads the operand, then writes registers: only (An)+/-(An) first */
+    SV_READ,
+    /* a register operand changes nothing before it finishes; a memory one
+     * computes flags (or updates An) before the access that may fault */
+    SV_RMW,
+    /* MOVE: as SV_READ, and any memory destination as SV_RMW */
+    SV_MOVE,
+    /* the register form changes nothing first, the memory form (an <ea> or
+     * -(An) source) may have updated An or the flags */
+    SV_MEMFORM,
+    /* a push or pop before a later access or jump; flags before the
+     * exception (CHK, DIVU/DIVS); CMPM's two (An)+ */
+    SV_PART,
+    /* every fault comes before the first change: control-mode addresses,
+     * reads before register writes (UNLK, MOVEP), memory-only writes (MOVEM
+     * to memory sets An after its stores), checked jump targets (DBcc
+     * faults before the decrement); privileged: the privilege check comes
+     * first (the trap into the monitor saves nothing), then the SR, USP or
+     * control register is written last; STOP's stop is not a fault */
+    SV_NONE,
+    /* MOVEM to registers, RTE: anything may change before a fault */
+    SV_FULL,
+};
+static const uint8_t save_rule[M68K_OP_COUNT] = {
+#define OP_SAVE(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) [M68K_OP_##id] = SV_##save,
+    M68K_OPS(OP_SAVE)
+#undef OP_SAVE
+};
+
 static uint8_t save_kind(const m68k_insn *in, unsigned w) {
     unsigned mode = (w >> 3) & 7;
     bool pm = mode == 3 || mode == 4;          /* the EA field updates An */
     bool reg = mode <= 1;                      /* the EA field is Dn or An */
-    bool ea_src = in->src == M68K_OPD_EA;
     enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL };
-    switch (in->op) {
-    /* read the operand, then write registers: only (An)+/-(An) comes first */
-    case M68K_OP_OR: case M68K_OP_AND: case M68K_OP_ADD: case M68K_OP_SUB:
-        if (!ea_src) return reg ? N : P;       /* Dn,<ea>: flags before the write */
-        return pm ? P : N;
-    case M68K_OP_CMP: case M68K_OP_ADDA: case M68K_OP_SUBA: case M68K_OP_CMPA:
-    case M68K_OP_MOVEA: case M68K_OP_MULU: case M68K_OP_MULS:
-        return pm ? P : N;
-    /* register forms change nothing before they finish; memory forms
-     * compute flags (or update An) before the access that may fault */
-    case M68K_OP_ORI: case M68K_OP_ANDI: case M68K_OP_SUBI: case M68K_OP_ADDI:
-    case M68K_OP_EORI: case M68K_OP_CMPI: case M68K_OP_EOR:
-    case M68K_OP_ADDQ: case M68K_OP_SUBQ:
-    case M68K_OP_NEGX: case M68K_OP_CLR: case M68K_OP_NEG: case M68K_OP_NOT: case M68K_OP_TST:
-    case M68K_OP_SCC: case M68K_OP_NBCD: case M68K_OP_TAS:
-    case M68K_OP_BTST: case M68K_OP_BCHG: case M68K_OP_BCLR: case M68K_OP_BSET:
-    case M68K_OP_MOVE_FROM_CCR: case M68K_OP_MOVE_TO_CCR:
-    case M68K_OP_MOVE_FROM_SR: case M68K_OP_MOVE_TO_SR: case M68K_OP_MOVES:
-        return reg ? N : P;
-    case M68K_OP_MOVE:
-        return (pm || ((w >> 6) & 7) != 0) ? P : N;
-    case M68K_OP_ADDX: case M68K_OP_SUBX: case M68K_OP_ABCD: case M68K_OP_SBCD:
-        return in->src == M68K_OPD_DN0 ? N : P;
-    case M68K_OP_CMPM:
-        return P;
-    case M68K_OP_ASL: case M68K_OP_ASR: case M68K_OP_LSL: case M68K_OP_LSR:
-    case M68K_OP_ROXL: case M68K_OP_ROXR: case M68K_OP_ROL: case M68K_OP_ROR:
-        return (in->src == M68K_OPD_QUICK3 || in->src == M68K_OPD_DN) ? N : P;
-    /* a push or pop before a later access or jump */
-    case M68K_OP_PEA: case M68K_OP_LINK: case M68K_OP_BSR: case M68K_OP_JSR:
-    case M68K_OP_RTS: case M68K_OP_RTR: case M68K_OP_RTD:
-        return P;
-    /* flags before the exception */
-    case M68K_OP_CHK: case M68K_OP_DIVU: case M68K_OP_DIVS:
-        return P;
-    /* every fault comes before the first change: control-mode addresses,
-     * reads before register writes (UNLK, MOVEP), memory-only writes
-     * (MOVEM to memory sets An after its stores), checked jump targets
-     * (DBcc faults before the decrement) */
-    case M68K_OP_MOVEQ: case M68K_OP_LEA: case M68K_OP_EXG: case M68K_OP_SWAP: case M68K_OP_EXT:
-    case M68K_OP_UNLK: case M68K_OP_DBCC: case M68K_OP_BCC: case M68K_OP_BRA: case M68K_OP_JMP:
-    case M68K_OP_TRAP: case M68K_OP_TRAPV: case M68K_OP_NOP: case M68K_OP_ILLEGAL_INSN:
-    case M68K_OP_BKPT: case M68K_OP_LINEA: case M68K_OP_LINEF:
-    case M68K_OP_MOVEP_MR: case M68K_OP_MOVEP_RM: case M68K_OP_MOVEM_RM:
-    case M68K_OP_ANDI_CCR: case M68K_OP_ORI_CCR: case M68K_OP_EORI_CCR:
-        return N;
-    /* privileged: the privilege check comes first (the trap into the
-     * monitor saves nothing), then the SR, USP or control register is
-     * written last; STOP's stop is not a fault */
-    case M68K_OP_ANDI_SR: case M68K_OP_ORI_SR: case M68K_OP_EORI_SR:
-    case M68K_OP_MOVE_TO_USP: case M68K_OP_MOVE_FROM_USP: case M68K_OP_STOP: case M68K_OP_RESET:
-    case M68K_OP_MOVEC_RC: case M68K_OP_MOVEC_CR:
-        return N;
-    default: /* MOVEM to registers, RTE: anything may change before a fault */
-        return F;
+    switch (save_rule[in->op]) {
+    case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : P) : pm ? P : N;
+    case SV_READ: return pm ? P : N;
+    case SV_RMW: return reg ? N : P;
+    case SV_MOVE: return (pm || ((w >> 6) & 7) != 0) ? P : N;
+    case SV_MEMFORM: return (in->src == M68K_OPD_EA || in->src == M68K_OPD_PD0) ? P : N;
+    case SV_PART: return P;
+    case SV_NONE: return N;
+    default: return F;
     }
 }
 
@@ -1410,7 +1317,7 @@ static void build_tables(void) {
                 ctab[v][w] = VL_CLASS_ILLEGAL;
                 stab[v][w] = M68K_SAVE_NONE;
             } else {
-                htab[v][w] = pick(in, w);
+                htab[v][w] = pick(in);
                 ctab[v][w] = in->cls[v];
                 stab[v][w] = save_kind(in, w);
             }
@@ -1769,21 +1676,6 @@ static size_t m68k_read_virt(void *cpu, uint32_t addr, uint8_t *buf, size_t len,
     return n;
 }
 
-static void m68k_decode(int variant, const uint8_t *bytes, size_t len, vl_decode_info *out) {
-    out->length = 0;
-    out->cls = VL_CLASS_ILLEGAL;
-    out->mnemonic = NULL;
-    out->form = -1;
-    if (len < 2 || variant < 0 || variant >= M68K_NMODELS) return;
-    uint16_t w = (uint16_t)(bytes[0] << 8 | bytes[1]);
-    const m68k_insn *in = m68k_decode_word(variant, w);
-    if (!in) { out->mnemonic = "illegal"; return; }
-    out->length = m68k_insn_length(in, w);
-    out->cls = in->cls[variant];
-    out->mnemonic = m68k_op_names[in->op];
-    out->form = (int)(in - m68k_insns);
-}
-
 const vl_cpu_ops m68k_ops = {
     .isa = "m68k",
     .state_size = sizeof(m68k_cpu),
@@ -1806,7 +1698,7 @@ const vl_cpu_ops m68k_ops = {
     .raise = m68k_raise,
     .vectors = m68k_vectors,
     .read_virt = m68k_read_virt,
-    .decode = m68k_decode,
+    .decode = m68k_decode_info,
     .disasm = m68k_disasm,
     .assemble = m68k_assemble,
 };

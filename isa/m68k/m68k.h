@@ -5,6 +5,7 @@
 #define VL_M68K_H
 
 #include "core/core.h"
+#include "isa/m68k/ops.h"
 #include <stddef.h>
 
 /* Models (the `variant` of the CPU interface). */
@@ -94,39 +95,13 @@ enum m68k_opd {
  * Static bit ops on Dn are size L, on memory size B (src M68K_OPD_IMM8).
  * BCC/DBCC/SCC: condition in bits 11..8 (m68k_cond_names). */
 
-/* Operations: one handler each in exec.c; mnemonics in m68k_op_names. */
+/* Operations: one row each in ops.h, from which everything about an
+ * operation as a whole is derived (names, GNU spelling, handler, intercept
+ * save rule, control flow). */
 enum m68k_op {
-    M68K_OP_ILLEGAL = 0,
-    /* data movement */
-    M68K_OP_MOVE, M68K_OP_MOVEA, M68K_OP_MOVEQ, M68K_OP_MOVEM_RM /* regs->mem */,
-    M68K_OP_MOVEM_MR /* mem->regs */, M68K_OP_MOVEP_RM, M68K_OP_MOVEP_MR,
-    M68K_OP_LEA, M68K_OP_PEA, M68K_OP_EXG, M68K_OP_SWAP, M68K_OP_LINK, M68K_OP_UNLK,
-    M68K_OP_CLR, M68K_OP_EXT, M68K_OP_SCC, M68K_OP_TAS, M68K_OP_TST,
-    /* arithmetic */
-    M68K_OP_ADD, M68K_OP_ADDA, M68K_OP_ADDI, M68K_OP_ADDQ, M68K_OP_ADDX,
-    M68K_OP_SUB, M68K_OP_SUBA, M68K_OP_SUBI, M68K_OP_SUBQ, M68K_OP_SUBX,
-    M68K_OP_CMP, M68K_OP_CMPA, M68K_OP_CMPI, M68K_OP_CMPM,
-    M68K_OP_NEG, M68K_OP_NEGX, M68K_OP_MULU, M68K_OP_MULS, M68K_OP_DIVU, M68K_OP_DIVS,
-    M68K_OP_ABCD, M68K_OP_SBCD, M68K_OP_NBCD, M68K_OP_CHK,
-    /* logic */
-    M68K_OP_AND, M68K_OP_ANDI, M68K_OP_OR, M68K_OP_ORI, M68K_OP_EOR, M68K_OP_EORI, M68K_OP_NOT,
-    /* shifts: register forms (count in bits 11..9 or Dn) and memory forms (by 1) */
-    M68K_OP_ASL, M68K_OP_ASR, M68K_OP_LSL, M68K_OP_LSR, M68K_OP_ROXL, M68K_OP_ROXR,
-    M68K_OP_ROL, M68K_OP_ROR,
-    /* bits */
-    M68K_OP_BTST, M68K_OP_BCHG, M68K_OP_BCLR, M68K_OP_BSET,
-    /* control flow */
-    M68K_OP_BCC, M68K_OP_BRA, M68K_OP_BSR, M68K_OP_DBCC, M68K_OP_JMP, M68K_OP_JSR,
-    M68K_OP_RTS, M68K_OP_RTR, M68K_OP_RTD, M68K_OP_NOP,
-    M68K_OP_TRAP, M68K_OP_TRAPV, M68K_OP_ILLEGAL_INSN /* the ILLEGAL opcode 0x4AFC */,
-    M68K_OP_BKPT, M68K_OP_LINEA, M68K_OP_LINEF,
-    /* status register and system */
-    M68K_OP_MOVE_FROM_SR, M68K_OP_MOVE_FROM_CCR, M68K_OP_MOVE_TO_CCR, M68K_OP_MOVE_TO_SR,
-    M68K_OP_ANDI_CCR, M68K_OP_ORI_CCR, M68K_OP_EORI_CCR,
-    M68K_OP_ANDI_SR, M68K_OP_ORI_SR, M68K_OP_EORI_SR,
-    M68K_OP_MOVE_TO_USP, M68K_OP_MOVE_FROM_USP, M68K_OP_RTE, M68K_OP_STOP, M68K_OP_RESET,
-    M68K_OP_MOVEC_RC /* control -> general */, M68K_OP_MOVEC_CR /* general -> control */,
-    M68K_OP_MOVES,
+#define M68K_OP_ENUM(id, name, title, gnu, sfx, cond, pick, h, save, g0, flow) M68K_OP_##id,
+    M68K_OPS(M68K_OP_ENUM)
+#undef M68K_OP_ENUM
     M68K_OP_COUNT
 };
 extern const char *const m68k_op_names[M68K_OP_COUNT]; /* "move", "bcc" (cond printed by disasm)... */
@@ -159,6 +134,8 @@ const m68k_insn *m68k_decode_word(int variant, uint16_t word);
 int m68k_insn_length(const m68k_insn *in, uint16_t word);
 /* Bytes of extension for one EA field (mode/reg) of a given operand size. */
 int m68k_ea_ext_bytes(unsigned ea6, int size);
+/* vl_cpu_ops.decode: length, class, mnemonic, form and control flow. */
+void m68k_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);
 
 
 /* ---- the CPU state ---------------------------------------------------------- */

@@ -42,13 +42,16 @@
 #define OPT PPC_AL_OPT
 #define SPR PPC_AL_SPR
 
-/* mfXXX rD / mtXXX rS for one SPR (objdump spells these for the 750's SPRs) */
-#define MF(nm, n) { "mf" nm, "mfspr", F_SPR, SPRE(n), { O_RT }, PPC_XF_NONE, DIS | SPR }
-#define MT(nm, n) { "mt" nm, "mtspr", F_SPR, SPRE(n), { O_RS }, PPC_XF_NONE, DIS | SPR }
-#define MFT(nm, n) MF(nm, n), MT(nm, n)
-/* assembler-only spellings (mfsprg0 rD...) */
-#define MFTA(nm, n) { "mf" nm, "mfspr", F_SPR, SPRE(n), { O_RT }, PPC_XF_NONE, 0 }, \
-                    { "mt" nm, "mtspr", F_SPR, SPRE(n), { O_RS }, PPC_XF_NONE, 0 }
+/* mfXXX rD / mtXXX rS for one SPR (objdump spells these for the 750's
+ * SPRs), by the spell column of sprs.h */
+#define MF(nm, n, fl) { "mf" nm, "mfspr", F_SPR, SPRE(n), { O_RT }, PPC_XF_NONE, fl },
+#define MT(nm, n, fl) { "mt" nm, "mtspr", F_SPR, SPRE(n), { O_RS }, PPC_XF_NONE, fl },
+#define SPELL_MFMT(nm, n) MF(nm, n, DIS | SPR) MT(nm, n, DIS | SPR)
+#define SPELL_MF(nm, n) MF(nm, n, DIS | SPR)
+#define SPELL_MT(nm, n) MT(nm, n, DIS | SPR)
+#define SPELL_SPRG(nm, n) MF(nm, n, 0) MT(nm, n, 0) /* assembler-only: mfsprg0 rD... */
+#define SPELL_NONE(nm, n)
+#define SPR_ALIASES(num, name, access, where, wmask, spell, view) SPELL_##spell(name, num)
 /* trap on condition: tw<c> rA,rB / tw<c>i rA,SIMM */
 #define TW(c, to, fl) { "tw" c, "tw", F_RT, TOE(to), { O_RA, O_RB }, PPC_XF_NONE, fl }, \
                       { "tw" c "i", "twi", F_RT, TOE(to), { O_RA, O_SI }, PPC_XF_NONE, fl }
@@ -96,13 +99,9 @@ const ppc_alias ppc_aliases[] = {
     { "mftb", "mftb", F_SPR, SPRE(268), { O_RT }, PPC_XF_NONE, DIS },
     { "mftbu", "mftb", F_SPR, SPRE(269), { O_RT }, PPC_XF_NONE, DIS },
     { "mftbl", "mftb", F_SPR, SPRE(268), { O_RT }, PPC_XF_NONE, 0 },
-    /* SPRs, as objdump spells them */
-    MFT("xer", 1), MFT("lr", 8), MFT("ctr", 9), MFT("dsisr", 18), MFT("dar", 19),
-    MFT("dec", 22), MFT("sdr1", 25), MFT("srr0", 26), MFT("srr1", 27), MFT("ear", 282),
-    MT("tbl", 284), MT("tbu", 285), MF("pvr", 287),
+    /* SPRs, as objdump spells them: the families by number, then each SPR */
     { "mfsprg", "mfspr", 0, SPRE(272), { O_RT, O_N }, PPC_XF_SPR1, DIS | SPR },
     { "mtsprg", "mtspr", 0, SPRE(272), { O_N, O_RS }, PPC_XF_SPR1, DIS | SPR },
-    MFTA("sprg0", 272), MFTA("sprg1", 273), MFTA("sprg2", 274), MFTA("sprg3", 275),
     { "mfibatu", "mfspr", 0, SPRE(528), { O_RT, O_N }, PPC_XF_SPR2, DIS | SPR },
     { "mtibatu", "mtspr", 0, SPRE(528), { O_N, O_RS }, PPC_XF_SPR2, DIS | SPR },
     { "mfibatl", "mfspr", 0, SPRE(529), { O_RT, O_N }, PPC_XF_SPR2, DIS | SPR },
@@ -111,13 +110,7 @@ const ppc_alias ppc_aliases[] = {
     { "mtdbatu", "mtspr", 0, SPRE(536), { O_N, O_RS }, PPC_XF_SPR2, DIS | SPR },
     { "mfdbatl", "mfspr", 0, SPRE(537), { O_RT, O_N }, PPC_XF_SPR2, DIS | SPR },
     { "mtdbatl", "mtspr", 0, SPRE(537), { O_N, O_RS }, PPC_XF_SPR2, DIS | SPR },
-    MFT("ummcr0", 936), MFT("upmc1", 937), MFT("upmc2", 938), MFT("usia", 939),
-    MFT("ummcr1", 940), MFT("upmc3", 941), MFT("upmc4", 942),
-    MFT("mmcr0", 952), MFT("pmc1", 953), MFT("pmc2", 954), MFT("sia", 955),
-    MFT("mmcr1", 956), MFT("pmc3", 957), MFT("pmc4", 958),
-    MFT("hid0", 1008), MFT("hid1", 1009), MFT("iabr", 1010), MFT("dabr", 1013),
-    MFT("l2cr", 1017), MFT("ictc", 1019), MFT("thrm1", 1020), MFT("thrm2", 1021),
-    MFT("thrm3", 1022),
+    PPC_SPRS(SPR_ALIASES)
 };
 const int ppc_naliases = (int)(sizeof ppc_aliases / sizeof ppc_aliases[0]);
 

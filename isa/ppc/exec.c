@@ -3,6 +3,8 @@
  * Dispatch: two levels built once from the decode table (ppc_dt_prim by
  * primary opcode, ppc_dt_ext by the 10-bit extended opcode of 19/31/59/63),
  * then the entry's mask/match check (reserved fields) and a switch on its op.
+ * Entries that declare privilege are marked in the dispatch levels
+ * (PPC_DT_PRIV), so that the one privilege check is off the common path.
  * Memory: a page-sized instruction fetch cache and small direct-mapped data
  * translation caches (per MSR[PR], separate for reads and writes; a write
  * entry exists only once the page's C bit is set) in front of mmu.c; RAM is
@@ -32,85 +34,41 @@ void ppc_set_dec(ppc_cpu *s, uint32_t v) {
     s->slice_end = s->c.icount + 1;
 }
 
-/* ---- SPRs ------------------------------------------------------------------- */
-bool ppc_spr_read(ppc_cpu *s, unsigned spr, uint32_t *v) {
-    switch (spr) {
-    case 1: *v = s->xer; return true;
-    case 8: *v = s->lr; return true;
-    case 9: *v = s->ctr; return true;
-    case 18: *v = s->dsisr; return true;
-    case 19: *v = s->dar; return true;
-    case 22: *v = ppc_get_dec(s); return true;
-    case 25: *v = s->sdr1; return true;
-    case 26: *v = s->srr0; return true;
-    case 27: *v = s->srr1; return true;
-    case 268: *v = (uint32_t)ppc_get_tb(s); return true;
-    case 269: *v = (uint32_t)(ppc_get_tb(s) >> 32); return true;
-    case 272: case 273: case 274: case 275: *v = s->sprg[spr - 272]; return true;
-    case 282: *v = s->ear; return true;
-    case 287: *v = s->pvr; return true;
-    case 936: case 952: *v = s->mmcr[0]; return true;
-    case 940: case 956: *v = s->mmcr[1]; return true;
-    case 937: case 953: *v = s->pmc[0]; return true;
-    case 938: case 954: *v = s->pmc[1]; return true;
-    case 941: case 957: *v = s->pmc[2]; return true;
-    case 942: case 958: *v = s->pmc[3]; return true;
-    case 939: case 955: *v = s->sia; return true;
-    case 1008: *v = s->hid0; return true;
-    case 1009: *v = s->hid1; return true;
-    case 1010: *v = s->iabr; return true;
-    case 1013: *v = s->dabr; return true;
-    case 1017: *v = s->l2cr; return true;
-    case 1019: *v = s->ictc; return true;
-    case 1020: case 1021: case 1022: *v = s->thrm[spr - 1020]; return true;
-    default:
-        if (spr >= 528 && spr <= 535) { *v = s->ibat[spr - 528]; return true; }
-        if (spr >= 536 && spr <= 543) { *v = s->dbat[spr - 536]; return true; }
-        return false;
+/* ---- SPRs: where each value lives is in its ppc_sprs row ------------------- */
+static inline uint32_t spr_load(const ppc_cpu *s, const ppc_spr *e) {
+    switch (e->where) {
+    case PPC_SPR_DEC: return ppc_get_dec(s);
+    case PPC_SPR_TBL: return (uint32_t)ppc_get_tb(s);
+    case PPC_SPR_TBU: return (uint32_t)(ppc_get_tb(s) >> 32);
+    default: return *(const uint32_t *)((const char *)s + e->off);
     }
+}
+
+static inline void spr_store(ppc_cpu *s, const ppc_spr *e, uint32_t v) {
+    v &= e->wmask;
+    switch (e->where) {
+    case PPC_SPR_DEC: ppc_set_dec(s, v); break;
+    case PPC_SPR_TBL: ppc_set_tb(s, (ppc_get_tb(s) & 0xFFFFFFFF00000000ull) | v); break;
+    case PPC_SPR_TBU: ppc_set_tb(s, (ppc_get_tb(s) & 0xFFFFFFFFull) | (uint64_t)v << 32); break;
+    default:
+        *(uint32_t *)((char *)s + e->off) = v;
+        if (e->where == PPC_SPR_FLUSH) ppc_tlb_flush(s);
+        break;
+    }
+}
+
+bool ppc_spr_read(ppc_cpu *s, unsigned spr, uint32_t *v) {
+    const ppc_spr *e = ppc_spr_find(spr);
+    if (!e || !(e->access & PPC_SPR_R)) return false;
+    *v = spr_load(s, e);
+    return true;
 }
 
 bool ppc_spr_write(ppc_cpu *s, unsigned spr, uint32_t v) {
-    switch (spr) {
-    case 1: s->xer = v & 0xE000007Fu; return true;
-    case 8: s->lr = v; return true;
-    case 9: s->ctr = v; return true;
-    case 18: s->dsisr = v; return true;
-    case 19: s->dar = v; return true;
-    case 22: ppc_set_dec(s, v); return true;
-    case 25: s->sdr1 = v & 0xFFFF01FFu; ppc_tlb_flush(s); return true;
-    case 26: s->srr0 = v; return true;
-    case 27: s->srr1 = v; return true;
-    case 272: case 273: case 274: case 275: s->sprg[spr - 272] = v; return true;
-    case 282: s->ear = v & 0x8000003Fu; return true;
-    case 284: ppc_set_tb(s, (ppc_get_tb(s) & 0xFFFFFFFF00000000ull) | v); return true;
-    case 285: ppc_set_tb(s, (ppc_get_tb(s) & 0xFFFFFFFFull) | (uint64_t)v << 32); return true;
-    case 952: s->mmcr[0] = v; return true;
-    case 956: s->mmcr[1] = v; return true;
-    case 953: s->pmc[0] = v; return true;
-    case 954: s->pmc[1] = v; return true;
-    case 957: s->pmc[2] = v; return true;
-    case 958: s->pmc[3] = v; return true;
-    case 955: s->sia = v; return true;
-    case 1008: s->hid0 = v; return true;
-    case 1009: s->hid1 = v; return true;
-    case 1010: s->iabr = v; return true;
-    case 1013: s->dabr = v; return true;
-    case 1017: s->l2cr = v; return true;
-    case 1019: s->ictc = v; return true;
-    case 1020: case 1021: case 1022: s->thrm[spr - 1020] = v; return true;
-    default:
-        if (spr >= 528 && spr <= 535) { s->ibat[spr - 528] = v; ppc_tlb_flush(s); return true; }
-        if (spr >= 536 && spr <= 543) { s->dbat[spr - 536] = v; ppc_tlb_flush(s); return true; }
-        return false;
-    }
-}
-
-static bool spr_allowed(unsigned spr, unsigned acc) {
-    const ppc_spr *p = NULL;
-    for (int i = 0; i < ppc_nsprs; i++)
-        if (ppc_sprs[i].num == spr && (ppc_sprs[i].access & acc)) { p = &ppc_sprs[i]; break; }
-    return p != NULL;
+    const ppc_spr *e = ppc_spr_find(spr);
+    if (!e || !(e->access & PPC_SPR_W)) return false;
+    spr_store(s, e, v);
+    return true;
 }
 
 /* ---- memory ------------------------------------------------------------------ */
@@ -419,7 +377,6 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
 #define RC_CR0(r) do { if (w & 1) set_cr0(s, (r)); } while (0)
 #define PROGRAM(bits) do { s->f_vector = 0x700; s->f_srr1 = (bits); s->f_dsi = false; goto exc; } while (0)
 #define ILLEGAL() PROGRAM(SRR1_ILLEGAL)
-#define PRIVCHK() do { if (s->msr & MSR_PR) PROGRAM(SRR1_PRIV); } while (0)
 #define ALIGN_EXC(ea) do { s->f_vector = 0x600; s->f_dar = (ea); s->f_dsisr = ppc_align_dsisr(w); \
                            s->f_dsi = false; s->f_srr1 = 0; goto exc; } while (0)
 #define LOAD(ea, size, var) do { if (VL_UNLIKELY(!mem_ld(s, (ea), (size), &(var)))) goto exc; } while (0)
@@ -431,6 +388,20 @@ static inline bool bc_cond(ppc_cpu *s, unsigned bo, unsigned bi) {
     bool ctr_ok = (bo & 4) || ((s->ctr != 0) != ((bo & 2) != 0));
     bool cond_ok = (bo & 16) || (((s->cr >> (31 - bi)) & 1) == ((bo >> 3) & 1));
     return ctr_ok && cond_ok;
+}
+
+/* Does the exit set stop the run before word w? */
+static inline bool exits(const ppc_cpu *s, uint32_t w) {
+    return s->c.exit_set && (s->c.exit_set & (1u << ppc_insn_class(w)));
+}
+
+/* Does word w of entry `in` take the privileged-instruction program
+ * interrupt in problem state? Not when the checks every word gets
+ * (reserved fields, exit set) stop it first. Out of line, so that the
+ * common path of the loop stays as short as it was. */
+static __attribute__((noinline)) bool privilege_trap(const ppc_cpu *s, const ppc_insn *in, uint32_t w,
+                                                     bool checked) {
+    return ppc_insn_privileged(in, w) && (w & in->mask) == in->match && !(checked && exits(s, w));
 }
 
 /* Run instructions until icount reaches s->slice_end or something stops.
@@ -449,15 +420,21 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
         }
         unsigned v = ppc_dt_prim[w >> 26];
         if (v >= PPC_DT_EXT) v = ppc_dt_ext[v - PPC_DT_EXT][(w >> 1) & 0x3FF];
-        if (VL_UNLIKELY(!v)) ILLEGAL();
-        const ppc_insn *in = &ppc_insns[v - 1];
+        const ppc_insn *in;
+        if (VL_LIKELY(v - 1 < PPC_DT_PRIV)) {
+            in = &ppc_insns[v - 1];
+        } else {
+            /* illegal (0), or an entry that declares privilege (PPC_DT_PRIV):
+             * the one privilege check */
+            if (!v) ILLEGAL();
+            in = &ppc_insns[v - 1 - PPC_DT_PRIV];
+            if ((s->msr & MSR_PR) && privilege_trap(s, in, w, checked)) PROGRAM(SRR1_PRIV);
+        }
         if (VL_UNLIKELY((w & in->mask) != in->match)) ILLEGAL();
-        if (checked && s->c.exit_set) {
+        if (checked && exits(s, w)) {
             int cls = ppc_insn_class(w);
-            if (s->c.exit_set & (1u << cls)) {
-                *st = mkstop(VLAB_STOP_VMEXIT, pc, -1, (uint32_t)cls);
-                return SL_STOP;
-            }
+            *st = mkstop(VLAB_STOP_VMEXIT, pc, -1, (uint32_t)cls);
+            return SL_STOP;
         }
         npc = pc + 4;
         switch ((enum ppc_op)in->op) {
@@ -805,12 +782,10 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
         /* ---- cache, sync, time base ---- */
         case PPC_OP_DCBT: case PPC_OP_DCBTST: case PPC_OP_EIEIO: case PPC_OP_SYNC:
         case PPC_OP_ISYNC: case PPC_OP_TLBSYNC:
-            if (in->flags & PPC_F_PRIV) PRIVCHK();
             break;
         case PPC_OP_DCBF: case PPC_OP_DCBST: case PPC_OP_ICBI: case PPC_OP_DCBI: {
             /* no cache: memory is always current; the address is still
              * translated (protection as a load; dcbi as a store) */
-            if (in->op == PPC_OP_DCBI) PRIVCHK();
             uint32_t ea = GA0 + G[RB], pa;
             if (!xlate(s, ea, in->op == PPC_OP_DCBI, &pa)) goto exc;
             break;
@@ -839,37 +814,32 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
             break;
         }
         /* ---- SPRs ---- */
-        case PPC_OP_MFSPR: case PPC_OP_MTSPR: {
-            unsigned spr = ppc_spr_field(w);
-            bool to = in->op == PPC_OP_MTSPR;
-            switch (spr) { /* the common user SPRs first */
-            case 8: if (to) s->lr = G[RD]; else G[RD] = s->lr; goto spr_done;
-            case 9: if (to) s->ctr = G[RD]; else G[RD] = s->ctr; goto spr_done;
-            case 1: if (to) s->xer = G[RD] & 0xE000007Fu; else G[RD] = s->xer; goto spr_done;
-            default: break;
-            }
-            if (ppc_spr_privileged(spr)) PRIVCHK();
-            if (!spr_allowed(spr, to ? PPC_SPR_W : PPC_SPR_R)) ILLEGAL();
-            if (to) ppc_spr_write(s, spr, G[RD]);
-            else { uint32_t val = 0; ppc_spr_read(s, spr, &val); G[RD] = val; }
-        spr_done:
+        case PPC_OP_MFSPR: {
+            unsigned ix = ppc_spr_ix[ppc_spr_field(w)];
+            if (!ix || !(ppc_sprs[ix - 1].access & PPC_SPR_R)) ILLEGAL();
+            G[RD] = spr_load(s, &ppc_sprs[ix - 1]);
+            break;
+        }
+        case PPC_OP_MTSPR: {
+            unsigned ix = ppc_spr_ix[ppc_spr_field(w)];
+            if (!ix || !(ppc_sprs[ix - 1].access & PPC_SPR_W)) ILLEGAL();
+            spr_store(s, &ppc_sprs[ix - 1], G[RD]);
             break;
         }
         /* ---- OEA supervisor set ---- */
-        case PPC_OP_MFMSR: PRIVCHK(); G[RD] = s->msr; break;
-        case PPC_OP_MTMSR: PRIVCHK(); s->pc = npc; ppc_set_msr(s, G[RD]); break;
+        case PPC_OP_MFMSR: G[RD] = s->msr; break;
+        case PPC_OP_MTMSR: s->pc = npc; ppc_set_msr(s, G[RD]); break;
         case PPC_OP_RFI:
-            PRIVCHK();
             npc = s->srr0 & ~3u;
             s->pc = npc;
             ppc_set_msr(s, (s->msr & ~MSR_SRR1_MASK) | (s->srr1 & MSR_SRR1_MASK));
             s->no_trace = true;
             break;
-        case PPC_OP_MFSR: PRIVCHK(); G[RD] = s->sr[RA & 15]; break;
-        case PPC_OP_MTSR: PRIVCHK(); s->sr[RA & 15] = G[RD]; ppc_tlb_flush(s); break;
-        case PPC_OP_MFSRIN: PRIVCHK(); G[RD] = s->sr[G[RB] >> 28]; break;
-        case PPC_OP_MTSRIN: PRIVCHK(); s->sr[G[RB] >> 28] = G[RD]; ppc_tlb_flush(s); break;
-        case PPC_OP_TLBIE: case PPC_OP_TLBIA: PRIVCHK(); ppc_tlb_flush(s); break;
+        case PPC_OP_MFSR: G[RD] = s->sr[RA & 15]; break;
+        case PPC_OP_MTSR: s->sr[RA & 15] = G[RD]; ppc_tlb_flush(s); break;
+        case PPC_OP_MFSRIN: G[RD] = s->sr[G[RB] >> 28]; break;
+        case PPC_OP_MTSRIN: s->sr[G[RB] >> 28] = G[RD]; ppc_tlb_flush(s); break;
+        case PPC_OP_TLBIE: case PPC_OP_TLBIA: ppc_tlb_flush(s); break;
         /* ---- floating point: not modelled ---- */
         case PPC_OP_FP:
             if (ppc_invalid_form(in, w)) ILLEGAL();
@@ -972,14 +942,24 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
 }
 
 /* ---- the CPU interface ------------------------------------------------------------ */
-enum {
-    R_GPR = 0, R_PC = 32, R_MSR, R_CR, R_XER, R_LR, R_CTR, R_SRR0, R_SRR1,
-    R_SPRG0, R_SPRG1, R_SPRG2, R_SPRG3, R_DEC, R_SDR1, R_DAR, R_DSISR, R_PVR,
-    R_TBL, R_TBU, R_HID0, R_SR0, R_IBAT = R_SR0 + 16, R_DBAT = R_IBAT + 8, R_COUNT = R_DBAT + 8
-};
+/* Register ids: GPRs 0..31, then pc, msr, cr, the segment registers; an SPR
+ * of the register view is R_SPR + its number (view, names, privilege and
+ * where the value lives from its ppc_sprs row). */
+enum { R_GPR = 0, R_PC = 32, R_MSR, R_CR, R_SR0, R_SPR = 0x400 };
 
 #define PRIV VL_REG_PRIV
-static const vl_reg_info ppc_regs_tab[R_COUNT] = {
+#define SPR_REG(num, name, flags) { name, 32, (uint8_t)(((num) & 0x10 ? PRIV : 0) | (flags)), R_SPR + (num) },
+#define VIEW_EARLY_REG(num, name) SPR_REG(num, name, 0)
+#define VIEW_EARLY_REG_RO(num, name) SPR_REG(num, name, VL_REG_RO)
+#define VIEW_EARLY_REG_LATE(num, name)
+#define VIEW_EARLY_NOREG(num, name)
+#define VIEW_LATE_REG(num, name)
+#define VIEW_LATE_REG_RO(num, name)
+#define VIEW_LATE_REG_LATE(num, name) SPR_REG(num, name, 0)
+#define VIEW_LATE_NOREG(num, name)
+#define SPR_EARLY(num, name, access, where, wmask, spell, view) VIEW_EARLY_##view(num, name)
+#define SPR_LATE(num, name, access, where, wmask, spell, view) VIEW_LATE_##view(num, name)
+static const vl_reg_info ppc_regs_tab[] = {
     { "r0", 32, 0, 0 }, { "r1", 32, 0, 1 }, { "r2", 32, 0, 2 }, { "r3", 32, 0, 3 },
     { "r4", 32, 0, 4 }, { "r5", 32, 0, 5 }, { "r6", 32, 0, 6 }, { "r7", 32, 0, 7 },
     { "r8", 32, 0, 8 }, { "r9", 32, 0, 9 }, { "r10", 32, 0, 10 }, { "r11", 32, 0, 11 },
@@ -989,32 +969,19 @@ static const vl_reg_info ppc_regs_tab[R_COUNT] = {
     { "r24", 32, 0, 24 }, { "r25", 32, 0, 25 }, { "r26", 32, 0, 26 }, { "r27", 32, 0, 27 },
     { "r28", 32, 0, 28 }, { "r29", 32, 0, 29 }, { "r30", 32, 0, 30 }, { "r31", 32, 0, 31 },
     { "pc", 32, 0, R_PC }, { "msr", 32, PRIV, R_MSR }, { "cr", 32, 0, R_CR },
-    { "xer", 32, 0, R_XER }, { "lr", 32, 0, R_LR }, { "ctr", 32, 0, R_CTR },
-    { "srr0", 32, PRIV, R_SRR0 }, { "srr1", 32, PRIV, R_SRR1 },
-    { "sprg0", 32, PRIV, R_SPRG0 }, { "sprg1", 32, PRIV, R_SPRG1 },
-    { "sprg2", 32, PRIV, R_SPRG2 }, { "sprg3", 32, PRIV, R_SPRG3 },
-    { "dec", 32, PRIV, R_DEC }, { "sdr1", 32, PRIV, R_SDR1 }, { "dar", 32, PRIV, R_DAR },
-    { "dsisr", 32, PRIV, R_DSISR }, { "pvr", 32, PRIV | VL_REG_RO, R_PVR },
-    { "tbl", 32, 0, R_TBL }, { "tbu", 32, 0, R_TBU }, { "hid0", 32, PRIV, R_HID0 },
+    PPC_SPRS(SPR_EARLY)
     { "sr0", 32, PRIV, R_SR0 + 0 }, { "sr1", 32, PRIV, R_SR0 + 1 }, { "sr2", 32, PRIV, R_SR0 + 2 },
     { "sr3", 32, PRIV, R_SR0 + 3 }, { "sr4", 32, PRIV, R_SR0 + 4 }, { "sr5", 32, PRIV, R_SR0 + 5 },
     { "sr6", 32, PRIV, R_SR0 + 6 }, { "sr7", 32, PRIV, R_SR0 + 7 }, { "sr8", 32, PRIV, R_SR0 + 8 },
     { "sr9", 32, PRIV, R_SR0 + 9 }, { "sr10", 32, PRIV, R_SR0 + 10 }, { "sr11", 32, PRIV, R_SR0 + 11 },
     { "sr12", 32, PRIV, R_SR0 + 12 }, { "sr13", 32, PRIV, R_SR0 + 13 }, { "sr14", 32, PRIV, R_SR0 + 14 },
     { "sr15", 32, PRIV, R_SR0 + 15 },
-    { "ibat0u", 32, PRIV, R_IBAT + 0 }, { "ibat0l", 32, PRIV, R_IBAT + 1 },
-    { "ibat1u", 32, PRIV, R_IBAT + 2 }, { "ibat1l", 32, PRIV, R_IBAT + 3 },
-    { "ibat2u", 32, PRIV, R_IBAT + 4 }, { "ibat2l", 32, PRIV, R_IBAT + 5 },
-    { "ibat3u", 32, PRIV, R_IBAT + 6 }, { "ibat3l", 32, PRIV, R_IBAT + 7 },
-    { "dbat0u", 32, PRIV, R_DBAT + 0 }, { "dbat0l", 32, PRIV, R_DBAT + 1 },
-    { "dbat1u", 32, PRIV, R_DBAT + 2 }, { "dbat1l", 32, PRIV, R_DBAT + 3 },
-    { "dbat2u", 32, PRIV, R_DBAT + 4 }, { "dbat2l", 32, PRIV, R_DBAT + 5 },
-    { "dbat3u", 32, PRIV, R_DBAT + 6 }, { "dbat3l", 32, PRIV, R_DBAT + 7 },
+    PPC_SPRS(SPR_LATE)
 };
 
 static const vl_reg_info *ppc_regs(int variant, int *count) {
     (void)variant;
-    *count = R_COUNT;
+    *count = (int)(sizeof ppc_regs_tab / sizeof ppc_regs_tab[0]);
     return ppc_regs_tab;
 }
 
@@ -1022,26 +989,14 @@ static uint32_t ppc_reg_get(void *cpu, int id) {
     ppc_cpu *s = cpu;
     if (id >= 0 && id < 32) return s->gpr[id];
     if (id >= R_SR0 && id < R_SR0 + 16) return s->sr[id - R_SR0];
-    if (id >= R_IBAT && id < R_IBAT + 8) return s->ibat[id - R_IBAT];
-    if (id >= R_DBAT && id < R_DBAT + 8) return s->dbat[id - R_DBAT];
+    if (id >= R_SPR) {
+        const ppc_spr *e = ppc_spr_find((unsigned)(id - R_SPR));
+        return e ? spr_load(s, e) : 0;
+    }
     switch (id) {
     case R_PC: return s->pc;
     case R_MSR: return s->msr;
     case R_CR: return s->cr;
-    case R_XER: return s->xer;
-    case R_LR: return s->lr;
-    case R_CTR: return s->ctr;
-    case R_SRR0: return s->srr0;
-    case R_SRR1: return s->srr1;
-    case R_SPRG0: case R_SPRG1: case R_SPRG2: case R_SPRG3: return s->sprg[id - R_SPRG0];
-    case R_DEC: return ppc_get_dec(s);
-    case R_SDR1: return s->sdr1;
-    case R_DAR: return s->dar;
-    case R_DSISR: return s->dsisr;
-    case R_PVR: return s->pvr;
-    case R_TBL: return (uint32_t)ppc_get_tb(s);
-    case R_TBU: return (uint32_t)(ppc_get_tb(s) >> 32);
-    case R_HID0: return s->hid0;
     default: return 0;
     }
 }
@@ -1050,26 +1005,16 @@ static void ppc_reg_set(void *cpu, int id, uint32_t v) {
     ppc_cpu *s = cpu;
     if (id >= 0 && id < 32) { s->gpr[id] = v; return; }
     if (id >= R_SR0 && id < R_SR0 + 16) { s->sr[id - R_SR0] = v; ppc_tlb_flush(s); return; }
-    if (id >= R_IBAT && id < R_IBAT + 8) { ppc_spr_write(s, 528 + (unsigned)(id - R_IBAT), v); return; }
-    if (id >= R_DBAT && id < R_DBAT + 8) { ppc_spr_write(s, 536 + (unsigned)(id - R_DBAT), v); return; }
+    if (id >= R_SPR) {
+        /* the view writes what mtspr cannot (the time base at 268/269) */
+        const ppc_spr *e = ppc_spr_find((unsigned)(id - R_SPR));
+        if (e && e->view != PPC_SPR_REG_RO) spr_store(s, e, v);
+        return;
+    }
     switch (id) {
     case R_PC: s->pc = v & ~3u; break;
     case R_MSR: ppc_set_msr(s, v); break;
     case R_CR: s->cr = v; break;
-    case R_XER: ppc_spr_write(s, 1, v); break;
-    case R_LR: s->lr = v; break;
-    case R_CTR: s->ctr = v; break;
-    case R_SRR0: s->srr0 = v; break;
-    case R_SRR1: s->srr1 = v; break;
-    case R_SPRG0: case R_SPRG1: case R_SPRG2: case R_SPRG3: s->sprg[id - R_SPRG0] = v; break;
-    case R_DEC: ppc_set_dec(s, v); break;
-    case R_SDR1: ppc_spr_write(s, 25, v); break;
-    case R_DAR: s->dar = v; break;
-    case R_DSISR: s->dsisr = v; break;
-    case R_PVR: break; /* read-only */
-    case R_TBL: ppc_spr_write(s, 284, v); break;
-    case R_TBU: ppc_spr_write(s, 285, v); break;
-    case R_HID0: s->hid0 = v; break;
     default: break;
     }
 }
@@ -1167,7 +1112,29 @@ static void ppc_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
     ppc_take_exception(s, vector, vector == 0xC00 ? s->pc + 4 : s->pc, reason);
 }
 
-static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, vl_decode_info *out) {
+/* The entry's control flow (PPC_F_FLOW) for this word: a BO that tests CTR
+ * or a CR bit makes a branch conditional, LK makes it a call; b and bc go
+ * to a displacement (AA: absolute) known from the word alone. */
+static void decode_flow(const ppc_insn *in, uint32_t w, uint32_t addr, vl_decode_info *out) {
+    int flow = ppc_insn_flow(in);
+    bool has_bo = false;
+    for (int k = 0; k < 5; k++) {
+        uint32_t disp;
+        switch (in->opd[k]) {
+        case PPC_OPD_BO: has_bo = true; continue;
+        case PPC_OPD_LI: disp = (uint32_t)((int32_t)(w << 6) >> 6) & ~3u; break;
+        case PPC_OPD_BD: disp = (uint32_t)(int32_t)(int16_t)(w & 0xFFFC); break;
+        default: continue;
+        }
+        out->has_target = true;
+        out->target = (w & 2) ? disp : addr + disp;
+    }
+    if ((in->flags & PPC_F_LK) && (w & 1)) flow = VL_FLOW_CALL;
+    else if (has_bo && ((w >> 21) & 0x14) != 0x14) flow = VL_FLOW_BRANCH;
+    out->flow = flow;
+}
+
+static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out) {
     (void)variant;
     memset(out, 0, sizeof *out);
     out->form = -1;
@@ -1177,9 +1144,15 @@ static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, vl_de
     out->length = 4;
     int i = ppc_decode_index(w);
     out->cls = ppc_insn_class(w);
-    if (i < 0) { out->mnemonic = NULL; return; }
+    if (i < 0) {
+        /* the illegal-instruction program interrupt */
+        out->mnemonic = NULL;
+        out->flow = VL_FLOW_TRAP;
+        return;
+    }
     out->form = i;
     out->mnemonic = ppc_insns[i].mnemonic;
+    decode_flow(&ppc_insns[i], w, addr, out);
 }
 
 const vl_cpu_ops ppc_ops = {

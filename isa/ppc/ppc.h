@@ -47,6 +47,7 @@
 #define VL_PPC_H
 
 #include "core/core.h"
+#include "isa/ppc/sprs.h"
 
 enum { PPC_750 = 0, PPC_NMODELS };
 #define PPC_PVR_750 0x00080200u
@@ -100,9 +101,12 @@ enum { PPC_750 = 0, PPC_NMODELS };
  * part of the mask (must be zero); the Rc bit is free when PPC_F_RC, the OE
  * bit when PPC_F_OE, AA and LK when PPC_F_AA / PPC_F_LK. Disassembly appends
  * "o" (OE), "." (Rc), "l" (LK) then "a" (AA) to the mnemonic.
- * mfspr/mtspr: the class is derived from the SPR number (spr & 0x10 means
- * privileged, REFERENCE §3), see ppc_insn_class(); the SPRs that exist on the
- * 750 are in ppc_sprs[]. */
+ * Privilege is declared once, by PPC_F_PRIV on the entry (the declared
+ * class and the interpreter's one check derive from it); mfspr/mtspr
+ * (PPC_F_SPR) take it from the SPR number (spr & 0x10 means privileged,
+ * REFERENCE §3), see ppc_insn_privileged() and ppc_insn_class(); the SPRs
+ * that exist on the 750 are in ppc_sprs[] (sprs.h). The control-flow kind
+ * is in the flags too (PPC_F_FLOW). */
 enum ppc_form {
     PPC_FORM_I, PPC_FORM_B, PPC_FORM_SC, PPC_FORM_D, PPC_FORM_DS, PPC_FORM_X,
     PPC_FORM_XL, PPC_FORM_XFX, PPC_FORM_XFL, PPC_FORM_XO, PPC_FORM_A, PPC_FORM_M,
@@ -156,13 +160,15 @@ enum ppc_opd {
 #define PPC_F_OE     0x0002u  /* OE bit (bit 10) selects the "o" form       */
 #define PPC_F_AA     0x0004u  /* AA bit (bit 1)                             */
 #define PPC_F_LK     0x0008u  /* LK bit (bit 0)                             */
-#define PPC_F_PRIV   0x0010u  /* supervisor only                            */
+#define PPC_F_PRIV   0x0010u  /* supervisor only: the privilege declaration */
 #define PPC_F_SPR    0x0020u  /* privilege from the SPR number (spr & 0x10)  */
 #define PPC_F_FP     0x0040u  /* floating point: not modelled                */
 #define PPC_F_LOAD   0x0080u
 #define PPC_F_STORE  0x0100u
 #define PPC_F_UPDATE 0x0200u  /* writes the EA back to rA                    */
-#define PPC_F_BRANCH 0x0400u
+/* enum vl_flow of the entry when taken (b, bc: JUMP; bclr: RETURN; bcctr:
+ * INDIRECT); decode refines it by BO (a condition: BRANCH) and LK (CALL) */
+#define PPC_F_FLOW(k) ((uint16_t)((unsigned)(k) << 12))
 
 /* Operations: one case each in exec.c. */
 enum ppc_op {
@@ -212,18 +218,23 @@ typedef struct ppc_insn {
     uint8_t form;          /* enum ppc_form */
     uint8_t op;            /* enum ppc_op */
     uint16_t flags;        /* PPC_F_* */
-    uint8_t cls;           /* declared enum vl_class (mfspr/mtspr: see ppc_insn_class) */
+    uint8_t cls;           /* declared enum vl_class, from the flags (mfspr/mtspr: see ppc_insn_class) */
     uint8_t opd[5];        /* enum ppc_opd, assembler order, PPC_OPD_NONE-terminated */
 } ppc_insn;
 
 extern const ppc_insn ppc_insns[];
 extern const int ppc_ninsns;
+static inline int ppc_insn_flow(const ppc_insn *in) { return in->flags >> 12; }
 
 /* Lookup tables built once from ppc_insns (ppc_decode_init, idempotent and
- * thread-safe): table index + 1 by primary opcode, or PPC_DT_EXT + k for the
- * primaries with an extended opcode (19, 31, 59, 63 -> k = 0..3), then by
- * the 10-bit extended opcode (bits 10..1). 0 = illegal. */
+ * thread-safe): table index + 1 (plus PPC_DT_PRIV, below) by primary
+ * opcode, or PPC_DT_EXT + k for the primaries with an extended opcode (19,
+ * 31, 59, 63 -> k = 0..3), then by the 10-bit extended opcode (bits 10..1).
+ * 0 = illegal. */
 #define PPC_DT_EXT 0x7000
+/* added to the index + 1 of an entry that declares privilege (PPC_F_PRIV,
+ * PPC_F_SPR), so that the interpreter's test for 0 also finds them */
+#define PPC_DT_PRIV 0x4000
 extern uint16_t ppc_dt_prim[64];
 extern uint16_t ppc_dt_ext[4][1024];
 void ppc_decode_init(void);
@@ -242,17 +253,31 @@ int ppc_insn_class(uint32_t word);
 static inline unsigned ppc_spr_field(uint32_t w) { return ((w >> 16) & 0x1F) | ((w >> 6) & 0x3E0); }
 static inline uint32_t ppc_spr_encode(unsigned spr) { return ((spr & 0x1F) << 16) | ((spr >> 5) << 11); }
 static inline int ppc_spr_privileged(unsigned spr) { return (spr & 0x10) != 0; }
+/* Does the word need supervisor state? (the entry's declaration, or for
+ * mfspr/mtspr the SPR number) */
+static inline bool ppc_insn_privileged(const ppc_insn *in, uint32_t w) {
+    return (in->flags & PPC_F_PRIV) || ((in->flags & PPC_F_SPR) && ppc_spr_privileged(ppc_spr_field(w)));
+}
 
-/* SPRs of the 750 */
+/* SPRs of the 750: ppc_sprs[] is PPC_SPRS (sprs.h), which explains the
+ * columns. */
 #define PPC_SPR_R 1u  /* mfspr allowed */
 #define PPC_SPR_W 2u  /* mtspr allowed */
+enum ppc_spr_where { PPC_SPR_FIELD, PPC_SPR_FLUSH, PPC_SPR_DEC, PPC_SPR_TBL, PPC_SPR_TBU };
+enum ppc_spr_view { PPC_SPR_NOREG, PPC_SPR_REG, PPC_SPR_REG_RO, PPC_SPR_REG_LATE };
 typedef struct ppc_spr {
     uint16_t num;
     const char *name;   /* lower case: "xer", "srr0", "ibat0u" */
     uint8_t access;     /* PPC_SPR_R | PPC_SPR_W */
+    uint8_t where;      /* enum ppc_spr_where */
+    uint8_t view;       /* enum ppc_spr_view */
+    uint16_t off;       /* PPC_SPR_FIELD/FLUSH: offsetof(ppc_cpu, member) */
+    uint32_t wmask;     /* bits a write keeps */
 } ppc_spr;
 extern const ppc_spr ppc_sprs[];
 extern const int ppc_nsprs;
+/* ppc_sprs index + 1 by SPR number, 0 if none (built by ppc_decode_init). */
+extern uint8_t ppc_spr_ix[1024];
 /* Entry for an SPR number, NULL if the 750 has no such SPR. */
 const ppc_spr *ppc_spr_find(unsigned num);
 /* SPR number for a name ("lr", "sprg3"...), -1 if unknown. */
@@ -336,8 +361,8 @@ uint32_t ppc_get_dec(const ppc_cpu *s);
 void ppc_set_dec(ppc_cpu *s, uint32_t v);
 uint64_t ppc_get_tb(const ppc_cpu *s);
 void ppc_set_tb(ppc_cpu *s, uint64_t v);
-/* SPR access without privilege checks (mfspr/mtspr after the checks, the
- * register table, the monitor glue). false if the SPR does not exist. */
+/* SPR access without privilege checks. false if the SPR does not exist or
+ * does not allow that direction. */
 bool ppc_spr_read(ppc_cpu *s, unsigned spr, uint32_t *v);
 bool ppc_spr_write(ppc_cpu *s, unsigned spr, uint32_t v);
 
