@@ -101,6 +101,18 @@ static bool out_of_memory(asm_ctx *c, const char *at) {
     return false;
 }
 
+/* Room for `need` items of `size` bytes at items (capacity *cap, doubled as
+ * needed): the array, moved perhaps, or NULL (out of memory, items intact). */
+static void *grow(asm_ctx *c, void *items, size_t *cap, size_t need, size_t size, const char *at) {
+    if (need <= *cap) return items;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < need) nc *= 2;
+    void *p = realloc(items, nc * size);
+    if (!p) return out_of_memory(c, at), NULL;
+    *cap = nc;
+    return p;
+}
+
 /* At most 24 characters of a token: messages stay one short line. */
 static int shown(size_t n) { return n > 24 ? 24 : (int)n; }
 
@@ -228,15 +240,9 @@ static bool place(asm_ctx *c, uint64_t n, const char *at, uint8_t **where) {
     uint64_t off = c->pc - c->org;
     if (off + n > MAX_OUTPUT) return asm_error(c, at, "output larger than %u MiB", MAX_OUTPUT >> 20);
     if (c->final && n) {
-        size_t end = (size_t)(off + n);
-        if (end > c->cap) {
-            size_t nc = c->cap ? c->cap : 256;
-            while (nc < end) nc *= 2;
-            uint8_t *nb = realloc(c->buf, nc);
-            if (!nb) return out_of_memory(c, at);
-            c->buf = nb;
-            c->cap = nc;
-        }
+        uint8_t *buf = grow(c, c->buf, &c->cap, (size_t)(off + n), 1, at);
+        if (!buf) return false;
+        c->buf = buf;
         *where = c->buf + off;
     }
     c->pc += n;
@@ -306,13 +312,9 @@ static void hash_put(uint32_t *hash, size_t cap, const asm_symbol *y, size_t idx
 }
 
 static asm_symbol *add(asm_ctx *c, const char *s, size_t n, const char *at) {
-    if (c->nsyms == c->capsyms) {
-        size_t nc = c->capsyms ? c->capsyms * 2 : 64;
-        asm_symbol *ns = realloc(c->syms, nc * sizeof *ns);
-        if (!ns) return out_of_memory(c, at), NULL;
-        c->syms = ns;
-        c->capsyms = nc;
-    }
+    asm_symbol *syms = grow(c, c->syms, &c->capsyms, c->nsyms + 1, sizeof *syms, at);
+    if (!syms) return NULL;
+    c->syms = syms;
     if (2 * (c->nsyms + 1) >= c->hcap) {
         size_t nc = c->hcap ? c->hcap * 2 : 128;
         uint32_t *nh = calloc(nc, sizeof *nh);
@@ -372,13 +374,9 @@ static bool symbol_value(asm_ctx *c, const char *s, size_t n, const char *at, co
 static local_label *local(asm_ctx *c, uint32_t num, const char *at) {
     for (size_t i = 0; i < c->nlocals; i++)
         if (c->locals[i].num == num) return &c->locals[i];
-    if (c->nlocals == c->caplocals) {
-        size_t nc = c->caplocals ? c->caplocals * 2 : 16;
-        local_label *nl = realloc(c->locals, nc * sizeof *nl);
-        if (!nl) return out_of_memory(c, at), NULL;
-        c->locals = nl;
-        c->caplocals = nc;
-    }
+    local_label *locals = grow(c, c->locals, &c->caplocals, c->nlocals + 1, sizeof *locals, at);
+    if (!locals) return NULL;
+    c->locals = locals;
     c->locals[c->nlocals] = (local_label){ num, 0 };
     return &c->locals[c->nlocals++];
 }
@@ -731,14 +729,19 @@ static bool org(asm_ctx *c, int64_t addr, int fill, const char *at) {
     return emit_fill(c, (uint64_t)addr - c->pc, fill, at);
 }
 
+/* `VALUE[, fill]`, the arguments of .space and .org. */
+static bool value_and_fill(asm_ctx *c, const char *p, const char *what, bool forward_constant, int64_t *v, int64_t *fill) {
+    bool more;
+    *fill = 0;
+    return layout_argument(c, &p, what, forward_constant, v) && next_argument(c, &p, &more) &&
+           optional_argument(c, &p, &more, "fill", fill) && no_more_arguments(c, p, more);
+}
+
 static bool space(asm_ctx *c, const char *p, int64_t unit) {
     const char *at = asm_skip_blanks(p);
-    int64_t n, fill = 0;
-    bool more;
-    if (!layout_argument(c, &p, "size", true, &n) || !next_argument(c, &p, &more) ||
-        !optional_argument(c, &p, &more, "fill", &fill) || !no_more_arguments(c, p, more))
+    int64_t n, fill;
+    if (!value_and_fill(c, p, "size", true, &n, &fill) || !asm_check_range(c, at, "size", n, 0, MAX_OUTPUT / unit))
         return false;
-    if (!asm_check_range(c, at, "size", n, 0, MAX_OUTPUT / unit)) return false;
     return emit_fill(c, (uint64_t)(n * unit), (int)(fill & 0xff), at);
 }
 
@@ -800,13 +803,9 @@ static bool directive(asm_ctx *c, const asm_directive *d, const char *p) {
     case ASM_DIR_SPACE: return space(c, p, d->arg);
     case ASM_DIR_FILL: return fill(c, p);
     case ASM_DIR_ORG: {
-        const char *at = asm_skip_blanks(p);
-        int64_t addr, fillv = 0;
-        bool more;
-        if (!layout_argument(c, &p, "'.org' address", false, &addr) || !next_argument(c, &p, &more) ||
-            !optional_argument(c, &p, &more, "fill", &fillv) || !no_more_arguments(c, p, more))
-            return false;
-        return org(c, addr, (int)(fillv & 0xff), at);
+        int64_t addr, fillv;
+        return value_and_fill(c, p, "'.org' address", false, &addr, &fillv) &&
+               org(c, addr, (int)(fillv & 0xff), asm_skip_blanks(p));
     }
     case ASM_DIR_BALIGN: case ASM_DIR_P2ALIGN: return align(c, p, d);
     case ASM_DIR_SET: return set_directive(c, p, DEF_SET);
@@ -995,12 +994,9 @@ static void run_pass(asm_ctx *c, const char *src, size_t len) {
         size_t n = (size_t)(e - p);
         c->lineno++;
         c->failed = false;
-        if (n + 1 > c->linecap) {
-            char *nl = realloc(c->line, n + 1);
-            if (!nl) { out_of_memory(c, NULL); return; }
-            c->line = nl;
-            c->linecap = n + 1;
-        }
+        char *buf = grow(c, c->line, &c->linecap, n + 1, 1, NULL);
+        if (!buf) return;
+        c->line = buf;
         memcpy(c->line, p, n);
         c->line[n] = 0;
         c->linelen = n;
