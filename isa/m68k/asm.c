@@ -511,9 +511,9 @@ static bool want_kind(enc *e, const opnd *o, int k, const char *what) {
     return efail(e, P_MODE, o->at, "%s expected", what);
 }
 
-static bool imm_in(asm_ctx *c, enc *e, const opnd *o, int64_t lo, int64_t hi) {
+static bool imm_in(asm_ctx *c, enc *e, const opnd *o, int64_t lo, int64_t hi, const char *what) {
     if (o->kind != K_IMM) return efail(e, P_MODE, o->at, "immediate expected");
-    return imm_fits(c, o->v.v, lo, hi) || erange(e, o->at, "immediate", o->v.v, lo, hi);
+    return imm_fits(c, o->v.v, lo, hi) || erange(e, o->at, what, o->v.v, lo, hi);
 }
 
 static bool enc_branch(asm_ctx *c, enc *e, const opnd *o, int side, bool shortb) {
@@ -580,37 +580,37 @@ static bool enc_operand(asm_ctx *c, enc *e, const m68k_insn *in, int kind, const
         int n = m68k_imm_bytes(in);
         int64_t lo = n == 1 ? -128 : n == 2 ? -0x8000 : -0x80000000LL;
         int64_t hi = n == 1 ? 255 : n == 2 ? 0xffff : 0xffffffffLL;
-        if (!imm_in(c, e, o, lo, hi)) return false;
+        if (!imm_in(c, e, o, lo, hi, "immediate")) return false;
         if (n == 4) { put_ext(e, side, (uint32_t)o->v.v >> 16); put_ext(e, side, (uint32_t)o->v.v); }
         else put_ext(e, side, (uint32_t)o->v.v & 0xffff);
         return true;
     }
     case M68K_OPD_IMM8:
-        if (!imm_in(c, e, o, -128, 255)) return false;
+        if (!imm_in(c, e, o, -128, 255, "bit number")) return false;
         put_ext(e, side, (uint32_t)o->v.v & 0xff);
         return true;
     case M68K_OPD_IMM16:
-        if (!imm_in(c, e, o, -0x8000, 0xffff)) return false;
+        if (!imm_in(c, e, o, -0x8000, 0xffff, "immediate")) return false;
         put_ext(e, side, (uint32_t)o->v.v & 0xffff);
         return true;
     case M68K_OPD_LINKD:
-        if (!imm_in(c, e, o, -0x8000, 0x7fff)) return false;
+        if (!imm_in(c, e, o, -0x8000, 0x7fff, "immediate")) return false;
         put_ext(e, side, (uint32_t)o->v.v & 0xffff);
         return true;
     case M68K_OPD_QUICK3:
-        if (!imm_in(c, e, o, 1, 8)) return false;
+        if (!imm_in(c, e, o, 1, 8, "immediate")) return false;
         e->w |= (uint16_t)((o->v.v & 7) << 9);
         return true;
     case M68K_OPD_QUICK8: /* moveq: GNU as refuses 128..255 */
-        if (!imm_in(c, e, o, -128, 127)) return false;
+        if (!imm_in(c, e, o, -128, 127, "immediate")) return false;
         e->w |= (uint16_t)(o->v.v & 0xff);
         return true;
     case M68K_OPD_VEC4:
-        if (!imm_in(c, e, o, 0, 15)) return false;
+        if (!imm_in(c, e, o, 0, 15, "trap vector")) return false;
         e->w |= (uint16_t)o->v.v;
         return true;
     case M68K_OPD_BKPT3:
-        if (!imm_in(c, e, o, 0, 7)) return false;
+        if (!imm_in(c, e, o, 0, 7, "immediate")) return false;
         e->w |= (uint16_t)o->v.v;
         return true;
     case M68K_OPD_DISP:
@@ -623,7 +623,7 @@ static bool enc_operand(asm_ctx *c, enc *e, const m68k_insn *in, int kind, const
         else if (o->kind == K_DN) m = 1u << o->reg;
         else if (o->kind == K_AN) m = 1u << (o->reg + 8);
         else if (o->kind == K_IMM) {
-            if (!imm_in(c, e, o, 0, 0xffff)) return false;
+            if (!imm_in(c, e, o, 0, 0xffff, "immediate")) return false;
             e->pre = (uint16_t)o->v.v;
             e->has_pre = true;
             return true;
