@@ -224,6 +224,46 @@ static void test_errors(void **state) {
     check_err(V0, " nop\r\n bogus\r\n", "2:2: unknown instruction 'bogus'");
 }
 
+/* ---- GNU as's ranges and symbol rules ------------------------------------------------ */
+
+static void test_gnu_rules(void **state) {
+    (void)state;
+    /* moveq takes -128..127 (GNU as refuses 128..255, which used to wrap) */
+    ASM_OK(V0, " moveq #127,d0\n moveq #-128,d1\n", 0x70, 0x7f, 0x72, 0x80);
+    check_err(V0, " moveq #200,d0\n", "1:8: immediate 200 out of range -128..127");
+    check_err(V0, " moveq #128,d0\n", "1:8: immediate 128 out of range -128..127");
+    check_err(V0, " moveq #-129,d0\n", "1:8: immediate -129 out of range -128..127");
+    /* a 32-bit constant with the top bit set reads as negative (GNU's sign extension) */
+    ASM_OK(V0, " moveq #0xffffff80,d0\n move.b #0xffffffff,d0\n move.w #0xffff8000,d0\n",
+           0x70, 0x80, 0x10, 0x3c, 0xff, 0xff, 0x30, 0x3c, 0x80, 0x00);
+    check_err(V0, " move.w #0xffff0000,d0\n", "1:9: immediate 4294901760 out of range -32768..65535");
+    /* quick values, bit numbers, vectors, link/stop/rtd/bkpt, displacements */
+    check_err(V0, " addq.l #0,d0\n", "1:9: immediate 0 out of range 1..8");
+    check_err(V0, " asl.w #9,d0\n", "1:8: immediate 9 out of range 1..8");
+    check_err(V0, " btst #256,d0\n", "1:7: bit number 256 out of range -128..255");
+    check_err(V0, " trap #16\n", "1:7: trap vector 16 out of range 0..15");
+    check_err(V0, " link a6,#40000\n", "1:10: immediate 40000 out of range -32768..32767");
+    check_err(V0, " stop #0x10000\n", "1:7: immediate 65536 out of range -32768..65535");
+    check_err(V1, " rtd #0x10000\n", "1:6: immediate 65536 out of range -32768..65535");
+    check_err(V1, " bkpt #8\n", "1:7: immediate 8 out of range 0..7");
+    check_err(V0, " movem.l #0x10000,-(sp)\n", "1:10: immediate 65536 out of range 0..65535");
+    check_err(V0, " lea 40000(pc),a0\n", "1:6: displacement 40000 out of range -32768..32767");
+    check_err(V0, " lea (200,pc,d0.w),a0\n", "1:6: index displacement 200 out of range -128..127");
+    check_err(V0, "l: dbra d0,l+40000\n", "1:12: branch displacement 39998 out of range -32768..32767");
+    /* an explicit :w address takes 0x8000..0xffff too (it means 0xffff8000..) */
+    ASM_OK(V0, " move.w 0x8000:w,d0\n", 0x30, 0x38, 0x80, 0x00);
+    check_err(V0, " move.w 0x12345:w,d0\n", "1:9: address 0x12345 does not fit a short absolute address");
+    /* symbols: a label is defined once; an assigned symbol may be assigned again */
+    check_err(V0, "x: x:\n", "1:4: symbol 'x' is already defined (line 1)");
+    check_err(V0, "x: nop\nx = 5\n", "2:1: symbol 'x' is already defined (line 1)");
+    check_err(V0, "x: nop\nx equ 5\n", "2:1: symbol 'x' is already defined (line 1)");
+    check_err(V0, "d0: nop\n", "1:1: register name 'd0' cannot be a symbol");
+    ASM_OK(V0, "x = 1\n .byte x\nx = 2\n .byte x\nx equ 3\nx set 4\n .byte x\n", 1, 2, 4);
+    ASM_OK(V0, "x = 1\nx: .byte x\n", 0);
+    /* GNU as's precedence: | over +, + over ==, && over || */
+    ASM_OK(V0, " .byte 2|1+1, 2==1+1, 1||0&&0\n", 4, 0xff, 1);
+}
+
 /* ---- disassembler ------------------------------------------------------------------- */
 
 static void test_disasm(void **state) {
@@ -325,7 +365,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_directives), cmocka_unit_test(test_org_origin), cmocka_unit_test(test_expressions),
         cmocka_unit_test(test_labels),     cmocka_unit_test(test_syntax),     cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_disasm),     cmocka_unit_test(test_roundtrip),  cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_gnu_rules),  cmocka_unit_test(test_disasm),     cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests_name("m68k_asm", tests, NULL, NULL);
 }

@@ -371,6 +371,53 @@ static void test_errors(void **state) {
     check_err("blr+", "1:1: branch hint on an unconditional branch");
 }
 
+/* GNU as's ranges for a 32-bit target, and its symbol rules. */
+static void test_gnu_rules(void **state) {
+    (void)state;
+    /* a 16-bit signed field takes a 32-bit constant sign-extended by hand */
+    check_word("addi r3,r3,0xffff8000", 0x38638000);
+    check_word("li r3,0xffffffff", 0x3860FFFF);
+    check_word("lwz r3,0xfffffff0(r1)", 0x8061FFF0);
+    check_word("lis r3,0xffffffff", 0x3C60FFFF);
+    check_err("li r3,0xffff", "1:7: immediate 65535 out of range -32768..32767");
+    check_err("lwz r3,0x8000(r1)", "1:8: displacement 32768 out of range -32768..32767");
+    check_err("ori r3,r3,0xffffffff", "1:11: immediate 4294967295 out of range 0..65535");
+    /* cmplwi/cmpli take -32768..65535 */
+    check_word("cmplwi r3,-1", 0x2803FFFF);
+    check_word("cmpli 0,r3,-0x8000", 0x28038000);
+    check_err("cmplwi r3,-0x8001", "1:11: immediate -32769 out of range -32768..65535");
+    check_err("cmplwi r3,0x10000", "1:11: immediate 65536 out of range -32768..65535");
+    /* the negating aliases check the value as written */
+    check_word("subis r3,r3,-0x8000", 0x3C638000);
+    check_err("subi r3,r3,-0x8000", "1:12: immediate -32768 out of range -32767..32768");
+    check_err("subic r3,r3,0x8001", "1:13: immediate 32769 out of range -32767..32768");
+    /* BO: GNU's invalid conditional options; bc keeps its z bits (documented) */
+    check_err("bc 21,0,.", "1:4: BO value 21 is not a valid branch condition");
+    check_err("bclr 7,0", "1:6: BO value 7 is not a valid branch condition");
+    check_err("bcctr 28,0", "1:7: BO value 28 is not a valid branch condition");
+    check_word("bc 7,0,.", 0x40E00000);
+    /* fields */
+    check_err("srwi r3,r4,-1", "1:12: shift count -1 out of range 0..31");
+    check_err("rotrwi r3,r4,32", "1:14: rotate count 32 out of range 0..31");
+    check_err("mfsprg r3,-1", "1:11: SPRG number -1 out of range 0..3");
+    check_err("twi 32,r3,0", "1:5: TO value 32 out of range 0..31");
+    check_err("rlwinm r3,r4,0,32,31", "1:16: mask begin 32 out of range 0..31");
+    check_err("mfspr r3,1024", "1:10: SPR number 1024 out of range 0..1023");
+    check_err("mtsr 16,r3", "1:6: segment register 16 out of range 0..15");
+    check_err("mcrf 8,0", "1:6: CR field 8 out of range 0..7");
+    check_err("lswi r3,r4,33", "1:12: byte count 33 out of range 0..32");
+    check_err("b .+0x2000000", "1:3: branch displacement 33554432 out of range -33554432..33554428");
+    check_err("bca 12,2,0x8000", "1:10: branch address 32768 out of range -32768..32764");
+    check_word("ba 0x1fffffc", 0x49FFFFFE);
+    /* symbols */
+    check_err("x: x:", "1:4: symbol 'x' is already defined (line 1)");
+    check_err("x: nop\nx = 5", "2:1: symbol 'x' is already defined (line 1)");
+    check_err("x: nop\n.equ x, 5", "2:6: symbol 'x' is already defined (line 1)");
+    ASM_OK("x = 1\n.byte x\nx = 2\n.byte x\n.equ x, 3\n.byte x", 1, 2, 3);
+    /* GNU as's precedence: | over +, + over ==, && over || */
+    ASM_OK(".byte 2|1+1, 2==1+1, 1||0&&0", 4, 0xFF, 1);
+}
+
 static void test_disasm(void **state) {
     (void)state;
     check_dis(0x38600005, 0, "li r3,5");
@@ -470,7 +517,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extended), cmocka_unit_test(test_syntax),      cmocka_unit_test(test_labels),
         cmocka_unit_test(test_relocs),   cmocka_unit_test(test_directives),  cmocka_unit_test(test_expressions),
-        cmocka_unit_test(test_errors),   cmocka_unit_test(test_disasm),      cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_errors),   cmocka_unit_test(test_gnu_rules),   cmocka_unit_test(test_disasm),
+        cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
