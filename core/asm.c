@@ -603,6 +603,13 @@ bool asm_expr(asm_ctx *c, const char **pp, unsigned flags, asm_value *v) {
 
 /* ---- directives ------------------------------------------------------------------ */
 
+/* The range of a layout value (a size, a count, an alignment), checked in
+ * every pass: such a value is never a placeholder, and the layout is made
+ * from it. */
+static bool layout_range(asm_ctx *c, const char *at, const char *what, int64_t v, int64_t lo, int64_t hi) {
+    return (v >= lo && v <= hi) || asm_error_range(c, at, what, v, lo, hi);
+}
+
 static const char *const ignored_directives[] = {
     ".text", ".data", ".bss", ".globl", ".global", ".section", ".type", ".size", ".file", ".ident", ".machine",
     ".local", ".weak", ".previous", ".gnu_attribute", ".abiversion", ".hidden", ".cfi_startproc", ".cfi_endproc",
@@ -740,7 +747,7 @@ static bool value_and_fill(asm_ctx *c, const char *p, const char *what, bool for
 static bool space(asm_ctx *c, const char *p, int64_t unit) {
     const char *at = asm_skip_blanks(p);
     int64_t n, fill;
-    if (!value_and_fill(c, p, "size", true, &n, &fill) || !asm_check_range(c, at, "size", n, 0, MAX_OUTPUT / unit))
+    if (!value_and_fill(c, p, "size", true, &n, &fill) || !layout_range(c, at, "size", n, 0, MAX_OUTPUT / unit))
         return false;
     return emit_fill(c, (uint64_t)(n * unit), (int)(fill & 0xff), at);
 }
@@ -754,8 +761,8 @@ static bool fill(asm_ctx *c, const char *p) {
     if (!optional_argument(c, &p, &more, "size", &size) || !optional_argument(c, &p, &more, "value", &value) ||
         !no_more_arguments(c, p, more))
         return false;
-    if (!asm_check_range(c, size_at, "fill size", size, 1, 8)) return false;
-    if (!asm_check_range(c, at, "count", count, 0, MAX_OUTPUT / size)) return false;
+    if (!layout_range(c, size_at, "fill size", size, 1, 8) || !layout_range(c, at, "count", count, 0, MAX_OUTPUT / size))
+        return false;
     uint8_t b[8] = { 0 };
     /* GNU as writes at most 4 bytes of the value, zeros after them */
     put_value(c, b, size > 4 ? 4 : (int)size, (uint64_t)value);
@@ -774,7 +781,7 @@ static bool align(asm_ctx *c, const char *p, const asm_directive *d) {
     }
     if (!layout_argument(c, &p, "alignment", false, &a) || !next_argument(c, &p, &more)) return false;
     if (d->kind == ASM_DIR_P2ALIGN) {
-        if (!asm_check_range(c, at, "alignment", a, 0, 31)) return false;
+        if (!layout_range(c, at, "alignment", a, 0, 31)) return false;
         a = (int64_t)1 << a;
     } else if (a < 0 || a > 0x80000000ll || (a & (a - 1))) {
         return asm_error(c, at, "alignment %lld is not a power of 2", (long long)a);

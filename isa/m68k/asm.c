@@ -464,7 +464,7 @@ static bool enc_ea(asm_ctx *c, enc *e, const m68k_insn *in, const opnd *o, int s
         break;
     case K_PCDI: case K_PCIX: case K_IX: {
         int64_t d = o->v.v;
-        if (o->kind != K_IX && o->v.rel) d = o->v.v - (int64_t)ext_addr;
+        if (o->kind != K_IX && o->v.rel) d = (int64_t)((uint64_t)o->v.v - ext_addr);
         if (o->kind == K_PCDI && o->v.rel) d = (int64_t)(int32_t)(uint32_t)d;
         if (o->kind == K_PCIX && o->v.rel) d = (int64_t)(int32_t)(uint32_t)d;
         if (o->kind == K_PCDI) {
@@ -518,7 +518,7 @@ static bool imm_in(asm_ctx *c, enc *e, const opnd *o, int64_t lo, int64_t hi, co
 
 static bool enc_branch(asm_ctx *c, enc *e, const opnd *o, int side, bool shortb) {
     if (o->kind != K_ABS || o->abs_size) return efail(e, P_MODE, o->at, "branch target expected");
-    int64_t d = (int64_t)(int32_t)(uint32_t)(o->v.v - (asm_pc(c) + 2));
+    int64_t d = (int64_t)(int32_t)(uint32_t)((uint64_t)o->v.v - (uint64_t)asm_pc(c) - 2);
     if (shortb) {
         if (asm_final(c) && d == 0) return efail(e, P_RANGE, o->at, "short branch to the next instruction is not encodable");
         if (!asm_fits(c, d, -128, 127)) return erange(e, o->at, "branch displacement", d, -128, 127);
