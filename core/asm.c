@@ -436,7 +436,11 @@ static bool apply(asm_ctx *c, enum binop op, const char *at, asm_value *l, const
         }
         break;
     case B_SHL: x = r->v >= 0 && r->v < 64 ? a << b : 0; break;
-    case B_SHR: x = r->v >= 0 && r->v < 64 ? a >> b : 0; break; /* unsigned, as in GNU as */
+    case B_SHR: /* keeps the sign: GNU as shifts 64 bits unsigned, then warns that
+                 * `.long -8>>1` does not fit and keeps the same low 32 bits */
+        if (r->v < 0 || r->v > 63) b = 63;
+        x = l->v < 0 ? ~(~a >> b) : a >> b;
+        break;
     default: {
         bool t = false;
         switch (op) {
