@@ -614,12 +614,6 @@ static bool layout_range(asm_ctx *c, const char *at, const char *what, int64_t v
     return (v >= lo && v <= hi) || asm_error_range(c, at, what, v, lo, hi);
 }
 
-static const char *const ignored_directives[] = {
-    ".text", ".data", ".bss", ".globl", ".global", ".section", ".type", ".size", ".file", ".ident", ".machine",
-    ".local", ".weak", ".previous", ".gnu_attribute", ".abiversion", ".hidden", ".cfi_startproc", ".cfi_endproc",
-    ".p2alignw", ".pushsection", ".popsection", NULL,
-};
-
 static const asm_directive common_directives[] = {
     { ".byte", ASM_DIR_DATA, 1 },    { ".short", ASM_DIR_DATA, 2 },   { ".hword", ASM_DIR_DATA, 2 },
     { ".half", ASM_DIR_DATA, 2 },    { ".2byte", ASM_DIR_DATA, 2 },   { ".word", ASM_DIR_DATA, 2 },
@@ -629,17 +623,23 @@ static const asm_directive common_directives[] = {
     { ".fill", ASM_DIR_FILL, 0 },    { ".org", ASM_DIR_ORG, 0 },      { ".align", ASM_DIR_BALIGN, 0 },
     { ".balign", ASM_DIR_BALIGN, 0 }, { ".p2align", ASM_DIR_P2ALIGN, 0 }, { ".set", ASM_DIR_SET, 0 },
     { ".equ", ASM_DIR_SET, 0 },      { ".equiv", ASM_DIR_EQUIV, 0 },  { ".end", ASM_DIR_END, 0 },
+    /* housekeeping of object files and other tools: one flat output has no use for it */
+    { ".text", ASM_DIR_IGNORE, 0 },  { ".data", ASM_DIR_IGNORE, 0 },  { ".bss", ASM_DIR_IGNORE, 0 },
+    { ".globl", ASM_DIR_IGNORE, 0 }, { ".global", ASM_DIR_IGNORE, 0 }, { ".section", ASM_DIR_IGNORE, 0 },
+    { ".type", ASM_DIR_IGNORE, 0 },  { ".size", ASM_DIR_IGNORE, 0 },  { ".file", ASM_DIR_IGNORE, 0 },
+    { ".ident", ASM_DIR_IGNORE, 0 }, { ".machine", ASM_DIR_IGNORE, 0 }, { ".local", ASM_DIR_IGNORE, 0 },
+    { ".weak", ASM_DIR_IGNORE, 0 },  { ".previous", ASM_DIR_IGNORE, 0 }, { ".gnu_attribute", ASM_DIR_IGNORE, 0 },
+    { ".abiversion", ASM_DIR_IGNORE, 0 }, { ".hidden", ASM_DIR_IGNORE, 0 }, { ".cfi_startproc", ASM_DIR_IGNORE, 0 },
+    { ".cfi_endproc", ASM_DIR_IGNORE, 0 }, { ".p2alignw", ASM_DIR_IGNORE, 0 }, { ".pushsection", ASM_DIR_IGNORE, 0 },
+    { ".popsection", ASM_DIR_IGNORE, 0 },
     { NULL, ASM_DIR_IGNORE, 0 },
 };
 
 static const asm_directive *find_directive(const asm_ctx *c, const char *name) {
-    static const asm_directive ignore = { "", ASM_DIR_IGNORE, 0 };
     for (const asm_directive *d = c->isa->directives; d && d->name; d++)
         if (!strcmp(d->name, name)) return d;
     for (const asm_directive *d = common_directives; d->name; d++)
         if (!strcmp(d->name, name)) return d;
-    for (int i = 0; ignored_directives[i]; i++)
-        if (!strcmp(ignored_directives[i], name)) return &ignore;
     return NULL;
 }
 

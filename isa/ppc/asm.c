@@ -38,7 +38,6 @@
 #include "core/asm.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
