@@ -381,7 +381,10 @@ static void test_gnu_rules(void **state) {
     check_word("lis r3,0xffffffff", 0x3C60FFFF);
     check_err("li r3,0xffff", "1:7: immediate 65535 out of range -32768..32767");
     check_err("lwz r3,0x8000(r1)", "1:8: displacement 32768 out of range -32768..32767");
-    check_err("ori r3,r3,0xffffffff", "1:11: immediate 4294967295 out of range 0..65535");
+    check_err("ori r3,r3,0xffffffff", "1:11: immediate -1 out of range 0..65535");
+    /* an operand is its low 32 bits (GNU as, 32-bit target) */
+    check_word("ori r3,r3,0x100000000", 0x60630000);
+    check_word("cmplwi r3,0xffffffff", 0x2803FFFF);
     /* cmplwi/cmpli take -32768..65535 */
     check_word("cmplwi r3,-1", 0x2803FFFF);
     check_word("cmpli 0,r3,-0x8000", 0x28038000);

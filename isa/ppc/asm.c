@@ -12,10 +12,10 @@
  * Operands: registers as r3, %r3 or 3 (f3 for FPRs), cr1 or 1 for CR fields,
  * CR bits as 4*cr1+eq, lt/gt/eq/so/un or 0..31, d(rA) memory operands,
  * expressions, and the relocation operators sym@l, sym@h, sym@ha (@hi = @h)
- * after an expression. Ranges are GNU's for a 32-bit target: a 16-bit
- * signed field also takes a 32-bit constant written sign-extended by hand
- * (0xffff8000 is -32768), lis/addis take -32768..65535, cmplwi/cmpli
- * -32768..65535, and @l/@h/@ha values fit either sign. Branch hints + and -
+ * after an expression. Ranges are GNU's for a 32-bit target: an operand is
+ * its low 32 bits, signed (0xffff8000 is -32768 for li), lis/addis take
+ * -32768..65535, cmplwi/cmpli -32768..65535, and @l/@h/@ha values fit either
+ * sign. Branch hints + and -
  * set the y bit as GNU as does for pre-POWER4 targets; BO values GNU calls
  * an invalid conditional option are refused, except the z bits of bc (below).
  *
@@ -125,10 +125,13 @@ static asm_operand trim(const char *s, const char *e) {
     return (asm_operand){ s, e };
 }
 
-/* The text [o.s, o.e) as one expression. */
+/* The text [o.s, o.e) as one expression. An operand of a 32-bit target is
+ * its low 32 bits, signed, as in GNU as: 0xffff8000 is -32768 for li, and
+ * 0x100000000 is 0. */
 static bool eval(asm_ctx *c, asm_operand o, unsigned flags, asm_value *v) {
     const char *p = o.s, *end = asm_skip_blanks(o.e);
     if (!asm_expr(c, &p, flags, v)) return false;
+    v->v = (int32_t)(uint32_t)v->v;
     p = asm_skip_blanks(p);
     return p == end || asm_error_junk(c, p < end ? p : end, "expression");
 }
@@ -179,16 +182,12 @@ static bool parse_num(asm_ctx *c, asm_operand o, unsigned flags, int64_t lo, int
 }
 
 /* A 16-bit field in [lo, hi] as written (the negated range for subi and
- * the like, which negate it). A signed field takes a 32-bit constant
- * sign-extended by hand (0xffff8000), and @l/@h/@ha values fit either sign,
- * as in GNU as for a 32-bit target. */
+ * the like, which negate it); @l/@h/@ha values fit either sign (GNU as). */
 static bool parse_imm16(asm_ctx *c, asm_operand o, const char *what, bool is_signed, int64_t lo, int64_t hi, bool negate,
                         uint32_t *field) {
     asm_value v;
     if (!eval(c, o, 0, &v)) return false;
-    int64_t x = v.v;
-    if (is_signed && (v.modifier || (x >= 0x80000000ll && x <= 0xFFFFFFFFll)))
-        x = v.modifier ? (int16_t)(uint16_t)x : (int32_t)(uint32_t)x;
+    int64_t x = v.modifier && is_signed ? (int16_t)(uint16_t)v.v : v.v;
     if (negate && !asm_check_range(c, o.s, what, x, -hi, -lo)) return false;
     if (!negate && !v.modifier && !asm_check_range(c, o.s, what, x, lo, hi)) return false;
     *field = (uint32_t)(negate ? 0 - (uint64_t)x : (uint64_t)x) & 0xFFFF;
