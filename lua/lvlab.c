@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/asm.h"
 #include "lua/lview.h"
 #include "vlab.h"
 
@@ -157,9 +158,12 @@ static int l_asm(lua_State *L) {
         if (o < 0 || o > 0xFFFFFFFFll) return luaL_error(L, "vlab.asm: org %I out of range", (LUAI_UACINT)o);
         org = (uint32_t)o;
     }
-    if (strlen(src) != srclen) return luaL_error(L, "vlab.asm: source contains a NUL byte");
     const char *isa_name, *model;
     char err[512];
+    if (asm_nul_error(src, srclen, err, sizeof err)) { /* "line:col: ..." as every assembly error */
+        lua_pushstring(L, err);
+        return lua_error(L);
+    }
     if (vlab_resolve(isa, &isa_name, &model, err, sizeof err) < 0)
         return luaL_error(L, "vlab.asm: %s", err);
     uint8_t *out = NULL;

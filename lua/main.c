@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/asm.h"
 #include "vlab.h"
 #include "vmm/vmm.h"
 
@@ -256,13 +257,14 @@ static int cmd_asm(int argc, char **argv) {
     size_t len;
     char *src = slurp(file, &len);
     if (!src) return fail("asm", "%s: %s", shown, strerror(errno));
-    if (strlen(src) != len) {
-        free(src);
-        return fail("asm", "%s: contains a NUL byte (not assembly source)", shown);
-    }
     uint8_t *out;
     size_t outlen;
     char err[512];
+    if (asm_nul_error(src, len, err, sizeof err)) { /* "file:line:col: ..." as every assembly error */
+        free(src);
+        fprintf(stderr, "%s:%s\n", shown, err);
+        return EXIT_GUEST;
+    }
     if (vlab_asm(o.isa, src, (uint32_t)o.org, &out, &outlen, err, sizeof err) < 0) {
         free(src);
         fprintf(stderr, "%s:%s\n", shown, err);

@@ -36,12 +36,12 @@ need binutils-m68k-linux-gnu "$OBJDUMP" "$AS" "$LD" "$OBJCOPY"
 TMP=$T # testlib.sh's scratch directory; KEEP_TMP=1 keeps it
 [ -z "${KEEP_TMP:-}" ] || { trap - EXIT; echo "binutils_m68k: files in $TMP"; }
 
-# The helper is built from the m68k sources themselves (decode, disasm, asm),
-# so the check never runs against a stale library.
+# The helper is built from the m68k sources themselves (decode, disasm, asm,
+# and the assembler framework), so the check never runs against a stale library.
 JUDGE="$TMP/m68k_judge"
 CFLAGS_J="-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -I$ROOT/include -I$ROOT ${SAN:-}"
 if ! $CC $CFLAGS_J -o "$JUDGE" "$ROOT/tests/m68k_judge.c" "$ROOT/isa/m68k/decode.c" \
-        "$ROOT/isa/m68k/disasm.c" "$ROOT/isa/m68k/asm.c" 2>"$TMP/cc.log"; then
+        "$ROOT/isa/m68k/disasm.c" "$ROOT/isa/m68k/asm.c" "$ROOT/core/asm.c" 2>"$TMP/cc.log"; then
     cat "$TMP/cc.log"
     echo "binutils_m68k: FAIL (cannot build the judge helper)"
     exit 1

@@ -510,13 +510,13 @@ int main(int argc, char **argv) {
 }
 EOF
 
-# The judge links the three PowerPC files directly, so it does not depend on
-# the rest of the library being buildable.
+# The judge links the three PowerPC files and the assembler framework
+# directly, so it does not depend on the rest of the library being buildable.
 # Under make check-asan (BUILD=build-asan) it is built with the sanitizers.
 JSAN=
 case "$BUILD" in *asan*) JSAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" ;; esac
 $CC -std=c11 -D_GNU_SOURCE -O1 -g $JSAN -Wall -Wextra -Iinclude -I. -o "$J" "$W/ppc_judge.c" \
-    isa/ppc/decode.c isa/ppc/disasm.c isa/ppc/asm.c -lpthread || { echo "binutils_ppc: FAIL: build"; exit 1; }
+    isa/ppc/decode.c isa/ppc/disasm.c isa/ppc/asm.c core/asm.c -lpthread || { echo "binutils_ppc: FAIL: build"; exit 1; }
 "$J" gen "$W" || { echo "binutils_ppc: FAIL: gen"; exit 1; }
 $OD -D -b binary -m powerpc:750 -EB "$W/words.bin" > "$W/od.txt" 2>"$W/od.err" ||
   { echo "binutils_ppc: FAIL: objdump"; cat "$W/od.err"; exit 1; }

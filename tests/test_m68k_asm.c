@@ -188,39 +188,81 @@ static void test_errors(void **state) {
     check_err(V0, " move.w d0,#1\n", "1:12: addressing mode not allowed for 'move'");
     check_err(V0, " jmp (a0)+\n", "1:6: addressing mode not allowed for 'jmp'");
     check_err(V0, " addq.w #9,d0\n", "1:9: immediate 9 out of range 1..8");
-    check_err(V0, " moveq #300,d0\n", "1:8: immediate 300 out of range -128..255");
+    check_err(V0, " moveq #300,d0\n", "1:8: immediate 300 out of range -128..127");
     check_err(V0, " move.b #256,d0\n", "1:9: immediate 256 out of range -128..255");
-    check_err(V0, " dc.b 256\n", "1:7: value 256 out of range for 8-bit data");
-    check_err(V0, " dc.w 0x10000\n", "1:7: value 65536 out of range for 16-bit data");
+    check_err(V0, " dc.b 256\n", "1:7: value 256 out of range -128..255");
+    check_err(V0, " dc.w 0x10000\n", "1:7: value 65536 out of range -32768..65535");
     check_err(V0, " move.w 8(a0),d0\n move.w 40000(a0),d0\n", "2:9: displacement 40000 out of range -32768..32767");
-    check_err(V0, " bra.s far\n .space 200\nfar: rts\n", "1:8: branch displacement 200 out of range for a short branch");
+    check_err(V0, " bra.s far\n .space 200\nfar: rts\n", "1:8: branch displacement 200 out of range -128..127");
     check_err(V0, " bsr.s next\nnext: nop\n", "1:8: short branch to the next instruction is not encodable");
     check_err(V0, " bra nowhere\n", "1:6: undefined symbol 'nowhere'");
     check_err(V0, " .long x+1\n", "1:8: undefined symbol 'x'");
-    check_err(V0, " bra 1b\n1: nop\n", "1:6: no local label 1 before this point");
-    check_err(V0, "1: bra 1f\n", "1:8: no local label 1 after this point");
+    check_err(V0, " bra 1b\n1: nop\n", "1:6: undefined local label '1b'");
+    check_err(V0, "1: bra 1f\n", "1:8: undefined local label '1f'");
     check_err(V0, " .ascii \"abc\n", "1:9: unterminated string");
     check_err(V0, " .byte 'a\n .byte '", "2:8: unterminated character constant");
     check_err(V0, "x: nop\nx: nop\n", "2:1: symbol 'x' is already defined (line 1)");
-    check_err(V0, " rts d0\n", "1:2: 'rts' takes 0 operands");
-    check_err(V0, " move.w d0\n", "1:2: 'move' takes 2 operands");
+    check_err(V0, " rts d0\n", "1:2: 'rts' takes 0 operands, got 1");
+    check_err(V0, " move.w d0\n", "1:2: 'move' takes 2 operands, got 1");
     check_err(V0, " move.w #1,\n", "1:12: missing operand");
     check_err(V0, " lea.b (a0),a1\n", "1:2: invalid size for 'lea'");
     check_err(V0, " move.q d0,d1\n", "1:6: invalid size suffix '.q'");
     check_err(V0, " .frob 1\n", "1:2: unknown directive '.frob'");
     check_err(V0, " move.w #1/0,d0\n", "1:11: division by zero");
-    check_err(V0, " move.l #0x100000000,d0\n", "1:10: number too large");
+    check_err(V0, " move.l #0x100000000,d0\n", "1:9: immediate 4294967296 out of range -2147483648..4294967295");
+    check_err(V0, " .long 0x10000000000000000\n", "1:8: number too large");
     check_err(V0, " move.w (a0,d1*2),d0\n", "1:9: scale factor needs a 68020 or later");
     check_err(V0, " bra.l x\nx: nop\n", "1:2: 32-bit branch displacements need a 68020 or later");
     check_err(V0, " movec vbr,d0\n", "1:2: 'movec' is a 68010 instruction (not on the 68000)");
     check_err(V0, " move.w ccr,d0\n", "1:2: 'move' with these operands is a 68010 instruction (not on the 68000)");
     check_err(V1, " movec cacr,d0\n", "1:8: control register not available on this model");
-    check_err(V0, " .byte 1\n nop\n", "2:2: instruction at odd address 0x1");
-    check_err(V0, " .org 4\n .org 2\n", "2:7: .org 0x2 moves the location backwards (now 0x4)");
+    check_err(V0, " .byte 1\n nop\n", "2:2: instruction address 0x1 is not a multiple of 2");
+    check_err(V0, " .org 4\n .org 2\n", "2:7: '.org 0x2' would move the location counter backwards (now 0x4)");
     check_err(V0, " move.w (a0,d1.w,d0\n", "1:17: missing ')'");
     check_err(V0, " move.w d0,d1 junk\n", "1:15: junk 'junk' after operand");
     check_err(V0, " movem.l d0-a9,-(sp)\n", "1:13: unknown register 'a9'");
     check_err(V0, " nop\r\n bogus\r\n", "2:2: unknown instruction 'bogus'");
+}
+
+/* ---- GNU as's ranges and symbol rules ------------------------------------------------ */
+
+static void test_gnu_rules(void **state) {
+    (void)state;
+    /* moveq takes -128..127 (GNU as refuses 128..255, which used to wrap) */
+    ASM_OK(V0, " moveq #127,d0\n moveq #-128,d1\n", 0x70, 0x7f, 0x72, 0x80);
+    check_err(V0, " moveq #200,d0\n", "1:8: immediate 200 out of range -128..127");
+    check_err(V0, " moveq #128,d0\n", "1:8: immediate 128 out of range -128..127");
+    check_err(V0, " moveq #-129,d0\n", "1:8: immediate -129 out of range -128..127");
+    /* a 32-bit constant with the top bit set reads as negative (GNU's sign extension) */
+    ASM_OK(V0, " moveq #0xffffff80,d0\n move.b #0xffffffff,d0\n move.w #0xffff8000,d0\n",
+           0x70, 0x80, 0x10, 0x3c, 0xff, 0xff, 0x30, 0x3c, 0x80, 0x00);
+    check_err(V0, " move.w #0xffff0000,d0\n", "1:9: immediate 4294901760 out of range -32768..65535");
+    /* quick values, bit numbers, vectors, link/stop/rtd/bkpt, displacements */
+    check_err(V0, " addq.l #0,d0\n", "1:9: immediate 0 out of range 1..8");
+    check_err(V0, " asl.w #9,d0\n", "1:8: immediate 9 out of range 1..8");
+    check_err(V0, " btst #256,d0\n", "1:7: bit number 256 out of range -128..255");
+    check_err(V0, " trap #16\n", "1:7: trap vector 16 out of range 0..15");
+    check_err(V0, " link a6,#40000\n", "1:10: immediate 40000 out of range -32768..32767");
+    check_err(V0, " stop #0x10000\n", "1:7: immediate 65536 out of range -32768..65535");
+    check_err(V1, " rtd #0x10000\n", "1:6: immediate 65536 out of range -32768..65535");
+    check_err(V1, " bkpt #8\n", "1:7: immediate 8 out of range 0..7");
+    check_err(V0, " movem.l #0x10000,-(sp)\n", "1:10: immediate 65536 out of range 0..65535");
+    check_err(V0, " lea 40000(pc),a0\n", "1:6: displacement 40000 out of range -32768..32767");
+    check_err(V0, " lea (200,pc,d0.w),a0\n", "1:6: index displacement 200 out of range -128..127");
+    check_err(V0, "l: dbra d0,l+40000\n", "1:12: branch displacement 39998 out of range -32768..32767");
+    /* an explicit :w address takes 0x8000..0xffff too (it means 0xffff8000..) */
+    ASM_OK(V0, " move.w 0x8000:w,d0\n", 0x30, 0x38, 0x80, 0x00);
+    check_err(V0, " move.w 0x12345:w,d0\n", "1:9: address 0x12345 does not fit a short absolute address");
+    /* symbols: a label is defined once; an assigned symbol may be assigned again */
+    ASM_OK(V0, "x: x: nop\n", 0x4E, 0x71); /* GNU as: restated at its own address */
+    check_err(V0, "x: nop\nx: nop\n", "2:1: symbol 'x' is already defined (line 1)");
+    check_err(V0, "x: nop\nx = 5\n", "2:1: symbol 'x' is already defined (line 1)");
+    check_err(V0, "x: nop\nx equ 5\n", "2:1: symbol 'x' is already defined (line 1)");
+    check_err(V0, "d0: nop\n", "1:1: register name 'd0' cannot be a symbol");
+    ASM_OK(V0, "x = 1\n .byte x\nx = 2\n .byte x\nx equ 3\nx set 4\n .byte x\n", 1, 2, 4);
+    ASM_OK(V0, "x = 1\nx: .byte x\n", 0);
+    /* GNU as's precedence: | over +, + over ==, && over || */
+    ASM_OK(V0, " .byte 2|1+1, 2==1+1, 1||0&&0\n", 4, 0xff, 1);
 }
 
 /* ---- disassembler ------------------------------------------------------------------- */
@@ -324,7 +366,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_directives), cmocka_unit_test(test_org_origin), cmocka_unit_test(test_expressions),
         cmocka_unit_test(test_labels),     cmocka_unit_test(test_syntax),     cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_disasm),     cmocka_unit_test(test_roundtrip),  cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_gnu_rules),  cmocka_unit_test(test_disasm),     cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests_name("m68k_asm", tests, NULL, NULL);
 }

@@ -340,35 +340,86 @@ static void test_expressions(void **state) {
 static void test_errors(void **state) {
     (void)state;
     check_err("nop\n  foo r3,r4", "2:3: unknown instruction 'foo'");
-    check_err("addi r32,r3,1", "1:6: bad register 'r32'");
-    check_err("lwz r3,8(r40)", "1:10: bad register 'r40'");
+    check_err("addi r32,r3,1", "1:6: unknown register 'r32'");
+    check_err("lwz r3,8(r40)", "1:10: unknown register 'r40'");
     check_err("addi r3,f3,1", "1:9: expected a general register, got 'f3'");
-    check_err("li r3,0x8000", "1:7: value 32768 out of range -32768..32767");
-    check_err("ori r3,r3,-1", "1:11: value -1 out of range 0..65535");
+    check_err("li r3,0x8000", "1:7: immediate 32768 out of range -32768..32767");
+    check_err("ori r3,r3,-1", "1:11: immediate -1 out of range 0..65535");
     check_err("slwi r3,r4,32", "1:12: shift count 32 out of range 0..31");
     check_err("mtcrf 256,r3", "1:7: field mask 256 out of range 0..255");
     check_err("mfsprg r3,4", "1:11: SPRG number 4 out of range 0..3");
     check_err("b nowhere", "1:3: undefined symbol 'nowhere'");
     check_err("  beq cr1,later\n", "1:11: undefined symbol 'later'");
     check_err("b 1f", "1:3: undefined local label '1f'");
-    check_err("beq cr8,.", "1:5: bad CR field 'cr8'");
-    check_err("addi r3,r3", "1:6: 'addi' takes 3 operands, got 2");
-    check_err("nop 3", "1:5: 'nop' takes 0 operands, got 1");
+    check_err("beq cr8,.", "1:5: unknown register 'cr8'");
+    check_err("addi r3,r3", "1:1: 'addi' takes 3 operands, got 2");
+    check_err("nop 3", "1:1: 'nop' takes 0 operands, got 1");
     check_err("lwz r3,8", "1:8: expected d(rA), got '8'");
     check_err("li r3,r4", "1:7: register 'r4' where a number is expected");
-    check_err("x: nop\nx: nop", "2:1: symbol 'x' is already defined");
+    check_err("x: nop\nx: nop", "2:1: symbol 'x' is already defined (line 1)");
     check_err(".foo 3", "1:1: unknown directive '.foo'");
-    check_err(".byte 256", "1:7: value 256 does not fit in 1 byte");
+    check_err(".byte 256", "1:7: value 256 out of range -128..255");
     check_err(".ascii \"abc", "1:8: unterminated string");
     check_err("li r3,(1", "1:9: missing ')'");
     check_err("li r3,1/0", "1:8: division by zero");
-    check_err("lis r3,x@hx", "1:9: unknown relocation operator '@hx'");
+    check_err("lis r3,x@hx\nx = 1", "1:9: unknown relocation operator '@hx'");
     check_err(".byte 1\nnop", "2:1: instruction address 0x1 is not a multiple of 4");
     check_err("b .+6", "1:3: branch target 0x6 is not a multiple of 4");
-    check_err("beq .+0x8000", "1:5: branch target 0x8000 out of range (displacement 32768)");
+    check_err("beq .+0x8000", "1:5: branch displacement 32768 out of range -32768..32764");
     check_err(".org 0x10\n.org 8", "2:6: '.org 0x8' would move the location counter backwards (now 0x10)");
     check_err(".space later\nlater:", "1:8: size must be known when it is reached (no forward references)");
     check_err("blr+", "1:1: branch hint on an unconditional branch");
+}
+
+/* GNU as's ranges for a 32-bit target, and its symbol rules. */
+static void test_gnu_rules(void **state) {
+    (void)state;
+    /* a 16-bit signed field takes a 32-bit constant sign-extended by hand */
+    check_word("addi r3,r3,0xffff8000", 0x38638000);
+    check_word("li r3,0xffffffff", 0x3860FFFF);
+    check_word("lwz r3,0xfffffff0(r1)", 0x8061FFF0);
+    check_word("lis r3,0xffffffff", 0x3C60FFFF);
+    check_err("li r3,0xffff", "1:7: immediate 65535 out of range -32768..32767");
+    check_err("lwz r3,0x8000(r1)", "1:8: displacement 32768 out of range -32768..32767");
+    check_err("ori r3,r3,0xffffffff", "1:11: immediate -1 out of range 0..65535");
+    /* an operand is its low 32 bits (GNU as, 32-bit target) */
+    check_word("ori r3,r3,0x100000000", 0x60630000);
+    check_word("cmplwi r3,0xffffffff", 0x2803FFFF);
+    /* cmplwi/cmpli take -32768..65535 */
+    check_word("cmplwi r3,-1", 0x2803FFFF);
+    check_word("cmpli 0,r3,-0x8000", 0x28038000);
+    check_err("cmplwi r3,-0x8001", "1:11: immediate -32769 out of range -32768..65535");
+    check_err("cmplwi r3,0x10000", "1:11: immediate 65536 out of range -32768..65535");
+    /* the negating aliases check the value as written */
+    check_word("subis r3,r3,-0x8000", 0x3C638000);
+    check_err("subi r3,r3,-0x8000", "1:12: immediate -32768 out of range -32767..32768");
+    check_err("subic r3,r3,0x8001", "1:13: immediate 32769 out of range -32767..32768");
+    /* BO: GNU's invalid conditional options; bc keeps its z bits (documented) */
+    check_err("bc 21,0,.", "1:4: BO value 21 is not a valid branch condition");
+    check_err("bclr 7,0", "1:6: BO value 7 is not a valid branch condition");
+    check_err("bcctr 28,0", "1:7: BO value 28 is not a valid branch condition");
+    check_word("bc 7,0,.", 0x40E00000);
+    /* fields */
+    check_err("srwi r3,r4,-1", "1:12: shift count -1 out of range 0..31");
+    check_err("rotrwi r3,r4,32", "1:14: rotate count 32 out of range 0..31");
+    check_err("mfsprg r3,-1", "1:11: SPRG number -1 out of range 0..3");
+    check_err("twi 32,r3,0", "1:5: TO value 32 out of range 0..31");
+    check_err("rlwinm r3,r4,0,32,31", "1:16: mask begin 32 out of range 0..31");
+    check_err("mfspr r3,1024", "1:10: SPR number 1024 out of range 0..1023");
+    check_err("mtsr 16,r3", "1:6: segment register 16 out of range 0..15");
+    check_err("mcrf 8,0", "1:6: CR field 8 out of range 0..7");
+    check_err("lswi r3,r4,33", "1:12: byte count 33 out of range 0..32");
+    check_err("b .+0x2000000", "1:3: branch displacement 33554432 out of range -33554432..33554428");
+    check_err("bca 12,2,0x8000", "1:10: branch address 32768 out of range -32768..32764");
+    check_word("ba 0x1fffffc", 0x49FFFFFE);
+    /* symbols */
+    check_word("x: x: nop", 0x60000000); /* GNU as: restated at its own address */
+    check_err("x: nop\nx: nop", "2:1: symbol 'x' is already defined (line 1)");
+    check_err("x: nop\nx = 5", "2:1: symbol 'x' is already defined (line 1)");
+    check_err("x: nop\n.equ x, 5", "2:6: symbol 'x' is already defined (line 1)");
+    ASM_OK("x = 1\n.byte x\nx = 2\n.byte x\n.equ x, 3\n.byte x", 1, 2, 3);
+    /* GNU as's precedence: | over +, + over ==, && over || */
+    ASM_OK(".byte 2|1+1, 2==1+1, 1||0&&0", 4, 0xFF, 1);
 }
 
 static void test_disasm(void **state) {
@@ -470,7 +521,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extended), cmocka_unit_test(test_syntax),      cmocka_unit_test(test_labels),
         cmocka_unit_test(test_relocs),   cmocka_unit_test(test_directives),  cmocka_unit_test(test_expressions),
-        cmocka_unit_test(test_errors),   cmocka_unit_test(test_disasm),      cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_errors),   cmocka_unit_test(test_gnu_rules),   cmocka_unit_test(test_disasm),
+        cmocka_unit_test(test_roundtrip),
         cmocka_unit_test(test_garbage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
