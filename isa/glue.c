@@ -6,6 +6,7 @@
 
 extern const vl_cpu_ops m68k_ops, ppc_ops;
 extern const vl_virt_ops m68k_virt_ops, ppc_virt_ops;
+extern const vl_sweep_isa vl_sweep_m68k, vl_sweep_ppc;
 
 static const struct {
     const vl_cpu_ops *ops;

@@ -107,7 +107,15 @@ static int l_vmm(lua_State *L) {
     const char *isa = opt_str(L, 1, "isa", fn), *model = opt_str(L, 1, "model", fn);
     const char *tech = opt_str(L, 1, "technique", fn);
     lua_Integer ram = opt_int(L, 1, "ram", fn, DEFAULT_RAM, NULL);
-    if (!isa && !model) return luaL_error(L, "%s: field 'isa' is required (known: m68k, ppc)", fn);
+    if (!isa && !model) {
+        char known[256] = "";
+        const char *name;
+        for (int i = 0; (name = vlab_isa_name(i)); i++) {
+            size_t k = strlen(known);
+            snprintf(known + k, sizeof known - k, "%s%s", i ? ", " : "", name);
+        }
+        return luaL_error(L, "%s: field 'isa' is required (known: %s)", fn, known);
+    }
     char err[512];
     const char *isa_name = isa, *model_name = model;
     if (isa && strchr(isa, ':')) {

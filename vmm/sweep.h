@@ -80,7 +80,6 @@ typedef struct vl_sweep_isa {
                    const char *bn, char *out, size_t outsz);
 } vl_sweep_isa;
 
-extern const vl_sweep_isa vl_sweep_m68k, vl_sweep_ppc;
 /* The adapter of an ISA (from the glue registry), NULL if none. */
 const vl_sweep_isa *vl_sweep_isa_find(const char *isa);
 
