@@ -277,17 +277,6 @@ static int m_tostring(lua_State *L) {
     return 1;
 }
 
-static int m_load(lua_State *L) {
-    lmachine *lm = checkm(L, 1);
-    const char *path = luaL_checkstring(L, 2);
-    uint32_t org = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "load", "org");
-    uint32_t entry = 0;
-    char err[512];
-    if (vlab_load(lm->m, path, org, &entry, err, sizeof err) < 0) return luaL_error(L, "load: %s", err);
-    lua_pushinteger(L, entry);
-    return 1;
-}
-
 static int m_stats(lua_State *L) {
     lmachine *lm = checkm(L, 1);
     vlab_stats s;
@@ -598,6 +587,25 @@ static int v_write(lua_State *L) {
     return 0;
 }
 
+/* luaL_error has no %x */
+static const char *hex32(lua_State *L, uint32_t v) {
+    char buf[16];
+    snprintf(buf, sizeof buf, "%x", v);
+    return lua_pushstring(L, buf);
+}
+
+static int v_load(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    uint32_t org = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "load", "org");
+    uint32_t entry = 0;
+    char err[512];
+    if (vlab_load(w.m, path, org, &entry, err, sizeof err) < 0) return luaL_error(L, "load: %s", err);
+    lua_pushinteger(L, entry);
+    return 1;
+}
+
 static int read_n(lua_State *L, int size, const char *fn) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = c->check(L, 1);
@@ -672,12 +680,11 @@ static int v_clear_console(lua_State *L) {
 static int v_disasm(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vlab_machine *m = c->check(L, 1).m;
-    lua_Integer addr = luaL_checkinteger(L, 2);
-    check_mem(L, m, "disasm", addr, 1);
+    uint32_t addr = check_u32(L, 2, "disasm", "address");
+    /* what the CPU would fetch there: through its MMU, as the guest sees it */
     uint8_t buf[16];
-    size_t n = vlab_ram_size(m) - (uint32_t)addr;
-    if (n > sizeof buf) n = sizeof buf;
-    vlab_mem_read(m, (uint32_t)addr, buf, n);
+    size_t n = vlab_read_virt(m, addr, buf, sizeof buf, 1);
+    if (!n) return luaL_error(L, "disasm: no memory at 0x%s as the CPU fetches it", hex32(L, addr));
     char isa[80], text[256];
     snprintf(isa, sizeof isa, "%s:%s", vlab_machine_isa(m), vlab_machine_model(m));
     int len = vlab_disasm(isa, buf, n, (uint32_t)addr, text, sizeof text);
@@ -823,7 +830,7 @@ void vl_lview_open(lua_State *L, const vl_lview_class *cls, const luaL_Reg *own)
         { "read_u32", v_read_u32 }, { "write_u8", v_write_u8 },
         { "write_u16", v_write_u16 }, { "write_u32", v_write_u32 },
         { "supervisor", v_supervisor }, { "set_supervisor", v_set_supervisor },
-        { "privilege", v_privilege }, { "set_privilege", v_set_privilege },
+        { "privilege", v_privilege }, { "set_privilege", v_set_privilege }, { "load", v_load },
         { "console", v_console },   { "clear_console", v_clear_console },
         { "disasm", v_disasm },     { NULL, NULL },
     };
@@ -876,7 +883,7 @@ static int regs_tostring(lua_State *L) {
 }
 
 static const luaL_Reg machine_methods[] = {
-    { "load", m_load }, { "step", m_step },   { "run", m_run },     { "on", m_on },
+    { "step", m_step },   { "run", m_run },     { "on", m_on },
     { "off", m_off },   { "stats", m_stats }, { "reset", m_reset }, { NULL, NULL },
 };
 

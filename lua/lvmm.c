@@ -413,19 +413,6 @@ static int vm_index(lua_State *L) {
 
 /* ---- the guest ------------------------------------------------------------------------- */
 
-static vlab_machine *gm(lua_State *L) { return guest_vm(L, 1)->vm->m; }
-
-static int g_load(lua_State *L) {
-    vlab_machine *m = gm(L);
-    const char *path = luaL_checkstring(L, 2);
-    lua_Integer org = luaL_optinteger(L, 3, 0);
-    if (org < 0 || org > 0xFFFFFFFFll) return luaL_error(L, "load: org %I out of range", (LUAI_UACINT)org);
-    uint32_t entry = 0;
-    char err[512];
-    if (vlab_load(m, path, (uint32_t)org, &entry, err, sizeof err) < 0) return luaL_error(L, "load: %s", err);
-    lua_pushinteger(L, entry);
-    return 1;
-}
 
 static int g_stats(lua_State *L) {
     lvm *v = guest_vm(L, 1);
@@ -550,7 +537,7 @@ static int g_regs(lua_State *L) {
 }
 
 static const luaL_Reg guest_methods[] = {
-    { "load", g_load },   { "step", g_step },   { "run", g_run },     { "on", g_on },
+    { "step", g_step },   { "run", g_run },     { "on", g_on },
     { "off", g_off },     { "stats", g_stats }, { "reset", g_reset }, { "regs_table", g_regs },
     { NULL, NULL },
 };
