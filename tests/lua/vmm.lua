@@ -274,3 +274,23 @@ eq(hb.hybrid.interpreted, hb.hybrid.instructions, "hybrid lab: every kernel inst
 eq(hb.hybrid.traps, 0, "hybrid lab: no trap")
 eq(hb.hybrid.cost > 10 * hb["trap-and-emulate"].cost, true, "hybrid lab: interpretation costs more")
 print("vmm ok")
+
+-- a callback may free another VM of the monitor during run_all (issue 14's
+-- use-after-free): the round goes on without it
+do
+  local code = vlab.asm("m68k:68010", "top: move.w sr,d0\nbra.s top\n", { org = 0x1000 })
+  local function mk(mon)
+    local v = vlab.vmm { isa = "m68k:68010", ram = 65536, monitor = mon }
+    v.guest:write(0x1000, code)
+    v.guest.pc = 0x1000
+    return v
+  end
+  local a = mk()
+  local b = mk(a)
+  local c = mk(a)
+  b:on("trap", function() c = nil; collectgarbage() end)
+  local live = a:run_all { slice = 5, max = 100 }
+  eq(live >= 0, true, "run_all survives a VM freed by a callback")
+  eq(c, nil, "the freed VM")
+end
+print("vmm ok (2)")
