@@ -35,19 +35,14 @@ static int run_once(const char *isa, const char *model, const char *path, int mo
         fprintf(stderr, "bench_vmm: %s\n", err);
         return -1;
     }
-    int sp = vlab_reg_index(m, "sp");
     double a = now();
     vl_stop st;
     if (monitored) {
-        vl_vm_set_supervisor(vm, 1);
-        if (sp >= 0) vl_vm_reg_set(vm, sp, ram);
-        vl_vm_set_pc(vm, entry);
+        vl_vm_boot(vm, entry, ram);
         a = now();
         st = vl_vm_run(vm, 2000000000u, 0, 0);
     } else {
-        vlab_set_supervisor(m, 1);
-        if (sp >= 0) vlab_reg_set(m, sp, ram);
-        vlab_set_pc(m, entry);
+        vl_machine_boot(m, entry, ram);
         a = now();
         st = vlab_run(m, 2000000000u, 0, 0);
     }
@@ -124,10 +119,7 @@ static double loop_time(const char *isa, const char *model, int trapping, uint32
     if (!vm) { fprintf(stderr, "bench_vmm: %s\n", err); exit(1); }
     vlab_mem_write(vm->m, 0x1000, code, len);
     vlab_free(code);
-    vl_vm_set_supervisor(vm, 1);
-    int sp = vlab_reg_index(vm->m, strcmp(isa, "ppc") == 0 ? "r1" : "sp");
-    vl_vm_reg_set(vm, sp, 0x10000);
-    vl_vm_set_pc(vm, 0x1000);
+    vl_vm_boot(vm, 0x1000, 0x10000);
     double a = now();
     vl_vm_run(vm, 0, 0, 0);
     double t = now() - a;

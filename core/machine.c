@@ -461,8 +461,11 @@ const char *vlab_vector_name(const vlab_machine *m, int v) {
 }
 
 static vl_stop mkstop(vl_machine *m, int reason) {
-    vl_stop s = { reason, vlab_pc(m), -1, 0 };
-    return s;
+    return (vl_stop){ .reason = (uint8_t)reason, .pc = vlab_pc(m), .vector = -1 };
+}
+
+uint32_t vlab_stop_info(vlab_stop s) {
+    return (s.flags & VLAB_STOP_HAS_ADDR) ? s.addr : (s.flags & VLAB_STOP_HAS_CODE) ? s.code : 0;
 }
 
 /* The core's slice for one step or one batch. */
@@ -513,7 +516,7 @@ vlab_stop vlab_run(vlab_machine *m, uint64_t max, int has_until, uint32_t until_
         if (m->hook_stop) {
             m->hook_stop = false;
             vl_stop b = mkstop(m, VLAB_STOP_BREAKPOINT);
-            if (s.reason == VLAB_STOP_EXCEPTION) b.vector = s.vector, b.info = s.info;
+            if (s.reason == VLAB_STOP_EXCEPTION) b.vector = s.vector, b.code = s.code, b.addr = s.addr, b.flags = s.flags;
             return b;
         }
         if (cc->interrupts != irq_before) rc.woke = UINT64_MAX;

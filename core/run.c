@@ -17,8 +17,7 @@ void vl_run_begin(vl_run_clock *rc, vl_machine *m, uint64_t max, bool single, in
 }
 
 static vl_stop here(vl_machine *m, int reason) {
-    vl_stop s = { reason, vlab_pc(m), -1, 0 };
-    return s;
+    return (vl_stop){ .reason = (uint8_t)reason, .pc = vlab_pc(m), .vector = -1 };
 }
 
 uint64_t vl_run_next_slice(vl_run_clock *rc, vl_stop *s) {
@@ -61,7 +60,7 @@ bool vl_run_idle(vl_run_clock *rc, vl_stop *s, uint64_t wakes) {
     /* the timer was fired and still nothing woke the CPU at this pc: the
      * interrupt is masked (or has no level) */
     if (rc->woke == wakes && rc->woke_pc == s->pc) {
-        vl_stop r = { idle ? VLAB_STOP_IDLE : VLAB_STOP_HALT, s->pc, -1, 0 };
+        vl_stop r = { .reason = idle ? VLAB_STOP_IDLE : VLAB_STOP_HALT, .pc = s->pc, .vector = -1 };
         *s = r;
         return true;
     }

@@ -29,16 +29,18 @@ enum vlab_stop_reason {
     VLAB_STOP_INTERRUPTED /* "interrupted": the host asked to stop (Ctrl-C)       */
 };
 
+/* 16 bytes, so that it is returned in registers: every run of a core
+ * returns one. */
 typedef struct vlab_stop {
-    int reason;        /* enum vlab_stop_reason */
+    uint8_t reason;    /* enum vlab_stop_reason */
+    uint8_t flags;     /* VLAB_STOP_HAS_* */
+    int16_t vector;    /* exception vector number, -1 when none */
     uint32_t pc;       /* PC of the instruction that stopped (faulting PC for exceptions) */
-    int vector;        /* exception vector number, -1 when none */
-    uint32_t info;     /* ISA-specific cause: access address, SRR1 bits, exit class... */
     uint32_t code;     /* the exception's error code (x86 error code, PPC DSISR or SRR1
-                          reason bits, m68k group-0 status word): valid with VLAB_STOP_HAS_CODE */
+                          reason bits, m68k group-0 status word; a VM exit: its class):
+                          valid with VLAB_STOP_HAS_CODE */
     uint32_t addr;     /* the fault address (m68k access address, PPC DAR, x86 CR2):
                           valid with VLAB_STOP_HAS_ADDR */
-    unsigned flags;    /* VLAB_STOP_HAS_* */
 } vlab_stop;
 enum { VLAB_STOP_HAS_CODE = 1, VLAB_STOP_HAS_ADDR = 2 };
 
@@ -113,6 +115,9 @@ vlab_stop vlab_step(vlab_machine *m, uint64_t n);
  * no interrupt source, an exception whose vector entry is 0. */
 vlab_stop vlab_run(vlab_machine *m, uint64_t max, int has_until, uint32_t until_pc);
 const char *vlab_stop_name(int reason);
+/* One cause word: the fault address when there is one, else the code, else 0
+ * (the `info` of the Lua stop table). */
+uint32_t vlab_stop_info(vlab_stop s);
 /* Name of exception vector v of the machine's ISA ("privilege violation"). */
 const char *vlab_vector_name(const vlab_machine *m, int v);
 

@@ -435,7 +435,7 @@ void vl_lua_push_stop(lua_State *L, vlab_machine *m, vlab_stop s, uint64_t done)
             lua_pushstring(L, name);
             lua_setfield(L, -2, "name");
         }
-        lua_pushinteger(L, s.info);
+        lua_pushinteger(L, vlab_stop_info(s));
         lua_setfield(L, -2, "info");
     }
     if (s.flags & VLAB_STOP_HAS_CODE) {

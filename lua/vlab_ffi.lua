@@ -98,7 +98,7 @@ local stop_fields = function(m, s)
   if s.vector >= 0 then
     local name = C.vlab_vector_name(m, s.vector)
     if name ~= nil then t.name = ffi.string(name) end
-    t.info = u32(s.info)
+    t.info = u32(C.vlab_stop_info(s))
   end
   if bit.band(s.flags, C.VLAB_STOP_HAS_CODE) ~= 0 then t.code = u32(s.code) end
   if bit.band(s.flags, C.VLAB_STOP_HAS_ADDR) ~= 0 then t.addr = u32(s.addr) end

@@ -274,7 +274,7 @@ static void test_intercept(void **st) {
     assert_int_equal(s.reason, VLAB_STOP_EXCEPTION);
     assert_int_equal(s.vector, 3);
     assert_int_equal(s.pc, CODE);
-    assert_int_equal(s.info, 0x2001);
+    assert_int_equal(vlab_stop_info(s), 0x2001);
     /* the stop carries the fault address and the frame's status word apart */
     assert_int_equal(s.flags, VLAB_STOP_HAS_CODE | VLAB_STOP_HAS_ADDR);
     assert_int_equal(s.addr, 0x2001);
@@ -323,7 +323,7 @@ static void test_exit_set(void **st) {
     vl_stop s = run(&r, 10);
     assert_int_equal(s.reason, VLAB_STOP_VMEXIT);
     assert_int_equal(s.pc, CODE + 2);
-    assert_int_equal(s.info, VL_CLASS_PRIVILEGED);
+    assert_int_equal(vlab_stop_info(s), VL_CLASS_PRIVILEGED);
     assert_int_equal(r.s->c.icount, 1);
     /* 68000 MOVE from SR is mode-sensitive */
     const uint16_t mfs[] = { 0x40C0 };
@@ -331,7 +331,7 @@ static void test_exit_set(void **st) {
     q.s->c.exit_set = 1u << VL_CLASS_MODE_SENSITIVE;
     s = run(&q, 10);
     assert_int_equal(s.reason, VLAB_STOP_VMEXIT);
-    assert_int_equal(s.info, VL_CLASS_MODE_SENSITIVE);
+    assert_int_equal(vlab_stop_info(s), VL_CLASS_MODE_SENSITIVE);
     rm(&q); rm(&r);
 }
 

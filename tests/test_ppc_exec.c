@@ -430,7 +430,7 @@ static void test_intercept(void **st) {
     assert_int_equal(r.reason, VLAB_STOP_EXCEPTION);
     assert_int_equal(r.vector, 0x700);
     assert_int_equal(r.pc, 0x1004);
-    assert_int_equal(r.info, SRR1_PRIV);
+    assert_int_equal(vlab_stop_info(r), SRR1_PRIV);
     assert_int_equal(r.flags, VLAB_STOP_HAS_CODE); /* SRR1's reason bits, no address */
     assert_int_equal(r.code, SRR1_PRIV);
     assert_int_equal(vlab_pc(m), 0x1004);
@@ -451,7 +451,7 @@ static void test_intercept(void **st) {
     s->msr = MSR_ME | MSR_PR;
     r = RUN(m, ADDIS(9, 0, 0x8000), D(37, 3, 9, 16) /* stwu r3,16(r9): machine check */);
     assert_int_equal(r.vector, 0x200);
-    assert_int_equal(r.info, 0x80000010u);
+    assert_int_equal(vlab_stop_info(r), 0x80000010u);
     assert_int_equal(s->gpr[9], 0x80000000u);
     /* decrementer: pc = the next instruction */
     s->msr = MSR_ME | MSR_EE;

@@ -264,7 +264,7 @@ static void test_750(void **st) {
 /* ---- mutation: a 68010 whose MOVE from SR is unprivileged (this binary only) -------- */
 static vl_stop mutant_run(void *cpu, uint64_t max) {
     m68k_cpu *s = cpu;
-    vl_stop st = { VLAB_STOP_BUDGET, s->pc, -1, 0 };
+    vl_stop st = { .reason = VLAB_STOP_BUDGET, .pc = s->pc, .vector = -1 };
     m68k_mem_refresh(s);
     for (uint64_t i = 0; i < max; i++) {
         uint32_t w = 0;
@@ -322,7 +322,7 @@ static void test_mutation(void **st) {
  * come out location-sensitive, and leaking. */
 static vl_stop movec_vbr_run(void *cpu, uint64_t max) {
     m68k_cpu *s = cpu;
-    vl_stop st = { VLAB_STOP_BUDGET, s->pc, -1, 0 };
+    vl_stop st = { .reason = VLAB_STOP_BUDGET, .pc = s->pc, .vector = -1 };
     m68k_mem_refresh(s);
     for (uint64_t i = 0; i < max; i++) {
         uint32_t w = 0, ext = 0;

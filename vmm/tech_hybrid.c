@@ -49,7 +49,7 @@ static vl_stop interpret(vl_vm *vm, uint64_t n) {
     vc->stop_on_null_vector = vm->stop_on_null_vector;
     vl_vm_enter_virtual(vm);
     uint64_t start = vc->icount;
-    vl_stop r = { VLAB_STOP_BUDGET, 0, -1, 0, 0, 0, 0 };
+    vl_stop r = { .reason = VLAB_STOP_BUDGET, .vector = -1 };
     while (vc->icount - start < n) {
         r = vm->ops->run(vm->vctx, 1);
         if (r.reason == VLAB_STOP_NONE) r.reason = VLAB_STOP_BUDGET;

@@ -330,8 +330,7 @@ int vl_vm_check(vl_vm *vm, char *why, size_t whysz) {
 /* ---- the dispatcher's helpers ---------------------------------------------------------- */
 
 static vl_stop mkstop(vl_vm *vm, int reason) {
-    vl_stop s = { reason, vl_vm_pc(vm), -1, 0, 0, 0, 0 };
-    return s;
+    return (vl_stop){ .reason = (uint8_t)reason, .pc = vl_vm_pc(vm), .vector = -1 };
 }
 
 vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n) { return vm->ops->run(vm->real, n); }
@@ -384,18 +383,13 @@ void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
 }
 
 int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
-    vl_trap t;
-    memset(&t, 0, sizeof t);
-    t.code = s->code;
-    t.addr = s->addr;
-    t.flags = s->flags;
+    vl_trap t = { .code = s->code, .addr = s->addr, .flags = s->flags };
     vm->virt->trap->classify(vm, s, &t);
     if (t.action == VL_ACT_STOP) {
         *out = *s;
         return -1;
     }
     if (vm->on_trap) fetch_insn(vm, &t);
-    vm->last = t;
     vm->st.traps++;
     vm->st.world_switches += 2; /* into the monitor and back into the guest */
     if (t.action == VL_ACT_EMULATE) {
@@ -410,10 +404,10 @@ int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
             vm->st.reflected++;
             vl_trap shown = t;
             shown.vector = vc->last_vector;
-            vl_vm_report(vm, VL_TRAP_REFLECTED, &shown);
+            if (vm->on_trap) vl_vm_report(vm, VL_TRAP_REFLECTED, &shown);
         } else {
             vm->st.emulated++;
-            vl_vm_report(vm, VL_TRAP_EMULATED, &t);
+            if (vm->on_trap) vl_vm_report(vm, VL_TRAP_EMULATED, &t);
         }
         if (r.reason != VLAB_STOP_BUDGET && r.reason != VLAB_STOP_IDLE && r.reason != VLAB_STOP_HALT) {
             *out = r;
@@ -423,12 +417,13 @@ int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     }
     if (vl_interp_reflect(vm, &t) < 0) {
         /* no handler in the guest's table: stop where a bare machine stops */
-        vl_stop r = { VLAB_STOP_EXCEPTION, t.pc, t.vector, t.info, t.code, t.addr, t.flags };
+        vl_stop r = { .reason = VLAB_STOP_EXCEPTION, .flags = t.flags, .vector = (int16_t)t.vector, .pc = t.pc,
+                      .code = t.code, .addr = t.addr };
         *out = r;
         return -1;
     }
     vm->st.reflected++;
-    vl_vm_report(vm, VL_TRAP_REFLECTED, &t);
+    if (vm->on_trap) vl_vm_report(vm, VL_TRAP_REFLECTED, &t);
     return 0;
 }
 
@@ -535,7 +530,9 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
             vm->trap_stop = m->hook_stop = false;
             vl_stop b = mkstop(vm, VLAB_STOP_BREAKPOINT);
             b.vector = s.vector;
-            b.info = s.info;
+            b.code = s.code;
+            b.addr = s.addr;
+            b.flags = s.flags;
             return b;
         }
         if (cc->icount == ic_before && ++noprog > NO_PROGRESS_MAX) {

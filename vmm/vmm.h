@@ -79,10 +79,9 @@ typedef struct vl_trap {
     int action;        /* enum vl_action */
     int vector;        /* the exception vector of the stop (or to reflect) */
     uint32_t pc;       /* PC of the instruction that trapped */
-    uint32_t info;     /* the core's cause word (access address...) */
     uint32_t code;     /* error code, fault address and which are valid (VLAB_STOP_HAS_*) */
     uint32_t addr;
-    unsigned flags;
+    uint8_t flags;
     bool retire;       /* the trapping instruction counts as retired natively (TRAP, CHK...) */
     bool between;      /* raised between instructions (interrupt, trace): no instruction caused it */
 } vl_trap;
@@ -258,7 +257,6 @@ struct vl_vm {
     char insn[96];             /* text of the last trapping instruction */
     uint8_t insn_bytes[16];    /* its bytes, read before the monitor handled it */
     size_t insn_len;
-    vl_trap last;              /* last trap handled */
 };
 
 struct vl_vmm {

@@ -125,7 +125,7 @@ static NI NORET void stop_now(m68k_cpu *s, int reason, uint32_t pc) {
     s->stop.reason = reason;
     s->stop.pc = pc;
     s->stop.vector = -1;
-    s->stop.info = 0;
+    s->stop.flags = 0;
     longjmp(s->jb, 1);
 }
 
@@ -1375,15 +1375,14 @@ static void rollback(m68k_cpu *s) {
     m68k_update_ithresh(s);
 }
 
-static vl_stop mkstop(int reason, uint32_t pc, int vector, uint32_t info) {
-    vl_stop r = { reason, pc, vector, info };
-    return r;
+static vl_stop mkstop(int reason, uint32_t pc, int vector) {
+    return (vl_stop){ .reason = (uint8_t)reason, .pc = pc, .vector = (int16_t)vector };
 }
 
 /* An exception stop: a group-0 one carries the access address and the
  * status word the frame would hold. */
 static vl_stop exc_stop(uint32_t pc, int vector, bool g0, uint32_t acc, uint16_t info) {
-    vl_stop r = mkstop(VLAB_STOP_EXCEPTION, pc, vector, g0 ? acc : 0);
+    vl_stop r = mkstop(VLAB_STOP_EXCEPTION, pc, vector);
     if (g0) {
         r.addr = acc;
         r.code = info;
@@ -1411,12 +1410,13 @@ static bool deliver(m68k_cpu *s, int vector, uint32_t stacked_pc, uint32_t stop_
         }
     }
     if (m68k_enter(s, vector, stacked_pc, g0, acc, info, ilevel) < 0) {
-        s->stop = mkstop(VLAB_STOP_ERROR, stop_pc, vector, acc);
+        s->stop = exc_stop(stop_pc, vector, g0, acc, info);
+        s->stop.reason = VLAB_STOP_ERROR; /* a double fault: the CPU halts */
         return true;
     }
     if (s->c.m->hook_stop) {
         s->c.m->hook_stop = false;
-        s->stop = mkstop(VLAB_STOP_BREAKPOINT, s->pc, vector, 0);
+        s->stop = mkstop(VLAB_STOP_BREAKPOINT, s->pc, vector);
         m68k_update_ithresh(s);
         return true;
     }
@@ -1431,7 +1431,7 @@ static bool on_fault(m68k_cpu *s) {
         if (s->tr_start) { s->trace_pending = true; s->tr_start = false; m68k_update_ithresh(s); }
         if (s->stopped && s->stop.reason == 0) {
             /* STOP: go on only if an interrupt can wake it */
-            s->stop = mkstop(VLAB_STOP_IDLE, s->pc, -1, 0);
+            s->stop = mkstop(VLAB_STOP_IDLE, s->pc, -1);
             int mask = (s->sr >> 8) & 7;
             if (s->c.irq_level > mask || s->c.irq_level == 7 || s->trace_pending) return false;
             return true;
@@ -1461,14 +1461,14 @@ static bool on_fault(m68k_cpu *s) {
 /* Boundary work and one instruction, with every check. 1: stop (s->stop). */
 static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     vl_machine *m = s->c.m;
-    if (s->c.icount >= s->icount_end) { s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1, 0); return 1; }
+    if (s->c.icount >= s->icount_end) { s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1); return 1; }
     if (m->hook_stop) {
         m->hook_stop = false;
         m68k_update_ithresh(s);
-        s->stop = mkstop(VLAB_STOP_BREAKPOINT, s->pc, -1, 0);
+        s->stop = mkstop(VLAB_STOP_BREAKPOINT, s->pc, -1);
         return 1;
     }
-    if (s->halted) { s->stop = mkstop(VLAB_STOP_ERROR, s->pc, -1, 0); return 1; }
+    if (s->halted) { s->stop = mkstop(VLAB_STOP_ERROR, s->pc, -1); return 1; }
     if (s->trace_pending) {
         s->trace_pending = false;
         s->stopped = false;
@@ -1488,11 +1488,13 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
             if (deliver(s, 24 + lvl, s->pc, s->pc, false, 0, 0, lvl)) return 1;
         }
     }
-    if (s->stopped) { s->stop = mkstop(VLAB_STOP_IDLE, s->pc, -1, 0); return 1; }
+    if (s->stopped) { s->stop = mkstop(VLAB_STOP_IDLE, s->pc, -1); return 1; }
     if (s->c.exit_set) {
         uint32_t w;
         if (!(s->pc & 1) && m68k_rd(s, s->pc, 2, &w) && (s->c.exit_set & (1u << ct[w]))) {
-            s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1, ct[w]);
+            s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1);
+            s->stop.code = ct[w]; /* the class of the instruction */
+            s->stop.flags = VLAB_STOP_HAS_CODE;
             return 1;
         }
     }
@@ -1520,7 +1522,7 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
 AI void fast_loop_body(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uint8_t *st, const bool icpt) {
     for (;;) {
         if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
-            s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1, 0);
+            s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
             return;
         }
         if (VL_UNLIKELY(s->c.irq_level > s->ithresh)) {
@@ -1563,10 +1565,10 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     s->slow = s->c.exit_set != 0;
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);
-    s->stop = mkstop(0, 0, -1, 0);
+    s->stop = mkstop(0, 0, -1);
     if (setjmp(s->jb)) {
         if (on_fault(s)) return s->stop;
-        s->stop = mkstop(0, 0, -1, 0);
+        s->stop = mkstop(0, 0, -1);
     }
     if (s->slow) {
         for (;;)
@@ -1581,7 +1583,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
  * of the outer run: refused. */
 static vl_stop m68k_run(void *cpu, uint64_t max) {
     m68k_cpu *s = cpu;
-    if (s->run_depth) return mkstop(VLAB_STOP_ERROR, s->pc, -1, 0);
+    if (s->run_depth) return mkstop(VLAB_STOP_ERROR, s->pc, -1);
     s->run_depth = 1;
     vl_stop r = run_inner(s, max);
     s->run_depth = 0;

@@ -140,7 +140,6 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
     (void)vm;
     t->vector = st->vector;
     t->pc = st->pc;
-    t->info = st->info;
     t->retire = false;
     t->between = false;
     if (st->reason != VLAB_STOP_EXCEPTION || st->vector < 0 || st->vector > 255) {

@@ -298,9 +298,8 @@ static inline bool trap_cond(unsigned to, uint32_t a, uint32_t b) {
 /* ---- the run loop -------------------------------------------------------------- */
 enum { SL_OK = 0, SL_STOP = 1 };
 
-static vl_stop mkstop(int reason, uint32_t pc, int vector, uint32_t info) {
-    vl_stop st = { reason, pc, vector, info };
-    return st;
+static vl_stop mkstop(int reason, uint32_t pc, int vector) {
+    return (vl_stop){ .reason = (uint8_t)reason, .pc = pc, .vector = (int16_t)vector };
 }
 
 /* Handler word at the vector: 0 (or unreadable) means uninstalled. */
@@ -314,10 +313,10 @@ static bool vector_null(ppc_cpu *s, int v) {
 /* An exception: intercept, checkstop, null vector, or take it. pc is the
  * faulting instruction (or the next one for asynchronous exceptions),
  * srr0 what the exception saves. Returns SL_STOP with *st filled, or SL_OK. */
-/* The stop of exception v at pc: info (DAR or SRR1 reason bits, as before)
- * and, apart, the fault address (DAR) and code (DSISR, or SRR1's reason bits). */
-static vl_stop exc_stop(ppc_cpu *s, int reason, int v, uint32_t pc, uint32_t info) {
-    vl_stop r = mkstop(reason, pc, v, info);
+/* The stop of exception v at pc: the fault address (DAR) and the code
+ * (DSISR, or SRR1's reason bits) where the exception has them. */
+static vl_stop exc_stop(ppc_cpu *s, int reason, int v, uint32_t pc) {
+    vl_stop r = mkstop(reason, pc, v);
     if (v == 0x300 || v == 0x600 || v == 0x200) {
         r.addr = s->f_dar;
         r.flags |= VLAB_STOP_HAS_ADDR;
@@ -333,9 +332,6 @@ static vl_stop exc_stop(ppc_cpu *s, int reason, int v, uint32_t pc, uint32_t inf
 }
 
 static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0) {
-    uint32_t info = 0;
-    if (v == 0x300 || v == 0x600 || v == 0x200) info = s->f_dar;
-    else if (v == 0x400 || v == 0x700) info = s->f_srr1;
     if (s->c.intercept) {
         s->x_dsisr = s->f_dsi || v == 0x600 ? s->f_dsisr : s->dsisr;
         s->x_dar = s->f_dsi || v == 0x600 ? s->f_dar : s->dar;
@@ -345,18 +341,18 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
         s->c.last_vector_pc = pc;
         /* no exception event: nothing was taken (as on the m68k core); the
          * monitor raises what the guest must see on its virtual context */
-        *st = exc_stop(s, VLAB_STOP_EXCEPTION, v, pc, info);
+        *st = exc_stop(s, VLAB_STOP_EXCEPTION, v, pc);
         return SL_STOP;
     }
     if (v == 0x200 && !(s->msr & MSR_ME)) { /* checkstop */
-        *st = exc_stop(s, VLAB_STOP_ERROR, v, pc, info);
+        *st = exc_stop(s, VLAB_STOP_ERROR, v, pc);
         return SL_STOP;
     }
     if (s->c.stop_on_null_vector && vector_null(s, v)) {
         s->c.exceptions++;
         s->c.last_vector = v;
         s->c.last_vector_pc = pc;
-        *st = exc_stop(s, VLAB_STOP_EXCEPTION, v, pc, info);
+        *st = exc_stop(s, VLAB_STOP_EXCEPTION, v, pc);
         return SL_STOP;
     }
     if (s->f_dsi || v == 0x600) {
@@ -433,7 +429,9 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
         if (VL_UNLIKELY((w & in->mask) != in->match)) ILLEGAL();
         if (checked && exits(s, w)) {
             int cls = ppc_insn_class(w);
-            *st = mkstop(VLAB_STOP_VMEXIT, pc, -1, (uint32_t)cls);
+            *st = mkstop(VLAB_STOP_VMEXIT, pc, -1);
+            st->code = (uint32_t)cls; /* the class of the instruction */
+            st->flags = VLAB_STOP_HAS_CODE;
             return SL_STOP;
         }
         npc = pc + 4;
@@ -861,7 +859,7 @@ static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_s
         s->pc = pc = npc;
         s->c.icount = ++ic;
         if (!(s->msr & MSR_EE)) {
-            *st = mkstop(VLAB_STOP_HALT, pc, -1, 0);
+            *st = mkstop(VLAB_STOP_HALT, pc, -1);
             return SL_STOP;
         }
         if (ic < s->slice_end) s->c.icount = ic = s->slice_end; /* idle until the next event */
@@ -900,7 +898,7 @@ static int take_async(ppc_cpu *s, vl_stop *st) {
 static vl_stop ppc_run(void *cpu, uint64_t max) {
     ppc_cpu *s = cpu;
     vl_machine *m = s->c.m;
-    vl_stop st = mkstop(VLAB_STOP_BUDGET, 0, -1, 0);
+    vl_stop st = mkstop(VLAB_STOP_BUDGET, 0, -1);
     if (!max) max = 1;
     uint64_t end = max > UINT64_MAX - s->c.icount ? UINT64_MAX : s->c.icount + max;
     refresh_mem(s);
@@ -916,7 +914,7 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
             if (take_async(s, &st)) return st;
         if (m->hook_stop) { /* a hook asked to stop */
             m->hook_stop = false;
-            return mkstop(VLAB_STOP_BREAKPOINT, s->pc, -1, 0);
+            return mkstop(VLAB_STOP_BREAKPOINT, s->pc, -1);
         }
         if (s->c.icount >= end) break;
         uint64_t se = end;

@@ -191,7 +191,6 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
     ppc_cpu *r = R(vm);
     t->vector = st->vector;
     t->pc = st->pc;
-    t->info = st->info;
     t->retire = false;
     if (st->reason != VLAB_STOP_EXCEPTION || st->vector < 0x100 || st->vector > 0x1700) {
         t->action = VL_ACT_STOP;
