@@ -192,6 +192,7 @@ void vl_event(vl_machine *m, int event, uint32_t a, uint32_t b) {
 
 static const char *const class_names[VL_CLASS_COUNT] = {
     "innocuous", "privileged", "control-sensitive", "mode-sensitive", "location-sensitive", "illegal",
+    "iopl-sensitive",
 };
 
 const char *vl_class_name(int cls) {

@@ -25,6 +25,8 @@ enum vl_class {
     VL_CLASS_MODE_SENSITIVE,    /* result depends on the mode, no trap: leak */
     VL_CLASS_LOCATION_SENSITIVE,/* result depends on real location           */
     VL_CLASS_ILLEGAL,           /* not an instruction of this model          */
+    VL_CLASS_IOPL_SENSITIVE,    /* traps in user mode unless the I/O privilege level (or the
+                                   I/O permission bitmap) allows it: x86 CLI, STI, IN, OUT */
     VL_CLASS_COUNT
 };
 const char *vl_class_name(int cls);

@@ -1,0 +1,366 @@
+/* x86.h - the x86 subset: an Intel 80386 (no x87) and a Pentium (the 386
+ * plus the 486 and Pentium instructions of the subset), in real and
+ * protected mode with paging: the CPU state and the internal API shared by
+ * the files of isa/x86-subset (decode table, interpreter, exceptions,
+ * segmentation, MMU, disassembler, assembler, sweep adapter).
+ *
+ * Conventions (documented contract of this core, docs/x86.md):
+ *  - Exception vectors are the architecture's numbers (0 #DE ... 14 #PF);
+ *    vl_stop.code is the error code for the exceptions that push one,
+ *    vl_stop.addr the faulting linear address of a #PF (CR2).
+ *  - Intercepted exceptions stop before any side effect of the faulting
+ *    instruction (registers and EIP as before it; memory it wrote before the
+ *    fault stays written, as on hardware), pc = its first byte.
+ *  - Privilege levels are the CPL, 0..3.
+ *  - Registers are numbered in the encoding's order (eax ecx edx ebx esp
+ *    ebp esi edi); segment registers es cs ss ds fs gs (X86_ES...).
+ */
+#ifndef VL_X86_H
+#define VL_X86_H
+
+#include "core/core.h"
+#include <setjmp.h>
+
+/* Models (the `variant` of the CPU interface). */
+enum { X86_I386 = 0, X86_PENTIUM = 1, X86_NMODELS };
+#define X86_ON_386 1u
+#define X86_ON_586 2u
+#define X86_ON_ALL 3u
+
+/* ---- architectural constants -------------------------------------------- */
+enum { X86_EAX, X86_ECX, X86_EDX, X86_EBX, X86_ESP, X86_EBP, X86_ESI, X86_EDI };
+enum { X86_ES, X86_CS, X86_SS, X86_DS, X86_FS, X86_GS, X86_NSEG };
+
+/* EFLAGS */
+#define X86_CF 0x00000001u
+#define X86_PF 0x00000004u
+#define X86_AF 0x00000010u
+#define X86_ZF 0x00000040u
+#define X86_SF 0x00000080u
+#define X86_TF 0x00000100u
+#define X86_IF 0x00000200u
+#define X86_DF 0x00000400u
+#define X86_OF 0x00000800u
+#define X86_IOPL 0x00003000u
+#define X86_NT 0x00004000u
+#define X86_RF 0x00010000u
+#define X86_VM 0x00020000u
+#define X86_AC 0x00040000u  /* 486+ */
+#define X86_ID 0x00200000u  /* Pentium: CPUID present */
+#define X86_ARITH (X86_CF | X86_PF | X86_AF | X86_ZF | X86_SF | X86_OF)
+#define X86_IOPL_SHIFT 12
+
+/* CR0 */
+#define X86_CR0_PE 0x00000001u
+#define X86_CR0_MP 0x00000002u
+#define X86_CR0_EM 0x00000004u
+#define X86_CR0_TS 0x00000008u
+#define X86_CR0_ET 0x00000010u
+#define X86_CR0_NE 0x00000020u  /* 486+ */
+#define X86_CR0_WP 0x00010000u  /* 486+ */
+#define X86_CR0_AM 0x00040000u  /* 486+ */
+#define X86_CR0_NW 0x20000000u  /* 486+ */
+#define X86_CR0_CD 0x40000000u  /* 486+ */
+#define X86_CR0_PG 0x80000000u
+/* CR4 (Pentium) */
+#define X86_CR4_VME 0x001u
+#define X86_CR4_PVI 0x002u
+#define X86_CR4_TSD 0x004u
+#define X86_CR4_DE 0x008u
+#define X86_CR4_PSE 0x010u
+#define X86_CR4_MCE 0x040u
+
+/* Exception vectors */
+enum {
+    X86_EXC_DE = 0, X86_EXC_DB = 1, X86_EXC_NMI = 2, X86_EXC_BP = 3, X86_EXC_OF = 4, X86_EXC_BR = 5,
+    X86_EXC_UD = 6, X86_EXC_NM = 7, X86_EXC_DF = 8, X86_EXC_TS = 10, X86_EXC_NP = 11, X86_EXC_SS = 12,
+    X86_EXC_GP = 13, X86_EXC_PF = 14, X86_EXC_MF = 16, X86_EXC_AC = 17, X86_EXC_MC = 18
+};
+
+/* Segment descriptor attributes as kept in a descriptor cache (the
+ * descriptor's bits 8..23 of its second dword: type, S, DPL, P, AVL, D/B, G). */
+#define X86_A_TYPE 0x000Fu
+#define X86_A_S 0x0010u     /* code or data (not system) */
+#define X86_A_DPL 0x0060u
+#define X86_A_P 0x0080u
+#define X86_A_AVL 0x1000u
+#define X86_A_DB 0x4000u    /* default operand size / big stack */
+#define X86_A_G 0x8000u
+#define X86_A_DPL_SHIFT 5
+/* type bits of code/data segments */
+#define X86_T_ACCESSED 0x1u
+#define X86_T_W 0x2u        /* data: writable */
+#define X86_T_R 0x2u        /* code: readable */
+#define X86_T_E 0x4u        /* data: expand-down */
+#define X86_T_C 0x4u        /* code: conforming */
+#define X86_T_CODE 0x8u
+/* system types */
+enum {
+    X86_SYS_TSS16 = 1, X86_SYS_LDT = 2, X86_SYS_TSS16_BUSY = 3, X86_SYS_CALL16 = 4, X86_SYS_TASK = 5,
+    X86_SYS_INT16 = 6, X86_SYS_TRAP16 = 7, X86_SYS_TSS32 = 9, X86_SYS_TSS32_BUSY = 11, X86_SYS_CALL32 = 12,
+    X86_SYS_INT32 = 14, X86_SYS_TRAP32 = 15
+};
+
+/* A segment register (or LDTR/TR) with its hidden descriptor cache. */
+typedef struct x86_seg {
+    uint16_t sel;
+    uint16_t attr;     /* X86_A_* (0: a null selector loaded: unusable) */
+    uint32_t base;
+    uint32_t limit;    /* byte granular, expanded from G */
+} x86_seg;
+
+/* ---- the decode table: the single source of truth -------------------------
+ * One row per instruction form: the opcode (one byte, or 0x100 | byte for
+ * 0F xx), the ModRM reg field for group members, what the ModRM mod field
+ * must be, the operands in Intel order, the operation, the prefixes it takes,
+ * the models that have it and its declared class. The interpreter, the
+ * disassembler, the assembler, the decode metadata and the sweep all read it.
+ */
+enum x86_opd {
+    X86_O_NONE = 0,
+    /* ModRM r/m: register or memory, by size (b byte, w word, d dword, v
+     * the operand size) */
+    X86_O_EB, X86_O_EW, X86_O_ED, X86_O_EV,
+    /* ModRM reg: general register */
+    X86_O_GB, X86_O_GW, X86_O_GV,
+    /* ModRM reg: segment register, control register, debug register, test register */
+    X86_O_SW, X86_O_CD, X86_O_DD, X86_O_TD,
+    /* ModRM r/m when it must be a register (mod = 3): r32 (MOV CRn/DRn) */
+    X86_O_RD,
+    /* ModRM r/m when it must be memory: any size (LEA, INVLPG), a far
+     * pointer (16:16 or 16:32), a 6-byte pseudo-descriptor (LGDT),
+     * a bound pair (BOUND), a quadword (CMPXCHG8B) */
+    X86_O_M, X86_O_MP, X86_O_MS, X86_O_MA, X86_O_MQ,
+    /* immediates: byte, word, operand size, byte sign-extended to the
+     * operand size */
+    X86_O_IB, X86_O_IW, X86_O_IV, X86_O_IBS,
+    /* relative branch targets, far pointer immediate, memory offset (moffs) */
+    X86_O_JB, X86_O_JV, X86_O_AP, X86_O_OB, X86_O_OV,
+    /* string operands: DS:eSI (segment overridable), ES:eDI */
+    X86_O_XB, X86_O_XV, X86_O_YB, X86_O_YV,
+    /* register in the opcode's low 3 bits: byte, operand size, dword */
+    X86_O_ZB, X86_O_ZV, X86_O_ZD,
+    /* fixed operands */
+    X86_O_AL, X86_O_AX, X86_O_EAX /* AX or EAX by operand size */, X86_O_CL, X86_O_DX, X86_O_ONE,
+    X86_O_ES, X86_O_CS, X86_O_SS, X86_O_DS, X86_O_FS, X86_O_GS,
+    X86_O_COUNT
+};
+
+/* Row flags */
+#define X86_F_LOCK   0x0001u  /* LOCK allowed (with a memory destination) */
+#define X86_F_REP    0x0002u  /* F3 repeats it (INS, OUTS, MOVS, LODS, STOS) */
+#define X86_F_REPZ   0x0004u  /* F2/F3 repeat it while ZF = 0/1 (CMPS, SCAS) */
+#define X86_F_PRIV   0x0008u  /* CPL 0 only: #GP(0) otherwise */
+#define X86_F_IOPL   0x0010u  /* CPL <= IOPL, or the TSS I/O bitmap (IN/OUT...): #GP(0) otherwise */
+#define X86_F_PM     0x0020u  /* protected mode only: #UD in real mode (LAR, LSL, VERR, VERW, ARPL, SLDT...) */
+#define X86_F_BYTE   0x0040u  /* the operation is on bytes (AL, Eb...) */
+#define X86_F_W      0x0080u  /* the operation is on words whatever the operand size */
+#define X86_F_D64    0x0100u  /* (unused on the 386) */
+#define X86_F_STACK  0x0200u  /* push/pop: the stack's size rules */
+#define X86_F_STR    0x0400u  /* string instruction (address size picks SI/DI or ESI/EDI) */
+#define X86_F_FAR    0x0800u  /* a far transfer */
+#define X86_F_ESC    0x1000u  /* x87 escape (D8-DF): not modelled, #NM/#UD */
+
+/* ModRM requirements */
+enum { X86_MOD_NONE = 0, X86_MOD_ANY, X86_MOD_MEM, X86_MOD_REG };
+
+typedef struct x86_insn {
+    const char *name;    /* the mnemonic, lower case, as objdump prints it (without a size suffix) */
+    uint16_t opcode;     /* 0x00-0xFF, or 0x100 | byte for 0F xx */
+    int8_t reg;          /* ModRM reg field of a group member, -1 none */
+    uint8_t mod;         /* X86_MOD_*: whether a ModRM byte follows and what mod must be */
+    uint8_t op;          /* enum x86_op: what the interpreter does */
+    uint8_t opd[3];      /* enum x86_opd, Intel order (destination first) */
+    uint16_t flags;      /* X86_F_* */
+    uint8_t models;      /* X86_ON_* */
+    uint8_t cls;         /* declared enum vl_class */
+    uint8_t flow;        /* enum vl_flow */
+} x86_insn;
+
+extern const x86_insn x86_insns[];
+extern const int x86_ninsns;
+
+/* The operations (one case each in exec.c). */
+#define X86_OPS(X) \
+    X(ILLEGAL) X(ADD) X(OR) X(ADC) X(SBB) X(AND) X(SUB) X(XOR) X(CMP) X(TEST) \
+    X(INC) X(DEC) X(NOT) X(NEG) X(MUL) X(IMUL1) X(IMUL2) X(IMUL3) X(DIV) X(IDIV) \
+    X(ROL) X(ROR) X(RCL) X(RCR) X(SHL) X(SHR) X(SAL6) X(SAR) X(SHLD) X(SHRD) \
+    X(BT) X(BTS) X(BTR) X(BTC) X(BSF) X(BSR) X(SETCC) X(BSWAP) X(XADD) X(CMPXCHG) X(CMPXCHG8B) \
+    X(DAA) X(DAS) X(AAA) X(AAS) X(AAM) X(AAD) \
+    X(MOV) X(MOVSX) X(MOVZX) X(LEA) X(XCHG) X(CBW) X(CWD) X(XLAT) X(BOUND) \
+    X(PUSH) X(POP) X(PUSHA) X(POPA) X(PUSHF) X(POPF) X(ENTER) X(LEAVE) X(SAHF) X(LAHF) \
+    X(MOV_SEG) X(MOV_FROM_SEG) X(PUSH_SEG) X(POP_SEG) X(LSEG) \
+    X(JCC) X(JMP) X(JMP_IND) X(JMP_FAR) X(JMP_FAR_IND) X(CALL) X(CALL_IND) X(CALL_FAR) X(CALL_FAR_IND) \
+    X(RET) X(RETF) X(IRET) X(LOOP) X(LOOPE) X(LOOPNE) X(JCXZ) \
+    X(INT) X(INT3) X(INTO) X(INT1) X(UD) X(HLT) X(NOP) X(WAIT) X(ESC) \
+    X(CLC) X(STC) X(CMC) X(CLD) X(STD) X(CLI) X(STI) \
+    X(MOVS) X(CMPS) X(STOS) X(LODS) X(SCAS) X(INS) X(OUTS) X(IN) X(OUT) \
+    X(LGDT) X(LIDT) X(SGDT) X(SIDT) X(LLDT) X(SLDT) X(LTR) X(STR) X(LMSW) X(SMSW) X(CLTS) \
+    X(MOV_TO_CR) X(MOV_FROM_CR) X(MOV_TO_DR) X(MOV_FROM_DR) X(MOV_TO_TR) X(MOV_FROM_TR) \
+    X(LAR) X(LSL) X(VERR) X(VERW) X(ARPL) \
+    X(INVD) X(WBINVD) X(INVLPG) X(CPUID) X(RDTSC) X(RDMSR) X(WRMSR)
+enum x86_op {
+#define X86_OP_ENUM(n) X86_OP_##n,
+    X86_OPS(X86_OP_ENUM)
+#undef X86_OP_ENUM
+    X86_OP_COUNT
+};
+
+/* One decoded instruction: what the decoder read from the bytes. */
+typedef struct x86_decoded {
+    const x86_insn *in;  /* the table row; NULL: invalid (#UD) */
+    uint8_t len;         /* bytes, prefixes included */
+    uint8_t opsize;      /* 2 or 4 (operand size after 66) */
+    uint8_t adsize;      /* 2 or 4 (address size after 67) */
+    int8_t seg;          /* segment override X86_ES.., -1 none */
+    uint8_t rep;         /* 0, 0xF2 or 0xF3: the last repeat prefix */
+    bool lock;
+    uint8_t nprefix;     /* prefix bytes */
+    uint16_t opcode;     /* as in the table (0x100 | byte for 0F xx) */
+    bool has_modrm;
+    uint8_t modrm, sib;
+    bool has_sib;
+    uint8_t mod, regf, rm; /* ModRM fields */
+    /* memory operand (has_modrm && mod != 3, or moffs): base and index
+     * registers (-1 none), scale shift, displacement, its default segment */
+    int8_t base, index;
+    uint8_t scale;
+    uint32_t disp;
+    int8_t mseg;         /* default segment of the memory operand (DS, or SS for eBP/eSP bases) */
+    uint32_t imm, imm2;  /* immediates (ENTER: imm = Iw, imm2 = Ib; Ap: imm = offset, imm2 = selector) */
+} x86_decoded;
+
+/* Decode the instruction at bytes[0..len) in code of default size `big`
+ * (true: 32-bit segment). Returns 0, or -1 when the bytes end before the
+ * instruction does (then d->len is the bytes needed, when known) or it is
+ * longer than 15 bytes. An invalid opcode decodes with d->in = NULL and the
+ * length read so far. */
+int x86_decode(int variant, const uint8_t *bytes, size_t len, bool big, x86_decoded *d);
+/* The table row for an opcode/ModRM on a model, NULL when invalid. */
+const x86_insn *x86_lookup(int variant, uint16_t opcode, bool has_modrm_byte, uint8_t modrm);
+/* Does opcode (0x00-0xFF, or 0x100 | byte) take a ModRM byte on some model? */
+bool x86_opcode_has_modrm(uint16_t opcode);
+/* Condition names 0..15: "o","no","b","ae","e","ne","be","a","s","ns","p","np","l","ge","le","g". */
+extern const char *const x86_cond_names[16];
+extern const char *const x86_op_names[X86_OP_COUNT];
+
+/* ---- the CPU state --------------------------------------------------------- */
+#define X86_TLB_N 256  /* entries per translation cache (direct mapped) */
+typedef struct x86_tlbe {
+    uint32_t tag;      /* linear page | 1 when invalid */
+    uint32_t pa;       /* physical page */
+    uint8_t user, write; /* what the walk allowed: user access, writes (with CR0.WP for supervisor) */
+} x86_tlbe;
+
+typedef struct x86_cpu {
+    vl_cpu_common c;          /* must be first */
+    uint32_t r[8];            /* eax ecx edx ebx esp ebp esi edi */
+    uint32_t eip;
+    uint32_t eflags;          /* all bits; the arithmetic ones are computed lazily (below) */
+    x86_seg seg[X86_NSEG];
+    x86_seg ldtr, tr;
+    uint32_t gdtr_base, idtr_base;
+    uint16_t gdtr_limit, idtr_limit;
+    uint32_t cr0, cr2, cr3, cr4;
+    uint32_t dr[8];
+    uint32_t tr6, tr7;        /* 386 test registers: stored */
+    int cpl;
+    int variant;
+    /* lazy arithmetic flags: the last flag-setting operation's result and
+     * operands; x86_flags() computes CF PF AF ZF SF OF from them */
+    uint32_t lf_res, lf_a, lf_b;
+    uint8_t lf_op, lf_size;   /* X86_LF_*, operand bytes; X86_LF_NONE: eflags holds them */
+    uint32_t lf_cf;           /* carry in (ADC/SBB), or the carry out for shifts and rotates */
+    /* time stamp counter and model-specific registers (Pentium) */
+    uint64_t tsc_base;        /* TSC = tsc_base + c.icount */
+    /* state between instructions */
+    bool halted;              /* HLT: waiting for an interrupt */
+    bool shutdown;            /* a triple fault: stops until reset */
+    bool inhibit_irq;         /* STI / MOV SS / POP SS: no interrupt before the next instruction */
+    bool trace_pending;       /* TF was set at the start of the last instruction */
+    bool nmi_pending;
+    /* translation caches (per privilege: supervisor and user) */
+    x86_tlbe tlb[2][X86_TLB_N];
+    uint32_t fast_lim;        /* RAM bytes [0, fast_lim) readable directly */
+    uint32_t wr_lim;          /* RAM below the lowest watched page: written directly */
+    uint8_t *ram;
+    /* the instruction being executed, for faults and the monitor */
+    uint32_t insn_eip;        /* its EIP (offset in CS) */
+    uint32_t save[12];        /* registers as before it: r[8], eip, eflags, esp of the stack switch... */
+    x86_seg save_seg[X86_NSEG];
+    int save_cpl;
+    /* a fault raised inside an instruction: longjmp to run() */
+    int f_vector;             /* -1: a plain stop */
+    uint32_t f_code;
+    bool f_has_code;
+    uint32_t f_addr;          /* #PF: the linear address */
+    int delivering;           /* exception delivery depth (0, 1: #DF on a second, 2: triple fault) */
+    uint64_t icount_end;
+    bool kicked;
+    int run_depth;
+    vl_stop stop;
+    jmp_buf jb;
+} x86_cpu;
+
+/* Lazy flag operations */
+enum { X86_LF_NONE = 0, X86_LF_ADD, X86_LF_ADC, X86_LF_SUB, X86_LF_SBB, X86_LF_LOGIC, X86_LF_INC, X86_LF_DEC,
+       X86_LF_NEG, X86_LF_SHL, X86_LF_SHR, X86_LF_SAR, X86_LF_MUL };
+
+/* ---- the internal API ------------------------------------------------------ */
+/* EFLAGS with the lazy flags folded in, and setting it (every bit, no checks). */
+uint32_t x86_get_flags(x86_cpu *s);
+void x86_set_flags(x86_cpu *s, uint32_t v);
+
+/* Faults: raise exception v from inside an instruction (longjmp to run());
+ * the instruction is rolled back (precise exceptions). */
+_Noreturn void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code);
+_Noreturn void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code);
+/* Deliver exception or interrupt `vector` now, through the IDT (protected
+ * mode) or the IVT (real mode): soft is INT n/INT3/INTO (gate DPL checked),
+ * ext an external event (error code EXT bit). */
+void x86_deliver(x86_cpu *s, int vector, bool has_code, uint32_t code, bool soft, bool ext, uint32_t ret_eip);
+
+/* Segmentation (seg.c) */
+/* Load segment register sr with selector sel as MOV/POP/LxS do (checks, #GP/#SS/#NP). */
+void x86_load_seg(x86_cpu *s, int sr, uint16_t sel);
+/* Real mode (and the reset state): base = sel << 4, limit and attributes kept. */
+void x86_load_seg_real(x86_cpu *s, int sr, uint16_t sel);
+/* Read descriptor `sel` from the GDT/LDT into lo/hi; false when outside the table. */
+bool x86_read_descriptor(x86_cpu *s, uint16_t sel, uint32_t *lo, uint32_t *hi);
+/* The descriptor cache of a descriptor. */
+x86_seg x86_seg_from_desc(uint16_t sel, uint32_t lo, uint32_t hi);
+/* Far transfers: JMP/CALL far (through a call gate too), RET far, IRET. */
+void x86_far_jmp(x86_cpu *s, uint16_t sel, uint32_t off, bool call, uint32_t ret_eip);
+void x86_far_ret(x86_cpu *s, uint16_t pop_bytes);
+void x86_iret(x86_cpu *s);
+/* A segment-relative access check: the linear address of [off, off+n) in
+ * segment sr, or a #GP/#SS fault. write: a write access. */
+uint32_t x86_linear(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write);
+/* CPL/IOPL/I-O permission: may the current code access ports [port, port+n)? */
+bool x86_io_allowed(x86_cpu *s, uint32_t port, int n);
+
+/* Memory through segmentation and paging (mmu.c): faults longjmp. */
+uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size);
+void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v);
+/* By linear address (descriptor tables, TSS, IDT: supervisor accesses). */
+uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user);
+void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user);
+/* Translate a linear address: 0 and *pa, or the #PF error code | 0x100 (no fault taken when probe). */
+int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, uint32_t *pa);
+void x86_tlb_flush(x86_cpu *s);
+void x86_tlb_flush_page(x86_cpu *s, uint32_t lin);
+void x86_mem_refresh(x86_cpu *s);
+
+/* Names and tables */
+extern const vl_vector_info x86_vectors[];
+const vl_reg_info *x86_regs(int variant, int *count);
+uint32_t x86_reg_get(void *cpu, int id);
+void x86_reg_set(void *cpu, int id, uint32_t v);
+
+/* Disassembler and assembler (disasm.c, asm.c): AT&T syntax as GNU objdump
+ * -d -m i386 prints it; .code16/.code32. */
+int x86_disasm(int variant, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz);
+int x86_assemble(int variant, const char *src, uint32_t org, uint8_t **out, size_t *len, char *err, size_t errsz);
+extern const vl_cpu_ops x86_ops;
+
+#endif
