@@ -225,7 +225,7 @@ vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_
             if (bx->regs[j].id == r[i].id) alias = true;
         if (!alias) bx->regs[bx->nregs++] = r[i];
     }
-    if (!has_pc) bx->regs[bx->nregs++] = (vl_reg_info){ "pc", 32, 0, PSEUDO_PC };
+    if (!has_pc && !d->ops->pc_name) bx->regs[bx->nregs++] = (vl_reg_info){ "pc", 32, 0, PSEUDO_PC };
     m->regs = bx->regs;
     m->nregs = bx->nregs;
     bx->last_priv = d->ops->priv_get(m->cpu);
@@ -327,6 +327,11 @@ int vlab_reg_width(const vlab_machine *m, int idx) {
 int vlab_reg_privileged(const vlab_machine *m, int idx) {
     const vl_reg_info *r = reg_at(m, idx);
     return r ? (r->flags & VL_REG_PRIV) != 0 : 0;
+}
+
+int vlab_reg_hidden(const vlab_machine *m, int idx) {
+    const vl_reg_info *r = reg_at(m, idx);
+    return r ? (r->flags & VL_REG_HIDDEN) != 0 : 0;
 }
 
 static int reg_lookup(const vlab_machine *m, const char *name) {
@@ -446,7 +451,7 @@ void vlab_set_hook(vlab_machine *m, unsigned mask, vlab_hook_fn fn, void *ctx) {
 /* ---- the run loop ------------------------------------------------------------- */
 
 static const char *const stop_names[] = { "none", "budget", "halt", "idle", "breakpoint",
-                                          "exception", "vmexit", "error", "interrupted" };
+                                          "exception", "vmexit", "error", "interrupted", "shutdown" };
 
 const char *vlab_stop_name(int reason) {
     return reason >= 0 && reason < (int)(sizeof stop_names / sizeof *stop_names) ? stop_names[reason] : "?";

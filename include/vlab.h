@@ -26,7 +26,8 @@ enum vlab_stop_reason {
     VLAB_STOP_EXCEPTION,  /* "exception": intercepted, or no handler installed   */
     VLAB_STOP_VMEXIT,     /* "vmexit": an instruction class in the exit set      */
     VLAB_STOP_ERROR,      /* "error": the machine cannot go on (e.g. double fault) */
-    VLAB_STOP_INTERRUPTED /* "interrupted": the host asked to stop (Ctrl-C)       */
+    VLAB_STOP_INTERRUPTED,/* "interrupted": the host asked to stop (Ctrl-C)       */
+    VLAB_STOP_SHUTDOWN    /* "shutdown": a triple fault (x86): the CPU is down until reset */
 };
 
 /* 16 bytes, so that it is returned in registers: every run of a core
@@ -91,6 +92,7 @@ int vlab_reg_count(const vlab_machine *m);
 const char *vlab_reg_name(const vlab_machine *m, int idx);
 int vlab_reg_width(const vlab_machine *m, int idx);      /* bits */
 int vlab_reg_privileged(const vlab_machine *m, int idx); /* 1 if supervisor-only */
+int vlab_reg_hidden(const vlab_machine *m, int idx);     /* 1 if no instruction names it (x86 segment caches) */
 int vlab_reg_index(const vlab_machine *m, const char *name);
 uint32_t vlab_reg_get(vlab_machine *m, int idx);
 void vlab_reg_set(vlab_machine *m, int idx, uint32_t value);

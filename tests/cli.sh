@@ -113,8 +113,15 @@ for vmm in "" "--vmm trap-and-emulate"; do
 done
 
 # ---- errors
-expect 2 "exec x86 (no core yet)" "$VLAB" exec --isa x86 "$T/str.bin"
-has "$T/err" "is not modelled yet" "x86 says not modelled"
+# x86: mov al,'h'; out 0xe9,al; mov al,'i'; out 0xe9,al; hlt (from the Multiboot state)
+printf '\260\150\346\351\260\151\346\351\364' >"$T/hi86.bin"
+expect 0 "exec x86" "$VLAB" exec --isa x86 "$T/hi86.bin"
+has "$T/out" "stop: halt at pc 0x00000009 after 5 instructions" "x86 halts after 5 instructions"
+has "$T/out" "hidden registers" "x86 dump says the caches are hidden"
+if grep -q "cs_base" "$T/out"; then bad "x86 human dump lists the hidden caches"; else ok; fi
+expect 0 "exec x86 json" "$VLAB" exec --isa x86:pentium --json "$T/hi86.bin"
+has "$T/out" '"console": "hi"' "x86 console through port 0xe9"
+has "$T/out" '"cs_base": 0' "x86 json lists the hidden caches"
 printf '        nop\n        moveq   #1,d0\n        frob    d0\n' >"$T/bad.s"
 expect 1 "asm error" "$VLAB" asm --isa m68k -o "$T/bad.bin" "$T/bad.s"
 if grep -qE "bad\.s:3:[0-9]+: " "$T/err"; then ok; else bad "asm error has file:line:col: $(cat "$T/err")"; fi

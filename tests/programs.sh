@@ -1,6 +1,7 @@
 #!/bin/sh
-# programs.sh - whole programs: C compiled for the 68000 and the PowerPC 750
-# with gcc, run to completion by `vlab exec`, natively and under the monitor;
+# programs.sh - whole programs: C compiled for the 68000, the PowerPC 750 and
+# the i386 with gcc, run to completion by `vlab exec` (natively, and under the
+# monitor for the ISAs it virtualizes);
 # the console must match the same C built for the host. `make test` builds
 # them first (tests/programs/build.sh into $BUILD/programs, the Makefile's
 # test-programs rule); build.sh does nothing when they are up to date.
@@ -39,6 +40,8 @@ run ppc:750 ppc
 run m68k:68000 m68k --vmm trap-and-emulate
 run m68k:68010 m68k --vmm trap-and-emulate
 run ppc:750 ppc --vmm trap-and-emulate
-# 4 programs, 6 ways each
-[ "$pass" -eq 24 ] || bad "$pass of 24 runs passed"
+run x86:i386 x86
+run x86:pentium x86
+# 4 programs, 8 ways each
+[ "$pass" -eq 32 ] || bad "$pass of 32 runs passed"
 finish

@@ -83,12 +83,24 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
         if (s.flags & VLAB_STOP_HAS_ADDR) fprintf(out, " address 0x%08x", s.addr);
         if (s.flags & VLAB_STOP_HAS_CODE) fprintf(out, " code 0x%x", s.code);
         fprintf(out, "\n");
+        /* four to a line, names padded to the longest shown; the hidden
+         * registers (x86 descriptor caches) only in --json */
+        int namew = 4, shown = 0, hidden = 0;
         for (int i = 0; i < nregs; i++) {
+            int l = (int)strlen(vlab_reg_name(m, i));
+            if (vlab_reg_hidden(m, i)) hidden++;
+            else if (l > namew) namew = l;
+        }
+        for (int i = 0; i < nregs; i++) {
+            if (vlab_reg_hidden(m, i)) continue;
             int w = vlab_reg_width(m, i);
             char val[16];
             snprintf(val, sizeof val, w <= 8 ? "%02x" : w <= 16 ? "%04x" : "%08x", report_reg(m, vm, i));
-            fprintf(out, "%-4s %-8s%s", vlab_reg_name(m, i), val, (i % 4 == 3 || i == nregs - 1) ? "\n" : "  ");
+            bool eol = ++shown % 4 == 0 || shown == nregs - hidden;
+            fprintf(out, "%-*s %s%s", namew, vlab_reg_name(m, i), val, eol ? "\n" : "");
+            if (!eol) fprintf(out, "%*s", 10 - (int)strlen(val), "");
         }
+        if (hidden) fprintf(out, "(%d hidden registers, the descriptor caches: --json lists them)\n", hidden);
         if (vm)
             fprintf(out, "vmm (%s): %llu traps, %llu emulated, %llu reflected, %llu interpreted, %llu world switches, "
                     "cost %llu\n",

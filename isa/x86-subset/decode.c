@@ -406,6 +406,7 @@ static uint16_t prim[X86_NMODELS][512];
 static uint16_t grp[X86_NMODELS][NGROUPS][8][2];
 static uint8_t modrm_op[512]; /* 1: the opcode takes a ModRM byte (on some model) */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static bool built; /* set last by build(): read without a lock on the hot path */
 
 static int reg_in_opcode(const x86_insn *in) {
     for (int k = 0; k < 3; k++)
@@ -452,17 +453,20 @@ static void build(void) {
                 if (!prim[v][in->opcode + k]) prim[v][in->opcode + k] = (uint16_t)(i + 1);
         }
     }
+    __atomic_store_n(&built, true, __ATOMIC_RELEASE);
 }
 
-static void init(void) { pthread_once(&once, build); }
+static void init(void) {
+    if (VL_LIKELY(__atomic_load_n(&built, __ATOMIC_ACQUIRE))) return;
+    pthread_once(&once, build);
+}
 
 bool x86_opcode_has_modrm(uint16_t opcode) {
     init();
     return opcode < 512 && modrm_op[opcode];
 }
 
-const x86_insn *x86_lookup(int variant, uint16_t opcode, bool has_modrm_byte, uint8_t modrm) {
-    init();
+static inline const x86_insn *lookup(int variant, uint16_t opcode, bool has_modrm_byte, uint8_t modrm) {
     if (variant < 0 || variant >= X86_NMODELS || opcode >= 512) return NULL;
     uint16_t e = prim[variant][opcode];
     if (!e) return NULL;
@@ -473,6 +477,11 @@ const x86_insn *x86_lookup(int variant, uint16_t opcode, bool has_modrm_byte, ui
         if (!e) return NULL;
     }
     return &x86_insns[e - 1];
+}
+
+const x86_insn *x86_lookup(int variant, uint16_t opcode, bool has_modrm_byte, uint8_t modrm) {
+    init();
+    return lookup(variant, opcode, has_modrm_byte, modrm);
 }
 
 /* ---- the decoder ------------------------------------------------------------------- */
@@ -499,7 +508,12 @@ static int imm_bytes(int o, const x86_decoded *d) {
 
 int x86_decode(int variant, const uint8_t *bytes, size_t len, bool big, x86_decoded *d) {
     init();
-    memset(d, 0, sizeof *d);
+    d->in = NULL;
+    d->lock = d->has_modrm = d->has_sib = false;
+    d->rep = 0;
+    d->mod = d->regf = d->rm = d->modrm = d->sib = d->scale = 0;
+    d->disp = d->imm = d->imm2 = 0;
+    d->mseg = 0;
     d->seg = -1;
     d->base = d->index = -1;
     d->opsize = d->adsize = big ? 4 : 2;
@@ -539,7 +553,7 @@ int x86_decode(int variant, const uint8_t *bytes, size_t len, bool big, x86_deco
         d->regf = (d->modrm >> 3) & 7;
         d->rm = d->modrm & 7;
     }
-    d->in = x86_lookup(variant, opcode, d->has_modrm, d->modrm);
+    d->in = lookup(variant, opcode, d->has_modrm, d->modrm);
     if (!d->in) {
         d->len = (uint8_t)i;
         return 0;

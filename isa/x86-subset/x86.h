@@ -282,13 +282,20 @@ typedef struct x86_cpu {
     /* translation caches (per privilege: supervisor and user) */
     x86_tlbe tlb[2][X86_TLB_N];
     uint32_t fast_lim;        /* RAM bytes [0, fast_lim) readable directly */
+    uint32_t fetch_page;      /* linear page of the instruction fetch cache, 1 = none */
+    uint32_t fetch_pa;        /* its physical page (whole page in fast RAM) */
     uint32_t wr_lim;          /* RAM below the lowest watched page: written directly */
     uint8_t *ram;
     /* the instruction being executed, for faults and the monitor */
     uint32_t insn_eip;        /* its EIP (offset in CS) */
-    uint32_t save[12];        /* registers as before it: r[8], eip, eflags, esp of the stack switch... */
-    x86_seg save_seg[X86_NSEG];
-    int save_cpl;
+    /* the state before it, put back when it faults (precise exceptions):
+     * the general registers and flags always, the segment registers and
+     * the CPL when the instruction changes them (x86_touch_segs) */
+    uint32_t u_r[8], u_eflags, u_lf_res, u_lf_a, u_lf_b, u_lf_cf;
+    uint8_t u_lf_op, u_lf_size;
+    bool u_segs;
+    int u_cpl;
+    x86_seg u_seg[X86_NSEG];
     /* a fault raised inside an instruction: longjmp to run() */
     int f_vector;             /* -1: a plain stop */
     uint32_t f_code;
@@ -320,6 +327,21 @@ _Noreturn void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code);
  * ext an external event (error code EXT bit). */
 void x86_deliver(x86_cpu *s, int vector, bool has_code, uint32_t code, bool soft, bool ext, uint32_t ret_eip);
 
+/* exc.c: the exceptions that push an error code; what a second exception
+ * during the delivery of a first becomes (X86_EXC_DF, the second, or -1: a
+ * triple fault). */
+bool x86_has_error_code(int vector);
+int x86_combine(int first, int second);
+
+/* Before an instruction changes a segment register or the CPL: keep them
+ * for its rollback (once per instruction). */
+static inline void x86_touch_segs(x86_cpu *s) {
+    if (s->u_segs) return;
+    s->u_segs = true;
+    s->u_cpl = s->cpl;
+    for (int i = 0; i < X86_NSEG; i++) s->u_seg[i] = s->seg[i];
+}
+
 /* Segmentation (seg.c) */
 /* Load segment register sr with selector sel as MOV/POP/LxS do (checks, #GP/#SS/#NP). */
 void x86_load_seg(x86_cpu *s, int sr, uint16_t sel);
@@ -329,13 +351,22 @@ void x86_load_seg_real(x86_cpu *s, int sr, uint16_t sel);
 bool x86_read_descriptor(x86_cpu *s, uint16_t sel, uint32_t *lo, uint32_t *hi);
 /* The descriptor cache of a descriptor. */
 x86_seg x86_seg_from_desc(uint16_t sel, uint32_t lo, uint32_t hi);
-/* Far transfers: JMP/CALL far (through a call gate too), RET far, IRET. */
-void x86_far_jmp(x86_cpu *s, uint16_t sel, uint32_t off, bool call, uint32_t ret_eip);
-void x86_far_ret(x86_cpu *s, uint16_t pop_bytes);
-void x86_iret(x86_cpu *s);
+/* Far transfers of operand size opsize (2 or 4): JMP/CALL far (through a
+ * call gate too), RET far (then pop_bytes more), IRET. */
+void x86_far_jmp(x86_cpu *s, uint16_t sel, uint32_t off, bool call, uint32_t ret_eip, int opsize);
+void x86_far_ret(x86_cpu *s, uint16_t pop_bytes, int opsize);
+void x86_iret(x86_cpu *s, int opsize);
+/* EFLAGS after POPF (iret false) or IRET sets v over old at the current CPL
+ * and IOPL: IOPL changes only at CPL 0, IF only at CPL <= IOPL. */
+uint32_t x86_flags_merge(x86_cpu *s, uint32_t old, uint32_t v, bool iret);
 /* A segment-relative access check: the linear address of [off, off+n) in
  * segment sr, or a #GP/#SS fault. write: a write access. */
 uint32_t x86_linear(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write);
+/* The IDT gate (or real-mode IVT entry in lo) of vector; false outside the table. */
+bool x86_idt_entry(x86_cpu *s, int vector, uint32_t *lo, uint32_t *hi);
+/* May the current CPL see descriptor sel for LAR (what 0), LSL (1), VERR
+ * (2), VERW (3)? Its two dwords in lo/hi. */
+bool x86_desc_visible(x86_cpu *s, uint16_t sel, int what, uint32_t *lo, uint32_t *hi);
 /* CPL/IOPL/I-O permission: may the current code access ports [port, port+n)? */
 bool x86_io_allowed(x86_cpu *s, uint32_t port, int n);
 

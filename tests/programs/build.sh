@@ -1,7 +1,9 @@
 #!/bin/sh
-# build.sh OUTDIR - compile the whole-program tests for the guests (68000 and
-# PowerPC 750 ELF files) and for the host (the expected console output).
-# Needs gcc-m68k-linux-gnu and gcc-powerpc-linux-gnu (make deps installs them).
+# build.sh OUTDIR - compile the whole-program tests for the guests (68000,
+# PowerPC 750 and i386 ELF files) and for the host (the expected console
+# output). Needs gcc-m68k-linux-gnu and gcc-powerpc-linux-gnu (make deps
+# installs them); the i386 programs are built by the host's gcc -m32
+# -march=i386 -ffreestanding -c and ld -m elf_i386 (no multilib needed).
 # OUTDIR/stamp marks a complete build: when it is newer than every file of
 # tests/programs, nothing is done. `make test` runs this first (the Makefile's
 # test-programs rule), for test_vmm, test_ppc_virt and tests/programs.sh.
@@ -19,6 +21,11 @@ for p in sieve sort checksum fib; do
   powerpc-linux-gnu-gcc -mcpu=750 -msoft-float -O2 -ffreestanding -nostdlib -fno-builtin \
     -DVLAB_GUEST -DVLAB_CONSOLE=0xF0000000 $LDOPT -T "$here/link_ppc.ld" \
     -o "$out/$p.ppc.elf" "$here/crt0_ppc.S" "$here/$p.c" -lgcc
+  gcc -m32 -march=i386 -O2 -ffreestanding -fno-builtin -fno-pie -fno-stack-protector \
+    -fno-asynchronous-unwind-tables -DVLAB_GUEST -DVLAB_CONSOLE=0xFE000000 -c -o "$out/$p.x86.o" "$here/$p.c"
+  as --32 -o "$out/crt0_x86.o" "$here/crt0_x86.S"
+  ld -m elf_i386 -z noexecstack --no-warn-rwx-segments --build-id=none -T "$here/link_x86.ld" \
+    -o "$out/$p.x86.elf" "$out/crt0_x86.o" "$out/$p.x86.o"
   cc -O2 -o "$out/$p.host" "$here/$p.c"
   "$out/$p.host" > "$out/$p.expected" || true  # main returns a result, not a status
 done

@@ -1,0 +1,1711 @@
+/* exec.c - the x86 subset's interpreter: one instruction at a time, decoded
+ * by the decode table (decode.c) and executed by operation; the run loop
+ * (budget, interrupts, HLT, trace, faults) and the CPU interface.
+ *
+ * Faults are precise: a fault inside an instruction longjmps to run(),
+ * which puts back the registers, flags, segment registers and CPL the
+ * instruction had changed (memory it already wrote stays written, as on the
+ * hardware) and delivers the exception (or, with intercept on, stops before
+ * it). The arithmetic flags are computed lazily from the last operation.
+ *
+ * Steps (as the other cores): an instruction and the exception processing
+ * it causes are one step; interrupts and the single-step trap are taken at
+ * the start of the next. A REP string instruction runs at most 4096
+ * iterations in one step and stays on the same EIP until it is done (it is
+ * restartable by design, as on the hardware), so no guest can hold the host.
+ *
+ * Stops: HALT after a jump to itself (executed, pc = the jump) or HLT with
+ * nothing that can wake it (IF = 0 or no interrupt source), IDLE after HLT
+ * waiting for an interrupt, SHUTDOWN on a triple fault, ERROR for what is
+ * not modelled (task switches, virtual-8086 mode). */
+#include "isa/x86-subset/x86.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NORET _Noreturn
+#define REP_CHUNK 4096u
+
+static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
+static inline uint32_t SIGN(int sz) { return sz == 1 ? 0x80u : sz == 2 ? 0x8000u : 0x80000000u; }
+static inline uint32_t SEXT(uint32_t v, int sz) {
+    return sz == 1 ? (uint32_t)(int32_t)(int8_t)v : sz == 2 ? (uint32_t)(int32_t)(int16_t)v : v;
+}
+static inline bool parity(uint32_t v) { return !__builtin_parity(v & 0xFF); }
+
+/* ---- flags ------------------------------------------------------------------- */
+
+#define VALID386 0x00037FD5u
+#define VALID586 0x00277FD5u
+
+uint32_t x86_get_flags(x86_cpu *s) {
+    if (s->lf_op == X86_LF_NONE) return s->eflags;
+    uint32_t r = s->lf_res, a = s->lf_a, b = s->lf_b;
+    int sz = s->lf_size;
+    uint32_t sign = SIGN(sz), f = 0;
+    bool cf = false, of = false, af = false;
+    switch (s->lf_op) {
+    case X86_LF_ADD: cf = r < a; of = ((a ^ r) & (b ^ r) & sign) != 0; af = ((a ^ b ^ r) & 0x10) != 0; break;
+    case X86_LF_ADC:
+        cf = r < a || (s->lf_cf && r == a);
+        of = ((a ^ r) & (b ^ r) & sign) != 0;
+        af = ((a ^ b ^ r) & 0x10) != 0;
+        break;
+    case X86_LF_SUB: cf = a < b; of = ((a ^ b) & (a ^ r) & sign) != 0; af = ((a ^ b ^ r) & 0x10) != 0; break;
+    case X86_LF_SBB:
+        cf = a < b || (s->lf_cf && a == b);
+        of = ((a ^ b) & (a ^ r) & sign) != 0;
+        af = ((a ^ b ^ r) & 0x10) != 0;
+        break;
+    case X86_LF_LOGIC: break;
+    case X86_LF_INC: cf = s->lf_cf; of = r == sign; af = (r & 0xF) == 0; break;
+    case X86_LF_DEC: cf = s->lf_cf; of = r == sign - 1; af = (r & 0xF) == 0xF; break;
+    case X86_LF_NEG: cf = r != 0; of = r == sign; af = ((a ^ r) & 0x10) != 0; break;
+    case X86_LF_SHL: cf = s->lf_cf; of = ((r & sign) != 0) != cf; break;
+    case X86_LF_SHR: cf = s->lf_cf; of = (a & sign) != 0; break;
+    case X86_LF_SAR: cf = s->lf_cf; of = false; break;
+    case X86_LF_MUL: cf = of = s->lf_cf; break;
+    default: break;
+    }
+    if (cf) f |= X86_CF;
+    if (of) f |= X86_OF;
+    if (af) f |= X86_AF;
+    if (r == 0) f |= X86_ZF;
+    if (r & sign) f |= X86_SF;
+    if (parity(r)) f |= X86_PF;
+    return (s->eflags & ~X86_ARITH) | f;
+}
+
+void x86_set_flags(x86_cpu *s, uint32_t v) {
+    s->eflags = (v & (s->variant == X86_PENTIUM ? VALID586 : VALID386)) | 0x2u;
+    s->lf_op = X86_LF_NONE;
+}
+
+/* Fold the lazy flags into eflags (before an instruction changes some and keeps others). */
+static inline uint32_t flags_now(x86_cpu *s) {
+    if (s->lf_op != X86_LF_NONE) {
+        s->eflags = x86_get_flags(s);
+        s->lf_op = X86_LF_NONE;
+    }
+    return s->eflags;
+}
+
+static inline void lazy(x86_cpu *s, int op, uint32_t a, uint32_t b, uint32_t r, int sz) {
+    s->lf_op = (uint8_t)op;
+    s->lf_a = a;
+    s->lf_b = b;
+    s->lf_res = r;
+    s->lf_size = (uint8_t)sz;
+}
+
+static inline bool cf_now(x86_cpu *s) { return (x86_get_flags(s) & X86_CF) != 0; }
+
+static bool cond(x86_cpu *s, unsigned cc) {
+    uint32_t f = x86_get_flags(s);
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = f & X86_OF; break;
+    case 1: r = f & X86_CF; break;
+    case 2: r = f & X86_ZF; break;
+    case 3: r = f & (X86_CF | X86_ZF); break;
+    case 4: r = f & X86_SF; break;
+    case 5: r = f & X86_PF; break;
+    case 6: r = !(f & X86_SF) != !(f & X86_OF); break;
+    default: r = (f & X86_ZF) || (!(f & X86_SF) != !(f & X86_OF)); break;
+    }
+    return (cc & 1) ? !r : r;
+}
+
+/* ---- faults -------------------------------------------------------------------- */
+
+NORET void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code) {
+    s->f_vector = vector;
+    s->f_code = code;
+    s->f_has_code = has_code;
+    longjmp(s->jb, 1);
+}
+
+/* A trap raised on purpose by the instruction (INT n, INT3, INTO, ICEBP):
+ * delivered after it, with the return address of the next instruction. */
+typedef struct trap_req {
+    int vector;
+    bool soft;
+    uint32_t ret;
+} trap_req;
+
+/* ---- registers ------------------------------------------------------------------- */
+
+static inline uint32_t reg_rd(const x86_cpu *s, int n, int sz) {
+    if (sz == 1) return n < 4 ? s->r[n] & 0xFF : (s->r[n - 4] >> 8) & 0xFF;
+    return sz == 2 ? s->r[n] & 0xFFFF : s->r[n];
+}
+
+static inline void reg_wr(x86_cpu *s, int n, int sz, uint32_t v) {
+    if (sz == 4) s->r[n] = v;
+    else if (sz == 2) s->r[n] = (s->r[n] & 0xFFFF0000u) | (v & 0xFFFF);
+    else if (n < 4) s->r[n] = (s->r[n] & ~0xFFu) | (v & 0xFF);
+    else s->r[n - 4] = (s->r[n - 4] & ~0xFF00u) | (v & 0xFF) << 8;
+}
+
+/* ---- operands ------------------------------------------------------------------------ */
+
+static inline uint32_t ea_off(const x86_cpu *s, const x86_decoded *d) {
+    uint32_t a = d->disp;
+    if (d->base >= 0) a += s->r[d->base];
+    if (d->index >= 0) a += s->r[d->index] << d->scale;
+    return d->adsize == 2 ? a & 0xFFFF : a;
+}
+static inline int ea_seg(const x86_decoded *d) { return d->seg >= 0 ? d->seg : d->mseg; }
+
+static int opd_size(const x86_decoded *d, int k) {
+    switch (k) {
+    case X86_O_EB: case X86_O_GB: case X86_O_ZB: case X86_O_AL: case X86_O_IB: case X86_O_OB: case X86_O_XB:
+    case X86_O_YB: case X86_O_CL:
+        return 1;
+    case X86_O_EW: case X86_O_GW: case X86_O_SW: case X86_O_IW: case X86_O_DX:
+        return 2;
+    case X86_O_ED: case X86_O_RD: case X86_O_CD: case X86_O_DD: case X86_O_TD: case X86_O_ZD:
+        return 4;
+    default:
+        return d->opsize;
+    }
+}
+
+static uint32_t opd_rd(x86_cpu *s, const x86_decoded *d, int k) {
+    int sz = opd_size(d, k);
+    switch (k) {
+    case X86_O_EB: case X86_O_EW: case X86_O_ED: case X86_O_EV:
+        if (d->mod == 3) return reg_rd(s, d->rm, sz);
+        return x86_rd(s, ea_seg(d), ea_off(s, d), sz);
+    case X86_O_GB: case X86_O_GW: case X86_O_GV: return reg_rd(s, d->regf, sz);
+    case X86_O_ZB: case X86_O_ZV: case X86_O_ZD: return reg_rd(s, d->opcode & 7, sz);
+    case X86_O_IB: case X86_O_IW: case X86_O_IV: case X86_O_IBS: return d->imm & MASK(sz);
+    case X86_O_AL: case X86_O_EAX: return reg_rd(s, X86_EAX, sz);
+    case X86_O_CL: return s->r[X86_ECX] & 0xFF;
+    case X86_O_DX: return s->r[X86_EDX] & 0xFFFF;
+    case X86_O_ONE: return 1;
+    case X86_O_OB: case X86_O_OV: return x86_rd(s, ea_seg(d), d->disp, sz);
+    default: return 0;
+    }
+}
+
+static void opd_wr(x86_cpu *s, const x86_decoded *d, int k, uint32_t v) {
+    int sz = opd_size(d, k);
+    switch (k) {
+    case X86_O_EB: case X86_O_EW: case X86_O_ED: case X86_O_EV:
+        if (d->mod == 3) reg_wr(s, d->rm, sz, v);
+        else x86_wr(s, ea_seg(d), ea_off(s, d), sz, v);
+        return;
+    case X86_O_GB: case X86_O_GW: case X86_O_GV: reg_wr(s, d->regf, sz, v); return;
+    case X86_O_ZB: case X86_O_ZV: case X86_O_ZD: reg_wr(s, d->opcode & 7, sz, v); return;
+    case X86_O_AL: case X86_O_EAX: reg_wr(s, X86_EAX, sz, v); return;
+    case X86_O_OB: case X86_O_OV: x86_wr(s, ea_seg(d), d->disp, sz, v); return;
+    default: return;
+    }
+}
+
+/* ---- the stack ------------------------------------------------------------------------ */
+
+static inline bool big_stack(const x86_cpu *s) { return (s->seg[X86_SS].attr & X86_A_DB) != 0; }
+
+static void push(x86_cpu *s, int sz, uint32_t v) {
+    bool big = big_stack(s);
+    uint32_t sp = s->r[X86_ESP] - (uint32_t)sz;
+    if (!big) sp &= 0xFFFF;
+    x86_wr(s, X86_SS, sp, sz, v);
+    s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | sp;
+}
+
+static uint32_t pop(x86_cpu *s, int sz) {
+    bool big = big_stack(s);
+    uint32_t sp = big ? s->r[X86_ESP] : s->r[X86_ESP] & 0xFFFF;
+    uint32_t v = x86_rd(s, X86_SS, sp, sz);
+    sp += (uint32_t)sz;
+    s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | (sp & 0xFFFF);
+    return v;
+}
+
+/* Read at the top of the stack + off without popping. */
+static uint32_t peek(x86_cpu *s, uint32_t off, int sz) {
+    uint32_t sp = big_stack(s) ? s->r[X86_ESP] + off : (s->r[X86_ESP] + off) & 0xFFFF;
+    return x86_rd(s, X86_SS, sp, sz);
+}
+
+/* ---- control transfers ---------------------------------------------------------------- */
+
+static void jump_near(x86_cpu *s, uint32_t target, int osz) {
+    if (osz == 2) target &= 0xFFFF;
+    if (target > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+    s->eip = target;
+}
+
+/* ---- arithmetic ------------------------------------------------------------------------ */
+
+static uint32_t alu(x86_cpu *s, int op, uint32_t a, uint32_t b, int sz) {
+    uint32_t m = MASK(sz), r;
+    switch (op) {
+    case X86_OP_ADD: r = (a + b) & m; lazy(s, X86_LF_ADD, a, b, r, sz); return r;
+    case X86_OP_ADC: {
+        uint32_t c = cf_now(s);
+        r = (a + b + c) & m;
+        lazy(s, X86_LF_ADC, a, b, r, sz);
+        s->lf_cf = c;
+        return r;
+    }
+    case X86_OP_SUB: case X86_OP_CMP: r = (a - b) & m; lazy(s, X86_LF_SUB, a, b, r, sz); return r;
+    case X86_OP_SBB: {
+        uint32_t c = cf_now(s);
+        r = (a - b - c) & m;
+        lazy(s, X86_LF_SBB, a, b, r, sz);
+        s->lf_cf = c;
+        return r;
+    }
+    case X86_OP_AND: case X86_OP_TEST: r = a & b; lazy(s, X86_LF_LOGIC, a, b, r, sz); return r;
+    case X86_OP_OR: r = a | b; lazy(s, X86_LF_LOGIC, a, b, r, sz); return r;
+    default: /* XOR */ r = a ^ b; lazy(s, X86_LF_LOGIC, a, b, r, sz); return r;
+    }
+}
+
+/* Shifts and rotates of group 2; count already masked to 5 bits. */
+static uint32_t shift(x86_cpu *s, int op, uint32_t a, unsigned count, int sz) {
+    unsigned bits = (unsigned)sz * 8;
+    uint32_t m = MASK(sz), sign = SIGN(sz), r;
+    if (!count) return a;
+    switch (op) {
+    case X86_OP_SHL: case X86_OP_SAL6: {
+        uint64_t w = (uint64_t)a << count;
+        r = (uint32_t)w & m;
+        lazy(s, X86_LF_SHL, a, count, r, sz);
+        s->lf_cf = count <= bits ? (uint32_t)(w >> bits) & 1 : 0;
+        return r;
+    }
+    case X86_OP_SHR:
+        r = count >= 32 ? 0 : (a >> count) & m;
+        lazy(s, X86_LF_SHR, a, count, r, sz);
+        s->lf_cf = count <= bits ? (a >> (count - 1)) & 1 : 0;
+        return r;
+    case X86_OP_SAR: {
+        int32_t v = (int32_t)SEXT(a, sz);
+        unsigned c = count > 31 ? 31 : count;
+        r = (uint32_t)(v >> c) & m;
+        lazy(s, X86_LF_SAR, a, count, r, sz);
+        s->lf_cf = (uint32_t)(v >> (c - 1 < 31 ? c - 1 : 31)) & 1;
+        if (count > bits) s->lf_cf = (a & sign) != 0;
+        return r;
+    }
+    default: break;
+    }
+    /* rotates: only CF and OF change */
+    uint32_t f = flags_now(s) & ~(X86_CF | X86_OF);
+    bool cf, of;
+    switch (op) {
+    case X86_OP_ROL: {
+        unsigned c = count % bits;
+        r = c ? ((a << c) | (a >> (bits - c))) & m : a;
+        cf = r & 1;
+        of = ((r & sign) != 0) != cf;
+        break;
+    }
+    case X86_OP_ROR: {
+        unsigned c = count % bits;
+        r = c ? ((a >> c) | (a << (bits - c))) & m : a;
+        cf = (r & sign) != 0;
+        of = ((r & sign) != 0) != ((r & (sign >> 1)) != 0);
+        break;
+    }
+    case X86_OP_RCL: {
+        unsigned c = count % (bits + 1);
+        uint64_t w = (uint64_t)a | (uint64_t)((s->eflags & X86_CF) ? 1 : 0) << bits; /* CF above the operand */
+        for (unsigned i = 0; i < c; i++) w = ((w << 1) | (w >> bits)) & ((2ull << bits) - 1);
+        r = (uint32_t)w & m;
+        cf = c ? (w >> bits) & 1 : (s->eflags & X86_CF) != 0;
+        of = ((r & sign) != 0) != cf;
+        break;
+    }
+    default: { /* RCR */
+        unsigned c = count % (bits + 1);
+        bool cin = (s->eflags & X86_CF) != 0;
+        uint64_t w = (uint64_t)a | (uint64_t)cin << bits;
+        of = ((a & sign) != 0) != cin;
+        for (unsigned i = 0; i < c; i++) w = ((w >> 1) | ((w & 1) << bits)) & ((2ull << bits) - 1);
+        r = (uint32_t)w & m;
+        cf = c ? (w >> bits) & 1 : cin;
+        break;
+    }
+    }
+    s->eflags = f | (cf ? X86_CF : 0) | (of ? X86_OF : 0);
+    return r;
+}
+
+/* SHLD/SHRD; count masked to 5 bits, 0 changes nothing. */
+static uint32_t shift_double(x86_cpu *s, bool left, uint32_t a, uint32_t b, unsigned count, int sz) {
+    unsigned bits = (unsigned)sz * 8;
+    uint32_t m = MASK(sz), r;
+    if (!count) return a;
+    uint32_t cf;
+    if (sz == 4) {
+        if (left) {
+            r = (a << count) | (count == 32 ? 0 : b >> (32 - count));
+            cf = (a >> (32 - count)) & 1;
+        } else {
+            r = (a >> count) | (b << (32 - count));
+            cf = (a >> (count - 1)) & 1;
+        }
+    } else {
+        /* 16-bit: the operand pair a:b shifted; counts above 16 take bits
+         * of a again (the result is undefined there; this is QEMU's) */
+        uint64_t w = left ? ((uint64_t)a << 32 | (uint64_t)b << 16 | a) : ((uint64_t)a << 32 | (uint64_t)a << 16 | b);
+        if (left) {
+            uint64_t t = w << count;
+            r = (uint32_t)(t >> 32) & m;
+            cf = (uint32_t)(t >> 48) & 1;
+        } else {
+            uint64_t t = (uint64_t)b << 16 | a;
+            t |= (uint64_t)a << 32;
+            uint64_t u = t >> count;
+            r = (uint32_t)u & m;
+            cf = (uint32_t)(t >> (count - 1)) & 1;
+        }
+        (void)bits;
+    }
+    lazy(s, left ? X86_LF_SHL : X86_LF_SHR, a, count, r & m, sz);
+    s->lf_cf = cf;
+    return r & m;
+}
+
+/* ---- string instructions ------------------------------------------------------------------ */
+
+typedef struct str_regs {
+    uint32_t si, di, cx;
+} str_regs;
+
+static uint32_t areg(const x86_cpu *s, int n, int adsize) { return adsize == 2 ? s->r[n] & 0xFFFF : s->r[n]; }
+static void set_areg(x86_cpu *s, int n, int adsize, uint32_t v) {
+    s->r[n] = adsize == 2 ? (s->r[n] & ~0xFFFFu) | (v & 0xFFFF) : v;
+}
+
+/* One iteration of a string instruction at sz bytes: true when a REPE/REPNE condition ends it. */
+static void str_once(x86_cpu *s, const x86_decoded *d, int sz) {
+    int as = d->adsize;
+    uint32_t step = (s->eflags & X86_DF) ? (uint32_t)-sz : (uint32_t)sz;
+    int src = d->seg >= 0 ? d->seg : X86_DS;
+    uint32_t si = areg(s, X86_ESI, as), di = areg(s, X86_EDI, as);
+    switch (d->in->op) {
+    case X86_OP_MOVS: {
+        uint32_t v = x86_rd(s, src, si, sz);
+        x86_wr(s, X86_ES, di, sz, v);
+        set_areg(s, X86_ESI, as, si + step);
+        set_areg(s, X86_EDI, as, di + step);
+        break;
+    }
+    case X86_OP_CMPS: {
+        uint32_t a = x86_rd(s, src, si, sz), b = x86_rd(s, X86_ES, di, sz);
+        alu(s, X86_OP_CMP, a, b, sz);
+        set_areg(s, X86_ESI, as, si + step);
+        set_areg(s, X86_EDI, as, di + step);
+        break;
+    }
+    case X86_OP_STOS:
+        x86_wr(s, X86_ES, di, sz, reg_rd(s, X86_EAX, sz));
+        set_areg(s, X86_EDI, as, di + step);
+        break;
+    case X86_OP_LODS:
+        reg_wr(s, X86_EAX, sz, x86_rd(s, src, si, sz));
+        set_areg(s, X86_ESI, as, si + step);
+        break;
+    case X86_OP_SCAS: {
+        uint32_t b = x86_rd(s, X86_ES, di, sz);
+        alu(s, X86_OP_CMP, reg_rd(s, X86_EAX, sz), b, sz);
+        set_areg(s, X86_EDI, as, di + step);
+        break;
+    }
+    case X86_OP_INS: {
+        uint32_t port = s->r[X86_EDX] & 0xFFFF;
+        /* the destination is checked before the port is read */
+        (void)x86_linear(s, X86_ES, di, (uint32_t)sz, true);
+        uint32_t v = 0;
+        vl_io_read(s->c.m, port, sz, &v);
+        x86_wr(s, X86_ES, di, sz, v);
+        set_areg(s, X86_EDI, as, di + step);
+        break;
+    }
+    default: { /* OUTS */
+        uint32_t v = x86_rd(s, src, si, sz);
+        vl_io_write(s->c.m, s->r[X86_EDX] & 0xFFFF, sz, v);
+        set_areg(s, X86_ESI, as, si + step);
+        break;
+    }
+    }
+}
+
+/* A string instruction, with its repeat prefix. false: it is not done
+ * (REP_CHUNK iterations ran): the next step goes on with it. */
+static bool string_insn(x86_cpu *s, const x86_decoded *d, int sz) {
+    if (!d->rep) {
+        str_once(s, d, sz);
+        return true;
+    }
+    int as = d->adsize;
+    bool z = (d->in->flags & X86_F_REPZ) != 0;
+    for (unsigned n = 0; n < REP_CHUNK; n++) {
+        uint32_t cx = areg(s, X86_ECX, as);
+        if (!cx) return true;
+        str_once(s, d, sz);
+        set_areg(s, X86_ECX, as, cx - 1);
+        if (z) {
+            bool zf = (x86_get_flags(s) & X86_ZF) != 0;
+            if ((d->rep == 0xF3 && !zf) || (d->rep == 0xF2 && zf)) return true;
+        }
+        if (cx - 1 == 0) return true;
+    }
+    return false;
+}
+
+/* ---- I/O ------------------------------------------------------------------------------------ */
+
+static void io_check(x86_cpu *s, uint32_t port, int sz) {
+    if (!x86_io_allowed(s, port, sz)) x86_fault(s, X86_EXC_GP, 0, true);
+}
+
+/* ---- control registers ---------------------------------------------------------------------- */
+
+static void write_cr0(x86_cpu *s, uint32_t v) {
+    uint32_t mask = s->variant == X86_PENTIUM ? 0xE005003Fu : 0x8000001Fu;
+    v &= mask;
+    if (s->variant == X86_PENTIUM) {
+        v |= X86_CR0_ET; /* hard-wired on the Pentium */
+        if ((v & X86_CR0_NW) && !(v & X86_CR0_CD)) x86_fault(s, X86_EXC_GP, 0, true);
+    }
+    if ((v & X86_CR0_PG) && !(v & X86_CR0_PE)) x86_fault(s, X86_EXC_GP, 0, true);
+    if ((v ^ s->cr0) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP)) x86_tlb_flush(s);
+    s->cr0 = v;
+}
+
+/* ---- the interpreter ---------------------------------------------------------------------------- */
+
+/* Effects an instruction leaves for the run loop. */
+enum { EX_OK = 0, EX_AGAIN, EX_SELF, EX_HLT, EX_TRAP, EX_INHIBIT };
+
+static void ud(x86_cpu *s) { x86_fault(s, X86_EXC_UD, 0, false); }
+
+static inline bool pm(const x86_cpu *s) { return (s->cr0 & X86_CR0_PE) != 0; }
+
+static void priv_check(x86_cpu *s) {
+    if (pm(s) && s->cpl != 0) x86_fault(s, X86_EXC_GP, 0, true);
+}
+
+static void iopl_check(x86_cpu *s) {
+    if (pm(s) && s->cpl > (int)((x86_get_flags(s) & X86_IOPL) >> X86_IOPL_SHIFT)) x86_fault(s, X86_EXC_GP, 0, true);
+}
+
+static int lseg_reg(uint16_t opcode) {
+    switch (opcode) {
+    case 0xC4: return X86_ES;
+    case 0xC5: return X86_DS;
+    case 0x1B2: return X86_SS;
+    case 0x1B4: return X86_FS;
+    default: return X86_GS;
+    }
+}
+
+static int seg_of_opd(int k) {
+    switch (k) {
+    case X86_O_ES: return X86_ES;
+    case X86_O_CS: return X86_CS;
+    case X86_O_SS: return X86_SS;
+    case X86_O_DS: return X86_DS;
+    case X86_O_FS: return X86_FS;
+    default: return X86_GS;
+    }
+}
+
+static void cpuid(x86_cpu *s) {
+    uint32_t leaf = s->r[X86_EAX];
+    if (leaf == 0) {
+        s->r[X86_EAX] = 1;
+        s->r[X86_EBX] = 0x756E6547u; /* "Genu" */
+        s->r[X86_EDX] = 0x49656E69u; /* "ineI" */
+        s->r[X86_ECX] = 0x6C65746Eu; /* "ntel" */
+        return;
+    }
+    /* leaf 1 (and, as on Intel parts, any leaf above the highest): family
+     * 5, model 2; features: PSE, TSC, MSR, CX8 (no FPU, no VME, no MCE) */
+    s->r[X86_EAX] = 0x00000525u;
+    s->r[X86_EBX] = 0;
+    s->r[X86_ECX] = 0;
+    s->r[X86_EDX] = (1u << 3) | (1u << 4) | (1u << 5) | (1u << 8);
+}
+
+static uint64_t tsc(const x86_cpu *s) { return s->tsc_base + s->c.icount; }
+
+/* Execute one decoded instruction. tr receives a trap to deliver after it. */
+static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
+    const x86_insn *in = d->in;
+    const uint8_t *o = in->opd;
+    int osz = (in->flags & X86_F_BYTE) ? 1 : (in->flags & X86_F_W) ? 2 : d->opsize;
+    uint32_t next = s->eip; /* already advanced past the instruction */
+    if (d->lock && (!(in->flags & X86_F_LOCK) || d->mod == 3)) ud(s);
+    if ((in->flags & X86_F_PM) && !pm(s)) ud(s);
+    if (in->flags & X86_F_PRIV) priv_check(s);
+    switch ((enum x86_op)in->op) {
+    case X86_OP_ADD: case X86_OP_OR: case X86_OP_ADC: case X86_OP_SBB: case X86_OP_AND: case X86_OP_SUB:
+    case X86_OP_XOR: {
+        uint32_t a = opd_rd(s, d, o[0]), b = opd_rd(s, d, o[1]);
+        if (o[1] == X86_O_IBS) b &= MASK(osz);
+        opd_wr(s, d, o[0], alu(s, in->op, a, b, osz));
+        break;
+    }
+    case X86_OP_CMP: case X86_OP_TEST: {
+        uint32_t a = opd_rd(s, d, o[0]), b = opd_rd(s, d, o[1]);
+        alu(s, in->op, a, b & MASK(osz), osz);
+        break;
+    }
+    case X86_OP_INC: case X86_OP_DEC: {
+        uint32_t a = opd_rd(s, d, o[0]), cf = cf_now(s);
+        uint32_t r = (in->op == X86_OP_INC ? a + 1 : a - 1) & MASK(osz);
+        opd_wr(s, d, o[0], r);
+        lazy(s, in->op == X86_OP_INC ? X86_LF_INC : X86_LF_DEC, a, 1, r, osz);
+        s->lf_cf = cf;
+        break;
+    }
+    case X86_OP_NOT: opd_wr(s, d, o[0], ~opd_rd(s, d, o[0])); break;
+    case X86_OP_NEG: {
+        uint32_t a = opd_rd(s, d, o[0]), r = (0u - a) & MASK(osz);
+        opd_wr(s, d, o[0], r);
+        lazy(s, X86_LF_NEG, a, 0, r, osz);
+        break;
+    }
+    case X86_OP_MUL: case X86_OP_IMUL1: {
+        uint32_t b = opd_rd(s, d, o[0]);
+        bool sgn = in->op == X86_OP_IMUL1;
+        uint32_t lo, hi;
+        bool over;
+        if (osz == 1) {
+            uint32_t a = s->r[X86_EAX] & 0xFF;
+            uint32_t p = sgn ? (uint32_t)((int32_t)(int8_t)a * (int8_t)b) : a * b;
+            reg_wr(s, X86_EAX, 2, p);
+            lo = p & 0xFF;
+            over = sgn ? (int16_t)p != (int8_t)p : (p & 0xFF00) != 0;
+        } else if (osz == 2) {
+            uint32_t a = s->r[X86_EAX] & 0xFFFF;
+            uint32_t p = sgn ? (uint32_t)((int32_t)(int16_t)a * (int16_t)b) : a * b;
+            reg_wr(s, X86_EAX, 2, p);
+            reg_wr(s, X86_EDX, 2, p >> 16);
+            lo = p & 0xFFFF;
+            over = sgn ? (int32_t)p != (int16_t)p : (p >> 16) != 0;
+        } else {
+            uint64_t p = sgn ? (uint64_t)((int64_t)(int32_t)s->r[X86_EAX] * (int32_t)b)
+                             : (uint64_t)s->r[X86_EAX] * b;
+            lo = (uint32_t)p;
+            hi = (uint32_t)(p >> 32);
+            s->r[X86_EAX] = lo;
+            s->r[X86_EDX] = hi;
+            over = sgn ? (int64_t)p != (int32_t)lo : hi != 0;
+        }
+        lazy(s, X86_LF_MUL, 0, 0, lo, osz);
+        s->lf_cf = over;
+        break;
+    }
+    case X86_OP_IMUL2: case X86_OP_IMUL3: {
+        uint32_t a = opd_rd(s, d, o[1]);
+        uint32_t b = in->op == X86_OP_IMUL2 ? opd_rd(s, d, o[0]) : SEXT(d->imm, o[2] == X86_O_IBS ? 1 : osz);
+        int64_t p = (int64_t)(int32_t)SEXT(a, osz) * (int32_t)SEXT(b, osz);
+        uint32_t r = (uint32_t)p & MASK(osz);
+        reg_wr(s, d->regf, osz, r);
+        lazy(s, X86_LF_MUL, 0, 0, r, osz);
+        s->lf_cf = p != (int64_t)(int32_t)SEXT(r, osz);
+        break;
+    }
+    case X86_OP_DIV: case X86_OP_IDIV: {
+        uint32_t b = opd_rd(s, d, o[0]);
+        bool sgn = in->op == X86_OP_IDIV;
+        if (!b) x86_fault(s, X86_EXC_DE, 0, false);
+        if (osz == 1) {
+            uint32_t a = s->r[X86_EAX] & 0xFFFF;
+            uint32_t q, r;
+            if (sgn) {
+                int32_t qq = (int16_t)a / (int8_t)b, rr = (int16_t)a % (int8_t)b;
+                if (qq > 127 || qq < -128) x86_fault(s, X86_EXC_DE, 0, false);
+                q = (uint32_t)qq;
+                r = (uint32_t)rr;
+            } else {
+                q = a / b;
+                r = a % b;
+                if (q > 0xFF) x86_fault(s, X86_EXC_DE, 0, false);
+            }
+            reg_wr(s, X86_EAX, 2, (q & 0xFF) | (r & 0xFF) << 8);
+        } else if (osz == 2) {
+            uint32_t a = (s->r[X86_EDX] & 0xFFFF) << 16 | (s->r[X86_EAX] & 0xFFFF);
+            uint32_t q, r;
+            if (sgn) {
+                int64_t qq = (int64_t)(int32_t)a / (int16_t)b, rr = (int64_t)(int32_t)a % (int16_t)b;
+                if (qq > 32767 || qq < -32768) x86_fault(s, X86_EXC_DE, 0, false);
+                q = (uint32_t)qq;
+                r = (uint32_t)rr;
+            } else {
+                q = a / (b & 0xFFFF);
+                r = a % (b & 0xFFFF);
+                if (q > 0xFFFF) x86_fault(s, X86_EXC_DE, 0, false);
+            }
+            reg_wr(s, X86_EAX, 2, q);
+            reg_wr(s, X86_EDX, 2, r);
+        } else {
+            uint64_t a = (uint64_t)s->r[X86_EDX] << 32 | s->r[X86_EAX];
+            uint32_t q, r;
+            if (sgn) {
+                int64_t aa = (int64_t)a, bb = (int32_t)b;
+                if (aa == INT64_MIN && bb == -1) x86_fault(s, X86_EXC_DE, 0, false);
+                int64_t qq = aa / bb, rr = aa % bb;
+                if (qq > INT32_MAX || qq < INT32_MIN) x86_fault(s, X86_EXC_DE, 0, false);
+                q = (uint32_t)qq;
+                r = (uint32_t)rr;
+            } else {
+                uint64_t qq = a / b;
+                if (qq > 0xFFFFFFFFu) x86_fault(s, X86_EXC_DE, 0, false);
+                q = (uint32_t)qq;
+                r = (uint32_t)(a % b);
+            }
+            s->r[X86_EAX] = q;
+            s->r[X86_EDX] = r;
+        }
+        break;
+    }
+    case X86_OP_ROL: case X86_OP_ROR: case X86_OP_RCL: case X86_OP_RCR: case X86_OP_SHL: case X86_OP_SHR:
+    case X86_OP_SAL6: case X86_OP_SAR: {
+        uint32_t a = opd_rd(s, d, o[0]);
+        unsigned count = opd_rd(s, d, o[1]) & 0x1F;
+        if (count) opd_wr(s, d, o[0], shift(s, in->op, a, count, osz));
+        break;
+    }
+    case X86_OP_SHLD: case X86_OP_SHRD: {
+        uint32_t a = opd_rd(s, d, o[0]), b = opd_rd(s, d, o[1]);
+        unsigned count = (o[2] == X86_O_CL ? s->r[X86_ECX] : d->imm) & 0x1F;
+        if (count) opd_wr(s, d, o[0], shift_double(s, in->op == X86_OP_SHLD, a, b, count, osz));
+        break;
+    }
+    case X86_OP_BT: case X86_OP_BTS: case X86_OP_BTR: case X86_OP_BTC: {
+        uint32_t bit = opd_rd(s, d, o[1]);
+        uint32_t v, bits = (uint32_t)osz * 8;
+        uint32_t off = 0;
+        bool mem = d->mod != 3;
+        if (mem && o[1] != X86_O_IB) {
+            /* a register bit offset reaches beyond the operand: signed, in operand-size units */
+            int32_t sb = (int32_t)SEXT(bit, osz);
+            off = (uint32_t)((sb >> (osz == 2 ? 4 : 5)) * osz);
+            bit = (uint32_t)sb & (bits - 1);
+        } else {
+            bit &= bits - 1;
+        }
+        uint32_t addr = mem ? (ea_off(s, d) + off) & (d->adsize == 2 ? 0xFFFFu : 0xFFFFFFFFu) : 0;
+        v = mem ? x86_rd(s, ea_seg(d), addr, osz) : reg_rd(s, d->rm, osz);
+        uint32_t f = flags_now(s) & ~X86_CF;
+        if (v >> bit & 1) f |= X86_CF;
+        s->eflags = f;
+        if (in->op != X86_OP_BT) {
+            uint32_t nv = in->op == X86_OP_BTS ? v | 1u << bit : in->op == X86_OP_BTR ? v & ~(1u << bit)
+                                                                                      : v ^ 1u << bit;
+            if (mem) x86_wr(s, ea_seg(d), addr, osz, nv);
+            else reg_wr(s, d->rm, osz, nv);
+        }
+        break;
+    }
+    case X86_OP_BSF: case X86_OP_BSR: {
+        uint32_t v = opd_rd(s, d, o[1]) & MASK(osz);
+        uint32_t f = flags_now(s) & ~X86_ZF;
+        if (!v) f |= X86_ZF;
+        else reg_wr(s, d->regf, osz, in->op == X86_OP_BSF ? (uint32_t)__builtin_ctz(v) : 31u - (uint32_t)__builtin_clz(v));
+        s->eflags = f;
+        break;
+    }
+    case X86_OP_SETCC: opd_wr(s, d, o[0], cond(s, d->opcode & 15)); break;
+    case X86_OP_BSWAP: {
+        int n = d->opcode & 7;
+        s->r[n] = __builtin_bswap32(s->r[n]);
+        break;
+    }
+    case X86_OP_XADD: {
+        uint32_t a = opd_rd(s, d, o[0]), b = opd_rd(s, d, o[1]);
+        uint32_t r = alu(s, X86_OP_ADD, a, b, osz);
+        opd_wr(s, d, o[0], r);
+        reg_wr(s, d->regf, osz, a);
+        break;
+    }
+    case X86_OP_CMPXCHG: {
+        uint32_t a = opd_rd(s, d, o[0]), acc = reg_rd(s, X86_EAX, osz);
+        alu(s, X86_OP_CMP, acc, a, osz);
+        if (a == acc) opd_wr(s, d, o[0], opd_rd(s, d, o[1]));
+        else {
+            if (d->mod != 3) opd_wr(s, d, o[0], a); /* the processor writes back what it read */
+            reg_wr(s, X86_EAX, osz, a);
+        }
+        break;
+    }
+    case X86_OP_CMPXCHG8B: {
+        uint32_t off = ea_off(s, d);
+        int sg = ea_seg(d);
+        uint32_t lo = x86_rd(s, sg, off, 4), hi = x86_rd(s, sg, off + 4, 4);
+        uint32_t f = flags_now(s) & ~X86_ZF;
+        if (lo == s->r[X86_EAX] && hi == s->r[X86_EDX]) {
+            x86_wr(s, sg, off, 4, s->r[X86_EBX]);
+            x86_wr(s, sg, off + 4, 4, s->r[X86_ECX]);
+            f |= X86_ZF;
+        } else {
+            x86_wr(s, sg, off, 4, lo);
+            x86_wr(s, sg, off + 4, 4, hi);
+            s->r[X86_EAX] = lo;
+            s->r[X86_EDX] = hi;
+        }
+        s->eflags = f;
+        break;
+    }
+    case X86_OP_DAA: case X86_OP_DAS: {
+        uint32_t f = flags_now(s), al = s->r[X86_EAX] & 0xFF, old = al;
+        bool cf = f & X86_CF, af = false;
+        f &= ~(X86_CF | X86_AF);
+        if ((al & 0xF) > 9 || (s->eflags & X86_AF)) {
+            al = in->op == X86_OP_DAA ? al + 6 : al - 6;
+            af = true;
+        }
+        if (old > 0x99 || cf) {
+            al = in->op == X86_OP_DAA ? al + 0x60 : al - 0x60;
+            cf = true;
+        }
+        al &= 0xFF;
+        reg_wr(s, X86_EAX, 1, al);
+        f &= ~(X86_ZF | X86_SF | X86_PF | X86_OF);
+        if (cf) f |= X86_CF;
+        if (af) f |= X86_AF;
+        if (!al) f |= X86_ZF;
+        if (al & 0x80) f |= X86_SF;
+        if (parity(al)) f |= X86_PF;
+        s->eflags = f;
+        break;
+    }
+    case X86_OP_AAA: case X86_OP_AAS: {
+        uint32_t f = flags_now(s);
+        uint32_t ax = s->r[X86_EAX] & 0xFFFF;
+        if ((ax & 0xF) > 9 || (f & X86_AF)) {
+            if (in->op == X86_OP_AAA) {
+                ax = (ax + 0x106) & 0xFFFF;
+            } else {
+                uint32_t al = (ax - 6) & 0xFF, ah = ((ax >> 8) - 1) & 0xFF;
+                ax = ah << 8 | al;
+            }
+            f |= X86_AF | X86_CF;
+        } else {
+            f &= ~(X86_AF | X86_CF);
+        }
+        ax &= 0xFF0F;
+        reg_wr(s, X86_EAX, 2, ax);
+        s->eflags = f;
+        break;
+    }
+    case X86_OP_AAM: {
+        uint32_t base = d->imm & 0xFF, al = s->r[X86_EAX] & 0xFF;
+        if (!base) x86_fault(s, X86_EXC_DE, 0, false);
+        uint32_t r = al % base;
+        reg_wr(s, X86_EAX, 2, (al / base) << 8 | r);
+        lazy(s, X86_LF_LOGIC, 0, 0, r, 1);
+        break;
+    }
+    case X86_OP_AAD: {
+        uint32_t base = d->imm & 0xFF, ax = s->r[X86_EAX];
+        uint32_t r = ((ax & 0xFF) + ((ax >> 8) & 0xFF) * base) & 0xFF;
+        reg_wr(s, X86_EAX, 2, r);
+        lazy(s, X86_LF_LOGIC, 0, 0, r, 1);
+        break;
+    }
+    case X86_OP_MOV:
+        opd_wr(s, d, o[0], opd_rd(s, d, o[1]));
+        break;
+    case X86_OP_MOVSX: case X86_OP_MOVZX: {
+        int ssz = opd_size(d, o[1]);
+        uint32_t v = opd_rd(s, d, o[1]);
+        if (in->op == X86_OP_MOVSX) v = SEXT(v, ssz);
+        reg_wr(s, d->regf, osz, v);
+        break;
+    }
+    case X86_OP_LEA: reg_wr(s, d->regf, osz, ea_off(s, d)); break;
+    case X86_OP_XCHG: {
+        uint32_t a = opd_rd(s, d, o[0]), b = opd_rd(s, d, o[1]);
+        opd_wr(s, d, o[0], b);
+        opd_wr(s, d, o[1], a);
+        break;
+    }
+    case X86_OP_CBW:
+        if (d->opsize == 2) reg_wr(s, X86_EAX, 2, SEXT(s->r[X86_EAX] & 0xFF, 1));
+        else s->r[X86_EAX] = SEXT(s->r[X86_EAX] & 0xFFFF, 2);
+        break;
+    case X86_OP_CWD:
+        if (d->opsize == 2) reg_wr(s, X86_EDX, 2, (s->r[X86_EAX] & 0x8000) ? 0xFFFF : 0);
+        else s->r[X86_EDX] = (s->r[X86_EAX] & 0x80000000u) ? 0xFFFFFFFFu : 0;
+        break;
+    case X86_OP_XLAT: {
+        uint32_t off = (areg(s, X86_EBX, d->adsize) + (s->r[X86_EAX] & 0xFF)) & (d->adsize == 2 ? 0xFFFF : 0xFFFFFFFFu);
+        reg_wr(s, X86_EAX, 1, x86_rd(s, d->seg >= 0 ? d->seg : X86_DS, off, 1));
+        break;
+    }
+    case X86_OP_BOUND: {
+        uint32_t off = ea_off(s, d);
+        int sg = ea_seg(d);
+        int32_t v = (int32_t)SEXT(reg_rd(s, d->regf, osz), osz);
+        int32_t lo = (int32_t)SEXT(x86_rd(s, sg, off, osz), osz), hi = (int32_t)SEXT(x86_rd(s, sg, off + (uint32_t)osz, osz), osz);
+        if (v < lo || v > hi) x86_fault(s, X86_EXC_BR, 0, false);
+        break;
+    }
+    case X86_OP_PUSH: {
+        uint32_t v = opd_rd(s, d, o[0]); /* PUSH ESP pushes its value before the push */
+        push(s, osz, v);
+        break;
+    }
+    case X86_OP_POP: {
+        if (o[0] == X86_O_EV && d->mod != 3) {
+            /* the address is computed with ESP already incremented (a
+             * fault of the write puts ESP back with the rest) */
+            uint32_t v = pop(s, osz);
+            x86_wr(s, ea_seg(d), ea_off(s, d), osz, v);
+        } else {
+            uint32_t v = pop(s, osz);
+            opd_wr(s, d, o[0], v);
+        }
+        break;
+    }
+    case X86_OP_PUSHA: {
+        uint32_t sp = s->r[X86_ESP];
+        static const int order[8] = { X86_EAX, X86_ECX, X86_EDX, X86_EBX, X86_ESP, X86_EBP, X86_ESI, X86_EDI };
+        for (int i = 0; i < 8; i++) push(s, osz, order[i] == X86_ESP ? sp : s->r[order[i]]);
+        break;
+    }
+    case X86_OP_POPA: {
+        static const int order[8] = { X86_EDI, X86_ESI, X86_EBP, X86_ESP, X86_EBX, X86_EDX, X86_ECX, X86_EAX };
+        uint32_t v[8];
+        for (int i = 0; i < 8; i++) v[i] = pop(s, osz);
+        for (int i = 0; i < 8; i++)
+            if (order[i] != X86_ESP) reg_wr(s, order[i], osz, v[i]);
+        break;
+    }
+    case X86_OP_PUSHF: {
+        uint32_t f = x86_get_flags(s) & ~(X86_VM | X86_RF);
+        push(s, osz, f);
+        break;
+    }
+    case X86_OP_POPF: {
+        uint32_t v = peek(s, 0, osz), old = x86_get_flags(s);
+        if (osz == 2) v = (old & 0xFFFF0000u) | (v & 0xFFFF);
+        pop(s, osz);
+        x86_set_flags(s, x86_flags_merge(s, old, v, false) | (old & X86_RF));
+        break;
+    }
+    case X86_OP_ENTER: {
+        uint32_t size = d->imm & 0xFFFF, level = d->imm2 & 0x1F;
+        bool big = big_stack(s);
+        push(s, osz, reg_rd(s, X86_EBP, osz));
+        uint32_t frame = big ? s->r[X86_ESP] : s->r[X86_ESP] & 0xFFFF;
+        uint32_t bp = big ? s->r[X86_EBP] : s->r[X86_EBP] & 0xFFFF;
+        if (level) {
+            for (uint32_t i = 1; i < level; i++) {
+                bp = big ? bp - (uint32_t)osz : (bp - (uint32_t)osz) & 0xFFFF;
+                push(s, osz, x86_rd(s, X86_SS, bp, osz));
+            }
+            push(s, osz, frame);
+        }
+        uint32_t sp = s->r[X86_ESP] - size;
+        if (!big) sp &= 0xFFFF;
+        (void)x86_linear(s, X86_SS, sp, 1, true); /* the new top must be within the stack */
+        reg_wr(s, X86_EBP, osz, frame);
+        s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | sp;
+        break;
+    }
+    case X86_OP_LEAVE: {
+        bool big = big_stack(s);
+        uint32_t bp = big ? s->r[X86_EBP] : s->r[X86_EBP] & 0xFFFF;
+        uint32_t v = x86_rd(s, X86_SS, bp, osz);
+        bp += (uint32_t)osz;
+        s->r[X86_ESP] = big ? bp : (s->r[X86_ESP] & ~0xFFFFu) | (bp & 0xFFFF);
+        reg_wr(s, X86_EBP, osz, v);
+        break;
+    }
+    case X86_OP_SAHF: {
+        uint32_t f = flags_now(s), ah = (s->r[X86_EAX] >> 8) & 0xFF;
+        uint32_t m = X86_SF | X86_ZF | X86_AF | X86_PF | X86_CF;
+        s->eflags = (f & ~m) | (ah & m);
+        break;
+    }
+    case X86_OP_LAHF: reg_wr(s, X86_EAX + 4, 1, (x86_get_flags(s) & 0xD5) | 0x02); break;
+    case X86_OP_MOV_SEG: {
+        if (d->regf == X86_CS || d->regf >= X86_NSEG) ud(s);
+        uint16_t sel = (uint16_t)opd_rd(s, d, o[1]);
+        x86_load_seg(s, d->regf, sel);
+        if (d->regf == X86_SS) return EX_INHIBIT;
+        break;
+    }
+    case X86_OP_MOV_FROM_SEG: {
+        if (d->regf >= X86_NSEG) ud(s);
+        uint32_t v = s->seg[d->regf].sel;
+        if (d->mod == 3) reg_wr(s, d->rm, d->opsize, v); /* zero-extended into a 32-bit register */
+        else x86_wr(s, ea_seg(d), ea_off(s, d), 2, v);
+        break;
+    }
+    case X86_OP_PUSH_SEG: push(s, osz, s->seg[seg_of_opd(o[0])].sel); break;
+    case X86_OP_POP_SEG: {
+        int sr = seg_of_opd(o[0]);
+        uint16_t sel = (uint16_t)peek(s, 0, osz);
+        x86_load_seg(s, sr, sel);
+        pop(s, osz);
+        if (sr == X86_SS) return EX_INHIBIT;
+        break;
+    }
+    case X86_OP_LSEG: {
+        uint32_t off = ea_off(s, d);
+        int sg = ea_seg(d);
+        uint32_t v = x86_rd(s, sg, off, osz);
+        uint16_t sel = (uint16_t)x86_rd(s, sg, off + (uint32_t)osz, 2);
+        int sr = lseg_reg(d->opcode);
+        x86_load_seg(s, sr, sel);
+        reg_wr(s, d->regf, osz, v);
+        if (sr == X86_SS) return EX_INHIBIT;
+        break;
+    }
+    case X86_OP_JCC:
+        if (cond(s, d->opcode & 15)) {
+            jump_near(s, next + d->imm, osz);
+            if (s->eip == s->insn_eip) return EX_SELF;
+        }
+        break;
+    case X86_OP_JMP:
+        jump_near(s, next + d->imm, osz);
+        if (s->eip == s->insn_eip) return EX_SELF;
+        break;
+    case X86_OP_JMP_IND: jump_near(s, opd_rd(s, d, o[0]), osz); break;
+    case X86_OP_CALL: {
+        uint32_t t = (next + d->imm) & MASK(osz);
+        if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        push(s, osz, next);
+        s->eip = t;
+        break;
+    }
+    case X86_OP_CALL_IND: {
+        uint32_t t = opd_rd(s, d, o[0]) & MASK(osz);
+        if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        push(s, osz, next);
+        s->eip = t;
+        break;
+    }
+    case X86_OP_JMP_FAR: case X86_OP_CALL_FAR:
+        x86_far_jmp(s, (uint16_t)d->imm2, d->imm & MASK(osz), in->op == X86_OP_CALL_FAR, next, osz);
+        break;
+    case X86_OP_JMP_FAR_IND: case X86_OP_CALL_FAR_IND: {
+        uint32_t off = ea_off(s, d);
+        int sg = ea_seg(d);
+        uint32_t t = x86_rd(s, sg, off, osz);
+        uint16_t sel = (uint16_t)x86_rd(s, sg, off + (uint32_t)osz, 2);
+        x86_far_jmp(s, sel, t, in->op == X86_OP_CALL_FAR_IND, next, osz);
+        break;
+    }
+    case X86_OP_RET: {
+        uint32_t t = peek(s, 0, osz);
+        if (osz == 2) t &= 0xFFFF;
+        if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        pop(s, osz);
+        if (o[0] == X86_O_IW) {
+            bool big = big_stack(s);
+            uint32_t sp = s->r[X86_ESP] + (d->imm & 0xFFFF);
+            s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | (sp & 0xFFFF);
+        }
+        s->eip = t;
+        break;
+    }
+    case X86_OP_RETF: x86_far_ret(s, o[0] == X86_O_IW ? (uint16_t)d->imm : 0, osz); break;
+    case X86_OP_IRET: x86_iret(s, osz); break;
+    case X86_OP_LOOP: case X86_OP_LOOPE: case X86_OP_LOOPNE: {
+        uint32_t cx = areg(s, X86_ECX, d->adsize) - 1;
+        set_areg(s, X86_ECX, d->adsize, cx);
+        if (d->adsize == 2) cx &= 0xFFFF;
+        bool zf = (x86_get_flags(s) & X86_ZF) != 0;
+        bool take = cx != 0 && (in->op == X86_OP_LOOP || (in->op == X86_OP_LOOPE ? zf : !zf));
+        if (take) {
+            jump_near(s, next + d->imm, osz);
+            if (s->eip == s->insn_eip) return EX_SELF;
+        }
+        break;
+    }
+    case X86_OP_JCXZ:
+        if (areg(s, X86_ECX, d->adsize) == 0) {
+            jump_near(s, next + d->imm, osz);
+            if (s->eip == s->insn_eip) return EX_SELF;
+        }
+        break;
+    case X86_OP_INT: tr->vector = (int)(d->imm & 0xFF); tr->soft = true; tr->ret = next; return EX_TRAP;
+    case X86_OP_INT3: tr->vector = X86_EXC_BP; tr->soft = true; tr->ret = next; return EX_TRAP;
+    case X86_OP_INTO:
+        if (x86_get_flags(s) & X86_OF) {
+            tr->vector = X86_EXC_OF;
+            tr->soft = true;
+            tr->ret = next;
+            return EX_TRAP;
+        }
+        break;
+    case X86_OP_INT1: tr->vector = X86_EXC_DB; tr->soft = false; tr->ret = next; return EX_TRAP;
+    case X86_OP_UD: ud(s); break;
+    case X86_OP_HLT: return EX_HLT;
+    case X86_OP_NOP: break;
+    case X86_OP_WAIT:
+        if ((s->cr0 & (X86_CR0_TS | X86_CR0_MP)) == (X86_CR0_TS | X86_CR0_MP)) x86_fault(s, X86_EXC_NM, 0, false);
+        break;
+    case X86_OP_ESC:
+        if (s->cr0 & (X86_CR0_EM | X86_CR0_TS)) x86_fault(s, X86_EXC_NM, 0, false);
+        ud(s); /* no coprocessor: vlab raises #UD where a 386 without a 387 would hang */
+        break;
+    case X86_OP_CLC: s->eflags = flags_now(s) & ~X86_CF; break;
+    case X86_OP_STC: s->eflags = flags_now(s) | X86_CF; break;
+    case X86_OP_CMC: s->eflags = flags_now(s) ^ X86_CF; break;
+    case X86_OP_CLD: s->eflags &= ~X86_DF; break;
+    case X86_OP_STD: s->eflags |= X86_DF; break;
+    case X86_OP_CLI: iopl_check(s); s->eflags &= ~X86_IF; break;
+    case X86_OP_STI: {
+        iopl_check(s);
+        bool was = s->eflags & X86_IF;
+        s->eflags |= X86_IF;
+        if (!was) return EX_INHIBIT;
+        break;
+    }
+    case X86_OP_MOVS: case X86_OP_CMPS: case X86_OP_STOS: case X86_OP_LODS: case X86_OP_SCAS:
+        if (!string_insn(s, d, osz)) return EX_AGAIN;
+        break;
+    case X86_OP_INS: case X86_OP_OUTS:
+        io_check(s, s->r[X86_EDX] & 0xFFFF, osz);
+        if (!string_insn(s, d, osz)) return EX_AGAIN;
+        break;
+    case X86_OP_IN: {
+        uint32_t port = o[1] == X86_O_DX ? s->r[X86_EDX] & 0xFFFF : d->imm & 0xFF;
+        io_check(s, port, osz);
+        uint32_t v = 0;
+        vl_io_read(s->c.m, port, osz, &v);
+        reg_wr(s, X86_EAX, osz, v);
+        break;
+    }
+    case X86_OP_OUT: {
+        uint32_t port = o[0] == X86_O_DX ? s->r[X86_EDX] & 0xFFFF : d->imm & 0xFF;
+        io_check(s, port, osz);
+        vl_io_write(s->c.m, port, osz, reg_rd(s, X86_EAX, osz));
+        break;
+    }
+    case X86_OP_LGDT: case X86_OP_LIDT: {
+        uint32_t off = ea_off(s, d);
+        int sg = ea_seg(d);
+        uint32_t limit = x86_rd(s, sg, off, 2), base = x86_rd(s, sg, off + 2, 4);
+        if (d->opsize == 2) base &= 0x00FFFFFFu;
+        if (in->op == X86_OP_LGDT) {
+            s->gdtr_base = base;
+            s->gdtr_limit = (uint16_t)limit;
+        } else {
+            s->idtr_base = base;
+            s->idtr_limit = (uint16_t)limit;
+        }
+        break;
+    }
+    case X86_OP_SGDT: case X86_OP_SIDT: {
+        uint32_t off = ea_off(s, d);
+        int sg = ea_seg(d);
+        uint32_t base = in->op == X86_OP_SGDT ? s->gdtr_base : s->idtr_base;
+        uint32_t limit = in->op == X86_OP_SGDT ? s->gdtr_limit : s->idtr_limit;
+        if (d->opsize == 2) base &= 0x00FFFFFFu;
+        x86_wr(s, sg, off, 2, limit);
+        x86_wr(s, sg, off + 2, 4, base);
+        break;
+    }
+    case X86_OP_SLDT: case X86_OP_STR: {
+        uint32_t v = in->op == X86_OP_SLDT ? s->ldtr.sel : s->tr.sel;
+        if (d->mod == 3) reg_wr(s, d->rm, d->opsize, v);
+        else x86_wr(s, ea_seg(d), ea_off(s, d), 2, v);
+        break;
+    }
+    case X86_OP_LLDT: {
+        uint16_t sel = (uint16_t)opd_rd(s, d, o[0]);
+        if (!(sel & ~3u)) {
+            s->ldtr.sel = sel;
+            s->ldtr.attr = 0;
+            break;
+        }
+        uint32_t lo, hi;
+        if ((sel & 4) || !x86_read_descriptor(s, sel, &lo, &hi)) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+        x86_seg g = x86_seg_from_desc(sel, lo, hi);
+        if ((g.attr & X86_A_S) || (g.attr & X86_A_TYPE) != X86_SYS_LDT) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+        if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, sel & ~3u, true);
+        s->ldtr = g;
+        break;
+    }
+    case X86_OP_LTR: {
+        uint16_t sel = (uint16_t)opd_rd(s, d, o[0]);
+        uint32_t lo, hi;
+        if (!(sel & ~3u)) x86_fault(s, X86_EXC_GP, 0, true);
+        if ((sel & 4) || !x86_read_descriptor(s, sel, &lo, &hi)) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+        x86_seg g = x86_seg_from_desc(sel, lo, hi);
+        unsigned type = g.attr & X86_A_TYPE;
+        if ((g.attr & X86_A_S) || (type != X86_SYS_TSS16 && type != X86_SYS_TSS32))
+            x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+        if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, sel & ~3u, true);
+        /* busy, in the GDT too */
+        x86_wr_lin(s, s->gdtr_base + (sel & ~7u) + 4, 4, hi | 0x200, false);
+        g.attr |= 0x2;
+        s->tr = g;
+        break;
+    }
+    case X86_OP_LMSW: {
+        uint32_t v = opd_rd(s, d, o[0]) & 0xF;
+        /* LMSW sets PE but never clears it */
+        write_cr0(s, (s->cr0 & ~0xEu) | v | (s->cr0 & X86_CR0_PE));
+        break;
+    }
+    case X86_OP_SMSW:
+        if (d->mod == 3) reg_wr(s, d->rm, d->opsize, s->cr0);
+        else x86_wr(s, ea_seg(d), ea_off(s, d), 2, s->cr0 & 0xFFFF);
+        break;
+    case X86_OP_CLTS: s->cr0 &= ~X86_CR0_TS; break;
+    case X86_OP_MOV_FROM_CR: {
+        uint32_t v;
+        switch (d->regf) {
+        case 0: v = s->cr0; break;
+        case 2: v = s->cr2; break;
+        case 3: v = s->cr3; break;
+        case 4: if (s->variant != X86_PENTIUM) ud(s); v = s->cr4; break;
+        default: ud(s);
+        }
+        s->r[d->rm] = v;
+        break;
+    }
+    case X86_OP_MOV_TO_CR: {
+        uint32_t v = s->r[d->rm];
+        switch (d->regf) {
+        case 0: write_cr0(s, v); break;
+        case 2: s->cr2 = v; break;
+        case 3: s->cr3 = v & 0xFFFFF018u; x86_tlb_flush(s); break;
+        case 4:
+            if (s->variant != X86_PENTIUM) ud(s);
+            if (v & ~0x5Fu) x86_fault(s, X86_EXC_GP, 0, true);
+            if ((v ^ s->cr4) & X86_CR4_PSE) x86_tlb_flush(s);
+            s->cr4 = v;
+            break;
+        default: ud(s);
+        }
+        break;
+    }
+    case X86_OP_MOV_FROM_DR: case X86_OP_MOV_TO_DR: {
+        int n = d->regf;
+        if (n == 4 || n == 5) {
+            if (s->variant == X86_PENTIUM && (s->cr4 & X86_CR4_DE)) ud(s);
+            n += 2; /* DR4/DR5 alias DR6/DR7 */
+        }
+        if (in->op == X86_OP_MOV_FROM_DR) s->r[d->rm] = s->dr[n];
+        else s->dr[n] = s->r[d->rm];
+        break;
+    }
+    case X86_OP_MOV_FROM_TR: case X86_OP_MOV_TO_TR:
+        if (d->regf != 6 && d->regf != 7) ud(s);
+        if (in->op == X86_OP_MOV_FROM_TR) s->r[d->rm] = d->regf == 6 ? s->tr6 : s->tr7;
+        else if (d->regf == 6) s->tr6 = s->r[d->rm];
+        else s->tr7 = s->r[d->rm];
+        break;
+    case X86_OP_LAR: case X86_OP_LSL: case X86_OP_VERR: case X86_OP_VERW: {
+        uint16_t sel = (uint16_t)opd_rd(s, d, in->op == X86_OP_LAR || in->op == X86_OP_LSL ? o[1] : o[0]);
+        int what = in->op == X86_OP_LAR ? 0 : in->op == X86_OP_LSL ? 1 : in->op == X86_OP_VERR ? 2 : 3;
+        uint32_t lo = 0, hi = 0;
+        bool ok = x86_desc_visible(s, sel, what, &lo, &hi);
+        uint32_t f = flags_now(s) & ~X86_ZF;
+        if (ok) {
+            f |= X86_ZF;
+            if (what == 0) reg_wr(s, d->regf, osz, hi & (osz == 2 ? 0xFF00u : 0x00FFFF00u));
+            if (what == 1) {
+                uint32_t limit = (lo & 0xFFFF) | (hi & 0x000F0000u);
+                if (hi & 0x00800000u) limit = limit << 12 | 0xFFF;
+                reg_wr(s, d->regf, osz, limit);
+            }
+        }
+        s->eflags = f;
+        break;
+    }
+    case X86_OP_ARPL: {
+        uint32_t a = opd_rd(s, d, o[0]), b = opd_rd(s, d, o[1]);
+        uint32_t f = flags_now(s) & ~X86_ZF;
+        if ((a & 3) < (b & 3)) {
+            opd_wr(s, d, o[0], (a & ~3u) | (b & 3));
+            f |= X86_ZF;
+        }
+        s->eflags = f;
+        break;
+    }
+    case X86_OP_INVD: case X86_OP_WBINVD: break; /* no caches modelled */
+    case X86_OP_INVLPG: {
+        int sg = ea_seg(d);
+        x86_tlb_flush_page(s, s->seg[sg].base + ea_off(s, d));
+        break;
+    }
+    case X86_OP_CPUID: cpuid(s); break;
+    case X86_OP_RDTSC: {
+        if ((s->cr4 & X86_CR4_TSD) && pm(s) && s->cpl != 0) x86_fault(s, X86_EXC_GP, 0, true);
+        uint64_t t = tsc(s);
+        s->r[X86_EAX] = (uint32_t)t;
+        s->r[X86_EDX] = (uint32_t)(t >> 32);
+        break;
+    }
+    case X86_OP_RDMSR: case X86_OP_WRMSR: {
+        uint32_t n = s->r[X86_ECX];
+        bool rd = in->op == X86_OP_RDMSR;
+        if (n == 0x10) {
+            if (rd) {
+                uint64_t t = tsc(s);
+                s->r[X86_EAX] = (uint32_t)t;
+                s->r[X86_EDX] = (uint32_t)(t >> 32);
+            } else {
+                uint64_t t = (uint64_t)s->r[X86_EDX] << 32 | s->r[X86_EAX];
+                s->tsc_base = t - s->c.icount;
+            }
+        } else if (n == 0 || n == 1) {
+            /* machine-check address and type: nothing was ever recorded */
+            if (rd) s->r[X86_EAX] = s->r[X86_EDX] = 0;
+        } else {
+            x86_fault(s, X86_EXC_GP, 0, true);
+        }
+        break;
+    }
+    case X86_OP_ILLEGAL: case X86_OP_COUNT: default:
+        ud(s);
+    }
+    return EX_OK;
+}
+
+/* ---- fetching ------------------------------------------------------------------------------------ */
+
+/* The instruction bytes at CS:EIP into buf (up to 15, fewer at the end of
+ * CS or before a page that is not needed); faults for what is needed. */
+static size_t fetch(x86_cpu *s, uint8_t *buf, bool *more_pages) {
+    const x86_seg *cs = &s->seg[X86_CS];
+    uint32_t eip = s->eip;
+    if (eip > cs->limit) x86_fault(s, X86_EXC_GP, 0, true);
+    uint32_t avail = cs->limit - eip + 1;
+    if (avail > 15 || avail == 0) avail = 15;
+    uint32_t lin = cs->base + eip;
+    uint32_t in_page = 0x1000u - (lin & 0xFFF);
+    uint32_t n = avail < in_page ? avail : in_page;
+    for (uint32_t i = 0; i < n; i++) buf[i] = (uint8_t)x86_rd_lin(s, lin + i, 1, s->cpl == 3);
+    *more_pages = n < avail;
+    return n;
+}
+
+/* ---- the run loop ------------------------------------------------------------------------------------ */
+
+static void save_undo(x86_cpu *s) {
+    memcpy(s->u_r, s->r, sizeof s->r);
+    s->u_eflags = s->eflags;
+    s->u_lf_res = s->lf_res;
+    s->u_lf_a = s->lf_a;
+    s->u_lf_b = s->lf_b;
+    s->u_lf_cf = s->lf_cf;
+    s->u_lf_op = s->lf_op;
+    s->u_lf_size = s->lf_size;
+    s->u_segs = false;
+}
+
+static void rollback(x86_cpu *s) {
+    memcpy(s->r, s->u_r, sizeof s->r);
+    s->eflags = s->u_eflags;
+    s->lf_res = s->u_lf_res;
+    s->lf_a = s->u_lf_a;
+    s->lf_b = s->u_lf_b;
+    s->lf_cf = s->u_lf_cf;
+    s->lf_op = s->u_lf_op;
+    s->lf_size = s->u_lf_size;
+    if (s->u_segs) {
+        for (int i = 0; i < X86_NSEG; i++) s->seg[i] = s->u_seg[i];
+        if (s->cpl != s->u_cpl) x86_tlb_flush(s);
+        s->cpl = s->u_cpl;
+        s->u_segs = false;
+    }
+    s->eip = s->insn_eip;
+}
+
+static vl_stop mkstop(int reason, uint32_t pc, int vector) {
+    return (vl_stop){ .reason = (uint8_t)reason, .pc = pc, .vector = (int16_t)vector };
+}
+
+/* No handler for vector: the table entry is 0 (or outside the table). */
+static bool null_vector(x86_cpu *s, int vector) {
+    uint32_t lo = 0, hi = 0;
+    if (!x86_idt_entry(s, vector, &lo, &hi)) return true;
+    return lo == 0 && hi == 0;
+}
+
+/* Take exception v (from an instruction, a trap, or an interrupt): the
+ * intercept and null-vector stops, else deliver it architecturally; a
+ * fault during the delivery comes back through run()'s setjmp. true: the
+ * run stops (s->stop). */
+static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, bool ext, uint32_t ret, uint32_t pc) {
+    vl_machine *m = s->c.m;
+    if (s->c.intercept || (s->c.stop_on_null_vector && null_vector(s, v))) {
+        s->c.exceptions++;
+        s->c.last_vector = v;
+        s->c.last_vector_pc = pc;
+        s->stop = mkstop(VLAB_STOP_EXCEPTION, pc, v);
+        if (has_code) {
+            s->stop.code = code;
+            s->stop.flags |= VLAB_STOP_HAS_CODE;
+        }
+        if (v == X86_EXC_PF) {
+            s->stop.addr = s->f_addr;
+            s->stop.flags |= VLAB_STOP_HAS_ADDR;
+        }
+        return true;
+    }
+    if (v == X86_EXC_PF) s->cr2 = s->f_addr;
+    s->delivering = v + 1;
+    save_undo(s); /* a fault while delivering puts this state back */
+    x86_deliver(s, v, has_code, code, soft, ext, ret);
+    s->delivering = 0;
+    s->halted = false;
+    s->c.exceptions++;
+    s->c.last_vector = v;
+    s->c.last_vector_pc = pc;
+    if (m->hook_mask & VLAB_EV_EXCEPTION) vl_event(m, VLAB_EV_EXCEPTION, (uint32_t)v, pc);
+    if (m->hook_stop) {
+        m->hook_stop = false;
+        s->stop = mkstop(VLAB_STOP_BREAKPOINT, s->eip, v);
+        return true;
+    }
+    return false;
+}
+
+/* After a longjmp: a plain stop, or a fault to roll back and take. true: stop. */
+static bool on_fault(x86_cpu *s) {
+    if (s->f_vector < 0) return true;
+    int v = s->f_vector;
+    uint32_t code = s->f_code;
+    bool has = s->f_has_code;
+    if (s->delivering) {
+        /* a fault while delivering the exception delivering-1 */
+        int first = s->delivering - 1;
+        s->delivering = 0;
+        rollback(s);
+        int c = x86_combine(first, v);
+        if (c < 0) {
+            s->shutdown = true;
+            s->stop = mkstop(VLAB_STOP_SHUTDOWN, s->insn_eip, X86_EXC_DF);
+            return true;
+        }
+        if (c == X86_EXC_DF) {
+            code = 0;
+            has = true;
+        }
+        v = c;
+    } else {
+        rollback(s);
+        if (s->c.intercept) s->c.icount--; /* stopped before: not a step */
+    }
+    return take(s, v, has, code, false, false, s->insn_eip, s->insn_eip);
+}
+
+/* Interrupts, HLT and the trace trap at an instruction boundary. 1: stop. */
+static int boundary(x86_cpu *s) {
+    vl_machine *m = s->c.m;
+    if (m->hook_stop) {
+        m->hook_stop = false;
+        s->stop = mkstop(VLAB_STOP_BREAKPOINT, s->eip, -1);
+        return 1;
+    }
+    if (s->shutdown) {
+        s->stop = mkstop(VLAB_STOP_SHUTDOWN, s->eip, -1);
+        return 1;
+    }
+    if (s->inhibit_irq) {
+        s->inhibit_irq = false;
+        return 0;
+    }
+    if (s->c.irq_level && (s->eflags & X86_IF)) {
+        int v = s->c.irq_vector ? s->c.irq_vector : 0x20;
+        s->halted = false;
+        s->c.interrupts++;
+        s->insn_eip = s->eip;
+        save_undo(s);
+        if (take(s, v, false, 0, false, true, s->eip, s->eip)) return 1;
+        return 0;
+    }
+    if (s->halted) {
+        s->stop = mkstop(VLAB_STOP_IDLE, s->eip, -1);
+        return 1;
+    }
+    return 0;
+}
+
+static bool budget_left(const x86_cpu *s) { return s->c.icount < s->icount_end && !s->kicked; }
+
+static vl_stop run_inner(x86_cpu *s, uint64_t max) {
+    x86_mem_refresh(s);
+    s->icount_end = s->c.icount + max;
+    if (s->icount_end < s->c.icount) s->icount_end = UINT64_MAX;
+    s->kicked = false;
+    s->delivering = 0;
+    s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
+    if (setjmp(s->jb)) {
+        if (on_fault(s)) return s->stop;
+    }
+    while (budget_left(s)) {
+        if ((s->c.irq_level && (s->eflags & X86_IF)) || s->halted || s->inhibit_irq || s->c.m->hook_stop ||
+            s->shutdown)
+            if (boundary(s)) return s->stop;
+        if (s->halted) continue;
+        s->insn_eip = s->eip;
+        save_undo(s);
+        s->c.icount++;
+        bool traced = (s->eflags & X86_TF) != 0;
+        bool big = (s->seg[X86_CS].attr & X86_A_DB) != 0;
+        x86_decoded d;
+        /* the fast way: 15 bytes within the cached fetch page and CS */
+        const x86_seg *cs = &s->seg[X86_CS];
+        uint32_t lin = cs->base + s->eip;
+        if (VL_LIKELY((lin & ~0xFFFu) == s->fetch_page && (lin & 0xFFF) <= 0x1000u - 15 && s->eip < cs->limit &&
+                      cs->limit - s->eip >= 14)) {
+            x86_decode(s->variant, s->ram + s->fetch_pa + (lin & 0xFFF), 15, big, &d);
+            goto decoded;
+        }
+        uint8_t buf[32];
+        bool more;
+        size_t n = fetch(s, buf, &more);
+        if (n == (size_t)(0x1000u - (lin & 0xFFF)) || n == 15) {
+            /* remember the page for the fast way */
+            uint32_t pa;
+            if (!x86_translate(s, lin, false, s->cpl == 3, true, &pa) && (pa & ~0xFFFu) + 0x1000u <= s->fast_lim) {
+                s->fetch_page = lin & ~0xFFFu;
+                s->fetch_pa = pa & ~0xFFFu;
+            }
+        }
+        if (x86_decode(s->variant, buf, n, big, &d) < 0) {
+            if (!more) x86_fault(s, X86_EXC_GP, 0, true); /* cut by the CS limit */
+            /* the rest is on the next page */
+            uint32_t lin = s->seg[X86_CS].base + s->eip + (uint32_t)n;
+            uint32_t avail = s->seg[X86_CS].limit - s->eip + 1;
+            size_t want = avail < 15 || avail == 0 ? (avail ? avail : 15) : 15;
+            for (size_t i = n; i < want; i++) buf[i] = (uint8_t)x86_rd_lin(s, lin + (uint32_t)(i - n), 1, s->cpl == 3);
+            if (x86_decode(s->variant, buf, want, big, &d) < 0) x86_fault(s, X86_EXC_GP, 0, true);
+        }
+    decoded:
+        if (!d.in) x86_fault(s, d.len > 15 ? X86_EXC_GP : X86_EXC_UD, 0, d.len > 15);
+        s->eip = s->eip + d.len;
+        if (!big) s->eip &= 0xFFFF;
+        if (s->c.exit_set && (s->c.exit_set & (1u << d.in->cls))) {
+            rollback(s);
+            s->c.icount--;
+            s->stop = mkstop(VLAB_STOP_VMEXIT, s->insn_eip, -1);
+            s->stop.code = d.in->cls;
+            s->stop.flags = VLAB_STOP_HAS_CODE;
+            return s->stop;
+        }
+        trap_req tr = { 0 };
+        int ex = execute(s, &d, &tr);
+        switch (ex) {
+        case EX_OK: break;
+        case EX_AGAIN: s->eip = s->insn_eip; break;
+        case EX_SELF:
+            s->stop = mkstop(VLAB_STOP_HALT, s->insn_eip, -1);
+            return s->stop;
+        case EX_HLT:
+            s->halted = true;
+            if (!(s->eflags & X86_IF)) { /* cli; hlt: nothing can wake it */
+                s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
+                return s->stop;
+            }
+            break;
+        case EX_TRAP:
+            if (take(s, tr.vector, false, 0, tr.soft, false, tr.ret, s->insn_eip)) {
+                if (s->c.intercept) { /* stopped before the INT: as a fault */
+                    rollback(s);
+                    s->c.icount--;
+                }
+                return s->stop;
+            }
+            break;
+        case EX_INHIBIT: s->inhibit_irq = true; break;
+        default: break;
+        }
+        if (traced && ex != EX_TRAP) {
+            s->dr[6] |= 0x4000; /* BS: single step */
+            s->insn_eip = s->eip;
+            save_undo(s);
+            if (take(s, X86_EXC_DB, false, 0, false, false, s->eip, s->eip)) return s->stop;
+        }
+    }
+    s->stop.pc = s->eip;
+    return s->stop;
+}
+
+static vl_stop x86_run(void *cpu, uint64_t max) {
+    x86_cpu *s = cpu;
+    if (s->run_depth) return mkstop(VLAB_STOP_ERROR, s->eip, -1);
+    s->run_depth = 1;
+    vl_stop r = run_inner(s, max ? max : 1);
+    s->run_depth = 0;
+    return r;
+}
+
+/* ---- the rest of the CPU interface ---------------------------------------------------------------- */
+
+/* A flat 4 GiB segment of type (code: execute/read; data: read/write), 32-bit, at dpl. */
+static x86_seg flat(uint16_t sel, bool code, int dpl) {
+    x86_seg g = { sel, 0, 0, 0xFFFFFFFFu };
+    g.attr = (uint16_t)(X86_A_P | X86_A_S | X86_A_DB | X86_A_G | (unsigned)dpl << X86_A_DPL_SHIFT | X86_T_ACCESSED |
+                        (code ? X86_T_CODE | X86_T_R : X86_T_W));
+    return g;
+}
+
+/* Where a Multiboot loader hands over: 32-bit flat protected mode, CPL 0,
+ * paging and interrupts off, flat descriptor caches, an empty GDTR. */
+static void multiboot_state(x86_cpu *s) {
+    /* ET: hard-wired on the Pentium; the 386 has no coprocessor here */
+    s->cr0 = X86_CR0_PE | (s->variant == X86_PENTIUM ? X86_CR0_ET : 0);
+    s->seg[X86_CS] = flat(0x08, true, 0);
+    for (int i = 0; i < X86_NSEG; i++)
+        if (i != X86_CS) s->seg[i] = flat(0x10, false, 0);
+    s->cpl = 0;
+    x86_set_flags(s, 0x2);
+    s->gdtr_base = 0;
+    s->gdtr_limit = 0;
+    s->idtr_base = 0;
+    s->idtr_limit = 0x3FF;
+    s->ldtr = (x86_seg){ 0 };
+    s->tr = (x86_seg){ 0 };
+    s->r[X86_EAX] = 0x2BADB002u; /* the Multiboot magic; EBX (the info) is 0: none given */
+    x86_tlb_flush(s);
+}
+
+static void x86_init(void *cpu, vl_machine *m, int variant) {
+    x86_cpu *s = cpu;
+    s->c.m = m;
+    s->c.last_vector = -1;
+    s->variant = variant == X86_PENTIUM ? X86_PENTIUM : X86_I386;
+    s->dr[6] = 0xFFFF0FF0u;
+    s->dr[7] = 0x00000400u;
+    multiboot_state(s);
+    s->eip = 0;
+}
+
+/* The hardware reset: real mode at F000:FFF0 (linear 0xFFFFFFF0, the reset
+ * alias of physical 0xFFFF0). */
+static void x86_reset(void *cpu) {
+    x86_cpu *s = cpu;
+    vl_cpu_common c = s->c;
+    int variant = s->variant;
+    memset((char *)s + sizeof s->c, 0, sizeof *s - sizeof s->c);
+    s->c = c;
+    s->variant = variant;
+    s->c.last_vector = -1;
+    s->cr0 = variant == X86_PENTIUM ? 0x60000010u : 0;
+    x86_set_flags(s, 0x2);
+    for (int i = 0; i < X86_NSEG; i++) {
+        s->seg[i] = (x86_seg){ 0, X86_A_P | X86_A_S | X86_T_W | X86_T_ACCESSED, 0, 0xFFFF };
+    }
+    s->seg[X86_CS] = (x86_seg){ 0xF000, X86_A_P | X86_A_S | X86_T_CODE | X86_T_R | X86_T_ACCESSED, 0xFFFF0000u, 0xFFFF };
+    s->eip = 0xFFF0;
+    s->idtr_limit = 0x3FF;
+    s->ldtr.limit = s->tr.limit = 0xFFFF;
+    s->dr[6] = 0xFFFF0FF0u;
+    s->dr[7] = 0x00000400u;
+    s->r[X86_EDX] = variant == X86_PENTIUM ? 0x0525u : 0x0308u; /* the reset signature: family, model, stepping */
+    s->tsc_base = 0 - s->c.icount;
+    x86_tlb_flush(s);
+}
+
+static void x86_boot(void *cpu, uint32_t entry, uint32_t sp) {
+    x86_cpu *s = cpu;
+    multiboot_state(s);
+    s->r[X86_ESP] = sp;
+    s->eip = entry;
+    s->halted = s->shutdown = false;
+}
+
+static void x86_kick(void *cpu) { ((x86_cpu *)cpu)->kicked = true; }
+
+static uint32_t x86_get_pc(void *cpu) { return ((x86_cpu *)cpu)->eip; }
+static void x86_set_pc(void *cpu, uint32_t pc) {
+    x86_cpu *s = cpu;
+    s->eip = pc;
+    s->halted = false;
+}
+
+static int x86_priv_get(void *cpu) { return ((x86_cpu *)cpu)->cpl; }
+
+/* The host sets the CPL: CS and SS take its RPL (and SS's DPL) so that the
+ * state stays one the CPU could be in. */
+static void x86_priv_set(void *cpu, int level) {
+    x86_cpu *s = cpu;
+    s->cpl = level & 3;
+    s->seg[X86_CS].sel = (uint16_t)((s->seg[X86_CS].sel & ~3u) | (unsigned)s->cpl);
+    s->seg[X86_SS].sel = (uint16_t)((s->seg[X86_SS].sel & ~3u) | (unsigned)s->cpl);
+    s->seg[X86_SS].attr = (uint16_t)((s->seg[X86_SS].attr & ~X86_A_DPL) | (unsigned)s->cpl << X86_A_DPL_SHIFT);
+    if (!(s->seg[X86_CS].attr & X86_T_C))
+        s->seg[X86_CS].attr = (uint16_t)((s->seg[X86_CS].attr & ~X86_A_DPL) | (unsigned)s->cpl << X86_A_DPL_SHIFT);
+    x86_tlb_flush(s);
+}
+
+/* Deliver exception vector now (the monitor's reflection): code for the
+ * exceptions that push one, addr into CR2 for a #PF. */
+static void x86_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
+    x86_cpu *s = cpu;
+    x86_mem_refresh(s);
+    if (s->run_depth) return;
+    s->run_depth = 1;
+    s->insn_eip = s->eip;
+    save_undo(s);
+    s->delivering = 0;
+    if (setjmp(s->jb)) {
+        on_fault(s); /* a fault delivering it: #DF, or a shutdown */
+        s->run_depth = 0;
+        return;
+    }
+    if (vector == X86_EXC_PF) s->cr2 = addr;
+    s->delivering = vector + 1;
+    x86_deliver(s, vector, x86_has_error_code(vector), code, false, vector >= 0x20, s->eip);
+    s->delivering = 0;
+    s->halted = false;
+    s->c.exceptions++;
+    s->run_depth = 0;
+}
+
+static size_t x86_read_virt(void *cpu, uint32_t addr, uint8_t *buf, size_t len, bool fetch) {
+    x86_cpu *s = cpu;
+    vl_mem *mem = &s->c.m->mem;
+    (void)fetch;
+    /* addr is an offset in CS for a fetch, in DS otherwise: the linear address */
+    uint32_t base = s->seg[fetch ? X86_CS : X86_DS].base;
+    size_t n = 0;
+    while (n < len) {
+        uint32_t lin = base + addr + (uint32_t)n, pa;
+        if (x86_translate(s, lin, false, s->cpl == 3, true, &pa)) break;
+        if (pa >= 0xFFFF0000u) pa = pa - 0xFFFF0000u + 0x000F0000u;
+        if (pa >= mem->size || (mem->mmio_on && pa - mem->mmio_base < VL_MMIO_SIZE)) break;
+        buf[n++] = mem->ram[pa];
+    }
+    return n;
+}
+
+const vl_cpu_ops x86_ops = {
+    .isa = "x86",
+    .state_size = sizeof(x86_cpu),
+    .levels = 0xF,
+    .min_insn = 1,
+    .elf_machine = 3, /* EM_386 */
+    .sp_name = "esp",
+    .pc_name = "eip",
+    .init = x86_init,
+    .reset = x86_reset,
+    .boot = x86_boot,
+    .run = x86_run,
+    .kick = x86_kick,
+    .regs = x86_regs,
+    .reg_get = x86_reg_get,
+    .reg_set = x86_reg_set,
+    .get_pc = x86_get_pc,
+    .set_pc = x86_set_pc,
+    .priv_get = x86_priv_get,
+    .priv_set = x86_priv_set,
+    .raise = x86_raise,
+    .vectors = x86_vectors,
+    .read_virt = x86_read_virt,
+};

@@ -1,0 +1,201 @@
+/* mmu.c - x86 memory: linear to physical (two-level 4 KiB paging, 4 MiB
+ * pages with CR4.PSE on the Pentium, U/S and R/W with CR0.WP on the Pentium,
+ * accessed and dirty bits, #PF with CR2 and its error code), a translation
+ * cache that keeps stale entries until MOV CR3 or INVLPG as the hardware's
+ * does, and the physical bus (RAM, the MMIO window, the reset alias).
+ *
+ * Physical addresses: RAM from 0; the MMIO window; the top 64 KiB of the
+ * 4 GiB space alias physical 0xF0000-0xFFFFF, so that the reset vector
+ * (F000:FFF0 = 0xFFFFFFF0) reaches code placed at 0xFFFF0 in RAM, as the
+ * BIOS ROM of a PC is seen in both places. Nothing else answers: reads give
+ * all ones, writes are dropped (a PC's bus), never a fault. */
+#include "isa/x86-subset/x86.h"
+#include <string.h>
+
+#define RESET_ALIAS 0xFFFF0000u
+#define RESET_TARGET 0x000F0000u
+
+void x86_mem_refresh(x86_cpu *s) {
+    vl_mem *mem = &s->c.m->mem;
+    s->ram = mem->ram;
+    uint32_t lim = mem->ram ? mem->size : 0;
+    if (mem->mmio_on && mem->mmio_base < lim) lim = mem->mmio_base;
+    if (s->fast_lim != lim) s->fetch_page = 1;
+    s->fast_lim = lim;
+    s->wr_lim = mem->watch_lo < lim ? mem->watch_lo : lim;
+}
+
+void x86_tlb_flush(x86_cpu *s) {
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < X86_TLB_N; i++) s->tlb[p][i].tag = 1;
+    s->fetch_page = 1;
+}
+
+void x86_tlb_flush_page(x86_cpu *s, uint32_t lin) {
+    uint32_t page = lin & ~0xFFFu;
+    for (int p = 0; p < 2; p++) {
+        x86_tlbe *e = &s->tlb[p][(lin >> 12) & (X86_TLB_N - 1)];
+        if (e->tag == page) e->tag = 1;
+    }
+    s->fetch_page = 1;
+    /* a 4 MiB page is cached as its 4 KiB pieces: each has its own slot */
+}
+
+/* ---- the physical bus ------------------------------------------------------ */
+
+static uint32_t phys_rd(x86_cpu *s, uint32_t pa, int size) {
+    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->fast_lim)) {
+        const uint8_t *p = s->ram + pa;
+        return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+               : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
+    }
+    if (pa >= RESET_ALIAS) pa = pa - RESET_ALIAS + RESET_TARGET;
+    uint32_t v = 0;
+    if (vl_bus_read(s->c.m, pa, size, &v)) return v;
+    if (size > 1 && (uint64_t)pa + (unsigned)size > s->c.m->mem.size) {
+        /* straddles the end of RAM: byte by byte, nothing beyond */
+        v = 0;
+        for (int i = size - 1; i >= 0; i--) {
+            uint32_t b = 0xFF;
+            vl_bus_read(s->c.m, pa + (uint32_t)i, 1, &b);
+            v = v << 8 | (b & 0xFF);
+        }
+        return v;
+    }
+    return size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFFu : 0xFFu;
+}
+
+static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) {
+    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim)) {
+        uint8_t *p = s->ram + pa;
+        p[0] = (uint8_t)v;
+        if (size > 1) p[1] = (uint8_t)(v >> 8);
+        if (size > 2) {
+            p[2] = (uint8_t)(v >> 16);
+            p[3] = (uint8_t)(v >> 24);
+        }
+        return;
+    }
+    if (pa >= RESET_ALIAS) pa = pa - RESET_ALIAS + RESET_TARGET;
+    if (vl_bus_write(s->c.m, pa, size, v)) return;
+    for (int i = 0; i < size; i++) vl_bus_write(s->c.m, pa + (uint32_t)i, 1, v >> (8 * i));
+}
+
+/* ---- paging ------------------------------------------------------------------ */
+
+#define PTE_P 0x001u
+#define PTE_W 0x002u
+#define PTE_U 0x004u
+#define PTE_A 0x020u
+#define PTE_D 0x040u
+#define PTE_PS 0x080u
+#define PF_P 0x1u
+#define PF_W 0x2u
+#define PF_U 0x4u
+
+int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, uint32_t *pa) {
+    if (!(s->cr0 & X86_CR0_PG)) {
+        *pa = lin;
+        return 0;
+    }
+    x86_tlbe *e = &s->tlb[user][(lin >> 12) & (X86_TLB_N - 1)];
+    if (e->tag == (lin & ~0xFFFu) && (!write || e->write)) {
+        *pa = e->pa | (lin & 0xFFF);
+        return 0;
+    }
+    /* the walk: supervisor accesses of the tables themselves */
+    uint32_t code = (write ? PF_W : 0) | (user ? PF_U : 0);
+    uint32_t pde_a = (s->cr3 & ~0xFFFu) | ((lin >> 22) << 2);
+    uint32_t pde = phys_rd(s, pde_a, 4);
+    if (!(pde & PTE_P)) return (int)(code | 0x100);
+    bool wp = s->variant == X86_PENTIUM && (s->cr0 & X86_CR0_WP);
+    bool big = s->variant == X86_PENTIUM && (s->cr4 & X86_CR4_PSE) && (pde & PTE_PS);
+    uint32_t pte_a = 0, pte, frame;
+    if (big) {
+        pte = pde;
+        frame = (pde & 0xFFC00000u) | (lin & 0x003FF000u);
+    } else {
+        pte_a = (pde & ~0xFFFu) | (((lin >> 12) & 0x3FF) << 2);
+        pte = phys_rd(s, pte_a, 4);
+        if (!(pte & PTE_P)) return (int)(code | 0x100);
+        frame = pte & ~0xFFFu;
+    }
+    /* both levels must allow it: user access needs U in both, a write W in
+     * both (for a supervisor write only with CR0.WP) */
+    uint32_t both = big ? pde : pde & pte;
+    bool u_ok = (both & PTE_U) != 0, w_ok = (both & PTE_W) != 0;
+    if (user && !u_ok) return (int)(code | PF_P | 0x100);
+    if (write && !w_ok && (user || wp)) return (int)(code | PF_P | 0x100);
+    if (!probe) {
+        if (!(pde & PTE_A) || (big && write && !(pde & PTE_D)))
+            phys_wr(s, pde_a, 4, pde | PTE_A | (big && write ? PTE_D : 0));
+        if (!big && (!(pte & PTE_A) || (write && !(pte & PTE_D))))
+            phys_wr(s, pte_a, 4, pte | PTE_A | (write ? PTE_D : 0));
+        e->tag = lin & ~0xFFFu;
+        e->pa = frame;
+        e->user = u_ok;
+        /* writes through this entry only once the page is dirty, and when allowed */
+        e->write = (write || (pte & PTE_D)) && (w_ok || (!user && !wp));
+    }
+    *pa = frame | (lin & 0xFFF);
+    return 0;
+}
+
+_Noreturn void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code) {
+    s->f_addr = linear;
+    x86_fault(s, X86_EXC_PF, code & 0xFF, true);
+}
+
+static uint32_t xlate(x86_cpu *s, uint32_t lin, bool write, bool user) {
+    uint32_t pa;
+    int r = x86_translate(s, lin, write, user, false, &pa);
+    if (VL_UNLIKELY(r)) x86_page_fault(s, lin, (uint32_t)r);
+    return pa;
+}
+
+/* ---- linear accesses ------------------------------------------------------------- */
+
+uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
+    if (VL_LIKELY(((lin & 0xFFF) + (unsigned)size) <= 0x1000u)) return phys_rd(s, xlate(s, lin, false, user), size);
+    /* across a page: both translations first, then the bytes */
+    uint32_t first = 0x1000u - (lin & 0xFFF);
+    uint32_t pa0 = xlate(s, lin, false, user), pa1 = xlate(s, lin + first, false, user);
+    uint32_t v = 0;
+    for (int i = size - 1; i >= 0; i--) {
+        uint32_t pa = (uint32_t)i < first ? pa0 + (uint32_t)i : pa1 + (uint32_t)i - first;
+        v = v << 8 | phys_rd(s, pa, 1);
+    }
+    return v;
+}
+
+void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user) {
+    if (VL_LIKELY(((lin & 0xFFF) + (unsigned)size) <= 0x1000u)) {
+        phys_wr(s, xlate(s, lin, true, user), size, v);
+        return;
+    }
+    uint32_t first = 0x1000u - (lin & 0xFFF);
+    uint32_t pa0 = xlate(s, lin, true, user), pa1 = xlate(s, lin + first, true, user);
+    for (int i = 0; i < size; i++) {
+        uint32_t pa = (uint32_t)i < first ? pa0 + (uint32_t)i : pa1 + (uint32_t)i - first;
+        phys_wr(s, pa, 1, v >> (8 * i));
+    }
+}
+
+/* Alignment check (486+): CR0.AM, EFLAGS.AC and CPL 3. */
+static void align_check(x86_cpu *s, uint32_t lin, int size) {
+    if (s->variant == X86_PENTIUM && s->cpl == 3 && (s->cr0 & X86_CR0_AM) && (s->eflags & X86_AC) &&
+        (lin & (uint32_t)(size - 1)))
+        x86_fault(s, X86_EXC_AC, 0, true);
+}
+
+uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
+    uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, false);
+    if (size > 1) align_check(s, lin, size);
+    return x86_rd_lin(s, lin, size, s->cpl == 3);
+}
+
+void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+    uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, true);
+    if (size > 1) align_check(s, lin, size);
+    x86_wr_lin(s, lin, size, v, s->cpl == 3);
+}
