@@ -49,6 +49,7 @@ typedef struct ctx {
     bool big;           /* 32-bit code segment */
     uint32_t addr;
     bool used66, used67, usedseg;
+    bool notrack;       /* a DS override on an indirect near CALL/JMP: CET's NOTRACK to objdump */
 } ctx;
 
 static int osz(ctx *c) {
@@ -72,6 +73,7 @@ static void put_sdisp(obuf *b, int32_t v) {
 /* The segment override of a memory operand, "%es:" (the default segment is
  * not printed, except for the string operands which always show it). */
 static void put_seg(ctx *c, obuf *b, int def) {
+    if (c->notrack) return;
     int s = c->d->seg >= 0 ? c->d->seg : def;
     if (c->d->seg >= 0) c->usedseg = true;
     if (s >= 0) put(b, "%%%s:", segpfx[s]);
@@ -144,8 +146,10 @@ static bool ew_as_ev(int op) {
  * displacement's target and does not wrap an 8-bit one. */
 static uint32_t branch_target(ctx *c, int k) {
     const x86_decoded *d = c->d;
-    uint32_t t = c->addr + d->len + d->imm;
-    if (k == X86_O_JV && osz(c) == 2) t &= 0xFFFF;
+    uint32_t next = c->addr + d->len, t = next + d->imm;
+    /* a 16-bit near displacement wraps within the 64K of its code (objdump:
+     * the 64K the next instruction is in, except after a 66 prefix) */
+    if (k == X86_O_JV && osz(c) == 2) t = (t & 0xFFFF) | (c->big ? 0 : next & ~0xFFFFu);
     return t;
 }
 
@@ -171,7 +175,7 @@ static void put_operand(ctx *c, obuf *b, int k) {
     case X86_O_DD: put(b, "%%db%d", d->regf); break;
     case X86_O_TD: put(b, "%%tr%d", d->regf); break;
     case X86_O_RD: put(b, "%%%s", r32[d->rm]); break;
-    case X86_O_IB: put(b, "$0x%x", d->imm & 0xFF); break;
+    case X86_O_IB: put(b, "$0x%x", (in->op == X86_OP_ENTER ? d->imm2 : d->imm) & 0xFF); break;
     case X86_O_IW: put(b, "$0x%x", d->imm & 0xFFFF); break;
     case X86_O_IV: case X86_O_IBS: put(b, "$0x%x", osz(c) == 2 ? d->imm & 0xFFFF : d->imm); break;
     case X86_O_JB: case X86_O_JV: put(b, "0x%x", branch_target(c, k)); break;
@@ -385,17 +389,35 @@ static void put_prefixes(ctx *c, obuf *b, const x86_insn *in) {
         else if (p == 0x67) last67 = i;
         else if (p == 0x26 || p == 0x2E || p == 0x36 || p == 0x3E || p == 0x64 || p == 0x65) lastseg = i;
     }
-    int lastrep = -1;
-    for (int i = 0; i < d->nprefix; i++)
-        if (c->bytes[i] == 0xF2 || c->bytes[i] == 0xF3) lastrep = i;
+    int lastrep = -1, lastf2 = -1, lastf3 = -1;
+    for (int i = 0; i < d->nprefix; i++) {
+        if (c->bytes[i] == 0xF2) lastrep = lastf2 = i;
+        if (c->bytes[i] == 0xF3) lastrep = lastf3 = i;
+    }
     bool pause = in && in->op == X86_OP_NOP && d->rep == 0xF3;
+    /* objdump's names for F2/F3 on a near branch (MPX's BND) and on the
+     * memory writes that hardware lock elision may name (XACQUIRE,
+     * XRELEASE: locked read-modify-writes, XCHG, and for XRELEASE a MOV) */
+    int op = in ? in->op : X86_OP_ILLEGAL;
+    bool bnd = op == X86_OP_JCC || op == X86_OP_JMP || op == X86_OP_CALL || op == X86_OP_RET ||
+               op == X86_OP_CALL_IND || op == X86_OP_JMP_IND;
+    bool mem = in && d->has_modrm && d->mod != 3;
+    bool hle = mem && ((d->lock && (in->flags & X86_F_LOCK)) || (op == X86_OP_XCHG && d->opcode != 0x91));
+    bool hle_rel = mem && op == X86_OP_MOV && (d->opcode == 0x88 || d->opcode == 0x89 || d->opcode == 0xC6 ||
+                                               d->opcode == 0xC7);
     for (int i = 0; i < d->nprefix; i++) {
         uint8_t p = c->bytes[i];
         switch (p) {
         case 0xF0: put(b, "lock "); break;
         case 0xF2: case 0xF3:
             if (pause && i == lastrep) break;
-            if (p == 0xF2) put(b, "repnz ");
+            /* the last F2 and the last F3 get the instruction's name for
+             * them; the others are plain */
+            if (i != (p == 0xF2 ? lastf2 : lastf3)) put(b, "%s ", p == 0xF2 ? "repnz" : "repz");
+            else if (p == 0xF2 && bnd) put(b, "bnd ");
+            else if (hle) put(b, "%s ", p == 0xF2 ? "xacquire" : "xrelease");
+            else if (hle_rel && p == 0xF3 && i == lastrep) put(b, "xrelease ");
+            else if (p == 0xF2) put(b, "repnz ");
             else put(b, "%s ", in && (in->flags & X86_F_REP) ? "rep" : "repz");
             break;
         case 0x66:
@@ -405,7 +427,8 @@ static void put_prefixes(ctx *c, obuf *b, const x86_insn *in) {
             if (i != last67 || !c->used67) put(b, "%s ", c->big ? "addr16" : "addr32");
             break;
         default:
-            if (i != lastseg || !c->usedseg) {
+            if (i == lastseg && c->notrack) put(b, "notrack ");
+            else if (i != lastseg || !c->usedseg) {
                 static const uint8_t seg_bytes[6] = { 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65 };
                 for (int s = 0; s < 6; s++)
                     if (seg_bytes[s] == p) put(b, "%s ", segpfx[s]);
@@ -444,8 +467,8 @@ int x86_disasm_code(int variant, bool big, const uint8_t *bytes, size_t len, uin
         put(&o, "truncated instruction: %zu byte%s", bytes ? len : 0, (bytes ? len : 0) == 1 ? "" : "s");
         return -1;
     }
-    ctx c = { &d, bytes, big, addr, false, false, false };
-    char preb[96], mnb[48], opb[128];
+    ctx c = { &d, bytes, big, addr, false, false, false, false };
+    char preb[160], mnb[48], opb[128];
     preb[0] = mnb[0] = opb[0] = 0;
     obuf pre = { preb, sizeof preb, 0 }, mn = { mnb, sizeof mnb, 0 }, ops = { opb, sizeof opb, 0 };
 
@@ -460,9 +483,9 @@ int x86_disasm_code(int variant, bool big, const uint8_t *bytes, size_t len, uin
         return d.len;
     }
     if (!d.in) {
-        const char *nm;
-        int n = d.len >= 16 ? d.len : bad_length(&d, &nm);
-        if (d.len >= 16) nm = NULL;
+        const char *nm = NULL;
+        /* longer than 15 bytes (#GP): objdump's (bad) takes 15 */
+        int n = d.len > 15 ? 15 : bad_length(&d, &nm);
         if (n > d.len) n = d.len;
         d.nprefix = (uint8_t)(d.nprefix < n ? d.nprefix : n);
         put_prefixes(&c, &pre, NULL);
@@ -471,6 +494,7 @@ int x86_disasm_code(int variant, bool big, const uint8_t *bytes, size_t len, uin
         return n;
     }
     const x86_insn *in = d.in;
+    if ((in->op == X86_OP_CALL_IND || in->op == X86_OP_JMP_IND) && d.seg == X86_DS) c.notrack = true;
     /* operands, in AT&T order (source first); ENTER, BOUND and the far
      * pointers keep Intel's order, as objdump prints them */
     int n = 0, kinds[3];
@@ -493,10 +517,19 @@ int x86_disasm_code(int variant, bool big, const uint8_t *bytes, size_t len, uin
     mnemonic(&c, &mn);
     if (in->op == X86_OP_NOP && d.rep != 0xF3 && d.opsize != (big ? 4 : 2))
         put(&ops, big ? "%%ax,%%ax" : "%%eax,%%eax");
-    /* branch hints: CS and DS overrides on a conditional branch */
-    if (in->flow == VL_FLOW_BRANCH && (d.seg == X86_CS || d.seg == X86_DS)) {
-        c.usedseg = true;
-        put(&mn, "%s", d.seg == X86_CS ? ",pn" : ",pt");
+    /* branch hints: a CS (not taken) or DS (taken) override on a
+     * conditional branch; objdump gives none when both are there, and takes
+     * the hint as the use of the last segment prefix */
+    if (in->flow == VL_FLOW_BRANCH) {
+        bool cs = false, ds = false;
+        for (int i = 0; i < d.nprefix; i++) {
+            cs |= bytes[i] == 0x2E;
+            ds |= bytes[i] == 0x3E;
+        }
+        if (cs != ds) {
+            c.usedseg = true;
+            put(&mn, "%s", cs ? ",pn" : ",pt");
+        }
     }
     put_prefixes(&c, &pre, in);
     finish(&o, &pre, mnb, opb);
