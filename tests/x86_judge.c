@@ -62,7 +62,7 @@ static bool has_opd(const x86_insn *in, int k) {
 static int put_imm(uint8_t *p, int n, int j) {
     static const uint32_t vals[] = { 0x12345678u, 0xFFFFFFFFu, 0x80u, 0x7Fu, 0u, 0x80000000u, 0xFF80u, 0x1u };
     uint32_t v = vals[j % 8];
-    for (int i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < n; i++) p[i] = (uint8_t)(v >> (8 * (i % 4))); /* a far pointer's selector: the low bytes again */
     return n;
 }
 

@@ -189,7 +189,9 @@ static void put_operand(ctx *c, obuf *b, int k) {
     case X86_O_YB: case X86_O_YV: put_str(c, b, true); break;
     case X86_O_ZB: put(b, "%%%s", r8[d->opcode & 7]); break;
     case X86_O_ZV: put(b, "%%%s", reg_name(osz(c), d->opcode & 7)); break;
-    case X86_O_ZD: put(b, "%%%s", reg_name(osz(c), d->opcode & 7)); break;
+    case X86_O_ZD: /* BSWAP: objdump names the 16-bit register after 66 (undefined on hardware) */
+        put(b, "%%%s", reg_name(osz(c), d->opcode & 7));
+        break;
     case X86_O_AL: put(b, "%%al"); break;
     case X86_O_AX: put(b, "%%ax"); break;
     case X86_O_EAX: put(b, "%%%s", reg_name(osz(c), 0)); break;
@@ -220,9 +222,10 @@ static int suffix_rule(const x86_insn *in) {
     case X86_OP_MOVS: case X86_OP_CMPS: case X86_OP_INS: case X86_OP_OUTS: case X86_OP_SGDT: case X86_OP_SIDT:
     case X86_OP_LGDT: case X86_OP_LIDT: case X86_OP_MOVSX: case X86_OP_MOVZX:
         return SUF_ALWAYS;
-    case X86_OP_JCC: case X86_OP_SETCC: case X86_OP_SLDT: case X86_OP_STR: case X86_OP_LLDT: case X86_OP_LTR: case X86_OP_VERR:
-    case X86_OP_VERW: case X86_OP_SMSW: case X86_OP_LMSW: case X86_OP_INVLPG: case X86_OP_CMPXCHG8B:
-    case X86_OP_BOUND: case X86_OP_LEA: case X86_OP_LSEG: case X86_OP_STOS: case X86_OP_LODS: case X86_OP_SCAS:
+    case X86_OP_JCC: case X86_OP_SETCC: case X86_OP_SLDT: case X86_OP_STR: case X86_OP_LLDT: case X86_OP_LTR:
+    case X86_OP_VERR: case X86_OP_VERW: case X86_OP_SMSW: case X86_OP_LMSW: case X86_OP_INVLPG:
+    case X86_OP_CMPXCHG8B: case X86_OP_BOUND: case X86_OP_LEA: case X86_OP_LSEG: case X86_OP_STOS:
+    case X86_OP_LODS: case X86_OP_SCAS:
         return SUF_NEVER;
     default: return SUF_SIZED;
     }
@@ -257,20 +260,21 @@ static void mnemonic(ctx *c, obuf *mn) {
     put(mn, "%s", in->name);
     int rule = suffix_rule(in);
     if (rule == SUF_NEVER) return;
-    bool reg = false, has_e = false;
+    /* reg: an operand names a register of the instruction's size; sized:
+     * an operand whose size a suffix would tell */
+    bool reg = false, sized = false;
     for (int k = 0; k < 3; k++) {
         int o = in->opd[k];
         if (is_sized_reg(d, o)) reg = true;
         if (o == X86_O_EB || o == X86_O_EW || o == X86_O_ED || o == X86_O_EV || o == X86_O_MP || o == X86_O_MS ||
             o == X86_O_IV || o == X86_O_IBS || o == X86_O_JV || o == X86_O_AP || o == X86_O_XB || o == X86_O_XV ||
             o == X86_O_YB || o == X86_O_YV || (o >= X86_O_ES && o <= X86_O_GS))
-            has_e = true;
+            sized = true;
     }
     int size = (in->flags & X86_F_BYTE) ? 1 : (in->flags & X86_F_W) ? 2 : 0;
     switch (rule) {
     case SUF_ALWAYS:
-        if (in->op == X86_OP_SGDT || in->op == X86_OP_SIDT || in->op == X86_OP_LGDT || in->op == X86_OP_LIDT)
-            size = osz(c);
+        /* LGDT/SGDT...: the operand size says 24 or 32 bits of base */
         if (!size) size = osz(c);
         put(mn, "%c", size_letter(size));
         return;
@@ -280,7 +284,7 @@ static void mnemonic(ctx *c, obuf *mn) {
         if (osz(c) != def) put(mn, "%c", size_letter(d->opsize));
         return;
     default:
-        if (reg || !has_e) return;
+        if (reg || !sized) return;
         if (!size) size = osz(c);
         put(mn, "%c", size_letter(size));
         return;
