@@ -12,20 +12,22 @@
 # vlab's disassembly (x86_disasm_code) must give the same length and text
 # (whitespace folded) on both models, i386 and pentium, except for the
 # differences listed with their reasons in tests/x86_known_differences.txt.
-# Needs binutils (objdump with the i386 target: the missing-package policy of
-# tests/testlib.sh: SKIP locally, FAIL under VLAB_CI). KEEP_TMP=1 keeps the
+# Needs binutils-x86-64-linux-gnu (objdump with the i386 target; the
+# missing-package policy of tests/testlib.sh: SKIP locally, FAIL under VLAB_CI). KEEP_TMP=1 keeps the
 # files; JUDGE_ALL=1 prints every unexplained difference.
 set -u
 NAME=binutils_x86
 . "$(dirname "$0")/testlib.sh"
 CC=${CC:-cc}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OBJDUMP=${X86_OBJDUMP:-objdump}
 KNOWN="$ROOT/tests/x86_known_differences.txt"
 
-need binutils "$OBJDUMP"
+# binutils-x86-64-linux-gnu's objdump (the host's own on an x86 Debian);
+# X86_OBJDUMP names another one with the i386 target.
+OBJDUMP=${X86_OBJDUMP:-x86_64-linux-gnu-objdump}
+need binutils-x86-64-linux-gnu "$OBJDUMP"
 if ! "$OBJDUMP" --help 2>/dev/null | grep -q 'supported architectures:.*i386'; then
-    missing binutils "$OBJDUMP has no i386 target: $NAME not run"
+    missing binutils-x86-64-linux-gnu "$OBJDUMP has no i386 target: $NAME not run"
     exit $?
 fi
 
