@@ -224,7 +224,7 @@ const x86_insn x86_insns[] = {
     R("mov", 0xB8, NO, MN, MOV, Zv, Iv, 0, 0, ALL, INN, FN),
     /* ---- C0-CF ---- */
     GRP2("rol", ROL, 0), GRP2("ror", ROR, 1), GRP2("rcl", RCL, 2), GRP2("rcr", RCR, 3),
-    GRP2("shl", SHL, 4), GRP2("shr", SHR, 5), GRP2("sal", SAL6, 6), GRP2("sar", SAR, 7),
+    GRP2("shl", SHL, 4), GRP2("shr", SHR, 5), GRP2("shl", SAL6, 6), GRP2("sar", SAR, 7),
     R("ret", 0xC2, NO, MN, RET, Iw, 0, 0, F_STK, ALL, INN, FR),
     R("ret", 0xC3, NO, MN, RET, 0, 0, 0, F_STK, ALL, INN, FR),
     R("les", 0xC4, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, INN, FN),
@@ -270,7 +270,7 @@ const x86_insn x86_insns[] = {
     R("out", 0xEE, NO, MN, OUT, DX, AL, 0, F_IOPL | F_B, ALL, IOP, FN),
     R("out", 0xEF, NO, MN, OUT, DX, eAX, 0, F_IOPL, ALL, IOP, FN),
     /* ---- F0-FF ---- */
-    R("icebp", 0xF1, NO, MN, INT1, 0, 0, 0, 0, ALL, INN, FT),
+    R("int1", 0xF1, NO, MN, INT1, 0, 0, 0, 0, ALL, INN, FT),
     R("hlt", 0xF4, NO, MN, HLT, 0, 0, 0, F_PRIV, ALL, PRV, FH),
     R("cmc", 0xF5, NO, MN, CMC, 0, 0, 0, 0, ALL, INN, FN),
     R("test", 0xF6, 0, MA, TEST, Eb, Ib, 0, F_B, ALL, INN, FN),
@@ -635,4 +635,36 @@ too_long:
     d->in = NULL;
     d->len = 16;
     return 0;
+}
+
+/* ---- decode metadata (the CPU interface's decode op) ---------------------------- */
+
+/* 32-bit code. An invalid opcode (#UD) is a trap of length 0, as the other
+ * ISAs report an illegal word. The static target is the one of a relative
+ * branch; a far JMP's destination depends on a descriptor, so it is reported
+ * as an indirect jump, like a jump through a register. */
+void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out) {
+    memset(out, 0, sizeof *out);
+    out->cls = VL_CLASS_ILLEGAL;
+    out->form = -1;
+    x86_decoded d;
+    if (!bytes || variant < 0 || variant >= X86_NMODELS || x86_decode(variant, bytes, len, true, &d) < 0) return;
+    if (!d.in) {
+        out->flow = VL_FLOW_TRAP;
+        return;
+    }
+    const x86_insn *in = d.in;
+    out->length = d.len;
+    out->cls = in->cls;
+    out->mnemonic = in->name;
+    out->form = (int)(in - x86_insns);
+    out->flow = in->flow;
+    for (int k = 0; k < 3; k++)
+        if (in->opd[k] == X86_O_JB || in->opd[k] == X86_O_JV) {
+            /* a 16-bit operand size truncates EIP to 16 bits */
+            uint32_t t = addr + d.len + d.imm;
+            out->target = d.opsize == 2 ? t & 0xFFFF : t;
+            out->has_target = true;
+        }
+    if (out->flow == VL_FLOW_JUMP && !out->has_target) out->flow = VL_FLOW_INDIRECT;
 }

@@ -391,6 +391,15 @@ void x86_reg_set(void *cpu, int id, uint32_t v);
 /* Disassembler and assembler (disasm.c, asm.c): AT&T syntax as GNU objdump
  * -d -m i386 prints it; .code16/.code32. */
 int x86_disasm(int variant, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz);
+/* The same for code of either default size: big true for a 32-bit code
+ * segment (objdump -m i386), false for 16-bit code (real mode, a 16-bit
+ * segment: objdump -m i8086). Returns the length, or -1 with a message in
+ * out when the bytes end before the instruction does. */
+int x86_disasm_code(int variant, bool big, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz);
+/* The decode metadata of the CPU interface (32-bit code): length, declared
+ * class, mnemonic, form (the table row), flow and the static target of a
+ * relative JMP/CALL/Jcc/LOOP/JeCXZ. */
+void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);
 int x86_assemble(int variant, const char *src, uint32_t org, uint8_t **out, size_t *len, char *err, size_t errsz);
 extern const vl_cpu_ops x86_ops;
 
