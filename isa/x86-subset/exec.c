@@ -101,6 +101,24 @@ static inline void lazy(x86_cpu *s, int op, uint32_t a, uint32_t b, uint32_t r, 
 static inline bool cf_now(x86_cpu *s) { return (x86_get_flags(s) & X86_CF) != 0; }
 
 static bool cond(x86_cpu *s, unsigned cc) {
+    /* after CMP/SUB and the logical operations (most branches): from the
+     * operands, without computing EFLAGS */
+    if (s->lf_op == X86_LF_SUB || s->lf_op == X86_LF_LOGIC) {
+        uint32_t a = s->lf_a, b = s->lf_b, r = s->lf_res;
+        int sz = s->lf_size;
+        bool logic = s->lf_op == X86_LF_LOGIC, t;
+        switch (cc >> 1) {
+        case 1: t = !logic && a < b; break;                                        /* CF */
+        case 2: t = r == 0; break;                                                 /* ZF */
+        case 3: t = logic ? r == 0 : a <= b; break;                                /* CF | ZF */
+        case 4: t = (SEXT(r, sz) & 0x80000000u) != 0; break;                       /* SF */
+        case 6: t = logic ? (SEXT(r, sz) & 0x80000000u) != 0 : (int32_t)SEXT(a, sz) < (int32_t)SEXT(b, sz); break;
+        case 7: t = logic ? (int32_t)SEXT(r, sz) <= 0 : (int32_t)SEXT(a, sz) <= (int32_t)SEXT(b, sz); break;
+        default: goto full; /* OF and PF */
+        }
+        return (cc & 1) ? !t : t;
+    }
+full:;
     uint32_t f = x86_get_flags(s);
     bool r;
     switch (cc >> 1) {
@@ -1274,6 +1292,184 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     return EX_OK;
 }
 
+/* ---- fast handlers ------------------------------------------------------------------------------- *
+ * The most frequent forms of compiled code (32-bit operands and addresses,
+ * no LOCK), chosen from the table row when an instruction enters the decode
+ * cache. Each does what execute() does for its form, and makes every access
+ * that can fault before it changes any state, so that it needs no undo
+ * record. */
+
+typedef int (*fast_fn)(x86_cpu *s, const x86_decoded *d);
+
+static inline uint32_t ea32(const x86_cpu *s, const x86_decoded *d) {
+    uint32_t a = d->disp;
+    if (d->base >= 0) a += s->r[d->base];
+    if (d->index >= 0) a += s->r[d->index] << d->scale;
+    return a;
+}
+static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(s, ea_seg(d), ea32(s, d), 4); }
+
+static int f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; return EX_OK; }
+static int f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; return EX_OK; }
+static int f_mov_r_m(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = rd_m32(s, d); return EX_OK; }
+static int f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
+    x86_wr(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
+    return EX_OK;
+}
+static int f_mov_m_i(x86_cpu *s, const x86_decoded *d) {
+    x86_wr(s, ea_seg(d), ea32(s, d), 4, d->imm);
+    return EX_OK;
+}
+static int f_mov_z_i(x86_cpu *s, const x86_decoded *d) { s->r[d->opcode & 7] = d->imm; return EX_OK; }
+static int f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d); return EX_OK; }
+
+/* op r/m(reg), reg; op reg, r/m(reg) and r/m(mem); op r/m(reg), imm; op eAX, imm */
+static int f_alu_rm_r(x86_cpu *s, const x86_decoded *d) {
+    s->r[d->rm] = alu(s, d->in->op, s->r[d->rm], s->r[d->regf], 4);
+    return EX_OK;
+}
+static int f_alu_r_rm(x86_cpu *s, const x86_decoded *d) {
+    s->r[d->regf] = alu(s, d->in->op, s->r[d->regf], s->r[d->rm], 4);
+    return EX_OK;
+}
+static int f_alu_r_m(x86_cpu *s, const x86_decoded *d) {
+    uint32_t b = rd_m32(s, d);
+    s->r[d->regf] = alu(s, d->in->op, s->r[d->regf], b, 4);
+    return EX_OK;
+}
+static int f_alu_rm_i(x86_cpu *s, const x86_decoded *d) {
+    s->r[d->rm] = alu(s, d->in->op, s->r[d->rm], d->imm, 4);
+    return EX_OK;
+}
+static int f_alu_a_i(x86_cpu *s, const x86_decoded *d) {
+    s->r[X86_EAX] = alu(s, d->in->op, s->r[X86_EAX], d->imm, 4);
+    return EX_OK;
+}
+/* CMP and TEST: the flags only */
+static int f_cmp_rm_r(x86_cpu *s, const x86_decoded *d) {
+    alu(s, d->in->op, s->r[d->rm], s->r[d->regf], 4);
+    return EX_OK;
+}
+static int f_cmp_r_rm(x86_cpu *s, const x86_decoded *d) {
+    alu(s, d->in->op, s->r[d->regf], s->r[d->rm], 4);
+    return EX_OK;
+}
+static int f_cmp_r_m(x86_cpu *s, const x86_decoded *d) {
+    alu(s, d->in->op, s->r[d->regf], rd_m32(s, d), 4);
+    return EX_OK;
+}
+static int f_cmp_m_r(x86_cpu *s, const x86_decoded *d) {
+    alu(s, d->in->op, rd_m32(s, d), s->r[d->regf], 4);
+    return EX_OK;
+}
+static int f_cmp_rm_i(x86_cpu *s, const x86_decoded *d) {
+    alu(s, d->in->op, s->r[d->rm], d->imm, 4);
+    return EX_OK;
+}
+static int f_cmp_m_i(x86_cpu *s, const x86_decoded *d) {
+    alu(s, d->in->op, rd_m32(s, d), d->imm, 4);
+    return EX_OK;
+}
+static int f_cmp_a_i(x86_cpu *s, const x86_decoded *d) {
+    alu(s, d->in->op, s->r[X86_EAX], d->imm, 4);
+    return EX_OK;
+}
+
+static int f_incdec(x86_cpu *s, const x86_decoded *d, int n) {
+    uint32_t a = s->r[n], cf = cf_now(s);
+    bool inc = d->in->op == X86_OP_INC;
+    s->r[n] = inc ? a + 1 : a - 1;
+    lazy(s, inc ? X86_LF_INC : X86_LF_DEC, a, 1, s->r[n], 4);
+    s->lf_cf = cf;
+    return EX_OK;
+}
+static int f_incdec_z(x86_cpu *s, const x86_decoded *d) { return f_incdec(s, d, d->opcode & 7); }
+static int f_incdec_rm(x86_cpu *s, const x86_decoded *d) { return f_incdec(s, d, d->rm); }
+
+static int f_push_z(x86_cpu *s, const x86_decoded *d) {
+    push(s, 4, s->r[d->opcode & 7]);
+    return EX_OK;
+}
+static int f_pop_z(x86_cpu *s, const x86_decoded *d) {
+    uint32_t v = pop(s, 4); /* POP ESP: the popped value wins */
+    s->r[d->opcode & 7] = v;
+    return EX_OK;
+}
+
+static int f_jcc(x86_cpu *s, const x86_decoded *d) {
+    if (cond(s, d->opcode & 15)) {
+        jump_near(s, s->eip + d->imm, 4);
+        if (s->eip == s->insn_eip) return EX_SELF;
+    }
+    return EX_OK;
+}
+static int f_jmp(x86_cpu *s, const x86_decoded *d) {
+    jump_near(s, s->eip + d->imm, 4);
+    return s->eip == s->insn_eip ? EX_SELF : EX_OK;
+}
+static int f_call(x86_cpu *s, const x86_decoded *d) {
+    uint32_t t = s->eip + d->imm;
+    if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+    push(s, 4, s->eip);
+    s->eip = t;
+    return EX_OK;
+}
+static int f_ret(x86_cpu *s, const x86_decoded *d) {
+    (void)d;
+    uint32_t t = peek(s, 0, 4);
+    if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+    pop(s, 4);
+    s->eip = t;
+    return EX_OK;
+}
+
+/* The fast handler of a decoded instruction, NULL for execute(). */
+static fast_fn fast_for(const x86_decoded *d) {
+    const x86_insn *in = d->in;
+    if (!in || in->cls != VL_CLASS_INNOCUOUS || d->lock || d->opsize != 4 ||
+        (in->flags & (X86_F_BYTE | X86_F_W | X86_F_PRIV | X86_F_PM)))
+        return NULL;
+    bool has_mem = d->has_modrm && d->mod != 3;
+    if (has_mem && d->adsize != 4) return NULL;
+    bool reg = d->has_modrm && d->mod == 3;
+    const uint8_t *o = in->opd;
+    bool ev_gv = o[0] == X86_O_EV && o[1] == X86_O_GV, gv_ev = o[0] == X86_O_GV && o[1] == X86_O_EV;
+    bool ev_imm = o[0] == X86_O_EV && (o[1] == X86_O_IV || o[1] == X86_O_IBS);
+    bool a_imm = o[0] == X86_O_EAX && (o[1] == X86_O_IV || o[1] == X86_O_IBS);
+    switch (in->op) {
+    case X86_OP_MOV:
+        if (ev_gv) return reg ? f_mov_rm_r : f_mov_m_r;
+        if (gv_ev) return reg ? f_mov_r_rm : f_mov_r_m;
+        if (o[0] == X86_O_ZV && o[1] == X86_O_IV) return f_mov_z_i;
+        if (o[0] == X86_O_EV && o[1] == X86_O_IV && has_mem) return f_mov_m_i;
+        return NULL;
+    case X86_OP_LEA: return has_mem && o[0] == X86_O_GV ? f_lea : NULL;
+    case X86_OP_ADD: case X86_OP_OR: case X86_OP_ADC: case X86_OP_SBB: case X86_OP_AND: case X86_OP_SUB:
+    case X86_OP_XOR:
+        if (ev_gv && reg) return f_alu_rm_r;
+        if (gv_ev) return reg ? f_alu_r_rm : f_alu_r_m;
+        if (ev_imm && reg) return f_alu_rm_i;
+        if (a_imm) return f_alu_a_i;
+        return NULL;
+    case X86_OP_CMP: case X86_OP_TEST:
+        if (ev_gv) return reg ? f_cmp_rm_r : f_cmp_m_r;
+        if (gv_ev) return reg ? f_cmp_r_rm : f_cmp_r_m;
+        if (ev_imm) return reg ? f_cmp_rm_i : f_cmp_m_i;
+        if (a_imm) return f_cmp_a_i;
+        return NULL;
+    case X86_OP_INC: case X86_OP_DEC:
+        if (o[0] == X86_O_ZV) return f_incdec_z;
+        return o[0] == X86_O_EV && reg ? f_incdec_rm : NULL;
+    case X86_OP_PUSH: return o[0] == X86_O_ZV ? f_push_z : NULL;
+    case X86_OP_POP: return o[0] == X86_O_ZV ? f_pop_z : NULL;
+    case X86_OP_JCC: return f_jcc;
+    case X86_OP_JMP: return f_jmp;
+    case X86_OP_CALL: return f_call;
+    case X86_OP_RET: return o[0] == X86_O_NONE ? f_ret : NULL;
+    default: return NULL;
+    }
+}
+
 /* ---- fetching ------------------------------------------------------------------------------------ */
 
 /* The instruction bytes at CS:EIP into buf (up to 15, fewer at the end of
@@ -1303,18 +1499,21 @@ static void save_undo(x86_cpu *s) {
     s->u_lf_cf = s->lf_cf;
     s->u_lf_op = s->lf_op;
     s->u_lf_size = s->lf_size;
+    s->u_valid = true;
     s->u_segs = false;
 }
 
 static void rollback(x86_cpu *s) {
-    memcpy(s->r, s->u_r, sizeof s->r);
-    s->eflags = s->u_eflags;
-    s->lf_res = s->u_lf_res;
-    s->lf_a = s->u_lf_a;
-    s->lf_b = s->u_lf_b;
-    s->lf_cf = s->u_lf_cf;
-    s->lf_op = s->u_lf_op;
-    s->lf_size = s->u_lf_size;
+    if (s->u_valid) {
+        memcpy(s->r, s->u_r, sizeof s->r);
+        s->eflags = s->u_eflags;
+        s->lf_res = s->u_lf_res;
+        s->lf_a = s->u_lf_a;
+        s->lf_b = s->u_lf_b;
+        s->lf_cf = s->u_lf_cf;
+        s->lf_op = s->u_lf_op;
+        s->lf_size = s->u_lf_size;
+    }
     if (s->u_segs) {
         for (int i = 0; i < X86_NSEG; i++) s->seg[i] = s->u_seg[i];
         if (s->cpl != s->u_cpl) x86_tlb_flush(s);
@@ -1435,7 +1634,58 @@ static int boundary(x86_cpu *s) {
     return 0;
 }
 
-static bool budget_left(const x86_cpu *s) { return s->c.icount < s->icount_end && !s->kicked; }
+/* Decode the 16 bytes at p into cache entry e for tag (linear address | big << 32). */
+static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) {
+    x86_decode(s->variant, p, 15, (tag >> 32) != 0, &e->d);
+    e->fast = fast_for(&e->d);
+    uint8_t m[16] = { 0 };
+    memset(m, 0xFF, e->d.len <= 15 ? e->d.len : 15);
+    memcpy(&e->w[0], p, 8);
+    memcpy(&e->w[1], p + 8, 8);
+    memcpy(&e->mask[0], m, 8);
+    memcpy(&e->mask[1], m + 8, 8);
+    e->w[0] &= e->mask[0];
+    e->w[1] &= e->mask[1];
+    e->tag = tag;
+}
+
+/* Forget every decoded instruction (reset, and a new model). */
+static void dcache_clear(x86_cpu *s) {
+    for (int i = 0; i < X86_DC_N; i++) s->dc[i].tag = UINT64_MAX;
+}
+
+/* The single-step trap after an instruction run with TF set. true: stop. */
+static bool trace_trap(x86_cpu *s) {
+    s->dr[6] |= 0x4000; /* BS */
+    s->insn_eip = s->eip;
+    s->attn = true;
+    s->cp_len = 0;
+    save_undo(s);
+    return take(s, X86_EXC_DB, false, 0, false, false, s->eip, s->eip);
+}
+
+/* The code window: EIPs whose 16 bytes lie in one RAM page and within the
+ * CS limit, read straight from the host (a linear page mapped by paging
+ * off or by the translation cache). Emptied with the translation cache, on
+ * every change of CS (the generic path and exception delivery) and at the
+ * start of a run. */
+static void code_window(x86_cpu *s) {
+    const x86_seg *cs = &s->seg[X86_CS];
+    uint32_t eip = s->eip, lin = cs->base + eip;
+    s->cp_len = 0;
+    if (eip > cs->limit || cs->limit - eip < 15) return;
+    uint8_t *page = x86_fast_ram(s, lin & ~0xFFFu, 0x1000, false, s->fast_lim);
+    if (!page) return;
+    /* from the page start, or from EIP 0 when CS starts inside the page */
+    uint32_t back = (lin & 0xFFF) < eip ? (lin & 0xFFF) : eip;
+    int32_t page_len = 0x1000 - (int32_t)((lin - back) & 0xFFF) - 15;
+    uint32_t lim_len = cs->limit - 15 - (eip - back) + 1;
+    if (page_len <= (int32_t)back) return;
+    s->cp_eip = eip - back;
+    s->cp_lin = lin - back;
+    s->cp_host = page + ((lin - back) & 0xFFF);
+    s->cp_len = (uint32_t)page_len < lim_len ? (uint32_t)page_len : lim_len;
+}
 
 static vl_stop run_inner(x86_cpu *s, uint64_t max) {
     x86_mem_refresh(s);
@@ -1445,38 +1695,74 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
     s->delivering = 0;
     s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
     if (setjmp(s->jb)) {
+        s->attn = true;
+        s->cp_len = 0;
         if (on_fault(s)) return s->stop;
     }
-    while (budget_left(s)) {
-        if ((s->c.irq_level && (s->eflags & X86_IF)) || s->halted || s->inhibit_irq || s->c.m->hook_stop ||
-            s->shutdown)
-            if (boundary(s)) return s->stop;
-        if (s->halted) continue;
+    s->attn = true;
+    const uint32_t exit_set = s->c.exit_set; /* the monitor sets it between runs */
+    while (s->c.icount < s->icount_end) {
+        bool traced = false;
+        if (VL_UNLIKELY(s->attn)) {
+            /* between instructions: what the fast handlers cannot change
+             * (they leave attn clear): interrupts, HLT, the hooks, the trace trap */
+            if (s->kicked) break;
+            s->attn = false;
+            if ((s->c.irq_level && (s->eflags & X86_IF)) || s->halted || s->inhibit_irq || s->c.m->hook_stop ||
+                s->shutdown) {
+                s->attn = true;
+                s->cp_len = 0;
+                if (boundary(s)) return s->stop;
+            }
+            if (s->halted) continue;
+            traced = (s->eflags & X86_TF) != 0;
+            if (traced) s->attn = true;
+        }
         s->insn_eip = s->eip;
-        save_undo(s);
+        s->u_valid = false;
+        s->u_segs = false;
         s->c.icount++;
-        bool traced = (s->eflags & X86_TF) != 0;
         bool big = (s->seg[X86_CS].attr & X86_A_DB) != 0;
-        x86_decoded d;
-        /* the fast way: 15 bytes within the cached fetch page and CS */
-        const x86_seg *cs = &s->seg[X86_CS];
-        uint32_t lin = cs->base + s->eip;
-        if (VL_LIKELY((lin & ~0xFFFu) == s->fetch_page && (lin & 0xFFF) <= 0x1000u - 15 && s->eip < cs->limit &&
-                      cs->limit - s->eip >= 14)) {
-            x86_decode(s->variant, s->ram + s->fetch_pa + (lin & 0xFFF), 15, big, &d);
+        x86_decoded d, *dp = &d;
+        fast_fn fast = NULL;
+        /* the fast way: the decoded instruction from the cache while the
+         * bytes in the code window match */
+        uint32_t off = s->eip - s->cp_eip;
+        if (VL_UNLIKELY(off >= s->cp_len)) {
+            code_window(s);
+            off = s->eip - s->cp_eip;
+        }
+        if (VL_LIKELY(off < s->cp_len)) {
+            const uint8_t *p = s->cp_host + off;
+            uint32_t lin = s->cp_lin + off;
+            uint64_t w0, w1, tag = lin | (uint64_t)big << 32;
+            memcpy(&w0, p, 8);
+            memcpy(&w1, p + 8, 8);
+            x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+            dp = &e->d;
+            if (VL_UNLIKELY(e->tag != tag || ((w0 ^ e->w[0]) & e->mask[0]) != 0 || ((w1 ^ e->w[1]) & e->mask[1]) != 0))
+                dcache_fill(s, e, tag, p);
+            fast = e->fast;
+            if (VL_LIKELY(fast != NULL)) {
+                /* a valid form, not a monitor exit (fast forms are innocuous) */
+                s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
+                if (VL_LIKELY(!(exit_set & 1u))) {
+                    int ex = fast(s, dp);
+                    if (VL_UNLIKELY(ex != EX_OK)) {
+                        s->stop = mkstop(VLAB_STOP_HALT, s->insn_eip, -1); /* EX_SELF: a jump to itself */
+                        return s->stop;
+                    }
+                    if (VL_UNLIKELY(traced) && trace_trap(s)) return s->stop;
+                    continue;
+                }
+                s->eip = s->insn_eip;
+            }
             goto decoded;
         }
+        /* the slow way: byte by byte through segmentation and paging */
         uint8_t buf[32];
         bool more;
         size_t n = fetch(s, buf, &more);
-        if (n == (size_t)(0x1000u - (lin & 0xFFF)) || n == 15) {
-            /* remember the page for the fast way */
-            uint32_t pa;
-            if (!x86_translate(s, lin, false, s->cpl == 3, true, &pa) && (pa & ~0xFFFu) + 0x1000u <= s->fast_lim) {
-                s->fetch_page = lin & ~0xFFFu;
-                s->fetch_pa = pa & ~0xFFFu;
-            }
-        }
         if (x86_decode(s->variant, buf, n, big, &d) < 0) {
             if (!more) x86_fault(s, X86_EXC_GP, 0, true); /* cut by the CS limit */
             /* the rest is on the next page */
@@ -1487,19 +1773,24 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
             if (x86_decode(s->variant, buf, want, big, &d) < 0) x86_fault(s, X86_EXC_GP, 0, true);
         }
     decoded:
-        if (!d.in) x86_fault(s, d.len > 15 ? X86_EXC_GP : X86_EXC_UD, 0, d.len > 15);
-        s->eip = s->eip + d.len;
+        /* the general way: anything may change, so the next instruction
+         * looks at the boundary conditions and the code window again */
+        s->attn = true;
+        s->cp_len = 0;
+        if (!dp->in) x86_fault(s, dp->len > 15 ? X86_EXC_GP : X86_EXC_UD, 0, dp->len > 15);
+        s->eip = s->eip + dp->len;
         if (!big) s->eip &= 0xFFFF;
-        if (s->c.exit_set && (s->c.exit_set & (1u << d.in->cls))) {
+        if (exit_set & (1u << dp->in->cls)) {
             rollback(s);
             s->c.icount--;
             s->stop = mkstop(VLAB_STOP_VMEXIT, s->insn_eip, -1);
-            s->stop.code = d.in->cls;
+            s->stop.code = dp->in->cls;
             s->stop.flags = VLAB_STOP_HAS_CODE;
             return s->stop;
         }
+        save_undo(s);
         trap_req tr = { 0 };
-        int ex = execute(s, &d, &tr);
+        int ex = execute(s, dp, &tr);
         switch (ex) {
         case EX_OK: break;
         case EX_AGAIN: s->eip = s->insn_eip; break;
@@ -1525,12 +1816,7 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
         case EX_INHIBIT: s->inhibit_irq = true; break;
         default: break;
         }
-        if (traced && ex != EX_TRAP) {
-            s->dr[6] |= 0x4000; /* BS: single step */
-            s->insn_eip = s->eip;
-            save_undo(s);
-            if (take(s, X86_EXC_DB, false, 0, false, false, s->eip, s->eip)) return s->stop;
-        }
+        if (traced && ex != EX_TRAP && trace_trap(s)) return s->stop;
     }
     s->stop.pc = s->eip;
     return s->stop;
@@ -1582,6 +1868,7 @@ static void x86_init(void *cpu, vl_machine *m, int variant) {
     s->variant = variant == X86_PENTIUM ? X86_PENTIUM : X86_I386;
     s->dr[6] = 0xFFFF0FF0u;
     s->dr[7] = 0x00000400u;
+    dcache_clear(s);
     multiboot_state(s);
     s->eip = 0;
 }
@@ -1596,6 +1883,7 @@ static void x86_reset(void *cpu) {
     s->c = c;
     s->variant = variant;
     s->c.last_vector = -1;
+    dcache_clear(s);
     s->cr0 = variant == X86_PENTIUM ? 0x60000010u : 0;
     x86_set_flags(s, 0x2);
     for (int i = 0; i < X86_NSEG; i++) {
@@ -1620,7 +1908,11 @@ static void x86_boot(void *cpu, uint32_t entry, uint32_t sp) {
     s->halted = s->shutdown = false;
 }
 
-static void x86_kick(void *cpu) { ((x86_cpu *)cpu)->kicked = true; }
+static void x86_kick(void *cpu) {
+    x86_cpu *s = cpu;
+    s->kicked = true;
+    s->attn = true;
+}
 
 static uint32_t x86_get_pc(void *cpu) { return ((x86_cpu *)cpu)->eip; }
 static void x86_set_pc(void *cpu, uint32_t pc) {
@@ -1708,4 +2000,6 @@ const vl_cpu_ops x86_ops = {
     .raise = x86_raise,
     .vectors = x86_vectors,
     .read_virt = x86_read_virt,
+    .decode = x86_decode_info,
+    .disasm = x86_disasm,
 };

@@ -20,15 +20,15 @@ void x86_mem_refresh(x86_cpu *s) {
     s->ram = mem->ram;
     uint32_t lim = mem->ram ? mem->size : 0;
     if (mem->mmio_on && mem->mmio_base < lim) lim = mem->mmio_base;
-    if (s->fast_lim != lim) s->fetch_page = 1;
     s->fast_lim = lim;
     s->wr_lim = mem->watch_lo < lim ? mem->watch_lo : lim;
+    s->cp_len = 0;
 }
 
 void x86_tlb_flush(x86_cpu *s) {
     for (int p = 0; p < 2; p++)
         for (int i = 0; i < X86_TLB_N; i++) s->tlb[p][i].tag = 1;
-    s->fetch_page = 1;
+    s->cp_len = 0;
 }
 
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin) {
@@ -37,7 +37,7 @@ void x86_tlb_flush_page(x86_cpu *s, uint32_t lin) {
         x86_tlbe *e = &s->tlb[p][(lin >> 12) & (X86_TLB_N - 1)];
         if (e->tag == page) e->tag = 1;
     }
-    s->fetch_page = 1;
+    s->cp_len = 0;
     /* a 4 MiB page is cached as its 4 KiB pieces: each has its own slot */
 }
 
@@ -49,6 +49,7 @@ static uint32_t phys_rd(x86_cpu *s, uint32_t pa, int size) {
         return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
                : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
     }
+    s->attn = true; /* a device may raise an event or a hook stop */
     if (pa >= RESET_ALIAS) pa = pa - RESET_ALIAS + RESET_TARGET;
     uint32_t v = 0;
     if (vl_bus_read(s->c.m, pa, size, &v)) return v;
@@ -76,6 +77,7 @@ static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) {
         }
         return;
     }
+    s->attn = true; /* a device, a watched page: events, hook stops, kicks */
     if (pa >= RESET_ALIAS) pa = pa - RESET_ALIAS + RESET_TARGET;
     if (vl_bus_write(s->c.m, pa, size, v)) return;
     for (int i = 0; i < size; i++) vl_bus_write(s->c.m, pa + (uint32_t)i, 1, v >> (8 * i));
@@ -191,11 +193,25 @@ static void align_check(x86_cpu *s, uint32_t lin, int size) {
 uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
     uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, false);
     if (size > 1) align_check(s, lin, size);
+    const uint8_t *p = x86_fast_ram(s, lin, (unsigned)size, false, s->fast_lim);
+    if (VL_LIKELY(p != NULL))
+        return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+               : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
     return x86_rd_lin(s, lin, size, s->cpl == 3);
 }
 
 void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
     uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, true);
     if (size > 1) align_check(s, lin, size);
+    uint8_t *p = x86_fast_ram(s, lin, (unsigned)size, true, s->wr_lim);
+    if (VL_LIKELY(p != NULL)) {
+        p[0] = (uint8_t)v;
+        if (size > 1) p[1] = (uint8_t)(v >> 8);
+        if (size > 2) {
+            p[2] = (uint8_t)(v >> 16);
+            p[3] = (uint8_t)(v >> 24);
+        }
+        return;
+    }
     x86_wr_lin(s, lin, size, v, s->cpl == 3);
 }

@@ -121,7 +121,7 @@ void x86_load_seg(x86_cpu *s, int sr, uint16_t sel) {
 
 /* ---- segment-relative accesses ------------------------------------------------- */
 
-uint32_t x86_linear(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write) {
+uint32_t x86_linear_checked(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write) {
     const x86_seg *g = &s->seg[sr];
     int exc = sr == X86_SS ? X86_EXC_SS : X86_EXC_GP;
     if (s->cr0 & X86_CR0_PE) {

@@ -246,6 +246,19 @@ extern const char *const x86_op_names[X86_OP_COUNT];
 
 /* ---- the CPU state --------------------------------------------------------- */
 #define X86_TLB_N 256  /* entries per translation cache (direct mapped) */
+#define X86_DC_N 1024   /* decoded instructions kept (direct mapped by linear address) */
+
+/* A decoded instruction, valid while the 16 bytes at its linear address are
+ * the bytes it was decoded from (compared under the mask of its length on
+ * every use: self-modifying code and remapped pages need no flush). */
+struct x86_cpu;
+typedef struct x86_dce {
+    uint64_t tag;        /* linear address | code segment size (1: 32-bit) << 32; UINT64_MAX: empty */
+    uint64_t w[2], mask[2];
+    x86_decoded d;
+    /* exec.c's specialized handler for the form, NULL: the general execute() */
+    int (*fast)(struct x86_cpu *s, const x86_decoded *d);
+} x86_dce;
 typedef struct x86_tlbe {
     uint32_t tag;      /* linear page | 1 when invalid */
     uint32_t pa;       /* physical page */
@@ -282,10 +295,14 @@ typedef struct x86_cpu {
     /* translation caches (per privilege: supervisor and user) */
     x86_tlbe tlb[2][X86_TLB_N];
     uint32_t fast_lim;        /* RAM bytes [0, fast_lim) readable directly */
-    uint32_t fetch_page;      /* linear page of the instruction fetch cache, 1 = none */
-    uint32_t fetch_pa;        /* its physical page (whole page in fast RAM) */
     uint32_t wr_lim;          /* RAM below the lowest watched page: written directly */
     uint8_t *ram;
+    /* the code window (exec.c code_window): EIP cp_eip + k for k < cp_len
+     * is at linear cp_lin + k, host cp_host + k */
+    uint32_t cp_eip, cp_lin, cp_len;
+    const uint8_t *cp_host;
+    bool attn;                /* look at interrupts, HLT, hooks, TF before the next instruction */
+    x86_dce dc[X86_DC_N];
     /* the instruction being executed, for faults and the monitor */
     uint32_t insn_eip;        /* its EIP (offset in CS) */
     /* the state before it, put back when it faults (precise exceptions):
@@ -293,6 +310,7 @@ typedef struct x86_cpu {
      * the CPL when the instruction changes them (x86_touch_segs) */
     uint32_t u_r[8], u_eflags, u_lf_res, u_lf_a, u_lf_b, u_lf_cf;
     uint8_t u_lf_op, u_lf_size;
+    bool u_valid;             /* the record is this instruction's (a fast handler keeps none) */
     bool u_segs;
     int u_cpl;
     x86_seg u_seg[X86_NSEG];
@@ -361,7 +379,17 @@ void x86_iret(x86_cpu *s, int opsize);
 uint32_t x86_flags_merge(x86_cpu *s, uint32_t old, uint32_t v, bool iret);
 /* A segment-relative access check: the linear address of [off, off+n) in
  * segment sr, or a #GP/#SS fault. write: a write access. */
-uint32_t x86_linear(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write);
+uint32_t x86_linear_checked(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write);
+static inline uint32_t x86_linear(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write) {
+    /* the common case inline: a present, expand-up, writable data segment
+     * (every access allowed but for the limit); the rest in seg.c */
+    const x86_seg *g = &s->seg[sr];
+    uint32_t last = off + n - 1;
+    if (VL_LIKELY((g->attr & (X86_A_P | X86_A_S | X86_T_CODE | X86_T_E | X86_T_W)) == (X86_A_P | X86_A_S | X86_T_W) &&
+                  last <= g->limit && last >= off))
+        return g->base + off;
+    return x86_linear_checked(s, sr, off, n, write);
+}
 /* The IDT gate (or real-mode IVT entry in lo) of vector; false outside the table. */
 bool x86_idt_entry(x86_cpu *s, int vector, uint32_t *lo, uint32_t *hi);
 /* May the current CPL see descriptor sel for LAR (what 0), LSL (1), VERR
@@ -381,6 +409,21 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
 void x86_tlb_flush(x86_cpu *s);
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin);
 void x86_mem_refresh(x86_cpu *s);
+/* The RAM behind linear address lin for an access of size bytes that stays
+ * in its page, when paging is off or the translation cache already allows
+ * it (a write: through a dirty, writable entry) and the bytes lie below lim
+ * (fast_lim for reads, wr_lim for writes); NULL otherwise: the full way
+ * decides, faults and sets the A/D bits. */
+static inline uint8_t *x86_fast_ram(x86_cpu *s, uint32_t lin, unsigned size, bool write, uint32_t lim) {
+    if (VL_UNLIKELY((lin & 0xFFF) + size > 0x1000u)) return NULL;
+    uint32_t pa = lin;
+    if (s->cr0 & X86_CR0_PG) {
+        const x86_tlbe *e = &s->tlb[s->cpl == 3][(lin >> 12) & (X86_TLB_N - 1)];
+        if (e->tag != (lin & ~0xFFFu) || (write && !e->write)) return NULL;
+        pa = e->pa | (lin & 0xFFF);
+    }
+    return (uint64_t)pa + size <= lim ? s->ram + pa : NULL;
+}
 
 /* Names and tables */
 extern const vl_vector_info x86_vectors[];
