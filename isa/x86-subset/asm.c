@@ -290,7 +290,7 @@ typedef struct cand {
 
 /* ---- an attempt to encode with one table row ----------------------------------------- */
 
-enum { P_NONE, P_COUNT, P_KIND, P_SIZE, P_PREFIX, P_RANGE };
+enum { P_NONE, P_COUNT, P_ROWSIZE, P_KIND, P_SIZE, P_PREFIX, P_RANGE };
 
 typedef struct enc {
     uint8_t b[ASM_MAX_INSN_BYTES];
@@ -545,11 +545,11 @@ static bool try_row(asm_ctx *c, const stmt *st, const cand *cd, const x86_insn *
         osz = want;
     }
     if (byte) {
-        if (osz && osz != 1) return efail(e, P_SIZE, size_at, "operand size mismatch for '%s'", nm);
-        if (!osz && name_has_wider(r->name)) return efail(e, P_SIZE, size_at, "operand size mismatch for '%s'", nm);
+        if (osz && osz != 1) return efail(e, P_ROWSIZE, size_at, "operand size mismatch for '%s'", nm);
+        if (!osz && name_has_wider(r->name)) return efail(e, P_ROWSIZE, size_at, "operand size mismatch for '%s'", nm);
         osz = 1;
     } else if (sens || (q == Q_STORE)) {
-        if (osz == 1) return efail(e, P_SIZE, size_at, "operand size mismatch for '%s'", nm);
+        if (osz == 1) return efail(e, P_ROWSIZE, size_at, "operand size mismatch for '%s'", nm);
         if (!osz) osz = mode;
     } else if (q == Q_ANY && r->opcode == 0x8E) {
         /* mov to a segment register: movl takes a 32-bit register, never memory */
@@ -558,7 +558,7 @@ static bool try_row(asm_ctx *c, const stmt *st, const cand *cd, const x86_insn *
         if (osz && osz != rs) return efail(e, P_SIZE, size_at, "operand size mismatch for '%s'", nm);
         osz = 2;
     } else if (r->flags & X86_F_W) {
-        if (osz && osz != 2) return efail(e, P_SIZE, size_at, "operand size mismatch for '%s'", nm);
+        if (osz && osz != 2) return efail(e, P_ROWSIZE, size_at, "operand size mismatch for '%s'", nm);
         osz = 2;
     } else if (cd->suffix && cd->osz) {
         /* a row without sizes takes no suffix, except movzx/movsx's destination */
@@ -628,10 +628,10 @@ static bool try_row(asm_ctx *c, const stmt *st, const cand *cd, const x86_insn *
             bool y = kind == X86_O_YB || kind == X86_O_YV;
             ok = memo && o->group && o->index < 0 && !o->has_disp && o->base == (y ? X86_EDI : X86_ESI);
             if (memo && o->group && !ok)
-                return efail(e, P_KIND, oat, "'%s' takes %s here", nm,
+                return efail(e, P_SIZE, oat, "'%s' takes %s here", nm,
                              y ? (o->asz == 2 ? "(%di)" : "(%edi)") : (o->asz == 2 ? "(%si)" : "(%esi)"));
             if (ok && y && o->seg >= 0 && o->seg != X86_ES)
-                return efail(e, P_KIND, oat, "'%s' operand %d must use the %%es segment", nm, st->nops - k);
+                return efail(e, P_SIZE, oat, "'%s' operand %d must use the %%es segment", nm, st->nops - k);
             break;
         }
         case X86_O_ZB: ok = reg && rs == 1; break;
@@ -651,7 +651,7 @@ static bool try_row(asm_ctx *c, const stmt *st, const cand *cd, const x86_insn *
             if (kind == X86_O_ONE) return efail(e, P_NONE, oat, "not $1");
             if (reg && rs && (kind == X86_O_EW || kind == X86_O_GW || kind == X86_O_RD || kind == X86_O_ZD ||
                               kind == X86_O_ED || kind == X86_O_GB || kind == X86_O_EB || kind == X86_O_ZB))
-                return efail(e, P_SIZE, oat, "operand size mismatch for '%s'", nm);
+                return efail(e, P_KIND, oat, "operand size mismatch for '%s'", nm);
             return efail(e, P_KIND, oat, "operand type mismatch for '%s'", nm);
         }
         /* where the operand goes */
@@ -845,7 +845,7 @@ static int add_cand(cand *out, int n, int max, const char *row, int osz, int asz
 static int suffix_size(char ch) { return ch == 'b' ? 1 : ch == 'w' ? 2 : ch == 'l' ? 4 : 0; }
 
 /* The readings of mnemonic mn (lower case). */
-static int find_cands(const char *mn, bool code16, cand *out, int max) {
+static int find_cands(const char *mn, cand *out, int max) {
     int n = 0;
     size_t len = strlen(mn);
     char buf[40];
@@ -878,7 +878,6 @@ static int find_cands(const char *mn, bool code16, cand *out, int max) {
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (!strcmp(mn, fixed[i].mn)) n = add_cand(out, n, max, fixed[i].row, fixed[i].osz, fixed[i].asz, false);
     if (n) return n;
-    (void)code16;
     /* sal is shl (/4) in GNU's encoding */
     if (!strncmp(mn, "sal", 3) && (len == 3 || (len == 4 && suffix_size(mn[3])))) {
         int s = len == 4 ? suffix_size(mn[3]) : 0;
@@ -913,7 +912,6 @@ static bool is_x87(const char *mn) {
         "fnstdw", "fnstsg", "frstpm", "fxsave", "fxrstor",
     };
     if (mn[0] != 'f') return false;
-    size_t len = strlen(mn);
     for (size_t i = 0; i < sizeof x87 / sizeof x87[0]; i++) {
         size_t l = strlen(x87[i]);
         if (strncmp(mn, x87[i], l)) continue;
@@ -922,7 +920,6 @@ static bool is_x87(const char *mn) {
             !strcmp(s, "w"))
             return true;
     }
-    (void)len;
     return false;
 }
 
@@ -1038,7 +1035,7 @@ static int encode_stmt(asm_ctx *c, stmt *st, uint8_t *out) {
     }
     if (is_x87(mn)) return asm_error(c, st->mnat, "'%s' is an x87 instruction: the FPU is not modelled", mn), -1;
     cand cands[16];
-    int nc = find_cands(mn, st->code16, cands, 16);
+    int nc = find_cands(mn, cands, 16);
     /* int $3 is int3 */
     if (!strcmp(mn, "int") && st->nops == 1 && st->ops[0].kind == K_IMM && known(&st->ops[0].v) &&
         norm(st->ops[0].v.v, 0) == 3 && nc < 16) {
@@ -1051,15 +1048,7 @@ static int encode_stmt(asm_ctx *c, stmt *st, uint8_t *out) {
             return b3.n;
         }
     }
-    if (!nc) {
-        char stem[40];
-        size_t l = strlen(mn);
-        if (l > 1 && l < sizeof stem && strchr("bwl", mn[l - 1])) {
-            memcpy(stem, mn, l - 1);
-            stem[l - 1] = 0;
-        }
-        return asm_error_unknown_insn(c, &(asm_insn){ .at = st->mnat, .len = strlen(mn) }), -1;
-    }
+    if (!nc) return asm_error_unknown_insn(c, &(asm_insn){ .at = st->mnat, .len = strlen(st->name) }), -1;
     enc best, fail;
     memset(&fail, 0, sizeof fail);
     bool other = false;
