@@ -542,6 +542,12 @@ int main(int argc, char **argv) {
     printf("corpus: %d lines in .code32, %d in .code16, %d programs; %d assemblies give GNU's bytes, %d refusals agree\n",
            lines32, lines16, programs, compared, refused);
     if (failures > 60) printf("(%d failures, the first 60 shown)\n", failures);
+    for (int i = 0; i < nitems; i++) free(items[i].text);
+    for (int i = 0; i < nshapes; i++) free(shapes[i]);
+    for (int i = 0; i < nsmall; i++) free(small[i]);
+    free(items);
+    free(seen);
+    free(nm);
     free(bin);
     return failures ? 1 : 0;
 }

@@ -29,7 +29,12 @@ fi
 [ -z "${KEEP_TMP:-}" ] || { trap - EXIT; echo "$NAME: files in $T"; }
 
 JUDGE="$T/x86_asm_judge"
-if ! $CC -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra -Wno-unused-parameter -I"$ROOT/include" -I"$ROOT" ${SAN:-} \
+# under make check-asan (BUILD=build-asan) the helper has the sanitizers too
+SANF=${SAN:-}
+case "${BUILD:-build}" in
+*asan*) [ -n "$SANF" ] || SANF="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" ;;
+esac
+if ! $CC -std=c11 -D_GNU_SOURCE -O1 -g -Wall -Wextra -Wno-unused-parameter -I"$ROOT/include" -I"$ROOT" $SANF \
         -o "$JUDGE" "$ROOT/tests/x86_asm_judge.c" "$ROOT/isa/x86-subset/asm.c" "$ROOT/isa/x86-subset/decode.c" \
         "$ROOT/core/asm.c" -pthread 2>"$T/cc.log"; then
     cat "$T/cc.log"

@@ -874,6 +874,8 @@ static int find_cands(const char *mn, cand *out, int max) {
         { "int1", "int1", 0, 0 }, { "int1", "icebp", 0, 0 },
         /* movzx/movsx: the source register's size picks the row */
         { "movzx", "movzb", 0, 0 }, { "movzx", "movzw", 0, 0 }, { "movsx", "movsb", 0, 0 }, { "movsx", "movsw", 0, 0 },
+        /* ... or their suffix: the source's size */
+        { "movzxb", "movzb", 0, 0 }, { "movzxw", "movzw", 0, 0 }, { "movsxb", "movsb", 0, 0 }, { "movsxw", "movsw", 0, 0 },
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (!strcmp(mn, fixed[i].mn)) n = add_cand(out, n, max, fixed[i].row, fixed[i].osz, fixed[i].asz, false);
