@@ -539,7 +539,6 @@ static bool try_row(asm_ctx *c, const stmt *st, const cand *cd, const x86_insn *
         else if (byte && (kind == X86_O_EB || kind == X86_O_GB || kind == X86_O_ZB || kind == X86_O_AL)) want = 1;
         else if (q == Q_STORE && kind == X86_O_EW) want = rs; /* a register r/m is sized like Ev */
         if (!want) continue;
-        if (want == 1 && !byte) continue;
         if (osz && osz != want)
             return efail(e, P_SIZE, o->at, "register '%.*s' does not fit the size of '%s'", reg_len(o->at), o->at, nm);
         osz = want;
