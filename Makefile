@@ -25,7 +25,7 @@ LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 # of vlab exec in tests/cli.sh)
 DEB_PKGS := liblua5.4-dev lua5.4 libcmocka-dev pkg-config binutils-m68k-linux-gnu gcc-m68k-linux-gnu \
             binutils-powerpc-linux-gnu gcc-powerpc-linux-gnu binutils-x86-64-linux-gnu libunicorn-dev luajit \
-            python3 qemu-system-x86 gdb-multiarch chromium
+            python3 binutils qemu-system-x86 gdb-multiarch chromium
 
 LIB_SRC := $(sort $(wildcard core/*.c isa/*.c isa/*/*.c vmm/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)

@@ -2002,4 +2002,5 @@ const vl_cpu_ops x86_ops = {
     .read_virt = x86_read_virt,
     .decode = x86_decode_info,
     .disasm = x86_disasm,
+    .assemble = x86_assemble,
 };
