@@ -11,6 +11,10 @@ echo "== ppc 750, native"
 for p in sieve sort checksum fib; do
   "$BUILD/bench/bench_cpu" ppc:750 "$BUILD/programs/$p.ppc.elf" 1.5
 done
+echo "== x86 i386, native"
+for p in sieve sort checksum fib; do
+  "$BUILD/bench/bench_cpu" x86:i386 "$BUILD/programs/$p.x86.elf" 1.5
+done
 echo "== m68k 68010 under the monitor (trap-and-emulate) vs native"
 for p in sieve sort checksum fib; do
   "$BUILD/bench/bench_vmm" m68k:68010 "$BUILD/programs/$p.m68k.elf" 1

@@ -98,9 +98,20 @@ static inline void lazy(x86_cpu *s, int op, uint32_t a, uint32_t b, uint32_t r, 
     s->lf_size = (uint8_t)sz;
 }
 
-static inline bool cf_now(x86_cpu *s) { return (x86_get_flags(s) & X86_CF) != 0; }
+/* CF alone, without computing the other flags where the operation tells it directly. */
+static inline bool cf_now(x86_cpu *s) {
+    switch (s->lf_op) {
+    case X86_LF_NONE: return (s->eflags & X86_CF) != 0;
+    case X86_LF_ADD: return s->lf_res < s->lf_a;
+    case X86_LF_SUB: return s->lf_a < s->lf_b;
+    case X86_LF_LOGIC: return false;
+    case X86_LF_INC: case X86_LF_DEC: case X86_LF_SHL: case X86_LF_SHR: case X86_LF_SAR: case X86_LF_MUL:
+        return s->lf_cf != 0;
+    default: return (x86_get_flags(s) & X86_CF) != 0;
+    }
+}
 
-static bool cond(x86_cpu *s, unsigned cc) {
+static inline __attribute__((always_inline)) bool cond_inline(x86_cpu *s, unsigned cc) {
     /* after CMP/SUB and the logical operations (most branches): from the
      * operands, without computing EFLAGS */
     if (s->lf_op == X86_LF_SUB || s->lf_op == X86_LF_LOGIC) {
@@ -133,6 +144,8 @@ full:;
     }
     return (cc & 1) ? !r : r;
 }
+
+static bool cond(x86_cpu *s, unsigned cc) { return cond_inline(s, cc); }
 
 /* ---- faults -------------------------------------------------------------------- */
 
@@ -259,7 +272,7 @@ static void jump_near(x86_cpu *s, uint32_t target, int osz) {
 
 /* ---- arithmetic ------------------------------------------------------------------------ */
 
-static uint32_t alu(x86_cpu *s, int op, uint32_t a, uint32_t b, int sz) {
+static inline __attribute__((always_inline)) uint32_t alu_inline(x86_cpu *s, int op, uint32_t a, uint32_t b, int sz) {
     uint32_t m = MASK(sz), r;
     switch (op) {
     case X86_OP_ADD: r = (a + b) & m; lazy(s, X86_LF_ADD, a, b, r, sz); return r;
@@ -283,6 +296,8 @@ static uint32_t alu(x86_cpu *s, int op, uint32_t a, uint32_t b, int sz) {
     default: /* XOR */ r = a ^ b; lazy(s, X86_LF_LOGIC, a, b, r, sz); return r;
     }
 }
+
+static uint32_t alu(x86_cpu *s, int op, uint32_t a, uint32_t b, int sz) { return alu_inline(s, op, a, b, sz); }
 
 /* Shifts and rotates of group 2; count already masked to 5 bits. */
 static uint32_t shift(x86_cpu *s, int op, uint32_t a, unsigned count, int sz) {
@@ -1299,7 +1314,8 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
  * that can fault before it changes any state, so that it needs no undo
  * record. */
 
-typedef int (*fast_fn)(x86_cpu *s, const x86_decoded *d);
+typedef void (*fast_fn)(x86_cpu *s, const x86_decoded *d);
+static void save_undo(x86_cpu *s);
 
 static inline uint32_t ea32(const x86_cpu *s, const x86_decoded *d) {
     uint32_t a = d->disp;
@@ -1309,129 +1325,238 @@ static inline uint32_t ea32(const x86_cpu *s, const x86_decoded *d) {
 }
 static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(s, ea_seg(d), ea32(s, d), 4); }
 
-static int f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; return EX_OK; }
-static int f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; return EX_OK; }
-static int f_mov_r_m(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = rd_m32(s, d); return EX_OK; }
-static int f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
+static void f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; }
+static void f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; }
+static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = rd_m32(s, d); }
+static void f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
     x86_wr(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
-    return EX_OK;
 }
-static int f_mov_m_i(x86_cpu *s, const x86_decoded *d) {
+static void f_mov_m_i(x86_cpu *s, const x86_decoded *d) {
     x86_wr(s, ea_seg(d), ea32(s, d), 4, d->imm);
-    return EX_OK;
 }
-static int f_mov_z_i(x86_cpu *s, const x86_decoded *d) { s->r[d->opcode & 7] = d->imm; return EX_OK; }
-static int f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d); return EX_OK; }
+static void f_mov_z_i(x86_cpu *s, const x86_decoded *d) { s->r[d->opcode & 7] = d->imm; }
+static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d); }
 
-/* op r/m(reg), reg; op reg, r/m(reg) and r/m(mem); op r/m(reg), imm; op eAX, imm */
-static int f_alu_rm_r(x86_cpu *s, const x86_decoded *d) {
-    s->r[d->rm] = alu(s, d->in->op, s->r[d->rm], s->r[d->regf], 4);
-    return EX_OK;
-}
-static int f_alu_r_rm(x86_cpu *s, const x86_decoded *d) {
-    s->r[d->regf] = alu(s, d->in->op, s->r[d->regf], s->r[d->rm], 4);
-    return EX_OK;
-}
-static int f_alu_r_m(x86_cpu *s, const x86_decoded *d) {
-    uint32_t b = rd_m32(s, d);
-    s->r[d->regf] = alu(s, d->in->op, s->r[d->regf], b, 4);
-    return EX_OK;
-}
-static int f_alu_rm_i(x86_cpu *s, const x86_decoded *d) {
-    s->r[d->rm] = alu(s, d->in->op, s->r[d->rm], d->imm, 4);
-    return EX_OK;
-}
-static int f_alu_a_i(x86_cpu *s, const x86_decoded *d) {
-    s->r[X86_EAX] = alu(s, d->in->op, s->r[X86_EAX], d->imm, 4);
-    return EX_OK;
-}
-/* CMP and TEST: the flags only */
-static int f_cmp_rm_r(x86_cpu *s, const x86_decoded *d) {
-    alu(s, d->in->op, s->r[d->rm], s->r[d->regf], 4);
-    return EX_OK;
-}
-static int f_cmp_r_rm(x86_cpu *s, const x86_decoded *d) {
-    alu(s, d->in->op, s->r[d->regf], s->r[d->rm], 4);
-    return EX_OK;
-}
-static int f_cmp_r_m(x86_cpu *s, const x86_decoded *d) {
-    alu(s, d->in->op, s->r[d->regf], rd_m32(s, d), 4);
-    return EX_OK;
-}
-static int f_cmp_m_r(x86_cpu *s, const x86_decoded *d) {
-    alu(s, d->in->op, rd_m32(s, d), s->r[d->regf], 4);
-    return EX_OK;
-}
-static int f_cmp_rm_i(x86_cpu *s, const x86_decoded *d) {
-    alu(s, d->in->op, s->r[d->rm], d->imm, 4);
-    return EX_OK;
-}
-static int f_cmp_m_i(x86_cpu *s, const x86_decoded *d) {
-    alu(s, d->in->op, rd_m32(s, d), d->imm, 4);
-    return EX_OK;
-}
-static int f_cmp_a_i(x86_cpu *s, const x86_decoded *d) {
-    alu(s, d->in->op, s->r[X86_EAX], d->imm, 4);
-    return EX_OK;
+/* The two-operand ALU forms, one handler per operation and shape (the
+ * operation a constant, so alu_inline() folds to it): r/m (register), reg;
+ * reg, r/m (register or memory); r/m (register or memory), imm; eAX, imm.
+ * CMP and TEST write nothing back; a memory destination reads and writes
+ * after the undo record (the write may fault after the flags changed). */
+#define ALU_FORMS(NAME, OP, WB)                                                             \
+    static void f_##NAME##_rr(x86_cpu *s, const x86_decoded *d) {                            \
+        uint32_t r = alu_inline(s, OP, s->r[d->rm], s->r[d->regf], 4);                      \
+        if (WB) s->r[d->rm] = r;                                                            \
+            }                                                                                       \
+    static void f_##NAME##_r_rm(x86_cpu *s, const x86_decoded *d) {                          \
+        uint32_t r = alu_inline(s, OP, s->r[d->regf], s->r[d->rm], 4);                      \
+        if (WB) s->r[d->regf] = r;                                                          \
+            }                                                                                       \
+    static void f_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                           \
+        uint32_t b = rd_m32(s, d);                                                          \
+        uint32_t r = alu_inline(s, OP, s->r[d->regf], b, 4);                                \
+        if (WB) s->r[d->regf] = r;                                                          \
+            }                                                                                       \
+    static void f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                           \
+        uint32_t off = ea32(s, d);                                                          \
+        if (WB) save_undo(s);                                                               \
+        uint32_t r = alu_inline(s, OP, x86_rd(s, ea_seg(d), off, 4), s->r[d->regf], 4);     \
+        if (WB) x86_wr(s, ea_seg(d), off, 4, r);                                            \
+            }                                                                                       \
+    static void f_##NAME##_ri(x86_cpu *s, const x86_decoded *d) {                            \
+        uint32_t r = alu_inline(s, OP, s->r[d->rm], d->imm, 4);                             \
+        if (WB) s->r[d->rm] = r;                                                            \
+            }                                                                                       \
+    static void f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                           \
+        uint32_t off = ea32(s, d);                                                          \
+        if (WB) save_undo(s);                                                               \
+        uint32_t r = alu_inline(s, OP, x86_rd(s, ea_seg(d), off, 4), d->imm, 4);            \
+        if (WB) x86_wr(s, ea_seg(d), off, 4, r);                                            \
+            }                                                                                       \
+    static void f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d) {                           \
+        uint32_t r = alu_inline(s, OP, s->r[X86_EAX], d->imm, 4);                           \
+        if (WB) s->r[X86_EAX] = r;                                                          \
+            }                                                                                       \
+    static const fast_fn NAME##_forms[] = { f_##NAME##_rr, f_##NAME##_r_rm, f_##NAME##_r_m, \
+                                            f_##NAME##_m_r, f_##NAME##_ri, f_##NAME##_m_i, f_##NAME##_a_i };
+
+ALU_FORMS(add, X86_OP_ADD, 1)
+ALU_FORMS(or, X86_OP_OR, 1)
+ALU_FORMS(adc, X86_OP_ADC, 1)
+ALU_FORMS(sbb, X86_OP_SBB, 1)
+ALU_FORMS(and, X86_OP_AND, 1)
+ALU_FORMS(sub, X86_OP_SUB, 1)
+ALU_FORMS(xor, X86_OP_XOR, 1)
+ALU_FORMS(cmp, X86_OP_CMP, 0)
+ALU_FORMS(test, X86_OP_TEST, 0)
+#undef ALU_FORMS
+
+enum { FORM_RR, FORM_R_RM, FORM_R_M, FORM_M_R, FORM_RI, FORM_M_I, FORM_A_I };
+
+static const fast_fn *alu_forms(int op) {
+    switch (op) {
+    case X86_OP_ADD: return add_forms;
+    case X86_OP_OR: return or_forms;
+    case X86_OP_ADC: return adc_forms;
+    case X86_OP_SBB: return sbb_forms;
+    case X86_OP_AND: return and_forms;
+    case X86_OP_SUB: return sub_forms;
+    case X86_OP_XOR: return xor_forms;
+    case X86_OP_CMP: return cmp_forms;
+    case X86_OP_TEST: return test_forms;
+    default: return NULL;
+    }
 }
 
-static int f_incdec(x86_cpu *s, const x86_decoded *d, int n) {
+static inline void f_incdec(x86_cpu *s, const x86_decoded *d, int n) {
     uint32_t a = s->r[n], cf = cf_now(s);
     bool inc = d->in->op == X86_OP_INC;
     s->r[n] = inc ? a + 1 : a - 1;
     lazy(s, inc ? X86_LF_INC : X86_LF_DEC, a, 1, s->r[n], 4);
     s->lf_cf = cf;
-    return EX_OK;
 }
-static int f_incdec_z(x86_cpu *s, const x86_decoded *d) { return f_incdec(s, d, d->opcode & 7); }
-static int f_incdec_rm(x86_cpu *s, const x86_decoded *d) { return f_incdec(s, d, d->rm); }
+static void f_incdec_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, d, d->opcode & 7); }
+static void f_incdec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, d, d->rm); }
 
-static int f_push_z(x86_cpu *s, const x86_decoded *d) {
+static void f_push_z(x86_cpu *s, const x86_decoded *d) {
     push(s, 4, s->r[d->opcode & 7]);
-    return EX_OK;
 }
-static int f_pop_z(x86_cpu *s, const x86_decoded *d) {
+static void f_pop_z(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = pop(s, 4); /* POP ESP: the popped value wins */
     s->r[d->opcode & 7] = v;
-    return EX_OK;
 }
 
-static int f_jcc(x86_cpu *s, const x86_decoded *d) {
-    if (cond(s, d->opcode & 15)) {
-        jump_near(s, s->eip + d->imm, 4);
-        if (s->eip == s->insn_eip) return EX_SELF;
+/* A jump to itself ends the run (as execute()'s EX_SELF): noted for the boundary. */
+static inline void self_check(x86_cpu *s) {
+    if (VL_UNLIKELY(s->eip == s->insn_eip)) {
+        s->self_jump = true;
+        s->attn = true;
     }
-    return EX_OK;
 }
-static int f_jmp(x86_cpu *s, const x86_decoded *d) {
+static void f_jcc(x86_cpu *s, const x86_decoded *d) {
+    if (cond_inline(s, d->opcode & 15)) {
+        jump_near(s, s->eip + d->imm, 4);
+        self_check(s);
+    }
+}
+static void f_jmp(x86_cpu *s, const x86_decoded *d) {
     jump_near(s, s->eip + d->imm, 4);
-    return s->eip == s->insn_eip ? EX_SELF : EX_OK;
+    self_check(s);
 }
-static int f_call(x86_cpu *s, const x86_decoded *d) {
+static void f_call(x86_cpu *s, const x86_decoded *d) {
     uint32_t t = s->eip + d->imm;
     if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
     push(s, 4, s->eip);
     s->eip = t;
-    return EX_OK;
 }
-static int f_ret(x86_cpu *s, const x86_decoded *d) {
+static void f_ret(x86_cpu *s, const x86_decoded *d) {
     (void)d;
     uint32_t t = peek(s, 0, 4);
     if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
     pop(s, 4);
     s->eip = t;
-    return EX_OK;
+}
+
+/* Byte moves and byte compares with an immediate (compiled code's char
+ * arrays), MOVZX/MOVSX, shifts of a register, the one-operand group 3 on a
+ * register, CDQ/CWDE, NOP. */
+static void f_movb_rm_r(x86_cpu *s, const x86_decoded *d) {
+    reg_wr(s, d->rm, 1, reg_rd(s, d->regf, 1));
+}
+static void f_movb_m_r(x86_cpu *s, const x86_decoded *d) {
+    x86_wr(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1));
+}
+static void f_movb_r_rm(x86_cpu *s, const x86_decoded *d) {
+    reg_wr(s, d->regf, 1, reg_rd(s, d->rm, 1));
+}
+static void f_movb_r_m(x86_cpu *s, const x86_decoded *d) {
+    reg_wr(s, d->regf, 1, x86_rd(s, ea_seg(d), ea32(s, d), 1));
+}
+static void f_movb_m_i(x86_cpu *s, const x86_decoded *d) {
+    x86_wr(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF);
+}
+static void f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d) {
+    alu_inline(s, X86_OP_CMP, reg_rd(s, d->rm, 1), d->imm & 0xFF, 1);
+}
+static void f_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
+    alu_inline(s, X86_OP_CMP, x86_rd(s, ea_seg(d), ea32(s, d), 1), d->imm & 0xFF, 1);
+}
+/* MOVZX/MOVSX: the source size from the row (Eb or Ew) */
+static inline uint32_t ext_src(x86_cpu *s, const x86_decoded *d, bool mem) {
+    int ssz = d->in->opd[1] == X86_O_EB ? 1 : 2;
+    uint32_t v = mem ? x86_rd(s, ea_seg(d), ea32(s, d), ssz) : reg_rd(s, d->rm, ssz);
+    return d->in->op == X86_OP_MOVSX ? SEXT(v, ssz) : v;
+}
+static void f_movx_r_rm(x86_cpu *s, const x86_decoded *d) {
+    s->r[d->regf] = ext_src(s, d, false);
+}
+static void f_movx_r_m(x86_cpu *s, const x86_decoded *d) {
+    s->r[d->regf] = ext_src(s, d, true);
+}
+static void f_shift_r(x86_cpu *s, const x86_decoded *d) {
+    uint8_t k = d->in->opd[1];
+    unsigned count = (k == X86_O_ONE ? 1 : k == X86_O_CL ? s->r[X86_ECX] : d->imm) & 0x1F;
+    if (count) s->r[d->rm] = shift(s, d->in->op, s->r[d->rm], count, 4);
+}
+static void f_not_r(x86_cpu *s, const x86_decoded *d) {
+    s->r[d->rm] = ~s->r[d->rm];
+}
+static void f_neg_r(x86_cpu *s, const x86_decoded *d) {
+    uint32_t a = s->r[d->rm];
+    s->r[d->rm] = 0u - a;
+    lazy(s, X86_LF_NEG, a, 0, s->r[d->rm], 4);
+}
+static void f_mul_r(x86_cpu *s, const x86_decoded *d) {
+    uint32_t b = s->r[d->rm];
+    bool sgn = d->in->op == X86_OP_IMUL1;
+    uint64_t p = sgn ? (uint64_t)((int64_t)(int32_t)s->r[X86_EAX] * (int32_t)b) : (uint64_t)s->r[X86_EAX] * b;
+    uint32_t lo = (uint32_t)p, hi = (uint32_t)(p >> 32);
+    s->r[X86_EAX] = lo;
+    s->r[X86_EDX] = hi;
+    lazy(s, X86_LF_MUL, 0, 0, lo, 4);
+    s->lf_cf = sgn ? (int64_t)p != (int32_t)lo : hi != 0;
+}
+static void f_imul_r_rm(x86_cpu *s, const x86_decoded *d) {
+    int64_t p = (int64_t)(int32_t)s->r[d->regf] * (int32_t)s->r[d->rm];
+    s->r[d->regf] = (uint32_t)p;
+    lazy(s, X86_LF_MUL, 0, 0, (uint32_t)p, 4);
+    s->lf_cf = p != (int64_t)(int32_t)p;
+}
+static void f_cdq(x86_cpu *s, const x86_decoded *d) {
+    (void)d;
+    s->r[X86_EDX] = (s->r[X86_EAX] & 0x80000000u) ? 0xFFFFFFFFu : 0;
+}
+static void f_cwde(x86_cpu *s, const x86_decoded *d) {
+    (void)d;
+    s->r[X86_EAX] = SEXT(s->r[X86_EAX] & 0xFFFF, 2);
+}
+static void f_nop(x86_cpu *s, const x86_decoded *d) {
+    (void)s;
+    (void)d;
+}
+
+/* The byte forms with a fast handler (32-bit addresses), NULL otherwise. */
+static fast_fn fast_byte(const x86_decoded *d, bool reg, bool has_mem) {
+    const uint8_t *o = d->in->opd;
+    if (d->in->op == X86_OP_MOV) {
+        if (o[0] == X86_O_EB && o[1] == X86_O_GB) return reg ? f_movb_rm_r : f_movb_m_r;
+        if (o[0] == X86_O_GB && o[1] == X86_O_EB) return reg ? f_movb_r_rm : f_movb_r_m;
+        if (o[0] == X86_O_EB && o[1] == X86_O_IB && has_mem) return f_movb_m_i;
+    }
+    if (d->in->op == X86_OP_CMP && o[0] == X86_O_EB && o[1] == X86_O_IB) return reg ? f_cmpb_rm_i : f_cmpb_m_i;
+    return NULL;
 }
 
 /* The fast handler of a decoded instruction, NULL for execute(). */
 static fast_fn fast_for(const x86_decoded *d) {
     const x86_insn *in = d->in;
-    if (!in || in->cls != VL_CLASS_INNOCUOUS || d->lock || d->opsize != 4 ||
-        (in->flags & (X86_F_BYTE | X86_F_W | X86_F_PRIV | X86_F_PM)))
+    if (!in || in->cls != VL_CLASS_INNOCUOUS || d->lock || (in->flags & (X86_F_W | X86_F_PRIV | X86_F_PM)))
         return NULL;
     bool has_mem = d->has_modrm && d->mod != 3;
     if (has_mem && d->adsize != 4) return NULL;
     bool reg = d->has_modrm && d->mod == 3;
+    if (in->flags & X86_F_BYTE) return fast_byte(d, reg, has_mem);
+    if (in->op == X86_OP_NOP) return f_nop;
+    if (d->opsize != 4) return NULL;
     const uint8_t *o = in->opd;
     bool ev_gv = o[0] == X86_O_EV && o[1] == X86_O_GV, gv_ev = o[0] == X86_O_GV && o[1] == X86_O_EV;
     bool ev_imm = o[0] == X86_O_EV && (o[1] == X86_O_IV || o[1] == X86_O_IBS);
@@ -1445,23 +1570,28 @@ static fast_fn fast_for(const x86_decoded *d) {
         return NULL;
     case X86_OP_LEA: return has_mem && o[0] == X86_O_GV ? f_lea : NULL;
     case X86_OP_ADD: case X86_OP_OR: case X86_OP_ADC: case X86_OP_SBB: case X86_OP_AND: case X86_OP_SUB:
-    case X86_OP_XOR:
-        if (ev_gv && reg) return f_alu_rm_r;
-        if (gv_ev) return reg ? f_alu_r_rm : f_alu_r_m;
-        if (ev_imm && reg) return f_alu_rm_i;
-        if (a_imm) return f_alu_a_i;
+    case X86_OP_XOR: case X86_OP_CMP: case X86_OP_TEST: {
+        const fast_fn *f = alu_forms(in->op);
+        if (ev_gv) return f[reg ? FORM_RR : FORM_M_R];
+        if (gv_ev) return f[reg ? FORM_R_RM : FORM_R_M];
+        if (ev_imm) return f[reg ? FORM_RI : FORM_M_I];
+        if (a_imm) return f[FORM_A_I];
         return NULL;
-    case X86_OP_CMP: case X86_OP_TEST:
-        if (ev_gv) return reg ? f_cmp_rm_r : f_cmp_m_r;
-        if (gv_ev) return reg ? f_cmp_r_rm : f_cmp_r_m;
-        if (ev_imm) return reg ? f_cmp_rm_i : f_cmp_m_i;
-        if (a_imm) return f_cmp_a_i;
-        return NULL;
+    }
     case X86_OP_INC: case X86_OP_DEC:
         if (o[0] == X86_O_ZV) return f_incdec_z;
         return o[0] == X86_O_EV && reg ? f_incdec_rm : NULL;
     case X86_OP_PUSH: return o[0] == X86_O_ZV ? f_push_z : NULL;
     case X86_OP_POP: return o[0] == X86_O_ZV ? f_pop_z : NULL;
+    case X86_OP_MOVZX: case X86_OP_MOVSX: return o[0] == X86_O_GV ? (reg ? f_movx_r_rm : f_movx_r_m) : NULL;
+    case X86_OP_SHL: case X86_OP_SAL6: case X86_OP_SHR: case X86_OP_SAR:
+        return reg && o[0] == X86_O_EV ? f_shift_r : NULL;
+    case X86_OP_NOT: return reg ? f_not_r : NULL;
+    case X86_OP_NEG: return reg ? f_neg_r : NULL;
+    case X86_OP_MUL: case X86_OP_IMUL1: return reg ? f_mul_r : NULL;
+    case X86_OP_IMUL2: return reg && gv_ev ? f_imul_r_rm : NULL;
+    case X86_OP_CWD: return f_cdq;
+    case X86_OP_CBW: return f_cwde;
     case X86_OP_JCC: return f_jcc;
     case X86_OP_JMP: return f_jmp;
     case X86_OP_CALL: return f_call;
@@ -1687,36 +1817,38 @@ static void code_window(x86_cpu *s) {
     s->cp_len = (uint32_t)page_len < lim_len ? (uint32_t)page_len : lim_len;
 }
 
-static vl_stop run_inner(x86_cpu *s, uint64_t max) {
-    x86_mem_refresh(s);
-    s->icount_end = s->c.icount + max;
-    if (s->icount_end < s->c.icount) s->icount_end = UINT64_MAX;
-    s->kicked = false;
-    s->delivering = 0;
-    s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
-    if (setjmp(s->jb)) {
-        s->attn = true;
-        s->cp_len = 0;
-        if (on_fault(s)) return s->stop;
-    }
-    s->attn = true;
+/* The instructions until a stop (s->stop) or the end of the budget; a
+ * fault longjmps to run_inner(), which takes it and calls this again. Kept
+ * out of the function that calls setjmp, where the compiler must keep every
+ * local in memory. */
+static __attribute__((noinline)) void run_loop(x86_cpu *s) {
     const uint32_t exit_set = s->c.exit_set; /* the monitor sets it between runs */
+    const bool exit_innocuous = (exit_set & (1u << VL_CLASS_INNOCUOUS)) != 0; /* the fast forms are innocuous */
     while (s->c.icount < s->icount_end) {
-        bool traced = false;
+        bool traced = false, no_fast = exit_innocuous;
         if (VL_UNLIKELY(s->attn)) {
             /* between instructions: what the fast handlers cannot change
-             * (they leave attn clear): interrupts, HLT, the hooks, the trace trap */
+             * (they set attn when they do): a jump to itself, interrupts,
+             * HLT, the hooks, the trace trap */
+            if (s->self_jump) {
+                s->self_jump = false;
+                s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
+                return;
+            }
             if (s->kicked) break;
             s->attn = false;
             if ((s->c.irq_level && (s->eflags & X86_IF)) || s->halted || s->inhibit_irq || s->c.m->hook_stop ||
                 s->shutdown) {
                 s->attn = true;
                 s->cp_len = 0;
-                if (boundary(s)) return s->stop;
+                if (boundary(s)) return;
             }
             if (s->halted) continue;
             traced = (s->eflags & X86_TF) != 0;
-            if (traced) s->attn = true;
+            if (traced) {
+                s->attn = true;
+                no_fast = true; /* the trace trap after it: the general way */
+            }
         }
         s->insn_eip = s->eip;
         s->u_valid = false;
@@ -1746,13 +1878,8 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
             if (VL_LIKELY(fast != NULL)) {
                 /* a valid form, not a monitor exit (fast forms are innocuous) */
                 s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
-                if (VL_LIKELY(!(exit_set & 1u))) {
-                    int ex = fast(s, dp);
-                    if (VL_UNLIKELY(ex != EX_OK)) {
-                        s->stop = mkstop(VLAB_STOP_HALT, s->insn_eip, -1); /* EX_SELF: a jump to itself */
-                        return s->stop;
-                    }
-                    if (VL_UNLIKELY(traced) && trace_trap(s)) return s->stop;
+                if (VL_LIKELY(!no_fast)) {
+                    fast(s, dp);
                     continue;
                 }
                 s->eip = s->insn_eip;
@@ -1786,7 +1913,7 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
             s->stop = mkstop(VLAB_STOP_VMEXIT, s->insn_eip, -1);
             s->stop.code = dp->in->cls;
             s->stop.flags = VLAB_STOP_HAS_CODE;
-            return s->stop;
+            return;
         }
         save_undo(s);
         trap_req tr = { 0 };
@@ -1796,12 +1923,12 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
         case EX_AGAIN: s->eip = s->insn_eip; break;
         case EX_SELF:
             s->stop = mkstop(VLAB_STOP_HALT, s->insn_eip, -1);
-            return s->stop;
+            return;
         case EX_HLT:
             s->halted = true;
             if (!(s->eflags & X86_IF)) { /* cli; hlt: nothing can wake it */
                 s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
-                return s->stop;
+                return;
             }
             break;
         case EX_TRAP:
@@ -1810,15 +1937,32 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
                     rollback(s);
                     s->c.icount--;
                 }
-                return s->stop;
+                return;
             }
             break;
         case EX_INHIBIT: s->inhibit_irq = true; break;
         default: break;
         }
-        if (traced && ex != EX_TRAP && trace_trap(s)) return s->stop;
+        if (traced && ex != EX_TRAP && trace_trap(s)) return;
     }
     s->stop.pc = s->eip;
+}
+
+static vl_stop run_inner(x86_cpu *s, uint64_t max) {
+    x86_mem_refresh(s);
+    s->icount_end = s->c.icount + max;
+    if (s->icount_end < s->c.icount) s->icount_end = UINT64_MAX;
+    s->kicked = false;
+    s->self_jump = false;
+    s->delivering = 0;
+    s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
+    if (setjmp(s->jb)) {
+        s->attn = true;
+        s->cp_len = 0;
+        if (on_fault(s)) return s->stop;
+    }
+    s->attn = true;
+    run_loop(s);
     return s->stop;
 }
 

@@ -190,28 +190,14 @@ static void align_check(x86_cpu *s, uint32_t lin, int size) {
         x86_fault(s, X86_EXC_AC, 0, true);
 }
 
-uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
+uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size) {
     uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, false);
     if (size > 1) align_check(s, lin, size);
-    const uint8_t *p = x86_fast_ram(s, lin, (unsigned)size, false, s->fast_lim);
-    if (VL_LIKELY(p != NULL))
-        return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-               : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
     return x86_rd_lin(s, lin, size, s->cpl == 3);
 }
 
-void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
     uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, true);
     if (size > 1) align_check(s, lin, size);
-    uint8_t *p = x86_fast_ram(s, lin, (unsigned)size, true, s->wr_lim);
-    if (VL_LIKELY(p != NULL)) {
-        p[0] = (uint8_t)v;
-        if (size > 1) p[1] = (uint8_t)(v >> 8);
-        if (size > 2) {
-            p[2] = (uint8_t)(v >> 16);
-            p[3] = (uint8_t)(v >> 24);
-        }
-        return;
-    }
     x86_wr_lin(s, lin, size, v, s->cpl == 3);
 }

@@ -257,7 +257,7 @@ typedef struct x86_dce {
     uint64_t w[2], mask[2];
     x86_decoded d;
     /* exec.c's specialized handler for the form, NULL: the general execute() */
-    int (*fast)(struct x86_cpu *s, const x86_decoded *d);
+    void (*fast)(struct x86_cpu *s, const x86_decoded *d);
 } x86_dce;
 typedef struct x86_tlbe {
     uint32_t tag;      /* linear page | 1 when invalid */
@@ -302,6 +302,7 @@ typedef struct x86_cpu {
     uint32_t cp_eip, cp_lin, cp_len;
     const uint8_t *cp_host;
     bool attn;                /* look at interrupts, HLT, hooks, TF before the next instruction */
+    bool self_jump;           /* a fast handler jumped to itself: the run stops (HALT) */
     x86_dce dc[X86_DC_N];
     /* the instruction being executed, for faults and the monitor */
     uint32_t insn_eip;        /* its EIP (offset in CS) */
@@ -379,15 +380,20 @@ void x86_iret(x86_cpu *s, int opsize);
 uint32_t x86_flags_merge(x86_cpu *s, uint32_t old, uint32_t v, bool iret);
 /* A segment-relative access check: the linear address of [off, off+n) in
  * segment sr, or a #GP/#SS fault. write: a write access. */
+/* A present, expand-up, writable data segment that holds [off, off+size):
+ * every access allowed, no check left (the common case, tested inline). */
+static inline bool x86_plain_seg(const x86_seg *g, uint32_t off, int size) {
+    uint32_t last = off + (uint32_t)size - 1;
+    return (g->attr & (X86_A_P | X86_A_S | X86_T_CODE | X86_T_E | X86_T_W)) == (X86_A_P | X86_A_S | X86_T_W) &&
+           last <= g->limit && last >= off;
+}
+
 uint32_t x86_linear_checked(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write);
 static inline uint32_t x86_linear(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write) {
     /* the common case inline: a present, expand-up, writable data segment
      * (every access allowed but for the limit); the rest in seg.c */
     const x86_seg *g = &s->seg[sr];
-    uint32_t last = off + n - 1;
-    if (VL_LIKELY((g->attr & (X86_A_P | X86_A_S | X86_T_CODE | X86_T_E | X86_T_W)) == (X86_A_P | X86_A_S | X86_T_W) &&
-                  last <= g->limit && last >= off))
-        return g->base + off;
+    if (VL_LIKELY(x86_plain_seg(g, off, (int)n))) return g->base + off;
     return x86_linear_checked(s, sr, off, n, write);
 }
 /* The IDT gate (or real-mode IVT entry in lo) of vector; false outside the table. */
@@ -398,9 +404,7 @@ bool x86_desc_visible(x86_cpu *s, uint16_t sel, int what, uint32_t *lo, uint32_t
 /* CPL/IOPL/I-O permission: may the current code access ports [port, port+n)? */
 bool x86_io_allowed(x86_cpu *s, uint32_t port, int n);
 
-/* Memory through segmentation and paging (mmu.c): faults longjmp. */
-uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size);
-void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v);
+
 /* By linear address (descriptor tables, TSS, IDT: supervisor accesses). */
 uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user);
 void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user);
@@ -423,6 +427,40 @@ static inline uint8_t *x86_fast_ram(x86_cpu *s, uint32_t lin, unsigned size, boo
         pa = e->pa | (lin & 0xFFF);
     }
     return (uint64_t)pa + size <= lim ? s->ram + pa : NULL;
+}
+
+/* Memory through segmentation and paging: faults longjmp. Inline the
+ * common case (a plain data segment, RAM through the translation cache, no
+ * alignment checking); mmu.c the rest. */
+uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size);
+void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v);
+
+static inline uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
+    const x86_seg *g = &s->seg[sr];
+    if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
+        const uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, false, s->fast_lim);
+        if (VL_LIKELY(p != NULL))
+            return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+                   : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
+    }
+    return x86_rd_slow(s, sr, off, size);
+}
+
+static inline void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+    const x86_seg *g = &s->seg[sr];
+    if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
+        uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->wr_lim);
+        if (VL_LIKELY(p != NULL)) {
+            p[0] = (uint8_t)v;
+            if (size > 1) p[1] = (uint8_t)(v >> 8);
+            if (size > 2) {
+                p[2] = (uint8_t)(v >> 16);
+                p[3] = (uint8_t)(v >> 24);
+            }
+            return;
+        }
+    }
+    x86_wr_slow(s, sr, off, size, v);
 }
 
 /* Names and tables */
