@@ -14,10 +14,11 @@
  * iterations in one step and stays on the same EIP until it is done (it is
  * restartable by design, as on the hardware), so no guest can hold the host.
  *
- * Stops: HALT after a jump to itself (executed, pc = the jump) or HLT with
- * nothing that can wake it (IF = 0 or no interrupt source), IDLE after HLT
- * waiting for an interrupt, SHUTDOWN on a triple fault, ERROR for what is
- * not modelled (task switches, virtual-8086 mode). */
+ * Stops: HALT after a jump to itself (executed, pc = the jump), IDLE after
+ * HLT waiting for an interrupt (pc = the next instruction; the run loop
+ * makes it HALT when no interrupt source is armed, core/run.c), SHUTDOWN
+ * on a triple fault, ERROR for what is not modelled (task switches,
+ * virtual-8086 mode). */
 #include "isa/x86-subset/x86.h"
 
 #include <stdlib.h>
@@ -1508,8 +1509,12 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
             return s->stop;
         case EX_HLT:
             s->halted = true;
-            if (!(s->eflags & X86_IF)) { /* cli; hlt: nothing can wake it */
-                s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
+            if (!(s->eflags & X86_IF)) {
+                /* cli; hlt: no interrupt can wake it. IDLE, not HALT: the
+                 * run loop turns it into HALT when no timer is armed, and
+                 * must not count the wait as loop iterations (HALT means a
+                 * jump to itself, whose iterations are instructions) */
+                s->stop = mkstop(VLAB_STOP_IDLE, s->eip, -1);
                 return s->stop;
             }
             break;
