@@ -398,10 +398,7 @@ static int cmd_exec(int argc, char **argv) {
     vlab_stop s = vlab_run(m, o.max, 0, 0);
     vl_exec_report(stdout, o.json, m, NULL, s);
     vlab_machine_free(m);
-    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT ||
-                   s.reason == VLAB_STOP_INTERRUPTED
-               ? EXIT_GUEST
-               : 0;
+    return vl_exec_status(s) ? EXIT_GUEST : 0;
 }
 
 /* ---- run ------------------------------------------------------------------------ */
