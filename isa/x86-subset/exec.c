@@ -1377,7 +1377,13 @@ static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, boo
 
 /* After a longjmp: a plain stop, or a fault to roll back and take. true: stop. */
 static bool on_fault(x86_cpu *s) {
-    if (s->f_vector < 0) return true;
+    if (s->f_vector < 0) {
+        /* not modelled (seg.c): the state before the instruction, as for a
+         * fault, so that the CPU stays at it; EIP already pointed past it */
+        s->delivering = 0;
+        rollback(s);
+        return true;
+    }
     int v = s->f_vector;
     uint32_t code = s->f_code;
     bool has = s->f_has_code;
