@@ -30,9 +30,9 @@ int luaopen_vlab(lua_State *L);
 static const char usage_text[] =
     "usage: vlab COMMAND [OPTIONS]\n"
     "\n"
-    "vlab is a virtualization laboratory: CPU cores for the Motorola 68000/68010\n"
-    "(and, as they land, PowerPC and x86), one trap-and-emulate monitor, and Lua\n"
-    "scenarios that show where each architecture leaks privilege state.\n"
+    "vlab is a virtualization laboratory: CPU cores for the Motorola 68000/68010,\n"
+    "the PowerPC 750 and the x86 (i386, Pentium), one virtual machine monitor, and\n"
+    "Lua scenarios that show where each architecture leaks privilege state.\n"
     "\n"
     "commands:\n"
     "  vlab run SCRIPT.lua|- [ARGS...]\n"
@@ -49,8 +49,9 @@ static const char usage_text[] =
     "      Load a raw binary at --org (default 0) or an ELF by its program\n"
     "      headers into a machine with --ram bytes (default 16 MiB); PC is\n"
     "      --entry, else the ELF entry, else --org; the stack pointer is the top\n"
-    "      of RAM, supervisor mode. Run until a branch to itself, STOP, --max\n"
-    "      instructions (default: no limit), or an exception with no handler.\n"
+    "      of RAM, supervisor mode. Run until a branch to itself, STOP or HLT,\n"
+    "      --max instructions (default: no limit), an exception with no handler,\n"
+    "      or an x86 triple fault.\n"
     "      --json prints one object: stop, pc, instructions, regs, console.\n"
     "      Ctrl-C (SIGINT) or SIGTERM stops the guest with reason \"interrupted\"\n"
     "      (exit 1); the report, console included, is still printed.\n"
@@ -398,10 +399,7 @@ static int cmd_exec(int argc, char **argv) {
     vlab_stop s = vlab_run(m, o.max, 0, 0);
     vl_exec_report(stdout, o.json, m, NULL, s);
     vlab_machine_free(m);
-    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT ||
-                   s.reason == VLAB_STOP_INTERRUPTED
-               ? EXIT_GUEST
-               : 0;
+    return vl_exec_status(s) ? EXIT_GUEST : 0;
 }
 
 /* ---- run ------------------------------------------------------------------------ */

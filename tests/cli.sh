@@ -122,6 +122,12 @@ if grep -q "cs_base" "$T/out"; then bad "x86 human dump lists the hidden caches"
 expect 0 "exec x86 json" "$VLAB" exec --isa x86:pentium --json "$T/hi86.bin"
 has "$T/out" '"console": "hi"' "x86 console through port 0xe9"
 has "$T/out" '"cs_base": 0' "x86 json lists the hidden caches"
+# a triple fault is a guest failure (exit 1): every IDT gate (IDTR base 0,
+# limit 0x3ff at the start) is 0xff bytes, a present gate whose selector
+# lies outside the empty GDT, so ud2 at 0x400 gives #UD, #GP, #DF, shutdown
+LC_ALL=C awk 'BEGIN { for (i = 0; i < 1024; i++) printf "%c", 255; printf "%c%c", 15, 11 }' >"$T/tf86.bin"
+expect 1 "exec x86 triple fault" "$VLAB" exec --isa x86 --entry 0x400 "$T/tf86.bin"
+has "$T/out" "stop: shutdown at pc 0x00000400" "x86 triple fault stops with shutdown"
 printf '        nop\n        moveq   #1,d0\n        frob    d0\n' >"$T/bad.s"
 expect 1 "asm error" "$VLAB" asm --isa m68k -o "$T/bad.bin" "$T/bad.s"
 if grep -qE "bad\.s:3:[0-9]+: " "$T/err"; then ok; else bad "asm error has file:line:col: $(cat "$T/err")"; fi

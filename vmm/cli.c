@@ -142,8 +142,15 @@ int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint3
     vl_stop s = vl_vm_run(vm, max, 0, 0);
     vl_exec_report(out, json, vm->m, vm, s);
     vl_vm_free(vm);
-    return s.reason == VLAB_STOP_EXCEPTION || s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_VMEXIT ||
-                   s.reason == VLAB_STOP_INTERRUPTED
-               ? 1
-               : 0;
+    return vl_exec_status(s);
+}
+
+int vl_exec_status(vl_stop s) {
+    switch (s.reason) {
+    case VLAB_STOP_EXCEPTION: case VLAB_STOP_ERROR: case VLAB_STOP_VMEXIT: case VLAB_STOP_INTERRUPTED:
+    case VLAB_STOP_SHUTDOWN:
+        return 1;
+    default:
+        return 0;
+    }
 }

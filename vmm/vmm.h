@@ -425,5 +425,9 @@ int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint3
  * for the bare machine m (vm NULL), or for the guest of vm (m is vm->m),
  * then the guest's view of its registers and the monitor's stats. */
 void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s);
+/* The exit status of `vlab exec` for its stop (DESIGN §4.1): 1 when the
+ * guest failed (an unhandled exception, a triple fault, an error, an exit,
+ * an interrupted run), else 0. One rule for both front ends. */
+int vl_exec_status(vl_stop s);
 
 #endif

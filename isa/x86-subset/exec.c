@@ -14,10 +14,11 @@
  * iterations in one step and stays on the same EIP until it is done (it is
  * restartable by design, as on the hardware), so no guest can hold the host.
  *
- * Stops: HALT after a jump to itself (executed, pc = the jump) or HLT with
- * nothing that can wake it (IF = 0 or no interrupt source), IDLE after HLT
- * waiting for an interrupt, SHUTDOWN on a triple fault, ERROR for what is
- * not modelled (task switches, virtual-8086 mode). */
+ * Stops: HALT after a jump to itself (executed, pc = the jump), IDLE after
+ * HLT waiting for an interrupt (pc = the next instruction; the run loop
+ * makes it HALT when no interrupt source is armed, core/run.c), SHUTDOWN
+ * on a triple fault, ERROR for what is not modelled (task switches,
+ * virtual-8086 mode). */
 #include "isa/x86-subset/x86.h"
 
 #include <stdlib.h>
@@ -1705,7 +1706,13 @@ static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, boo
 
 /* After a longjmp: a plain stop, or a fault to roll back and take. true: stop. */
 static bool on_fault(x86_cpu *s) {
-    if (s->f_vector < 0) return true;
+    if (s->f_vector < 0) {
+        /* not modelled (seg.c): the state before the instruction, as for a
+         * fault, so that the CPU stays at it; EIP already pointed past it */
+        s->delivering = 0;
+        rollback(s);
+        return true;
+    }
     int v = s->f_vector;
     uint32_t code = s->f_code;
     bool has = s->f_has_code;
@@ -1926,8 +1933,12 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
             return;
         case EX_HLT:
             s->halted = true;
-            if (!(s->eflags & X86_IF)) { /* cli; hlt: nothing can wake it */
-                s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
+            if (!(s->eflags & X86_IF)) {
+                /* cli; hlt: no interrupt can wake it. IDLE, not HALT: the
+                 * run loop turns it into HALT when no timer is armed, and
+                 * must not count the wait as loop iterations (HALT means a
+                 * jump to itself, whose iterations are instructions) */
+                s->stop = mkstop(VLAB_STOP_IDLE, s->eip, -1);
                 return;
             }
             break;
