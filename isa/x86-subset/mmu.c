@@ -183,6 +183,17 @@ void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user) {
     }
 }
 
+bool x86_peek_lin(x86_cpu *s, uint32_t lin, uint32_t *v) {
+    uint32_t w = 0;
+    for (int i = 3; i >= 0; i--) {
+        uint32_t pa;
+        if (x86_translate(s, lin + (uint32_t)i, false, false, true, &pa)) return false;
+        w = w << 8 | phys_rd(s, pa, 1);
+    }
+    *v = w;
+    return true;
+}
+
 /* Alignment check (486+): CR0.AM, EFLAGS.AC and CPL 3. */
 static void align_check(x86_cpu *s, uint32_t lin, int size) {
     if (s->variant == X86_PENTIUM && s->cpl == 3 && (s->cr0 & X86_CR0_AM) && (s->eflags & X86_AC) &&

@@ -79,7 +79,9 @@ uint32_t x86_reg_get(void *cpu, int id) {
     }
 }
 
-/* A segment register set by the host: its cache as the current mode would load it. */
+/* A segment register set by the host: its cache as the current mode would
+ * load it. The descriptor is peeked at, never read with a fault: no run is
+ * there to take one (a table the page tables do not map keeps the cache). */
 static void host_load(x86_cpu *s, int sr, uint16_t sel) {
     x86_seg *g = &s->seg[sr];
     if (!(s->cr0 & X86_CR0_PE)) {
@@ -88,7 +90,7 @@ static void host_load(x86_cpu *s, int sr, uint16_t sel) {
         return;
     }
     uint32_t lo, hi;
-    if ((sel & ~3u) && x86_read_descriptor(s, sel, &lo, &hi)) {
+    if ((sel & ~3u) && x86_peek_descriptor(s, sel, &lo, &hi)) {
         *g = x86_seg_from_desc(sel, lo, hi);
     } else {
         g->sel = sel;

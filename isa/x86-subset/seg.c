@@ -59,6 +59,11 @@ bool x86_read_descriptor(x86_cpu *s, uint16_t sel, uint32_t *lo, uint32_t *hi) {
     return true;
 }
 
+bool x86_peek_descriptor(x86_cpu *s, uint16_t sel, uint32_t *lo, uint32_t *hi) {
+    uint32_t a;
+    return desc_addr(s, sel, &a) && x86_peek_lin(s, a, lo) && x86_peek_lin(s, a + 4, hi);
+}
+
 /* Mark a code/data descriptor accessed (in memory), as loading it does. */
 static void set_accessed(x86_cpu *s, uint16_t sel, uint32_t hi) {
     uint32_t a;

@@ -368,6 +368,9 @@ void x86_load_seg(x86_cpu *s, int sr, uint16_t sel);
 void x86_load_seg_real(x86_cpu *s, int sr, uint16_t sel);
 /* Read descriptor `sel` from the GDT/LDT into lo/hi; false when outside the table. */
 bool x86_read_descriptor(x86_cpu *s, uint16_t sel, uint32_t *lo, uint32_t *hi);
+/* The same for the host: never faults (false also when a page of the
+ * table does not translate). */
+bool x86_peek_descriptor(x86_cpu *s, uint16_t sel, uint32_t *lo, uint32_t *hi);
 /* The descriptor cache of a descriptor. */
 x86_seg x86_seg_from_desc(uint16_t sel, uint32_t lo, uint32_t hi);
 /* Far transfers of operand size opsize (2 or 4): JMP/CALL far (through a
@@ -410,6 +413,10 @@ uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user);
 void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user);
 /* Translate a linear address: 0 and *pa, or the #PF error code | 0x100 (no fault taken when probe). */
 int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, uint32_t *pa);
+/* For the host (outside a run, where no fault can be taken): 4 bytes at a
+ * linear address as a supervisor read sees them, without side effects
+ * (no accessed bits); false when a page does not translate. */
+bool x86_peek_lin(x86_cpu *s, uint32_t lin, uint32_t *v);
 void x86_tlb_flush(x86_cpu *s);
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin);
 void x86_mem_refresh(x86_cpu *s);
