@@ -1658,11 +1658,14 @@ static vl_stop mkstop(int reason, uint32_t pc, int vector) {
     return (vl_stop){ .reason = (uint8_t)reason, .pc = pc, .vector = (int16_t)vector };
 }
 
-/* No handler for vector: the table entry is 0 (or outside the table). */
+/* No handler for vector: the table entry is 0 (or outside the table).
+ * Peeked at: a fault here would come back to take() for the same vector
+ * forever; an entry the page tables do not map is delivered, and its #PF
+ * taken as the manual says. */
 static bool null_vector(x86_cpu *s, int vector) {
     uint32_t lo = 0, hi = 0;
-    if (!x86_idt_entry(s, vector, &lo, &hi)) return true;
-    return lo == 0 && hi == 0;
+    int r = x86_idt_peek(s, vector, &lo, &hi);
+    return r < 0 || (r > 0 && lo == 0 && hi == 0);
 }
 
 /* Take exception v (from an instruction, a trap, or an interrupt): the

@@ -493,21 +493,33 @@ bool x86_io_allowed(x86_cpu *s, uint32_t port, int n) {
 
 /* ---- exception and interrupt delivery ------------------------------------------------ */
 
+/* Linear address of vector's entry: 4 bytes in the real-mode IVT, 8 in
+ * the IDT; false when outside the table. */
+static bool idt_addr(const x86_cpu *s, int vector, uint32_t *lin, bool *pm) {
+    *pm = (s->cr0 & X86_CR0_PE) != 0;
+    uint32_t a = (uint32_t)vector * (*pm ? 8u : 4u);
+    if (a + (*pm ? 7u : 3u) > s->idtr_limit) return false;
+    *lin = s->idtr_base + a;
+    return true;
+}
+
 /* The gate of vector in the IDT (protected mode) or the IVT (real mode);
  * false when outside the table. */
 bool x86_idt_entry(x86_cpu *s, int vector, uint32_t *lo, uint32_t *hi) {
-    if (!(s->cr0 & X86_CR0_PE)) {
-        uint32_t a = (uint32_t)vector * 4;
-        if (a + 3 > s->idtr_limit) return false;
-        *lo = x86_rd_lin(s, s->idtr_base + a, 4, false);
-        *hi = 0;
-        return true;
-    }
-    uint32_t a = (uint32_t)vector * 8;
-    if (a + 7 > s->idtr_limit) return false;
-    *lo = x86_rd_lin(s, s->idtr_base + a, 4, false);
-    *hi = x86_rd_lin(s, s->idtr_base + a + 4, 4, false);
+    uint32_t a;
+    bool pm;
+    if (!idt_addr(s, vector, &a, &pm)) return false;
+    *lo = x86_rd_lin(s, a, 4, false);
+    *hi = pm ? x86_rd_lin(s, a + 4, 4, false) : 0;
     return true;
+}
+
+int x86_idt_peek(x86_cpu *s, int vector, uint32_t *lo, uint32_t *hi) {
+    uint32_t a;
+    bool pm;
+    if (!idt_addr(s, vector, &a, &pm)) return -1;
+    *hi = 0;
+    return x86_peek_lin(s, a, lo) && (!pm || x86_peek_lin(s, a + 4, hi)) ? 1 : 0;
 }
 
 void x86_deliver(x86_cpu *s, int vector, bool has_code, uint32_t code, bool soft, bool ext, uint32_t ret_eip) {

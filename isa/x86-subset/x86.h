@@ -401,6 +401,9 @@ static inline uint32_t x86_linear(x86_cpu *s, int sr, uint32_t off, uint32_t n, 
 }
 /* The IDT gate (or real-mode IVT entry in lo) of vector; false outside the table. */
 bool x86_idt_entry(x86_cpu *s, int vector, uint32_t *lo, uint32_t *hi);
+/* The same without a fault or a side effect: 1 read, 0 a page of the
+ * table does not translate, -1 outside the table. */
+int x86_idt_peek(x86_cpu *s, int vector, uint32_t *lo, uint32_t *hi);
 /* May the current CPL see descriptor sel for LAR (what 0), LSL (1), VERR
  * (2), VERW (3)? Its two dwords in lo/hi. */
 bool x86_desc_visible(x86_cpu *s, uint16_t sel, int what, uint32_t *lo, uint32_t *hi);
