@@ -126,6 +126,17 @@ void x86_load_seg(x86_cpu *s, int sr, uint16_t sel) {
 
 /* ---- segment-relative accesses ------------------------------------------------- */
 
+/* Does [off, off + n) lie inside segment g (its limit, expand-down and B)? */
+static inline bool within(const x86_seg *g, uint32_t off, uint32_t n) {
+    uint32_t last = off + n - 1;
+    if (!IS_CODE(g->attr) && (g->attr & X86_T_E) && (g->attr & X86_A_S)) {
+        /* expand-down: valid offsets lie above the limit */
+        uint32_t top = (g->attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
+        return off > g->limit && last <= top && last >= off;
+    }
+    return last <= g->limit && last >= off;
+}
+
 uint32_t x86_linear_checked(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool write) {
     const x86_seg *g = &s->seg[sr];
     int exc = sr == X86_SS ? X86_EXC_SS : X86_EXC_GP;
@@ -137,14 +148,7 @@ uint32_t x86_linear_checked(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool w
             x86_fault(s, X86_EXC_GP, 0, true);
         }
     }
-    uint32_t last = off + n - 1;
-    if (!IS_CODE(g->attr) && (g->attr & X86_T_E) && (g->attr & X86_A_S)) {
-        /* expand-down: valid offsets lie above the limit */
-        uint32_t top = (g->attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
-        if (off <= g->limit || last > top || last < off) x86_fault(s, exc, 0, true);
-    } else if (VL_UNLIKELY(last > g->limit || last < off)) {
-        x86_fault(s, exc, 0, true);
-    }
+    if (VL_UNLIKELY(!within(g, off, n))) x86_fault(s, exc, 0, true);
     return g->base + off;
 }
 
@@ -165,6 +169,17 @@ static uint32_t pop_raw(x86_cpu *s, uint32_t *sp, bool big, int size) {
     uint32_t n = *sp + (uint32_t)size;
     *sp = big ? n : (*sp & ~0xFFFFu) | (n & 0xFFFF);
     return v;
+}
+
+/* A push on the new stack of a stack switch: overflowing it is #SS with
+ * the new SS's selector (code), not #SS(0) (SDM vol. 2, CALL and INT n:
+ * "#SS(selector) ... if pushing ... exceeds the bounds of the new stack
+ * segment when a stack switch occurs"). */
+static void push_new(x86_cpu *s, uint32_t *sp, bool big, int size, uint32_t v, uint32_t code) {
+    uint32_t n = *sp - (uint32_t)size;
+    if (!big) n &= 0xFFFF;
+    if (!within(&s->seg[X86_SS], n, (uint32_t)size)) x86_fault(s, X86_EXC_SS, code, true);
+    push_raw(s, sp, big, size, v);
 }
 
 static void set_esp(x86_cpu *s, uint32_t sp, bool big) {
@@ -236,11 +251,12 @@ static void call_inner(x86_cpu *s, x86_seg cs, int dpl, uint32_t off, bool gate3
     s->cpl = dpl;
     bool nbig = (ss.attr & X86_A_DB) != 0;
     uint32_t sp = nbig ? nesp : nesp & 0xFFFF;
-    push_raw(s, &sp, nbig, sz, old_ss.sel);
-    push_raw(s, &sp, nbig, sz, osp);
-    for (int i = nparams - 1; i >= 0; i--) push_raw(s, &sp, nbig, sz, params[i]);
-    push_raw(s, &sp, nbig, sz, old_cs.sel);
-    push_raw(s, &sp, nbig, sz, ret_eip);
+    uint32_t code = nss & ~3u;
+    push_new(s, &sp, nbig, sz, old_ss.sel, code);
+    push_new(s, &sp, nbig, sz, osp, code);
+    for (int i = nparams - 1; i >= 0; i--) push_new(s, &sp, nbig, sz, params[i], code);
+    push_new(s, &sp, nbig, sz, old_cs.sel, code);
+    push_new(s, &sp, nbig, sz, ret_eip, code);
     s->cpl = old_cpl;
     set_esp(s, sp, nbig);
     enter_cs(s, cs, dpl, gate32 ? off : off & 0xFFFF);
@@ -574,12 +590,13 @@ void x86_deliver(x86_cpu *s, int vector, bool has_code, uint32_t code, bool soft
         s->cpl = ncpl; /* the pushes are supervisor accesses of the new stack */
         bool nbig = (ss.attr & X86_A_DB) != 0;
         uint32_t sp = nbig ? nesp : nesp & 0xFFFF;
-        push_raw(s, &sp, nbig, sz, old_ss.sel);
-        push_raw(s, &sp, nbig, sz, osp);
-        push_raw(s, &sp, nbig, sz, flags);
-        push_raw(s, &sp, nbig, sz, s->seg[X86_CS].sel);
-        push_raw(s, &sp, nbig, sz, ret_eip);
-        if (has_code) push_raw(s, &sp, nbig, sz, code);
+        uint32_t scode = (nss & ~3u) | xc;
+        push_new(s, &sp, nbig, sz, old_ss.sel, scode);
+        push_new(s, &sp, nbig, sz, osp, scode);
+        push_new(s, &sp, nbig, sz, flags, scode);
+        push_new(s, &sp, nbig, sz, s->seg[X86_CS].sel, scode);
+        push_new(s, &sp, nbig, sz, ret_eip, scode);
+        if (has_code) push_new(s, &sp, nbig, sz, code, scode);
         s->cpl = old_cpl;
         set_esp(s, sp, nbig);
     } else {
