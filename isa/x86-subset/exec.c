@@ -486,6 +486,10 @@ static bool string_insn(x86_cpu *s, const x86_decoded *d, int sz) {
         if (!cx) return true;
         str_once(s, d, sz);
         set_areg(s, X86_ECX, as, cx - 1);
+        /* a fault in a later iteration keeps this one: ECX, ESI and EDI
+         * stay as after the last successful iteration, EIP at the
+         * instruction (SDM vol. 2, REP); the flags go back to before it */
+        memcpy(s->u_r, s->r, sizeof s->r);
         if (z) {
             bool zf = (x86_get_flags(s) & X86_ZF) != 0;
             if ((d->rep == 0xF3 && !zf) || (d->rep == 0xF2 && zf)) return true;
