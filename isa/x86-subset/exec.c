@@ -1780,7 +1780,12 @@ static int boundary(x86_cpu *s) {
 
 /* Decode the 16 bytes at p into cache entry e for tag (linear address | big << 32). */
 static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) {
-    x86_decode(s->variant, p, 15, (tag >> 32) != 0, &e->d);
+    if (x86_decode(s->variant, p, 15, (tag >> 32) != 0, &e->d) < 0) {
+        /* 15 bytes do not hold it: longer than 15, #GP(0) (SDM 2.3.11), and
+         * all 15 compared when it runs again */
+        e->d.in = NULL;
+        e->d.len = 16;
+    }
     e->fast = fast_for(&e->d);
     uint8_t m[16] = { 0 };
     memset(m, 0xFF, e->d.len <= 15 ? e->d.len : 15);
