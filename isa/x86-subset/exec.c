@@ -1678,6 +1678,8 @@ static bool null_vector(x86_cpu *s, int vector) {
  * run stops (s->stop). */
 static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, bool ext, uint32_t ret, uint32_t pc) {
     vl_machine *m = s->c.m;
+    /* "Exceptions do not return error codes in real-address mode" (SDM vol. 3, 8086 emulation) */
+    if (!(s->cr0 & X86_CR0_PE)) has_code = false;
     if (s->c.intercept || (s->c.stop_on_null_vector && null_vector(s, v))) {
         s->c.exceptions++;
         s->c.last_vector = v;
