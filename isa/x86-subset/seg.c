@@ -171,10 +171,11 @@ static uint32_t pop_raw(x86_cpu *s, uint32_t *sp, bool big, int size) {
     return v;
 }
 
-/* A push on the new stack of a stack switch: overflowing it is #SS with
- * the new SS's selector (code), not #SS(0) (SDM vol. 2, CALL and INT n:
- * "#SS(selector) ... if pushing ... exceeds the bounds of the new stack
- * segment when a stack switch occurs"). */
+/* A push of a far transfer or a delivery whose overflow is #SS(code): on
+ * the new stack of a stack switch, code is the new SS's selector, not 0
+ * (SDM vol. 2, CALL and INT n: "#SS(selector) ... if pushing ... exceeds
+ * the bounds of the new stack segment when a stack switch occurs"); the
+ * delivery of an external event adds EXT (PRM 9.7). */
 static void push_new(x86_cpu *s, uint32_t *sp, bool big, int size, uint32_t v, uint32_t code) {
     uint32_t n = *sp - (uint32_t)size;
     if (!big) n &= 0xFFFF;
@@ -602,10 +603,11 @@ void x86_deliver(x86_cpu *s, int vector, bool has_code, uint32_t code, bool soft
     } else {
         bool big = big_stack(s);
         uint32_t sp = s->r[X86_ESP];
-        push_raw(s, &sp, big, sz, flags);
-        push_raw(s, &sp, big, sz, s->seg[X86_CS].sel);
-        push_raw(s, &sp, big, sz, ret_eip);
-        if (has_code) push_raw(s, &sp, big, sz, code);
+        /* #SS(0), with EXT for an external event as every delivery fault */
+        push_new(s, &sp, big, sz, flags, xc);
+        push_new(s, &sp, big, sz, s->seg[X86_CS].sel, xc);
+        push_new(s, &sp, big, sz, ret_eip, xc);
+        if (has_code) push_new(s, &sp, big, sz, code, xc);
         set_esp(s, sp, big);
     }
     set_accessed(s, csel, chi);
