@@ -385,6 +385,31 @@ const x86_insn x86_insns[] = {
 };
 const int x86_ninsns = (int)(sizeof x86_insns / sizeof x86_insns[0]);
 
+/* ---- register operands in the ModRM reg field ------------------------------------
+ * MOV to and from a segment, control, debug or test register names the
+ * register in the reg field, so one row stands for several forms: which
+ * values exist on each model (the others are #UD; exec.c raises it) and the
+ * class of each value where it is not the row's. Of the segment registers
+ * only CS and SS carry the CPL (their RPL, Intel 80386 PRM 6.3.1.3): MOV
+ * from ES, DS, FS or GS is innocuous, MOV from CS or SS mode-sensitive (the
+ * row's class). MOV to CS does not exist (#UD). CR0, CR2, CR3 exist on both
+ * models, CR4 on the Pentium; TR6 and TR7 on the 386; DR0-DR7 everywhere
+ * (DR4/DR5 alias DR6/DR7 unless the Pentium's CR4.DE is set). */
+int x86_regop_class(int variant, const x86_insn *in, unsigned regf) {
+    regf &= 7;
+    switch ((enum x86_op)in->op) {
+    case X86_OP_MOV_FROM_SEG:
+        if (regf >= X86_NSEG) return VL_CLASS_ILLEGAL;
+        return regf == X86_CS || regf == X86_SS ? in->cls : VL_CLASS_INNOCUOUS;
+    case X86_OP_MOV_SEG: return regf == X86_CS || regf >= X86_NSEG ? VL_CLASS_ILLEGAL : in->cls;
+    case X86_OP_MOV_FROM_CR: case X86_OP_MOV_TO_CR:
+        return regf == 0 || regf == 2 || regf == 3 || (regf == 4 && variant == X86_PENTIUM) ? in->cls
+                                                                                          : VL_CLASS_ILLEGAL;
+    case X86_OP_MOV_FROM_TR: case X86_OP_MOV_TO_TR: return regf >= 6 ? in->cls : VL_CLASS_ILLEGAL;
+    default: return in->cls;
+    }
+}
+
 const char *const x86_cond_names[16] = { "o", "no", "b", "ae", "e", "ne", "be", "a",
                                          "s", "ns", "p", "np", "l", "ge", "le", "g" };
 
