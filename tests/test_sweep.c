@@ -442,6 +442,19 @@ static void test_x86(void **st) {
         assert_false(r.sum.theorem1);
         vl_sweep_result_free(&r);
     }
+    /* the decode metadata (trap events, exit sets) gives the class the sweep measures per register */
+    static const struct { uint8_t b[3]; int cls; } regops[] = {
+        { { 0x8C, 0xD8 }, VL_CLASS_INNOCUOUS },           /* mov %ds,%eax */
+        { { 0x8C, 0xC8 }, VL_CLASS_MODE_SENSITIVE },      /* mov %cs,%eax */
+        { { 0x8E, 0xC8 }, VL_CLASS_ILLEGAL },             /* mov %eax,%cs: #UD */
+        { { 0x0F, 0x20, 0xC8 }, VL_CLASS_ILLEGAL },       /* mov %cr1,%eax: #UD */
+        { { 0x0F, 0x22, 0xD8 }, VL_CLASS_PRIVILEGED },    /* mov %eax,%cr3 */
+    };
+    for (size_t k = 0; k < sizeof regops / sizeof regops[0]; k++) {
+        vl_decode_info d;
+        x86_decode_info(X86_I386, regops[k].b, 3, 0, &d);
+        assert_int_equal(d.cls, regops[k].cls);
+    }
     /* naming a technique for an ISA the monitor cannot run is a usage error */
     vl_sweep_opts o = { 0 };
     vl_sweep_result r;

@@ -687,7 +687,7 @@ void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t add
     }
     const x86_insn *in = d.in;
     out->length = d.len;
-    out->cls = in->cls;
+    out->cls = x86_regop_class(variant, in, d.regf); /* MOV from DS is innocuous, MOV to CR5 #UD */
     out->mnemonic = in->name;
     out->form = (int)(in - x86_insns);
     out->flow = in->flow;
