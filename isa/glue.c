@@ -1,12 +1,13 @@
 /* glue.c - the glue registry: for each CPU core, its monitor glue
  * (isa/<isa>/virt.c) and its sweep adapter (isa/<isa>/forms.c). The cores
  * do not point at their glue, so that they link without the monitor; the
- * monitor finds the glue here, by core. */
+ * monitor finds the glue here, by core. A core without monitor glue (NULL)
+ * cannot run under the monitor; its sweep adapter says why (no_monitor). */
 #include "vmm/sweep.h"
 
-extern const vl_cpu_ops m68k_ops, ppc_ops;
+extern const vl_cpu_ops m68k_ops, ppc_ops, x86_ops;
 extern const vl_virt_ops m68k_virt_ops, ppc_virt_ops;
-extern const vl_sweep_isa vl_sweep_m68k, vl_sweep_ppc;
+extern const vl_sweep_isa vl_sweep_m68k, vl_sweep_ppc, vl_sweep_x86;
 
 static const struct {
     const vl_cpu_ops *ops;
@@ -15,6 +16,7 @@ static const struct {
 } glue[] = {
     { &m68k_ops, &m68k_virt_ops, &vl_sweep_m68k },
     { &ppc_ops, &ppc_virt_ops, &vl_sweep_ppc },
+    { &x86_ops, NULL, &vl_sweep_x86 }, /* no monitor glue yet: the sweep measures it natively */
 };
 
 const vl_virt_ops *vl_glue_virt(const vl_cpu_ops *ops) {

@@ -6,10 +6,13 @@
  *              [--states N] [--filter TEXT]
  *
  * table: every model when no --isa is given, forms grouped by mnemonic, a
- * cross-ISA summary; sweep: one model, one row per form. Exit status: 0,
- * 1 when a measured class disagrees with the decode table (an "error:"
- * line each) or a requested model cannot be swept, 2 on a usage error. A
- * progress line goes to stderr when stderr is a terminal. */
+ * cross-ISA summary; sweep: one model, one row per form. An ISA the monitor
+ * cannot run yet is swept natively (technique "native", "not modelled"
+ * under the monitor); naming a --technique for it is a usage error, and
+ * `vlab table --technique T` over every model leaves it out with a note.
+ * Exit status: 0, 1 when a measured class disagrees with the decode table
+ * (an "error:" line each) or a requested model cannot be swept, 2 on a
+ * usage error. A progress line goes to stderr when stderr is a terminal. */
 #include "vmm/sweep.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -63,7 +66,7 @@ static int parse_u64(const char *s, uint64_t *v) {
 
 static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
     memset(o, 0, sizeof *o);
-    o->technique = "trap-and-emulate";
+    o->technique = NULL; /* trap-and-emulate, or natively where the monitor cannot run the ISA */
     o->format = VL_FMT_MD;
     o->states = 8;
     for (int i = 0; i < argc; i++) {
@@ -131,7 +134,8 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
                          "table:\nforms grouped by mnemonic, one section per model, a cross-ISA summary first."
                        : "Measure every instruction form of one model and print one row per form.");
         printf("  --isa ISA[:MODEL]  m68k, m68k:68010, 68010, ppc...%s\n", grouped ? " (repeatable)" : "");
-        printf("  --technique T      trap-and-emulate (default) or hybrid\n"
+        printf("  --technique T      trap-and-emulate (default) or hybrid; an ISA the monitor cannot run yet\n"
+               "                     is measured natively without --technique\n"
                "  --format F         md (default), csv, json, tex, html\n"
                "  -o FILE            write to FILE instead of stdout\n"
                "  --seed N           random states from seed N (default 0)\n"
@@ -143,6 +147,10 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
     if (rc) return rc;
     bool all = false;
     if (!grouped && o.nm != 1) return usage(cmd, "%s", o.nm ? "give exactly one --isa" : "--isa is required");
+    for (int i = 0; o.technique && i < o.nm; i++) {
+        const char *why = vl_sweep_unmonitored(o.isa[i]);
+        if (why) return usage(cmd, "--technique %s: %s (without --technique: the native columns)", o.technique, why);
+    }
     if (o.nm == 0) {
         all = true;
         for (int i = 0; vlab_isa_name(i) && o.nm < MAXM; i++)
@@ -161,6 +169,11 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
     int status = 0;
     bool tty = isatty(2);
     for (int i = 0; i < o.nm; i++) {
+        const char *why = all && o.technique ? vl_sweep_unmonitored(o.isa[i]) : NULL;
+        if (why) { /* every model under a technique: the ones the monitor cannot run are left out */
+            fprintf(stderr, "vlab %s: %s:%s left out: %s\n", cmd, o.isa[i], o.model[i], why);
+            continue;
+        }
         prog_ctx pc = { o.isa[i] };
         vl_sweep_opts so = { 0 };
         so.isa = o.isa[i];
@@ -174,9 +187,10 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
             so.progress_ctx = &pc;
         }
         char err[512];
-        if (vl_sweep_run(&so, &res[nres], err, sizeof err) < 0) {
+        int rc = vl_sweep_run(&so, &res[nres], err, sizeof err);
+        if (rc < 0) {
             fprintf(stderr, "vlab %s: %s:%s: %s\n", cmd, o.isa[i], o.model[i], err);
-            if (!all) status = 1;
+            if (!all) status = rc == -2 ? 2 : 1;
             continue;
         }
         if (vl_sweep_report_mismatches(&res[nres], stderr)) status = 1;

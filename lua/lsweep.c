@@ -6,6 +6,8 @@
  *   --       form, encodings, declared, measured, privileged, sensitive, user_sensitive,
  *   --       outcome, reason}... }, summary = { forms, privileged, sensitive, leaks,
  *   --       theorem1, theorem3, ... } }; r[1..#r] are the rows too (ipairs(r) works)
+ *   -- an ISA the monitor cannot run yet: technique "native", the rows' outcome
+ *   -- "not modelled", summary.leaks nil; naming a technique for it is an error
  *   vlab.table(r, "md")            -- string; r may also be a list of such results, or a
  *                                  -- list of rows (summaries are computed from the rows)
  *   vlab.table(r, "md", false)     -- one row per form (what `vlab sweep` prints)
@@ -108,12 +110,13 @@ static void push_result(lua_State *L, const vl_sweep_result *r) {
     setint(L, "forms", s->forms);
     setint(L, "privileged", s->privileged);
     setint(L, "sensitive", s->sensitive);
-    setint(L, "leaks", s->leaks);
+    if (strcmp(r->technique, VL_SWEEP_NATIVE)) setint(L, "leaks", s->leaks); /* else nil: not measured */
     setbool(L, "theorem1", s->theorem1);
     setbool(L, "theorem3", s->theorem3);
     setint(L, "user_sensitive", s->user_sensitive);
     setint(L, "sensitive_unprivileged", s->sensitive_unprivileged);
     setint(L, "user_sensitive_unprivileged", s->user_sensitive_unprivileged);
+    setint(L, "iopl_sensitive", s->iopl);
     setint(L, "traps", s->traps);
     setint(L, "runs_directly", s->direct);
     setint(L, "illegal", s->illegal);
@@ -157,7 +160,7 @@ static int class_find(const char *s) {
     return VL_CLASS_INNOCUOUS;
 }
 static int outcome_find(const char *s) {
-    for (int o = 0; o < 4; o++)
+    for (int o = 0; o < VL_OUT_COUNT; o++)
         if (s && !strcmp(s, vl_sweep_outcome_name(o))) return o;
     return VL_OUT_DIRECT;
 }
@@ -275,6 +278,7 @@ static int to_result(lua_State *L, int t, vl_sweep_result *r) {
         m->user_sensitive = (int)fint(L, s, "user_sensitive");
         m->sensitive_unprivileged = (int)fint(L, s, "sensitive_unprivileged");
         m->user_sensitive_unprivileged = (int)fint(L, s, "user_sensitive_unprivileged");
+        m->iopl = (int)fint(L, s, "iopl_sensitive");
         m->traps = (int)fint(L, s, "traps");
         m->direct = (int)fint(L, s, "runs_directly");
         m->illegal = (int)fint(L, s, "illegal");

@@ -4,7 +4,7 @@
  * form with its encodings. Each form runs from N seeded random states; every
  * encoding runs at least once (encoding k of a form with state k mod N, and
  * forms with fewer encodings than states are repeated until every state
- * ran). Each execution is four single steps from the same state:
+ * ran). Each execution is a single step on each target, from the same state:
  *
  *   ns  natively, supervisor mode       the reference
  *   nu  natively, user mode             privileged? mode-sensitive?
@@ -12,13 +12,25 @@
  *   v2  under the monitor (VM 2, guest memory elsewhere in real memory)
  *                                        location-sensitive? (once per state)
  *
+ * and, on an ISA whose adapter can vary a state's privileged state (vary):
+ *
+ *   ni  natively, user mode, the I/O privilege flipped   iopl-sensitive?
+ *   nl  the reference with the system tables elsewhere   location-sensitive?
+ *   np  the reference with other privileged bits changed mode-sensitive?
+ *
+ * nl and np measure natively what a monitor would reveal: an instruction
+ * that reads privileged state without trapping gives a different result
+ * (neither run faulting; the varied registers themselves not compared). An
+ * ISA the monitor cannot run yet (no glue) has the native targets only; its
+ * rows say "not modelled" under the monitor.
+ *
  * nu runs at a less privileged level than ns: the ISA's user level, or on
  * an ISA with more levels each of them in turn from state to state. In every
  * fourth state (and in the last one when there are only 2 or 3) the guest
  * is at that level in its virtual machine too: v1/v2 then compare with nu,
- * which measures user-sensitivity (Theorem 3).
+ * which measures user-sensitivity (Theorem 3); nl and np vary nu's state.
  *
- * Four machines are made once per model; a state is restored by copying
+ * The machines are made once per model; a state is restored by copying
  * the CPU contexts saved when the state was first set up (the whole core
  * struct: registers and hidden state) and the memory image (the sweep
  * machines have a few KiB of RAM). Nothing is allocated per form. */
@@ -66,10 +78,40 @@ void vl_sweep_forms_free(vl_sweep_forms *fl) {
     memset(fl, 0, sizeof *fl);
 }
 
+int vl_sweep_reg_index(const vl_reg_info *regs, int nregs, const char *name) {
+    for (int i = 0; i < nregs; i++)
+        if (!strcmp(regs[i].name, name)) return i;
+    return -1;
+}
+
+void vl_sweep_reg_set(vl_sweep_regs *r, const vl_reg_info *regs, int nregs, const char *name, uint32_t v) {
+    int i = vl_sweep_reg_index(regs, nregs, name);
+    if (i < 0 || (regs[i].flags & VL_REG_RO)) return;
+    r->val[i] = v;
+    for (int k = 0; k < r->norder; k++)
+        if (r->order[k] == i) return;
+    r->order[r->norder++] = i;
+}
+
+void vl_sweep_reason_plain(int variant, const char *name, uint32_t addr, uint32_t a, uint32_t b, const char *an, const char *bn,
+                           char *out, size_t outsz) {
+    char where[24];
+    if (name) snprintf(where, sizeof where, "%s", name);
+    else snprintf(where, sizeof where, "memory 0x%04x", addr);
+    snprintf(out, outsz, "%s: %s 0x%0*x, %s 0x%0*x", where, an, name ? 8 : 4, a, bn, name ? 8 : 4, b);
+}
+
 /* The adapter comes from the core (vl_cpu_ops.sweep): the sweep knows no ISA. */
 const vl_sweep_isa *vl_sweep_isa_find(const char *isa) {
     const vl_model_desc *d = isa ? vl_find_model(isa, NULL) : NULL;
     return d ? vl_glue_sweep(d->ops) : NULL;
+}
+
+const char *vl_sweep_unmonitored(const char *isa) {
+    const vl_model_desc *d = isa ? vl_find_model(isa, NULL) : NULL;
+    if (!d || vl_glue_virt(d->ops)) return NULL;
+    const vl_sweep_isa *A = vl_glue_sweep(d->ops);
+    return A && A->no_monitor ? A->no_monitor : "the monitor has no glue for this ISA";
 }
 
 const char *vl_sweep_outcome_name(int o) {
@@ -79,6 +121,7 @@ const char *vl_sweep_outcome_name(int o) {
     case VL_OUT_DIRECT: return "runs directly";
     case VL_OUT_ILLEGAL: return "illegal";
     case VL_OUT_INTERPRETED: return "interpreted";
+    case VL_OUT_NOT_MODELLED: return "not modelled";
     default: return "?";
     }
 }
@@ -89,15 +132,19 @@ static void seterr(char *err, size_t errsz, const char *msg, const char *a, cons
 
 /* ---- the sweep context ------------------------------------------------------------ */
 
-enum { T_NS = 0, T_NU, T_V1, T_V2, T_N };
+enum { T_NS = 0, T_NU, T_V1, T_V2, T_NI, T_NL, T_NP, T_N };
 
 typedef struct sw_state {
     uint8_t *mem;                 /* image */
     void *snap[T_N];              /* saved CPU contexts (real) */
     void *vsnap[2];               /* VM virtual contexts (v1, v2) */
     uint32_t pre[T_N][VL_SWEEP_MAXREGS];
+    /* registers compared between the reference and nl, np (the varied ones
+     * left out), and between ns and ni (the mode's bits and the I/O privilege) */
+    uint32_t lmask[VL_SWEEP_MAXREGS], pmask[VL_SWEEP_MAXREGS], imask[VL_SWEEP_MAXREGS];
     int ulevel;                   /* the level nu runs at */
     bool vuser;                   /* the guest runs at ulevel in its VM too */
+    bool ni_io;                   /* ni holds the I/O privilege (nu does not), else the other way */
 } sw_state;
 
 typedef struct sw_ctx {
@@ -109,9 +156,11 @@ typedef struct sw_ctx {
     int nregs;
     uint32_t ram;
     size_t csize;
-    vlab_machine *ns, *nu;
+    vlab_machine *ns, *nu, *nx[3]; /* nx: ni, nl, np */
     vl_vmm *mon;
     vl_vm *v[2];
+    bool monitored;               /* v1, v2 exist */
+    bool on[T_N];                 /* the targets of this sweep */
     int nstates;
     sw_state *st;
     uint32_t mode_mask[VL_SWEEP_MAXREGS], ctl_sup[VL_SWEEP_MAXREGS], ctl_user[VL_SWEEP_MAXREGS];
@@ -122,11 +171,14 @@ typedef struct sw_ctx {
     uint64_t traps[2], interp[2];
 } sw_ctx;
 
+static bool is_vm(int t) { return t == T_V1 || t == T_V2; }
+
 static vl_machine *tmachine(sw_ctx *c, int t) {
     switch (t) {
     case T_NS: return c->ns;
     case T_NU: return c->nu;
-    default: return c->v[t - T_V1]->m;
+    case T_V1: case T_V2: return c->v[t - T_V1]->m;
+    default: return c->nx[t - T_NI];
     }
 }
 
@@ -138,8 +190,8 @@ static void apply_vm(vl_vm *vm, const vl_sweep_regs *r) {
 }
 
 static void read_regs(sw_ctx *c, int t, uint32_t *out) {
-    if (t <= T_NU) {
-        vlab_machine *m = t == T_NS ? c->ns : c->nu;
+    if (!is_vm(t)) {
+        vlab_machine *m = tmachine(c, t);
         for (int i = 0; i < c->nregs; i++) out[i] = vlab_reg_get(m, i);
     } else {
         vl_vm *vm = c->v[t - T_V1];
@@ -162,15 +214,18 @@ static void ctx_free(sw_ctx *c) {
     if (c->mon) vl_vmm_release(c->mon);
     if (c->ns) vlab_machine_free(c->ns);
     if (c->nu) vlab_machine_free(c->nu);
+    for (int k = 0; k < 3; k++)
+        if (c->nx[k]) vlab_machine_free(c->nx[k]);
+}
+
+/* The state r varied `how` into out (a copy of r when the adapter has no such state). */
+static int vary(sw_ctx *c, const vl_sweep_regs *r, int how, int level, vl_sweep_regs *out) {
+    *out = *r;
+    return c->A->vary(c->variant, c->regs, c->nregs, how, level, out);
 }
 
 static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err, size_t errsz) {
     const vl_model_desc *d = vl_find_model(o->isa, o->model);
-    c->A = vl_sweep_isa_find(o->isa);
-    if (!d || !c->A || !c->A->forms) {
-        seterr(err, errsz, "no sweep for %s:%s", o->isa, o->model ? o->model : "?");
-        return -1;
-    }
     c->variant = d->variant;
     c->ops = o->ops ? o->ops : d->ops;
     c->desc = *d;
@@ -184,28 +239,36 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
         seterr(err, errsz, "cannot make a machine: %s%s", e2, "");
         return -1;
     }
-    c->regs = c->ns->regs;
-    c->nregs = c->ns->nregs;
-    c->mon = vl_vmm_new(0);
-    if (!c->mon) {
-        seterr(err, errsz, "out of memory%s%s", "", "");
-        return -1;
-    }
-    for (int k = 0; k < 2; k++) {
-        const vl_virt_ops *virt = o->virt ? o->virt : vl_glue_virt(d->ops);
-        c->v[k] = vl_vm_new(c->mon, d->isa, d->model, c->ram, technique, virt, e2, sizeof e2);
-        if (!c->v[k]) {
-            seterr(err, errsz, "cannot virtualize %s: %s", o->model, e2);
+    c->on[T_NS] = c->on[T_NU] = true;
+    for (int k = 0; c->A->vary && k < 3; k++) {
+        if (!(c->nx[k] = vlab_machine_new(d->isa, d->model, c->ram, e2, sizeof e2))) {
+            seterr(err, errsz, "cannot make a machine: %s%s", e2, "");
             return -1;
         }
+        c->on[T_NI + k] = true; /* until the adapter says it has no such state */
+    }
+    c->regs = c->ns->regs;
+    c->nregs = c->ns->nregs;
+    if (c->monitored) {
+        c->mon = vl_vmm_new(0);
+        if (!c->mon) {
+            seterr(err, errsz, "out of memory%s%s", "", "");
+            return -1;
+        }
+        for (int k = 0; k < 2; k++) {
+            const vl_virt_ops *virt = o->virt ? o->virt : vl_glue_virt(d->ops);
+            c->v[k] = vl_vm_new(c->mon, d->isa, d->model, c->ram, technique, virt, e2, sizeof e2);
+            if (!c->v[k]) {
+                seterr(err, errsz, "cannot virtualize %s: %s", o->model, e2);
+                return -1;
+            }
+        }
+        c->on[T_V1] = c->on[T_V2] = true;
     }
     if (o->ops) {
-        c->ns->desc = &c->desc;
-        c->nu->desc = &c->desc;
-        for (int k = 0; k < 2; k++) {
-            c->v[k]->ops = c->ops;
-            c->v[k]->m->desc = &c->desc;
-        }
+        for (int t = 0; t < T_N; t++)
+            if (c->on[t]) tmachine(c, t)->desc = &c->desc;
+        for (int k = 0; c->monitored && k < 2; k++) c->v[k]->ops = c->ops;
     }
     if (c->nregs > VL_SWEEP_MAXREGS) {
         seterr(err, errsz, "%s has too many registers%s", o->isa, "");
@@ -219,22 +282,20 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
     /* the states */
     c->st = calloc((size_t)c->nstates, sizeof *c->st);
     if (!c->st) goto oom;
-    void *clean[T_N], *vclean[2];
-    for (int t = 0; t < T_N; t++) clean[t] = tmachine(c, t)->cpu;
-    vclean[0] = c->v[0]->vctx;
-    vclean[1] = c->v[1]->vctx;
-    /* power-on contexts, copied before each state is set up */
+    /* power-on contexts (real, then the VMs' virtual ones), copied before each state is set up */
     void *save[T_N + 2] = { 0 };
     for (int t = 0; t < T_N + 2; t++) {
+        if (t < T_N && !c->on[t]) continue;
+        if (t >= T_N && !c->monitored) continue;
         if (!(save[t] = malloc(c->csize))) {
             for (int k = 0; k < t; k++) free(save[k]);
             goto oom;
         }
-        memcpy(save[t], t < T_N ? clean[t] : vclean[t - T_N], c->csize);
+        memcpy(save[t], t < T_N ? tmachine(c, t)->cpu : c->v[t - T_N]->vctx, c->csize);
     }
-    vl_sweep_regs *rs = malloc(sizeof *rs), *ru = malloc(sizeof *ru);
+    vl_sweep_regs *rs = malloc(sizeof *rs), *ru = malloc(sizeof *ru), *rx = malloc(3 * sizeof *rx);
     int rc = 0;
-    if (!rs || !ru) rc = -1;
+    if (!rs || !ru || !rx) rc = -1;
     int ulevels[8], nul = 0; /* the levels below the most privileged */
     for (int l = 1; l < 8; l++)
         if (c->ops->levels >> l & 1) ulevels[nul++] = l;
@@ -246,10 +307,11 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
         /* every fourth state, and the last one of 2 or 3 */
         S->vuser = (s % 4) == 3 || (c->nstates > 1 && c->nstates < 4 && s == c->nstates - 1);
         S->mem = calloc(1, c->ram);
-        for (int t = 0; t < T_N; t++) S->snap[t] = malloc(c->csize);
-        S->vsnap[0] = malloc(c->csize);
-        S->vsnap[1] = malloc(c->csize);
-        if (!S->mem || !S->snap[0] || !S->snap[1] || !S->snap[2] || !S->snap[3] || !S->vsnap[0] || !S->vsnap[1]) {
+        bool fail = !S->mem;
+        for (int t = 0; t < T_N; t++)
+            if (c->on[t] && !(S->snap[t] = malloc(c->csize))) fail = true;
+        if (c->monitored && (!(S->vsnap[0] = malloc(c->csize)) || !(S->vsnap[1] = malloc(c->csize)))) fail = true;
+        if (fail) {
             rc = -1;
             break;
         }
@@ -257,24 +319,46 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
         memset(ru, 0, sizeof *ru);
         c->A->state(c->variant, c->regs, c->nregs, o->seed, s, 0, rs, S->mem);
         c->A->state(c->variant, c->regs, c->nregs, o->seed, s, S->ulevel, ru, S->mem);
+        /* the varied states: ni from nu's; nl and np from the reference's */
+        const vl_sweep_regs *ref = S->vuser ? ru : rs;
+        int rlevel = S->vuser ? S->ulevel : 0;
+        static const int how[3] = { VL_SWEEP_VARY_IO, VL_SWEEP_VARY_MOVED, VL_SWEEP_VARY_PRIVBITS };
+        for (int k = 0; k < 3; k++) {
+            if (!c->on[T_NI + k]) continue;
+            int v = vary(c, k == 0 ? ru : ref, how[k], k == 0 ? S->ulevel : rlevel, &rx[k]);
+            if (v < 0 && s == 0) { /* the ISA has no such state */
+                c->on[T_NI + k] = false;
+                free(S->snap[T_NI + k]);
+                S->snap[T_NI + k] = NULL;
+            }
+            if (k == 0) S->ni_io = v == 1;
+        }
         for (int t = 0; t < T_N; t++) {
+            if (!c->on[t]) continue;
             vl_machine *m = tmachine(c, t);
             memcpy(m->cpu, save[t], c->csize);
             memcpy(m->mem.ram, S->mem, c->ram);
-            if (t >= T_V1) {
+            if (is_vm(t)) {
                 vl_vm *vm = c->v[t - T_V1];
                 memcpy(vm->vctx, save[T_N + t - T_V1], c->csize);
                 apply_vm(vm, S->vuser ? ru : rs);
                 memcpy(S->vsnap[t - T_V1], vm->vctx, c->csize);
             } else {
-                apply_native(m, t == T_NS ? rs : ru);
+                apply_native(m, t == T_NS ? rs : t == T_NU ? ru : &rx[t - T_NI]);
             }
             memcpy(S->snap[t], m->cpu, c->csize);
             read_regs(c, t, S->pre[t]);
         }
+        int rt = S->vuser ? T_NU : T_NS;
+        for (int i = 0; i < c->nregs; i++) {
+            S->lmask[i] = c->on[T_NL] ? ~(S->pre[rt][i] ^ S->pre[T_NL][i]) : ~0u;
+            S->pmask[i] = c->on[T_NP] ? ~(S->pre[rt][i] ^ S->pre[T_NP][i]) : ~0u;
+            S->imask[i] = c->on[T_NI] ? c->mode_mask[i] & ~(S->pre[T_NU][i] ^ S->pre[T_NI][i]) : ~0u;
+        }
     }
     free(rs);
     free(ru);
+    free(rx);
     for (int t = 0; t < T_N + 2; t++) free(save[t]);
     if (rc) goto oom;
     return 0;
@@ -288,14 +372,14 @@ static void prepare(sw_ctx *c, int t, int s, const uint8_t *code, int len, uint3
     sw_state *S = &c->st[s];
     vl_machine *m = tmachine(c, t);
     memcpy(m->cpu, S->snap[t], c->csize);
-    if (t >= T_V1) memcpy(c->v[t - T_V1]->vctx, S->vsnap[t - T_V1], c->csize);
+    if (is_vm(t)) memcpy(c->v[t - T_V1]->vctx, S->vsnap[t - T_V1], c->csize);
     memcpy(m->mem.ram, S->mem, c->ram);
     if (addr + (uint32_t)len <= c->ram) memcpy(m->mem.ram + addr, code, (size_t)len);
 }
 
 static void run_target(sw_ctx *c, int t) {
-    if (t <= T_NU) {
-        vlab_machine *m = t == T_NS ? c->ns : c->nu;
+    if (!is_vm(t)) {
+        vlab_machine *m = tmachine(c, t);
         uint64_t e = m->cc->exceptions;
         vlab_step(m, 1);
         c->exc[t] = m->cc->exceptions != e;
@@ -346,48 +430,78 @@ static int ctl_changed(sw_ctx *c, int t, int s) {
 
 /* Aggregate of one form over its runs. */
 typedef struct sw_agg {
-    uint32_t runs, priv_states, counted, illegal_sup, trapped, interpreted, leaks;
+    uint32_t runs, priv_states, iopl_states, counted, illegal_sup, trapped, interpreted, leaks;
     unsigned sens;
     bool user_sens;
     char leak_why[128];
 } sw_agg;
+
+static int kind_of(sw_ctx *c, int t) {
+    if (!c->on[t] || !c->exc[t]) return -1;
+    return c->A->exc_kind(c->variant, c->vec[t], c->regs, c->nregs, c->post[t], tmachine(c, t)->mem.ram);
+}
 
 static void run_one(sw_ctx *c, uint64_t w, int s, uint64_t rnd, bool loc, sw_agg *g) {
     uint8_t code[32];
     uint32_t addr = 0;
     int len = c->A->encode(c->variant, w, rnd, code, sizeof code, &addr);
     sw_state *S = &c->st[s];
-    int nt = loc ? T_N : T_V2;
-    for (int t = 0; t < nt; t++) {
+    for (int t = 0; t < T_N; t++) {
+        if (!c->on[t] || (t == T_V2 && !loc)) continue;
         prepare(c, t, s, code, len, addr);
         run_target(c, t);
     }
     g->runs++;
-    int ks = c->exc[T_NS] ? c->A->exc_kind(c->variant, c->vec[T_NS], c->regs, c->nregs, c->post[T_NS]) : -1;
-    int ku = c->exc[T_NU] ? c->A->exc_kind(c->variant, c->vec[T_NU], c->regs, c->nregs, c->post[T_NU]) : -1;
-    /* not an instruction in supervisor mode: whatever user mode does (a
-     * privilege check may come first) says nothing about privilege */
+    int ks = kind_of(c, T_NS), ku = kind_of(c, T_NU), ki = kind_of(c, T_NI);
+    /* not an instruction in supervisor mode, or a privilege fault there too
+     * (an x86 operand can make one: LTR of a null selector): whatever user
+     * mode does says nothing about privilege */
     bool illegal_sup = ks == VL_SWEEP_EXC_ILLEGAL;
+    bool counted = !illegal_sup && ks != VL_SWEEP_EXC_PRIV;
+    /* privileged: traps at the user level, with and without the I/O privilege */
+    bool priv_state = counted && ku == VL_SWEEP_EXC_PRIV && (!c->on[T_NI] || ki == VL_SWEEP_EXC_PRIV);
+    /* the user run compared with ns: nu, or ni when nu trapped only for want of the I/O privilege */
+    int tu = T_NU;
     if (illegal_sup) g->illegal_sup++;
-    else {
+    if (counted) {
         g->counted++;
-        if (ku == VL_SWEEP_EXC_PRIV && ks != VL_SWEEP_EXC_PRIV) g->priv_states++;
+        g->priv_states += priv_state;
+        if (c->on[T_NI]) {
+            int k_io = S->ni_io ? ki : ku, k_noio = S->ni_io ? ku : ki;
+            if (k_noio == VL_SWEEP_EXC_PRIV && k_io != VL_SWEEP_EXC_PRIV) {
+                g->iopl_states++;
+                tu = S->ni_io ? T_NI : T_NU;
+            }
+        }
     }
-    bool priv_state = ku == VL_SWEEP_EXC_PRIV && ks != VL_SWEEP_EXC_PRIV;
-    /* mode-sensitive: the two native runs differ without a privilege trap */
-    if (!priv_state && !illegal_sup) {
-        if (!c->exc[T_NS] && !c->exc[T_NU]) {
-            if (differ(c, T_NS, T_NU, c->mode_mask, "supervisor", "user", NULL, 0)) g->sens |= VL_SENS_MODE;
-        } else if (c->exc[T_NS] != c->exc[T_NU] || c->vec[T_NS] != c->vec[T_NU]) {
+    /* mode-sensitive: the supervisor and the user run differ without a privilege trap */
+    if (!priv_state && counted) {
+        if (!c->exc[T_NS] && !c->exc[tu]) {
+            if (differ(c, T_NS, tu, tu == T_NU ? c->mode_mask : S->imask, "supervisor", "user", NULL, 0))
+                g->sens |= VL_SENS_MODE;
+        } else if (c->exc[T_NS] != c->exc[tu] || c->vec[T_NS] != c->vec[tu]) {
             g->sens |= VL_SENS_MODE;
         }
     }
     /* control-sensitive: changes privileged state without trapping */
     if (!c->exc[T_NS] && ctl_changed(c, T_NS, s)) g->sens |= VL_SENS_CONTROL;
-    if (!c->exc[T_NU] && ctl_changed(c, T_NU, s)) {
-        g->sens |= VL_SENS_CONTROL;
-        g->user_sens = true;
+    static const int users[2] = { T_NU, T_NI };
+    for (int k = 0; k < 2; k++)
+        if (c->on[users[k]] && !c->exc[users[k]] && ctl_changed(c, users[k], s)) {
+            g->sens |= VL_SENS_CONTROL;
+            g->user_sens = true;
+        }
+    /* the native detectors: the reference's state with privileged state varied */
+    int rt = S->vuser ? T_NU : T_NS;
+    if (c->on[T_NL] && !c->exc[rt] && !c->exc[T_NL] && differ(c, rt, T_NL, S->lmask, NULL, NULL, NULL, 0)) {
+        g->sens |= VL_SENS_LOCATION;
+        if (S->vuser) g->user_sens = true;
     }
+    if (c->on[T_NP] && !c->exc[rt] && !c->exc[T_NP] && differ(c, rt, T_NP, S->pmask, NULL, NULL, NULL, 0)) {
+        g->sens |= VL_SENS_MODE;
+        if (S->vuser) g->user_sens = true;
+    }
+    if (!c->monitored) return;
     /* under the monitor */
     int ref = S->vuser ? T_NU : T_NS;
     char why[100];
@@ -462,11 +576,26 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
         seterr(err, errsz, "states must be 1..1024%s%s", "", "");
         return -1;
     }
+    const vl_model_desc *d = vl_find_model(o->isa, o->model);
+    const vl_sweep_isa *A = vl_sweep_isa_find(o->isa);
+    if (!d || !A || !A->forms) {
+        seterr(err, errsz, "no sweep for %s:%s", o->isa, o->model);
+        return -1;
+    }
+    /* an ISA the monitor cannot run: the native columns, unless a technique was asked for */
+    bool monitored = o->virt || !vl_sweep_unmonitored(o->isa);
+    if (!monitored && o->technique) {
+        seterr(err, errsz, "technique '%s': %s; without a technique the sweep measures the native columns", tech,
+               vl_sweep_unmonitored(o->isa));
+        return -2;
+    }
     sw_ctx *c = calloc(1, sizeof *c);
     if (!c) {
         seterr(err, errsz, "out of memory%s%s", "", "");
         return -1;
     }
+    c->A = A;
+    c->monitored = monitored;
     c->nstates = o->states ? o->states : 8;
     vl_sweep_forms fl;
     memset(&fl, 0, sizeof fl);
@@ -479,7 +608,7 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
     qsort(fl.f, fl.n, sizeof *fl.f, cmp_form);
     snprintf(out->isa, sizeof out->isa, "%s", o->isa);
     snprintf(out->model, sizeof out->model, "%s", o->model);
-    snprintf(out->technique, sizeof out->technique, "%s", tech);
+    snprintf(out->technique, sizeof out->technique, "%s", monitored ? tech : VL_SWEEP_NATIVE);
     out->seed = o->seed;
     out->states = c->nstates;
     out->rows = calloc(fl.n ? fl.n : 1, sizeof *out->rows);
@@ -510,11 +639,14 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
         r->runs = g.runs;
         bool all_illegal = g.illegal_sup == g.runs;
         r->privileged = g.counted > 0 && g.priv_states == g.counted;
+        /* traps at the user level in every state, exactly when it lacks the I/O privilege */
+        bool iopl = !r->privileged && g.counted > 0 && g.iopl_states == g.counted;
         r->sensitive = g.sens;
         if (g.priv_states && !r->privileged) r->sensitive |= VL_SENS_MODE; /* privileged in some states only */
         r->user_sensitive = g.user_sens;
         if (all_illegal) r->measured = f->declared == VL_CLASS_ILLEGAL ? VL_CLASS_ILLEGAL : VL_CLASS_INNOCUOUS;
         else if (r->privileged) r->measured = VL_CLASS_PRIVILEGED;
+        else if (iopl) r->measured = VL_CLASS_IOPL_SENSITIVE;
         else if (r->sensitive & VL_SENS_CONTROL) r->measured = VL_CLASS_CONTROL_SENSITIVE;
         else if (r->sensitive & VL_SENS_MODE) r->measured = VL_CLASS_MODE_SENSITIVE;
         else if (r->sensitive & VL_SENS_LOCATION) r->measured = VL_CLASS_LOCATION_SENSITIVE;
@@ -524,6 +656,7 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
             r->outcome = VL_OUT_LEAKS;
             snprintf(r->reason, sizeof r->reason, "%s", g.leak_why);
         } else if (r->measured == VL_CLASS_ILLEGAL) r->outcome = VL_OUT_ILLEGAL;
+        else if (!monitored) r->outcome = VL_OUT_NOT_MODELLED;
         else if (g.trapped) r->outcome = VL_OUT_TRAPS;
         else if (g.interpreted) r->outcome = VL_OUT_INTERPRETED;
         else r->outcome = VL_OUT_DIRECT;
@@ -552,11 +685,15 @@ void vl_sweep_summarize(vl_sweep_result *res) {
         } else {
             sum->forms++;
             sum->privileged += r->privileged;
+            bool iopl = r->measured == VL_CLASS_IOPL_SENSITIVE;
+            sum->iopl += iopl;
+            /* an iopl-sensitive form traps too when the monitor keeps the I/O privilege */
+            bool traps = r->privileged || iopl;
             bool sens = r->sensitive != 0;
             sum->sensitive += sens;
             sum->user_sensitive += r->user_sensitive;
-            if (sens && !r->privileged) sum->sensitive_unprivileged++;
-            if (r->user_sensitive && !r->privileged) sum->user_sensitive_unprivileged++;
+            if (sens && !traps) sum->sensitive_unprivileged++;
+            if (r->user_sensitive && !traps) sum->user_sensitive_unprivileged++;
         }
         sum->leaks += r->outcome == VL_OUT_LEAKS;
         sum->traps += r->outcome == VL_OUT_TRAPS;

@@ -1,7 +1,9 @@
 /* sweep.h - the sweep (DESIGN §3, §4.3): for every instruction form of an ISA
  * model, from N seeded random states, execute natively in supervisor mode,
- * natively in user mode and virtualized under the monitor; classify from the
- * measurements; render the trap-vs-leak tables (table.c).
+ * natively in user mode and virtualized under the monitor (an ISA the monitor
+ * cannot run yet: natively only, from states that differ in privileged
+ * state); classify from the measurements; render the trap-vs-leak tables
+ * (table.c).
  *
  * The engine (sweep.c) is ISA-neutral. What it needs to know about an ISA
  * comes from a `vl_sweep_isa` adapter in isa/<isa>/forms.c, which reads the
@@ -51,7 +53,25 @@ typedef struct vl_sweep_regs {
     int norder;
 } vl_sweep_regs;
 
+/* For the adapters: the index of register `name` in the machine's list (-1:
+ * the model has none); set it in r (appended to the order, or its value
+ * replaced when it is set already; unknown and read-only registers are
+ * skipped); and the plain wording of a difference in register `name` (NULL:
+ * memory at addr, 16-bit values): "d3: native 0x..., virtualized 0x..."
+ * (a `reason` hook as it is). */
+int vl_sweep_reg_index(const vl_reg_info *regs, int nregs, const char *name);
+void vl_sweep_reg_set(vl_sweep_regs *r, const vl_reg_info *regs, int nregs, const char *name, uint32_t v);
+void vl_sweep_reason_plain(int variant, const char *name, uint32_t addr, uint32_t a, uint32_t b, const char *an, const char *bn,
+                           char *out, size_t outsz);
+
 enum { VL_SWEEP_EXC_OTHER = 0, VL_SWEEP_EXC_PRIV, VL_SWEEP_EXC_ILLEGAL };
+
+/* The ways the optional `vary` hook changes a state (see below). */
+enum {
+    VL_SWEEP_VARY_MOVED = 1, /* where the system tables sit in real memory */
+    VL_SWEEP_VARY_PRIVBITS,  /* privileged bits that change what no other instruction does */
+    VL_SWEEP_VARY_IO,        /* the I/O privilege of the current level, flipped */
+};
 
 typedef struct vl_sweep_isa {
     const char *isa;
@@ -72,24 +92,53 @@ typedef struct vl_sweep_isa {
      * run (mode), and bits of privileged state (control) in each mode. */
     void (*masks)(int variant, const vl_reg_info *regs, int nregs, uint32_t *mode_mask,
                   uint32_t *ctl_sup, uint32_t *ctl_user);
-    /* What exception `vector` means, given the registers after it was taken. */
-    int (*exc_kind)(int variant, int vector, const vl_reg_info *regs, int nregs, const uint32_t *after);
+    /* What exception `vector` means, given the registers and the memory
+     * (ram bytes) after it was taken (x86: #GP(0) is a privilege fault, its
+     * error code is on the handler's stack). */
+    int (*exc_kind)(int variant, int vector, const vl_reg_info *regs, int nregs, const uint32_t *after,
+                    const uint8_t *mem);
     /* A one-line reason for a difference in register `name` (NULL: memory at
      * addr, 16-bit values), a = the reference, b = the other run. */
     void (*reason)(int variant, const char *name, uint32_t addr, uint32_t a, uint32_t b, const char *an,
                    const char *bn, char *out, size_t outsz);
+    /* Optional (NULL: none). The state r, at privilege level `level`, with
+     * privileged state changed in one way (`how`, VL_SWEEP_VARY_*), the
+     * memory image staying the same; -1 when the ISA has no such state.
+     * For VL_SWEEP_VARY_IO: 1 when the changed state holds the I/O
+     * privilege at its level, 0 when it does not (the unchanged state is
+     * then the other way round); 0 otherwise. The sweep runs each form from
+     * these states too (natively): a result that differs from the unchanged
+     * state's, neither run faulting, is location-sensitivity (MOVED) or
+     * mode-sensitivity (PRIVBITS): the instruction reads privileged state
+     * without trapping, which is how the ISA's sensitive-but-unprivileged
+     * instructions show without a monitor; a form that traps at the user
+     * level exactly when the level lacks the I/O privilege is
+     * iopl-sensitive. */
+    int (*vary)(int variant, const vl_reg_info *regs, int nregs, int how, int level, vl_sweep_regs *r);
+    /* NULL when the monitor has glue for the ISA; else why not, said at run
+     * time: the sweep then measures the native columns only. */
+    const char *no_monitor;
 } vl_sweep_isa;
 
 /* The adapter of an ISA (from the glue registry), NULL if none. */
 const vl_sweep_isa *vl_sweep_isa_find(const char *isa);
+/* NULL when the monitor can run the ISA; else the reason it cannot (the
+ * sweep of such an ISA has the native columns only). */
+const char *vl_sweep_unmonitored(const char *isa);
+
+/* The technique of a sweep without the monitor: the native columns only. */
+#define VL_SWEEP_NATIVE "native"
+
 
 /* ---- rows ------------------------------------------------------------------- */
 
 /* interpreted: the monitor executed it in software without a trap (the
  * hybrid monitor's virtual supervisor mode) and it never trapped. */
+/* not modelled: the ISA has no monitor glue, only the native columns were measured. */
 enum vl_sweep_outcome { VL_OUT_TRAPS = 0, VL_OUT_LEAKS, VL_OUT_DIRECT, VL_OUT_ILLEGAL, VL_OUT_INTERPRETED,
-                        VL_OUT_COUNT };
-const char *vl_sweep_outcome_name(int o); /* "traps", "leaks", "runs directly", "illegal", "interpreted" */
+                        VL_OUT_NOT_MODELLED, VL_OUT_COUNT };
+/* "traps", "leaks", "runs directly", "illegal", "interpreted", "not modelled" */
+const char *vl_sweep_outcome_name(int o);
 
 enum { VL_SENS_CONTROL = 1, VL_SENS_MODE = 2, VL_SENS_LOCATION = 4 };
 
@@ -111,6 +160,8 @@ typedef struct vl_sweep_row {
 
 typedef struct vl_sweep_summary {
     int forms, privileged, sensitive, user_sensitive, leaks, traps, direct, illegal, interpreted;
+    int iopl;             /* measured iopl-sensitive: they trap when the monitor keeps the I/O privilege */
+    /* sensitive (user-sensitive) forms that trap neither by privilege nor by the I/O privilege */
     int sensitive_unprivileged, user_sensitive_unprivileged, mismatches;
     bool theorem1, theorem3;
     uint64_t runs;
@@ -127,7 +178,10 @@ typedef struct vl_sweep_result {
 
 typedef struct vl_sweep_opts {
     const char *isa, *model;
-    const char *technique;       /* NULL: trap-and-emulate */
+    /* NULL: trap-and-emulate, or the native columns only (VL_SWEEP_NATIVE)
+     * when the monitor cannot run the ISA; a technique named for such an
+     * ISA is a usage error (-2) */
+    const char *technique;
     uint64_t seed;               /* 0 is a seed like any other */
     int states;                  /* 0: 8 */
     const vl_virt_ops *virt;     /* NULL: the core's glue */
@@ -140,7 +194,8 @@ typedef struct vl_sweep_opts {
     void *progress_ctx;
 } vl_sweep_opts;
 
-/* Run the sweep of one model. 0, or -1 with a message (usage or setup error). */
+/* Run the sweep of one model. 0, or -1 with a message (usage or setup
+ * error), -2 when a technique was named for an ISA the monitor cannot run. */
 int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t errsz);
 void vl_sweep_result_free(vl_sweep_result *r);
 /* (Re)compute r->sum from the rows (runs is kept). */

@@ -158,6 +158,13 @@ static void sens_text(unsigned s, char *out, size_t outsz) {
 }
 
 static const char *yesno(bool v) { return v ? "yes" : "no"; }
+
+/* A sweep without the monitor (its ISA has no glue yet): no leak was measured. */
+static bool native_only(const vl_sweep_result *r) { return !strcmp(r->technique, VL_SWEEP_NATIVE); }
+static void leaks_text(const vl_sweep_result *r, char *out, size_t outsz) {
+    if (native_only(r)) snprintf(out, outsz, "n/a");
+    else snprintf(out, outsz, "%d", r->sum.leaks);
+}
 static const char *holds(bool v) { return v ? "holds" : "fails"; }
 
 /* ---- grouping by mnemonic --------------------------------------------------------- */
@@ -220,7 +227,7 @@ static void group_outcome(const group *g, char *out, size_t outsz) {
     out[0] = 0;
     for (int o = 0; o < VL_OUT_COUNT; o++) kinds += g->outc[o] != 0;
     static const int order[VL_OUT_COUNT] = { VL_OUT_LEAKS, VL_OUT_TRAPS, VL_OUT_INTERPRETED, VL_OUT_DIRECT,
-                                             VL_OUT_ILLEGAL };
+                                             VL_OUT_NOT_MODELLED, VL_OUT_ILLEGAL };
     for (int k = 0; k < VL_OUT_COUNT; k++) {
         int o = order[k];
         if (!g->outc[o]) continue;
@@ -245,20 +252,28 @@ static void sum_cells(const vl_sweep_result *r, char cells[11][48]) {
     snprintf(cells[5], 48, "%d", s->sensitive);
     snprintf(cells[6], 48, "%d", s->sensitive_unprivileged);
     snprintf(cells[7], 48, "%d", s->user_sensitive_unprivileged);
-    snprintf(cells[8], 48, "%d", s->leaks);
+    leaks_text(r, cells[8], 48);
     snprintf(cells[9], 48, "%s", holds(s->theorem1));
     snprintf(cells[10], 48, "%s", holds(s->theorem3));
 }
 
 static void verdict_line(const vl_sweep_result *r, char *out, size_t outsz) {
     const vl_sweep_summary *s = &r->sum;
+    char iopl[48] = "", leaks[200];
+    if (s->iopl) snprintf(iopl, sizeof iopl, " (and %d iopl-sensitive)", s->iopl);
+    if (native_only(r)) {
+        const char *why = vl_sweep_unmonitored(r->isa);
+        snprintf(leaks, sizeof leaks, "measured natively only (%s)", why ? why : "no monitor");
+    } else {
+        snprintf(leaks, sizeof leaks, "%d leaking", s->leaks);
+    }
     snprintf(out, outsz,
-             "%d forms (and %d illegal ones): %d privileged, %d sensitive, %d sensitive but "
-             "unprivileged, %d user-sensitive but unprivileged, %d leaking; Theorem 1 %s, Theorem 3 %s; %llu executions "
+             "%d forms (and %d illegal ones): %d privileged%s, %d sensitive, %d sensitive but "
+             "unprivileged, %d user-sensitive but unprivileged, %s; Theorem 1 %s, Theorem 3 %s; %llu executions "
              "from %d states, seed %llu",
-             s->forms, s->illegal, s->privileged, s->sensitive, s->sensitive_unprivileged, s->user_sensitive_unprivileged,
-             s->leaks, holds(s->theorem1), holds(s->theorem3), (unsigned long long)s->runs, r->states,
-             (unsigned long long)r->seed);
+             s->forms, s->illegal, s->privileged, iopl, s->sensitive, s->sensitive_unprivileged,
+             s->user_sensitive_unprivileged, leaks, holds(s->theorem1), holds(s->theorem3), (unsigned long long)s->runs,
+             r->states, (unsigned long long)r->seed);
 }
 
 /* ---- per-row cells ------------------------------------------------------------------------ */
@@ -395,8 +410,10 @@ static void render_csv(sbuf *b, const vl_sweep_result *res, size_t nres) {
             sb_put(b, "\n");
         }
         const vl_sweep_summary *m = &r->sum;
-        sb_printf(b, "%s,%s,%s,summary,,,,,%d privileged,%d sensitive,%d user-sensitive,%d leaks,", r->isa, r->model,
-                  r->technique, m->privileged, m->sensitive, m->user_sensitive, m->leaks);
+        char lk[16];
+        leaks_text(r, lk, sizeof lk);
+        sb_printf(b, "%s,%s,%s,summary,,,,,%d privileged,%d sensitive,%d user-sensitive,%s leaks,", r->isa, r->model,
+                  r->technique, m->privileged, m->sensitive, m->user_sensitive, lk);
         char v[512];
         verdict_line(r, v, sizeof v);
         csv_field(b, v);
@@ -454,15 +471,17 @@ static void render_json_one(sbuf *b, const vl_sweep_result *r, const char *ind) 
         sb_put(b, " }");
     }
     const vl_sweep_summary *s = &r->sum;
+    char lk[16];
+    leaks_text(r, lk, sizeof lk);
     sb_printf(b,
-              "\n%s  ],\n%s  \"summary\": { \"forms\": %d, \"privileged\": %d, \"sensitive\": %d, \"leaks\": %d, "
+              "\n%s  ],\n%s  \"summary\": { \"forms\": %d, \"privileged\": %d, \"sensitive\": %d, \"leaks\": %s, "
               "\"theorem1\": %s, \"theorem3\": %s, \"user_sensitive\": %d, \"sensitive_unprivileged\": %d, "
-              "\"user_sensitive_unprivileged\": %d, \"traps\": %d, \"runs_directly\": %d, \"illegal\": %d, "
-              "\"mismatches\": %d, \"executions\": %llu } }",
-              ind, ind, s->forms, s->privileged, s->sensitive, s->leaks, s->theorem1 ? "true" : "false",
-              s->theorem3 ? "true" : "false", s->user_sensitive, s->sensitive_unprivileged,
-              s->user_sensitive_unprivileged, s->traps, s->direct, s->illegal, s->mismatches,
-              (unsigned long long)s->runs);
+              "\"user_sensitive_unprivileged\": %d, \"iopl_sensitive\": %d, \"traps\": %d, \"runs_directly\": %d, "
+              "\"illegal\": %d, \"mismatches\": %d, \"executions\": %llu } }",
+              ind, ind, s->forms, s->privileged, s->sensitive, native_only(r) ? "null" : lk,
+              s->theorem1 ? "true" : "false", s->theorem3 ? "true" : "false", s->user_sensitive,
+              s->sensitive_unprivileged, s->user_sensitive_unprivileged, s->iopl, s->traps, s->direct, s->illegal,
+              s->mismatches, (unsigned long long)s->runs);
 }
 
 static void render_json(sbuf *b, const vl_sweep_result *res, size_t nres) {

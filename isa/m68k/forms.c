@@ -290,18 +290,7 @@ static int encode(int variant, uint64_t enc, uint64_t rnd, uint8_t *buf, size_t 
 
 /* ---- states ------------------------------------------------------------------------- */
 
-static int reg_index(const vl_reg_info *regs, int n, const char *name) {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(regs[i].name, name)) return i;
-    return -1;
-}
 
-static void set(vl_sweep_regs *r, const vl_reg_info *regs, int n, const char *name, uint32_t v) {
-    int i = reg_index(regs, n, name);
-    if (i < 0) return;
-    r->val[i] = v;
-    r->order[r->norder++] = i;
-}
 
 static void frame(uint8_t *mem, uint32_t sp, rng *r) {
     uint32_t sr = (rnext(r) & 0x271F);
@@ -329,22 +318,22 @@ static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, in
     static const char *const an[7] = { "a0", "a1", "a2", "a3", "a4", "a5", "a6" };
     if (level == 0) {
         /* supervisor: S = 1, a7 = SSP */
-        set(out, regs, n, "sr", sr);
-        set(out, regs, n, "usp", usp);
-        set(out, regs, n, "ssp", ssp);
+        vl_sweep_reg_set(out, regs, n, "sr", sr);
+        vl_sweep_reg_set(out, regs, n, "usp", usp);
+        vl_sweep_reg_set(out, regs, n, "ssp", ssp);
     } else {
         /* user: S = 0, the active a7 keeps the value (the USP register holds
          * it), the inactive SSP holds the other stack */
-        set(out, regs, n, "sr", sr & ~0x2000u);
-        set(out, regs, n, "ssp", usp);
-        set(out, regs, n, "usp", ssp);
+        vl_sweep_reg_set(out, regs, n, "sr", sr & ~0x2000u);
+        vl_sweep_reg_set(out, regs, n, "ssp", usp);
+        vl_sweep_reg_set(out, regs, n, "usp", ssp);
     }
-    for (int i = 0; i < 8; i++) set(out, regs, n, dn[i], d[i]);
-    for (int i = 0; i < 7; i++) set(out, regs, n, an[i], a[i]);
-    set(out, regs, n, "pc", CODE);
-    set(out, regs, n, "vbr", 0);
-    set(out, regs, n, "sfc", sfc);
-    set(out, regs, n, "dfc", dfc);
+    for (int i = 0; i < 8; i++) vl_sweep_reg_set(out, regs, n, dn[i], d[i]);
+    for (int i = 0; i < 7; i++) vl_sweep_reg_set(out, regs, n, an[i], a[i]);
+    vl_sweep_reg_set(out, regs, n, "pc", CODE);
+    vl_sweep_reg_set(out, regs, n, "vbr", 0);
+    vl_sweep_reg_set(out, regs, n, "sfc", sfc);
+    vl_sweep_reg_set(out, regs, n, "dfc", dfc);
 }
 
 static void masks(int variant, const vl_reg_info *regs, int nregs, uint32_t *mode_mask, uint32_t *ctl_sup,
@@ -366,7 +355,8 @@ static void masks(int variant, const vl_reg_info *regs, int nregs, uint32_t *mod
     }
 }
 
-static int exc_kind(int variant, int vector, const vl_reg_info *regs, int nregs, const uint32_t *after) {
+static int exc_kind(int variant, int vector, const vl_reg_info *regs, int nregs, const uint32_t *after,
+                    const uint8_t *mem) {
     if (vector == 8) return VL_SWEEP_EXC_PRIV;
     if (vector == 4 || vector == 10 || vector == 11) return VL_SWEEP_EXC_ILLEGAL;
     return VL_SWEEP_EXC_OTHER;
@@ -384,7 +374,7 @@ static void reason(int variant, const char *name, uint32_t addr, uint32_t a, uin
     else if (name && !strcmp(name, "sr"))
         snprintf(out, outsz, "%s SR 0x%04x, %s 0x%04x", an, a, bn, b);
     else
-        snprintf(out, outsz, "%s: %s 0x%0*x, %s 0x%0*x", where, an, name ? 8 : 4, a, bn, name ? 8 : 4, b);
+        vl_sweep_reason_plain(variant, name, addr, a, b, an, bn, out, outsz);
 }
 
 extern const vl_virt_ops m68k_virt_ops;

@@ -284,18 +284,7 @@ static int encode(int variant, uint64_t enc, uint64_t rnd, uint8_t *buf, size_t 
 
 /* ---- states -------------------------------------------------------------------------------- */
 
-static int reg_index(const vl_reg_info *regs, int n, const char *name) {
-    for (int i = 0; i < n; i++)
-        if (!strcmp(regs[i].name, name)) return i;
-    return -1;
-}
 
-static void set(vl_sweep_regs *r, const vl_reg_info *regs, int n, const char *name, uint32_t v) {
-    int i = reg_index(regs, n, name);
-    if (i < 0 || (regs[i].flags & VL_REG_RO)) return;
-    r->val[i] = v;
-    r->order[r->norder++] = i;
-}
 
 static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, int index, int level,
                   vl_sweep_regs *out, uint8_t *mem) {
@@ -306,40 +295,40 @@ static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, in
     {
         vl_sweep_regs *x = out;
         rng q = r;
-        set(x, regs, n, "msr", level ? msr | MSR_PR : msr);
+        vl_sweep_reg_set(x, regs, n, "msr", level ? msr | MSR_PR : msr);
         char nm[16];
         for (int g = 0; g < 32; g++) {
             uint32_t v = rnext(&q);
             if (g >= 1 && g <= 10) v = (DATA_LO + v % (DATA_HI - DATA_LO)) & ~7u;
             else if (g >= 11 && g <= 13) v = (v % 0x100) & ~3u;
             snprintf(nm, sizeof nm, "r%d", g);
-            set(x, regs, n, nm, v);
+            vl_sweep_reg_set(x, regs, n, nm, v);
         }
-        set(x, regs, n, "cr", rnext(&q));
-        set(x, regs, n, "xer", (rnext(&q) & 0xE0000000u) | rbelow(&q, 16));
-        set(x, regs, n, "lr", rnext(&q) & ~3u);
-        set(x, regs, n, "ctr", rnext(&q));
-        set(x, regs, n, "srr0", rnext(&q) & ~3u);
-        set(x, regs, n, "srr1", rnext(&q) & MSR_SRR1_MASK & ~(MSR_SE | MSR_BE | MSR_POW));
+        vl_sweep_reg_set(x, regs, n, "cr", rnext(&q));
+        vl_sweep_reg_set(x, regs, n, "xer", (rnext(&q) & 0xE0000000u) | rbelow(&q, 16));
+        vl_sweep_reg_set(x, regs, n, "lr", rnext(&q) & ~3u);
+        vl_sweep_reg_set(x, regs, n, "ctr", rnext(&q));
+        vl_sweep_reg_set(x, regs, n, "srr0", rnext(&q) & ~3u);
+        vl_sweep_reg_set(x, regs, n, "srr1", rnext(&q) & MSR_SRR1_MASK & ~(MSR_SE | MSR_BE | MSR_POW));
         for (int g = 0; g < 4; g++) {
             snprintf(nm, sizeof nm, "sprg%d", g);
-            set(x, regs, n, nm, rnext(&q));
+            vl_sweep_reg_set(x, regs, n, nm, rnext(&q));
         }
-        set(x, regs, n, "dar", rnext(&q));
-        set(x, regs, n, "dsisr", rnext(&q));
-        set(x, regs, n, "sdr1", 0);
-        set(x, regs, n, "tbl", rnext(&q));
-        set(x, regs, n, "tbu", rnext(&q) & 0xFFFF);
-        set(x, regs, n, "dec", 0x40000000u + (rnext(&q) & 0xFFFF));
+        vl_sweep_reg_set(x, regs, n, "dar", rnext(&q));
+        vl_sweep_reg_set(x, regs, n, "dsisr", rnext(&q));
+        vl_sweep_reg_set(x, regs, n, "sdr1", 0);
+        vl_sweep_reg_set(x, regs, n, "tbl", rnext(&q));
+        vl_sweep_reg_set(x, regs, n, "tbu", rnext(&q) & 0xFFFF);
+        vl_sweep_reg_set(x, regs, n, "dec", 0x40000000u + (rnext(&q) & 0xFFFF));
         for (int g = 0; g < 16; g++) {
             snprintf(nm, sizeof nm, "sr%d", g);
-            set(x, regs, n, nm, rnext(&q) & 0x7FFFFFFFu); /* T = 0 */
+            vl_sweep_reg_set(x, regs, n, nm, rnext(&q) & 0x7FFFFFFFu); /* T = 0 */
         }
         static const char *const bats[4] = { "ibat0u", "ibat0l", "dbat0u", "dbat0l" };
         /* BAT 0: 128 KiB at 0, 1:1, valid in both modes, read/write */
         static const uint32_t batv[4] = { 0x00000003u, 0x00000002u, 0x00000003u, 0x00000002u };
-        for (int g = 0; g < 4; g++) set(x, regs, n, bats[g], batv[g]);
-        set(x, regs, n, "pc", CODE);
+        for (int g = 0; g < 4; g++) vl_sweep_reg_set(x, regs, n, bats[g], batv[g]);
+        vl_sweep_reg_set(x, regs, n, "pc", CODE);
     }
 }
 
@@ -358,10 +347,11 @@ static void masks(int variant, const vl_reg_info *regs, int nregs, uint32_t *mod
     }
 }
 
-static int exc_kind(int variant, int vector, const vl_reg_info *regs, int nregs, const uint32_t *after) {
+static int exc_kind(int variant, int vector, const vl_reg_info *regs, int nregs, const uint32_t *after,
+                    const uint8_t *mem) {
     if (vector == 0x800) return VL_SWEEP_EXC_ILLEGAL; /* floating point: not modelled */
     if (vector != 0x700) return VL_SWEEP_EXC_OTHER;
-    int i = reg_index(regs, nregs, "srr1");
+    int i = vl_sweep_reg_index(regs, nregs, "srr1");
     uint32_t srr1 = i >= 0 ? after[i] : 0;
     if (srr1 & SRR1_PRIV) return VL_SWEEP_EXC_PRIV;
     if (srr1 & SRR1_ILLEGAL) return VL_SWEEP_EXC_ILLEGAL;
@@ -376,7 +366,7 @@ static void reason(int variant, const char *name, uint32_t addr, uint32_t a, uin
     if (name && name[0] == 'r' && (a ^ b) == MSR_PR)
         snprintf(out, outsz, "reads PR=%u from MSR: %s 0x%08x, %s 0x%08x (%s)", (b >> 14) & 1, an, a, bn, b, where);
     else
-        snprintf(out, outsz, "%s: %s 0x%0*x, %s 0x%0*x", where, an, name ? 8 : 4, a, bn, name ? 8 : 4, b);
+        vl_sweep_reason_plain(variant, name, addr, a, b, an, bn, out, outsz);
 }
 
 const vl_sweep_isa vl_sweep_ppc = {

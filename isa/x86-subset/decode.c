@@ -12,10 +12,16 @@
  * CPL > 0; iopl-sensitive = #GP when CPL > IOPL (and, for I/O, the TSS bitmap
  * denies the port); the sensitive-but-unprivileged instructions of Robin and
  * Irvine within the subset: SGDT/SIDT/SLDT/STR reveal where the descriptor
- * tables are (location-sensitive); SMSW, PUSHF, POPF, LAR, LSL, VERR, VERW,
- * PUSH/MOV from CS and SS, far CALL/JMP/RET, INT n and IRET behave by the
- * CPL (mode-sensitive). RDTSC is privileged only when CR4.TSD is set:
- * declared mode-sensitive. Everything else is innocuous. */
+ * tables are (location-sensitive); POPF (IF and IOPL at CPL 0), far CALL
+ * (through a call gate to a more privileged level), far RET and IRET (to an
+ * outer level) change privileged state without a trap (control-sensitive,
+ * the class the sweep gives first: they are mode-sensitive too); SMSW and
+ * PUSHF read privileged state, LAR, LSL, VERR, VERW, PUSH/MOV from CS and
+ * SS, far JMP, INT n, and every load of a segment register (MOV, POP, LDS,
+ * LES, LFS, LGS, LSS: the descriptor's DPL against the CPL, 80386 PRM 6.3.2)
+ * behave by the CPL (mode-sensitive). RDTSC is privileged only when CR4.TSD
+ * is set: declared mode-sensitive. Everything else is innocuous. The sweep
+ * (forms.c) measures every one of these classes. */
 #include "isa/x86-subset/x86.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -23,6 +29,7 @@
 
 #define INN VL_CLASS_INNOCUOUS
 #define PRV VL_CLASS_PRIVILEGED
+#define CSE VL_CLASS_CONTROL_SENSITIVE
 #define MSE VL_CLASS_MODE_SENSITIVE
 #define LSE VL_CLASS_LOCATION_SENSITIVE
 #define IOP VL_CLASS_IOPL_SENSITIVE
@@ -137,7 +144,7 @@ const x86_insn x86_insns[] = {
     /* ---- 00-3F: arithmetic, segment pushes, prefixes, BCD ---- */
     ALU(0x00, "add", ADD, F_LOCK),
     R("push", 0x06, NO, MN, PUSH_SEG, sES, 0, 0, F_STK, ALL, INN, FN),
-    R("pop", 0x07, NO, MN, POP_SEG, sES, 0, 0, F_STK, ALL, INN, FN),
+    R("pop", 0x07, NO, MN, POP_SEG, sES, 0, 0, F_STK, ALL, MSE, FN),
     ALU(0x08, "or", OR, F_LOCK),
     R("push", 0x0E, NO, MN, PUSH_SEG, sCS, 0, 0, F_STK, ALL, MSE, FN),
     ALU(0x10, "adc", ADC, F_LOCK),
@@ -145,7 +152,7 @@ const x86_insn x86_insns[] = {
     R("pop", 0x17, NO, MN, POP_SEG, sSS, 0, 0, F_STK, ALL, MSE, FN),
     ALU(0x18, "sbb", SBB, F_LOCK),
     R("push", 0x1E, NO, MN, PUSH_SEG, sDS, 0, 0, F_STK, ALL, INN, FN),
-    R("pop", 0x1F, NO, MN, POP_SEG, sDS, 0, 0, F_STK, ALL, INN, FN),
+    R("pop", 0x1F, NO, MN, POP_SEG, sDS, 0, 0, F_STK, ALL, MSE, FN),
     ALU(0x20, "and", AND, F_LOCK),
     R("daa", 0x27, NO, MN, DAA, 0, 0, 0, 0, ALL, INN, FN),
     ALU(0x28, "sub", SUB, F_LOCK),
@@ -196,10 +203,10 @@ const x86_insn x86_insns[] = {
     R("xchg", 0x91, NO, MN, XCHG, Zv, eAX, 0, 0, ALL, INN, FN), /* 91-97 */
     R("cbw", 0x98, NO, MN, CBW, 0, 0, 0, 0, ALL, INN, FN),
     R("cwd", 0x99, NO, MN, CWD, 0, 0, 0, 0, ALL, INN, FN),
-    R("lcall", 0x9A, NO, MN, CALL_FAR, Ap, 0, 0, F_FAR, ALL, MSE, FC),
+    R("lcall", 0x9A, NO, MN, CALL_FAR, Ap, 0, 0, F_FAR, ALL, CSE, FC),
     R("fwait", 0x9B, NO, MN, WAIT, 0, 0, 0, 0, ALL, INN, FN),
     R("pushf", 0x9C, NO, MN, PUSHF, 0, 0, 0, F_STK, ALL, MSE, FN),
-    R("popf", 0x9D, NO, MN, POPF, 0, 0, 0, F_STK, ALL, MSE, FN),
+    R("popf", 0x9D, NO, MN, POPF, 0, 0, 0, F_STK, ALL, CSE, FN),
     R("sahf", 0x9E, NO, MN, SAHF, 0, 0, 0, 0, ALL, INN, FN),
     R("lahf", 0x9F, NO, MN, LAHF, 0, 0, 0, 0, ALL, INN, FN),
     /* ---- A0-AF ---- */
@@ -227,18 +234,18 @@ const x86_insn x86_insns[] = {
     GRP2("shl", SHL, 4), GRP2("shr", SHR, 5), GRP2("shl", SAL6, 6), GRP2("sar", SAR, 7),
     R("ret", 0xC2, NO, MN, RET, Iw, 0, 0, F_STK, ALL, INN, FR),
     R("ret", 0xC3, NO, MN, RET, 0, 0, 0, F_STK, ALL, INN, FR),
-    R("les", 0xC4, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, INN, FN),
-    R("lds", 0xC5, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, INN, FN),
+    R("les", 0xC4, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, MSE, FN),
+    R("lds", 0xC5, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, MSE, FN),
     R("mov", 0xC6, 0, MA, MOV, Eb, Ib, 0, F_B, ALL, INN, FN),
     R("mov", 0xC7, 0, MA, MOV, Ev, Iv, 0, 0, ALL, INN, FN),
     R("enter", 0xC8, NO, MN, ENTER, Iw, Ib, 0, F_STK, ALL, INN, FN),
     R("leave", 0xC9, NO, MN, LEAVE, 0, 0, 0, F_STK, ALL, INN, FN),
-    R("lret", 0xCA, NO, MN, RETF, Iw, 0, 0, F_STK | F_FAR, ALL, MSE, FR),
-    R("lret", 0xCB, NO, MN, RETF, 0, 0, 0, F_STK | F_FAR, ALL, MSE, FR),
+    R("lret", 0xCA, NO, MN, RETF, Iw, 0, 0, F_STK | F_FAR, ALL, CSE, FR),
+    R("lret", 0xCB, NO, MN, RETF, 0, 0, 0, F_STK | F_FAR, ALL, CSE, FR),
     R("int3", 0xCC, NO, MN, INT3, 0, 0, 0, 0, ALL, MSE, FT),
     R("int", 0xCD, NO, MN, INT, Ib, 0, 0, 0, ALL, MSE, FT),
     R("into", 0xCE, NO, MN, INTO, 0, 0, 0, 0, ALL, MSE, FT),
-    R("iret", 0xCF, NO, MN, IRET, 0, 0, 0, F_STK | F_FAR, ALL, MSE, FE),
+    R("iret", 0xCF, NO, MN, IRET, 0, 0, 0, F_STK | F_FAR, ALL, CSE, FE),
     /* ---- D0-DF ---- */
     R("aam", 0xD4, NO, MN, AAM, Ib, 0, 0, 0, ALL, INN, FN),
     R("aad", 0xD5, NO, MN, AAD, Ib, 0, 0, 0, ALL, INN, FN),
@@ -300,7 +307,7 @@ const x86_insn x86_insns[] = {
     R("inc", 0xFF, 0, MA, INC, Ev, 0, 0, F_LOCK, ALL, INN, FN),
     R("dec", 0xFF, 1, MA, DEC, Ev, 0, 0, F_LOCK, ALL, INN, FN),
     R("call", 0xFF, 2, MA, CALL_IND, Ev, 0, 0, F_STK, ALL, INN, FC),
-    R("lcall", 0xFF, 3, MM, CALL_FAR_IND, Mp, 0, 0, F_FAR, ALL, MSE, FC),
+    R("lcall", 0xFF, 3, MM, CALL_FAR_IND, Mp, 0, 0, F_FAR, ALL, CSE, FC),
     R("jmp", 0xFF, 4, MA, JMP_IND, Ev, 0, 0, 0, ALL, INN, FI),
     R("ljmp", 0xFF, 5, MM, JMP_FAR_IND, Mp, 0, 0, F_FAR, ALL, MSE, FI),
     R("push", 0xFF, 6, MA, PUSH, Ev, 0, 0, F_STK, ALL, INN, FN),
@@ -348,13 +355,13 @@ const x86_insn x86_insns[] = {
     SETCC(15, "setg"),
     /* ---- 0F A0-AF ---- */
     R("push", 0x1A0, NO, MN, PUSH_SEG, sFS, 0, 0, F_STK, ALL, INN, FN),
-    R("pop", 0x1A1, NO, MN, POP_SEG, sFS, 0, 0, F_STK, ALL, INN, FN),
+    R("pop", 0x1A1, NO, MN, POP_SEG, sFS, 0, 0, F_STK, ALL, MSE, FN),
     R("cpuid", 0x1A2, NO, MN, CPUID, 0, 0, 0, 0, P5, INN, FN),
     R("bt", 0x1A3, NO, MA, BT, Ev, Gv, 0, 0, ALL, INN, FN),
     R("shld", 0x1A4, NO, MA, SHLD, Ev, Gv, Ib, 0, ALL, INN, FN),
     R("shld", 0x1A5, NO, MA, SHLD, Ev, Gv, CL, 0, ALL, INN, FN),
     R("push", 0x1A8, NO, MN, PUSH_SEG, sGS, 0, 0, F_STK, ALL, INN, FN),
-    R("pop", 0x1A9, NO, MN, POP_SEG, sGS, 0, 0, F_STK, ALL, INN, FN),
+    R("pop", 0x1A9, NO, MN, POP_SEG, sGS, 0, 0, F_STK, ALL, MSE, FN),
     R("bts", 0x1AB, NO, MA, BTS, Ev, Gv, 0, F_LOCK, ALL, INN, FN),
     R("shrd", 0x1AC, NO, MA, SHRD, Ev, Gv, Ib, 0, ALL, INN, FN),
     R("shrd", 0x1AD, NO, MA, SHRD, Ev, Gv, CL, 0, ALL, INN, FN),
@@ -362,10 +369,10 @@ const x86_insn x86_insns[] = {
     /* ---- 0F B0-BF ---- */
     R("cmpxchg", 0x1B0, NO, MA, CMPXCHG, Eb, Gb, 0, F_LOCK | F_B, P5, INN, FN),
     R("cmpxchg", 0x1B1, NO, MA, CMPXCHG, Ev, Gv, 0, F_LOCK, P5, INN, FN),
-    R("lss", 0x1B2, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, INN, FN),
+    R("lss", 0x1B2, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, MSE, FN),
     R("btr", 0x1B3, NO, MA, BTR, Ev, Gv, 0, F_LOCK, ALL, INN, FN),
-    R("lfs", 0x1B4, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, INN, FN),
-    R("lgs", 0x1B5, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, INN, FN),
+    R("lfs", 0x1B4, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, MSE, FN),
+    R("lgs", 0x1B5, NO, MM, LSEG, Gv, Mp, 0, 0, ALL, MSE, FN),
     R("movzb", 0x1B6, NO, MA, MOVZX, Gv, Eb, 0, 0, ALL, INN, FN),
     R("movzw", 0x1B7, NO, MA, MOVZX, Gv, Ew, 0, 0, ALL, INN, FN),
     R("bt", 0x1BA, 4, MA, BT, Ev, Ib, 0, 0, ALL, INN, FN),
@@ -384,6 +391,31 @@ const x86_insn x86_insns[] = {
     R("bswap", 0x1C8, NO, MN, BSWAP, Zd, 0, 0, 0, P5, INN, FN),
 };
 const int x86_ninsns = (int)(sizeof x86_insns / sizeof x86_insns[0]);
+
+/* ---- register operands in the ModRM reg field ------------------------------------
+ * MOV to and from a segment, control, debug or test register names the
+ * register in the reg field, so one row stands for several forms: which
+ * values exist on each model (the others are #UD; exec.c raises it) and the
+ * class of each value where it is not the row's. Of the segment registers
+ * only CS and SS carry the CPL (their RPL, Intel 80386 PRM 6.3.1.3): MOV
+ * from ES, DS, FS or GS is innocuous, MOV from CS or SS mode-sensitive (the
+ * row's class). MOV to CS does not exist (#UD). CR0, CR2, CR3 exist on both
+ * models, CR4 on the Pentium; TR6 and TR7 on the 386; DR0-DR7 everywhere
+ * (DR4/DR5 alias DR6/DR7 unless the Pentium's CR4.DE is set). */
+int x86_regop_class(int variant, const x86_insn *in, unsigned regf) {
+    regf &= 7;
+    switch ((enum x86_op)in->op) {
+    case X86_OP_MOV_FROM_SEG:
+        if (regf >= X86_NSEG) return VL_CLASS_ILLEGAL;
+        return regf == X86_CS || regf == X86_SS ? in->cls : VL_CLASS_INNOCUOUS;
+    case X86_OP_MOV_SEG: return regf == X86_CS || regf >= X86_NSEG ? VL_CLASS_ILLEGAL : in->cls;
+    case X86_OP_MOV_FROM_CR: case X86_OP_MOV_TO_CR:
+        return regf == 0 || regf == 2 || regf == 3 || (regf == 4 && variant == X86_PENTIUM) ? in->cls
+                                                                                          : VL_CLASS_ILLEGAL;
+    case X86_OP_MOV_FROM_TR: case X86_OP_MOV_TO_TR: return regf >= 6 ? in->cls : VL_CLASS_ILLEGAL;
+    default: return in->cls;
+    }
+}
 
 const char *const x86_cond_names[16] = { "o", "no", "b", "ae", "e", "ne", "be", "a",
                                          "s", "ns", "p", "np", "l", "ge", "le", "g" };
@@ -655,7 +687,7 @@ void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t add
     }
     const x86_insn *in = d.in;
     out->length = d.len;
-    out->cls = in->cls;
+    out->cls = x86_regop_class(variant, in, d.regf); /* MOV from DS is innocuous, MOV to CR5 #UD */
     out->mnemonic = in->name;
     out->form = (int)(in - x86_insns);
     out->flow = in->flow;

@@ -2126,6 +2126,8 @@ static void x86_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
     s->delivering = 0;
     s->halted = false;
     s->c.exceptions++;
+    s->c.last_vector = vector; /* the exception taken, as take() and the other cores' raise record it */
+    s->c.last_vector_pc = s->insn_eip;
     s->run_depth = 0;
 }
 

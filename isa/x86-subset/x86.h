@@ -238,6 +238,10 @@ typedef struct x86_decoded {
 int x86_decode(int variant, const uint8_t *bytes, size_t len, bool big, x86_decoded *d);
 /* The table row for an opcode/ModRM on a model, NULL when invalid. */
 const x86_insn *x86_lookup(int variant, uint16_t opcode, bool has_modrm_byte, uint8_t modrm);
+/* The class of row `in` when its ModRM reg field (regf) names a register
+ * operand (MOV Sw/Cd/Dd/Td): VL_CLASS_ILLEGAL for a register the model does
+ * not have; the row's class for any other row. */
+int x86_regop_class(int variant, const x86_insn *in, unsigned regf);
 /* Does opcode (0x00-0xFF, or 0x100 | byte) take a ModRM byte on some model? */
 bool x86_opcode_has_modrm(uint16_t opcode);
 /* Condition names 0..15: "o","no","b","ae","e","ne","be","a","s","ns","p","np","l","ge","le","g". */
