@@ -156,8 +156,10 @@ static void push_raw(x86_cpu *s, uint32_t *sp, bool big, int size, uint32_t v) {
 }
 
 static uint32_t pop_raw(x86_cpu *s, uint32_t *sp, bool big, int size) {
-    uint32_t v = x86_rd(s, X86_SS, *sp, size);
-    uint32_t n = *sp + (uint32_t)size;
+    /* a 16-bit stack (SS.B = 0) is addressed by SP: the upper half of ESP plays no part */
+    uint32_t off = big ? *sp : *sp & 0xFFFF;
+    uint32_t v = x86_rd(s, X86_SS, off, size);
+    uint32_t n = off + (uint32_t)size;
     *sp = big ? n : (*sp & ~0xFFFFu) | (n & 0xFFFF);
     return v;
 }
