@@ -65,6 +65,9 @@ uint32_t x86_get_flags(x86_cpu *s) {
     case X86_LF_SHL: cf = s->lf_cf; of = ((r & sign) != 0) != cf; break;
     case X86_LF_SHR: cf = s->lf_cf; of = (a & sign) != 0; break;
     case X86_LF_SAR: cf = s->lf_cf; of = false; break;
+    /* SHRD: "For a 1-bit shift, the OF flag is set if a sign change
+     * occurred" (the new top bit comes from the source, not 0 as for SHR) */
+    case X86_LF_SHRD: cf = s->lf_cf; of = ((a ^ r) & sign) != 0; break;
     case X86_LF_MUL: cf = of = s->lf_cf; break;
     default: break;
     }
@@ -402,7 +405,7 @@ static uint32_t shift_double(x86_cpu *s, bool left, uint32_t a, uint32_t b, unsi
         }
         (void)bits;
     }
-    lazy(s, left ? X86_LF_SHL : X86_LF_SHR, a, count, r & m, sz);
+    lazy(s, left ? X86_LF_SHL : X86_LF_SHRD, a, count, r & m, sz);
     s->lf_cf = cf;
     return r & m;
 }
