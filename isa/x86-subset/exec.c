@@ -761,10 +761,14 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         break;
     }
     case X86_OP_XADD: {
+        /* SDM: "TEMP <- SRC + DEST; SRC <- DEST; DEST <- TEMP": with one
+         * register as both operands it ends as the sum. A memory
+         * destination first: its address may use the source register */
         uint32_t a = opd_rd(s, d, o[0]), b = opd_rd(s, d, o[1]);
         uint32_t r = alu(s, X86_OP_ADD, a, b, osz);
-        opd_wr(s, d, o[0], r);
+        if (d->mod != 3) opd_wr(s, d, o[0], r);
         reg_wr(s, d->regf, osz, a);
+        if (d->mod == 3) opd_wr(s, d, o[0], r);
         break;
     }
     case X86_OP_CMPXCHG: {
