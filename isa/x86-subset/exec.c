@@ -829,8 +829,9 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
             if (in->op == X86_OP_AAA) {
                 ax = (ax + 0x106) & 0xFFFF;
             } else {
-                uint32_t al = (ax - 6) & 0xFF, ah = ((ax >> 8) - 1) & 0xFF;
-                ax = ah << 8 | al;
+                /* SDM: "AX <- AX - 6; AH <- AH - 1": the borrow from AL reaches AH
+                 * (as AAA's "AX <- AX + 106H" carries into it) */
+                ax = (ax - 6 - 0x100) & 0xFFFF;
             }
             f |= X86_AF | X86_CF;
         } else {
