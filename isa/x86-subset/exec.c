@@ -801,14 +801,17 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_DAA: case X86_OP_DAS: {
         uint32_t f = flags_now(s), al = s->r[X86_EAX] & 0xFF, old = al;
-        bool cf = f & X86_CF, af = false;
+        bool daa = in->op == X86_OP_DAA, old_cf = f & X86_CF, cf = false, af = false;
         f &= ~(X86_CF | X86_AF);
         if ((al & 0xF) > 9 || (s->eflags & X86_AF)) {
-            al = in->op == X86_OP_DAA ? al + 6 : al - 6;
+            /* SDM DAS: "AL <- AL - 6; CF <- old_CF or (Borrow from AL <-
+             * AL - 6)" (DAA's carry there implies its second step) */
+            cf = old_cf || (!daa && al < 6);
+            al = daa ? al + 6 : al - 6;
             af = true;
         }
-        if (old > 0x99 || cf) {
-            al = in->op == X86_OP_DAA ? al + 0x60 : al - 0x60;
+        if (old > 0x99 || old_cf) {
+            al = daa ? al + 0x60 : al - 0x60;
             cf = true;
         }
         al &= 0xFF;
