@@ -993,10 +993,15 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_PUSH_SEG: push(s, osz, s->seg[seg_of_opd(o[0])].sel); break;
     case X86_OP_POP_SEG: {
+        /* SDM POP: "DEST <- SS:ESP; ESP <- ESP + 4": the selector is read
+         * through the old SS, and the stack pointer moves by the old stack's
+         * size without a second read (through what may be a new SS) */
         int sr = seg_of_opd(o[0]);
+        bool big = big_stack(s);
         uint16_t sel = (uint16_t)peek(s, 0, osz);
         x86_load_seg(s, sr, sel);
-        pop(s, osz);
+        uint32_t sp = s->r[X86_ESP] + (uint32_t)osz;
+        s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | (sp & 0xFFFF);
         if (sr == X86_SS) return EX_INHIBIT;
         break;
     }
