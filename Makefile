@@ -75,11 +75,12 @@ $(BUILD)/tests/%: tests/%.c tests/testlib.h $(BUILD)/libvlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVLAB_LINK) $(LDFLAGS_ALL) -lcmocka -lm
 
-# Unicorn as a second judge of the PowerPC core: linked with -lunicorn when
-# its header is there (otherwise the test says "SKIP: libunicorn-dev not
-# installed", and fails under VLAB_CI: tests/testlib.h).
+# Unicorn as a judge of the PowerPC and x86 cores (test_<isa>_unicorn):
+# linked with -lunicorn when its header is there (otherwise the test says
+# "SKIP: libunicorn-dev not installed", and fails under VLAB_CI:
+# tests/testlib.h).
 UNICORN_LIBS := $(shell printf '\043include <unicorn/unicorn.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo -lunicorn)
-$(BUILD)/tests/test_ppc_unicorn: tests/test_ppc_unicorn.c tests/testlib.h $(BUILD)/libvlab.a
+$(BUILD)/tests/test_%_unicorn: tests/test_%_unicorn.c tests/testlib.h $(BUILD)/libvlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVLAB_LINK) $(LDFLAGS_ALL) $(UNICORN_LIBS) -lm
 

@@ -31,17 +31,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__has_include)
-#if __has_include(<unicorn/unicorn.h>)
-#define HAVE_UNICORN 1
-#endif
-#endif
-
 #include "tests/testlib.h"
 
-#ifndef HAVE_UNICORN
+#ifndef VL_HAVE_UNICORN
 /* built without unicorn's header: the missing-package policy (SKIP, FAIL under VLAB_CI) */
-int main(void) { return vl_test_missing("libunicorn-dev", "no <unicorn/unicorn.h>: the unicorn judge not built"); }
+int main(void) { return vl_test_no_unicorn(); }
 #else
 #include <unicorn/unicorn.h>
 #include "isa/ppc/ppc.h"

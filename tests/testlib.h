@@ -52,6 +52,18 @@ static inline int vl_test_programs(char *dir, size_t dirsz) {
     return system(sh) == 0 ? 0 : -1;
 }
 
+/* The Unicorn judges (test_<isa>_unicorn.c): VL_HAVE_UNICORN when
+ * <unicorn/unicorn.h> is there (the Makefile links -lunicorn then); without
+ * it, main is vl_test_no_unicorn(). */
+#if defined(__has_include)
+#if __has_include(<unicorn/unicorn.h>)
+#define VL_HAVE_UNICORN 1
+#endif
+#endif
+static inline int vl_test_no_unicorn(void) {
+    return vl_test_missing("libunicorn-dev", "no <unicorn/unicorn.h>: the unicorn judge not built");
+}
+
 #ifdef CMOCKA_H_
 /* In a cmocka test: when command `cmd` (of Debian package `pkg`) is
  * missing, the test is skipped (locally) or fails (under VLAB_CI). */

@@ -65,6 +65,9 @@ uint32_t x86_get_flags(x86_cpu *s) {
     case X86_LF_SHL: cf = s->lf_cf; of = ((r & sign) != 0) != cf; break;
     case X86_LF_SHR: cf = s->lf_cf; of = (a & sign) != 0; break;
     case X86_LF_SAR: cf = s->lf_cf; of = false; break;
+    /* SHRD: "For a 1-bit shift, the OF flag is set if a sign change
+     * occurred" (the new top bit comes from the source, not 0 as for SHR) */
+    case X86_LF_SHRD: cf = s->lf_cf; of = ((a ^ r) & sign) != 0; break;
     case X86_LF_MUL: cf = of = s->lf_cf; break;
     default: break;
     }
@@ -402,7 +405,7 @@ static uint32_t shift_double(x86_cpu *s, bool left, uint32_t a, uint32_t b, unsi
         }
         (void)bits;
     }
-    lazy(s, left ? X86_LF_SHL : X86_LF_SHR, a, count, r & m, sz);
+    lazy(s, left ? X86_LF_SHL : X86_LF_SHRD, a, count, r & m, sz);
     s->lf_cf = cf;
     return r & m;
 }
@@ -762,10 +765,14 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         break;
     }
     case X86_OP_XADD: {
+        /* SDM: "TEMP <- SRC + DEST; SRC <- DEST; DEST <- TEMP": with one
+         * register as both operands it ends as the sum. A memory
+         * destination first: its address may use the source register */
         uint32_t a = opd_rd(s, d, o[0]), b = opd_rd(s, d, o[1]);
         uint32_t r = alu(s, X86_OP_ADD, a, b, osz);
-        opd_wr(s, d, o[0], r);
+        if (d->mod != 3) opd_wr(s, d, o[0], r);
         reg_wr(s, d->regf, osz, a);
+        if (d->mod == 3) opd_wr(s, d, o[0], r);
         break;
     }
     case X86_OP_CMPXCHG: {
@@ -798,14 +805,17 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_DAA: case X86_OP_DAS: {
         uint32_t f = flags_now(s), al = s->r[X86_EAX] & 0xFF, old = al;
-        bool cf = f & X86_CF, af = false;
+        bool daa = in->op == X86_OP_DAA, old_cf = f & X86_CF, cf = false, af = false;
         f &= ~(X86_CF | X86_AF);
         if ((al & 0xF) > 9 || (s->eflags & X86_AF)) {
-            al = in->op == X86_OP_DAA ? al + 6 : al - 6;
+            /* SDM DAS: "AL <- AL - 6; CF <- old_CF or (Borrow from AL <-
+             * AL - 6)" (DAA's carry there implies its second step) */
+            cf = old_cf || (!daa && al < 6);
+            al = daa ? al + 6 : al - 6;
             af = true;
         }
-        if (old > 0x99 || cf) {
-            al = in->op == X86_OP_DAA ? al + 0x60 : al - 0x60;
+        if (old > 0x99 || old_cf) {
+            al = daa ? al + 0x60 : al - 0x60;
             cf = true;
         }
         al &= 0xFF;
@@ -826,8 +836,9 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
             if (in->op == X86_OP_AAA) {
                 ax = (ax + 0x106) & 0xFFFF;
             } else {
-                uint32_t al = (ax - 6) & 0xFF, ah = ((ax >> 8) - 1) & 0xFF;
-                ax = ah << 8 | al;
+                /* SDM: "AX <- AX - 6; AH <- AH - 1": the borrow from AL reaches AH
+                 * (as AAA's "AX <- AX + 106H" carries into it) */
+                ax = (ax - 6 - 0x100) & 0xFFFF;
             }
             f |= X86_AF | X86_CF;
         } else {
@@ -986,10 +997,15 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_PUSH_SEG: push(s, osz, s->seg[seg_of_opd(o[0])].sel); break;
     case X86_OP_POP_SEG: {
+        /* SDM POP: "DEST <- SS:ESP; ESP <- ESP + 4": the selector is read
+         * through the old SS, and the stack pointer moves by the old stack's
+         * size without a second read (through what may be a new SS) */
         int sr = seg_of_opd(o[0]);
+        bool big = big_stack(s);
         uint16_t sel = (uint16_t)peek(s, 0, osz);
         x86_load_seg(s, sr, sel);
-        pop(s, osz);
+        uint32_t sp = s->r[X86_ESP] + (uint32_t)osz;
+        s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | (sp & 0xFFFF);
         if (sr == X86_SS) return EX_INHIBIT;
         break;
     }

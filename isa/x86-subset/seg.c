@@ -165,8 +165,10 @@ static void push_raw(x86_cpu *s, uint32_t *sp, bool big, int size, uint32_t v) {
 }
 
 static uint32_t pop_raw(x86_cpu *s, uint32_t *sp, bool big, int size) {
-    uint32_t v = x86_rd(s, X86_SS, *sp, size);
-    uint32_t n = *sp + (uint32_t)size;
+    /* a 16-bit stack (SS.B = 0) is addressed by SP: the upper half of ESP plays no part */
+    uint32_t off = big ? *sp : *sp & 0xFFFF;
+    uint32_t v = x86_rd(s, X86_SS, off, size);
+    uint32_t n = off + (uint32_t)size;
     *sp = big ? n : (*sp & ~0xFFFFu) | (n & 0xFFFF);
     return v;
 }
@@ -265,11 +267,21 @@ static void call_inner(x86_cpu *s, x86_seg cs, int dpl, uint32_t off, bool gate3
 
 void x86_far_jmp(x86_cpu *s, uint16_t sel, uint32_t off, bool call, uint32_t ret_eip, int opsize) {
     if (!(s->cr0 & X86_CR0_PE)) {
-        /* real mode: CS = sel, base = sel x 16 */
+        /* real mode: CS = sel, base = sel x 16. SDM JMP: "IF tempEIP is
+         * beyond code-segment limit THEN #GP(0)"; CALL: "IF stack not large
+         * enough for a 6-byte return address THEN #SS(0); IF DEST[31:16] is
+         * not zero THEN #GP(0); Push(CS); Push(EIP)" (the CS limit stays
+         * 0xFFFF in real mode): the stack check, the offset, the pushes */
+        bool big = big_stack(s);
+        uint32_t sp = s->r[X86_ESP];
+        int sz = opsize;
+        if (call)
+            for (uint32_t k = 1; k <= 2; k++) { /* where the two pushes will go */
+                uint32_t slot = sp - k * (uint32_t)sz;
+                (void)x86_linear(s, X86_SS, big ? slot : slot & 0xFFFF, (uint32_t)sz, true);
+            }
+        if (off > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
         if (call) {
-            bool big = big_stack(s);
-            uint32_t sp = s->r[X86_ESP];
-            int sz = opsize;
             push_raw(s, &sp, big, sz, s->seg[X86_CS].sel);
             push_raw(s, &sp, big, sz, ret_eip);
             set_esp(s, sp, big);
@@ -395,6 +407,8 @@ void x86_far_ret(x86_cpu *s, uint16_t pop_bytes, int opsize) {
     uint16_t csel = (uint16_t)pop_raw(s, &sp, big, sz);
     if (sz == 2) eip &= 0xFFFF;
     if (!(s->cr0 & X86_CR0_PE)) {
+        /* SDM RET far, real-address mode: "IF tempEIP not within code segment limits THEN #GP(0)" */
+        if (eip > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
         sp = big ? sp + pop_bytes : (sp & ~0xFFFFu) | ((sp + pop_bytes) & 0xFFFF);
         set_esp(s, sp, big);
         x86_load_seg_real(s, X86_CS, csel);
@@ -456,6 +470,8 @@ void x86_iret(x86_cpu *s, int opsize) {
         fl = (old & 0xFFFF0000u) | (fl & 0xFFFF);
     }
     if (!(s->cr0 & X86_CR0_PE)) {
+        /* SDM IRET, real-address mode: "IF tempEIP not within code segment limits THEN #GP(0)" */
+        if (eip > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
         set_esp(s, sp, big);
         x86_load_seg_real(s, X86_CS, csel);
         s->eip = eip;

@@ -334,7 +334,7 @@ typedef struct x86_cpu {
 
 /* Lazy flag operations */
 enum { X86_LF_NONE = 0, X86_LF_ADD, X86_LF_ADC, X86_LF_SUB, X86_LF_SBB, X86_LF_LOGIC, X86_LF_INC, X86_LF_DEC,
-       X86_LF_NEG, X86_LF_SHL, X86_LF_SHR, X86_LF_SAR, X86_LF_MUL };
+       X86_LF_NEG, X86_LF_SHL, X86_LF_SHR, X86_LF_SAR, X86_LF_MUL, X86_LF_SHRD };
 
 /* ---- the internal API ------------------------------------------------------ */
 /* EFLAGS with the lazy flags folded in, and setting it (every bit, no checks). */
