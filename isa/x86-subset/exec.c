@@ -1356,8 +1356,13 @@ static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, boo
         }
         return true;
     }
-    if (v == X86_EXC_PF) s->cr2 = s->f_addr;
-    s->delivering = v + 1;
+    /* INT n with n = 14 is no page fault: CR2 stays. A fault while an INT
+     * n, INT3 or INTO is delivered is a first exception, never a double
+     * fault (Intel SDM vol. 3 6.15, interrupt 8: a second exception while
+     * calling the handler of a prior exception; software interrupts are
+     * not exceptions), so only exceptions are remembered for x86_combine. */
+    if (v == X86_EXC_PF && !soft) s->cr2 = s->f_addr;
+    s->delivering = soft ? 0 : v + 1;
     save_undo(s); /* a fault while delivering puts this state back */
     x86_deliver(s, v, has_code, code, soft, ext, ret);
     s->delivering = 0;
