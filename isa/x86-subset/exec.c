@@ -1390,6 +1390,11 @@ static bool on_fault(x86_cpu *s) {
         int first = s->delivering - 1;
         s->delivering = 0;
         rollback(s);
+        /* EXT: the exception came from delivering an event external to
+         * the program, "such as an interrupt or an earlier exception"
+         * (Intel SDM vol. 3 6.13; software interrupts are never
+         * delivering here) */
+        if (v == X86_EXC_TS || v == X86_EXC_NP || v == X86_EXC_SS || v == X86_EXC_GP) code |= 1;
         int c = x86_combine(first, v);
         if (c < 0) {
             s->shutdown = true;
