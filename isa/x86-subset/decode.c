@@ -518,7 +518,13 @@ const x86_insn *x86_lookup(int variant, uint16_t opcode, bool has_modrm_byte, ui
 
 /* ---- the decoder ------------------------------------------------------------------- */
 
-#define NEED(n) do { if ((size_t)(i) + (n) > len) goto short_read; } while (0)
+/* n more bytes: an instruction never takes more than 15 (#GP(0) beyond,
+ * Intel SDM vol. 2 2.3.11, 80386 PRM 9.8.13), whatever follows in memory;
+ * otherwise the caller gave too few. */
+#define NEED(n) do { \
+        if ((size_t)(i) + (n) > 15) goto too_long; \
+        if ((size_t)(i) + (n) > len) goto short_read; \
+    } while (0)
 
 static uint32_t le(const uint8_t *p, int n) {
     uint32_t v = 0;

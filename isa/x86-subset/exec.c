@@ -1711,8 +1711,13 @@ static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, boo
         }
         return true;
     }
-    if (v == X86_EXC_PF) s->cr2 = s->f_addr;
-    s->delivering = v + 1;
+    /* INT n with n = 14 is no page fault: CR2 stays. A fault while an INT
+     * n, INT3 or INTO is delivered is a first exception, never a double
+     * fault (Intel SDM vol. 3 6.15, interrupt 8: a second exception while
+     * calling the handler of a prior exception; software interrupts are
+     * not exceptions), so only exceptions are remembered for x86_combine. */
+    if (v == X86_EXC_PF && !soft) s->cr2 = s->f_addr;
+    s->delivering = soft ? 0 : v + 1;
     save_undo(s); /* a fault while delivering puts this state back */
     x86_deliver(s, v, has_code, code, soft, ext, ret);
     s->delivering = 0;
@@ -1746,6 +1751,11 @@ static bool on_fault(x86_cpu *s) {
         int first = s->delivering - 1;
         s->delivering = 0;
         rollback(s);
+        /* EXT: the exception came from delivering an event external to
+         * the program, "such as an interrupt or an earlier exception"
+         * (Intel SDM vol. 3 6.13; software interrupts are never
+         * delivering here) */
+        if (v == X86_EXC_TS || v == X86_EXC_NP || v == X86_EXC_SS || v == X86_EXC_GP) code |= 1;
         int c = x86_combine(first, v);
         if (c < 0) {
             s->shutdown = true;

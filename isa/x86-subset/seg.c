@@ -516,10 +516,15 @@ bool x86_io_allowed(x86_cpu *s, uint32_t port, int n) {
     unsigned type = s->tr.attr & X86_A_TYPE;
     if (!(s->tr.attr & X86_A_P) || (type != X86_SYS_TSS32 && type != X86_SYS_TSS32_BUSY) || s->tr.limit < 0x67)
         return false;
+    /* the processor always reads two bytes of the map, and both must lie
+     * within the TSS limit (Intel SDM vol. 1, "I/O Permission Bit Map":
+     * hence the byte of ones after the map): the bits of a port in the
+     * last byte within the limit do not let it through. The ports of one
+     * access (4 at most) never span more than these two bytes. */
     uint32_t base = x86_rd_lin(s, s->tr.base + 0x66, 2, false);
-    uint32_t first = base + (port >> 3), last = base + ((port + (uint32_t)n - 1) >> 3);
-    if (last > s->tr.limit) return false;
-    uint32_t bits = x86_rd_lin(s, s->tr.base + first, first == last ? 1 : 2, false);
+    uint32_t first = base + (port >> 3);
+    if (first + 1 > s->tr.limit) return false;
+    uint32_t bits = x86_rd_lin(s, s->tr.base + first, 2, false);
     uint32_t mask = ((1u << n) - 1) << (port & 7);
     return (bits & mask) == 0;
 }
