@@ -341,10 +341,7 @@ static void md_head(sbuf *b, const char *const *h) {
     sb_put(b, "\n");
 }
 
-static void render_md(sbuf *b, const vl_sweep_result *res, size_t nres, bool grouped) {
-    sb_put(b, grouped ? "# Popek-Goldberg table: which instructions trap and which leak\n\n"
-                      : "# Sweep: one row per instruction form\n\n");
-    sb_put(b, "## Summary\n\n");
+static void md_summary(sbuf *b, const vl_sweep_result *res, size_t nres) {
     md_head(b, sum_head);
     for (size_t i = 0; i < nres; i++) {
         char cells[11][48], c2[11][160];
@@ -352,6 +349,13 @@ static void render_md(sbuf *b, const vl_sweep_result *res, size_t nres, bool gro
         for (int k = 0; k < 11; k++) memcpy(c2[k], cells[k], sizeof cells[k]);
         md_row(b, c2, 11);
     }
+}
+
+static void render_md(sbuf *b, const vl_sweep_result *res, size_t nres, bool grouped) {
+    sb_put(b, grouped ? "# Popek-Goldberg table: which instructions trap and which leak\n\n"
+                      : "# Sweep: one row per instruction form\n\n");
+    sb_put(b, "## Summary\n\n");
+    md_summary(b, res, nres);
     for (size_t i = 0; i < nres; i++) {
         const vl_sweep_result *r = &res[i];
         sb_printf(b, "\n## %s %s (%s)\n\n", r->isa, r->model, r->technique);
@@ -813,13 +817,7 @@ static void render_summary(sbuf *b, const vl_sweep_result *res, size_t nres, int
         break;
     default: /* md */
         sb_put(b, "# Summary\n\n");
-        md_head(b, sum_head);
-        for (size_t i = 0; i < nres; i++) {
-            char cells[11][48], c2[11][160];
-            sum_cells(&res[i], cells);
-            for (int k = 0; k < 11; k++) memcpy(c2[k], cells[k], sizeof cells[k]);
-            md_row(b, c2, 11);
-        }
+        md_summary(b, res, nres);
         sb_put(b, "\n");
         for (size_t i = 0; i < nres; i++) {
             char v[640];
