@@ -1,9 +1,9 @@
 /* cli_sweep.c - `vlab table` and `vlab sweep` (DESIGN §4.1).
  *
  *   vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html]
- *              [-o FILE] [--seed N] [--states N] [--filter TEXT]
+ *              [-o FILE] [--seed N] [--states N] [--filter TEXT] [--summary]
  *   vlab sweep --isa ISA[:MODEL] [--technique T] [--format ...] [-o FILE] [--seed N]
- *              [--states N] [--filter TEXT]
+ *              [--states N] [--filter TEXT] [--summary]
  *
  * table: every model when no --isa is given, forms grouped by mnemonic, a
  * cross-ISA summary; sweep: one model, one row per form. An ISA the monitor
@@ -30,6 +30,7 @@ typedef struct cli_opts {
     int nm;
     const char *technique, *out, *filter;
     int format, states;
+    bool format_given, summary;
     uint64_t seed;
 } cli_opts;
 
@@ -37,9 +38,9 @@ static void print_usage(FILE *f, const char *cmd) {
     fprintf(f, "usage: vlab %s %s\n", cmd,
             strcmp(cmd, "table") == 0
                 ? "[--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE] [--seed N] "
-                  "[--states N] [--filter TEXT]"
+                  "[--states N] [--filter TEXT] [--summary]"
                 : "--isa ISA[:MODEL] [--technique T] [--format md|csv|json|tex|html] [-o FILE] [--seed N] "
-                  "[--states N] [--filter TEXT]");
+                  "[--states N] [--filter TEXT] [--summary]");
 }
 
 static int usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -77,6 +78,11 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
         size_t alen = eq ? (size_t)(eq - a) : strlen(a);
 #define IS(name) (alen == strlen(name) && !strncmp(a, name, alen))
         if (IS("--help") || IS("-h")) return 1;
+        if (IS("--summary")) {
+            if (val) return usage(cmd, "option '--summary' takes no value%s", "");
+            o->summary = true;
+            continue;
+        }
         bool takes = IS("--isa") || IS("--technique") || IS("--format") || IS("-o") || IS("--output") ||
                      IS("--seed") || IS("--states") || IS("--filter");
         if (!takes) return usage(cmd, a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
@@ -96,6 +102,7 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
         } else if (IS("--format")) {
             if ((o->format = vl_table_format_find(val)) < 0)
                 return usage(cmd, "unknown format '%s' (known: md, csv, json, tex, html)", val);
+            o->format_given = true;
         } else if (IS("-o") || IS("--output")) {
             o->out = val;
         } else if (IS("--seed")) {
@@ -110,6 +117,14 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
         }
 #undef IS
     }
+    /* -o x.html: the extension names the format when --format does not */
+    const char *dot = o->out ? strrchr(o->out, '.') : NULL;
+    if (!o->format_given && dot && !strchr(dot, '/')) {
+        int f = !strcmp(dot + 1, "htm") ? VL_FMT_HTML : vl_table_format_find(dot + 1);
+        if (f >= 0) o->format = f;
+    }
+    if (o->summary && o->format != VL_FMT_MD && o->format != VL_FMT_CSV && o->format != VL_FMT_JSON)
+        return usage(cmd, "--summary: the summary is written as md, csv or json%s", "");
     return 0;
 }
 
@@ -137,10 +152,13 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
         printf("  --technique T      trap-and-emulate (default) or hybrid; an ISA the monitor cannot run yet\n"
                "                     is measured natively without --technique\n"
                "  --format F         md (default), csv, json, tex, html\n"
-               "  -o FILE            write to FILE instead of stdout\n"
+               "  -o FILE            write to FILE instead of stdout; without --format, its\n"
+               "                     extension (.md .csv .json .tex .html) names the format\n"
+               "  --summary          only the summary: one row per model (md, csv or json)\n"
                "  --seed N           random states from seed N (default 0)\n"
                "  --states N         states per form (default 8)\n"
-               "  --filter TEXT      only forms whose mnemonic or form contains TEXT\n"
+               "  --filter TEXT      show only forms whose mnemonic or form contains TEXT (every\n"
+               "                     form is still measured: the counts and verdicts are the model's)\n"
                "Exit status: 0; 1 when a measured class disagrees with the decode table; 2 on a usage error.\n");
         return 0;
     }
@@ -197,7 +215,7 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
         nres++;
     }
     if (nres) {
-        char *text = vl_table_render(res, nres, o.format, grouped);
+        char *text = o.summary ? vl_table_render_summary(res, nres, o.format) : vl_table_render(res, nres, o.format, grouped);
         if (!text) {
             fprintf(stderr, "vlab %s: out of memory\n", cmd);
             status = 1;

@@ -65,6 +65,10 @@ static void push_result(lua_State *L, const vl_sweep_result *r) {
     setstr(L, "technique", r->technique);
     setint(L, "seed", (lua_Integer)r->seed);
     setint(L, "states", r->states);
+    if (r->filter[0]) { /* nil without a filter */
+        setstr(L, "filter", r->filter);
+        setint(L, "forms_measured", (lua_Integer)r->forms_measured);
+    }
     lua_createtable(L, (int)r->nrows, 0);
     for (size_t i = 0; i < r->nrows; i++) {
         const vl_sweep_row *w = &r->rows[i];
@@ -259,12 +263,15 @@ static int to_result(lua_State *L, int t, vl_sweep_result *r) {
     snprintf(r->technique, sizeof r->technique, "%s", fstr(L, t, "technique"));
     r->seed = (uint64_t)fint(L, t, "seed");
     r->states = (int)fint(L, t, "states");
+    snprintf(r->filter, sizeof r->filter, "%s", fstr(L, t, "filter"));
     lua_getfield(L, t, "rows");
     int rows = lua_gettop(L);
     size_t n = lua_istable(L, rows) ? lua_rawlen(L, rows) : 0;
     int rc = to_rows(L, rows, 1, n, r);
     lua_pop(L, 1);
     if (rc < 0) return -1;
+    lua_Integer measured = fint(L, t, "forms_measured");
+    r->forms_measured = measured > 0 ? (size_t)measured : r->nrows;
     lua_getfield(L, t, "summary");
     int s = lua_gettop(L);
     if (lua_istable(L, s)) {

@@ -42,6 +42,13 @@ echo "== vlab table (every instruction form of every model, measured; summary fi
 "$VLAB" table --format html -o "$BUILD/table.html"
 awk '/^## / && !/^## Summary/ { exit } { print }' "$BUILD/table.md"
 echo "(the whole table: $BUILD/table.md and $BUILD/table.html)"
+# a picture of the HTML page, when Debian's chromium is there (make deps)
+if command -v chromium >/dev/null 2>&1; then
+    case $BUILD in /*) B=$BUILD ;; *) B=$PWD/$BUILD ;; esac
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$T/profile" \
+        --window-size=1200,1600 --screenshot="$B/table.png" "file://$B/table.html" >/dev/null 2>&1 &&
+        echo "(a screenshot of it: $BUILD/table.png)"
+fi
 
 # one scenario: the classic MOVE from SR lab if it is there, else the first one
 scenario=""

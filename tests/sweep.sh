@@ -67,6 +67,47 @@ has "$T/s.json" '"form": "move.w sr,d8(an,xn)"' "per-form rows"
 expect 0 "sweep md to stdout" "$VLAB" sweep --isa ppc --states 1 --filter msr
 has "$T/out" "| mfmsr | mfmsr rD |" "ppc sweep row"
 
+# --filter narrows the rows shown, never the verdict: the summary is the model's
+expect 0 "filtered md" "$VLAB" sweep --isa m68k:68000 --states 2 --filter "move from"
+has "$T/out" "filter 'move from': 8 of 1368 forms shown, the counts and verdicts are the model's" "filter said"
+grep -E '^\| m68k \| 68000 \| trap-and-emulate \| 1365 \| 19 \| 25 \| 8 \| 0 \| 8 \| fails \| holds \|$' "$T/out" >/dev/null &&
+    ok || bad "filtered sweep: the summary row is not the whole 68000's"
+n=$(grep -c '^| move from sr |' "$T/out")
+[ "$n" -eq 8 ] && ok || bad "filtered sweep shows $n rows, expected the 8 MOVE from SR forms"
+cat >"$T/f.lua" <<'LUA'
+local r = vlab.sweep { isa = "m68k", model = "68000", states = 2, filter = "move from" }
+assert(#r.rows == 8 and r.filter == "move from" and r.forms_measured == 1368, "rows/filter/forms_measured")
+assert(r.summary.forms == 1365 and r.summary.leaks == 8 and r.summary.theorem1 == false, "summary of the model")
+assert(vlab.table(r, "md", false):find("8 of 1368 forms shown", 1, true), "vlab.table says the filter")
+assert(vlab.sweep { isa = "ppc", states = 1 }.filter == nil, "no filter: nil")
+print("ok")
+LUA
+expect 0 "lua filter" "$VLAB" run "$T/f.lua"
+has "$T/out" "ok" "lua filter"
+# CSV: one row per form, nothing else; the summary is its own output
+expect 0 "csv rows" "$VLAB" sweep --isa m68k:68010 --states 1 --format csv
+if awk -F, 'NR > 1 && $4 == "summary"' "$T/out" | grep -q .; then bad "csv has summary rows"; else ok; fi
+expect 0 "csv summary" "$VLAB" table --isa m68k:68000 --isa ppc:750 --states 1 --format csv --summary
+has "$T/out" "isa,model,technique,seed,states,filter,forms,illegal,privileged" "csv summary header"
+[ "$(wc -l <"$T/out")" -eq 3 ] && ok || bad "csv summary: one row per model expected: $(cat "$T/out")"
+has "$T/out" "m68k,68000,trap-and-emulate,0,1,,1365,3,19,0,25,0,8,0,8," "csv summary 68000 row"
+expect 0 "json summary" "$VLAB" sweep --isa m68k:68010 --states 1 --summary --format json --filter move
+has "$T/out" '"filter": "move", "forms_shown": ' "json summary filter"
+has "$T/out" '"summary": { "forms": 1425,' "json summary: the model's"
+if grep -q '"rows"' "$T/out"; then bad "json summary has rows"; else ok; fi
+expect 2 "summary as html" "$VLAB" table --summary --format html
+has "$T/err" "--summary: the summary is written as md, csv or json" "summary as html refused"
+expect 2 "summary with a value" "$VLAB" table --summary=yes
+# -o FILE: the extension names the format unless --format does
+expect 0 "-o x.json" "$VLAB" sweep --isa m68k:68010 --states 1 --filter stop -o "$T/x.json"
+head -c 9 "$T/x.json" | grep -qF '{ "isa":' && ok || bad "-o x.json did not write json"
+expect 0 "-o x.csv" "$VLAB" sweep --isa m68k:68010 --states 1 --filter stop -o "$T/x.csv"
+has "$T/x.csv" "isa,model,technique,mnemonic" "-o x.csv writes csv"
+expect 0 "--format wins" "$VLAB" sweep --isa m68k:68010 --states 1 --filter stop --format md -o "$T/y.json"
+has "$T/y.json" "# Sweep: one row per instruction form" "--format md -o y.json writes md"
+expect 0 "-o unknown extension" "$VLAB" sweep --isa m68k:68010 --states 1 --filter stop -o "$T/z.txt"
+has "$T/z.txt" "# Sweep" "-o z.txt writes md, the default"
+
 # x86: no monitor glue yet: swept natively (technique "native", "not
 # modelled" under the monitor, no leak count); a technique named for it is a
 # usage error; `vlab table --technique T` over every model leaves it out

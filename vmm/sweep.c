@@ -560,6 +560,19 @@ static int cmp_form(const void *a, const void *b) {
     return x->first < y->first ? -1 : x->first > y->first;
 }
 
+/* After the summary: a filter narrows what is shown, never what is measured,
+ * so a verdict printed next to filtered rows is still the model's. */
+static void keep_matching(vl_sweep_result *r, const char *filter) {
+    snprintf(r->filter, sizeof r->filter, "%s", filter);
+    size_t n = 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        vl_sweep_row *w = &r->rows[i];
+        if (strstr(w->mnemonic, filter) || strstr(w->form, filter)) r->rows[n++] = *w;
+        else free(w->enc);
+    }
+    r->nrows = n;
+}
+
 int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t errsz) {
     memset(out, 0, sizeof *out);
     const char *tech = o->technique ? o->technique : "trap-and-emulate";
@@ -620,7 +633,6 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
     uint64_t mseed = mix64(o->seed ^ mix64((uint64_t)c->variant + 0x51u));
     for (size_t fi = 0; fi < fl.n; fi++) {
         const vl_sweep_form *f = &fl.f[fi];
-        if (o->filter && !strstr(f->mnemonic, o->filter) && !strstr(f->form, o->filter)) continue;
         if (o->progress && (fi % 64) == 0) o->progress(o->progress_ctx, o->model, fi, fl.n);
         sw_agg g;
         memset(&g, 0, sizeof g);
@@ -664,6 +676,8 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
     }
     if (o->progress) o->progress(o->progress_ctx, o->model, fl.n, fl.n);
     vl_sweep_summarize(out);
+    out->forms_measured = out->nrows;
+    if (o->filter) keep_matching(out, o->filter);
     rc = 0;
 done:
     vl_sweep_forms_free(&fl);

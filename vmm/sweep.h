@@ -174,6 +174,11 @@ typedef struct vl_sweep_result {
     vl_sweep_row *rows;
     size_t nrows;
     vl_sweep_summary sum;
+    /* A filter keeps only the matching rows, but sum is still the model's:
+     * every form is measured and the verdicts are computed before the rows
+     * are dropped. filter[0] == 0: no filter; forms_measured: rows before it. */
+    char filter[64];
+    size_t forms_measured;
 } vl_sweep_result;
 
 typedef struct vl_sweep_opts {
@@ -188,7 +193,8 @@ typedef struct vl_sweep_opts {
     /* Test-only (mutation tests): a replacement of the core's CPU interface
      * for every machine of the sweep, native and virtualized; NULL: none. */
     const vl_cpu_ops *ops;
-    const char *filter;          /* only forms whose mnemonic contains this (NULL: all) */
+    const char *filter;          /* keep only the rows whose mnemonic or form contains this
+                                    (NULL: all); the summary stays the model's */
     /* progress: called now and then with forms done / total; may be NULL */
     void (*progress)(void *ctx, const char *model, size_t done, size_t total);
     void *progress_ctx;
@@ -211,5 +217,8 @@ int vl_table_format_find(const char *name); /* -1 if unknown */
  * mnemonic, one section per model, a cross-ISA summary); else `vlab sweep`
  * (one row per form). NULL on out of memory. */
 char *vl_table_render(const vl_sweep_result *res, size_t nres, int format, bool grouped);
+/* The summary alone, one row per model (md, csv or json; NULL for the other
+ * formats, or on out of memory): `--summary`. */
+char *vl_table_render_summary(const vl_sweep_result *res, size_t nres, int format);
 
 #endif

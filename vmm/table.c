@@ -274,6 +274,10 @@ static void verdict_line(const vl_sweep_result *r, char *out, size_t outsz) {
              s->forms, s->illegal, s->privileged, iopl, s->sensitive, s->sensitive_unprivileged,
              s->user_sensitive_unprivileged, leaks, holds(s->theorem1), holds(s->theorem3), (unsigned long long)s->runs,
              r->states, (unsigned long long)r->seed);
+    size_t n = strlen(out);
+    if (r->filter[0] && n < outsz)
+        snprintf(out + n, outsz - n, "; filter '%s': %zu of %zu forms shown, the counts and verdicts are the model's",
+                 r->filter, r->nrows, r->forms_measured);
 }
 
 /* ---- per-row cells ------------------------------------------------------------------------ */
@@ -337,10 +341,7 @@ static void md_head(sbuf *b, const char *const *h) {
     sb_put(b, "\n");
 }
 
-static void render_md(sbuf *b, const vl_sweep_result *res, size_t nres, bool grouped) {
-    sb_put(b, grouped ? "# Popek-Goldberg table: which instructions trap and which leak\n\n"
-                      : "# Sweep: one row per instruction form\n\n");
-    sb_put(b, "## Summary\n\n");
+static void md_summary(sbuf *b, const vl_sweep_result *res, size_t nres) {
     md_head(b, sum_head);
     for (size_t i = 0; i < nres; i++) {
         char cells[11][48], c2[11][160];
@@ -348,6 +349,13 @@ static void render_md(sbuf *b, const vl_sweep_result *res, size_t nres, bool gro
         for (int k = 0; k < 11; k++) memcpy(c2[k], cells[k], sizeof cells[k]);
         md_row(b, c2, 11);
     }
+}
+
+static void render_md(sbuf *b, const vl_sweep_result *res, size_t nres, bool grouped) {
+    sb_put(b, grouped ? "# Popek-Goldberg table: which instructions trap and which leak\n\n"
+                      : "# Sweep: one row per instruction form\n\n");
+    sb_put(b, "## Summary\n\n");
+    md_summary(b, res, nres);
     for (size_t i = 0; i < nres; i++) {
         const vl_sweep_result *r = &res[i];
         sb_printf(b, "\n## %s %s (%s)\n\n", r->isa, r->model, r->technique);
@@ -368,7 +376,7 @@ static void render_md(sbuf *b, const vl_sweep_result *res, size_t nres, bool gro
                 md_row(b, c, 8);
             }
         }
-        char v[512];
+        char v[640];
         verdict_line(r, v, sizeof v);
         sb_put(b, "\n**Summary:** ");
         esc(b, VL_FMT_MD, v);
@@ -409,15 +417,6 @@ static void render_csv(sbuf *b, const vl_sweep_result *res, size_t nres) {
             csv_field(b, w->reason);
             sb_put(b, "\n");
         }
-        const vl_sweep_summary *m = &r->sum;
-        char lk[16];
-        leaks_text(r, lk, sizeof lk);
-        sb_printf(b, "%s,%s,%s,summary,,,,,%d privileged,%d sensitive,%d user-sensitive,%s leaks,", r->isa, r->model,
-                  r->technique, m->privileged, m->sensitive, m->user_sensitive, lk);
-        char v[512];
-        verdict_line(r, v, sizeof v);
-        csv_field(b, v);
-        sb_put(b, "\n");
     }
 }
 
@@ -429,14 +428,41 @@ static void jstr(sbuf *b, const char *s) {
     sb_put(b, "\"");
 }
 
-static void render_json_one(sbuf *b, const vl_sweep_result *r, const char *ind) {
+static void json_summary(sbuf *b, const vl_sweep_result *r) {
+    const vl_sweep_summary *s = &r->sum;
+    char lk[16];
+    leaks_text(r, lk, sizeof lk);
+    sb_printf(b,
+              "{ \"forms\": %d, \"privileged\": %d, \"sensitive\": %d, \"leaks\": %s, "
+              "\"theorem1\": %s, \"theorem3\": %s, \"user_sensitive\": %d, \"sensitive_unprivileged\": %d, "
+              "\"user_sensitive_unprivileged\": %d, \"iopl_sensitive\": %d, \"traps\": %d, \"runs_directly\": %d, "
+              "\"illegal\": %d, \"mismatches\": %d, \"executions\": %llu }",
+              s->forms, s->privileged, s->sensitive, native_only(r) ? "null" : lk, s->theorem1 ? "true" : "false",
+              s->theorem3 ? "true" : "false", s->user_sensitive, s->sensitive_unprivileged,
+              s->user_sensitive_unprivileged, s->iopl, s->traps, s->direct, s->illegal, s->mismatches,
+              (unsigned long long)s->runs);
+}
+
+/* isa, model, technique, seed, states and filter: what every JSON object of a model starts with */
+static void json_head(sbuf *b, const vl_sweep_result *r, const char *ind) {
     sb_printf(b, "%s{ \"isa\": ", ind);
     jstr(b, r->isa);
     sb_put(b, ", \"model\": ");
     jstr(b, r->model);
     sb_put(b, ", \"technique\": ");
     jstr(b, r->technique);
-    sb_printf(b, ", \"seed\": %llu, \"states\": %d,\n%s  \"rows\": [", (unsigned long long)r->seed, r->states, ind);
+    sb_printf(b, ", \"seed\": %llu, \"states\": %d, \"filter\": ", (unsigned long long)r->seed, r->states);
+    if (r->filter[0]) {
+        jstr(b, r->filter);
+        sb_printf(b, ", \"forms_shown\": %zu, \"forms_measured\": %zu", r->nrows, r->forms_measured);
+    } else {
+        sb_put(b, "null");
+    }
+}
+
+static void render_json_one(sbuf *b, const vl_sweep_result *r, const char *ind) {
+    json_head(b, r, ind);
+    sb_printf(b, ",\n%s  \"rows\": [", ind);
     for (size_t k = 0; k < r->nrows; k++) {
         const vl_sweep_row *w = &r->rows[k];
         sb_printf(b, "%s\n%s    { \"mnemonic\": ", k ? "," : "", ind);
@@ -470,18 +496,9 @@ static void render_json_one(sbuf *b, const vl_sweep_result *r, const char *ind) 
         jstr(b, w->reason);
         sb_put(b, " }");
     }
-    const vl_sweep_summary *s = &r->sum;
-    char lk[16];
-    leaks_text(r, lk, sizeof lk);
-    sb_printf(b,
-              "\n%s  ],\n%s  \"summary\": { \"forms\": %d, \"privileged\": %d, \"sensitive\": %d, \"leaks\": %s, "
-              "\"theorem1\": %s, \"theorem3\": %s, \"user_sensitive\": %d, \"sensitive_unprivileged\": %d, "
-              "\"user_sensitive_unprivileged\": %d, \"iopl_sensitive\": %d, \"traps\": %d, \"runs_directly\": %d, "
-              "\"illegal\": %d, \"mismatches\": %d, \"executions\": %llu } }",
-              ind, ind, s->forms, s->privileged, s->sensitive, native_only(r) ? "null" : lk,
-              s->theorem1 ? "true" : "false", s->theorem3 ? "true" : "false", s->user_sensitive,
-              s->sensitive_unprivileged, s->user_sensitive_unprivileged, s->iopl, s->traps, s->direct, s->illegal,
-              s->mismatches, (unsigned long long)s->runs);
+    sb_printf(b, "\n%s  ],\n%s  \"summary\": ", ind, ind);
+    json_summary(b, r);
+    sb_put(b, " }");
 }
 
 static void render_json(sbuf *b, const vl_sweep_result *res, size_t nres) {
@@ -552,7 +569,7 @@ static void render_tex(sbuf *b, const vl_sweep_result *res, size_t nres, bool gr
                 tex_row(b, c, 8, 2);
             }
         }
-        char v[512];
+        char v[640];
         verdict_line(r, v, sizeof v);
         sb_put(b, "\\midrule\n\\multicolumn{");
         sb_put(b, grouped ? "7" : "8");
@@ -564,10 +581,10 @@ static void render_tex(sbuf *b, const vl_sweep_result *res, size_t nres, bool gr
 
 /* ---- html ------------------------------------------------------------------------------------------- */
 
-static void html_row(sbuf *b, char c[][160], int n, const char *cls) {
+static void html_row(sbuf *b, char c[][160], int n, int outcome_col, const char *cls) {
     sb_printf(b, "<tr%s%s%s>", cls ? " class=\"" : "", cls ? cls : "", cls ? "\"" : "");
     for (int i = 0; i < n; i++) {
-        sb_put(b, i < 2 ? "<td class=\"m\">" : "<td>");
+        sb_put(b, i == outcome_col ? "<td class=\"o\">" : i < 2 ? "<td class=\"m\">" : "<td>");
         esc(b, VL_FMT_HTML, c[i]);
         sb_put(b, "</td>");
     }
@@ -580,18 +597,125 @@ static void html_head(sbuf *b, const char *const *h) {
     sb_put(b, "</tr></thead>\n<tbody>\n");
 }
 
+/* an id for a model's section: letters and digits of "isa-model-technique" */
+static void html_id(const vl_sweep_result *r, char *out, size_t outsz) {
+    char raw[96];
+    snprintf(raw, sizeof raw, "%s-%s-%s", r->isa, r->model, r->technique);
+    size_t n = 0;
+    for (const char *p = raw; *p && n + 1 < outsz; p++)
+        out[n++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '-');
+    out[n] = 0;
+}
+
+/* 100 * sqrt(part / whole), in integers (no libm for one picture) */
+static int isqrt_scaled(int part, int whole) {
+    if (whole <= 0 || part <= 0) return 0;
+    long v = 10000L * part / whole, x = 0;
+    while ((x + 1) * (x + 1) <= v) x++;
+    return (int)x;
+}
+
+/* The Popek-Goldberg sets of one model as an Euler diagram: one circle the
+ * forms that trap in user mode (privileged, and on x86 IOPL-sensitive), the
+ * other the sensitive ones. Theorem 1 holds exactly when the sensitive circle
+ * lies inside the privileged one, so the layout follows from the counts:
+ * inside, overlapping, or apart; the larger set gets the larger circle (area
+ * ~ count). Each region shows its count; the list beside it names them.
+ * Counts are the model's (a filter does not change them). */
+static void html_chart(sbuf *b, const vl_sweep_result *r, const char *id) {
+    const vl_sweep_summary *s = &r->sum;
+    int forms = s->forms, priv = s->privileged + s->iopl, sens = s->sensitive;
+    int sens_only = s->sensitive_unprivileged, both = sens - sens_only, priv_only = priv - both;
+    int neither = forms - priv - sens_only, big = priv > sens ? priv : sens;
+    int rp = 36 + isqrt_scaled(priv, big) * 64 / 100, rs = 36 + isqrt_scaled(sens, big) * 64 / 100;
+    int cp = 40 + rp, cs, cy = 170;
+    if (sens_only == 0) { /* inside: the sensitive set is a subset of the privileged one */
+        if (rs > rp - 34) rs = rp - 34;
+        cs = cp + rp - rs - 6;
+    } else if (both == 0) { /* apart: no sensitive form traps */
+        cs = cp + rp + rs + 30;
+    } else { /* overlapping: some sensitive forms do not trap */
+        cs = cp + (rp + rs) * 55 / 100;
+    }
+    int right = (cs + rs > cp + rp ? cs + rs : cp + rp) + 40, w = right + 360;
+    const char *plabel = s->iopl ? "privileged/IOPL" : "privileged";
+    sb_printf(b,
+              "<figure class=\"chart\" id=\"chart-%s\">\n<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
+              "width=\"%d\" height=\"300\" viewBox=\"0 0 %d 300\" aria-labelledby=\"t-%s\">\n"
+              "<title id=\"t-%s\">%s %s: %d forms, %d %s, %d sensitive, %d of them not privileged</title>\n"
+              "<rect x=\"1\" y=\"1\" width=\"%d\" height=\"298\" rx=\"8\" class=\"all\"/>\n"
+              "<circle cx=\"%d\" cy=\"%d\" r=\"%d\" class=\"priv\"/>\n"
+              "<circle cx=\"%d\" cy=\"%d\" r=\"%d\" class=\"sens%s\"/>\n"
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n"
+              "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">sensitive</text>\n",
+              id, w, w, id, id, r->isa, r->model, forms, priv, plabel, sens, sens_only, w - 2, cp, cy, rp, cs, cy, rs,
+              sens_only ? " leak" : "", sens_only ? cp - rp / 3 : cp, cy - rp - 8, plabel,
+              sens_only ? cs + rs / 3 : cs, sens_only ? cy - rs - 8 : cy - rs + 22);
+    /* the count of each region, at its middle */
+    int po_x = sens_only ? (cp - rp + cs - rs) / 2 : (cp - rp + cs - rs) / 2;
+    sb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"n\">%d</text>\n", po_x, cy + 7, priv_only);
+    if (sens_only == 0) {
+        sb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"n\">%d</text>\n", cs, cy + 7, both);
+    } else {
+        if (both) sb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"n\">%d</text>\n",
+                            (cs - rs + cp + rp) / 2, cy + 7, both);
+        sb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" class=\"n bad\">%d</text>\n",
+                  both ? (cp + rp + cs + rs) / 2 : cs, cy + 7, sens_only);
+    }
+    int y = 60;
+    sb_printf(b, "<text x=\"%d\" y=\"%d\" class=\"k\">all forms: %d</text>\n", right, y, forms);
+    sb_printf(b, "<text x=\"%d\" y=\"%d\" class=\"k\">%s only: %d</text>\n", right, y += 34, plabel, priv_only);
+    sb_printf(b, "<text x=\"%d\" y=\"%d\" class=\"k\">sensitive and %s: %d</text>\n", right, y += 34, plabel, both);
+    sb_printf(b, "<text x=\"%d\" y=\"%d\" class=\"k%s\">sensitive, not privileged: %d</text>\n", right, y += 34,
+              sens_only ? " bad" : "", sens_only);
+    sb_printf(b, "<text x=\"%d\" y=\"%d\" class=\"k\">neither (innocuous): %d</text>\n", right, y += 34, neither);
+    if (s->iopl)
+        sb_printf(b, "<text x=\"%d\" y=\"%d\" class=\"k\">(IOPL: %d IOPL-sensitive forms trap too)</text>\n", right,
+                  y += 34, s->iopl);
+    sb_put(b, "</svg>\n<figcaption>");
+    if (sens_only == 0)
+        sb_printf(b, "Every sensitive form of the %s is privileged: the sensitive set lies inside the privileged one "
+                     "(Theorem 1 holds).", r->model);
+    else
+        sb_printf(b, "%d sensitive form%s of the %s %s not privileged: the sensitive set sticks out of the privileged one "
+                     "(Theorem 1 fails).", sens_only, sens_only == 1 ? "" : "s", r->model, sens_only == 1 ? "is" : "are");
+    sb_put(b, "</figcaption>\n</figure>\n");
+}
+
+static const char html_style[] =
+    "body{font-family:sans-serif;font-size:20px;margin:1.5em;color:#111;background:#fff}\n"
+    "h1{font-size:1.8em}h2{font-size:1.4em;margin-top:1.5em}\n"
+    "table{border-collapse:collapse;margin:.5em 0}\n"
+    "th,td{border-bottom:1px solid #bbb;padding:.25em .6em;text-align:left;vertical-align:top}\n"
+    "th{background:#eee}td.m{font-family:monospace}td.o{white-space:nowrap}\n"
+    "tr.leaks td{background:#fdd;font-weight:bold}tr.traps td{background:#eef6ff}\n"
+    "tr.mismatch td{background:#fc8}.holds{color:#060;font-weight:bold}.fails{color:#b00;font-weight:bold}\n"
+    "svg text{font-family:sans-serif;font-size:16px;fill:#111}svg .n{font-size:22px;font-weight:bold}\n"
+    "svg .bad{fill:#b00;font-weight:bold}\n"
+    "svg .all{fill:#fafafa;stroke:#888}svg .priv{fill:#4a90d9;fill-opacity:.28;stroke:#2a6cb0;stroke-width:2}\n"
+    "svg .sens{fill:#e8a33d;fill-opacity:.35;stroke:#b87400;stroke-width:2}svg .sens.leak{stroke:#b00;stroke-width:3}\n"
+    ".legend span{display:inline-block;margin-right:1.2em}.sw{display:inline-block;width:1em;height:1em;"
+    "vertical-align:middle;margin-right:.3em;border:1px solid #888}\n"
+    "nav ul{margin:.3em 0}figure{margin:1em 0}figcaption{font-style:italic}\n";
+
 static void render_html(sbuf *b, const vl_sweep_result *res, size_t nres, bool grouped) {
-    sb_put(b,
-           "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-           "<title>vlab: Popek-Goldberg table</title>\n<style>\n"
-           "body{font-family:sans-serif;font-size:20px;margin:1.5em;color:#111;background:#fff}\n"
-           "h1{font-size:1.8em}h2{font-size:1.4em;margin-top:1.5em}\n"
-           "table{border-collapse:collapse;margin:.5em 0}\n"
-           "th,td{border-bottom:1px solid #bbb;padding:.25em .6em;text-align:left;vertical-align:top}\n"
-           "th{background:#eee}td.m{font-family:monospace}\n"
-           "tr.leaks td{background:#fdd;font-weight:bold}tr.traps td{background:#eef6ff}\n"
-           "tr.mismatch td{background:#fc8}.holds{color:#060;font-weight:bold}.fails{color:#b00;font-weight:bold}\n"
-           "</style>\n</head>\n<body>\n<h1>Which instructions trap, which leak</h1>\n<h2>Summary</h2>\n<table>\n");
+    sb_put(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+              "<title>vlab: Popek-Goldberg table</title>\n<style>\n");
+    sb_put(b, html_style);
+    sb_put(b, "</style>\n</head>\n<body>\n<h1>Which instructions trap, which leak</h1>\n"
+              "<nav aria-label=\"contents\"><h2>Contents</h2>\n<ul>\n<li><a href=\"#summary\">Summary</a></li>\n");
+    for (size_t i = 0; i < nres; i++) {
+        char id[96];
+        html_id(&res[i], id, sizeof id);
+        sb_printf(b, "<li><a href=\"#%s\">", id);
+        esc(b, VL_FMT_HTML, res[i].isa);
+        sb_put(b, " ");
+        esc(b, VL_FMT_HTML, res[i].model);
+        sb_put(b, " (");
+        esc(b, VL_FMT_HTML, res[i].technique);
+        sb_printf(b, ")</a>%s</li>\n", res[i].sum.leaks && !native_only(&res[i]) ? " &mdash; leaks" : "");
+    }
+    sb_put(b, "</ul></nav>\n<h2 id=\"summary\">Summary</h2>\n<table>\n");
     html_head(b, sum_head);
     for (size_t i = 0; i < nres; i++) {
         char cells[11][48];
@@ -606,36 +730,117 @@ static void render_html(sbuf *b, const vl_sweep_result *res, size_t nres, bool g
         sb_put(b, "</tr>\n");
     }
     sb_put(b, "</tbody></table>\n<p>Theorem 1: a monitor can be built if every sensitive instruction is privileged. "
-              "Theorem 3: a hybrid monitor can be built if every user-sensitive instruction is privileged.</p>\n");
+              "Theorem 3: a hybrid monitor can be built if every user-sensitive instruction is privileged.</p>\n"
+              "<p class=\"legend\"><span><i class=\"sw\" style=\"background:#a9c8ec\"></i>privileged: traps in user "
+              "mode</span><span><i class=\"sw\" style=\"background:#f3d2a0\"></i>sensitive: reads or changes the "
+              "privileged state</span><span><i class=\"sw\" style=\"background:#fdd\"></i>leaks: sensitive, runs without "
+              "trapping under the monitor, and the guest sees the difference</span><span><i class=\"sw\" "
+              "style=\"background:#eef6ff\"></i>traps to the monitor</span><span><i class=\"sw\" "
+              "style=\"background:#fc8\"></i>declared and measured class disagree</span></p>\n");
     for (size_t i = 0; i < nres; i++) {
         const vl_sweep_result *r = &res[i];
-        char c[8][160], v[512];
-        sb_printf(b, "<h2>%s %s (%s)</h2>\n<p>", r->isa, r->model, r->technique);
+        char c[8][160], v[640], id[96];
+        html_id(r, id, sizeof id);
+        sb_printf(b, "<section id=\"%s\">\n<h2>", id);
+        esc(b, VL_FMT_HTML, r->isa);
+        sb_put(b, " ");
+        esc(b, VL_FMT_HTML, r->model);
+        sb_put(b, " (");
+        esc(b, VL_FMT_HTML, r->technique);
+        sb_put(b, ")</h2>\n<p>");
         verdict_line(r, v, sizeof v);
         esc(b, VL_FMT_HTML, v);
-        sb_put(b, "</p>\n<table>\n");
+        sb_put(b, "</p>\n");
+        html_chart(b, r, id);
+        sb_put(b, "<table>\n");
+        /* the leaking rows first: they are what the page is about */
         if (grouped) {
             html_head(b, group_head);
             group *g;
             size_t ng = make_groups(r, &g);
-            for (size_t k = 0; k < ng; k++) {
-                group_cells(&g[k], c);
-                html_row(b, c, 7, g[k].outc[VL_OUT_LEAKS] ? "leaks" : g[k].outc[VL_OUT_TRAPS] ? "traps" : NULL);
-            }
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t k = 0; k < ng; k++) {
+                    bool leaks = g[k].outc[VL_OUT_LEAKS] != 0;
+                    if (leaks != (pass == 0)) continue;
+                    group_cells(&g[k], c);
+                    html_row(b, c, 7, 5, leaks ? "leaks" : g[k].outc[VL_OUT_TRAPS] ? "traps" : NULL);
+                }
             free(g);
         } else {
             html_head(b, form_head);
-            for (size_t k = 0; k < r->nrows; k++) {
-                const vl_sweep_row *w = &r->rows[k];
-                row_cells(w, c);
-                html_row(b, c, 8,
-                         w->mismatch ? "mismatch" : w->outcome == VL_OUT_LEAKS ? "leaks"
-                                                : w->outcome == VL_OUT_TRAPS ? "traps" : NULL);
-            }
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t k = 0; k < r->nrows; k++) {
+                    const vl_sweep_row *w = &r->rows[k];
+                    bool leaks = w->outcome == VL_OUT_LEAKS;
+                    if (leaks != (pass == 0)) continue;
+                    row_cells(w, c);
+                    html_row(b, c, 8, 6,
+                             w->mismatch ? "mismatch" : leaks ? "leaks" : w->outcome == VL_OUT_TRAPS ? "traps" : NULL);
+                }
         }
-        sb_put(b, "</tbody></table>\n");
+        sb_put(b, "</tbody></table>\n</section>\n");
     }
     sb_put(b, "</body>\n</html>\n");
+}
+
+/* ---- the summary alone (`--summary`): one row per model, no form rows ------------------------------ */
+
+static void render_summary(sbuf *b, const vl_sweep_result *res, size_t nres, int format) {
+    switch (format) {
+    case VL_FMT_CSV:
+        sb_put(b, "isa,model,technique,seed,states,filter,forms,illegal,privileged,iopl_sensitive,sensitive,"
+                  "user_sensitive,sensitive_unprivileged,user_sensitive_unprivileged,leaks,traps,runs_directly,"
+                  "interpreted,mismatches,theorem1,theorem3,executions\n");
+        for (size_t i = 0; i < nres; i++) {
+            const vl_sweep_result *r = &res[i];
+            const vl_sweep_summary *m = &r->sum;
+            char lk[16];
+            leaks_text(r, lk, sizeof lk);
+            sb_printf(b, "%s,%s,%s,%llu,%d,", r->isa, r->model, r->technique, (unsigned long long)r->seed, r->states);
+            csv_field(b, r->filter);
+            sb_printf(b, ",%d,%d,%d,%d,%d,%d,%d,%d,%s,%d,%d,%d,%d,%s,%s,%llu\n", m->forms, m->illegal, m->privileged,
+                      m->iopl, m->sensitive, m->user_sensitive, m->sensitive_unprivileged,
+                      m->user_sensitive_unprivileged, native_only(r) ? "" : lk, m->traps, m->direct, m->interpreted,
+                      m->mismatches, m->theorem1 ? "true" : "false", m->theorem3 ? "true" : "false",
+                      (unsigned long long)m->runs);
+        }
+        break;
+    case VL_FMT_JSON:
+        if (nres != 1) sb_put(b, "[\n");
+        for (size_t i = 0; i < nres; i++) {
+            json_head(b, &res[i], nres == 1 ? "" : "  ");
+            sb_put(b, ", \"summary\": ");
+            json_summary(b, &res[i]);
+            sb_put(b, i + 1 < nres ? " },\n" : " }\n");
+        }
+        if (nres != 1) sb_put(b, "]\n");
+        break;
+    default: /* md */
+        sb_put(b, "# Summary\n\n");
+        md_summary(b, res, nres);
+        sb_put(b, "\n");
+        for (size_t i = 0; i < nres; i++) {
+            char v[640];
+            verdict_line(&res[i], v, sizeof v);
+            sb_printf(b, "- %s %s (%s): ", res[i].isa, res[i].model, res[i].technique);
+            esc(b, VL_FMT_MD, v);
+            sb_put(b, "\n");
+        }
+    }
+}
+
+char *vl_table_render_summary(const vl_sweep_result *res, size_t nres, int format) {
+    if (format != VL_FMT_MD && format != VL_FMT_CSV && format != VL_FMT_JSON) return NULL;
+    sbuf b = { 0 };
+    sb_grow(&b, 1);
+    if (b.oom) return NULL;
+    b.p[0] = 0;
+    render_summary(&b, res, nres, format);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
 }
 
 char *vl_table_render(const vl_sweep_result *res, size_t nres, int format, bool grouped) {
