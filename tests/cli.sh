@@ -216,4 +216,12 @@ expect 0 "run package.path" "$VLAB" run "$T/path.lua"
 expect 1 "run missing script" "$VLAB" run "$T/none.lua"
 expect 2 "run without script" "$VLAB" run
 
+# a stop shows its vector in hex, as the manuals write them, then its name
+printf 'sc\n' >"$T/sc.s"
+expect 0 "asm sc" "$VLAB" asm --isa ppc --org 0x1000 -o "$T/sc.bin" "$T/sc.s"
+expect 1 "exec sc" "$VLAB" exec --isa ppc --org 0x1000 "$T/sc.bin"
+has "$T/out" "stop: exception at pc 0x00001000 after 0 instructions (vector 0xc00 system call)" "vector in hex"
+expect 1 "exec sc monitored" "$VLAB" exec --isa ppc --org 0x1000 --vmm trap-and-emulate "$T/sc.bin"
+has "$T/out" "(vector 0xc00 system call)" "vector in hex, monitored"
+
 finish

@@ -79,7 +79,7 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
     } else {
         fprintf(out, "stop: %s at pc 0x%08x after %llu %sinstructions", vlab_stop_name(s.reason), s.pc,
                 (unsigned long long)icount, vm ? "guest " : "");
-        if (s.vector >= 0) fprintf(out, " (vector %d%s%s)", s.vector, vname ? ", " : "", vname ? vname : "");
+        if (s.vector >= 0) fprintf(out, " (vector 0x%x%s%s)", (unsigned)s.vector, vname ? " " : "", vname ? vname : "");
         if (s.flags & VLAB_STOP_HAS_ADDR) fprintf(out, " address 0x%08x", s.addr);
         if (s.flags & VLAB_STOP_HAS_CODE) fprintf(out, " code 0x%x", s.code);
         fprintf(out, "\n");

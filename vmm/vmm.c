@@ -23,6 +23,7 @@ const char *vl_trap_kind_name(int kind) {
     case VL_TRAP_EMULATED: return "emulated";
     case VL_TRAP_REFLECTED: return "reflected";
     case VL_TRAP_EXIT: return "exit";
+    case VL_TRAP_UNHANDLED: return "unhandled";
     default: return "?";
     }
 }
@@ -400,7 +401,12 @@ int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
         vl_cpu_common *vc = vm->vctx;
         uint64_t exc = vc->exceptions;
         vl_stop r = vl_interp_emulate(vm, &t);
-        if (vc->exceptions != exc && r.reason != VLAB_STOP_EXCEPTION) {
+        if (r.reason == VLAB_STOP_EXCEPTION) {
+            /* raised an exception the guest has no handler for: not emulated */
+            vl_trap shown = t;
+            shown.vector = r.vector;
+            if (vm->on_trap) vl_vm_report(vm, VL_TRAP_UNHANDLED, &shown);
+        } else if (vc->exceptions != exc) {
             vm->st.reflected++;
             vl_trap shown = t;
             shown.vector = vc->last_vector;
@@ -417,6 +423,7 @@ int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     }
     if (vl_interp_reflect(vm, &t) < 0) {
         /* no handler in the guest's table: stop where a bare machine stops */
+        if (vm->on_trap) vl_vm_report(vm, VL_TRAP_UNHANDLED, &t);
         vl_stop r = { .reason = VLAB_STOP_EXCEPTION, .flags = t.flags, .vector = (int16_t)t.vector, .pc = t.pc,
                       .code = t.code, .addr = t.addr };
         *out = r;

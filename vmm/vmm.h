@@ -66,8 +66,10 @@ int vl_technique_find(const char *name); /* -1 if unknown */
 const char *vl_technique_list(void);
 
 /* ---- traps ------------------------------------------------------------------ */
-enum vl_trap_kind { VL_TRAP_EMULATED = 0, VL_TRAP_REFLECTED, VL_TRAP_EXIT };
-const char *vl_trap_kind_name(int kind); /* "emulated", "reflected", "exit" */
+/* unhandled: the guest has no handler for the exception its instruction
+ * raised; the VM stops there as a bare machine would (nothing was emulated) */
+enum vl_trap_kind { VL_TRAP_EMULATED = 0, VL_TRAP_REFLECTED, VL_TRAP_EXIT, VL_TRAP_UNHANDLED };
+const char *vl_trap_kind_name(int kind); /* "emulated", "reflected", "exit", "unhandled" */
 
 /* What the glue decides about one stop of the real CPU. */
 enum vl_action {
