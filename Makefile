@@ -10,6 +10,7 @@
 BUILD   ?= build
 PREFIX  ?= /usr/local
 LUA_CMOD ?= $(PREFIX)/lib/lua/5.4
+LUAJIT_LMOD ?= $(PREFIX)/share/lua/5.1
 CC      ?= cc
 OPT     ?= -O2
 CFLAGS  ?= $(OPT) -g
@@ -24,8 +25,20 @@ LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 # SKIP, and fails under VLAB_CI, which .ci/run sets; python3 parses the JSON
 # of vlab exec in tests/cli.sh)
 DEB_PKGS := liblua5.4-dev lua5.4 libcmocka-dev pkg-config binutils-m68k-linux-gnu gcc-m68k-linux-gnu \
-            binutils-powerpc-linux-gnu gcc-powerpc-linux-gnu binutils-x86-64-linux-gnu libunicorn-dev luajit \
+            binutils-powerpc-linux-gnu gcc-powerpc-linux-gnu binutils-x86-64-linux-gnu libunicorn-dev \
             python3 binutils qemu-system-x86 gdb-multiarch chromium
+# Optional: only the FFI binding's test needs it (SKIP without it, as any
+# missing package); `make deps` does not fail when it cannot be installed.
+OPT_PKGS := luajit
+
+# Without the Lua headers nothing builds: say what to do instead of a
+# compiler's "lauxlib.h: No such file or directory".
+LUA_OK := $(shell printf '\043include <lauxlib.h>\n' | $(CC) $(LUA_CFLAGS) -E -x c - >/dev/null 2>&1 && echo yes)
+ifeq ($(filter deps clean,$(MAKECMDGOALS)),)
+ifneq ($(LUA_OK),yes)
+$(error the Lua 5.4 headers (lauxlib.h, Debian liblua5.4-dev) are not installed: run 'make deps' first, it installs what vlab needs)
+endif
+endif
 
 LIB_SRC := $(sort $(wildcard core/*.c isa/*.c isa/*/*.c vmm/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -48,6 +61,11 @@ deps:
 	  (apt-get install -y --no-install-recommends $$missing || \
 	   (apt-get update && apt-get install -y --no-install-recommends $$missing)); \
 	else echo "deps: missing$$missing; run: sudo apt-get install -y$$missing"; exit 1; fi
+	@for p in $(OPT_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" && continue; \
+	  if [ "$$(id -u)" = 0 ] && apt-get install -y --no-install-recommends $$p; then :; \
+	  else echo "deps: optional package $$p not installed (only its test needs it: it says SKIP)"; fi; \
+	done
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -112,16 +130,22 @@ bench: all $(BENCH_BIN)
 demo: all
 	@BUILD=$(BUILD) sh scripts/demo.sh
 
+# The command, the C library and header, the Lua module (where lua5.4
+# looks), the LuaJIT binding (where luajit looks), the man page, the docs,
+# the scenarios and the scripts.
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-	  $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(PREFIX)/share/vlab/scripts \
-	  $(DESTDIR)$(PREFIX)/share/man/man1
+	  $(DESTDIR)$(LUA_CMOD) $(DESTDIR)$(LUAJIT_LMOD) $(DESTDIR)$(PREFIX)/share/vlab/scripts \
+	  $(DESTDIR)$(PREFIX)/share/vlab/scenarios $(DESTDIR)$(PREFIX)/share/doc/vlab $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/vlab $(DESTDIR)$(PREFIX)/bin/vlab
 	install -m 644 $(BUILD)/libvlab.so $(DESTDIR)$(PREFIX)/lib/libvlab.so
 	install -m 644 $(BUILD)/vlab.so $(DESTDIR)$(LUA_CMOD)/vlab.so
+	install -m 644 lua/vlab_ffi.lua $(DESTDIR)$(LUAJIT_LMOD)/vlab_ffi.lua
 	install -m 644 include/vlab.h $(DESTDIR)$(PREFIX)/include/vlab.h
 	cp -r scripts/. $(DESTDIR)$(PREFIX)/share/vlab/scripts/
-	[ ! -f docs/vlab.1 ] || install -m 644 docs/vlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/vlab.1
+	install -m 644 scenarios/*.lua $(DESTDIR)$(PREFIX)/share/vlab/scenarios/
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/vlab/
+	install -m 644 docs/vlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/vlab.1
 
 clean:
 	rm -rf build build-asan

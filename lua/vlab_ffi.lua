@@ -8,7 +8,10 @@
 -- FFI. The declarations are read from vlab.h itself, which is written so that
 -- ffi.cdef takes it verbatim. Where the files are:
 --   VLAB_H   / VLAB_LIB environment variables, else
---   <this file's dir>/../include/vlab.h and <dir>/../build/libvlab.so, else
+--   <this file's dir>/../include/vlab.h and <dir>/../build/libvlab.so (the
+--   source tree: dofile("lua/vlab_ffi.lua") from its root), else
+--   PREFIX/include/vlab.h and PREFIX/lib/libvlab.so when installed by
+--   `make install` as PREFIX/share/lua/5.1/vlab_ffi.lua, else
 --   /usr/local/include/vlab.h and the system's libvlab.so.
 local ffi = require "ffi"
 
@@ -20,12 +23,20 @@ local function readable(p)
   return false
 end
 
-local function first(list)
-  for _, p in ipairs(list) do if readable(p) then return p end end
+-- the first readable path; an unset environment variable is a nil among them
+-- (so not ipairs, which would stop there)
+local function first(...)
+  for i = 1, select("#", ...) do
+    local p = select(i, ...)
+    if readable(p) then return p end
+  end
 end
 
-local header = first { os.getenv("VLAB_H"), here .. "../include/vlab.h", "/usr/local/include/vlab.h",
-                       "/usr/include/vlab.h" }
+-- <here>/.. is the source tree (lua/vlab_ffi.lua) or, once installed as
+-- PREFIX/share/lua/5.1/vlab_ffi.lua, <here>/../../.. is PREFIX
+local prefix = here .. "../../../"
+local header = first(os.getenv("VLAB_H"), here .. "../include/vlab.h", prefix .. "include/vlab.h",
+                     "/usr/local/include/vlab.h", "/usr/include/vlab.h")
 if not header then error("vlab_ffi: cannot find vlab.h (set VLAB_H)") end
 
 -- vlab.h minus the preprocessor and the C++ guard
@@ -42,7 +53,7 @@ void *malloc(size_t);
 void free(void *);
 ]]
 
-local libpath = first { os.getenv("VLAB_LIB"), here .. "../build/libvlab.so", here .. "../lib/libvlab.so" }
+local libpath = first(os.getenv("VLAB_LIB"), here .. "../build/libvlab.so", prefix .. "lib/libvlab.so")
 local C = ffi.load(libpath or "vlab")
 
 local M = { version = ffi.string(C.vlab_version()) }

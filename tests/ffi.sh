@@ -7,16 +7,9 @@ NAME=ffi
 need luajit luajit
 # Under make check-asan, libvlab.so is built with ASan and UBSan: luajit
 # loads it with the sanitizers' runtimes preloaded (they must come first).
-PRELOAD=
-if grep -qa __asan_init "$BUILD/libvlab.so" 2>/dev/null; then
-    for r in libasan.so libubsan.so; do
-        p=$(${CC:-cc} -print-file-name=$r)
-        [ -f "$p" ] || { echo "ffi: FAIL: $r of ${CC:-cc} not found, needed to load the sanitized $BUILD/libvlab.so"; exit 1; }
-        PRELOAD="$PRELOAD $p"
-    done
-    echo "ffi: $BUILD/libvlab.so is sanitized: LD_PRELOAD=${PRELOAD# }"
-fi
-LD_PRELOAD="${PRELOAD# }" VLAB_LIB=$BUILD/libvlab.so VLAB_H=include/vlab.h luajit - <<'EOF2'
+PRELOAD=$(san_preload) || exit 1
+[ -n "$PRELOAD" ] && echo "ffi: $BUILD/libvlab.so is sanitized: LD_PRELOAD=$PRELOAD"
+LD_PRELOAD="$PRELOAD" VLAB_LIB=$BUILD/libvlab.so VLAB_H=include/vlab.h luajit - <<'EOF2'
 local vlab = dofile("lua/vlab_ffi.lua")
 assert(vlab.version:match("^%d+%.%d+%.%d+$"))
 assert(vlab.isas()[1] == "m68k")

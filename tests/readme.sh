@@ -31,4 +31,23 @@ check() { # check MARKER ARGS...: the block after "<!-- MARKER summary: begin --
 }
 check "vlab table"
 check "vlab table --technique hybrid" --technique hybrid
+
+# The first lab: the README's code is scenarios/first.lua without its
+# comments, and the output shown is what it prints.
+awk '/^Is `MOVE from SR` privileged/ { on = 1 } on && /^```lua$/ { c = 1; next } c && /^```$/ { exit } c { print }' \
+    README.md >"$T/readme.lua"
+grep -v '^--' scenarios/first.lua >"$T/first.lua"
+if [ -s "$T/readme.lua" ] && cmp -s "$T/readme.lua" "$T/first.lua"; then
+    echo "readme: the first lab's code is scenarios/first.lua"
+else
+    echo "readme: FAIL: the README's first lab differs from scenarios/first.lua:"; diff "$T/readme.lua" "$T/first.lua"; status=1
+fi
+awk '/^Is `MOVE from SR` privileged/ { on = 1 } on && /^```$/ { n++; next } on && n == 2 { print } n == 3 { exit }' \
+    README.md >"$T/readme.out"
+"$BUILD/vlab" run scenarios/first.lua >"$T/first.out" 2>&1
+if [ -s "$T/readme.out" ] && cmp -s "$T/readme.out" "$T/first.out"; then
+    echo "readme: the first lab prints what the README shows"
+else
+    echo "readme: FAIL: the first lab prints something else than the README shows:"; diff "$T/readme.out" "$T/first.out"; status=1
+fi
 exit $status

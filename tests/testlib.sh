@@ -70,3 +70,17 @@ have() {
     done
     return 0
 }
+
+# san_preload: the sanitizer runtimes a host program (luajit, lua5.4) must
+# preload to load the ASan/UBSan build of $BUILD/libvlab.so or vlab.so
+# (make check-asan); empty for a plain build. Exits the test when missing.
+san_preload() {
+    grep -qa __asan_init "$BUILD/libvlab.so" 2>/dev/null || return 0
+    _pre=
+    for _r in libasan.so libubsan.so; do
+        _p=$(${CC:-cc} -print-file-name=$_r)
+        [ -f "$_p" ] || { echo "$NAME: FAIL: $_r of ${CC:-cc} not found, needed to load the sanitized $BUILD libraries" >&2; exit 1; }
+        _pre="$_pre $_p"
+    done
+    echo "${_pre# }"
+}
