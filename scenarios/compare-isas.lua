@@ -28,6 +28,8 @@
 --     kernel's own handler, exactly as on the bare machine.
 --
 -- Run: vlab run scenarios/compare-isas.lua
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local RAM = 1 << 20
 
 local M68K = [[
@@ -116,28 +118,13 @@ local MACHINES = {
   { isa = "ppc", model = "750", src = PPC, org = 0, entry = 0x1000, read = "^mfmsr", what = "mfmsr" },
 }
 
-local function start(g, mc, code)
-  g:write(mc.org, code)
-  g:set_supervisor(true)
-  g.regs.sp = RAM
-  g.pc = mc.entry
-end
-
 local rows = {}
 for _, mc in ipairs(MACHINES) do
-  local code = vlab.asm(mc.isa .. ":" .. mc.model, mc.src, { org = mc.org })
-  local m = vlab.machine { isa = mc.isa, model = mc.model, ram = RAM }
-  start(m, mc, code)
-  local ns = m:run { max = 10000 }
-  local vm = vlab.vmm { isa = mc.isa, model = mc.model, technique = "trap-and-emulate", ram = RAM }
-  local reads = {}
-  vm:on("trap", function(ev)
-    if ev.insn:match(mc.read) then reads[#reads + 1] = ev.kind end
-  end)
-  start(vm.guest, mc, code)
-  local vs = vm:run { max = 10000 }
-  local st = vm:stats()
-  local con_n, con_v = m:console(), vm.guest:console()
+  local p = lab.pair { isa = mc.isa, model = mc.model, ram = RAM, org = mc.org, entry = mc.entry, sp = RAM,
+                       code = lab.image(mc.isa, mc.model, mc.src, mc.org),
+                       keep = function(ev) return ev.insn:match(mc.read) and ev.kind or nil end }
+  local reads, st = p.log, p.stats
+  local con_n, con_v = p.m:console(), p.vm.guest:console()
   rows[#rows + 1] = {
     isa = mc.isa, model = mc.model, read = mc.what,
     native_kernel = con_n:match("K:(%a+)"), native_user = con_n:match("U:(%a+)"),
@@ -146,25 +133,23 @@ for _, mc in ipairs(MACHINES) do
     kernel_read_traps = #reads > 0 and reads[1] == "emulated",
     user_read_traps = (con_v:match("U:(%a+)")) == "trapped",
     traps = st.traps, emulated = st.emulated, reflected = st.reflected,
-    instructions = st.guest_instructions, native_instructions = m:stats().instructions,
-    native_stop = ns.reason, stop = vs.reason, diffs = vlab.compare(m, vm.guest),
+    instructions = st.guest_instructions, native_instructions = p.m:stats().instructions,
+    native_stop = p.native.reason, stop = p.monitored.reason, diffs = p.diffs,
   }
 end
 
 print("The same guest kernel on three machines, natively and under one trap-and-emulate monitor")
 print()
-print(string.format("| %-6s | %-12s | %-14s | %-14s | %-11s | %-12s | %5s | %-12s | %-26s |", "model", "read",
-  "kernel, native", "kernel, vmm", "read traps?", "user's read", "traps", "differences", "verdict"))
-print("|--------|--------------|----------------|----------------|-------------|--------------|-------|--------------|----------------------------|")
-for _, r in ipairs(rows) do
-  local diffs = {}
-  for _, d in ipairs(r.diffs) do diffs[#diffs + 1] = d.what end
-  r.leak = r.kernel ~= r.native_kernel
-  local verdict = r.leak and "leaks: monitor is caught" or "equivalent: cannot tell"
-  print(string.format("| %-6s | %-12s | %-14s | %-14s | %-11s | %-12s | %5d | %-12s | %-26s |", r.model, r.read,
-    r.native_kernel or "?", r.kernel or "?", r.kernel_read_traps and "yes" or "no", r.user or "?", r.traps,
-    #diffs == 0 and "none" or table.concat(diffs, ","):sub(1, 12), verdict))
-end
+for _, r in ipairs(rows) do r.leak = r.kernel ~= r.native_kernel end
+lab.print_table({
+  { "model", "%-6s", "model" }, { "read", "%-12s", "read" },
+  { "kernel, native", "%-14s", function(r) return r.native_kernel or "?" end },
+  { "kernel, vmm", "%-14s", function(r) return r.kernel or "?" end },
+  { "read traps?", "%-11s", function(r) return r.kernel_read_traps and "yes" or "no" end },
+  { "user's read", "%-12s", function(r) return r.user or "?" end }, { "traps", "%5d", "traps" },
+  { "differences", "%-12s", function(r) return lab.diff_text(r.diffs, ","):sub(1, 12) end },
+  { "verdict", "%-26s", function(r) return r.leak and "leaks: monitor is caught" or "equivalent: cannot tell" end },
+}, rows)
 -- the sweep's verdict over every instruction form, when the sweep is built
 if type(vlab.sweep) == "function" then
   print()

@@ -16,6 +16,8 @@
 --     STOP) and its exceptions (TRAPs, ticks) reach the monitor.
 --
 -- Run: vlab run scenarios/m68k-guest-os.lua
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local RAM = 1 << 20
 local ORG = 0x1000
 local PERIOD = 400
@@ -148,26 +150,14 @@ local function source(model)
   return string.format(KERNEL, PERIOD, frame)
 end
 
-local function start(g, code)
-  g:write(ORG, code)
-  g:set_supervisor(true)
-  g.regs.a7 = RAM
-  g.pc = ORG
-end
-
 local rows = {}
 for _, model in ipairs { "68000", "68010" } do
-  local code = vlab.asm("m68k:" .. model, source(model), { org = ORG })
-  local m = vlab.machine { isa = "m68k", model = model, ram = RAM }
-  start(m, code)
-  local ns = m:run { max = 10000000 }
-  local vm = vlab.vmm { isa = "m68k", model = model, ram = RAM }
-  start(vm.guest, code)
-  local vs = vm:run { max = 10000000 }
-  local st = vm:stats()
-  rows[#rows + 1] = { model = model, native = m:console(), monitored = vm.guest:console(), native_stop = ns.reason,
-                      stop = vs.reason, instructions = st.guest_instructions, traps = st.traps,
-                      emulated = st.emulated, reflected = st.reflected, diffs = vlab.compare(m, vm.guest),
+  local p = lab.pair { isa = "m68k", model = model, ram = RAM, org = ORG, sp = RAM, max = 10000000,
+                       code = lab.image("m68k", model, source(model), ORG), keep = false }
+  local st = p.stats
+  rows[#rows + 1] = { model = model, native = p.m:console(), monitored = p.vm.guest:console(),
+                      native_stop = p.native.reason, stop = p.monitored.reason, instructions = st.guest_instructions,
+                      traps = st.traps, emulated = st.emulated, reflected = st.reflected, diffs = p.diffs,
                       per_k = st.traps * 1000 / st.guest_instructions }
 end
 
@@ -176,11 +166,9 @@ for _, r in ipairs(rows) do
   print(string.format("%s monitored: %s", r.model, r.monitored))
 end
 print()
-print(string.format("| %-6s | %12s | %6s | %8s | %9s | %16s | %-11s |", "model", "instructions", "traps", "emulated",
-  "reflected", "traps per 1000", "differences"))
-print("|--------|--------------|--------|----------|-----------|------------------|-------------|")
-for _, r in ipairs(rows) do
-  print(string.format("| %-6s | %12d | %6d | %8d | %9d | %16.1f | %-11s |", r.model, r.instructions, r.traps, r.emulated,
-    r.reflected, r.per_k, #r.diffs == 0 and "none" or tostring(#r.diffs)))
-end
+lab.print_table({ { "model", "%-6s", "model" }, { "instructions", "%12d", "instructions" }, { "traps", "%6d", "traps" },
+                  { "emulated", "%8d", "emulated" }, { "reflected", "%9d", "reflected" },
+                  { "traps per 1000", "%16.1f", "per_k" },
+                  { "differences", "%-11s", function(r) return #r.diffs == 0 and "none" or tostring(#r.diffs) end } },
+                rows)
 return rows

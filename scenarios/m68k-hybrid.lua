@@ -21,6 +21,8 @@
 --     "interpret" cycles). Compare the cost columns.
 --
 -- Run: vlab run scenarios/m68k-hybrid.lua
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local RAM = 1 << 20
 local ORG = 0x1000
 
@@ -49,42 +51,30 @@ msg_u:
     .asciz  "user"
 ]]
 
-local code = vlab.asm("m68k:68000", KERNEL, { org = ORG })
+local code = lab.image("m68k", "68000", KERNEL, ORG)
+local boot = { org = ORG, sp = RAM }
 
-local function start(g)
-  g:write(ORG, code)
-  g:set_supervisor(true)
-  g.regs.a7 = RAM
-  g.pc = ORG
-end
-
-local m = vlab.machine { isa = "m68k", model = "68000", ram = RAM }
-start(m)
+local m = lab.boot(vlab.machine { isa = "m68k", model = "68000", ram = RAM }, code, boot)
 m:run { max = 100000 }
 local rows = { { run = "native", says = m:console(), instructions = m:stats().instructions,
-                 traps = 0, interpreted = 0, cost = m:stats().instructions, diffs = {} } }
+                 traps = 0, interpreted = 0, cost = m:stats().instructions, diffs = {}, diff = "" } }
 
 for _, technique in ipairs { "trap-and-emulate", "hybrid" } do
   local vm = vlab.vmm { isa = "m68k", model = "68000", technique = technique, ram = RAM }
-  start(vm.guest)
+  lab.boot(vm.guest, code, boot)
   vm:run { max = 100000 }
   local st = vm:stats()
+  local diffs = vlab.compare(m, vm.guest)
   rows[#rows + 1] = { run = technique, says = vm.guest:console(), instructions = st.guest_instructions,
-                      traps = st.traps, interpreted = st.interpreted, cost = st.cost,
-                      diffs = vlab.compare(m, vm.guest) }
+                      traps = st.traps, interpreted = st.interpreted, cost = st.cost, diffs = diffs,
+                      diff = lab.diff_text(diffs) }
 end
 
 print("The MOVE from SR kernel on the 68000: natively, trap-and-emulate, hybrid")
 print()
-print(string.format("| %-16s | %-10s | %12s | %5s | %11s | %6s | %-18s |", "run", "prints", "instructions",
-  "traps", "interpreted", "cost", "difference"))
-print("|------------------|------------|--------------|-------|-------------|--------|--------------------|")
-for _, r in ipairs(rows) do
-  local d = {}
-  for _, x in ipairs(r.diffs) do d[#d + 1] = x.what end
-  print(string.format("| %-16s | %-10s | %12d | %5d | %11d | %6d | %-18s |", r.run, r.says, r.instructions,
-    r.traps, r.interpreted, r.cost, r.run == "native" and "" or (#d == 0 and "none" or table.concat(d, ", "))))
-end
+lab.print_table({ { "run", "%-16s", "run" }, { "prints", "%-10s", "says" }, { "instructions", "%12d", "instructions" },
+                  { "traps", "%5d", "traps" }, { "interpreted", "%11d", "interpreted" }, { "cost", "%6d", "cost" },
+                  { "difference", "%-18s", "diff" } }, rows)
 print()
 for _, technique in ipairs { "trap-and-emulate", "hybrid" } do
   local e = vlab.equivalence { isa = "m68k", model = "68000", technique = technique, code = code, org = ORG,

@@ -16,6 +16,8 @@
 --   * (on the 68000 MOVE from CCR does not exist: an illegal instruction.)
 --
 -- Run: vlab run scenarios/m68k-move-from-ccr.lua
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local RAM = 1 << 20
 local ORG = 0x1000
 local ROUNDS = 1000
@@ -37,13 +39,8 @@ end
 
 local rows = {}
 for _, v in ipairs { { "move from sr", "move.w sr,d0" }, { "move from ccr", "move.w ccr,d0" } } do
-  local code = vlab.asm("m68k:68010", program(v[2]), { org = ORG })
   local vm = vlab.vmm { isa = "m68k", model = "68010", technique = "trap-and-emulate", ram = RAM }
-  local g = vm.guest
-  g:write(ORG, code)
-  g:set_supervisor(true)
-  g.regs.a7 = RAM
-  g.pc = ORG
+  local g = lab.boot(vm.guest, lab.image("m68k", "68010", program(v[2]), ORG), { org = ORG, sp = RAM })
   local t0 = os.clock()
   local s = vm:run { max = 1000000 }
   local secs = os.clock() - t0
@@ -54,13 +51,10 @@ end
 
 print(string.format("68010 guest under trap-and-emulate, %d rounds of saving the flags", ROUNDS))
 print()
-print(string.format("| %-13s | %6s | %12s | %5s | %8s | %8s | %14s |", "flags read by", "result", "instructions",
-  "traps", "emulated", "cost", "cost/instruction"))
-print("|---------------|--------|--------------|-------|----------|----------|------------------|")
-for _, r in ipairs(rows) do
-  print(string.format("| %-13s | %6d | %12d | %5d | %8d | %8d | %16.2f |", r.read, r.result, r.instructions, r.traps,
-    r.emulated, r.cost, r.cost / r.instructions))
-end
+lab.print_table({ { "flags read by", "%-13s", "read" }, { "result", "%6d", "result" },
+                  { "instructions", "%12d", "instructions" }, { "traps", "%5d", "traps" },
+                  { "emulated", "%8d", "emulated" }, { "cost", "%8d", "cost" },
+                  { "cost/instruction", "%16.2f", function(r) return r.cost / r.instructions end } }, rows)
 print()
 print(string.format("MOVE from CCR saves %d traps and %.1fx the simulated cost (cost table: vm:cost()).",
   rows[1].traps - rows[2].traps, rows[1].cost / rows[2].cost))

@@ -17,6 +17,8 @@
 --     The trap column shows the price: one trap for the read, one for STOP.
 --
 -- Run: vlab run scenarios/m68k-move-from-sr.lua
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local RAM = 1 << 20
 local ORG = 0x1000
 
@@ -41,52 +43,23 @@ msg_u:
     .asciz  "user"
 ]]
 
-local function start(g, code)
-  g:write(ORG, code)
-  g:set_supervisor(true)
-  g.regs.a7 = RAM
-  g.pc = ORG
-end
-
 local rows = {}
 for _, model in ipairs { "68000", "68010" } do
-  local code = vlab.asm("m68k:" .. model, KERNEL, { org = ORG })
-
-  local m = vlab.machine { isa = "m68k", model = model, ram = RAM }
-  start(m, code)
-  local s = m:run { max = 10000 }
-  rows[#rows + 1] = { model = model, run = "native", says = m:console(), sr = m.regs.d0 & 0xFFFF,
-                      traps = 0, stop = s.reason, instructions = m:stats().instructions }
-
-  local vm = vlab.vmm { isa = "m68k", model = model, technique = "trap-and-emulate", ram = RAM }
-  local seen = {}
-  vm:on("trap", function(ev) seen[#seen + 1] = ev.kind .. " " .. ev.insn end)
-  start(vm.guest, code)
-  s = vm:run { max = 10000 }
-  local st = vm:stats()
-  rows[#rows + 1] = { model = model, run = "trap-and-emulate", says = vm.guest:console(),
-                      sr = vm.guest.regs.d0 & 0xFFFF, traps = st.traps, stop = s.reason,
-                      instructions = st.guest_instructions, seen = seen,
-                      diffs = vlab.compare(m, vm.guest) }
+  local p = lab.pair { isa = "m68k", model = model, ram = RAM, org = ORG, sp = RAM,
+                       code = lab.image("m68k", model, KERNEL, ORG) }
+  rows[#rows + 1] = { model = model, run = "native", says = p.m:console(), sr = p.m.regs.d0 & 0xFFFF,
+                      traps = 0, stop = p.native.reason, instructions = p.m:stats().instructions, diff = "" }
+  rows[#rows + 1] = { model = model, run = "trap-and-emulate", says = p.vm.guest:console(),
+                      sr = p.vm.guest.regs.d0 & 0xFFFF, traps = p.stats.traps, stop = p.monitored.reason,
+                      instructions = p.stats.guest_instructions, seen = p.log, diffs = p.diffs,
+                      diff = lab.diff_text(p.diffs) }
 end
 
 print("MOVE from SR in a guest kernel: what does it believe?")
 print()
-print(string.format("| %-6s | %-16s | %-10s | %-6s | %5s | %-22s |", "model", "run", "prints", "SR", "traps",
-  "difference from native"))
-print("|--------|------------------|------------|--------|-------|------------------------|")
-for _, r in ipairs(rows) do
-  local diff = ""
-  if r.diffs then
-    if #r.diffs == 0 then diff = "none"
-    else
-      local t = {}
-      for _, d in ipairs(r.diffs) do t[#t + 1] = d.what end
-      diff = table.concat(t, ", ")
-    end
-  end
-  print(string.format("| %-6s | %-16s | %-10s | 0x%04x | %5d | %-22s |", r.model, r.run, r.says, r.sr, r.traps, diff))
-end
+lab.print_table({ { "model", "%-6s", "model" }, { "run", "%-16s", "run" }, { "prints", "%-10s", "says" },
+                  { "SR", "0x%04x", "sr" }, { "traps", "%5d", "traps" },
+                  { "difference from native", "%-22s", "diff" } }, rows)
 print()
 for _, r in ipairs(rows) do
   if r.seen then print(string.format("%s under the monitor, traps: %s", r.model, table.concat(r.seen, "; "))) end

@@ -17,6 +17,8 @@
 --     the real CPU stayed deprivileged (vm:check()).
 --
 -- Run: vlab run scenarios/m68k-two-guests.lua
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local RAM = 1 << 18
 local ORG = 0x1000
 local SLICE = 700
@@ -78,13 +80,10 @@ skip:
 ]]
 
 local function boot(g, code, skip_vectors)
-  g:write(ORG, code)
+  lab.boot(g, code, { org = ORG, sp = RAM })
   if skip_vectors then
     for v = 2, 63 do g:write_u32(v * 4, skip_vectors) end
   end
-  g:set_supervisor(true)
-  g.regs.a7 = RAM
-  g.pc = ORG
 end
 
 local a = vlab.vmm { isa = "m68k", model = "68010", ram = RAM }
@@ -138,12 +137,10 @@ local result = {
 }
 for _, vm in ipairs { a, b, h } do result.checks[names[vm]] = vm:check() end
 
-print(string.format("| %-8s | %-7s | %-9s | %6s | %-44s |", "guest", "model", "stop", "traps", "console"))
-print("|----------|---------|-----------|--------|----------------------------------------------|")
-for _, vm in ipairs { a, b, h } do
-  print(string.format("| %-8s | %-7s | %-9s | %6d | %-44s |", names[vm], vm.model, stops[vm] and stops[vm].reason or "-",
-    vm:stats().traps, vm.guest:console()))
-end
+lab.print_table({ { "guest", "%-8s", function(vm) return names[vm] end }, { "model", "%-7s", "model" },
+                  { "stop", "%-9s", function(vm) return stops[vm] and stops[vm].reason or "-" end },
+                  { "traps", "%6d", function(vm) return vm:stats().traps end },
+                  { "console", "%-44s", function(vm) return vm.guest:console() end } }, { a, b, h })
 print()
 print(string.format("guest A alone vs beside the others: %d differences", #da))
 print(string.format("guest B alone vs beside the others: %d differences", #db))

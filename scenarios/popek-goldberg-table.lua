@@ -32,6 +32,8 @@
 -- Run: vlab run scenarios/popek-goldberg-table.lua [FORMAT [FILE]] [--states N]
 --      FORMAT is md, csv, json, tex or html: the whole table is written to
 --      FILE (or printed) as `vlab table --format FORMAT` does.
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local states, format, file = 8, nil, nil
 local args = arg or {}
 local i = 1
@@ -75,16 +77,15 @@ end
 
 print(string.format("Popek-Goldberg, measured (%d states per form, seed 1)", states))
 print()
-print(string.format("| %-4s | %-7s | %5s | %10s | %9s | %22s | %5s | %-9s | %-9s |", "ISA", "model", "forms",
-  "privileged", "sensitive", "sensitive, unprivileged", "leaks", "Theorem 1", "Theorem 3"))
-print("|------|---------|-------|------------|-----------|------------------------|-------|-----------|-----------|")
-for _, r in ipairs(results) do
-  local s = r.summary
-  -- leaks is nil where the monitor cannot run the ISA yet (technique "native")
-  print(string.format("| %-4s | %-7s | %5d | %10d | %9d | %22d | %5s | %-9s | %-9s |", r.isa, r.model, s.forms,
-    s.privileged, s.sensitive, s.sensitive_unprivileged, s.leaks or "n/a", s.theorem1 and "holds" or "fails",
-    s.theorem3 and "holds" or "fails"))
-end
+-- leaks is nil where the monitor cannot run the ISA yet (technique "native")
+lab.print_table({ { "ISA", "%-4s", "isa" }, { "model", "%-7s", "model" },
+                  { "forms", "%5d", function(r) return r.summary.forms end },
+                  { "privileged", "%10d", function(r) return r.summary.privileged end },
+                  { "sensitive", "%9d", function(r) return r.summary.sensitive end },
+                  { "sensitive, unprivileged", "%23d", function(r) return r.summary.sensitive_unprivileged end },
+                  { "leaks", "%5s", function(r) return r.summary.leaks or "n/a" end },
+                  { "Theorem 1", "%-9s", function(r) return r.summary.theorem1 and "holds" or "fails" end },
+                  { "Theorem 3", "%-9s", function(r) return r.summary.theorem3 and "holds" or "fails" end } }, results)
 
 -- the rows a class talks about: everything sensitive or privileged, grouped by mnemonic
 for _, r in ipairs(results) do
@@ -118,5 +119,5 @@ for _, r in ipairs(results) do
   end
 end
 print()
-print("Regenerate the whole table: vlab table --format html -o table.html")
+print("Regenerate the whole table: vlab table -o table.html")
 return results

@@ -31,6 +31,8 @@
 --     and the exceptions (sc, decrementer, DSI) reach the monitor.
 --
 -- Run: vlab run scenarios/ppc-guest-os.lua [QUANTUM]
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local RAM = 1 << 20
 local QUANTUM = tonumber(arg and arg[1]) or 1500
 local TASK_EA = 0x10000000
@@ -336,12 +338,9 @@ local function images(quantum)
 end
 
 local function boot(g, k, t0, t1)
-  g:write(0, k)
+  lab.boot(g, k, { org = 0, entry = 0x1000, sp = RAM })
   g:write(TASK_PA[1], t0) -- "loaded from disk" into the tasks' physical pages
   g:write(TASK_PA[2], t1)
-  g:set_supervisor(true)
-  g.regs.r1 = RAM
-  g.pc = 0x1000
 end
 
 local function run(quantum)
@@ -374,13 +373,15 @@ print(r.native)
 print("under trap-and-emulate:")
 print(r.monitored)
 print()
-print(string.format("| %-16s | %12s | %6s | %8s | %9s | %14s | %5s | %-11s |", "run", "instructions", "traps",
-  "emulated", "reflected", "traps per 1000", "ticks", "differences"))
-print("|------------------|--------------|--------|----------|-----------|----------------|-------|-------------|")
-print(string.format("| %-16s | %12d | %6d | %8d | %9d | %14.1f | %5d | %-11s |", "native", r.native_instructions, 0, 0,
-  0, 0, r.ticks, ""))
-print(string.format("| %-16s | %12d | %6d | %8d | %9d | %14.1f | %5d | %-11s |", "trap-and-emulate",
-  r.instructions, r.traps, r.emulated, r.reflected, r.per_k, r.vm_ticks, #r.diffs == 0 and "none" or tostring(#r.diffs)))
+lab.print_table({ { "run", "%-16s", "run" }, { "instructions", "%12d", "instructions" }, { "traps", "%6d", "traps" },
+                  { "emulated", "%8d", "emulated" }, { "reflected", "%9d", "reflected" },
+                  { "traps per 1000", "%14.1f", "per_k" }, { "ticks", "%5d", "ticks" },
+                  { "differences", "%-11s", "diff" } },
+                { { run = "native", instructions = r.native_instructions, traps = 0, emulated = 0, reflected = 0,
+                    per_k = 0, ticks = r.ticks, diff = "" },
+                  { run = "trap-and-emulate", instructions = r.instructions, traps = r.traps, emulated = r.emulated,
+                    reflected = r.reflected, per_k = r.per_k, ticks = r.vm_ticks,
+                    diff = #r.diffs == 0 and "none" or tostring(#r.diffs) } })
 print()
 print("what reached the monitor:")
 local keys = {}

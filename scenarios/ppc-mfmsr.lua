@@ -26,6 +26,8 @@
 --     user's mfmsr is one trap, reflected. vlab.compare finds no difference.
 --
 -- Run: vlab run scenarios/ppc-mfmsr.lua
+package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
+local lab = require "labkit"
 local RAM = 1 << 20
 local ENTRY = 0x1000
 
@@ -82,44 +84,25 @@ msg_other:  .asciz "user mfmsr: program interrupt for another reason"
 
 local code = vlab.asm("ppc", SOURCE, { org = 0 })
 
-local function start(g)
-  g:write(0, code)
-  g:set_supervisor(true)
-  g.regs.r1 = RAM
-  g.pc = ENTRY
-end
-
+local p = lab.pair { isa = "ppc", model = "750", ram = RAM, code = code, org = 0, entry = ENTRY, sp = RAM }
+local m, g, st, seen = p.m, p.vm.guest, p.stats, p.log
 local rows = {}
-local m = vlab.machine { isa = "ppc", model = "750", ram = RAM }
-start(m)
-local s = m:run { max = 10000 }
 rows[#rows + 1] = { run = "native", says = m:console(), msr = m.regs.r3, srr1 = m.regs.r21, srr0 = m.regs.r20,
-                    traps = 0, emulated = 0, reflected = 0, stop = s.reason,
-                    instructions = m:stats().instructions, exceptions = m:stats().exceptions }
-
-local vm = vlab.vmm { isa = "ppc", model = "750", technique = "trap-and-emulate", ram = RAM }
-local seen = {}
-vm:on("trap", function(ev) seen[#seen + 1] = string.format("%s %s", ev.kind, ev.insn) end)
-start(vm.guest)
-s = vm:run { max = 10000 }
-local st = vm:stats()
-local g = vm.guest
+                    traps = 0, emulated = 0, reflected = 0, stop = p.native.reason,
+                    instructions = m:stats().instructions, exceptions = m:stats().exceptions, diff = "" }
 rows[#rows + 1] = { run = "trap-and-emulate", says = g:console(), msr = g.regs.r3, srr1 = g.regs.r21,
                     srr0 = g.regs.r20, traps = st.traps, emulated = st.emulated, reflected = st.reflected,
-                    stop = s.reason, instructions = st.guest_instructions, seen = seen,
-                    diffs = vlab.compare(m, g), check = vm:check() }
+                    stop = p.monitored.reason, instructions = st.guest_instructions, seen = seen,
+                    diffs = p.diffs, check = p.vm:check(),
+                    diff = #p.diffs == 0 and "none" or tostring(#p.diffs) }
 
 print("mfmsr on the PowerPC 750: what does the guest kernel believe?")
 print()
-print(string.format("| %-16s | %-10s | %-10s | %-10s | %12s | %5s | %8s | %9s | %-10s |", "run", "MSR read",
-  "kernel", "SRR1", "instructions", "traps", "emulated", "reflected", "difference"))
-print("|------------------|------------|------------|------------|--------------|-------|----------|-----------|------------|")
-for _, r in ipairs(rows) do
-  local diff = ""
-  if r.diffs then diff = #r.diffs == 0 and "none" or tostring(#r.diffs) end
-  print(string.format("| %-16s | 0x%08x | %-10s | 0x%08x | %12d | %5d | %8d | %9d | %-10s |", r.run, r.msr,
-    r.says:match("kernel: (%a+)") or "?", r.srr1, r.instructions, r.traps, r.emulated, r.reflected, diff))
-end
+lab.print_table({ { "run", "%-16s", "run" }, { "MSR read", "0x%08x", "msr" },
+                  { "kernel", "%-10s", function(r) return r.says:match("kernel: (%a+)") or "?" end },
+                  { "SRR1", "0x%08x", "srr1" }, { "instructions", "%12d", "instructions" }, { "traps", "%5d", "traps" },
+                  { "emulated", "%8d", "emulated" }, { "reflected", "%9d", "reflected" },
+                  { "difference", "%-10s", "diff" } }, rows)
 print()
 for _, r in ipairs(rows) do print(string.format("%-16s console: %s", r.run, r.says)) end
 print()

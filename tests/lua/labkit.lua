@@ -1,0 +1,61 @@
+-- labkit.lua - scripts/labkit.lua, the labs' shared harness: its table
+-- printer aligns titles with cells, pair runs natively and monitored and
+-- compares, boot starts a guest as a loader would; and every lab in
+-- scenarios/ uses it (first.lua aside: it is the README's ten lines, and
+-- runs under LuaJIT's FFI binding too).
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local t = require "testlib"
+local dir = arg[0]:match("^(.-)tests/lua/[^/]*$") or "./"
+package.path = dir .. "scripts/?.lua;" .. package.path
+local lab = require "labkit"
+
+-- print_table: captured
+local out = {}
+local print0 = print
+print = function(s) out[#out + 1] = s end
+lab.print_table({ { "name", "%-6s", "name" }, { "n", "%5d", "n" }, { "hex", "0x%04x", function(r) return r.n * 2 end },
+                  { "ratio", "%7.2f", "r" } }, { { name = "a", n = 3, r = 0.5 }, { name = "bb", n = 12, r = 10 } })
+print = print0
+t.eq(out[1], "| name   |     n | hex    |   ratio |", "title row: left for strings and 0x, right for numbers")
+t.eq(out[2], "|--------|-------|--------|---------|", "rule row")
+t.eq(out[3], "| a      |     3 | 0x0006 |    0.50 |", "first row")
+t.eq(out[4], "| bb     |    12 | 0x0018 |   10.00 |", "second row")
+t.fails("no width", lab.print_table, { { "x", "%s", "x" } }, {})
+
+t.eq(lab.diff_text({}), "none", "no differences")
+t.eq(lab.diff_text({ { what = "sr" }, { what = "d0" } }), "sr, d0", "differences")
+t.eq(lab.diff_text({ { what = "sr" }, { what = "d0" } }, ","), "sr,d0", "differences, separator")
+
+-- pair: the MOVE from SR kernel on the 68000 leaks, on the 68010 it traps
+local src = "move.w sr,d0\nstop #$2700\n"
+for _, c in ipairs { { "68000", 0, 1 }, { "68010", 1, 0 } } do
+  local p = lab.pair { isa = "m68k", model = c[1], ram = 65536, org = 0x1000, sp = 0x8000,
+                       code = lab.image("m68k", c[1], src, 0x1000) }
+  t.eq(p.native.reason, "halt", c[1] .. " native stop")
+  t.eq(p.m.regs.d0 & 0x2000, 0x2000, c[1] .. " native: S = 1")
+  t.eq(#p.log, c[2] + 1, c[1] .. " traps logged (the read, then STOP)")
+  t.eq(#p.diffs, c[3], c[1] .. " differences from native")
+  t.eq(p.vm:check(), true, c[1] .. " resource control")
+end
+local p = lab.pair { isa = "ppc", model = "750", ram = 65536, org = 0x1000, sp = 0x8000, keep = false,
+                     code = lab.image("ppc", "750", "mfmsr 3\nb .\n", 0x1000) }
+t.eq(p.log, nil, "keep = false: no log")
+t.eq(p.stats.emulated, 1, "ppc mfmsr emulated")
+
+t.eq(#lab.grid({ 1, 2 }, { "a", "b", "c" }, function(a, b) return a .. b end), 6, "grid")
+
+-- every lab uses the kit
+local n = 0
+local ls = io.popen('ls "' .. dir .. 'scenarios"/*.lua')
+for f in ls:lines() do
+  if not f:match("/first%.lua$") then
+    local h = assert(io.open(f))
+    local text = h:read("a")
+    h:close()
+    if not text:find('require "labkit"', 1, true) then error(f .. " does not use scripts/labkit.lua") end
+    n = n + 1
+  end
+end
+ls:close()
+t.eq(n >= 8, true, "labs checked")
+print(string.format("labkit: ok (%d labs use it)", n))
