@@ -17,6 +17,7 @@
 #include "core/asm.h"
 #include "vlab.h"
 #include "vmm/vmm.h"
+#include "vmm/trace.h"
 
 int luaopen_vlab(lua_State *L);
 
@@ -45,7 +46,7 @@ static const char usage_text[] =
     "      Disassemble a raw binary loaded at ADDR (default 0): one line per\n"
     "      instruction with its address, bytes and text.\n"
     "  vlab exec --isa ISA[:MODEL] [--vmm TECHNIQUE] [--org ADDR] [--entry ADDR]\n"
-    "            [--ram BYTES] [--max N] [--json] FILE(.bin|.elf)\n"
+    "            [--ram BYTES] [--max N] [--json] [--trace] FILE(.bin|.elf)\n"
     "      Load a raw binary at --org (default 0) or an ELF by its program\n"
     "      headers into a machine with --ram bytes (default 16 MiB); PC is\n"
     "      --entry, else the ELF entry, else --org; the stack pointer is the top\n"
@@ -58,6 +59,9 @@ static const char usage_text[] =
     "      --vmm TECHNIQUE runs the guest under the monitor (trap-and-emulate or\n"
     "      hybrid); --json then reports the guest's view and a vmm object with\n"
     "      the monitor's counts.\n"
+    "      --trace prints one line per instruction first (address, bytes,\n"
+    "      disassembly, registers changed; exceptions and traps marked); without\n"
+    "      --max it stops after 100000 instructions. Not with --json.\n"
     "  vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE]\n"
     "  vlab sweep --isa ISA[:MODEL] [--technique T] [--format ...] [--seed N]\n"
     "      Measure every instruction form (natively in supervisor and user mode,\n"
@@ -155,11 +159,11 @@ static bool parse_u64(const char *s, uint64_t *out) {
 typedef struct opts {
     const char *isa, *vmm, *out;
     uint64_t org, entry, ram, max;
-    bool has_org, has_entry, has_ram, json;
+    bool has_org, has_entry, has_ram, json, trace;
     const char *file;
 } opts;
 
-enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128 };
+enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128, O_TRACE = 256 };
 
 static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, opts *o) {
     memset(o, 0, sizeof *o);
@@ -194,15 +198,16 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
         struct { const char *name; unsigned bit; } table[] = {
             { "--isa", O_ISA }, { "--org", O_ORG }, { "-o", O_OUT }, { "--output", O_OUT },
             { "--vmm", O_VMM }, { "--entry", O_ENTRY }, { "--ram", O_RAM }, { "--max", O_MAX },
-            { "--json", O_JSON },
+            { "--json", O_JSON }, { "--trace", O_TRACE },
         };
         unsigned bit = 0;
         for (size_t k = 0; k < sizeof table / sizeof *table; k++)
             if (strcmp(name, table[k].name) == 0) bit = table[k].bit;
         if (!bit || !(allowed & bit)) return usage_error(cmd, "unknown option '%s'", name);
-        if (bit == O_JSON) {
-            if (val) return usage_error(cmd, "option '--json' takes no value");
-            o->json = true;
+        if (bit == O_JSON || bit == O_TRACE) {
+            if (val) return usage_error(cmd, "option '%s' takes no value", name);
+            if (bit == O_JSON) o->json = true;
+            else o->trace = true;
             continue;
         }
         if (!val) {
@@ -353,6 +358,8 @@ static void on_signal(int sig) {
     interrupted = 1;
 }
 
+#define TRACE_MAX 100000
+
 static int cmd_exec(int argc, char **argv) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -360,9 +367,12 @@ static int cmd_exec(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     opts o;
-    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON, &o);
+    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON | O_TRACE, &o);
     if (rc) return rc;
     if (!o.file) return usage_error("exec", "missing FILE (.bin or .elf)");
+    if (o.trace && o.json) return usage_error("exec", "--trace and --json: choose one (the trace is text)");
+    /* a trace is for reading: without --max it stops after TRACE_MAX lines */
+    if (o.trace && !o.max) o.max = TRACE_MAX;
     if (o.vmm) {
         bool planned = false;
         for (int i = 0; planned_techniques[i]; i++)
@@ -378,7 +388,8 @@ static int cmd_exec(int argc, char **argv) {
         char verr[512] = "";
         if (vlab_resolve(o.isa, &visa, &vmodel, verr, sizeof verr) < 0) return usage_error("exec", "%s", verr);
         int vrc = vl_vmm_exec(visa, vmodel, o.vmm, (uint32_t)vram, o.file, (uint32_t)o.org, o.has_entry,
-                              (uint32_t)o.entry, o.max, o.json, &interrupted, stdout, verr, sizeof verr);
+                              (uint32_t)o.entry, o.max, o.json | (o.trace ? VL_EXEC_TRACE : 0), &interrupted, stdout,
+                              verr, sizeof verr);
         if (verr[0]) return vrc == 2 ? usage_error("exec", "%s", verr) : fail("exec", "%s", verr);
         return vrc;
     }
@@ -399,7 +410,7 @@ static int cmd_exec(int argc, char **argv) {
     vl_machine_boot(m, entry, (uint32_t)ram);
 
     vlab_set_interrupt_flag(m, &interrupted);
-    vlab_stop s = vlab_run(m, o.max, 0, 0);
+    vlab_stop s = o.trace ? vl_trace_run(m, NULL, o.max, stdout) : vlab_run(m, o.max, 0, 0);
     vl_exec_report(stdout, o.json, m, NULL, s);
     vlab_machine_free(m);
     return vl_exec_status(s) ? EXIT_GUEST : 0;

@@ -99,6 +99,37 @@ function M.print_table(columns, rows)
   end
 end
 
+-- Run g (a machine or a VM's guest) one instruction at a time, at most n
+-- (default 100), writing one line each with out (default print) as `vlab
+-- exec --trace` does: address, bytes, disassembly, the registers it changed
+-- (sorted by name). Returns the last stop.
+function M.trace(g, n, out)
+  out = out or print
+  local target = g.isa .. ":" .. g.model
+  local before = g:regs()
+  local s
+  for _ = 1, n or 100 do
+    local pc = g.pc
+    local okr, bytes = pcall(g.read, g, pc, 16)
+    local text, len = "(no memory at this address)", 0
+    if okr then
+      local okd, t, l = pcall(vlab.disasm, target, bytes, pc)
+      if okd then text, len = t, l else text = "(not an instruction)" end
+    end
+    local hex = okr and bytes:sub(1, len):gsub(".", function(c) return string.format("%02x", c:byte()) end) or ""
+    s = g:step(1)
+    local after, changed = g:regs(), {}
+    for k, v in pairs(after) do
+      if before[k] ~= v and k ~= "pc" then changed[#changed + 1] = string.format("%s=%08x", k, v) end
+    end
+    table.sort(changed)
+    out((string.format("%08x  %-20s %-30s %s", pc, hex, text, table.concat(changed, " ")):gsub("%s+$", "")))
+    before = after
+    if s.reason ~= "budget" then break end
+  end
+  return s
+end
+
 -- Every combination of as x bs, in order: fn(a, b) returns a row (or nil).
 function M.grid(as, bs, fn)
   local rows = {}

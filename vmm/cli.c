@@ -4,7 +4,7 @@
  * own stack pointers, the instructions it retired, plus the monitor's stats.
  * The report itself is the bare `vlab exec`'s too (lua/main.c), so that the
  * two agree field for field (DESIGN §4.1). */
-#include "vmm/vmm.h"
+#include "vmm/trace.h"
 #include <string.h>
 
 static void json_string(FILE *f, const char *s, size_t len) {
@@ -139,8 +139,8 @@ int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint3
     vl_vm_boot(vm, e, ram);
 
     vlab_set_interrupt_flag(vm->m, interrupt);
-    vl_stop s = vl_vm_run(vm, max, 0, 0);
-    vl_exec_report(out, json, vm->m, vm, s);
+    vl_stop s = json & VL_EXEC_TRACE ? vl_trace_run(NULL, vm, max, out) : vl_vm_run(vm, max, 0, 0);
+    vl_exec_report(out, json & 1, vm->m, vm, s);
     vl_vm_free(vm);
     return vl_exec_status(s);
 }

@@ -417,9 +417,12 @@ void vl_equiv_free(vl_equiv_result *r);
  * RAM, virtual supervisor mode, run up to max guest instructions and print
  * the result to out: with json, one object with stop, pc, instructions
  * (guest instructions), regs (the guest's view: sr with its virtual S bit),
- * console, and vmm (the stats); else a human summary. Returns the exit status
- * (0 ok, 1 guest failure, 2 usage error) with a message in err. */
+ * console, and vmm (the stats); else a human summary. json | VL_EXEC_TRACE:
+ * the run is traced first, one line per guest instruction (vmm/trace.h).
+ * Returns the exit status (0 ok, 1 guest failure, 2 usage error) with a
+ * message in err. */
 #include <stdio.h>
+enum { VL_EXEC_TRACE = 2 };
 int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram,
                 const char *path, uint32_t org, int has_entry, uint32_t entry, uint64_t max,
                 int json, volatile int *interrupt, FILE *out, char *err, size_t errsz);

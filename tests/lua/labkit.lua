@@ -44,6 +44,17 @@ t.eq(p.stats.emulated, 1, "ppc mfmsr emulated")
 
 t.eq(#lab.grid({ 1, 2 }, { "a", "b", "c" }, function(a, b) return a .. b end), 6, "grid")
 
+-- trace: one line per instruction, as vlab exec --trace prints them
+local tm = vlab.machine { isa = "m68k", model = "68000", ram = 65536 }
+tm:write(0x1000, vlab.asm("m68k", "moveq #5,d0\nmove.w sr,d1\nbra.s .\n", { org = 0x1000 }))
+tm.pc = 0x1000
+local lines = {}
+t.eq(lab.trace(tm, 10, function(l) lines[#lines + 1] = l end).reason, "halt", "trace stops where the run stops")
+t.eq(#lines, 3, "trace lines")
+t.eq(lines[1], "00001000  7005                 moveq #5,%d0                   d0=00000005", "trace line 1")
+t.eq(lines[2], "00001002  40c1                 movew %sr,%d1                  d1=00002700", "trace line 2")
+t.eq(lines[3], "00001004  60fe                 bras 0x1004", "trace line 3")
+
 -- every lab uses the kit
 local n = 0
 local ls = io.popen('ls "' .. dir .. 'scenarios"/*.lua')
