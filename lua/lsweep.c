@@ -14,6 +14,7 @@
  *
  * vl_lua_open_sweep(L) sets `sweep` and `table` on the module table on top of
  * the stack. */
+#include "lua/lview.h"
 #include "vmm/sweep.h"
 #include <lauxlib.h>
 #include <lua.h>
@@ -126,8 +127,15 @@ static void push_result(lua_State *L, const vl_sweep_result *r) {
 }
 
 /* vlab.sweep{ isa=, model=, technique=, seed=, states=, filter= } */
+static const vlab_option sweep_options[] = {
+    { "isa", VLAB_OPT_STRING },  { "model", VLAB_OPT_STRING },  { "technique", VLAB_OPT_STRING },
+    { "seed", VLAB_OPT_INTEGER }, { "states", VLAB_OPT_INTEGER }, { "filter", VLAB_OPT_STRING },
+    { NULL, 0 }
+};
+
 static int l_sweep(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
+    vl_lua_check_opts(L, 1, "vlab.sweep", sweep_options);
     const char *isa_in = opt_string(L, 1, "isa", NULL);
     const char *model_in = opt_string(L, 1, "model", NULL);
     if (!isa_in && !model_in) return luaL_error(L, "vlab.sweep: field 'isa' is required");

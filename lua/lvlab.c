@@ -77,6 +77,35 @@ const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *f
     return s;
 }
 
+void vl_lua_check_opts(lua_State *L, int t, const char *fn, const vlab_option *opts) {
+    t = lua_absindex(L, t);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        unsigned got = 0;
+        int isint = 0;
+        switch (lua_type(L, -1)) {
+        case LUA_TNUMBER:
+            lua_tointegerx(L, -1, &isint);
+            got = VLAB_OPT_NUMBER | (isint ? VLAB_OPT_INTEGER : 0u);
+            break;
+        case LUA_TSTRING: got = VLAB_OPT_STRING; break;
+        case LUA_TBOOLEAN: got = VLAB_OPT_BOOLEAN; break;
+        case LUA_TTABLE: got = VLAB_OPT_TABLE; break;
+        case LUA_TFUNCTION: got = VLAB_OPT_FUNCTION; break;
+        case LUA_TUSERDATA: got = VLAB_OPT_OBJECT; break;
+        }
+        bool named = lua_type(L, -2) == LUA_TSTRING;
+        /* a key that is not a name is shown as Lua would index it: [1] */
+        const char *key = named ? lua_tostring(L, -2)
+                                : lua_pushfstring(L, "[%s]", luaL_tolstring(L, -2, NULL));
+        /* (an unnamed key is always refused: the error ends the loop) */
+        char err[768];
+        if (vlab_option_check(fn, opts, key, named, got, luaL_typename(L, named ? -1 : -3), err, sizeof err) < 0)
+            luaL_error(L, "%s", err);
+        lua_pop(L, 1); /* the value; the key stays for lua_next */
+    }
+}
+
 static lua_Integer opt_field_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt,
                                  bool *present) {
     return vl_lua_opt_int(L, t, field, fn, dflt, present);
@@ -86,6 +115,11 @@ static const char *opt_field_str(lua_State *L, int t, const char *field, const c
     return vl_lua_opt_str(L, t, field, fn);
 }
 
+/* m:run, vm:run and vm.guest:run read these (below) */
+const vlab_option vl_run_options[] = {
+    { "max", VLAB_OPT_INTEGER }, { "until_pc", VLAB_OPT_INTEGER }, { NULL, 0 }
+};
+
 void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
                      uint32_t *until_pc) {
     lua_Integer n = 0, until = 0;
@@ -94,6 +128,7 @@ void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *
         n = luaL_checkinteger(L, arg);
     } else if (!lua_isnoneornil(L, arg)) {
         luaL_checktype(L, arg, LUA_TTABLE);
+        vl_lua_check_opts(L, arg, fn, vl_run_options);
         n = vl_lua_opt_int(L, arg, "max", fn, 0, NULL);
         until = vl_lua_opt_int(L, arg, "until_pc", fn, 0, &has);
     }
@@ -147,6 +182,9 @@ static int l_models(lua_State *L) {
     return 1;
 }
 
+/* vlab.asm(isa, source, { org = }) */
+static const vlab_option asm_options[] = { { "org", VLAB_OPT_INTEGER }, { NULL, 0 } };
+
 static int l_asm(lua_State *L) {
     const char *isa = luaL_checkstring(L, 1);
     size_t srclen;
@@ -154,6 +192,7 @@ static int l_asm(lua_State *L) {
     uint32_t org = 0;
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
+        vl_lua_check_opts(L, 3, "vlab.asm", asm_options);
         lua_Integer o = opt_field_int(L, 3, "org", "vlab.asm", 0, NULL);
         if (o < 0 || o > 0xFFFFFFFFll) return luaL_error(L, "vlab.asm: org %I out of range", (LUAI_UACINT)o);
         org = (uint32_t)o;
@@ -201,6 +240,11 @@ static lmachine *checkm(lua_State *L, int idx) {
     return lm;
 }
 
+/* vlab.machine{ isa =, model =, ram = } (or vlab.machine("isa:model")) */
+static const vlab_option machine_options[] = {
+    { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING }, { "ram", VLAB_OPT_INTEGER }, { NULL, 0 }
+};
+
 static int l_machine(lua_State *L) {
     const char *isa = NULL, *model = NULL;
     lua_Integer ram = DEFAULT_RAM;
@@ -208,6 +252,7 @@ static int l_machine(lua_State *L) {
         isa = lua_tostring(L, 1);
     } else if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
+        vl_lua_check_opts(L, 1, "vlab.machine", machine_options);
         isa = opt_field_str(L, 1, "isa", "vlab.machine");
         model = opt_field_str(L, 1, "model", "vlab.machine");
         ram = opt_field_int(L, 1, "ram", "vlab.machine", DEFAULT_RAM, NULL);

@@ -101,9 +101,15 @@ static void adopt_monitor(lua_State *L, vl_vmm *mon) {
 
 /* ---- vlab.vmm{} ---------------------------------------------------------------------- */
 
+static const vlab_option vmm_options[] = {
+    { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING },    { "technique", VLAB_OPT_STRING },
+    { "ram", VLAB_OPT_INTEGER }, { "monitor", VLAB_OPT_OBJECT }, { NULL, 0 }
+};
+
 static int l_vmm(lua_State *L) {
     const char *fn = "vlab.vmm";
     luaL_checktype(L, 1, LUA_TTABLE);
+    vl_lua_check_opts(L, 1, fn, vmm_options);
     const char *isa = opt_str(L, 1, "isa", fn), *model = opt_str(L, 1, "model", fn);
     const char *tech = opt_str(L, 1, "technique", fn);
     lua_Integer ram = opt_int(L, 1, "ram", fn, DEFAULT_RAM, NULL);
@@ -284,11 +290,16 @@ static int vm_step(lua_State *L) {
     return do_run(L, v, "step", true, (uint64_t)n, 0, 0);
 }
 
+static const vlab_option run_all_options[] = {
+    { "slice", VLAB_OPT_INTEGER }, { "max", VLAB_OPT_INTEGER }, { NULL, 0 }
+};
+
 static int vm_run_all(lua_State *L) {
     lvm *v = checkvm(L, 1);
     lua_Integer slice = 10000, max = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
+        vl_lua_check_opts(L, 2, "run_all", run_all_options);
         slice = opt_int(L, 2, "slice", "run_all", 10000, NULL);
         max = opt_int(L, 2, "max", "run_all", 0, NULL);
     }
@@ -615,9 +626,17 @@ static int l_compare(lua_State *L) {
 }
 
 /* vlab.equivalence{ isa=, model=, code=bytes, org=, entry=, ram=, sp=, max= } */
+static const vlab_option equivalence_options[] = {
+    { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING }, { "technique", VLAB_OPT_STRING },
+    { "code", VLAB_OPT_STRING }, { "org", VLAB_OPT_INTEGER },  { "entry", VLAB_OPT_INTEGER },
+    { "ram", VLAB_OPT_INTEGER }, { "sp", VLAB_OPT_INTEGER },    { "max", VLAB_OPT_INTEGER },
+    { NULL, 0 }
+};
+
 static int l_equivalence(lua_State *L) {
     const char *fn = "vlab.equivalence";
     luaL_checktype(L, 1, LUA_TTABLE);
+    vl_lua_check_opts(L, 1, fn, equivalence_options);
     const char *isa = opt_str(L, 1, "isa", fn), *model = opt_str(L, 1, "model", fn);
     const char *tech = opt_str(L, 1, "technique", fn);
     char err[512];

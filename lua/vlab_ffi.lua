@@ -50,6 +50,42 @@ local ERRSZ = 512
 
 local function u32(v) return tonumber(ffi.cast("uint32_t", v)) end
 
+-- Options tables are strict, as in the C module: every key is checked by
+-- the library's vlab_option_check (core/options.c), so a typo is an error
+-- worded the same way in both. options{ {name, kinds}... } builds a list
+-- once, next to the function that reads it.
+local KIND = { integer = C.VLAB_OPT_INTEGER, string = C.VLAB_OPT_STRING, boolean = C.VLAB_OPT_BOOLEAN,
+               table = C.VLAB_OPT_TABLE, ["function"] = C.VLAB_OPT_FUNCTION }
+local function options(list)
+  local arr = ffi.new("vlab_option[?]", #list + 1)
+  for i, o in ipairs(list) do
+    arr[i - 1].name = o[1] -- the string is kept alive by list
+    arr[i - 1].kinds = KIND[o[2]]
+  end
+  return { c = arr, names = list }
+end
+local opterr = ffi.new("char[?]", ERRSZ)
+local function check_options(fn, opts, list, level)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    error(string.format("bad argument to '%s' (table expected, got %s)", fn, type(opts)), level + 1)
+  end
+  for k, v in pairs(opts) do
+    local got, named = 0, type(k) == "string"
+    local t = type(v)
+    if t == "number" then
+      got = C.VLAB_OPT_NUMBER
+      if v == math.floor(v) and v > -2^63 and v < 2^63 then got = got + C.VLAB_OPT_INTEGER end
+    elseif KIND[t] then got = KIND[t]
+    elseif t == "userdata" or t == "cdata" then got = C.VLAB_OPT_OBJECT end
+    local key = named and k or ("[" .. tostring(k) .. "]")
+    if C.vlab_option_check(fn, list.c, key, named and 1 or 0, got, t, opterr, ERRSZ) < 0 then
+      error(ffi.string(opterr), level + 1)
+    end
+  end
+  return opts
+end
+
 function M.isas()
   local t, i = {}, 0
   while true do
@@ -75,7 +111,9 @@ function M.models(isa)
   return t
 end
 
+local asm_options = options { { "org", "integer" } }
 function M.asm(isa, text, opts)
+  opts = check_options("vlab.asm", opts, asm_options, 2)
   assert(type(isa) == "string" and type(text) == "string", "vlab.asm: isa and source strings expected")
   local org = opts and opts.org or 0
   local out, len = ffi.new("uint8_t *[1]"), ffi.new("size_t[1]")
@@ -136,8 +174,10 @@ local function regs_proxy(self)
   })
 end
 
+local machine_options = options { { "isa", "string" }, { "model", "string" }, { "ram", "integer" } }
 function M.machine(opts)
-  opts = opts or {}
+  if type(opts) == "string" then opts = { isa = opts } end
+  opts = check_options("vlab.machine", opts, machine_options, 2)
   local isa, model = opts.isa, opts.model
   local err = ffi.new("char[?]", ERRSZ)
   if isa and isa:find(":") then
@@ -209,8 +249,10 @@ function Machine:set_privilege(level)
   C.vlab_set_privilege(self._m, level)
 end
 function Machine:step(n) return stop_fields(self._m, C.vlab_step(self._m, n or 1)) end
+local run_options = options { { "max", "integer" }, { "until_pc", "integer" } }
 function Machine:run(opts)
-  opts = opts or {}
+  if type(opts) == "number" then opts = { max = opts } end
+  opts = check_options("run", opts, run_options, 2)
   local s = C.vlab_run(self._m, opts.max or 0, opts.until_pc and 1 or 0, opts.until_pc or 0)
   return stop_fields(self._m, s)
 end

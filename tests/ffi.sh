@@ -62,5 +62,21 @@ m:write(0x2000, vlab.asm("m68k", "trap #2"))
 m.pc = 0x2000
 s = m:step()
 assert(s.reason == "exception" and s.vector == 34 and s.name, s.reason)
+-- strict options, worded by the library as in the C module (issue 13.1)
+local function fails(want, f, ...)
+  local ok2, e2 = pcall(f, ...)
+  assert(not ok2, "expected an error: " .. want)
+  assert(tostring(e2):find(want, 1, true), tostring(e2) .. " does not contain " .. want)
+end
+fails("vlab.machine: unknown option 'modle' (known: isa, model, ram)", vlab.machine, { isa = "m68k", modle = "68010" })
+fails("vlab.machine: field 'ram' must be an integer (got string)", vlab.machine, { isa = "m68k", ram = "big" })
+fails("vlab.machine: field 'ram' must be an integer (got number)", vlab.machine, { isa = "m68k", ram = 1.5 })
+fails("vlab.machine: unknown option [1] (options are named; known: isa, model, ram)", vlab.machine, { "m68k" })
+fails("vlab.asm: unknown option 'orgg' (known: org)", vlab.asm, "m68k", "nop", { orgg = 0x1000 })
+fails("run: unknown option 'maxx' (known: max, until_pc)", m.run, m, { maxx = 100 })
+fails("run: field 'until_pc' must be an integer (got boolean)", m.run, m, { until_pc = true })
+assert(vlab.machine { isa = "m68k", model = "68010", ram = 65536 }.model == "68010")
+m.pc = 0x1000
+assert(m:run { max = 1 }.reason == "budget")
 print("ffi: ok")
 EOF2
