@@ -144,6 +144,11 @@ static const vl_model_desc *resolve_desc(const char *s, char *err, size_t errsz)
             vl_seterr(err, errsz, "missing model after '%s:'", isa);
             return NULL;
         }
+        if (!n) { /* ":68010" must not pass for "68010" */
+            list_isas(known, sizeof known);
+            vl_seterr(err, errsz, "missing isa before ':%s' (known: %s)", colon + 1, known);
+            return NULL;
+        }
         return find_desc(isa, colon + 1, err, errsz);
     }
     if (isa_known(s)) return find_desc(s, NULL, err, errsz);

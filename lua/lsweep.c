@@ -23,29 +23,6 @@
 
 int vl_lua_open_sweep(lua_State *L);
 
-static const char *opt_string(lua_State *L, int t, const char *k, const char *dflt) {
-    lua_getfield(L, t, k);
-    const char *s = dflt;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "vlab.sweep: field '%s' must be a string", k);
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1); /* the string stays alive in the table */
-    return s;
-}
-
-static lua_Integer opt_int(lua_State *L, int t, const char *k, lua_Integer dflt) {
-    lua_getfield(L, t, k);
-    lua_Integer v = dflt;
-    if (!lua_isnil(L, -1)) {
-        int ok;
-        v = lua_tointegerx(L, -1, &ok);
-        if (!ok) luaL_error(L, "vlab.sweep: field '%s' must be an integer", k);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
 static void setstr(lua_State *L, const char *k, const char *v) {
     lua_pushstring(L, v);
     lua_setfield(L, -2, k);
@@ -136,8 +113,8 @@ static const vlab_option sweep_options[] = {
 static int l_sweep(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     vl_lua_check_opts(L, 1, "vlab.sweep", sweep_options);
-    const char *isa_in = opt_string(L, 1, "isa", NULL);
-    const char *model_in = opt_string(L, 1, "model", NULL);
+    const char *isa_in = vl_lua_opt_str(L, 1, "isa", "vlab.sweep");
+    const char *model_in = vl_lua_opt_str(L, 1, "model", "vlab.sweep");
     if (!isa_in && !model_in) return luaL_error(L, "vlab.sweep: field 'isa' is required");
     char spec[64], err[512];
     if (isa_in && model_in) snprintf(spec, sizeof spec, "%s:%s", isa_in, model_in);
@@ -147,12 +124,13 @@ static int l_sweep(lua_State *L) {
     vl_sweep_opts o = { 0 };
     o.isa = isa;
     o.model = model;
-    o.technique = opt_string(L, 1, "technique", NULL);
-    o.seed = (uint64_t)opt_int(L, 1, "seed", 0);
-    lua_Integer st = opt_int(L, 1, "states", 8);
-    if (st < 1 || st > 1024) return luaL_error(L, "vlab.sweep: states must be 1..1024 (got %d)", (int)st);
+    o.technique = vl_lua_opt_str(L, 1, "technique", "vlab.sweep");
+    o.seed = (uint64_t)vl_lua_opt_int(L, 1, "seed", "vlab.sweep", 0, NULL);
+    lua_Integer st = vl_lua_opt_int(L, 1, "states", "vlab.sweep", 8, NULL);
+    if (st < 1 || st > 1024) /* the value given, not a truncated one */
+        return luaL_error(L, "vlab.sweep: states must be 1..1024 (got %I)", (LUAI_UACINT)st);
     o.states = (int)st;
-    o.filter = opt_string(L, 1, "filter", NULL);
+    o.filter = vl_lua_opt_str(L, 1, "filter", "vlab.sweep");
     vl_sweep_result r;
     if (vl_sweep_run(&o, &r, err, sizeof err) < 0) return luaL_error(L, "vlab.sweep: %s", err);
     push_result(L, &r);
@@ -348,7 +326,7 @@ static void check_result(lua_State *L, int t, size_t i) {
 /* vlab.table(result_or_list, format [, grouped = true]) */
 static int l_table(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    const char *fname = luaL_optstring(L, 2, "md");
+    const char *fname = lua_isnoneornil(L, 2) ? "md" : vl_lua_checkname(L, 2, "vlab.table", "format");
     int fmt = vl_table_format_find(fname);
     if (fmt < 0) return luaL_error(L, "vlab.table: unknown format '%s' (known: md, csv, json, tex, html)", fname);
     bool grouped = lua_isnoneornil(L, 3) ? true : lua_toboolean(L, 3);

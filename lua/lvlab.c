@@ -64,6 +64,14 @@ lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *f
     return v;
 }
 
+const char *vl_lua_checkname(lua_State *L, int arg, const char *fn, const char *what) {
+    size_t len;
+    const char *s = luaL_checklstring(L, arg, &len);
+    /* C reads up to the NUL: "m68k\0x" must not pass for "m68k" */
+    if (strlen(s) != len) luaL_error(L, "%s: %s contains a NUL byte", fn, what);
+    return s;
+}
+
 const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn) {
     lua_getfield(L, t, field);
     if (lua_isnil(L, -1)) {
@@ -72,7 +80,9 @@ const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *f
     }
     if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L, "%s: field '%s' must be a string (got %s)", fn, field, luaL_typename(L, -1));
-    const char *s = lua_tostring(L, -1);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len) luaL_error(L, "%s: field '%s' contains a NUL byte", fn, field);
     lua_pop(L, 1); /* the string stays alive in the table */
     return s;
 }
@@ -88,7 +98,7 @@ void vl_lua_check_opts(lua_State *L, int t, const char *fn, const vlab_option *o
             lua_tointegerx(L, -1, &isint);
             got = VLAB_OPT_NUMBER | (isint ? VLAB_OPT_INTEGER : 0u);
             break;
-        case LUA_TSTRING: got = VLAB_OPT_STRING; break;
+        case LUA_TSTRING: got = VLAB_OPT_STRING; break; /* bytes too: a name's NUL is vl_lua_opt_str's */
         case LUA_TBOOLEAN: got = VLAB_OPT_BOOLEAN; break;
         case LUA_TTABLE: got = VLAB_OPT_TABLE; break;
         case LUA_TFUNCTION: got = VLAB_OPT_FUNCTION; break;
@@ -161,7 +171,7 @@ static void push_known_isas(luaL_Buffer *b) {
 }
 
 static int l_models(lua_State *L) {
-    const char *isa = luaL_checkstring(L, 1);
+    const char *isa = vl_lua_checkname(L, 1, "vlab.models", "isa");
     if (!vlab_model_name(isa, 0)) {
         luaL_Buffer b;
         luaL_buffinit(L, &b);
@@ -186,7 +196,7 @@ static int l_models(lua_State *L) {
 static const vlab_option asm_options[] = { { "org", VLAB_OPT_INTEGER }, { NULL, 0 } };
 
 static int l_asm(lua_State *L) {
-    const char *isa = luaL_checkstring(L, 1);
+    const char *isa = vl_lua_checkname(L, 1, "vlab.asm", "isa");
     size_t srclen;
     const char *src = luaL_checklstring(L, 2, &srclen);
     uint32_t org = 0;
@@ -217,7 +227,7 @@ static int l_asm(lua_State *L) {
 }
 
 static int l_disasm(lua_State *L) {
-    const char *isa = luaL_checkstring(L, 1);
+    const char *isa = vl_lua_checkname(L, 1, "vlab.disasm", "isa");
     size_t len;
     const char *bytes = luaL_checklstring(L, 2, &len);
     uint32_t addr = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "vlab.disasm", "address");
@@ -249,7 +259,7 @@ static int l_machine(lua_State *L) {
     const char *isa = NULL, *model = NULL;
     lua_Integer ram = DEFAULT_RAM;
     if (lua_type(L, 1) == LUA_TSTRING) {
-        isa = lua_tostring(L, 1);
+        isa = vl_lua_checkname(L, 1, "vlab.machine", "isa");
     } else if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
         vl_lua_check_opts(L, 1, "vlab.machine", machine_options);
@@ -524,7 +534,7 @@ static int hook_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
 
 static int m_on(lua_State *L) {
     lmachine *lm = checkm(L, 1);
-    const char *ev = luaL_checkstring(L, 2);
+    const char *ev = vl_lua_checkname(L, 2, "on", "event");
     luaL_checktype(L, 3, LUA_TFUNCTION);
     int bit = 0;
     for (int i = 0; event_names[i]; i++)
@@ -642,7 +652,7 @@ static const char *hex32(lua_State *L, uint32_t v) {
 static int v_load(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = c->check(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    const char *path = vl_lua_checkname(L, 2, "load", "path");
     uint32_t org = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "load", "org");
     uint32_t entry = 0;
     char err[512];
@@ -771,7 +781,7 @@ static vl_lview regs_owner(lua_State *L, const vl_lview_class *c) {
 static int regs_index(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = regs_owner(L, c);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = vl_lua_checkname(L, 2, "regs", "register name");
     lua_pushinteger(L, c->reg_get(w.self, reg_index_or_error(L, c, w.m, name)));
     return 1;
 }
@@ -779,7 +789,7 @@ static int regs_index(lua_State *L) {
 static int regs_newindex(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = regs_owner(L, c);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = vl_lua_checkname(L, 2, "regs", "register name");
     set_reg(L, c, w, reg_index_or_error(L, c, w.m, name), 3);
     return 0;
 }

@@ -230,7 +230,7 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
 
 static int vm_on(lua_State *L) {
     lvm *v = checkvm(L, 1);
-    const char *ev = luaL_checkstring(L, 2);
+    const char *ev = vl_lua_checkname(L, 2, "on", "event");
     luaL_checktype(L, 3, LUA_TFUNCTION);
     if (strcmp(ev, "trap") != 0) return luaL_error(L, "on: unknown event '%s' (known: trap)", ev);
     lua_getiuservalue(L, 1, UV_TRAPS);
@@ -303,7 +303,8 @@ static int vm_run_all(lua_State *L) {
         slice = opt_int(L, 2, "slice", "run_all", 10000, NULL);
         max = opt_int(L, 2, "max", "run_all", 0, NULL);
     }
-    if (slice <= 0 || max < 0) return luaL_error(L, "run_all: slice must be > 0 and max >= 0");
+    if (slice <= 0) return luaL_error(L, "run_all: slice must be > 0 (got %I)", (LUAI_UACINT)slice);
+    if (max < 0) return luaL_error(L, "run_all: max must be >= 0 (got %I)", (LUAI_UACINT)max);
     if (v->busy) return luaL_error(L, "run_all: a guest is already running (called from a callback)");
     vl_vmm *mon = v->vm->mon;
     adopt_monitor(L, mon);
@@ -376,6 +377,7 @@ static int vm_set_cost(lua_State *L) {
     while (lua_next(L, 2)) {
         if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "set_cost: keys must be names");
         const char *k = lua_tostring(L, -2);
+        if (strlen(k) != lua_rawlen(L, -2)) return luaL_error(L, "set_cost: a name contains a NUL byte");
         uint32_t *f = vl_cost_field(&c, k);
         if (!f)
             return luaL_error(L, "set_cost: unknown cost '%s' (known: instruction, trap, world_switch, emulate, "
@@ -485,7 +487,7 @@ static int gev_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
 
 static int g_on(lua_State *L) {
     lvm *v = guest_to_vm(L);
-    const char *ev = luaL_checkstring(L, 2);
+    const char *ev = vl_lua_checkname(L, 2, "on", "event");
     if (!strcmp(ev, "trap")) return vm_on(L);
     luaL_checktype(L, 3, LUA_TFUNCTION);
     int bit = 0;

@@ -79,6 +79,9 @@ local function check_options(fn, opts, list, level)
     elseif KIND[t] then got = KIND[t]
     elseif t == "userdata" or t == "cdata" then got = C.VLAB_OPT_OBJECT end
     local key = named and k or ("[" .. tostring(k) .. "]")
+    if t == "string" and named and v:find("\0", 1, true) then
+      error(string.format("%s: field '%s' contains a NUL byte", fn, k), level + 1)
+    end
     if C.vlab_option_check(fn, list.c, key, named and 1 or 0, got, t, opterr, ERRSZ) < 0 then
       error(ffi.string(opterr), level + 1)
     end
@@ -111,9 +114,16 @@ function M.models(isa)
   return t
 end
 
+-- a string C reads as a name: "m68k\0x" must not pass for "m68k"
+local function name_arg(fn, what, s)
+  if type(s) == "string" and s:find("\0", 1, true) then error(fn .. ": " .. what .. " contains a NUL byte", 3) end
+  return s
+end
+
 local asm_options = options { { "org", "integer" } }
 function M.asm(isa, text, opts)
   opts = check_options("vlab.asm", opts, asm_options, 2)
+  name_arg("vlab.asm", "isa", isa)
   assert(type(isa) == "string" and type(text) == "string", "vlab.asm: isa and source strings expected")
   local org = opts and opts.org or 0
   local out, len = ffi.new("uint8_t *[1]"), ffi.new("size_t[1]")
@@ -125,6 +135,7 @@ function M.asm(isa, text, opts)
 end
 
 function M.disasm(isa, bytes, addr)
+  name_arg("vlab.disasm", "isa", isa)
   local out = ffi.new("char[?]", 256)
   local n = C.vlab_disasm(isa, bytes, #bytes, addr or 0, out, 256)
   if n < 0 then error("vlab.disasm: " .. ffi.string(out), 0) end
@@ -176,7 +187,7 @@ end
 
 local machine_options = options { { "isa", "string" }, { "model", "string" }, { "ram", "integer" } }
 function M.machine(opts)
-  if type(opts) == "string" then opts = { isa = opts } end
+  if type(opts) == "string" then opts = { isa = name_arg("vlab.machine", "isa", opts) } end
   opts = check_options("vlab.machine", opts, machine_options, 2)
   local isa, model = opts.isa, opts.model
   local err = ffi.new("char[?]", ERRSZ)

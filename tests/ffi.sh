@@ -76,6 +76,12 @@ fails("vlab.asm: unknown option 'orgg' (known: org)", vlab.asm, "m68k", "nop", {
 fails("run: unknown option 'maxx' (known: max, until_pc)", m.run, m, { maxx = 100 })
 fails("run: field 'until_pc' must be an integer (got boolean)", m.run, m, { until_pc = true })
 assert(vlab.machine { isa = "m68k", model = "68010", ram = 65536 }.model == "68010")
+-- names are whole (issue 14.3): no NUL byte, no empty isa before the colon
+fails("vlab.machine: field 'isa' contains a NUL byte", vlab.machine, { isa = "m68k\0x" })
+fails("vlab.machine: isa contains a NUL byte", vlab.machine, "m68k\0x")
+fails("vlab.asm: isa contains a NUL byte", vlab.asm, "m68k\0x", "nop")
+fails("vlab.disasm: isa contains a NUL byte", vlab.disasm, "m68k\0x", "\78\113")
+fails("vlab.machine: missing isa before ':68010'", vlab.machine, { isa = ":68010" })
 m.pc = 0x1000
 assert(m:run { max = 1 }.reason == "budget")
 print("ffi: ok")
