@@ -10,6 +10,7 @@
  * deadline: the tick fires at once and idle time costs no instructions.
  * A branch to itself with the timer armed is fast-forwarded the same way,
  * but there the skipped iterations are real instructions and are counted. */
+#include "core/asm.h"
 #include "core/core.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -746,6 +747,10 @@ int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry, 
 }
 
 /* ---- asm / disasm ------------------------------------------------------------------------ */
+
+int vlab_asm_source(const char *src, size_t len, char *err, size_t errsz) {
+    return asm_nul_error(src, len, err, errsz) ? -1 : 0;
+}
 
 int vlab_asm(const char *isa_or_model, const char *src, uint32_t org, uint8_t **out, size_t *len,
              char *err, size_t errsz) {

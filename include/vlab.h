@@ -194,6 +194,10 @@ int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry,
  * failure -1 and err holds "line:col: message". */
 int vlab_asm(const char *isa_or_model, const char *src, uint32_t org, uint8_t **out,
              size_t *len, char *err, size_t errsz);
+/* A source of len bytes as vlab_asm reads it (up to a NUL): 0 when it has
+ * no NUL byte, else -1 with "line:col: NUL byte in the source" in err.
+ * Front ends whose strings carry a length check with it first. */
+int vlab_asm_source(const char *src, size_t len, char *err, size_t errsz);
 /* Disassemble one instruction at addr. Returns its length in bytes (text in
  * out), or -1 with a message in out when bytes do not hold a whole one. */
 int vlab_disasm(const char *isa_or_model, const uint8_t *bytes, size_t len, uint32_t addr,

@@ -128,6 +128,8 @@ function M.asm(isa, text, opts)
   local org = opts and opts.org or 0
   local out, len = ffi.new("uint8_t *[1]"), ffi.new("size_t[1]")
   local err = ffi.new("char[?]", ERRSZ)
+  -- C would stop at a NUL byte: it is an error at its LINE:COL instead
+  if C.vlab_asm_source(text, #text, err, ERRSZ) < 0 then error(ffi.string(err), 0) end
   if C.vlab_asm(isa, text, org, out, len, err, ERRSZ) < 0 then error(ffi.string(err), 0) end
   local s = ffi.string(out[0], len[0])
   C.vlab_free(out[0])
