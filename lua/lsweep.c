@@ -406,5 +406,6 @@ int vl_lua_open_sweep(lua_State *L) {
     lua_setfield(L, -2, "sweep");
     lua_pushcfunction(L, l_table);
     lua_setfield(L, -2, "table");
+    vl_lua_add_options(L, -1, "vlab.sweep", sweep_options);
     return 0;
 }

@@ -87,6 +87,23 @@ const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *f
     return s;
 }
 
+void vl_lua_add_options(lua_State *L, int mod, const char *fn, const vlab_option *opts) {
+    mod = lua_absindex(L, mod);
+    if (lua_getfield(L, mod, "options") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, mod, "options");
+    }
+    lua_newtable(L);
+    for (int i = 0; opts[i].name; i++) {
+        lua_pushstring(L, opts[i].name);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, fn);
+    lua_pop(L, 1);
+}
+
 void vl_lua_check_opts(lua_State *L, int t, const char *fn, const vlab_option *opts) {
     t = lua_absindex(L, t);
     lua_pushnil(L);
@@ -989,6 +1006,9 @@ int luaopen_vlab(lua_State *L) {
     lua_pushstring(L, vlab_version());
     lua_setfield(L, -2, "version");
     int top = lua_gettop(L);
+    vl_lua_add_options(L, top, "vlab.machine", machine_options);
+    vl_lua_add_options(L, top, "vlab.asm", asm_options);
+    vl_lua_add_options(L, top, "run", vl_run_options);
     vl_lua_open_vmm(L);
     lua_settop(L, top);
     vl_lua_open_sweep(L);

@@ -747,5 +747,8 @@ int vl_lua_open_vmm(lua_State *L) {
     lua_setfield(L, mod, "compare");
     lua_pushcfunction(L, l_equivalence);
     lua_setfield(L, mod, "equivalence");
+    vl_lua_add_options(L, mod, "vlab.vmm", vmm_options);
+    vl_lua_add_options(L, mod, "run_all", run_all_options);
+    vl_lua_add_options(L, mod, "vlab.equivalence", equivalence_options);
     return 0;
 }

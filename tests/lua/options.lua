@@ -59,3 +59,18 @@ local a = vlab.vmm { isa = "m68k:68010", ram = 1 << 16, technique = "trap-and-em
 local b = vlab.vmm { isa = "m68k:68010", ram = 1 << 16, monitor = a }
 eq(type(a:run_all { slice = 5, max = 10 }), "number", "run_all options")
 print("options: ok")
+
+-- vlab.options: the lists the functions check, from the same C tables
+eq(table.concat(vlab.options["vlab.machine"], ","), "isa,model,ram", "vlab.options of vlab.machine")
+eq(table.concat(vlab.options["run"], ","), "max,until_pc", "vlab.options of run")
+eq(table.concat(vlab.options["run_all"], ","), "slice,max", "vlab.options of run_all")
+for fn, list in pairs(vlab.options) do
+  local e = fails("unknown option 'no_such_option' (known: " .. table.concat(list, ", ") .. ")", function()
+    if fn == "run" then return m:run { no_such_option = 1 } end
+    if fn == "run_all" then return vm:run_all { no_such_option = 1 } end
+    if fn == "vlab.asm" then return vlab.asm("m68k", "nop", { no_such_option = 1 }) end
+    return vlab[fn:match("^vlab%.(.*)$")] { no_such_option = 1 }
+  end)
+  assert(e:find(fn .. ": unknown option", 1, true), e)
+end
+print("options: vlab.options ok")
