@@ -13,8 +13,10 @@
  * Symbol rules are GNU as's: a label cannot be defined twice, nor assigned
  * after it is defined; an assigned symbol (`=`, `.set`, `.equ`) may be
  * assigned again and may become a label; `.equiv` refuses any symbol already
- * defined. Local labels: the k-th definition of `N:` in a pass is the symbol
- * "N\x01k", so `Nb` and `Nf` are ordinary symbol references. */
+ * defined, and a symbol it defined cannot be defined again in any way
+ * (tests/asm_symbols.sh holds vlab to GNU as on these). Local labels: the
+ * k-th definition of `N:` in a pass is the symbol "N\x01k", so `Nb` and
+ * `Nf` are ordinary symbol references. */
 #include "core/asm.h"
 
 #include <ctype.h>
@@ -37,6 +39,7 @@ typedef struct asm_symbol {
     bool rel;
     int pass;       /* last pass that defined it; 0 = none yet */
     int label_pass; /* pass in which it was defined as a label */
+    int equiv_pass; /* pass in which .equiv defined it: final for that pass */
     int line;       /* line of its last definition */
     int64_t first_v; /* its first value in `pass`, compared with the next pass */
     bool first_rel;
@@ -343,7 +346,7 @@ static bool define(asm_ctx *c, const char *s, size_t n, int64_t v, bool rel, enu
     /* GNU as: a label restated at the address it already names (`x: x:`)
      * is the same label; anywhere else it is a second definition */
     if (how == DEF_LABEL && y->label_pass == c->pass && y->v == v && y->rel == rel) return true;
-    if (y->label_pass == c->pass || (how == DEF_EQUIV && y->pass == c->pass))
+    if (y->label_pass == c->pass || y->equiv_pass == c->pass || (how == DEF_EQUIV && y->pass == c->pass))
         return asm_error(c, at, "symbol '%.*s' is already defined (line %d)", shown(n), s, y->line);
     if (y->pass != c->pass) { /* its first definition in this pass */
         if (!y->pass || y->first_v != v || y->first_rel != rel) c->changed = true;
@@ -355,6 +358,7 @@ static bool define(asm_ctx *c, const char *s, size_t n, int64_t v, bool rel, enu
     y->pass = c->pass;
     y->line = c->lineno;
     if (how == DEF_LABEL) y->label_pass = c->pass;
+    if (how == DEF_EQUIV) y->equiv_pass = c->pass;
     return true;
 }
 

@@ -10,6 +10,7 @@
  * deadline: the tick fires at once and idle time costs no instructions.
  * A branch to itself with the timer armed is fast-forwarded the same way,
  * but there the skipped iterations are real instructions and are counted. */
+#include "core/asm.h"
 #include "core/core.h"
 #include <errno.h>
 #include <stdarg.h>
@@ -142,6 +143,11 @@ static const vl_model_desc *resolve_desc(const char *s, char *err, size_t errsz)
         isa[n] = 0;
         if (!colon[1]) {
             vl_seterr(err, errsz, "missing model after '%s:'", isa);
+            return NULL;
+        }
+        if (!n) { /* ":68010" must not pass for "68010" */
+            list_isas(known, sizeof known);
+            vl_seterr(err, errsz, "missing isa before ':%s' (known: %s)", colon + 1, known);
             return NULL;
         }
         return find_desc(isa, colon + 1, err, errsz);
@@ -741,6 +747,10 @@ int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry, 
 }
 
 /* ---- asm / disasm ------------------------------------------------------------------------ */
+
+int vlab_asm_source(const char *src, size_t len, char *err, size_t errsz) {
+    return asm_nul_error(src, len, err, errsz) ? -1 : 0;
+}
 
 int vlab_asm(const char *isa_or_model, const char *src, uint32_t org, uint8_t **out, size_t *len,
              char *err, size_t errsz) {

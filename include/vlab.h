@@ -157,6 +157,33 @@ int vlab_check_reg(const vlab_machine *m, const char *name, char *err, size_t er
 int vlab_check_reg_value(const vlab_machine *m, int idx, int64_t value, char *err, size_t errsz);
 int vlab_check_privilege(const vlab_machine *m, int64_t level, char *err, size_t errsz);
 
+/* Options tables (the last argument of vlab.machine, m:run, ...): strict,
+ * in every front end. A list of the options one function reads, declared
+ * next to the code that reads them, ends with a NULL name. kinds: what a
+ * value may be (VLAB_OPT_* bits). */
+enum {
+    VLAB_OPT_INTEGER = 1,  /* a number with an integer value */
+    VLAB_OPT_STRING = 2,
+    VLAB_OPT_BOOLEAN = 4,
+    VLAB_OPT_TABLE = 8,
+    VLAB_OPT_FUNCTION = 16,
+    VLAB_OPT_OBJECT = 32,  /* a vlab object (userdata) */
+    VLAB_OPT_NUMBER = 64   /* any number */
+};
+typedef struct vlab_option {
+    const char *name;
+    unsigned kinds;
+} vlab_option;
+/* One key of fn's options table: the option's index, or -1 with
+ * "fn: unknown option 'key' (known: a, b)" (key_is_name 0: a key that is
+ * not a string, shown as the front end spells it) or "fn: field 'key' must
+ * be an integer (got string)" in err. got: the VLAB_OPT_* bits the value
+ * satisfies; got_name: its type, as the front end calls it. */
+int vlab_option_check(const char *fn, const vlab_option *opts, const char *key, int key_is_name, unsigned got,
+                      const char *got_name, char *err, size_t errsz);
+/* The option names of a list, "a, b, c", into buf (truncated to size). */
+void vlab_option_names(const vlab_option *opts, char *buf, size_t size);
+
 /* Load a raw binary at org, or an ELF by its program headers (when org is
  * ignored). *entry receives the ELF entry or org. 0 ok, -1 with message. */
 int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry,
@@ -167,6 +194,10 @@ int vlab_load(vlab_machine *m, const char *path, uint32_t org, uint32_t *entry,
  * failure -1 and err holds "line:col: message". */
 int vlab_asm(const char *isa_or_model, const char *src, uint32_t org, uint8_t **out,
              size_t *len, char *err, size_t errsz);
+/* A source of len bytes as vlab_asm reads it (up to a NUL): 0 when it has
+ * no NUL byte, else -1 with "line:col: NUL byte in the source" in err.
+ * Front ends whose strings carry a length check with it first. */
+int vlab_asm_source(const char *src, size_t len, char *err, size_t errsz);
 /* Disassemble one instruction at addr. Returns its length in bytes (text in
  * out), or -1 with a message in out when bytes do not hold a whole one. */
 int vlab_disasm(const char *isa_or_model, const uint8_t *bytes, size_t len, uint32_t addr,

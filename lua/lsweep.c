@@ -14,6 +14,7 @@
  *
  * vl_lua_open_sweep(L) sets `sweep` and `table` on the module table on top of
  * the stack. */
+#include "lua/lview.h"
 #include "vmm/sweep.h"
 #include <lauxlib.h>
 #include <lua.h>
@@ -21,29 +22,6 @@
 #include <string.h>
 
 int vl_lua_open_sweep(lua_State *L);
-
-static const char *opt_string(lua_State *L, int t, const char *k, const char *dflt) {
-    lua_getfield(L, t, k);
-    const char *s = dflt;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "vlab.sweep: field '%s' must be a string", k);
-        s = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1); /* the string stays alive in the table */
-    return s;
-}
-
-static lua_Integer opt_int(lua_State *L, int t, const char *k, lua_Integer dflt) {
-    lua_getfield(L, t, k);
-    lua_Integer v = dflt;
-    if (!lua_isnil(L, -1)) {
-        int ok;
-        v = lua_tointegerx(L, -1, &ok);
-        if (!ok) luaL_error(L, "vlab.sweep: field '%s' must be an integer", k);
-    }
-    lua_pop(L, 1);
-    return v;
-}
 
 static void setstr(lua_State *L, const char *k, const char *v) {
     lua_pushstring(L, v);
@@ -130,10 +108,17 @@ static void push_result(lua_State *L, const vl_sweep_result *r) {
 }
 
 /* vlab.sweep{ isa=, model=, technique=, seed=, states=, filter= } */
+static const vlab_option sweep_options[] = {
+    { "isa", VLAB_OPT_STRING },  { "model", VLAB_OPT_STRING },  { "technique", VLAB_OPT_STRING },
+    { "seed", VLAB_OPT_INTEGER }, { "states", VLAB_OPT_INTEGER }, { "filter", VLAB_OPT_STRING },
+    { NULL, 0 }
+};
+
 static int l_sweep(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    const char *isa_in = opt_string(L, 1, "isa", NULL);
-    const char *model_in = opt_string(L, 1, "model", NULL);
+    vl_lua_check_opts(L, 1, "vlab.sweep", sweep_options);
+    const char *isa_in = vl_lua_opt_str(L, 1, "isa", "vlab.sweep");
+    const char *model_in = vl_lua_opt_str(L, 1, "model", "vlab.sweep");
     if (!isa_in && !model_in) return luaL_error(L, "vlab.sweep: field 'isa' is required");
     char spec[64], err[512];
     if (isa_in && model_in) snprintf(spec, sizeof spec, "%s:%s", isa_in, model_in);
@@ -143,12 +128,13 @@ static int l_sweep(lua_State *L) {
     vl_sweep_opts o = { 0 };
     o.isa = isa;
     o.model = model;
-    o.technique = opt_string(L, 1, "technique", NULL);
-    o.seed = (uint64_t)opt_int(L, 1, "seed", 0);
-    lua_Integer st = opt_int(L, 1, "states", 8);
-    if (st < 1 || st > 1024) return luaL_error(L, "vlab.sweep: states must be 1..1024 (got %d)", (int)st);
+    o.technique = vl_lua_opt_str(L, 1, "technique", "vlab.sweep");
+    o.seed = (uint64_t)vl_lua_opt_int(L, 1, "seed", "vlab.sweep", 0, NULL);
+    lua_Integer st = vl_lua_opt_int(L, 1, "states", "vlab.sweep", 8, NULL);
+    if (st < 1 || st > 1024) /* the value given, not a truncated one */
+        return luaL_error(L, "vlab.sweep: states must be 1..1024 (got %I)", (LUAI_UACINT)st);
     o.states = (int)st;
-    o.filter = opt_string(L, 1, "filter", NULL);
+    o.filter = vl_lua_opt_str(L, 1, "filter", "vlab.sweep");
     vl_sweep_result r;
     if (vl_sweep_run(&o, &r, err, sizeof err) < 0) return luaL_error(L, "vlab.sweep: %s", err);
     push_result(L, &r);
@@ -296,20 +282,70 @@ static int to_result(lua_State *L, int t, vl_sweep_result *r) {
     return 0;
 }
 
+/* What vlab.table converts lives in a box on the Lua stack, marked to be
+ * closed: reading a field may raise an error (an __index function), and the
+ * box then frees what was converted so far instead of leaking it. */
+#define TABLE_BOX_MT "vlab.table.box"
+typedef struct table_box {
+    vl_sweep_result *res; /* n entries, zeroed: a partly converted one frees too */
+    size_t n;
+} table_box;
+
+static int box_free(lua_State *L) {
+    table_box *b = lua_touserdata(L, 1);
+    if (b && b->res) {
+        for (size_t i = 0; i < b->n; i++) vl_sweep_result_free(&b->res[i]);
+        free(b->res);
+        b->res = NULL;
+    }
+    return 0;
+}
+
+static table_box *push_box(lua_State *L, size_t n) {
+    table_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->res = NULL;
+    b->n = 0;
+    if (luaL_newmetatable(L, TABLE_BOX_MT)) {
+        lua_pushcfunction(L, box_free);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, box_free);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    lua_toclose(L, -1);
+    b->res = calloc(n ? n : 1, sizeof *b->res);
+    if (!b->res) luaL_error(L, "vlab.table: out of memory");
+    b->n = n;
+    return b;
+}
+
+/* A sweep result must carry its list of rows: anything else is refused
+ * rather than printed as an empty table. */
+static void check_result(lua_State *L, int t, size_t i) {
+    lua_getfield(L, t, "rows");
+    bool ok = lua_istable(L, -1);
+    lua_pop(L, 1);
+    if (!ok && i)
+        luaL_error(L, "vlab.table: item %d of argument 1 has no list 'rows' (not a sweep result, nor a row)", (int)i);
+    if (!ok) luaL_error(L, "vlab.table: argument 1 has no list 'rows' (not a sweep result)");
+}
+
 /* vlab.table(result_or_list, format [, grouped = true]) */
 static int l_table(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    const char *fname = luaL_optstring(L, 2, "md");
+    const char *fname = lua_isnoneornil(L, 2) ? "md" : vl_lua_checkname(L, 2, "vlab.table", "format");
     int fmt = vl_table_format_find(fname);
     if (fmt < 0) return luaL_error(L, "vlab.table: unknown format '%s' (known: md, csv, json, tex, html)", fname);
     bool grouped = lua_isnoneornil(L, 3) ? true : lua_toboolean(L, 3);
+    lua_settop(L, 3);
     lua_getfield(L, 1, "rows");
     bool single = !lua_isnil(L, -1);
     lua_pop(L, 1);
     size_t n = single ? 1 : lua_rawlen(L, 1);
+    if (!n) return luaL_error(L, "vlab.table: argument 1 is empty: give a sweep result, a list of them or a list of rows");
     /* a plain list of rows (as vlab.sweep returns them): one result per model */
     bool rowlist = false;
-    if (!single && n) {
+    if (!single) {
         lua_rawgeti(L, 1, 1);
         if (lua_istable(L, -1)) {
             lua_getfield(L, -1, "mnemonic");
@@ -318,8 +354,8 @@ static int l_table(lua_State *L) {
         }
         lua_pop(L, 1);
     }
-    vl_sweep_result *res = calloc(n ? n : 1, sizeof *res);
-    if (!res) return luaL_error(L, "vlab.table: out of memory");
+    table_box *box = push_box(L, n);
+    vl_sweep_result *res = box->res;
     size_t got = 0;
     int bad = 0;
     for (size_t i = 0; rowlist && i < n && !bad;) {
@@ -334,7 +370,6 @@ static int l_table(lua_State *L) {
         snprintf(isa, sizeof isa, "%s", fstr(L, lua_gettop(L), "isa"));
         snprintf(model, sizeof model, "%s", fstr(L, lua_gettop(L), "model"));
         vl_sweep_result *r = &res[got];
-        memset(r, 0, sizeof *r);
         snprintf(r->isa, sizeof r->isa, "%s", isa);
         snprintf(r->model, sizeof r->model, "%s", model);
         snprintf(r->technique, sizeof r->technique, "%s", fstr(L, lua_gettop(L), "technique"));
@@ -358,18 +393,19 @@ static int l_table(lua_State *L) {
         if (single) lua_pushvalue(L, 1);
         else lua_rawgeti(L, 1, (lua_Integer)i + 1);
         if (!lua_istable(L, -1)) bad = 1;
-        else if (to_result(L, lua_gettop(L), &res[got]) < 0) bad = 2;
-        else got++;
+        else {
+            check_result(L, lua_gettop(L), single ? 0 : i + 1);
+            if (to_result(L, lua_gettop(L), &res[got]) < 0) bad = 2;
+            else got++;
+        }
         lua_pop(L, 1);
     }
-    char *text = bad ? NULL : vl_table_render(res, got, fmt, grouped);
-    for (size_t i = 0; i < got; i++) vl_sweep_result_free(&res[i]);
-    free(res);
     if (bad == 1) return luaL_error(L, "vlab.table: argument 1 must be a sweep result, a list of them or a list of rows");
+    char *text = bad ? NULL : vl_table_render(res, got, fmt, grouped);
     if (!text) return luaL_error(L, "vlab.table: out of memory");
     lua_pushstring(L, text);
     free(text);
-    return 1;
+    return 1; /* the box is closed on return: the results are freed */
 }
 
 int vl_lua_open_sweep(lua_State *L) {
@@ -377,5 +413,6 @@ int vl_lua_open_sweep(lua_State *L) {
     lua_setfield(L, -2, "sweep");
     lua_pushcfunction(L, l_table);
     lua_setfield(L, -2, "table");
+    vl_lua_add_options(L, -1, "vlab.sweep", sweep_options);
     return 0;
 }

@@ -64,7 +64,19 @@ void vl_lua_push_stop(lua_State *L, vlab_machine *m, vlab_stop s, uint64_t done)
  * caller's line first, as luaL_error does. */
 lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt, bool *present);
 const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn);
-/* The argument of run(): a count or { max =, until_pc = }. */
+/* vlab.options[fn] = the names of opts, on the module table at mod: the
+ * lists the functions check, for tools and for tests/docs.sh. */
+void vl_lua_add_options(lua_State *L, int mod, const char *fn, const vlab_option *opts);
+/* A string argument C reads as a name (an ISA, a path, an event): an
+ * embedded NUL is an error "fn: what contains a NUL byte". */
+const char *vl_lua_checkname(lua_State *L, int arg, const char *fn, const char *what);
+/* Strict options: every key of the table at t must be one of opts, of
+ * one of its kinds; else a Lua error naming the key and the known ones
+ * (core/options.c words it). */
+void vl_lua_check_opts(lua_State *L, int t, const char *fn, const vlab_option *opts);
+/* The argument of run(): a count or { max =, until_pc = } (the options
+ * vl_run_options, checked). */
+extern const vlab_option vl_run_options[];
 void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
                      uint32_t *until_pc);
 

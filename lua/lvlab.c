@@ -64,6 +64,14 @@ lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *f
     return v;
 }
 
+const char *vl_lua_checkname(lua_State *L, int arg, const char *fn, const char *what) {
+    size_t len;
+    const char *s = luaL_checklstring(L, arg, &len);
+    /* C reads up to the NUL: "m68k\0x" must not pass for "m68k" */
+    if (strlen(s) != len) luaL_error(L, "%s: %s contains a NUL byte", fn, what);
+    return s;
+}
+
 const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn) {
     lua_getfield(L, t, field);
     if (lua_isnil(L, -1)) {
@@ -72,9 +80,57 @@ const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *f
     }
     if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L, "%s: field '%s' must be a string (got %s)", fn, field, luaL_typename(L, -1));
-    const char *s = lua_tostring(L, -1);
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (strlen(s) != len) luaL_error(L, "%s: field '%s' contains a NUL byte", fn, field);
     lua_pop(L, 1); /* the string stays alive in the table */
     return s;
+}
+
+void vl_lua_add_options(lua_State *L, int mod, const char *fn, const vlab_option *opts) {
+    mod = lua_absindex(L, mod);
+    if (lua_getfield(L, mod, "options") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, mod, "options");
+    }
+    lua_newtable(L);
+    for (int i = 0; opts[i].name; i++) {
+        lua_pushstring(L, opts[i].name);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, fn);
+    lua_pop(L, 1);
+}
+
+void vl_lua_check_opts(lua_State *L, int t, const char *fn, const vlab_option *opts) {
+    t = lua_absindex(L, t);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        unsigned got = 0;
+        int isint = 0;
+        switch (lua_type(L, -1)) {
+        case LUA_TNUMBER:
+            lua_tointegerx(L, -1, &isint);
+            got = VLAB_OPT_NUMBER | (isint ? VLAB_OPT_INTEGER : 0u);
+            break;
+        case LUA_TSTRING: got = VLAB_OPT_STRING; break; /* bytes too: a name's NUL is vl_lua_opt_str's */
+        case LUA_TBOOLEAN: got = VLAB_OPT_BOOLEAN; break;
+        case LUA_TTABLE: got = VLAB_OPT_TABLE; break;
+        case LUA_TFUNCTION: got = VLAB_OPT_FUNCTION; break;
+        case LUA_TUSERDATA: got = VLAB_OPT_OBJECT; break;
+        }
+        bool named = lua_type(L, -2) == LUA_TSTRING;
+        /* a key that is not a name is shown as Lua would index it: [1] */
+        const char *key = named ? lua_tostring(L, -2)
+                                : lua_pushfstring(L, "[%s]", luaL_tolstring(L, -2, NULL));
+        /* (an unnamed key is always refused: the error ends the loop) */
+        char err[768];
+        if (vlab_option_check(fn, opts, key, named, got, luaL_typename(L, named ? -1 : -3), err, sizeof err) < 0)
+            luaL_error(L, "%s", err);
+        lua_pop(L, 1); /* the value; the key stays for lua_next */
+    }
 }
 
 static lua_Integer opt_field_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt,
@@ -86,6 +142,11 @@ static const char *opt_field_str(lua_State *L, int t, const char *field, const c
     return vl_lua_opt_str(L, t, field, fn);
 }
 
+/* m:run, vm:run and vm.guest:run read these (below) */
+const vlab_option vl_run_options[] = {
+    { "max", VLAB_OPT_INTEGER }, { "until_pc", VLAB_OPT_INTEGER }, { NULL, 0 }
+};
+
 void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
                      uint32_t *until_pc) {
     lua_Integer n = 0, until = 0;
@@ -94,6 +155,7 @@ void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *
         n = luaL_checkinteger(L, arg);
     } else if (!lua_isnoneornil(L, arg)) {
         luaL_checktype(L, arg, LUA_TTABLE);
+        vl_lua_check_opts(L, arg, fn, vl_run_options);
         n = vl_lua_opt_int(L, arg, "max", fn, 0, NULL);
         until = vl_lua_opt_int(L, arg, "until_pc", fn, 0, &has);
     }
@@ -126,7 +188,7 @@ static void push_known_isas(luaL_Buffer *b) {
 }
 
 static int l_models(lua_State *L) {
-    const char *isa = luaL_checkstring(L, 1);
+    const char *isa = vl_lua_checkname(L, 1, "vlab.models", "isa");
     if (!vlab_model_name(isa, 0)) {
         luaL_Buffer b;
         luaL_buffinit(L, &b);
@@ -147,13 +209,17 @@ static int l_models(lua_State *L) {
     return 1;
 }
 
+/* vlab.asm(isa, source, { org = }) */
+static const vlab_option asm_options[] = { { "org", VLAB_OPT_INTEGER }, { NULL, 0 } };
+
 static int l_asm(lua_State *L) {
-    const char *isa = luaL_checkstring(L, 1);
+    const char *isa = vl_lua_checkname(L, 1, "vlab.asm", "isa");
     size_t srclen;
     const char *src = luaL_checklstring(L, 2, &srclen);
     uint32_t org = 0;
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
+        vl_lua_check_opts(L, 3, "vlab.asm", asm_options);
         lua_Integer o = opt_field_int(L, 3, "org", "vlab.asm", 0, NULL);
         if (o < 0 || o > 0xFFFFFFFFll) return luaL_error(L, "vlab.asm: org %I out of range", (LUAI_UACINT)o);
         org = (uint32_t)o;
@@ -178,7 +244,7 @@ static int l_asm(lua_State *L) {
 }
 
 static int l_disasm(lua_State *L) {
-    const char *isa = luaL_checkstring(L, 1);
+    const char *isa = vl_lua_checkname(L, 1, "vlab.disasm", "isa");
     size_t len;
     const char *bytes = luaL_checklstring(L, 2, &len);
     uint32_t addr = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "vlab.disasm", "address");
@@ -201,13 +267,19 @@ static lmachine *checkm(lua_State *L, int idx) {
     return lm;
 }
 
+/* vlab.machine{ isa =, model =, ram = } (or vlab.machine("isa:model")) */
+static const vlab_option machine_options[] = {
+    { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING }, { "ram", VLAB_OPT_INTEGER }, { NULL, 0 }
+};
+
 static int l_machine(lua_State *L) {
     const char *isa = NULL, *model = NULL;
     lua_Integer ram = DEFAULT_RAM;
     if (lua_type(L, 1) == LUA_TSTRING) {
-        isa = lua_tostring(L, 1);
+        isa = vl_lua_checkname(L, 1, "vlab.machine", "isa");
     } else if (!lua_isnoneornil(L, 1)) {
         luaL_checktype(L, 1, LUA_TTABLE);
+        vl_lua_check_opts(L, 1, "vlab.machine", machine_options);
         isa = opt_field_str(L, 1, "isa", "vlab.machine");
         model = opt_field_str(L, 1, "model", "vlab.machine");
         ram = opt_field_int(L, 1, "ram", "vlab.machine", DEFAULT_RAM, NULL);
@@ -479,7 +551,7 @@ static int hook_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
 
 static int m_on(lua_State *L) {
     lmachine *lm = checkm(L, 1);
-    const char *ev = luaL_checkstring(L, 2);
+    const char *ev = vl_lua_checkname(L, 2, "on", "event");
     luaL_checktype(L, 3, LUA_TFUNCTION);
     int bit = 0;
     for (int i = 0; event_names[i]; i++)
@@ -597,7 +669,7 @@ static const char *hex32(lua_State *L, uint32_t v) {
 static int v_load(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = c->check(L, 1);
-    const char *path = luaL_checkstring(L, 2);
+    const char *path = vl_lua_checkname(L, 2, "load", "path");
     uint32_t org = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "load", "org");
     uint32_t entry = 0;
     char err[512];
@@ -726,7 +798,7 @@ static vl_lview regs_owner(lua_State *L, const vl_lview_class *c) {
 static int regs_index(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = regs_owner(L, c);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = vl_lua_checkname(L, 2, "regs", "register name");
     lua_pushinteger(L, c->reg_get(w.self, reg_index_or_error(L, c, w.m, name)));
     return 1;
 }
@@ -734,7 +806,7 @@ static int regs_index(lua_State *L) {
 static int regs_newindex(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vl_lview w = regs_owner(L, c);
-    const char *name = luaL_checkstring(L, 2);
+    const char *name = vl_lua_checkname(L, 2, "regs", "register name");
     set_reg(L, c, w, reg_index_or_error(L, c, w.m, name), 3);
     return 0;
 }
@@ -934,6 +1006,9 @@ int luaopen_vlab(lua_State *L) {
     lua_pushstring(L, vlab_version());
     lua_setfield(L, -2, "version");
     int top = lua_gettop(L);
+    vl_lua_add_options(L, top, "vlab.machine", machine_options);
+    vl_lua_add_options(L, top, "vlab.asm", asm_options);
+    vl_lua_add_options(L, top, "run", vl_run_options);
     vl_lua_open_vmm(L);
     lua_settop(L, top);
     vl_lua_open_sweep(L);

@@ -101,9 +101,15 @@ static void adopt_monitor(lua_State *L, vl_vmm *mon) {
 
 /* ---- vlab.vmm{} ---------------------------------------------------------------------- */
 
+static const vlab_option vmm_options[] = {
+    { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING },    { "technique", VLAB_OPT_STRING },
+    { "ram", VLAB_OPT_INTEGER }, { "monitor", VLAB_OPT_OBJECT }, { NULL, 0 }
+};
+
 static int l_vmm(lua_State *L) {
     const char *fn = "vlab.vmm";
     luaL_checktype(L, 1, LUA_TTABLE);
+    vl_lua_check_opts(L, 1, fn, vmm_options);
     const char *isa = opt_str(L, 1, "isa", fn), *model = opt_str(L, 1, "model", fn);
     const char *tech = opt_str(L, 1, "technique", fn);
     lua_Integer ram = opt_int(L, 1, "ram", fn, DEFAULT_RAM, NULL);
@@ -224,7 +230,7 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
 
 static int vm_on(lua_State *L) {
     lvm *v = checkvm(L, 1);
-    const char *ev = luaL_checkstring(L, 2);
+    const char *ev = vl_lua_checkname(L, 2, "on", "event");
     luaL_checktype(L, 3, LUA_TFUNCTION);
     if (strcmp(ev, "trap") != 0) return luaL_error(L, "on: unknown event '%s' (known: trap)", ev);
     lua_getiuservalue(L, 1, UV_TRAPS);
@@ -284,15 +290,21 @@ static int vm_step(lua_State *L) {
     return do_run(L, v, "step", true, (uint64_t)n, 0, 0);
 }
 
+static const vlab_option run_all_options[] = {
+    { "slice", VLAB_OPT_INTEGER }, { "max", VLAB_OPT_INTEGER }, { NULL, 0 }
+};
+
 static int vm_run_all(lua_State *L) {
     lvm *v = checkvm(L, 1);
     lua_Integer slice = 10000, max = 0;
     if (!lua_isnoneornil(L, 2)) {
         luaL_checktype(L, 2, LUA_TTABLE);
+        vl_lua_check_opts(L, 2, "run_all", run_all_options);
         slice = opt_int(L, 2, "slice", "run_all", 10000, NULL);
         max = opt_int(L, 2, "max", "run_all", 0, NULL);
     }
-    if (slice <= 0 || max < 0) return luaL_error(L, "run_all: slice must be > 0 and max >= 0");
+    if (slice <= 0) return luaL_error(L, "run_all: slice must be > 0 (got %I)", (LUAI_UACINT)slice);
+    if (max < 0) return luaL_error(L, "run_all: max must be >= 0 (got %I)", (LUAI_UACINT)max);
     if (v->busy) return luaL_error(L, "run_all: a guest is already running (called from a callback)");
     vl_vmm *mon = v->vm->mon;
     adopt_monitor(L, mon);
@@ -365,6 +377,7 @@ static int vm_set_cost(lua_State *L) {
     while (lua_next(L, 2)) {
         if (lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "set_cost: keys must be names");
         const char *k = lua_tostring(L, -2);
+        if (strlen(k) != lua_rawlen(L, -2)) return luaL_error(L, "set_cost: a name contains a NUL byte");
         uint32_t *f = vl_cost_field(&c, k);
         if (!f)
             return luaL_error(L, "set_cost: unknown cost '%s' (known: instruction, trap, world_switch, emulate, "
@@ -474,7 +487,7 @@ static int gev_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
 
 static int g_on(lua_State *L) {
     lvm *v = guest_to_vm(L);
-    const char *ev = luaL_checkstring(L, 2);
+    const char *ev = vl_lua_checkname(L, 2, "on", "event");
     if (!strcmp(ev, "trap")) return vm_on(L);
     luaL_checktype(L, 3, LUA_TFUNCTION);
     int bit = 0;
@@ -615,9 +628,17 @@ static int l_compare(lua_State *L) {
 }
 
 /* vlab.equivalence{ isa=, model=, code=bytes, org=, entry=, ram=, sp=, max= } */
+static const vlab_option equivalence_options[] = {
+    { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING }, { "technique", VLAB_OPT_STRING },
+    { "code", VLAB_OPT_STRING }, { "org", VLAB_OPT_INTEGER },  { "entry", VLAB_OPT_INTEGER },
+    { "ram", VLAB_OPT_INTEGER }, { "sp", VLAB_OPT_INTEGER },    { "max", VLAB_OPT_INTEGER },
+    { NULL, 0 }
+};
+
 static int l_equivalence(lua_State *L) {
     const char *fn = "vlab.equivalence";
     luaL_checktype(L, 1, LUA_TTABLE);
+    vl_lua_check_opts(L, 1, fn, equivalence_options);
     const char *isa = opt_str(L, 1, "isa", fn), *model = opt_str(L, 1, "model", fn);
     const char *tech = opt_str(L, 1, "technique", fn);
     char err[512];
@@ -726,5 +747,8 @@ int vl_lua_open_vmm(lua_State *L) {
     lua_setfield(L, mod, "compare");
     lua_pushcfunction(L, l_equivalence);
     lua_setfield(L, mod, "equivalence");
+    vl_lua_add_options(L, mod, "vlab.vmm", vmm_options);
+    vl_lua_add_options(L, mod, "run_all", run_all_options);
+    vl_lua_add_options(L, mod, "vlab.equivalence", equivalence_options);
     return 0;
 }

@@ -552,6 +552,20 @@ static int cmd_run(const char *argv0, int argc, char **argv) {
 int vl_cli_table(int argc, char **argv);
 int vl_cli_sweep(int argc, char **argv);
 
+/* argv is main's argv + 2: argv[-2] is the program's path, which `vlab run`
+ * needs to find the repository's scripts/ */
+static int run_cmd(int argc, char **argv) { return cmd_run(argv[-2], argc, argv); }
+
+/* The commands: the dispatch, the unknown-command message and
+ * tests/docs.sh (which holds --help and the man page to it) read this. */
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv: what follows the command */
+} commands[] = {
+    { "run", run_cmd },          { "asm", cmd_asm },     { "disasm", cmd_disasm },
+    { "exec", cmd_exec },        { "table", vl_cli_table }, { "sweep", vl_cli_sweep },
+};
+
 int main(int argc, char **argv) {
     if (argc < 2) {
         print_usage(stderr);
@@ -566,12 +580,14 @@ int main(int argc, char **argv) {
         printf("vlab %s\n", vlab_version());
         return 0;
     }
-    if (strcmp(cmd, "run") == 0) return cmd_run(argv[0], argc - 2, argv + 2);
-    if (strcmp(cmd, "asm") == 0) return cmd_asm(argc - 2, argv + 2);
-    if (strcmp(cmd, "disasm") == 0) return cmd_disasm(argc - 2, argv + 2);
-    if (strcmp(cmd, "exec") == 0) return cmd_exec(argc - 2, argv + 2);
-    if (strcmp(cmd, "table") == 0) return vl_cli_table(argc - 2, argv + 2);
-    if (strcmp(cmd, "sweep") == 0) return vl_cli_sweep(argc - 2, argv + 2);
+    size_t ncmds = sizeof commands / sizeof commands[0];
+    for (size_t i = 0; i < ncmds; i++)
+        if (strcmp(cmd, commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
     if (cmd[0] == '-') return usage_error(NULL, "unknown option '%s'", cmd);
-    return usage_error(NULL, "unknown command '%s' (commands: run, asm, disasm, exec, table, sweep)", cmd);
+    char list[256] = "";
+    for (size_t i = 0; i < ncmds; i++) {
+        size_t k = strlen(list);
+        snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", commands[i].name);
+    }
+    return usage_error(NULL, "unknown command '%s' (commands: %s)", cmd, list);
 }

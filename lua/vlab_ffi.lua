@@ -61,6 +61,45 @@ local ERRSZ = 512
 
 local function u32(v) return tonumber(ffi.cast("uint32_t", v)) end
 
+-- Options tables are strict, as in the C module: every key is checked by
+-- the library's vlab_option_check (core/options.c), so a typo is an error
+-- worded the same way in both. options{ {name, kinds}... } builds a list
+-- once, next to the function that reads it.
+local KIND = { integer = C.VLAB_OPT_INTEGER, string = C.VLAB_OPT_STRING, boolean = C.VLAB_OPT_BOOLEAN,
+               table = C.VLAB_OPT_TABLE, ["function"] = C.VLAB_OPT_FUNCTION }
+local function options(list)
+  local arr = ffi.new("vlab_option[?]", #list + 1)
+  for i, o in ipairs(list) do
+    arr[i - 1].name = o[1] -- the string is kept alive by list
+    arr[i - 1].kinds = KIND[o[2]]
+  end
+  return { c = arr, names = list }
+end
+local opterr = ffi.new("char[?]", ERRSZ)
+local function check_options(fn, opts, list, level)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then
+    error(string.format("bad argument to '%s' (table expected, got %s)", fn, type(opts)), level + 1)
+  end
+  for k, v in pairs(opts) do
+    local got, named = 0, type(k) == "string"
+    local t = type(v)
+    if t == "number" then
+      got = C.VLAB_OPT_NUMBER
+      if v == math.floor(v) and v > -2^63 and v < 2^63 then got = got + C.VLAB_OPT_INTEGER end
+    elseif KIND[t] then got = KIND[t]
+    elseif t == "userdata" or t == "cdata" then got = C.VLAB_OPT_OBJECT end
+    local key = named and k or ("[" .. tostring(k) .. "]")
+    if t == "string" and named and v:find("\0", 1, true) then
+      error(string.format("%s: field '%s' contains a NUL byte", fn, k), level + 1)
+    end
+    if C.vlab_option_check(fn, list.c, key, named and 1 or 0, got, t, opterr, ERRSZ) < 0 then
+      error(ffi.string(opterr), level + 1)
+    end
+  end
+  return opts
+end
+
 function M.isas()
   local t, i = {}, 0
   while true do
@@ -86,11 +125,22 @@ function M.models(isa)
   return t
 end
 
+-- a string C reads as a name: "m68k\0x" must not pass for "m68k"
+local function name_arg(fn, what, s)
+  if type(s) == "string" and s:find("\0", 1, true) then error(fn .. ": " .. what .. " contains a NUL byte", 3) end
+  return s
+end
+
+local asm_options = options { { "org", "integer" } }
 function M.asm(isa, text, opts)
+  opts = check_options("vlab.asm", opts, asm_options, 2)
+  name_arg("vlab.asm", "isa", isa)
   assert(type(isa) == "string" and type(text) == "string", "vlab.asm: isa and source strings expected")
   local org = opts and opts.org or 0
   local out, len = ffi.new("uint8_t *[1]"), ffi.new("size_t[1]")
   local err = ffi.new("char[?]", ERRSZ)
+  -- C would stop at a NUL byte: it is an error at its LINE:COL instead
+  if C.vlab_asm_source(text, #text, err, ERRSZ) < 0 then error(ffi.string(err), 0) end
   if C.vlab_asm(isa, text, org, out, len, err, ERRSZ) < 0 then error(ffi.string(err), 0) end
   local s = ffi.string(out[0], len[0])
   C.vlab_free(out[0])
@@ -98,6 +148,7 @@ function M.asm(isa, text, opts)
 end
 
 function M.disasm(isa, bytes, addr)
+  name_arg("vlab.disasm", "isa", isa)
   local out = ffi.new("char[?]", 256)
   local n = C.vlab_disasm(isa, bytes, #bytes, addr or 0, out, 256)
   if n < 0 then error("vlab.disasm: " .. ffi.string(out), 0) end
@@ -147,8 +198,10 @@ local function regs_proxy(self)
   })
 end
 
+local machine_options = options { { "isa", "string" }, { "model", "string" }, { "ram", "integer" } }
 function M.machine(opts)
-  opts = opts or {}
+  if type(opts) == "string" then opts = { isa = name_arg("vlab.machine", "isa", opts) } end
+  opts = check_options("vlab.machine", opts, machine_options, 2)
   local isa, model = opts.isa, opts.model
   local err = ffi.new("char[?]", ERRSZ)
   if isa and isa:find(":") then
@@ -220,8 +273,10 @@ function Machine:set_privilege(level)
   C.vlab_set_privilege(self._m, level)
 end
 function Machine:step(n) return stop_fields(self._m, C.vlab_step(self._m, n or 1)) end
+local run_options = options { { "max", "integer" }, { "until_pc", "integer" } }
 function Machine:run(opts)
-  opts = opts or {}
+  if type(opts) == "number" then opts = { max = opts } end
+  opts = check_options("run", opts, run_options, 2)
   local s = C.vlab_run(self._m, opts.max or 0, opts.until_pc and 1 or 0, opts.until_pc or 0)
   return stop_fields(self._m, s)
 end

@@ -18,8 +18,19 @@
 #   - every command and option of `vlab --help` in docs/vlab.1 (a command in
 #     the SYNOPSIS as `.B vlab CMD` and described under `.TP`/`.B CMD`);
 #   - every stop reason name (vlab_stop_name) as a row of the reason table of
-#     docs/lua-api.md, every instruction class name (vl_class_name) in the
-#     class list of docs/popek-goldberg.md: both asked of the C library.
+#     docs/lua-api.md, and every row a reason; every instruction class name
+#     (vl_class_name) in the class list of docs/popek-goldberg.md: both
+#     asked of the C library;
+#   - every option of every function (vlab.options, the lists the functions
+#     check their options tables with) as a row of the "## Options" table of
+#     docs/lua-api.md, and every row an option;
+#   - every event of m:on and vm:on (the names from their own errors) with
+#     the fields a probe guest's events really carry, against the Events
+#     table and the vm:on row of docs/lua-api.md, both ways;
+#   - the CLI's command table (its unknown-command error) against the
+#     commands of `vlab --help` and the SYNOPSIS of docs/vlab.1, both ways;
+#     every model named by `vlab --help`;
+#   - no page refers to a file outside the repository (../shared, DESIGN).
 #
 # A gap is a FAIL line that names what is undocumented and where it belongs.
 NAME=docs
@@ -57,10 +68,24 @@ else
 fi
 
 "$VLAB" --help >"$T/help.txt" 2>&1 || bad "vlab --help exits non-zero"
+# the CLI's own command table, as its unknown-command error lists it
+"$VLAB" no-such-command >/dev/null 2>"$T/cli.txt"
+[ $? -eq 2 ] || bad "vlab no-such-command does not exit 2 (usage error)"
+
+# ---- the docs are the whole contract: none sends its reader outside the
+# repository (to the design notes the sessions keep beside it)
+for f in "$DOCS"/*.md "$DOCS"/vlab.1 README.md; do
+    [ -f "$f" ] || continue
+    if grep -n -e '\.\./shared' -e 'DESIGN §' -e 'DESIGN\.md' "$f" >"$T/ref.txt"; then
+        bad "$f refers to a file outside the repository: $(head -3 "$T/ref.txt" | tr '\n' ' ')"
+    else
+        ok
+    fi
+done
 
 # ---- everything else through the Lua module
 cat >"$T/docs.lua" <<'EOF'
-local docs, help_path, names_path = ...
+local docs, help_path, names_path, cli_path = ...
 local pass, fails = 0, {}
 local function check(cond, msg)
     if cond then pass = pass + 1 else fails[#fails + 1] = msg end
@@ -261,11 +286,152 @@ for line in help:gmatch("[^\n]+") do
 end
 check(ncmds > 0 and nopts > 0, "vlab --help lists no command or no option")
 
+-- ---- options: the "## Options" table of lua-api.md against vlab.options
+-- (the lists the module's functions check their options tables with)
+local function section(text, title)
+    return text and (text:match("\n## " .. title .. "[^\n]*\n(.-)\n## ") or text:match("\n## " .. title .. "[^\n]*\n(.*)$"))
+end
+local opt_doc, nopt_rows = {}, 0
+for fn, opt in (section(lua_api, "Options") or ""):gmatch("\n| `([%w_.]+)` | `([%w_]+)` |") do
+    opt_doc[fn] = opt_doc[fn] or {}
+    opt_doc[fn][opt] = true
+    nopt_rows = nopt_rows + 1
+end
+check(type(vlab.options) == "table", "vlab.options is missing: the option lists cannot be checked")
+check(nopt_rows > 0, ("%s/lua-api.md has no '## Options' table (| `function` | `option` | type | meaning |)"):format(docs))
+for _, fn in ipairs(sorted_keys(vlab.options or {})) do
+    local known = {}
+    for _, opt in ipairs(vlab.options[fn]) do
+        known[opt] = true
+        check(opt_doc[fn] and opt_doc[fn][opt], ("option '%s' of %s is not in the Options table of %s/lua-api.md"):format(opt, fn, docs))
+    end
+    for _, opt in ipairs(sorted_keys(opt_doc[fn] or {})) do
+        check(known[opt], ("%s/lua-api.md documents option '%s' of %s, which %s does not read"):format(docs, opt, fn, fn))
+    end
+end
+for _, fn in ipairs(sorted_keys(opt_doc)) do
+    check((vlab.options or {})[fn], ("%s/lua-api.md documents options of %s, which takes none (vlab.options)"):format(docs, fn))
+end
+
+-- ---- events: names from the module's own error, fields from a guest that
+-- raises every one of them, against the Events table of lua-api.md
+local function known_list(e)
+    local list = {}
+    for n in (tostring(e):match("%(known: ([^)]*)%)") or ""):gmatch("[^,%s]+") do list[#list + 1] = n end
+    return list
+end
+local function fields_of(cell)
+    local set = {}
+    for f in (cell or ""):gmatch("([%a_][%w_]*) =") do set[f] = true end
+    return set
+end
+local function compare_fields(what, got, doc)
+    for _, f in ipairs(sorted_keys(got)) do
+        check(doc[f], ("%s: field '%s' is not documented in %s/lua-api.md"):format(what, f, docs))
+    end
+    for _, f in ipairs(sorted_keys(doc)) do
+        check(got[f], ("%s: %s/lua-api.md documents field '%s', which the event does not have"):format(what, docs, f))
+    end
+end
+local events_doc = {}
+for ev, cell in (section(lua_api, "Machines") or ""):gmatch('\n| `"(%a+)"` | `(%b{})`') do events_doc[ev] = fields_of(cell) end
+do
+    local pm = vlab.machine{ isa = "m68k", ram = 1 << 16 }
+    local _, e = pcall(pm.on, pm, "?", function() end)
+    local names = known_list(e)
+    check(#names > 0, "m:on gives no list of its events: " .. tostring(e))
+    local got = {}
+    for _, ev in ipairs(names) do
+        check(events_doc[ev], ("event '%s' (m:on) is not in the Events table of %s/lua-api.md"):format(ev, docs))
+        pm:on(ev, function(t)
+            got[ev] = got[ev] or {}
+            for k in pairs(t) do got[ev][k] = true end
+        end)
+    end
+    for _, ev in ipairs(sorted_keys(events_doc)) do
+        local okn = false
+        for _, n in ipairs(names) do okn = okn or n == ev end
+        check(okn, ("%s/lua-api.md documents event '%s', which m:on does not know"):format(docs, ev))
+    end
+    -- a console byte, a trap with a handler, a drop to user mode, steps
+    pm:write(0x1000, vlab.asm("m68k", [[
+        move.l  #handler,0x80
+        move.b  #65,0x00dff000
+        trap    #0
+        move.w  #0,sr
+        bra.s   .
+handler: rte
+]], { org = 0x1000 }))
+    pm.pc, pm.regs.sp = 0x1000, 0x8000
+    pm:run{ max = 20 }
+    for _, ev in ipairs(names) do
+        check(got[ev], ("the probe guest raised no '%s' event: its fields are not checked"):format(ev))
+        if got[ev] and events_doc[ev] then compare_fields("event '" .. ev .. "'", got[ev], events_doc[ev]) end
+    end
+end
+do -- the monitor's trap event
+    local cell = (section(lua_api, "Virtual machines") or ""):match('vm:on%("trap", fn%)[^\n]-(%b{})')
+    check(cell, ("%s/lua-api.md: no field list { ... } in the row of vm:on(\"trap\", fn)"):format(docs))
+    local v = vlab.vmm{ isa = "m68k:68010", ram = 1 << 16 }
+    local _, e = pcall(v.on, v, "?", function() end)
+    local names = known_list(e)
+    check(#names == 1 and names[1] == "trap", ("vm:on knows events other than 'trap' (%s): document them in %s/lua-api.md"):format(table.concat(names, ", "), docs))
+    local got = {}
+    v:on("trap", function(t) for k in pairs(t) do got[k] = true end end)
+    -- user mode, a privileged instruction: emulated, with a class and a vector name
+    v.guest:write(0x1000, vlab.asm("m68k:68010", "move.w #0,sr\nmove.w #0x2700,sr\nbra.s .\n", { org = 0x1000 }))
+    v.guest.pc, v.guest.regs.sp = 0x1000, 0x8000
+    v:run{ max = 20 }
+    check(next(got), "the probe guest raised no trap under the monitor: the trap event's fields are not checked")
+    if next(got) then compare_fields("event 'trap' (vm:on)", got, fields_of(cell)) end
+end
+
+-- ---- stop reasons, the other way: every row of the reason table is a reason
+do
+    local reasons = {}
+    for kind, name in (slurp(names_path) or ""):gmatch("(%a+) ([^\n]+)") do
+        if kind == "stop" then reasons[name] = true end
+    end
+    local tbl = (lua_api or ""):match("\n| reason | when |\n|[-|]+|\n(.-)\n\n")
+    check(tbl, ("%s/lua-api.md has no reason table (| reason | when |)"):format(docs))
+    for name in ((tbl or "") .. "\n"):gmatch("| `([%w_-]+)` |[^\n]*\n") do
+        check(reasons[name], ("%s/lua-api.md documents stop reason '%s', which the library does not have"):format(docs, name))
+    end
+end
+
+-- ---- the commands: the CLI's own list (its unknown-command error), vlab
+-- --help and the man page's SYNOPSIS, each against the others
+do
+    local cli = {}
+    local list = (slurp(cli_path) or ""):match("%(commands: ([^)]*)%)") or ""
+    for n in list:gmatch("[^,%s]+") do cli[n] = true end
+    check(next(cli), "vlab's unknown-command error lists no commands: " .. (slurp(cli_path) or ""))
+    local helpcmds, mancmds = {}, {}
+    for cmd in (slurp(help_path) or ""):gmatch("\n[ \t]+vlab[ \t]+(%a[%w-]*)") do helpcmds[cmd] = true end
+    for cmd in man:gmatch("\n%.B vlab (%a[%w-]*)") do mancmds[cmd] = true end
+    for _, c in ipairs(sorted_keys(cli)) do
+        check(helpcmds[c], ("command '%s' of the CLI is not in vlab --help"):format(c))
+        check(mancmds[c], ("command '%s' of the CLI is not in the SYNOPSIS of %s/vlab.1"):format(c, docs))
+    end
+    for _, c in ipairs(sorted_keys(helpcmds)) do check(cli[c], ("vlab --help lists 'vlab %s', which the CLI does not have"):format(c)) end
+    for _, c in ipairs(sorted_keys(mancmds)) do check(cli[c], ("%s/vlab.1 lists 'vlab %s', which the CLI does not have"):format(docs, c)) end
+end
+
+-- ---- vlab --help names every model of every ISA
+do
+    local h = (slurp(help_path) or ""):lower()
+    for _, isa in ipairs(vlab.isas()) do
+        for _, model in ipairs(vlab.models(isa)) do
+            check(h:find(model:lower(), 1, true), ("vlab --help does not name model %s:%s"):format(isa, model))
+        end
+    end
+end
+
 for _, msg in ipairs(fails) do print("FAIL " .. msg) end
 print(("PASS %d"):format(pass))
 EOF
 
-"$VLAB" run "$T/docs.lua" "$DOCS" "$T/help.txt" "$T/names.txt" >"$T/lua.out" 2>&1
+"$VLAB" run "$T/docs.lua" "$DOCS" "$T/help.txt" "$T/names.txt" "$T/cli.txt" >"$T/lua.out" 2>&1
 rc=$?
 while IFS= read -r line; do
     case $line in
