@@ -167,6 +167,11 @@ typedef struct vl_virt_ops {
     /* Resource control: 0 when the real CPU is deprivileged and the monitor's
      * own real state is intact; else -1 with the reason. */
     int (*check)(vl_vm *vm, char *why, size_t whysz);
+    /* Optional (NULL: nothing to do): both contexts were put back from
+     * copies (the sweep restores a state this way); rebuild what the glue
+     * derives from them outside them (x86: the shadow tables in the
+     * monitor region). */
+    void (*resync)(vl_vm *vm);
     /* The techniques this glue supports: bit (1 << VL_TECH_*). A technique
      * refuses a VM whose glue lacks its bit (vlab.vmm says so). */
     unsigned techniques;

@@ -1,0 +1,100 @@
+-- x86_vmm.lua - the x86 under the monitor from Lua (vlab.vmm{isa="x86"},
+-- docs/vmm.md "x86: ring compression"): a guest from the reset state goes
+-- from real mode (every instruction trapped and executed by the monitor) to
+-- protected mode (its kernel at real CPL 1), prints on the console port,
+-- and reads what leaks: MOV from CS shows RPL 1, SGDT the shadow GDT in the
+-- monitor region; vm:check() holds after every trap; a second VM shows its
+-- own region; natively the same code reads RPL 0 and its own GDT.
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local testlib = require "testlib"
+local eq = testlib.eq
+
+local code = vlab.asm("x86:i386", [[
+  .code16
+start:
+  cli
+  lgdtl gdtr
+  mov %cr0, %eax
+  or $1, %eax
+  mov %eax, %cr0
+  ljmpl $0x08, $pm
+  .code32
+pm:
+  mov $0x10, %ax
+  mov %ax, %ds
+  mov %ax, %ss
+  mov $0x90000, %esp
+  movb $'P', %al
+  outb %al, $0xe9
+  mov %cs, %ebx
+  sgdt 0x20000
+  hlt
+  .p2align 3
+gdt:
+  .long 0, 0
+  .long 0x0000ffff, 0x00cf9b00
+  .long 0x0000ffff, 0x00cf9300
+gdtr:
+  .word 23
+  .long gdt
+]], { org = 0x7c00 })
+
+local function start(g)
+  g:write(0x7c00, code)
+  g.regs.cs = 0
+  g.pc = 0x7c00
+end
+
+-- natively
+local m = vlab.machine { isa = "x86", model = "i386", ram = 1 << 20 }
+m:reset()
+start(m)
+local sn = m:run { max = 1000 }
+eq(sn.reason, "halt", "native stop")
+eq(m:console(), "P", "native console")
+eq(m.regs.ebx & 0xffff, 0x08, "native: CS with RPL 0")
+local gdt_native = string.unpack("<I4", m:read(0x20002, 4))
+
+-- under the monitor, two VMs (their monitor regions in different places)
+local bases, first = {}, nil
+for k = 1, 2 do
+  local vm = vlab.vmm { isa = "x86", model = "i386", ram = 1 << 20, monitor = first }
+  first = first or vm
+  eq(vm.isa, "x86", "isa")
+  local g = vm.guest
+  eq(g:supervisor(), true, "the reset state: virtual CPL 0")
+  start(g)
+  local traps, bad = 0, nil
+  vm:on("trap", function(ev)
+    traps = traps + 1
+    local ok, why = vm:check()
+    if not ok and not bad then bad = ev.insn .. ": " .. tostring(why) end
+  end)
+  local s = vm:run { max = 1000 }
+  eq(bad, nil, "vm:check() after every trap")
+  eq(s.reason, "halt", "monitored stop")
+  eq(g:console(), "P", "monitored console")
+  eq(g.regs.cr0 & 1, 1, "the guest is in protected mode")
+  eq(g.regs.cpl, 0, "its virtual CPL")
+  eq(g.regs.cs, 0x08, "its CS")
+  eq(g.regs.ebx & 0xffff, 0x09, "MOV from CS leaks the real RPL 1")
+  local base = string.unpack("<I4", g:read(0x20002, 4))
+  assert(base ~= gdt_native and base >= 0xff000000, string.format("SGDT shows the shadow GDT: %08x", base))
+  bases[k] = base
+  local st = vm:stats()
+  -- the real-mode instructions all trap (cli ... ljmp: 6); in protected
+  -- mode the segment loads run directly at real CPL 1, OUT and HLT trap
+  assert(st.traps >= 8, "traps: " .. st.traps)
+  eq(st.traps, traps, "every trap reported")
+  eq(st.guest_instructions, m:stats().instructions, "the same instruction count")
+  assert(vm:check())
+end
+assert(bases[1] ~= bases[2], "SGDT is location-sensitive: each VM shows its own region")
+
+-- the hybrid monitor interprets the kernel: MOV from CS reads RPL 0 there
+local vm = vlab.vmm { isa = "x86", model = "i386", technique = "hybrid", ram = 1 << 20 }
+start(vm.guest)
+eq(vm:run { max = 1000 }.reason, "halt", "hybrid stop")
+eq(vm.guest.regs.ebx & 0xffff, 0x08, "hybrid: MOV from CS reads the virtual RPL 0")
+eq(vm.guest:console(), "P", "hybrid console")
+print("x86_vmm: ok")
