@@ -308,6 +308,55 @@ static void test_leaks(void **state) {
     vlab_free(g.b);
 }
 
+/* vm:check() can fail: each deliberate breakage of the real CPU's
+ * deprivileged state or of the monitor's structures is found. */
+static void test_check_detects(void **state) {
+    (void)state;
+    char *src = kernel_source();
+    image g = assemble(src);
+    free(src);
+    vl_vm *vm = guest(NULL, &g, 0x1000, VL_TECH_TRAP_EMULATE);
+    /* into the kernel's user task: shadow tables, LDTR-less, TR loaded */
+    vl_stop s = vl_vm_run(vm, 3000, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_check(vm);
+    size_t csz = sizeof(x86_cpu);
+    x86_cpu *r = vm->real, *save = malloc(csz);
+    uint8_t *mon = malloc(vm->m->mem.mon_size);
+    assert_non_null(save);
+    assert_non_null(mon);
+    memcpy(save, r, csz);
+    memcpy(mon, vm->m->mem.mon, vm->m->mem.mon_size);
+    int found = 0;
+    char why[256];
+    for (int k = 0; k < 12; k++) {
+        switch (k) {
+        case 0: r->cpl = 0; break;
+        case 1: r->c.intercept = false; break;
+        case 2: r->eflags |= X86_IOPL; break;
+        case 3: r->eflags ^= X86_IF; break;
+        case 4: r->cr2 = 0x1234; break;
+        case 5: r->gdtr_base = 0x8000; break;
+        case 6: r->idtr_base = 0x9000; break;
+        case 7: r->tr.base = 0xa000; break;
+        case 8: r->seg[X86_DS].limit = 0xFFFFFFFFu; break;  /* DS reaches the region */
+        case 9: r->seg[X86_SS].attr &= (uint16_t)~X86_A_DPL; break; /* SS at DPL 0 */
+        case 10: vm->m->mem.mon[0x10 + 5] &= 0x9F; break;          /* shadow GDT 0x10 at DPL 0 */
+        case 11: vm->m->mem.mon[0x4800 + 0x66] ^= 0xFF; break;     /* the TSS's I/O map base */
+        }
+        if (vl_vm_check(vm, why, sizeof why) != 0) found++;
+        else print_message("breakage %d not detected\n", k);
+        memcpy(r, save, csz);
+        memcpy(vm->m->mem.mon, mon, vm->m->mem.mon_size);
+        assert_check(vm);
+    }
+    assert_int_equal(found, 12);
+    free(save);
+    free(mon);
+    vl_vm_free(vm);
+    vlab_free(g.b);
+}
+
 /* ---- random privileged and sensitive streams -------------------------------------------------- */
 
 /* A kernel whose every exception handler (and INT n) goes back to a random
@@ -600,6 +649,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernel),
         cmocka_unit_test(test_leaks),
+        cmocka_unit_test(test_check_detects),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),
         cmocka_unit_test(test_compiled_programs),

@@ -289,7 +289,12 @@ int vl_vm_set_privilege(vl_vm *vm, int level) {
 }
 
 size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fetch) {
-    return vlab_read_virt(vm->m, addr, buf, len, fetch);
+    /* through the virtual context, which holds the guest's own address
+     * space (the real CPU's may be the monitor's: x86 in virtual real mode
+     * fetches from the monitor's trap page) */
+    if (!vm->ops->read_virt) return vlab_read_virt(vm->m, addr, buf, len, fetch);
+    vm->virt->to_virtual(vm);
+    return vm->ops->read_virt(vm->vctx, addr, buf, len, fetch);
 }
 
 bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa) {

@@ -322,8 +322,8 @@ int vl_vm_privilege(vl_vm *vm);
 int vl_vm_set_privilege(vl_vm *vm, int level);
 int vl_vm_supervisor(vl_vm *vm);            /* 1 at virtual level 0 */
 /* Guest memory at a guest-virtual address as the guest's MMU maps it now,
- * side-effect free (vlab_read_virt on the real CPU, which uses the guest's
- * translations). */
+ * side-effect free (the core's read_virt on the virtual context, which
+ * holds the guest's translations and segments). */
 size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fetch);
 /* Machine-physical address of guest-physical gpa; false outside guest memory. */
 bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa);

@@ -98,3 +98,32 @@ eq(vm:run { max = 1000 }.reason, "halt", "hybrid stop")
 eq(vm.guest.regs.ebx & 0xffff, 0x08, "hybrid: MOV from CS reads the virtual RPL 0")
 eq(vm.guest:console(), "P", "hybrid console")
 print("x86_vmm: ok")
+
+-- the labs: scenarios/x86-cs-rpl.lua and scenarios/x86-red-pill.lua
+local print0 = print
+print = function() end
+local rows = dofile("scenarios/x86-cs-rpl.lua")
+local reds = dofile("scenarios/x86-red-pill.lua")
+print = print0
+local says = {}
+for _, r in ipairs(rows) do
+  says[r.isa .. " " .. r.run] = r.says
+  if r.check ~= nil then eq(r.check, true, r.isa .. " " .. r.run .. ": vm:check()") end
+end
+eq(says["x86 native"], "ring 0", "cs-rpl: x86 native")
+eq(says["x86 trap-and-emulate"], "not ring 0", "cs-rpl: x86 monitored, caught by MOV from CS")
+eq(says["x86 hybrid"], "ring 0", "cs-rpl: x86 hybrid")
+for _, k in ipairs { "m68k native", "m68k trap-and-emulate", "ppc native", "ppc trap-and-emulate" } do
+  eq(says[k], "supervisor", "cs-rpl: " .. k)
+end
+eq(reds[1].says, "no monitor", "red pill: native")
+eq(reds[1].base, 0x40000, "red pill: native SIDT shows the guest's IDT")
+for k = 2, 3 do
+  eq(reds[k].says, "monitor", "red pill: " .. reds[k].run)
+  eq(reds[k].idtr, 0x40000, "red pill: the guest's virtual IDTR")
+  eq(reds[k].check, true, "red pill: vm:check()")
+  assert(reds[k].base >= 0xff000000, "red pill: SIDT shows the monitor region")
+end
+assert(reds[2].base ~= reds[3].base, "red pill: each VM shows its own region")
+eq(reds[4].says, "no monitor", "red pill: hybrid")
+print("x86 labs: ok")
