@@ -127,3 +127,36 @@ end
 assert(reds[2].base ~= reds[3].base, "red pill: each VM shows its own region")
 eq(reds[4].says, "no monitor", "red pill: hybrid")
 print("x86 labs: ok")
+
+-- scenarios/x86-popf.lua: POPF keeps IF at real CPL 1, the timer breaks in
+print = function() end
+local pf = dofile("scenarios/x86-popf.lua")
+local io_rows = dofile("scenarios/x86-io.lua")
+print = print0
+local by = {}
+for _, r in ipairs(pf) do by[r.kernel .. " " .. r.run] = r end
+for _, k in ipairs { "POPF native", "CLI/STI native", "CLI/STI trap-and-emulate" } do
+  local r = by[k]
+  assert(r.ticks > 5, k .. ": ticks " .. r.ticks)
+  eq(r.counter, 20 + r.ticks, k .. ": no update lost")
+  eq(r.broken, 0, k .. ": no critical section interrupted")
+end
+local r = by["POPF trap-and-emulate"]
+assert(r.broken > 0, "popf: the timer broke into a critical section under the monitor")
+assert(r.counter < 20 + r.ticks, "popf: updates lost under the monitor")
+eq(by["CLI/STI trap-and-emulate"].check, true, "popf lab: vm:check()")
+assert(by["CLI/STI trap-and-emulate"].traps >= 40, "cli/sti: two traps per critical section")
+
+-- scenarios/x86-io.lua: port I/O traps and is emulated; the IOPL IRET hands out leaks
+local n, v = io_rows[1], io_rows[2]
+eq(n.console, "hello hello U!", "io: native console")
+eq(v.console, "hello hello !", "io: monitored console: the user task never got IOPL 3")
+eq(v.ticks, n.ticks, "io: the tick count read with IN")
+assert(n.ticks > 0, "io: the timer ticked")
+eq(v.check, true, "io: vm:check()")
+local outs = 0
+for k, c in pairs(io_rows.kinds) do
+  if k:find("^emulated out") then outs = outs + c end
+end
+assert(outs >= 7, "io: each OUT to the console port trapped and was emulated (" .. outs .. ")")
+print("x86 popf and io labs: ok")
