@@ -17,6 +17,8 @@
 --   * the 68010's MOVE from SR and the 750's mfmsr are privileged: they
 --     trap, the monitor emulates them against the virtual state, and the
 --     kernels cannot tell;
+--   * with vlab.vmm{..., deprivilege = 3} the guest kernel runs at real CPL
+--     3 beside its user code: MOV from CS shows RPL 3, still "not ring 0";
 --   * under the hybrid monitor the x86 kernel is interpreted on the virtual
 --     context (virtual CPL 0): it prints "ring 0" again.
 --
@@ -132,9 +134,11 @@ for _, c in ipairs(cases) do
   local s = m:run { max = 100000 }
   rows[#rows + 1] = { isa = c.isa, model = c.model, run = "native", says = m:console(), traps = 0, stop = s.reason,
                       question = c.question }
-  local techniques = c.isa == "x86" and { "trap-and-emulate", "hybrid" } or { "trap-and-emulate" }
+  local techniques = c.isa == "x86" and { "trap-and-emulate", "deprivilege 3", "hybrid" } or { "trap-and-emulate" }
   for _, t in ipairs(techniques) do
-    local vm = vlab.vmm { isa = c.isa, model = c.model, technique = t, ram = RAM }
+    local vm = t == "deprivilege 3"
+      and vlab.vmm { isa = c.isa, model = c.model, ram = RAM, deprivilege = 3 }
+      or vlab.vmm { isa = c.isa, model = c.model, technique = t, ram = RAM }
     start(c.isa, vm.guest, code)
     s = vm:run { max = 100000 }
     local st = vm:stats()

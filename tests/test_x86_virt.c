@@ -248,6 +248,49 @@ static void test_kernel(void **state) {
     vlab_free(g.b);
 }
 
+/* deprivilege 3: the guest kernel at real CPL 3 beside its user code; the
+ * kernel runs the same (its kernel-to-user IRET and the loads of segments
+ * that belong to the other ring trap through not-present shadows). */
+static void test_deprivilege_3(void **state) {
+    (void)state;
+    char *src = kernel_source();
+    image g = assemble(src);
+    free(src);
+    vlab_machine *n = native(&g, 0x1000);
+    vlab_run(n, 2000000, 0, 0);
+    vl_vm *vm = guest(NULL, &g, 0x1000, VL_TECH_TRAP_EMULATE);
+    char err[256];
+    assert_int_equal(vl_vm_set_deprivilege(vm, 2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "level 2"));
+    assert_int_equal(vl_vm_set_deprivilege(vm, 3, err, sizeof err), 0);
+    x86_cpu *r = vm->real;
+    assert_int_equal(r->cpl, 3);
+    vl_vm_on_trap(vm, check_every_trap, vm);
+    vl_stop sv = vl_vm_run(vm, 2000000, 0, 0);
+    assert_int_equal(sv.reason, VLAB_STOP_HALT);
+    size_t cn, cv;
+    const char *con_n = vlab_console(n, &cn), *con_v = vlab_console(vm->m, &cv);
+    assert_int_equal(cv, cn);
+    assert_memory_equal(con_v, con_n, cn);
+    vl_view a = { n, NULL }, b = { vm->m, vm };
+    vl_diff d[4];
+    size_t nd = vl_compare(&a, &b, d, 4);
+    if (nd) {
+        char t[160];
+        vl_diff_format(&d[0], t, sizeof t);
+        fail_msg("deprivilege 3: %zu differences: %s", nd, t);
+    }
+    assert_int_equal(r->cpl, 3);
+    assert_int_equal(((x86_cpu *)vm->vctx)->cpl, 0);
+    vl_vmm_stats st;
+    vl_vm_stats(vm, &st);
+    print_message("kernel at real CPL 3: %llu instructions, %llu traps\n", (unsigned long long)st.guest_instructions,
+                  (unsigned long long)st.traps);
+    vl_vm_free(vm);
+    vlab_machine_free(n);
+    vlab_free(g.b);
+}
+
 /* What leaks is what does not trap: SGDT shows the shadow GDT in the
  * monitor region, MOV from CS RPL 1, PUSHF IOPL 0; the guest's own view
  * (its registers) stays virtual. */
@@ -494,9 +537,11 @@ static int stress_trap(void *ctx, const vl_trap_event *ev) {
     return 0;
 }
 
-static uint64_t stress(uint64_t seed, uint64_t total, int tech) {
+static uint64_t stress(uint64_t seed, uint64_t total, int tech, int depriv) {
     image g = stress_image(seed, 400, true);
     vl_vm *vm = guest_of(NULL, "pentium", &g, 0x1000, tech);
+    char err[256];
+    if (depriv) assert_int_equal(vl_vm_set_deprivilege(vm, depriv, err, sizeof err), 0);
     stress_ctx c = { .vm = vm };
     memcpy(c.fixed, vm->m->mem.mon + 0x4800, sizeof c.fixed);
     vl_vm_on_trap(vm, stress_trap, &c);
@@ -524,9 +569,10 @@ static uint64_t stress(uint64_t seed, uint64_t total, int tech) {
     if (te) assert_true(c.emulated > 100);
     assert_true(c.reflected > (te ? 100u : 10u));
     assert_check(vm);
-    print_message("stress x86 %s seed %llu: %llu instructions, %llu traps (%llu emulated, %llu reflected, "
+    print_message("stress x86 %s%s seed %llu: %llu instructions, %llu traps (%llu emulated, %llu reflected, "
                   "%llu into virtual user mode), %d restarts\n",
-                  vl_technique_name(tech), (unsigned long long)seed, (unsigned long long)done,
+                  vl_technique_name(tech), depriv == 3 ? " (kernel at real CPL 3)" : "", (unsigned long long)seed,
+                  (unsigned long long)done,
                   (unsigned long long)c.traps, (unsigned long long)c.emulated, (unsigned long long)c.reflected,
                   (unsigned long long)c.user, stops);
     vl_vm_free(vm);
@@ -536,9 +582,10 @@ static uint64_t stress(uint64_t seed, uint64_t total, int tech) {
 
 static void test_stress_resource_control(void **state) {
     (void)state;
-    uint64_t user = stress(1, 1000000, VL_TECH_TRAP_EMULATE);
-    user += stress(5, 1000000, VL_TECH_TRAP_EMULATE);
-    user += stress(1, 500000, VL_TECH_HYBRID);
+    uint64_t user = stress(1, 1000000, VL_TECH_TRAP_EMULATE, 0);
+    user += stress(5, 1000000, VL_TECH_TRAP_EMULATE, 0);
+    user += stress(1, 500000, VL_TECH_HYBRID, 0);
+    user += stress(5, 500000, VL_TECH_TRAP_EMULATE, 3);
     assert_true(user > 100); /* traps from the guest's ring 3 too */
 }
 
@@ -649,6 +696,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernel),
         cmocka_unit_test(test_leaks),
+        cmocka_unit_test(test_deprivilege_3),
         cmocka_unit_test(test_check_detects),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),

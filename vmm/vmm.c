@@ -221,6 +221,17 @@ void vl_vm_reset(vl_vm *vm) {
     rc->stop_on_null_vector = true;
 }
 
+int vl_vm_set_deprivilege(vl_vm *vm, int level, char *err, size_t errsz) {
+    if (level < 0 || level > 31 || !(vm->virt->deprivilege_levels >> level & 1)) {
+        vl_seterr(err, errsz, "isa %s: the monitor cannot run the guest's kernel at level %d", vm->virt->isa, level);
+        return -1;
+    }
+    vm->virt->to_virtual(vm);
+    vm->deprivilege = level;
+    vm->virt->to_real(vm);
+    return 0;
+}
+
 void vl_vm_boot(vl_vm *vm, uint32_t entry, uint32_t sp) {
     vm->virt->to_virtual(vm);
     vm->ops->boot(vm->vctx, entry, sp);

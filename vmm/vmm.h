@@ -172,6 +172,9 @@ typedef struct vl_virt_ops {
      * derives from them outside them (x86: the shadow tables in the
      * monitor region). */
     void (*resync)(vl_vm *vm);
+    /* The real privilege levels the guest's most privileged mode may run
+     * at (bit n: level n; vl_vm_set_deprivilege), 0: only the glue's own. */
+    unsigned deprivilege_levels;
     /* The techniques this glue supports: bit (1 << VL_TECH_*). A technique
      * refuses a VM whose glue lacks its bit (vlab.vmm says so). */
     unsigned techniques;
@@ -236,6 +239,7 @@ struct vl_vm {
     const vl_cpu_ops *ops;
     const vl_virt_ops *virt;
     int variant;
+    int deprivilege;           /* the real level of the guest's most privileged mode, 0: the glue's choice */
     void *real;                /* == m->cpu: runs the guest deprivileged */
     void *vctx;                /* the second context: virtual privileged state */
     void *glue;                /* the glue's per-VM state (virt->state_size bytes) */
@@ -288,6 +292,11 @@ void vl_vm_reset(vl_vm *vm);
 /* The state `vlab exec` starts a guest in (vl_cpu_ops.boot): the guest's
  * most privileged level, its stack pointer sp, pc = entry. */
 void vl_vm_boot(vl_vm *vm, uint32_t entry, uint32_t sp);
+
+/* Run the guest's most privileged mode at real privilege level `level`
+ * (x86: 1, the default, or 3), when the glue allows it (deprivilege_levels);
+ * the guest's state is kept. 0, or -1 with a message. */
+int vl_vm_set_deprivilege(vl_vm *vm, int level, char *err, size_t errsz);
 
 /* Run the guest up to max guest instructions (0: no limit); stop before
  * until_pc when has_until. Same stop reasons as vlab_run. */

@@ -26,12 +26,14 @@ void x86_mem_refresh(x86_cpu *s) {
 }
 
 void x86_tlb_flush(x86_cpu *s) {
+    s->tlb_gen++;
     for (int p = 0; p < 2; p++)
         for (int i = 0; i < X86_TLB_N; i++) s->tlb[p][i].tag = 1;
     s->cp_len = 0;
 }
 
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin) {
+    s->tlb_gen++;
     uint32_t page = lin & ~0xFFFu;
     for (int p = 0; p < 2; p++) {
         x86_tlbe *e = &s->tlb[p][(lin >> 12) & (X86_TLB_N - 1)];

@@ -42,7 +42,8 @@
  *     monitor region is reached by the real CPU's system accesses at its
  *     linear address in every address space (isa/x86-subset/mmu.c), a
  *     simplification of shadow page tables that add the monitor's mapping.
- *     The real translation cache is flushed at every entry into the guest.
+ *     The real translation cache is flushed when the guest's is (its MOV
+ *     CR3, INVLPG... executed on vctx) or CR0/CR3/CR4 change.
  *   - Virtual real mode and virtual-8086 mode are not deprivileged: the real
  *     CPU's CS is the monitor's trap page (limit 0, a privileged byte), so
  *     every instruction traps and is executed on vctx.
@@ -74,7 +75,7 @@
 #define STUBS 0x5100u    /* the monitor's entry stubs, 16 bytes per vector */
 #define SH_MAX 0x1FFFu   /* the largest shadow GDT/LDT limit */
 #define TSS_LIMIT 0x67u
-#define DEPRIV 1         /* the real CPL of the guest's kernel */
+#define DEPRIV 1         /* the real CPL of the guest's kernel by default (vm->deprivilege 0) */
 #define CR2_MARK 0x4D4F4E32u /* "MON2": the real CR2, never a guest address */
 #define STACK_MARK 0x4D4F4E00u
 #define DR6_BS 0x4000u
@@ -88,6 +89,16 @@ typedef struct glue_state {
     bool inhibit;
     uint64_t inhibit_icount;
     uint32_t inhibit_eip;
+    /* the guest IDTR the shadow IDT was built for (idt_built false: none):
+     * the real CPU never reads the shadow IDT, so it is rebuilt only when
+     * the guest loads another IDTR (or the sweep restores a state) */
+    bool idt_built;
+    uint32_t idt_base, idt_cr0, idt_cr3;
+    uint16_t idt_limit;
+    /* the guest's translation state the real TLB holds entries for: its
+     * CR0/CR3/CR4 and vctx's flush count (tlb_valid false: flush anyway) */
+    bool tlb_valid;
+    uint32_t tlb_cr0, tlb_cr3, tlb_cr4, tlb_gen;
 } glue_state;
 
 static x86_cpu *R(vl_vm *vm) { return (x86_cpu *)vm->real; }
@@ -96,7 +107,10 @@ static uint32_t mon_base(vl_vm *vm) { return vm->m->mem.mon_base; }
 
 /* The guest runs deprivileged only in protected mode outside virtual-8086. */
 static bool interpreted_mode(const x86_cpu *v) { return !(v->cr0 & X86_CR0_PE) || (v->eflags & X86_VM); }
-static int real_cpl(int vcpl) { return vcpl < DEPRIV ? DEPRIV : vcpl; }
+/* The real CPL of the guest's kernel: 1, or 3 when the VM asks for it
+ * (vlab.vmm{deprivilege = 3}): kernel and user code then share real CPL 3. */
+static int depriv_of(const vl_vm *vm) { return vm->deprivilege ? vm->deprivilege : DEPRIV; }
+static int real_cpl_at(int depriv, int vcpl) { return vcpl < depriv ? depriv : vcpl; }
 
 /* ---- descriptors ----------------------------------------------------------------- */
 
@@ -118,9 +132,9 @@ static bool meets_monitor(const vl_mem *mem, uint32_t lo, uint64_t len) {
  * limit truncated below the monitor region (or, when that cannot be done,
  * not present: every use traps). Unusable caches stay as they are. The
  * result is exactly representable as a descriptor (encode() below). */
-static x86_seg compress(const vl_mem *mem, x86_seg g) {
+static x86_seg compress(int depriv, const vl_mem *mem, x86_seg g) {
     if (!(g.attr & X86_A_P) || !(g.attr & X86_A_S)) return g;
-    g.attr = with_dpl(g.attr, (unsigned)real_cpl((int)dpl_of(g.attr)));
+    g.attr = with_dpl(g.attr, (unsigned)real_cpl_at(depriv, (int)dpl_of(g.attr)));
     bool down = !(g.attr & X86_T_CODE) && (g.attr & X86_T_E);
     uint32_t top = (g.attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
     if (down) {
@@ -155,14 +169,21 @@ static void encode(const x86_seg *g, uint32_t *lo, uint32_t *hi) {
           (g->base & 0xFF000000u);
 }
 
-/* One guest descriptor as the shadow table holds it. */
-static void shadow_desc(const vl_mem *mem, uint32_t lo, uint32_t hi, uint32_t *slo, uint32_t *shi) {
+/* One guest descriptor as the shadow table holds it, the guest at virtual
+ * CPL vcpl. At real CPL 3 (deprivilege 3) the rings the real CPU cannot
+ * tell apart are told apart by presence: with the guest kernel running,
+ * its user code segments are shown not present (an IRET or RET to them
+ * traps and runs on the virtual context); with its user code running, every
+ * segment of DPL < 3 is (a load of one traps, and the guest sees the fault
+ * it would natively). */
+static void shadow_desc(int depriv, int vcpl, const vl_mem *mem, uint32_t lo, uint32_t hi, uint32_t *slo,
+                        uint32_t *shi) {
     *slo = lo;
     *shi = hi;
     if (!(hi & 0x1000u)) {
         /* a system descriptor */
         unsigned type = hi >> 8 & 0xF, d = hi >> 13 & 3;
-        uint32_t h = (hi & ~0x6000u) | (uint32_t)real_cpl((int)d) << 13;
+        uint32_t h = (hi & ~0x6000u) | (uint32_t)real_cpl_at(depriv, (int)d) << 13;
         switch (type) {
         case X86_SYS_TSS16: case X86_SYS_TSS16_BUSY: case X86_SYS_TSS32: case X86_SYS_TSS32_BUSY:
             h &= ~0x8000u; /* a task switch traps */
@@ -178,7 +199,9 @@ static void shadow_desc(const vl_mem *mem, uint32_t lo, uint32_t hi, uint32_t *s
     }
     x86_seg g = x86_seg_from_desc(0, lo, hi);
     if (!(g.attr & X86_T_ACCESSED)) g.attr &= (uint16_t)~X86_A_P; /* its first load traps */
-    g = compress(mem, g);
+    if (depriv == 3 && vcpl < 3 && (g.attr & X86_T_CODE) && dpl_of(g.attr) == 3) g.attr &= (uint16_t)~X86_A_P;
+    if (depriv == 3 && vcpl == 3 && dpl_of(g.attr) < 3) g.attr &= (uint16_t)~X86_A_P;
+    g = compress(depriv, mem, g);
     encode(&g, slo, shi);
 }
 
@@ -212,7 +235,7 @@ static void shadow_table(vl_vm *vm, uint32_t off, uint32_t base, uint32_t limit)
     if (limit + 1 < n) memset(buf + limit + 1, 0, n - limit - 1);
     for (uint32_t i = 0; i < n; i += 8) {
         uint32_t lo, hi;
-        shadow_desc(&vm->m->mem, rd32(buf + i), rd32(buf + i + 4), &lo, &hi);
+        shadow_desc(depriv_of(vm), V(vm)->cpl, &vm->m->mem, rd32(buf + i), rd32(buf + i + 4), &lo, &hi);
         wr32(sh + i, lo);
         wr32(sh + i + 4, hi);
     }
@@ -222,6 +245,16 @@ static void shadow_table(vl_vm *vm, uint32_t off, uint32_t base, uint32_t limit)
  * leading to the monitor's entry stub for its vector. */
 static void shadow_idt(vl_vm *vm) {
     x86_cpu *v = V(vm);
+    glue_state *gs = vm->glue;
+    if (gs->idt_built && gs->idt_base == v->idtr_base && gs->idt_limit == v->idtr_limit &&
+        gs->idt_cr0 == v->cr0 && gs->idt_cr3 == v->cr3)
+        return;
+    gs->idt_built = true;
+    gs->idt_base = v->idtr_base;
+    gs->idt_limit = v->idtr_limit;
+    gs->idt_cr0 = v->cr0;
+    gs->idt_cr3 = v->cr3;
+    int depriv = depriv_of(vm);
     uint8_t *sh = vm->m->mem.mon + SH_IDT, buf[256 * 8];
     uint32_t n = (uint32_t)v->idtr_limit + 1 > sizeof buf ? sizeof buf : (uint32_t)v->idtr_limit + 1;
     memset(buf, 0, sizeof buf);
@@ -229,7 +262,7 @@ static void shadow_idt(vl_vm *vm) {
     for (int i = 0; i < 256; i++) {
         uint32_t ghi = rd32(buf + 8 * i + 4);
         uint32_t stub = mon_base(vm) + STUBS + 16u * (uint32_t)i;
-        uint32_t d = (uint32_t)real_cpl((int)(ghi >> 13 & 3));
+        uint32_t d = (uint32_t)real_cpl_at(depriv, (int)(ghi >> 13 & 3));
         wr32(sh + 8 * i, stub & 0xFFFFu);
         wr32(sh + 8 * i + 4, (stub & 0xFFFF0000u) | (ghi & 0x8000u) | d << 13 | (uint32_t)X86_SYS_INT32 << 8);
     }
@@ -251,14 +284,14 @@ static void monitor_fixed(vl_vm *vm, uint8_t *tss, uint8_t *trap) {
 /* The real CPU's segment register i for the guest's. */
 static x86_seg real_seg(vl_vm *vm, int i, int cpl) {
     x86_cpu *v = V(vm);
-    x86_seg g = compress(&vm->m->mem, v->seg[i]);
+    x86_seg g = compress(depriv_of(vm), &vm->m->mem, v->seg[i]);
     if (i == X86_CS || i == X86_SS) g.sel = (uint16_t)((g.sel & ~3u) | (unsigned)cpl);
     return g;
 }
 
 /* The real CS of virtual real and virtual-8086 mode: every fetch traps. */
 static x86_seg trap_cs(vl_vm *vm) {
-    return (x86_seg){ 0, X86_A_P | X86_A_S | X86_T_CODE | X86_T_ACCESSED | DEPRIV << X86_A_DPL_SHIFT,
+    return (x86_seg){ 0, (uint16_t)(X86_A_P | X86_A_S | X86_T_CODE | X86_T_ACCESSED | depriv_of(vm) << X86_A_DPL_SHIFT),
                       mon_base(vm) + TRAP_PAGE, 0 };
 }
 
@@ -282,7 +315,8 @@ static void to_virtual(vl_vm *vm) {
     uint32_t priv = X86_IF | X86_IOPL | X86_VM;
     x86_set_flags(v, (x86_get_flags(r) & ~priv) | (x86_get_flags(v) & priv));
     if (interpreted_mode(v)) return; /* nothing ran on the real CPU */
-    int was = real_cpl(v->cpl);
+    int depriv = depriv_of(vm);
+    int was = real_cpl_at(depriv, v->cpl);
     if (r->cpl != was) v->cpl = r->cpl; /* a return to an outer ring ran directly */
     for (int i = 0; i < X86_NSEG; i++) {
         x86_seg want = real_seg(vm, i, was);
@@ -328,20 +362,33 @@ static void to_real(vl_vm *vm) {
     }
     if (v->cr0 & X86_CR0_PE) shadow_table(vm, SH_GDT, v->gdtr_base, r->gdtr_limit);
     shadow_idt(vm);
+    int depriv = depriv_of(vm);
     if (interpreted_mode(v)) {
-        r->cpl = DEPRIV;
+        r->cpl = depriv;
         r->seg[X86_CS] = trap_cs(vm);
         for (int i = 0; i < X86_NSEG; i++)
             if (i != X86_CS) r->seg[i] = (x86_seg){ 0, 0, 0, 0 };
     } else {
-        r->cpl = real_cpl(v->cpl);
+        r->cpl = real_cpl_at(depriv, v->cpl);
         for (int i = 0; i < X86_NSEG; i++) r->seg[i] = real_seg(vm, i, r->cpl);
     }
     (void)mem;
-    x86_tlb_flush(r);
-    x86_mem_refresh(r);
-    r->attn = true;
     glue_state *gs = vm->glue;
+    /* the real translation cache goes when the guest's goes (MOV CR3,
+     * INVLPG... on vctx) or its translation registers changed: otherwise
+     * it keeps its entries, as the guest's own TLB would */
+    if (!gs->tlb_valid || gs->tlb_gen != v->tlb_gen || gs->tlb_cr0 != r->cr0 || gs->tlb_cr3 != r->cr3 ||
+        gs->tlb_cr4 != r->cr4) {
+        x86_tlb_flush(r);
+        gs->tlb_valid = true;
+        gs->tlb_gen = v->tlb_gen;
+        gs->tlb_cr0 = r->cr0;
+        gs->tlb_cr3 = r->cr3;
+        gs->tlb_cr4 = r->cr4;
+    }
+    x86_mem_refresh(r);
+    r->cp_len = 0;
+    r->attn = true;
     gs->irq_seen = r->c.interrupts;
     gs->inhibit = r->inhibit_irq;
     gs->inhibit_icount = r->c.icount;
@@ -357,6 +404,8 @@ static void reset(vl_vm *vm) {
     uint8_t *mon = vm->m->mem.mon;
     monitor_fixed(vm, mon + SH_TSS, mon + TRAP_PAGE);
     for (int i = 0; i < 256; i++) memset(mon + STUBS + 16 * i, 0xF4, 16);
+    ((glue_state *)vm->glue)->idt_built = false;
+    ((glue_state *)vm->glue)->tlb_valid = false;
     to_real(vm);
 }
 
@@ -408,8 +457,9 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
 
 static int priv_get(vl_vm *vm) {
     x86_cpu *r = R(vm), *v = V(vm);
+    int depriv = depriv_of(vm);
     if (interpreted_mode(v)) return v->cpl;
-    return r->cpl != real_cpl(v->cpl) ? r->cpl : v->cpl;
+    return r->cpl != real_cpl_at(depriv, v->cpl) ? r->cpl : v->cpl;
 }
 
 static void priv_set(vl_vm *vm, int level) {
@@ -447,7 +497,7 @@ static int check_table(vl_vm *vm, uint32_t off, uint32_t limit, const char *name
         uint32_t lo = rd32(mem->mon + off + i), hi = rd32(mem->mon + off + i + 4);
         if (!(hi & 0x8000u)) continue;
         x86_seg g = x86_seg_from_desc((uint16_t)i, lo, hi);
-        if ((g.attr & X86_A_S) && dpl_of(g.attr) < DEPRIV) {
+        if ((g.attr & X86_A_S) && dpl_of(g.attr) < (unsigned)depriv_of(vm)) {
             vl_seterr(why, whysz, "shadow %s descriptor 0x%04x has DPL %u", name, i, dpl_of(g.attr));
             return -1;
         }
@@ -463,6 +513,7 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     x86_cpu *r = R(vm), *v = V(vm);
     const vl_mem *mem = &vm->m->mem;
     uint32_t mb = mon_base(vm), f = x86_get_flags(r);
+    int depriv = depriv_of(vm);
     static const char *const segn[X86_NSEG] = { "es", "cs", "ss", "ds", "fs", "gs" };
     const char *bad = NULL;
     if (r->cpl == 0) bad = "real CPU at CPL 0";
@@ -476,7 +527,7 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     else if (r->tr.base != mb + SH_TSS || r->tr.limit != TSS_LIMIT) bad = "real TR not the monitor's TSS";
     else if ((r->ldtr.attr & X86_A_P) && (r->ldtr.base != mb + SH_LDT || r->ldtr.limit > SH_MAX))
         bad = "real LDTR not the shadow LDT";
-    else if (!interpreted_mode(v) && r->cpl < real_cpl(v->cpl))
+    else if (!interpreted_mode(v) && r->cpl < real_cpl_at(depriv, v->cpl))
         bad = "real CPL more privileged than the compressed virtual CPL";
     if (bad) {
         vl_seterr(why, whysz, "%s (real CPL %d, virtual CPL %d)", bad, r->cpl, v->cpl);
@@ -500,8 +551,8 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
             vl_seterr(why, whysz, "real %s (selector 0x%04x) reaches the monitor region", segn[i], r->seg[i].sel);
             return -1;
         }
-        if ((r->seg[i].attr & (X86_A_P | X86_A_S)) == (X86_A_P | X86_A_S) && dpl_of(r->seg[i].attr) < DEPRIV) {
-            vl_seterr(why, whysz, "real %s has DPL 0", segn[i]);
+        if ((r->seg[i].attr & (X86_A_P | X86_A_S)) == (X86_A_P | X86_A_S) && dpl_of(r->seg[i].attr) < (unsigned)depriv) {
+            vl_seterr(why, whysz, "real %s has DPL %u", segn[i], dpl_of(r->seg[i].attr));
             return -1;
         }
     }
@@ -518,6 +569,8 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
 
 /* The sweep put both contexts back from copies: the shadows again. */
 static void resync(vl_vm *vm) {
+    ((glue_state *)vm->glue)->idt_built = false;
+    ((glue_state *)vm->glue)->tlb_valid = false;
     to_virtual(vm);
     to_real(vm);
 }
@@ -537,5 +590,6 @@ const vl_virt_ops x86_virt_ops = {
     .check = check,
     .resync = resync,
     .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID,
+    .deprivilege_levels = 1u << 1 | 1u << 3,
     .trap = &trap,
 };

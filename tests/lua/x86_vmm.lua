@@ -113,6 +113,19 @@ end
 eq(says["x86 native"], "ring 0", "cs-rpl: x86 native")
 eq(says["x86 trap-and-emulate"], "not ring 0", "cs-rpl: x86 monitored, caught by MOV from CS")
 eq(says["x86 hybrid"], "ring 0", "cs-rpl: x86 hybrid")
+eq(says["x86 deprivilege 3"], "not ring 0", "cs-rpl: x86 kernel at real CPL 3")
+testlib.fails("vlab.vmm: deprivilege: isa x86: the monitor cannot run the guest's kernel at level 2", vlab.vmm,
+  { isa = "x86", deprivilege = 2 })
+testlib.fails("vlab.vmm: deprivilege: isa m68k: the monitor cannot run the guest's kernel at level 3", vlab.vmm,
+  { isa = "m68k", deprivilege = 3 })
+do
+  local d3 = vlab.vmm { isa = "x86", deprivilege = 3, ram = 1 << 20 }
+  start(d3.guest)
+  eq(d3:run { max = 1000 }.reason, "halt", "deprivilege 3: stop")
+  eq(d3.guest.regs.ebx & 0xffff, 0x0b, "deprivilege 3: MOV from CS shows RPL 3")
+  eq(d3.guest:console(), "P", "deprivilege 3: console")
+  assert(d3:check())
+end
 for _, k in ipairs { "m68k native", "m68k trap-and-emulate", "ppc native", "ppc trap-and-emulate" } do
   eq(says[k], "supervisor", "cs-rpl: " .. k)
 end
