@@ -88,8 +88,9 @@ static int bench_program(const char *im, const char *path, double secs) {
 }
 
 /* A guest loop of N iterations around one privileged instruction that the
- * monitor emulates (m68k ORI #0,SR; ppc mfmsr), against the same loop around
- * an innocuous one that runs directly (ORI #0,CCR; mfxer): the difference per
+ * monitor emulates (m68k ORI #0,SR; ppc mfmsr; x86 MOV from CR0), against the
+ * same loop around an innocuous one that runs directly (ORI #0,CCR; mfxer;
+ * MOV between registers): the difference per
  * iteration is one trap-and-emulate round trip. Built with our assembler. */
 static const struct trap_loop {
     const char *isa, *what, *trapping, *direct, *src;
@@ -98,6 +99,8 @@ static const struct trap_loop {
       "move.l #%u,d0\nloop: %s\nsubq.l #1,d0\nbne.s loop\nstop #0x2700\n" },
     { "ppc", "mfmsr vs mfxer", "mfmsr r4", "mfxer r4",
       "lis r3,%u@ha\naddi r3,r3,%u@l\nmtctr r3\nloop: %s\nbdnz loop\nb .\n" },
+    { "x86", "mov %cr0,%eax vs mov %ebx,%eax", "mov %cr0,%eax", "mov %ebx,%eax",
+      "mov $%u,%%ecx\nloop: %s\ndec %%ecx\njnz loop\nhlt\n" },
 };
 
 static double loop_time(const char *isa, const char *model, int trapping, uint32_t iters, uint64_t *traps) {
@@ -141,7 +144,9 @@ int main(int argc, char **argv) {
         uint32_t n = 2000000;
         uint64_t tr, tc;
         double ts = loop_time(isa, model, 1, n, &tr), td = loop_time(isa, model, 0, n, &tc);
-        const char *what = strcmp(isa, "ppc") == 0 ? trap_loops[1].what : trap_loops[0].what;
+        const char *what = "";
+        for (size_t i = 0; i < sizeof trap_loops / sizeof *trap_loops; i++)
+            if (strcmp(trap_loops[i].isa, isa) == 0) what = trap_loops[i].what;
         printf("%s:%-7s trap-and-emulate round trip: %.0f ns per trap (%s: %llu traps; %.3f s vs %.3f s)\n",
                isa, model, (ts - td) / (double)(tr - tc) * 1e9, what, (unsigned long long)tr, ts, td);
         return 0;

@@ -23,8 +23,13 @@ echo "== ppc 750 under the monitor (trap-and-emulate) vs native"
 for p in sieve sort checksum fib; do
   "$BUILD/bench/bench_vmm" ppc:750 "$BUILD/programs/$p.ppc.elf" 1
 done
+echo "== x86 i386 under the monitor (trap-and-emulate, ring compression) vs native"
+for p in sieve sort checksum fib; do
+  "$BUILD/bench/bench_vmm" x86:i386 "$BUILD/programs/$p.x86.elf" 1
+done
 echo "== one trap-and-emulate round trip (host time)"
 "$BUILD/bench/bench_vmm" --trap m68k:68010
 "$BUILD/bench/bench_vmm" --trap ppc:750
+"$BUILD/bench/bench_vmm" --trap x86:i386
 echo "== vlab table for 68000 + 68010 + 750, 8 states (sweep wall time)"
 "$BUILD/bench/bench_sweep"

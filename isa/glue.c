@@ -6,7 +6,7 @@
 #include "vmm/sweep.h"
 
 extern const vl_cpu_ops m68k_ops, ppc_ops, x86_ops;
-extern const vl_virt_ops m68k_virt_ops, ppc_virt_ops;
+extern const vl_virt_ops m68k_virt_ops, ppc_virt_ops, x86_virt_ops;
 extern const vl_sweep_isa vl_sweep_m68k, vl_sweep_ppc, vl_sweep_x86;
 
 static const struct {
@@ -16,7 +16,7 @@ static const struct {
 } glue[] = {
     { &m68k_ops, &m68k_virt_ops, &vl_sweep_m68k },
     { &ppc_ops, &ppc_virt_ops, &vl_sweep_ppc },
-    { &x86_ops, NULL, &vl_sweep_x86 }, /* no monitor glue yet: the sweep measures it natively */
+    { &x86_ops, &x86_virt_ops, &vl_sweep_x86 },
 };
 
 const vl_virt_ops *vl_glue_virt(const vl_cpu_ops *ops) {

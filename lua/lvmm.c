@@ -1,6 +1,7 @@
 /* lvmm.c - the monitor's part of the Lua module `vlab` (DESIGN §4.2):
  *
- *   local vm = vlab.vmm{ isa=, model=, technique="trap-and-emulate"|"hybrid", ram=, monitor=other_vm }
+ *   local vm = vlab.vmm{ isa=, model=, technique="trap-and-emulate"|"hybrid", ram=, monitor=other_vm,
+ *                        deprivilege=3 (x86: the guest kernel at real CPL 3 instead of 1) }
  *   vm.guest                 the guest as it sees itself: the machine API, privileged
  *                            registers from the virtual state
  *   vm:run{ max=, until_pc= }  vm:step(n)    -> stop table
@@ -103,7 +104,7 @@ static void adopt_monitor(lua_State *L, vl_vmm *mon) {
 
 static const vlab_option vmm_options[] = {
     { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING },    { "technique", VLAB_OPT_STRING },
-    { "ram", VLAB_OPT_INTEGER }, { "monitor", VLAB_OPT_OBJECT }, { NULL, 0 }
+    { "ram", VLAB_OPT_INTEGER }, { "monitor", VLAB_OPT_OBJECT }, { "deprivilege", VLAB_OPT_INTEGER }, { NULL, 0 }
 };
 
 static int l_vmm(lua_State *L) {
@@ -113,6 +114,8 @@ static int l_vmm(lua_State *L) {
     const char *isa = opt_str(L, 1, "isa", fn), *model = opt_str(L, 1, "model", fn);
     const char *tech = opt_str(L, 1, "technique", fn);
     lua_Integer ram = opt_int(L, 1, "ram", fn, DEFAULT_RAM, NULL);
+    bool has_depriv = false;
+    lua_Integer depriv = opt_int(L, 1, "deprivilege", fn, 0, &has_depriv);
     if (!isa && !model) {
         char known[256] = "";
         const char *name;
@@ -149,6 +152,11 @@ static int l_vmm(lua_State *L) {
     luaL_setmetatable(L, VM_MT);
     v->vm = vl_vm_new(mon, isa_name, model_name, (uint32_t)ram, t, NULL, err, sizeof err);
     if (!v->vm) return luaL_error(L, "%s: %s", fn, err);
+    if (has_depriv && vl_vm_set_deprivilege(v->vm, (int)(depriv < 0 || depriv > 31 ? -1 : depriv), err, sizeof err) < 0) {
+        vl_vm_free(v->vm);
+        v->vm = NULL;
+        return luaL_error(L, "%s: deprivilege: %s", fn, err);
+    }
     v->next_id = 1;
     lua_newtable(L);
     lua_setiuservalue(L, -2, UV_TRAPS);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # vmm_cli.sh - `vlab exec --vmm trap-and-emulate` (DESIGN §4.1, issue 3): the
 # guest's view in --json (its SR with the virtual S bit, guest instructions,
-# the vmm stats), the 68000 leak through MOVE from SR, exit codes.
+# the vmm stats), the 68000 leak through MOVE from SR, exit codes; the x86
+# guest by ring compression and its MOV from CS leak.
 NAME=vmm_cli
 . "$(dirname "$0")/testlib.sh"
 
@@ -67,5 +68,28 @@ has "$T/hy.txt" "vmm (hybrid): 0 traps, 0 emulated, 0 reflected, 6 interpreted" 
 "$VLAB" exec --isa m68k --vmm trap-and-emulate "$T/nothere.bin" >/dev/null 2>"$T/e"
 [ $? -eq 1 ] && ok || bad "missing file: exit 1"
 has "$T/e" "nothere.bin" "missing file named"
+
+# x86 (ring compression): the Multiboot start state at virtual CPL 0, real
+# CPL 1; OUT, CLI and HLT trap and are emulated, MOV from CS runs directly
+# and shows RPL 1 (the leak); under hybrid the kernel is interpreted and reads 0x08
+cat >"$T/x.s" <<'ASM'
+    movb    $0x4b, %al
+    outb    %al, $0xe9
+    mov     %cs, %ebx
+    cli
+    hlt
+ASM
+"$VLAB" asm --isa x86 -o "$T/x.bin" "$T/x.s" || { echo "vmm_cli: cannot assemble x86"; exit 1; }
+"$VLAB" exec --isa x86 --vmm trap-and-emulate --json "$T/x.bin" >"$T/x.json" 2>"$T/err" && ok || bad "x86 exit: $(cat "$T/err")"
+has "$T/x.json" '"stop": "halt"' "x86 stop"
+has "$T/x.json" '"console": "K"' "x86 console through port 0xe9"
+has "$T/x.json" '"ebx": 9,' "x86 MOV from CS leaks RPL 1"
+has "$T/x.json" '"cs": 8,' "x86 the guest's own CS"
+has "$T/x.json" '"cpl": 0,' "x86 virtual CPL 0"
+has "$T/x.json" '"traps": 3, "emulated": 3,' "x86 OUT, CLI, HLT trapped and emulated"
+has "$T/x.json" '"instructions": 5,' "x86 guest instructions"
+"$VLAB" exec --isa x86:pentium --vmm hybrid --json "$T/x.bin" >"$T/xh.json" 2>"$T/err" && ok || bad "x86 hybrid exit"
+has "$T/xh.json" '"ebx": 8,' "x86 hybrid: MOV from CS reads the virtual RPL 0"
+has "$T/xh.json" '"interpreted": 5,' "x86 hybrid: the kernel interpreted"
 
 finish

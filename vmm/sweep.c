@@ -375,6 +375,7 @@ static void prepare(sw_ctx *c, int t, int s, const uint8_t *code, int len, uint3
     if (is_vm(t)) memcpy(c->v[t - T_V1]->vctx, S->vsnap[t - T_V1], c->csize);
     memcpy(m->mem.ram, S->mem, c->ram);
     if (addr + (uint32_t)len <= c->ram) memcpy(m->mem.ram + addr, code, (size_t)len);
+    if (is_vm(t) && c->v[t - T_V1]->virt->resync) c->v[t - T_V1]->virt->resync(c->v[t - T_V1]);
 }
 
 static void run_target(sw_ctx *c, int t) {

@@ -222,6 +222,17 @@ void vl_vm_reset(vl_vm *vm) {
     rc->stop_on_null_vector = true;
 }
 
+int vl_vm_set_deprivilege(vl_vm *vm, int level, char *err, size_t errsz) {
+    if (level < 0 || level > 31 || !(vm->virt->deprivilege_levels >> level & 1)) {
+        vl_seterr(err, errsz, "isa %s: the monitor cannot run the guest's kernel at level %d", vm->virt->isa, level);
+        return -1;
+    }
+    vm->virt->to_virtual(vm);
+    vm->deprivilege = level;
+    vm->virt->to_real(vm);
+    return 0;
+}
+
 void vl_vm_boot(vl_vm *vm, uint32_t entry, uint32_t sp) {
     vm->virt->to_virtual(vm);
     vm->ops->boot(vm->vctx, entry, sp);
@@ -290,7 +301,12 @@ int vl_vm_set_privilege(vl_vm *vm, int level) {
 }
 
 size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fetch) {
-    return vlab_read_virt(vm->m, addr, buf, len, fetch);
+    /* through the virtual context, which holds the guest's own address
+     * space (the real CPU's may be the monitor's: x86 in virtual real mode
+     * fetches from the monitor's trap page) */
+    if (!vm->ops->read_virt) return vlab_read_virt(vm->m, addr, buf, len, fetch);
+    vm->virt->to_virtual(vm);
+    return vm->ops->read_virt(vm->vctx, addr, buf, len, fetch);
 }
 
 bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa) {

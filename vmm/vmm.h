@@ -169,6 +169,14 @@ typedef struct vl_virt_ops {
     /* Resource control: 0 when the real CPU is deprivileged and the monitor's
      * own real state is intact; else -1 with the reason. */
     int (*check)(vl_vm *vm, char *why, size_t whysz);
+    /* Optional (NULL: nothing to do): both contexts were put back from
+     * copies (the sweep restores a state this way); rebuild what the glue
+     * derives from them outside them (x86: the shadow tables in the
+     * monitor region). */
+    void (*resync)(vl_vm *vm);
+    /* The real privilege levels the guest's most privileged mode may run
+     * at (bit n: level n; vl_vm_set_deprivilege), 0: only the glue's own. */
+    unsigned deprivilege_levels;
     /* The techniques this glue supports: bit (1 << VL_TECH_*). A technique
      * refuses a VM whose glue lacks its bit (vlab.vmm says so). */
     unsigned techniques;
@@ -233,6 +241,7 @@ struct vl_vm {
     const vl_cpu_ops *ops;
     const vl_virt_ops *virt;
     int variant;
+    int deprivilege;           /* the real level of the guest's most privileged mode, 0: the glue's choice */
     void *real;                /* == m->cpu: runs the guest deprivileged */
     void *vctx;                /* the second context: virtual privileged state */
     void *glue;                /* the glue's per-VM state (virt->state_size bytes) */
@@ -286,6 +295,11 @@ void vl_vm_reset(vl_vm *vm);
  * most privileged level, its stack pointer sp, pc = entry. */
 void vl_vm_boot(vl_vm *vm, uint32_t entry, uint32_t sp);
 
+/* Run the guest's most privileged mode at real privilege level `level`
+ * (x86: 1, the default, or 3), when the glue allows it (deprivilege_levels);
+ * the guest's state is kept. 0, or -1 with a message. */
+int vl_vm_set_deprivilege(vl_vm *vm, int level, char *err, size_t errsz);
+
 /* Run the guest up to max guest instructions (0: no limit); stop before
  * until_pc when has_until. Same stop reasons as vlab_run. */
 vl_stop vl_vm_run(vl_vm *vm, uint64_t max, int has_until, uint32_t until_pc);
@@ -319,8 +333,8 @@ int vl_vm_privilege(vl_vm *vm);
 int vl_vm_set_privilege(vl_vm *vm, int level);
 int vl_vm_supervisor(vl_vm *vm);            /* 1 at virtual level 0 */
 /* Guest memory at a guest-virtual address as the guest's MMU maps it now,
- * side-effect free (vlab_read_virt on the real CPU, which uses the guest's
- * translations). */
+ * side-effect free (the core's read_virt on the virtual context, which
+ * holds the guest's translations and segments). */
 size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fetch);
 /* Machine-physical address of guest-physical gpa; false outside guest memory. */
 bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa);

@@ -35,8 +35,9 @@
  * with CPL > IOPL every port is refused, so the I/O privilege is IOPL alone.
  * The ports used (0x40-0xDF) have no device behind them.
  *
- * The monitor has no x86 glue yet: the sweep measures the native columns
- * and says that x86 under the monitor is not modelled (no_monitor).
+ * Under the monitor (isa/x86-subset/virt.c, ring compression) the same
+ * states run in a VM: its virtual state is set through the guest's view of
+ * the registers and the shadow tables rebuilt from the guest's memory.
  *
  * Guest memory of a sweep machine (24 KiB, physical = linear):
  *   0x0000 IDT (256 gates)      0x0800 its copy
@@ -653,7 +654,6 @@ const vl_sweep_isa vl_sweep_x86 = {
     .encode = encode,
     .masks = masks,
     .exc_kind = exc_kind,
-    .reason = vl_sweep_reason_plain, /* (no monitor yet: no leak to word) */
+    .reason = vl_sweep_reason_plain,
     .vary = vary,
-    .no_monitor = "x86 under the monitor is not modelled yet (the x86 core has no monitor glue)",
 };

@@ -26,12 +26,14 @@ void x86_mem_refresh(x86_cpu *s) {
 }
 
 void x86_tlb_flush(x86_cpu *s) {
+    s->tlb_gen++;
     for (int p = 0; p < 2; p++)
         for (int i = 0; i < X86_TLB_N; i++) s->tlb[p][i].tag = 1;
     s->cp_len = 0;
 }
 
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin) {
+    s->tlb_gen++;
     uint32_t page = lin & ~0xFFFu;
     for (int p = 0; p < 2; p++) {
         x86_tlbe *e = &s->tlb[p][(lin >> 12) & (X86_TLB_N - 1)];
@@ -157,7 +159,27 @@ static uint32_t xlate(x86_cpu *s, uint32_t lin, bool write, bool user) {
 
 /* ---- linear accesses ------------------------------------------------------------- */
 
+/* The monitor region at linear addresses [mon_base, mon_base + mon_size)
+ * for the supervisor accesses of a deprivileged real CPU under the monitor
+ * (intercept on): its shadow descriptor tables live there. It stands for
+ * the monitor's own mapping, present in every address space whatever the
+ * guest's page tables say (shadow paging would add it); the guest's own
+ * accesses never get there, its segments being truncated below it. A bare
+ * machine (no region) and the monitor's virtual context (intercept off)
+ * never take this way. NULL: not the region. */
+static uint8_t *mon_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
+    vl_mem *mem = &s->c.m->mem;
+    if (VL_LIKELY(!mem->mon) || user || !s->c.intercept) return NULL;
+    return vl_mon_host(s->c.m, lin, (uint32_t)size);
+}
+
 uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
+    uint8_t *mp = mon_lin(s, lin, size, user);
+    if (VL_UNLIKELY(mp != NULL)) {
+        uint32_t v = 0;
+        for (int i = size - 1; i >= 0; i--) v = v << 8 | mp[i];
+        return v;
+    }
     if (VL_LIKELY(((lin & 0xFFF) + (unsigned)size) <= 0x1000u)) return phys_rd(s, xlate(s, lin, false, user), size);
     /* across a page: both translations first, then the bytes */
     uint32_t first = 0x1000u - (lin & 0xFFF);
@@ -171,6 +193,11 @@ uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
 }
 
 void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user) {
+    uint8_t *mp = mon_lin(s, lin, size, user);
+    if (VL_UNLIKELY(mp != NULL)) {
+        for (int i = 0; i < size; i++) mp[i] = (uint8_t)(v >> (8 * i));
+        return;
+    }
     if (VL_LIKELY(((lin & 0xFFF) + (unsigned)size) <= 0x1000u)) {
         phys_wr(s, xlate(s, lin, true, user), size, v);
         return;
@@ -185,6 +212,11 @@ void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user) {
 
 bool x86_peek_lin(x86_cpu *s, uint32_t lin, uint32_t *v) {
     uint32_t w = 0;
+    const uint8_t *mp = mon_lin(s, lin, 4, false);
+    if (mp) {
+        *v = (uint32_t)mp[0] | (uint32_t)mp[1] << 8 | (uint32_t)mp[2] << 16 | (uint32_t)mp[3] << 24;
+        return true;
+    }
     for (int i = 3; i >= 0; i--) {
         uint32_t pa;
         if (x86_translate(s, lin + (uint32_t)i, false, false, true, &pa)) return false;

@@ -298,6 +298,7 @@ typedef struct x86_cpu {
     bool nmi_pending;
     /* translation caches (per privilege: supervisor and user) */
     x86_tlbe tlb[2][X86_TLB_N];
+    uint32_t tlb_gen;         /* counts flushes (all or one page): the monitor's glue follows the guest's */
     uint32_t fast_lim;        /* RAM bytes [0, fast_lim) readable directly */
     uint32_t wr_lim;          /* RAM below the lowest watched page: written directly */
     uint8_t *ram;

@@ -1,0 +1,595 @@
+/* virt.c - how the monitor maps the x86 guest's virtual privileged state
+ * onto the real CPU: ring compression, as the classic x86 monitors did it
+ * (DESIGN §3, vmm/vmm.h vl_virt_ops, docs/vmm.md "x86: ring compression").
+ *
+ * Two contexts per VM, both x86_cpu on the guest's memory:
+ *   real  runs the guest deprivileged, intercept on: every exception (and
+ *         every interrupt) stops it before any side effect;
+ *   vctx  holds the guest's virtual privileged state: its GDTR, IDTR, LDTR,
+ *         TR, CR0/CR2/CR3/CR4, the debug registers, EFLAGS.IF and IOPL, its
+ *         CPL, and the segment registers with the descriptor caches the
+ *         guest's own tables give. The monitor's interpreter executes a
+ *         trapped instruction there, natively, at the guest's virtual CPL.
+ *
+ * The mapping (to_real, after every emulation or reflection):
+ *   - CPL: the guest kernel (virtual CPL 0) runs at real CPL 1, rings 1-3
+ *     at themselves. A far RET or IRET to an outer ring runs directly (the
+ *     real CPU leaves ring 1 for ring 3 as the guest leaves ring 0); every
+ *     way inwards (interrupts, exceptions, gates) traps.
+ *   - Shadow descriptor tables in the VM's monitor region: the real GDTR,
+ *     IDTR, LDTR and TR point there (SGDT, SIDT show it). Each guest
+ *     code/data descriptor is copied with DPL 0 shown as DPL 1 and its limit
+ *     truncated below the monitor region (a segment that cannot be
+ *     truncated, and one whose accessed bit is still clear, is shown not
+ *     present: loading it traps and the monitor loads it on vctx, which sets
+ *     the bit in the guest's table as natively). TSS descriptors are shown
+ *     not present and gates lead to the null selector, so that a task
+ *     switch or a gate call traps. The shadow IDT's gates keep the guest's
+ *     DPLs (compressed) and point at the monitor's entry stubs; the real CPU
+ *     never uses it (it intercepts). The shadow TSS has no I/O bitmap, so
+ *     with real IOPL 0 every IN/OUT/INS/OUTS, CLI and STI traps.
+ *     The shadow GDT/LDT are rebuilt from the guest's tables at every entry
+ *     into the monitor (each trap): a descriptor the guest rewrites takes
+ *     effect on the real CPU at its next trap (docs/vmm.md).
+ *   - Segment registers: the real caches are the compressed views of the
+ *     guest's caches (CS and SS with RPL = the real CPL). A load the real
+ *     CPU does itself is read back from the guest's table on the way into
+ *     the monitor (to_virtual).
+ *   - EFLAGS: real IF = virtual IF (the real CPU intercepts exactly the
+ *     interrupts the guest allows), real IOPL 0, no VM.
+ *   - CR0 = the guest's with PE, CR3 and CR4 the guest's: the guest's page
+ *     tables are used directly (guest-physical = VM machine-physical); the
+ *     monitor region is reached by the real CPU's system accesses at its
+ *     linear address in every address space (isa/x86-subset/mmu.c), a
+ *     simplification of shadow page tables that add the monitor's mapping.
+ *     The real translation cache is flushed when the guest's is (its MOV
+ *     CR3, INVLPG... executed on vctx) or CR0/CR3/CR4 change.
+ *   - Virtual real mode and virtual-8086 mode are not deprivileged: the real
+ *     CPU's CS is the monitor's trap page (limit 0, a privileged byte), so
+ *     every instruction traps and is executed on vctx.
+ *
+ * Traps (classify): an interrupt (counted by the real CPU) and a trace trap
+ * happen between instructions: they are raised on vctx (reflected). Any
+ * other exception was caused by the instruction at the stop's PC, stopped
+ * before its side effects: it is executed again on vctx (emulated), where a
+ * privileged instruction of the virtual kernel completes against the
+ * virtual state and anything else raises, exactly as natively, what the
+ * guest must see through its own IDT (INT n from its user code included).
+ *
+ * What does not trap runs on the real state and leaks (measured by the
+ * sweep, never hidden): SGDT/SIDT show the shadow tables' addresses, SMSW
+ * the real CR0, PUSHF the real IF/IOPL, POPF at real CPL 1 keeps IF, MOV
+ * from CS/SS and PUSH CS/SS show RPL 1, LAR/LSL/VERR/VERW answer from the
+ * shadow descriptors. */
+#include "isa/x86-subset/x86.h"
+#include "vmm/vmm.h"
+#include <stdio.h>
+#include <string.h>
+
+/* The monitor region (offsets from its base, m->mem.mon_base). */
+#define SH_GDT 0x0000u   /* shadow GDT: up to 1024 descriptors */
+#define SH_LDT 0x2000u   /* shadow LDT: up to 1024 descriptors */
+#define SH_IDT 0x4000u   /* shadow IDT: 256 gates */
+#define SH_TSS 0x4800u   /* the monitor's TSS (0x68 bytes, no I/O bitmap) */
+#define TRAP_PAGE 0x5000u /* the real CS of virtual real mode: one privileged byte */
+#define STUBS 0x5100u    /* the monitor's entry stubs, 16 bytes per vector */
+#define SH_MAX 0x1FFFu   /* the largest shadow GDT/LDT limit */
+#define TSS_LIMIT 0x67u
+#define DEPRIV 1         /* the real CPL of the guest's kernel by default (vm->deprivilege 0) */
+#define CR2_MARK 0x4D4F4E32u /* "MON2": the real CR2, never a guest address */
+#define STACK_MARK 0x4D4F4E00u
+#define DR6_BS 0x4000u
+
+typedef struct glue_state {
+    uint64_t irq_seen; /* the real CPU's interrupt count at the last entry into the guest */
+    /* the guest entered right after STI or MOV SS (no interrupt before the
+     * next instruction): at that count and EIP. The real CPU's boundary
+     * consumes the inhibition before the instruction; when that very
+     * instruction traps, the monitor's execution of it must keep it */
+    bool inhibit;
+    uint64_t inhibit_icount;
+    uint32_t inhibit_eip;
+    /* the guest IDTR the shadow IDT was built for (idt_built false: none):
+     * the real CPU never reads the shadow IDT, so it is rebuilt only when
+     * the guest loads another IDTR (or the sweep restores a state) */
+    bool idt_built;
+    uint32_t idt_base, idt_cr0, idt_cr3;
+    uint16_t idt_limit;
+    /* the guest's translation state the real TLB holds entries for: its
+     * CR0/CR3/CR4 and vctx's flush count (tlb_valid false: flush anyway) */
+    bool tlb_valid;
+    uint32_t tlb_cr0, tlb_cr3, tlb_cr4, tlb_gen;
+} glue_state;
+
+static x86_cpu *R(vl_vm *vm) { return (x86_cpu *)vm->real; }
+static x86_cpu *V(vl_vm *vm) { return (x86_cpu *)vm->vctx; }
+static uint32_t mon_base(vl_vm *vm) { return vm->m->mem.mon_base; }
+
+/* The guest runs deprivileged only in protected mode outside virtual-8086. */
+static bool interpreted_mode(const x86_cpu *v) { return !(v->cr0 & X86_CR0_PE) || (v->eflags & X86_VM); }
+/* The real CPL of the guest's kernel: 1, or 3 when the VM asks for it
+ * (vlab.vmm{deprivilege = 3}): kernel and user code then share real CPL 3. */
+static int depriv_of(const vl_vm *vm) { return vm->deprivilege ? vm->deprivilege : DEPRIV; }
+static int real_cpl_at(int depriv, int vcpl) { return vcpl < depriv ? depriv : vcpl; }
+
+/* ---- descriptors ----------------------------------------------------------------- */
+
+static unsigned dpl_of(uint16_t attr) { return (attr & X86_A_DPL) >> X86_A_DPL_SHIFT; }
+static uint16_t with_dpl(uint16_t attr, unsigned d) {
+    return (uint16_t)((attr & ~X86_A_DPL) | d << X86_A_DPL_SHIFT);
+}
+
+/* Does [lo, lo + len) (len up to 2^32, wrapping at 4 GiB) meet the monitor region? */
+static bool meets_monitor(const vl_mem *mem, uint32_t lo, uint64_t len) {
+    for (uint64_t k = 0; k <= 1; k++) {
+        uint64_t mb = (uint64_t)mem->mon_base + (k << 32), me = mb + mem->mon_size;
+        if ((uint64_t)lo < me && (uint64_t)lo + len > mb) return true;
+    }
+    return false;
+}
+
+/* A code/data segment as the real CPU gets it: DPL 0 shown as DPL 1, the
+ * limit truncated below the monitor region (or, when that cannot be done,
+ * not present: every use traps). Unusable caches stay as they are. The
+ * result is exactly representable as a descriptor (encode() below). */
+static x86_seg compress(int depriv, const vl_mem *mem, x86_seg g) {
+    if (!(g.attr & X86_A_P) || !(g.attr & X86_A_S)) return g;
+    g.attr = with_dpl(g.attr, (unsigned)real_cpl_at(depriv, (int)dpl_of(g.attr)));
+    bool down = !(g.attr & X86_T_CODE) && (g.attr & X86_T_E);
+    uint32_t top = (g.attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
+    if (down) {
+        /* valid offsets (limit, top]: none when it would reach the region */
+        if (g.limit < top && meets_monitor(mem, g.base + g.limit + 1, (uint64_t)top - g.limit))
+            g.limit = top;
+        return g;
+    }
+    if (!meets_monitor(mem, g.base, (uint64_t)g.limit + 1)) return g;
+    if (g.base >= mem->mon_base) {
+        g.attr &= (uint16_t)~X86_A_P;
+        return g;
+    }
+    uint32_t lim = mem->mon_base - 1 - g.base;
+    bool gran = (g.attr & X86_A_G) != 0;
+    if (lim > 0xFFFFFu || (gran && (lim & 0xFFF) == 0xFFF)) {
+        lim = ((lim + 1) & ~0xFFFu) - 1; /* page granular, rounded down */
+        gran = true;
+    } else {
+        gran = false;
+    }
+    g.limit = lim;
+    g.attr = (uint16_t)((g.attr & ~X86_A_G) | (gran ? X86_A_G : 0));
+    return g;
+}
+
+/* The descriptor of a cache (limit byte-exact or page granular by G). */
+static void encode(const x86_seg *g, uint32_t *lo, uint32_t *hi) {
+    uint32_t field = (g->attr & X86_A_G) ? g->limit >> 12 : g->limit;
+    *lo = (g->base & 0xFFFFu) << 16 | (field & 0xFFFFu);
+    *hi = (g->base >> 16 & 0xFFu) | ((uint32_t)(g->attr & 0xF0FFu) << 8) | (field & 0xF0000u) |
+          (g->base & 0xFF000000u);
+}
+
+/* One guest descriptor as the shadow table holds it, the guest at virtual
+ * CPL vcpl. At real CPL 3 (deprivilege 3) the rings the real CPU cannot
+ * tell apart are told apart by presence: with the guest kernel running,
+ * its user code segments are shown not present (an IRET or RET to them
+ * traps and runs on the virtual context); with its user code running, every
+ * segment of DPL < 3 is (a load of one traps, and the guest sees the fault
+ * it would natively). */
+static void shadow_desc(int depriv, int vcpl, const vl_mem *mem, uint32_t lo, uint32_t hi, uint32_t *slo,
+                        uint32_t *shi) {
+    *slo = lo;
+    *shi = hi;
+    if (!(hi & 0x1000u)) {
+        /* a system descriptor */
+        unsigned type = hi >> 8 & 0xF, d = hi >> 13 & 3;
+        uint32_t h = (hi & ~0x6000u) | (uint32_t)real_cpl_at(depriv, (int)d) << 13;
+        switch (type) {
+        case X86_SYS_TSS16: case X86_SYS_TSS16_BUSY: case X86_SYS_TSS32: case X86_SYS_TSS32_BUSY:
+            h &= ~0x8000u; /* a task switch traps */
+            break;
+        case X86_SYS_CALL16: case X86_SYS_CALL32: case X86_SYS_TASK:
+        case X86_SYS_INT16: case X86_SYS_TRAP16: case X86_SYS_INT32: case X86_SYS_TRAP32:
+            *slo = lo & 0xFFFFu; /* target: the null selector, a call through it traps */
+            break;
+        default: break;
+        }
+        *shi = h;
+        return;
+    }
+    x86_seg g = x86_seg_from_desc(0, lo, hi);
+    if (!(g.attr & X86_T_ACCESSED)) g.attr &= (uint16_t)~X86_A_P; /* its first load traps */
+    if (depriv == 3 && vcpl < 3 && (g.attr & X86_T_CODE) && dpl_of(g.attr) == 3) g.attr &= (uint16_t)~X86_A_P;
+    if (depriv == 3 && vcpl == 3 && dpl_of(g.attr) < 3) g.attr &= (uint16_t)~X86_A_P;
+    g = compress(depriv, mem, g);
+    encode(&g, slo, shi);
+}
+
+/* Up to n bytes of the guest's linear memory at lin as vctx's paging maps
+ * it, without side effects; the bytes a page does not map read as 0. */
+static void guest_read(x86_cpu *v, uint32_t lin, uint8_t *buf, uint32_t n) {
+    const vl_mem *mem = &v->c.m->mem;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t pa, chunk = 0x1000u - ((lin + i) & 0xFFF);
+        if (chunk > n - i) chunk = n - i;
+        if (x86_translate(v, lin + i, false, false, true, &pa) == 0 && (uint64_t)pa + chunk <= mem->size)
+            memcpy(buf + i, mem->ram + pa, chunk);
+        else
+            memset(buf + i, 0, chunk);
+        i += chunk;
+    }
+}
+
+static uint32_t rd32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static void wr32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The shadow of the guest's table [base, base + limit] at off in the region. */
+static void shadow_table(vl_vm *vm, uint32_t off, uint32_t base, uint32_t limit) {
+    uint8_t *sh = vm->m->mem.mon + off, buf[SH_MAX + 1];
+    uint32_t n = limit >= SH_MAX ? SH_MAX + 1 : (limit + 1 + 7) & ~7u;
+    guest_read(V(vm), base, buf, n);
+    if (limit + 1 < n) memset(buf + limit + 1, 0, n - limit - 1);
+    for (uint32_t i = 0; i < n; i += 8) {
+        uint32_t lo, hi;
+        shadow_desc(depriv_of(vm), V(vm)->cpl, &vm->m->mem, rd32(buf + i), rd32(buf + i + 4), &lo, &hi);
+        wr32(sh + i, lo);
+        wr32(sh + i + 4, hi);
+    }
+}
+
+/* The shadow IDT: the guest's gates' DPLs (compressed) and presence, each
+ * leading to the monitor's entry stub for its vector. */
+static void shadow_idt(vl_vm *vm) {
+    x86_cpu *v = V(vm);
+    glue_state *gs = vm->glue;
+    if (gs->idt_built && gs->idt_base == v->idtr_base && gs->idt_limit == v->idtr_limit &&
+        gs->idt_cr0 == v->cr0 && gs->idt_cr3 == v->cr3)
+        return;
+    gs->idt_built = true;
+    gs->idt_base = v->idtr_base;
+    gs->idt_limit = v->idtr_limit;
+    gs->idt_cr0 = v->cr0;
+    gs->idt_cr3 = v->cr3;
+    int depriv = depriv_of(vm);
+    uint8_t *sh = vm->m->mem.mon + SH_IDT, buf[256 * 8];
+    uint32_t n = (uint32_t)v->idtr_limit + 1 > sizeof buf ? sizeof buf : (uint32_t)v->idtr_limit + 1;
+    memset(buf, 0, sizeof buf);
+    if (v->cr0 & X86_CR0_PE) guest_read(v, v->idtr_base, buf, n);
+    for (int i = 0; i < 256; i++) {
+        uint32_t ghi = rd32(buf + 8 * i + 4);
+        uint32_t stub = mon_base(vm) + STUBS + 16u * (uint32_t)i;
+        uint32_t d = (uint32_t)real_cpl_at(depriv, (int)(ghi >> 13 & 3));
+        wr32(sh + 8 * i, stub & 0xFFFFu);
+        wr32(sh + 8 * i + 4, (stub & 0xFFFF0000u) | (ghi & 0x8000u) | d << 13 | (uint32_t)X86_SYS_INT32 << 8);
+    }
+}
+
+/* The monitor's TSS and trap page: constant, written at reset, checked. */
+static void monitor_fixed(vl_vm *vm, uint8_t *tss, uint8_t *trap) {
+    memset(tss, 0, TSS_LIMIT + 1);
+    for (int ring = 0; ring < 3; ring++) {
+        wr32(tss + 4 + 8 * ring, mon_base(vm) + 0x8000u - 0x100u * (uint32_t)ring); /* never used: intercept */
+        wr32(tss + 8 + 8 * ring, STACK_MARK | (uint32_t)ring);
+    }
+    wr32(tss + 0x64, 0xFFFFu << 16); /* I/O map base beyond the limit: no bitmap */
+    memset(trap, 0xF4, 16);           /* HLT: privileged at every real CPL the guest has */
+}
+
+/* ---- the mapping ------------------------------------------------------------------- */
+
+/* The real CPU's segment register i for the guest's. */
+static x86_seg real_seg(vl_vm *vm, int i, int cpl) {
+    x86_cpu *v = V(vm);
+    x86_seg g = compress(depriv_of(vm), &vm->m->mem, v->seg[i]);
+    if (i == X86_CS || i == X86_SS) g.sel = (uint16_t)((g.sel & ~3u) | (unsigned)cpl);
+    return g;
+}
+
+/* The real CS of virtual real and virtual-8086 mode: every fetch traps. */
+static x86_seg trap_cs(vl_vm *vm) {
+    return (x86_seg){ 0, (uint16_t)(X86_A_P | X86_A_S | X86_T_CODE | X86_T_ACCESSED | depriv_of(vm) << X86_A_DPL_SHIFT),
+                      mon_base(vm) + TRAP_PAGE, 0 };
+}
+
+/* State the guest can see or change without privilege; time and the state
+ * between instructions. */
+static void copy_user(x86_cpu *d, const x86_cpu *s) {
+    memcpy(d->r, s->r, sizeof d->r);
+    d->eip = s->eip;
+    d->halted = s->halted;
+    d->inhibit_irq = s->inhibit_irq;
+    d->trace_pending = s->trace_pending;
+    d->nmi_pending = s->nmi_pending;
+    d->shutdown = s->shutdown;
+    d->tsc_base = s->tsc_base;
+    d->c.icount = s->c.icount;
+}
+
+static void to_virtual(vl_vm *vm) {
+    x86_cpu *r = R(vm), *v = V(vm);
+    copy_user(v, r);
+    uint32_t priv = X86_IF | X86_IOPL | X86_VM;
+    x86_set_flags(v, (x86_get_flags(r) & ~priv) | (x86_get_flags(v) & priv));
+    if (interpreted_mode(v)) return; /* nothing ran on the real CPU */
+    int depriv = depriv_of(vm);
+    int was = real_cpl_at(depriv, v->cpl);
+    if (r->cpl != was) v->cpl = r->cpl; /* a return to an outer ring ran directly */
+    for (int i = 0; i < X86_NSEG; i++) {
+        x86_seg want = real_seg(vm, i, was);
+        const x86_seg *g = &r->seg[i];
+        if (!memcmp(g, &want, sizeof want)) continue;
+        /* the real CPU loaded it from the shadow: the guest's descriptor */
+        uint16_t sel = g->sel;
+        if (i == X86_CS || i == X86_SS) sel = (uint16_t)((sel & ~3u) | (unsigned)v->cpl);
+        uint32_t lo, hi;
+        if ((sel & ~3u) && (g->attr & X86_A_P) && x86_peek_descriptor(v, sel, &lo, &hi))
+            v->seg[i] = x86_seg_from_desc(sel, lo, hi);
+        else if (g->base == 0 && g->limit == 0)
+            v->seg[i] = *g; /* a null selector loaded: unusable, base and limit 0 */
+        else
+            v->seg[i].sel = g->sel, v->seg[i].attr = g->attr; /* nulled by a return outwards: the rest stays */
+    }
+}
+
+static void to_real(vl_vm *vm) {
+    x86_cpu *r = R(vm), *v = V(vm);
+    vl_mem *mem = &vm->m->mem;
+    uint32_t mb = mon_base(vm);
+    copy_user(r, v);
+    uint32_t f = x86_get_flags(v);
+    x86_set_flags(r, f & ~(X86_IOPL | X86_VM));
+    r->cr0 = v->cr0 | X86_CR0_PE;
+    r->cr2 = CR2_MARK;
+    r->cr3 = v->cr3;
+    r->cr4 = v->cr4;
+    memcpy(r->dr, v->dr, sizeof r->dr);
+    r->dr[6] &= ~DR6_BS; /* set again only by a trace trap of the real CPU */
+    r->gdtr_base = mb + SH_GDT;
+    r->gdtr_limit = v->gdtr_limit > SH_MAX ? SH_MAX : v->gdtr_limit;
+    r->idtr_base = mb + SH_IDT;
+    r->idtr_limit = v->idtr_limit > 0x7FF ? 0x7FF : v->idtr_limit;
+    r->tr = (x86_seg){ v->tr.sel, X86_A_P | X86_SYS_TSS32_BUSY, mb + SH_TSS, TSS_LIMIT };
+    if ((v->cr0 & X86_CR0_PE) && (v->ldtr.attr & X86_A_P)) {
+        uint32_t lim = v->ldtr.limit > SH_MAX ? SH_MAX : v->ldtr.limit;
+        r->ldtr = (x86_seg){ v->ldtr.sel, X86_A_P | X86_SYS_LDT, mb + SH_LDT, lim };
+        shadow_table(vm, SH_LDT, v->ldtr.base, lim);
+    } else {
+        r->ldtr = (x86_seg){ v->ldtr.sel, 0, mb + SH_LDT, 0 };
+    }
+    if (v->cr0 & X86_CR0_PE) shadow_table(vm, SH_GDT, v->gdtr_base, r->gdtr_limit);
+    shadow_idt(vm);
+    int depriv = depriv_of(vm);
+    if (interpreted_mode(v)) {
+        r->cpl = depriv;
+        r->seg[X86_CS] = trap_cs(vm);
+        for (int i = 0; i < X86_NSEG; i++)
+            if (i != X86_CS) r->seg[i] = (x86_seg){ 0, 0, 0, 0 };
+    } else {
+        r->cpl = real_cpl_at(depriv, v->cpl);
+        for (int i = 0; i < X86_NSEG; i++) r->seg[i] = real_seg(vm, i, r->cpl);
+    }
+    (void)mem;
+    glue_state *gs = vm->glue;
+    /* the real translation cache goes when the guest's goes (MOV CR3,
+     * INVLPG... on vctx) or its translation registers changed: otherwise
+     * it keeps its entries, as the guest's own TLB would */
+    if (!gs->tlb_valid || gs->tlb_gen != v->tlb_gen || gs->tlb_cr0 != r->cr0 || gs->tlb_cr3 != r->cr3 ||
+        gs->tlb_cr4 != r->cr4) {
+        x86_tlb_flush(r);
+        gs->tlb_valid = true;
+        gs->tlb_gen = v->tlb_gen;
+        gs->tlb_cr0 = r->cr0;
+        gs->tlb_cr3 = r->cr3;
+        gs->tlb_cr4 = r->cr4;
+    }
+    x86_mem_refresh(r);
+    r->cp_len = 0;
+    r->attn = true;
+    gs->irq_seen = r->c.interrupts;
+    gs->inhibit = r->inhibit_irq;
+    gs->inhibit_icount = r->c.icount;
+    gs->inhibit_eip = r->eip;
+}
+
+static void reset(vl_vm *vm) {
+    /* the machine's reset put both contexts in the reset state (real mode
+     * at F000:FFF0): that is the guest's virtual state */
+    x86_cpu *r = R(vm), *v = V(vm);
+    v->c.icount = r->c.icount;
+    v->tsc_base = r->tsc_base;
+    uint8_t *mon = vm->m->mem.mon;
+    monitor_fixed(vm, mon + SH_TSS, mon + TRAP_PAGE);
+    for (int i = 0; i < 256; i++) memset(mon + STUBS + 16 * i, 0xF4, 16);
+    ((glue_state *)vm->glue)->idt_built = false;
+    ((glue_state *)vm->glue)->tlb_valid = false;
+    to_real(vm);
+}
+
+/* ---- traps ---------------------------------------------------------------------------- */
+
+static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
+    x86_cpu *r = R(vm);
+    glue_state *g = vm->glue;
+    t->vector = st->vector;
+    t->pc = st->pc;
+    t->retire = false;
+    if (st->reason != VLAB_STOP_EXCEPTION || st->vector < 0 || st->vector > 255) {
+        t->action = VL_ACT_STOP;
+        return;
+    }
+    if (r->c.interrupts != g->irq_seen) {
+        /* an interrupt the guest allows (real IF is virtual IF): into its IDT */
+        g->irq_seen = r->c.interrupts;
+        t->action = VL_ACT_REFLECT;
+        t->between = true;
+        return;
+    }
+    if (st->vector == X86_EXC_DB && (r->dr[6] & DR6_BS)) {
+        t->action = VL_ACT_REFLECT; /* the trace trap after an instruction that ran directly */
+        t->between = true;
+        return;
+    }
+    /* caused by the instruction at st->pc, stopped before its side effects:
+     * executed again on vctx, at the guest's virtual CPL */
+    r->eip = st->pc;
+    if (g->inhibit && r->c.icount == g->inhibit_icount && st->pc == g->inhibit_eip)
+        r->inhibit_irq = true; /* STI; HLT: the interrupt waits for after the HLT */
+    t->action = VL_ACT_EMULATE;
+}
+
+static int reflect(vl_vm *vm, const vl_trap *t) {
+    x86_cpu *v = V(vm);
+    if (vm->stop_on_null_vector) {
+        uint32_t lo = 0, hi = 0;
+        int rc = x86_idt_peek(v, t->vector, &lo, &hi);
+        if (rc < 0 || (rc > 0 && lo == 0 && hi == 0)) return -1;
+    }
+    if (t->vector == X86_EXC_DB) v->dr[6] |= DR6_BS;
+    vm->ops->raise(v, t->vector, t->code, t->addr);
+    return 0;
+}
+
+/* ---- the guest's view ------------------------------------------------------------------ */
+
+static int priv_get(vl_vm *vm) {
+    x86_cpu *r = R(vm), *v = V(vm);
+    int depriv = depriv_of(vm);
+    if (interpreted_mode(v)) return v->cpl;
+    return r->cpl != real_cpl_at(depriv, v->cpl) ? r->cpl : v->cpl;
+}
+
+static void priv_set(vl_vm *vm, int level) {
+    to_virtual(vm);
+    vm->ops->priv_set(vm->vctx, level);
+    to_real(vm);
+}
+
+static uint32_t reg_get(vl_vm *vm, int id) {
+    to_virtual(vm);
+    return vm->ops->reg_get(vm->vctx, id);
+}
+
+static void reg_set(vl_vm *vm, int id, uint32_t val) {
+    to_virtual(vm);
+    vm->ops->reg_set(vm->vctx, id, val);
+    to_real(vm);
+}
+
+/* ---- resource control ------------------------------------------------------------------ */
+
+static bool seg_reaches_monitor(const vl_mem *mem, const x86_seg *g) {
+    if (!(g->attr & X86_A_P)) return false;
+    if (!(g->attr & X86_A_S)) return meets_monitor(mem, g->base, (uint64_t)g->limit + 1);
+    bool down = !(g->attr & X86_T_CODE) && (g->attr & X86_T_E);
+    uint32_t top = (g->attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
+    if (down) return g->limit < top && meets_monitor(mem, g->base + g->limit + 1, (uint64_t)top - g->limit);
+    return meets_monitor(mem, g->base, (uint64_t)g->limit + 1);
+}
+
+/* A shadow table's code/data descriptors: none at DPL 0, none reaching the region. */
+static int check_table(vl_vm *vm, uint32_t off, uint32_t limit, const char *name, char *why, size_t whysz) {
+    const vl_mem *mem = &vm->m->mem;
+    for (uint32_t i = 0; i + 7 <= limit; i += 8) {
+        uint32_t lo = rd32(mem->mon + off + i), hi = rd32(mem->mon + off + i + 4);
+        if (!(hi & 0x8000u)) continue;
+        x86_seg g = x86_seg_from_desc((uint16_t)i, lo, hi);
+        if ((g.attr & X86_A_S) && dpl_of(g.attr) < (unsigned)depriv_of(vm)) {
+            vl_seterr(why, whysz, "shadow %s descriptor 0x%04x has DPL %u", name, i, dpl_of(g.attr));
+            return -1;
+        }
+        if ((g.attr & X86_A_S) && seg_reaches_monitor(mem, &g)) {
+            vl_seterr(why, whysz, "shadow %s descriptor 0x%04x reaches the monitor region", name, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int check(vl_vm *vm, char *why, size_t whysz) {
+    x86_cpu *r = R(vm), *v = V(vm);
+    const vl_mem *mem = &vm->m->mem;
+    uint32_t mb = mon_base(vm), f = x86_get_flags(r);
+    int depriv = depriv_of(vm);
+    static const char *const segn[X86_NSEG] = { "es", "cs", "ss", "ds", "fs", "gs" };
+    const char *bad = NULL;
+    if (r->cpl == 0) bad = "real CPU at CPL 0";
+    else if (!r->c.intercept) bad = "real CPU without intercept";
+    else if (!(r->cr0 & X86_CR0_PE)) bad = "real CPU in real mode";
+    else if (f & (X86_IOPL | X86_VM)) bad = "real IOPL not 0 (or virtual-8086 mode)";
+    else if ((f & X86_IF) != (x86_get_flags(v) & X86_IF)) bad = "real IF differs from the virtual IF";
+    else if (r->cr2 != CR2_MARK) bad = "real CR2 changed";
+    else if (r->gdtr_base != mb + SH_GDT || r->gdtr_limit > SH_MAX) bad = "real GDTR not the shadow GDT";
+    else if (r->idtr_base != mb + SH_IDT || r->idtr_limit > 0x7FF) bad = "real IDTR not the shadow IDT";
+    else if (r->tr.base != mb + SH_TSS || r->tr.limit != TSS_LIMIT) bad = "real TR not the monitor's TSS";
+    else if ((r->ldtr.attr & X86_A_P) && (r->ldtr.base != mb + SH_LDT || r->ldtr.limit > SH_MAX))
+        bad = "real LDTR not the shadow LDT";
+    else if (!interpreted_mode(v) && r->cpl < real_cpl_at(depriv, v->cpl))
+        bad = "real CPL more privileged than the compressed virtual CPL";
+    if (bad) {
+        vl_seterr(why, whysz, "%s (real CPL %d, virtual CPL %d)", bad, r->cpl, v->cpl);
+        return -1;
+    }
+    if (interpreted_mode(v)) {
+        /* every instruction traps: CS is the trap page, nothing else usable */
+        x86_seg t = trap_cs(vm);
+        if (memcmp(&r->seg[X86_CS], &t, sizeof t)) {
+            vl_seterr(why, whysz, "real CS is not the trap page in virtual real or virtual-8086 mode%s", "");
+            return -1;
+        }
+        for (int i = 0; i < X86_NSEG; i++)
+            if (i != X86_CS && (r->seg[i].attr & X86_A_P)) {
+                vl_seterr(why, whysz, "real %s usable in virtual real or virtual-8086 mode", segn[i]);
+                return -1;
+            }
+    }
+    for (int i = 0; i < X86_NSEG && !interpreted_mode(v); i++) {
+        if (seg_reaches_monitor(mem, &r->seg[i])) {
+            vl_seterr(why, whysz, "real %s (selector 0x%04x) reaches the monitor region", segn[i], r->seg[i].sel);
+            return -1;
+        }
+        if ((r->seg[i].attr & (X86_A_P | X86_A_S)) == (X86_A_P | X86_A_S) && dpl_of(r->seg[i].attr) < (unsigned)depriv) {
+            vl_seterr(why, whysz, "real %s has DPL %u", segn[i], dpl_of(r->seg[i].attr));
+            return -1;
+        }
+    }
+    if (check_table(vm, SH_GDT, r->gdtr_limit, "GDT", why, whysz) < 0) return -1;
+    if ((r->ldtr.attr & X86_A_P) && check_table(vm, SH_LDT, r->ldtr.limit, "LDT", why, whysz) < 0) return -1;
+    uint8_t tss[TSS_LIMIT + 1], trap[16];
+    monitor_fixed(vm, tss, trap);
+    if (memcmp(mem->mon + SH_TSS, tss, sizeof tss) || memcmp(mem->mon + TRAP_PAGE, trap, sizeof trap)) {
+        vl_seterr(why, whysz, "the monitor's TSS or trap page changed%s", "");
+        return -1;
+    }
+    return 0;
+}
+
+/* The sweep put both contexts back from copies: the shadows again. */
+static void resync(vl_vm *vm) {
+    ((glue_state *)vm->glue)->idt_built = false;
+    ((glue_state *)vm->glue)->tlb_valid = false;
+    to_virtual(vm);
+    to_real(vm);
+}
+
+static const vl_virt_trap trap = { .classify = classify, .reflect = reflect };
+
+const vl_virt_ops x86_virt_ops = {
+    .isa = "x86",
+    .state_size = sizeof(glue_state),
+    .reset = reset,
+    .to_real = to_real,
+    .to_virtual = to_virtual,
+    .priv_get = priv_get,
+    .priv_set = priv_set,
+    .reg_get = reg_get,
+    .reg_set = reg_set,
+    .check = check,
+    .resync = resync,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID,
+    .deprivilege_levels = 1u << 1 | 1u << 3,
+    .trap = &trap,
+};

@@ -1,0 +1,175 @@
+-- x86_vmm.lua - the x86 under the monitor from Lua (vlab.vmm{isa="x86"},
+-- docs/vmm.md "x86: ring compression"): a guest from the reset state goes
+-- from real mode (every instruction trapped and executed by the monitor) to
+-- protected mode (its kernel at real CPL 1), prints on the console port,
+-- and reads what leaks: MOV from CS shows RPL 1, SGDT the shadow GDT in the
+-- monitor region; vm:check() holds after every trap; a second VM shows its
+-- own region; natively the same code reads RPL 0 and its own GDT.
+package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
+local testlib = require "testlib"
+local eq = testlib.eq
+
+local code = vlab.asm("x86:i386", [[
+  .code16
+start:
+  cli
+  lgdtl gdtr
+  mov %cr0, %eax
+  or $1, %eax
+  mov %eax, %cr0
+  ljmpl $0x08, $pm
+  .code32
+pm:
+  mov $0x10, %ax
+  mov %ax, %ds
+  mov %ax, %ss
+  mov $0x90000, %esp
+  movb $'P', %al
+  outb %al, $0xe9
+  mov %cs, %ebx
+  sgdt 0x20000
+  hlt
+  .p2align 3
+gdt:
+  .long 0, 0
+  .long 0x0000ffff, 0x00cf9b00
+  .long 0x0000ffff, 0x00cf9300
+gdtr:
+  .word 23
+  .long gdt
+]], { org = 0x7c00 })
+
+local function start(g)
+  g:write(0x7c00, code)
+  g.regs.cs = 0
+  g.pc = 0x7c00
+end
+
+-- natively
+local m = vlab.machine { isa = "x86", model = "i386", ram = 1 << 20 }
+m:reset()
+start(m)
+local sn = m:run { max = 1000 }
+eq(sn.reason, "halt", "native stop")
+eq(m:console(), "P", "native console")
+eq(m.regs.ebx & 0xffff, 0x08, "native: CS with RPL 0")
+local gdt_native = string.unpack("<I4", m:read(0x20002, 4))
+
+-- under the monitor, two VMs (their monitor regions in different places)
+local bases, first = {}, nil
+for k = 1, 2 do
+  local vm = vlab.vmm { isa = "x86", model = "i386", ram = 1 << 20, monitor = first }
+  first = first or vm
+  eq(vm.isa, "x86", "isa")
+  local g = vm.guest
+  eq(g:supervisor(), true, "the reset state: virtual CPL 0")
+  start(g)
+  local traps, bad = 0, nil
+  vm:on("trap", function(ev)
+    traps = traps + 1
+    local ok, why = vm:check()
+    if not ok and not bad then bad = ev.insn .. ": " .. tostring(why) end
+  end)
+  local s = vm:run { max = 1000 }
+  eq(bad, nil, "vm:check() after every trap")
+  eq(s.reason, "halt", "monitored stop")
+  eq(g:console(), "P", "monitored console")
+  eq(g.regs.cr0 & 1, 1, "the guest is in protected mode")
+  eq(g.regs.cpl, 0, "its virtual CPL")
+  eq(g.regs.cs, 0x08, "its CS")
+  eq(g.regs.ebx & 0xffff, 0x09, "MOV from CS leaks the real RPL 1")
+  local base = string.unpack("<I4", g:read(0x20002, 4))
+  assert(base ~= gdt_native and base >= 0xff000000, string.format("SGDT shows the shadow GDT: %08x", base))
+  bases[k] = base
+  local st = vm:stats()
+  -- the real-mode instructions all trap (cli ... ljmp: 6); in protected
+  -- mode the segment loads run directly at real CPL 1, OUT and HLT trap
+  assert(st.traps >= 8, "traps: " .. st.traps)
+  eq(st.traps, traps, "every trap reported")
+  eq(st.guest_instructions, m:stats().instructions, "the same instruction count")
+  assert(vm:check())
+end
+assert(bases[1] ~= bases[2], "SGDT is location-sensitive: each VM shows its own region")
+
+-- the hybrid monitor interprets the kernel: MOV from CS reads RPL 0 there
+local vm = vlab.vmm { isa = "x86", model = "i386", technique = "hybrid", ram = 1 << 20 }
+start(vm.guest)
+eq(vm:run { max = 1000 }.reason, "halt", "hybrid stop")
+eq(vm.guest.regs.ebx & 0xffff, 0x08, "hybrid: MOV from CS reads the virtual RPL 0")
+eq(vm.guest:console(), "P", "hybrid console")
+print("x86_vmm: ok")
+
+-- the labs: scenarios/x86-cs-rpl.lua and scenarios/x86-red-pill.lua
+local print0 = print
+print = function() end
+local rows = dofile("scenarios/x86-cs-rpl.lua")
+local reds = dofile("scenarios/x86-red-pill.lua")
+print = print0
+local says = {}
+for _, r in ipairs(rows) do
+  says[r.isa .. " " .. r.run] = r.says
+  if r.check ~= nil then eq(r.check, true, r.isa .. " " .. r.run .. ": vm:check()") end
+end
+eq(says["x86 native"], "ring 0", "cs-rpl: x86 native")
+eq(says["x86 trap-and-emulate"], "not ring 0", "cs-rpl: x86 monitored, caught by MOV from CS")
+eq(says["x86 hybrid"], "ring 0", "cs-rpl: x86 hybrid")
+eq(says["x86 deprivilege 3"], "not ring 0", "cs-rpl: x86 kernel at real CPL 3")
+testlib.fails("vlab.vmm: deprivilege: isa x86: the monitor cannot run the guest's kernel at level 2", vlab.vmm,
+  { isa = "x86", deprivilege = 2 })
+testlib.fails("vlab.vmm: deprivilege: isa m68k: the monitor cannot run the guest's kernel at level 3", vlab.vmm,
+  { isa = "m68k", deprivilege = 3 })
+do
+  local d3 = vlab.vmm { isa = "x86", deprivilege = 3, ram = 1 << 20 }
+  start(d3.guest)
+  eq(d3:run { max = 1000 }.reason, "halt", "deprivilege 3: stop")
+  eq(d3.guest.regs.ebx & 0xffff, 0x0b, "deprivilege 3: MOV from CS shows RPL 3")
+  eq(d3.guest:console(), "P", "deprivilege 3: console")
+  assert(d3:check())
+end
+for _, k in ipairs { "m68k native", "m68k trap-and-emulate", "ppc native", "ppc trap-and-emulate" } do
+  eq(says[k], "supervisor", "cs-rpl: " .. k)
+end
+eq(reds[1].says, "no monitor", "red pill: native")
+eq(reds[1].base, 0x40000, "red pill: native SIDT shows the guest's IDT")
+for k = 2, 3 do
+  eq(reds[k].says, "monitor", "red pill: " .. reds[k].run)
+  eq(reds[k].idtr, 0x40000, "red pill: the guest's virtual IDTR")
+  eq(reds[k].check, true, "red pill: vm:check()")
+  assert(reds[k].base >= 0xff000000, "red pill: SIDT shows the monitor region")
+end
+assert(reds[2].base ~= reds[3].base, "red pill: each VM shows its own region")
+eq(reds[4].says, "no monitor", "red pill: hybrid")
+print("x86 labs: ok")
+
+-- scenarios/x86-popf.lua: POPF keeps IF at real CPL 1, the timer breaks in
+print = function() end
+local pf = dofile("scenarios/x86-popf.lua")
+local io_rows = dofile("scenarios/x86-io.lua")
+print = print0
+local by = {}
+for _, r in ipairs(pf) do by[r.kernel .. " " .. r.run] = r end
+for _, k in ipairs { "POPF native", "CLI/STI native", "CLI/STI trap-and-emulate" } do
+  local r = by[k]
+  assert(r.ticks > 5, k .. ": ticks " .. r.ticks)
+  eq(r.counter, 20 + r.ticks, k .. ": no update lost")
+  eq(r.broken, 0, k .. ": no critical section interrupted")
+end
+local r = by["POPF trap-and-emulate"]
+assert(r.broken > 0, "popf: the timer broke into a critical section under the monitor")
+assert(r.counter < 20 + r.ticks, "popf: updates lost under the monitor")
+eq(by["CLI/STI trap-and-emulate"].check, true, "popf lab: vm:check()")
+assert(by["CLI/STI trap-and-emulate"].traps >= 40, "cli/sti: two traps per critical section")
+
+-- scenarios/x86-io.lua: port I/O traps and is emulated; the IOPL IRET hands out leaks
+local n, v = io_rows[1], io_rows[2]
+eq(n.console, "hello hello U!", "io: native console")
+eq(v.console, "hello hello !", "io: monitored console: the user task never got IOPL 3")
+eq(v.ticks, n.ticks, "io: the tick count read with IN")
+assert(n.ticks > 0, "io: the timer ticked")
+eq(v.check, true, "io: vm:check()")
+local outs = 0
+for k, c in pairs(io_rows.kinds) do
+  if k:find("^emulated out") then outs = outs + c end
+end
+assert(outs >= 7, "io: each OUT to the console port trapped and was emulated (" .. outs .. ")")
+print("x86 popf and io labs: ok")

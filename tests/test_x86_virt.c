@@ -1,0 +1,706 @@
+/* test_x86_virt.c - the x86 subset under the shared monitor by ring
+ * compression (isa/x86-subset/virt.c): a small protected-mode kernel
+ * (GDT, IDT, TSS, a ring-3 task, int $0x80, the timer) identical natively
+ * and monitored; the guest kernel at real CPL 1 with shadow tables in the
+ * monitor region; what leaks (SGDT, PUSHF, MOV from CS...) and what traps;
+ * resource control under random privileged and sensitive streams (after
+ * every trap: real CPL != 0, no guest segment reaches the monitor region,
+ * the monitor's state unchanged); random-stream equivalence whose first
+ * difference is always a form the sweep measures as leaking; the compiled
+ * i386 C programs natively and monitored.
+ *
+ * Guest code is GNU as syntax, assembled by the core's own assembler. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "isa/x86-subset/x86.h"
+#include "tests/testlib.h"
+#include "vmm/sweep.h"
+
+#define RAM (1u << 20)
+
+typedef struct image {
+    uint8_t *b;
+    size_t len;
+} image;
+
+static image assemble(const char *src) {
+    image g = { NULL, 0 };
+    char err[256];
+    if (vlab_asm("x86:pentium", src, 0, &g.b, &g.len, err, sizeof err) != 0) fail_msg("asm: %s", err);
+    return g;
+}
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+} sbuf;
+
+static void out(sbuf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (b->n + (size_t)k + 1 > b->cap) {
+        b->cap = (b->n + (size_t)k + 1) * 2;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->n, (size_t)k + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)k;
+}
+
+static uint64_t rnd(uint64_t *s) {
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* The kernel's tables: a GDT (null, code 0, data 0, code 3, data 3, TSS,
+ * a DPL 1 data segment, an expand-down data segment), its copy at gdt2, an
+ * IDT whose 256 gates lead to `handler` (0x80 and 0x81 trap gates callable
+ * from ring 3: IF is not cleared, so their IRET need not set it again), a TSS with the ring 0 stack, identity page tables of the first 4 MiB. */
+static const char *tables =
+    "  .org 0x8000\n"
+    "gdt:\n"
+    "  .long 0, 0\n"
+    "  .long 0x0000ffff, 0x00cf9b00\n"   /* 0x08 code 0 */
+    "  .long 0x0000ffff, 0x00cf9300\n"   /* 0x10 data 0 */
+    "  .long 0x0000ffff, 0x00cffb00\n"   /* 0x18 code 3 */
+    "  .long 0x0000ffff, 0x00cff300\n"   /* 0x20 data 3 */
+    "  .long 0xa0000067, 0x00008900\n"   /* 0x28 TSS at 0xa000 */
+    "  .long 0x0000ffff, 0x00cfb300\n"   /* 0x30 data 1 */
+    "  .long 0x00000fff, 0x00c09700\n"   /* 0x38 expand-down data 0, above 4 MiB */
+    "gdt_end:\n"
+    "  .org 0x8100\n"
+    "gdt2:\n"
+    "  .long 0, 0\n"
+    "  .long 0x0000ffff, 0x00cf9b00\n"
+    "  .long 0x0000ffff, 0x00cf9300\n"
+    "  .long 0x0000ffff, 0x00cffb00\n"
+    "  .long 0x0000ffff, 0x00cff300\n"
+    "  .long 0xa0000067, 0x00008900\n"
+    "  .long 0x0000ffff, 0x00cfb300\n"
+    "  .long 0x00000fff, 0x00c09700\n"
+    "gdtr: .word gdt_end - gdt - 1\n  .long gdt\n"
+    "gdtr2: .word gdt_end - gdt - 1\n  .long gdt2\n"
+    "idtr: .word 0x7ff\n  .long 0x9000\n"
+    "  .org 0xa000\n"
+    "tss: .long 0, 0x7f000, 0x10\n"
+    "  .org 0xa068\n";
+
+/* The IDT's gates, built by the kernel at start (all to handler, DPL 0,
+ * 0x80 and 0x81 DPL 3). */
+static const char *idt_setup =
+    "  mov $0x9000, %edi\n"
+    "  mov $handler, %eax\n"
+    "  mov $256, %ecx\n"
+    "1:\n"
+    "  mov %ax, (%edi)\n"
+    "  movw $0x08, 2(%edi)\n"
+    "  movw $0x8e00, 4(%edi)\n"
+    "  mov %eax, %edx\n"
+    "  shr $16, %edx\n"
+    "  mov %dx, 6(%edi)\n"
+    "  add $8, %edi\n"
+    "  dec %ecx\n"
+    "  jnz 1b\n"
+    "  movw $0xef00, 0x9000 + 0x80 * 8 + 4\n"
+    "  movw $0xef00, 0x9000 + 0x81 * 8 + 4\n"
+    "  mov $vec80, %eax\n"
+    "  mov %ax, 0x9000 + 0x80 * 8\n"
+    "  mov $vec20, %eax\n"
+    "  mov %ax, 0x9000 + 0x20 * 8\n";
+
+/* A small kernel: its tables, CS/SS/DS reloaded, TR, the timer on, a ring-3
+ * task printing through int $0x80 while the timer preempts it, then back
+ * to the kernel, which prints the tick count and stops (cli; hlt). Uses no
+ * leaking instruction: identical natively and monitored. */
+static char *kernel_source(void) {
+    sbuf b = { 0 };
+    out(&b, "  .org 0x1000\nstart:\n");
+    out(&b, "%s", idt_setup);
+    out(&b, "  lgdt gdtr\n  lidt idtr\n"
+            "  ljmp $0x08, $1f\n"
+            "1:\n  mov $0x10, %%ax\n  mov %%ax, %%ds\n  mov %%ax, %%es\n  mov %%ax, %%ss\n"
+            "  mov $0x7f000, %%esp\n"
+            "  mov $0x28, %%ax\n  ltr %%ax\n"
+            "  mov %%cr0, %%eax\n  mov %%eax, %%cr0\n"
+            "  movb $'K', %%al\n  outb %%al, $0xe9\n"
+            "  mov $500, %%eax\n  mov $0x104, %%dx\n  outl %%eax, (%%dx)\n"
+            "  mov $1, %%eax\n  mov $0x108, %%dx\n  outl %%eax, (%%dx)\n"
+            /* to ring 3 with IF on: STI before the IRET (whose IF, at
+             * real CPL 1, would not be taken: IRET leaks) */
+            "  push $0x23\n  push $0x60000\n  push $0x202\n  push $0x1b\n  push $user\n  sti\n  iret\n"
+            "user:\n"
+            "  mov $0x23, %%ax\n  mov %%ax, %%ds\n"
+            "  mov $0, %%esi\n"
+            "2:\n  mov $'a', %%ebx\n  add %%esi, %%ebx\n  mov $0, %%eax\n  int $0x80\n"
+            "  mov $300, %%ecx\n3:\n  dec %%ecx\n  jnz 3b\n"
+            "  inc %%esi\n  cmp $8, %%esi\n  jne 2b\n"
+            "  mov $1, %%eax\n  int $0x80\n"
+            "vec80:\n"
+            "  cmp $1, %%eax\n  je done\n"
+            "  mov %%ebx, %%eax\n  outb %%al, $0xe9\n  iret\n"
+            "done:\n  mov $0x10, %%ax\n  mov %%ax, %%ds\n"
+            "  movb $'T', %%al\n  outb %%al, $0xe9\n  mov ticks, %%eax\n  add $'0', %%al\n  outb %%al, $0xe9\n"
+            "  mov $0, %%eax\n  mov $0x104, %%dx\n  outl %%eax, (%%dx)\n"
+            "  cli\n  hlt\n"
+            "vec20:\n  push %%eax\n  push %%edx\n  push %%ds\n  mov $0x10, %%ax\n  mov %%ax, %%ds\n"
+            "  incl ticks\n  mov $0x10c, %%dx\n  outl %%eax, (%%dx)\n"
+            "  pop %%ds\n  pop %%edx\n  pop %%eax\n  sti\n  iret\n" /* IF back by STI: IRET's would leak */
+            "handler:\n  movb $'!', %%al\n  outb %%al, $0xe9\n  cli\n  hlt\n"
+            "ticks: .long 0\n");
+    out(&b, "%s", tables);
+    return b.p;
+}
+
+static vlab_machine *native(const image *g, uint32_t entry) {
+    char err[256];
+    vlab_machine *m = vlab_machine_new("x86", "i386", RAM, err, sizeof err);
+    if (!m) fail_msg("machine: %s", err);
+    vlab_mem_write(m, 0, g->b, g->len);
+    vl_machine_boot(m, entry, RAM);
+    return m;
+}
+
+static vl_vm *guest_of(vl_vmm *mon, const char *model, const image *g, uint32_t entry, int tech) {
+    char err[256];
+    vl_vm *vm = vl_vm_new(mon, "x86", model, RAM, tech, NULL, err, sizeof err);
+    if (!vm) fail_msg("vl_vm_new: %s", err);
+    vlab_mem_write(vm->m, 0, g->b, g->len);
+    vl_vm_boot(vm, entry, RAM);
+    return vm;
+}
+static vl_vm *guest(vl_vmm *mon, const image *g, uint32_t entry, int tech) {
+    return guest_of(mon, "i386", g, entry, tech);
+}
+
+static void assert_check(vl_vm *vm) {
+    char why[256];
+    if (vl_vm_check(vm, why, sizeof why) != 0) fail_msg("vm:check: %s", why);
+}
+
+static int check_every_trap(void *ctx, const vl_trap_event *ev) {
+    (void)ev;
+    vl_vm *vm = ctx;
+    assert_check(vm);
+    return 0;
+}
+
+/* The kernel natively and monitored: the same console and state, the
+ * privileged work trapped and emulated, INT from ring 3 and the timer
+ * reflected, the guest kernel at real CPL 1 all along. */
+static void test_kernel(void **state) {
+    (void)state;
+    char *src = kernel_source();
+    image g = assemble(src);
+    free(src);
+    for (int tech = 0; tech < VL_TECH_COUNT; tech++) {
+        vlab_machine *n = native(&g, 0x1000);
+        vlab_stop sn = vlab_run(n, 2000000, 0, 0);
+        vl_vm *vm = guest(NULL, &g, 0x1000, tech);
+        vl_vm_on_trap(vm, check_every_trap, vm);
+        vl_stop sv = vl_vm_run(vm, 2000000, 0, 0);
+        size_t cn, cv;
+        const char *con_n = vlab_console(n, &cn), *con_v = vlab_console(vm->m, &cv);
+        assert_int_equal(sn.reason, VLAB_STOP_HALT);
+        assert_int_equal(sv.reason, sn.reason);
+        assert_int_equal(sv.pc, sn.pc);
+        assert_true(cn > 10);
+        assert_int_equal(cv, cn);
+        assert_memory_equal(con_v, con_n, cn);
+        assert_memory_equal(con_n, "Kabcdefgh", 9);
+        assert_true(con_n[cn - 1] > '0'); /* ticks happened */
+        vl_view a = { n, NULL }, b = { vm->m, vm };
+        vl_diff d[4];
+        size_t nd = vl_compare(&a, &b, d, 4);
+        if (nd) {
+            char t[160];
+            vl_diff_format(&d[0], t, sizeof t);
+            fail_msg("%s: %zu differences: %s", vl_technique_name(tech), nd, t);
+        }
+        vl_vmm_stats st;
+        vl_vm_stats(vm, &st);
+        assert_true(st.traps > 8);
+        assert_true(tech == VL_TECH_HYBRID ? st.interpreted > 0 : st.emulated > 0);
+        assert_true(st.reflected >= 9); /* 9 int $0x80 at least, the ticks */
+        x86_cpu *r = vm->real, *v = vm->vctx;
+        assert_int_equal(v->cpl, 0);
+        assert_int_equal(r->cpl, 1);
+        assert_check(vm);
+        print_message("kernel under %s: %llu instructions, %llu traps (%llu emulated, %llu reflected)\n",
+                      vl_technique_name(tech), (unsigned long long)st.guest_instructions,
+                      (unsigned long long)st.traps, (unsigned long long)st.emulated,
+                      (unsigned long long)st.reflected);
+        vl_vm_free(vm);
+        vlab_machine_free(n);
+    }
+    vlab_free(g.b);
+}
+
+/* deprivilege 3: the guest kernel at real CPL 3 beside its user code; the
+ * kernel runs the same (its kernel-to-user IRET and the loads of segments
+ * that belong to the other ring trap through not-present shadows). */
+static void test_deprivilege_3(void **state) {
+    (void)state;
+    char *src = kernel_source();
+    image g = assemble(src);
+    free(src);
+    vlab_machine *n = native(&g, 0x1000);
+    vlab_run(n, 2000000, 0, 0);
+    vl_vm *vm = guest(NULL, &g, 0x1000, VL_TECH_TRAP_EMULATE);
+    char err[256];
+    assert_int_equal(vl_vm_set_deprivilege(vm, 2, err, sizeof err), -1);
+    assert_non_null(strstr(err, "level 2"));
+    assert_int_equal(vl_vm_set_deprivilege(vm, 3, err, sizeof err), 0);
+    x86_cpu *r = vm->real;
+    assert_int_equal(r->cpl, 3);
+    vl_vm_on_trap(vm, check_every_trap, vm);
+    vl_stop sv = vl_vm_run(vm, 2000000, 0, 0);
+    assert_int_equal(sv.reason, VLAB_STOP_HALT);
+    size_t cn, cv;
+    const char *con_n = vlab_console(n, &cn), *con_v = vlab_console(vm->m, &cv);
+    assert_int_equal(cv, cn);
+    assert_memory_equal(con_v, con_n, cn);
+    vl_view a = { n, NULL }, b = { vm->m, vm };
+    vl_diff d[4];
+    size_t nd = vl_compare(&a, &b, d, 4);
+    if (nd) {
+        char t[160];
+        vl_diff_format(&d[0], t, sizeof t);
+        fail_msg("deprivilege 3: %zu differences: %s", nd, t);
+    }
+    assert_int_equal(r->cpl, 3);
+    assert_int_equal(((x86_cpu *)vm->vctx)->cpl, 0);
+    vl_vmm_stats st;
+    vl_vm_stats(vm, &st);
+    print_message("kernel at real CPL 3: %llu instructions, %llu traps\n", (unsigned long long)st.guest_instructions,
+                  (unsigned long long)st.traps);
+    vl_vm_free(vm);
+    vlab_machine_free(n);
+    vlab_free(g.b);
+}
+
+/* What leaks is what does not trap: SGDT shows the shadow GDT in the
+ * monitor region, MOV from CS RPL 1, PUSHF IOPL 0; the guest's own view
+ * (its registers) stays virtual. */
+static void test_leaks(void **state) {
+    (void)state;
+    sbuf b = { 0 };
+    out(&b, "  .org 0x1000\nstart:\n  lgdt gdtr\n  ljmp $0x08, $1f\n1:\n"
+            "  mov $0x10, %%ax\n  mov %%ax, %%ds\n  mov %%ax, %%ss\n"
+            "  push $0x3202\n  popf\n"         /* IOPL 3, IF */
+            "  sgdt 0x20000\n  sidt 0x20010\n  mov %%cs, %%ebx\n  pushf\n  pop %%ecx\n  smsw %%edx\n"
+            "  lsl %%ax, %%esi\n"
+            "  cli\n  pushf\n  pop %%edi\n"
+            "  jmp .\n");
+    out(&b, "%s", tables);
+    image g = assemble(b.p);
+    free(b.p);
+    vlab_machine *n = native(&g, 0x1000);
+    vlab_run(n, 1000, 0, 0);
+    vl_vmm *mon = vl_vmm_new(0);
+    vl_vm *vm = guest(mon, &g, 0x1000, VL_TECH_TRAP_EMULATE);
+    vl_vm *vm2 = guest(mon, &g, 0x1000, VL_TECH_TRAP_EMULATE); /* its monitor region elsewhere */
+    vl_vm_run(vm, 1000, 0, 0);
+    vl_vm_run(vm2, 1000, 0, 0);
+    uint8_t sn[6], sv[6], sv2[6];
+    vlab_mem_read(n, 0x20000, sn, 6);
+    vlab_mem_read(vm->m, 0x20000, sv, 6);
+    vlab_mem_read(vm2->m, 0x20000, sv2, 6);
+    uint32_t base_n = sn[2] | sn[3] << 8 | sn[4] << 16 | (uint32_t)sn[5] << 24;
+    uint32_t base_v = sv[2] | sv[3] << 8 | sv[4] << 16 | (uint32_t)sv[5] << 24;
+    uint32_t base_v2 = sv2[2] | sv2[3] << 8 | sv2[4] << 16 | (uint32_t)sv2[5] << 24;
+    assert_int_equal(base_n, 0x8000);
+    assert_int_equal(base_v, vm->m->mem.mon_base);          /* the shadow GDT */
+    assert_int_equal(base_v2, vm2->m->mem.mon_base);
+    assert_int_not_equal(base_v, base_v2);                 /* location-sensitive */
+    assert_memory_equal(sn, sv, 2);                        /* the limit is the guest's */
+    int ebx = vlab_reg_index(n, "ebx"), ecx = vlab_reg_index(n, "ecx"), esi = vlab_reg_index(n, "esi"),
+        edi = vlab_reg_index(n, "edi"), eflags = vlab_reg_index(n, "eflags");
+    assert_int_equal(vlab_reg_get(n, ebx) & 0xFFFF, 0x08);
+    assert_int_equal(vl_vm_reg_get(vm, ebx) & 0xFFFF, 0x09);        /* CS with RPL 1 */
+    assert_int_equal(vlab_reg_get(n, ecx) & 0x3200, 0x3200);
+    assert_int_equal(vl_vm_reg_get(vm, ecx) & 0x3200, 0);           /* POPF at real CPL 1 kept IF and IOPL */
+    assert_int_equal(vlab_reg_get(n, esi), 0xFFFFFFFFu);
+    assert_int_equal(vl_vm_reg_get(vm, esi), vm->m->mem.mon_base - 1); /* truncated below the region */
+    assert_int_equal(vlab_reg_get(n, edi) & 0x200, 0);               /* CLI trapped and emulated: */
+    assert_int_equal(vl_vm_reg_get(vm, edi) & 0x200, 0);             /* the real IF follows */
+    /* the guest's own view: its GDTR, its CPL 0, its IOPL */
+    assert_int_equal(vl_vm_reg_get(vm, vlab_reg_index(vm->m, "gdtr_base")), 0x8000);
+    assert_int_equal(vl_vm_reg_get(vm, vlab_reg_index(vm->m, "cpl")), 0);
+    assert_int_equal(vl_vm_reg_get(vm, eflags) & 0x3200, 0);         /* its POPF never reached the monitor */
+    assert_int_equal(vlab_reg_get(n, eflags) & 0x3200, 0x3000);
+    assert_int_equal(vl_vm_reg_get(vm, vlab_reg_index(vm->m, "cs")), 0x08);
+    assert_check(vm);
+    assert_check(vm2);
+    vl_vm_free(vm);
+    vl_vm_free(vm2);
+    vl_vmm_release(mon);
+    vlab_machine_free(n);
+    vlab_free(g.b);
+}
+
+/* vm:check() can fail: each deliberate breakage of the real CPU's
+ * deprivileged state or of the monitor's structures is found. */
+static void test_check_detects(void **state) {
+    (void)state;
+    char *src = kernel_source();
+    image g = assemble(src);
+    free(src);
+    vl_vm *vm = guest(NULL, &g, 0x1000, VL_TECH_TRAP_EMULATE);
+    /* into the kernel's user task: shadow tables, LDTR-less, TR loaded */
+    vl_stop s = vl_vm_run(vm, 3000, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_check(vm);
+    size_t csz = sizeof(x86_cpu);
+    x86_cpu *r = vm->real, *save = malloc(csz);
+    uint8_t *mon = malloc(vm->m->mem.mon_size);
+    assert_non_null(save);
+    assert_non_null(mon);
+    memcpy(save, r, csz);
+    memcpy(mon, vm->m->mem.mon, vm->m->mem.mon_size);
+    int found = 0;
+    char why[256];
+    for (int k = 0; k < 12; k++) {
+        switch (k) {
+        case 0: r->cpl = 0; break;
+        case 1: r->c.intercept = false; break;
+        case 2: r->eflags |= X86_IOPL; break;
+        case 3: r->eflags ^= X86_IF; break;
+        case 4: r->cr2 = 0x1234; break;
+        case 5: r->gdtr_base = 0x8000; break;
+        case 6: r->idtr_base = 0x9000; break;
+        case 7: r->tr.base = 0xa000; break;
+        case 8: r->seg[X86_DS].limit = 0xFFFFFFFFu; break;  /* DS reaches the region */
+        case 9: r->seg[X86_SS].attr &= (uint16_t)~X86_A_DPL; break; /* SS at DPL 0 */
+        case 10: vm->m->mem.mon[0x10 + 5] &= 0x9F; break;          /* shadow GDT 0x10 at DPL 0 */
+        case 11: vm->m->mem.mon[0x4800 + 0x66] ^= 0xFF; break;     /* the TSS's I/O map base */
+        }
+        if (vl_vm_check(vm, why, sizeof why) != 0) found++;
+        else print_message("breakage %d not detected\n", k);
+        memcpy(r, save, csz);
+        memcpy(vm->m->mem.mon, mon, vm->m->mem.mon_size);
+        assert_check(vm);
+    }
+    assert_int_equal(found, 12);
+    free(save);
+    free(mon);
+    vl_vm_free(vm);
+    vlab_free(g.b);
+}
+
+/* ---- random privileged and sensitive streams -------------------------------------------------- */
+
+/* A kernel whose every exception handler (and INT n) goes back to a random
+ * place of the stream at CPL 0 with its stack, segments and IF reset; the
+ * stream: descriptor-table loads (two GDT copies), LTR, control and debug
+ * registers, paging on and off, INVLPG, CLTS, LMSW, HLT with the timer,
+ * CLI/STI, IN/OUT to the console and the timer, INT n, IRET to ring 3
+ * (where the privileged items fault), segment loads (DPL 0, 1, 3, an
+ * expand-down one, null, beyond the GDT), LAR/LSL/VERR/VERW, and the
+ * leaking forms (SGDT, SIDT, SMSW, PUSHF/POPF, MOV from CS, PUSH CS). */
+static char *build_stress(uint64_t seed, int n, bool leaks) {
+    uint64_t s = seed | 1;
+    sbuf b = { 0 };
+    out(&b, "  .org 0x1000\nstart:\n");
+    out(&b, "%s", idt_setup);
+    /* page tables: identity 4 MiB at 0xc000 (directory) / 0xd000 (table) */
+    out(&b, "  mov $0xd000, %%edi\n  mov $0x7, %%eax\n  mov $1024, %%ecx\n"
+            "1:\n  mov %%eax, (%%edi)\n  add $0x1000, %%eax\n  add $4, %%edi\n  dec %%ecx\n  jnz 1b\n"
+            "  movl $0xd007, 0xc000\n"
+            "  mov $0x20, %%ax\n  mov %%ax, 0x9000 + 0x20 * 8 + 2\n" /* (the timer gate: code 0, see below) */
+            "  movw $0x08, 0x9000 + 0x20 * 8 + 2\n"
+            "  lgdt gdtr\n  lidt idtr\n  ljmp $0x08, $1f\n1:\n"
+            "  mov $0x28, %%ax\n  ltr %%ax\n"
+            "  jmp kentry\n");
+    out(&b, "handler:\nvec80:\nvec20:\n"
+            "  mov $0x10, %%ax\n  mov %%ax, %%ds\n  mov %%ax, %%es\n  mov %%ax, %%ss\n  mov $0x7f000, %%esp\n"
+            "  mov $0x10c, %%dx\n  outl %%eax, (%%dx)\n"
+            "kentry:\n"
+            "  mov $0x10, %%ax\n  mov %%ax, %%ds\n  mov %%ax, %%es\n  mov %%ax, %%fs\n  mov %%ax, %%gs\n  mov %%ax, %%ss\n"
+            "  mov $0x7f000, %%esp\n"
+            "  incl count\n  mov count, %%eax\n  and $0xff, %%eax\n  jmp *targets(,%%eax,4)\n"
+            "count: .long 0\n");
+    out(&b, "stream:\n");
+    static const char *const segs[] = { "0x10", "0x23", "0x33", "0x31", "0x38", "0x0", "0x78", "0x8", "0x2b" };
+    static const char *const sregs[] = { "ds", "es", "fs", "gs" };
+    static const char *const leak_items[] = { "sgdt 0x30000", "sidt 0x30010", "smsw %ax", "pushf\n  pop %eax",
+                                              "push $0x3246\n  popf", "mov %cs, %eax", "push %cs\n  pop %eax",
+                                              "lar %ax, %ebx", "lsl %ax, %ebx", "str %ax", "sldt %ax" };
+    for (int i = 0; i < n; i++) {
+        out(&b, "L%d:\n", i);
+        unsigned k = (unsigned)(rnd(&s) % 26);
+        switch (k) {
+        case 0: out(&b, "  lgdt %s\n", rnd(&s) % 2 ? "gdtr" : "gdtr2"); break;
+        case 1: out(&b, "  lidt idtr\n"); break;
+        case 2: /* paging on, or paging and TS off: PE stays */
+            if (rnd(&s) % 2) out(&b, "  mov %%cr0, %%eax\n  or $0x80000000, %%eax\n  mov %%eax, %%cr0\n");
+            else out(&b, "  mov %%cr0, %%eax\n  and $0x7ffffff7, %%eax\n  mov %%eax, %%cr0\n");
+            out(&b, "  jmp 1f\n1:\n");
+            break;
+        case 3: out(&b, "  mov $0xc000, %%eax\n  mov %%eax, %%cr3\n"); break;
+        case 4: out(&b, "  mov %%cr%d, %%eax\n", (int)(rnd(&s) % 3) * (rnd(&s) % 2 ? 1 : 0) + (rnd(&s) % 2 ? 2 : 0)); break;
+        case 5: out(&b, "  mov $0x%x, %%eax\n  mov %%eax, %%dr%d\n", (unsigned)rnd(&s) & 0xFFF0u, (int)(rnd(&s) % 4)); break;
+        case 6: out(&b, "  mov %%dr%d, %%eax\n", (int)(rnd(&s) % 2 ? 6 : 7)); break;
+        case 7: out(&b, "  clts\n"); break;
+        case 8: out(&b, "  invlpg 0x%x\n", (unsigned)(rnd(&s) % 0x100) << 12); break;
+        case 9: out(&b, "  cli\n"); break;
+        case 10: out(&b, "  sti\n"); break;
+        case 11: out(&b, "  sti\n  hlt\n"); break;
+        case 12: out(&b, "  mov $0x%x, %%eax\n  outb %%al, $0xe9\n", 'a' + (unsigned)(rnd(&s) % 26)); break;
+        case 13: out(&b, "  mov $%u, %%eax\n  mov $0x104, %%dx\n  outl %%eax, (%%dx)\n"
+                         "  mov $1, %%eax\n  mov $0x108, %%dx\n  outl %%eax, (%%dx)\n", 50 + (unsigned)(rnd(&s) % 400));
+            break;
+        case 14: out(&b, "  mov $0x110, %%dx\n  inl (%%dx), %%eax\n"); break;
+        case 15: out(&b, "  int $0x%x\n", rnd(&s) % 2 ? 0x80u : (unsigned)(rnd(&s) % 0x30)); break;
+        case 16: /* to ring 3 at a random place of the stream */
+            /* IF in the frame as IF now (CLI, or STI right before the
+             * IRET): IRET at real CPL 1 cannot change IF, the leak the
+             * leaking streams show through POPF */
+            if (rnd(&s) % 2)
+                out(&b, "  cli\n  push $0x23\n  push $0x60000\n  push $0x2\n  push $0x1b\n  push $L%u\n  iret\n",
+                    (unsigned)(rnd(&s) % (uint64_t)n));
+            else
+                out(&b, "  push $0x23\n  push $0x60000\n  push $0x202\n  push $0x1b\n  push $L%u\n  sti\n  iret\n",
+                    (unsigned)(rnd(&s) % (uint64_t)n));
+            break;
+        case 17: out(&b, "  mov $%s, %%ax\n  mov %%ax, %%%s\n", segs[rnd(&s) % 9], sregs[rnd(&s) % 4]); break;
+        case 18: out(&b, "  mov $%s, %%ax\n  %s %%ax\n", segs[rnd(&s) % 9], rnd(&s) % 2 ? "verr" : "verw"); break;
+        case 19: out(&b, "  mov $0x%x, %%eax\n  mov %%eax, 0x%x\n", (unsigned)rnd(&s),
+                     0x40000u + (unsigned)(rnd(&s) % 0x100) * 4);
+            break;
+        case 20: out(&b, "  mov 0x%x, %%eax\n", 0x40000u + (unsigned)(rnd(&s) % 0x100) * 4); break;
+        case 21: out(&b, "  lmsw %%ax\n"); break;
+        case 22: out(&b, "  wbinvd\n"); break;
+        case 23: out(&b, "  mov $0x%x, %%eax\n  mov %%eax, %%es:(%%eax)\n",
+                     rnd(&s) % 2 ? 0xFF000000u + (unsigned)(rnd(&s) % 0x100000) : 0xFFFFF000u);
+            break;
+        default:
+            if (leaks) out(&b, "  %s\n", leak_items[rnd(&s) % (sizeof leak_items / sizeof *leak_items)]);
+            else out(&b, "  add $%u, %%ecx\n", (unsigned)(rnd(&s) % 100));
+            break;
+        }
+    }
+    out(&b, "  jmp stream\n");
+    out(&b, "  .org 0x7800\ntargets:\n");
+    for (int i = 0; i < 256; i++) out(&b, "  .long L%u\n", (unsigned)(rnd(&s) % (uint64_t)n));
+    out(&b, "%s", tables);
+    return b.p;
+}
+
+static image stress_image(uint64_t seed, int n, bool leaks) {
+    char *src = build_stress(seed, n, leaks);
+    image g = assemble(src);
+    free(src);
+    assert_true(g.len <= 0x10000);
+    return g;
+}
+
+typedef struct stress_ctx {
+    vl_vm *vm;
+    uint64_t traps, failed, emulated, reflected, user;
+    uint8_t fixed[0x5200 - 0x4800];
+    char why[256];
+} stress_ctx;
+
+static int stress_trap(void *ctx, const vl_trap_event *ev) {
+    stress_ctx *c = ctx;
+    c->traps++;
+    if (ev->kind == VL_TRAP_EMULATED) c->emulated++;
+    else c->reflected++;
+    x86_cpu *r = c->vm->real, *v = c->vm->vctx;
+    if (ev->kind == VL_TRAP_REFLECTED && v->cpl == 0) {
+        /* into the kernel from ring 3: the frame holds CS 0x1b (after an
+         * error code or not) */
+        uint8_t f[12];
+        if (vl_vm_read_virt(c->vm, v->r[X86_ESP], f, sizeof f, false) == sizeof f &&
+            (f[4] == 0x1b || f[8] == 0x1b))
+            c->user++;
+    }
+    bool bad = vl_vm_check(c->vm, c->why, sizeof c->why) != 0;
+    if (!bad && (r->cpl == 0 || !r->c.intercept)) bad = true, snprintf(c->why, sizeof c->why, "deprivilege lost");
+    /* the monitor's TSS, trap page and entry stubs: as at reset */
+    if (!bad && memcmp(c->fixed, c->vm->m->mem.mon + 0x4800, sizeof c->fixed))
+        bad = true, snprintf(c->why, sizeof c->why, "monitor state changed");
+    if (bad) c->failed++;
+    return 0;
+}
+
+static uint64_t stress(uint64_t seed, uint64_t total, int tech, int depriv) {
+    image g = stress_image(seed, 400, true);
+    vl_vm *vm = guest_of(NULL, "pentium", &g, 0x1000, tech);
+    char err[256];
+    if (depriv) assert_int_equal(vl_vm_set_deprivilege(vm, depriv, err, sizeof err), 0);
+    stress_ctx c = { .vm = vm };
+    memcpy(c.fixed, vm->m->mem.mon + 0x4800, sizeof c.fixed);
+    vl_vm_on_trap(vm, stress_trap, &c);
+    uint64_t done = 0;
+    int stops = 0;
+    while (done < total) {
+        uint64_t before = vm->m->cc->icount;
+        vl_stop s = vl_vm_run(vm, total - done, 0, 0);
+        done += vm->m->cc->icount - before;
+        if (s.reason == VLAB_STOP_BUDGET) break;
+        /* a shutdown, an idle loop nothing wakes: back to the start */
+        stops++;
+        vl_vm_reset(vm);
+        vlab_mem_write(vm->m, 0, g.b, g.len);
+        vl_vm_boot(vm, 0x1000, RAM);
+        assert_check(vm);
+        if (stops > 100000) break;
+    }
+    if (c.failed)
+        fail_msg("seed %llu: %llu of %llu traps broke resource control: %s", (unsigned long long)seed,
+                 (unsigned long long)c.failed, (unsigned long long)c.traps, c.why);
+    /* hybrid interprets the guest kernel: its traps come from ring 3 only */
+    bool te = tech == VL_TECH_TRAP_EMULATE;
+    assert_true(c.traps > (te ? 1000u : 10u));
+    if (te) assert_true(c.emulated > 100);
+    assert_true(c.reflected > (te ? 100u : 10u));
+    assert_check(vm);
+    print_message("stress x86 %s%s seed %llu: %llu instructions, %llu traps (%llu emulated, %llu reflected, "
+                  "%llu into virtual user mode), %d restarts\n",
+                  vl_technique_name(tech), depriv == 3 ? " (kernel at real CPL 3)" : "", (unsigned long long)seed,
+                  (unsigned long long)done,
+                  (unsigned long long)c.traps, (unsigned long long)c.emulated, (unsigned long long)c.reflected,
+                  (unsigned long long)c.user, stops);
+    vl_vm_free(vm);
+    vlab_free(g.b);
+    return c.user;
+}
+
+static void test_stress_resource_control(void **state) {
+    (void)state;
+    uint64_t user = stress(1, 1000000, VL_TECH_TRAP_EMULATE, 0);
+    user += stress(5, 1000000, VL_TECH_TRAP_EMULATE, 0);
+    user += stress(1, 500000, VL_TECH_HYBRID, 0);
+    user += stress(5, 500000, VL_TECH_TRAP_EMULATE, 3);
+    assert_true(user > 100); /* traps from the guest's ring 3 too */
+}
+
+/* The mnemonics of the forms the sweep measures as leaking on the Pentium. */
+static bool leaking_mnemonic(const vl_sweep_result *r, const char *insn) {
+    char mn[32];
+    size_t k = 0;
+    while (insn[k] && insn[k] != ' ' && k < sizeof mn - 1) mn[k] = insn[k], k++;
+    mn[k] = 0;
+    for (size_t i = 0; i < r->nrows; i++) {
+        if (r->rows[i].outcome != VL_OUT_LEAKS) continue;
+        const char *m = r->rows[i].mnemonic;
+        /* the table's mnemonic against the disassembler's (a size suffix) */
+        size_t ml = strlen(m);
+        if (!strncmp(mn, m, ml) && (mn[ml] == 0 || strchr("bwl", mn[ml]) != NULL)) return true;
+        if (!strcmp(m, "push sreg") && !strncmp(mn, "push", 4) && strstr(insn, "%cs")) return true;
+        if (!strcmp(m, "mov from sreg") && !strncmp(mn, "mov", 3) && strstr(insn, "%cs,")) return true;
+    }
+    return false;
+}
+
+/* Random streams: natively and monitored they run alike until a form the
+ * sweep measures as leaking runs; without the leaking items, alike. */
+static void test_stress_equivalence(void **state) {
+    (void)state;
+    vl_sweep_opts o = { 0 };
+    o.isa = "x86";
+    o.model = "pentium";
+    o.states = 4;
+    vl_sweep_result sw;
+    char err[256];
+    assert_int_equal(vl_sweep_run(&o, &sw, err, sizeof err), 0);
+    int differing = 0, equal = 0;
+    uint64_t insns = 0;
+    for (uint64_t seed = 10; seed < 40; seed++) {
+        bool leaks = seed % 2 == 0;
+        image g = stress_image(seed, 200, leaks);
+        vl_equiv_image e = { "x86", "pentium", RAM, g.b, g.len, 0, 0x1000, RAM, NULL };
+        vl_equiv_result r;
+        assert_int_equal(vl_equiv_run(&e, 20000, VL_TECH_TRAP_EMULATE, &r, err, sizeof err), 0);
+        insns += r.instructions;
+        if (!r.equal) {
+            char t[160] = "";
+            if (r.ndiffs) vl_diff_format(&r.diffs[0], t, sizeof t);
+            if (!leaks || !leaking_mnemonic(&sw, r.first_insn))
+                fail_msg("seed %llu: differs after instruction %llu at %08x (%s), not a leaking form: %s",
+                         (unsigned long long)seed, (unsigned long long)r.first, r.first_pc, r.first_insn, t);
+            differing++;
+        } else {
+            equal++;
+        }
+        vl_equiv_free(&r);
+        vlab_free(g.b);
+    }
+    assert_true(differing > 0);
+    print_message("equivalence x86: 30 random streams, %llu instructions; %d differ, each first at a leaking "
+                  "form; %d alike\n", (unsigned long long)insns, differing, equal);
+    vl_sweep_result_free(&sw);
+}
+
+/* ---- compiled C programs ------------------------------------------------------------------ */
+
+static void test_compiled_programs(void **state) {
+    (void)state;
+    char dir[256];
+    VL_TEST_NEED_PROGRAMS(dir);
+    const char *progs[] = { "sieve", "sort", "checksum", "fib" };
+    const uint32_t ram = 16u << 20;
+    for (size_t i = 0; i < sizeof progs / sizeof *progs; i++) {
+        char elf[512], err[256];
+        snprintf(elf, sizeof elf, "%s/%s.x86.elf", dir, progs[i]);
+        vlab_machine *n = vlab_machine_new("x86", "i386", ram, err, sizeof err);
+        assert_non_null(n);
+        uint32_t entry;
+        if (vlab_load(n, elf, 0, &entry, err, sizeof err) != 0) fail_msg("%s", err);
+        vl_machine_boot(n, entry, ram);
+        vlab_stop sn = vlab_run(n, 500000000, 0, 0);
+        vl_vm *vm = vl_vm_new(NULL, "x86", "i386", ram, VL_TECH_TRAP_EMULATE, NULL, err, sizeof err);
+        if (!vm) fail_msg("%s", err);
+        if (vlab_load(vm->m, elf, 0, &entry, err, sizeof err) != 0) fail_msg("%s", err);
+        vl_vm_boot(vm, entry, ram);
+        vl_stop sv = vl_vm_run(vm, 500000000, 0, 0);
+        assert_int_equal(sn.reason, VLAB_STOP_HALT);
+        assert_int_equal(sv.reason, VLAB_STOP_HALT);
+        assert_int_equal(sv.pc, sn.pc);
+        size_t cn, cv;
+        const char *con_n = vlab_console(n, &cn), *con_v = vlab_console(vm->m, &cv);
+        assert_true(cn > 0);
+        assert_int_equal(cv, cn);
+        assert_memory_equal(con_v, con_n, cn);
+        vl_view a = { n, NULL }, b = { vm->m, vm };
+        assert_int_equal(vl_compare(&a, &b, NULL, 0), 0);
+        vl_vmm_stats st;
+        vl_vm_stats(vm, &st);
+        vlab_stats ns;
+        vlab_get_stats(n, &ns);
+        assert_int_equal(st.guest_instructions, ns.instructions);
+        assert_int_equal(st.traps, 0); /* user-level code at real CPL 1: no trap */
+        assert_check(vm);
+        print_message("program %s: %llu instructions natively and under the monitor, %llu traps\n", progs[i],
+                      (unsigned long long)st.guest_instructions, (unsigned long long)st.traps);
+        vl_vm_free(vm);
+        vlab_machine_free(n);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kernel),
+        cmocka_unit_test(test_leaks),
+        cmocka_unit_test(test_deprivilege_3),
+        cmocka_unit_test(test_check_detects),
+        cmocka_unit_test(test_stress_resource_control),
+        cmocka_unit_test(test_stress_equivalence),
+        cmocka_unit_test(test_compiled_programs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
