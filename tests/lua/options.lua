@@ -7,7 +7,7 @@ local fails, eq = testlib.fails, testlib.eq
 
 -- the issue's typos, to the letter
 fails("vlab.machine: unknown option 'modle' (known: isa, model, ram)", vlab.machine, { isa = "m68k", modle = "68010" })
-fails("vlab.vmm: unknown option 'techinque' (known: isa, model, technique, ram, monitor)", vlab.vmm,
+fails("vlab.vmm: unknown option 'techinque' (known: isa, model, technique, ram, monitor, deprivilege)", vlab.vmm,
   { isa = "m68k", techinque = "trap-and-emulate" })
 fails("vlab.vmm: unknown option 'rma'", vlab.vmm, { isa = "m68k", rma = 5 })
 fails("vlab.sweep: unknown option 'modl' (known: isa, model, technique, seed, states, filter)", vlab.sweep,
