@@ -3,42 +3,47 @@
 # as ratios in one session (a benchmark: it prints figures, it never fails on
 # a time).
 #
-#   bench/compare.sh [-n RUNS] [-k INSNS] [-m ISA:MODEL]... BASE
+#   bench/compare.sh [-n ROUNDS] [-r RUNS] [-k INSNS] [-m ISA:MODEL]... BASE
 #   make bench BASE=<commit>          (the same, with the defaults)
 #
 # Builds BASE's libvlab.a in a temporary git worktree and the current tree's,
 # links the current tree's bench/bench_cpu.c driver against each (so both run
 # the same driver and the same guest programs, tests/programs built once),
 # then runs every program on both, interleaved (base, current, current, base,
-# ...), RUNS rounds (default 7), and prints the minimum time of each and the
-# ratio base/current (above 1: the current tree is faster). The guest
+# ...), ROUNDS rounds (default 7) of RUNS runs each (default 10: the programs
+# are short), and prints the minimum time of one run of each and the ratio
+# base/current (above 1: the current tree is faster). The guest
 # instruction counts of the two must be equal, or the comparison says so and
 # exits 1: a speed-up may change nothing but time.
 # With valgrind installed it also prints host instructions per guest
-# instruction (callgrind, deterministic): (Ir(INSNS) - Ir(1)) / (INSNS - 1)
-# over runs with a budget of INSNS guest instructions (default 2000000) and of
-# 1, so that loading and machine setup cancel out.
+# instruction (callgrind, deterministic): (Ir(INSNS) - Ir(1)) / (n - 1) over
+# a run with a budget of INSNS guest instructions (default 2000000; n the
+# instructions it ran: a program may end sooner) and one of 1, so that
+# loading and machine setup cancel out.
 # Models: -m, repeatable (default ppc:750 m68k:68000).
 set -e
-RUNS=7
+ROUNDS=7
+RUNS=10
 K=2000000
 MODELS=""
 while [ $# -gt 1 ]; do
   case $1 in
-    -n) RUNS=$2; shift 2 ;;
+    -n) ROUNDS=$2; shift 2 ;;
+    -r) RUNS=$2; shift 2 ;;
     -k) K=$2; shift 2 ;;
     -m) MODELS="$MODELS $2"; shift 2 ;;
     *) break ;;
   esac
 done
 if [ $# -ne 1 ]; then
-  echo "usage: bench/compare.sh [-n RUNS] [-k INSNS] [-m ISA:MODEL]... BASE" >&2
+  echo "usage: bench/compare.sh [-n ROUNDS] [-r RUNS] [-k INSNS] [-m ISA:MODEL]... BASE" >&2
   exit 2
 fi
 BASE=$1
 [ -n "$MODELS" ] || MODELS="ppc:750 m68k:68000"
-case $RUNS in ''|*[!0-9]*) echo "compare.sh: -n needs a number" >&2; exit 2 ;; esac
-case $K in ''|*[!0-9]*) echo "compare.sh: -k needs a number" >&2; exit 2 ;; esac
+case $ROUNDS in ''|*[!0-9]*|0) echo "compare.sh: -n needs a number >= 1" >&2; exit 2 ;; esac
+case $RUNS in ''|*[!0-9]*|0) echo "compare.sh: -r needs a number >= 1" >&2; exit 2 ;; esac
+case $K in ''|*[!0-9]*|0|1) echo "compare.sh: -k needs a number >= 2" >&2; exit 2 ;; esac
 top=$(git rev-parse --show-toplevel)
 cd "$top"
 rev=$(git rev-parse --verify -q "$BASE^{commit}") || { echo "compare.sh: $BASE: no such commit" >&2; exit 2; }
@@ -60,20 +65,21 @@ link() { # link LIBRARY OUT: the current driver against a library
 link "$tmp/base/build/libvlab.a" "$tmp/bench_base"
 link "$BUILD/libvlab.a" "$tmp/bench_cur"
 
-# min of RUNS single runs of each, interleaved; the order alternates each round
+# min over ROUNDS rounds of RUNS runs of each, interleaved; the order
+# alternates each round
 status=0
 for im in $MODELS; do
   isa=${im%%:*}
-  echo "== $im: min of $RUNS runs, interleaved (time ratio base/current: above 1 is faster)"
+  echo "== $im: min of $ROUNDS x $RUNS runs, interleaved (time ratio base/current: above 1 is faster)"
   printf '%-10s %12s %12s %8s %14s\n' program "base s" "current s" ratio instructions
   for p in sieve sort checksum fib; do
     elf=$BUILD/programs/$p.$isa.elf
     [ -f "$elf" ] || { printf '%-10s (no %s)\n' "$p" "$elf"; continue; }
     bmin=""; cmin=""; bn=""; cn=""; i=0
-    while [ $i -lt "$RUNS" ]; do
+    while [ $i -lt "$ROUNDS" ]; do
       if [ $((i % 2)) -eq 0 ]; then order="base cur"; else order="cur base"; fi
       for v in $order; do
-        set -- $("$tmp/bench_$v" "$im" "$elf" --runs 1)
+        set -- $("$tmp/bench_$v" "$im" "$elf" --runs "$RUNS")
         if [ $v = base ]; then
           bn=$2; bmin=$(awk -v a="$1" -v b="$bmin" 'BEGIN { print (b == "" || a < b) ? a : b }')
         else
@@ -90,9 +96,10 @@ for im in $MODELS; do
 done
 
 if command -v valgrind >/dev/null 2>&1; then
-  ir() { # ir DRIVER ISA:MODEL ELF BUDGET: host instructions of one run
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$1" "$2" "$3" --runs 1 --max "$4" 2>&1 >/dev/null |
-      sed -n 's/.*Collected : *\([0-9]*\).*/\1/p'
+  ir() { # ir DRIVER ISA:MODEL ELF BUDGET: "host-instructions guest-instructions" of one run
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$tmp/vg.log" \
+      "$1" "$2" "$3" --runs 1 --max "$4" >"$tmp/vg.out"
+    echo "$(sed -n 's/.*Collected : *\([0-9]*\).*/\1/p' "$tmp/vg.log") $(cut -d' ' -f2 "$tmp/vg.out")"
   }
   for im in $MODELS; do
     isa=${im%%:*}
@@ -103,8 +110,7 @@ if command -v valgrind >/dev/null 2>&1; then
       [ -f "$elf" ] || continue
       b1=$(ir "$tmp/bench_base" "$im" "$elf" 1); bk=$(ir "$tmp/bench_base" "$im" "$elf" "$K")
       c1=$(ir "$tmp/bench_cur" "$im" "$elf" 1); ck=$(ir "$tmp/bench_cur" "$im" "$elf" "$K")
-      awk -v p="$p" -v b1="$b1" -v bk="$bk" -v c1="$c1" -v ck="$ck" -v k="$K" \
-        'BEGIN { printf "%-10s %10.1f %10.1f\n", p, (bk - b1) / (k - 1), (ck - c1) / (k - 1) }'
+      echo "$p $b1 $bk $c1 $ck" | awk '{ printf "%-10s %10.1f %10.1f\n", $1, ($4 - $2) / ($5 - $3), ($8 - $6) / ($9 - $7) }'
     done
   done
 else
