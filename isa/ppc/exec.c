@@ -386,6 +386,7 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
     X(ILLFORM)  /* an invalid form: illegal after the exit-set check */ \
     X(PRIV)     /* privileged: the problem-state check, then the operation */ \
     X(LI)       /* addi rD,0,SIMM */ \
+    X(LIS)      /* addis rD,0,SIMM */ \
     X(BC_CR)    /* bc on a CR bit alone, CTR untouched */ \
     X(BDNZ)     /* bc decrementing CTR, branching while it is not 0 */
 #define PPC_XH_ENUM(n) H_##n,
@@ -416,6 +417,7 @@ static void dc_decode(ppc_dent *e, uint32_t w) {
     unsigned h = H_OP0 + in->op, bo = e->rd;
     switch ((enum ppc_op)in->op) {
     case PPC_OP_ADDI: if (!e->ra) h = H_LI; break;
+    case PPC_OP_ADDIS: if (!e->ra) h = H_LIS; break;
     case PPC_OP_B: e->imm = (uint32_t)((int32_t)(w << 6) >> 6) & ~3u; break;
     case PPC_OP_BC:
         e->imm = SIMM_OF(w & 0xFFFC);

@@ -60,8 +60,10 @@ top:
         JUMP(H_OP0 + e->op);
     /* ---- arithmetic ---- */
     XH(LI) G[RD] = SIMM; NEXT();
-    OH(ADDI) G[RD] = GA0 + SIMM; NEXT();
-    OH(ADDIS) G[RD] = GA0 + (w << 16); NEXT();
+    XH(LIS) G[RD] = w << 16; NEXT();
+    /* rA = 0 is H_LI / H_LIS */
+    OH(ADDI) G[RD] = G[RA] + SIMM; NEXT();
+    OH(ADDIS) G[RD] = G[RA] + (w << 16); NEXT();
     OH(ADDIC) OH(ADDIC_RC) {
         uint32_t a = G[RA], r = a + SIMM;
         set_ca(s, r < a);
