@@ -4,7 +4,8 @@
 #   make deps       install missing Debian packages (apt-get as root)
 #   make test       every suite: cmocka units, vectors, binutils judge, Lua, scenarios
 #   make check-asan the same suites built with ASan + UBSan (in build-asan/)
-#   make bench      MIPS per core
+#   make bench      MIPS per core; make bench BASE=<commit>: speed ratios against
+#                   that commit (bench/compare.sh, with callgrind figures)
 #   make demo       a first look
 
 BUILD   ?= build
@@ -125,7 +126,8 @@ check-asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 bench: all $(BENCH_BIN)
-	@BUILD=$(BUILD) sh bench/run.sh
+	@if [ -n "$(BASE)" ]; then BUILD=$(BUILD) sh bench/compare.sh "$(BASE)"; \
+	else BUILD=$(BUILD) sh bench/run.sh; fi
 
 demo: all
 	@BUILD=$(BUILD) sh scripts/demo.sh

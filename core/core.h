@@ -176,6 +176,9 @@ typedef struct vl_cpu_common {
 struct vl_cpu_ops {
     const char *isa;
     size_t state_size;                       /* sizeof the ISA's CPU struct, starts with vl_cpu_common */
+    /* The prefix of the state a snapshot (the sweep's) must copy; what
+     * follows it is a cache the core keeps valid by itself. 0: state_size. */
+    size_t snap_size;
     /* ISA facts the machine, the loader and the front ends need */
     uint8_t levels;                          /* bit n: privilege level n exists (0 the most privileged) */
     uint8_t min_insn;                        /* bytes of the shortest instruction */

@@ -1,7 +1,8 @@
 /* test_ppc_exec.c - the PowerPC 750 core: decode table, integer UISA (flags,
  * branches, loads/stores), the OEA supervisor set and privilege, exceptions
  * (SRR0/SRR1/DAR/DSISR), decrementer, MMU (BAT, page table, DSI/ISI),
- * intercept, branch to itself, decode control flow. Instructions are
+ * intercept, branch to itself, decode control flow, the pre-decoded cache
+ * (self-modifying code, translation changes). Instructions are
  * hand-encoded below (the encodings were checked with powerpc-linux-gnu-as). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -657,6 +658,107 @@ static void test_mmu(void **st) {
     vlab_machine_free(m);
 }
 
+/* ---- the pre-decoded instruction cache: nothing but time may change ----
+ * Code written by a guest store (to an instruction already decoded, and the
+ * very next one), by the host, and every change of instruction translation
+ * (MSR[IR], a BAT written by mtspr, a segment register, tlbie after a page
+ * table edit) must be seen by the next fetch. */
+static void pte_set_rpn(vlab_machine *m, uint32_t vsid, uint32_t ea, uint32_t pa) {
+    uint32_t hash = ((vsid & 0x7FFFF) ^ ((ea >> 12) & 0xFFFF)) & 0x7FFFF, pteg = HTAB | ((hash & 0x3FF) << 6);
+    for (int i = 0; i < 8; i++) {
+        uint32_t a = pteg + 8 * (uint32_t)i;
+        if (rd32(m, a) == (0x80000000u | vsid << 7 | ((ea >> 22) & 0x3F))) {
+            vlab_mem_set(m, a + 4, 4, (pa & 0xFFFFF000u) | (rd32(m, a + 4) & 0xFFFu));
+            return;
+        }
+    }
+    fail_msg("no PTE for 0x%x", ea);
+}
+
+static void test_decoded_cache(void **st) {
+    (void)st;
+    vlab_machine *m = mk();
+    ppc_cpu *s = C(m);
+    /* a loop storing over an instruction it has already run: the second
+     * pass runs the new word (li r3,9), not the decoded old one */
+    s->gpr[4] = 0;
+    s->gpr[5] = LI(3, 1);
+    s->gpr[6] = 0x1000;
+    s->gpr[7] = LI(3, 9);
+    vlab_stop r = RUN(m, ADDI(4, 4, 1), STW(5, 8, 6), LI(3, 1), D(11, 0, 4, 2) /* cmpwi r4,2 */,
+                      BC(12, 2, 0xC) /* beq +12 */, X(7, 5, 7, 444, 0) /* mr r5,r7 */, B(-0x18));
+    assert_int_equal(r.reason, VLAB_STOP_HALT);
+    assert_int_equal(s->gpr[4], 2);
+    assert_int_equal(s->gpr[3], 9);
+    /* a store to the next instruction, decoded by an earlier run */
+    s->gpr[5] = LI(3, 1);
+    r = RUN(m, STW(5, 4, 6), LI(3, 1));
+    assert_int_equal(s->gpr[3], 1);
+    s->gpr[5] = LI(3, 0x77);
+    vlab_set_pc(m, 0x1000);
+    r = vlab_run(m, 100, 0, 0);
+    assert_int_equal(r.reason, VLAB_STOP_HALT);
+    assert_int_equal(s->gpr[3], 0x77);
+    assert_int_equal(rd32(m, 0x1004), LI(3, 0x77));
+    /* the host writes code the core has decoded */
+    r = RUN(m, LI(3, 1), NOP);
+    assert_int_equal(s->gpr[3], 1);
+    vlab_mem_set(m, 0x1000, 4, LI(3, 5));
+    vlab_set_pc(m, 0x1000);
+    r = vlab_run(m, 100, 0, 0);
+    assert_int_equal(s->gpr[3], 5);
+
+    /* translation: EA 0x100C is PA 0x100C in real mode; turning MSR[IR] on
+     * under IBAT0 (EA 0 -> PA 0x20000) moves the next fetch to PA 0x2100C,
+     * and an mtspr to IBAT0L there (-> PA 0x40000) moves the one after it */
+    put(m, 0x2100C, (const uint32_t[]){ MTSPR(529, 8), LI(3, 0x21), HALT }, 3);
+    put(m, 0x41010, (const uint32_t[]){ LI(3, 0x41), HALT }, 2);
+    r = RUN(m, NOP, NOP, NOP, LI(3, 0x10)); /* PA 0x100C decoded as li r3,0x10 */
+    assert_int_equal(s->gpr[3], 0x10);
+    s->gpr[5] = 0x00020002u; /* IBAT0L: BRPN 0x20000, PP = 10 */
+    s->gpr[6] = MSR_ME | MSR_IR;
+    s->gpr[7] = 0x00000002u; /* IBAT0U: BEPI 0, 128 KiB, Vs */
+    s->gpr[8] = 0x00040002u;
+    r = RUN(m, MTSPR(528, 7), MTSPR(529, 5), MTMSR(6), LI(3, 0x10));
+    assert_int_equal(r.reason, VLAB_STOP_HALT);
+    assert_int_equal(s->gpr[3], 0x41);
+    assert_int_equal(vlab_pc(m), 0x1014);
+    assert_int_equal(s->ibat[1], 0x00040002u);
+
+    /* a segment register (set by the host) and tlbie after a page table edit */
+    s->ibat[0] = 0;
+    s->ibat[1] = 0;
+    s->dbat[0] = s->dbat[1] = 0;
+    s->sdr1 = HTAB;
+    map_page(m, 0x123, 0x20005000u, 0x5000, 2, false);
+    map_page(m, 0x124, 0x20005000u, 0x6000, 2, false);
+    put(m, 0x5000, (const uint32_t[]){ LI(3, 0x50), HALT }, 2);
+    put(m, 0x6000, (const uint32_t[]){ LI(3, 0x60), HALT }, 2);
+    put(m, 0x7000, (const uint32_t[]){ LI(3, 0x70), HALT }, 2);
+    vlab_reg_set(m, vlab_reg_index(m, "sr2"), 0x123);
+    vlab_reg_set(m, vlab_reg_index(m, "msr"), MSR_ME | MSR_IR);
+    vlab_set_pc(m, 0x20005000u);
+    r = vlab_run(m, 100, 0, 0);
+    assert_int_equal(r.reason, VLAB_STOP_HALT);
+    assert_int_equal(s->gpr[3], 0x50);
+    vlab_reg_set(m, vlab_reg_index(m, "sr2"), 0x124);
+    vlab_set_pc(m, 0x20005000u);
+    r = vlab_run(m, 100, 0, 0);
+    assert_int_equal(s->gpr[3], 0x60);
+    /* the PTE of VSID 0x124 now points at PA 0x7000; until tlbie the
+     * translation cache may keep the old one, after it the new one counts */
+    pte_set_rpn(m, 0x124, 0x20005000u, 0x7000);
+    map_page(m, 0x124, 0x20008000u, 0x8000, 2, false);
+    put(m, 0x8000, (const uint32_t[]){ X(0, 0, 9, 306, 0) /* tlbie r9 */, MTSPR(9, 10), 0x4E800420u /* bctr */ }, 3);
+    s->gpr[9] = 0x20005000u;
+    s->gpr[10] = 0x20005000u;
+    vlab_set_pc(m, 0x20008000u);
+    r = vlab_run(m, 100, 0, 0);
+    assert_int_equal(r.reason, VLAB_STOP_HALT);
+    assert_int_equal(s->gpr[3], 0x70);
+    vlab_machine_free(m);
+}
+
 /* ---- alignment ---- */
 static void test_alignment(void **st) {
     (void)st;
@@ -822,6 +924,7 @@ int main(void) {
         cmocka_unit_test(test_halt_step),    cmocka_unit_test(test_mmu),
         cmocka_unit_test(test_alignment),    cmocka_unit_test(test_fuzz),
         cmocka_unit_test(test_exceptions_misc), cmocka_unit_test(test_decode_flow),
+        cmocka_unit_test(test_decoded_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

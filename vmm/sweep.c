@@ -231,7 +231,7 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
     c->desc = *d;
     c->desc.ops = c->ops;
     c->ram = c->A->ram;
-    c->csize = c->ops->state_size;
+    c->csize = c->ops->snap_size ? c->ops->snap_size : c->ops->state_size;
     char e2[256] = "";
     c->ns = vlab_machine_new(d->isa, d->model, c->ram, e2, sizeof e2);
     c->nu = vlab_machine_new(d->isa, d->model, c->ram, e2, sizeof e2);

@@ -271,6 +271,9 @@ static inline void set_cr0(ppc_cpu *s, uint32_t r) {
     uint32_t c = (int32_t)r < 0 ? 8u : r ? 4u : 2u;
     s->cr = (s->cr & 0x0FFFFFFFu) | (c | s->xer >> 31) << 28;
 }
+static inline void set_crf_sh(ppc_cpu *s, unsigned sh, uint32_t c) {
+    s->cr = (s->cr & ~(0xFu << sh)) | c << sh;
+}
 static inline void set_crf(ppc_cpu *s, unsigned f, uint32_t c) {
     unsigned sh = (7 - f) * 4;
     s->cr = (s->cr & ~(0xFu << sh)) | c << sh;
@@ -363,10 +366,102 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
     return SL_OK;
 }
 
-#define RD ((w >> 21) & 31)
-#define RA ((w >> 16) & 31)
-#define RB ((w >> 11) & 31)
-#define SIMM ((uint32_t)(int32_t)(int16_t)(w & 0xFFFF))
+/* ---- the pre-decoded cache and the threaded interpreter ---------------------
+ * Each word of a cached page gets a ppc_dent (ppc.h): its handler, its
+ * register fields and what else the hot handlers would recompute each time
+ * (a branch displacement, a rotate mask, an SPR index). Dispatch is one
+ * compare of the entry's word with the word in memory (which makes the cache
+ * see every change of code, from any writer) and a jump to the handler:
+ * computed goto where the compiler has it, a switch otherwise. A handler
+ * ends by jumping straight to the next one: within a page the next entry
+ * and a taken branch's target are found without a lookup; leaving the page,
+ * and after anything that may change translation, the slice end or the
+ * fetch cache, goes through `top`, which looks the page up again. */
+
+/* The handlers the decoder picks besides the operations' own, which follow
+ * at H_OP0 + op, one per row of PPC_OPS. */
+#define PPC_XHANDLERS(X) \
+    X(DECODE)   /* 0: not decoded yet (a zeroed entry), or the end of a page */ \
+    X(ILL)      /* no instruction (no entry, reserved bits): illegal, no exit check */ \
+    X(ILLFORM)  /* an invalid form: illegal after the exit-set check */ \
+    X(PRIV)     /* privileged: the problem-state check, then the operation */ \
+    X(LI)       /* addi rD,0,SIMM */ \
+    X(LIS)      /* addis rD,0,SIMM */ \
+    X(BC_CR)    /* bc on a CR bit alone, CTR untouched */ \
+    X(BDNZ)     /* bc decrementing CTR, branching while it is not 0 */
+#define PPC_XH_ENUM(n) H_##n,
+enum { PPC_XHANDLERS(PPC_XH_ENUM) H_OP0 };
+
+#define SIMM_OF(w) ((uint32_t)(int32_t)(int16_t)((w) & 0xFFFF))
+
+/* Fill e from word w (a pure function of w: see ppc.h). The checks the old
+ * per-word dispatch made at each step are made here once: no entry or
+ * reserved bits (illegal), invalid forms, privilege (H_PRIV, which checks
+ * MSR[PR] when it runs). */
+static void dc_decode(ppc_dent *e, uint32_t w) {
+    uint8_t b[4];
+    vl_put_be32(b, w);
+    uint32_t raw;
+    memcpy(&raw, b, 4);
+    *e = (ppc_dent){ .raw = raw, .w = w, .h = H_ILL, .rd = (uint8_t)((w >> 21) & 31), .ra = (uint8_t)((w >> 16) & 31),
+                     .rb = (uint8_t)((w >> 11) & 31) };
+    unsigned v = ppc_dt_prim[w >> 26];
+    if (v >= PPC_DT_EXT) v = ppc_dt_ext[v - PPC_DT_EXT][(w >> 1) & 0x3FF];
+    if (!v) return;
+    if (v > PPC_DT_PRIV) v -= PPC_DT_PRIV;
+    const ppc_insn *in = &ppc_insns[v - 1];
+    if ((w & in->mask) != in->match) return;
+    e->cls = (uint8_t)(ppc_insn_class(w) + 1);
+    e->op = in->op;
+    if (ppc_invalid_form(in, w)) { e->h = H_ILLFORM; return; }
+    unsigned h = H_OP0 + in->op, bo = e->rd;
+    switch ((enum ppc_op)in->op) {
+    case PPC_OP_ADDI: if (!e->ra) h = H_LI; break;
+    case PPC_OP_ADDIS: if (!e->ra) h = H_LIS; break;
+    case PPC_OP_B: e->imm = (uint32_t)((int32_t)(w << 6) >> 6) & ~3u; break;
+    case PPC_OP_BC:
+        e->imm = SIMM_OF(w & 0xFFFC);
+        if ((bo & 0x14) == 0x10 && !(w & 1) && (bo & 2) == 0) h = H_BDNZ; /* bdnz: BO = 0b1z00y */
+        else if ((bo & 0x14) == 0x04 && !(w & 1)) h = H_BC_CR; /* CR bit only */
+        e->x = (uint8_t)(31 - e->ra);
+        break;
+    case PPC_OP_CMPI: case PPC_OP_CMPLI: case PPC_OP_CMP: case PPC_OP_CMPL:
+        e->x = (uint8_t)((7 - (e->rd >> 2)) * 4);
+        break;
+    case PPC_OP_RLWIMI: case PPC_OP_RLWINM: case PPC_OP_RLWNM: {
+        unsigned mb = (w >> 6) & 31, me = (w >> 1) & 31;
+        uint32_t a = 0xFFFFFFFFu >> mb, b = 0xFFFFFFFFu << (31 - me);
+        e->imm = mb <= me ? a & b : a | b;
+        break;
+    }
+    case PPC_OP_MFSPR: case PPC_OP_MTSPR: e->imm = ppc_spr_ix[ppc_spr_field(w)]; break;
+    default: break;
+    }
+    e->h = (uint16_t)(ppc_insn_privileged(in, w) ? H_PRIV : h);
+}
+
+/* The host address of a RAM access of size bytes at ea that needs nothing
+ * but a copy (real mode, or a hit in the data translation cache, inside one
+ * page; below the fast limit: below the lowest watched page for a write), or
+ * NULL: the caller takes the full path (mem_ld/mem_st). */
+static inline uint8_t *fast_addr(ppc_cpu *s, uint32_t ea, unsigned size, int write) {
+    uint32_t pa = ea;
+    if (s->msr & MSR_DR) {
+        unsigned pr = (s->msr >> 14) & 1;
+        const ppc_tlbe *t = write ? &s->dtlb_w[pr][TLB_IDX(ea)] : &s->dtlb_r[pr][TLB_IDX(ea)];
+        if (t->tag != (ea & ~0xFFFu) || (ea & 0xFFF) > 0x1000u - size) return NULL;
+        pa = t->pa | (ea & 0xFFF);
+    }
+    if ((uint64_t)pa + size > (write ? s->wr_lim : s->fast_lim)) return NULL;
+    return s->ram + pa;
+}
+
+#define RD (e->rd)
+#define w (e->w)
+#define RA (e->ra)
+#define RB (e->rb)
+#define OP (e->op)
+#define SIMM SIMM_OF(w)
 #define UIMM (w & 0xFFFFu)
 #define G (s->gpr)
 #define GA0 (RA ? G[RA] : 0u)
@@ -375,8 +470,67 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
 #define ILLEGAL() PROGRAM(SRR1_ILLEGAL)
 #define ALIGN_EXC(ea) do { s->f_vector = 0x600; s->f_dar = (ea); s->f_dsisr = ppc_align_dsisr(w); \
                            s->f_dsi = false; s->f_srr1 = 0; goto exc; } while (0)
-#define LOAD(ea, size, var) do { if (VL_UNLIKELY(!mem_ld(s, (ea), (size), &(var)))) goto exc; } while (0)
-#define STORE(ea, size, val) do { if (VL_UNLIKELY(!mem_st(s, (ea), (size), (val)))) goto exc; } while (0)
+/* pc and the instruction count live in locals; the state gets them before
+ * anything outside the hot handlers looks (devices, events, exceptions, SPRs) */
+#define SYNC() (s->pc = pc, s->c.icount = ic)
+#define LOAD(ea, size, var) do { \
+        const uint8_t *p_ = fast_addr(s, (ea), (size), 0); \
+        if (VL_LIKELY(p_ != NULL)) (var) = (size) == 4 ? vl_be32(p_) : (size) == 2 ? vl_be16(p_) : p_[0]; \
+        else { SYNC(); if (VL_UNLIKELY(!mem_ld(s, (ea), (size), &(var)))) goto exc; } \
+    } while (0)
+#define STORE(ea, size, val) do { \
+        uint8_t *p_ = fast_addr(s, (ea), (size), 1); \
+        if (VL_LIKELY(p_ != NULL)) { \
+            if ((size) == 4) vl_put_be32(p_, (val)); \
+            else if ((size) == 2) vl_put_be16(p_, (val)); \
+            else p_[0] = (uint8_t)(val); \
+        } else { SYNC(); if (VL_UNLIKELY(!mem_st(s, (ea), (size), (val)))) goto exc; } \
+    } while (0)
+
+/* Threaded dispatch: a label per handler and a table of their addresses
+ * (GNU C), or a switch (any C11 compiler; -DPPC_NO_THREADED builds it). */
+#if defined(__GNUC__) && !defined(PPC_NO_THREADED)
+#define XH(n) hx_##n:
+#define OH(n) ho_##n:
+#define JUMP(hv) goto *lbl[(hv)]
+#define HANDLERS_BEGIN
+#define HANDLERS_END
+#else
+#define XH(n) case H_##n:
+#define OH(n) case H_OP0 + PPC_OP_##n:
+#define JUMP(hv) do { hsel = (hv); goto handlers; } while (0)
+#define HANDLERS_BEGIN handlers: switch (hsel) {
+#define HANDLERS_END default: ILLEGAL(); }
+#endif
+/* a handler that may call out: the state gets pc and icount, npc the next pc */
+#define GOH(n) OH(n) SYNC(); npc = pc + 4;
+/* the exit-set check (checked loop only; class + 1 in the entry, 0: none),
+ * then the handler */
+#define GO() do { \
+        if (checked && VL_UNLIKELY(((s->c.exit_set << 1) >> e->cls) & 1)) goto vmexit; \
+        JUMP(e->h); \
+    } while (0)
+/* the word in memory, its bytes in host order */
+static inline uint32_t raw_word(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+#define DISPATCH() do { \
+        if (VL_UNLIKELY(ic >= s->slice_end)) goto out; \
+        if (VL_UNLIKELY(raw_word(rp + (pc & 0xFFFu)) != e->raw)) goto redecode; \
+        GO(); \
+    } while (0)
+#define NEXT() do { pc += 4; e++; ic++; DISPATCH(); } while (0)
+/* a taken branch to t: within the page, straight to its entry */
+#define BRANCH(t) do { \
+        pc = (t); ic++; \
+        if (VL_LIKELY((pc & ~0xFFFu) == cur_page)) { e = base + ((pc & 0xFFFu) >> 2); DISPATCH(); } \
+        goto top; \
+    } while (0)
+/* after a handler that may have changed translation, the fetch cache or
+ * the slice: the page is looked up again */
+#define NEXT_SLOW() do { pc = npc; ic++; goto top; } while (0)
 
 /* Branch condition (BO, BI) with the CTR decrement; returns taken. */
 static inline bool bc_cond(ppc_cpu *s, unsigned bo, unsigned bi) {
@@ -386,499 +540,17 @@ static inline bool bc_cond(ppc_cpu *s, unsigned bo, unsigned bi) {
     return ctr_ok && cond_ok;
 }
 
-/* Does the exit set stop the run before word w? */
-static inline bool exits(const ppc_cpu *s, uint32_t w) {
-    return s->c.exit_set && (s->c.exit_set & (1u << ppc_insn_class(w)));
-}
-
-/* Does word w of entry `in` take the privileged-instruction program
- * interrupt in problem state? Not when the checks every word gets
- * (reserved fields, exit set) stop it first. Out of line, so that the
- * common path of the loop stays as short as it was. */
-static __attribute__((noinline)) bool privilege_trap(const ppc_cpu *s, const ppc_insn *in, uint32_t w,
-                                                     bool checked) {
-    return ppc_insn_privileged(in, w) && (w & in->mask) == in->match && !(checked && exits(s, w));
-}
-
-/* Run instructions until icount reaches s->slice_end or something stops.
- * Instantiated twice: with the exit-set check, and without it (the usual
- * case, so that an empty exit set costs nothing). */
-static inline __attribute__((always_inline)) int run_slice_body(ppc_cpu *s, vl_stop *st, const bool checked) {
-    /* pc and the instruction count live in locals (stored, never reloaded,
-     * on the way: no dependency through memory from one instruction to the next) */
-    uint32_t pc = s->pc, w = 0, npc;
-    uint64_t ic = s->c.icount;
-    while (ic < s->slice_end) {
-        if (VL_LIKELY((pc & ~0xFFFu) == s->fetch_page)) {
-            w = vl_be32(s->ram + s->fetch_pa + (pc & 0xFFF));
-        } else if (!fetch_slow(s, pc, &w)) {
-            goto exc;
-        }
-        unsigned v = ppc_dt_prim[w >> 26];
-        if (v >= PPC_DT_EXT) v = ppc_dt_ext[v - PPC_DT_EXT][(w >> 1) & 0x3FF];
-        const ppc_insn *in;
-        if (VL_LIKELY(v - 1 < PPC_DT_PRIV)) {
-            in = &ppc_insns[v - 1];
-        } else {
-            /* illegal (0), or an entry that declares privilege (PPC_DT_PRIV):
-             * the one privilege check */
-            if (!v) ILLEGAL();
-            in = &ppc_insns[v - 1 - PPC_DT_PRIV];
-            if ((s->msr & MSR_PR) && privilege_trap(s, in, w, checked)) PROGRAM(SRR1_PRIV);
-        }
-        if (VL_UNLIKELY((w & in->mask) != in->match)) ILLEGAL();
-        if (checked && exits(s, w)) {
-            int cls = ppc_insn_class(w);
-            *st = mkstop(VLAB_STOP_VMEXIT, pc, -1);
-            st->code = (uint32_t)cls; /* the class of the instruction */
-            st->flags = VLAB_STOP_HAS_CODE;
-            return SL_STOP;
-        }
-        npc = pc + 4;
-        switch ((enum ppc_op)in->op) {
-        /* ---- arithmetic ---- */
-        case PPC_OP_ADDI: G[RD] = GA0 + SIMM; break;
-        case PPC_OP_ADDIS: G[RD] = GA0 + (w << 16); break;
-        case PPC_OP_ADDIC: case PPC_OP_ADDIC_RC: {
-            uint32_t a = G[RA], r = a + SIMM;
-            set_ca(s, r < a);
-            G[RD] = r;
-            if (in->op == PPC_OP_ADDIC_RC) set_cr0(s, r);
-            break;
-        }
-        case PPC_OP_SUBFIC: {
-            uint64_t r = (uint64_t)(uint32_t)~G[RA] + SIMM + 1;
-            set_ca(s, (uint32_t)(r >> 32));
-            G[RD] = (uint32_t)r;
-            break;
-        }
-        case PPC_OP_MULLI: G[RD] = (uint32_t)((int64_t)(int32_t)G[RA] * (int16_t)(w & 0xFFFF)); break;
-        case PPC_OP_ADD: case PPC_OP_ADDC: case PPC_OP_ADDE: case PPC_OP_ADDME: case PPC_OP_ADDZE:
-        case PPC_OP_SUBF: case PPC_OP_SUBFC: case PPC_OP_SUBFE: case PPC_OP_SUBFME: case PPC_OP_SUBFZE:
-        case PPC_OP_NEG: {
-            uint32_t a = G[RA], b = G[RB], c = 0, ca = (s->xer >> 29) & 1;
-            switch (in->op) {
-            case PPC_OP_ADD: case PPC_OP_ADDC: break;
-            case PPC_OP_ADDE: c = ca; break;
-            case PPC_OP_ADDME: b = 0xFFFFFFFFu; c = ca; break;
-            case PPC_OP_ADDZE: b = 0; c = ca; break;
-            case PPC_OP_SUBF: case PPC_OP_SUBFC: a = ~a; c = 1; break;
-            case PPC_OP_SUBFE: a = ~a; c = ca; break;
-            case PPC_OP_SUBFME: a = ~a; b = 0xFFFFFFFFu; c = ca; break;
-            case PPC_OP_SUBFZE: a = ~a; b = 0; c = ca; break;
-            default: /* NEG */ a = ~a; b = 0; c = 1; break;
-            }
-            uint64_t wide = (uint64_t)a + b + c;
-            uint32_t r = (uint32_t)wide;
-            if (in->op != PPC_OP_ADD && in->op != PPC_OP_SUBF && in->op != PPC_OP_NEG)
-                set_ca(s, (uint32_t)(wide >> 32));
-            if (w & 0x400) set_ov(s, ((a ^ r) & (b ^ r)) >> 31);
-            G[RD] = r;
-            RC_CR0(r);
-            break;
-        }
-        case PPC_OP_MULLW: {
-            int64_t p = (int64_t)(int32_t)G[RA] * (int32_t)G[RB];
-            if (w & 0x400) set_ov(s, p != (int32_t)p);
-            G[RD] = (uint32_t)p;
-            RC_CR0(G[RD]);
-            break;
-        }
-        case PPC_OP_MULHW:
-            G[RD] = (uint32_t)((uint64_t)((int64_t)(int32_t)G[RA] * (int32_t)G[RB]) >> 32);
-            RC_CR0(G[RD]);
-            break;
-        case PPC_OP_MULHWU:
-            G[RD] = (uint32_t)(((uint64_t)G[RA] * G[RB]) >> 32);
-            RC_CR0(G[RD]);
-            break;
-        case PPC_OP_DIVW: {
-            int32_t a = (int32_t)G[RA], b = (int32_t)G[RB];
-            bool bad = b == 0 || (a == INT32_MIN && b == -1);
-            /* undefined result (PEM): vlab gives 0xFFFFFFFF for a negative dividend, else 0 */
-            uint32_t r = bad ? (a < 0 ? 0xFFFFFFFFu : 0u) : (uint32_t)(a / b);
-            if (w & 0x400) set_ov(s, bad);
-            G[RD] = r;
-            RC_CR0(r);
-            break;
-        }
-        case PPC_OP_DIVWU: {
-            uint32_t a = G[RA], b = G[RB];
-            uint32_t r = b ? a / b : 0; /* undefined result: vlab gives 0 */
-            if (w & 0x400) set_ov(s, b == 0);
-            G[RD] = r;
-            RC_CR0(r);
-            break;
-        }
-        /* ---- compare ---- */
-        case PPC_OP_CMPI: set_crf(s, RD >> 2, cmp_s(s, (int32_t)G[RA], (int32_t)SIMM)); break;
-        case PPC_OP_CMPLI: set_crf(s, RD >> 2, cmp_u(s, G[RA], UIMM)); break;
-        case PPC_OP_CMP: set_crf(s, RD >> 2, cmp_s(s, (int32_t)G[RA], (int32_t)G[RB])); break;
-        case PPC_OP_CMPL: set_crf(s, RD >> 2, cmp_u(s, G[RA], G[RB])); break;
-        /* ---- logical ---- */
-        case PPC_OP_ANDI: G[RA] = G[RD] & UIMM; set_cr0(s, G[RA]); break;
-        case PPC_OP_ANDIS: G[RA] = G[RD] & (UIMM << 16); set_cr0(s, G[RA]); break;
-        case PPC_OP_ORI: G[RA] = G[RD] | UIMM; break;
-        case PPC_OP_ORIS: G[RA] = G[RD] | (UIMM << 16); break;
-        case PPC_OP_XORI: G[RA] = G[RD] ^ UIMM; break;
-        case PPC_OP_XORIS: G[RA] = G[RD] ^ (UIMM << 16); break;
-        case PPC_OP_AND: G[RA] = G[RD] & G[RB]; RC_CR0(G[RA]); break;
-        case PPC_OP_ANDC: G[RA] = G[RD] & ~G[RB]; RC_CR0(G[RA]); break;
-        case PPC_OP_OR: G[RA] = G[RD] | G[RB]; RC_CR0(G[RA]); break;
-        case PPC_OP_ORC: G[RA] = G[RD] | ~G[RB]; RC_CR0(G[RA]); break;
-        case PPC_OP_NOR: G[RA] = ~(G[RD] | G[RB]); RC_CR0(G[RA]); break;
-        case PPC_OP_XOR: G[RA] = G[RD] ^ G[RB]; RC_CR0(G[RA]); break;
-        case PPC_OP_EQV: G[RA] = ~(G[RD] ^ G[RB]); RC_CR0(G[RA]); break;
-        case PPC_OP_NAND: G[RA] = ~(G[RD] & G[RB]); RC_CR0(G[RA]); break;
-        case PPC_OP_CNTLZW: G[RA] = G[RD] ? (uint32_t)__builtin_clz(G[RD]) : 32u; RC_CR0(G[RA]); break;
-        case PPC_OP_EXTSB: G[RA] = (uint32_t)(int32_t)(int8_t)G[RD]; RC_CR0(G[RA]); break;
-        case PPC_OP_EXTSH: G[RA] = (uint32_t)(int32_t)(int16_t)G[RD]; RC_CR0(G[RA]); break;
-        /* ---- rotate and shift ---- */
-        case PPC_OP_RLWIMI: {
-            uint32_t m = rlw_mask((w >> 6) & 31, (w >> 1) & 31);
-            G[RA] = (rotl(G[RD], RB) & m) | (G[RA] & ~m);
-            RC_CR0(G[RA]);
-            break;
-        }
-        case PPC_OP_RLWINM:
-            G[RA] = rotl(G[RD], RB) & rlw_mask((w >> 6) & 31, (w >> 1) & 31);
-            RC_CR0(G[RA]);
-            break;
-        case PPC_OP_RLWNM:
-            G[RA] = rotl(G[RD], G[RB] & 31) & rlw_mask((w >> 6) & 31, (w >> 1) & 31);
-            RC_CR0(G[RA]);
-            break;
-        case PPC_OP_SLW: { uint32_t n = G[RB] & 0x3F; G[RA] = n & 0x20 ? 0 : G[RD] << n; RC_CR0(G[RA]); break; }
-        case PPC_OP_SRW: { uint32_t n = G[RB] & 0x3F; G[RA] = n & 0x20 ? 0 : G[RD] >> n; RC_CR0(G[RA]); break; }
-        case PPC_OP_SRAW: case PPC_OP_SRAWI: {
-            uint32_t n = in->op == PPC_OP_SRAWI ? RB : G[RB] & 0x3F, x = G[RD], r, ca;
-            if (n & 0x20) { r = (uint32_t)((int32_t)x >> 31); ca = x >> 31; }
-            else if (n == 0) { r = x; ca = 0; }
-            else { r = (uint32_t)((int32_t)x >> n); ca = (x >> 31) && (x & ((1u << n) - 1)); }
-            set_ca(s, ca);
-            G[RA] = r;
-            RC_CR0(r);
-            break;
-        }
-        /* ---- branches ---- */
-        case PPC_OP_B: {
-            uint32_t li = (uint32_t)((int32_t)(w << 6) >> 6) & ~3u;
-            uint32_t t = (w & 2) ? li : pc + li;
-            if (w & 1) s->lr = pc + 4;
-            npc = t;
-            s->was_branch = true;
-            if (VL_UNLIKELY(t == pc)) goto self;
-            break;
-        }
-        case PPC_OP_BC: {
-            unsigned bo = RD;
-            if (w & 1) s->lr = pc + 4;
-            s->was_branch = true;
-            if (bc_cond(s, bo, RA)) {
-                uint32_t bd = (uint32_t)(int32_t)(int16_t)(w & 0xFFFC);
-                npc = (w & 2) ? bd : pc + bd;
-                if (VL_UNLIKELY(npc == pc) && (bo & 4)) goto self;
-            }
-            break;
-        }
-        case PPC_OP_BCLR: {
-            unsigned bo = RD;
-            uint32_t t = s->lr & ~3u;
-            s->was_branch = true;
-            if (bc_cond(s, bo, RA)) {
-                npc = t;
-                if (w & 1) s->lr = pc + 4; /* bclrl: the next round goes elsewhere */
-                else if (VL_UNLIKELY(npc == pc) && (bo & 4)) goto self;
-            } else if (w & 1) {
-                s->lr = pc + 4;
-            }
-            break;
-        }
-        case PPC_OP_BCCTR: {
-            unsigned bo = RD;
-            if (!(bo & 4)) ILLEGAL(); /* invalid form */
-            s->was_branch = true;
-            if (w & 1) s->lr = pc + 4;
-            if (bc_cond(s, bo, RA)) {
-                npc = s->ctr & ~3u;
-                if (VL_UNLIKELY(npc == pc)) goto self;
-            }
-            break;
-        }
-        case PPC_OP_SC:
-            s->f_vector = 0xC00;
-            s->f_srr1 = 0;
-            s->f_dsi = false;
-            goto exc;
-        case PPC_OP_TW:
-            if (trap_cond(RD, G[RA], G[RB])) PROGRAM(SRR1_TRAP);
-            break;
-        case PPC_OP_TWI:
-            if (trap_cond(RD, G[RA], SIMM)) PROGRAM(SRR1_TRAP);
-            break;
-        /* ---- CR ---- */
-        case PPC_OP_CRAND: case PPC_OP_CRANDC: case PPC_OP_CREQV: case PPC_OP_CRNAND:
-        case PPC_OP_CRNOR: case PPC_OP_CROR: case PPC_OP_CRORC: case PPC_OP_CRXOR: {
-            uint32_t a = (s->cr >> (31 - RA)) & 1, b = (s->cr >> (31 - RB)) & 1, r;
-            switch (in->op) {
-            case PPC_OP_CRAND: r = a & b; break;
-            case PPC_OP_CRANDC: r = a & !b; break;
-            case PPC_OP_CREQV: r = !(a ^ b); break;
-            case PPC_OP_CRNAND: r = !(a & b); break;
-            case PPC_OP_CRNOR: r = !(a | b); break;
-            case PPC_OP_CROR: r = a | b; break;
-            case PPC_OP_CRORC: r = a | !b; break;
-            default: r = a ^ b; break;
-            }
-            unsigned d = 31 - RD;
-            s->cr = (s->cr & ~(1u << d)) | r << d;
-            break;
-        }
-        case PPC_OP_MCRF: set_crf(s, RD >> 2, (s->cr >> ((7 - (RA >> 2)) * 4)) & 0xF); break;
-        case PPC_OP_MCRXR: set_crf(s, RD >> 2, s->xer >> 28); s->xer &= 0x0FFFFFFFu; break;
-        case PPC_OP_MFCR: G[RD] = s->cr; break;
-        case PPC_OP_MTCRF: {
-            unsigned crm = (w >> 12) & 0xFF;
-            uint32_t m = 0;
-            for (int i = 0; i < 8; i++)
-                if (crm & (0x80u >> i)) m |= 0xF0000000u >> (4 * i);
-            s->cr = (s->cr & ~m) | (G[RD] & m);
-            break;
-        }
-        /* ---- loads and stores ---- */
-#define LD_D(size, ext, upd) { \
-            uint32_t ea = (upd ? G[RA] : GA0) + SIMM, val; \
-            if (upd && (RA == 0 || RA == RD)) ILLEGAL(); \
-            LOAD(ea, size, val); \
-            G[RD] = ext; \
-            if (upd) G[RA] = ea; \
-            break; }
-#define LD_X(size, ext, upd) { \
-            uint32_t ea = (upd ? G[RA] : GA0) + G[RB], val; \
-            if (upd && (RA == 0 || RA == RD)) ILLEGAL(); \
-            LOAD(ea, size, val); \
-            G[RD] = ext; \
-            if (upd) G[RA] = ea; \
-            break; }
-#define ST_D(size, upd) { \
-            uint32_t ea = (upd ? G[RA] : GA0) + SIMM; \
-            if (upd && RA == 0) ILLEGAL(); \
-            STORE(ea, size, G[RD]); \
-            if (upd) G[RA] = ea; \
-            break; }
-#define ST_X(size, upd) { \
-            uint32_t ea = (upd ? G[RA] : GA0) + G[RB]; \
-            if (upd && RA == 0) ILLEGAL(); \
-            STORE(ea, size, G[RD]); \
-            if (upd) G[RA] = ea; \
-            break; }
-        case PPC_OP_LWZ: LD_D(4, val, 0)
-        case PPC_OP_LWZU: LD_D(4, val, 1)
-        case PPC_OP_LBZ: LD_D(1, val, 0)
-        case PPC_OP_LBZU: LD_D(1, val, 1)
-        case PPC_OP_LHZ: LD_D(2, val, 0)
-        case PPC_OP_LHZU: LD_D(2, val, 1)
-        case PPC_OP_LHA: LD_D(2, (uint32_t)(int32_t)(int16_t)val, 0)
-        case PPC_OP_LHAU: LD_D(2, (uint32_t)(int32_t)(int16_t)val, 1)
-        case PPC_OP_STW: ST_D(4, 0)
-        case PPC_OP_STWU: ST_D(4, 1)
-        case PPC_OP_STB: ST_D(1, 0)
-        case PPC_OP_STBU: ST_D(1, 1)
-        case PPC_OP_STH: ST_D(2, 0)
-        case PPC_OP_STHU: ST_D(2, 1)
-        case PPC_OP_LWZX: LD_X(4, val, 0)
-        case PPC_OP_LWZUX: LD_X(4, val, 1)
-        case PPC_OP_LBZX: LD_X(1, val, 0)
-        case PPC_OP_LBZUX: LD_X(1, val, 1)
-        case PPC_OP_LHZX: LD_X(2, val, 0)
-        case PPC_OP_LHZUX: LD_X(2, val, 1)
-        case PPC_OP_LHAX: LD_X(2, (uint32_t)(int32_t)(int16_t)val, 0)
-        case PPC_OP_LHAUX: LD_X(2, (uint32_t)(int32_t)(int16_t)val, 1)
-        case PPC_OP_LWBRX: LD_X(4, __builtin_bswap32(val), 0)
-        case PPC_OP_LHBRX: LD_X(2, (uint32_t)__builtin_bswap16((uint16_t)val), 0)
-        case PPC_OP_STWX: ST_X(4, 0)
-        case PPC_OP_STWUX: ST_X(4, 1)
-        case PPC_OP_STBX: ST_X(1, 0)
-        case PPC_OP_STBUX: ST_X(1, 1)
-        case PPC_OP_STHX: ST_X(2, 0)
-        case PPC_OP_STHUX: ST_X(2, 1)
-        case PPC_OP_STWBRX: { uint32_t ea = GA0 + G[RB]; STORE(ea, 4, __builtin_bswap32(G[RD])); break; }
-        case PPC_OP_STHBRX: { uint32_t ea = GA0 + G[RB]; STORE(ea, 2, __builtin_bswap16((uint16_t)G[RD])); break; }
-        case PPC_OP_LMW: case PPC_OP_STMW: {
-            uint32_t ea = GA0 + SIMM, n = (32 - RD) * 4;
-            if (in->op == PPC_OP_LMW && ppc_invalid_form(in, w)) ILLEGAL();
-            if (ea & 3) ALIGN_EXC(ea);
-            bool store = in->op == PPC_OP_STMW;
-            if (!probe(s, ea, n, store)) goto exc;
-            for (unsigned r = RD; r < 32; r++, ea += 4) {
-                if (store) STORE(ea, 4, G[r]);
-                else { uint32_t val; LOAD(ea, 4, val); G[r] = val; }
-            }
-            break;
-        }
-        case PPC_OP_LSWI: case PPC_OP_LSWX: case PPC_OP_STSWI: case PPC_OP_STSWX: {
-            bool imm = in->op == PPC_OP_LSWI || in->op == PPC_OP_STSWI;
-            bool store = in->op == PPC_OP_STSWI || in->op == PPC_OP_STSWX;
-            uint32_t ea = imm ? GA0 : GA0 + G[RB];
-            uint32_t n = imm ? (RB ? RB : 32u) : (s->xer & 0x7F);
-            if (!store) {
-                if (ppc_invalid_form(in, w)) ILLEGAL();
-                /* invalid form (PEM): rA (rA = 0 included) or, for lswx, rB in
-                 * the range of registers loaded */
-                uint32_t nregs = (n + 3) / 4;
-                if (((RA - RD) & 31) < nregs || (!imm && ((RB - RD) & 31) < nregs)) ILLEGAL();
-            }
-            if (n == 0) break;
-            if (!probe(s, ea, n, store)) goto exc;
-            unsigned r = RD;
-            if (store) {
-                for (uint32_t i = 0; i < n; i++) {
-                    if (i && !(i & 3)) r = (r + 1) & 31;
-                    STORE(ea + i, 1, (G[r] >> (24 - 8 * (i & 3))) & 0xFF);
-                }
-            } else {
-                uint32_t acc = 0;
-                for (uint32_t i = 0; i < n; i++) {
-                    uint32_t b;
-                    LOAD(ea + i, 1, b);
-                    acc |= b << (24 - 8 * (i & 3));
-                    if ((i & 3) == 3 || i == n - 1) { G[r] = acc; acc = 0; r = (r + 1) & 31; }
-                }
-            }
-            break;
-        }
-        case PPC_OP_LWARX: {
-            uint32_t ea = GA0 + G[RB], val;
-            if (ea & 3) ALIGN_EXC(ea);
-            LOAD(ea, 4, val);
-            G[RD] = val;
-            s->reserve = true;
-            s->reserve_addr = ea;
-            break;
-        }
-        case PPC_OP_STWCX: {
-            uint32_t ea = GA0 + G[RB];
-            if (ea & 3) ALIGN_EXC(ea);
-            bool ok = s->reserve && ((s->reserve_addr ^ ea) & ~31u) == 0;
-            if (ok) STORE(ea, 4, G[RD]);
-            s->reserve = false;
-            s->cr = (s->cr & 0x0FFFFFFFu) | ((ok ? 2u : 0u) | s->xer >> 31) << 28;
-            break;
-        }
-        case PPC_OP_ECIWX: case PPC_OP_ECOWX: {
-            uint32_t ea = GA0 + G[RB];
-            bool store = in->op == PPC_OP_ECOWX;
-            if (!(s->ear & 0x80000000u)) {
-                fault_dsi(s, ea, PPC_DSISR_EAR | (store ? PPC_DSISR_STORE : 0));
-                goto exc;
-            }
-            if (ea & 3) ALIGN_EXC(ea);
-            if (store) STORE(ea, 4, G[RD]);
-            else { uint32_t val; LOAD(ea, 4, val); G[RD] = val; }
-            break;
-        }
-        /* ---- cache, sync, time base ---- */
-        case PPC_OP_DCBT: case PPC_OP_DCBTST: case PPC_OP_EIEIO: case PPC_OP_SYNC:
-        case PPC_OP_ISYNC: case PPC_OP_TLBSYNC:
-            break;
-        case PPC_OP_DCBF: case PPC_OP_DCBST: case PPC_OP_ICBI: case PPC_OP_DCBI: {
-            /* no cache: memory is always current; the address is still
-             * translated (protection as a load; dcbi as a store) */
-            uint32_t ea = GA0 + G[RB], pa;
-            if (!xlate(s, ea, in->op == PPC_OP_DCBI, &pa)) goto exc;
-            break;
-        }
-        case PPC_OP_DCBZ: {
-            uint32_t ea = (GA0 + G[RB]) & ~31u, pa = ea, fault;
-            if (s->msr & MSR_DR) {
-                if (ppc_translate(s, ea, PPC_ACC_WRITE, &pa, &fault)) {
-                    fault_dsi(s, GA0 + G[RB], fault | PPC_DSISR_STORE);
-                    goto exc;
-                }
-                /* dcbz to write-through or cache-inhibited memory: alignment (750 UM) */
-                if (s->last_wimg & 0xC) ALIGN_EXC(GA0 + G[RB]);
-            }
-            if (!probe(s, ea, 32, 1)) goto exc;
-            if ((uint64_t)pa + 32 <= s->wr_lim) memset(s->ram + pa, 0, 32);
-            else for (uint32_t i = 0; i < 32; i += 4) STORE(ea + i, 4, 0);
-            break;
-        }
-        case PPC_OP_MFTB: {
-            unsigned tbr = ppc_spr_field(w);
-            uint64_t tb = ppc_get_tb(s);
-            if (tbr == 268) G[RD] = (uint32_t)tb;
-            else if (tbr == 269) G[RD] = (uint32_t)(tb >> 32);
-            else ILLEGAL();
-            break;
-        }
-        /* ---- SPRs ---- */
-        case PPC_OP_MFSPR: {
-            unsigned ix = ppc_spr_ix[ppc_spr_field(w)];
-            if (!ix || !(ppc_sprs[ix - 1].access & PPC_SPR_R)) ILLEGAL();
-            G[RD] = spr_load(s, &ppc_sprs[ix - 1]);
-            break;
-        }
-        case PPC_OP_MTSPR: {
-            unsigned ix = ppc_spr_ix[ppc_spr_field(w)];
-            if (!ix || !(ppc_sprs[ix - 1].access & PPC_SPR_W)) ILLEGAL();
-            spr_store(s, &ppc_sprs[ix - 1], G[RD]);
-            break;
-        }
-        /* ---- OEA supervisor set ---- */
-        case PPC_OP_MFMSR: G[RD] = s->msr; break;
-        case PPC_OP_MTMSR: s->pc = npc; ppc_set_msr(s, G[RD]); break;
-        case PPC_OP_RFI:
-            npc = s->srr0 & ~3u;
-            s->pc = npc;
-            ppc_set_msr(s, (s->msr & ~MSR_SRR1_MASK) | (s->srr1 & MSR_SRR1_MASK));
-            s->no_trace = true;
-            break;
-        case PPC_OP_MFSR: G[RD] = s->sr[RA & 15]; break;
-        case PPC_OP_MTSR: s->sr[RA & 15] = G[RD]; ppc_tlb_flush(s); break;
-        case PPC_OP_MFSRIN: G[RD] = s->sr[G[RB] >> 28]; break;
-        case PPC_OP_MTSRIN: s->sr[G[RB] >> 28] = G[RD]; ppc_tlb_flush(s); break;
-        case PPC_OP_TLBIE: case PPC_OP_TLBIA: ppc_tlb_flush(s); break;
-        /* ---- floating point: not modelled ---- */
-        case PPC_OP_FP:
-            if (ppc_invalid_form(in, w)) ILLEGAL();
-            if (!(s->msr & MSR_FP)) {
-                s->f_vector = 0x800;
-                s->f_srr1 = 0;
-                s->f_dsi = false;
-                goto exc;
-            }
-            ILLEGAL();
-        case PPC_OP_ILLEGAL: case PPC_OP_COUNT: default:
-            ILLEGAL();
-        }
-        s->pc = pc = npc;
-        s->c.icount = ++ic;
-        continue;
-    self:
-        /* a taken branch to itself */
-        s->pc = pc = npc;
-        s->c.icount = ++ic;
-        if (!(s->msr & MSR_EE)) {
-            *st = mkstop(VLAB_STOP_HALT, pc, -1);
-            return SL_STOP;
-        }
-        if (ic < s->slice_end) s->c.icount = ic = s->slice_end; /* idle until the next event */
-        continue;
-    exc: {
-            int v = s->f_vector;
-            /* a faulting instruction counts as a step only when the exception is taken */
-            if (exception(s, st, v, pc, v == 0xC00 ? pc + 4 : pc)) return SL_STOP;
-            s->c.icount = ++ic;
-            pc = s->pc;
-            s->no_trace = true;
-            if (s->c.m->hook_stop) return SL_OK;
-        }
-    }
-    return SL_OK;
-}
-
-static int run_slice_fast(ppc_cpu *s, vl_stop *st) { return run_slice_body(s, st, false); }
-static int run_slice_checked(ppc_cpu *s, vl_stop *st) { return run_slice_body(s, st, true); }
+#if defined(__GNUC__) && !defined(PPC_NO_THREADED)
+#define PPC_XH_LABEL(n) &&hx_##n,
+#define PPC_OP_LABEL(n) &&ho_##n,
+#endif
+#define SLICE_NAME run_slice_fast
+#define SLICE_CHECKED 0
+#include "isa/ppc/slice.h"
+#define SLICE_NAME run_slice_checked
+#define SLICE_CHECKED 1
+#include "isa/ppc/slice.h"
+#undef w
 
 /* Asynchronous exceptions at the start of a step: trace, external,
  * decrementer (in this priority order). */
@@ -1072,7 +744,8 @@ static void ppc_reset(void *cpu) {
     ppc_cpu *s = cpu;
     vl_cpu_common c = s->c;
     int variant = s->variant;
-    memset((char *)s + sizeof s->c, 0, sizeof *s - sizeof s->c);
+    /* the pre-decoded cache stays: its entries check themselves */
+    memset((char *)s + sizeof s->c, 0, PPC_SNAP_SIZE - sizeof s->c);
     s->c = c;
     s->variant = variant;
     s->pvr = PPC_PVR_750;
@@ -1156,6 +829,7 @@ static void ppc_decode_meta(int variant, const uint8_t *bytes, size_t len, uint3
 const vl_cpu_ops ppc_ops = {
     .isa = "ppc",
     .state_size = sizeof(ppc_cpu),
+    .snap_size = PPC_SNAP_SIZE,
     .levels = 1u << 0 | 1u << 3,
     .min_insn = 4,
     .elf_machine = 20, /* EM_PPC */

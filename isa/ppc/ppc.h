@@ -170,47 +170,50 @@ enum ppc_opd {
  * INDIRECT); decode refines it by BO (a condition: BRANCH) and LK (CALL) */
 #define PPC_F_FLOW(k) ((uint16_t)((unsigned)(k) << 12))
 
-/* Operations: one case each in exec.c. */
-enum ppc_op {
-    PPC_OP_ILLEGAL = 0,
-    /* arithmetic */
-    PPC_OP_ADDI, PPC_OP_ADDIS, PPC_OP_ADDIC, PPC_OP_ADDIC_RC, PPC_OP_SUBFIC, PPC_OP_MULLI,
-    PPC_OP_ADD, PPC_OP_ADDC, PPC_OP_ADDE, PPC_OP_ADDME, PPC_OP_ADDZE,
-    PPC_OP_SUBF, PPC_OP_SUBFC, PPC_OP_SUBFE, PPC_OP_SUBFME, PPC_OP_SUBFZE, PPC_OP_NEG,
-    PPC_OP_MULLW, PPC_OP_MULHW, PPC_OP_MULHWU, PPC_OP_DIVW, PPC_OP_DIVWU,
-    /* compare */
-    PPC_OP_CMPI, PPC_OP_CMPLI, PPC_OP_CMP, PPC_OP_CMPL,
-    /* logical */
-    PPC_OP_ANDI, PPC_OP_ANDIS, PPC_OP_ORI, PPC_OP_ORIS, PPC_OP_XORI, PPC_OP_XORIS,
-    PPC_OP_AND, PPC_OP_ANDC, PPC_OP_OR, PPC_OP_ORC, PPC_OP_NOR, PPC_OP_XOR, PPC_OP_EQV,
-    PPC_OP_NAND, PPC_OP_CNTLZW, PPC_OP_EXTSB, PPC_OP_EXTSH,
-    /* rotate and shift */
-    PPC_OP_RLWIMI, PPC_OP_RLWINM, PPC_OP_RLWNM, PPC_OP_SLW, PPC_OP_SRW, PPC_OP_SRAW, PPC_OP_SRAWI,
-    /* branches, CR, traps, system call */
-    PPC_OP_B, PPC_OP_BC, PPC_OP_BCLR, PPC_OP_BCCTR, PPC_OP_SC, PPC_OP_TW, PPC_OP_TWI,
-    PPC_OP_CRAND, PPC_OP_CRANDC, PPC_OP_CREQV, PPC_OP_CRNAND, PPC_OP_CRNOR, PPC_OP_CROR,
-    PPC_OP_CRORC, PPC_OP_CRXOR, PPC_OP_MCRF, PPC_OP_MCRXR, PPC_OP_MFCR, PPC_OP_MTCRF,
-    /* loads and stores */
-    PPC_OP_LWZ, PPC_OP_LWZU, PPC_OP_LBZ, PPC_OP_LBZU, PPC_OP_LHZ, PPC_OP_LHZU,
-    PPC_OP_LHA, PPC_OP_LHAU, PPC_OP_STW, PPC_OP_STWU, PPC_OP_STB, PPC_OP_STBU,
-    PPC_OP_STH, PPC_OP_STHU, PPC_OP_LMW, PPC_OP_STMW,
-    PPC_OP_LWZX, PPC_OP_LWZUX, PPC_OP_LBZX, PPC_OP_LBZUX, PPC_OP_LHZX, PPC_OP_LHZUX,
-    PPC_OP_LHAX, PPC_OP_LHAUX, PPC_OP_STWX, PPC_OP_STWUX, PPC_OP_STBX, PPC_OP_STBUX,
-    PPC_OP_STHX, PPC_OP_STHUX, PPC_OP_LWBRX, PPC_OP_LHBRX, PPC_OP_STWBRX, PPC_OP_STHBRX,
-    PPC_OP_LSWI, PPC_OP_LSWX, PPC_OP_STSWI, PPC_OP_STSWX, PPC_OP_LWARX, PPC_OP_STWCX,
-    PPC_OP_ECIWX, PPC_OP_ECOWX,
-    /* cache, sync, time base */
-    PPC_OP_DCBF, PPC_OP_DCBST, PPC_OP_DCBT, PPC_OP_DCBTST, PPC_OP_DCBZ, PPC_OP_ICBI,
-    PPC_OP_EIEIO, PPC_OP_SYNC, PPC_OP_ISYNC, PPC_OP_MFTB,
-    /* special purpose registers */
-    PPC_OP_MFSPR, PPC_OP_MTSPR,
-    /* OEA supervisor set */
-    PPC_OP_MFMSR, PPC_OP_MTMSR, PPC_OP_RFI, PPC_OP_MFSR, PPC_OP_MTSR, PPC_OP_MFSRIN,
-    PPC_OP_MTSRIN, PPC_OP_TLBIE, PPC_OP_TLBSYNC, PPC_OP_TLBIA, PPC_OP_DCBI,
-    /* floating point (not modelled: FP unavailable or illegal) */
-    PPC_OP_FP,
-    PPC_OP_COUNT
-};
+/* Operations, as an X-macro list so that the enum, the interpreter's
+ * handler table (exec.c: the compiler refuses an operation without a
+ * handler) and anything else that needs one row per operation derive from
+ * the one list. */
+#define PPC_OPS(X) \
+    X(ILLEGAL) \
+    /* arithmetic */ \
+    X(ADDI) X(ADDIS) X(ADDIC) X(ADDIC_RC) X(SUBFIC) X(MULLI) \
+    X(ADD) X(ADDC) X(ADDE) X(ADDME) X(ADDZE) \
+    X(SUBF) X(SUBFC) X(SUBFE) X(SUBFME) X(SUBFZE) X(NEG) \
+    X(MULLW) X(MULHW) X(MULHWU) X(DIVW) X(DIVWU) \
+    /* compare */ \
+    X(CMPI) X(CMPLI) X(CMP) X(CMPL) \
+    /* logical */ \
+    X(ANDI) X(ANDIS) X(ORI) X(ORIS) X(XORI) X(XORIS) \
+    X(AND) X(ANDC) X(OR) X(ORC) X(NOR) X(XOR) X(EQV) \
+    X(NAND) X(CNTLZW) X(EXTSB) X(EXTSH) \
+    /* rotate and shift */ \
+    X(RLWIMI) X(RLWINM) X(RLWNM) X(SLW) X(SRW) X(SRAW) X(SRAWI) \
+    /* branches, CR, traps, system call */ \
+    X(B) X(BC) X(BCLR) X(BCCTR) X(SC) X(TW) X(TWI) \
+    X(CRAND) X(CRANDC) X(CREQV) X(CRNAND) X(CRNOR) X(CROR) \
+    X(CRORC) X(CRXOR) X(MCRF) X(MCRXR) X(MFCR) X(MTCRF) \
+    /* loads and stores */ \
+    X(LWZ) X(LWZU) X(LBZ) X(LBZU) X(LHZ) X(LHZU) \
+    X(LHA) X(LHAU) X(STW) X(STWU) X(STB) X(STBU) \
+    X(STH) X(STHU) X(LMW) X(STMW) \
+    X(LWZX) X(LWZUX) X(LBZX) X(LBZUX) X(LHZX) X(LHZUX) \
+    X(LHAX) X(LHAUX) X(STWX) X(STWUX) X(STBX) X(STBUX) \
+    X(STHX) X(STHUX) X(LWBRX) X(LHBRX) X(STWBRX) X(STHBRX) \
+    X(LSWI) X(LSWX) X(STSWI) X(STSWX) X(LWARX) X(STWCX) \
+    X(ECIWX) X(ECOWX) \
+    /* cache, sync, time base */ \
+    X(DCBF) X(DCBST) X(DCBT) X(DCBTST) X(DCBZ) X(ICBI) \
+    X(EIEIO) X(SYNC) X(ISYNC) X(MFTB) \
+    /* special purpose registers */ \
+    X(MFSPR) X(MTSPR) \
+    /* OEA supervisor set */ \
+    X(MFMSR) X(MTMSR) X(RFI) X(MFSR) X(MTSR) X(MFSRIN) \
+    X(MTSRIN) X(TLBIE) X(TLBSYNC) X(TLBIA) X(DCBI) \
+    /* floating point (not modelled: FP unavailable or illegal) */ \
+    X(FP)
+#define PPC_OP_ENUM_ROW(n) PPC_OP_##n,
+enum ppc_op { PPC_OPS(PPC_OP_ENUM_ROW) PPC_OP_COUNT };
 
 typedef struct ppc_insn {
     const char *mnemonic;  /* base mnemonic ("add", "andi.", "mfspr", "lfd") */
@@ -290,6 +293,31 @@ typedef struct ppc_tlbe {
     uint32_t pa;       /* physical page */
 } ppc_tlbe;
 
+/* The pre-decoded instruction cache (exec.c): one entry per word of a
+ * physical page of RAM, with the handler and the fields pre-extracted. An
+ * entry is a pure function of its word and remembers that word: each
+ * dispatch compares it with the word in memory and decodes again when they
+ * differ. So code written by anything (a store, the host, a device, a
+ * restored snapshot) is seen at its next execution, a page's slot may be
+ * reused by any other page without being cleared, and translation changes
+ * need only the fetch cache's reset (fetch_page = 1), which the slot lookup
+ * follows. */
+#define PPC_DC_PAGES 16  /* cached pages, direct mapped by physical page number */
+#define PPC_DC_N 1024    /* words per page; entry [PPC_DC_N] ends the page */
+typedef struct ppc_dent {
+    uint32_t raw;      /* the word as its bytes read in host order: compared with memory */
+    uint32_t w;        /* the instruction word decoded */
+    uint32_t imm;      /* pre-extracted: branch displacement, rlw* mask, SPR index */
+    uint16_t h;        /* handler (exec.c); 0: not decoded yet */
+    uint8_t op;        /* enum ppc_op (what a privileged entry runs after its check) */
+    uint8_t cls;       /* declared class + 1 for the exit set; 0: no exit check */
+    uint8_t rd, ra, rb; /* bits 25..21, 20..16, 15..11 */
+    uint8_t x;         /* compares: the CR field's shift; bc on a CR bit: 31 - BI */
+} ppc_dent;
+typedef struct ppc_dpage {
+    ppc_dent e[PPC_DC_N + 1];
+} ppc_dpage;
+
 typedef struct ppc_cpu {
     vl_cpu_common c;          /* must be first */
     uint32_t gpr[32];
@@ -329,7 +357,16 @@ typedef struct ppc_cpu {
     int f_vector;
     uint32_t f_srr0, f_srr1, f_dar, f_dsisr;
     bool f_dsi;               /* DAR/DSISR valid */
+    /* the pre-decoded instruction cache, last: outside the snapshot
+     * (ops.snap_size), as its entries check themselves against memory; a
+     * fetch outside fast RAM runs one instruction from dc_one */
+    ppc_dpage dc[PPC_DC_PAGES];
+    ppc_dpage dc_one;
+    uint8_t dc_one_buf[VL_PAGE_SIZE];
 } ppc_cpu;
+/* The part of the state a snapshot copies (vl_cpu_ops.snap_size): all but
+ * the pre-decoded cache. */
+#define PPC_SNAP_SIZE offsetof(ppc_cpu, dc)
 
 /* exc.c */
 /* Vector address for an exception offset under the current MSR[IP]. */

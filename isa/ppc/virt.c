@@ -163,7 +163,7 @@ static void reset(vl_vm *vm) {
     /* the machine's reset has put the real CPU where the guest starts
      * (MSR = ME, PC = 0x100): that becomes the guest's virtual state */
     vl_cpu_common vc = v->c;
-    *v = *r;
+    memcpy(v, r, PPC_SNAP_SIZE); /* not the pre-decoded cache (self-checking) */
     v->c = vc;
     v->c.icount = r->c.icount;
     ppc_tlb_flush(v);
