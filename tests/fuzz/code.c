@@ -479,7 +479,6 @@ static int code_run(fz_ctx *c, const uint8_t *data, size_t size) {
         else if (strcmp(st->isa, "ppc") == 0) build_ppc(&g[k], &cf, src, n, mmio);
         else build_x86(&g[k], &cf, src, n);
     }
-    if (getenv("FZ_DUMP")) { FILE *df = fopen(getenv("FZ_DUMP"), "wb"); if (df) { fwrite(g[0].b, 1, g[0].len, df); fclose(df); } }
     run_native(c, st, &g[0], &cf);
     for (int i = 0; i < st->nclaims; i++) {
         run_monitored(c, st, st->claims[i].tech, &g[0], (cf.flags & 4) ? &g[1] : NULL, &cf);

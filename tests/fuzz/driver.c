@@ -222,6 +222,7 @@ int main(int argc, char **argv) {
         for (int k = 0; fz_targets[k] && nsel < 64; k++) sel[nsel++] = fz_targets[k];
     if (nfiles && nsel != 1) {
         fprintf(stderr, "fuzz-driver: input files need one --target\n");
+        free(files);
         return 2;
     }
 #ifdef HAVE_DEATH_CALLBACK
