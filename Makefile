@@ -6,6 +6,8 @@
 #   make check-asan the same suites built with ASan + UBSan (in build-asan/)
 #   make bench      MIPS per core; make bench BASE=<commit>: speed ratios against
 #                   that commit (bench/compare.sh, with callgrind figures)
+#   make fuzz       every fuzz target for FUZZ_SECONDS (libFuzzer with clang, else the seeded driver)
+#   make fuzz-smoke a short deterministic run of every fuzz target under ASan + UBSan (CI)
 #   make demo       a first look
 
 BUILD   ?= build
@@ -22,12 +24,12 @@ LUA_LIBS   := $(shell pkg-config --libs lua5.4 2>/dev/null || echo -llua5.4)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN) -fPIC -Iinclude -I.
 LDFLAGS_ALL := $(SAN) $(LDFLAGS)
 
-# (every one is needed by make test: a test whose package is missing says
+# (clang and libclang-rt-dev: libFuzzer for make fuzz; every other one is needed by make test: a test whose package is missing says
 # SKIP, and fails under VLAB_CI, which .ci/run sets; python3 parses the JSON
 # of vlab exec in tests/cli.sh)
 DEB_PKGS := liblua5.4-dev lua5.4 libcmocka-dev pkg-config binutils-m68k-linux-gnu gcc-m68k-linux-gnu \
             binutils-powerpc-linux-gnu gcc-powerpc-linux-gnu binutils-x86-64-linux-gnu libunicorn-dev \
-            python3 binutils qemu-system-x86 gdb-multiarch chromium
+            python3 binutils qemu-system-x86 gdb-multiarch chromium clang libclang-rt-dev
 # Optional: only the FFI binding's test needs it (SKIP without it, as any
 # missing package); `make deps` does not fail when it cannot be installed.
 OPT_PKGS := luajit
@@ -50,7 +52,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps test check-asan bench demo install clean tests-build test-programs
+.PHONY: all deps test check-asan bench demo install clean tests-build test-programs fuzz fuzz-smoke fuzz-driver
 all: $(BUILD)/vlab $(BUILD)/vlab.so $(BUILD)/libvlab.so $(BUILD)/libvlab.a
 
 deps:
@@ -107,7 +109,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libvlab.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBVLAB_LINK) $(LDFLAGS_ALL) -lm
 
-tests-build: all $(TEST_BIN) test-programs
+tests-build: all $(TEST_BIN) test-programs $(BUILD)/fuzz/fuzz-driver
 
 # The C programs of tests/programs compiled for the guests (test_vmm,
 # test_ppc_virt and tests/programs.sh run them), built before the suites;
@@ -124,6 +126,67 @@ test: tests-build
 
 check-asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+# ---- fuzzing (tests/fuzz/, docs/hacking.md "Fuzzing") ----------------------------
+# The targets are compiled once per build: into the seeded driver (any
+# compiler) and, with clang, into one libFuzzer binary per target.
+FUZZ_SRC := $(sort $(filter-out tests/fuzz/driver.c tests/fuzz/libfuzzer.c,$(wildcard tests/fuzz/*.c)))
+FUZZ_TARGETS := code-68000 code-68010 code-750 code-i386 code-pentium asm-m68k asm-ppc asm-x86 \
+                disasm-m68k disasm-ppc disasm-x86 elf lua
+FUZZ_SECONDS ?= 60
+# the smoke run: random inputs per target after its regressions and corpus,
+# one seed: deterministic. The code targets run each input natively, under
+# each technique and side by side (about 8 s for 40 under ASan: every guest
+# exception of the m68k core is a longjmp, which ASan makes a system call)
+FUZZ_SMOKE_ITERATIONS ?= 500
+FUZZ_SMOKE_CODE_ITERATIONS ?= 40
+FUZZ_CODE_TARGETS := $(filter code-%,$(FUZZ_TARGETS))
+FUZZ_SMOKE_SEED ?= 1
+ASAN_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+HAVE_LIBFUZZER := $(shell printf 'int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }\n' | \
+                    clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1 && echo yes)
+
+$(BUILD)/fuzz/fuzz-driver: tests/fuzz/driver.c $(FUZZ_SRC) tests/fuzz/fuzz.h $(LUA_OBJ) $(BUILD)/libvlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -o $@ tests/fuzz/driver.c $(FUZZ_SRC) $(LUA_OBJ) $(LIBVLAB_LINK) $(LDFLAGS_ALL) $(LUA_LIBS) -lm
+
+fuzz-driver: $(BUILD)/fuzz/fuzz-driver
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/libfuzzer.c $(FUZZ_SRC) tests/fuzz/fuzz.h $(LUA_OBJ) $(BUILD)/libvlab.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -fsanitize=fuzzer -DVLAB_FUZZ_TARGET='"$*"' -o $@ tests/fuzz/libfuzzer.c \
+	  $(FUZZ_SRC) $(LUA_OBJ) $(LIBVLAB_LINK) $(LDFLAGS_ALL) $(LUA_LIBS) -lm
+
+# Every target under ASan + UBSan, the corpus and FUZZ_SMOKE_ITERATIONS
+# seeded inputs each; fails on any oracle failure or sanitizer report.
+fuzz-smoke:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="$(ASAN_SAN)" build-asan/fuzz/fuzz-driver
+	VLAB_FUZZ_OUT=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build-asan/fuzz/fuzz-driver --seed $(FUZZ_SMOKE_SEED) --iterations $(FUZZ_SMOKE_CODE_ITERATIONS) \
+	  $(FUZZ_CODE_TARGETS:%=--target %)
+	VLAB_FUZZ_OUT=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build-asan/fuzz/fuzz-driver --seed $(FUZZ_SMOKE_SEED) --iterations $(FUZZ_SMOKE_ITERATIONS) \
+	  $(patsubst %,--target %,$(filter-out code-%,$(FUZZ_TARGETS)))
+
+# FUZZ_SECONDS per target: libFuzzer (clang) in build-fuzz/, its new inputs
+# in build-fuzz/corpus/<target> (copy the interesting ones to
+# tests/fuzz/corpus/<target>); without clang the seeded driver under ASan.
+fuzz:
+ifeq ($(HAVE_LIBFUZZER),yes)
+	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 SAN="$(ASAN_SAN) -fsanitize=fuzzer-no-link" \
+	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz-%)
+	@for t in $(FUZZ_TARGETS); do mkdir -p build-fuzz/corpus/$$t; \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  ASAN_OPTIONS=detect_leaks=1 build-fuzz/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 \
+	    -print_final_stats=1 -artifact_prefix=build-fuzz/$$t- build-fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    >build-fuzz/$$t.log 2>&1 || { tail -60 build-fuzz/$$t.log; exit 1; }; \
+	  grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec)|^#[0-9]+ *DONE' build-fuzz/$$t.log; \
+	done
+else
+	@echo "fuzz: clang with libFuzzer not found: the seeded driver under ASan"
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="$(ASAN_SAN)" build-asan/fuzz/fuzz-driver
+	build-asan/fuzz/fuzz-driver --seed $$(date +%s) --iterations 1000000000 --seconds $(FUZZ_SECONDS)
+endif
 
 bench: all $(BENCH_BIN)
 	@if [ -n "$(BASE)" ]; then BUILD=$(BUILD) sh bench/compare.sh "$(BASE)"; \
@@ -150,6 +213,6 @@ install: all
 	install -m 644 docs/vlab.1 $(DESTDIR)$(PREFIX)/share/man/man1/vlab.1
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

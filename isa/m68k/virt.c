@@ -71,6 +71,9 @@ static void to_virtual(vl_vm *vm) {
     v->trace_pending = r->trace_pending;
     v->nmi_seen = r->nmi_seen;
     v->c.icount = r->c.icount;
+    /* the first word of the last instruction: a group-0 frame the virtual
+     * context builds (an address error while vectoring) stacks it */
+    v->ir = r->ir;
 }
 
 /* vctx -> real: the result, and the virtual privileged state mapped onto the
@@ -85,6 +88,7 @@ static void to_real(vl_vm *vm) {
     r->halted = v->halted;
     r->trace_pending = v->trace_pending;
     r->nmi_seen = v->nmi_seen;
+    r->ir = v->ir; /* (to_virtual) whichever context ran the last instruction */
     m68k_update_ithresh(r);
 }
 
