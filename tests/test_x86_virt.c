@@ -190,6 +190,18 @@ static void assert_check(vl_vm *vm) {
     if (vl_vm_check(vm, why, sizeof why) != 0) fail_msg("vm:check: %s", why);
 }
 
+/* The guest's visible state as the bare machine's: no difference. */
+static void assert_same(vlab_machine *n, vl_vm *vm, const char *what) {
+    vl_view a = { n, NULL }, b = { vm->m, vm };
+    vl_diff d[4];
+    size_t nd = vl_compare(&a, &b, d, 4);
+    if (nd) {
+        char t[160];
+        vl_diff_format(&d[0], t, sizeof t);
+        fail_msg("%s: %zu differences: %s", what, nd, t);
+    }
+}
+
 static int check_every_trap(void *ctx, const vl_trap_event *ev) {
     (void)ev;
     vl_vm *vm = ctx;
@@ -221,14 +233,7 @@ static void test_kernel(void **state) {
         assert_memory_equal(con_v, con_n, cn);
         assert_memory_equal(con_n, "Kabcdefgh", 9);
         assert_true(con_n[cn - 1] > '0'); /* ticks happened */
-        vl_view a = { n, NULL }, b = { vm->m, vm };
-        vl_diff d[4];
-        size_t nd = vl_compare(&a, &b, d, 4);
-        if (nd) {
-            char t[160];
-            vl_diff_format(&d[0], t, sizeof t);
-            fail_msg("%s: %zu differences: %s", vl_technique_name(tech), nd, t);
-        }
+        assert_same(n, vm, vl_technique_name(tech));
         vl_vmm_stats st;
         vl_vm_stats(vm, &st);
         assert_true(st.traps > 8);
@@ -272,14 +277,7 @@ static void test_deprivilege_3(void **state) {
     const char *con_n = vlab_console(n, &cn), *con_v = vlab_console(vm->m, &cv);
     assert_int_equal(cv, cn);
     assert_memory_equal(con_v, con_n, cn);
-    vl_view a = { n, NULL }, b = { vm->m, vm };
-    vl_diff d[4];
-    size_t nd = vl_compare(&a, &b, d, 4);
-    if (nd) {
-        char t[160];
-        vl_diff_format(&d[0], t, sizeof t);
-        fail_msg("deprivilege 3: %zu differences: %s", nd, t);
-    }
+    assert_same(n, vm, "deprivilege 3");
     assert_int_equal(r->cpl, 3);
     assert_int_equal(((x86_cpu *)vm->vctx)->cpl, 0);
     vl_vmm_stats st;
@@ -676,8 +674,7 @@ static void test_compiled_programs(void **state) {
         assert_true(cn > 0);
         assert_int_equal(cv, cn);
         assert_memory_equal(con_v, con_n, cn);
-        vl_view a = { n, NULL }, b = { vm->m, vm };
-        assert_int_equal(vl_compare(&a, &b, NULL, 0), 0);
+        assert_same(n, vm, progs[i]);
         vl_vmm_stats st;
         vl_vm_stats(vm, &st);
         vlab_stats ns;
