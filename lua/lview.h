@@ -64,8 +64,9 @@ void vl_lua_push_stop(lua_State *L, vlab_machine *m, vlab_stop s, uint64_t done)
  * caller's line first, as luaL_error does. */
 lua_Integer vl_lua_opt_int(lua_State *L, int t, const char *field, const char *fn, lua_Integer dflt, bool *present);
 const char *vl_lua_opt_str(lua_State *L, int t, const char *field, const char *fn);
-/* The argument of run(): a count or { max =, until_pc = }. */
-void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
-                     uint32_t *until_pc);
+/* The argument of run(): a count or { max =, until_pc = }. Returns 1 when
+ * max is 0: run no instruction (no max at all: no limit, *max = 0). */
+int vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
+                    uint32_t *until_pc);
 
 #endif

@@ -86,15 +86,16 @@ static const char *opt_field_str(lua_State *L, int t, const char *field, const c
     return vl_lua_opt_str(L, t, field, fn);
 }
 
-void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
-                     uint32_t *until_pc) {
+int vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
+                    uint32_t *until_pc) {
     lua_Integer n = 0, until = 0;
-    bool has = false;
+    bool has = false, has_max = false;
     if (lua_type(L, arg) == LUA_TNUMBER) {
         n = luaL_checkinteger(L, arg);
+        has_max = true;
     } else if (!lua_isnoneornil(L, arg)) {
         luaL_checktype(L, arg, LUA_TTABLE);
-        n = vl_lua_opt_int(L, arg, "max", fn, 0, NULL);
+        n = vl_lua_opt_int(L, arg, "max", fn, 0, &has_max);
         until = vl_lua_opt_int(L, arg, "until_pc", fn, 0, &has);
     }
     if (n < 0) luaL_error(L, "%s: max %I is negative", fn, (LUAI_UACINT)n);
@@ -103,6 +104,7 @@ void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *
     *max = (uint64_t)n;
     *has_until = has;
     *until_pc = (uint32_t)until;
+    return has_max && n == 0; /* max = 0: no instruction (no max: no limit) */
 }
 
 /* ---- module functions ---------------------------------------------------------- */
@@ -547,8 +549,8 @@ static int m_run(lua_State *L) {
     uint64_t max;
     int has_until;
     uint32_t until;
-    vl_lua_run_args(L, 2, "run", &max, &has_until, &until);
-    return do_run(L, lm, "run", false, max, has_until, until);
+    bool zero = vl_lua_run_args(L, 2, "run", &max, &has_until, &until);
+    return do_run(L, lm, "run", zero, max, has_until, until);
 }
 
 /* ---- what machines and guests share (lua/lview.h) ------------------------------------------------ */

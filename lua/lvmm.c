@@ -271,8 +271,8 @@ static int run_args(lua_State *L, lvm *v, const char *fn, int arg) {
     uint64_t max;
     int has_until;
     uint32_t until;
-    vl_lua_run_args(L, arg, fn, &max, &has_until, &until);
-    return do_run(L, v, fn, false, max, has_until, until);
+    bool zero = vl_lua_run_args(L, arg, fn, &max, &has_until, &until);
+    return do_run(L, v, fn, zero, max, has_until, until);
 }
 
 static int vm_run(lua_State *L) { return run_args(L, checkvm(L, 1), "run", 2); }

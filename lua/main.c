@@ -45,14 +45,16 @@ static const char usage_text[] =
     "      Disassemble a raw binary loaded at ADDR (default 0): one line per\n"
     "      instruction with its address, bytes and text.\n"
     "  vlab exec --isa ISA[:MODEL] [--vmm TECHNIQUE] [--org ADDR] [--entry ADDR]\n"
-    "            [--ram BYTES] [--max N] [--json] FILE(.bin|.elf)\n"
+    "            [--ram BYTES] [--max N] [--json] [--gdb PORT] FILE(.bin|.elf)\n"
     "      Load a raw binary at --org (default 0) or an ELF by its program\n"
     "      headers into a machine with --ram bytes (default 16 MiB); PC is\n"
     "      --entry, else the ELF entry, else --org; the stack pointer is the top\n"
     "      of RAM, supervisor mode. Run until a branch to itself, STOP or HLT,\n"
-    "      --max instructions (default: no limit), an exception with no handler,\n"
-    "      or an x86 triple fault.\n"
-    "      --json prints one object: stop, pc, instructions, regs, console.\n"
+    "      --max instructions (0: none; default: 1000000000, and a guest stopped\n"
+    "      there is reported as a runaway, exit 1), an exception with no handler,\n"
+    "      or an x86 triple fault. The console is shown as the guest writes it.\n"
+    "      --json prints one object: stop, pc, instructions, regs, console (its\n"
+    "      first MiB), console_dropped (the bytes beyond).\n"
     "      Ctrl-C (SIGINT) or SIGTERM stops the guest with reason \"interrupted\"\n"
     "      (exit 1); the report, console included, is still printed.\n"
     "      --vmm TECHNIQUE runs the guest under the monitor (trap-and-emulate or\n"
@@ -152,12 +154,13 @@ static bool parse_u64(const char *s, uint64_t *out) {
 
 typedef struct opts {
     const char *isa, *vmm, *out;
-    uint64_t org, entry, ram, max;
-    bool has_org, has_entry, has_ram, json;
+    uint64_t org, entry, ram, max, gdb;
+    bool has_org, has_entry, has_ram, has_max, has_gdb, json;
     const char *file;
 } opts;
 
-enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128 };
+enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128,
+       O_GDB = 256 };
 
 static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, opts *o) {
     memset(o, 0, sizeof *o);
@@ -192,7 +195,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
         struct { const char *name; unsigned bit; } table[] = {
             { "--isa", O_ISA }, { "--org", O_ORG }, { "-o", O_OUT }, { "--output", O_OUT },
             { "--vmm", O_VMM }, { "--entry", O_ENTRY }, { "--ram", O_RAM }, { "--max", O_MAX },
-            { "--json", O_JSON },
+            { "--json", O_JSON }, { "--gdb", O_GDB },
         };
         unsigned bit = 0;
         for (size_t k = 0; k < sizeof table / sizeof *table; k++)
@@ -208,11 +211,13 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
             val = argv[++i];
         }
         uint64_t num = 0;
-        if (bit & (O_ORG | O_ENTRY | O_RAM | O_MAX)) {
+        if (bit & (O_ORG | O_ENTRY | O_RAM | O_MAX | O_GDB)) {
             if (!parse_u64(val, &num))
                 return usage_error(cmd, "option '%s': bad number '%s' (decimal or 0x hex)", name, val);
             if ((bit & (O_ORG | O_ENTRY)) && num > 0xFFFFFFFFull)
                 return usage_error(cmd, "option '%s': address '%s' does not fit in 32 bits", name, val);
+            if (bit == O_GDB && num > 65535)
+                return usage_error(cmd, "option '--gdb': port %s is not 0 to 65535", val);
         }
         switch (bit) {
         case O_ISA: o->isa = val; break;
@@ -221,7 +226,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
         case O_ORG: o->org = num; o->has_org = true; break;
         case O_ENTRY: o->entry = num; o->has_entry = true; break;
         case O_RAM: o->ram = num; o->has_ram = true; break;
-        case O_MAX: o->max = num; break;
+        case O_MAX: o->max = num; o->has_max = true; break;
+        case O_GDB: o->gdb = num; o->has_gdb = true; break;
         }
     }
     if ((allowed & O_ISA) && !o->isa) {
@@ -358,7 +364,7 @@ static int cmd_exec(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     opts o;
-    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON, &o);
+    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON | O_GDB, &o);
     if (rc) return rc;
     if (!o.file) return usage_error("exec", "missing FILE (.bin or .elf)");
     if (o.vmm) {
@@ -369,38 +375,19 @@ static int cmd_exec(int argc, char **argv) {
             return usage_error("exec", planned ? "--vmm %s: technique not built yet (built: %s)"
                                                : "--vmm %s: unknown technique (known: %s)",
                                o.vmm, vl_technique_list());
-        uint64_t vram = o.has_ram ? o.ram : 16u << 20;
-        if (vram == 0 || vram > (1u << 30))
-            return usage_error("exec", "--ram %llu: must be 1 byte to 1 GiB", (unsigned long long)vram);
-        const char *visa, *vmodel;
-        char verr[512] = "";
-        if (vlab_resolve(o.isa, &visa, &vmodel, verr, sizeof verr) < 0) return usage_error("exec", "%s", verr);
-        int vrc = vl_vmm_exec(visa, vmodel, o.vmm, (uint32_t)vram, o.file, (uint32_t)o.org, o.has_entry,
-                              (uint32_t)o.entry, o.max, o.json, &interrupted, stdout, verr, sizeof verr);
-        if (verr[0]) return vrc == 2 ? usage_error("exec", "%s", verr) : fail("exec", "%s", verr);
-        return vrc;
     }
     uint64_t ram = o.has_ram ? o.ram : 16u << 20;
     if (ram == 0 || ram > (1u << 30))
         return usage_error("exec", "--ram %llu: must be 1 byte to 1 GiB", (unsigned long long)ram);
-    const char *isa, *model;
-    char err[512];
-    vlab_resolve(o.isa, &isa, &model, NULL, 0);
-    vlab_machine *m = vlab_machine_new(isa, model, (uint32_t)ram, err, sizeof err);
-    if (!m) return fail("exec", "%s", err);
-    uint32_t entry = 0;
-    if (vlab_load(m, o.file, (uint32_t)o.org, &entry, err, sizeof err) < 0) {
-        vlab_machine_free(m);
-        return fail("exec", "%s", err);
-    }
-    if (o.has_entry) entry = (uint32_t)o.entry;
-    vl_machine_boot(m, entry, (uint32_t)ram);
-
-    vlab_set_interrupt_flag(m, &interrupted);
-    vlab_stop s = vlab_run(m, o.max, 0, 0);
-    vl_exec_report(stdout, o.json, m, NULL, s);
-    vlab_machine_free(m);
-    return vl_exec_status(s) ? EXIT_GUEST : 0;
+    vl_exec_opts x = { .technique = o.vmm, .ram = (uint32_t)ram, .path = o.file, .org = (uint32_t)o.org,
+                       .has_entry = o.has_entry, .entry = (uint32_t)o.entry, .has_max = o.has_max, .max = o.max,
+                       .json = o.json, .gdb_port = o.has_gdb ? (int)o.gdb : -1, .interrupt = &interrupted,
+                       .out = stdout, .log = stderr };
+    char err[512] = "";
+    if (vlab_resolve(o.isa, &x.isa, &x.model, err, sizeof err) < 0) return usage_error("exec", "%s", err);
+    rc = vl_exec(&x, err, sizeof err);
+    if (err[0]) return rc == 2 ? usage_error("exec", "%s", err) : fail("exec", "%s", err);
+    return rc ? EXIT_GUEST : 0;
 }
 
 /* ---- run ------------------------------------------------------------------------ */
@@ -420,7 +407,8 @@ static bool has_position(const char *msg) {
 
 /* Message handler: a string error without a position gets the position of the
  * innermost Lua function, so that errors raised by the module in a script
- * read "script.lua:LINE: message". */
+ * read "script.lua:LINE: message"; then the stack traceback, as lua5.4
+ * prints it. */
 static int msgh(lua_State *L) {
     if (lua_type(L, 1) != LUA_TSTRING) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
@@ -430,7 +418,7 @@ static int msgh(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
     if (has_position(msg)) {
         lua_pushvalue(L, 1);
-        if (getenv("VLAB_TRACEBACK")) luaL_traceback(L, L, lua_tostring(L, -1), 1);
+        luaL_traceback(L, L, lua_tostring(L, -1), 1);
         return 1;
     }
     lua_Debug ar;
@@ -447,7 +435,7 @@ static int msgh(lua_State *L) {
         }
     }
     if (lua_gettop(L) == 1) lua_pushvalue(L, 1);
-    if (getenv("VLAB_TRACEBACK")) luaL_traceback(L, L, lua_tostring(L, -1), 1);
+    luaL_traceback(L, L, lua_tostring(L, -1), 1);
     return 1;
 }
 

@@ -216,4 +216,10 @@ expect 0 "run package.path" "$VLAB" run "$T/path.lua"
 expect 1 "run missing script" "$VLAB" run "$T/none.lua"
 expect 2 "run without script" "$VLAB" run
 
+# ---- vlab run: a script error shows where, then the traceback (as lua5.4)
+printf 'local function inner() error("boom") end\nlocal function outer() inner() end\nouter()\n' >"$T/tb.lua"
+expect 1 "run error" "$VLAB" run "$T/tb.lua"
+has "$T/err" "tb.lua:1: boom" "run error position"
+has "$T/err" "stack traceback:" "run error traceback"
+has "$T/err" "in local 'outer'" "traceback names the caller"
 finish
