@@ -511,13 +511,14 @@ static int m_off(lua_State *L) {
 
 /* Run with the callbacks armed; raise a callback's error after the stop. */
 static int do_run(lua_State *L, lmachine *lm, const char *fn, bool step, uint64_t n, int has_until,
-                  uint32_t until_pc) {
+                  uint32_t until_pc, vl_lua_gdb *gdb) {
     if (lm->busy) return luaL_error(L, "%s: the machine is already running (called from a callback)", fn);
     vlab_stats before, after;
     vlab_get_stats(lm->m, &before);
     lm->busy = true;
     lm->failed = false;
-    vlab_stop s = step ? vlab_step(lm->m, n) : vlab_run(lm->m, n, has_until, until_pc);
+    vlab_stop s = gdb ? vl_lua_gdb_serve(gdb, lm->m, NULL)
+                : step ? vlab_step(lm->m, n) : vlab_run(lm->m, n, has_until, until_pc);
     lm->busy = false;
     if (lm->doomed) {
         vlab_get_stats(lm->m, &after);
@@ -532,6 +533,7 @@ static int do_run(lua_State *L, lmachine *lm, const char *fn, bool step, uint64_
         lua_setiuservalue(L, 1, UV_ERR);
         return lua_error(L);
     }
+    if (gdb && gdb->rc < 0) return luaL_error(L, "%s", gdb->err);
     if (lm->m) vlab_get_stats(lm->m, &after);
     vl_lua_push_stop(L, lm->m, s, after.instructions - before.instructions);
     return 1;
@@ -541,7 +543,7 @@ static int m_step(lua_State *L) {
     lmachine *lm = checkm(L, 1);
     lua_Integer n = luaL_optinteger(L, 2, 1);
     if (n < 0) return luaL_error(L, "step: count %I is negative", (LUAI_UACINT)n);
-    return do_run(L, lm, "step", true, (uint64_t)n, 0, 0);
+    return do_run(L, lm, "step", true, (uint64_t)n, 0, 0, NULL);
 }
 
 static int m_run(lua_State *L) {
@@ -550,7 +552,14 @@ static int m_run(lua_State *L) {
     int has_until;
     uint32_t until;
     bool zero = vl_lua_run_args(L, 2, "run", &max, &has_until, &until);
-    return do_run(L, lm, "run", zero, max, has_until, until);
+    return do_run(L, lm, "run", zero, max, has_until, until, NULL);
+}
+
+static int m_gdb(lua_State *L) {
+    lmachine *lm = checkm(L, 1);
+    vl_lua_gdb g;
+    vl_lua_gdb_args(L, 2, &g);
+    return do_run(L, lm, "gdb", false, 0, 0, 0, &g);
 }
 
 /* ---- what machines and guests share (lua/lview.h) ------------------------------------------------ */
@@ -885,7 +894,7 @@ static int regs_tostring(lua_State *L) {
 }
 
 static const luaL_Reg machine_methods[] = {
-    { "step", m_step },   { "run", m_run },     { "on", m_on },
+    { "step", m_step },   { "run", m_run },     { "on", m_on },       { "gdb", m_gdb },
     { "off", m_off },   { "stats", m_stats }, { "reset", m_reset }, { NULL, NULL },
 };
 

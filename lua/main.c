@@ -45,7 +45,7 @@ static const char usage_text[] =
     "      Disassemble a raw binary loaded at ADDR (default 0): one line per\n"
     "      instruction with its address, bytes and text.\n"
     "  vlab exec --isa ISA[:MODEL] [--vmm TECHNIQUE] [--org ADDR] [--entry ADDR]\n"
-    "            [--ram BYTES] [--max N] [--json] [--gdb PORT] FILE(.bin|.elf)\n"
+    "            [--ram BYTES] [--max N] [--json] [--gdb PORT] [--trace] FILE(.bin|.elf)\n"
     "      Load a raw binary at --org (default 0) or an ELF by its program\n"
     "      headers into a machine with --ram bytes (default 16 MiB); PC is\n"
     "      --entry, else the ELF entry, else --org; the stack pointer is the top\n"
@@ -60,6 +60,11 @@ static const char usage_text[] =
     "      --vmm TECHNIQUE runs the guest under the monitor (trap-and-emulate or\n"
     "      hybrid); --json then reports the guest's view and a vmm object with\n"
     "      the monitor's counts.\n"
+    "      --gdb PORT serves gdb (target remote :PORT) on 127.0.0.1 instead of\n"
+    "      running (0: any free port); the report follows the session (docs/gdb.md).\n"
+    "      --trace writes one line per instruction to standard error: address,\n"
+    "      bytes, disassembly, the registers it changed; <exception ...>,\n"
+    "      <trap: emulated|reflected ...> and <mode level N> mark the events.\n"
     "  vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE]\n"
     "  vlab sweep --isa ISA[:MODEL] [--technique T] [--format ...] [--seed N]\n"
     "      Measure every instruction form (natively in supervisor and user mode,\n"
@@ -155,12 +160,12 @@ static bool parse_u64(const char *s, uint64_t *out) {
 typedef struct opts {
     const char *isa, *vmm, *out;
     uint64_t org, entry, ram, max, gdb;
-    bool has_org, has_entry, has_ram, has_max, has_gdb, json;
+    bool has_org, has_entry, has_ram, has_max, has_gdb, json, trace;
     const char *file;
 } opts;
 
 enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128,
-       O_GDB = 256 };
+       O_GDB = 256, O_TRACE = 512 };
 
 static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, opts *o) {
     memset(o, 0, sizeof *o);
@@ -195,15 +200,16 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
         struct { const char *name; unsigned bit; } table[] = {
             { "--isa", O_ISA }, { "--org", O_ORG }, { "-o", O_OUT }, { "--output", O_OUT },
             { "--vmm", O_VMM }, { "--entry", O_ENTRY }, { "--ram", O_RAM }, { "--max", O_MAX },
-            { "--json", O_JSON }, { "--gdb", O_GDB },
+            { "--json", O_JSON }, { "--gdb", O_GDB }, { "--trace", O_TRACE },
         };
         unsigned bit = 0;
         for (size_t k = 0; k < sizeof table / sizeof *table; k++)
             if (strcmp(name, table[k].name) == 0) bit = table[k].bit;
         if (!bit || !(allowed & bit)) return usage_error(cmd, "unknown option '%s'", name);
-        if (bit == O_JSON) {
-            if (val) return usage_error(cmd, "option '--json' takes no value");
-            o->json = true;
+        if (bit == O_JSON || bit == O_TRACE) {
+            if (val) return usage_error(cmd, "option '%s' takes no value", name);
+            if (bit == O_JSON) o->json = true;
+            else o->trace = true;
             continue;
         }
         if (!val) {
@@ -364,7 +370,7 @@ static int cmd_exec(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     opts o;
-    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON | O_GDB, &o);
+    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON | O_GDB | O_TRACE, &o);
     if (rc) return rc;
     if (!o.file) return usage_error("exec", "missing FILE (.bin or .elf)");
     if (o.vmm) {
@@ -381,10 +387,13 @@ static int cmd_exec(int argc, char **argv) {
         return usage_error("exec", "--ram %llu: must be 1 byte to 1 GiB", (unsigned long long)ram);
     vl_exec_opts x = { .technique = o.vmm, .ram = (uint32_t)ram, .path = o.file, .org = (uint32_t)o.org,
                        .has_entry = o.has_entry, .entry = (uint32_t)o.entry, .has_max = o.has_max, .max = o.max,
-                       .json = o.json, .gdb_port = o.has_gdb ? (int)o.gdb : -1, .interrupt = &interrupted,
+                       .json = o.json, .gdb_port = o.has_gdb ? (int)o.gdb : -1, .trace = o.trace,
+                       .interrupt = &interrupted,
                        .out = stdout, .log = stderr };
     char err[512] = "";
     if (vlab_resolve(o.isa, &x.isa, &x.model, err, sizeof err) < 0) return usage_error("exec", "%s", err);
+    /* a trace is a line per instruction: written in blocks, not a write each */
+    if (o.trace) setvbuf(stderr, NULL, _IOFBF, 1 << 16);
     rc = vl_exec(&x, err, sizeof err);
     if (err[0]) return rc == 2 ? usage_error("exec", "%s", err) : fail("exec", "%s", err);
     return rc ? EXIT_GUEST : 0;

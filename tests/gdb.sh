@@ -20,19 +20,24 @@ P=$BUILD/programs
 sh tests/programs/build.sh "$P" 2>"$T/build.log" || { cat "$T/build.log"; echo "gdb: FAIL: build"; exit 1; }
 PROG=sieve
 
+# wait_port ERR: $port from the stub's "listening on" line in ERR, while
+# process $pid lives (no time limit of our own: the run.sh timeout ends a
+# hung test); empty when it died first
+wait_port() {
+    port=""
+    while kill -0 $pid 2>/dev/null; do
+        port=$(sed -n 's/^vlab: gdb: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1")
+        [ -n "$port" ] && break
+        sleep 0.05
+    done
+}
 # start_stub OUT ERR ARGS...: vlab exec --gdb 0 in the background; sets
-# $pid and $port (from the "listening on" line, waited for without a
-# time limit of our own: the run.sh timeout ends a hung test)
+# $pid and $port
 start_stub() {
     out=$1; err=$2; shift 2
     "$VLAB" exec --gdb 0 "$@" >"$out" 2>"$err" &
     pid=$!
-    port=""
-    while kill -0 $pid 2>/dev/null; do
-        port=$(sed -n 's/^vlab: gdb: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$err")
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
+    wait_port "$err"
     [ -n "$port" ] || { bad "stub did not start: $(cat "$err")"; return 1; }
 }
 
@@ -195,4 +200,150 @@ check ppc powerpc-linux-gnu-nm
 check x86 nm
 check m68k m68k-linux-gnu-nm trap-and-emulate
 check ppc powerpc-linux-gnu-nm trap-and-emulate
+# ---- the protocol's edges, with a raw client on a guest that never ends
+printf 'loop: move.b #0x41,0xdff000\n bra loop\n' >"$T/inf.s"
+"$VLAB" asm --isa m68k -o "$T/inf.bin" "$T/inf.s" || bad "asm inf"
+if start_stub "$T/raw.json" "$T/raw.err" --isa m68k --ram 0x10000 --json "$T/inf.bin"; then
+    if python3 - "$port" >"$T/raw.out" 2>&1 <<'EOF2'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(30)
+buf = b""
+def recv_until(pred):
+    global buf
+    while not pred(buf):
+        d = s.recv(4096)
+        if not d: raise SystemExit("FAIL: the stub closed the connection")
+        buf += d
+def packet(body):
+    return b"$" + body + b"#" + b"%02x" % (sum(body) & 0xFF)
+def reply():
+    """the next packet's body (acks skipped)"""
+    global buf
+    recv_until(lambda b: b"#" in b and len(b) >= b.index(b"#") + 3)
+    start = buf.index(b"$")
+    end = buf.index(b"#", start)
+    body, cs = buf[start + 1:end], buf[end + 1:end + 3]
+    assert int(cs, 16) == sum(body) & 0xFF, f"bad checksum from the stub: {buf!r}"
+    buf = buf[end + 3:]
+    s.sendall(b"+")
+    return body
+def ask(body):
+    global buf
+    s.sendall(packet(body))
+    recv_until(lambda b: len(b) >= 1)
+    ack, buf = buf[:1], buf[1:]
+    assert ack == b"+", f"{body!r}: ack {ack!r}"
+    return reply()
+checks = 0
+def check(cond, msg):
+    global checks
+    checks += 1
+    if not cond: raise SystemExit("FAIL: " + msg)
+# a bad checksum is refused, and the stub still answers afterwards
+s.sendall(b"$g#00")
+recv_until(lambda b: len(b) >= 1)
+check(buf[:1] == b"-", f"bad checksum: {buf[:1]!r}, expected '-'")
+buf = buf[1:]
+r = ask(b"qSupported:multiprocess+;swbreak+")
+check(b"PacketSize=" in r and b"swbreak+" in r, f"qSupported: {r!r}")
+check(ask(b"?") == b"S05", "initial stop reply")
+g = ask(b"g")
+check(len(g) == 18 * 8, f"m68k g packet: {len(g)} hex digits, expected 144")
+check(g[17 * 8:] == b"00000000", f"pc in g: {g[17*8:]!r}")
+check(ask(b"p14") == b"x" * 24, "fp2 is unavailable (no FPU)")
+check(ask(b"p1a") == b"x" * 8, "fpcontrol is unavailable")
+check(ask(b"p999") == b"xx", "an unknown register is unavailable")
+check(ask(b"P18=00000000") == b"E01", "writing an unmodelled register is refused")
+check(ask(b"m20000,4") == b"E14", "memory outside RAM")
+check(ask(b"mzz") == b"E01", "malformed m")
+check(ask(b"M0,2:zz") == b"E01", "malformed M")
+check(ask(b"M8000,2:abcd") == b"OK", "M")
+check(ask(b"m8000,2") == b"abcd", "M reads back")
+check(ask(b"X8002,2:\x7d\x5d\x01") == b"OK", "X with an escaped byte")
+check(ask(b"m8002,2") == b"7d01", "X reads back")
+check(ask(b"Z1,0,2") == b"", "hardware breakpoints: unsupported")
+check(ask(b"frobnicate") == b"", "an unknown packet: empty reply")
+check(ask(b"qAttached") == b"1", "qAttached")
+check(ask(b"vCont?").startswith(b"vCont;"), "vCont?")
+check(ask(b"P0=0000002a") == b"OK", "P d0")
+check(ask(b"p0") == b"0000002a", "P d0 reads back")
+# a breakpoint on the branch: continue stops there, with swbreak
+check(ask(b"Z0,8,2") == b"OK", "Z0")
+check(ask(b"c") == b"T05swbreak:;", "breakpoint hit")
+check(ask(b"p11") == b"00000008", "pc at the breakpoint")
+check(ask(b"z0,8,2") == b"OK", "z0")
+check(ask(b"s") == b"S05", "step")
+check(ask(b"p11") == b"00000000", "pc after stepping the branch")
+# continue for ever; gdb's interrupt byte stops it
+s.sendall(packet(b"c"))
+recv_until(lambda b: len(b) >= 1)
+check(buf[:1] == b"+", "c acknowledged")
+buf = buf[1:]
+time.sleep(0.3)
+s.sendall(b"\x03")
+check(reply() == b"S02", "interrupt: SIGINT")
+check(ask(b"?") == b"S02", "? repeats the last stop")
+# and the client goes away without a word
+s.close()
+print(f"{checks} checks passed")
+EOF2
+    then ok; echo "gdb: raw client: $(tail -1 "$T/raw.out")"; else bad "raw client: $(tail -12 "$T/raw.out")"; fi
+    wait $pid
+    rc=$?
+    # the last stop was gdb's interrupt: an interrupted run, exit 1 as without gdb
+    [ $rc -eq 1 ] && ok || bad "exec after a disconnect: exit $rc: $(cat "$T/raw.err")"
+    has "$T/raw.err" "vlab: gdb: gdb disconnected" "disconnect noticed"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["stop"] == "interrupted" and d["console"].startswith("AAA") and d["regs"]["d0"] == 42' "$T/raw.json" && ok || bad "report after a disconnect: $(head -c 300 "$T/raw.json")"
+fi
+# nobody connects: the host's Ctrl-C ends the wait, and the report is printed
+if start_stub "$T/int.json" "$T/int.err" --isa m68k --json "$T/inf.bin"; then
+    kill -INT $pid
+    wait $pid
+    rc=$?
+    [ $rc -eq 1 ] && ok || bad "Ctrl-C while waiting for gdb: exit $rc, expected 1"
+    has "$T/int.json" '"stop": "interrupted"' "Ctrl-C while waiting: stop reason"
+fi
+# kill: the session ends where the guest stands
+if start_stub "$T/k.json" "$T/k.err" --isa ppc --json "$P/$PROG.ppc.elf"; then
+    python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"$k#6b")
+s.settimeout(30)
+while s.recv(100): pass
+' "$port" && ok || bad "kill: client"
+    wait $pid
+    [ $? -eq 0 ] && ok || bad "kill: exit status"
+    has "$T/k.err" "gdb killed the guest" "kill noticed"
+    has "$T/k.json" '"instructions": 0' "kill before running: no instruction"
+fi
+# ---- from Lua: vm:gdb{} on a guest, gdb breaks at main and detaches; the
+# guest runs on to its end and the script gets the stop table
+elf=$P/$PROG.m68k.elf
+main=$(m68k-linux-gnu-nm "$elf" | awk '$3 == "main" { print $1 }')
+cat >"$T/session.lua" <<'EOF2'
+local vm = vlab.vmm { isa = "m68k", ram = 16 << 20 }
+local g = vm.guest
+g.pc = g:load(arg[1])
+g.regs.sp = 16 << 20
+local s = vm:gdb { port = 0, wait = 600 }
+print("stop", s.reason, s.instructions, g:console())
+EOF2
+"$VLAB" run "$T/session.lua" "$elf" >"$T/lua.out" 2>"$T/lua.err" &
+pid=$!
+wait_port "$T/lua.err"
+if [ -n "$port" ]; then
+    gdb-multiarch -batch -nx -ex "file $elf" -ex "target remote 127.0.0.1:$port" -ex "break *0x$main" \
+        -ex continue -ex 'printf "PC=%x\n", $pc' -ex detach >"$T/gdb.out" 2>"$T/gdb.err"
+    wait $pid
+    rc=$?
+    [ $rc -eq 0 ] && ok || bad "vm:gdb script: exit $rc: $(cat "$T/lua.err")"
+    has "$T/gdb.out" "PC=$(echo "$main" | sed 's/^0*//')" "vm:gdb: gdb stopped at main"
+    has "$T/lua.out" "stop	halt" "vm:gdb: the guest ran on to its end after the detach"
+    has "$T/lua.out" "$(cat "$P/$PROG.expected")" "vm:gdb: the guest's console"
+else
+    wait $pid
+    bad "vm:gdb did not listen: $(cat "$T/lua.err")"
+fi
 finish

@@ -151,14 +151,23 @@ int vl_exec(const vl_exec_opts *o, char *err, size_t errsz) {
     vlab_set_interrupt_flag(m, o->interrupt);
     uint64_t max = o->has_max ? o->max : VL_EXEC_DEFAULT_MAX;
     vl_stop s;
+    vl_tracer *tracer = o->trace ? vl_trace_start(o->log, m, vm) : NULL;
+    if (o->trace && !tracer) {
+        vl_seterr(err, errsz, "--trace: out of memory");
+        goto out;
+    }
     if (o->gdb_port >= 0) {
         vl_gdb_opts g = { .port = o->gdb_port, .max = max, .interrupt = o->interrupt, .log = o->log };
-        if (vl_gdb_serve(&g, m, vm, &s, err, errsz) < 0) goto out;
+        if (vl_gdb_serve(&g, m, vm, &s, err, errsz) < 0) {
+            vl_trace_stop(tracer);
+            goto out;
+        }
     } else if (o->has_max && max == 0) {
         s = (vl_stop){ .reason = VLAB_STOP_BUDGET, .pc = vm ? vl_vm_pc(vm) : vlab_pc(m), .vector = -1 };
     } else {
         s = vm ? vl_vm_run(vm, max, 0, 0) : vlab_run(m, max, 0, 0);
     }
+    vl_trace_stop(tracer);
     fflush(o->out);
     vl_exec_report(o->out, o->json, m, vm, s);
     rc = vl_exec_status(s);

@@ -443,6 +443,18 @@ typedef struct vl_gdb_opts {
  * register map for the ISA). */
 int vl_gdb_serve(const vl_gdb_opts *o, vlab_machine *m, vl_vm *vm, vl_stop *last, char *err, size_t errsz);
 
+/* ---- the instruction trace (trace.c) ------------------------------------------ */
+/* `vlab exec --trace`: from now on, one line on f per instruction the
+ * machine (vm NULL) or the guest of vm retires: address, bytes,
+ * disassembly, the registers it changed, and marks for what happened on
+ * the way (<exception vector N name>, <trap: emulated vector N ...>,
+ * <mode level N>). Uses the machine's (or the guest's) hook and, under the
+ * monitor, its trap callback. NULL when out of memory. */
+typedef struct vl_tracer vl_tracer;
+vl_tracer *vl_trace_start(FILE *f, vlab_machine *m, vl_vm *vm);
+/* Uninstall, flush; the number of lines written. */
+uint64_t vl_trace_stop(vl_tracer *t);
+
 /* ---- the command line: vlab exec [--vmm TECHNIQUE] [--gdb PORT] ---------------- */
 /* What `vlab exec` does by default: stop a guest that does not end after
  * this many instructions (--max sets another limit), and keep this much of
@@ -461,6 +473,7 @@ typedef struct vl_exec_opts {
     uint64_t max;              /* with has_max: 0 runs no instruction */
     int json;                  /* one JSON object; else a human summary, the console streamed */
     int gdb_port;              /* >= 0: serve gdb on 127.0.0.1:port (0: any free port) */
+    int trace;                 /* one line per instruction on log (trace.c) */
     volatile int *interrupt;   /* the host's stop request (Ctrl-C), may be NULL */
     FILE *out, *log;           /* the report and the console; messages */
 } vl_exec_opts;

@@ -53,4 +53,11 @@ eq(s.instructions, 3, "vm max 3")
 s = vm:run {}
 eq(s.reason, "halt", "vm without max: halts")
 eq(g.regs.d0, 4, "vm without max: d0")
+-- m:gdb{} checks its options before it opens anything (tests/gdb.sh runs sessions)
+local fails = testlib.fails
+fails("gdb: unknown option 'prot' (known: port, wait, max)", m.gdb, m, { prot = 1234 })
+fails("gdb: port 70000 is not 0 to 65535", m.gdb, m, { port = 70000 })
+fails("gdb: wait 0 is not 1 to 86400 seconds", m.gdb, m, { wait = 0 })
+fails("gdb: max -1 is negative", vm.gdb, vm, { max = -1 })
+fails("gdb: field 'port' must be an integer", m.gdb, m, { port = "x" })
 print("run_limits: ok")
