@@ -296,6 +296,40 @@ EOF2
     has "$T/raw.err" "vlab: gdb: gdb disconnected" "disconnect noticed"
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["stop"] == "interrupted" and d["console"].startswith("AAA") and d["regs"]["d0"] == 42' "$T/raw.json" && ok || bad "report after a disconnect: $(head -c 300 "$T/raw.json")"
 fi
+# random packets (a fixed seed): every one answered, nothing breaks
+if start_stub "$T/fz.json" "$T/fz.err" --isa ppc --ram 0x10000 --json "$T/inf.bin"; then
+    if python3 - "$port" >"$T/fz.out" 2>&1 <<'EOF2'
+import random, socket, sys
+rng = random.Random(13)
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(30)
+buf = b""
+def reply():
+    global buf
+    while b"#" not in buf[buf.find(b"$"):] or len(buf) < buf.index(b"#", buf.find(b"$")) + 3:
+        d = s.recv(65536)
+        if not d: raise SystemExit("FAIL: the stub closed the connection")
+        buf += d
+    start = buf.index(b"$"); end = buf.index(b"#", start)
+    body = buf[start + 1:end]; buf = buf[end + 3:]
+    return body
+alphabet = b"0123456789abcdefxX,:;=-+MmgGpPqQvHTZz?"
+n = 0
+for i in range(400):
+    # never c, s, C, S, k, D, vCont, vKill, 0x03: the guest runs for ever and the session would end
+    first = rng.choice(b"gGpPmMXZzqvHT?!")
+    body = bytes([first]) + bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+    if body.startswith((b"vC", b"vK")): continue
+    s.sendall(b"$" + body + b"#" + b"%02x" % (sum(body) & 0xFF))
+    reply()
+    n += 1
+s.sendall(b"$k#6b")
+print(f"{n} random packets answered")
+EOF2
+    then ok; echo "gdb: $(tail -1 "$T/fz.out")"; else bad "random packets: $(tail -5 "$T/fz.out")"; fi
+    wait $pid
+    [ $? -le 1 ] && ok || bad "random packets: vlab exec did not end cleanly: $(tail -3 "$T/fz.err")"
+fi
 # nobody connects: the host's Ctrl-C ends the wait, and the report is printed
 if start_stub "$T/int.json" "$T/int.err" --isa m68k --json "$T/inf.bin"; then
     kill -INT $pid
