@@ -21,18 +21,19 @@ void vl_lua_gdb_args(lua_State *L, int arg, vl_lua_gdb *g) {
                 luaL_error(L, "gdb: unknown option '%s' (known: port, wait, max)", k ? k : luaL_typename(L, -1));
         }
     }
-    lua_Integer port = 0, wait = 60, max = 0;
+    lua_Integer port = 0, wait = 60, max = -1;
+    bool has_max = false;
     if (!lua_isnoneornil(L, arg)) {
         port = vl_lua_opt_int(L, arg, "port", "gdb", 0, NULL);
         wait = vl_lua_opt_int(L, arg, "wait", "gdb", 60, NULL);
-        max = vl_lua_opt_int(L, arg, "max", "gdb", 0, NULL);
+        max = vl_lua_opt_int(L, arg, "max", "gdb", 0, &has_max);
     }
     if (port < 0 || port > 65535) luaL_error(L, "gdb: port %I is not 0 to 65535", (LUAI_UACINT)port);
     if (wait < 1 || wait > 86400) luaL_error(L, "gdb: wait %I is not 1 to 86400 seconds", (LUAI_UACINT)wait);
-    if (max < 0) luaL_error(L, "gdb: max %I is negative", (LUAI_UACINT)max);
+    if (has_max && max < 0) luaL_error(L, "gdb: max %I is negative", (LUAI_UACINT)max);
     g->port = (int)port;
     g->wait_ms = (int)wait * 1000;
-    g->max = (uint64_t)max;
+    g->max = has_max ? (uint64_t)max : UINT64_MAX; /* as m:run: no max, no limit; 0, none */
 }
 
 vlab_stop vl_lua_gdb_serve(vl_lua_gdb *g, vlab_machine *m, void *vm) {

@@ -330,6 +330,27 @@ EOF2
     wait $pid
     [ $? -le 1 ] && ok || bad "random packets: vlab exec did not end cleanly: $(tail -3 "$T/fz.err")"
 fi
+# the instruction limit holds over the session: --max 0 runs nothing, --max 3 three
+for lim in 0 3; do
+    if start_stub "$T/lim.json" "$T/lim.err" --isa m68k --max $lim --json "$T/inf.bin"; then
+        python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(30)
+def ask(body):
+    s.sendall(b"$" + body + b"#" + b"%02x" % (sum(body) & 0xFF))
+    buf = b""
+    while not (b"$" in buf and b"#" in buf[buf.index(b"$"):] and len(buf) >= buf.index(b"#", buf.index(b"$")) + 3):
+        buf += s.recv(4096)
+    return buf[buf.index(b"$") + 1:buf.index(b"#", buf.index(b"$"))]
+assert ask(b"c") == b"S18", "limit: SIGXCPU"
+assert ask(b"s") == b"S18", "limit: a step past it"
+s.sendall(b"$k#6b")
+' "$port" && ok || bad "--max $lim under gdb: client"
+        wait $pid
+        has "$T/lim.json" "\"instructions\": $lim," "--max $lim under gdb: $lim instructions"
+    fi
+done
 # nobody connects: the host's Ctrl-C ends the wait, and the report is printed
 if start_stub "$T/int.json" "$T/int.err" --isa m68k --json "$T/inf.bin"; then
     kill -INT $pid

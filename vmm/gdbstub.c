@@ -277,12 +277,12 @@ static int resume(stub *st, bool step) {
             break;
         }
         uint64_t done = guest_icount(st) - st->start;
-        if (o->max && done >= o->max) {
+        if (done >= o->max) {
             s = stop_here(st, VLAB_STOP_BUDGET);
             break;
         }
         uint64_t n = step || st->nbps ? 1 : SLICE;
-        if (o->max && o->max - done < n) n = o->max - done;
+        if (o->max - done < n) n = o->max - done;
         uint32_t pc = guest_pc(st);
         s = guest_run(st, n);
         if (s.reason != VLAB_STOP_BUDGET || step) break;
@@ -307,7 +307,7 @@ static int resume(stub *st, bool step) {
     st->last = s;
     if (s.reason == VLAB_STOP_INTERRUPTED && o->interrupt && *o->interrupt) return GB_HOST;
     if (hit) snprintf(st->reply, sizeof st->reply, "T05swbreak:;");
-    else if (o->max && s.reason == VLAB_STOP_BUDGET && guest_icount(st) - st->start >= o->max)
+    else if (s.reason == VLAB_STOP_BUDGET && guest_icount(st) - st->start >= o->max)
         snprintf(st->reply, sizeof st->reply, "S18"); /* SIGXCPU: the instruction limit */
     else snprintf(st->reply, sizeof st->reply, "S%02x", stop_signal(&s));
     return 0;
@@ -593,7 +593,7 @@ int vl_gdb_serve(const vl_gdb_opts *o, vlab_machine *m, vl_vm *vm, vl_stop *last
     if (detached) {
         /* detached: the guest runs on, as it would have without gdb */
         uint64_t done = guest_icount(st) - st->start;
-        if (!o->max || done < o->max) st->last = guest_run(st, o->max ? o->max - done : 0);
+        if (done < o->max) st->last = guest_run(st, o->max - done);
     }
 done:
     *last = st->last;

@@ -431,7 +431,7 @@ const vl_gdb_isa *vl_glue_gdb(const vl_cpu_ops *ops);
 typedef struct vl_gdb_opts {
     int port;                  /* on 127.0.0.1; 0: any free port (the log says which) */
     int wait_ms;               /* how long to wait for gdb to connect (0: 60 s) */
-    uint64_t max;              /* the guest's instructions over the whole session (0: no limit) */
+    uint64_t max;              /* the guest's instructions over the whole session (UINT64_MAX: no limit) */
     volatile int *interrupt;   /* the host's stop request: ends the session */
     FILE *log;                 /* "listening on ...", the session's end */
 } vl_gdb_opts;
