@@ -8,16 +8,35 @@
 #include <string.h>
 
 static void console_put(vl_machine *m, uint8_t byte) {
-    if (m->con_len + 1 >= m->con_cap) {
+    if (m->con_stream) {
+        putc(byte, m->con_stream);
+        if (byte == '\n') fflush(m->con_stream);
+        m->con_midline = byte != '\n';
+    }
+    if (m->con_len >= m->con_keep) {
+        m->con_dropped++;
+    } else if (m->con_len + 1 >= m->con_cap) {
         size_t cap = m->con_cap ? m->con_cap * 2 : 256;
         char *p = realloc(m->con, cap);
-        if (!p) return; /* output lost only when the host is out of memory */
-        m->con = p;
-        m->con_cap = cap;
+        if (p) {
+            m->con = p;
+            m->con_cap = cap;
+        }
     }
-    m->con[m->con_len++] = (char)byte;
-    m->con[m->con_len] = 0;
+    if (m->con_len < m->con_keep) {
+        if (m->con_len + 1 < m->con_cap) {
+            m->con[m->con_len++] = (char)byte;
+            m->con[m->con_len] = 0;
+        } else {
+            m->con_dropped++; /* the host is out of memory */
+        }
+    }
     if (m->hook_mask & VLAB_EV_CONSOLE) vl_event(m, VLAB_EV_CONSOLE, byte, 0);
+}
+
+void vl_console_stream(vl_machine *m, FILE *f, size_t keep) {
+    m->con_stream = f;
+    m->con_keep = keep;
 }
 
 static bool in_mmio(const vl_machine *m, uint32_t addr) {

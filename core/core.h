@@ -250,9 +250,14 @@ struct vl_machine {
     vl_cpu_common *cc;         /* == cpu */
     const vl_reg_info *regs;
     int nregs;
-    /* console */
+    /* console: the bytes kept (at most con_keep, SIZE_MAX unless
+     * vl_console_stream set it), what did not fit, and the stream that
+     * shows them as they are written (NULL: none) */
     char *con;
-    size_t con_len, con_cap;
+    size_t con_len, con_cap, con_keep;
+    uint64_t con_dropped;
+    FILE *con_stream;
+    bool con_midline;          /* the last byte streamed was no newline */
     /* timer: counts retired instructions */
     uint32_t timer_period, timer_level, timer_count;
     uint64_t timer_next;       /* icount at which the next tick fires */
@@ -276,6 +281,12 @@ struct vl_machine {
 /* The state `vlab exec` starts a program in (vl_cpu_ops.boot), set by the
  * host: no mode event. */
 void vl_machine_boot(vl_machine *m, uint32_t entry, uint32_t sp);
+
+/* Show the console on f as the guest writes it (flushed at each newline;
+ * NULL: not shown) and keep at most keep bytes of it in memory
+ * (vlab_console): the rest is counted in con_dropped, so that a guest
+ * printing for ever cannot fill the host's memory (vlab exec). */
+void vl_console_stream(vl_machine *m, FILE *f, size_t keep);
 
 /* Device tick: called by the run loop between core slices. */
 void vl_timer_sync(vl_machine *m);

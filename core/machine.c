@@ -200,6 +200,7 @@ vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_
     if (!bx) goto oom;
     vl_machine *m = &bx->m;
     m->desc = d;
+    m->con_keep = SIZE_MAX;
     m->mem.ram = calloc(1, ram_bytes);
     m->cpu = calloc(1, d->ops->state_size < sizeof(vl_cpu_common) ? sizeof(vl_cpu_common)
                                                                     : d->ops->state_size);
@@ -553,6 +554,7 @@ const char *vlab_console(const vlab_machine *m, size_t *len) {
 
 void vlab_console_clear(vlab_machine *m) {
     m->con_len = 0;
+    m->con_dropped = 0;
     if (m->con) m->con[0] = 0;
 }
 

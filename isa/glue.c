@@ -30,3 +30,16 @@ const vl_sweep_isa *vl_glue_sweep(const vl_cpu_ops *ops) {
         if (glue[i].ops == ops) return glue[i].sweep;
     return NULL;
 }
+
+/* The gdb register maps (isa/<isa>/gdb.c), for the gdb stub (vmm/gdbstub.c). */
+extern const vl_gdb_isa vl_gdb_m68k, vl_gdb_ppc, vl_gdb_x86;
+static const struct {
+    const vl_cpu_ops *ops;
+    const vl_gdb_isa *gdb;
+} gdb_maps[] = { { &m68k_ops, &vl_gdb_m68k }, { &ppc_ops, &vl_gdb_ppc }, { &x86_ops, &vl_gdb_x86 } };
+
+const vl_gdb_isa *vl_glue_gdb(const vl_cpu_ops *ops) {
+    for (size_t i = 0; i < sizeof gdb_maps / sizeof gdb_maps[0]; i++)
+        if (gdb_maps[i].ops == ops) return gdb_maps[i].gdb;
+    return NULL;
+}

@@ -77,7 +77,22 @@ void vl_lua_check_opts(lua_State *L, int t, const char *fn, const vlab_option *o
 /* The argument of run(): a count or { max =, until_pc = } (the options
  * vl_run_options, checked). */
 extern const vlab_option vl_run_options[];
-void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
-                     uint32_t *until_pc);
+/* Returns 1 when max is 0: run no instruction (no max at all: no limit,
+ * *max = 0). */
+int vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
+                    uint32_t *until_pc);
+
+/* m:gdb{ port =, wait =, max = } and vm:gdb{} (lua/lgdb.c): the options,
+ * checked (a Lua error when wrong), then one session in place of a run; on
+ * failure rc is -1 and err says why (the caller raises it). */
+typedef struct vl_lua_gdb {
+    int port, wait_ms;
+    uint64_t max;
+    int rc;
+    char err[256];
+} vl_lua_gdb;
+extern const vlab_option vl_gdb_options[];
+void vl_lua_gdb_args(lua_State *L, int arg, vl_lua_gdb *g);
+vlab_stop vl_lua_gdb_serve(vl_lua_gdb *g, vlab_machine *m, void *vm);
 
 #endif

@@ -147,16 +147,17 @@ const vlab_option vl_run_options[] = {
     { "max", VLAB_OPT_INTEGER }, { "until_pc", VLAB_OPT_INTEGER }, { NULL, 0 }
 };
 
-void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
-                     uint32_t *until_pc) {
+int vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *has_until,
+                    uint32_t *until_pc) {
     lua_Integer n = 0, until = 0;
-    bool has = false;
+    bool has = false, has_max = false;
     if (lua_type(L, arg) == LUA_TNUMBER) {
         n = luaL_checkinteger(L, arg);
+        has_max = true;
     } else if (!lua_isnoneornil(L, arg)) {
         luaL_checktype(L, arg, LUA_TTABLE);
         vl_lua_check_opts(L, arg, fn, vl_run_options);
-        n = vl_lua_opt_int(L, arg, "max", fn, 0, NULL);
+        n = vl_lua_opt_int(L, arg, "max", fn, 0, &has_max);
         until = vl_lua_opt_int(L, arg, "until_pc", fn, 0, &has);
     }
     if (n < 0) luaL_error(L, "%s: max %I is negative", fn, (LUAI_UACINT)n);
@@ -165,6 +166,7 @@ void vl_lua_run_args(lua_State *L, int arg, const char *fn, uint64_t *max, int *
     *max = (uint64_t)n;
     *has_until = has;
     *until_pc = (uint32_t)until;
+    return has_max && n == 0; /* max = 0: no instruction (no max: no limit) */
 }
 
 /* ---- module functions ---------------------------------------------------------- */
@@ -581,13 +583,14 @@ static int m_off(lua_State *L) {
 
 /* Run with the callbacks armed; raise a callback's error after the stop. */
 static int do_run(lua_State *L, lmachine *lm, const char *fn, bool step, uint64_t n, int has_until,
-                  uint32_t until_pc) {
+                  uint32_t until_pc, vl_lua_gdb *gdb) {
     if (lm->busy) return luaL_error(L, "%s: the machine is already running (called from a callback)", fn);
     vlab_stats before, after;
     vlab_get_stats(lm->m, &before);
     lm->busy = true;
     lm->failed = false;
-    vlab_stop s = step ? vlab_step(lm->m, n) : vlab_run(lm->m, n, has_until, until_pc);
+    vlab_stop s = gdb ? vl_lua_gdb_serve(gdb, lm->m, NULL)
+                : step ? vlab_step(lm->m, n) : vlab_run(lm->m, n, has_until, until_pc);
     lm->busy = false;
     if (lm->doomed) {
         vlab_get_stats(lm->m, &after);
@@ -602,6 +605,7 @@ static int do_run(lua_State *L, lmachine *lm, const char *fn, bool step, uint64_
         lua_setiuservalue(L, 1, UV_ERR);
         return lua_error(L);
     }
+    if (gdb && gdb->rc < 0) return luaL_error(L, "%s", gdb->err);
     if (lm->m) vlab_get_stats(lm->m, &after);
     vl_lua_push_stop(L, lm->m, s, after.instructions - before.instructions);
     return 1;
@@ -611,7 +615,7 @@ static int m_step(lua_State *L) {
     lmachine *lm = checkm(L, 1);
     lua_Integer n = luaL_optinteger(L, 2, 1);
     if (n < 0) return luaL_error(L, "step: count %I is negative", (LUAI_UACINT)n);
-    return do_run(L, lm, "step", true, (uint64_t)n, 0, 0);
+    return do_run(L, lm, "step", true, (uint64_t)n, 0, 0, NULL);
 }
 
 static int m_run(lua_State *L) {
@@ -619,8 +623,15 @@ static int m_run(lua_State *L) {
     uint64_t max;
     int has_until;
     uint32_t until;
-    vl_lua_run_args(L, 2, "run", &max, &has_until, &until);
-    return do_run(L, lm, "run", false, max, has_until, until);
+    bool zero = vl_lua_run_args(L, 2, "run", &max, &has_until, &until);
+    return do_run(L, lm, "run", zero, max, has_until, until, NULL);
+}
+
+static int m_gdb(lua_State *L) {
+    lmachine *lm = checkm(L, 1);
+    vl_lua_gdb g;
+    vl_lua_gdb_args(L, 2, &g);
+    return do_run(L, lm, "gdb", false, 0, 0, 0, &g);
 }
 
 /* ---- what machines and guests share (lua/lview.h) ------------------------------------------------ */
@@ -955,7 +966,7 @@ static int regs_tostring(lua_State *L) {
 }
 
 static const luaL_Reg machine_methods[] = {
-    { "step", m_step },   { "run", m_run },     { "on", m_on },
+    { "step", m_step },   { "run", m_run },     { "on", m_on },       { "gdb", m_gdb },
     { "off", m_off },   { "stats", m_stats }, { "reset", m_reset }, { NULL, NULL },
 };
 
@@ -1009,6 +1020,7 @@ int luaopen_vlab(lua_State *L) {
     vl_lua_add_options(L, top, "vlab.machine", machine_options);
     vl_lua_add_options(L, top, "vlab.asm", asm_options);
     vl_lua_add_options(L, top, "run", vl_run_options);
+    vl_lua_add_options(L, top, "gdb", vl_gdb_options);
     vl_lua_open_vmm(L);
     lua_settop(L, top);
     vl_lua_open_sweep(L);

@@ -262,13 +262,15 @@ static int vm_off(lua_State *L) {
 /* ---- running -------------------------------------------------------------------------- */
 
 /* The VM userdata must be at index 1 (the trampoline finds it there). */
-static int do_run(lua_State *L, lvm *v, const char *fn, bool step, uint64_t n, int has_until, uint32_t until) {
+static int do_run(lua_State *L, lvm *v, const char *fn, bool step, uint64_t n, int has_until, uint32_t until,
+                  vl_lua_gdb *gdb) {
     if (v->busy) return luaL_error(L, "%s: the guest is already running (called from a callback)", fn);
     uint64_t before = v->vm->m->cc->icount;
     adopt_monitor(L, v->vm->mon);
     v->busy = true;
     v->failed = false;
-    vl_stop s = step ? vl_vm_step(v->vm, n) : vl_vm_run(v->vm, n, has_until, until);
+    vl_stop s = gdb ? vl_lua_gdb_serve(gdb, v->vm->m, v->vm)
+              : step ? vl_vm_step(v->vm, n) : vl_vm_run(v->vm, n, has_until, until);
     v->busy = false;
     if (v->failed) {
         v->failed = false;
@@ -277,6 +279,7 @@ static int do_run(lua_State *L, lvm *v, const char *fn, bool step, uint64_t n, i
         lua_setiuservalue(L, 1, UV_ERR);
         return lua_error(L);
     }
+    if (gdb && gdb->rc < 0) return luaL_error(L, "%s", gdb->err);
     vl_lua_push_stop(L, v->vm->m, s, v->vm->m->cc->icount - before);
     return 1;
 }
@@ -285,8 +288,15 @@ static int run_args(lua_State *L, lvm *v, const char *fn, int arg) {
     uint64_t max;
     int has_until;
     uint32_t until;
-    vl_lua_run_args(L, arg, fn, &max, &has_until, &until);
-    return do_run(L, v, fn, false, max, has_until, until);
+    bool zero = vl_lua_run_args(L, arg, fn, &max, &has_until, &until);
+    return do_run(L, v, fn, zero, max, has_until, until, NULL);
+}
+
+static int vm_gdb(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    vl_lua_gdb g;
+    vl_lua_gdb_args(L, 2, &g);
+    return do_run(L, v, "gdb", false, 0, 0, 0, &g);
 }
 
 static int vm_run(lua_State *L) { return run_args(L, checkvm(L, 1), "run", 2); }
@@ -295,7 +305,7 @@ static int vm_step(lua_State *L) {
     lvm *v = checkvm(L, 1);
     lua_Integer n = luaL_optinteger(L, 2, 1);
     if (n < 0) return luaL_error(L, "step: count %I is negative", (LUAI_UACINT)n);
-    return do_run(L, v, "step", true, (uint64_t)n, 0, 0);
+    return do_run(L, v, "step", true, (uint64_t)n, 0, 0, NULL);
 }
 
 static const vlab_option run_all_options[] = {
@@ -414,7 +424,7 @@ static int vm_check(lua_State *L) {
 }
 
 static const luaL_Reg vm_methods[] = {
-    { "run", vm_run },     { "step", vm_step },         { "on", vm_on },
+    { "run", vm_run },     { "step", vm_step },         { "on", vm_on },       { "gdb", vm_gdb },
     { "off", vm_off },     { "stats", vm_stats },       { "cost", vm_cost },
     { "set_cost", vm_set_cost }, { "check", vm_check }, { "reset", vm_reset },
     { "run_all", vm_run_all }, { NULL, NULL },
@@ -461,7 +471,7 @@ static int g_step(lua_State *L) {
     lvm *v = guest_to_vm(L);
     lua_Integer n = luaL_optinteger(L, 2, 1);
     if (n < 0) return luaL_error(L, "step: count %I is negative", (LUAI_UACINT)n);
-    return do_run(L, v, "step", true, (uint64_t)n, 0, 0);
+    return do_run(L, v, "step", true, (uint64_t)n, 0, 0, NULL);
 }
 
 /* The guest's machine events, as a machine's: what the guest itself sees

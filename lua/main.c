@@ -17,7 +17,6 @@
 #include "core/asm.h"
 #include "vlab.h"
 #include "vmm/vmm.h"
-#include "vmm/trace.h"
 
 int luaopen_vlab(lua_State *L);
 
@@ -46,22 +45,26 @@ static const char usage_text[] =
     "      Disassemble a raw binary loaded at ADDR (default 0): one line per\n"
     "      instruction with its address, bytes and text.\n"
     "  vlab exec --isa ISA[:MODEL] [--vmm TECHNIQUE] [--org ADDR] [--entry ADDR]\n"
-    "            [--ram BYTES] [--max N] [--json] [--trace] FILE(.bin|.elf)\n"
+    "            [--ram BYTES] [--max N] [--json] [--gdb PORT] [--trace] FILE(.bin|.elf)\n"
     "      Load a raw binary at --org (default 0) or an ELF by its program\n"
     "      headers into a machine with --ram bytes (default 16 MiB); PC is\n"
     "      --entry, else the ELF entry, else --org; the stack pointer is the top\n"
     "      of RAM, supervisor mode. Run until a branch to itself, STOP or HLT,\n"
-    "      --max instructions (default: no limit), an exception with no handler,\n"
-    "      or an x86 triple fault.\n"
-    "      --json prints one object: stop, pc, instructions, regs, console.\n"
+    "      --max instructions (0: none; default: 1000000000, and a guest stopped\n"
+    "      there is reported as a runaway, exit 1), an exception with no handler,\n"
+    "      or an x86 triple fault. The console is shown as the guest writes it.\n"
+    "      --json prints one object: stop, pc, instructions, regs, console (its\n"
+    "      first MiB), console_dropped (the bytes beyond).\n"
     "      Ctrl-C (SIGINT) or SIGTERM stops the guest with reason \"interrupted\"\n"
     "      (exit 1); the report, console included, is still printed.\n"
     "      --vmm TECHNIQUE runs the guest under the monitor (trap-and-emulate or\n"
     "      hybrid); --json then reports the guest's view and a vmm object with\n"
     "      the monitor's counts.\n"
-    "      --trace prints one line per instruction first (address, bytes,\n"
-    "      disassembly, registers changed; exceptions and traps marked); without\n"
-    "      --max it stops after 100000 instructions. Not with --json.\n"
+    "      --gdb PORT serves gdb (target remote :PORT) on 127.0.0.1 instead of\n"
+    "      running (0: any free port); the report follows the session (docs/gdb.md).\n"
+    "      --trace writes one line per instruction to standard error: address,\n"
+    "      bytes, disassembly, the registers it changed; <exception ...>,\n"
+    "      <trap: emulated|reflected ...> and <mode level N> mark the events.\n"
     "  vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE]\n"
     "  vlab sweep --isa ISA[:MODEL] [--technique T] [--format ...] [--seed N]\n"
     "      Measure every instruction form (natively in supervisor and user mode,\n"
@@ -158,12 +161,13 @@ static bool parse_u64(const char *s, uint64_t *out) {
 
 typedef struct opts {
     const char *isa, *vmm, *out;
-    uint64_t org, entry, ram, max;
-    bool has_org, has_entry, has_ram, json, trace;
+    uint64_t org, entry, ram, max, gdb;
+    bool has_org, has_entry, has_ram, has_max, has_gdb, json, trace;
     const char *file;
 } opts;
 
-enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128, O_TRACE = 256 };
+enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128,
+       O_GDB = 256, O_TRACE = 512 };
 
 static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, opts *o) {
     memset(o, 0, sizeof *o);
@@ -198,7 +202,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
         struct { const char *name; unsigned bit; } table[] = {
             { "--isa", O_ISA }, { "--org", O_ORG }, { "-o", O_OUT }, { "--output", O_OUT },
             { "--vmm", O_VMM }, { "--entry", O_ENTRY }, { "--ram", O_RAM }, { "--max", O_MAX },
-            { "--json", O_JSON }, { "--trace", O_TRACE },
+            { "--json", O_JSON }, { "--gdb", O_GDB }, { "--trace", O_TRACE },
         };
         unsigned bit = 0;
         for (size_t k = 0; k < sizeof table / sizeof *table; k++)
@@ -215,11 +219,13 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
             val = argv[++i];
         }
         uint64_t num = 0;
-        if (bit & (O_ORG | O_ENTRY | O_RAM | O_MAX)) {
+        if (bit & (O_ORG | O_ENTRY | O_RAM | O_MAX | O_GDB)) {
             if (!parse_u64(val, &num))
                 return usage_error(cmd, "option '%s': bad number '%s' (decimal or 0x hex)", name, val);
             if ((bit & (O_ORG | O_ENTRY)) && num > 0xFFFFFFFFull)
                 return usage_error(cmd, "option '%s': address '%s' does not fit in 32 bits", name, val);
+            if (bit == O_GDB && num > 65535)
+                return usage_error(cmd, "option '--gdb': port %s is not 0 to 65535", val);
         }
         switch (bit) {
         case O_ISA: o->isa = val; break;
@@ -228,7 +234,8 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
         case O_ORG: o->org = num; o->has_org = true; break;
         case O_ENTRY: o->entry = num; o->has_entry = true; break;
         case O_RAM: o->ram = num; o->has_ram = true; break;
-        case O_MAX: o->max = num; break;
+        case O_MAX: o->max = num; o->has_max = true; break;
+        case O_GDB: o->gdb = num; o->has_gdb = true; break;
         }
     }
     if ((allowed & O_ISA) && !o->isa) {
@@ -358,8 +365,6 @@ static void on_signal(int sig) {
     interrupted = 1;
 }
 
-#define TRACE_MAX 100000
-
 static int cmd_exec(int argc, char **argv) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -367,12 +372,9 @@ static int cmd_exec(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     opts o;
-    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON | O_TRACE, &o);
+    int rc = parse_opts("exec", argc, argv, O_ISA | O_ORG | O_VMM | O_ENTRY | O_RAM | O_MAX | O_JSON | O_GDB | O_TRACE, &o);
     if (rc) return rc;
     if (!o.file) return usage_error("exec", "missing FILE (.bin or .elf)");
-    if (o.trace && o.json) return usage_error("exec", "--trace and --json: choose one (the trace is text)");
-    /* a trace is for reading: without --max it stops after TRACE_MAX lines */
-    if (o.trace && !o.max) o.max = TRACE_MAX;
     if (o.vmm) {
         bool planned = false;
         for (int i = 0; planned_techniques[i]; i++)
@@ -381,39 +383,22 @@ static int cmd_exec(int argc, char **argv) {
             return usage_error("exec", planned ? "--vmm %s: technique not built yet (built: %s)"
                                                : "--vmm %s: unknown technique (known: %s)",
                                o.vmm, vl_technique_list());
-        uint64_t vram = o.has_ram ? o.ram : 16u << 20;
-        if (vram == 0 || vram > (1u << 30))
-            return usage_error("exec", "--ram %llu: must be 1 byte to 1 GiB", (unsigned long long)vram);
-        const char *visa, *vmodel;
-        char verr[512] = "";
-        if (vlab_resolve(o.isa, &visa, &vmodel, verr, sizeof verr) < 0) return usage_error("exec", "%s", verr);
-        int vrc = vl_vmm_exec(visa, vmodel, o.vmm, (uint32_t)vram, o.file, (uint32_t)o.org, o.has_entry,
-                              (uint32_t)o.entry, o.max, o.json | (o.trace ? VL_EXEC_TRACE : 0), &interrupted, stdout,
-                              verr, sizeof verr);
-        if (verr[0]) return vrc == 2 ? usage_error("exec", "%s", verr) : fail("exec", "%s", verr);
-        return vrc;
     }
     uint64_t ram = o.has_ram ? o.ram : 16u << 20;
     if (ram == 0 || ram > (1u << 30))
         return usage_error("exec", "--ram %llu: must be 1 byte to 1 GiB", (unsigned long long)ram);
-    const char *isa, *model;
-    char err[512];
-    vlab_resolve(o.isa, &isa, &model, NULL, 0);
-    vlab_machine *m = vlab_machine_new(isa, model, (uint32_t)ram, err, sizeof err);
-    if (!m) return fail("exec", "%s", err);
-    uint32_t entry = 0;
-    if (vlab_load(m, o.file, (uint32_t)o.org, &entry, err, sizeof err) < 0) {
-        vlab_machine_free(m);
-        return fail("exec", "%s", err);
-    }
-    if (o.has_entry) entry = (uint32_t)o.entry;
-    vl_machine_boot(m, entry, (uint32_t)ram);
-
-    vlab_set_interrupt_flag(m, &interrupted);
-    vlab_stop s = o.trace ? vl_trace_run(m, NULL, o.max, stdout) : vlab_run(m, o.max, 0, 0);
-    vl_exec_report(stdout, o.json, m, NULL, s);
-    vlab_machine_free(m);
-    return vl_exec_status(s) ? EXIT_GUEST : 0;
+    vl_exec_opts x = { .technique = o.vmm, .ram = (uint32_t)ram, .path = o.file, .org = (uint32_t)o.org,
+                       .has_entry = o.has_entry, .entry = (uint32_t)o.entry, .has_max = o.has_max, .max = o.max,
+                       .json = o.json, .gdb_port = o.has_gdb ? (int)o.gdb : -1, .trace = o.trace,
+                       .interrupt = &interrupted,
+                       .out = stdout, .log = stderr };
+    char err[512] = "";
+    if (vlab_resolve(o.isa, &x.isa, &x.model, err, sizeof err) < 0) return usage_error("exec", "%s", err);
+    /* a trace is a line per instruction: written in blocks, not a write each */
+    if (o.trace) setvbuf(stderr, NULL, _IOFBF, 1 << 16);
+    rc = vl_exec(&x, err, sizeof err);
+    if (err[0]) return rc == 2 ? usage_error("exec", "%s", err) : fail("exec", "%s", err);
+    return rc ? EXIT_GUEST : 0;
 }
 
 /* ---- run ------------------------------------------------------------------------ */
@@ -433,7 +418,8 @@ static bool has_position(const char *msg) {
 
 /* Message handler: a string error without a position gets the position of the
  * innermost Lua function, so that errors raised by the module in a script
- * read "script.lua:LINE: message". */
+ * read "script.lua:LINE: message"; then the stack traceback, as lua5.4
+ * prints it. */
 static int msgh(lua_State *L) {
     if (lua_type(L, 1) != LUA_TSTRING) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
@@ -443,7 +429,7 @@ static int msgh(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
     if (has_position(msg)) {
         lua_pushvalue(L, 1);
-        if (getenv("VLAB_TRACEBACK")) luaL_traceback(L, L, lua_tostring(L, -1), 1);
+        luaL_traceback(L, L, lua_tostring(L, -1), 1);
         return 1;
     }
     lua_Debug ar;
@@ -460,7 +446,7 @@ static int msgh(lua_State *L) {
         }
     }
     if (lua_gettop(L) == 1) lua_pushvalue(L, 1);
-    if (getenv("VLAB_TRACEBACK")) luaL_traceback(L, L, lua_tostring(L, -1), 1);
+    luaL_traceback(L, L, lua_tostring(L, -1), 1);
     return 1;
 }
 

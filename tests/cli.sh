@@ -224,4 +224,10 @@ has "$T/out" "stop: exception at pc 0x00001000 after 0 instructions (vector 0xc0
 expect 1 "exec sc monitored" "$VLAB" exec --isa ppc --org 0x1000 --vmm trap-and-emulate "$T/sc.bin"
 has "$T/out" "(vector 0xc00 system call)" "vector in hex, monitored"
 
+# ---- vlab run: a script error shows where, then the traceback (as lua5.4)
+printf 'local function inner() error("boom") end\nlocal function outer() inner() end\nouter()\n' >"$T/tb.lua"
+expect 1 "run error" "$VLAB" run "$T/tb.lua"
+has "$T/err" "tb.lua:1: boom" "run error position"
+has "$T/err" "stack traceback:" "run error traceback"
+has "$T/err" "in local 'outer'" "traceback names the caller"
 finish

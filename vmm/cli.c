@@ -1,10 +1,10 @@
-/* cli.c - `vlab exec --vmm TECHNIQUE`: the same load-and-run as a bare `vlab
- * exec` (DESIGN §4.1), with the image run as a guest under the monitor. The
- * report is the guest's view of itself: its SR with its virtual S bit, its
- * own stack pointers, the instructions it retired, plus the monitor's stats.
- * The report itself is the bare `vlab exec`'s too (lua/main.c), so that the
- * two agree field for field (DESIGN §4.1). */
-#include "vmm/trace.h"
+/* cli.c - `vlab exec`: load an image into a bare machine, or run it as a
+ * guest under the monitor (--vmm TECHNIQUE), run it or serve gdb on it
+ * (--gdb PORT, vmm/gdbstub.c), and report. Under the monitor the report is
+ * the guest's view of itself: its SR with its virtual S bit, its own stack
+ * pointers, the instructions it retired, plus the monitor's stats. One
+ * implementation for both, so that the two agree field for field. */
+#include "vmm/vmm.h"
 #include <string.h>
 
 static void json_string(FILE *f, const char *s, size_t len) {
@@ -63,6 +63,7 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
             fprintf(out, "%s\"%s\": %u", i ? ", " : "", vlab_reg_name(m, i), report_reg(m, vm, i));
         fprintf(out, "}, \"console\": ");
         json_string(out, con, clen);
+        fprintf(out, ", \"console_dropped\": %llu", (unsigned long long)m->con_dropped);
         if (vm)
             fprintf(out,
                     ", \"vmm\": {\"technique\": \"%s\", \"guest_instructions\": %llu, \"traps\": %llu, "
@@ -77,6 +78,8 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
                     (unsigned long long)st.cost);
         fprintf(out, "}\n");
     } else {
+        /* the console was streamed above: the report starts on a line of its own */
+        if (m->con_stream == out && m->con_midline) fputc('\n', out);
         fprintf(out, "stop: %s at pc 0x%08x after %llu %sinstructions", vlab_stop_name(s.reason), s.pc,
                 (unsigned long long)icount, vm ? "guest " : "");
         if (s.vector >= 0) fprintf(out, " (vector 0x%x%s%s)", (unsigned)s.vector, vname ? " " : "", vname ? vname : "");
@@ -108,7 +111,7 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
                     (unsigned long long)st.emulated, (unsigned long long)st.reflected,
                     (unsigned long long)st.interpreted,
                     (unsigned long long)st.world_switches, (unsigned long long)st.cost);
-        if (clen) {
+        if (clen && m->con_stream != out) {
             fprintf(out, "console:\n");
             fwrite(con, 1, clen, out);
             if (con[clen - 1] != '\n') fprintf(out, "\n");
@@ -117,32 +120,82 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
     fflush(out);
 }
 
+int vl_exec(const vl_exec_opts *o, char *err, size_t errsz) {
+    if (err && errsz) err[0] = 0;
+    uint32_t ram = o->ram ? o->ram : 16u << 20;
+    vl_vm *vm = NULL;
+    vlab_machine *m;
+    if (o->technique) {
+        int t = vl_technique_find(o->technique);
+        if (t < 0) {
+            vl_seterr(err, errsz, "--vmm %s: technique not built (built: %s)", o->technique, vl_technique_list());
+            return 2;
+        }
+        vm = vl_vm_new(NULL, o->isa, o->model, ram, t, NULL, err, errsz);
+        if (!vm) return 1;
+        m = vm->m;
+    } else {
+        m = vlab_machine_new(o->isa, o->model, ram, err, errsz);
+        if (!m) return 1;
+    }
+    uint32_t e = o->org;
+    int rc = 1;
+    if (vlab_load(m, o->path, o->org, &e, err, errsz) < 0) goto out;
+    if (o->has_entry) e = o->entry;
+    if (vm) vl_vm_boot(vm, e, ram);
+    else vl_machine_boot(m, e, ram);
+
+    /* --json holds the console for its report (up to a limit); the human
+     * report shows it as it comes */
+    vl_console_stream(m, o->json ? NULL : o->out, VL_EXEC_CONSOLE_KEEP);
+    vlab_set_interrupt_flag(m, o->interrupt);
+    uint64_t max = o->has_max ? o->max : VL_EXEC_DEFAULT_MAX;
+    vl_stop s;
+    vl_tracer *tracer = o->trace ? vl_trace_start(o->log, m, vm) : NULL;
+    if (o->trace && !tracer) {
+        vl_seterr(err, errsz, "--trace: out of memory");
+        goto out;
+    }
+    if (o->gdb_port >= 0) {
+        vl_gdb_opts g = { .port = o->gdb_port, .max = max, .interrupt = o->interrupt, .log = o->log };
+        if (vl_gdb_serve(&g, m, vm, &s, err, errsz) < 0) {
+            vl_trace_stop(tracer);
+            goto out;
+        }
+    } else if (o->has_max && max == 0) {
+        s = (vl_stop){ .reason = VLAB_STOP_BUDGET, .pc = vm ? vl_vm_pc(vm) : vlab_pc(m), .vector = -1 };
+    } else {
+        s = vm ? vl_vm_run(vm, max, 0, 0) : vlab_run(m, max, 0, 0);
+    }
+    vl_trace_stop(tracer);
+    fflush(o->out);
+    vl_exec_report(o->out, o->json, m, vm, s);
+    rc = vl_exec_status(s);
+    vl_vmm_stats vst;
+    vlab_stats mst;
+    if (vm) vl_vm_stats(vm, &vst);
+    else vlab_get_stats(m, &mst);
+    if (!o->has_max && s.reason == VLAB_STOP_BUDGET && (vm ? vst.guest_instructions : mst.instructions) >= max) {
+        /* nobody asked for a limit: the guest ran away */
+        fprintf(o->log, "vlab exec: the guest was stopped at the default limit of %llu instructions "
+                        "(--max N sets another)\n", (unsigned long long)VL_EXEC_DEFAULT_MAX);
+        rc = 1;
+    }
+out:
+    vl_console_stream(m, NULL, SIZE_MAX);
+    if (vm) vl_vm_free(vm);
+    else vlab_machine_free(m);
+    return rc;
+}
+
 int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram, const char *path,
                 uint32_t org, int has_entry, uint32_t entry, uint64_t max, int json, volatile int *interrupt,
                 FILE *out, char *err, size_t errsz) {
-    if (err && errsz) err[0] = 0;
-    int t = vl_technique_find(technique ? technique : "trap-and-emulate");
-    if (t < 0) {
-        vl_seterr(err, errsz, "--vmm %s: technique not built (built: %s)", technique ? technique : "",
-                  vl_technique_list());
-        return 2;
-    }
-    if (!ram) ram = 16u << 20;
-    vl_vm *vm = vl_vm_new(NULL, isa, model, ram, t, NULL, err, errsz);
-    if (!vm) return 1;
-    uint32_t e = org;
-    if (vlab_load(vm->m, path, org, &e, err, errsz) < 0) {
-        vl_vm_free(vm);
-        return 1;
-    }
-    if (has_entry) e = entry;
-    vl_vm_boot(vm, e, ram);
-
-    vlab_set_interrupt_flag(vm->m, interrupt);
-    vl_stop s = json & VL_EXEC_TRACE ? vl_trace_run(NULL, vm, max, out) : vl_vm_run(vm, max, 0, 0);
-    vl_exec_report(out, json & 1, vm->m, vm, s);
-    vl_vm_free(vm);
-    return vl_exec_status(s);
+    vl_exec_opts o = { .isa = isa, .model = model, .technique = technique ? technique : "trap-and-emulate",
+                       .ram = ram, .path = path, .org = org, .has_entry = has_entry, .entry = entry,
+                       .has_max = max != 0, .max = max, .json = json, .gdb_port = -1,
+                       .interrupt = interrupt, .out = out, .log = stderr };
+    return vl_exec(&o, err, errsz);
 }
 
 int vl_exec_status(vl_stop s) {

@@ -1,107 +1,142 @@
-/* trace.c - `vlab exec --trace`: the guest one instruction at a time, one
- * line each, in the spirit of QEMU's -d in_asm,exec,int:
+/* trace.c - `vlab exec --trace`: one line per instruction the guest retires,
+ * with its address, bytes, disassembly and the registers it changed, and
+ * what happened on the way marked at the end of the line: exceptions taken
+ * (natively), the monitor's traps (emulated, reflected, exit) under --vmm,
+ * changes of privilege level. QEMU's `-d in_asm,exec,int` is the model.
  *
- *   00001000  7005                 moveq #5,%d0                  d0=00000005
- *   00001002  40c0                 movew %sr,%d0                 d0=00002700
- *            -- trap: emulated (vector 0x8 privilege violation)
- *
- * The address and bytes are read through the guest's own translation before
- * the instruction runs; the registers compared are the guest's view (under
- * the monitor, its virtual privileged state). Exceptions come from the
- * machine's (or the guest's) exception event, traps from the monitor's trap
- * callback, so nothing is added to the run loop when no trace runs. */
-#include "vmm/trace.h"
+ * Built on the events every run loop already reports (VLAB_EV_STEP after
+ * each instruction: the machine then runs one at a time), so it costs
+ * nothing when off and the same for a bare machine and a guest. The line
+ * of an instruction is written when the next one is about to run, once its
+ * effects (and any trap on the way) are known. */
+#include "vmm/vmm.h"
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_NOTES 8
-
-typedef struct tracer {
-    FILE *out;
+struct vl_tracer {
+    FILE *f;
     vlab_machine *m;
     vl_vm *vm;
-    int nnotes;
-    char notes[MAX_NOTES][96];
-} tracer;
+    int nregs;
+    int pc_reg;             /* not listed: the next line's address says it */
+    uint32_t *before;       /* registers before the pending instruction */
+    bool pending;
+    uint32_t pc;            /* the pending instruction */
+    uint8_t bytes[16];
+    int len;
+    char text[128];
+    char notes[256];        /* marks for its line */
+    uint64_t lines;
+};
 
-static void note(tracer *t, const char *fmt, int v, const char *what) {
-    if (t->nnotes == MAX_NOTES) return;
-    const char *name = vlab_vector_name(t->m, v);
-    snprintf(t->notes[t->nnotes++], sizeof t->notes[0], fmt, what, (unsigned)v, name ? " " : "", name ? name : "");
+static uint32_t tr_reg(vl_tracer *t, int i) { return t->vm ? vl_vm_reg_get(t->vm, i) : vlab_reg_get(t->m, i); }
+static uint32_t tr_pc(vl_tracer *t) { return t->vm ? vl_vm_pc(t->vm) : vlab_pc(t->m); }
+
+static void note(vl_tracer *t, const char *fmt, const char *what, int vector, const char *extra) {
+    size_t l = strlen(t->notes);
+    const char *vname = vector >= 0 ? vlab_vector_name(t->m, vector) : NULL;
+    char vec[80] = "";
+    if (vector >= 0) snprintf(vec, sizeof vec, " vector 0x%x%s%s", (unsigned)vector, vname ? " " : "", vname ? vname : "");
+    snprintf(t->notes + l, sizeof t->notes - l, fmt, what, vec, extra ? extra : "");
+}
+
+/* The instruction about to run, and the registers before it. */
+static void capture(vl_tracer *t) {
+    const vl_model_desc *d = t->m->desc;
+    t->pc = tr_pc(t);
+    size_t n = t->vm ? vl_vm_read_virt(t->vm, t->pc, t->bytes, sizeof t->bytes, true)
+                     : vlab_read_virt(t->m, t->pc, t->bytes, sizeof t->bytes, 1);
+    t->len = n ? d->ops->disasm(d->variant, t->bytes, n, t->pc, t->text, sizeof t->text) : -1;
+    if (t->len <= 0) {
+        snprintf(t->text, sizeof t->text, "%s", n ? "(not an instruction)" : "(no memory here)");
+        t->len = (int)(n < d->ops->min_insn ? n : d->ops->min_insn);
+    }
+    for (int i = 0; i < t->nregs; i++) t->before[i] = tr_reg(t, i);
+    t->notes[0] = 0;
+    t->pending = true;
+}
+
+static void emit(vl_tracer *t) {
+    if (!t->pending) return;
+    char line[1024];
+    int l = snprintf(line, sizeof line, "%08x  ", t->pc);
+    for (int i = 0; i < t->len && i < 10; i++) l += snprintf(line + l, sizeof line - (size_t)l, "%02x", t->bytes[i]);
+    l += snprintf(line + l, sizeof line - (size_t)l, "%*s  %-30s", 2 * (10 - (t->len < 10 ? t->len : 10)), "", t->text);
+    for (int i = 0; i < t->nregs && l < (int)sizeof line - 40; i++) {
+        uint32_t v = tr_reg(t, i);
+        if (v == t->before[i] || i == t->pc_reg || vlab_reg_hidden(t->m, i)) continue;
+        int w = vlab_reg_width(t->m, i);
+        l += snprintf(line + l, sizeof line - (size_t)l, w <= 8 ? " %s=%02x" : w <= 16 ? " %s=%04x" : " %s=%08x",
+                      vlab_reg_name(t->m, i), v);
+    }
+    if (l > (int)sizeof line - 1) l = (int)sizeof line - 1;
+    while (l > 0 && line[l - 1] == ' ') l--;
+    fwrite(line, 1, (size_t)l, t->f);
+    if (t->notes[0]) fputs(t->notes, t->f);
+    fputc('\n', t->f);
+    t->lines++;
+    t->pending = false;
 }
 
 static int on_event(void *ctx, int event, uint32_t a, uint32_t b) {
-    tracer *t = ctx;
+    vl_tracer *t = ctx;
+    switch (event) {
+    case VLAB_EV_STEP:
+        emit(t);
+        capture(t);
+        break;
+    case VLAB_EV_EXCEPTION: note(t, "  <%s%s%s>", "exception", (int)a, NULL); break;
+    case VLAB_EV_MODE: {
+        char lv[24];
+        snprintf(lv, sizeof lv, " level %u", a);
+        note(t, "  <%s%s%s>", "mode", -1, lv);
+        break;
+    }
+    default: break;
+    }
     (void)b;
-    if (event == VLAB_EV_EXCEPTION) note(t, "-- %sexception (vector 0x%x%s%s)", (int)a, "");
     return 0;
 }
 
 static int on_trap(void *ctx, const vl_trap_event *ev) {
-    tracer *t = ctx;
-    note(t, "-- trap: %s (vector 0x%x%s%s)", ev->vector, vl_trap_kind_name(ev->kind));
+    vl_tracer *t = ctx;
+    note(t, "  <trap: %s%s%s>", vl_trap_kind_name(ev->kind), ev->vector, NULL);
     return 0;
 }
 
-static uint32_t reg(tracer *t, int i) { return t->vm ? vl_vm_reg_get(t->vm, i) : vlab_reg_get(t->m, i); }
+vl_tracer *vl_trace_start(FILE *f, vlab_machine *m, vl_vm *vm) {
+    vl_tracer *t = calloc(1, sizeof *t);
+    int n = vlab_reg_count(m);
+    if (!t || !(t->before = calloc((size_t)(n > 0 ? n : 1), sizeof *t->before))) {
+        free(t);
+        return NULL;
+    }
+    const char *pcn = m->desc->ops->pc_name ? m->desc->ops->pc_name : "pc";
+    *t = (vl_tracer){ .f = f, .m = m, .vm = vm, .nregs = n, .before = t->before, .pc_reg = vlab_reg_index(m, pcn) };
+    capture(t);
+    if (vm) {
+        vl_vm_set_hook(vm, VLAB_EV_STEP | VLAB_EV_MODE, on_event, t);
+        vl_vm_on_trap(vm, on_trap, t);
+    } else {
+        vlab_set_hook(m, VLAB_EV_STEP | VLAB_EV_EXCEPTION | VLAB_EV_MODE, on_event, t);
+    }
+    return t;
+}
 
-vl_stop vl_trace_run(vlab_machine *m, vl_vm *vm, uint64_t max, FILE *out) {
-    tracer t = { .out = out, .m = vm ? vm->m : m, .vm = vm };
-    const char *isa = vlab_machine_isa(t.m), *model = vlab_machine_model(t.m);
-    char target[64];
-    snprintf(target, sizeof target, "%s:%s", isa, model);
-    int n = vlab_reg_count(t.m);
-    uint32_t *prev = calloc((size_t)(n > 0 ? n : 1), sizeof *prev);
-    vl_stop s = { .reason = VLAB_STOP_ERROR, .vector = -1 };
-    if (!prev) {
-        fprintf(out, "trace: out of memory\n");
-        return s;
-    }
-    if (vm) {
-        vl_vm_set_hook(vm, VLAB_EV_EXCEPTION, on_event, &t);
-        vl_vm_on_trap(vm, on_trap, &t);
+uint64_t vl_trace_stop(vl_tracer *t) {
+    if (!t) return 0;
+    /* the instruction that ended the run (an exception with no handler, a
+     * halt) retired nothing: it has no line, its marks go on one of their own */
+    if (t->notes[0]) fprintf(t->f, "%08x  (stopped)%s\n", t->pc, t->notes);
+    if (t->vm) {
+        vl_vm_set_hook(t->vm, 0, NULL, NULL);
+        vl_vm_on_trap(t->vm, NULL, NULL);
     } else {
-        vlab_set_hook(m, VLAB_EV_EXCEPTION, on_event, &t);
+        vlab_set_hook(t->m, 0, NULL, NULL);
     }
-    int pcidx = vlab_reg_index(t.m, "pc");
-    for (int i = 0; i < n; i++) prev[i] = reg(&t, i);
-    for (uint64_t k = 0; max == 0 || k < max; k++) {
-        uint32_t pc = vm ? vl_vm_pc(vm) : vlab_pc(m);
-        uint8_t bytes[16];
-        size_t got = vm ? vl_vm_read_virt(vm, pc, bytes, sizeof bytes, true)
-                        : vlab_read_virt(m, pc, bytes, sizeof bytes, 1);
-        char text[128], hex[48] = "";
-        int len = got ? vlab_disasm(target, bytes, got, pc, text, sizeof text) : -1;
-        if (!got) snprintf(text, sizeof text, "(no memory at this address)");
-        else if (len < 0) snprintf(text, sizeof text, "(not an instruction)");
-        int shown = len > 0 ? len : (got < 2 ? (int)got : 2);
-        for (int i = 0, o = 0; i < shown && i < 12; i++)
-            o += snprintf(hex + o, sizeof hex - (size_t)o, "%02x", bytes[i]);
-        if (shown > 12) strcat(hex, "..");
-        t.nnotes = 0;
-        s = vm ? vl_vm_run(vm, 1, 0, 0) : vlab_step(m, 1);
-        char line[512];
-        int o = snprintf(line, sizeof line, "%08x  %-20s %-30s", pc, hex, text);
-        for (int i = 0; i < n && o < (int)sizeof line - 24; i++) {
-            uint32_t v = reg(&t, i);
-            if (v == prev[i]) continue;
-            prev[i] = v;
-            if (i == pcidx || vlab_reg_hidden(t.m, i)) continue; /* the next line's address says it */
-            int w = vlab_reg_width(t.m, i);
-            o += snprintf(line + o, sizeof line - (size_t)o, " %s=%0*x", vlab_reg_name(t.m, i), w > 0 ? w / 4 : 8, v);
-        }
-        while (o > 0 && line[o - 1] == ' ') line[--o] = 0;
-        fprintf(out, "%s\n", line);
-        for (int i = 0; i < t.nnotes; i++) fprintf(out, "          %s\n", t.notes[i]);
-        if (s.reason == VLAB_STOP_NONE || s.reason == VLAB_STOP_BUDGET) continue;
-        break;
-    }
-    if (vm) {
-        vl_vm_set_hook(vm, 0, NULL, NULL);
-        vl_vm_on_trap(vm, NULL, NULL);
-    } else {
-        vlab_set_hook(m, 0, NULL, NULL);
-    }
-    free(prev);
-    return s;
+    fflush(t->f);
+    uint64_t lines = t->lines;
+    free(t->before);
+    free(t);
+    return lines;
 }

@@ -425,18 +425,84 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
                  char *err, size_t errsz);
 void vl_equiv_free(vl_equiv_result *r);
 
-/* ---- the command line: vlab exec --vmm TECHNIQUE ------------------------------- */
-/* Load `path` (.bin at org or .elf) into a fresh VM, set PC to entry (or the
- * ELF entry when has_entry is 0), the guest's supervisor stack to the top of
- * RAM, virtual supervisor mode, run up to max guest instructions and print
- * the result to out: with json, one object with stop, pc, instructions
- * (guest instructions), regs (the guest's view: sr with its virtual S bit),
- * console, and vmm (the stats); else a human summary. json | VL_EXEC_TRACE:
- * the run is traced first, one line per guest instruction (vmm/trace.h).
- * Returns the exit status (0 ok, 1 guest failure, 2 usage error) with a
- * message in err. */
+/* ---- the gdb stub (gdbstub.c) ------------------------------------------------ */
+/* One register of gdb's numbering for an ISA (isa/<isa>/gdb.c), in gdb's
+ * order: the vlab register it shows (name NULL: one vlab does not model,
+ * shown as unavailable and never written) and its size in bytes there. */
+typedef struct vl_gdb_reg {
+    const char *name;
+    uint8_t bytes;
+} vl_gdb_reg;
+typedef struct vl_gdb_isa {
+    const char *isa;
+    const char *arch;          /* gdb's name of the architecture (set architecture) */
+    const vl_gdb_reg *regs;    /* gdb's register numbers 0..nregs-1 */
+    int nregs;
+    int ng;                    /* the first ng make the 'g' packet */
+    int pc;                    /* gdb's number of the program counter */
+} vl_gdb_isa;
+/* The glue registry (isa/glue.c): the gdb register map of a core, NULL when it has none. */
+const vl_gdb_isa *vl_glue_gdb(const vl_cpu_ops *ops);
+
+typedef struct vl_gdb_opts {
+    int port;                  /* on 127.0.0.1; 0: any free port (the log says which) */
+    int wait_ms;               /* how long to wait for gdb to connect (0: 60 s) */
+    uint64_t max;              /* the guest's instructions over the whole session (UINT64_MAX: no limit) */
+    volatile int *interrupt;   /* the host's stop request: ends the session */
+    FILE *log;                 /* "listening on ...", the session's end */
+} vl_gdb_opts;
+/* Serve the GDB remote serial protocol for a bare machine m (vm NULL) or
+ * for the guest of vm (m is vm->m: its view of itself) to one client, until
+ * it detaches (the guest then runs on until it stops, within max), kills or
+ * disconnects, or the host asks to stop. *last: the machine's last stop.
+ * 0, or -1 with a message (no socket, nobody connected in time, no
+ * register map for the ISA). */
+int vl_gdb_serve(const vl_gdb_opts *o, vlab_machine *m, vl_vm *vm, vl_stop *last, char *err, size_t errsz);
+
+/* ---- the instruction trace (trace.c) ------------------------------------------ */
+/* `vlab exec --trace`: from now on, one line on f per instruction the
+ * machine (vm NULL) or the guest of vm retires: address, bytes,
+ * disassembly, the registers it changed, and marks for what happened on
+ * the way (<exception vector N name>, <trap: emulated vector N ...>,
+ * <mode level N>). Uses the machine's (or the guest's) hook and, under the
+ * monitor, its trap callback. NULL when out of memory. */
+typedef struct vl_tracer vl_tracer;
+vl_tracer *vl_trace_start(FILE *f, vlab_machine *m, vl_vm *vm);
+/* Uninstall, flush; the number of lines written. */
+uint64_t vl_trace_stop(vl_tracer *t);
+
+/* ---- the command line: vlab exec [--vmm TECHNIQUE] [--gdb PORT] ---------------- */
+/* What `vlab exec` does by default: stop a guest that does not end after
+ * this many instructions (--max sets another limit), and keep this much of
+ * its console for --json (the rest is counted: console_dropped). */
+#define VL_EXEC_DEFAULT_MAX 1000000000ull
+#define VL_EXEC_CONSOLE_KEEP ((size_t)1 << 20)
+typedef struct vl_exec_opts {
+    const char *isa, *model;
+    const char *technique;     /* NULL: the bare machine; else run it as a guest */
+    uint32_t ram;              /* 0: 16 MiB */
+    const char *path;          /* .bin at org, or .elf */
+    uint32_t org;
+    int has_entry;
+    uint32_t entry;
+    int has_max;               /* 0: VL_EXEC_DEFAULT_MAX, and a message when it is hit */
+    uint64_t max;              /* with has_max: 0 runs no instruction */
+    int json;                  /* one JSON object; else a human summary, the console streamed */
+    int gdb_port;              /* >= 0: serve gdb on 127.0.0.1:port (0: any free port) */
+    int trace;                 /* one line per instruction on log (trace.c) */
+    volatile int *interrupt;   /* the host's stop request (Ctrl-C), may be NULL */
+    FILE *out, *log;           /* the report and the console; messages */
+} vl_exec_opts;
+/* Load the image into a fresh machine (or VM), set PC to entry (or the ELF
+ * entry, or org), the supervisor stack to the top of RAM, run it (or serve
+ * gdb) and print the report to out: with json, one object with stop, pc,
+ * instructions (guest instructions under the monitor), regs (the guest's
+ * view), console, console_dropped and, under the monitor, vmm (the stats);
+ * else the console as the guest writes it and a human summary. Returns the
+ * exit status (0 ok, 1 guest failure, 2 usage error) with a message in err. */
+int vl_exec(const vl_exec_opts *o, char *err, size_t errsz);
+/* vl_exec under the monitor with technique, max 0: the default limit. */
 #include <stdio.h>
-enum { VL_EXEC_TRACE = 2 };
 int vl_vmm_exec(const char *isa, const char *model, const char *technique, uint32_t ram,
                 const char *path, uint32_t org, int has_entry, uint32_t entry, uint64_t max,
                 int json, volatile int *interrupt, FILE *out, char *err, size_t errsz);
