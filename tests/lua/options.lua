@@ -68,6 +68,7 @@ for fn, list in pairs(vlab.options) do
   local e = fails("unknown option 'no_such_option' (known: " .. table.concat(list, ", ") .. ")", function()
     if fn == "run" then return m:run { no_such_option = 1 } end
     if fn == "run_all" then return vm:run_all { no_such_option = 1 } end
+    if fn == "gdb" then return m:gdb { no_such_option = 1 } end
     if fn == "vlab.asm" then return vlab.asm("m68k", "nop", { no_such_option = 1 }) end
     return vlab[fn:match("^vlab%.(.*)$")] { no_such_option = 1 }
   end)
