@@ -211,6 +211,58 @@ static int l_models(lua_State *L) {
     return 1;
 }
 
+/* vlab.check_options(fn, opts, { "name:kind", ... }): the module's strict
+ * check for a Lua library's own options tables (scripts/labkit.lua), so that
+ * a typo there reads as it does here. kind: integer, number, string,
+ * boolean, table, function or object, several joined by '|'. Returns opts,
+ * or an empty table for nil. */
+static int l_check_options(lua_State *L) {
+    const char *fn = vl_lua_checkname(L, 1, "vlab.check_options", "function name");
+    luaL_checktype(L, 3, LUA_TTABLE);
+    enum { MAX_OPTS = 64 };
+    vlab_option opts[MAX_OPTS + 1];
+    char names[MAX_OPTS][64];
+    static const struct { const char *name; unsigned bit; } kinds[] = {
+        { "integer", VLAB_OPT_INTEGER }, { "number", VLAB_OPT_NUMBER },     { "string", VLAB_OPT_STRING },
+        { "boolean", VLAB_OPT_BOOLEAN }, { "table", VLAB_OPT_TABLE },       { "function", VLAB_OPT_FUNCTION },
+        { "object", VLAB_OPT_OBJECT },
+    };
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
+    if (n > MAX_OPTS) return luaL_error(L, "vlab.check_options: more than %d options", MAX_OPTS);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 3, i);
+        const char *spec = lua_tostring(L, -1);
+        const char *colon = spec ? strchr(spec, ':') : NULL;
+        if (!colon || colon == spec || (size_t)(colon - spec) >= sizeof names[0])
+            return luaL_error(L, "vlab.check_options: option %d must be \"name:kind\"", (int)i);
+        memcpy(names[i - 1], spec, (size_t)(colon - spec));
+        names[i - 1][colon - spec] = 0;
+        unsigned bits = 0;
+        for (const char *k = colon + 1; *k;) {
+            size_t len = strcspn(k, "|");
+            unsigned bit = 0;
+            for (size_t j = 0; j < sizeof kinds / sizeof kinds[0]; j++)
+                if (strlen(kinds[j].name) == len && !strncmp(kinds[j].name, k, len)) bit = kinds[j].bit;
+            if (!bit)
+                return luaL_error(L, "vlab.check_options: unknown kind '%s' (known: integer, number, string, "
+                                     "boolean, table, function, object)", k);
+            bits |= bit;
+            k += len + (k[len] == '|');
+        }
+        opts[i - 1] = (vlab_option){ names[i - 1], bits };
+        lua_pop(L, 1);
+    }
+    opts[n] = (vlab_option){ NULL, 0 };
+    if (lua_isnoneornil(L, 2)) {
+        lua_newtable(L);
+        return 1;
+    }
+    luaL_checktype(L, 2, LUA_TTABLE);
+    vl_lua_check_opts(L, 2, fn, opts);
+    lua_settop(L, 2);
+    return 1;
+}
+
 /* vlab.asm(isa, source, { org = }) */
 static const vlab_option asm_options[] = { { "org", VLAB_OPT_INTEGER }, { NULL, 0 } };
 
@@ -1011,7 +1063,8 @@ int luaopen_vlab(lua_State *L) {
 
     const luaL_Reg fns[] = {
         { "isas", l_isas },     { "models", l_models }, { "asm", l_asm },
-        { "disasm", l_disasm }, { "machine", l_machine }, { NULL, NULL },
+        { "disasm", l_disasm }, { "machine", l_machine }, { "check_options", l_check_options },
+        { NULL, NULL },
     };
     luaL_newlib(L, fns);
     lua_pushstring(L, vlab_version());

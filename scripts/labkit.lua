@@ -19,12 +19,17 @@ end
 -- What a boot loader does before a guest kernel runs: the image at o.org,
 -- supervisor mode, the stack pointer at o.sp, the PC at o.entry (default:
 -- o.org). g is a machine or a VM's guest.
-function M.boot(g, code, o)
+-- (the options are checked as the module checks its own: a typo is an error)
+local boot_options = { "org:integer", "entry:integer", "sp:integer" }
+local function boot(g, code, o)
   g:write(o.org or 0, code)
   g:set_supervisor(true)
   g.regs.sp = o.sp
   g.pc = o.entry or o.org or 0
   return g
+end
+function M.boot(g, code, o)
+  return boot(g, code, vlab.check_options("lab.boot", o, boot_options))
 end
 
 -- Record every trap of vm: a list that fills as the VM runs, one entry per
@@ -45,13 +50,16 @@ end
 -- no log, and no callback slowing the monitor down).
 -- Returns { m, native (its stop), vm, monitored (its stop), stats (the VM's),
 -- log (the traps), diffs (vlab.compare of the bare machine and the guest) }.
+local pair_options = { "isa:string", "model:string", "ram:integer", "code:string", "org:integer", "entry:integer",
+                       "sp:integer", "max:integer", "technique:string", "keep:function|boolean" }
 function M.pair(o)
+  o = vlab.check_options("lab.pair", o, pair_options)
   local r = {}
-  r.m = M.boot(vlab.machine { isa = o.isa, model = o.model, ram = o.ram }, o.code, o)
+  r.m = boot(vlab.machine { isa = o.isa, model = o.model, ram = o.ram }, o.code, o)
   r.native = r.m:run { max = o.max or 10000 }
   r.vm = vlab.vmm { isa = o.isa, model = o.model, technique = o.technique or "trap-and-emulate", ram = o.ram }
   if o.keep ~= false then r.log = M.trap_log(r.vm, o.keep) end
-  M.boot(r.vm.guest, o.code, o)
+  boot(r.vm.guest, o.code, o)
   r.monitored = r.vm:run { max = o.max or 10000 }
   r.stats = r.vm:stats()
   r.diffs = vlab.compare(r.m, r.vm.guest)

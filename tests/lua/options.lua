@@ -75,3 +75,25 @@ for fn, list in pairs(vlab.options) do
   assert(e:find(fn .. ": unknown option", 1, true), e)
 end
 print("options: vlab.options ok")
+
+-- vlab.check_options: the same check for a Lua library's own options
+local spec = { "isa:string", "ram:integer", "keep:function|boolean" }
+eq(next(vlab.check_options("lib.f", nil, spec)), nil, "nil gives an empty table")
+local o = { isa = "m68k", ram = 4096, keep = false }
+eq(vlab.check_options("lib.f", o, spec), o, "the options table itself")
+fails("lib.f: unknown option 'rma' (known: isa, ram, keep)", vlab.check_options, "lib.f", { rma = 1 }, spec)
+fails("lib.f: field 'keep' must be a boolean or a function (got number)", vlab.check_options, "lib.f", { keep = 1 }, spec)
+fails("lib.f: field 'ram' must be an integer (got string)", vlab.check_options, "lib.f", { ram = "1" }, spec)
+fails("vlab.check_options: unknown kind 'str'", vlab.check_options, "lib.f", {}, { "isa:str" })
+fails("vlab.check_options: option 1 must be \"name:kind\"", vlab.check_options, "lib.f", {}, { "isa" })
+-- and the lab library uses it: a typo in a lab is an error, not a 68000
+package.path = arg[0]:match("^(.-)[^/]*$") .. "../../scripts/?.lua;" .. package.path
+local lab = require "labkit"
+local code = vlab.asm("m68k", "nop\nbra.s .", { org = 0x1000 })
+fails("lab.pair: unknown option 'modle' (known: isa, model, ram, code, org, entry, sp, max, technique, keep)",
+  lab.pair, { isa = "m68k", modle = "68010", ram = 65536, code = code, org = 0x1000, sp = 0x8000 })
+fails("lab.boot: unknown option 'entyr' (known: org, entry, sp)", lab.boot, vlab.machine { isa = "m68k", ram = 65536 },
+  code, { org = 0x1000, sp = 0x8000, entyr = 0x1000 })
+local p = lab.pair { isa = "m68k", model = "68010", ram = 65536, code = code, org = 0x1000, sp = 0x8000, max = 10 }
+eq(p.m.model, "68010", "lab.pair honours its options")
+print("options: vlab.check_options and labkit ok")
