@@ -1109,6 +1109,30 @@ static void test_shutdown(void **st) {
     vlab_machine_free(m);
 }
 
+/* A page fault while delivering a page fault is a double fault, and the
+ * second fault still loads CR2 (SDM vol. 3 6.15, interrupt 14: CR2 holds
+ * the linear address that caused the fault; the #DF handler finds there
+ * where the delivery failed). The IDT straddles a page boundary so that
+ * gate 14 lies in the not-present page 0x306000 and gate 8 below it: a
+ * read of 0x306800 faults, reading its gate faults at 0x306000.
+ * (tests/qemu_x86/paging.S found this against QEMU.) */
+static void test_pf_in_pf_cr2(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    paging_on(m);
+    uint32_t idt = 0x306000u - 14 * 8;
+    W(m, "idtr_base", idt);
+    put(m, HND, BYTES(0xEB, 0xFE));
+    gate_at(m, idt + 8 * DF, K_CS, HND, A_INT);
+    prep(m, BYTES(0xA1, 0x00, 0x68, 0x30, 0x00)); /* mov 0x306800, %eax */
+    vlab_stop s = go(m);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(s.pc, HND);
+    assert_int_equal(get32(m, STACK - 16), 0); /* #DF's error code */
+    assert_int_equal(R(m, "cr2"), 0x306000u);
+    vlab_machine_free(m);
+}
+
 /* ---- what is not modelled stops with "error", the state at the instruction ---- */
 
 static void not_modelled(vlab_machine *m, const uint8_t *c, size_t n) {
@@ -1557,6 +1581,7 @@ int main(void) {
         cmocka_unit_test(test_timer),
         cmocka_unit_test(test_hlt),
         cmocka_unit_test(test_shutdown),
+        cmocka_unit_test(test_pf_in_pf_cr2),
         cmocka_unit_test(test_not_modelled),
         cmocka_unit_test(test_tlb),
         cmocka_unit_test(test_wp),

@@ -6,13 +6,6 @@
 # inner stack (#TS) (80386 PRM 6.3.4, 7.6; SDM CALL, RET).
 	.include "common.inc"
 
-	.macro DESC sel, base, limit, access, flags
-	mov $\sel, %eax
-	mov $\base, %ebx
-	mov $\limit, %ecx
-	mov $(\access | (\flags << 8)), %edx
-	call setdesc
-	.endm
 	# GATE sel, target selector, offset, access, parameter count
 	.macro GATE sel, tsel, off, access, count
 	mov $(gdt + \sel), %eax

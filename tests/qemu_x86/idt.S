@@ -7,14 +7,6 @@
 # the IDT limit, which vlab exec stops on as "no handler" (docs/x86.md).
 	.include "common.inc"
 
-	# IGATE vector, selector, offset, access
-	.macro IGATE vec, sel, off, access
-	mov $(idt + \vec * 8), %eax
-	mov $\off, %ebx
-	mov $\sel, %ecx
-	mov $\access, %edx
-	call setgate
-	.endm
 	.macro R3 lbl
 	mov $\lbl, %eax
 	jmp to_ring3

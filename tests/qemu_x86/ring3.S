@@ -7,22 +7,6 @@
 # 7.3; SDM IRET, RET, POPF). IF stays 0 throughout.
 	.include "common.inc"
 
-	.macro DESC sel, base, limit, access, flags
-	mov $\sel, %eax
-	mov $\base, %ebx
-	mov $\limit, %ecx
-	mov $(\access | (\flags << 8)), %edx
-	call setdesc
-	.endm
-	# IRET3 flags: IRET to ring 3 at label 1 with these EFLAGS
-	.macro IRET3 flags
-	pushl $UDATA
-	pushl $ustack_top
-	pushl $\flags
-	pushl $UCODE
-	pushl $1f
-	iret
-	.endm
 	# R3 name, instruction...: the instruction at ring 3 (IOPL 0)
 	.macro R3 name, insn:vararg
 	CHECK \name

@@ -5,14 +5,6 @@
 # are in tests/x86_qemu_known_differences.txt and in test_x86_exec.c.
 	.include "common.inc"
 
-	# DESC sel, base, limit, access, flags
-	.macro DESC sel, base, limit, access, flags
-	mov $\sel, %eax
-	mov $\base, %ebx
-	mov $\limit, %ecx
-	mov $(\access | (\flags << 8)), %edx
-	call setdesc
-	.endm
 	# LOAD name, selector, segment register: one test line
 	.macro LOAD name, sel, sreg
 	CHECK \name
