@@ -41,8 +41,9 @@ for src in "$ROOT"/tests/qemu_x86/*.S; do
     for m in ${models:-i386 pentium}; do
         case $m in i386) cpu=486 ;; pentium) cpu=pentium ;; *) bad "$k: unknown model $m"; continue ;; esac
         # QEMU: the kernel's write to port 0xF4 ends it (exit status 1 for
-        # the value 0); a kernel that never gets there is killed
-        (timeout 30 qemu-system-i386 -cpu $cpu -m 32 -kernel "$T/$k.elf" -display none \
+        # the value 0); a kernel that never gets there is killed.
+        # -nodefaults: no VGA or network card (and their ROMs) to start
+        (timeout 30 qemu-system-i386 -nodefaults -cpu $cpu -m 32 -kernel "$T/$k.elf" -display none \
             -debugcon file:"$T/$k.$m.qemu" -device isa-debug-exit,iobase=0xf4 \
             -no-reboot -monitor none -serial none -parallel none >"$T/$k.$m.qerr" 2>&1
          echo $? >"$T/$k.$m.qrc") &
