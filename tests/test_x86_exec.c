@@ -1109,6 +1109,97 @@ static void test_shutdown(void **st) {
     vlab_machine_free(m);
 }
 
+/* A page fault while delivering a page fault is a double fault, and the
+ * second fault still loads CR2 (SDM vol. 3 6.15, interrupt 14: CR2 holds
+ * the linear address that caused the fault; the #DF handler finds there
+ * where the delivery failed). The IDT straddles a page boundary so that
+ * gate 14 lies in the not-present page 0x306000 and gate 8 below it: a
+ * read of 0x306800 faults, reading its gate faults at 0x306000.
+ * (tests/qemu_x86/paging.S found this against QEMU.) */
+static void test_pf_in_pf_cr2(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    paging_on(m);
+    uint32_t idt = 0x306000u - 14 * 8;
+    W(m, "idtr_base", idt);
+    put(m, HND, BYTES(0xEB, 0xFE));
+    gate_at(m, idt + 8 * DF, K_CS, HND, A_INT);
+    prep(m, BYTES(0xA1, 0x00, 0x68, 0x30, 0x00)); /* mov 0x306800, %eax */
+    vlab_stop s = go(m);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(s.pc, HND);
+    assert_int_equal(get32(m, STACK - 16), 0); /* #DF's error code */
+    assert_int_equal(R(m, "cr2"), 0x306000u);
+    vlab_machine_free(m);
+}
+
+/* ---- where QEMU 7.2 differs (tests/x86_qemu_known_differences.txt) ---------- */
+
+/* The manual's word on each case the QEMU judge lists as QEMU's omission
+ * (the segment-limit, read-only, code-write and null-selector ones are in
+ * the tests above). */
+static void qemu_differences(const char *model) {
+    /* LOCK on MOV: #UD (SDM LOCK: only the listed read-modify-writes) */
+    vlab_machine *m = pm(model);
+    FAULTS(m, UD, NOCODE, 0xF0, 0x89, 0xC0);
+    vlab_machine_free(m);
+    /* a call gate to conforming ring 0 code: the CPL stays 3 (SDM CALL,
+     * "code segment is ... conforming: GOTO SAME-PRIVILEGE", CS.RPL = CPL) */
+    m = pm(model);
+    desc(m, SA, 0, 0xFFFFF, 0x9E, F_4K32);
+    gate_at(m, GDT + SB, SA, HND, A_UCALL);
+    put(m, HND, BYTES(0xEB, 0xFE));
+    user(m);
+    prep(m, BYTES(0x9A, 0, 0, 0, 0, SB | 3, 0)); /* lcall $SB|3, $0 */
+    vlab_stop s = go(m);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(s.pc, HND);
+    assert_int_equal(R(m, "cs"), SA | 3);
+    assert_int_equal(R(m, "cpl"), 3);
+    vlab_machine_free(m);
+    /* a not-present inner stack: #SS(SS selector), for a call gate, for
+     * INT n from ring 3 (SDM CALL, INT n) and for IRET to ring 3 (SDM
+     * IRET); QEMU raises #TS, #TS and #NP */
+    m = pm(model);
+    desc(m, SC, 0, 0xFFFFF, 0x12, F_4K32);     /* ring 0 data, not present */
+    put32(m, TSS + 8, SC);
+    gate_at(m, GDT + SB, K_CS, HND, A_UCALL);
+    gate(m, 0x40, K_CS, HND, A_UINT);
+    user(m);
+    FAULTS(m, SS, SC, 0x9A, 0, 0, 0, 0, SB | 3, 0);
+    FAULTS(m, SS, SC, 0xCD, 0x40);
+    vlab_machine_free(m);
+    m = pm(model);
+    desc(m, SD, 0, 0xFFFFF, 0x72, F_4K32);     /* ring 3 data, not present */
+    W(m, "esp", STACK - 20);
+    put32(m, STACK - 20, CODE);
+    put32(m, STACK - 16, U_CS);
+    put32(m, STACK - 12, 2);
+    put32(m, STACK - 8, STACK);
+    put32(m, STACK - 4, SD | 3);
+    FAULTS(m, SS, SD, 0xCF); /* iret */
+    vlab_machine_free(m);
+    /* a fault while delivering an exception has EXT set (SDM 6.13): #UD
+     * through a not-present gate is #NP(6 * 8 + IDT + EXT) */
+    m = pm(model);
+    gate(m, UD, K_CS, HND, A_INT & 0x7F);
+    FAULTS(m, NP, UD * 8 + 2 + 1, 0x0F, 0x0B);
+    vlab_machine_free(m);
+    /* a far JMP sets the accessed bit of the code descriptor it loads
+     * (SDM 3.4.5, type field A) */
+    m = pm(model);
+    assert_int_equal(get32(m, GDT + K_CS + 4) >> 8 & 0xFF, A_CODE);
+    prep(m, BYTES(0xEA, 0x07, 0x00, 0x01, 0x00, K_CS, 0)); /* ljmp $K_CS, $CODE + 7 */
+    s = go(m);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(get32(m, GDT + K_CS + 4) >> 8 & 0xFF, A_CODE | 1);
+    vlab_machine_free(m);
+}
+static void test_qemu_differences(void **st) {
+    (void)st;
+    on_both(qemu_differences);
+}
+
 /* ---- what is not modelled stops with "error", the state at the instruction ---- */
 
 static void not_modelled(vlab_machine *m, const uint8_t *c, size_t n) {
@@ -1557,6 +1648,8 @@ int main(void) {
         cmocka_unit_test(test_timer),
         cmocka_unit_test(test_hlt),
         cmocka_unit_test(test_shutdown),
+        cmocka_unit_test(test_pf_in_pf_cr2),
+        cmocka_unit_test(test_qemu_differences),
         cmocka_unit_test(test_not_modelled),
         cmocka_unit_test(test_tlb),
         cmocka_unit_test(test_wp),

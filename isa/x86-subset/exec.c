@@ -1756,6 +1756,10 @@ static bool on_fault(x86_cpu *s) {
          * (Intel SDM vol. 3 6.13; software interrupts are never
          * delivering here) */
         if (v == X86_EXC_TS || v == X86_EXC_NP || v == X86_EXC_SS || v == X86_EXC_GP) code |= 1;
+        /* the second fault happened: a page fault loads CR2 with its
+         * address even when it becomes a double fault (or a shutdown),
+         * which is how a #DF handler learns where delivery failed */
+        if (v == X86_EXC_PF) s->cr2 = s->f_addr;
         int c = x86_combine(first, v);
         if (c < 0) {
             s->shutdown = true;
