@@ -35,6 +35,9 @@ wait_port() {
 # $pid and $port
 start_stub() {
     out=$1; err=$2; shift 2
+    # the child truncates ERR only once it runs: a previous stub's port
+    # must not be read in the meantime
+    rm -f "$out" "$err"
     "$VLAB" exec --gdb 0 "$@" >"$out" 2>"$err" &
     pid=$!
     wait_port "$err"
