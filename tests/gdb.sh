@@ -26,7 +26,7 @@ PROG=sieve
 wait_port() {
     port=""
     while kill -0 $pid 2>/dev/null; do
-        port=$(sed -n 's/^vlab: gdb: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1")
+        port=$(sed -n 's/^vlab: gdb: listening on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$1" 2>/dev/null)
         [ -n "$port" ] && break
         sleep 0.05
     done
