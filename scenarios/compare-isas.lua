@@ -1,4 +1,4 @@
--- compare-isas.lua - the same lab on three machines: 68000, 68010, PowerPC 750.
+-- compare-isas.lua - the same lab on four machines: 68000, 68010, PowerPC 750, i386.
 --
 -- One story, told three times (see scenarios/m68k-move-from-sr.lua and
 -- scenarios/ppc-mfmsr.lua for each alone). A tiny guest kernel reads its
@@ -25,7 +25,12 @@
 --   * the user program's read: unprivileged on the 68000 (it runs directly
 --     and reads S = 0, which is the truth for user code), privileged on the
 --     68010 and the 750, where the monitor reflects the trap into the guest
---     kernel's own handler, exactly as on the bare machine.
+--     kernel's own handler, exactly as on the bare machine;
+--   * the i386 (its kernel boots from real mode; its question is MOV from CS,
+--     whose RPL is the CPL, its user's read MOV from CR0): like the 68000,
+--     the kernel's read runs directly, shows RPL 1 under ring compression
+--     and the kernel prints "K:user"; the user's read is privileged and
+--     reaches the kernel's #GP handler natively and monitored.
 --
 -- Run: vlab run scenarios/compare-isas.lua
 package.path = (debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") or "./") .. "../scripts/?.lua;" .. package.path
@@ -110,17 +115,111 @@ msg_ud: .asciz  "U:direct"
 msg_ut: .asciz  "U:trapped"
 ]]
 
+-- x86: the kernel's question is MOV from CS (its RPL is the CPL: not
+-- privileged, never traps); the user program's read is MOV from CR0
+-- (privileged: #GP into the kernel's handler). Output through the
+-- memory-mapped console, which needs no I/O privilege in ring 3.
+local X86 = [[
+  .code16                 # from reset, as a boot sector: into protected mode
+  cli
+  lgdtl   gdtr
+  mov     %cr0, %eax
+  or      $1, %eax
+  mov     %eax, %cr0
+  ljmpl   $0x08, $pm
+  .code32
+pm:
+  mov     $0x10, %ax
+  mov     %ax, %ds
+  mov     %ax, %es
+  mov     %ax, %ss
+  mov     $0x90000, %esp
+  mov     $gp, %eax       # IDT gate 13 (#GP): an interrupt gate to gp
+  mov     %ax, idt + 13 * 8
+  movw    $0x08, idt + 13 * 8 + 2
+  movw    $0x8e00, idt + 13 * 8 + 4
+  shr     $16, %eax
+  mov     %ax, idt + 13 * 8 + 6
+  lidt    idtr
+  mov     $0x28, %ax
+  ltr     %ax
+  mov     %cs, %ax        # the kernel's read: RPL of CS, the CPL
+  test    $3, %al
+  mov     $msg_ks, %esi
+  jz      1f
+  mov     $msg_ku, %esi
+1:
+  call    puts
+  push    $0x23           # into the user program, ring 3
+  push    $0x80000
+  push    $0x0002
+  push    $0x1b
+  push    $user
+  iret
+user:
+  mov     $0x23, %ax      # (the return to ring 3 nulled DS)
+  mov     %ax, %ds
+  mov     %cr0, %eax      # the user's read
+  mov     $msg_ud, %esi
+  call    puts
+  jmp     .
+gp:
+  mov     $0x10, %ax
+  mov     %ax, %ds
+  mov     $msg_ut, %esi
+  call    puts
+  cli
+  hlt
+puts:
+  lodsb
+  test    %al, %al
+  jz      2f
+  movb    %al, 0xfe000000
+  jmp     puts
+2:
+  ret
+msg_ks: .asciz "K:supervisor "
+msg_ku: .asciz "K:user "
+msg_ud: .asciz "U:direct"
+msg_ut: .asciz "U:trapped"
+  .p2align 3
+gdt:
+  .long 0, 0
+  .long 0x0000ffff, 0x00cf9b00
+  .long 0x0000ffff, 0x00cf9300
+  .long 0x0000ffff, 0x00cffb00
+  .long 0x0000ffff, 0x00cff300
+  .long (tss << 16) + 0x67, 0x00008900
+gdtr:
+  .word 47
+  .long gdt
+idtr:
+  .word 0x7ff
+  .long idt
+  .p2align 3
+tss:
+  .long 0, 0x90000, 0x10
+  .fill 0x58, 1, 0
+  .long 0x00680000
+  .p2align 3
+idt:
+  .fill 0x800, 1, 0
+]]
+
 local MACHINES = {
   { isa = "m68k", model = "68000", src = M68K, org = 0x1000, entry = 0x1000, read = "^movew?%s+%%?sr,",
     what = "MOVE from SR" },
   { isa = "m68k", model = "68010", src = M68K, org = 0x1000, entry = 0x1000, read = "^movew?%s+%%?sr,",
     what = "MOVE from SR" },
   { isa = "ppc", model = "750", src = PPC, org = 0, entry = 0x1000, read = "^mfmsr", what = "mfmsr" },
+  { isa = "x86", model = "i386", src = X86, org = 0x7c00, entry = 0x7c00, read = "^mov%s+%%cs,",
+    what = "MOV from CS", real_mode = true },
 }
 
 local rows = {}
 for _, mc in ipairs(MACHINES) do
   local p = lab.pair { isa = mc.isa, model = mc.model, ram = RAM, org = mc.org, entry = mc.entry, sp = RAM,
+                       real_mode = mc.real_mode,
                        code = lab.image(mc.isa, mc.model, mc.src, mc.org),
                        keep = function(ev) return ev.insn:match(mc.read) and ev.kind or nil end }
   local reads, st = p.log, p.stats
@@ -169,4 +268,6 @@ print("68000: MOVE from SR is sensitive but not privileged: the deprivileged ker
 print("68010: made privileged (MOVE from CCR added for user code): traps, emulated, invisible.")
 print("750:   mfmsr and every other sensitive instruction is privileged: traps, emulated, invisible;")
 print("       the user program's read lands in the guest kernel's own program handler (SRR1 bit 18).")
+print("i386:  MOV from CS is sensitive and never traps: ring compression runs the kernel at CPL 1 and")
+print("       the kernel sees it (one of the x86's unprivileged sensitive instructions).")
 return rows

@@ -18,13 +18,20 @@ end
 
 -- What a boot loader does before a guest kernel runs: the image at o.org,
 -- supervisor mode, the stack pointer at o.sp, the PC at o.entry (default:
--- o.org). g is a machine or a VM's guest.
+-- o.org). g is a machine or a VM's guest. o.real_mode (x86): the state after
+-- reset instead, real mode with CS = 0, as a BIOS hands a boot sector over
+-- (the same for a machine and a guest, whatever each starts in).
 -- (the options are checked as the module checks its own: a typo is an error)
-local boot_options = { "org:integer", "entry:integer", "sp:integer" }
+local boot_options = { "org:integer", "entry:integer", "sp:integer", "real_mode:boolean" }
 local function boot(g, code, o)
   g:write(o.org or 0, code)
-  g:set_supervisor(true)
-  g.regs.sp = o.sp
+  if o.real_mode then
+    g:reset()
+    g.regs.cs = 0
+  else
+    g:set_supervisor(true)
+    g.regs.sp = o.sp
+  end
   g.pc = o.entry or o.org or 0
   return g
 end
@@ -51,7 +58,8 @@ end
 -- Returns { m, native (its stop), vm, monitored (its stop), stats (the VM's),
 -- log (the traps), diffs (vlab.compare of the bare machine and the guest) }.
 local pair_options = { "isa:string", "model:string", "ram:integer", "code:string", "org:integer", "entry:integer",
-                       "sp:integer", "max:integer", "technique:string", "keep:function|boolean" }
+                       "sp:integer", "max:integer", "technique:string", "keep:function|boolean",
+                       "real_mode:boolean" }
 function M.pair(o)
   o = vlab.check_options("lab.pair", o, pair_options)
   local r = {}

@@ -1,6 +1,6 @@
 -- ppc_labs.lua - the PowerPC under the monitor from Lua (vlab.vmm{isa="ppc"},
 -- the guest's view of its virtual privileged registers) and the checks of the
--- PowerPC labs: ppc-mfmsr, ppc-guest-os, compare-isas.
+-- PowerPC labs: ppc-mfmsr, ppc-guest-os, compare-isas (with its 68k and i386 rows).
 package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
 local testlib = require "testlib"
 local eq = testlib.eq
@@ -146,4 +146,12 @@ eq(by["68000"].theorem1, false, "68000 sweep: Theorem 1 fails")
 eq(by["68000"].sweep_leaks, 8, "68000 sweep: the 8 MOVE from SR forms leak")
 eq(by["68010"].theorem1, true, "68010 sweep: Theorem 1 holds")
 eq(by["68010"].sweep_leaks, 0, "68010 sweep: no leak")
+-- the i386: MOV from CS leaks the CPL, MOV from CR0 traps in ring 3
+eq(by["i386"].native_kernel, "supervisor", "i386: native kernel sees ring 0")
+eq(by["i386"].kernel, "user", "i386 under the monitor: caught by MOV from CS")
+eq(by["i386"].kernel_read_traps, false, "i386: MOV from CS does not trap")
+eq(by["i386"].native_user, "trapped", "i386: the user's MOV from CR0 traps natively")
+eq(by["i386"].user, "trapped", "i386: and reaches the kernel's handler under the monitor")
+eq(by["i386"].leak, true, "i386 leaks")
+eq(by["i386"].theorem1, false, "i386 sweep: Theorem 1 fails")
 print("ppc labs ok")
