@@ -92,7 +92,7 @@ local lab = require "labkit"
 local code = vlab.asm("m68k", "nop\nbra.s .", { org = 0x1000 })
 fails("lab.pair: unknown option 'modle' (known: isa, model, ram, code, org, entry, sp, max, technique, keep, real_mode)",
   lab.pair, { isa = "m68k", modle = "68010", ram = 65536, code = code, org = 0x1000, sp = 0x8000 })
-fails("lab.boot: unknown option 'entyr' (known: org, entry, sp)", lab.boot, vlab.machine { isa = "m68k", ram = 65536 },
+fails("lab.boot: unknown option 'entyr' (known: org, entry, sp, real_mode)", lab.boot, vlab.machine { isa = "m68k", ram = 65536 },
   code, { org = 0x1000, sp = 0x8000, entyr = 0x1000 })
 local p = lab.pair { isa = "m68k", model = "68010", ram = 65536, code = code, org = 0x1000, sp = 0x8000, max = 10 }
 eq(p.m.model, "68010", "lab.pair honours its options")
