@@ -681,6 +681,26 @@ too_long:
  * ISAs report an illegal word. The static target is the one of a relative
  * branch; a far JMP's destination depends on a descriptor, so it is reported
  * as an indirect jump, like a jump through a register. */
+/* The manual's name of the row's operation where the mnemonic alone would
+ * mix different instructions ("mov" to a control register and "mov"): the
+ * sweep's rows and the decode info name a row alike. */
+const char *x86_row_mnemonic(const x86_insn *in) {
+    switch ((enum x86_op)in->op) {
+    case X86_OP_MOV_FROM_SEG: return "mov from sreg";
+    case X86_OP_MOV_SEG: return "mov to sreg";
+    case X86_OP_PUSH_SEG: return "push sreg";
+    case X86_OP_POP_SEG: return "pop sreg";
+    case X86_OP_MOV_FROM_CR: return "mov from cr";
+    case X86_OP_MOV_TO_CR: return "mov to cr";
+    case X86_OP_MOV_FROM_DR: return "mov from dr";
+    case X86_OP_MOV_TO_DR: return "mov to dr";
+    case X86_OP_MOV_FROM_TR: return "mov from tr";
+    case X86_OP_MOV_TO_TR: return "mov to tr";
+    case X86_OP_ESC: return "esc";
+    default: return in->name;
+    }
+}
+
 void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out) {
     memset(out, 0, sizeof *out);
     out->cls = VL_CLASS_ILLEGAL;
@@ -694,7 +714,7 @@ void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t add
     const x86_insn *in = d.in;
     out->length = d.len;
     out->cls = x86_regop_class(variant, in, d.regf); /* MOV from DS is innocuous, MOV to CR5 #UD */
-    out->mnemonic = in->name;
+    out->mnemonic = x86_row_mnemonic(in);
     out->form = (int)(in - x86_insns);
     out->flow = in->flow;
     for (int k = 0; k < 3; k++)

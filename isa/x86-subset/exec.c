@@ -2000,6 +2000,14 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
         }
         if (traced && ex != EX_TRAP && trace_trap(s)) return;
     }
+    if (s->self_jump && s->c.icount >= s->icount_end) {
+        /* the budget ended on a jump to itself: a halt all the same, so that
+         * a run one instruction at a time (a debugger, the hybrid monitor's
+         * interpreter) stops where one long run stops */
+        s->self_jump = false;
+        s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
+        return;
+    }
     s->stop.pc = s->eip;
 }
 

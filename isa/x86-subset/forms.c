@@ -161,25 +161,6 @@ static int mem_choices(const x86_insn *in) {
     return 0;
 }
 
-/* The manual's name of the row's operation where the mnemonic alone would
- * mix different instructions ("mov" to a control register and "mov"). */
-static const char *mnemonic(const x86_insn *in) {
-    switch ((enum x86_op)in->op) {
-    case X86_OP_MOV_FROM_SEG: return "mov from sreg";
-    case X86_OP_MOV_SEG: return "mov to sreg";
-    case X86_OP_PUSH_SEG: return "push sreg";
-    case X86_OP_POP_SEG: return "pop sreg";
-    case X86_OP_MOV_FROM_CR: return "mov from cr";
-    case X86_OP_MOV_TO_CR: return "mov to cr";
-    case X86_OP_MOV_FROM_DR: return "mov from dr";
-    case X86_OP_MOV_TO_DR: return "mov to dr";
-    case X86_OP_MOV_FROM_TR: return "mov from tr";
-    case X86_OP_MOV_TO_TR: return "mov to tr";
-    case X86_OP_ESC: return "esc";
-    default: return in->name;
-    }
-}
-
 static const char *const sreg_names[8] = { "%es", "%cs", "%ss", "%ds", "%fs", "%gs", "%?", "%?" };
 
 static const char *opd_text(int k, bool mem, int regv, char *tmp) {
@@ -293,7 +274,7 @@ static int forms(int variant, vl_sweep_forms *out) {
                 vl_sweep_form *f = vl_sweep_form_add(out);
                 if (!f) goto oom;
                 f->order = order++;
-                snprintf(f->mnemonic, sizeof f->mnemonic, "%s", mnemonic(in));
+                snprintf(f->mnemonic, sizeof f->mnemonic, "%s", x86_row_mnemonic(in));
                 form_text(in, kinds[k], regv, f->form, sizeof f->form);
                 f->declared = cls;
                 int nch = has_opd(in, X86_O_AP) ? (int)NFAR : kinds[k] == K_MEM ? mem_choices(in) : 0;

@@ -242,6 +242,8 @@ const x86_insn *x86_lookup(int variant, uint16_t opcode, bool has_modrm_byte, ui
  * operand (MOV Sw/Cd/Dd/Td): VL_CLASS_ILLEGAL for a register the model does
  * not have; the row's class for any other row. */
 int x86_regop_class(int variant, const x86_insn *in, unsigned regf);
+/* The row's name as the sweep shows it ("push sreg", "mov to cr"; else its mnemonic). */
+const char *x86_row_mnemonic(const x86_insn *in);
 /* Does opcode (0x00-0xFF, or 0x100 | byte) take a ModRM byte on some model? */
 bool x86_opcode_has_modrm(uint16_t opcode);
 /* Condition names 0..15: "o","no","b","ae","e","ne","be","a","s","ns","p","np","l","ge","le","g". */

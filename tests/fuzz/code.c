@@ -38,6 +38,10 @@ typedef struct claim {
     int nr;
     uint32_t lo[MAX_RANGES], hi[MAX_RANGES];
     bool unparsed;          /* an encoding text this oracle cannot read */
+    /* x86 encodings are byte patterns ("0f 01 /0"), not word ranges: there
+     * the leaking forms are matched by their decode-table mnemonic */
+    int nmn;
+    const char *mn[MAX_RANGES];
 } claim;
 
 typedef struct code_state {
@@ -273,10 +277,13 @@ static void *code_init(const fz_target *t, FILE *out) {
             fprintf(stderr, "%s: sweep: %s\n", t->name, err);
             exit(2);
         }
+        bool by_mnemonic = strcmp(st->isa, "x86") == 0;
         for (size_t i = 0; i < r.nrows; i++)
             if (r.rows[i].outcome == VL_OUT_LEAKS) {
                 cl->leaking_forms++;
-                add_ranges(cl, r.rows[i].enc);
+                if (!by_mnemonic) add_ranges(cl, r.rows[i].enc);
+                else if (cl->nmn < MAX_RANGES) cl->mn[cl->nmn++] = strdup(r.rows[i].mnemonic);
+                else cl->unparsed = true;
             }
         vl_sweep_result_free(&r);
         if (cl->leaking_forms)
@@ -412,6 +419,21 @@ static bool in_leak(const claim *cl, uint32_t w) {
     return false;
 }
 
+/* x86: the decode table's mnemonic of the instruction at bytes is one of
+ * the leaking forms' */
+static bool mnemonic_leaks(const code_state *st, const claim *cl, const uint8_t *bytes, uint32_t pc) {
+    char err[128];
+    vlab_machine *m = vlab_machine_new(st->isa, st->model, 4096, err, sizeof err);
+    if (!m) return false;
+    vl_decode_info d;
+    memset(&d, 0, sizeof d);
+    m->desc->ops->decode(m->desc->variant, bytes, 16, pc, &d);
+    vlab_machine_free(m);
+    for (int i = 0; d.mnemonic && i < cl->nmn; i++)
+        if (strcmp(d.mnemonic, cl->mn[i]) == 0) return true;
+    return false;
+}
+
 static void differential(fz_ctx *c, code_state *st, const claim *cl, const image *g) {
     char err[256];
     vl_equiv_image e = { .isa = st->isa, .model = st->model, .ram = RAM, .bytes = g->b, .len = g->len,
@@ -441,7 +463,7 @@ static void differential(fz_ctx *c, code_state *st, const claim *cl, const image
             uint32_t w = 0;
             for (unsigned i = 0; i < st->unit; i++)
                 w = w << 8 | g->b[pc + (st->big_endian ? i : st->unit - 1 - i)];
-            if (!in_leak(cl, w))
+            if (cl->nmn ? !mnemonic_leaks(st, cl, g->b + pc, pc) : !in_leak(cl, w))
                 fz_fail(c, "%s: the first difference is at 0x%x (%s, word 0x%x), not a form the sweep measures "
                            "as leaking: %s", tn, pc, r.first_insn, w, d);
             st->differ++;
