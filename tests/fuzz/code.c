@@ -305,6 +305,8 @@ static void code_fini(void *state) {
     printf("; monitor traps checked %llu; differential: %llu differ at a leaking form, %llu differ where the "
            "image no longer holds the instruction\n", (unsigned long long)st->traps, (unsigned long long)st->differ,
            (unsigned long long)st->unsure);
+    for (int i = 0; i < st->nclaims; i++)
+        for (int k = 0; k < st->claims[i].nmn; k++) free((void *)st->claims[i].mn[k]);
     free(st);
 }
 
