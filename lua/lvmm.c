@@ -7,7 +7,8 @@
  *   vm:run{ max=, until_pc= }  vm:step(n)    -> stop table
  *   vm:on("trap", fn) -> id  vm:off(id)    fn(ev): ev.pc, ev.insn, ev.kind, ev.vector
  *   vm:stats()               { guest_instructions, traps, emulated, reflected, interpreted,
- *                              exits, scanned, patched, world_switches, watch_hits, cost }
+ *                              exits, scanned, patched, blocks, translated, callouts, lookups,
+ *                              flushes, cache_bytes, hypercalls, world_switches, watch_hits, cost }
  *   vm:set_cost{ trap=... }  vm:cost()      the cost table (defaults in vmm/vmm.h)
  *   vm:check()               true, or false and why (resource control)
  *   vm:run_all{ slice=, max= }  every VM of vm's monitor, round robin
@@ -358,7 +359,7 @@ static int vm_stats(lua_State *L) {
     lvm *v = checkvm(L, 1);
     vl_vmm_stats s;
     vl_vm_stats(v->vm, &s);
-    lua_createtable(L, 0, 9);
+    lua_createtable(L, 0, 18);
 #define F(x)                                \
     lua_pushinteger(L, (lua_Integer)s.x);   \
     lua_setfield(L, -2, #x)
@@ -370,6 +371,13 @@ static int vm_stats(lua_State *L) {
     F(exits);
     F(scanned);
     F(patched);
+    F(blocks);
+    F(translated);
+    F(callouts);
+    F(lookups);
+    F(flushes);
+    F(cache_bytes);
+    F(hypercalls);
     F(world_switches);
     F(watch_hits);
     F(cost);

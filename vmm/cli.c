@@ -68,12 +68,18 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
             fprintf(out,
                     ", \"vmm\": {\"technique\": \"%s\", \"guest_instructions\": %llu, \"traps\": %llu, "
                     "\"emulated\": %llu, \"reflected\": %llu, \"interpreted\": %llu, \"exits\": %llu, "
-                    "\"scanned\": %llu, \"patched\": %llu, \"world_switches\": %llu, \"watch_hits\": %llu, "
+                    "\"scanned\": %llu, \"patched\": %llu, \"blocks\": %llu, \"translated\": %llu, "
+                    "\"callouts\": %llu, \"lookups\": %llu, \"flushes\": %llu, \"cache_bytes\": %llu, "
+                    "\"hypercalls\": %llu, \"world_switches\": %llu, \"watch_hits\": %llu, "
                     "\"cost\": %llu}",
                     vl_technique_name(vm->technique), (unsigned long long)st.guest_instructions,
                     (unsigned long long)st.traps, (unsigned long long)st.emulated, (unsigned long long)st.reflected,
                     (unsigned long long)st.interpreted, (unsigned long long)st.exits,
                     (unsigned long long)st.scanned, (unsigned long long)st.patched,
+                    (unsigned long long)st.blocks, (unsigned long long)st.translated,
+                    (unsigned long long)st.callouts, (unsigned long long)st.lookups,
+                    (unsigned long long)st.flushes, (unsigned long long)st.cache_bytes,
+                    (unsigned long long)st.hypercalls,
                     (unsigned long long)st.world_switches, (unsigned long long)st.watch_hits,
                     (unsigned long long)st.cost);
         fprintf(out, "}\n");

@@ -32,15 +32,17 @@ const char *vl_trap_kind_name(int kind) {
 
 const vl_cost_table vl_cost_defaults = {
     .instruction = 1, .trap = 40, .world_switch = 60, .emulate = 30, .reflect = 50, .interpret = 30,
-    .exit = 500, .scan = 5, .patch = 20,
+    .exit = 500, .scan = 5, .patch = 20, .translate = 20, .callout = 40, .lookup = 8, .hypercall = 60,
 };
 
 const char *const vl_cost_names[] = { "instruction", "trap", "world_switch", "emulate", "reflect",
-                                      "interpret", "exit", "scan", "patch", NULL };
+                                      "interpret", "exit", "scan", "patch", "translate", "callout",
+                                      "lookup", "hypercall", NULL };
 
 uint32_t *vl_cost_field(vl_cost_table *t, const char *name) {
     uint32_t *fields[] = { &t->instruction, &t->trap, &t->world_switch, &t->emulate, &t->reflect,
-                           &t->interpret, &t->exit, &t->scan, &t->patch };
+                           &t->interpret, &t->exit, &t->scan, &t->patch,
+                           &t->translate, &t->callout, &t->lookup, &t->hypercall };
     if (!name) return NULL;
     for (size_t i = 0; vl_cost_names[i]; i++)
         if (!strcmp(name, vl_cost_names[i])) return fields[i];
@@ -248,7 +250,8 @@ void vl_vm_stats(const vl_vm *vm, vl_vmm_stats *out) {
     out->cost = out->guest_instructions * c->instruction + out->traps * c->trap +
                 out->world_switches * c->world_switch + out->emulated * c->emulate +
                 out->reflected * c->reflect + out->interpreted * c->interpret + out->exits * c->exit +
-                out->scanned * c->scan + out->patched * c->patch;
+                out->scanned * c->scan + out->patched * c->patch + out->translated * c->translate +
+                out->callouts * c->callout + out->lookups * c->lookup + out->hypercalls * c->hypercall;
 }
 
 void vl_vm_set_cost(vl_vm *vm, const vl_cost_table *c) { vm->cost = *c; }

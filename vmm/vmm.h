@@ -107,7 +107,14 @@ typedef struct vl_vmm_stats {
     uint64_t reflected;          /* exceptions delivered into the guest's vector table */
     uint64_t interpreted;        /* instructions the monitor interpreted without a trap (hybrid) */
     uint64_t exits;              /* hardware-assist exits */
-    uint64_t scanned, patched;   /* binary translation */
+    uint64_t scanned, patched;   /* binary translation: instructions examined; patched in place */
+    uint64_t blocks;             /* basic blocks translated */
+    uint64_t translated;         /* instructions translated (copied or turned into callouts) */
+    uint64_t callouts;           /* calls from translated code into the monitor */
+    uint64_t lookups;            /* translation-cache lookups (a block entered without chaining) */
+    uint64_t flushes;            /* translations dropped (self-modifying code, cache full) */
+    uint64_t cache_bytes;        /* translation cache in use now */
+    uint64_t hypercalls;         /* paravirtual calls from the guest */
     uint64_t world_switches;     /* guest -> monitor and monitor -> guest transitions */
     uint64_t watch_hits;         /* guest writes to watched pages */
     uint64_t cost;               /* simulated cycles, from the cost table */
@@ -125,10 +132,15 @@ typedef struct vl_vmm_stats {
  *   exit        500  one hardware-assist exit (VM exit + entry)
  *   scan          5  examining one guest instruction (binary translation)
  *   patch        20  rewriting one sensitive instruction
+ *   translate    20  translating one instruction into the translation cache
+ *   callout      40  a call from translated code into the monitor
+ *   lookup        8  finding a block in the translation cache
+ *   hypercall    60  one paravirtual call (the guest enters the monitor on purpose)
  * A trap-and-emulate round trip thus costs trap + 2*world_switch + emulate
  * = 190 instruction times. Changeable per VM (vm:set_cost). */
 typedef struct vl_cost_table {
-    uint32_t instruction, trap, world_switch, emulate, reflect, interpret, exit, scan, patch;
+    uint32_t instruction, trap, world_switch, emulate, reflect, interpret, exit, scan, patch,
+        translate, callout, lookup, hypercall;
 } vl_cost_table;
 extern const vl_cost_table vl_cost_defaults;
 /* Names in table order, for the Lua binding; NULL-terminated. */

@@ -50,6 +50,7 @@ eq(evs[3].kind, "emulated", "rte emulated")
 assert(vm:off(id), "off")
 local st = vm:stats()
 for _, k in ipairs { "guest_instructions", "traps", "emulated", "reflected", "exits", "scanned", "patched",
+                     "blocks", "translated", "callouts", "lookups", "flushes", "cache_bytes", "hypercalls",
                      "world_switches", "cost" } do
   assert(math.type(st[k]) == "integer", "stats field " .. k)
 end
