@@ -193,7 +193,9 @@ table.sort(list, function(a, b) return a:sub(7) < b:sub(7) end)
 print("traps under the monitor, by kind and instruction:")
 for _, l in ipairs(list) do print("  " .. l) end
 print()
-print("Each byte through port 0xE9 costs a trap (with the default cost table 190 cycles");
+local c = vm:cost()
+print(string.format("Each byte through port 0xE9 costs a trap (with this VM's cost table %d cycles", c.trap +
+  2 * c.world_switch + c.emulate))
 print("for the round trip against 1 for a direct store); the memory-mapped console costs none.")
 rows.kinds = kinds
 return rows

@@ -31,8 +31,8 @@ const char *vl_trap_kind_name(int kind) {
 /* ---- cost table ------------------------------------------------------------- */
 
 const vl_cost_table vl_cost_defaults = {
-    .instruction = 1, .trap = 40, .world_switch = 60, .emulate = 30, .reflect = 50, .interpret = 30,
-    .exit = 500, .scan = 5, .patch = 20, .translate = 20, .callout = 40, .lookup = 8, .hypercall = 60,
+    .instruction = 1, .trap = 200, .world_switch = 100, .emulate = 150, .reflect = 200, .interpret = 30,
+    .exit = 1500, .scan = 10, .patch = 50, .translate = 50, .callout = 40, .lookup = 10, .hypercall = 50,
 };
 
 const char *const vl_cost_names[] = { "instruction", "trap", "world_switch", "emulate", "reflect",

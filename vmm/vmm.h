@@ -120,24 +120,26 @@ typedef struct vl_vmm_stats {
     uint64_t cost;               /* simulated cycles, from the cost table */
 } vl_vmm_stats;
 
-/* Simulated cost in cycles of each event. Defaults (vl_cost_defaults):
- *   instruction   1  one guest instruction run directly on the real CPU
- *   trap         40  the hardware exception into the monitor and back
- *   world_switch 60  save/restore of the guest's context per transition
- *   emulate      30  decoding and interpreting one privileged instruction
- *   reflect      50  building the guest's exception frame and vectoring
- *   interpret    30  interpreting one guest instruction in software (hybrid):
- *                    the same decode-and-execute work as emulate, for every
- *                    instruction of the guest's supervisor mode
- *   exit        500  one hardware-assist exit (VM exit + entry)
- *   scan          5  examining one guest instruction (binary translation)
- *   patch        20  rewriting one sensitive instruction
- *   translate    20  translating one instruction into the translation cache
- *   callout      40  a call from translated code into the monitor
- *   lookup        8  finding a block in the translation cache
- *   hypercall    60  one paravirtual call (the guest enters the monitor on purpose)
+/* Simulated cost in cycles of each event; one guest instruction run directly
+ * is the unit. Defaults (vl_cost_defaults), teaching figures in the cycles of
+ * a Pentium 4-era processor, the machine Adams & Agesen (ASPLOS 2006)
+ * measured; docs/vmm.md gives the source or the reasoning of each:
+ *   instruction     1  one guest instruction run directly on the real CPU
+ *   trap          200  the hardware exception into the monitor and its return
+ *   world_switch  100  save/restore of the guest's context per transition
+ *   emulate       150  decoding and executing one privileged instruction in software
+ *   reflect       200  building the guest's exception frame and vectoring, in software
+ *   interpret      30  interpreting one guest instruction in software (hybrid)
+ *   exit         1500  one hardware-assist exit (VM exit + entry round trip)
+ *   scan           10  examining one guest instruction (binary translation)
+ *   patch          50  rewriting one sensitive instruction in place
+ *   translate      50  translating one instruction into the translation cache
+ *   callout        40  a call from translated code into the monitor (no trap)
+ *   lookup         10  finding a block in the translation cache
+ *   hypercall      50  the monitor's service of one paravirtual call, charged
+ *                      on top of the trap and world switches that enter it
  * A trap-and-emulate round trip thus costs trap + 2*world_switch + emulate
- * = 190 instruction times. Changeable per VM (vm:set_cost). */
+ * = 550 instruction times. Changeable per VM (vm:set_cost). */
 typedef struct vl_cost_table {
     uint32_t instruction, trap, world_switch, emulate, reflect, interpret, exit, scan, patch,
         translate, callout, lookup, hypercall;
