@@ -101,6 +101,26 @@ static void adopt_monitor(lua_State *L, vl_vmm *mon) {
     }
 }
 
+/* ---- vlab.techniques() ----------------------------------------------------------- */
+/* The registry (vmm/technique.c) in its order: { { name =, summary = }, ... }.
+ * Tables and benchmarks iterate this, so that a technique that lands
+ * appears in them with no change elsewhere. */
+static int l_techniques(lua_State *L) {
+    lua_newtable(L);
+    int n = 0;
+    for (int i = 0; i < VL_TECH_COUNT; i++) {
+        const vl_technique *t = vl_technique_get(i);
+        if (!t) continue;
+        lua_createtable(L, 0, 2);
+        lua_pushstring(L, t->name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, t->summary ? t->summary : "");
+        lua_setfield(L, -2, "summary");
+        lua_rawseti(L, -2, ++n);
+    }
+    return 1;
+}
+
 /* ---- vlab.vmm{} ---------------------------------------------------------------------- */
 
 static const vlab_option vmm_options[] = {
@@ -771,6 +791,8 @@ int vl_lua_open_vmm(lua_State *L) {
     lua_setfield(L, mod, "vmm");
     lua_pushcfunction(L, l_compare);
     lua_setfield(L, mod, "compare");
+    lua_pushcfunction(L, l_techniques);
+    lua_setfield(L, mod, "techniques");
     lua_pushcfunction(L, l_equivalence);
     lua_setfield(L, mod, "equivalence");
     vl_lua_add_options(L, mod, "vlab.vmm", vmm_options);

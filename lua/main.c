@@ -77,6 +77,18 @@ static const char usage_text[] =
     "      stays the model's), --summary (one row per model). -o x.html picks\n"
     "      the format from the extension. Exit 1 when a\n"
     "      measured class disagrees with the decode table's declared class.\n"
+    "  vlab bench-techniques [--isa ISA[:MODEL]]... [--bench NAME]... [--iterations N]\n"
+    "                        [--no-host-time] [--format md|csv|json|html] [-o FILE]\n"
+    "      Run the micro-benchmark guests (syscall, io, crwrite, callret,\n"
+    "      pagefault, divzero, ptupdate: N iterations each, default 10000)\n"
+    "      natively and under every technique of the monitor, on each model\n"
+    "      (default: all): one row per benchmark, model and technique with the\n"
+    "      guest instructions, traps, exits, callouts, hypercalls, interpreted\n"
+    "      instructions, the simulated cost and its ratio to native, and the\n"
+    "      measured host time and its ratio (--no-host-time leaves host time out:\n"
+    "      the output is then deterministic). An event an ISA lacks, or a\n"
+    "      technique that refuses the model, is \"n/a\" with the reason; html\n"
+    "      adds an SVG bar chart of the cost per benchmark. Exit 1 when a run fails.\n"
     "  vlab --help       this text\n"
     "  vlab --version    the version\n"
     "\n"
@@ -535,6 +547,38 @@ static int cmd_run(const char *argv0, int argc, char **argv) {
     return run_script(argv0, argv[0], argc - 1, argv + 1, "run");
 }
 
+/* A command written in Lua (scripts/NAME.lua, found as `vlab run` finds
+ * labkit): require the module and call its main(args), which returns the
+ * exit status (2 for its usage errors, which it reports itself). */
+static int run_module(const char *argv0, const char *module, const char *label, int argc, char **argv) {
+    lua_State *L = new_state(argv0);
+    if (!L) return fail(label, "cannot create a Lua state");
+    lua_pushcfunction(L, msgh);
+    int base = lua_gettop(L);
+    lua_getglobal(L, "require");
+    lua_pushstring(L, module);
+    int rc = EXIT_GUEST;
+    if (lua_pcall(L, 1, 1, base) == LUA_OK && lua_getfield(L, -1, "main") == LUA_TFUNCTION) {
+        lua_createtable(L, argc, 0);
+        for (int i = 0; i < argc; i++) {
+            lua_pushstring(L, argv[i]);
+            lua_rawseti(L, -2, i + 1);
+        }
+        if (lua_pcall(L, 1, 1, base) == LUA_OK) rc = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) : EXIT_GUEST;
+        else fprintf(stderr, "%s %s: %s\n", prog, label, lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+    } else {
+        fprintf(stderr, "%s %s: %s\n", prog, label,
+                lua_isstring(L, -1) ? lua_tostring(L, -1) : "the script's module has no main function");
+    }
+    fflush(stdout);
+    lua_close(L);
+    return rc;
+}
+
+static int bench_techniques_cmd(int argc, char **argv) {
+    return run_module(argv[-2], "bench_techniques", "bench-techniques", argc, argv);
+}
+
 /* table and sweep live in lua/cli_sweep.c (the sweep engine is vmm/sweep.c). */
 int vl_cli_table(int argc, char **argv);
 int vl_cli_sweep(int argc, char **argv);
@@ -551,6 +595,7 @@ static const struct command {
 } commands[] = {
     { "run", run_cmd },          { "asm", cmd_asm },     { "disasm", cmd_disasm },
     { "exec", cmd_exec },        { "table", vl_cli_table }, { "sweep", vl_cli_sweep },
+    { "bench-techniques", bench_techniques_cmd },
 };
 
 int main(int argc, char **argv) {

@@ -5,9 +5,12 @@
  * straight to RAM after a bounds and MMIO-window check, else to the bus slow
  * path (vl_bus_read/write), whose failure is a bus error.
  *
- * Faults inside an instruction (address/bus error, TRAP, privilege...) unwind
- * with longjmp to run(), which sets its jmp_buf once per call: nothing is
- * paid per instruction. run() has two loops: the fast one (a native and an
+ * Faults inside an instruction (address/bus error, TRAP, privilege...) are
+ * recorded in the CPU state and return false up through the handler to the
+ * run loop (TRY): no longjmp, which ASan makes a system call and which
+ * keeps the optimiser from holding state in registers across a handler;
+ * the fast paths return a constant true, so that the checks fold away
+ * once inlined. run() has two loops: the fast one (a native and an
  * intercepting instance), and a checking one (one instruction per call) used
  * for exit_set, and whenever the fast loop sees irq_level > ithresh (ithresh
  * is -1 while trace, STOP, a halt or a hook's stop need attention).
@@ -48,9 +51,15 @@
 
 #define AI static inline __attribute__((always_inline))
 #define NI __attribute__((noinline))
-#define NORET __attribute__((noreturn))
+#define COLD __attribute__((noinline, cold))
 
-typedef void (*hfn)(m68k_cpu *s, uint32_t op);
+/* Every function that can fault returns false after recording the fault in
+ * s (f_vector...), and its caller returns false at once, up to the handler
+ * and the run loop. The fast paths return a constant true, so that once
+ * inlined the test costs nothing; only the slow paths carry a branch. */
+#define TRY(x) do { if (VL_UNLIKELY(!(x))) return false; } while (0)
+
+typedef bool (*hfn)(m68k_cpu *s, uint32_t op);
 
 static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
 static inline uint32_t MSB(int sz) { return sz == 1 ? 0x80u : sz == 2 ? 0x8000u : 0x80000000u; }
@@ -120,22 +129,22 @@ static inline bool cond(const m68k_cpu *s, unsigned cc) {
 static inline int fc_data(const m68k_cpu *s) { return (s->sr & 0x2000) ? 5 : 1; }
 static inline int fc_prog(const m68k_cpu *s) { return (s->sr & 0x2000) ? 6 : 2; }
 
-static NI NORET void stop_now(m68k_cpu *s, int reason, uint32_t pc) {
+static COLD bool stop_now(m68k_cpu *s, int reason, uint32_t pc) {
     s->f_vector = -1;
     s->stop.reason = reason;
     s->stop.pc = pc;
     s->stop.vector = -1;
     s->stop.flags = 0;
-    longjmp(s->jb, 1);
+    return false;
 }
 
 /* An exception caused by the current instruction (group 1/2). */
-static NI NORET void exc(m68k_cpu *s, int vector, uint32_t stacked_pc) {
+static COLD bool exc(m68k_cpu *s, int vector, uint32_t stacked_pc) {
     s->f_vector = vector;
     s->f_pc = stacked_pc;
     s->f_group0 = false;
     s->f_addr = 0;
-    longjmp(s->jb, 1);
+    return false;
 }
 
 /* The PC a 68000 stacks for an address/bus error depends on how far its
@@ -189,7 +198,7 @@ static uint32_t g0_pc(m68k_cpu *s, bool write, bool *prog) {
 }
 
 /* Address (3) or bus (2) error: group 0. */
-static NI NORET void g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, bool ifetch) {
+static COLD bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, bool ifetch) {
     bool prog = ifetch;
     /* vectors: a long access through (An)+ or -(An) that faults leaves An
      * unchanged (the 68000 updates An after the second word). Intercepted,
@@ -203,18 +212,18 @@ static NI NORET void g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read,
     s->f_addr = addr;
     s->f_info = (uint16_t)((read ? 0x10 : 0) | (prog ? fc_prog(s) : fc_data(s)));
     s->f_group0 = true;
-    longjmp(s->jb, 1);
+    return false;
 }
 
 /* a jump to an odd address: the 68000 faults on the prefetch at the target,
  * stacking `stacked` (which differs per instruction, see the callers) */
-static NI NORET void jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) {
+static COLD bool jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) {
     s->f_pc = stacked;
     s->f_vector = 3;
     s->f_addr = target;
     s->f_info = (uint16_t)(0x10 | fc_prog(s));
     s->f_group0 = true;
-    longjmp(s->jb, 1);
+    return false;
 }
 
 /* ---- memory ----------------------------------------------------------------- */
@@ -280,107 +289,129 @@ bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v) {
     return ok;
 }
 
-static NI uint32_t rd_slow(m68k_cpu *s, uint32_t addr, int sz) {
-    uint32_t v;
-    if (!m68k_rd(s, addr, sz, &v)) g0_fault(s, 2, addr, true, false);
-    return v;
+static NI bool rd_slow(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {
+    if (!m68k_rd(s, addr, sz, v)) return g0_fault(s, 2, addr, true, false);
+    return true;
 }
-static NI void wr_slow(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
-    if (!m68k_wr(s, addr, sz, v)) g0_fault(s, 2, addr, false, false);
+static NI bool wr_slow(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
+    if (!m68k_wr(s, addr, sz, v)) return g0_fault(s, 2, addr, false, false);
+    return true;
 }
 
-AI uint32_t rd(m68k_cpu *s, uint32_t addr, int sz) {
-    if (sz != 1 && (addr & 1)) g0_fault(s, 3, addr, true, false);
+AI bool rd(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {
+    if (sz != 1 && (addr & 1)) return g0_fault(s, 3, addr, true, false);
     uint8_t *p = ramp(s, addr, (uint32_t)sz);
-    if (VL_LIKELY(p != NULL)) return sz == 1 ? p[0] : sz == 2 ? vl_be16(p) : vl_be32(p);
-    return rd_slow(s, addr, sz);
+    if (VL_LIKELY(p != NULL)) {
+        *v = sz == 1 ? p[0] : sz == 2 ? vl_be16(p) : vl_be32(p);
+        return true;
+    }
+    return rd_slow(s, addr, sz, v);
 }
 
-AI void wr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
-    if (sz != 1 && (addr & 1)) g0_fault(s, 3, addr, false, false);
+AI bool wr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
+    if (sz != 1 && (addr & 1)) return g0_fault(s, 3, addr, false, false);
     uint8_t *p = wramp(s, addr, (uint32_t)sz);
     if (VL_LIKELY(p != NULL)) {
         if (sz == 1) p[0] = (uint8_t)v;
         else if (sz == 2) vl_put_be16(p, v);
         else vl_put_be32(p, v);
-        return;
+        return true;
     }
-    wr_slow(s, addr, v, sz);
+    return wr_slow(s, addr, v, sz);
 }
 
-static NI uint32_t fetch_slow(m68k_cpu *s) {
-    uint32_t pc = s->pc, v;
-    if (pc & 1) g0_fault(s, 3, pc, true, true);
-    if (!m68k_rd(s, pc, 2, &v)) g0_fault(s, 2, pc, true, true);
+static NI bool fetch_slow(m68k_cpu *s, uint32_t *v) {
+    uint32_t pc = s->pc;
+    if (pc & 1) return g0_fault(s, 3, pc, true, true);
+    if (!m68k_rd(s, pc, 2, v)) return g0_fault(s, 2, pc, true, true);
     s->pc = pc + 2;
-    return v;
+    return true;
 }
 
-AI uint32_t fetch16(m68k_cpu *s) {
+AI bool fetch16(m68k_cpu *s, uint32_t *v) {
     uint32_t pc = s->pc;
     uint8_t *p = ramp(s, pc, 2);
     if (VL_LIKELY(p != NULL && !(pc & 1))) {
         s->pc = pc + 2;
-        return vl_be16(p);
+        *v = vl_be16(p);
+        return true;
     }
-    return fetch_slow(s);
+    return fetch_slow(s, v);
 }
 
-AI uint32_t fetch32(m68k_cpu *s) {
-    uint32_t hi = fetch16(s);
-    return hi << 16 | fetch16(s);
+AI bool fetch32(m68k_cpu *s, uint32_t *v) {
+    uint32_t hi, lo;
+    TRY(fetch16(s, &hi));
+    TRY(fetch16(s, &lo));
+    *v = hi << 16 | lo;
+    return true;
 }
 
 /* push/pop on the active stack */
-AI void push32(m68k_cpu *s, uint32_t v) { s->a[7] -= 4; wr(s, s->a[7], v, 4); }
-AI void push16(m68k_cpu *s, uint32_t v) { s->a[7] -= 2; wr(s, s->a[7], v, 2); }
-AI uint32_t pop32(m68k_cpu *s) { uint32_t v = rd(s, s->a[7], 4); s->a[7] += 4; return v; }
-AI uint32_t pop16(m68k_cpu *s) { uint32_t v = rd(s, s->a[7], 2); s->a[7] += 2; return v; }
+AI bool push32(m68k_cpu *s, uint32_t v) { s->a[7] -= 4; return wr(s, s->a[7], v, 4); }
+AI bool pop32(m68k_cpu *s, uint32_t *v) { TRY(rd(s, s->a[7], 4, v)); s->a[7] += 4; return true; }
+AI bool pop16(m68k_cpu *s, uint32_t *v) { TRY(rd(s, s->a[7], 2, v)); s->a[7] += 2; return true; }
 
 /* ---- effective addresses ---------------------------------------------------- */
-AI uint32_t idx(m68k_cpu *s, uint32_t base) {
-    uint32_t ext = fetch16(s);
+AI bool idx(m68k_cpu *s, uint32_t base, uint32_t *a) {
+    uint32_t ext;
+    TRY(fetch16(s, &ext));
     unsigned r = (ext >> 12) & 15;
     uint32_t x = r < 8 ? s->d[r] : s->a[r - 8];
     if (!(ext & 0x800)) x = (uint32_t)(int32_t)(int16_t)x;
-    return base + (uint32_t)(int32_t)(int8_t)ext + x;
+    *a = base + (uint32_t)(int32_t)(int8_t)ext + x;
+    return true;
+}
+
+/* a 16-bit displacement from base */
+AI bool disp16(m68k_cpu *s, uint32_t base, uint32_t *a) {
+    uint32_t w;
+    TRY(fetch16(s, &w));
+    *a = base + (uint32_t)(int32_t)(int16_t)w;
+    return true;
 }
 
 /* address of a memory EA (modes 2..7/3) */
-AI uint32_t ea_addr(m68k_cpu *s, unsigned mode, unsigned reg, int sz) {
+AI bool ea_addr(m68k_cpu *s, unsigned mode, unsigned reg, int sz, uint32_t *ap) {
     switch (mode) {
-    case 2: return s->a[reg];
+    case 2: *ap = s->a[reg]; return true;
     case 3: {
         uint32_t a = s->a[reg];
         s->a[reg] = a + ((sz == 1 && reg == 7) ? 2 : (uint32_t)sz);
         if (sz == 4) { s->l_reg = (uint8_t)reg; s->l_addr = a; s->l_delta = 4; }
-        return a;
+        *ap = a;
+        return true;
     }
     case 4:
         s->a[reg] -= (sz == 1 && reg == 7) ? 2 : (uint32_t)sz;
-        return s->a[reg];
-    case 5: { uint32_t base = s->a[reg]; return base + (uint32_t)(int32_t)(int16_t)fetch16(s); }
-    case 6: return idx(s, s->a[reg]);
+        *ap = s->a[reg];
+        return true;
+    case 5: return disp16(s, s->a[reg], ap);
+    case 6: return idx(s, s->a[reg], ap);
     default:
         switch (reg) {
-        case 0: return (uint32_t)(int32_t)(int16_t)fetch16(s);
-        case 1: return fetch32(s);
-        case 2: { uint32_t base = s->pc; return base + (uint32_t)(int32_t)(int16_t)fetch16(s); }
-        default: { uint32_t base = s->pc; return idx(s, base); }
+        case 0: return disp16(s, 0, ap);
+        case 1: return fetch32(s, ap);
+        case 2: return disp16(s, s->pc, ap);
+        default: return idx(s, s->pc, ap);
         }
     }
 }
 
 /* read an operand of any mode */
-AI uint32_t ea_read(m68k_cpu *s, unsigned ea6, int sz) {
+AI bool ea_read(m68k_cpu *s, unsigned ea6, int sz, uint32_t *v) {
     unsigned mode = (ea6 >> 3) & 7, reg = ea6 & 7;
-    if (mode == 0) return s->d[reg] & MASK(sz);
-    if (mode == 1) return s->a[reg] & MASK(sz);
+    if (mode == 0) { *v = s->d[reg] & MASK(sz); return true; }
+    if (mode == 1) { *v = s->a[reg] & MASK(sz); return true; }
     if (mode == 7 && reg == 4) {
-        if (sz == 4) return fetch32(s);
-        return fetch16(s) & MASK(sz);
+        if (sz == 4) return fetch32(s, v);
+        TRY(fetch16(s, v));
+        *v &= MASK(sz);
+        return true;
     }
-    return rd(s, ea_addr(s, mode, reg, sz), sz);
+    uint32_t a;
+    TRY(ea_addr(s, mode, reg, sz, &a));
+    return rd(s, a, sz, v);
 }
 
 AI void set_d(m68k_cpu *s, unsigned r, uint32_t v, int sz) {
@@ -388,12 +419,20 @@ AI void set_d(m68k_cpu *s, unsigned r, uint32_t v, int sz) {
     else s->d[r] = (s->d[r] & ~MASK(sz)) | (v & MASK(sz));
 }
 
+/* the address and value of a memory operand (the address is kept for a write back) */
+AI bool ea_mem(m68k_cpu *s, unsigned mode, unsigned reg, int sz, uint32_t *a, uint32_t *v) {
+    TRY(ea_addr(s, mode, reg, sz, a));
+    return rd(s, *a, sz, v);
+}
+
 /* write an operand (data alterable modes) */
-AI void ea_write(m68k_cpu *s, unsigned ea6, uint32_t v, int sz) {
+AI bool ea_write(m68k_cpu *s, unsigned ea6, uint32_t v, int sz) {
     unsigned mode = (ea6 >> 3) & 7, reg = ea6 & 7;
-    if (mode == 0) { set_d(s, reg, v, sz); return; }
-    if (mode == 1) { s->a[reg] = v; return; }
-    wr(s, ea_addr(s, mode, reg, sz), v, sz);
+    if (mode == 0) { set_d(s, reg, v, sz); return true; }
+    if (mode == 1) { s->a[reg] = v; return true; }
+    uint32_t a;
+    TRY(ea_addr(s, mode, reg, sz, &a));
+    return wr(s, a, v, sz);
 }
 
 /* ---- flags ------------------------------------------------------------------ */
@@ -428,34 +467,38 @@ AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
 }
 
 /* ---- handlers ----------------------------------------------------------------- */
-#define H(name) static void name(m68k_cpu *s, uint32_t op)
+/* A handler returns false when the instruction faulted or stopped (the run
+ * loop reads s->f_vector), true when it completed. */
+#define H(name) static bool name(m68k_cpu *s, uint32_t op)
 #define SIZED(name, body_fn) \
-    H(name##_b) { body_fn(s, op, 1); } \
-    H(name##_w) { body_fn(s, op, 2); } \
-    H(name##_l) { body_fn(s, op, 4); }
+    H(name##_b) { return body_fn(s, op, 1); } \
+    H(name##_w) { return body_fn(s, op, 2); } \
+    H(name##_l) { return body_fn(s, op, 4); }
 
 #define DN (s->d[(op >> 9) & 7])
 #define AN (s->a[(op >> 9) & 7])
 
-static NI NORET void illegal(m68k_cpu *s) { exc(s, 4, s->insn_pc); }
-static NI NORET void privilege(m68k_cpu *s) { exc(s, 8, s->insn_pc); }
-#define SUPER_ONLY() do { if (!(s->sr & 0x2000)) privilege(s); } while (0)
+static COLD bool illegal(m68k_cpu *s) { return exc(s, 4, s->insn_pc); }
+static COLD bool privilege(m68k_cpu *s) { return exc(s, 8, s->insn_pc); }
+#define SUPER_ONLY() do { if (!(s->sr & 0x2000)) return privilege(s); } while (0)
 
-H(h_illegal) { (void)op; illegal(s); }
-H(h_linea) { (void)op; exc(s, 10, s->insn_pc); }
-H(h_linef) { (void)op; exc(s, 11, s->insn_pc); }
+H(h_illegal) { (void)op; return illegal(s); }
+H(h_linea) { (void)op; return exc(s, 10, s->insn_pc); }
+H(h_linef) { (void)op; return exc(s, 11, s->insn_pc); }
 
 /* jump with the 68000's odd-address check; `stacked` is the PC the address
  * error frame gets. vectors: Bcc/BRA/JMP/RTS/RTR/RTE stack the instruction
  * address + 2, DBcc + 4, JSR the return address, BSR the target. */
-AI void jump(m68k_cpu *s, uint32_t target, uint32_t stacked) {
-    if (target & 1) jump_odd(s, target, stacked);
+AI bool jump(m68k_cpu *s, uint32_t target, uint32_t stacked) {
+    if (target & 1) return jump_odd(s, target, stacked);
     s->pc = target;
+    return true;
 }
 /* branch: a branch to itself stops the core (HALT) */
-AI void branch(m68k_cpu *s, uint32_t target, uint32_t stacked) {
-    jump(s, target, stacked);
-    if (VL_UNLIKELY(target == s->insn_pc)) stop_now(s, VLAB_STOP_HALT, target);
+AI bool branch(m68k_cpu *s, uint32_t target, uint32_t stacked) {
+    TRY(jump(s, target, stacked));
+    if (VL_UNLIKELY(target == s->insn_pc)) return stop_now(s, VLAB_STOP_HALT, target);
+    return true;
 }
 
 /* -- immediate group: ORI ANDI SUBI ADDI EORI CMPI -- */
@@ -471,25 +514,35 @@ AI uint32_t alu(m68k_cpu *s, int k, uint32_t d, uint32_t v, int sz) {
     }
 }
 
-AI void imm_op(m68k_cpu *s, uint32_t op, int sz, int k) {
-    uint32_t v = sz == 4 ? fetch32(s) : fetch16(s) & MASK(sz);
+/* the immediate operand of the instruction size */
+AI bool imm(m68k_cpu *s, int sz, uint32_t *v) {
+    if (sz == 4) return fetch32(s, v);
+    TRY(fetch16(s, v));
+    *v &= MASK(sz);
+    return true;
+}
+
+AI bool imm_op(m68k_cpu *s, uint32_t op, int sz, int k) {
+    uint32_t v;
+    TRY(imm(s, sz, &v));
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 0) {
         uint32_t r = alu(s, k, s->d[reg] & MASK(sz), v, sz);
         if (k != K_CMP) set_d(s, reg, r, sz);
-        return;
+        return true;
     }
-    uint32_t a = ea_addr(s, mode, reg, sz);
-    uint32_t d = rd(s, a, sz);
+    uint32_t a, d;
+    TRY(ea_mem(s, mode, reg, sz, &a, &d));
     uint32_t r = alu(s, k, d, v, sz);
-    if (k != K_CMP) wr(s, a, r, sz);
+    if (k != K_CMP) return wr(s, a, r, sz);
+    return true;
 }
-AI void ori_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_OR); }
-AI void andi_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_AND); }
-AI void subi_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_SUB); }
-AI void addi_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_ADD); }
-AI void eori_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_EOR); }
-AI void cmpi_(m68k_cpu *s, uint32_t op, int sz) { imm_op(s, op, sz, K_CMP); }
+AI bool ori_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_OR); }
+AI bool andi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_AND); }
+AI bool subi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_SUB); }
+AI bool addi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_ADD); }
+AI bool eori_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_EOR); }
+AI bool cmpi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_CMP); }
 SIZED(h_ori, ori_)
 SIZED(h_andi, andi_)
 SIZED(h_subi, subi_)
@@ -498,31 +551,33 @@ SIZED(h_eori, eori_)
 SIZED(h_cmpi, cmpi_)
 
 /* <ea>,Dn forms */
-AI void ea_dn(m68k_cpu *s, uint32_t op, int sz, int k) {
-    uint32_t v = ea_read(s, op & 0x3F, sz);
+AI bool ea_dn(m68k_cpu *s, uint32_t op, int sz, int k) {
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, sz, &v));
     unsigned r = (op >> 9) & 7;
     uint32_t res = alu(s, k, s->d[r] & MASK(sz), v, sz);
     if (k != K_CMP) set_d(s, r, res, sz);
+    return true;
 }
 /* Dn,<ea> forms (memory; EOR also Dn) */
-AI void dn_ea(m68k_cpu *s, uint32_t op, int sz, int k) {
+AI bool dn_ea(m68k_cpu *s, uint32_t op, int sz, int k) {
     uint32_t v = s->d[(op >> 9) & 7] & MASK(sz);
     unsigned mode = (op >> 3) & 7, reg = op & 7;
-    if (mode == 0) { set_d(s, reg, alu(s, k, s->d[reg] & MASK(sz), v, sz), sz); return; }
-    uint32_t a = ea_addr(s, mode, reg, sz);
-    uint32_t d = rd(s, a, sz);
-    wr(s, a, alu(s, k, d, v, sz), sz);
+    if (mode == 0) { set_d(s, reg, alu(s, k, s->d[reg] & MASK(sz), v, sz), sz); return true; }
+    uint32_t a, d;
+    TRY(ea_mem(s, mode, reg, sz, &a, &d));
+    return wr(s, a, alu(s, k, d, v, sz), sz);
 }
-AI void or_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_OR); }
-AI void and_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_AND); }
-AI void add_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_ADD); }
-AI void sub_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_SUB); }
-AI void cmp_ea_dn(m68k_cpu *s, uint32_t op, int sz) { ea_dn(s, op, sz, K_CMP); }
-AI void or_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_OR); }
-AI void and_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_AND); }
-AI void eor_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_EOR); }
-AI void add_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_ADD); }
-AI void sub_dn_ea(m68k_cpu *s, uint32_t op, int sz) { dn_ea(s, op, sz, K_SUB); }
+AI bool or_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_OR); }
+AI bool and_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_AND); }
+AI bool add_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_ADD); }
+AI bool sub_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_SUB); }
+AI bool cmp_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_CMP); }
+AI bool or_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_OR); }
+AI bool and_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_AND); }
+AI bool eor_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_EOR); }
+AI bool add_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_ADD); }
+AI bool sub_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_SUB); }
 SIZED(h_or_ea_dn, or_ea_dn)
 SIZED(h_and_ea_dn, and_ea_dn)
 SIZED(h_add_ea_dn, add_ea_dn)
@@ -535,82 +590,91 @@ SIZED(h_add_dn_ea, add_dn_ea)
 SIZED(h_sub_dn_ea, sub_dn_ea)
 
 /* ADDA/SUBA/CMPA */
-AI void adda_(m68k_cpu *s, uint32_t op, int sz) { uint32_t v = SEXT(ea_read(s, op & 0x3F, sz), sz); AN += v; }
-AI void suba_(m68k_cpu *s, uint32_t op, int sz) { uint32_t v = SEXT(ea_read(s, op & 0x3F, sz), sz); AN -= v; }
-AI void cmpa_(m68k_cpu *s, uint32_t op, int sz) {
-    uint32_t v = SEXT(ea_read(s, op & 0x3F, sz), sz);
-    do_sub(s, AN, v, 0, 4, false, false);
+AI bool adda_(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, sz, &v));
+    AN += SEXT(v, sz);
+    return true;
 }
-H(h_adda_w) { adda_(s, op, 2); }
-H(h_adda_l) { adda_(s, op, 4); }
-H(h_suba_w) { suba_(s, op, 2); }
-H(h_suba_l) { suba_(s, op, 4); }
-H(h_cmpa_w) { cmpa_(s, op, 2); }
-H(h_cmpa_l) { cmpa_(s, op, 4); }
+AI bool suba_(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, sz, &v));
+    AN -= SEXT(v, sz);
+    return true;
+}
+AI bool cmpa_(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, sz, &v));
+    do_sub(s, AN, SEXT(v, sz), 0, 4, false, false);
+    return true;
+}
+H(h_adda_w) { return adda_(s, op, 2); }
+H(h_adda_l) { return adda_(s, op, 4); }
+H(h_suba_w) { return suba_(s, op, 2); }
+H(h_suba_l) { return suba_(s, op, 4); }
+H(h_cmpa_w) { return cmpa_(s, op, 2); }
+H(h_cmpa_l) { return cmpa_(s, op, 4); }
 
 /* ADDX/SUBX */
-AI void addx_r(m68k_cpu *s, uint32_t op, int sz) {
+AI bool addx_r(m68k_cpu *s, uint32_t op, int sz) {
     unsigned rx = (op >> 9) & 7, ry = op & 7;
     set_d(s, rx, do_add(s, s->d[rx] & MASK(sz), s->d[ry] & MASK(sz), s->fx, sz, true, true), sz);
+    return true;
 }
-AI void subx_r(m68k_cpu *s, uint32_t op, int sz) {
+AI bool subx_r(m68k_cpu *s, uint32_t op, int sz) {
     unsigned rx = (op >> 9) & 7, ry = op & 7;
     set_d(s, rx, do_sub(s, s->d[rx] & MASK(sz), s->d[ry] & MASK(sz), s->fx, sz, true, true), sz);
+    return true;
 }
 /* vectors: ADDX.l/SUBX.l -(An) read the low word first; on an odd address
  * the fault reports An - 2 and An is left as it was */
-#define XL_CHECK(r) do { if (sz == 4 && (s->a[r] & 1)) g0_fault(s, 3, s->a[r] - 2, true, false); } while (0)
-AI void addx_m(m68k_cpu *s, uint32_t op, int sz) {
+#define XL_CHECK(r) do { if (sz == 4 && (s->a[r] & 1)) return g0_fault(s, 3, s->a[r] - 2, true, false); } while (0)
+AI bool addsubx_m(m68k_cpu *s, uint32_t op, int sz, bool sub) {
     unsigned rx = (op >> 9) & 7, ry = op & 7;
+    uint32_t a, v, d;
     XL_CHECK(ry);
-    uint32_t v = rd(s, ea_addr(s, 4, ry, sz), sz);
+    TRY(ea_mem(s, 4, ry, sz, &a, &v));
     XL_CHECK(rx);
-    uint32_t a = ea_addr(s, 4, rx, sz);
-    uint32_t d = rd(s, a, sz);
-    wr(s, a, do_add(s, d, v, s->fx, sz, true, true), sz);
+    TRY(ea_mem(s, 4, rx, sz, &a, &d));
+    return wr(s, a, sub ? do_sub(s, d, v, s->fx, sz, true, true) : do_add(s, d, v, s->fx, sz, true, true), sz);
 }
-AI void subx_m(m68k_cpu *s, uint32_t op, int sz) {
-    unsigned rx = (op >> 9) & 7, ry = op & 7;
-    XL_CHECK(ry);
-    uint32_t v = rd(s, ea_addr(s, 4, ry, sz), sz);
-    XL_CHECK(rx);
-    uint32_t a = ea_addr(s, 4, rx, sz);
-    uint32_t d = rd(s, a, sz);
-    wr(s, a, do_sub(s, d, v, s->fx, sz, true, true), sz);
-}
+AI bool addx_m(m68k_cpu *s, uint32_t op, int sz) { return addsubx_m(s, op, sz, false); }
+AI bool subx_m(m68k_cpu *s, uint32_t op, int sz) { return addsubx_m(s, op, sz, true); }
 SIZED(h_addx_r, addx_r)
 SIZED(h_subx_r, subx_r)
 SIZED(h_addx_m, addx_m)
 SIZED(h_subx_m, subx_m)
 
 /* CMPM */
-AI void cmpm_(m68k_cpu *s, uint32_t op, int sz) {
+AI bool cmpm_(m68k_cpu *s, uint32_t op, int sz) {
     unsigned ry = op & 7, rx = (op >> 9) & 7;
+    uint32_t a, v, d;
     /* vectors: an odd source leaves Ay + 2, an odd destination leaves Ax as it was */
-    if (sz != 1 && (s->a[ry] & 1)) { uint32_t a = s->a[ry]; s->a[ry] += 2; g0_fault(s, 3, a, true, false); }
-    uint32_t v = rd(s, ea_addr(s, 3, ry, sz), sz);
-    if (sz != 1 && (s->a[rx] & 1)) g0_fault(s, 3, s->a[rx], true, false);
-    uint32_t d = rd(s, ea_addr(s, 3, rx, sz), sz);
+    if (sz != 1 && (s->a[ry] & 1)) { a = s->a[ry]; s->a[ry] += 2; return g0_fault(s, 3, a, true, false); }
+    TRY(ea_mem(s, 3, ry, sz, &a, &v));
+    if (sz != 1 && (s->a[rx] & 1)) return g0_fault(s, 3, s->a[rx], true, false);
+    TRY(ea_mem(s, 3, rx, sz, &a, &d));
     do_sub(s, d, v, 0, sz, false, false);
+    return true;
 }
 SIZED(h_cmpm, cmpm_)
 
 /* ADDQ/SUBQ */
-AI void q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
+AI bool q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
     uint32_t q = ((op >> 9) & 7) ? ((op >> 9) & 7) : 8;
     unsigned mode = (op >> 3) & 7, reg = op & 7;
-    if (mode == 1) { if (sub) s->a[reg] -= q; else s->a[reg] += q; return; }
+    if (mode == 1) { if (sub) s->a[reg] -= q; else s->a[reg] += q; return true; }
     if (mode == 0) {
         uint32_t d = s->d[reg] & MASK(sz);
         set_d(s, reg, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false), sz);
-        return;
+        return true;
     }
-    uint32_t a = ea_addr(s, mode, reg, sz);
-    uint32_t d = rd(s, a, sz);
-    wr(s, a, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false), sz);
+    uint32_t a, d;
+    TRY(ea_mem(s, mode, reg, sz, &a, &d));
+    return wr(s, a, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false), sz);
 }
-AI void addq_(m68k_cpu *s, uint32_t op, int sz) { q_(s, op, sz, false); }
-AI void subq_(m68k_cpu *s, uint32_t op, int sz) { q_(s, op, sz, true); }
+AI bool addq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, false); }
+AI bool subq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, true); }
 SIZED(h_addq, addq_)
 SIZED(h_subq, subq_)
 
@@ -625,23 +689,24 @@ AI uint32_t unop(m68k_cpu *s, int k, uint32_t d, int sz) {
     default: logic_flags(s, d, sz); return d;
     }
 }
-AI void un_(m68k_cpu *s, uint32_t op, int sz, int k) {
+AI bool un_(m68k_cpu *s, uint32_t op, int sz, int k) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 0) {
         uint32_t r = unop(s, k, s->d[reg] & MASK(sz), sz);
         if (k != U_TST) set_d(s, reg, r, sz);
-        return;
+        return true;
     }
-    uint32_t a = ea_addr(s, mode, reg, sz);
-    uint32_t d = rd(s, a, sz); /* the 68000 reads before CLR too */
+    uint32_t a, d;
+    TRY(ea_mem(s, mode, reg, sz, &a, &d)); /* the 68000 reads before CLR too */
     uint32_t r = unop(s, k, d, sz);
-    if (k != U_TST) wr(s, a, r, sz);
+    if (k != U_TST) return wr(s, a, r, sz);
+    return true;
 }
-AI void negx_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_NEGX); }
-AI void clr_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_CLR); }
-AI void neg_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_NEG); }
-AI void not_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_NOT); }
-AI void tst_(m68k_cpu *s, uint32_t op, int sz) { un_(s, op, sz, U_TST); }
+AI bool negx_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_NEGX); }
+AI bool clr_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_CLR); }
+AI bool neg_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_NEG); }
+AI bool not_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_NOT); }
+AI bool tst_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_TST); }
 SIZED(h_negx, negx_)
 SIZED(h_clr, clr_)
 SIZED(h_neg, neg_)
@@ -657,7 +722,7 @@ SIZED(h_tst, tst_)
  * register source: unchanged; with a memory source: N and Z of the low word,
  * V = C = 0; d16(An) with a register source: N and Z, V and C unchanged;
  * otherwise: all. A word -(An) is decremented. */
-static NI NORET void move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32_t a) {
+static COLD bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32_t a) {
     unsigned dmode = (op >> 6) & 7, smode = (op >> 3) & 7;
     if (sz == 2) logic_flags(s, v, 2);
     else if (dmode == 2 || dmode == 3) {
@@ -673,220 +738,249 @@ static NI NORET void move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, ui
         s->f_pc = s->pc + 2;
         s->f_group0 = true;
         if (m68k_rd(s, s->pc, 2, &w)) s->ir = (uint16_t)w;
-        longjmp(s->jb, 1);
+        return false;
     }
-    g0_fault(s, 3, a, false, false);
+    return g0_fault(s, 3, a, false, false);
 }
 
-AI void move_(m68k_cpu *s, uint32_t op, int sz) {
-    uint32_t v = ea_read(s, op & 0x3F, sz);
+AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, sz, &v));
     unsigned dmode = (op >> 6) & 7, dreg = (op >> 9) & 7;
-    if (dmode == 0) { logic_flags(s, v, sz); set_d(s, dreg, v, sz); return; }
+    if (dmode == 0) { logic_flags(s, v, sz); set_d(s, dreg, v, sz); return true; }
     uint32_t a;
-    if (sz == 1) a = ea_addr(s, dmode, dreg, sz);
+    if (sz == 1) TRY(ea_addr(s, dmode, dreg, sz, &a));
     else {
         switch (dmode) {
         case 2: a = s->a[dreg]; break;
         case 3: a = s->a[dreg]; if (!(a & 1)) s->a[dreg] = a + (uint32_t)sz; break;
         case 4: a = s->a[dreg] - (uint32_t)sz; if (!(a & 1) || sz == 2) s->a[dreg] = a; break;
-        default: a = ea_addr(s, dmode, dreg, sz); break;
+        default: TRY(ea_addr(s, dmode, dreg, sz, &a)); break;
         }
-        if (VL_UNLIKELY(a & 1)) move_fault(s, op, sz, v, a);
+        if (VL_UNLIKELY(a & 1)) return move_fault(s, op, sz, v, a);
     }
     logic_flags(s, v, sz);
-    wr(s, a, v, sz);
+    return wr(s, a, v, sz);
 }
 SIZED(h_move, move_)
-H(h_movea_w) { AN = SEXT(ea_read(s, op & 0x3F, 2), 2); }
-H(h_movea_l) { AN = ea_read(s, op & 0x3F, 4); }
-H(h_moveq) { uint32_t v = (uint32_t)(int32_t)(int8_t)op; DN = v; logic_flags(s, v, 4); }
+H(h_movea_w) { uint32_t v; TRY(ea_read(s, op & 0x3F, 2, &v)); AN = SEXT(v, 2); return true; }
+H(h_movea_l) { uint32_t v; TRY(ea_read(s, op & 0x3F, 4, &v)); AN = v; return true; }
+H(h_moveq) { uint32_t v = (uint32_t)(int32_t)(int8_t)op; DN = v; logic_flags(s, v, 4); return true; }
 
 /* LEA PEA */
-H(h_lea) { AN = ea_addr(s, (op >> 3) & 7, op & 7, 4); }
-H(h_pea) { uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, 4); push32(s, a); }
+H(h_lea) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); AN = a; return true; }
+H(h_pea) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); return push32(s, a); }
 
 /* EXG SWAP EXT */
-H(h_exg_dd) { uint32_t t = DN; DN = s->d[op & 7]; s->d[op & 7] = t; }
-H(h_exg_aa) { uint32_t t = AN; AN = s->a[op & 7]; s->a[op & 7] = t; }
-H(h_exg_da) { uint32_t t = DN; DN = s->a[op & 7]; s->a[op & 7] = t; }
-H(h_swap) { uint32_t *d = &s->d[op & 7]; *d = *d << 16 | *d >> 16; logic_flags(s, *d, 4); }
-H(h_ext_w) { uint32_t *d = &s->d[op & 7]; set_d(s, op & 7, SEXT(*d, 1), 2); logic_flags(s, *d, 2); }
-H(h_ext_l) { uint32_t *d = &s->d[op & 7]; *d = SEXT(*d, 2); logic_flags(s, *d, 4); }
+H(h_exg_dd) { uint32_t t = DN; DN = s->d[op & 7]; s->d[op & 7] = t; return true; }
+H(h_exg_aa) { uint32_t t = AN; AN = s->a[op & 7]; s->a[op & 7] = t; return true; }
+H(h_exg_da) { uint32_t t = DN; DN = s->a[op & 7]; s->a[op & 7] = t; return true; }
+H(h_swap) { uint32_t *d = &s->d[op & 7]; *d = *d << 16 | *d >> 16; logic_flags(s, *d, 4); return true; }
+H(h_ext_w) { uint32_t *d = &s->d[op & 7]; set_d(s, op & 7, SEXT(*d, 1), 2); logic_flags(s, *d, 2); return true; }
+H(h_ext_l) { uint32_t *d = &s->d[op & 7]; *d = SEXT(*d, 2); logic_flags(s, *d, 4); return true; }
 
 /* LINK UNLK */
 H(h_link) {
     unsigned r = op & 7;
-    int16_t disp = (int16_t)fetch16(s);
-    push32(s, s->a[r]);
+    uint32_t w;
+    TRY(fetch16(s, &w));
+    TRY(push32(s, s->a[r]));
     s->a[r] = s->a[7];
-    s->a[7] += (uint32_t)(int32_t)disp;
+    s->a[7] += (uint32_t)(int32_t)(int16_t)w;
+    return true;
 }
 H(h_unlk) {
     unsigned r = op & 7;
-    uint32_t v = rd(s, s->a[r], 4);
+    uint32_t v;
+    TRY(rd(s, s->a[r], 4, &v));
     s->a[7] = s->a[r] + 4;
     s->a[r] = v;
+    return true;
 }
 
 /* Scc DBcc */
 H(h_scc) {
-    uint32_t v = cond(s, op >> 8) ? 0xFF : 0;
+    uint32_t v = cond(s, op >> 8) ? 0xFF : 0, a, d;
     unsigned mode = (op >> 3) & 7, reg = op & 7;
-    if (mode == 0) { set_d(s, reg, v, 1); return; }
-    uint32_t a = ea_addr(s, mode, reg, 1);
-    rd(s, a, 1); /* the 68000 reads first */
-    wr(s, a, v, 1);
+    if (mode == 0) { set_d(s, reg, v, 1); return true; }
+    TRY(ea_mem(s, mode, reg, 1, &a, &d)); /* the 68000 reads first */
+    return wr(s, a, v, 1);
 }
 H(h_dbcc) {
-    uint32_t base = s->pc;
-    int16_t disp = (int16_t)fetch16(s);
-    if (cond(s, op >> 8)) return;
+    uint32_t base = s->pc, w;
+    TRY(fetch16(s, &w));
+    if (cond(s, op >> 8)) return true;
     unsigned r = op & 7;
-    uint32_t target = base + (uint32_t)(int32_t)disp;
+    uint32_t target = base + (uint32_t)(int32_t)(int16_t)w;
     /* vectors: an odd target faults before the counter is decremented */
-    if ((target & 1) && (s->d[r] & 0xFFFF) != 0) jump_odd(s, target, s->insn_pc + 4);
+    if ((target & 1) && (s->d[r] & 0xFFFF) != 0) return jump_odd(s, target, s->insn_pc + 4);
     uint32_t c = (s->d[r] - 1) & 0xFFFF;
     set_d(s, r, c, 2);
-    if (c != 0xFFFF) jump(s, target, s->insn_pc + 4); /* a DBcc to itself is a delay loop, not a halt */
+    if (c != 0xFFFF) return jump(s, target, s->insn_pc + 4); /* a DBcc to itself is a delay loop, not a halt */
+    return true;
 }
 
-/* Bcc BRA BSR */
+/* Bcc BRA BSR: the displacement in the opcode, or the extension word */
+AI bool bdisp(m68k_cpu *s, uint32_t op, int32_t *disp) {
+    *disp = (int8_t)op;
+    if (*disp == 0) {
+        uint32_t w;
+        TRY(fetch16(s, &w));
+        *disp = (int16_t)w;
+    }
+    return true;
+}
 H(h_bcc) {
     uint32_t base = s->pc;
-    int32_t disp = (int8_t)op;
-    if (disp == 0) {
-        disp = (int16_t)fetch16(s);
-        if (cond(s, op >> 8)) branch(s, base + (uint32_t)disp, s->insn_pc + 2);
-        return;
-    }
-    if (cond(s, op >> 8)) branch(s, base + (uint32_t)disp, s->insn_pc + 2);
+    int32_t disp;
+    TRY(bdisp(s, op, &disp));
+    if (cond(s, op >> 8)) return branch(s, base + (uint32_t)disp, s->insn_pc + 2);
+    return true;
 }
 H(h_bra) {
     uint32_t base = s->pc;
-    int32_t disp = (int8_t)op;
-    if (disp == 0) disp = (int16_t)fetch16(s);
-    branch(s, base + (uint32_t)disp, s->insn_pc + 2);
+    int32_t disp;
+    TRY(bdisp(s, op, &disp));
+    return branch(s, base + (uint32_t)disp, s->insn_pc + 2);
 }
 H(h_bsr) {
     uint32_t base = s->pc;
-    int32_t disp = (int8_t)op;
-    if (disp == 0) disp = (int16_t)fetch16(s);
-    push32(s, s->pc);
-    jump(s, base + (uint32_t)disp, base + (uint32_t)disp);
+    int32_t disp;
+    TRY(bdisp(s, op, &disp));
+    TRY(push32(s, s->pc));
+    return jump(s, base + (uint32_t)disp, base + (uint32_t)disp);
 }
 
 /* JMP JSR RTS RTR RTE RTD */
-H(h_jmp) { uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, 4); branch(s, a, s->insn_pc + 2); }
+H(h_jmp) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); return branch(s, a, s->insn_pc + 2); }
 H(h_jsr) {
-    uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, 4);
-    if (a & 1) jump_odd(s, a, s->pc); /* vectors: nothing is pushed */
-    push32(s, s->pc);
-    jump(s, a, s->pc);
+    uint32_t a;
+    TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a));
+    if (a & 1) return jump_odd(s, a, s->pc); /* vectors: nothing is pushed */
+    TRY(push32(s, s->pc));
+    return jump(s, a, s->pc);
 }
-H(h_rts) { (void)op; jump(s, pop32(s), s->insn_pc + 2); }
+H(h_rts) { (void)op; uint32_t pc; TRY(pop32(s, &pc)); return jump(s, pc, s->insn_pc + 2); }
 H(h_rtr) {
     (void)op;
-    uint32_t ccr = pop16(s);
-    uint32_t pc = pop32(s);
+    uint32_t ccr, pc;
+    TRY(pop16(s, &ccr));
+    TRY(pop32(s, &pc));
     set_ccr(s, ccr);
-    jump(s, pc, s->insn_pc + 2);
+    return jump(s, pc, s->insn_pc + 2);
 }
 H(h_rtd) {
     (void)op;
-    int16_t disp = (int16_t)fetch16(s);
-    uint32_t pc = pop32(s);
-    s->a[7] += (uint32_t)(int32_t)disp;
-    jump(s, pc, s->insn_pc + 2);
+    uint32_t w, pc;
+    TRY(fetch16(s, &w));
+    TRY(pop32(s, &pc));
+    s->a[7] += (uint32_t)(int32_t)(int16_t)w;
+    return jump(s, pc, s->insn_pc + 2);
 }
 H(h_rte) {
     (void)op;
     SUPER_ONLY();
-    uint32_t sp = s->a[7];
-    uint32_t sr = rd(s, sp, 2);
-    uint32_t pc = rd(s, sp + 2, 4);
+    uint32_t sp = s->a[7], sr, pc;
+    TRY(rd(s, sp, 2, &sr));
+    TRY(rd(s, sp + 2, 4, &pc));
     uint32_t len = 6;
     if (s->variant == M68K_68010) {
-        uint32_t fmt = rd(s, sp + 6, 2) >> 12;
+        uint32_t fmt;
+        TRY(rd(s, sp + 6, 2, &fmt));
+        fmt >>= 12;
         if (fmt == 0) len = 8;
         else if (fmt == 8) len = 58;
-        else exc(s, 14, s->insn_pc);
+        else return exc(s, 14, s->insn_pc);
     }
     s->a[7] = sp + len;
     m68k_set_sr(s, (uint16_t)sr);
-    jump(s, pc, s->insn_pc + 2);
+    return jump(s, pc, s->insn_pc + 2);
 }
 
 /* TRAP TRAPV CHK ILLEGAL BKPT NOP RESET STOP */
-H(h_trap) { exc(s, 32 + (op & 15), s->pc); }
-H(h_trapv) { (void)op; if (s->fv) exc(s, 7, s->pc); }
-H(h_nop) { (void)s; (void)op; }
-H(h_reset) { (void)op; SUPER_ONLY(); }
+H(h_trap) { return exc(s, 32 + (op & 15), s->pc); }
+H(h_trapv) { (void)op; if (s->fv) return exc(s, 7, s->pc); return true; }
+H(h_nop) { (void)s; (void)op; return true; }
+H(h_reset) { (void)op; SUPER_ONLY(); return true; }
 H(h_stop) {
     (void)op;
     SUPER_ONLY();
-    uint32_t v = fetch16(s);
+    uint32_t v;
+    TRY(fetch16(s, &v));
     m68k_set_sr(s, (uint16_t)v);
     s->stopped = true;
     m68k_update_ithresh(s);
     /* the run loop decides whether an interrupt wakes it */
-    stop_now(s, 0, s->pc);
+    return stop_now(s, 0, s->pc);
 }
 H(h_chk) {
-    int16_t bound = (int16_t)ea_read(s, op & 0x3F, 2);
+    uint32_t b;
+    TRY(ea_read(s, op & 0x3F, 2, &b));
+    int16_t bound = (int16_t)b;
     int16_t v = (int16_t)DN;
     /* vectors: Z, V, C as MAME's 68000: Z from Dn.w, V and C cleared */
     s->fz = v == 0;
     s->fv = 0;
     s->fc = 0;
-    if (v < 0) { s->fn = 1; exc(s, 6, s->pc); }
-    if (v > bound) { s->fn = 0; exc(s, 6, s->pc); }
+    if (v < 0) { s->fn = 1; return exc(s, 6, s->pc); }
+    if (v > bound) { s->fn = 0; return exc(s, 6, s->pc); }
     s->fn = 0; /* vectors: N cleared when no trap */
+    return true;
 }
 
 /* MULU MULS DIVU DIVS */
 H(h_mulu) {
-    uint32_t v = ea_read(s, op & 0x3F, 2);
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, 2, &v));
     uint32_t r = (DN & 0xFFFF) * v;
     DN = r;
     logic_flags(s, r, 4);
+    return true;
 }
 H(h_muls) {
-    int32_t v = (int16_t)ea_read(s, op & 0x3F, 2);
+    uint32_t w;
+    TRY(ea_read(s, op & 0x3F, 2, &w));
+    int32_t v = (int16_t)w;
     uint32_t r = (uint32_t)((int32_t)(int16_t)DN * v);
     DN = r;
     logic_flags(s, r, 4);
+    return true;
 }
 H(h_divu) {
-    uint32_t v = ea_read(s, op & 0x3F, 2);
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, 2, &v));
     if (v == 0) {
         /* vectors carry no divide-by-zero case: flags as MAME (N Z V cleared, C cleared) */
         s->fc = 0; s->fv = 0; s->fn = 0; s->fz = 0;
-        exc(s, 5, s->pc);
+        return exc(s, 5, s->pc);
     }
     uint32_t d = DN;
     uint32_t q = d / v, r = d % v;
     if (q > 0xFFFF) {
         /* vectors: overflow sets V and N, clears C, Z */
         s->fv = 1; s->fc = 0; s->fn = 1; s->fz = 0;
-        return;
+        return true;
     }
     DN = r << 16 | q;
     s->fn = (q >> 15) & 1; s->fz = q == 0; s->fv = 0; s->fc = 0;
+    return true;
 }
 H(h_divs) {
-    int32_t v = (int16_t)ea_read(s, op & 0x3F, 2);
+    uint32_t w;
+    TRY(ea_read(s, op & 0x3F, 2, &w));
+    int32_t v = (int16_t)w;
     if (v == 0) {
         s->fc = 0; s->fv = 0; s->fn = 0; s->fz = 0;
-        exc(s, 5, s->pc);
+        return exc(s, 5, s->pc);
     }
     int32_t d = (int32_t)DN;
-    if (d == INT32_MIN && v == -1) { s->fv = 1; s->fc = 0; s->fn = 1; s->fz = 0; return; }
+    if (d == INT32_MIN && v == -1) { s->fv = 1; s->fc = 0; s->fn = 1; s->fz = 0; return true; }
     int32_t q = d / v, r = d % v;
-    if (q > 32767 || q < -32768) { s->fv = 1; s->fc = 0; s->fn = 1; s->fz = 0; return; }
+    if (q > 32767 || q < -32768) { s->fv = 1; s->fc = 0; s->fn = 1; s->fz = 0; return true; }
     DN = (uint32_t)(uint16_t)r << 16 | (uint16_t)q;
     s->fn = q < 0; s->fz = q == 0; s->fv = 0; s->fc = 0;
+    return true;
 }
-
 /* BCD */
 AI uint32_t bcd_add(m68k_cpu *s, uint32_t d, uint32_t v) {
     uint32_t x = s->fx;
@@ -922,36 +1016,38 @@ AI uint32_t bcd_sub(m68k_cpu *s, uint32_t d, uint32_t v) {
 H(h_abcd_r) {
     unsigned rx = (op >> 9) & 7, ry = op & 7;
     set_d(s, rx, bcd_add(s, s->d[rx] & 0xFF, s->d[ry] & 0xFF), 1);
+    return true;
 }
 H(h_sbcd_r) {
     unsigned rx = (op >> 9) & 7, ry = op & 7;
     set_d(s, rx, bcd_sub(s, s->d[rx] & 0xFF, s->d[ry] & 0xFF), 1);
+    return true;
 }
-H(h_abcd_m) {
-    uint32_t v = rd(s, ea_addr(s, 4, op & 7, 1), 1);
-    uint32_t a = ea_addr(s, 4, (op >> 9) & 7, 1);
-    wr(s, a, bcd_add(s, rd(s, a, 1), v), 1);
+/* ABCD/SBCD -(Ay),-(Ax) */
+AI bool bcd_m(m68k_cpu *s, uint32_t op, bool sub) {
+    uint32_t a, v, d;
+    TRY(ea_mem(s, 4, op & 7, 1, &a, &v));
+    TRY(ea_mem(s, 4, (op >> 9) & 7, 1, &a, &d));
+    return wr(s, a, sub ? bcd_sub(s, d, v) : bcd_add(s, d, v), 1);
 }
-H(h_sbcd_m) {
-    uint32_t v = rd(s, ea_addr(s, 4, op & 7, 1), 1);
-    uint32_t a = ea_addr(s, 4, (op >> 9) & 7, 1);
-    wr(s, a, bcd_sub(s, rd(s, a, 1), v), 1);
-}
+H(h_abcd_m) { return bcd_m(s, op, false); }
+H(h_sbcd_m) { return bcd_m(s, op, true); }
 H(h_nbcd) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
-    if (mode == 0) { set_d(s, reg, bcd_sub(s, 0, s->d[reg] & 0xFF), 1); return; }
-    uint32_t a = ea_addr(s, mode, reg, 1);
-    wr(s, a, bcd_sub(s, 0, rd(s, a, 1)), 1);
+    if (mode == 0) { set_d(s, reg, bcd_sub(s, 0, s->d[reg] & 0xFF), 1); return true; }
+    uint32_t a, d;
+    TRY(ea_mem(s, mode, reg, 1, &a, &d));
+    return wr(s, a, bcd_sub(s, 0, d), 1);
 }
 
 /* TAS */
 H(h_tas) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
-    if (mode == 0) { uint32_t v = s->d[reg] & 0xFF; logic_flags(s, v, 1); set_d(s, reg, v | 0x80, 1); return; }
-    uint32_t a = ea_addr(s, mode, reg, 1);
-    uint32_t v = rd(s, a, 1);
+    if (mode == 0) { uint32_t v = s->d[reg] & 0xFF; logic_flags(s, v, 1); set_d(s, reg, v | 0x80, 1); return true; }
+    uint32_t a, v;
+    TRY(ea_mem(s, mode, reg, 1, &a, &v));
     logic_flags(s, v, 1);
-    wr(s, a, v | 0x80, 1);
+    return wr(s, a, v | 0x80, 1);
 }
 
 /* shifts and rotates */
@@ -1025,19 +1121,22 @@ AI uint32_t shift(m68k_cpu *s, int t, bool left, uint32_t d, unsigned cnt, int s
 }
 
 #define SHIFT_HANDLERS(name, t, left) \
-    AI void name##_i(m68k_cpu *s, uint32_t op, int sz) { \
+    AI bool name##_i(m68k_cpu *s, uint32_t op, int sz) { \
         unsigned c = ((op >> 9) & 7) ? ((op >> 9) & 7) : 8; \
         set_d(s, op & 7, shift(s, t, left, s->d[op & 7], c, sz), sz); \
+        return true; \
     } \
-    AI void name##_r(m68k_cpu *s, uint32_t op, int sz) { \
+    AI bool name##_r(m68k_cpu *s, uint32_t op, int sz) { \
         unsigned c = s->d[(op >> 9) & 7] & 63; \
         set_d(s, op & 7, shift(s, t, left, s->d[op & 7], c, sz), sz); \
+        return true; \
     } \
     SIZED(h_##name##_i, name##_i) \
     SIZED(h_##name##_r, name##_r) \
     H(h_##name##_m) { \
-        uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, 2); \
-        wr(s, a, shift(s, t, left, rd(s, a, 2), 1, 2), 2); \
+        uint32_t a, d; \
+        TRY(ea_mem(s, (op >> 3) & 7, op & 7, 2, &a, &d)); \
+        return wr(s, a, shift(s, t, left, d, 1, 2), 2); \
     }
 SHIFT_HANDLERS(asl, S_AS, true)
 SHIFT_HANDLERS(asr, S_AS, false)
@@ -1049,8 +1148,10 @@ SHIFT_HANDLERS(rol, S_RO, true)
 SHIFT_HANDLERS(ror, S_RO, false)
 
 /* bit operations: k 0 BTST 1 BCHG 2 BCLR 3 BSET */
-AI void bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
-    uint32_t bit = stat ? fetch16(s) & 0xFF : DN;
+AI bool bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
+    uint32_t bit;
+    if (stat) { TRY(fetch16(s, &bit)); bit &= 0xFF; }
+    else bit = DN;
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 0) {
         uint32_t mask = 1u << (bit & 31);
@@ -1059,60 +1160,59 @@ AI void bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
         if (k == 1) *d ^= mask;
         else if (k == 2) *d &= ~mask;
         else if (k == 3) *d |= mask;
-        return;
+        return true;
     }
-    uint32_t mask = 1u << (bit & 7);
+    uint32_t mask = 1u << (bit & 7), v;
     if (k == 0) {
-        uint32_t v = ea_read(s, op & 0x3F, 1);
+        TRY(ea_read(s, op & 0x3F, 1, &v));
         s->fz = !(v & mask);
-        return;
+        return true;
     }
-    uint32_t a = ea_addr(s, mode, reg, 1);
-    uint32_t v = rd(s, a, 1);
+    uint32_t a;
+    TRY(ea_mem(s, mode, reg, 1, &a, &v));
     s->fz = !(v & mask);
     if (k == 1) v ^= mask;
     else if (k == 2) v &= ~mask;
     else v |= mask;
-    wr(s, a, v, 1);
+    return wr(s, a, v, 1);
 }
-H(h_btst_d) { bitop(s, op, 0, false); }
-H(h_bchg_d) { bitop(s, op, 1, false); }
-H(h_bclr_d) { bitop(s, op, 2, false); }
-H(h_bset_d) { bitop(s, op, 3, false); }
-H(h_btst_s) { bitop(s, op, 0, true); }
-H(h_bchg_s) { bitop(s, op, 1, true); }
-H(h_bclr_s) { bitop(s, op, 2, true); }
-H(h_bset_s) { bitop(s, op, 3, true); }
+H(h_btst_d) { return bitop(s, op, 0, false); }
+H(h_bchg_d) { return bitop(s, op, 1, false); }
+H(h_bclr_d) { return bitop(s, op, 2, false); }
+H(h_bset_d) { return bitop(s, op, 3, false); }
+H(h_btst_s) { return bitop(s, op, 0, true); }
+H(h_bchg_s) { return bitop(s, op, 1, true); }
+H(h_bclr_s) { return bitop(s, op, 2, true); }
+H(h_bset_s) { return bitop(s, op, 3, true); }
 
-/* MOVEP */
-H(h_movep_mr_w) {
-    uint32_t a = s->a[op & 7] + (uint32_t)(int32_t)(int16_t)fetch16(s);
-    uint32_t hi = rd(s, a, 1), lo = rd(s, a + 2, 1);
-    set_d(s, (op >> 9) & 7, hi << 8 | lo, 2);
+/* MOVEP: bytes at a, a + 2, ... (d16(An)); n of them, high byte first */
+AI bool movep_mr(m68k_cpu *s, uint32_t op, int n) {
+    uint32_t a, v = 0, b;
+    TRY(disp16(s, s->a[op & 7], &a));
+    for (int i = 0; i < n; i++) {
+        TRY(rd(s, a + 2u * (uint32_t)i, 1, &b));
+        v = v << 8 | b;
+    }
+    if (n == 2) set_d(s, (op >> 9) & 7, v, 2);
+    else DN = v;
+    return true;
 }
-H(h_movep_mr_l) {
-    uint32_t a = s->a[op & 7] + (uint32_t)(int32_t)(int16_t)fetch16(s);
-    uint32_t b0 = rd(s, a, 1), b1 = rd(s, a + 2, 1), b2 = rd(s, a + 4, 1), b3 = rd(s, a + 6, 1);
-    DN = b0 << 24 | b1 << 16 | b2 << 8 | b3;
+AI bool movep_rm(m68k_cpu *s, uint32_t op, int n) {
+    uint32_t a, v = DN;
+    TRY(disp16(s, s->a[op & 7], &a));
+    for (int i = 0; i < n; i++)
+        TRY(wr(s, a + 2u * (uint32_t)i, (v >> (8 * (n - 1 - i))) & 0xFF, 1));
+    return true;
 }
-H(h_movep_rm_w) {
-    uint32_t a = s->a[op & 7] + (uint32_t)(int32_t)(int16_t)fetch16(s);
-    uint32_t v = DN;
-    wr(s, a, (v >> 8) & 0xFF, 1);
-    wr(s, a + 2, v & 0xFF, 1);
-}
-H(h_movep_rm_l) {
-    uint32_t a = s->a[op & 7] + (uint32_t)(int32_t)(int16_t)fetch16(s);
-    uint32_t v = DN;
-    wr(s, a, v >> 24, 1);
-    wr(s, a + 2, (v >> 16) & 0xFF, 1);
-    wr(s, a + 4, (v >> 8) & 0xFF, 1);
-    wr(s, a + 6, v & 0xFF, 1);
-}
+H(h_movep_mr_w) { return movep_mr(s, op, 2); }
+H(h_movep_mr_l) { return movep_mr(s, op, 4); }
+H(h_movep_rm_w) { return movep_rm(s, op, 2); }
+H(h_movep_rm_l) { return movep_rm(s, op, 4); }
 
 /* MOVEM */
-AI void movem_rm(m68k_cpu *s, uint32_t op, int sz) {
-    uint32_t mask = fetch16(s);
+AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t mask;
+    TRY(fetch16(s, &mask));
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 4) {
         /* -(An): mask reversed (bit 0 = a7); registers stored from a7 down to d0.
@@ -1124,69 +1224,81 @@ AI void movem_rm(m68k_cpu *s, uint32_t op, int sz) {
             a -= (uint32_t)sz;
             uint32_t v = r < 8 ? s->d[r] : s->a[r - 8];
             /* vectors: a long -(An) store writes the low word first */
-            if (sz == 4 && (a & 1)) g0_fault(s, 3, a + 2, false, false);
-            wr(s, a, v, sz);
+            if (sz == 4 && (a & 1)) return g0_fault(s, 3, a + 2, false, false);
+            TRY(wr(s, a, v, sz));
         }
         s->a[reg] = a;
-        return;
+        return true;
     }
-    uint32_t a = ea_addr(s, mode, reg, sz);
+    uint32_t a;
+    TRY(ea_addr(s, mode, reg, sz, &a));
     for (int i = 0; i < 16; i++) {
         if (!(mask & (1u << i))) continue;
         uint32_t v = i < 8 ? s->d[i] : s->a[i - 8];
-        wr(s, a, v, sz);
+        TRY(wr(s, a, v, sz));
         a += (uint32_t)sz;
     }
+    return true;
 }
-AI void movem_mr(m68k_cpu *s, uint32_t op, int sz) {
-    uint32_t mask = fetch16(s);
+AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t mask;
+    TRY(fetch16(s, &mask));
     unsigned mode = (op >> 3) & 7, reg = op & 7;
-    uint32_t a = mode == 3 ? s->a[reg] : ea_addr(s, mode, reg, sz);
+    uint32_t a;
+    if (mode == 3) a = s->a[reg];
+    else TRY(ea_addr(s, mode, reg, sz, &a));
     for (int i = 0; i < 16; i++) {
         if (!(mask & (1u << i))) continue;
-        uint32_t v = rd(s, a, sz);
+        uint32_t v;
+        TRY(rd(s, a, sz, &v));
         if (sz == 2) v = SEXT(v, 2);
         if (i < 8) s->d[i] = v;
         else s->a[i - 8] = v;
         a += (uint32_t)sz;
     }
     if (mode == 3) s->a[reg] = a;
+    return true;
 }
-H(h_movem_rm_w) { movem_rm(s, op, 2); }
-H(h_movem_rm_l) { movem_rm(s, op, 4); }
-H(h_movem_mr_w) { movem_mr(s, op, 2); }
-H(h_movem_mr_l) { movem_mr(s, op, 4); }
+H(h_movem_rm_w) { return movem_rm(s, op, 2); }
+H(h_movem_rm_l) { return movem_rm(s, op, 4); }
+H(h_movem_mr_w) { return movem_mr(s, op, 2); }
+H(h_movem_mr_l) { return movem_mr(s, op, 4); }
 
 /* status register instructions */
 H(h_move_from_sr) {
     if (s->variant == M68K_68010) SUPER_ONLY();
     unsigned mode = (op >> 3) & 7, reg = op & 7;
-    uint32_t v = m68k_get_sr(s);
-    if (mode == 0) { set_d(s, reg, v, 2); return; }
-    uint32_t a = ea_addr(s, mode, reg, 2);
-    if (s->variant == M68K_68000) rd(s, a, 2); /* the 68000 reads first */
-    wr(s, a, v, 2);
+    uint32_t v = m68k_get_sr(s), a, d;
+    if (mode == 0) { set_d(s, reg, v, 2); return true; }
+    TRY(ea_addr(s, mode, reg, 2, &a));
+    if (s->variant == M68K_68000) TRY(rd(s, a, 2, &d)); /* the 68000 reads first */
+    return wr(s, a, v, 2);
 }
-H(h_move_from_ccr) { ea_write(s, op & 0x3F, m68k_get_sr(s) & 0x1F, 2); }
-H(h_move_to_ccr) { set_ccr(s, ea_read(s, op & 0x3F, 2)); }
+H(h_move_from_ccr) { return ea_write(s, op & 0x3F, m68k_get_sr(s) & 0x1F, 2); }
+H(h_move_to_ccr) { uint32_t v; TRY(ea_read(s, op & 0x3F, 2, &v)); set_ccr(s, v); return true; }
 H(h_move_to_sr) {
     SUPER_ONLY();
-    uint32_t v = ea_read(s, op & 0x3F, 2);
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, 2, &v));
     m68k_set_sr(s, (uint16_t)v);
+    return true;
 }
-H(h_ori_ccr) { (void)op; set_ccr(s, (m68k_get_sr(s) | fetch16(s)) & 0x1F); }
-H(h_andi_ccr) { (void)op; set_ccr(s, m68k_get_sr(s) & fetch16(s) & 0x1F); }
-H(h_eori_ccr) { (void)op; set_ccr(s, (m68k_get_sr(s) ^ fetch16(s)) & 0x1F); }
-H(h_ori_sr) { (void)op; SUPER_ONLY(); uint32_t v = fetch16(s); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) | v)); }
-H(h_andi_sr) { (void)op; SUPER_ONLY(); uint32_t v = fetch16(s); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) & v)); }
-H(h_eori_sr) { (void)op; SUPER_ONLY(); uint32_t v = fetch16(s); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) ^ v)); }
-H(h_move_to_usp) { SUPER_ONLY(); s->usp = s->a[op & 7]; }
-H(h_move_from_usp) { SUPER_ONLY(); s->a[op & 7] = s->usp; }
+/* the immediate word of ORI/ANDI/EORI to CCR/SR */
+#define IMM16(v) uint32_t v; TRY(fetch16(s, &v))
+H(h_ori_ccr) { (void)op; IMM16(v); set_ccr(s, (m68k_get_sr(s) | v) & 0x1F); return true; }
+H(h_andi_ccr) { (void)op; IMM16(v); set_ccr(s, m68k_get_sr(s) & v & 0x1F); return true; }
+H(h_eori_ccr) { (void)op; IMM16(v); set_ccr(s, (m68k_get_sr(s) ^ v) & 0x1F); return true; }
+H(h_ori_sr) { (void)op; SUPER_ONLY(); IMM16(v); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) | v)); return true; }
+H(h_andi_sr) { (void)op; SUPER_ONLY(); IMM16(v); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) & v)); return true; }
+H(h_eori_sr) { (void)op; SUPER_ONLY(); IMM16(v); m68k_set_sr(s, (uint16_t)(m68k_get_sr(s) ^ v)); return true; }
+H(h_move_to_usp) { SUPER_ONLY(); s->usp = s->a[op & 7]; return true; }
+H(h_move_from_usp) { SUPER_ONLY(); s->a[op & 7] = s->usp; return true; }
 
 /* 68010: MOVEC MOVES BKPT */
 H(h_movec) {
     SUPER_ONLY();
-    uint32_t ext = fetch16(s);
+    uint32_t ext;
+    TRY(fetch16(s, &ext));
     unsigned r = (ext >> 12) & 15;
     uint32_t *gr = r < 8 ? &s->d[r] : &s->a[r - 8];
     uint32_t *cr;
@@ -1195,7 +1307,7 @@ H(h_movec) {
     case 0x001: cr = &s->dfc; break;
     case 0x800: cr = &s->usp; break;
     case 0x801: cr = &s->vbr; break;
-    default: illegal(s);
+    default: return illegal(s);
     }
     if (op & 1) {
         *cr = *gr;
@@ -1203,23 +1315,26 @@ H(h_movec) {
     } else {
         *gr = *cr;
     }
+    return true;
 }
-AI void moves_(m68k_cpu *s, uint32_t op, int sz) {
+AI bool moves_(m68k_cpu *s, uint32_t op, int sz) {
     SUPER_ONLY();
-    uint32_t ext = fetch16(s);
+    uint32_t ext, a;
+    TRY(fetch16(s, &ext));
     unsigned r = (ext >> 12) & 15;
-    uint32_t a = ea_addr(s, (op >> 3) & 7, op & 7, sz);
+    TRY(ea_addr(s, (op >> 3) & 7, op & 7, sz, &a));
     if (ext & 0x800) {
         uint32_t v = r < 8 ? s->d[r] : s->a[r - 8];
-        wr(s, a, v, sz);
-    } else {
-        uint32_t v = rd(s, a, sz);
-        if (r < 8) set_d(s, r, v, sz);
-        else s->a[r - 8] = SEXT(v, sz);
+        return wr(s, a, v, sz);
     }
+    uint32_t v;
+    TRY(rd(s, a, sz, &v));
+    if (r < 8) set_d(s, r, v, sz);
+    else s->a[r - 8] = SEXT(v, sz);
+    return true;
 }
 SIZED(h_moves, moves_)
-H(h_bkpt) { (void)op; illegal(s); }
+H(h_bkpt) { (void)op; return illegal(s); }
 
 /* ---- the handler table -------------------------------------------------------- */
 static hfn htab[M68K_NMODELS][65536];
@@ -1423,7 +1538,7 @@ static bool deliver(m68k_cpu *s, int vector, uint32_t stacked_pc, uint32_t stop_
     return false;
 }
 
-/* After a longjmp out of an instruction. true: stop the run. */
+/* After an instruction (or its opcode fetch) returned false. true: stop the run. */
 static bool on_fault(m68k_cpu *s) {
     if (s->f_vector < 0) {
         s->snap_kind = M68K_SAVE_NONE; /* completed: nothing to roll back */
@@ -1456,6 +1571,13 @@ static bool on_fault(m68k_cpu *s) {
         m68k_update_ithresh(s);
     }
     return false;
+}
+
+/* The instruction faulted: 1 to stop the run (s->stop), 0 to go on. */
+static NI int fault_step(m68k_cpu *s) {
+    if (on_fault(s)) return 1;
+    s->stop = mkstop(0, 0, -1);
+    return 0;
 }
 
 /* Boundary work and one instruction, with every check. 1: stop (s->stop). */
@@ -1503,18 +1625,17 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     s->tr_start = traced;
     s->insn_pc = s->pc;
     s->c.icount++; /* before the fetch: a fetch fault is this step too */
-    uint32_t op = fetch16(s);
+    uint32_t op;
+    if (!fetch16(s, &op)) return fault_step(s);
     s->ir = (uint16_t)op;
-    tab[op](s, op);
+    if (!tab[op](s, op)) return fault_step(s);
     s->tr_start = false;
     s->snap_kind = M68K_SAVE_NONE;
     if (traced) { s->trace_pending = true; m68k_update_ithresh(s); }
     return 0;
 }
 
-/* The fast loop, in its own frame so that s and tab live in registers (the
- * frame of run_inner, which calls setjmp, must keep its locals in memory).
- * `icpt` is a compile-time constant: fast_loop is the native loop, as if
+/* The fast loop. `icpt` is a compile-time constant: fast_loop is the native loop, as if
  * the intercept code were not there; fast_loop_icpt saves, before each
  * instruction, what that instruction can change before it faults (stab),
  * for on_fault's rollback. Most instructions save nothing, and the rest a
@@ -1531,7 +1652,11 @@ AI void fast_loop_body(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uin
         }
         s->insn_pc = s->pc;
         s->c.icount++;
-        uint32_t op = fetch16(s);
+        uint32_t op;
+        if (VL_UNLIKELY(!fetch16(s, &op))) {
+            if (fault_step(s)) return;
+            continue;
+        }
         s->ir = (uint16_t)op;
         if (icpt) {
             unsigned k = st[op];
@@ -1540,7 +1665,10 @@ AI void fast_loop_body(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uin
                 else snapshot(s);
             }
         }
-        tab[op](s, op);
+        if (VL_UNLIKELY(!tab[op](s, op))) {
+            if (fault_step(s)) return; /* on_fault clears snap_kind */
+            continue;
+        }
         /* completed: nothing to roll back (one store is cheaper than
          * branching on k again) */
         if (icpt) s->snap_kind = M68K_SAVE_NONE;
@@ -1566,10 +1694,6 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);
     s->stop = mkstop(0, 0, -1);
-    if (setjmp(s->jb)) {
-        if (on_fault(s)) return s->stop;
-        s->stop = mkstop(0, 0, -1);
-    }
     if (s->slow) {
         for (;;)
             if (slow_step(s, tab, ct)) return s->stop;
@@ -1579,8 +1703,8 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     return s->stop;
 }
 
-/* A hook that runs the same CPU from inside its run would reuse the jmp_buf
- * of the outer run: refused. */
+/* A hook that runs the same CPU from inside its run would overwrite the
+ * outer run's budget, stop and fault state: refused. */
 static vl_stop m68k_run(void *cpu, uint64_t max) {
     m68k_cpu *s = cpu;
     if (s->run_depth) return mkstop(VLAB_STOP_ERROR, s->pc, -1);

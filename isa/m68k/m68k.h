@@ -139,7 +139,6 @@ void m68k_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t ad
 
 
 /* ---- the CPU state ---------------------------------------------------------- */
-#include <setjmp.h>
 typedef struct m68k_cpu {
     vl_cpu_common c;          /* must be first */
     /* architectural registers (d .. fc are snapshotted as one block) */
@@ -167,7 +166,7 @@ typedef struct m68k_cpu {
     uint8_t *ram;
     uint32_t ram_size, amask, mmio_base, mmio_len;
     uint32_t wram_size;       /* RAM below the lowest watched page: written directly */
-    /* fault raised inside an instruction: longjmp to run() */
+    /* fault raised inside an instruction, returned up to the run loop */
     int f_vector;             /* exception vector, or -1 for a plain stop */
     uint32_t f_addr;          /* access address for bus/address errors */
     uint16_t f_info;          /* group-0 status word (R/W, I/N, FC) */
@@ -185,7 +184,6 @@ typedef struct m68k_cpu {
     uint32_t p_a[3];          /* M68K_SAVE_PART: a[op & 7], a[(op >> 9) & 7], a[7] */
     uint32_t snap[32];        /* M68K_SAVE_FULL: the register block */
     uint8_t snap_flags[4];    /* M68K_SAVE_FULL: stopped, trace_pending */
-    jmp_buf jb;
 } m68k_cpu;
 
 /* internal to isa/m68k */

@@ -202,6 +202,10 @@ for _, m in ipairs { "i386", "pentium" } do
   assert(by[m], m .. " swept by the scenario")
   eq(by[m].summary.theorem1, false, m .. " theorem 1")
   assert(by[m].summary.leaks > 0, m .. ": leaks under the monitor")
+  eq(by[m].technique, "trap-and-emulate", m .. ": measured under the monitor, not natively only")
+  local leaking = 0
+  for _, row in ipairs(by[m].rows) do if row.outcome == "leaks" then leaking = leaking + 1 end end
+  eq(by[m].summary.leaks, leaking, m .. ": the leaks column counts the leaking rows")
 end
 for _, x in ipairs(results) do eq(x.summary.mismatches, 0, x.model .. " declared vs measured") end
 print("sweep: ok")
