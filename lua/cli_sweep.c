@@ -2,6 +2,8 @@
  *
  *   vlab table [--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html]
  *              [-o FILE] [--seed N] [--states N] [--filter TEXT] [--summary]
+ *   vlab table --techniques all [--isa ISA[:MODEL]]... [--format md|csv|json] [-o FILE]
+ *              [--seed N] [--states N]
  *   vlab sweep --isa ISA[:MODEL] [--technique T] [--format ...] [-o FILE] [--seed N]
  *              [--states N] [--filter TEXT] [--summary]
  *
@@ -12,7 +14,9 @@
  * `vlab table --technique T` over every model leaves it out with a note.
  * Exit status: 0, 1 when a measured class disagrees with the decode table
  * (an "error:" line each) or a requested model cannot be swept, 2 on a
- * usage error. A progress line goes to stderr when stderr is a terminal. */
+ * usage error. --techniques all: one summary row per model x technique of
+ * the registry (vmm/table_tech.c), a model a technique cannot sweep saying
+ * why in its row. A progress line goes to stderr when stderr is a terminal. */
 #include "vmm/sweep.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -30,15 +34,15 @@ typedef struct cli_opts {
     int nm;
     const char *technique, *out, *filter;
     int format, states;
-    bool format_given, summary;
+    bool format_given, summary, all_techniques;
     uint64_t seed;
 } cli_opts;
 
 static void print_usage(FILE *f, const char *cmd) {
     fprintf(f, "usage: vlab %s %s\n", cmd,
             strcmp(cmd, "table") == 0
-                ? "[--isa ISA[:MODEL]]... [--technique T] [--format md|csv|json|tex|html] [-o FILE] [--seed N] "
-                  "[--states N] [--filter TEXT] [--summary]"
+                ? "[--isa ISA[:MODEL]]... [--technique T | --techniques all] [--format md|csv|json|tex|html] "
+                  "[-o FILE] [--seed N] [--states N] [--filter TEXT] [--summary]"
                 : "--isa ISA[:MODEL] [--technique T] [--format md|csv|json|tex|html] [-o FILE] [--seed N] "
                   "[--states N] [--filter TEXT] [--summary]");
 }
@@ -84,7 +88,7 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
             continue;
         }
         bool takes = IS("--isa") || IS("--technique") || IS("--format") || IS("-o") || IS("--output") ||
-                     IS("--seed") || IS("--states") || IS("--filter");
+                     IS("--seed") || IS("--states") || IS("--filter") || IS("--techniques");
         if (!takes) return usage(cmd, a[0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'", a);
         if (!val) {
             if (i + 1 >= argc) return usage(cmd, "option '%s' needs a value", a);
@@ -96,6 +100,10 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
             if (vlab_resolve(val, &o->isa[o->nm], &o->model[o->nm], err, sizeof err) < 0)
                 return usage(cmd, "%s", err);
             o->nm++;
+        } else if (IS("--techniques")) {
+            if (strcmp(cmd, "table") != 0) return usage(cmd, "--techniques: a table option (vlab table --techniques all)%s", "");
+            if (strcmp(val, "all") != 0) return usage(cmd, "--techniques: expected 'all', got '%s'", val);
+            o->all_techniques = true;
         } else if (IS("--technique")) {
             if (vl_technique_find(val) < 0) return usage(cmd, "unknown technique '%s' (known: %s)", val, vl_technique_list());
             o->technique = val;
@@ -125,6 +133,13 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
     }
     if (o->summary && o->format != VL_FMT_MD && o->format != VL_FMT_CSV && o->format != VL_FMT_JSON)
         return usage(cmd, "--summary: the summary is written as md, csv or json%s", "");
+    if (o->all_techniques) {
+        if (o->technique) return usage(cmd, "--techniques all and --technique %s: one or the other", o->technique);
+        if (o->summary || o->filter)
+            return usage(cmd, "--techniques all is a summary already: no %s", o->summary ? "--summary" : "--filter");
+        if (o->format != VL_FMT_MD && o->format != VL_FMT_CSV && o->format != VL_FMT_JSON)
+            return usage(cmd, "--techniques all: the table is written as md, csv or json%s", "");
+    }
     return 0;
 }
 
@@ -139,6 +154,81 @@ static void progress(void *ctx, const char *model, size_t done, size_t total) {
     fflush(stderr);
 }
 
+/* The output text to -o FILE or stdout: 0, or 1 with a message. */
+static int write_text(const char *cmd, const char *out, const char *text) {
+    FILE *f = stdout;
+    if (out && strcmp(out, "-") && !(f = fopen(out, "w"))) {
+        fprintf(stderr, "vlab %s: %s: %s\n", cmd, out, strerror(errno));
+        return 1;
+    }
+    fputs(text, f);
+    if (f != stdout && fclose(f) != 0) {
+        fprintf(stderr, "vlab %s: %s: %s\n", cmd, out, strerror(errno));
+        return 1;
+    }
+    if (f == stdout) fflush(stdout);
+    return 0;
+}
+
+/* --techniques all: every model (o->nm of them) under every technique of
+ * the registry, in its order; a model a technique cannot sweep keeps its
+ * row with the reason. */
+static int run_all_techniques(const char *cmd, const cli_opts *o) {
+    size_t cap = (size_t)o->nm * VL_TECH_COUNT, n = 0;
+    vl_tech_sweep *rows = calloc(cap ? cap : 1, sizeof *rows);
+    vl_sweep_result *res = calloc(cap ? cap : 1, sizeof *res);
+    int status = 0;
+    if (!rows || !res) {
+        free(rows);
+        free(res);
+        fprintf(stderr, "vlab %s: out of memory\n", cmd);
+        return 1;
+    }
+    bool tty = isatty(2);
+    for (int i = 0; i < o->nm; i++)
+        for (int t = 0; t < VL_TECH_COUNT; t++) {
+            const vl_technique *tech = vl_technique_get(t);
+            if (!tech) continue;
+            vl_tech_sweep *r = &rows[n++];
+            r->isa = o->isa[i];
+            r->model = o->model[i];
+            r->technique = t;
+            const char *why = vl_sweep_unmonitored(o->isa[i]);
+            if (why) {
+                snprintf(r->why, sizeof r->why, "%s", why);
+                continue;
+            }
+            prog_ctx pc = { o->isa[i] };
+            vl_sweep_opts so = { 0 };
+            so.isa = o->isa[i];
+            so.model = o->model[i];
+            so.technique = tech->name;
+            so.seed = o->seed;
+            so.states = o->states;
+            if (tty) {
+                so.progress = progress;
+                so.progress_ctx = &pc;
+            }
+            vl_sweep_result *sr = &res[n - 1];
+            if (vl_sweep_run(&so, sr, r->why, sizeof r->why) < 0) continue;
+            r->res = sr;
+            if (vl_sweep_report_mismatches(sr, stderr)) status = 1;
+        }
+    char *text = vl_table_render_techniques(rows, n, o->format);
+    if (!text) {
+        fprintf(stderr, "vlab %s: out of memory\n", cmd);
+        status = 1;
+    } else {
+        if (write_text(cmd, o->out, text)) status = 1;
+        free(text);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].res) vl_sweep_result_free(&res[i]);
+    free(res);
+    free(rows);
+    return status;
+}
+
 static int run(const char *cmd, int argc, char **argv, bool grouped) {
     cli_opts o;
     int rc = parse(cmd, argc, argv, &o);
@@ -151,6 +241,9 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
         printf("  --isa ISA[:MODEL]  m68k, m68k:68010, 68010, ppc...%s\n", grouped ? " (repeatable)" : "");
         printf("  --technique T      trap-and-emulate (default) or hybrid; an ISA the monitor cannot run yet\n"
                "                     is measured natively without --technique\n"
+               "  --techniques all   (table) one summary row per model and technique of the monitor:\n"
+               "                     forms, privileged, sensitive, leaks, Theorems 1 and 3, and what the\n"
+               "                     sweep means for that technique (md, csv or json)\n"
                "  --format F         md (default), csv, json, tex, html\n"
                "  -o FILE            write to FILE instead of stdout; without --format, its\n"
                "                     extension (.md .csv .json .tex .html) names the format\n"
@@ -178,6 +271,7 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
                 o.nm++;
             }
     }
+    if (o.all_techniques) return run_all_techniques(cmd, &o);
     vl_sweep_result *res = calloc((size_t)o.nm, sizeof *res);
     if (!res) {
         fprintf(stderr, "vlab %s: out of memory\n", cmd);
@@ -220,17 +314,7 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
             fprintf(stderr, "vlab %s: out of memory\n", cmd);
             status = 1;
         } else {
-            FILE *f = stdout;
-            if (o.out && strcmp(o.out, "-") && !(f = fopen(o.out, "w"))) {
-                fprintf(stderr, "vlab %s: %s: %s\n", cmd, o.out, strerror(errno));
-                status = 1;
-            } else {
-                fputs(text, f);
-                if (f != stdout && fclose(f) != 0) {
-                    fprintf(stderr, "vlab %s: %s: %s\n", cmd, o.out, strerror(errno));
-                    status = 1;
-                } else if (f == stdout) fflush(stdout);
-            }
+            if (write_text(cmd, o.out, text)) status = 1;
             free(text);
         }
     } else if (!status) {

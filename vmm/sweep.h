@@ -221,4 +221,20 @@ char *vl_table_render(const vl_sweep_result *res, size_t nres, int format, bool 
  * formats, or on out of memory): `--summary`. */
 char *vl_table_render_summary(const vl_sweep_result *res, size_t nres, int format);
 
+/* ---- every technique (table_tech.c): `vlab table --techniques all` ------------ */
+/* One model under one technique: its sweep, or why there is none. */
+typedef struct vl_tech_sweep {
+    const char *isa, *model;
+    int technique;                 /* VL_TECH_*, vl_technique_get */
+    const vl_sweep_result *res;    /* NULL: not swept (why) */
+    char why[256];
+} vl_tech_sweep;
+/* What the row means for its technique: the theorem that predicts it
+ * (vl_technique.theorem), whether it holds, the leaks measured, and
+ * whether the two agree; or why the model was not swept. */
+void vl_tech_sweep_meaning(const vl_tech_sweep *r, char *out, size_t outsz);
+/* One summary row per model x technique, md, csv or json (NULL for the
+ * other formats, or on out of memory): a malloc'd string. */
+char *vl_table_render_techniques(const vl_tech_sweep *rows, size_t n, int format);
+
 #endif

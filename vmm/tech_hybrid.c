@@ -99,6 +99,7 @@ const vl_technique vl_tech_hybrid = {
     .id = VL_TECH_HYBRID,
     .name = "hybrid",
     .summary = "every virtual-supervisor instruction is interpreted; virtual user mode runs directly",
+    .theorem = 3,
     .attach = attach,
     .detach = detach,
     .run = run,

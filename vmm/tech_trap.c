@@ -20,6 +20,7 @@ const vl_technique vl_tech_trap_emulate = {
     .id = VL_TECH_TRAP_EMULATE,
     .name = "trap-and-emulate",
     .summary = "the guest runs deprivileged on the real CPU; traps are emulated or reflected",
+    .theorem = 1,
     .attach = attach,
     .run = vl_vm_run_real,
     .on_trap = vl_vm_trap_emulate,

@@ -57,6 +57,11 @@ typedef struct vl_technique {
     int (*on_patch)(vl_vm *vm, const vl_stop *s, vl_stop *out);     /* a patched instruction hit */
     /* A guest write to a watched page (vl_vm_watch) completed. */
     void (*on_watch)(vl_vm *vm, uint32_t addr, int size);
+    /* The Popek-Goldberg theorem that predicts when this technique is
+     * equivalent (1: every sensitive instruction privileged; 3: every
+     * user-sensitive one); 0: none, its leaks are only measured. What
+     * `vlab table --techniques all` says a sweep means for it. */
+    int theorem;
 } vl_technique;
 /* The techniques, by id; NULL past the end. */
 const vl_technique *vl_technique_get(int id);
