@@ -4,7 +4,8 @@
 #   make deps       install missing Debian packages (apt-get as root)
 #   make test       every suite: cmocka units, vectors, binutils judge, Lua, scenarios
 #   make check-asan the same suites built with ASan + UBSan (in build-asan/)
-#   make bench      MIPS per core; make bench BASE=<commit>: speed ratios against
+#   make bench      MIPS per core, each technique's monitored/native host time;
+#                   make bench BASE=<commit>: speed ratios against
 #                   that commit (bench/compare.sh, with callgrind figures)
 #   make fuzz       every fuzz target for FUZZ_SECONDS (libFuzzer with clang, else the seeded driver)
 #   make fuzz-smoke a short deterministic run of every fuzz target under ASan + UBSan (CI)

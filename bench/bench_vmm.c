@@ -1,6 +1,9 @@
 /* bench_vmm.c - the monitor's overhead (issue 3):
  *   bench_vmm ISA:MODEL FILE.elf [SECONDS]   a compiled CPU-bound program natively
  *                                            and under trap-and-emulate: host time ratio
+ *   bench_vmm --techniques ISA:MODEL FILE.elf [SECONDS]
+ *                                            the same under every technique of the
+ *                                            registry (one that refuses the model: n/a)
  *   bench_vmm --trap [ISA:MODEL]             host time of one trap-and-emulate round
  *                                            trip (a privileged instruction vs an innocuous one)
  * A benchmark: it prints figures and never fails on a time. */
@@ -17,14 +20,16 @@ static double now(void) {
 }
 
 /* Host seconds and guest instructions of one run, natively or monitored. */
-static int run_once(const char *isa, const char *model, const char *path, int monitored, double *secs,
+/* technique: VL_TECH_*, or -1 natively */
+static int run_once(const char *isa, const char *model, const char *path, int technique, double *secs,
                     uint64_t *insns, uint64_t *traps) {
+    int monitored = technique >= 0;
     char err[256];
     uint32_t ram = 16u << 20, entry;
     vlab_machine *m = NULL;
     vl_vm *vm = NULL;
     if (monitored) {
-        vm = vl_vm_new(NULL, isa, model, ram, VL_TECH_TRAP_EMULATE, NULL, err, sizeof err);
+        vm = vl_vm_new(NULL, isa, model, ram, technique, NULL, err, sizeof err);
         if (!vm) { fprintf(stderr, "bench_vmm: %s\n", err); return -1; }
         m = vm->m;
     } else if (!(m = vlab_machine_new(isa, model, ram, err, sizeof err))) {
@@ -64,7 +69,7 @@ static int run_once(const char *isa, const char *model, const char *path, int mo
     return 0;
 }
 
-static int bench_program(const char *im, const char *path, double secs) {
+static int bench_program(const char *im, const char *path, double secs, int technique) {
     char err[256];
     const char *isa, *model;
     if (vlab_resolve(im, &isa, &model, err, sizeof err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
@@ -75,16 +80,36 @@ static int bench_program(const char *im, const char *path, double secs) {
         for (int k = 0; k < 2; k++) {
             double s;
             uint64_t i, tr;
-            if (run_once(isa, model, path, k, &s, &i, &tr) < 0) return 1;
+            if (run_once(isa, model, path, k ? technique : -1, &s, &i, &tr) < 0) return 1;
             t[k] += s;
             n[k] += i;
             if (k) traps += tr;
         }
     }
     double nat = n[0] / t[0] / 1e6, mon = n[1] / t[1] / 1e6;
-    printf("%-12s %-32s native %7.1f MIPS  monitored %7.1f MIPS  host time ratio %.3f  (%llu traps)\n", im, path,
-           nat, mon, nat / mon, (unsigned long long)traps);
+    printf("%-12s %-32s %-18s native %7.1f MIPS  monitored %7.1f MIPS  host time ratio %.3f  (%llu traps)\n", im,
+           path, vl_technique_name(technique), nat, mon, nat / mon, (unsigned long long)traps);
     return 0;
+}
+
+/* Every technique of the registry on one program; a technique that
+ * refuses the model (vl_vm_new fails) says why. */
+static int bench_techniques(const char *im, const char *path, double secs) {
+    char err[256];
+    const char *isa, *model;
+    if (vlab_resolve(im, &isa, &model, err, sizeof err) < 0) { fprintf(stderr, "%s\n", err); return 2; }
+    int rc = 0;
+    for (int t = 0; t < VL_TECH_COUNT; t++) {
+        if (!vl_technique_get(t)) continue;
+        vl_vm *vm = vl_vm_new(NULL, isa, model, 1 << 16, t, NULL, err, sizeof err);
+        if (!vm) {
+            printf("%-12s %-32s %-18s n/a: %s\n", im, path, vl_technique_name(t), err);
+            continue;
+        }
+        vl_vm_free(vm);
+        if (bench_program(im, path, secs, t)) rc = 1;
+    }
+    return rc;
 }
 
 /* A guest loop of N iterations around one privileged instruction that the
@@ -151,9 +176,12 @@ int main(int argc, char **argv) {
                isa, model, (ts - td) / (double)(tr - tc) * 1e9, what, (unsigned long long)tr, ts, td);
         return 0;
     }
+    if (argc >= 4 && strcmp(argv[1], "--techniques") == 0)
+        return bench_techniques(argv[2], argv[3], argc > 4 ? atof(argv[4]) : 1.0);
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_vmm ISA:MODEL FILE.elf [SECONDS] | bench_vmm --trap [ISA:MODEL]\n");
+        fprintf(stderr, "usage: bench_vmm ISA:MODEL FILE.elf [SECONDS] | bench_vmm --techniques ISA:MODEL FILE.elf "
+                        "[SECONDS] | bench_vmm --trap [ISA:MODEL]\n");
         return 2;
     }
-    return bench_program(argv[1], argv[2], argc > 3 ? atof(argv[3]) : 1.0);
+    return bench_program(argv[1], argv[2], argc > 3 ? atof(argv[3]) : 1.0, VL_TECH_TRAP_EMULATE);
 }

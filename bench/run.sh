@@ -1,5 +1,6 @@
 #!/bin/sh
-# run.sh - `make bench`: MIPS per core on compiled CPU-bound programs.
+# run.sh - `make bench`: MIPS per core on compiled CPU-bound programs, and
+# the host time of each technique of the monitor against native on them.
 # A benchmark, not a test: it prints figures and never fails on a time.
 BUILD=${BUILD:-build}
 sh tests/programs/build.sh "$BUILD/programs" >/dev/null || exit 1
@@ -26,6 +27,13 @@ done
 echo "== x86 i386 under the monitor (trap-and-emulate, ring compression) vs native"
 for p in sieve sort checksum fib; do
   "$BUILD/bench/bench_vmm" x86:i386 "$BUILD/programs/$p.x86.elf" 1
+done
+echo "== every technique of the monitor: monitored/native host time (a ratio above 1: slower than native)"
+for target in m68k:68000:m68k ppc:750:ppc x86:i386:x86; do
+  im=${target%:*}
+  for p in sieve fib; do
+    "$BUILD/bench/bench_vmm" --techniques "$im" "$BUILD/programs/$p.${target##*:}.elf" 0.5
+  done
 done
 echo "== one trap-and-emulate round trip (host time)"
 "$BUILD/bench/bench_vmm" --trap m68k:68010
