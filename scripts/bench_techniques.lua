@@ -399,7 +399,7 @@ local function html(o, rows)
   local out = { "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
     "<title>vlab bench-techniques</title>", "<style>",
     "body{font-family:sans-serif;margin:2em;max-width:80em}",
-    "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px}",
+    "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px;white-space:nowrap}",
     "td.n{text-align:right}svg text{font-size:12px}svg text.axis{fill:#666}",
     "rect{fill:#4a7ab0}rect.t-native{fill:#999}rect.t-trap-and-emulate{fill:#c0504d}rect.t-hybrid{fill:#9bbb59}",
     "figure.chart{margin:1em 0}figcaption{font-size:90%;color:#333;max-width:60em}",

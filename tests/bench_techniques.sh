@@ -96,6 +96,22 @@ for (i, m) in models:
     # a control-register write traps under trap-and-emulate, every time
     te = by[("crwrite", m, "trap-and-emulate")]
     check(te["traps"] >= 40, "%s crwrite traps %r" % (m, te))
+# what docs/techniques.md says of the trap counts (N = 40 iterations; the
+# final halt may trap once more)
+N = 40
+def traps(b, m): return by[(b, m, "trap-and-emulate")]["traps"]
+def near(v, k): return k * N <= v <= k * N + 2
+if "trap-and-emulate" in techs:
+    for m, k in (("68000", 2), ("68010", 2), ("750", 2), ("i386", 1), ("pentium", 1)):
+        check(near(traps("syscall", m), k), "%s syscall: %d traps, expected %d per call" % (m, traps("syscall", m), k))
+    for m, k in (("750", 4), ("i386", 2), ("pentium", 2)):
+        check(near(traps("pagefault", m), k), "%s pagefault: %d traps, expected %d per fault" % (m, traps("pagefault", m), k))
+    for m in ("68000", "68010", "750"):
+        check(traps("io", m) <= 1, "%s io (MMIO) trapped %d times" % (m, traps("io", m)))
+    for m in ("i386", "pentium"):
+        check(near(traps("io", m), 1), "%s io (IN): %d traps" % (m, traps("io", m)))
+    for m in ("68000", "68010", "750", "i386", "pentium"):
+        check(traps("callret", m) <= 1, "%s callret trapped %d times" % (m, traps("callret", m)))
 print("\n".join(fails) if fails else "ok")
 EOF
 if [ "$(cat "$T/py.txt")" = ok ]; then ok; else bad "the table: $(head -20 "$T/py.txt")"; fi

@@ -30,6 +30,8 @@
 #   - the CLI's command table (its unknown-command error) against the
 #     commands of `vlab --help` and the SYNOPSIS of docs/vlab.1, both ways;
 #     every model named by `vlab --help`;
+#   - every technique of the registry (vlab.techniques()) named in
+#     docs/techniques.md (the handout) and docs/vmm.md;
 #   - no page refers to a file outside the repository (../shared, DESIGN).
 #
 # A gap is a FAIL line that names what is undocumented and where it belongs.
@@ -263,6 +265,15 @@ for kind, name in (slurp(names_path) or ""):gmatch("(%a+) ([^\n]+)") do
     end
 end
 check(nstops > 0 and nclasses > 0, "the C library gave no stop reason or class names")
+
+-- ---- every technique of the monitor's registry in the techniques handout
+-- and in the monitor's page, by name (`name`)
+local handout, vmm_md = slurp(docs .. "/techniques.md"), slurp(docs .. "/vmm.md")
+check(handout, ("%s/techniques.md is missing (the handout of vlab table --techniques all and vlab bench-techniques)"):format(docs))
+for _, t in ipairs(vlab.techniques()) do
+    check(plain_find(handout, "`" .. t.name .. "`"), ("technique '%s' is not discussed in %s/techniques.md (as `%s`)"):format(t.name, docs, t.name))
+    check(plain_find(vmm_md, "`" .. t.name .. "`"), ("technique '%s' is not in %s/vmm.md (as `%s`)"):format(t.name, docs, t.name))
+end
 
 -- ---- vlab --help against the man page
 local help = slurp(help_path) or ""

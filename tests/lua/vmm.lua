@@ -295,3 +295,21 @@ do
   eq(c, nil, "the freed VM")
 end
 print("vmm ok (2)")
+
+-- cost-model: the default cost table keeps Adams and Agesen's orders of
+-- magnitude (docs/techniques.md reads them): an exit dearer than a trap
+-- round trip, which is dearer than a callout of translated code, which is
+-- dearer than interpreting one instruction
+do
+  print = function() end
+  local cm = dofile("scenarios/cost-model.lua")
+  print = print0
+  local ev = {}
+  for _, r in ipairs(cm.events) do ev[r.what:match("^[^:]+")] = ev[r.what:match("^[^:]+")] or r.cycles end
+  eq(ev["hardware assist"] > ev["trap-and-emulate"], true, "cost model: an exit dearer than a trap")
+  eq(ev["trap-and-emulate"] > ev["binary translation"], true, "cost model: a trap dearer than a callout")
+  eq(ev["binary translation"] > ev.hybrid, true, "cost model: a callout dearer than one interpreted instruction")
+  local c = cm.cost
+  eq(ev["trap-and-emulate"], c.instruction + c.trap + 2 * c.world_switch + c.emulate, "cost model: the sum")
+end
+print("vmm ok (3)")
