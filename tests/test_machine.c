@@ -581,9 +581,10 @@ static void on_watch(void *ctx, uint32_t addr, int size) {
     w->n++;
 }
 
-static void watch_case(const char *isa, const char *src, uint32_t watched, int want_hits, const char *what) {
+static void watch_case_ram(const char *isa, uint32_t ram, const char *src, uint32_t watched, int want_hits,
+                           const char *what) {
     char err[256];
-    vlab_machine *m = vlab_machine_new(isa, NULL, 0x10000, err, sizeof err);
+    vlab_machine *m = vlab_machine_new(isa, NULL, ram, err, sizeof err);
     assert_non_null(m);
     uint8_t *code;
     size_t len;
@@ -620,6 +621,9 @@ static void watch_case(const char *isa, const char *src, uint32_t watched, int w
     vl_watch_clear(m);
     vlab_machine_free(m);
 }
+static void watch_case(const char *isa, const char *src, uint32_t watched, int want_hits, const char *what) {
+    watch_case_ram(isa, 0x10000, src, watched, want_hits, what);
+}
 
 static void test_watch(void **st) {
     (void)st;
@@ -628,6 +632,11 @@ static void test_watch(void **st) {
      * long write is two */
     watch_case("m68k", "move.l #$12345678,$4000\nmove.w #1,$4006\nmove.l d0,$2000\nmove.l d0,$6000\nbra .\n",
                0x4000, 3, "long and word");
+    /* the same in RAM above the MMIO window ($DFF000), where the m68k's
+     * fast path has its second range (the stack's) */
+    watch_case_ram("m68k", 16u << 20,
+                   "move.l #$12345678,$F04000\nmove.w #1,$F04006\nmove.l d0,$F02000\nmove.l d0,$F06000\nbra .\n",
+                   0xF04000, 3, "above the MMIO window");
     /* ppc: the same in real mode, a store with update and a byte store */
     watch_case("ppc", "lis 3,0x1234\nori 3,3,0x5678\nli 4,0x4000\nstw 3,0(4)\nli 5,1\nstbu 5,6(4)\n"
                "li 6,0x2000\nstw 3,0(6)\nli 6,0x6000\nstw 3,0(6)\nb .\n", 0x4000, 2, "word and byte");

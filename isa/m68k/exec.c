@@ -236,6 +236,37 @@ void m68k_mem_refresh(m68k_cpu *s) {
     s->amask = m->mem.addr_mask ? m->mem.addr_mask : 0x00FFFFFFu;
     s->mmio_base = m->mem.mmio_base;
     s->mmio_len = m->mem.mmio_on ? VL_MMIO_SIZE : 0;
+    /* The fast path (fast_rd, fast_wr): one compare of the unmasked
+     * address for RAM below the MMIO window, a second one for RAM above it
+     * (the stack, at the top). There an address is RAM as it is (addr_mask
+     * keeps every bit below its lowest clear bit, `top`), and an access of
+     * up to 4 bytes stays inside the range. Writes also stay below the
+     * lowest watched page, so that the watch stays exact. Everything else
+     * (and an odd word address, see ror1) takes the slow path, which checks
+     * all of it as before. */
+    uint64_t top = s->ram_size, lo, hb;
+    uint64_t keep = (uint64_t)(~s->amask & (s->amask + 1u)); /* the lowest clear bit; 0: none */
+    if (keep && keep < top) top = keep;
+    lo = hb = top;
+    if (s->mmio_len && s->mmio_base < top) {
+        lo = s->mmio_base;
+        hb = ((uint64_t)s->mmio_base + s->mmio_len + 1) & ~(uint64_t)1; /* even, for ror1 */
+        if (hb > top) hb = top;
+    }
+    uint64_t wtop = s->wram_size < top ? s->wram_size : top;
+    uint64_t wlo = wtop < lo ? wtop : lo;
+#define ROOM(n) ((n) >= 4 ? (uint32_t)((n) - 3) : 0u)
+    s->rlim = ROOM(lo);
+    s->wlim = ROOM(wlo);
+    s->hbase = (uint32_t)hb;
+    s->rhlen = ROOM(top - hb);
+    s->whlen = wtop > hb ? ROOM(wtop - hb) : 0;
+#undef ROOM
+    s->rlim_h = s->rlim >> 1;
+    s->wlim_h = s->wlim >> 1;
+    s->hbase_h = s->hbase >> 1;
+    s->rhlen_h = s->rhlen >> 1;
+    s->whlen_h = s->whlen >> 1;
 }
 
 /* the pointer to RAM for an access of n bytes at a (masked), or NULL */
@@ -289,29 +320,54 @@ bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v) {
     return ok;
 }
 
-static NI bool rd_slow(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {
-    if (!m68k_rd(s, addr, sz, v)) return g0_fault(s, 2, addr, true, false);
-    return true;
+/* The slow paths return the value, or SLOW_FAULT when they recorded a
+ * fault: a value, not an out-parameter, so that the caller's operand stays
+ * in a register on the fast path. */
+#define SLOW_FAULT ((uint64_t)1 << 32)
+static NI uint64_t rd_slow(m68k_cpu *s, uint32_t addr, int sz) {
+    uint32_t v;
+    if (sz != 1 && (addr & 1)) return g0_fault(s, 3, addr, true, false), SLOW_FAULT;
+    if (!m68k_rd(s, addr, sz, &v)) return g0_fault(s, 2, addr, true, false), SLOW_FAULT;
+    return v;
 }
 static NI bool wr_slow(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
+    if (sz != 1 && (addr & 1)) return g0_fault(s, 3, addr, false, false);
     if (!m68k_wr(s, addr, sz, v)) return g0_fault(s, 2, addr, false, false);
     return true;
 }
 
+/* addr rotated right by one: an odd address becomes >= 2^31, above any
+ * limit halved, so that one compare also sends it to the slow path, which
+ * raises the address error */
+static inline uint32_t ror1(uint32_t addr) { return addr >> 1 | addr << 31; }
+
+/* an access of sz bytes at addr is plain RAM (m68k_mem_refresh) */
+AI bool fast_rd(const m68k_cpu *s, uint32_t addr, int sz) {
+    if (sz == 1) return addr < s->rlim || addr - s->hbase < s->rhlen;
+    uint32_t h = ror1(addr);
+    return h < s->rlim_h || h - s->hbase_h < s->rhlen_h;
+}
+AI bool fast_wr(const m68k_cpu *s, uint32_t addr, int sz) {
+    if (sz == 1) return addr < s->wlim || addr - s->hbase < s->whlen;
+    uint32_t h = ror1(addr);
+    return h < s->wlim_h || h - s->hbase_h < s->whlen_h;
+}
+
 AI bool rd(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {
-    if (sz != 1 && (addr & 1)) return g0_fault(s, 3, addr, true, false);
-    uint8_t *p = ramp(s, addr, (uint32_t)sz);
-    if (VL_LIKELY(p != NULL)) {
+    if (VL_LIKELY(fast_rd(s, addr, sz))) {
+        const uint8_t *p = s->ram + addr;
         *v = sz == 1 ? p[0] : sz == 2 ? vl_be16(p) : vl_be32(p);
         return true;
     }
-    return rd_slow(s, addr, sz, v);
+    uint64_t r = rd_slow(s, addr, sz);
+    if (r & SLOW_FAULT) return false;
+    *v = (uint32_t)r;
+    return true;
 }
 
 AI bool wr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
-    if (sz != 1 && (addr & 1)) return g0_fault(s, 3, addr, false, false);
-    uint8_t *p = wramp(s, addr, (uint32_t)sz);
-    if (VL_LIKELY(p != NULL)) {
+    if (VL_LIKELY(fast_wr(s, addr, sz))) {
+        uint8_t *p = s->ram + addr;
         if (sz == 1) p[0] = (uint8_t)v;
         else if (sz == 2) vl_put_be16(p, v);
         else vl_put_be32(p, v);
@@ -320,23 +376,25 @@ AI bool wr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
     return wr_slow(s, addr, v, sz);
 }
 
-static NI bool fetch_slow(m68k_cpu *s, uint32_t *v) {
-    uint32_t pc = s->pc;
-    if (pc & 1) return g0_fault(s, 3, pc, true, true);
-    if (!m68k_rd(s, pc, 2, v)) return g0_fault(s, 2, pc, true, true);
+static NI uint64_t fetch_slow(m68k_cpu *s) {
+    uint32_t pc = s->pc, v;
+    if (pc & 1) return g0_fault(s, 3, pc, true, true), SLOW_FAULT;
+    if (!m68k_rd(s, pc, 2, &v)) return g0_fault(s, 2, pc, true, true), SLOW_FAULT;
     s->pc = pc + 2;
-    return true;
+    return v;
 }
 
 AI bool fetch16(m68k_cpu *s, uint32_t *v) {
     uint32_t pc = s->pc;
-    uint8_t *p = ramp(s, pc, 2);
-    if (VL_LIKELY(p != NULL && !(pc & 1))) {
+    if (VL_LIKELY(fast_rd(s, pc, 2))) {
         s->pc = pc + 2;
-        *v = vl_be16(p);
+        *v = vl_be16(s->ram + pc);
         return true;
     }
-    return fetch_slow(s, v);
+    uint64_t r = fetch_slow(s);
+    if (r & SLOW_FAULT) return false;
+    *v = (uint32_t)r;
+    return true;
 }
 
 AI bool fetch32(m68k_cpu *s, uint32_t *v) {

@@ -93,11 +93,19 @@ static const uint16_t far_sel[] = {
 };
 /* Selector operands (MOV/POP to a segment register, LDS..., LAR, LSL, VERR,
  * VERW, LLDT, LTR, ARPL), and EAX's low half in state k (k mod the count):
- * a DPL 0 data segment first, which only CPL 0 may load. */
+ * a DPL 0 data segment first, which only CPL 0 may load. A memory form runs
+ * operand c in state c mod the number of states. S_DATA0 | 1 (RPL 1 to a
+ * DPL 0 segment) and S_DATA1 | 1 (a DPL 1 stack) fault at CPL 0 and load at
+ * CPL 1, where ring compression runs the guest kernel with its DPL 0
+ * descriptors shown as DPL 1: every segment load and VERR/VERW show it.
+ * S_DATA0 | 1 is the selector of state 6 (states 3 and 7 run in virtual
+ * user mode, where it faults at every level) so that POP and MOV from a
+ * register see it too; S_DATA1 | 1 comes at index 20, state 4 of 8 and 0 of
+ * 2 or 4, in virtual supervisor mode as well. */
 static const uint16_t sel_opd[] = {
-    S_DATA0,     S_DATA3 | 3, S_CODE0,   S_LDT,      S_TSS3,       S_CODE3 | 3, S_CONF | 3,
+    S_DATA0,     S_DATA3 | 3, S_CODE0,   S_LDT,       S_TSS3,       S_CODE3 | 3, S_DATA0 | 1,
     S_GATE3 | 3, S_RODATA | 3, S_NOTP | 3, S_DATA2 | 2, S_EXPDN | 3, 0,           0x04 | 7,
-    0xF8 | 3,    S_CODE1 | 1, S_XONLY | 3, S_TSS,
+    0xF8 | 3,    S_CODE1 | 1, S_XONLY | 3, S_TSS,       S_CONF | 3,   S_DATA1,     S_DATA1 | 1,
 };
 #define NFAR (sizeof far_sel / sizeof far_sel[0])
 #define NSEL (sizeof sel_opd / sizeof sel_opd[0])
