@@ -31,6 +31,7 @@ check() { # check MARKER ARGS...: the block after "<!-- MARKER summary: begin --
 }
 check "vlab table"
 check "vlab table --technique hybrid" --technique hybrid
+check "vlab table --technique hw-assist" --technique hw-assist
 
 # The first lab: the README's code is scenarios/first.lua without its
 # comments, and the output shown is what it prints.
