@@ -168,9 +168,22 @@ typedef struct vl_cpu_common {
     bool intercept;        /* exceptions stop the core before side effects   */
     bool stop_on_null_vector; /* an exception whose vector entry is 0 stops the run */
     uint32_t exit_set;     /* bit (1 << enum vl_class): stop before executing */
+    /* Hardware assist (VT-x/SVM style); NULL: off, and the run loops do not
+     * look. exit_forms: bit f (vl_bit) stops the core before it executes an
+     * instruction of decode-table form f (vl_decode_info.form), in any mode,
+     * with VLAB_STOP_VMEXIT (code = its class); the checking loop only.
+     * exc_exits: with intercept on, the exceptions that stop the core (bit =
+     * the vector's exception index, vl_cpu_ops.exc_index); the others are
+     * taken architecturally, into the guest's own vectors. */
+    const uint8_t *exit_forms;
+    const uint8_t *exc_exits;
     int last_vector;       /* last exception taken, for the exception event   */
     uint32_t last_vector_pc;
 } vl_cpu_common;
+
+static inline bool vl_bit(const uint8_t *set, unsigned i) { return (set[i >> 3] >> (i & 7)) & 1; }
+/* Bytes of a bitmap over every exception index (0..255). */
+#define VL_EXC_BITMAP_BYTES 32
 
 /* ---- the CPU interface --------------------------------------------------- */
 struct vl_cpu_ops {
@@ -207,6 +220,7 @@ struct vl_cpu_ops {
      * error code and fault address where the ISA has them. */
     void (*raise)(void *cpu, int vector, uint32_t code, uint32_t addr);
     const vl_vector_info *vectors;           /* terminated by name == NULL */
+    uint8_t exc_shift;                       /* exception index = vector >> exc_shift (exc_exits) */
     /* Memory at a virtual address through the CPU's MMU, side-effect free
      * (vlab_read_virt). */
     size_t (*read_virt)(void *cpu, uint32_t addr, uint8_t *buf, size_t len, bool fetch);

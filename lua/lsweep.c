@@ -107,12 +107,14 @@ static void push_result(lua_State *L, const vl_sweep_result *r) {
     lua_setfield(L, -2, "summary");
 }
 
-/* vlab.sweep{ isa=, model=, technique=, seed=, states=, filter= } */
+/* vlab.sweep{ isa=, model=, technique=, seed=, states=, filter=, flavour=, exit_remove= } */
 static const vlab_option sweep_options[] = {
     { "isa", VLAB_OPT_STRING },  { "model", VLAB_OPT_STRING },  { "technique", VLAB_OPT_STRING },
     { "seed", VLAB_OPT_INTEGER }, { "states", VLAB_OPT_INTEGER }, { "filter", VLAB_OPT_STRING },
-    { NULL, 0 }
+    { "flavour", VLAB_OPT_STRING }, { "exit_remove", VLAB_OPT_TABLE }, { NULL, 0 }
 };
+
+#define MAX_REMOVE 64
 
 static int l_sweep(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -135,6 +137,22 @@ static int l_sweep(lua_State *L) {
         return luaL_error(L, "vlab.sweep: states must be 1..1024 (got %I)", (LUAI_UACINT)st);
     o.states = (int)st;
     o.filter = vl_lua_opt_str(L, 1, "filter", "vlab.sweep");
+    o.flavour = vl_lua_opt_str(L, 1, "flavour", "vlab.sweep");
+    /* exit_remove = { "move from sr", ... }: the strings stay on the Lua stack's table */
+    const char *remove[MAX_REMOVE + 1] = { 0 };
+    lua_getfield(L, 1, "exit_remove");
+    if (lua_istable(L, -1)) {
+        lua_Integer n = luaL_len(L, -1);
+        if (n > MAX_REMOVE) return luaL_error(L, "vlab.sweep: exit_remove: at most %d mnemonics", MAX_REMOVE);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, -1, i);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                return luaL_error(L, "vlab.sweep: exit_remove[%I] must be a string (a mnemonic)", (LUAI_UACINT)i);
+            remove[i - 1] = lua_tostring(L, -1);
+            lua_pop(L, 1); /* the table keeps the string */
+        }
+        o.exit_remove = remove;
+    }
     vl_sweep_result r;
     if (vl_sweep_run(&o, &r, err, sizeof err) < 0) return luaL_error(L, "vlab.sweep: %s", err);
     push_result(L, &r);

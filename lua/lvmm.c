@@ -1,14 +1,17 @@
 /* lvmm.c - the monitor's part of the Lua module `vlab` (DESIGN §4.2):
  *
- *   local vm = vlab.vmm{ isa=, model=, technique="trap-and-emulate"|"hybrid", ram=, monitor=other_vm,
- *                        deprivilege=3 (x86: the guest kernel at real CPL 3 instead of 1) }
+ *   local vm = vlab.vmm{ isa=, model=, technique="trap-and-emulate"|"hybrid"|"hw-assist", ram=,
+ *                        monitor=other_vm, deprivilege=3 (x86: the guest kernel at real CPL 3 instead of 1),
+ *                        flavour="svm"|"vt", exit_remove={ mnemonic... } (hw-assist) }
  *   vm.guest                 the guest as it sees itself: the machine API, privileged
  *                            registers from the virtual state
  *   vm:run{ max=, until_pc= }  vm:step(n)    -> stop table
  *   vm:on("trap", fn) -> id  vm:off(id)    fn(ev): ev.pc, ev.insn, ev.kind, ev.vector
  *   vm:stats()               { guest_instructions, traps, emulated, reflected, interpreted,
  *                              exits, scanned, patched, blocks, translated, callouts, lookups,
- *                              flushes, cache_bytes, hypercalls, world_switches, watch_hits, cost }
+ *                              flushes, cache_bytes, hypercalls, world_switches, watch_hits, cost,
+ *                              exit_reasons = { instruction, exception, interrupt, cr, io, mode } }
+ *   vm:exit_set([{ add=, remove=, add_exceptions=, remove_exceptions= }])   hw-assist's exit set
  *   vm:set_cost{ trap=... }  vm:cost()      the cost table (defaults in vmm/vmm.h)
  *   vm:check()               true, or false and why (resource control)
  *   vm:run_all{ slice=, max= }  every VM of vm's monitor, round robin
@@ -125,8 +128,38 @@ static int l_techniques(lua_State *L) {
 
 static const vlab_option vmm_options[] = {
     { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING },    { "technique", VLAB_OPT_STRING },
-    { "ram", VLAB_OPT_INTEGER }, { "monitor", VLAB_OPT_OBJECT }, { "deprivilege", VLAB_OPT_INTEGER }, { NULL, 0 }
+    { "ram", VLAB_OPT_INTEGER }, { "monitor", VLAB_OPT_OBJECT }, { "deprivilege", VLAB_OPT_INTEGER },
+    { "flavour", VLAB_OPT_STRING }, { "exit_remove", VLAB_OPT_TABLE }, { NULL, 0 }
 };
+
+/* hw-assist: the mnemonics (or vectors) of list field `key` of table t
+ * into or out of vm's exit set; errors name fn. */
+static void exit_change(lua_State *L, vl_vm *vm, int t, const char *key, bool exc, bool on, const char *fn) {
+    lua_getfield(L, t, key);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return;
+    }
+    if (!lua_istable(L, -1)) luaL_error(L, "%s: field '%s' must be a list", fn, key);
+    char err[256];
+    lua_Integer n = luaL_len(L, -1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        int rc;
+        if (exc) {
+            int isnum = 0;
+            lua_Integer x = lua_tointegerx(L, -1, &isnum);
+            if (!isnum) luaL_error(L, "%s: %s[%I] must be a vector number", fn, key, (LUAI_UACINT)i);
+            rc = vl_hw_exit_exception(vm, x < 0 || x > 0xFFFF ? -1 : (int)x, on, err, sizeof err);
+        } else {
+            if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: %s[%I] must be a mnemonic", fn, key, (LUAI_UACINT)i);
+            rc = vl_hw_exit_form(vm, lua_tostring(L, -1), on, err, sizeof err);
+        }
+        if (rc < 0) luaL_error(L, "%s: %s: %s", fn, key, err);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
 
 static int l_vmm(lua_State *L) {
     const char *fn = "vlab.vmm";
@@ -171,8 +204,20 @@ static int l_vmm(lua_State *L) {
     lvm *v = lua_newuserdatauv(L, sizeof *v, UV_COUNT);
     memset(v, 0, sizeof *v);
     luaL_setmetatable(L, VM_MT);
+    const char *flavour = opt_str(L, 1, "flavour", fn);
+    int fl = flavour ? vl_hw_flavour_find(flavour) : VL_HW_SVM;
+    if (fl < 0) return luaL_error(L, "%s: unknown flavour '%s' (known: svm, vt)", fn, flavour);
+    lua_getfield(L, 1, "exit_remove");
+    bool has_remove = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if ((flavour || has_remove) && t != VL_TECH_HW_ASSIST)
+        return luaL_error(L, "%s: %s: for technique hw-assist only", fn, flavour ? "flavour" : "exit_remove");
     v->vm = vl_vm_new(mon, isa_name, model_name, (uint32_t)ram, t, NULL, err, sizeof err);
     if (!v->vm) return luaL_error(L, "%s: %s", fn, err);
+    if (t == VL_TECH_HW_ASSIST) {
+        vl_hw_set_flavour(v->vm, fl, NULL, 0);
+        exit_change(L, v->vm, 1, "exit_remove", false, false, fn); /* the VM is the userdata's: collected on error */
+    }
     if (has_depriv && vl_vm_set_deprivilege(v->vm, (int)(depriv < 0 || depriv > 31 ? -1 : depriv), err, sizeof err) < 0) {
         vl_vm_free(v->vm);
         v->vm = NULL;
@@ -240,6 +285,10 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
         lua_setfield(L, -2, "insn");
         lua_pushstring(L, vl_trap_kind_name(ev->kind));
         lua_setfield(L, -2, "kind");
+        if (ev->exit_reason >= 0) {
+            lua_pushstring(L, vl_exit_reason_name(ev->exit_reason));
+            lua_setfield(L, -2, "reason");
+        }
         if (ev->cls >= 0) {
             lua_pushstring(L, vl_class_name(ev->cls));
             lua_setfield(L, -2, "class");
@@ -402,6 +451,51 @@ static int vm_stats(lua_State *L) {
     F(watch_hits);
     F(cost);
 #undef F
+    lua_createtable(L, 0, VL_EXIT_REASON_COUNT);
+    for (int r = 0; r < VL_EXIT_REASON_COUNT; r++) {
+        lua_pushinteger(L, (lua_Integer)s.exit_reasons[r]);
+        lua_setfield(L, -2, vl_exit_reason_name(r));
+    }
+    lua_setfield(L, -2, "exit_reasons");
+    return 1;
+}
+
+/* ---- hw-assist: the exit set -------------------------------------------------------- */
+
+static void exit_item(void *ctx, const char *mnemonic, int vector) {
+    lua_State *L = ctx;
+    int list = mnemonic ? -2 : -1; /* forms below exceptions on the stack */
+    if (mnemonic) lua_pushstring(L, mnemonic);
+    else lua_pushinteger(L, vector);
+    lua_rawseti(L, list - 1, (lua_Integer)luaL_len(L, list - 1) + 1);
+}
+
+/* vm:exit_set([{ add =, remove =, add_exceptions =, remove_exceptions = }])
+ *   -> { forms = { mnemonic... }, exceptions = { vector... }, flavour = } */
+static int vm_exit_set(lua_State *L) {
+    lvm *v = checkvm(L, 1);
+    const char *fn = "vm:exit_set";
+    if (vl_hw_flavour(v->vm) < 0)
+        return luaL_error(L, "%s: not a hw-assist VM (technique %s)", fn, vl_technique_name(v->vm->technique));
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        static const vlab_option opts[] = { { "add", VLAB_OPT_TABLE }, { "remove", VLAB_OPT_TABLE },
+                                            { "add_exceptions", VLAB_OPT_TABLE },
+                                            { "remove_exceptions", VLAB_OPT_TABLE }, { NULL, 0 } };
+        vl_lua_check_opts(L, 2, fn, opts);
+        exit_change(L, v->vm, 2, "add", false, true, fn);
+        exit_change(L, v->vm, 2, "remove", false, false, fn);
+        exit_change(L, v->vm, 2, "add_exceptions", true, true, fn);
+        exit_change(L, v->vm, 2, "remove_exceptions", true, false, fn);
+    }
+    lua_createtable(L, 0, 3);
+    lua_newtable(L); /* forms */
+    lua_newtable(L); /* exceptions */
+    vl_hw_exit_list(v->vm, exit_item, L);
+    lua_setfield(L, -3, "exceptions");
+    lua_setfield(L, -2, "forms");
+    lua_pushstring(L, vl_hw_flavour_name(vl_hw_flavour(v->vm)));
+    lua_setfield(L, -2, "flavour");
     return 1;
 }
 
@@ -455,7 +549,7 @@ static const luaL_Reg vm_methods[] = {
     { "run", vm_run },     { "step", vm_step },         { "on", vm_on },       { "gdb", vm_gdb },
     { "off", vm_off },     { "stats", vm_stats },       { "cost", vm_cost },
     { "set_cost", vm_set_cost }, { "check", vm_check }, { "reset", vm_reset },
-    { "run_all", vm_run_all }, { NULL, NULL },
+    { "run_all", vm_run_all }, { "exit_set", vm_exit_set }, { NULL, NULL },
 };
 
 static int vm_index(lua_State *L) {

@@ -57,9 +57,9 @@ static const char usage_text[] =
     "      first MiB), console_dropped (the bytes beyond).\n"
     "      Ctrl-C (SIGINT) or SIGTERM stops the guest with reason \"interrupted\"\n"
     "      (exit 1); the report, console included, is still printed.\n"
-    "      --vmm TECHNIQUE runs the guest under the monitor (trap-and-emulate or\n"
-    "      hybrid); --json then reports the guest's view and a vmm object with\n"
-    "      the monitor's counts.\n"
+    "      --vmm TECHNIQUE runs the guest under the monitor (trap-and-emulate,\n"
+    "      hybrid, hw-assist or hw-assist:vt); --json then reports the guest's\n"
+    "      view and a vmm object with the monitor's counts.\n"
     "      --gdb PORT serves gdb (target remote :PORT) on 127.0.0.1 instead of\n"
     "      running (0: any free port); the report follows the session (docs/gdb.md).\n"
     "      --trace writes one line per instruction to standard error: address,\n"
@@ -71,9 +71,9 @@ static const char usage_text[] =
     "      Measure every instruction form (natively in supervisor and user mode,\n"
     "      and under the monitor) and print the trap-vs-leak table: `table` groups\n"
     "      forms by mnemonic with a summary per model, `sweep` prints one row per\n"
-    "      form. --technique: trap-and-emulate (default) or hybrid (every ISA\n"
-    "      runs under both; one the monitor could not run would be measured\n"
-    "      natively only, technique \"native\").\n"
+    "      form. --technique: trap-and-emulate (default), hybrid or hw-assist\n"
+    "      (every ISA runs under all three; one the monitor could not run\n"
+    "      would be measured natively only, technique \"native\").\n"
     "      --techniques all (table): one summary row per model and technique of\n"
     "      the monitor (forms, privileged, sensitive, leaks, Theorems 1 and 3, and\n"
     "      what the sweep means for that technique's theorem).\n"
@@ -370,8 +370,7 @@ static int cmd_disasm(int argc, char **argv) {
 
 /* Techniques of the design that are not built yet: named so that asking
  * for one says so instead of "unknown". */
-static const char *const planned_techniques[] = { "binary-translation", "scan-and-patch", "paravirt", "hw-assist",
-                                                  NULL };
+static const char *const planned_techniques[] = { "binary-translation", "scan-and-patch", "paravirt", NULL };
 
 /* Ctrl-C (or a timeout's SIGTERM) during exec stops the guest between
  * instruction slices, and the report (console so far included) is still
@@ -396,10 +395,15 @@ static int cmd_exec(int argc, char **argv) {
         bool planned = false;
         for (int i = 0; planned_techniques[i]; i++)
             if (strcmp(o.vmm, planned_techniques[i]) == 0) planned = true;
-        if (vl_technique_find(o.vmm) < 0)
-            return usage_error("exec", planned ? "--vmm %s: technique not built yet (built: %s)"
-                                               : "--vmm %s: unknown technique (known: %s)",
-                               o.vmm, vl_technique_list());
+        int flavour;
+        char why[160];
+        if (planned)
+            return usage_error("exec", "--vmm %s: technique not built yet (built: %s)", o.vmm, vl_technique_list());
+        if (vl_technique_spec(o.vmm, &flavour, why, sizeof why) < 0) {
+            if (!strchr(o.vmm, ':'))
+                return usage_error("exec", "--vmm %s: unknown technique (known: %s)", o.vmm, vl_technique_list());
+            return usage_error("exec", "--vmm %s: %s", o.vmm, why);
+        }
     }
     uint64_t ram = o.has_ram ? o.ram : 16u << 20;
     if (ram == 0 || ram > (1u << 30))

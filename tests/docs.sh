@@ -393,6 +393,12 @@ do -- the monitor's trap event
     v.guest:write(0x1000, vlab.asm("m68k:68010", "move.w #0,sr\nmove.w #0x2700,sr\nbra.s .\n", { org = 0x1000 }))
     v.guest.pc, v.guest.regs.sp = 0x1000, 0x8000
     v:run{ max = 20 }
+    -- under hw-assist: an exit, with its reason
+    local h = vlab.vmm{ isa = "m68k:68010", ram = 1 << 16, technique = "hw-assist" }
+    h:on("trap", function(t) for k in pairs(t) do got[k] = true end end)
+    h.guest:write(0x1000, vlab.asm("m68k:68010", "move.w %sr,%d0\nbra.s .\n", { org = 0x1000 }))
+    h.guest.pc, h.guest.regs.sp = 0x1000, 0x8000
+    h:run{ max = 20 }
     check(next(got), "the probe guest raised no trap under the monitor: the trap event's fields are not checked")
     if next(got) then compare_fields("event 'trap' (vm:on)", got, fields_of(cell)) end
 end

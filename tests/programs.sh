@@ -40,8 +40,13 @@ run ppc:750 ppc
 run m68k:68000 m68k --vmm trap-and-emulate
 run m68k:68010 m68k --vmm trap-and-emulate
 run ppc:750 ppc --vmm trap-and-emulate
+run m68k:68000 m68k --vmm hw-assist
+run m68k:68010 m68k --vmm hw-assist:vt
+run ppc:750 ppc --vmm hw-assist
 run x86:i386 x86
 run x86:pentium x86
-# 4 programs, 8 ways each
-[ "$pass" -eq 32 ] || bad "$pass of 32 runs passed"
+run x86:i386 x86 --vmm hw-assist
+run x86:pentium x86 --vmm hw-assist:vt
+# 4 programs, 13 ways each
+[ "$pass" -eq 52 ] || bad "$pass of 52 runs passed"
 finish

@@ -33,6 +33,7 @@ check() { # check FILE MARKER ARGS...: the block after "<!-- MARKER summary: beg
 }
 check README.md "vlab table"
 check README.md "vlab table --technique hybrid" --technique hybrid
+check README.md "vlab table --technique hw-assist" --technique hw-assist
 check docs/popek-goldberg.md "vlab table"
 
 # The README's prose: "under the monitor N forms leak" is the i386 row's leaks

@@ -71,7 +71,7 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
                     "\"scanned\": %llu, \"patched\": %llu, \"blocks\": %llu, \"translated\": %llu, "
                     "\"callouts\": %llu, \"lookups\": %llu, \"flushes\": %llu, \"cache_bytes\": %llu, "
                     "\"hypercalls\": %llu, \"world_switches\": %llu, \"watch_hits\": %llu, "
-                    "\"cost\": %llu}",
+                    "\"cost\": %llu",
                     vl_technique_name(vm->technique), (unsigned long long)st.guest_instructions,
                     (unsigned long long)st.traps, (unsigned long long)st.emulated, (unsigned long long)st.reflected,
                     (unsigned long long)st.interpreted, (unsigned long long)st.exits,
@@ -82,6 +82,15 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
                     (unsigned long long)st.hypercalls,
                     (unsigned long long)st.world_switches, (unsigned long long)st.watch_hits,
                     (unsigned long long)st.cost);
+        if (vm) {
+            /* the vmm object goes on: hw-assist's flavour, and the exits by reason (every technique: all zero elsewhere) */
+            int fl = vl_hw_flavour(vm);
+            if (fl >= 0) fprintf(out, ", \"flavour\": \"%s\"", vl_hw_flavour_name(fl));
+            fprintf(out, ", \"exit_reasons\": {");
+            for (int r = 0; r < VL_EXIT_REASON_COUNT; r++)
+                fprintf(out, "%s\"%s\": %llu", r ? ", " : "", vl_exit_reason_name(r), (unsigned long long)st.exit_reasons[r]);
+            fprintf(out, "}}");
+        }
         fprintf(out, "}\n");
     } else {
         /* the console was streamed above: the report starts on a line of its own */
@@ -111,9 +120,9 @@ void vl_exec_report(FILE *out, int json, vlab_machine *m, vl_vm *vm, vl_stop s) 
         }
         if (hidden) fprintf(out, "(%d hidden registers, the descriptor caches: --json lists them)\n", hidden);
         if (vm)
-            fprintf(out, "vmm (%s): %llu traps, %llu emulated, %llu reflected, %llu interpreted, %llu world switches, "
-                    "cost %llu\n",
-                    vl_technique_name(vm->technique), (unsigned long long)st.traps,
+            fprintf(out, "vmm (%s): %llu traps, %llu exits, %llu emulated, %llu reflected, %llu interpreted, "
+                    "%llu world switches, cost %llu\n",
+                    vl_technique_name(vm->technique), (unsigned long long)st.traps, (unsigned long long)st.exits,
                     (unsigned long long)st.emulated, (unsigned long long)st.reflected,
                     (unsigned long long)st.interpreted,
                     (unsigned long long)st.world_switches, (unsigned long long)st.cost);
@@ -132,13 +141,16 @@ int vl_exec(const vl_exec_opts *o, char *err, size_t errsz) {
     vl_vm *vm = NULL;
     vlab_machine *m;
     if (o->technique) {
-        int t = vl_technique_find(o->technique);
+        int flavour;
+        char why[160];
+        int t = vl_technique_spec(o->technique, &flavour, why, sizeof why);
         if (t < 0) {
-            vl_seterr(err, errsz, "--vmm %s: technique not built (built: %s)", o->technique, vl_technique_list());
+            vl_seterr(err, errsz, "--vmm %s: %s", o->technique, why);
             return 2;
         }
         vm = vl_vm_new(NULL, o->isa, o->model, ram, t, NULL, err, errsz);
         if (!vm) return 1;
+        if (flavour >= 0) vl_hw_set_flavour(vm, flavour, NULL, 0);
         m = vm->m;
     } else {
         m = vlab_machine_new(o->isa, o->model, ram, err, errsz);

@@ -12,12 +12,36 @@
  * table and onto its own supervisor stack. */
 #include "vmm/vmm.h"
 
-vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t) {
+/* The guest's state onto the virtual context, which then runs without
+ * intercept or exit controls: what it raises, it takes. */
+static void to_virtual_context(vl_vm *vm) {
     vl_cpu_common *vc = vm->vctx;
     vm->virt->to_virtual(vm);
     vc->intercept = false;
     vc->exit_set = 0;
+    vc->exit_forms = vc->exc_exits = NULL;
     vc->stop_on_null_vector = vm->stop_on_null_vector;
+}
+
+vl_stop vl_interp_run(vl_vm *vm, uint64_t n, bool (*done)(vl_vm *vm)) {
+    vl_cpu_common *vc = vm->vctx;
+    to_virtual_context(vm);
+    vl_vm_enter_virtual(vm);
+    uint64_t start = vc->icount;
+    vl_stop r = { .reason = VLAB_STOP_BUDGET, .vector = -1 };
+    while (vc->icount - start < n) {
+        r = vm->ops->run(vm->vctx, 1);
+        if (r.reason == VLAB_STOP_NONE) r.reason = VLAB_STOP_BUDGET;
+        if (r.reason != VLAB_STOP_BUDGET || done(vm)) break;
+    }
+    vm->st.interpreted += vc->icount - start;
+    vl_vm_leave_virtual(vm);
+    vm->virt->to_real(vm);
+    return r;
+}
+
+vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t) {
+    to_virtual_context(vm);
     /* the interrupt line as it is: no interrupt can be taken before the
      * instruction (the real CPU would have stopped for it first), and one
      * the instruction acknowledges is lowered for the real CPU too */

@@ -224,6 +224,24 @@ static int vary(sw_ctx *c, const vl_sweep_regs *r, int how, int level, vl_sweep_
     return c->A->vary(c->variant, c->regs, c->nregs, how, level, out);
 }
 
+/* The hw-assist options on a VM of the sweep. */
+static int hw_controls(vl_vm *vm, const vl_sweep_opts *o, char *err, size_t errsz) {
+    if (!o->flavour && !o->exit_remove) return 0;
+    if (vl_hw_flavour(vm) < 0) {
+        snprintf(err, errsz, "flavour and exit_remove: for technique hw-assist only");
+        return -1;
+    }
+    int f = o->flavour ? vl_hw_flavour_find(o->flavour) : VL_HW_SVM;
+    if (f < 0) {
+        snprintf(err, errsz, "unknown flavour '%s' (known: svm, vt)", o->flavour);
+        return -1;
+    }
+    if (vl_hw_set_flavour(vm, f, err, errsz) < 0) return -1;
+    for (size_t i = 0; o->exit_remove && o->exit_remove[i]; i++)
+        if (vl_hw_exit_form(vm, o->exit_remove[i], false, err, errsz) < 0) return -1;
+    return 0;
+}
+
 static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err, size_t errsz) {
     const vl_model_desc *d = vl_find_model(o->isa, o->model);
     c->variant = d->variant;
@@ -260,6 +278,10 @@ static int ctx_init(sw_ctx *c, const vl_sweep_opts *o, int technique, char *err,
             c->v[k] = vl_vm_new(c->mon, d->isa, d->model, c->ram, technique, virt, e2, sizeof e2);
             if (!c->v[k]) {
                 seterr(err, errsz, "cannot virtualize %s: %s", o->model, e2);
+                return -1;
+            }
+            if (hw_controls(c->v[k], o, e2, sizeof e2) < 0) {
+                seterr(err, errsz, "%s%s", e2, "");
                 return -1;
             }
         }
@@ -387,9 +409,10 @@ static void run_target(sw_ctx *c, int t) {
         c->vec[t] = c->exc[t] ? m->cc->last_vector : -1;
     } else {
         vl_vm *vm = c->v[t - T_V1];
-        uint64_t tr = vm->st.traps, in = vm->st.interpreted;
+        /* a hardware-assist exit gives the monitor control as a trap does */
+        uint64_t tr = vm->st.traps + vm->st.exits, in = vm->st.interpreted;
         vl_vm_step(vm, 1);
-        c->traps[t - T_V1] = vm->st.traps - tr;
+        c->traps[t - T_V1] = vm->st.traps + vm->st.exits - tr;
         c->interp[t - T_V1] = vm->st.interpreted - in;
         vl_cpu_common *vc = vm->vctx;
         c->exc[t] = false;

@@ -195,6 +195,11 @@ typedef struct vl_sweep_opts {
     const vl_cpu_ops *ops;
     const char *filter;          /* keep only the rows whose mnemonic or form contains this
                                     (NULL: all); the summary stays the model's */
+    /* hw-assist only (a usage error otherwise): the flavour ("svm", "vt";
+     * NULL: svm) and mnemonics taken out of the model's default exit set
+     * (NULL-terminated; NULL: none), to see what a wrong exit set leaks */
+    const char *flavour;
+    const char *const *exit_remove;
     /* progress: called now and then with forms done / total; may be NULL */
     void (*progress)(void *ctx, const char *model, size_t done, size_t total);
     void *progress_ctx;

@@ -41,25 +41,7 @@ static void detach(vl_vm *vm) {
     vm->tstate = NULL;
 }
 
-static vl_stop interpret(vl_vm *vm, uint64_t n) {
-    vl_cpu_common *vc = vm->vctx;
-    vm->virt->to_virtual(vm);
-    vc->intercept = false;
-    vc->exit_set = 0;
-    vc->stop_on_null_vector = vm->stop_on_null_vector;
-    vl_vm_enter_virtual(vm);
-    uint64_t start = vc->icount;
-    vl_stop r = { .reason = VLAB_STOP_BUDGET, .vector = -1 };
-    while (vc->icount - start < n) {
-        r = vm->ops->run(vm->vctx, 1);
-        if (r.reason == VLAB_STOP_NONE) r.reason = VLAB_STOP_BUDGET;
-        if (r.reason != VLAB_STOP_BUDGET || vm->virt->priv_get(vm) != 0) break;
-    }
-    vm->st.interpreted += vc->icount - start;
-    vl_vm_leave_virtual(vm);
-    vm->virt->to_real(vm);
-    return r;
-}
+static bool left_supervisor(vl_vm *vm) { return vm->virt->priv_get(vm) != 0; }
 
 static vl_stop run(vl_vm *vm, uint64_t n) {
     hybrid_state *h = vm->tstate;
@@ -73,7 +55,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
     if (!h->in_monitor) vm->st.world_switches++;
     h->in_monitor = true;
     h->interp_stop = true;
-    return interpret(vm, n);
+    return vl_interp_run(vm, n, left_supervisor);
 }
 
 static int on_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {

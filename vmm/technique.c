@@ -3,11 +3,12 @@
 #include "vmm/vmm.h"
 #include <string.h>
 
-extern const vl_technique vl_tech_trap_emulate, vl_tech_hybrid;
+extern const vl_technique vl_tech_trap_emulate, vl_tech_hybrid, vl_tech_hw_assist;
 
 static const vl_technique *const techniques[VL_TECH_COUNT] = {
     [VL_TECH_TRAP_EMULATE] = &vl_tech_trap_emulate,
     [VL_TECH_HYBRID] = &vl_tech_hybrid,
+    [VL_TECH_HW_ASSIST] = &vl_tech_hw_assist,
 };
 
 const vl_technique *vl_technique_get(int id) { return id >= 0 && id < VL_TECH_COUNT ? techniques[id] : NULL; }
@@ -24,4 +25,32 @@ int vl_technique_find(const char *name) {
     return -1;
 }
 
-const char *vl_technique_list(void) { return "trap-and-emulate, hybrid"; }
+int vl_technique_spec(const char *spec, int *flavour, char *err, size_t errsz) {
+    char name[64];
+    const char *colon = spec ? strchr(spec, ':') : NULL;
+    size_t n = colon ? (size_t)(colon - spec) : (spec ? strlen(spec) : 0);
+    *flavour = -1;
+    if (!spec || n >= sizeof name) {
+        vl_seterr(err, errsz, "unknown technique '%s' (known: %s)", spec ? spec : "", vl_technique_list());
+        return -1;
+    }
+    memcpy(name, spec, n);
+    name[n] = 0;
+    int t = vl_technique_find(name);
+    if (t < 0) {
+        vl_seterr(err, errsz, "unknown technique '%s' (known: %s)", name, vl_technique_list());
+        return -1;
+    }
+    if (!colon) return t;
+    if (t != VL_TECH_HW_ASSIST) {
+        vl_seterr(err, errsz, "technique %s has no flavours (hw-assist has: svm, vt)", name);
+        return -1;
+    }
+    if ((*flavour = vl_hw_flavour_find(colon + 1)) < 0) {
+        vl_seterr(err, errsz, "unknown flavour '%s' of hw-assist (known: svm, vt)", colon + 1);
+        return -1;
+    }
+    return t;
+}
+
+const char *vl_technique_list(void) { return "trap-and-emulate, hybrid, hw-assist"; }

@@ -155,6 +155,7 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     vm->technique = tech->id;
     vm->cost = vl_cost_defaults;
     vm->stop_on_null_vector = true;
+    vm->exit_reason = -1;
     uint8_t *gm = vl_alloc_region(&mon->alloc, vm->id, VL_REGION_GUEST, ram, &vm->ram_mpa);
     uint8_t *mm = gm ? vl_alloc_region(&mon->alloc, vm->id, VL_REGION_MONITOR, VL_MON_SIZE, &vm->mon_mpa) : NULL;
     if (!mm) {
@@ -344,7 +345,8 @@ int vl_vm_check(vl_vm *vm, char *why, size_t whysz) {
         vl_seterr(why, whysz, "guest memory reaches the monitor region at 0x%08x", m->mem.mon_base);
         return -1;
     }
-    return vm->virt->check(vm, why, whysz);
+    if (vm->virt->check(vm, why, whysz) < 0) return -1;
+    return vm->tech->check ? vm->tech->check(vm, why, whysz) : 0;
 }
 
 /* ---- the dispatcher's helpers ---------------------------------------------------------- */
@@ -393,7 +395,7 @@ void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
         /* the PC does not translate, or holds no instruction */
         snprintf(vm->insn, sizeof vm->insn, "(no instruction at 0x%08x)", t->pc);
     }
-    vl_trap_event ev = { kind, t->vector, t->pc, vm->insn, -1 };
+    vl_trap_event ev = { kind, t->vector, t->pc, vm->insn, -1, vm->exit_reason };
     if (!t->between && vm->insn_len && vm->ops->decode) {
         vl_decode_info d;
         vm->ops->decode(vm->variant, vm->insn_bytes, vm->insn_len, t->pc, &d);
@@ -402,16 +404,22 @@ void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
     if (vm->on_trap(vm->on_trap_ctx, &ev)) vm->trap_stop = true;
 }
 
-int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
-    vl_trap t = { .code = s->code, .addr = s->addr, .flags = s->flags };
-    vm->virt->trap->classify(vm, s, &t);
-    if (t.action == VL_ACT_STOP) {
-        *out = *s;
-        return -1;
-    }
+/* A classified trap (or exit: reason >= 0) handled: emulated or reflected.
+ * A trap costs two world switches; an exit's switch is part of its cost. */
+static int handle(vl_vm *vm, vl_trap *tp, int reason, vl_stop *out) {
+    vl_trap t = *tp;
     if (vm->on_trap) fetch_insn(vm, &t);
-    vm->st.traps++;
-    vm->st.world_switches += 2; /* into the monitor and back into the guest */
+    vm->exit_reason = reason;
+    if (reason < 0) {
+        vm->st.traps++;
+        vm->st.world_switches += 2; /* into the monitor and back into the guest */
+    } else {
+        vm->st.exits++;
+        vm->st.exit_reasons[reason]++;
+    }
+    /* what the callback sees: an exit, or what the monitor did with the trap */
+    int k_emulated = reason < 0 ? VL_TRAP_EMULATED : VL_TRAP_EXIT;
+    int k_reflected = reason < 0 ? VL_TRAP_REFLECTED : VL_TRAP_EXIT;
     if (t.action == VL_ACT_EMULATE) {
         /* the interpreter executes the instruction on the virtual context:
          * a privileged one in virtual supervisor mode completes there
@@ -429,10 +437,10 @@ int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
             vm->st.reflected++;
             vl_trap shown = t;
             shown.vector = vc->last_vector;
-            if (vm->on_trap) vl_vm_report(vm, VL_TRAP_REFLECTED, &shown);
+            if (vm->on_trap) vl_vm_report(vm, k_reflected, &shown);
         } else {
             vm->st.emulated++;
-            if (vm->on_trap) vl_vm_report(vm, VL_TRAP_EMULATED, &t);
+            if (vm->on_trap) vl_vm_report(vm, k_emulated, &t);
         }
         if (r.reason != VLAB_STOP_BUDGET && r.reason != VLAB_STOP_IDLE && r.reason != VLAB_STOP_HALT) {
             *out = r;
@@ -449,8 +457,29 @@ int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
         return -1;
     }
     vm->st.reflected++;
-    if (vm->on_trap) vl_vm_report(vm, VL_TRAP_REFLECTED, &t);
+    if (vm->on_trap) vl_vm_report(vm, k_reflected, &t);
     return 0;
+}
+
+int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out) {
+    vl_trap t = { .code = s->code, .addr = s->addr, .flags = s->flags };
+    vm->virt->trap->classify(vm, s, &t);
+    if (t.action == VL_ACT_STOP) {
+        *out = *s;
+        return -1;
+    }
+    return handle(vm, &t, -1, out);
+}
+
+int vl_vm_exit_emulate(vl_vm *vm, vl_trap *t, int reason, vl_stop *out) {
+    if (reason < 0 || reason >= VL_EXIT_REASON_COUNT) reason = VL_EXIT_INSTRUCTION;
+    return handle(vm, t, reason, out);
+}
+
+const char *vl_exit_reason_name(int r) {
+    static const char *const names[VL_EXIT_REASON_COUNT] = { "instruction", "exception", "interrupt",
+                                                             "cr", "io", "mode" };
+    return r >= 0 && r < VL_EXIT_REASON_COUNT ? names[r] : "?";
 }
 
 /* ---- the dispatcher ------------------------------------------------------------------ */

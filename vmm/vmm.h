@@ -37,6 +37,7 @@ typedef struct vl_vm vl_vm;     /* one guest */
 enum vl_technique_id {
     VL_TECH_TRAP_EMULATE = 0, /* "trap-and-emulate" */
     VL_TECH_HYBRID,           /* "hybrid": Popek & Goldberg's hybrid VM (Theorem 3) */
+    VL_TECH_HW_ASSIST,        /* "hw-assist": VT-x/SVM-style non-root mode, exit set (tech_hw.c) */
     VL_TECH_COUNT
 };
 typedef struct vl_technique {
@@ -62,6 +63,9 @@ typedef struct vl_technique {
      * user-sensitive one); 0: none, its leaks are only measured. What
      * `vlab table --techniques all` says a sweep means for it. */
     int theorem;
+    /* Resource control of the technique's own (vl_vm_check, after the
+     * glue's); NULL: nothing more. 0, or -1 with the reason. */
+    int (*check)(vl_vm *vm, char *why, size_t whysz);
 } vl_technique;
 /* The techniques, by id; NULL past the end. */
 const vl_technique *vl_technique_get(int id);
@@ -69,6 +73,10 @@ const char *vl_technique_name(int t);
 int vl_technique_find(const char *name); /* -1 if unknown */
 /* "trap-and-emulate, hybrid": the names, for messages and --help. */
 const char *vl_technique_list(void);
+/* "TECHNIQUE[:FLAVOUR]" (the command line's --vmm): the technique's id and
+ * *flavour (-1 when none is given; only hw-assist has flavours: svm, vt);
+ * -1 with a message when either is unknown. */
+int vl_technique_spec(const char *spec, int *flavour, char *err, size_t errsz);
 
 /* ---- traps ------------------------------------------------------------------ */
 /* unhandled: the guest has no handler for the exception its instruction
@@ -100,7 +108,21 @@ typedef struct vl_trap_event {
     uint32_t pc;       /* guest PC of the trapping instruction (or next PC for interrupts/trace) */
     const char *insn;  /* disassembled instruction at pc */
     int cls;           /* its declared class (decode table), -1 between instructions */
+    int exit_reason;   /* kind "exit": enum vl_exit_reason; else -1 */
 } vl_trap_event;
+
+/* ---- hardware-assist exits (tech_hw.c) ------------------------------------------ */
+/* Why the real CPU left non-root mode (VT's basic exit reason). */
+enum vl_exit_reason {
+    VL_EXIT_INSTRUCTION = 0, /* "instruction": a form in the exit set */
+    VL_EXIT_EXCEPTION,       /* "exception": an exception in the exception bitmap */
+    VL_EXIT_INTERRUPT,       /* "interrupt": an external interrupt the monitor takes and injects */
+    VL_EXIT_CR,              /* "cr": a control-register access that touches host-owned bits */
+    VL_EXIT_IO,              /* "io": an I/O instruction on a port of the I/O bitmap */
+    VL_EXIT_MODE,            /* "mode": a guest mode non-root cannot run (vt): interpreted */
+    VL_EXIT_REASON_COUNT
+};
+const char *vl_exit_reason_name(int r); /* "instruction", ...; "?" out of range */
 /* Return 0 to go on, non-zero to stop the run after this trap ("breakpoint"). */
 typedef int (*vl_trap_fn)(void *ctx, const vl_trap_event *ev);
 
@@ -112,6 +134,7 @@ typedef struct vl_vmm_stats {
     uint64_t reflected;          /* exceptions delivered into the guest's vector table */
     uint64_t interpreted;        /* instructions the monitor interpreted without a trap (hybrid) */
     uint64_t exits;              /* hardware-assist exits */
+    uint64_t exit_reasons[VL_EXIT_REASON_COUNT]; /* exits by reason (they add up to exits) */
     uint64_t scanned, patched;   /* binary translation: instructions examined; patched in place */
     uint64_t blocks;             /* basic blocks translated */
     uint64_t translated;         /* instructions translated (copied or turned into callouts) */
@@ -165,6 +188,34 @@ typedef struct vl_virt_trap {
      * machine would. */
     int (*reflect)(vl_vm *vm, const vl_trap *t);
 } vl_virt_trap;
+/* What hw-assist needs from an ISA. Under it the guest's most privileged
+ * mode runs at the real CPU's most privileged level with its own state on
+ * the real CPU (its modes, stacks, vectors, tables), as in VT-x non-root
+ * mode; the glue's to_real/to_virtual then copy the whole guest state
+ * between the two contexts, except the bits the monitor owns: their real
+ * values are the host's, their guest values (the read shadows) live in the
+ * virtual context. The exit set decides whether the guest can tell. */
+typedef struct vl_virt_hw {
+    const char *owned;               /* one line: what the monitor owns on the real CPU */
+    int (*nforms)(int variant);      /* decode-table forms: vl_decode_info.form < nforms */
+    /* The form's mnemonic (lower case, as the sweep names rows); NULL when
+     * the model has no instruction of that form. */
+    const char *(*form_mnemonic)(int variant, int form);
+    /* The model's default exit set: bits of forms (nforms bits) and of
+     * exception indexes (VL_EXC_BITMAP_BYTES). */
+    void (*defaults)(int variant, uint8_t *forms, uint8_t *exc);
+    /* An interrupt the monitor must inject before the guest runs on (the
+     * real CPU cannot see it because the monitor owns its mask): the
+     * vector, or -1. NULL: the real CPU takes the guest's interrupts. */
+    int (*pending)(vl_vm *vm);
+    /* The vt flavour: whether non-root mode can run the guest now
+     * (first-generation VT-x: not in real mode, not with paging off);
+     * NULL: always. */
+    bool (*vt_runnable)(vl_vm *vm);
+    /* The reason of an exit by form (stop s); NULL: VL_EXIT_INSTRUCTION. */
+    int (*exit_reason)(vl_vm *vm, const vl_stop *s);
+} vl_virt_hw;
+
 typedef struct vl_virt_ops {
     const char *isa;
     size_t state_size;          /* the glue's own per-VM state (vm->glue), zeroed */
@@ -203,6 +254,7 @@ typedef struct vl_virt_ops {
      * trap-and-emulate's classification and reflection, which the hybrid
      * monitor uses too in virtual user mode. */
     const vl_virt_trap *trap;
+    const vl_virt_hw *hw;       /* hw-assist (NULL: not supported) */
 } vl_virt_ops;
 
 /* The glue registry (isa/glue.c): the monitor glue and the sweep adapter of
@@ -284,6 +336,7 @@ struct vl_vm {
     bool trap_stop;            /* a trap callback asked to stop */
     int busy;                  /* runs in progress: vl_vm_free waits for the last to end */
     bool dead;                 /* vl_vm_free was called while busy */
+    int exit_reason;           /* of the trap being reported: enum vl_exit_reason, -1 a trap */
     char insn[96];             /* text of the last trapping instruction */
     uint8_t insn_bytes[16];    /* its bytes, read before the monitor handled it */
     size_t insn_len;
@@ -379,11 +432,41 @@ int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out);
 /* Report a trap to the VM's callback (vm:on("trap")). */
 void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t);
 
+/* A stop of the real CPU handled as a hardware-assist exit: as
+ * vl_vm_trap_emulate (the instruction executed again on the virtual
+ * context, or the event raised there), counted as an exit of `reason`
+ * instead of a trap; t: the trap, classified by the caller. */
+int vl_vm_exit_emulate(vl_vm *vm, vl_trap *t, int reason, vl_stop *out);
+
+/* ---- hw-assist's controls (tech_hw.c) --------------------------------------------- */
+enum vl_hw_flavour { VL_HW_SVM = 0, VL_HW_VT };
+/* "svm" or "vt" (-1 unknown). */
+int vl_hw_flavour_find(const char *name);
+const char *vl_hw_flavour_name(int f);
+/* Set the flavour of a hw-assist VM: 0, or -1 with a message. */
+int vl_hw_set_flavour(vl_vm *vm, int flavour, char *err, size_t errsz);
+int vl_hw_flavour(const vl_vm *vm); /* -1: not a hw-assist VM */
+/* Add (on) or remove every form whose mnemonic is `mnemonic` to/from the
+ * exit set: the number of forms changed, or -1 with a message (not a
+ * hw-assist VM, no such mnemonic on the model). */
+int vl_hw_exit_form(vl_vm *vm, const char *mnemonic, bool on, char *err, size_t errsz);
+/* Exception vector in (on) or out of the exception bitmap: 0 or -1. */
+int vl_hw_exit_exception(vl_vm *vm, int vector, bool on, char *err, size_t errsz);
+/* The exit set now: calls fn for each distinct mnemonic with a form in it
+ * (in decode-table order) and for each vector of the exception bitmap
+ * (mnemonic NULL). -1 if not a hw-assist VM. */
+int vl_hw_exit_list(vl_vm *vm, void (*fn)(void *ctx, const char *mnemonic, int vector), void *ctx);
+
 /* ---- interpreter (interp.c) --------------------------------------------------- */
 /* Execute the trapped instruction at the guest PC on the virtual context.
  * Returns the stop of that one instruction on the virtual context (reason
  * BUDGET when it completed, possibly through an exception of the guest's own). */
 vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t);
+/* Interpret the guest on the virtual context, one instruction at a time,
+ * up to n instructions or until done(vm) after one (hybrid: it left
+ * supervisor mode; hw-assist vt: non-root mode can hold it again); counted
+ * in stats.interpreted. The stop of the last instruction. */
+vl_stop vl_interp_run(vl_vm *vm, uint64_t n, bool (*done)(vl_vm *vm));
 /* Deliver exception t->vector to the guest. 0, or -1 when it has no handler. */
 int vl_interp_reflect(vl_vm *vm, const vl_trap *t);
 

@@ -197,6 +197,12 @@ static uint32_t g0_pc(m68k_cpu *s, bool write, bool *prog) {
     }
 }
 
+/* Does exception `vector` stop the run (intercept, narrowed by the
+ * hardware-assist exception bitmap)? */
+static inline bool intercepted(const m68k_cpu *s, int vector) {
+    return s->c.intercept && (!s->c.exc_exits || vl_bit(s->c.exc_exits, (unsigned)vector & 0xFF));
+}
+
 /* Address (3) or bus (2) error: group 0. */
 static COLD bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, bool ifetch) {
     bool prog = ifetch;
@@ -204,7 +210,7 @@ static COLD bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, boo
      * unchanged (the 68000 updates An after the second word). Intercepted,
      * the instruction is rolled back anyway, and l_reg may be a previous
      * instruction's, which the rollback does not cover. */
-    if (vector == 3 && !ifetch && !s->c.intercept && s->l_delta && s->l_addr == addr &&
+    if (vector == 3 && !ifetch && !intercepted(s, 3) && s->l_delta && s->l_addr == addr &&
         s->a[s->l_reg] == addr + (s->l_delta == 4 ? 4 : 0))
         s->a[s->l_reg] -= s->l_delta;
     s->f_pc = ifetch ? s->pc : g0_pc(s, !read, &prog);
@@ -1398,6 +1404,8 @@ H(h_bkpt) { (void)op; return illegal(s); }
 static hfn htab[M68K_NMODELS][65536];
 static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
 static uint8_t stab[M68K_NMODELS][65536];  /* M68K_SAVE_*: what intercept saves */
+static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
+#define NO_FORM 0xFFFFu
 static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 
 /* The handler of an entry, by its operation's pick rule (ops.h). */
@@ -1489,10 +1497,12 @@ static void build_tables(void) {
                 htab[v][w] = (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
                 ctab[v][w] = VL_CLASS_ILLEGAL;
                 stab[v][w] = M68K_SAVE_NONE;
+                ftab[v][w] = NO_FORM;
             } else {
                 htab[v][w] = pick(in);
                 ctab[v][w] = in->cls[v];
                 stab[v][w] = save_kind(in, w);
+                ftab[v][w] = (uint16_t)(in - m68k_insns);
             }
         }
     }
@@ -1568,7 +1578,7 @@ static vl_stop exc_stop(uint32_t pc, int vector, bool g0, uint32_t acc, uint16_t
  * Returns true when the run must stop (s->stop filled). */
 static bool deliver(m68k_cpu *s, int vector, uint32_t stacked_pc, uint32_t stop_pc, bool g0,
                     uint32_t acc, uint16_t info, int ilevel) {
-    if (s->c.intercept) {
+    if (intercepted(s, vector)) {
         s->c.exceptions++;
         if (ilevel) s->c.interrupts++;
         s->stop = exc_stop(stop_pc, vector, g0, acc, info);
@@ -1612,7 +1622,7 @@ static bool on_fault(m68k_cpu *s) {
         return true;
     }
     int v = s->f_vector;
-    if (s->c.intercept) {
+    if (intercepted(s, v)) {
         rollback(s);
         s->c.icount--;
     }
@@ -1660,7 +1670,7 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     if (lvl > 0) {
         int mask = (s->sr >> 8) & 7;
         if (lvl > mask || (lvl == 7 && !s->nmi_seen)) {
-            if (!s->c.intercept) { /* intercepted: nothing changes, the monitor decides */
+            if (!intercepted(s, 24 + lvl)) { /* intercepted: nothing changes, the monitor decides */
                 if (lvl == 7) s->nmi_seen = true;
                 s->stopped = false;
                 m68k_update_ithresh(s);
@@ -1669,9 +1679,12 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
         }
     }
     if (s->stopped) { s->stop = mkstop(VLAB_STOP_IDLE, s->pc, -1); return 1; }
-    if (s->c.exit_set) {
+    if (s->c.exit_set || s->c.exit_forms) {
         uint32_t w;
-        if (!(s->pc & 1) && m68k_rd(s, s->pc, 2, &w) && (s->c.exit_set & (1u << ct[w]))) {
+        const uint8_t *ef = s->c.exit_forms;
+        if (!(s->pc & 1) && m68k_rd(s, s->pc, 2, &w) &&
+            ((s->c.exit_set & (1u << ct[w])) ||
+             (ef && ftab[s->variant][w] != NO_FORM && vl_bit(ef, ftab[s->variant][w])))) {
             s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1);
             s->stop.code = ct[w]; /* the class of the instruction */
             s->stop.flags = VLAB_STOP_HAS_CODE;
@@ -1748,7 +1761,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     if (s->icount_end < s->c.icount) s->icount_end = UINT64_MAX;
     /* exit_set needs a look at every instruction before it runs: the
      * checking loop; intercept alone runs on the fast loop */
-    s->slow = s->c.exit_set != 0;
+    s->slow = s->c.exit_set != 0 || s->c.exit_forms != NULL;
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);
     s->stop = mkstop(0, 0, -1);
@@ -1881,6 +1894,7 @@ const vl_cpu_ops m68k_ops = {
     .priv_set = m68k_priv_set,
     .raise = m68k_raise,
     .vectors = m68k_vectors,
+    .exc_shift = 0,
     .read_virt = m68k_read_virt,
     .decode = m68k_decode_info,
     .disasm = m68k_disasm,

@@ -29,7 +29,24 @@
  *
  * On the 68010 MOVE from SR is privileged: it traps, executes on vctx and
  * stores the virtual SR with S = 1. On the 68000 it is not: it runs directly
- * and reads the real SR, S = 0. That is the leak; the monitor does not hide it. */
+ * and reads the real SR, S = 0. That is the leak; the monitor does not hide it.
+ *
+ * Hardware assist (a "what if": vmm/tech_hw.c), the mapping is another:
+ *   - the real CPU holds the guest's whole state, in the guest's own mode:
+ *     S, T, CCR, USP, SSP, VBR, SFC, DFC are the guest's (non-root mode);
+ *   - the monitor owns the SR interrupt mask, as VT's external-interrupt
+ *     exiting lets the host take every interrupt: the real mask is the
+ *     host's (7), the guest's mask (its read shadow) is in vctx. The monitor
+ *     injects an interrupt the guest's mask allows before the guest runs on
+ *     (hw.pending); interrupts are raised only at slice boundaries and mask
+ *     changes only in exiting instructions, so it lands after the same
+ *     instruction as natively;
+ *   - the default exit set: MOVE from SR (it would read the host's mask),
+ *     MOVE to SR, ANDI/ORI/EORI to SR, RTE, STOP (they write the mask), and
+ *     every exception (each one stacks SR, mask included): a guest that
+ *     reads its SR reads the shadow, with S = 1 - no leak "without any
+ *     software trickery". Take MOVE from SR out of the exit set and the
+ *     68000's sweep shows the leak again (the host's mask). */
 #include "isa/m68k/m68k.h"
 #include "vmm/vmm.h"
 #include <stdio.h>
@@ -50,6 +67,23 @@ typedef struct glue_state {
 
 static m68k_cpu *R(vl_vm *vm) { return (m68k_cpu *)vm->real; }
 static m68k_cpu *V(vl_vm *vm) { return (m68k_cpu *)vm->vctx; }
+static bool hw(const vl_vm *vm) { return vm->technique == VL_TECH_HW_ASSIST; }
+/* hw-assist: the real SR's interrupt mask is the host's */
+#define HOST_MASK SR_MASK
+
+/* hw-assist: the whole guest state from one context to the other; the
+ * mask stays the destination's (real: the host's, vctx: the guest's). */
+static void copy_all(m68k_cpu *dst, const m68k_cpu *src, uint16_t mask) {
+    memcpy(dst->d, src->d, M68K_SNAP_BYTES);
+    dst->sr = (uint16_t)((src->sr & ~SR_MASK) | mask);
+    dst->stopped = src->stopped;
+    dst->halted = src->halted;
+    dst->trace_pending = src->trace_pending;
+    dst->nmi_seen = src->nmi_seen;
+    dst->ir = src->ir;
+    dst->c.icount = src->c.icount;
+    m68k_update_ithresh(dst);
+}
 
 static void copy_user(m68k_cpu *dst, const m68k_cpu *src) {
     memcpy(dst->d, src->d, sizeof dst->d);
@@ -65,6 +99,10 @@ static void copy_user(m68k_cpu *dst, const m68k_cpu *src) {
 /* real -> vctx: the guest's user-visible state (and its waiting state). */
 static void to_virtual(vl_vm *vm) {
     m68k_cpu *r = R(vm), *v = V(vm);
+    if (hw(vm)) {
+        copy_all(v, r, v->sr & SR_MASK);
+        return;
+    }
     copy_user(v, r);
     v->stopped = r->stopped;
     v->halted = r->halted;
@@ -80,6 +118,10 @@ static void to_virtual(vl_vm *vm) {
  * real CPU, deprivileged. */
 static void to_real(vl_vm *vm) {
     m68k_cpu *r = R(vm), *v = V(vm);
+    if (hw(vm)) {
+        copy_all(r, v, HOST_MASK);
+        return;
+    }
     copy_user(r, v);
     /* T and mask from the virtual SR; S = 0: the real CPU stays in user mode,
      * so real a[7] is the real USP and the monitor's SSP stays put */
@@ -109,6 +151,11 @@ static void reset(vl_vm *vm) {
     v->halted = r->halted;
     v->trace_pending = false;
     m68k_update_ithresh(v);
+    if (hw(vm)) {
+        /* non-root mode: the guest's own state, the host's mask */
+        copy_all(r, v, HOST_MASK);
+        return;
+    }
     /* deprivilege the real CPU: user mode, the guest's SSP in the real USP;
      * the real supervisor state is the monitor's, in its region */
     vl_mem *mem = &vm->m->mem;
@@ -173,7 +220,8 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
     return 0;
 }
 
-static int priv_get(vl_vm *vm) { return (V(vm)->sr & SR_S) ? 0 : 3; }
+/* under hw-assist the real CPU has the guest's mode */
+static int priv_get(vl_vm *vm) { return ((hw(vm) ? R(vm) : V(vm))->sr & SR_S) ? 0 : 3; }
 
 static void priv_set(vl_vm *vm, int level) {
     m68k_cpu *v = V(vm);
@@ -200,7 +248,10 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     m68k_cpu *r = R(vm), *v = V(vm);
     const glue_state *g = vm->glue;
     const char *bad = NULL;
-    if (r->sr & SR_S) bad = "real CPU in supervisor mode";
+    if (hw(vm)) {
+        if ((r->sr & SR_MASK) != HOST_MASK) bad = "real interrupt mask is not the host's";
+        else if (!r->c.intercept || !r->c.exit_forms) bad = "real CPU without its exit controls";
+    } else if (r->sr & SR_S) bad = "real CPU in supervisor mode";
     else if (!r->c.intercept) bad = "real CPU without intercept";
     else if (r->ssp != g->ssp) bad = "real SSP changed";
     else if (r->vbr != g->vbr) bad = "real VBR changed";
@@ -217,6 +268,53 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
 
 static const vl_virt_trap trap = { .classify = classify, .reflect = reflect };
 
+/* ---- hw-assist ------------------------------------------------------------------ */
+
+static int hw_nforms(int variant) {
+    (void)variant;
+    return m68k_ninsns;
+}
+
+static const char *hw_form_mnemonic(int variant, int form) {
+    if (form < 0 || form >= m68k_ninsns) return NULL;
+    const m68k_insn *in = &m68k_insns[form];
+    if (!(in->models & (variant == M68K_68010 ? M68K_ON_010 : M68K_ON_000))) return NULL;
+    return m68k_op_titles[in->op];
+}
+
+/* What reads or writes the mask, and every exception (each stacks SR). */
+static void hw_defaults(int variant, uint8_t *forms, uint8_t *exc) {
+    (void)variant;
+    for (int f = 0; f < m68k_ninsns; f++) {
+        switch (m68k_insns[f].op) {
+        case M68K_OP_MOVE_FROM_SR: case M68K_OP_MOVE_TO_SR: case M68K_OP_ANDI_SR: case M68K_OP_ORI_SR:
+        case M68K_OP_EORI_SR: case M68K_OP_RTE: case M68K_OP_STOP:
+            forms[f >> 3] |= (uint8_t)(1u << (f & 7));
+            break;
+        default: break;
+        }
+    }
+    memset(exc, 0xFF, VL_EXC_BITMAP_BYTES);
+}
+
+/* A level above the guest's mask: the real CPU, at the host's mask 7,
+ * does not see it (level 7 it sees only as an edge, which natively
+ * matters only under mask 7: the real CPU then takes it itself, and the
+ * bitmap makes it exit). */
+static int hw_pending(vl_vm *vm) {
+    int lvl = R(vm)->c.irq_level;
+    if (lvl <= 0 || lvl > 7) return -1;
+    return lvl > ((V(vm)->sr >> 8) & 7) ? 24 + lvl : -1;
+}
+
+static const vl_virt_hw hw_ops = {
+    .owned = "the SR interrupt mask (bits 10-8)",
+    .nforms = hw_nforms,
+    .form_mnemonic = hw_form_mnemonic,
+    .defaults = hw_defaults,
+    .pending = hw_pending,
+};
+
 const vl_virt_ops m68k_virt_ops = {
     .isa = "m68k",
     .state_size = sizeof(glue_state),
@@ -228,6 +326,7 @@ const vl_virt_ops m68k_virt_ops = {
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST,
     .trap = &trap,
+    .hw = &hw_ops,
 };

@@ -335,7 +335,7 @@ static vl_stop exc_stop(ppc_cpu *s, int reason, int v, uint32_t pc) {
 }
 
 static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0) {
-    if (s->c.intercept) {
+    if (s->c.intercept && (!s->c.exc_exits || vl_bit(s->c.exc_exits, ((unsigned)v >> 8) & 0xFF))) {
         s->x_dsisr = s->f_dsi || v == 0x600 ? s->f_dsisr : s->dsisr;
         s->x_dar = s->f_dsi || v == 0x600 ? s->f_dar : s->dar;
         s->x_srr1 = (s->f_srr1 & 0xFFFF0000u) | (s->msr & MSR_SRR1_MASK);
@@ -456,6 +456,15 @@ static inline uint8_t *fast_addr(ppc_cpu *s, uint32_t ea, unsigned size, int wri
     return s->ram + pa;
 }
 
+/* By class, or by form (the decode-table entry, looked up again: the
+ * checked loop only: the exit set is checked in GO()) */
+static inline bool exit_hit(const ppc_cpu *s, const ppc_dent *e) {
+    if (((s->c.exit_set << 1) >> e->cls) & 1) return true;
+    if (!s->c.exit_forms || !e->cls) return false;
+    int f = ppc_decode_index(e->w);
+    return f >= 0 && vl_bit(s->c.exit_forms, (unsigned)f);
+}
+
 #define RD (e->rd)
 #define w (e->w)
 #define RA (e->ra)
@@ -507,9 +516,10 @@ static inline uint8_t *fast_addr(ppc_cpu *s, uint32_t ea, unsigned size, int wri
 /* the exit-set check (checked loop only; class + 1 in the entry, 0: none),
  * then the handler */
 #define GO() do { \
-        if (checked && VL_UNLIKELY(((s->c.exit_set << 1) >> e->cls) & 1)) goto vmexit; \
+        if (checked && VL_UNLIKELY(exit_hit(s, e))) goto vmexit; \
         JUMP(e->h); \
     } while (0)
+
 /* the word in memory, its bytes in host order */
 static inline uint32_t raw_word(const uint8_t *p) {
     uint32_t v;
@@ -601,7 +611,7 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
         uint64_t exc0 = s->c.exceptions;
         s->no_trace = false;
         s->was_branch = false;
-        if (s->c.exit_set ? run_slice_checked(s, &st) : run_slice_fast(s, &st)) return st;
+        if (s->c.exit_set || s->c.exit_forms ? run_slice_checked(s, &st) : run_slice_fast(s, &st)) return st;
         if (slow && !s->no_trace && s->c.exceptions == exc0 &&
             ((msr0 & MSR_SE) || ((msr0 & MSR_BE) && s->was_branch)))
             s->trace_pending = true;
@@ -848,6 +858,7 @@ const vl_cpu_ops ppc_ops = {
     .priv_set = ppc_priv_set,
     .raise = ppc_raise,
     .vectors = ppc_vectors,
+    .exc_shift = 8, /* 0x700 -> 7 */
     .read_virt = ppc_read_virt,
     .decode = ppc_decode_meta,
     .disasm = ppc_disasm,

@@ -53,7 +53,20 @@
  * DAR/DSISR...), honouring its MSR[IP]. Interrupts and trace (0x500, 0x900,
  * 0xD00) happen between instructions: they are raised on the virtual
  * context (reflected). The PowerPC has no sensitive unprivileged
- * instruction, so nothing else can tell the guest where it runs. */
+ * instruction, so nothing else can tell the guest where it runs.
+ *
+ * Hardware assist (vmm/tech_hw.c): the real CPU holds the guest's whole
+ * state, in its own mode (PR, SRR0/1, SPRGs, DAR, DSISR, the segment
+ * registers, BATs, SDR1, DEC: non-root mode), except MSR[IP] and MSR[ME],
+ * which the monitor owns (its exception prefix and its machine-check
+ * handling): real IP = 0, ME = 1, the guest's values in vctx. mfmsr, mtmsr
+ * and rfi are in the default exit set (they read or write them) and every
+ * exception exits (each one saves the MSR into SRR1 and vectors by IP).
+ * EE stays the guest's: the decrementer becomes pending inside the core's
+ * run, which takes it after the same instruction as natively only if the
+ * real EE is the guest's; the bitmap makes it exit. Every sensitive
+ * instruction of the 750 is privileged already: hw-assist changes only the
+ * cost (an exit instead of a trap, the kernel's other instructions direct). */
 #include "isa/ppc/ppc.h"
 #include "vmm/vmm.h"
 #include <stdio.h>
@@ -80,6 +93,22 @@ typedef struct glue_state {
 
 static ppc_cpu *R(vl_vm *vm) { return (ppc_cpu *)vm->real; }
 static ppc_cpu *V(vl_vm *vm) { return (ppc_cpu *)vm->vctx; }
+static bool hw(const vl_vm *vm) { return vm->technique == VL_TECH_HW_ASSIST; }
+/* hw-assist: the MSR bits the monitor owns, and their real (host) values */
+#define HW_OWNED (MSR_IP | MSR_ME)
+#define HW_HOST MSR_ME
+
+/* hw-assist: the whole guest state (snapshot part) from one context to the
+ * other; the owned MSR bits: `owned` (real: the host's, vctx: the guest's).
+ * Both contexts then have the same translations: their TLBs stay valid. */
+static void copy_all(ppc_cpu *dst, const ppc_cpu *src, uint32_t owned) {
+    vl_cpu_common c = dst->c;
+    memcpy(dst, src, PPC_SNAP_SIZE);
+    dst->c = c;
+    dst->c.icount = src->c.icount;
+    dst->msr = (src->msr & ~HW_OWNED) | owned;
+    dst->fetch_page = 1;
+}
 
 /* The real segment register / upper BAT for a guest one in virtual mode pr. */
 static uint32_t shadow_sr(uint32_t g, bool pr) {
@@ -113,6 +142,10 @@ static void copy_user(ppc_cpu *d, const ppc_cpu *s) {
 /* real -> vctx: the guest's user-visible state. */
 static void to_virtual(vl_vm *vm) {
     ppc_cpu *v = V(vm);
+    if (hw(vm)) {
+        copy_all(v, R(vm), v->msr & HW_OWNED);
+        return;
+    }
     copy_user(v, R(vm));
     SENTINEL_SLOT(v) = FLUSH_SENTINEL;
 }
@@ -152,6 +185,10 @@ static void map(vl_vm *vm, bool flush) {
  * real CPU, deprivileged. */
 static void to_real(vl_vm *vm) {
     ppc_cpu *r = R(vm), *v = V(vm);
+    if (hw(vm)) {
+        copy_all(r, v, HW_HOST);
+        return;
+    }
     copy_user(r, v);
     bool flushed = SENTINEL_SLOT(v) == 1;
     if (SENTINEL_SLOT(v) == FLUSH_SENTINEL) SENTINEL_SLOT(v) = 1; /* an empty slot again */
@@ -167,6 +204,12 @@ static void reset(vl_vm *vm) {
     v->c = vc;
     v->c.icount = r->c.icount;
     ppc_tlb_flush(v);
+    if (hw(vm)) {
+        /* non-root mode: the guest's own state, the host's IP and ME */
+        copy_all(r, v, HW_HOST);
+        ppc_tlb_flush(r);
+        return;
+    }
     /* the real CPU: problem state, the monitor's own privileged registers */
     r->srr0 = MONITOR_MARK | 0x00;
     r->srr1 = 0;
@@ -230,7 +273,8 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
     return 0;
 }
 
-static int priv_get(vl_vm *vm) { return (V(vm)->msr & MSR_PR) ? 3 : 0; }
+/* under hw-assist the real CPU has the guest's mode */
+static int priv_get(vl_vm *vm) { return ((hw(vm) ? R(vm) : V(vm))->msr & MSR_PR) ? 3 : 0; }
 
 static void priv_set(vl_vm *vm, int level) {
     ppc_cpu *v = V(vm);
@@ -256,6 +300,12 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     const glue_state *g = vm->glue;
     const char *bad = NULL;
     int idx = -1;
+    if (hw(vm)) {
+        if ((r->msr & HW_OWNED) != HW_HOST) bad = "real MSR[IP]/[ME] are not the host's";
+        else if (!r->c.intercept || !r->c.exit_forms) bad = "real CPU without its exit controls";
+        if (bad && why) snprintf(why, whysz, "%s (real MSR %08x, virtual MSR %08x)", bad, r->msr, v->msr);
+        return bad ? -1 : 0;
+    }
     if (!(r->msr & MSR_PR)) bad = "real CPU in supervisor state (MSR[PR] = 0)";
     else if (!r->c.intercept) bad = "real CPU without intercept";
     else if (r->msr != (v->msr | MSR_PR)) bad = "real MSR differs from the virtual MSR";
@@ -289,6 +339,35 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
 
 static const vl_virt_trap trap = { .classify = classify, .reflect = reflect };
 
+/* ---- hw-assist ------------------------------------------------------------------ */
+
+static int hw_nforms(int variant) {
+    (void)variant;
+    return ppc_ninsns;
+}
+
+static const char *hw_form_mnemonic(int variant, int form) {
+    (void)variant;
+    return form >= 0 && form < ppc_ninsns ? ppc_insns[form].mnemonic : NULL;
+}
+
+/* What reads or writes the MSR, and every exception (SRR1, the prefix). */
+static void hw_defaults(int variant, uint8_t *forms, uint8_t *exc) {
+    (void)variant;
+    for (int f = 0; f < ppc_ninsns; f++) {
+        int op = ppc_insns[f].op;
+        if (op == PPC_OP_MFMSR || op == PPC_OP_MTMSR || op == PPC_OP_RFI) forms[f >> 3] |= (uint8_t)(1u << (f & 7));
+    }
+    memset(exc, 0xFF, VL_EXC_BITMAP_BYTES);
+}
+
+static const vl_virt_hw hw_ops = {
+    .owned = "MSR[IP] and MSR[ME]",
+    .nforms = hw_nforms,
+    .form_mnemonic = hw_form_mnemonic,
+    .defaults = hw_defaults,
+};
+
 const vl_virt_ops ppc_virt_ops = {
     .isa = "ppc",
     .state_size = sizeof(glue_state),
@@ -300,6 +379,7 @@ const vl_virt_ops ppc_virt_ops = {
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST,
     .trap = &trap,
+    .hw = &hw_ops,
 };

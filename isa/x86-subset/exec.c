@@ -504,13 +504,37 @@ static bool string_insn(x86_cpu *s, const x86_decoded *d, int sz) {
 
 /* ---- I/O ------------------------------------------------------------------------------------ */
 
+/* A hardware-assist exit from inside an instruction (an owned control
+ * register bit, an I/O port of the bitmap): the state before it, the run
+ * stops before it as for an exit by form. */
+_Noreturn static void hw_exit(x86_cpu *s, uint32_t why) {
+    s->f_vector = -1;
+    s->stop = (vl_stop){ .reason = VLAB_STOP_VMEXIT, .pc = s->insn_eip, .vector = -1,
+                         .code = why, .flags = VLAB_STOP_HAS_CODE };
+    s->c.icount--; /* not executed: not a step */
+    longjmp(s->jb, 1);
+}
+
 static void io_check(x86_cpu *s, uint32_t port, int sz) {
     if (!x86_io_allowed(s, port, sz)) x86_fault(s, X86_EXC_GP, 0, true);
+    if (VL_UNLIKELY(s->io_exits != NULL))
+        for (int i = 0; i < sz; i++)
+            if (vl_bit(s->io_exits, (port + (uint32_t)i) & 0xFFFF)) hw_exit(s, X86_HWEXIT_IO);
 }
 
 /* ---- control registers ---------------------------------------------------------------------- */
 
+/* CR0 and CR4 as the guest reads them: its owned bits from the shadows */
+static inline uint32_t guest_cr0(const x86_cpu *s) { return (s->cr0 & ~s->cr0_own) | (s->cr0_shadow & s->cr0_own); }
+static inline uint32_t guest_cr4(const x86_cpu *s) { return (s->cr4 & ~s->cr4_own) | (s->cr4_shadow & s->cr4_own); }
+
 static void write_cr0(x86_cpu *s, uint32_t v) {
+    if (VL_UNLIKELY(s->cr0_own)) {
+        /* the guest's write: an owned bit it changes exits, the others are
+         * written around the host's */
+        if ((v ^ s->cr0_shadow) & s->cr0_own) hw_exit(s, X86_HWEXIT_CR);
+        v = (v & ~s->cr0_own) | (s->cr0 & s->cr0_own);
+    }
     uint32_t mask = s->variant == X86_PENTIUM ? 0xE005003Fu : 0x8000001Fu;
     v &= mask;
     if (s->variant == X86_PENTIUM) {
@@ -1208,21 +1232,28 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     case X86_OP_LMSW: {
         uint32_t v = opd_rd(s, d, o[0]) & 0xF;
         /* LMSW sets PE but never clears it */
-        write_cr0(s, (s->cr0 & ~0xEu) | v | (s->cr0 & X86_CR0_PE));
+        uint32_t g = guest_cr0(s);
+        write_cr0(s, (g & ~0xEu) | v | (g & X86_CR0_PE));
         break;
     }
     case X86_OP_SMSW:
-        if (d->mod == 3) reg_wr(s, d->rm, d->opsize, s->cr0);
-        else x86_wr(s, ea_seg(d), ea_off(s, d), 2, s->cr0 & 0xFFFF);
+        if (d->mod == 3) reg_wr(s, d->rm, d->opsize, guest_cr0(s));
+        else x86_wr(s, ea_seg(d), ea_off(s, d), 2, guest_cr0(s) & 0xFFFF);
         break;
-    case X86_OP_CLTS: s->cr0 &= ~X86_CR0_TS; break;
+    case X86_OP_CLTS:
+        if (VL_UNLIKELY(s->cr0_own & X86_CR0_TS)) {
+            if (s->cr0_shadow & X86_CR0_TS) hw_exit(s, X86_HWEXIT_CR); /* it would change the owned TS */
+            break;
+        }
+        s->cr0 &= ~X86_CR0_TS;
+        break;
     case X86_OP_MOV_FROM_CR: {
         uint32_t v;
         switch (d->regf) {
-        case 0: v = s->cr0; break;
+        case 0: v = guest_cr0(s); break;
         case 2: v = s->cr2; break;
         case 3: v = s->cr3; break;
-        case 4: if (s->variant != X86_PENTIUM) ud(s); v = s->cr4; break;
+        case 4: if (s->variant != X86_PENTIUM) ud(s); v = guest_cr4(s); break;
         default: ud(s);
         }
         s->r[d->rm] = v;
@@ -1233,10 +1264,18 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         switch (d->regf) {
         case 0: write_cr0(s, v); break;
         case 2: s->cr2 = v; break;
-        case 3: s->cr3 = v & 0xFFFFF018u; x86_tlb_flush(s); break;
+        case 3:
+            if (VL_UNLIKELY(s->cr3_exit)) hw_exit(s, X86_HWEXIT_CR);
+            s->cr3 = v & 0xFFFFF018u;
+            x86_tlb_flush(s);
+            break;
         case 4:
             if (s->variant != X86_PENTIUM) ud(s);
             if (v & ~0x5Fu) x86_fault(s, X86_EXC_GP, 0, true);
+            if (VL_UNLIKELY(s->cr4_own)) {
+                if ((v ^ s->cr4_shadow) & s->cr4_own) hw_exit(s, X86_HWEXIT_CR);
+                v = (v & ~s->cr4_own) | (s->cr4 & s->cr4_own);
+            }
             if ((v ^ s->cr4) & X86_CR4_PSE) x86_tlb_flush(s);
             s->cr4 = v;
             break;
@@ -1692,11 +1731,18 @@ static bool null_vector(x86_cpu *s, int vector) {
  * intercept and null-vector stops, else deliver it architecturally; a
  * fault during the delivery comes back through run()'s setjmp. true: the
  * run stops (s->stop). */
+/* Does exception v stop the run (intercept, narrowed by the hardware-assist
+ * exception bitmap)? */
+static inline bool intercepted(const x86_cpu *s, int v) {
+    return s->c.intercept && (!s->c.exc_exits || vl_bit(s->c.exc_exits, (unsigned)v & 0xFF));
+}
+
 static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, bool ext, uint32_t ret, uint32_t pc) {
     vl_machine *m = s->c.m;
     /* "Exceptions do not return error codes in real-address mode" (SDM vol. 3, 8086 emulation) */
     if (!(s->cr0 & X86_CR0_PE)) has_code = false;
-    if (s->c.intercept || (s->c.stop_on_null_vector && null_vector(s, v))) {
+    if (intercepted(s, v) || (s->c.stop_on_null_vector && null_vector(s, v))) {
+        s->x_ext = ext;
         s->c.exceptions++;
         s->c.last_vector = v;
         s->c.last_vector_pc = pc;
@@ -1773,7 +1819,7 @@ static bool on_fault(x86_cpu *s) {
         v = c;
     } else {
         rollback(s);
-        if (s->c.intercept) s->c.icount--; /* stopped before: not a step */
+        if (intercepted(s, v)) s->c.icount--; /* stopped before: not a step */
     }
     return take(s, v, has, code, false, false, s->insn_eip, s->insn_eip);
 }
@@ -1875,6 +1921,7 @@ static void code_window(x86_cpu *s) {
 static __attribute__((noinline)) void run_loop(x86_cpu *s) {
     const uint32_t exit_set = s->c.exit_set; /* the monitor sets it between runs */
     const bool exit_innocuous = (exit_set & (1u << VL_CLASS_INNOCUOUS)) != 0; /* the fast forms are innocuous */
+    const uint8_t *const exit_forms = s->c.exit_forms; /* by decode-table form (hardware assist) */
     while (s->c.icount < s->icount_end) {
         bool traced = false, no_fast = exit_innocuous;
         if (VL_UNLIKELY(s->attn)) {
@@ -1929,7 +1976,8 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
             if (VL_LIKELY(fast != NULL)) {
                 /* a valid form, not a monitor exit (fast forms are innocuous) */
                 s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
-                if (VL_LIKELY(!no_fast)) {
+                if (VL_LIKELY(!no_fast) &&
+                    (VL_LIKELY(!exit_forms) || !vl_bit(exit_forms, (unsigned)(dp->in - x86_insns)))) {
                     fast(s, dp);
                     continue;
                 }
@@ -1958,7 +2006,8 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
         if (!dp->in) x86_fault(s, dp->len > 15 ? X86_EXC_GP : X86_EXC_UD, 0, dp->len > 15);
         s->eip = s->eip + dp->len;
         if (!big) s->eip &= 0xFFFF;
-        if (exit_set & (1u << dp->in->cls)) {
+        if ((exit_set & (1u << dp->in->cls)) ||
+            (exit_forms && vl_bit(exit_forms, (unsigned)(dp->in - x86_insns)))) {
             rollback(s);
             s->c.icount--;
             s->stop = mkstop(VLAB_STOP_VMEXIT, s->insn_eip, -1);
@@ -1988,7 +2037,7 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
             break;
         case EX_TRAP:
             if (take(s, tr.vector, false, 0, tr.soft, false, tr.ret, s->insn_eip)) {
-                if (s->c.intercept) { /* stopped before the INT: as a fault */
+                if (intercepted(s, tr.vector)) { /* stopped before the INT: as a fault */
                     rollback(s);
                     s->c.icount--;
                 }
@@ -2208,6 +2257,7 @@ const vl_cpu_ops x86_ops = {
     .priv_set = x86_priv_set,
     .raise = x86_raise,
     .vectors = x86_vectors,
+    .exc_shift = 0,
     .read_virt = x86_read_virt,
     .decode = x86_decode_info,
     .disasm = x86_disasm,

@@ -169,7 +169,9 @@ static uint32_t xlate(x86_cpu *s, uint32_t lin, bool write, bool user) {
  * never take this way. NULL: not the region. */
 static uint8_t *mon_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
     vl_mem *mem = &s->c.m->mem;
-    if (VL_LIKELY(!mem->mon) || user || !s->c.intercept) return NULL;
+    /* hardware assist (exit controls installed): the guest's own tables
+     * are real, the monitor has no mapping in its address space */
+    if (VL_LIKELY(!mem->mon) || user || !s->c.intercept || s->c.exit_forms) return NULL;
     return vl_mon_host(s->c.m, lin, (uint32_t)size);
 }
 

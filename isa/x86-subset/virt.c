@@ -60,7 +60,22 @@
  * sweep, never hidden): SGDT/SIDT show the shadow tables' addresses, SMSW
  * the real CR0, PUSHF the real IF/IOPL, POPF at real CPL 1 keeps IF, MOV
  * from CS/SS and PUSH CS/SS show RPL 1, LAR/LSL/VERR/VERW answer from the
- * shadow descriptors. */
+ * shadow descriptors.
+ *
+ * Hardware assist (vmm/tech_hw.c), VT-x style: none of the above. The real
+ * CPU holds the guest's whole state at the guest's own CPL: its GDT, IDT,
+ * LDT, TR, segments, EFLAGS, CR3, CR4, debug registers (non-root mode);
+ * the monitor region is in none of its address spaces (mmu.c). The monitor
+ * owns CR0 bits, VT's guest/host mask: TS always (lazy FPU switching, as
+ * KVM does: the host keeps TS = 1, so the guest's first FPU instruction
+ * takes #NM, which the exception bitmap makes exit), and under the vt
+ * flavour PE, PG (and NE on the Pentium) forced on, first-generation VT-x's
+ * fixed bits. The guest's values are the core's read shadow (MOV from CR0,
+ * SMSW read them); a write that would change an owned bit exits, as do
+ * CR3 loads and IN/OUT/INS/OUTS on the devices' ports (the I/O bitmap) and
+ * the forms HLT and INVLPG. Under vt a guest in real mode or with paging
+ * off cannot run in non-root mode: the monitor interprets it until it sets
+ * PE and PG (vt_runnable); svm runs it directly, in its own mode. */
 #include "isa/x86-subset/x86.h"
 #include "vmm/vmm.h"
 #include <stdio.h>
@@ -81,6 +96,7 @@
 #define DR6_BS 0x4000u
 
 typedef struct glue_state {
+    uint8_t io[8192];  /* hw-assist: the I/O bitmap, one bit per port */
     uint64_t irq_seen; /* the real CPU's interrupt count at the last entry into the guest */
     /* the guest entered right after STI or MOV SS (no interrupt before the
      * next instruction): at that count and EIP. The real CPU's boundary
@@ -103,6 +119,65 @@ typedef struct glue_state {
 
 static x86_cpu *R(vl_vm *vm) { return (x86_cpu *)vm->real; }
 static x86_cpu *V(vl_vm *vm) { return (x86_cpu *)vm->vctx; }
+static bool hw(const vl_vm *vm) { return vm->technique == VL_TECH_HW_ASSIST; }
+/* hw-assist: the CR0 bits the monitor owns (their host values: all set) */
+static uint32_t hw_cr0_own(const vl_vm *vm) {
+    uint32_t own = X86_CR0_TS;
+    if (vl_hw_flavour(vm) == VL_HW_VT)
+        own |= X86_CR0_PE | X86_CR0_PG | (R((vl_vm *)vm)->variant == X86_PENTIUM ? X86_CR0_NE : 0);
+    return own;
+}
+
+/* hw-assist: the whole guest state from one context to the other (CR0
+ * and CR4 as they are: the callers put the owned bits right); the
+ * destination's caches go. */
+static void copy_all(x86_cpu *d, x86_cpu *s) {
+    memcpy(d->r, s->r, sizeof d->r);
+    d->eip = s->eip;
+    x86_set_flags(d, x86_get_flags(s));
+    memcpy(d->seg, s->seg, sizeof d->seg);
+    d->ldtr = s->ldtr;
+    d->tr = s->tr;
+    d->gdtr_base = s->gdtr_base, d->gdtr_limit = s->gdtr_limit;
+    d->idtr_base = s->idtr_base, d->idtr_limit = s->idtr_limit;
+    d->cr0 = s->cr0, d->cr2 = s->cr2, d->cr3 = s->cr3, d->cr4 = s->cr4;
+    memcpy(d->dr, s->dr, sizeof d->dr);
+    d->tr6 = s->tr6, d->tr7 = s->tr7;
+    d->cpl = s->cpl;
+    d->tsc_base = s->tsc_base;
+    d->halted = s->halted, d->shutdown = s->shutdown, d->inhibit_irq = s->inhibit_irq;
+    d->trace_pending = s->trace_pending, d->nmi_pending = s->nmi_pending;
+    d->c.icount = s->c.icount;
+    x86_tlb_flush(d);
+    x86_mem_refresh(d);
+    d->cp_len = 0;
+    d->attn = true;
+}
+
+static void hw_to_virtual(vl_vm *vm) {
+    x86_cpu *r = R(vm), *v = V(vm);
+    copy_all(v, r);
+    v->cr0 = (r->cr0 & ~r->cr0_own) | (r->cr0_shadow & r->cr0_own);
+    v->cr4 = (r->cr4 & ~r->cr4_own) | (r->cr4_shadow & r->cr4_own);
+}
+
+static void hw_to_real(vl_vm *vm) {
+    x86_cpu *r = R(vm), *v = V(vm);
+    glue_state *gs = vm->glue;
+    copy_all(r, v);
+    uint32_t own = hw_cr0_own(vm);
+    r->cr0_own = own;
+    r->cr0_shadow = v->cr0;
+    r->cr0 = (v->cr0 & ~own) | own;
+    r->cr4_own = 0; /* VT's fixed CR4.VMXE: a bit the subset does not model */
+    r->cr4_shadow = v->cr4;
+    r->cr3_exit = true;
+    r->io_exits = gs->io;
+    gs->irq_seen = r->c.interrupts;
+    gs->inhibit = r->inhibit_irq;
+    gs->inhibit_icount = r->c.icount;
+    gs->inhibit_eip = r->eip;
+}
 static uint32_t mon_base(vl_vm *vm) { return vm->m->mem.mon_base; }
 
 /* The guest runs deprivileged only in protected mode outside virtual-8086. */
@@ -311,6 +386,10 @@ static void copy_user(x86_cpu *d, const x86_cpu *s) {
 
 static void to_virtual(vl_vm *vm) {
     x86_cpu *r = R(vm), *v = V(vm);
+    if (hw(vm)) {
+        hw_to_virtual(vm);
+        return;
+    }
     copy_user(v, r);
     uint32_t priv = X86_IF | X86_IOPL | X86_VM;
     x86_set_flags(v, (x86_get_flags(r) & ~priv) | (x86_get_flags(v) & priv));
@@ -339,6 +418,10 @@ static void to_real(vl_vm *vm) {
     x86_cpu *r = R(vm), *v = V(vm);
     vl_mem *mem = &vm->m->mem;
     uint32_t mb = mon_base(vm);
+    if (hw(vm)) {
+        hw_to_real(vm);
+        return;
+    }
     copy_user(r, v);
     uint32_t f = x86_get_flags(v);
     x86_set_flags(r, f & ~(X86_IOPL | X86_VM));
@@ -401,6 +484,16 @@ static void reset(vl_vm *vm) {
     x86_cpu *r = R(vm), *v = V(vm);
     v->c.icount = r->c.icount;
     v->tsc_base = r->tsc_base;
+    if (hw(vm)) {
+        /* the I/O bitmap: the devices' ports exit (the monitor emulates them) */
+        glue_state *gs = vm->glue;
+        const vl_model_desc *d = vm->m->desc;
+        memset(gs->io, 0, sizeof gs->io);
+        for (unsigned p = d->io_base; p < d->io_base + 0x18u; p++) gs->io[p >> 3] |= (uint8_t)(1u << (p & 7));
+        gs->io[d->io_console >> 3] |= (uint8_t)(1u << (d->io_console & 7));
+        hw_to_real(vm);
+        return;
+    }
     uint8_t *mon = vm->m->mem.mon;
     monitor_fixed(vm, mon + SH_TSS, mon + TRAP_PAGE);
     for (int i = 0; i < 256; i++) memset(mon + STUBS + 16 * i, 0xF4, 16);
@@ -421,7 +514,9 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
         t->action = VL_ACT_STOP;
         return;
     }
-    if (r->c.interrupts != g->irq_seen) {
+    /* under hw-assist the real CPU takes the interrupts outside the bitmap
+     * itself (they count too): the core says which stop was one */
+    if (hw(vm) ? r->x_ext : r->c.interrupts != g->irq_seen) {
         /* an interrupt the guest allows (real IF is virtual IF): into its IDT */
         g->irq_seen = r->c.interrupts;
         t->action = VL_ACT_REFLECT;
@@ -457,6 +552,7 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
 
 static int priv_get(vl_vm *vm) {
     x86_cpu *r = R(vm), *v = V(vm);
+    if (hw(vm)) return r->cpl; /* non-root mode: the guest's own CPL */
     int depriv = depriv_of(vm);
     if (interpreted_mode(v)) return v->cpl;
     return r->cpl != real_cpl_at(depriv, v->cpl) ? r->cpl : v->cpl;
@@ -516,6 +612,14 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
     int depriv = depriv_of(vm);
     static const char *const segn[X86_NSEG] = { "es", "cs", "ss", "ds", "fs", "gs" };
     const char *bad = NULL;
+    if (hw(vm)) {
+        uint32_t own = hw_cr0_own(vm);
+        if (r->cr0_own != own || (r->cr0 & own) != own) bad = "real CR0's owned bits are not the host's";
+        else if (!r->c.intercept || !r->c.exit_forms || !r->cr3_exit) bad = "real CPU without its exit controls";
+        else if (r->io_exits != ((glue_state *)vm->glue)->io) bad = "real CPU without the monitor's I/O bitmap";
+        if (bad) vl_seterr(why, whysz, "%s (real CR0 %08x, guest CR0 %08x)", bad, r->cr0, r->cr0_shadow);
+        return bad ? -1 : 0;
+    }
     if (r->cpl == 0) bad = "real CPU at CPL 0";
     else if (!r->c.intercept) bad = "real CPU without intercept";
     else if (!(r->cr0 & X86_CR0_PE)) bad = "real CPU in real mode";
@@ -577,6 +681,47 @@ static void resync(vl_vm *vm) {
 
 static const vl_virt_trap trap = { .classify = classify, .reflect = reflect };
 
+/* ---- hw-assist ------------------------------------------------------------------ */
+
+static int hw_nforms(int variant) {
+    (void)variant;
+    return x86_ninsns;
+}
+
+static const char *hw_form_mnemonic(int variant, int form) {
+    if (form < 0 || form >= x86_ninsns) return NULL;
+    const x86_insn *in = &x86_insns[form];
+    return (in->models & (variant == X86_PENTIUM ? X86_ON_586 : X86_ON_386)) ? in->name : NULL;
+}
+
+/* HLT and INVLPG by form (CR3 loads, owned CR0 bits and the devices'
+ * ports exit by their own controls); #NM, the lazy FPU's, by the bitmap */
+static void hw_defaults(int variant, uint8_t *forms, uint8_t *exc) {
+    (void)variant;
+    for (int f = 0; f < x86_ninsns; f++)
+        if (x86_insns[f].op == X86_OP_HLT || x86_insns[f].op == X86_OP_INVLPG) forms[f >> 3] |= (uint8_t)(1u << (f & 7));
+    exc[X86_EXC_NM >> 3] |= (uint8_t)(1u << (X86_EXC_NM & 7));
+}
+
+/* First-generation VT-x: non-root mode holds a protected, paged guest only. */
+static bool hw_vt_runnable(vl_vm *vm) {
+    return (V(vm)->cr0 & (X86_CR0_PE | X86_CR0_PG)) == (X86_CR0_PE | X86_CR0_PG);
+}
+
+static int hw_exit_reason(vl_vm *vm, const vl_stop *s) {
+    (void)vm;
+    return s->code == X86_HWEXIT_CR ? VL_EXIT_CR : s->code == X86_HWEXIT_IO ? VL_EXIT_IO : VL_EXIT_INSTRUCTION;
+}
+
+static const vl_virt_hw hw_ops = {
+    .owned = "CR0.TS (lazy FPU switching); under vt also CR0.PE, PG, NE, forced on",
+    .nforms = hw_nforms,
+    .form_mnemonic = hw_form_mnemonic,
+    .defaults = hw_defaults,
+    .vt_runnable = hw_vt_runnable,
+    .exit_reason = hw_exit_reason,
+};
+
 const vl_virt_ops x86_virt_ops = {
     .isa = "x86",
     .state_size = sizeof(glue_state),
@@ -589,7 +734,8 @@ const vl_virt_ops x86_virt_ops = {
     .reg_set = reg_set,
     .check = check,
     .resync = resync,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST,
     .deprivilege_levels = 1u << 1 | 1u << 3,
     .trap = &trap,
+    .hw = &hw_ops,
 };

@@ -298,6 +298,16 @@ typedef struct x86_cpu {
     bool inhibit_irq;         /* STI / MOV SS / POP SS: no interrupt before the next instruction */
     bool trace_pending;       /* TF was set at the start of the last instruction */
     bool nmi_pending;
+    /* hardware assist (VT-x style, set by the monitor's glue; 0/NULL: off):
+     * the CR0 and CR4 bits the host owns and the guest's values of them
+     * (read shadows: MOV from CR0/CR4 and SMSW read those bits there; a
+     * write that would change one stops the run, VLAB_STOP_VMEXIT), CR3
+     * loads that exit, and the I/O ports whose IN/OUT/INS/OUTS exit (one
+     * bit per port). */
+    uint32_t cr0_own, cr0_shadow, cr4_own, cr4_shadow;
+    bool cr3_exit;
+    const uint8_t *io_exits;
+    bool x_ext;               /* the last intercepted exception was an external interrupt */
     /* translation caches (per privilege: supervisor and user) */
     x86_tlbe tlb[2][X86_TLB_N];
     uint32_t tlb_gen;         /* counts flushes (all or one page): the monitor's glue follows the guest's */
@@ -334,6 +344,11 @@ typedef struct x86_cpu {
     vl_stop stop;
     jmp_buf jb;
 } x86_cpu;
+
+/* The code of a VLAB_STOP_VMEXIT from inside an instruction (hardware
+ * assist): a control-register write to an owned bit or a CR3 load, an I/O
+ * port of the bitmap. An exit by form has its class (< 0x100) there. */
+enum { X86_HWEXIT_CR = 0x100, X86_HWEXIT_IO = 0x101 };
 
 /* Lazy flag operations */
 enum { X86_LF_NONE = 0, X86_LF_ADD, X86_LF_ADC, X86_LF_SUB, X86_LF_SBB, X86_LF_LOGIC, X86_LF_INC, X86_LF_DEC,

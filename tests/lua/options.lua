@@ -7,10 +7,10 @@ local fails, eq = testlib.fails, testlib.eq
 
 -- the issue's typos, to the letter
 fails("vlab.machine: unknown option 'modle' (known: isa, model, ram)", vlab.machine, { isa = "m68k", modle = "68010" })
-fails("vlab.vmm: unknown option 'techinque' (known: isa, model, technique, ram, monitor, deprivilege)", vlab.vmm,
+fails("vlab.vmm: unknown option 'techinque' (known: isa, model, technique, ram, monitor, deprivilege, flavour, exit_remove)", vlab.vmm,
   { isa = "m68k", techinque = "trap-and-emulate" })
 fails("vlab.vmm: unknown option 'rma'", vlab.vmm, { isa = "m68k", rma = 5 })
-fails("vlab.sweep: unknown option 'modl' (known: isa, model, technique, seed, states, filter)", vlab.sweep,
+fails("vlab.sweep: unknown option 'modl' (known: isa, model, technique, seed, states, filter, flavour, exit_remove)", vlab.sweep,
   { isa = "m68k", modl = "68010" })
 fails("vlab.sweep: unknown option 'sed'", vlab.sweep, { isa = "m68k", sed = 3 })
 fails("vlab.asm: unknown option 'orgg' (known: org)", vlab.asm, "68000", "nop", { orgg = 0x1000 })
@@ -90,7 +90,7 @@ fails("vlab.check_options: option 1 must be \"name:kind\"", vlab.check_options, 
 package.path = arg[0]:match("^(.-)[^/]*$") .. "../../scripts/?.lua;" .. package.path
 local lab = require "labkit"
 local code = vlab.asm("m68k", "nop\nbra.s .", { org = 0x1000 })
-fails("lab.pair: unknown option 'modle' (known: isa, model, ram, code, org, entry, sp, max, technique, keep, real_mode)",
+fails("lab.pair: unknown option 'modle' (known: isa, model, ram, code, org, entry, sp, max, technique, keep, real_mode, flavour, exit_remove)",
   lab.pair, { isa = "m68k", modle = "68010", ram = 65536, code = code, org = 0x1000, sp = 0x8000 })
 fails("lab.boot: unknown option 'entyr' (known: org, entry, sp, real_mode)", lab.boot, vlab.machine { isa = "m68k", ram = 65536 },
   code, { org = 0x1000, sp = 0x8000, entyr = 0x1000 })
