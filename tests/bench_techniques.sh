@@ -73,7 +73,7 @@ for r in rows:
     n = by[(r["bench"], r["model"], "native")]
     # the guest retires the same instructions whatever runs it
     check(r["instructions"] == n["instructions"], "%s %s %s: %d instructions, native %d" % (r["bench"], r["model"], r["technique"], r["instructions"], n["instructions"]))
-    check(abs(r["cost_rel"] - r["cost"] / n["cost"]) < 1e-3, "cost_rel computed")
+    check(abs(r["cost_rel"] - r["cost"] / n["cost"]) <= 1e-5 * r["cost"] / n["cost"], "cost_rel computed (6 significant digits)")
     check(r["cost"] >= r["instructions"] * d["cost_table"]["instruction"], "cost at least the instructions")
     check(r.get("equivalent", True), "%s %s %s differs from native: %s" % (r["bench"], r["model"], r["technique"], r.get("reason")))
 # no MMU on the m68k: n/a with the reason, natively too
