@@ -589,6 +589,55 @@ static uint64_t stress(uint64_t seed, uint64_t total, int tech, int depriv) {
     return c.user;
 }
 
+/* hw-assist: vm:check after every exit (the owned CR0 bits, the exit
+ * controls, the I/O bitmap), in both flavours */
+typedef struct hw_stress {
+    vl_vm *vm;
+    uint64_t exits, failed;
+    char why[256];
+} hw_stress;
+static int hw_stress_exit(void *ctx, const vl_trap_event *ev) {
+    hw_stress *c = ctx;
+    if (ev->kind == VL_TRAP_EXIT) c->exits++;
+    if (vl_vm_check(c->vm, c->why, sizeof c->why) != 0) c->failed++;
+    return 0;
+}
+static void stress_hw(uint64_t seed, uint64_t total, int flavour) {
+    image g = stress_image(seed, 400, true);
+    vl_vm *vm = guest_of(NULL, "pentium", &g, 0x1000, VL_TECH_HW_ASSIST);
+    char err[256];
+    assert_int_equal(vl_hw_set_flavour(vm, flavour, err, sizeof err), 0);
+    hw_stress c = { .vm = vm };
+    vl_vm_on_trap(vm, hw_stress_exit, &c);
+    uint64_t done = 0;
+    for (int stops = 0; done < total && stops < 100000; stops++) {
+        uint64_t before = vm->m->cc->icount;
+        vl_stop s = vl_vm_run(vm, total - done, 0, 0);
+        done += vm->m->cc->icount - before;
+        if (s.reason == VLAB_STOP_BUDGET) break;
+        vl_vm_reset(vm);
+        vlab_mem_write(vm->m, 0, g.b, g.len);
+        vl_vm_boot(vm, 0x1000, RAM);
+        assert_check(vm);
+    }
+    if (c.failed) fail_msg("hw-assist seed %llu: %llu of %llu exits broke resource control: %s",
+                           (unsigned long long)seed, (unsigned long long)c.failed, (unsigned long long)c.exits, c.why);
+    assert_true(c.exits > 100);
+    assert_check(vm);
+    vl_vmm_stats st;
+    vl_vm_stats(vm, &st);
+    print_message("stress x86 hw-assist:%s seed %llu: %llu instructions, %llu exits (%llu instruction, %llu exception, "
+                  "%llu interrupt, %llu cr, %llu io, %llu mode), %llu interpreted\n",
+                  vl_hw_flavour_name(flavour), (unsigned long long)seed, (unsigned long long)done,
+                  (unsigned long long)st.exits, (unsigned long long)st.exit_reasons[VL_EXIT_INSTRUCTION],
+                  (unsigned long long)st.exit_reasons[VL_EXIT_EXCEPTION],
+                  (unsigned long long)st.exit_reasons[VL_EXIT_INTERRUPT], (unsigned long long)st.exit_reasons[VL_EXIT_CR],
+                  (unsigned long long)st.exit_reasons[VL_EXIT_IO], (unsigned long long)st.exit_reasons[VL_EXIT_MODE],
+                  (unsigned long long)st.interpreted);
+    vl_vm_free(vm);
+    vlab_free(g.b);
+}
+
 static void test_stress_resource_control(void **state) {
     (void)state;
     uint64_t user = stress(1, 1000000, VL_TECH_TRAP_EMULATE, 0);
@@ -596,6 +645,8 @@ static void test_stress_resource_control(void **state) {
     user += stress(1, 500000, VL_TECH_HYBRID, 0);
     user += stress(5, 500000, VL_TECH_TRAP_EMULATE, 3);
     assert_true(user > 100); /* traps from the guest's ring 3 too */
+    stress_hw(1, 500000, VL_HW_SVM);
+    stress_hw(5, 300000, VL_HW_VT);
 }
 
 /* The mnemonics of the forms the sweep measures as leaking on the Pentium. */
@@ -653,6 +704,33 @@ static void test_stress_equivalence(void **state) {
     print_message("equivalence x86: 30 random streams, %llu instructions; %d differ, each first at a leaking "
                   "form; %d alike\n", (unsigned long long)insns, differing, equal);
     vl_sweep_result_free(&sw);
+    /* hw-assist: the sweep measures no leak, so no stream may differ */
+    o.technique = "hw-assist";
+    assert_int_equal(vl_sweep_run(&o, &sw, err, sizeof err), 0);
+    assert_int_equal(sw.sum.leaks, 0);
+    vl_sweep_result_free(&sw);
+    insns = 0;
+    for (uint64_t seed = 10; seed < 40; seed++) {
+        image g = stress_image(seed, 200, seed % 2 == 0);
+        vl_equiv_image e = { "x86", "pentium", RAM, g.b, g.len, 0, 0x1000, RAM, NULL };
+        vl_equiv_result r;
+        assert_int_equal(vl_equiv_run(&e, 20000, VL_TECH_HW_ASSIST, &r, err, sizeof err), 0);
+        insns += r.instructions;
+        if (!r.equal) {
+            char t[160] = "";
+            if (r.ndiffs) vl_diff_format(&r.diffs[0], t, sizeof t);
+            else if (r.nfinal) vl_diff_format(&r.final[0], t, sizeof t);
+            print_message("stops: native %s pc %x vec %d, monitored %s pc %x vec %d; %zu final\n",
+                          vlab_stop_name(r.native_stop.reason), r.native_stop.pc, r.native_stop.vector,
+                          vlab_stop_name(r.vm_stop.reason), r.vm_stop.pc, r.vm_stop.vector, r.nfinal);
+            fail_msg("hw-assist seed %llu: differs after instruction %llu at %08x (%s): %s", (unsigned long long)seed,
+                     (unsigned long long)r.first, r.first_pc, r.first_insn, t);
+        }
+        vl_equiv_free(&r);
+        vlab_free(g.b);
+    }
+    print_message("equivalence x86 under hw-assist: 30 random streams, %llu instructions, 0 differ\n",
+                  (unsigned long long)insns);
 }
 
 /* ---- compiled C programs ------------------------------------------------------------------ */

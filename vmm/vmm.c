@@ -484,9 +484,12 @@ const char *vl_exit_reason_name(int r) {
 
 /* ---- the dispatcher ------------------------------------------------------------------ */
 
-/* What wakes an idle guest: an interrupt reflected into it, or one its own
- * context took (the hybrid interpreter's). */
-static uint64_t wakes(vl_vm *vm) { return vm->st.reflected + ((vl_cpu_common *)vm->vctx)->interrupts; }
+/* What wakes an idle guest: an interrupt reflected into it, one its own
+ * context took (the hybrid interpreter's), or one the real CPU took (under
+ * hw-assist it delivers the guest's interrupts itself). */
+static uint64_t wakes(vl_vm *vm) {
+    return vm->st.reflected + ((vl_cpu_common *)vm->vctx)->interrupts + ((vl_cpu_common *)vm->real)->interrupts;
+}
 
 /* The dispatcher's guest events after what just ran (ic_step: the count at
  * the last step event). true: the hook asked to stop. */

@@ -512,6 +512,7 @@ _Noreturn static void hw_exit(x86_cpu *s, uint32_t why) {
     s->stop = (vl_stop){ .reason = VLAB_STOP_VMEXIT, .pc = s->insn_eip, .vector = -1,
                          .code = why, .flags = VLAB_STOP_HAS_CODE };
     s->c.icount--; /* not executed: not a step */
+    if (s->x_inhibit_ic == s->c.icount + 1) s->inhibit_irq = true;
     longjmp(s->jb, 1);
 }
 
@@ -1838,6 +1839,7 @@ static int boundary(x86_cpu *s) {
     }
     if (s->inhibit_irq) {
         s->inhibit_irq = false;
+        s->x_inhibit_ic = s->c.icount + 1;
         return 0;
     }
     if (s->c.irq_level && (s->eflags & X86_IF)) {
@@ -2010,6 +2012,7 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
             (exit_forms && vl_bit(exit_forms, (unsigned)(dp->in - x86_insns)))) {
             rollback(s);
             s->c.icount--;
+            if (s->x_inhibit_ic == s->c.icount + 1) s->inhibit_irq = true; /* STI; HLT exiting */
             s->stop = mkstop(VLAB_STOP_VMEXIT, s->insn_eip, -1);
             s->stop.code = dp->in->cls;
             s->stop.flags = VLAB_STOP_HAS_CODE;

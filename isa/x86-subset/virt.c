@@ -531,7 +531,8 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
     /* caused by the instruction at st->pc, stopped before its side effects:
      * executed again on vctx, at the guest's virtual CPL */
     r->eip = st->pc;
-    if (g->inhibit && r->c.icount == g->inhibit_icount && st->pc == g->inhibit_eip)
+    if (hw(vm) ? r->x_inhibit_ic == r->c.icount + 1
+               : g->inhibit && r->c.icount == g->inhibit_icount && st->pc == g->inhibit_eip)
         r->inhibit_irq = true; /* STI; HLT: the interrupt waits for after the HLT */
     t->action = VL_ACT_EMULATE;
 }

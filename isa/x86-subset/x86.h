@@ -308,6 +308,10 @@ typedef struct x86_cpu {
     bool cr3_exit;
     const uint8_t *io_exits;
     bool x_ext;               /* the last intercepted exception was an external interrupt */
+    /* c.icount + 1 of the instruction that began with an STI / MOV SS
+     * inhibition the boundary consumed (0: none): an exit before it gives
+     * the inhibition back, as the instruction had not begun */
+    uint64_t x_inhibit_ic;
     /* translation caches (per privilege: supervisor and user) */
     x86_tlbe tlb[2][X86_TLB_N];
     uint32_t tlb_gen;         /* counts flushes (all or one page): the monitor's glue follows the guest's */
