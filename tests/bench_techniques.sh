@@ -112,6 +112,15 @@ if "trap-and-emulate" in techs:
         check(near(traps("io", m), 1), "%s io (IN): %d traps" % (m, traps("io", m)))
     for m in ("68000", "68010", "750", "i386", "pentium"):
         check(traps("callret", m) <= 1, "%s callret trapped %d times" % (m, traps("callret", m)))
+# and of hardware assist: an exit per control-register write, dearer than
+# trap-and-emulate's trap; no exit per x86 system call
+if "hw-assist" in techs and "trap-and-emulate" in techs:
+    for m in ("68000", "68010", "750", "i386", "pentium"):
+        hw, te = by[("crwrite", m, "hw-assist")], by[("crwrite", m, "trap-and-emulate")]
+        check(hw["status"] != "ok" or (near(hw["exits"], 1) and hw["cost"] > te["cost"]), "%s crwrite: hw-assist %r" % (m, hw))
+    for m in ("i386", "pentium"):
+        hw, te = by[("syscall", m, "hw-assist")], by[("syscall", m, "trap-and-emulate")]
+        check(hw["status"] != "ok" or (hw["exits"] < N and hw["cost"] < te["cost"]), "%s syscall: hw-assist %r" % (m, hw))
 print("\n".join(fails) if fails else "ok")
 EOF
 if [ "$(cat "$T/py.txt")" = ok ]; then ok; else bad "the table: $(head -20 "$T/py.txt")"; fi
