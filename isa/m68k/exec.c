@@ -539,6 +539,34 @@ AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
     H(name##_w) { return body_fn(s, op, 2); } \
     H(name##_l) { return body_fn(s, op, 4); }
 
+/* Specialised handlers. The table picks, for the hot operations, a handler
+ * per EA mode (em 0..11: Dn An (An) (An)+ -(An) d16(An) d8(An,Xn) abs.w
+ * abs.l d16(PC) d8(PC,Xn) #imm; for MOVE also per destination mode) or per
+ * condition code. Each such handler sets the EA bits of op to the ones the
+ * table picked it by, which changes nothing in op but tells the compiler
+ * the mode: the mode switches of the inlined body fold away. */
+#define EM_MASK(em) ((em) < 7 ? 0x38u : 0x3Fu)
+#define EM_BITS(em) ((em) < 7 ? (unsigned)(em) << 3 : 0x38u | ((em) - 7u))
+#define EM_OP(op, em) (((op) & ~EM_MASK(em)) | EM_BITS(em))
+/* the MOVE destination field (bits 11..6: reg, mode) */
+#define DM_OP(op, em) (((op) & ~((em) < 7 ? 0x1C0u : 0xFC0u)) | ((em) < 7 ? (unsigned)(em) << 6 : 0x1C0u | ((em) - 7u) << 9))
+#define EM_LIST(X, a, b) X(0, a, b) X(1, a, b) X(2, a, b) X(3, a, b) X(4, a, b) X(5, a, b) \
+    X(6, a, b) X(7, a, b) X(8, a, b) X(9, a, b) X(10, a, b) X(11, a, b)
+#define EM_FN(em, name, fn) H(name##_e##em) { return fn(s, EM_OP(op, em)); }
+#define EM_REF(em, name, fn) name##_e##em,
+/* name_e0..name_e11 from fn(s, op), and the array name_e[em] */
+#define EM_SET(name, fn) EM_LIST(EM_FN, name, fn) static const hfn name##_e[12] = { EM_LIST(EM_REF, name, fn) };
+/* the same per size from fn(s, op, sz) */
+#define EM_SZ(name, fn, sz) AI bool name##_z(m68k_cpu *s, uint32_t op) { return fn(s, op, sz); } EM_SET(name, name##_z)
+#define SIZED_EM(name, fn) EM_SZ(name##_b, fn, 1) EM_SZ(name##_w, fn, 2) EM_SZ(name##_l, fn, 4)
+#define WL_EM(name, fn) EM_SZ(name##_w, fn, 2) EM_SZ(name##_l, fn, 4)
+/* per condition code (bits 11..8): name_c[cc] from fn(s, op, cc) */
+#define CC_LIST(X, a, b) X(0, a, b) X(1, a, b) X(2, a, b) X(3, a, b) X(4, a, b) X(5, a, b) X(6, a, b) \
+    X(7, a, b) X(8, a, b) X(9, a, b) X(10, a, b) X(11, a, b) X(12, a, b) X(13, a, b) X(14, a, b) X(15, a, b)
+#define CC_FN(cc, name, fn) H(name##_c##cc) { return fn(s, op, cc); }
+#define CC_REF(cc, name, fn) name##_c##cc,
+#define CC_SET(name, fn) CC_LIST(CC_FN, name, fn) static const hfn name##_c[16] = { CC_LIST(CC_REF, name, fn) };
+
 #define DN (s->d[(op >> 9) & 7])
 #define AN (s->a[(op >> 9) & 7])
 
@@ -607,12 +635,12 @@ AI bool subi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_SUB
 AI bool addi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_ADD); }
 AI bool eori_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_EOR); }
 AI bool cmpi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_CMP); }
-SIZED(h_ori, ori_)
-SIZED(h_andi, andi_)
-SIZED(h_subi, subi_)
-SIZED(h_addi, addi_)
-SIZED(h_eori, eori_)
-SIZED(h_cmpi, cmpi_)
+SIZED_EM(h_ori, ori_)
+SIZED_EM(h_andi, andi_)
+SIZED_EM(h_subi, subi_)
+SIZED_EM(h_addi, addi_)
+SIZED_EM(h_eori, eori_)
+SIZED_EM(h_cmpi, cmpi_)
 
 /* <ea>,Dn forms */
 AI bool ea_dn(m68k_cpu *s, uint32_t op, int sz, int k) {
@@ -642,16 +670,16 @@ AI bool and_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_
 AI bool eor_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_EOR); }
 AI bool add_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_ADD); }
 AI bool sub_dn_ea(m68k_cpu *s, uint32_t op, int sz) { return dn_ea(s, op, sz, K_SUB); }
-SIZED(h_or_ea_dn, or_ea_dn)
-SIZED(h_and_ea_dn, and_ea_dn)
-SIZED(h_add_ea_dn, add_ea_dn)
-SIZED(h_sub_ea_dn, sub_ea_dn)
-SIZED(h_cmp_ea_dn, cmp_ea_dn)
-SIZED(h_or_dn_ea, or_dn_ea)
-SIZED(h_and_dn_ea, and_dn_ea)
-SIZED(h_eor_dn_ea, eor_dn_ea)
-SIZED(h_add_dn_ea, add_dn_ea)
-SIZED(h_sub_dn_ea, sub_dn_ea)
+SIZED_EM(h_or_ea_dn, or_ea_dn)
+SIZED_EM(h_and_ea_dn, and_ea_dn)
+SIZED_EM(h_add_ea_dn, add_ea_dn)
+SIZED_EM(h_sub_ea_dn, sub_ea_dn)
+SIZED_EM(h_cmp_ea_dn, cmp_ea_dn)
+SIZED_EM(h_or_dn_ea, or_dn_ea)
+SIZED_EM(h_and_dn_ea, and_dn_ea)
+SIZED_EM(h_eor_dn_ea, eor_dn_ea)
+SIZED_EM(h_add_dn_ea, add_dn_ea)
+SIZED_EM(h_sub_dn_ea, sub_dn_ea)
 
 /* ADDA/SUBA/CMPA */
 AI bool adda_(m68k_cpu *s, uint32_t op, int sz) {
@@ -672,12 +700,9 @@ AI bool cmpa_(m68k_cpu *s, uint32_t op, int sz) {
     do_sub(s, AN, SEXT(v, sz), 0, 4, false, false);
     return true;
 }
-H(h_adda_w) { return adda_(s, op, 2); }
-H(h_adda_l) { return adda_(s, op, 4); }
-H(h_suba_w) { return suba_(s, op, 2); }
-H(h_suba_l) { return suba_(s, op, 4); }
-H(h_cmpa_w) { return cmpa_(s, op, 2); }
-H(h_cmpa_l) { return cmpa_(s, op, 4); }
+WL_EM(h_adda, adda_)
+WL_EM(h_suba, suba_)
+WL_EM(h_cmpa, cmpa_)
 
 /* ADDX/SUBX */
 AI bool addx_r(m68k_cpu *s, uint32_t op, int sz) {
@@ -739,8 +764,8 @@ AI bool q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
 }
 AI bool addq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, false); }
 AI bool subq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, true); }
-SIZED(h_addq, addq_)
-SIZED(h_subq, subq_)
+SIZED_EM(h_addq, addq_)
+SIZED_EM(h_subq, subq_)
 
 /* one-operand: NEGX CLR NEG NOT TST */
 enum { U_NEGX, U_CLR, U_NEG, U_NOT, U_TST };
@@ -771,11 +796,11 @@ AI bool clr_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_CLR); }
 AI bool neg_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_NEG); }
 AI bool not_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_NOT); }
 AI bool tst_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_TST); }
-SIZED(h_negx, negx_)
-SIZED(h_clr, clr_)
-SIZED(h_neg, neg_)
-SIZED(h_not, not_)
-SIZED(h_tst, tst_)
+SIZED_EM(h_negx, negx_)
+SIZED_EM(h_clr, clr_)
+SIZED_EM(h_neg, neg_)
+SIZED_EM(h_not, not_)
+SIZED_EM(h_tst, tst_)
 
 /* MOVE */
 /* A word/long MOVE whose destination write faults. vectors (MAME's
@@ -826,14 +851,34 @@ AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
     logic_flags(s, v, sz);
     return wr(s, a, v, sz);
 }
-SIZED(h_move, move_)
-H(h_movea_w) { uint32_t v; TRY(ea_read(s, op & 0x3F, 2, &v)); AN = SEXT(v, 2); return true; }
-H(h_movea_l) { uint32_t v; TRY(ea_read(s, op & 0x3F, 4, &v)); AN = v; return true; }
+/* MOVE per size, source mode (em 0..11) and destination mode (0..8: Dn,
+ * and An stands for MOVEA's, never picked, up to abs.l): h_move_b_x[src][dst] */
+#define MV_FN(de, se, sz) H(h_move_##sz##_##se##_##de) { return move_(s, DM_OP(EM_OP(op, se), de), SZ_##sz); }
+#define MV_REF(de, se, sz) h_move_##sz##_##se##_##de,
+#define DM_LIST(X, a, b) X(0, a, b) X(1, a, b) X(2, a, b) X(3, a, b) X(4, a, b) X(5, a, b) X(6, a, b) X(7, a, b) X(8, a, b)
+#define MV_ROW(se, sz, u) DM_LIST(MV_FN, se, sz)
+#define MV_ROWREF(se, sz, u) { DM_LIST(MV_REF, se, sz) },
+enum { SZ_b = 1, SZ_w = 2, SZ_l = 4 };
+EM_LIST(MV_ROW, b, 0)
+EM_LIST(MV_ROW, w, 0)
+EM_LIST(MV_ROW, l, 0)
+static const hfn h_move_b_x[12][9] = { EM_LIST(MV_ROWREF, b, 0) };
+static const hfn h_move_w_x[12][9] = { EM_LIST(MV_ROWREF, w, 0) };
+static const hfn h_move_l_x[12][9] = { EM_LIST(MV_ROWREF, l, 0) };
+AI bool movea_(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t v;
+    TRY(ea_read(s, op & 0x3F, sz, &v));
+    AN = SEXT(v, sz);
+    return true;
+}
+WL_EM(h_movea, movea_)
 H(h_moveq) { uint32_t v = (uint32_t)(int32_t)(int8_t)op; DN = v; logic_flags(s, v, 4); return true; }
 
 /* LEA PEA */
-H(h_lea) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); AN = a; return true; }
-H(h_pea) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); return push32(s, a); }
+AI bool lea_(m68k_cpu *s, uint32_t op) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); AN = a; return true; }
+AI bool pea_(m68k_cpu *s, uint32_t op) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); return push32(s, a); }
+EM_SET(h_lea, lea_)
+EM_SET(h_pea, pea_)
 
 /* EXG SWAP EXT */
 H(h_exg_dd) { uint32_t t = DN; DN = s->d[op & 7]; s->d[op & 7] = t; return true; }
@@ -863,17 +908,17 @@ H(h_unlk) {
 }
 
 /* Scc DBcc */
-H(h_scc) {
-    uint32_t v = cond(s, op >> 8) ? 0xFF : 0, a, d;
+AI bool scc_(m68k_cpu *s, uint32_t op, unsigned cc) {
+    uint32_t v = cond(s, cc) ? 0xFF : 0, a, d;
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 0) { set_d(s, reg, v, 1); return true; }
     TRY(ea_mem(s, mode, reg, 1, &a, &d)); /* the 68000 reads first */
     return wr(s, a, v, 1);
 }
-H(h_dbcc) {
+AI bool dbcc_(m68k_cpu *s, uint32_t op, unsigned cc) {
     uint32_t base = s->pc, w;
     TRY(fetch16(s, &w));
-    if (cond(s, op >> 8)) return true;
+    if (cond(s, cc)) return true;
     unsigned r = op & 7;
     uint32_t target = base + (uint32_t)(int32_t)(int16_t)w;
     /* vectors: an odd target faults before the counter is decremented */
@@ -883,6 +928,8 @@ H(h_dbcc) {
     if (c != 0xFFFF) return jump(s, target, s->insn_pc + 4); /* a DBcc to itself is a delay loop, not a halt */
     return true;
 }
+CC_SET(h_scc, scc_)
+CC_SET(h_dbcc, dbcc_)
 
 /* Bcc BRA BSR: the displacement in the opcode, or the extension word */
 AI bool bdisp(m68k_cpu *s, uint32_t op, int32_t *disp) {
@@ -894,13 +941,14 @@ AI bool bdisp(m68k_cpu *s, uint32_t op, int32_t *disp) {
     }
     return true;
 }
-H(h_bcc) {
+AI bool bcc_(m68k_cpu *s, uint32_t op, unsigned cc) {
     uint32_t base = s->pc;
     int32_t disp;
     TRY(bdisp(s, op, &disp));
-    if (cond(s, op >> 8)) return branch(s, base + (uint32_t)disp, s->insn_pc + 2);
+    if (cond(s, cc)) return branch(s, base + (uint32_t)disp, s->insn_pc + 2);
     return true;
 }
+CC_SET(h_bcc, bcc_)
 H(h_bra) {
     uint32_t base = s->pc;
     int32_t disp;
@@ -916,14 +964,16 @@ H(h_bsr) {
 }
 
 /* JMP JSR RTS RTR RTE RTD */
-H(h_jmp) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); return branch(s, a, s->insn_pc + 2); }
-H(h_jsr) {
+AI bool jmp_(m68k_cpu *s, uint32_t op) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); return branch(s, a, s->insn_pc + 2); }
+AI bool jsr_(m68k_cpu *s, uint32_t op) {
     uint32_t a;
     TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a));
     if (a & 1) return jump_odd(s, a, s->pc); /* vectors: nothing is pushed */
     TRY(push32(s, s->pc));
     return jump(s, a, s->pc);
 }
+EM_SET(h_jmp, jmp_)
+EM_SET(h_jsr, jsr_)
 H(h_rts) { (void)op; uint32_t pc; TRY(pop32(s, &pc)); return jump(s, pc, s->insn_pc + 2); }
 H(h_rtr) {
     (void)op;
@@ -993,7 +1043,7 @@ H(h_chk) {
 }
 
 /* MULU MULS DIVU DIVS */
-H(h_mulu) {
+AI bool mulu_(m68k_cpu *s, uint32_t op) {
     uint32_t v;
     TRY(ea_read(s, op & 0x3F, 2, &v));
     uint32_t r = (DN & 0xFFFF) * v;
@@ -1001,7 +1051,7 @@ H(h_mulu) {
     logic_flags(s, r, 4);
     return true;
 }
-H(h_muls) {
+AI bool muls_(m68k_cpu *s, uint32_t op) {
     uint32_t w;
     TRY(ea_read(s, op & 0x3F, 2, &w));
     int32_t v = (int16_t)w;
@@ -1010,6 +1060,8 @@ H(h_muls) {
     logic_flags(s, r, 4);
     return true;
 }
+EM_SET(h_mulu, mulu_)
+EM_SET(h_muls, muls_)
 H(h_divu) {
     uint32_t v;
     TRY(ea_read(s, op & 0x3F, 2, &v));
@@ -1418,8 +1470,24 @@ static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 #define PICK_SH(h) (in->src == M68K_OPD_QUICK3 ? PICK_SZ(h##_i) : in->src == M68K_OPD_DN ? PICK_SZ(h##_r) : h_##h##_m)
 #define PICK_BIT(h) (in->src == M68K_OPD_IMM8 ? h_##h##_s : h_##h##_d)
 #define PICK_EXG(h) (in->src == M68K_OPD_AN ? h_##h##_aa : in->dst == M68K_OPD_AN0 ? h_##h##_da : h_##h##_dd)
+/* specialised (see EM_OP): by the EA mode em, MOVE also by its destination
+ * mode dm, or by the condition code */
+#define PICK_ONEE(h) h_##h##_e[em]
+#define PICK_SZE(h) (in->size == M68K_SZ_B ? h_##h##_b_e : in->size == M68K_SZ_W ? h_##h##_w_e : h_##h##_l_e)[em]
+#define PICK_WLE(h) (in->size == M68K_SZ_W ? h_##h##_w_e : h_##h##_l_e)[em]
+#define PICK_DIRE(h) (in->src == M68K_OPD_EA ? PICK_SZE(h##_ea_dn) : PICK_SZE(h##_dn_ea))
+#define PICK_MOVE(h) (in->size == M68K_SZ_B ? h_##h##_b_x : in->size == M68K_SZ_W ? h_##h##_w_x : h_##h##_l_x)[em][dm]
+#define PICK_CC(h) h_##h##_c[(w >> 8) & 15]
 
-static hfn pick(const m68k_insn *in) {
+/* em of a 6-bit EA field (mode << 3 | reg) */
+static unsigned em_of(unsigned ea6) { return (ea6 >> 3) < 7 ? ea6 >> 3 : 7 + (ea6 & 7); }
+
+static hfn pick(const m68k_insn *in, unsigned w) {
+    /* the decode table lets only real modes through to the picks that use
+     * em (dm: MOVE's); for the others these bits mean something else */
+    unsigned em = em_of(w & 0x3F), dm = em_of(((w >> 3) & 0x38) | ((w >> 9) & 7));
+    if (em > 11) em = 11;
+    if (dm > 8) dm = 8;
     switch ((enum m68k_op)in->op) {
 #define OP_PICK(id, name, title, gnu, sfx, cond, pk, h, save, g0, flow) case M68K_OP_##id: return PICK_##pk(h);
     M68K_OPS(OP_PICK)
@@ -1499,7 +1567,7 @@ static void build_tables(void) {
                 stab[v][w] = M68K_SAVE_NONE;
                 ftab[v][w] = NO_FORM;
             } else {
-                htab[v][w] = pick(in);
+                htab[v][w] = pick(in, w);
                 ctab[v][w] = in->cls[v];
                 stab[v][w] = save_kind(in, w);
                 ftab[v][w] = (uint16_t)(in - m68k_insns);
