@@ -111,15 +111,10 @@ msg_u:  .asciz "user"
 ]]
 
 local ORG = { x86 = 0x7c00, m68k = 0x1000, ppc = 0x1000 }
+-- the x86 kernel starts from reset (real mode, CS = 0, a boot sector), the
+-- others in supervisor mode as a loader hands over
 local function start(isa, g, code)
-  g:write(ORG[isa], code)
-  if isa == "x86" then
-    g.regs.cs = 0         -- real mode, as after reset
-  else
-    g:set_supervisor(true)
-    g.regs.sp = RAM
-  end
-  g.pc = ORG[isa]
+  return lab.boot(g, code, { org = ORG[isa], sp = RAM, real_mode = isa == "x86" })
 end
 
 local cases = {
@@ -131,7 +126,6 @@ local rows = {}
 for _, c in ipairs(cases) do
   local code = vlab.asm(c.isa .. ":" .. c.model, c.src, { org = ORG[c.isa] })
   local m = vlab.machine { isa = c.isa, model = c.model, ram = RAM }
-  m:reset()
   start(c.isa, m, code)
   local s = m:run { max = 100000 }
   rows[#rows + 1] = { isa = c.isa, model = c.model, run = "native", says = m:console(), traps = 0, stop = s.reason,

@@ -147,10 +147,9 @@ local tss = ORG + #probe - 0x800 - 0x68
 local code = vlab.asm("x86:i386", SOURCE:gsub("tss_lo", string.format("0x%04x0067", tss & 0xffff)), { org = ORG })
 assert(#code == #probe)
 
+-- from reset, as a BIOS hands over a boot sector: real mode, CS = 0
 local function start(g)
-  g:write(ORG, code)
-  g.regs.cs = 0
-  g.pc = ORG
+  return lab.boot(g, code, { org = ORG, real_mode = true })
 end
 local function ticks(g)
   -- the tick count: what the kernel stored after IN, the long before the
@@ -161,7 +160,6 @@ local function ticks(g)
 end
 
 local m = vlab.machine { isa = "x86", model = "i386", ram = RAM }
-m:reset()
 start(m)
 local sn = m:run { max = 100000 }
 local vm = vlab.vmm { isa = "x86", model = "i386", ram = RAM }

@@ -124,10 +124,9 @@ local kernels = {
   { name = "CLI/STI", disable = "  cli\n", enable = "  sti\n" },
 }
 
+-- from reset, as a BIOS hands over a boot sector: real mode, CS = 0
 local function start(g, code)
-  g:write(ORG, code)
-  g.regs.cs = 0
-  g.pc = ORG
+  return lab.boot(g, code, { org = ORG, real_mode = true })
 end
 
 local rows = {}
@@ -142,7 +141,6 @@ for _, k in ipairs(kernels) do
     return string.unpack("<I4I4I4", g:read(ORG + counter_off, 12))
   end
   local m = vlab.machine { isa = "x86", model = "i386", ram = RAM }
-  m:reset()
   start(m, code)
   m:run { max = 1000000 }
   local c, t, b = read3(m)

@@ -78,10 +78,9 @@ pill:
 local code = vlab.asm("x86:i386", SOURCE, { org = ORG })
 local pill = ORG + code:find("\0\0\0\0\0\0$") - 1 -- the last 6 bytes: where SIDT stores
 
+-- from reset, as a BIOS hands over a boot sector: real mode, CS = 0
 local function start(g)
-  g:write(ORG, code)
-  g.regs.cs = 0
-  g.pc = ORG
+  return lab.boot(g, code, { org = ORG, real_mode = true })
 end
 
 local function pill_base(g)
@@ -90,7 +89,6 @@ end
 
 local rows = {}
 local m = vlab.machine { isa = "x86", model = "i386", ram = RAM }
-m:reset()
 start(m)
 m:run { max = 100000 }
 rows[#rows + 1] = { run = "native", base = pill_base(m), idtr = m.regs.idtr_base, says = m:console(), traps = 0 }

@@ -53,21 +53,22 @@ end
 
 -- The same image natively and under a monitor. o: isa, model, ram, code,
 -- org, entry, sp, max (default 10000), technique (default
--- "trap-and-emulate"), flavour and exit_remove (hw-assist: vlab.vmm's), keep
+-- "trap-and-emulate"), flavour and exit_remove (hw-assist: vlab.vmm's),
+-- deprivilege (vlab.vmm's: x86, the real CPL of the guest's kernel, 1 or 3), keep
 -- (a trap_log filter; default: every trap; false: no log, and no callback
 -- slowing the monitor down).
 -- Returns { m, native (its stop), vm, monitored (its stop), stats (the VM's),
 -- log (the traps), diffs (vlab.compare of the bare machine and the guest) }.
 local pair_options = { "isa:string", "model:string", "ram:integer", "code:string", "org:integer", "entry:integer",
                        "sp:integer", "max:integer", "technique:string", "keep:function|boolean",
-                       "real_mode:boolean", "flavour:string", "exit_remove:table" }
+                       "real_mode:boolean", "flavour:string", "exit_remove:table", "deprivilege:integer" }
 function M.pair(o)
   o = vlab.check_options("lab.pair", o, pair_options)
   local r = {}
   r.m = boot(vlab.machine { isa = o.isa, model = o.model, ram = o.ram }, o.code, o)
   r.native = r.m:run { max = o.max or 10000 }
   r.vm = vlab.vmm { isa = o.isa, model = o.model, technique = o.technique or "trap-and-emulate", ram = o.ram,
-                   flavour = o.flavour, exit_remove = o.exit_remove }
+                   flavour = o.flavour, exit_remove = o.exit_remove, deprivilege = o.deprivilege }
   if o.keep ~= false then r.log = M.trap_log(r.vm, o.keep) end
   boot(r.vm.guest, o.code, o)
   r.monitored = r.vm:run { max = o.max or 10000 }

@@ -42,6 +42,55 @@ local p = lab.pair { isa = "ppc", model = "750", ram = 65536, org = 0x1000, sp =
 t.eq(p.log, nil, "keep = false: no log")
 t.eq(p.stats.emulated, 1, "ppc mfmsr emulated")
 
+-- boot{real_mode}: an x86 guest from reset, as a BIOS hands over a boot
+-- sector (CS = 0, real mode) natively and under the monitor; it enters
+-- protected mode and reads its CS. pair{deprivilege}: the RPL it sees is the
+-- real CPL of its kernel, 0 natively, 1 by default, 3 when asked
+local x86 = [[
+  .code16
+  cli
+  lgdtl gdtr
+  mov %cr0, %eax
+  or $1, %eax
+  mov %eax, %cr0
+  ljmpl $0x08, $pm
+  .code32
+pm:
+  mov %cs, %ebx
+  hlt
+  .p2align 3
+gdt:
+  .long 0, 0
+  .long 0x0000ffff, 0x00cf9b00
+gdtr:
+  .word 15
+  .long gdt
+]]
+local xcode = lab.image("x86", "i386", x86, 0x7c00)
+local cs_rpl = {}
+for _, d in ipairs { 0, 1, 3 } do
+  local p = lab.pair { isa = "x86", model = "i386", ram = 1 << 20, org = 0x7c00, real_mode = true, code = xcode,
+                       deprivilege = d ~= 0 and d or nil }
+  t.eq(p.native.reason, "halt", "x86 real_mode native stop")
+  t.eq(p.monitored.reason, "halt", "x86 real_mode monitored stop, deprivilege " .. d)
+  t.eq(p.m.regs.ebx & 3, 0, "x86 native: MOV from CS shows RPL 0")
+  cs_rpl[d] = p.vm.guest.regs.ebx & 3
+  t.eq(p.vm:check(), true, "x86 resource control, deprivilege " .. d)
+end
+t.eq(cs_rpl[0], 1, "x86 monitored, deprivilege not given: MOV from CS shows RPL 1")
+t.eq(cs_rpl[1], 1, "x86 monitored, deprivilege 1: MOV from CS shows RPL 1")
+t.eq(cs_rpl[3], 3, "x86 monitored, deprivilege 3: MOV from CS shows RPL 3")
+do
+  -- real_mode: the state after reset, whatever the machine starts in
+  local m = vlab.machine { isa = "x86", model = "i386", ram = 1 << 20 }
+  lab.boot(m, xcode, { org = 0x7c00, real_mode = true })
+  t.eq(m.regs.cs, 0, "boot real_mode: CS = 0")
+  t.eq(m.pc, 0x7c00, "boot real_mode: at org")
+  t.eq(m.regs.cr0 & 1, 0, "boot real_mode: PE clear")
+end
+t.fails("deprivilege", lab.pair, { isa = "x86", model = "i386", ram = 1 << 20, org = 0x7c00, real_mode = true,
+                                   code = xcode, deprivilege = 2 })
+
 t.eq(#lab.grid({ 1, 2 }, { "a", "b", "c" }, function(a, b) return a .. b end), 6, "grid")
 
 -- trace: one line per instruction, as vlab exec --trace prints them

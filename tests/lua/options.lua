@@ -90,7 +90,7 @@ fails("vlab.check_options: option 1 must be \"name:kind\"", vlab.check_options, 
 package.path = arg[0]:match("^(.-)[^/]*$") .. "../../scripts/?.lua;" .. package.path
 local lab = require "labkit"
 local code = vlab.asm("m68k", "nop\nbra.s .", { org = 0x1000 })
-fails("lab.pair: unknown option 'modle' (known: isa, model, ram, code, org, entry, sp, max, technique, keep, real_mode, flavour, exit_remove)",
+fails("lab.pair: unknown option 'modle' (known: isa, model, ram, code, org, entry, sp, max, technique, keep, real_mode, flavour, exit_remove, deprivilege)",
   lab.pair, { isa = "m68k", modle = "68010", ram = 65536, code = code, org = 0x1000, sp = 0x8000 })
 fails("lab.boot: unknown option 'entyr' (known: org, entry, sp, real_mode)", lab.boot, vlab.machine { isa = "m68k", ram = 65536 },
   code, { org = 0x1000, sp = 0x8000, entyr = 0x1000 })
