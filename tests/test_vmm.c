@@ -501,6 +501,63 @@ static vl_equiv_image image_of(const img *g, const char *model) {
     return e;
 }
 
+/* A step that takes an interrupt or a trace first executes the handler's
+ * first instruction: a difference that instruction makes (here the 68000's
+ * MOVE from SR, which leaks under trap-and-emulate) is tied to it, not to
+ * the instruction at the step's start PC, which never ran in that step. */
+static void build_handler_first(img *g, bool trace) {
+    memset(g, 0, sizeof *g);
+    vec(g, 25, 0x420); /* level 1 autovector: the timer */
+    vec(g, 9, 0x440);  /* trace */
+    at(g, 0x420);
+    w(g, 0x40C4);      /* move.w sr,d4 */
+    move_l_imm_abs(g, 0, MMIO + VL_MMIO_TIMER_ACK);
+    rte(g);
+    at(g, 0x440);
+    w(g, 0x40C4);      /* move.w sr,d4 */
+    rte(g);
+    at(g, CODE);
+    if (!trace) {
+        move_l_imm_abs(g, 37, MMIO + VL_MMIO_TIMER_PERIOD);
+        move_l_imm_abs(g, 1, MMIO + VL_MMIO_TIMER_LEVEL);
+    }
+    move_sr_imm(g, trace ? 0xA700 : 0x2000); /* supervisor; traced, or every interrupt */
+    uint32_t loop = g->pc;
+    w(g, 0x5281);                                    /* addq.l #1,d1 */
+    w(g, (uint16_t)(0x6000 | (uint8_t)(loop - g->pc - 2))); /* bra.s loop */
+}
+
+static void test_equivalence_interrupt_step(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    for (int trace = 0; trace < 2; trace++) {
+        build_handler_first(g, trace);
+        uint32_t handler = trace ? 0x440 : 0x420;
+        vl_equiv_image e = image_of(g, "68000");
+        vl_equiv_result r;
+        char err[256];
+        assert_int_equal(vl_equiv_run(&e, 3000, VL_TECH_TRAP_EMULATE, &r, err, sizeof err), 0);
+        assert_false(r.equal);
+        if (r.first_pc != handler)
+            fail_msg("%s: first difference named at 0x%x (%s), not the handler's 0x%x", trace ? "trace" : "interrupt",
+                     r.first_pc, r.first_insn, handler);
+        assert_non_null(strstr(r.first_insn, "sr"));
+        assert_non_null(strstr(r.first_insn, "d4"));
+        assert_string_equal(r.diffs[0].what, "d4");
+        /* d4 at the end: tied to the same step and handler instruction, on both sides */
+        size_t i = 0;
+        while (i < r.nfinal && strcmp(r.final[i].what, "d4") != 0) i++;
+        assert_true(i < r.nfinal);
+        assert_int_equal(r.final[i].at, r.first);
+        assert_int_equal(r.final[i].at_pc, handler);
+        assert_int_equal(r.final[i].at_vm_pc, handler);
+        assert_non_null(strstr(r.final[i].at_insn, "d4"));
+        assert_null(strstr(r.final[i].at_insn, "monitored"));
+        vl_equiv_free(&r);
+    }
+    free(g);
+}
+
 static void test_equivalence_68010(void **state) {
     (void)state;
     img *g = calloc(1, sizeof *g);
@@ -1144,6 +1201,7 @@ int main(void) {
         cmocka_unit_test(test_no_hang),
         cmocka_unit_test(test_equivalence_68010),
         cmocka_unit_test(test_equivalence_68000),
+        cmocka_unit_test(test_equivalence_interrupt_step),
         cmocka_unit_test(test_two_guests),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),

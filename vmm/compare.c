@@ -7,7 +7,13 @@
  * Finding that instruction: both sides run in lockstep chunks, compared after
  * each; when a chunk ends different, both are rebuilt from the image (runs are
  * deterministic), brought to the start of that chunk, and single-stepped with
- * a comparison after every instruction. */
+ * a comparison after every instruction.
+ *
+ * The instruction a step executed: the one at the step's start PC, unless
+ * the step took an interrupt or trace exception first (the cores then
+ * execute the handler's first instruction in the same step): a replay
+ * re-steps it with an exception hook that stops before any instruction
+ * retires, until one does, and names that one (which_insn). */
 #include "vmm/vmm.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +209,61 @@ static void fast_forward(pair *p, uint64_t to) {
     }
 }
 
+/* Exceptions either side has taken (the monitor's contexts included). */
+static uint64_t pair_exceptions(const pair *p) {
+    return p->nat->cc->exceptions + ((vl_cpu_common *)p->vm->real)->exceptions +
+           ((vl_cpu_common *)p->vm->vctx)->exceptions;
+}
+
+/* The hook of which_insn: stop at an exception taken before any instruction
+ * of the step retired (icount not advanced: an interrupt or a trace). */
+typedef struct early_exc {
+    vl_machine *m;
+    uint64_t mark;
+} early_exc;
+
+static int stop_if_early(void *ctx, int event, uint32_t a, uint32_t b) {
+    (void)a, (void)b;
+    early_exc *e = ctx;
+    return event == VLAB_EV_EXCEPTION && e->m->cc->icount == e->mark;
+}
+
+/* Single-step one side (nat, or vm when not NULL) with that hook: each stop
+ * before an instruction leaves the PC at the handler just entered; the
+ * first step that retires an instruction executed the one at *pc (text:
+ * its disassembly, read before it runs). */
+#define MAX_EARLY 8
+static void step_to_insn(vlab_machine *nat, vl_vm *vm, uint32_t *pc, char *text, size_t tsz) {
+    vl_machine *m = vm ? vm->m : nat;
+    early_exc e = { m, 0 };
+    if (vm) vl_vm_set_hook(vm, VLAB_EV_EXCEPTION, stop_if_early, &e);
+    else vlab_set_hook(nat, VLAB_EV_EXCEPTION, stop_if_early, &e);
+    for (int i = 0; i < MAX_EARLY; i++) {
+        e.mark = m->cc->icount;
+        *pc = vm ? vl_vm_pc(vm) : vlab_pc(nat);
+        disasm_at(m, *pc, text, tsz);
+        vl_stop s = vm ? vl_vm_step(vm, 1) : vlab_step(nat, 1);
+        if (s.reason != VLAB_STOP_BREAKPOINT || m->cc->icount != e.mark) break;
+    }
+}
+
+/* Which instruction each side executed in single step k + 1 after pos
+ * (where the callers' replays were: fast_forward to pos, k single steps). */
+static void which_insn(const vl_equiv_image *img, int technique, uint64_t pos, uint64_t k, uint32_t *pc,
+                       uint32_t *vpc, char *ti, char *tv, size_t tsz) {
+    pair r = { 0 };
+    char err[128];
+    if (pair_make(&r, img, technique, err, sizeof err) < 0) return; /* it was made before: keep the start PC */
+    fast_forward(&r, pos);
+    for (uint64_t i = 0; i < k; i++) {
+        vlab_step(r.nat, 1);
+        vl_vm_step(r.vm, 1);
+    }
+    step_to_insn(r.nat, NULL, pc, ti, tsz);
+    step_to_insn(NULL, r.vm, vpc, tv, tsz);
+    pair_free(&r);
+}
+
 /* Does the location of final difference d differ now? (registers by name,
  * the memory run of d, the console) */
 static bool loc_differs(pair *p, const vl_diff *d) {
@@ -265,10 +326,14 @@ static int attribute(const vl_equiv_image *img, int technique, uint64_t total, v
                     char ti[48], tv[48];
                     disasm_at(q.nat, pc, ti, sizeof ti);
                     disasm_at(q.vm->m, vpc, tv, sizeof tv);
+                    uint64_t ex = pair_exceptions(&q);
                     vl_stop a = vlab_step(q.nat, 1);
                     vl_vm_step(q.vm, 1);
+                    bool named = pair_exceptions(&q) == ex; /* no exception: the start PC's instruction ran */
                     for (size_t i = 0; i < nfd; i++)
                         if (!done[i] && loc_differs(&q, &fd[i])) {
+                            if (!named) which_insn(img, technique, pos, k, &pc, &vpc, ti, tv, sizeof ti);
+                            named = true;
                             done[i] = true;
                             left--;
                             fd[i].at = pos + k + 1;
@@ -363,7 +428,7 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
     fast_forward(&p, chunk_start);
     for (uint64_t k = 0; k < chunk_len + 1; k++) {
         uint32_t pc = vlab_pc(p.nat);
-        uint64_t ia = p.nat->cc->icount, ib = p.vm->m->cc->icount;
+        uint64_t ia = p.nat->cc->icount, ib = p.vm->m->cc->icount, ex = pair_exceptions(&p);
         vl_stop sa = vlab_step(p.nat, 1), sb = vl_vm_step(p.vm, 1);
         uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
         size_t nd = pair_compare(&p, out->diffs, sizeof out->diffs / sizeof *out->diffs);
@@ -372,6 +437,11 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
             out->first_pc = pc;
             out->ndiffs = nd;
             disasm_at(p.nat, pc, out->first_insn, sizeof out->first_insn);
+            if (pair_exceptions(&p) != ex) {
+                uint32_t vpc;
+                char tv[sizeof out->first_insn];
+                which_insn(img, technique, chunk_start, k, &out->first_pc, &vpc, out->first_insn, tv, sizeof tv);
+            }
             if (!nd && (ra != rb || sa.reason != sb.reason)) {
                 vl_diff *d = &out->diffs[0];
                 memset(d, 0, sizeof *d);

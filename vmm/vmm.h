@@ -484,7 +484,9 @@ typedef struct vl_diff {
     uint32_t len;      /* memory: bytes in this differing run */
     uint32_t a, b;     /* the two values (memory: first byte; console: byte or -1) */
     /* vl_equiv_run only: the instruction after which this location first
-     * differed (1-based index, 0: from the start), its address and text */
+     * differed (1-based index, 0: from the start), its address and text;
+     * after an interrupt or trace taken first in that step, the handler's
+     * first instruction (the one the step executed) */
     uint64_t at;
     uint32_t at_pc;      /* natively */
     uint32_t at_vm_pc;   /* under the monitor (differs once control flow diverged) */
@@ -511,7 +513,7 @@ typedef struct vl_equiv_result {
     bool equal;             /* no difference up to the end of the run */
     uint64_t instructions;  /* guest instructions run (natively) */
     uint64_t first;         /* index (1-based) of the first instruction after which they differ */
-    uint32_t first_pc;      /* its address */
+    uint32_t first_pc;      /* its address (as at_pc: the instruction the step executed) */
     char first_insn[96];    /* its text */
     size_t ndiffs;          /* differences right after that instruction */
     vl_diff diffs[16];

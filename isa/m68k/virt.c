@@ -300,10 +300,13 @@ static void hw_defaults(int variant, uint8_t *forms, uint8_t *exc) {
 /* A level above the guest's mask: the real CPU, at the host's mask 7,
  * does not see it (level 7 it sees only as an edge, which natively
  * matters only under mask 7: the real CPU then takes it itself, and the
- * bitmap makes it exit). */
+ * bitmap makes it exit). Not while a trace is pending: the chip takes the
+ * trace first and the interrupt on top of its frame, and injecting first
+ * would drop the trace (entering an exception clears it); the real CPU
+ * exits for the trace at once, and the interrupt comes at the next run. */
 static int hw_pending(vl_vm *vm) {
     int lvl = R(vm)->c.irq_level;
-    if (lvl <= 0 || lvl > 7) return -1;
+    if (lvl <= 0 || lvl > 7 || R(vm)->trace_pending) return -1;
     return lvl > ((V(vm)->sr >> 8) & 7) ? 24 + lvl : -1;
 }
 
