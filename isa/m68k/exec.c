@@ -77,14 +77,19 @@ static inline void set_ccr(m68k_cpu *s, uint32_t v) {
     s->fv = (v >> 1) & 1; s->fc = v & 1;
 }
 
+/* Every change of what ithresh depends on (and of c.irq_level inside a run)
+ * comes here, so that the fast loop needs one compare per instruction:
+ * icount against icount_end, which is 0 while an interrupt (or trace, STOP,
+ * a halt, a hook's stop) needs the checking loop. */
 void m68k_update_ithresh(m68k_cpu *s) {
     vl_machine *m = s->c.m;
     if ((s->sr & 0x8000) || s->trace_pending || s->stopped || s->halted || (m && m->hook_stop)) {
         s->ithresh = -1;
-        return;
+    } else {
+        int mask = (s->sr >> 8) & 7;
+        s->ithresh = mask == 7 ? (s->nmi_seen ? 7 : 6) : mask;
     }
-    int mask = (s->sr >> 8) & 7;
-    s->ithresh = mask == 7 ? (s->nmi_seen ? 7 : 6) : mask;
+    s->icount_end = s->c.irq_level > s->ithresh ? 0 : s->budget_end;
 }
 
 void m68k_set_sr(m68k_cpu *s, uint16_t v) {
@@ -403,7 +408,16 @@ AI bool fetch16(m68k_cpu *s, uint32_t *v) {
     return true;
 }
 
+/* two words under one check: fast_rd of 4 bytes covers both (an odd pc
+ * fails it too); otherwise word by word, so that a fault on the second
+ * word leaves pc after the first, as it stacks */
 AI bool fetch32(m68k_cpu *s, uint32_t *v) {
+    uint32_t pc = s->pc;
+    if (VL_LIKELY(fast_rd(s, pc, 4))) {
+        s->pc = pc + 4;
+        *v = vl_be32(s->ram + pc);
+        return true;
+    }
     uint32_t hi, lo;
     TRY(fetch16(s, &hi));
     TRY(fetch16(s, &lo));
@@ -1719,7 +1733,7 @@ static NI int fault_step(m68k_cpu *s) {
 /* Boundary work and one instruction, with every check. 1: stop (s->stop). */
 static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     vl_machine *m = s->c.m;
-    if (s->c.icount >= s->icount_end) { s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1); return 1; }
+    if (s->c.icount >= s->budget_end) { s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1); return 1; }
     if (m->hook_stop) {
         m->hook_stop = false;
         m68k_update_ithresh(s);
@@ -1782,11 +1796,14 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
 AI void fast_loop_body(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uint8_t *st, const bool icpt) {
     for (;;) {
         if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
-            s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
-            return;
-        }
-        if (VL_UNLIKELY(s->c.irq_level > s->ithresh)) {
+            if (s->c.icount >= s->budget_end) {
+                s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
+                return;
+            }
+            /* an interrupt (or trace...) needs the checking loop; it may
+             * have left ithresh as it was, so icount_end is recomputed */
             if (slow_step(s, tab, ct)) return;
+            m68k_update_ithresh(s);
             continue;
         }
         s->insn_pc = s->pc;
@@ -1825,8 +1842,8 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     const uint8_t *ct = ctab[s->variant];
     m68k_mem_refresh(s);
     if (max == 0) max = 1;
-    s->icount_end = s->c.icount + max;
-    if (s->icount_end < s->c.icount) s->icount_end = UINT64_MAX;
+    s->budget_end = s->c.icount + max;
+    if (s->budget_end < s->c.icount) s->budget_end = UINT64_MAX;
     /* exit_set needs a look at every instruction before it runs: the
      * checking loop; intercept alone runs on the fast loop */
     s->slow = s->c.exit_set != 0 || s->c.exit_forms != NULL;
@@ -1923,7 +1940,8 @@ static void m68k_boot(void *cpu, uint32_t entry, uint32_t sp) {
 
 static void m68k_kick(void *cpu) {
     m68k_cpu *s = cpu;
-    s->icount_end = s->c.icount; /* the instruction in progress is counted already */
+    /* the instruction in progress is counted already */
+    s->budget_end = s->icount_end = s->c.icount;
 }
 
 /* No MMU: virtual is physical (24-bit on the bus); RAM only, since reading

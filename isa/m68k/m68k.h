@@ -158,10 +158,12 @@ typedef struct m68k_cpu {
     bool slow;                /* this run uses the checking loop */
     bool tr_start;            /* T was set when the current instruction started */
     int run_depth;            /* run() is active (nested runs are refused) */
-    int ithresh;              /* fast loop leaves when c.irq_level > ithresh (-1: always) */
+    int ithresh;              /* an interrupt needs the checking loop when c.irq_level > ithresh (-1: always) */
     uint32_t insn_pc;         /* address of the instruction being executed */
     uint16_t ir;              /* its first word */
-    uint64_t icount_end;
+    uint64_t budget_end;      /* c.icount at which the run's budget ends (a kick: now) */
+    uint64_t icount_end;      /* the fast loop's one limit: budget_end, or 0 while
+                               * c.irq_level > ithresh (m68k_update_ithresh) */
     /* memory view cached at run() entry */
     uint8_t *ram;
     uint32_t ram_size, amask, mmio_base, mmio_len;
