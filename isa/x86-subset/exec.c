@@ -1858,9 +1858,9 @@ static int boundary(x86_cpu *s) {
     return 0;
 }
 
-/* Decode the 16 bytes at p into cache entry e for tag (linear address | big << 32). */
+/* Decode the 16 bytes at p into cache entry e for tag (linear address | (big ? 2 : 1) << 32). */
 static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) {
-    if (x86_decode(s->variant, p, 15, (tag >> 32) != 0, &e->d) < 0) {
+    if (x86_decode(s->variant, p, 15, (tag >> 32) == 2, &e->d) < 0) {
         /* 15 bytes do not hold it: longer than 15, #GP(0) (SDM 2.3.11), and
          * all 15 compared when it runs again */
         e->d.in = NULL;
@@ -1876,11 +1876,6 @@ static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) 
     e->w[0] &= e->mask[0];
     e->w[1] &= e->mask[1];
     e->tag = tag;
-}
-
-/* Forget every decoded instruction (reset, and a new model). */
-static void dcache_clear(x86_cpu *s) {
-    for (int i = 0; i < X86_DC_N; i++) s->dc[i].tag = UINT64_MAX;
 }
 
 /* The single-step trap after an instruction run with TF set. true: stop. */
@@ -1967,7 +1962,7 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
         if (VL_LIKELY(off < s->cp_len)) {
             const uint8_t *p = s->cp_host + off;
             uint32_t lin = s->cp_lin + off;
-            uint64_t w0, w1, tag = lin | (uint64_t)big << 32;
+            uint64_t w0, w1, tag = lin | (uint64_t)(big ? 2 : 1) << 32;
             memcpy(&w0, p, 8);
             memcpy(&w1, p + 8, 8);
             x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
@@ -2127,7 +2122,6 @@ static void x86_init(void *cpu, vl_machine *m, int variant) {
     s->variant = variant == X86_PENTIUM ? X86_PENTIUM : X86_I386;
     s->dr[6] = 0xFFFF0FF0u;
     s->dr[7] = 0x00000400u;
-    dcache_clear(s);
     multiboot_state(s);
     s->eip = 0;
 }
@@ -2138,11 +2132,10 @@ static void x86_reset(void *cpu) {
     x86_cpu *s = cpu;
     vl_cpu_common c = s->c;
     int variant = s->variant;
-    memset((char *)s + sizeof s->c, 0, sizeof *s - sizeof s->c);
+    memset((char *)s + sizeof s->c, 0, X86_SNAP_SIZE - sizeof s->c);
     s->c = c;
     s->variant = variant;
     s->c.last_vector = -1;
-    dcache_clear(s);
     s->cr0 = variant == X86_PENTIUM ? 0x60000010u : 0;
     x86_set_flags(s, 0x2);
     for (int i = 0; i < X86_NSEG; i++) {
@@ -2241,6 +2234,7 @@ static size_t x86_read_virt(void *cpu, uint32_t addr, uint8_t *buf, size_t len, 
 const vl_cpu_ops x86_ops = {
     .isa = "x86",
     .state_size = sizeof(x86_cpu),
+    .snap_size = X86_SNAP_SIZE,
     .levels = 0xF,
     .min_insn = 1,
     .elf_machine = 3, /* EM_386 */

@@ -27,14 +27,19 @@ void x86_mem_refresh(x86_cpu *s) {
 
 void x86_tlb_flush(x86_cpu *s) {
     s->tlb_gen++;
-    for (int p = 0; p < 2; p++)
-        for (int i = 0; i < X86_TLB_N; i++) s->tlb[p][i].tag = 1;
+    s->tlb_epoch = (s->tlb_epoch + 2) & 0xFFEu;
+    if (s->tlb_epoch == 0) {
+        /* every epoch used: now the entries must go (1: matches none) */
+        for (int p = 0; p < 2; p++)
+            for (int i = 0; i < X86_TLB_N; i++) s->tlb[p][i].tag = 1;
+        s->tlb_epoch = 2;
+    }
     s->cp_len = 0;
 }
 
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin) {
     s->tlb_gen++;
-    uint32_t page = lin & ~0xFFFu;
+    uint32_t page = (lin & ~0xFFFu) | s->tlb_epoch;
     for (int p = 0; p < 2; p++) {
         x86_tlbe *e = &s->tlb[p][(lin >> 12) & (X86_TLB_N - 1)];
         if (e->tag == page) e->tag = 1;
@@ -103,7 +108,7 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
         return 0;
     }
     x86_tlbe *e = &s->tlb[user][(lin >> 12) & (X86_TLB_N - 1)];
-    if (e->tag == (lin & ~0xFFFu) && (!write || e->write)) {
+    if (e->tag == ((lin & ~0xFFFu) | s->tlb_epoch) && (!write || e->write)) {
         *pa = e->pa | (lin & 0xFFF);
         return 0;
     }
@@ -135,7 +140,7 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
             phys_wr(s, pde_a, 4, pde | PTE_A | (big && write ? PTE_D : 0));
         if (!big && (!(pte & PTE_A) || (write && !(pte & PTE_D))))
             phys_wr(s, pte_a, 4, pte | PTE_A | (write ? PTE_D : 0));
-        e->tag = lin & ~0xFFFu;
+        e->tag = (lin & ~0xFFFu) | s->tlb_epoch;
         e->pa = frame;
         e->user = u_ok;
         /* writes through this entry only once the page is dirty, and when allowed */
