@@ -19,7 +19,6 @@
 #define VL_X86_H
 
 #include "core/core.h"
-#include <setjmp.h>
 
 /* Models (the `variant` of the CPU interface). */
 enum { X86_I386 = 0, X86_PENTIUM = 1, X86_NMODELS };
@@ -339,7 +338,15 @@ typedef struct x86_cpu {
     bool u_segs;
     int u_cpl;
     x86_seg u_seg[X86_NSEG];
-    /* a fault raised inside an instruction: longjmp to run() */
+    /* a fault raised inside an instruction, pending until the run loop
+     * settles it (no longjmp: under ASan each one cost a sigaltstack
+     * call). While it pends, the rest of the instruction has no effect that
+     * outlives it: further faults are ignored, reads give 0, writes are
+     * dropped (fast_lim and wr_lim are 0, sending every access to the
+     * checked way), and what the undo record does not cover is guarded by
+     * X86_PENDING(). */
+    bool fpend;
+    uint32_t f_fast_lim, f_wr_lim; /* fast_lim and wr_lim while it pends */
     int f_vector;             /* -1: a plain stop */
     uint32_t f_code;
     bool f_has_code;
@@ -349,7 +356,6 @@ typedef struct x86_cpu {
     bool kicked;
     int run_depth;
     vl_stop stop;
-    jmp_buf jb;
     /* the decoded instructions, last: outside a snapshot (X86_SNAP_SIZE)
      * and untouched by reset, as every entry checks itself against the
      * bytes it was decoded from (copying and clearing its 100 KiB cost 23%
@@ -373,10 +379,17 @@ enum { X86_LF_NONE = 0, X86_LF_ADD, X86_LF_ADC, X86_LF_SUB, X86_LF_SBB, X86_LF_L
 uint32_t x86_get_flags(x86_cpu *s);
 void x86_set_flags(x86_cpu *s, uint32_t v);
 
-/* Faults: raise exception v from inside an instruction (longjmp to run());
- * the instruction is rolled back (precise exceptions). */
-_Noreturn void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code);
-_Noreturn void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code);
+/* Faults: raise exception v from inside an instruction. It pends (the
+ * first one wins) and the caller returns; the run loop rolls the
+ * instruction back and takes it (precise exceptions). */
+void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code);
+void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code);
+/* End the instruction with a plain stop st instead (not modelled, a
+ * hardware-assist exit): rolled back as for a fault, the run returns st. */
+void x86_stop_insn(x86_cpu *s, vl_stop st);
+/* Has the instruction faulted? Checked where a faulting access's value
+ * would decide control or reach state the undo record does not cover. */
+#define X86_PENDING(s) VL_UNLIKELY((s)->fpend)
 /* Deliver exception or interrupt `vector` now, through the IDT (protected
  * mode) or the IVT (real mode): soft is INT n/INT3/INTO (gate DPL checked),
  * ext an external event (error code EXT bit). */
@@ -475,7 +488,7 @@ static inline uint8_t *x86_fast_ram(x86_cpu *s, uint32_t lin, unsigned size, boo
     return (uint64_t)pa + size <= lim ? s->ram + pa : NULL;
 }
 
-/* Memory through segmentation and paging: faults longjmp. Inline the
+/* Memory through segmentation and paging: faults pend. Inline the
  * common case (a plain data segment, RAM through the translation cache, no
  * alignment checking); mmu.c the rest. */
 uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size);
