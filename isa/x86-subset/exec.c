@@ -2,11 +2,13 @@
  * by the decode table (decode.c) and executed by operation; the run loop
  * (budget, interrupts, HLT, trace, faults) and the CPU interface.
  *
- * Faults are precise: a fault inside an instruction longjmps to run(),
- * which puts back the registers, flags, segment registers and CPL the
- * instruction had changed (memory it already wrote stays written, as on the
- * hardware) and delivers the exception (or, with intercept on, stops before
- * it). The arithmetic flags are computed lazily from the last operation.
+ * Faults are precise: a fault inside an instruction pends (x86_fault):
+ * what follows in the instruction has no effect (x86.h, fpend), and the run
+ * loop settles it: it puts back the registers, flags, segment registers and
+ * CPL the instruction had changed (memory it already wrote stays written,
+ * as on the hardware) and delivers the exception (or, with intercept on,
+ * stops before it). The arithmetic flags are computed lazily from the last
+ * operation.
  *
  * Steps (as the other cores): an instruction and the exception processing
  * it causes are one step; interrupts and the single-step trap are taken at
@@ -24,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NORET _Noreturn
 #define REP_CHUNK 4096u
 
 static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
@@ -153,11 +154,28 @@ static bool cond(x86_cpu *s, unsigned cc) { return cond_inline(s, cc); }
 
 /* ---- faults -------------------------------------------------------------------- */
 
-NORET void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code) {
+/* The instruction ends here: nothing more reads or writes memory (the
+ * checked accessors see fpend) until settle() gives the limits back. */
+static void pend(x86_cpu *s) {
+    s->fpend = true;
+    s->f_fast_lim = s->fast_lim;
+    s->f_wr_lim = s->wr_lim;
+    s->fast_lim = s->wr_lim = 0;
+}
+
+void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code) {
+    if (X86_PENDING(s)) return; /* the first fault is the one taken */
     s->f_vector = vector;
     s->f_code = code;
     s->f_has_code = has_code;
-    longjmp(s->jb, 1);
+    pend(s);
+}
+
+void x86_stop_insn(x86_cpu *s, vl_stop st) {
+    if (X86_PENDING(s)) return;
+    s->f_vector = -1;
+    s->stop = st;
+    pend(s);
 }
 
 /* A trap raised on purpose by the instruction (INT n, INT3, INTO, ICEBP):
@@ -248,6 +266,7 @@ static void push(x86_cpu *s, int sz, uint32_t v) {
     uint32_t sp = s->r[X86_ESP] - (uint32_t)sz;
     if (!big) sp &= 0xFFFF;
     x86_wr(s, X86_SS, sp, sz, v);
+    if (X86_PENDING(s)) return; /* a fast handler has no undo record */
     s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | sp;
 }
 
@@ -255,6 +274,7 @@ static uint32_t pop(x86_cpu *s, int sz) {
     bool big = big_stack(s);
     uint32_t sp = big ? s->r[X86_ESP] : s->r[X86_ESP] & 0xFFFF;
     uint32_t v = x86_rd(s, X86_SS, sp, sz);
+    if (X86_PENDING(s)) return 0;
     sp += (uint32_t)sz;
     s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | (sp & 0xFFFF);
     return v;
@@ -270,7 +290,10 @@ static uint32_t peek(x86_cpu *s, uint32_t off, int sz) {
 
 static void jump_near(x86_cpu *s, uint32_t target, int osz) {
     if (osz == 2) target &= 0xFFFF;
-    if (target > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+    if (target > s->seg[X86_CS].limit) {
+        x86_fault(s, X86_EXC_GP, 0, true);
+        return;
+    }
     s->eip = target;
 }
 
@@ -460,6 +483,7 @@ static void str_once(x86_cpu *s, const x86_decoded *d, int sz) {
         uint32_t port = s->r[X86_EDX] & 0xFFFF;
         /* the destination is checked before the port is read */
         (void)x86_linear(s, X86_ES, di, (uint32_t)sz, true);
+        if (X86_PENDING(s)) break;
         uint32_t v = 0;
         vl_io_read(s->c.m, port, sz, &v);
         x86_wr(s, X86_ES, di, sz, v);
@@ -468,6 +492,7 @@ static void str_once(x86_cpu *s, const x86_decoded *d, int sz) {
     }
     default: { /* OUTS */
         uint32_t v = x86_rd(s, src, si, sz);
+        if (X86_PENDING(s)) break;
         vl_io_write(s->c.m, s->r[X86_EDX] & 0xFFFF, sz, v);
         set_areg(s, X86_ESI, as, si + step);
         break;
@@ -488,6 +513,7 @@ static bool string_insn(x86_cpu *s, const x86_decoded *d, int sz) {
         uint32_t cx = areg(s, X86_ECX, as);
         if (!cx) return true;
         str_once(s, d, sz);
+        if (X86_PENDING(s)) return true; /* the undo record keeps the last iteration */
         set_areg(s, X86_ECX, as, cx - 1);
         /* a fault in a later iteration keeps this one: ECX, ESI and EDI
          * stay as after the last successful iteration, EIP at the
@@ -507,20 +533,27 @@ static bool string_insn(x86_cpu *s, const x86_decoded *d, int sz) {
 /* A hardware-assist exit from inside an instruction (an owned control
  * register bit, an I/O port of the bitmap): the state before it, the run
  * stops before it as for an exit by form. */
-_Noreturn static void hw_exit(x86_cpu *s, uint32_t why) {
-    s->f_vector = -1;
-    s->stop = (vl_stop){ .reason = VLAB_STOP_VMEXIT, .pc = s->insn_eip, .vector = -1,
-                         .code = why, .flags = VLAB_STOP_HAS_CODE };
+static void hw_exit(x86_cpu *s, uint32_t why) {
+    if (X86_PENDING(s)) return;
+    x86_stop_insn(s, (vl_stop){ .reason = VLAB_STOP_VMEXIT, .pc = s->insn_eip, .vector = -1,
+                                .code = why, .flags = VLAB_STOP_HAS_CODE });
     s->c.icount--; /* not executed: not a step */
     if (s->x_inhibit_ic == s->c.icount + 1) s->inhibit_irq = true;
-    longjmp(s->jb, 1);
 }
 
-static void io_check(x86_cpu *s, uint32_t port, int sz) {
-    if (!x86_io_allowed(s, port, sz)) x86_fault(s, X86_EXC_GP, 0, true);
+/* May the instruction reach the ports? Else it has faulted or exited. */
+static bool io_check(x86_cpu *s, uint32_t port, int sz) {
+    if (!x86_io_allowed(s, port, sz)) {
+        x86_fault(s, X86_EXC_GP, 0, true);
+        return false;
+    }
     if (VL_UNLIKELY(s->io_exits != NULL))
         for (int i = 0; i < sz; i++)
-            if (vl_bit(s->io_exits, (port + (uint32_t)i) & 0xFFFF)) hw_exit(s, X86_HWEXIT_IO);
+            if (vl_bit(s->io_exits, (port + (uint32_t)i) & 0xFFFF)) {
+                hw_exit(s, X86_HWEXIT_IO);
+                return false;
+            }
+    return !X86_PENDING(s);
 }
 
 /* ---- control registers ---------------------------------------------------------------------- */
@@ -543,6 +576,7 @@ static void write_cr0(x86_cpu *s, uint32_t v) {
         if ((v & X86_CR0_NW) && !(v & X86_CR0_CD)) x86_fault(s, X86_EXC_GP, 0, true);
     }
     if ((v & X86_CR0_PG) && !(v & X86_CR0_PE)) x86_fault(s, X86_EXC_GP, 0, true);
+    if (X86_PENDING(s)) return; /* CR0 is outside the undo record */
     if ((v ^ s->cr0) & (X86_CR0_PG | X86_CR0_PE | X86_CR0_WP)) x86_tlb_flush(s);
     s->cr0 = v;
 }
@@ -610,9 +644,10 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     const uint8_t *o = in->opd;
     int osz = (in->flags & X86_F_BYTE) ? 1 : (in->flags & X86_F_W) ? 2 : d->opsize;
     uint32_t next = s->eip; /* already advanced past the instruction */
-    if (d->lock && (!(in->flags & X86_F_LOCK) || d->mod == 3)) ud(s);
-    if ((in->flags & X86_F_PM) && !pm(s)) ud(s);
+    if (d->lock && (!(in->flags & X86_F_LOCK) || d->mod == 3)) { ud(s); return EX_OK; }
+    if ((in->flags & X86_F_PM) && !pm(s)) { ud(s); return EX_OK; }
     if (in->flags & X86_F_PRIV) priv_check(s);
+    if (X86_PENDING(s)) return EX_OK;
     switch ((enum x86_op)in->op) {
     case X86_OP_ADD: case X86_OP_OR: case X86_OP_ADC: case X86_OP_SBB: case X86_OP_AND: case X86_OP_SUB:
     case X86_OP_XOR: {
@@ -685,19 +720,19 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     case X86_OP_DIV: case X86_OP_IDIV: {
         uint32_t b = opd_rd(s, d, o[0]);
         bool sgn = in->op == X86_OP_IDIV;
-        if (!b) x86_fault(s, X86_EXC_DE, 0, false);
+        if (!b) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
         if (osz == 1) {
             uint32_t a = s->r[X86_EAX] & 0xFFFF;
             uint32_t q, r;
             if (sgn) {
                 int32_t qq = (int16_t)a / (int8_t)b, rr = (int16_t)a % (int8_t)b;
-                if (qq > 127 || qq < -128) x86_fault(s, X86_EXC_DE, 0, false);
+                if (qq > 127 || qq < -128) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
                 q = (uint32_t)qq;
                 r = (uint32_t)rr;
             } else {
                 q = a / b;
                 r = a % b;
-                if (q > 0xFF) x86_fault(s, X86_EXC_DE, 0, false);
+                if (q > 0xFF) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
             }
             reg_wr(s, X86_EAX, 2, (q & 0xFF) | (r & 0xFF) << 8);
         } else if (osz == 2) {
@@ -705,13 +740,13 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
             uint32_t q, r;
             if (sgn) {
                 int64_t qq = (int64_t)(int32_t)a / (int16_t)b, rr = (int64_t)(int32_t)a % (int16_t)b;
-                if (qq > 32767 || qq < -32768) x86_fault(s, X86_EXC_DE, 0, false);
+                if (qq > 32767 || qq < -32768) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
                 q = (uint32_t)qq;
                 r = (uint32_t)rr;
             } else {
                 q = a / (b & 0xFFFF);
                 r = a % (b & 0xFFFF);
-                if (q > 0xFFFF) x86_fault(s, X86_EXC_DE, 0, false);
+                if (q > 0xFFFF) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
             }
             reg_wr(s, X86_EAX, 2, q);
             reg_wr(s, X86_EDX, 2, r);
@@ -720,14 +755,14 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
             uint32_t q, r;
             if (sgn) {
                 int64_t aa = (int64_t)a, bb = (int32_t)b;
-                if (aa == INT64_MIN && bb == -1) x86_fault(s, X86_EXC_DE, 0, false);
+                if (aa == INT64_MIN && bb == -1) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
                 int64_t qq = aa / bb, rr = aa % bb;
-                if (qq > INT32_MAX || qq < INT32_MIN) x86_fault(s, X86_EXC_DE, 0, false);
+                if (qq > INT32_MAX || qq < INT32_MIN) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
                 q = (uint32_t)qq;
                 r = (uint32_t)rr;
             } else {
                 uint64_t qq = a / b;
-                if (qq > 0xFFFFFFFFu) x86_fault(s, X86_EXC_DE, 0, false);
+                if (qq > 0xFFFFFFFFu) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
                 q = (uint32_t)qq;
                 r = (uint32_t)(a % b);
             }
@@ -876,7 +911,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_AAM: {
         uint32_t base = d->imm & 0xFF, al = s->r[X86_EAX] & 0xFF;
-        if (!base) x86_fault(s, X86_EXC_DE, 0, false);
+        if (!base) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
         uint32_t r = al % base;
         reg_wr(s, X86_EAX, 2, (al / base) << 8 | r);
         lazy(s, X86_LF_LOGIC, 0, 0, r, 1);
@@ -924,7 +959,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         int sg = ea_seg(d);
         int32_t v = (int32_t)SEXT(reg_rd(s, d->regf, osz), osz);
         int32_t lo = (int32_t)SEXT(x86_rd(s, sg, off, osz), osz), hi = (int32_t)SEXT(x86_rd(s, sg, off + (uint32_t)osz, osz), osz);
-        if (v < lo || v > hi) x86_fault(s, X86_EXC_BR, 0, false);
+        if (v < lo || v > hi) { x86_fault(s, X86_EXC_BR, 0, false); return EX_OK; }
         break;
     }
     case X86_OP_PUSH: {
@@ -1007,14 +1042,14 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_LAHF: reg_wr(s, X86_EAX + 4, 1, (x86_get_flags(s) & 0xD5) | 0x02); break;
     case X86_OP_MOV_SEG: {
-        if (d->regf == X86_CS || d->regf >= X86_NSEG) ud(s);
+        if (d->regf == X86_CS || d->regf >= X86_NSEG) { ud(s); return EX_OK; }
         uint16_t sel = (uint16_t)opd_rd(s, d, o[1]);
         x86_load_seg(s, d->regf, sel);
         if (d->regf == X86_SS) return EX_INHIBIT;
         break;
     }
     case X86_OP_MOV_FROM_SEG: {
-        if (d->regf >= X86_NSEG) ud(s);
+        if (d->regf >= X86_NSEG) { ud(s); return EX_OK; }
         uint32_t v = s->seg[d->regf].sel;
         if (d->mod == 3) reg_wr(s, d->rm, d->opsize, v); /* zero-extended into a 32-bit register */
         else x86_wr(s, ea_seg(d), ea_off(s, d), 2, v);
@@ -1058,14 +1093,14 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     case X86_OP_JMP_IND: jump_near(s, opd_rd(s, d, o[0]), osz); break;
     case X86_OP_CALL: {
         uint32_t t = (next + d->imm) & MASK(osz);
-        if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (t > s->seg[X86_CS].limit) { x86_fault(s, X86_EXC_GP, 0, true); return EX_OK; }
         push(s, osz, next);
         s->eip = t;
         break;
     }
     case X86_OP_CALL_IND: {
         uint32_t t = opd_rd(s, d, o[0]) & MASK(osz);
-        if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (t > s->seg[X86_CS].limit) { x86_fault(s, X86_EXC_GP, 0, true); return EX_OK; }
         push(s, osz, next);
         s->eip = t;
         break;
@@ -1084,7 +1119,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     case X86_OP_RET: {
         uint32_t t = peek(s, 0, osz);
         if (osz == 2) t &= 0xFFFF;
-        if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (t > s->seg[X86_CS].limit) { x86_fault(s, X86_EXC_GP, 0, true); return EX_OK; }
         pop(s, osz);
         if (o[0] == X86_O_IW) {
             bool big = big_stack(s);
@@ -1125,15 +1160,15 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         }
         break;
     case X86_OP_INT1: tr->vector = X86_EXC_DB; tr->soft = false; tr->ret = next; return EX_TRAP;
-    case X86_OP_UD: ud(s); break;
+    case X86_OP_UD: { ud(s); return EX_OK; } break;
     case X86_OP_HLT: return EX_HLT;
     case X86_OP_NOP: break;
     case X86_OP_WAIT:
-        if ((s->cr0 & (X86_CR0_TS | X86_CR0_MP)) == (X86_CR0_TS | X86_CR0_MP)) x86_fault(s, X86_EXC_NM, 0, false);
+        if ((s->cr0 & (X86_CR0_TS | X86_CR0_MP)) == (X86_CR0_TS | X86_CR0_MP)) { x86_fault(s, X86_EXC_NM, 0, false); return EX_OK; }
         break;
     case X86_OP_ESC:
-        if (s->cr0 & (X86_CR0_EM | X86_CR0_TS)) x86_fault(s, X86_EXC_NM, 0, false);
-        ud(s); /* no coprocessor: vlab raises #UD where a 386 without a 387 would hang */
+        if (s->cr0 & (X86_CR0_EM | X86_CR0_TS)) { x86_fault(s, X86_EXC_NM, 0, false); return EX_OK; }
+        { ud(s); return EX_OK; } /* no coprocessor: vlab raises #UD where a 386 without a 387 would hang */
         break;
     case X86_OP_CLC: s->eflags = flags_now(s) & ~X86_CF; break;
     case X86_OP_STC: s->eflags = flags_now(s) | X86_CF; break;
@@ -1143,6 +1178,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     case X86_OP_CLI: iopl_check(s); s->eflags &= ~X86_IF; break;
     case X86_OP_STI: {
         iopl_check(s);
+        if (X86_PENDING(s)) return EX_OK;
         bool was = s->eflags & X86_IF;
         s->eflags |= X86_IF;
         if (!was) return EX_INHIBIT;
@@ -1152,12 +1188,12 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         if (!string_insn(s, d, osz)) return EX_AGAIN;
         break;
     case X86_OP_INS: case X86_OP_OUTS:
-        io_check(s, s->r[X86_EDX] & 0xFFFF, osz);
+        if (!io_check(s, s->r[X86_EDX] & 0xFFFF, osz)) return EX_OK;
         if (!string_insn(s, d, osz)) return EX_AGAIN;
         break;
     case X86_OP_IN: {
         uint32_t port = o[1] == X86_O_DX ? s->r[X86_EDX] & 0xFFFF : d->imm & 0xFF;
-        io_check(s, port, osz);
+        if (!io_check(s, port, osz)) return EX_OK;
         uint32_t v = 0;
         vl_io_read(s->c.m, port, osz, &v);
         reg_wr(s, X86_EAX, osz, v);
@@ -1165,7 +1201,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_OUT: {
         uint32_t port = o[0] == X86_O_DX ? s->r[X86_EDX] & 0xFFFF : d->imm & 0xFF;
-        io_check(s, port, osz);
+        if (!io_check(s, port, osz)) return EX_OK;
         vl_io_write(s->c.m, port, osz, reg_rd(s, X86_EAX, osz));
         break;
     }
@@ -1174,6 +1210,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         int sg = ea_seg(d);
         uint32_t limit = x86_rd(s, sg, off, 2), base = x86_rd(s, sg, off + 2, 4);
         if (d->opsize == 2) base &= 0x00FFFFFFu;
+        if (X86_PENDING(s)) return EX_OK; /* GDTR and IDTR are outside the undo record */
         if (in->op == X86_OP_LGDT) {
             s->gdtr_base = base;
             s->gdtr_limit = (uint16_t)limit;
@@ -1201,37 +1238,43 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_LLDT: {
         uint16_t sel = (uint16_t)opd_rd(s, d, o[0]);
+        if (X86_PENDING(s)) return EX_OK; /* LDTR and TR are outside the undo record */
         if (!(sel & ~3u)) {
             s->ldtr.sel = sel;
             s->ldtr.attr = 0;
             break;
         }
         uint32_t lo, hi;
-        if ((sel & 4) || !x86_read_descriptor(s, sel, &lo, &hi)) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+        if ((sel & 4) || !x86_read_descriptor(s, sel, &lo, &hi)) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return EX_OK; }
         x86_seg g = x86_seg_from_desc(sel, lo, hi);
-        if ((g.attr & X86_A_S) || (g.attr & X86_A_TYPE) != X86_SYS_LDT) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
-        if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, sel & ~3u, true);
+        if ((g.attr & X86_A_S) || (g.attr & X86_A_TYPE) != X86_SYS_LDT) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return EX_OK; }
+        if (!(g.attr & X86_A_P)) { x86_fault(s, X86_EXC_NP, sel & ~3u, true); return EX_OK; }
+        if (X86_PENDING(s)) return EX_OK;
         s->ldtr = g;
         break;
     }
     case X86_OP_LTR: {
         uint16_t sel = (uint16_t)opd_rd(s, d, o[0]);
         uint32_t lo, hi;
-        if (!(sel & ~3u)) x86_fault(s, X86_EXC_GP, 0, true);
-        if ((sel & 4) || !x86_read_descriptor(s, sel, &lo, &hi)) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+        if (X86_PENDING(s)) return EX_OK;
+        if (!(sel & ~3u)) { x86_fault(s, X86_EXC_GP, 0, true); return EX_OK; }
+        if ((sel & 4) || !x86_read_descriptor(s, sel, &lo, &hi)) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return EX_OK; }
         x86_seg g = x86_seg_from_desc(sel, lo, hi);
         unsigned type = g.attr & X86_A_TYPE;
         if ((g.attr & X86_A_S) || (type != X86_SYS_TSS16 && type != X86_SYS_TSS32))
-            x86_fault(s, X86_EXC_GP, sel & ~3u, true);
-        if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, sel & ~3u, true);
+            { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return EX_OK; }
+        if (!(g.attr & X86_A_P)) { x86_fault(s, X86_EXC_NP, sel & ~3u, true); return EX_OK; }
         /* busy, in the GDT too */
+        if (X86_PENDING(s)) return EX_OK;
         x86_wr_lin(s, s->gdtr_base + (sel & ~7u) + 4, 4, hi | 0x200, false);
+        if (X86_PENDING(s)) return EX_OK;
         g.attr |= 0x2;
         s->tr = g;
         break;
     }
     case X86_OP_LMSW: {
         uint32_t v = opd_rd(s, d, o[0]) & 0xF;
+        if (X86_PENDING(s)) return EX_OK;
         /* LMSW sets PE but never clears it */
         uint32_t g = guest_cr0(s);
         write_cr0(s, (g & ~0xEu) | v | (g & X86_CR0_PE));
@@ -1243,7 +1286,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         break;
     case X86_OP_CLTS:
         if (VL_UNLIKELY(s->cr0_own & X86_CR0_TS)) {
-            if (s->cr0_shadow & X86_CR0_TS) hw_exit(s, X86_HWEXIT_CR); /* it would change the owned TS */
+            if (s->cr0_shadow & X86_CR0_TS) { hw_exit(s, X86_HWEXIT_CR); return EX_OK; } /* it would change the owned TS */
             break;
         }
         s->cr0 &= ~X86_CR0_TS;
@@ -1254,8 +1297,8 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         case 0: v = guest_cr0(s); break;
         case 2: v = s->cr2; break;
         case 3: v = s->cr3; break;
-        case 4: if (s->variant != X86_PENTIUM) ud(s); v = guest_cr4(s); break;
-        default: ud(s);
+        case 4: if (s->variant != X86_PENTIUM) { ud(s); return EX_OK; } v = guest_cr4(s); break;
+        default: { ud(s); return EX_OK; }
         }
         s->r[d->rm] = v;
         break;
@@ -1266,28 +1309,28 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         case 0: write_cr0(s, v); break;
         case 2: s->cr2 = v; break;
         case 3:
-            if (VL_UNLIKELY(s->cr3_exit)) hw_exit(s, X86_HWEXIT_CR);
+            if (VL_UNLIKELY(s->cr3_exit)) { hw_exit(s, X86_HWEXIT_CR); return EX_OK; }
             s->cr3 = v & 0xFFFFF018u;
             x86_tlb_flush(s);
             break;
         case 4:
-            if (s->variant != X86_PENTIUM) ud(s);
-            if (v & ~0x5Fu) x86_fault(s, X86_EXC_GP, 0, true);
+            if (s->variant != X86_PENTIUM) { ud(s); return EX_OK; }
+            if (v & ~0x5Fu) { x86_fault(s, X86_EXC_GP, 0, true); return EX_OK; }
             if (VL_UNLIKELY(s->cr4_own)) {
-                if ((v ^ s->cr4_shadow) & s->cr4_own) hw_exit(s, X86_HWEXIT_CR);
+                if ((v ^ s->cr4_shadow) & s->cr4_own) { hw_exit(s, X86_HWEXIT_CR); return EX_OK; }
                 v = (v & ~s->cr4_own) | (s->cr4 & s->cr4_own);
             }
             if ((v ^ s->cr4) & X86_CR4_PSE) x86_tlb_flush(s);
             s->cr4 = v;
             break;
-        default: ud(s);
+        default: { ud(s); return EX_OK; }
         }
         break;
     }
     case X86_OP_MOV_FROM_DR: case X86_OP_MOV_TO_DR: {
         int n = d->regf;
         if (n == 4 || n == 5) {
-            if (s->variant == X86_PENTIUM && (s->cr4 & X86_CR4_DE)) ud(s);
+            if (s->variant == X86_PENTIUM && (s->cr4 & X86_CR4_DE)) { ud(s); return EX_OK; }
             n += 2; /* DR4/DR5 alias DR6/DR7 */
         }
         if (in->op == X86_OP_MOV_FROM_DR) s->r[d->rm] = s->dr[n];
@@ -1295,7 +1338,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         break;
     }
     case X86_OP_MOV_FROM_TR: case X86_OP_MOV_TO_TR:
-        if (d->regf != 6 && d->regf != 7) ud(s);
+        if (d->regf != 6 && d->regf != 7) { ud(s); return EX_OK; }
         if (in->op == X86_OP_MOV_FROM_TR) s->r[d->rm] = d->regf == 6 ? s->tr6 : s->tr7;
         else if (d->regf == 6) s->tr6 = s->r[d->rm];
         else s->tr7 = s->r[d->rm];
@@ -1336,7 +1379,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     }
     case X86_OP_CPUID: cpuid(s); break;
     case X86_OP_RDTSC: {
-        if ((s->cr4 & X86_CR4_TSD) && pm(s) && s->cpl != 0) x86_fault(s, X86_EXC_GP, 0, true);
+        if ((s->cr4 & X86_CR4_TSD) && pm(s) && s->cpl != 0) { x86_fault(s, X86_EXC_GP, 0, true); return EX_OK; }
         uint64_t t = tsc(s);
         s->r[X86_EAX] = (uint32_t)t;
         s->r[X86_EDX] = (uint32_t)(t >> 32);
@@ -1358,12 +1401,12 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
             /* machine-check address and type: nothing was ever recorded */
             if (rd) s->r[X86_EAX] = s->r[X86_EDX] = 0;
         } else {
-            x86_fault(s, X86_EXC_GP, 0, true);
+            { x86_fault(s, X86_EXC_GP, 0, true); return EX_OK; }
         }
         break;
     }
     case X86_OP_ILLEGAL: case X86_OP_COUNT: default:
-        ud(s);
+        { ud(s); return EX_OK; }
     }
     return EX_OK;
 }
@@ -1372,8 +1415,8 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
  * The most frequent forms of compiled code (32-bit operands and addresses,
  * no LOCK), chosen from the table row when an instruction enters the decode
  * cache. Each does what execute() does for its form, and makes every access
- * that can fault before it changes any state, so that it needs no undo
- * record. */
+ * that can fault before it changes any state, and returns when it faulted
+ * (X86_PENDING), so that it needs no undo record. */
 
 typedef void (*fast_fn)(x86_cpu *s, const x86_decoded *d);
 static void save_undo(x86_cpu *s);
@@ -1388,7 +1431,11 @@ static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(
 
 static void f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; }
 static void f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; }
-static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = rd_m32(s, d); }
+static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) {
+    uint32_t v = rd_m32(s, d);
+    if (X86_PENDING(s)) return;
+    s->r[d->regf] = v;
+}
 static void f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
     x86_wr(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
 }
@@ -1414,13 +1461,16 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
             }                                                                                       \
     static void f_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                           \
         uint32_t b = rd_m32(s, d);                                                          \
+        if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, s->r[d->regf], b, 4);                                \
         if (WB) s->r[d->regf] = r;                                                          \
             }                                                                                       \
     static void f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                           \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
-        uint32_t r = alu_inline(s, OP, x86_rd(s, ea_seg(d), off, 4), s->r[d->regf], 4);     \
+        uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
+        if (X86_PENDING(s)) return;                                                         \
+        uint32_t r = alu_inline(s, OP, a, s->r[d->regf], 4);                                \
         if (WB) x86_wr(s, ea_seg(d), off, 4, r);                                            \
             }                                                                                       \
     static void f_##NAME##_ri(x86_cpu *s, const x86_decoded *d) {                            \
@@ -1430,7 +1480,9 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
     static void f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                           \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
-        uint32_t r = alu_inline(s, OP, x86_rd(s, ea_seg(d), off, 4), d->imm, 4);            \
+        uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
+        if (X86_PENDING(s)) return;                                                         \
+        uint32_t r = alu_inline(s, OP, a, d->imm, 4);                                       \
         if (WB) x86_wr(s, ea_seg(d), off, 4, r);                                            \
             }                                                                                       \
     static void f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d) {                           \
@@ -1483,6 +1535,7 @@ static void f_push_z(x86_cpu *s, const x86_decoded *d) {
 }
 static void f_pop_z(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = pop(s, 4); /* POP ESP: the popped value wins */
+    if (X86_PENDING(s)) return;
     s->r[d->opcode & 7] = v;
 }
 
@@ -1505,14 +1558,21 @@ static void f_jmp(x86_cpu *s, const x86_decoded *d) {
 }
 static void f_call(x86_cpu *s, const x86_decoded *d) {
     uint32_t t = s->eip + d->imm;
-    if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+    if (t > s->seg[X86_CS].limit) {
+        x86_fault(s, X86_EXC_GP, 0, true);
+        return;
+    }
     push(s, 4, s->eip);
     s->eip = t;
 }
 static void f_ret(x86_cpu *s, const x86_decoded *d) {
     (void)d;
     uint32_t t = peek(s, 0, 4);
-    if (t > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+    if (X86_PENDING(s)) return;
+    if (t > s->seg[X86_CS].limit) {
+        x86_fault(s, X86_EXC_GP, 0, true);
+        return;
+    }
     pop(s, 4);
     s->eip = t;
 }
@@ -1530,7 +1590,9 @@ static void f_movb_r_rm(x86_cpu *s, const x86_decoded *d) {
     reg_wr(s, d->regf, 1, reg_rd(s, d->rm, 1));
 }
 static void f_movb_r_m(x86_cpu *s, const x86_decoded *d) {
-    reg_wr(s, d->regf, 1, x86_rd(s, ea_seg(d), ea32(s, d), 1));
+    uint32_t v = x86_rd(s, ea_seg(d), ea32(s, d), 1);
+    if (X86_PENDING(s)) return;
+    reg_wr(s, d->regf, 1, v);
 }
 static void f_movb_m_i(x86_cpu *s, const x86_decoded *d) {
     x86_wr(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF);
@@ -1539,7 +1601,9 @@ static void f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d) {
     alu_inline(s, X86_OP_CMP, reg_rd(s, d->rm, 1), d->imm & 0xFF, 1);
 }
 static void f_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
-    alu_inline(s, X86_OP_CMP, x86_rd(s, ea_seg(d), ea32(s, d), 1), d->imm & 0xFF, 1);
+    uint32_t a = x86_rd(s, ea_seg(d), ea32(s, d), 1);
+    if (X86_PENDING(s)) return;
+    alu_inline(s, X86_OP_CMP, a, d->imm & 0xFF, 1);
 }
 /* MOVZX/MOVSX: the source size from the row (Eb or Ew) */
 static inline uint32_t ext_src(x86_cpu *s, const x86_decoded *d, bool mem) {
@@ -1551,7 +1615,9 @@ static void f_movx_r_rm(x86_cpu *s, const x86_decoded *d) {
     s->r[d->regf] = ext_src(s, d, false);
 }
 static void f_movx_r_m(x86_cpu *s, const x86_decoded *d) {
-    s->r[d->regf] = ext_src(s, d, true);
+    uint32_t v = ext_src(s, d, true);
+    if (X86_PENDING(s)) return;
+    s->r[d->regf] = v;
 }
 static void f_shift_r(x86_cpu *s, const x86_decoded *d) {
     uint8_t k = d->in->opd[1];
@@ -1668,7 +1734,11 @@ static fast_fn fast_for(const x86_decoded *d) {
 static size_t fetch(x86_cpu *s, uint8_t *buf, bool *more_pages) {
     const x86_seg *cs = &s->seg[X86_CS];
     uint32_t eip = s->eip;
-    if (eip > cs->limit) x86_fault(s, X86_EXC_GP, 0, true);
+    if (eip > cs->limit) {
+        x86_fault(s, X86_EXC_GP, 0, true);
+        *more_pages = false;
+        return 0;
+    }
     uint32_t avail = cs->limit - eip + 1;
     if (avail > 15 || avail == 0) avail = 15;
     uint32_t lin = cs->base + eip;
@@ -1730,8 +1800,8 @@ static bool null_vector(x86_cpu *s, int vector) {
 
 /* Take exception v (from an instruction, a trap, or an interrupt): the
  * intercept and null-vector stops, else deliver it architecturally; a
- * fault during the delivery comes back through run()'s setjmp. true: the
- * run stops (s->stop). */
+ * fault during the delivery pends (s->delivering still set) for the
+ * caller's settle(). true: the run stops (s->stop). */
 /* Does exception v stop the run (intercept, narrowed by the hardware-assist
  * exception bitmap)? */
 static inline bool intercepted(const x86_cpu *s, int v) {
@@ -1767,6 +1837,7 @@ static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, boo
     s->delivering = soft ? 0 : v + 1;
     save_undo(s); /* a fault while delivering puts this state back */
     x86_deliver(s, v, has_code, code, soft, ext, ret);
+    if (X86_PENDING(s)) return false;
     s->delivering = 0;
     s->halted = false;
     s->c.exceptions++;
@@ -1781,7 +1852,7 @@ static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, boo
     return false;
 }
 
-/* After a longjmp: a plain stop, or a fault to roll back and take. true: stop. */
+/* A pending fault: a plain stop, or a fault to roll back and take. true: stop. */
 static bool on_fault(x86_cpu *s) {
     if (s->f_vector < 0) {
         /* not modelled (seg.c): the state before the instruction, as for a
@@ -1825,7 +1896,24 @@ static bool on_fault(x86_cpu *s) {
     return take(s, v, has, code, false, false, s->insn_eip, s->insn_eip);
 }
 
-/* Interrupts, HLT and the trace trap at an instruction boundary. 1: stop. */
+/* Settle what pends: roll the instruction back and take its fault (which
+ * may fault again while it is delivered: #DF, a shutdown), the accessors'
+ * limits back. true: the run stops (s->stop). */
+static bool settle(x86_cpu *s) {
+    while (X86_PENDING(s)) {
+        s->fpend = false;
+        s->fast_lim = s->f_fast_lim;
+        s->wr_lim = s->f_wr_lim;
+        s->self_jump = false; /* a jump that faulted went nowhere */
+        s->attn = true;
+        s->cp_len = 0;
+        if (on_fault(s)) return true;
+    }
+    return false;
+}
+
+/* Interrupts, HLT and the trace trap at an instruction boundary. 1: stop
+ * (a delivery that faulted pends for the caller's settle()). */
 static int boundary(x86_cpu *s) {
     vl_machine *m = s->c.m;
     if (m->hook_stop) {
@@ -1858,9 +1946,9 @@ static int boundary(x86_cpu *s) {
     return 0;
 }
 
-/* Decode the 16 bytes at p into cache entry e for tag (linear address | big << 32). */
+/* Decode the 16 bytes at p into cache entry e for tag (linear address | (big ? 2 : 1) << 32). */
 static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) {
-    if (x86_decode(s->variant, p, 15, (tag >> 32) != 0, &e->d) < 0) {
+    if (x86_decode(s->variant, p, 15, (tag >> 32) == 2, &e->d) < 0) {
         /* 15 bytes do not hold it: longer than 15, #GP(0) (SDM 2.3.11), and
          * all 15 compared when it runs again */
         e->d.in = NULL;
@@ -1876,11 +1964,6 @@ static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) 
     e->w[0] &= e->mask[0];
     e->w[1] &= e->mask[1];
     e->tag = tag;
-}
-
-/* Forget every decoded instruction (reset, and a new model). */
-static void dcache_clear(x86_cpu *s) {
-    for (int i = 0; i < X86_DC_N; i++) s->dc[i].tag = UINT64_MAX;
 }
 
 /* The single-step trap after an instruction run with TF set. true: stop. */
@@ -1917,10 +2000,15 @@ static void code_window(x86_cpu *s) {
 }
 
 /* The instructions until a stop (s->stop) or the end of the budget; a
- * fault longjmps to run_inner(), which takes it and calls this again. Kept
- * out of the function that calls setjmp, where the compiler must keep every
- * local in memory. */
-static __attribute__((noinline)) void run_loop(x86_cpu *s) {
+ * fault pends until SETTLE() below, which takes it and goes on with the
+ * next instruction. */
+static void run_loop(x86_cpu *s) {
+/* a block, not do-while: its continue is the loop's */
+#define SETTLE()                 \
+    {                            \
+        if (settle(s)) return;   \
+        continue;                \
+    }
     const uint32_t exit_set = s->c.exit_set; /* the monitor sets it between runs */
     const bool exit_innocuous = (exit_set & (1u << VL_CLASS_INNOCUOUS)) != 0; /* the fast forms are innocuous */
     const uint8_t *const exit_forms = s->c.exit_forms; /* by decode-table form (hardware assist) */
@@ -1942,6 +2030,7 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
                 s->attn = true;
                 s->cp_len = 0;
                 if (boundary(s)) return;
+                if (X86_PENDING(s)) SETTLE();
             }
             if (s->halted) continue;
             traced = (s->eflags & X86_TF) != 0;
@@ -1967,7 +2056,7 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
         if (VL_LIKELY(off < s->cp_len)) {
             const uint8_t *p = s->cp_host + off;
             uint32_t lin = s->cp_lin + off;
-            uint64_t w0, w1, tag = lin | (uint64_t)big << 32;
+            uint64_t w0, w1, tag = lin | (uint64_t)(big ? 2 : 1) << 32;
             memcpy(&w0, p, 8);
             memcpy(&w1, p + 8, 8);
             x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
@@ -1981,6 +2070,7 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
                 if (VL_LIKELY(!no_fast) &&
                     (VL_LIKELY(!exit_forms) || !vl_bit(exit_forms, (unsigned)(dp->in - x86_insns)))) {
                     fast(s, dp);
+                    if (X86_PENDING(s)) SETTLE();
                     continue;
                 }
                 s->eip = s->insn_eip;
@@ -1991,21 +2081,32 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
         uint8_t buf[32];
         bool more;
         size_t n = fetch(s, buf, &more);
+        if (X86_PENDING(s)) SETTLE();
         if (x86_decode(s->variant, buf, n, big, &d) < 0) {
-            if (!more) x86_fault(s, X86_EXC_GP, 0, true); /* cut by the CS limit */
+            if (!more) {
+                x86_fault(s, X86_EXC_GP, 0, true); /* cut by the CS limit */
+                SETTLE();
+            }
             /* the rest is on the next page */
             uint32_t lin = s->seg[X86_CS].base + s->eip + (uint32_t)n;
             uint32_t avail = s->seg[X86_CS].limit - s->eip + 1;
             size_t want = avail < 15 || avail == 0 ? (avail ? avail : 15) : 15;
             for (size_t i = n; i < want; i++) buf[i] = (uint8_t)x86_rd_lin(s, lin + (uint32_t)(i - n), 1, s->cpl == 3);
-            if (x86_decode(s->variant, buf, want, big, &d) < 0) x86_fault(s, X86_EXC_GP, 0, true);
+            if (X86_PENDING(s)) SETTLE();
+            if (x86_decode(s->variant, buf, want, big, &d) < 0) {
+                x86_fault(s, X86_EXC_GP, 0, true);
+                SETTLE();
+            }
         }
     decoded:
         /* the general way: anything may change, so the next instruction
          * looks at the boundary conditions and the code window again */
         s->attn = true;
         s->cp_len = 0;
-        if (!dp->in) x86_fault(s, dp->len > 15 ? X86_EXC_GP : X86_EXC_UD, 0, dp->len > 15);
+        if (!dp->in) {
+            x86_fault(s, dp->len > 15 ? X86_EXC_GP : X86_EXC_UD, 0, dp->len > 15);
+            SETTLE();
+        }
         s->eip = s->eip + dp->len;
         if (!big) s->eip &= 0xFFFF;
         if ((exit_set & (1u << dp->in->cls)) ||
@@ -2021,6 +2122,7 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
         save_undo(s);
         trap_req tr = { 0 };
         int ex = execute(s, dp, &tr);
+        if (X86_PENDING(s)) SETTLE();
         switch (ex) {
         case EX_OK: break;
         case EX_AGAIN: s->eip = s->insn_eip; break;
@@ -2046,12 +2148,15 @@ static __attribute__((noinline)) void run_loop(x86_cpu *s) {
                 }
                 return;
             }
+            if (X86_PENDING(s)) SETTLE();
             break;
         case EX_INHIBIT: s->inhibit_irq = true; break;
         default: break;
         }
         if (traced && ex != EX_TRAP && trace_trap(s)) return;
+        if (X86_PENDING(s)) SETTLE();
     }
+#undef SETTLE
     if (s->self_jump && s->c.icount >= s->icount_end) {
         /* the budget ended on a jump to itself: a halt all the same, so that
          * a run one instruction at a time (a debugger, the hybrid monitor's
@@ -2071,11 +2176,6 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
     s->self_jump = false;
     s->delivering = 0;
     s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
-    if (setjmp(s->jb)) {
-        s->attn = true;
-        s->cp_len = 0;
-        if (on_fault(s)) return s->stop;
-    }
     s->attn = true;
     run_loop(s);
     return s->stop;
@@ -2127,7 +2227,6 @@ static void x86_init(void *cpu, vl_machine *m, int variant) {
     s->variant = variant == X86_PENTIUM ? X86_PENTIUM : X86_I386;
     s->dr[6] = 0xFFFF0FF0u;
     s->dr[7] = 0x00000400u;
-    dcache_clear(s);
     multiboot_state(s);
     s->eip = 0;
 }
@@ -2138,11 +2237,10 @@ static void x86_reset(void *cpu) {
     x86_cpu *s = cpu;
     vl_cpu_common c = s->c;
     int variant = s->variant;
-    memset((char *)s + sizeof s->c, 0, sizeof *s - sizeof s->c);
+    memset((char *)s + sizeof s->c, 0, X86_SNAP_SIZE - sizeof s->c);
     s->c = c;
     s->variant = variant;
     s->c.last_vector = -1;
-    dcache_clear(s);
     s->cr0 = variant == X86_PENTIUM ? 0x60000010u : 0;
     x86_set_flags(s, 0x2);
     for (int i = 0; i < X86_NSEG; i++) {
@@ -2205,14 +2303,14 @@ static void x86_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
     s->insn_eip = s->eip;
     save_undo(s);
     s->delivering = 0;
-    if (setjmp(s->jb)) {
-        on_fault(s); /* a fault delivering it: #DF, or a shutdown */
-        s->run_depth = 0;
-        return;
-    }
     if (vector == X86_EXC_PF) s->cr2 = addr;
     s->delivering = vector + 1;
     x86_deliver(s, vector, x86_has_error_code(vector), code, false, vector >= 0x20, s->eip);
+    if (X86_PENDING(s)) {
+        settle(s); /* a fault delivering it: #DF, or a shutdown */
+        s->run_depth = 0;
+        return;
+    }
     s->delivering = 0;
     s->halted = false;
     s->c.exceptions++;
@@ -2241,6 +2339,7 @@ static size_t x86_read_virt(void *cpu, uint32_t addr, uint8_t *buf, size_t len, 
 const vl_cpu_ops x86_ops = {
     .isa = "x86",
     .state_size = sizeof(x86_cpu),
+    .snap_size = X86_SNAP_SIZE,
     .levels = 0xF,
     .min_insn = 1,
     .elf_machine = 3, /* EM_386 */

@@ -27,14 +27,19 @@ void x86_mem_refresh(x86_cpu *s) {
 
 void x86_tlb_flush(x86_cpu *s) {
     s->tlb_gen++;
-    for (int p = 0; p < 2; p++)
-        for (int i = 0; i < X86_TLB_N; i++) s->tlb[p][i].tag = 1;
+    s->tlb_epoch = (s->tlb_epoch + 2) & 0xFFEu;
+    if (s->tlb_epoch == 0) {
+        /* every epoch used: now the entries must go (1: matches none) */
+        for (int p = 0; p < 2; p++)
+            for (int i = 0; i < X86_TLB_N; i++) s->tlb[p][i].tag = 1;
+        s->tlb_epoch = 2;
+    }
     s->cp_len = 0;
 }
 
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin) {
     s->tlb_gen++;
-    uint32_t page = lin & ~0xFFFu;
+    uint32_t page = (lin & ~0xFFFu) | s->tlb_epoch;
     for (int p = 0; p < 2; p++) {
         x86_tlbe *e = &s->tlb[p][(lin >> 12) & (X86_TLB_N - 1)];
         if (e->tag == page) e->tag = 1;
@@ -103,7 +108,7 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
         return 0;
     }
     x86_tlbe *e = &s->tlb[user][(lin >> 12) & (X86_TLB_N - 1)];
-    if (e->tag == (lin & ~0xFFFu) && (!write || e->write)) {
+    if (e->tag == ((lin & ~0xFFFu) | s->tlb_epoch) && (!write || e->write)) {
         *pa = e->pa | (lin & 0xFFF);
         return 0;
     }
@@ -135,7 +140,7 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
             phys_wr(s, pde_a, 4, pde | PTE_A | (big && write ? PTE_D : 0));
         if (!big && (!(pte & PTE_A) || (write && !(pte & PTE_D))))
             phys_wr(s, pte_a, 4, pte | PTE_A | (write ? PTE_D : 0));
-        e->tag = lin & ~0xFFFu;
+        e->tag = (lin & ~0xFFFu) | s->tlb_epoch;
         e->pa = frame;
         e->user = u_ok;
         /* writes through this entry only once the page is dirty, and when allowed */
@@ -145,15 +150,22 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
     return 0;
 }
 
-_Noreturn void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code) {
+void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code) {
+    if (X86_PENDING(s)) return; /* the first fault's CR2 */
     s->f_addr = linear;
     x86_fault(s, X86_EXC_PF, code & 0xFF, true);
 }
 
+/* The physical address of lin; 0 with a fault pending (then no walk either:
+ * it would set accessed bits after the fault). */
 static uint32_t xlate(x86_cpu *s, uint32_t lin, bool write, bool user) {
     uint32_t pa;
+    if (X86_PENDING(s)) return 0;
     int r = x86_translate(s, lin, write, user, false, &pa);
-    if (VL_UNLIKELY(r)) x86_page_fault(s, lin, (uint32_t)r);
+    if (VL_UNLIKELY(r)) {
+        x86_page_fault(s, lin, (uint32_t)r);
+        return 0;
+    }
     return pa;
 }
 
@@ -176,16 +188,21 @@ static uint8_t *mon_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
 }
 
 uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
+    if (X86_PENDING(s)) return 0;
     uint8_t *mp = mon_lin(s, lin, size, user);
     if (VL_UNLIKELY(mp != NULL)) {
         uint32_t v = 0;
         for (int i = size - 1; i >= 0; i--) v = v << 8 | mp[i];
         return v;
     }
-    if (VL_LIKELY(((lin & 0xFFF) + (unsigned)size) <= 0x1000u)) return phys_rd(s, xlate(s, lin, false, user), size);
+    if (VL_LIKELY(((lin & 0xFFF) + (unsigned)size) <= 0x1000u)) {
+        uint32_t pa = xlate(s, lin, false, user);
+        return X86_PENDING(s) ? 0 : phys_rd(s, pa, size);
+    }
     /* across a page: both translations first, then the bytes */
     uint32_t first = 0x1000u - (lin & 0xFFF);
     uint32_t pa0 = xlate(s, lin, false, user), pa1 = xlate(s, lin + first, false, user);
+    if (X86_PENDING(s)) return 0;
     uint32_t v = 0;
     for (int i = size - 1; i >= 0; i--) {
         uint32_t pa = (uint32_t)i < first ? pa0 + (uint32_t)i : pa1 + (uint32_t)i - first;
@@ -195,17 +212,20 @@ uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
 }
 
 void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user) {
+    if (X86_PENDING(s)) return;
     uint8_t *mp = mon_lin(s, lin, size, user);
     if (VL_UNLIKELY(mp != NULL)) {
         for (int i = 0; i < size; i++) mp[i] = (uint8_t)(v >> (8 * i));
         return;
     }
     if (VL_LIKELY(((lin & 0xFFF) + (unsigned)size) <= 0x1000u)) {
-        phys_wr(s, xlate(s, lin, true, user), size, v);
+        uint32_t pa = xlate(s, lin, true, user);
+        if (!X86_PENDING(s)) phys_wr(s, pa, size, v);
         return;
     }
     uint32_t first = 0x1000u - (lin & 0xFFF);
     uint32_t pa0 = xlate(s, lin, true, user), pa1 = xlate(s, lin + first, true, user);
+    if (X86_PENDING(s)) return;
     for (int i = 0; i < size; i++) {
         uint32_t pa = (uint32_t)i < first ? pa0 + (uint32_t)i : pa1 + (uint32_t)i - first;
         phys_wr(s, pa, 1, v >> (8 * i));
@@ -236,12 +256,14 @@ static void align_check(x86_cpu *s, uint32_t lin, int size) {
 }
 
 uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size) {
+    if (X86_PENDING(s)) return 0;
     uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, false);
     if (size > 1) align_check(s, lin, size);
     return x86_rd_lin(s, lin, size, s->cpl == 3);
 }
 
 void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+    if (X86_PENDING(s)) return;
     uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, true);
     if (size > 1) align_check(s, lin, size);
     x86_wr_lin(s, lin, size, v, s->cpl == 3);

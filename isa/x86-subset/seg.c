@@ -20,11 +20,9 @@
 #define IS_DATA(attr) (((attr) & (X86_A_S | X86_T_CODE)) == X86_A_S)
 
 /* A plain stop for what the subset does not model (the run loop reports it). */
-_Noreturn static void not_modelled(x86_cpu *s, const char *what) {
+static void not_modelled(x86_cpu *s, const char *what) {
     (void)what;
-    s->f_vector = -1;
-    s->stop = (vl_stop){ .reason = VLAB_STOP_ERROR, .pc = s->insn_eip, .vector = -1 };
-    longjmp(s->jb, 1);
+    x86_stop_insn(s, (vl_stop){ .reason = VLAB_STOP_ERROR, .pc = s->insn_eip, .vector = -1 });
 }
 
 x86_seg x86_seg_from_desc(uint16_t sel, uint32_t lo, uint32_t hi) {
@@ -72,7 +70,10 @@ static void set_accessed(x86_cpu *s, uint16_t sel, uint32_t hi) {
 
 /* Read sel's descriptor for a load; #GP(sel) (or exc) when it lies outside its table. */
 static void fetch_desc(x86_cpu *s, uint16_t sel, int exc, uint32_t *lo, uint32_t *hi) {
-    if (!x86_read_descriptor(s, sel, lo, hi)) x86_fault(s, exc, sel & ~3u, true);
+    if (!x86_read_descriptor(s, sel, lo, hi)) {
+        *lo = *hi = 0;
+        x86_fault(s, exc, sel & ~3u, true);
+    }
 }
 
 void x86_load_seg_real(x86_cpu *s, int sr, uint16_t sel) {
@@ -91,13 +92,14 @@ void x86_load_seg(x86_cpu *s, int sr, uint16_t sel) {
     }
     uint32_t lo, hi;
     if (sr == X86_SS) {
-        if (!(sel & ~3u)) x86_fault(s, X86_EXC_GP, 0, true);
+        if (!(sel & ~3u)) { x86_fault(s, X86_EXC_GP, 0, true); return; }
         fetch_desc(s, sel, X86_EXC_GP, &lo, &hi);
+        if (X86_PENDING(s)) return;
         x86_seg g = x86_seg_from_desc(sel, lo, hi);
         if (SEL_RPL(sel) != (unsigned)s->cpl || DPL(g.attr) != (unsigned)s->cpl || !IS_DATA(g.attr) ||
             !(g.attr & X86_T_W))
-            x86_fault(s, X86_EXC_GP, sel & ~3u, true);
-        if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_SS, sel & ~3u, true);
+            { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return; }
+        if (!(g.attr & X86_A_P)) { x86_fault(s, X86_EXC_SS, sel & ~3u, true); return; }
         set_accessed(s, sel, hi);
         g.attr |= X86_T_ACCESSED;
         s->seg[sr] = g;
@@ -112,13 +114,14 @@ void x86_load_seg(x86_cpu *s, int sr, uint16_t sel) {
         return;
     }
     fetch_desc(s, sel, X86_EXC_GP, &lo, &hi);
+    if (X86_PENDING(s)) return;
     x86_seg g = x86_seg_from_desc(sel, lo, hi);
     bool ok = IS_DATA(g.attr) || (IS_CODE(g.attr) && (g.attr & X86_T_R));
     /* data and non-conforming code: the descriptor must be at least as privileged as CPL and RPL */
     if (ok && !(IS_CODE(g.attr) && (g.attr & X86_T_C)))
         ok = SEL_RPL(sel) <= DPL(g.attr) && (unsigned)s->cpl <= DPL(g.attr);
-    if (!ok) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
-    if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, sel & ~3u, true);
+    if (!ok) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return; }
+    if (!(g.attr & X86_A_P)) { x86_fault(s, X86_EXC_NP, sel & ~3u, true); return; }
     set_accessed(s, sel, hi);
     g.attr |= X86_T_ACCESSED;
     s->seg[sr] = g;
@@ -141,14 +144,14 @@ uint32_t x86_linear_checked(x86_cpu *s, int sr, uint32_t off, uint32_t n, bool w
     const x86_seg *g = &s->seg[sr];
     int exc = sr == X86_SS ? X86_EXC_SS : X86_EXC_GP;
     if (s->cr0 & X86_CR0_PE) {
-        if (VL_UNLIKELY(!(g->attr & X86_A_P))) x86_fault(s, exc, 0, true); /* a null selector */
+        if (VL_UNLIKELY(!(g->attr & X86_A_P))) { x86_fault(s, exc, 0, true); return 0; } /* a null selector */
         if (IS_CODE(g->attr)) {
-            if (write || !(g->attr & X86_T_R)) x86_fault(s, X86_EXC_GP, 0, true);
+            if (write || !(g->attr & X86_T_R)) { x86_fault(s, X86_EXC_GP, 0, true); return 0; }
         } else if (write && !(g->attr & X86_T_W)) {
-            x86_fault(s, X86_EXC_GP, 0, true);
+            { x86_fault(s, X86_EXC_GP, 0, true); return 0; }
         }
     }
-    if (VL_UNLIKELY(!within(g, off, n))) x86_fault(s, exc, 0, true);
+    if (VL_UNLIKELY(!within(g, off, n))) { x86_fault(s, exc, 0, true); return 0; }
     return g->base + off;
 }
 
@@ -181,7 +184,7 @@ static uint32_t pop_raw(x86_cpu *s, uint32_t *sp, bool big, int size) {
 static void push_new(x86_cpu *s, uint32_t *sp, bool big, int size, uint32_t v, uint32_t code) {
     uint32_t n = *sp - (uint32_t)size;
     if (!big) n &= 0xFFFF;
-    if (!within(&s->seg[X86_SS], n, (uint32_t)size)) x86_fault(s, X86_EXC_SS, code, true);
+    if (!within(&s->seg[X86_SS], n, (uint32_t)size)) { x86_fault(s, X86_EXC_SS, code, true); return; }
     push_raw(s, sp, big, size, v);
 }
 
@@ -191,7 +194,7 @@ static void set_esp(x86_cpu *s, uint32_t sp, bool big) {
 
 /* Load CS with the code descriptor g (checked) at privilege cpl, EIP = off. */
 static void enter_cs(x86_cpu *s, x86_seg g, int cpl, uint32_t off) {
-    if (off > g.limit) x86_fault(s, X86_EXC_GP, 0, true);
+    if (off > g.limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
     x86_touch_segs(s);
     g.sel = (uint16_t)((g.sel & ~3u) | (unsigned)cpl);
     g.attr |= X86_T_ACCESSED;
@@ -207,7 +210,7 @@ static void tss_stack(x86_cpu *s, int dpl, uint16_t *ss, uint32_t *esp) {
     bool tss32 = type == X86_SYS_TSS32 || type == X86_SYS_TSS32_BUSY;
     uint32_t off = tss32 ? 4u + 8u * (unsigned)dpl : 2u + 4u * (unsigned)dpl;
     uint32_t need = tss32 ? off + 5 : off + 3;
-    if (!(s->tr.attr & X86_A_P) || need > s->tr.limit) x86_fault(s, X86_EXC_TS, s->tr.sel & ~3u, true);
+    if (!(s->tr.attr & X86_A_P) || need > s->tr.limit) { x86_fault(s, X86_EXC_TS, s->tr.sel & ~3u, true); return; }
     if (tss32) {
         *esp = x86_rd_lin(s, s->tr.base + off, 4, false);
         *ss = (uint16_t)x86_rd_lin(s, s->tr.base + off + 4, 2, false);
@@ -220,12 +223,13 @@ static void tss_stack(x86_cpu *s, int dpl, uint16_t *ss, uint32_t *esp) {
 /* A new SS for privilege level cpl, checked as the stack switch checks it (#TS). */
 static x86_seg stack_seg(x86_cpu *s, uint16_t sel, int cpl) {
     uint32_t lo, hi;
-    if (!(sel & ~3u)) x86_fault(s, X86_EXC_TS, 0, true);
+    if (!(sel & ~3u)) { x86_fault(s, X86_EXC_TS, 0, true); return (x86_seg){ 0 }; }
     fetch_desc(s, sel, X86_EXC_TS, &lo, &hi);
+    if (X86_PENDING(s)) return (x86_seg){ 0 };
     x86_seg g = x86_seg_from_desc(sel, lo, hi);
     if (SEL_RPL(sel) != (unsigned)cpl || DPL(g.attr) != (unsigned)cpl || !IS_DATA(g.attr) || !(g.attr & X86_T_W))
-        x86_fault(s, X86_EXC_TS, sel & ~3u, true);
-    if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_SS, sel & ~3u, true);
+        { x86_fault(s, X86_EXC_TS, sel & ~3u, true); return (x86_seg){ 0 }; }
+    if (!(g.attr & X86_A_P)) { x86_fault(s, X86_EXC_SS, sel & ~3u, true); return (x86_seg){ 0 }; }
     g.attr |= X86_T_ACCESSED;
     return g;
 }
@@ -235,7 +239,9 @@ static void call_inner(x86_cpu *s, x86_seg cs, int dpl, uint32_t off, bool gate3
     uint16_t nss;
     uint32_t nesp;
     tss_stack(s, dpl, &nss, &nesp);
+    if (X86_PENDING(s)) return;
     x86_seg ss = stack_seg(s, nss, dpl);
+    if (X86_PENDING(s)) return;
     int sz = gate32 ? 4 : 2;
     /* the old stack's parameters, read before anything changes */
     uint32_t params[32];
@@ -280,7 +286,7 @@ void x86_far_jmp(x86_cpu *s, uint16_t sel, uint32_t off, bool call, uint32_t ret
                 uint32_t slot = sp - k * (uint32_t)sz;
                 (void)x86_linear(s, X86_SS, big ? slot : slot & 0xFFFF, (uint32_t)sz, true);
             }
-        if (off > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (off > s->seg[X86_CS].limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
         if (call) {
             push_raw(s, &sp, big, sz, s->seg[X86_CS].sel);
             push_raw(s, &sp, big, sz, ret_eip);
@@ -290,24 +296,25 @@ void x86_far_jmp(x86_cpu *s, uint16_t sel, uint32_t off, bool call, uint32_t ret
         s->eip = off;
         return;
     }
-    if (!(sel & ~3u)) x86_fault(s, X86_EXC_GP, 0, true);
+    if (!(sel & ~3u)) { x86_fault(s, X86_EXC_GP, 0, true); return; }
     uint32_t lo, hi;
     fetch_desc(s, sel, X86_EXC_GP, &lo, &hi);
+    if (X86_PENDING(s)) return;
     x86_seg g = x86_seg_from_desc(sel, lo, hi);
     if (IS_CODE(g.attr)) {
         if (g.attr & X86_T_C) {
-            if (DPL(g.attr) > (unsigned)s->cpl) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+            if (DPL(g.attr) > (unsigned)s->cpl) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return; }
         } else if (SEL_RPL(sel) > (unsigned)s->cpl || DPL(g.attr) != (unsigned)s->cpl) {
-            x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+            { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return; }
         }
-        if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, sel & ~3u, true);
+        if (!(g.attr & X86_A_P)) { x86_fault(s, X86_EXC_NP, sel & ~3u, true); return; }
         if (call) {
             bool big = big_stack(s);
             uint32_t sp = s->r[X86_ESP];
             int sz = opsize;
             push_raw(s, &sp, big, sz, s->seg[X86_CS].sel);
             push_raw(s, &sp, big, sz, ret_eip);
-            if (off > g.limit) x86_fault(s, X86_EXC_GP, 0, true);
+            if (off > g.limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
             set_esp(s, sp, big);
         }
         set_accessed(s, sel, hi);
@@ -316,24 +323,25 @@ void x86_far_jmp(x86_cpu *s, uint16_t sel, uint32_t off, bool call, uint32_t ret
     }
     /* system descriptors: call gates; task gates and TSSs are not modelled */
     unsigned type = g.attr & X86_A_TYPE;
-    if (g.attr & X86_A_S) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+    if (g.attr & X86_A_S) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return; }
     if (type == X86_SYS_TASK || type == X86_SYS_TSS16 || type == X86_SYS_TSS32)
-        not_modelled(s, "task switch");
-    if (type != X86_SYS_CALL16 && type != X86_SYS_CALL32) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
-    if (DPL(g.attr) < (unsigned)s->cpl || DPL(g.attr) < SEL_RPL(sel)) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
-    if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, sel & ~3u, true);
+        { not_modelled(s, "task switch"); return; }
+    if (type != X86_SYS_CALL16 && type != X86_SYS_CALL32) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return; }
+    if (DPL(g.attr) < (unsigned)s->cpl || DPL(g.attr) < SEL_RPL(sel)) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return; }
+    if (!(g.attr & X86_A_P)) { x86_fault(s, X86_EXC_NP, sel & ~3u, true); return; }
     bool gate32 = type == X86_SYS_CALL32;
     uint16_t csel = (uint16_t)(lo >> 16);
     uint32_t goff = (lo & 0xFFFF) | (gate32 ? (hi & 0xFFFF0000u) : 0);
     int nparams = (int)(hi & 0x1F);
-    if (!(csel & ~3u)) x86_fault(s, X86_EXC_GP, 0, true);
+    if (!(csel & ~3u)) { x86_fault(s, X86_EXC_GP, 0, true); return; }
     uint32_t clo, chi;
     fetch_desc(s, csel, X86_EXC_GP, &clo, &chi);
+    if (X86_PENDING(s)) return;
     x86_seg cs = x86_seg_from_desc(csel, clo, chi);
-    if (!IS_CODE(cs.attr) || DPL(cs.attr) > (unsigned)s->cpl) x86_fault(s, X86_EXC_GP, csel & ~3u, true);
+    if (!IS_CODE(cs.attr) || DPL(cs.attr) > (unsigned)s->cpl) { x86_fault(s, X86_EXC_GP, csel & ~3u, true); return; }
     if (!call && !(cs.attr & X86_T_C) && DPL(cs.attr) != (unsigned)s->cpl)
-        x86_fault(s, X86_EXC_GP, csel & ~3u, true);
-    if (!(cs.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, csel & ~3u, true);
+        { x86_fault(s, X86_EXC_GP, csel & ~3u, true); return; }
+    if (!(cs.attr & X86_A_P)) { x86_fault(s, X86_EXC_NP, csel & ~3u, true); return; }
     set_accessed(s, csel, chi);
     if (call && !(cs.attr & X86_T_C) && DPL(cs.attr) < (unsigned)s->cpl) {
         call_inner(s, cs, (int)DPL(cs.attr), goff, gate32, nparams, ret_eip);
@@ -345,7 +353,7 @@ void x86_far_jmp(x86_cpu *s, uint16_t sel, uint32_t off, bool call, uint32_t ret
         int sz = gate32 ? 4 : 2;
         push_raw(s, &sp, big, sz, s->seg[X86_CS].sel);
         push_raw(s, &sp, big, sz, ret_eip);
-        if (goff > cs.limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (goff > cs.limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
         set_esp(s, sp, big);
     }
     enter_cs(s, cs, s->cpl, gate32 ? goff : goff & 0xFFFF);
@@ -368,18 +376,19 @@ static void null_outer(x86_cpu *s) {
 
 /* Check the CS of a return (RET far, IRET) to privilege RPL of sel. */
 static x86_seg return_cs(x86_cpu *s, uint16_t sel, uint32_t *hi_out) {
-    if (!(sel & ~3u)) x86_fault(s, X86_EXC_GP, 0, true);
+    if (!(sel & ~3u)) { x86_fault(s, X86_EXC_GP, 0, true); return (x86_seg){ 0 }; }
     uint32_t lo, hi;
     fetch_desc(s, sel, X86_EXC_GP, &lo, &hi);
+    if (X86_PENDING(s)) return (x86_seg){ 0 };
     x86_seg g = x86_seg_from_desc(sel, lo, hi);
     unsigned rpl = SEL_RPL(sel);
-    if (!IS_CODE(g.attr) || rpl < (unsigned)s->cpl) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+    if (!IS_CODE(g.attr) || rpl < (unsigned)s->cpl) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return (x86_seg){ 0 }; }
     if (g.attr & X86_T_C) {
-        if (DPL(g.attr) > rpl) x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+        if (DPL(g.attr) > rpl) { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return (x86_seg){ 0 }; }
     } else if (DPL(g.attr) != rpl) {
-        x86_fault(s, X86_EXC_GP, sel & ~3u, true);
+        { x86_fault(s, X86_EXC_GP, sel & ~3u, true); return (x86_seg){ 0 }; }
     }
-    if (!(g.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, sel & ~3u, true);
+    if (!(g.attr & X86_A_P)) { x86_fault(s, X86_EXC_NP, sel & ~3u, true); return (x86_seg){ 0 }; }
     *hi_out = hi;
     return g;
 }
@@ -389,12 +398,13 @@ static x86_seg pop_outer_ss(x86_cpu *s, uint32_t *sp, bool big, int sz, int rpl,
     *nesp = pop_raw(s, sp, big, sz);
     uint16_t nss = (uint16_t)pop_raw(s, sp, big, sz);
     uint32_t lo;
-    if (!(nss & ~3u)) x86_fault(s, X86_EXC_GP, 0, true);
+    if (!(nss & ~3u)) { x86_fault(s, X86_EXC_GP, 0, true); return (x86_seg){ 0 }; }
     fetch_desc(s, nss, X86_EXC_GP, &lo, hi);
+    if (X86_PENDING(s)) return (x86_seg){ 0 };
     x86_seg ss = x86_seg_from_desc(nss, lo, *hi);
     if (SEL_RPL(nss) != (unsigned)rpl || DPL(ss.attr) != (unsigned)rpl || !IS_DATA(ss.attr) || !(ss.attr & X86_T_W))
-        x86_fault(s, X86_EXC_GP, nss & ~3u, true);
-    if (!(ss.attr & X86_A_P)) x86_fault(s, X86_EXC_SS, nss & ~3u, true);
+        { x86_fault(s, X86_EXC_GP, nss & ~3u, true); return (x86_seg){ 0 }; }
+    if (!(ss.attr & X86_A_P)) { x86_fault(s, X86_EXC_SS, nss & ~3u, true); return (x86_seg){ 0 }; }
     return ss;
 }
 
@@ -408,7 +418,7 @@ void x86_far_ret(x86_cpu *s, uint16_t pop_bytes, int opsize) {
     if (sz == 2) eip &= 0xFFFF;
     if (!(s->cr0 & X86_CR0_PE)) {
         /* SDM RET far, real-address mode: "IF tempEIP not within code segment limits THEN #GP(0)" */
-        if (eip > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (eip > s->seg[X86_CS].limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
         sp = big ? sp + pop_bytes : (sp & ~0xFFFFu) | ((sp + pop_bytes) & 0xFFFF);
         set_esp(s, sp, big);
         x86_load_seg_real(s, X86_CS, csel);
@@ -417,10 +427,11 @@ void x86_far_ret(x86_cpu *s, uint16_t pop_bytes, int opsize) {
     }
     uint32_t hi;
     x86_seg cs = return_cs(s, csel, &hi);
+    if (X86_PENDING(s)) return;
     int rpl = (int)SEL_RPL(csel);
     sp = big ? sp + pop_bytes : (sp & ~0xFFFFu) | ((sp + pop_bytes) & 0xFFFF);
     if (rpl == s->cpl) {
-        if (eip > cs.limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (eip > cs.limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
         set_esp(s, sp, big);
         set_accessed(s, csel, hi);
         enter_cs(s, cs, s->cpl, eip);
@@ -429,7 +440,8 @@ void x86_far_ret(x86_cpu *s, uint16_t pop_bytes, int opsize) {
     /* to an outer level: the outer SS:ESP follow */
     uint32_t nesp, hi2;
     x86_seg ss = pop_outer_ss(s, &sp, big, sz, rpl, &nesp, &hi2);
-    if (eip > cs.limit) x86_fault(s, X86_EXC_GP, 0, true);
+    if (X86_PENDING(s)) return;
+    if (eip > cs.limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
     set_accessed(s, csel, hi);
     set_accessed(s, ss.sel, hi2);
     ss.attr |= X86_T_ACCESSED;
@@ -461,7 +473,7 @@ void x86_iret(x86_cpu *s, int opsize) {
     bool big = big_stack(s);
     uint32_t sp = s->r[X86_ESP];
     uint32_t old = x86_get_flags(s);
-    if ((s->cr0 & X86_CR0_PE) && (old & X86_NT)) not_modelled(s, "task return (IRET with NT)");
+    if ((s->cr0 & X86_CR0_PE) && (old & X86_NT)) { not_modelled(s, "task return (IRET with NT)"); return; }
     uint32_t eip = pop_raw(s, &sp, big, sz);
     uint16_t csel = (uint16_t)pop_raw(s, &sp, big, sz);
     uint32_t fl = pop_raw(s, &sp, big, sz);
@@ -471,19 +483,20 @@ void x86_iret(x86_cpu *s, int opsize) {
     }
     if (!(s->cr0 & X86_CR0_PE)) {
         /* SDM IRET, real-address mode: "IF tempEIP not within code segment limits THEN #GP(0)" */
-        if (eip > s->seg[X86_CS].limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (eip > s->seg[X86_CS].limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
         set_esp(s, sp, big);
         x86_load_seg_real(s, X86_CS, csel);
         s->eip = eip;
         x86_set_flags(s, x86_flags_merge(s, old, fl, true));
         return;
     }
-    if (s->cpl == 0 && (fl & X86_VM) && sz == 4) not_modelled(s, "virtual-8086 mode");
+    if (s->cpl == 0 && (fl & X86_VM) && sz == 4) { not_modelled(s, "virtual-8086 mode"); return; }
     uint32_t hi;
     x86_seg cs = return_cs(s, csel, &hi);
+    if (X86_PENDING(s)) return;
     int rpl = (int)SEL_RPL(csel);
     if (rpl == s->cpl) {
-        if (eip > cs.limit) x86_fault(s, X86_EXC_GP, 0, true);
+        if (eip > cs.limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
         uint32_t nf = x86_flags_merge(s, old, fl, true);
         set_esp(s, sp, big);
         set_accessed(s, csel, hi);
@@ -493,7 +506,8 @@ void x86_iret(x86_cpu *s, int opsize) {
     }
     uint32_t nesp, hi2;
     x86_seg ss = pop_outer_ss(s, &sp, big, sz, rpl, &nesp, &hi2);
-    if (eip > cs.limit) x86_fault(s, X86_EXC_GP, 0, true);
+    if (X86_PENDING(s)) return;
+    if (eip > cs.limit) { x86_fault(s, X86_EXC_GP, 0, true); return; }
     /* the flags with the old CPL's rights, then the outer level */
     uint32_t nf = x86_flags_merge(s, old, fl, true);
     set_accessed(s, csel, hi);
@@ -566,7 +580,7 @@ void x86_deliver(x86_cpu *s, int vector, bool has_code, uint32_t code, bool soft
     uint32_t vcode = (uint32_t)vector * 8 + 2 + (ext ? 1u : 0u);
     if (!(s->cr0 & X86_CR0_PE)) {
         /* real mode: FLAGS, CS, IP on the stack, CS:IP from the table */
-        if (!x86_idt_entry(s, vector, &lo, &hi)) x86_fault(s, X86_EXC_GP, vcode, true);
+        if (!x86_idt_entry(s, vector, &lo, &hi)) { x86_fault(s, X86_EXC_GP, vcode, true); return; }
         bool big = big_stack(s);
         uint32_t sp = s->r[X86_ESP];
         push_raw(s, &sp, big, 2, flags);
@@ -578,24 +592,24 @@ void x86_deliver(x86_cpu *s, int vector, bool has_code, uint32_t code, bool soft
         x86_set_flags(s, flags & ~(X86_IF | X86_TF | X86_AC));
         return;
     }
-    if (!x86_idt_entry(s, vector, &lo, &hi)) x86_fault(s, X86_EXC_GP, vcode, true);
+    if (!x86_idt_entry(s, vector, &lo, &hi)) { x86_fault(s, X86_EXC_GP, vcode, true); return; }
     unsigned type = (hi >> 8) & 0x1F, dpl = (hi >> 13) & 3;
     bool trap_gate = type == X86_SYS_TRAP16 || type == X86_SYS_TRAP32;
     bool gate32 = type == X86_SYS_INT32 || type == X86_SYS_TRAP32;
     if (type != X86_SYS_INT16 && type != X86_SYS_INT32 && !trap_gate && type != X86_SYS_TASK)
-        x86_fault(s, X86_EXC_GP, vcode, true);
-    if (soft && dpl < (unsigned)s->cpl) x86_fault(s, X86_EXC_GP, vcode & ~1u, true);
-    if (!(hi & 0x8000)) x86_fault(s, X86_EXC_NP, vcode, true);
-    if (type == X86_SYS_TASK) not_modelled(s, "task gate");
+        { x86_fault(s, X86_EXC_GP, vcode, true); return; }
+    if (soft && dpl < (unsigned)s->cpl) { x86_fault(s, X86_EXC_GP, vcode & ~1u, true); return; }
+    if (!(hi & 0x8000)) { x86_fault(s, X86_EXC_NP, vcode, true); return; }
+    if (type == X86_SYS_TASK) { not_modelled(s, "task gate"); return; }
     uint16_t csel = (uint16_t)(lo >> 16);
     uint32_t off = (lo & 0xFFFF) | (gate32 ? (hi & 0xFFFF0000u) : 0);
     uint32_t xc = ext ? 1u : 0u;
-    if (!(csel & ~3u)) x86_fault(s, X86_EXC_GP, xc, true);
+    if (!(csel & ~3u)) { x86_fault(s, X86_EXC_GP, xc, true); return; }
     uint32_t clo, chi;
-    if (!x86_read_descriptor(s, csel, &clo, &chi)) x86_fault(s, X86_EXC_GP, (csel & ~3u) | xc, true);
+    if (!x86_read_descriptor(s, csel, &clo, &chi)) { x86_fault(s, X86_EXC_GP, (csel & ~3u) | xc, true); return; }
     x86_seg cs = x86_seg_from_desc(csel, clo, chi);
-    if (!IS_CODE(cs.attr) || DPL(cs.attr) > (unsigned)s->cpl) x86_fault(s, X86_EXC_GP, (csel & ~3u) | xc, true);
-    if (!(cs.attr & X86_A_P)) x86_fault(s, X86_EXC_NP, (csel & ~3u) | xc, true);
+    if (!IS_CODE(cs.attr) || DPL(cs.attr) > (unsigned)s->cpl) { x86_fault(s, X86_EXC_GP, (csel & ~3u) | xc, true); return; }
+    if (!(cs.attr & X86_A_P)) { x86_fault(s, X86_EXC_NP, (csel & ~3u) | xc, true); return; }
     int sz = gate32 ? 4 : 2;
     int ncpl = (cs.attr & X86_T_C) ? s->cpl : (int)DPL(cs.attr);
     if (ncpl < s->cpl) {
@@ -603,7 +617,9 @@ void x86_deliver(x86_cpu *s, int vector, bool has_code, uint32_t code, bool soft
         uint16_t nss;
         uint32_t nesp;
         tss_stack(s, ncpl, &nss, &nesp);
+        if (X86_PENDING(s)) return;
         x86_seg ss = stack_seg(s, nss, ncpl);
+        if (X86_PENDING(s)) return;
         x86_touch_segs(s);
         x86_seg old_ss = s->seg[X86_SS];
         uint32_t osp = s->r[X86_ESP];

@@ -19,7 +19,6 @@
 #define VL_X86_H
 
 #include "core/core.h"
-#include <setjmp.h>
 
 /* Models (the `variant` of the CPU interface). */
 enum { X86_I386 = 0, X86_PENTIUM = 1, X86_NMODELS };
@@ -259,14 +258,14 @@ extern const char *const x86_op_names[X86_OP_COUNT];
  * every use: self-modifying code and remapped pages need no flush). */
 struct x86_cpu;
 typedef struct x86_dce {
-    uint64_t tag;        /* linear address | code segment size (1: 32-bit) << 32; UINT64_MAX: empty */
+    uint64_t tag;        /* linear address | (code segment size: 1 16-bit, 2 32-bit) << 32; 0: empty */
     uint64_t w[2], mask[2];
     x86_decoded d;
     /* exec.c's specialized handler for the form, NULL: the general execute() */
     void (*fast)(struct x86_cpu *s, const x86_decoded *d);
 } x86_dce;
 typedef struct x86_tlbe {
-    uint32_t tag;      /* linear page | 1 when invalid */
+    uint32_t tag;      /* linear page | the cache's epoch (x86_cpu.tlb_epoch) when valid */
     uint32_t pa;       /* physical page */
     uint8_t user, write; /* what the walk allowed: user access, writes (with CR0.WP for supervisor) */
 } x86_tlbe;
@@ -315,6 +314,10 @@ typedef struct x86_cpu {
     /* translation caches (per privilege: supervisor and user) */
     x86_tlbe tlb[2][X86_TLB_N];
     uint32_t tlb_gen;         /* counts flushes (all or one page): the monitor's glue follows the guest's */
+    /* the low bits of a valid entry's tag (even, 2..0xFFE): a flush moves
+     * to the next epoch instead of visiting every entry, which only the
+     * wrap back to 2 does (x86_tlb_flush cost 16% of the fuzzer's time) */
+    uint32_t tlb_epoch;
     uint32_t fast_lim;        /* RAM bytes [0, fast_lim) readable directly */
     uint32_t wr_lim;          /* RAM below the lowest watched page: written directly */
     uint8_t *ram;
@@ -324,7 +327,6 @@ typedef struct x86_cpu {
     const uint8_t *cp_host;
     bool attn;                /* look at interrupts, HLT, hooks, TF before the next instruction */
     bool self_jump;           /* a fast handler jumped to itself: the run stops (HALT) */
-    x86_dce dc[X86_DC_N];
     /* the instruction being executed, for faults and the monitor */
     uint32_t insn_eip;        /* its EIP (offset in CS) */
     /* the state before it, put back when it faults (precise exceptions):
@@ -336,7 +338,15 @@ typedef struct x86_cpu {
     bool u_segs;
     int u_cpl;
     x86_seg u_seg[X86_NSEG];
-    /* a fault raised inside an instruction: longjmp to run() */
+    /* a fault raised inside an instruction, pending until the run loop
+     * settles it (no longjmp: under ASan each one cost a sigaltstack
+     * call). While it pends, the rest of the instruction has no effect that
+     * outlives it: further faults are ignored, reads give 0, writes are
+     * dropped (fast_lim and wr_lim are 0, sending every access to the
+     * checked way), and what the undo record does not cover is guarded by
+     * X86_PENDING(). */
+    bool fpend;
+    uint32_t f_fast_lim, f_wr_lim; /* fast_lim and wr_lim while it pends */
     int f_vector;             /* -1: a plain stop */
     uint32_t f_code;
     bool f_has_code;
@@ -346,8 +356,14 @@ typedef struct x86_cpu {
     bool kicked;
     int run_depth;
     vl_stop stop;
-    jmp_buf jb;
+    /* the decoded instructions, last: outside a snapshot (X86_SNAP_SIZE)
+     * and untouched by reset, as every entry checks itself against the
+     * bytes it was decoded from (copying and clearing its 100 KiB cost 23%
+     * of the fuzzer's time); the core hands a zeroed state: all empty */
+    x86_dce dc[X86_DC_N];
 } x86_cpu;
+/* The part of the state a snapshot copies (vl_cpu_ops.snap_size). */
+#define X86_SNAP_SIZE offsetof(x86_cpu, dc)
 
 /* The code of a VLAB_STOP_VMEXIT from inside an instruction (hardware
  * assist): a control-register write to an owned bit or a CR3 load, an I/O
@@ -363,10 +379,17 @@ enum { X86_LF_NONE = 0, X86_LF_ADD, X86_LF_ADC, X86_LF_SUB, X86_LF_SBB, X86_LF_L
 uint32_t x86_get_flags(x86_cpu *s);
 void x86_set_flags(x86_cpu *s, uint32_t v);
 
-/* Faults: raise exception v from inside an instruction (longjmp to run());
- * the instruction is rolled back (precise exceptions). */
-_Noreturn void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code);
-_Noreturn void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code);
+/* Faults: raise exception v from inside an instruction. It pends (the
+ * first one wins) and the caller returns; the run loop rolls the
+ * instruction back and takes it (precise exceptions). */
+void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code);
+void x86_page_fault(x86_cpu *s, uint32_t linear, uint32_t code);
+/* End the instruction with a plain stop st instead (not modelled, a
+ * hardware-assist exit): rolled back as for a fault, the run returns st. */
+void x86_stop_insn(x86_cpu *s, vl_stop st);
+/* Has the instruction faulted? Checked where a faulting access's value
+ * would decide control or reach state the undo record does not cover. */
+#define X86_PENDING(s) VL_UNLIKELY((s)->fpend)
 /* Deliver exception or interrupt `vector` now, through the IDT (protected
  * mode) or the IVT (real mode): soft is INT n/INT3/INTO (gate DPL checked),
  * ext an external event (error code EXT bit). */
@@ -459,13 +482,13 @@ static inline uint8_t *x86_fast_ram(x86_cpu *s, uint32_t lin, unsigned size, boo
     uint32_t pa = lin;
     if (s->cr0 & X86_CR0_PG) {
         const x86_tlbe *e = &s->tlb[s->cpl == 3][(lin >> 12) & (X86_TLB_N - 1)];
-        if (e->tag != (lin & ~0xFFFu) || (write && !e->write)) return NULL;
+        if (e->tag != ((lin & ~0xFFFu) | s->tlb_epoch) || (write && !e->write)) return NULL;
         pa = e->pa | (lin & 0xFFF);
     }
     return (uint64_t)pa + size <= lim ? s->ram + pa : NULL;
 }
 
-/* Memory through segmentation and paging: faults longjmp. Inline the
+/* Memory through segmentation and paging: faults pend. Inline the
  * common case (a plain data segment, RAM through the translation cache, no
  * alignment checking); mmu.c the rest. */
 uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size);
