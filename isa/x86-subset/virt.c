@@ -214,8 +214,13 @@ static x86_seg compress(int depriv, const vl_mem *mem, x86_seg g) {
     uint32_t top = (g.attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
     if (down) {
         /* valid offsets (limit, top]: none when it would reach the region */
-        if (g.limit < top && meets_monitor(mem, g.base + g.limit + 1, (uint64_t)top - g.limit))
+        if (g.limit < top && meets_monitor(mem, g.base + g.limit + 1, (uint64_t)top - g.limit)) {
+            /* a limit above 0xFFFFF is only representable page granular: a
+             * byte-granular 0xFFFFFFFF would encode as 0xFFFFF, whose valid
+             * offsets reach the region again */
             g.limit = top;
+            g.attr = (uint16_t)((g.attr & ~X86_A_G) | (top > 0xFFFFFu ? X86_A_G : 0));
+        }
         return g;
     }
     if (!meets_monitor(mem, g.base, (uint64_t)g.limit + 1)) return g;
@@ -580,6 +585,9 @@ static void reg_set(vl_vm *vm, int id, uint32_t val) {
 
 static bool seg_reaches_monitor(const vl_mem *mem, const x86_seg *g) {
     if (!(g->attr & X86_A_P)) return false;
+    /* a cache no descriptor encodes (byte-granular limit above 0xFFFFF): a
+     * reload from the shadow table would give another segment */
+    if ((g->attr & X86_A_S) && !(g->attr & X86_A_G) && g->limit > 0xFFFFFu) return true;
     if (!(g->attr & X86_A_S)) return meets_monitor(mem, g->base, (uint64_t)g->limit + 1);
     bool down = !(g->attr & X86_T_CODE) && (g->attr & X86_T_E);
     uint32_t top = (g->attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
