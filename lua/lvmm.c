@@ -289,6 +289,10 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
             lua_pushstring(L, vl_exit_reason_name(ev->exit_reason));
             lua_setfield(L, -2, "reason");
         }
+        if (ev->call >= 0) {
+            lua_pushinteger(L, ev->call);
+            lua_setfield(L, -2, "call");
+        }
         if (ev->cls >= 0) {
             lua_pushstring(L, vl_class_name(ev->cls));
             lua_setfield(L, -2, "class");

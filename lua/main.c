@@ -370,7 +370,7 @@ static int cmd_disasm(int argc, char **argv) {
 
 /* Techniques of the design that are not built yet: named so that asking
  * for one says so instead of "unknown". */
-static const char *const planned_techniques[] = { "binary-translation", "scan-and-patch", "paravirt", NULL };
+static const char *const planned_techniques[] = { "binary-translation", "scan-and-patch", NULL };
 
 /* Ctrl-C (or a timeout's SIGTERM) during exec stops the guest between
  * instruction slices, and the report (console so far included) is still

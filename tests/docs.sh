@@ -399,6 +399,12 @@ do -- the monitor's trap event
     h.guest:write(0x1000, vlab.asm("m68k:68010", "move.w %sr,%d0\nbra.s .\n", { org = 0x1000 }))
     h.guest.pc, h.guest.regs.sp = 0x1000, 0x8000
     h:run{ max = 20 }
+    -- under paravirt: a hypercall (line A 0xA060: console_out d0), with its call
+    local p = vlab.vmm{ isa = "m68k:68010", ram = 1 << 16, technique = "paravirt" }
+    p:on("trap", function(t) for k in pairs(t) do got[k] = true end end)
+    p.guest:write(0x1000, vlab.asm("m68k:68010", "dc.w $a060\nbra.s .\n", { org = 0x1000 }))
+    p.guest.pc, p.guest.regs.sp = 0x1000, 0x8000
+    p:run{ max = 20 }
     check(next(got), "the probe guest raised no trap under the monitor: the trap event's fields are not checked")
     if next(got) then compare_fields("event 'trap' (vm:on)", got, fields_of(cell)) end
 end

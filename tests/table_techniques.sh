@@ -57,6 +57,11 @@ def row(m, t):
     r = by.get((m, t))
     check(r is not None and r["swept"], "%s under %s: not in the table" % (m, t))
     return r or {"leaks": -1, "theorem1": None, "theorem3": None}
+# paravirt needs a paravirtualized guest: every row not swept, saying why
+for (i, m) in models:
+    r = by.get((m, "paravirt"))
+    if "paravirt" in techs:
+        check(r is not None and not r["swept"] and "paravirtualized guest" in r["meaning"], "paravirt row %r" % r)
 te, hy = "trap-and-emulate", "hybrid"
 if te in techs:
     r = row("68000", te); check(r["leaks"] > 0 and r["theorem1"] is False, "68000 T&E %r" % r)

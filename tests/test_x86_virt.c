@@ -409,6 +409,64 @@ static void test_check_detects(void **state) {
     vlab_free(g.b);
 }
 
+/* A guest expand-down 32-bit data segment with G = 0 (valid offsets from
+ * its limit up to 4 GiB, which covers the monitor region): its shadow must
+ * not reach the region, neither as the real CPU's cache nor as the shadow
+ * descriptor the real CPU reloads it from (MOV ES to FS), and the guest
+ * still reads and writes through it what it would natively (the accesses
+ * trap and run on the virtual context). */
+static void test_expand_down_byte_granular(void **state) {
+    (void)state;
+    image g = assemble("  .org 0x1000\n"
+                       "  lgdt gdtr\n  ljmp $0x08, $1f\n"
+                       "1:\n  mov $0x10, %ax\n  mov %ax, %ds\n  mov %ax, %ss\n  mov $0x7f000, %esp\n"
+                       "  mov $0x18, %ax\n  mov %ax, %es\n"
+                       "  movb $'E', %es:0x20000\n"
+                       "  mov %es, %ax\n  mov %ax, %fs\n"
+                       "  movb %fs:0x20000, %al\n  outb %al, $0xe9\n"
+                       "  movb 0x20000, %al\n  outb %al, $0xe9\n"
+                       "  cli\n  hlt\n"
+                       "  .org 0x8000\n"
+                       "gdt:\n  .long 0, 0\n"
+                       "  .long 0x0000ffff, 0x00cf9b00\n" /* 0x08 code 0 */
+                       "  .long 0x0000ffff, 0x00cf9300\n" /* 0x10 data 0 */
+                       "  .long 0x00000fff, 0x00409700\n" /* 0x18 expand-down, 32-bit, G = 0, accessed */
+                       "gdt_end:\n"
+                       "gdtr: .word gdt_end - gdt - 1\n  .long gdt\n");
+    vlab_machine *n = native(&g, 0x1000);
+    vlab_stop sn = vlab_run(n, 100000, 0, 0);
+    assert_int_equal(sn.reason, VLAB_STOP_HALT);
+    size_t cn, cv;
+    const char *con_n = vlab_console(n, &cn);
+    assert_int_equal(cn, 2);
+    assert_memory_equal(con_n, "EE", 2);
+    vl_vm *vm = guest(NULL, &g, 0x1000, VL_TECH_TRAP_EMULATE);
+    vl_vm_on_trap(vm, check_every_trap, vm);
+    vl_stop sv = vl_vm_run(vm, 100000, 0, 0);
+    assert_int_equal(sv.reason, VLAB_STOP_HALT);
+    const char *con_v = vlab_console(vm->m, &cv);
+    assert_int_equal(cv, cn);
+    assert_memory_equal(con_v, con_n, cn);
+    assert_check(vm);
+    /* the real ES and FS: usable, expand-down, and reaching nothing above
+     * their limit (which is therefore the top of the 32-bit space) */
+    x86_cpu *r = vm->real;
+    static const int segs[2] = { X86_ES, X86_FS };
+    for (int i = 0; i < 2; i++) {
+        const x86_seg *sg = &r->seg[segs[i]];
+        assert_true(sg->attr & X86_A_P);
+        assert_true(sg->attr & X86_T_E);
+        assert_int_equal(sg->limit, 0xFFFFFFFFu);
+    }
+    /* a byte-granular cache with a limit no descriptor encodes is caught */
+    char why[256];
+    r->seg[X86_ES].attr &= (uint16_t)~X86_A_G;
+    assert_int_not_equal(vl_vm_check(vm, why, sizeof why), 0);
+    vl_vm_free(vm);
+    vlab_machine_free(n);
+    vlab_free(g.b);
+}
+
 /* ---- random privileged and sensitive streams -------------------------------------------------- */
 
 /* A kernel whose every exception handler (and INT n) goes back to a random
@@ -784,6 +842,7 @@ int main(void) {
         cmocka_unit_test(test_leaks),
         cmocka_unit_test(test_deprivilege_3),
         cmocka_unit_test(test_check_detects),
+        cmocka_unit_test(test_expand_down_byte_granular),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),
         cmocka_unit_test(test_compiled_programs),

@@ -605,6 +605,10 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
         seterr(err, errsz, "unknown technique '%s' (known: %s)", tech, vl_technique_list());
         return -1;
     }
+    if (vl_technique_get(technique)->no_sweep) {
+        seterr(err, errsz, "technique %s: %s", tech, vl_technique_get(technique)->no_sweep);
+        return -2;
+    }
     if (!o->isa || !o->model) {
         seterr(err, errsz, "isa and model are required%s%s", "", "");
         return -1;

@@ -24,6 +24,7 @@ const char *vl_trap_kind_name(int kind) {
     case VL_TRAP_REFLECTED: return "reflected";
     case VL_TRAP_EXIT: return "exit";
     case VL_TRAP_UNHANDLED: return "unhandled";
+    case VL_TRAP_HYPERCALL: return "hypercall";
     default: return "?";
     }
 }
@@ -252,7 +253,8 @@ void vl_vm_stats(const vl_vm *vm, vl_vmm_stats *out) {
                 out->world_switches * c->world_switch + out->emulated * c->emulate +
                 out->reflected * c->reflect + out->interpreted * c->interpret + out->exits * c->exit +
                 out->scanned * c->scan + out->patched * c->patch + out->translated * c->translate +
-                out->callouts * c->callout + out->lookups * c->lookup + out->hypercalls * c->hypercall;
+                out->callouts * c->callout + out->lookups * c->lookup +
+                out->hypercalls * ((uint64_t)c->trap + c->hypercall); /* a hypercall traps too */
 }
 
 void vl_vm_set_cost(vl_vm *vm, const vl_cost_table *c) { vm->cost = *c; }
@@ -395,7 +397,7 @@ void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
         /* the PC does not translate, or holds no instruction */
         snprintf(vm->insn, sizeof vm->insn, "(no instruction at 0x%08x)", t->pc);
     }
-    vl_trap_event ev = { kind, t->vector, t->pc, vm->insn, -1, vm->exit_reason };
+    vl_trap_event ev = { kind, t->vector, t->pc, vm->insn, -1, vm->exit_reason, -1 };
     if (!t->between && vm->insn_len && vm->ops->decode) {
         vl_decode_info d;
         vm->ops->decode(vm->variant, vm->insn_bytes, vm->insn_len, t->pc, &d);

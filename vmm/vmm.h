@@ -38,6 +38,7 @@ enum vl_technique_id {
     VL_TECH_TRAP_EMULATE = 0, /* "trap-and-emulate" */
     VL_TECH_HYBRID,           /* "hybrid": Popek & Goldberg's hybrid VM (Theorem 3) */
     VL_TECH_HW_ASSIST,        /* "hw-assist": VT-x/SVM-style non-root mode, exit set (tech_hw.c) */
+    VL_TECH_PARAVIRT,         /* "paravirt": trap-and-emulate plus hypercalls (tech_pv.c) */
     VL_TECH_COUNT
 };
 typedef struct vl_technique {
@@ -66,6 +67,9 @@ typedef struct vl_technique {
     /* Resource control of the technique's own (vl_vm_check, after the
      * glue's); NULL: nothing more. 0, or -1 with the reason. */
     int (*check)(vl_vm *vm, char *why, size_t whysz);
+    /* Non-NULL: why the sweep cannot measure this technique (its single
+     * instruction forms are not what the technique runs). */
+    const char *no_sweep;
 } vl_technique;
 /* The techniques, by id; NULL past the end. */
 const vl_technique *vl_technique_get(int id);
@@ -81,8 +85,9 @@ int vl_technique_spec(const char *spec, int *flavour, char *err, size_t errsz);
 /* ---- traps ------------------------------------------------------------------ */
 /* unhandled: the guest has no handler for the exception its instruction
  * raised; the VM stops there as a bare machine would (nothing was emulated) */
-enum vl_trap_kind { VL_TRAP_EMULATED = 0, VL_TRAP_REFLECTED, VL_TRAP_EXIT, VL_TRAP_UNHANDLED };
-const char *vl_trap_kind_name(int kind); /* "emulated", "reflected", "exit", "unhandled" */
+enum vl_trap_kind { VL_TRAP_EMULATED = 0, VL_TRAP_REFLECTED, VL_TRAP_EXIT, VL_TRAP_UNHANDLED, VL_TRAP_HYPERCALL };
+/* "emulated", "reflected", "exit", "unhandled", "hypercall" */
+const char *vl_trap_kind_name(int kind);
 
 /* What the glue decides about one stop of the real CPU. */
 enum vl_action {
@@ -109,7 +114,31 @@ typedef struct vl_trap_event {
     const char *insn;  /* disassembled instruction at pc */
     int cls;           /* its declared class (decode table), -1 between instructions */
     int exit_reason;   /* kind "exit": enum vl_exit_reason; else -1 */
+    int call;          /* kind "hypercall": enum vl_hypercall; else -1 */
 } vl_trap_event;
+
+/* ---- paravirtual calls (tech_pv.c) ---------------------------------------------- */
+/* The hypercall numbers, the same on every ISA (docs/vmm.md "paravirt"):
+ * what a paravirtualized guest kernel asks of the monitor instead of
+ * executing the sensitive instruction. Each has one register operand
+ * (the encoding names it): get_* calls write their result there, the
+ * others read their argument there; an unsupported call writes 0xFFFFFFFF. */
+enum vl_hypercall {
+    VL_HC_GET_STATUS = 0,  /* the virtual status register (SR, MSR, EFLAGS) */
+    VL_HC_SET_MASK,        /* interrupt mask (m68k level 0-7; PPC EE, x86 IF: 0/1) */
+    VL_HC_GET_MASK,
+    VL_HC_SET_VECTOR_BASE, /* the exception/interrupt table base (VBR, IDTR base) */
+    VL_HC_SET_PAGE_TABLE,  /* the page-table base (CR3, SDR1) */
+    VL_HC_ACK_TIMER,       /* acknowledge the timer (PPC: the decrementer's new value) */
+    VL_HC_CONSOLE_OUT,     /* the operand's low byte to the console */
+    VL_HC_IDLE,            /* enable interrupts and wait for one (STOP, STI; HLT) */
+    VL_HC_FLUSH_TLB,       /* drop every translation */
+    VL_HC_GET_STACK,       /* the other stack / scratch register (USP, SPRGn) */
+    VL_HC_SET_STACK,
+    VL_HC_COUNT
+};
+#define VL_HC_UNSUPPORTED 0xFFFFFFFFu
+const char *vl_hypercall_name(int nr); /* "get_status", ...; "?" out of range */
 
 /* ---- hardware-assist exits (tech_hw.c) ------------------------------------------ */
 /* Why the real CPU left non-root mode (VT's basic exit reason). */
@@ -216,6 +245,27 @@ typedef struct vl_virt_hw {
     int (*exit_reason)(vl_vm *vm, const vl_stop *s);
 } vl_virt_hw;
 
+/* What paravirt needs from an ISA: its hypercall encoding (an instruction
+ * that traps on the real CPU whatever the guest's mode) and the calls'
+ * effect on the virtual context. */
+typedef struct vl_pv_insn {
+    int nr;       /* enum vl_hypercall, or a number past them (unsupported) */
+    int reg;      /* the operand: a core register id (vl_virt_ops.reg_get) */
+    int idx;      /* a sub-index the encoding carries (PPC: the SPRG), else 0 */
+    uint32_t len; /* bytes: the guest goes on after them */
+} vl_pv_insn;
+typedef struct vl_virt_pv {
+    const char *encoding; /* one line: the hypercall instruction */
+    /* Is the instruction of stop s (an exception of the real CPU) a
+     * hypercall? 1 with *h, else 0 (then trap-and-emulate handles it:
+     * every other encoding raises what it raises natively). */
+    int (*decode)(vl_vm *vm, const vl_stop *s, vl_pv_insn *h);
+    /* Call h->nr on the virtual context (to_virtual done, to_real follows):
+     * 0, or -1 when the ISA does not have it. *val: the operand in and,
+     * for get_* calls, the result out. */
+    int (*call)(vl_vm *vm, const vl_pv_insn *h, uint32_t *val);
+} vl_virt_pv;
+
 typedef struct vl_virt_ops {
     const char *isa;
     size_t state_size;          /* the glue's own per-VM state (vm->glue), zeroed */
@@ -255,6 +305,7 @@ typedef struct vl_virt_ops {
      * monitor uses too in virtual user mode. */
     const vl_virt_trap *trap;
     const vl_virt_hw *hw;       /* hw-assist (NULL: not supported) */
+    const vl_virt_pv *pv;       /* paravirt (NULL: not supported) */
 } vl_virt_ops;
 
 /* The glue registry (isa/glue.c): the monitor glue and the sweep adapter of

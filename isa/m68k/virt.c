@@ -318,6 +318,56 @@ static const vl_virt_hw hw_ops = {
     .pending = hw_pending,
 };
 
+/* ---- paravirt ------------------------------------------------------------------- */
+/* The hypercall: a line-A word 1010 0nnn nnnn rrrr (0xA000-0xA7FF), call n,
+ * operand register r (D0-D7, A0-A7: the core's register ids 0-15). Line A
+ * is unimplemented on the 68000 and 68010, so it traps in either mode and
+ * takes one word; it is the space Apple's 68000 systems gave their own
+ * system calls. Words 0xA800-0xAFFF are not hypercalls: they raise the
+ * line 1010 exception as natively, as does any line-A word from the
+ * guest's user mode. */
+#define M68K_VEC_LINE_A 10
+
+static int pv_decode(vl_vm *vm, const vl_stop *s, vl_pv_insn *h) {
+    uint8_t b[2];
+    if (s->vector != M68K_VEC_LINE_A || vl_vm_read_virt(vm, s->pc, b, 2, true) != 2) return 0;
+    unsigned w = (unsigned)b[0] << 8 | b[1];
+    if ((w & 0xF800u) != 0xA000u) return 0;
+    h->nr = (int)(w >> 4 & 0x7F);
+    h->reg = (int)(w & 0xF);
+    h->idx = 0;
+    h->len = 2;
+    return 1;
+}
+
+static int pv_call(vl_vm *vm, const vl_pv_insn *h, uint32_t *val) {
+    m68k_cpu *v = V(vm);
+    uint16_t sr = m68k_get_sr(v);
+    switch (h->nr) {
+    case VL_HC_GET_STATUS: *val = sr; return 0;
+    case VL_HC_GET_MASK: *val = sr >> 8 & 7; return 0;
+    case VL_HC_SET_MASK:
+    case VL_HC_IDLE:
+        m68k_set_sr(v, (uint16_t)((sr & ~SR_MASK) | (*val & 7) << 8));
+        if (h->nr == VL_HC_IDLE) v->stopped = true;
+        m68k_update_ithresh(v);
+        return 0;
+    case VL_HC_SET_VECTOR_BASE:
+        if (vm->variant != M68K_68010) return -1; /* the 68000's table is at 0 */
+        v->vbr = *val;
+        return 0;
+    case VL_HC_GET_STACK: *val = v->usp; return 0; /* virtual supervisor mode: the USP is the inactive one */
+    case VL_HC_SET_STACK: v->usp = *val; return 0;
+    default: return -1; /* no MMU: no page table, no TLB; the timer is a device */
+    }
+}
+
+static const vl_virt_pv pv_ops = {
+    .encoding = "line A 0xA000 | call << 4 | register (D0-D7, A0-A7)",
+    .decode = pv_decode,
+    .call = pv_call,
+};
+
 const vl_virt_ops m68k_virt_ops = {
     .isa = "m68k",
     .state_size = sizeof(glue_state),
@@ -329,7 +379,8 @@ const vl_virt_ops m68k_virt_ops = {
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT,
     .trap = &trap,
     .hw = &hw_ops,
+    .pv = &pv_ops,
 };

@@ -368,6 +368,49 @@ static const vl_virt_hw hw_ops = {
     .defaults = hw_defaults,
 };
 
+/* ---- paravirt ------------------------------------------------------------------- */
+/* The hypercall: a word of primary opcode 1 (reserved in every PowerPC, a
+ * program exception, illegal, in either state), 000001 ddddd 000ii n...n:
+ * operand rD, SPRG index ii (get_stack/set_stack), call n in the low 16
+ * bits. `sc` would not do: the guest's own system calls use it. A word of
+ * opcode 1 with bits 11-13 set is not a hypercall: the program exception
+ * as natively, as from the guest's problem state. */
+static int pv_decode(vl_vm *vm, const vl_stop *s, vl_pv_insn *h) {
+    uint8_t b[4];
+    if (s->vector != 0x700 || vl_vm_read_virt(vm, s->pc, b, 4, true) != 4) return 0;
+    uint32_t w = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+    if (w >> 26 != 1 || (w >> 16 & 0x1C)) return 0;
+    h->nr = (int)(w & 0xFFFF);
+    h->reg = (int)(w >> 21 & 31); /* the core's ids of r0-r31 */
+    h->idx = (int)(w >> 16 & 3);
+    h->len = 4;
+    return 1;
+}
+
+static int pv_call(vl_vm *vm, const vl_pv_insn *h, uint32_t *val) {
+    ppc_cpu *v = V(vm);
+    switch (h->nr) {
+    case VL_HC_GET_STATUS: *val = v->msr; return 0;
+    case VL_HC_GET_MASK: *val = (v->msr & MSR_EE) != 0; return 0;
+    case VL_HC_SET_MASK: ppc_set_msr(v, (v->msr & ~MSR_EE) | (*val & 1 ? MSR_EE : 0)); return 0;
+    case VL_HC_SET_PAGE_TABLE:
+        v->sdr1 = *val;
+        ppc_tlb_flush(v);
+        return 0;
+    case VL_HC_FLUSH_TLB: ppc_tlb_flush(v); return 0;
+    case VL_HC_ACK_TIMER: ppc_set_dec(v, *val); return 0; /* the decrementer: reloaded */
+    case VL_HC_GET_STACK: *val = v->sprg[h->idx]; return 0;
+    case VL_HC_SET_STACK: v->sprg[h->idx] = *val; return 0;
+    default: return -1; /* vectors at 0 or by MSR[IP]; no wait state modelled */
+    }
+}
+
+static const vl_virt_pv pv_ops = {
+    .encoding = "opcode 1: 0x04000000 | rD << 21 | SPRG index << 16 | call",
+    .decode = pv_decode,
+    .call = pv_call,
+};
+
 const vl_virt_ops ppc_virt_ops = {
     .isa = "ppc",
     .state_size = sizeof(glue_state),
@@ -379,7 +422,8 @@ const vl_virt_ops ppc_virt_ops = {
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT,
     .trap = &trap,
     .hw = &hw_ops,
+    .pv = &pv_ops,
 };

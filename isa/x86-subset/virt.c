@@ -214,8 +214,13 @@ static x86_seg compress(int depriv, const vl_mem *mem, x86_seg g) {
     uint32_t top = (g.attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
     if (down) {
         /* valid offsets (limit, top]: none when it would reach the region */
-        if (g.limit < top && meets_monitor(mem, g.base + g.limit + 1, (uint64_t)top - g.limit))
+        if (g.limit < top && meets_monitor(mem, g.base + g.limit + 1, (uint64_t)top - g.limit)) {
+            /* a limit above 0xFFFFF is only representable page granular: a
+             * byte-granular 0xFFFFFFFF would encode as 0xFFFFF, whose valid
+             * offsets reach the region again */
             g.limit = top;
+            g.attr = (uint16_t)((g.attr & ~X86_A_G) | (top > 0xFFFFFu ? X86_A_G : 0));
+        }
         return g;
     }
     if (!meets_monitor(mem, g.base, (uint64_t)g.limit + 1)) return g;
@@ -580,6 +585,9 @@ static void reg_set(vl_vm *vm, int id, uint32_t val) {
 
 static bool seg_reaches_monitor(const vl_mem *mem, const x86_seg *g) {
     if (!(g->attr & X86_A_P)) return false;
+    /* a cache no descriptor encodes (byte-granular limit above 0xFFFFF): a
+     * reload from the shadow table would give another segment */
+    if ((g->attr & X86_A_S) && !(g->attr & X86_A_G) && g->limit > 0xFFFFFu) return true;
     if (!(g->attr & X86_A_S)) return meets_monitor(mem, g->base, (uint64_t)g->limit + 1);
     bool down = !(g->attr & X86_T_CODE) && (g->attr & X86_T_E);
     uint32_t top = (g->attr & X86_A_DB) ? 0xFFFFFFFFu : 0xFFFFu;
@@ -723,6 +731,53 @@ static const vl_virt_hw hw_ops = {
     .exit_reason = hw_exit_reason,
 };
 
+/* ---- paravirt ------------------------------------------------------------------- */
+/* The hypercall: UD2 followed by 'v', the call number and the operand
+ * register (0-7: EAX..EDI), five bytes. UD2 raises #UD at every CPL on
+ * every model, and a signature after it is Xen's own device for its
+ * paravirtual forced-emulation prefix (ud2; .ascii "xen"). UD2 without the
+ * signature, or with a register byte above 7, is not a hypercall: #UD as
+ * natively, as from the guest's user mode. */
+#define PV_SIGNATURE 0x76 /* 'v' */
+
+static int pv_decode(vl_vm *vm, const vl_stop *s, vl_pv_insn *h) {
+    uint8_t b[5];
+    if (s->vector != X86_EXC_UD || vl_vm_read_virt(vm, s->pc, b, 5, true) != 5) return 0;
+    if (b[0] != 0x0F || b[1] != 0x0B || b[2] != PV_SIGNATURE || b[4] > 7) return 0;
+    h->nr = b[3];
+    h->reg = b[4]; /* the core's ids of EAX..EDI */
+    h->idx = 0;
+    h->len = 5;
+    return 1;
+}
+
+static int pv_call(vl_vm *vm, const vl_pv_insn *h, uint32_t *val) {
+    x86_cpu *v = V(vm);
+    uint32_t f = x86_get_flags(v);
+    switch (h->nr) {
+    case VL_HC_GET_STATUS: *val = f; return 0;
+    case VL_HC_GET_MASK: *val = (f & X86_IF) != 0; return 0;
+    case VL_HC_SET_MASK:
+    case VL_HC_IDLE:
+        x86_set_flags(v, (f & ~X86_IF) | ((*val & 1) || h->nr == VL_HC_IDLE ? X86_IF : 0));
+        if (h->nr == VL_HC_IDLE) v->halted = true;
+        return 0;
+    case VL_HC_SET_VECTOR_BASE: v->idtr_base = *val; return 0;
+    case VL_HC_SET_PAGE_TABLE:
+        v->cr3 = *val;
+        x86_tlb_flush(v);
+        return 0;
+    case VL_HC_FLUSH_TLB: x86_tlb_flush(v); return 0;
+    default: return -1; /* the ring-0 stack is in the guest's own TSS */
+    }
+}
+
+static const vl_virt_pv pv_ops = {
+    .encoding = "UD2 'v' call register (0F 0B 76 nn rr; rr 0-7: EAX..EDI)",
+    .decode = pv_decode,
+    .call = pv_call,
+};
+
 const vl_virt_ops x86_virt_ops = {
     .isa = "x86",
     .state_size = sizeof(glue_state),
@@ -735,8 +790,9 @@ const vl_virt_ops x86_virt_ops = {
     .reg_set = reg_set,
     .check = check,
     .resync = resync,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT,
     .deprivilege_levels = 1u << 1 | 1u << 3,
     .trap = &trap,
     .hw = &hw_ops,
+    .pv = &pv_ops,
 };
