@@ -9,7 +9,9 @@ package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
 local testlib = require "testlib"
 local eq = testlib.eq
 
-local code = vlab.asm("x86:i386", [[
+-- from reset to protected mode, the kernel's data and stack segments loaded
+-- (a GDT at gdt: 0x08 code, 0x10 data, and gdtr follow in each image)
+local BOOT = [[
   .code16
 start:
   cli
@@ -24,6 +26,8 @@ pm:
   mov %ax, %ds
   mov %ax, %ss
   mov $0x90000, %esp
+]]
+local code = vlab.asm("x86:i386", BOOT .. [[
   movb $'P', %al
   outb %al, $0xe9
   mov %cs, %ebx
@@ -147,6 +151,50 @@ gdtr:
   eq(vm.guest:console(), "\1", "16-bit code: console (AL = CR0 with PE)")
   eq(table.concat(seen, "\n"), table.concat(want, "\n"), "16-bit code: the trap events' instructions")
   eq(vlab.disasm("x86:i386", img:sub(2, 7)), "lgdtw  (%esi)", "the same bytes as 32-bit code")
+end
+
+-- far JMP and far RET check privilege against the real CPL: a guest kernel's
+-- far JMP through a selector of RPL 1 to its DPL 0 code faults natively
+-- (RPL above CPL 0) and succeeds under ring compression (CPL 1, DPL shown
+-- 1); a far RET to that selector faults natively (an outward return needs
+-- DPL = RPL) and is a same-level return at ring 1 (docs/popek-goldberg.md)
+package.path = (arg[0]:match("^(.-)tests/lua/[^/]*$") or "./") .. "scripts/?.lua;" .. package.path
+local lab = require "labkit"
+for _, jump in ipairs { "ljmp $0x09, $ok", "pushl $0x09\n  pushl $ok\n  lret" } do
+  local img = vlab.asm("x86:i386", BOOT .. [[
+  lidt idtr
+  ]] .. jump .. [[
+
+ok:
+  movb $'J', %al
+  outb %al, $0xe9
+  hlt
+gp:
+  movb $'G', %al
+  outb %al, $0xe9
+  hlt
+  .p2align 3
+gdt:
+  .long 0, 0
+  .long 0x0000ffff, 0x00cf9b00
+  .long 0x0000ffff, 0x00cf9300
+gdtr:
+  .word 23
+  .long gdt
+idtr:
+  .word 14 * 8 - 1
+  .long idt
+  .p2align 3
+idt:
+  .fill 13 * 8, 1, 0
+  .word gp, 0x08, 0x8e00, 0
+]], { org = 0x7c00 })
+  local p = lab.pair { isa = "x86", model = "i386", ram = 1 << 20, org = 0x7c00, real_mode = true, code = img,
+                       keep = false }
+  local what = jump:match("^%S+") == "ljmp" and "far JMP" or "far RET"
+  eq(p.m:console(), "G", what .. " to RPL 1 natively: #GP")
+  eq(p.vm.guest:console(), "J", what .. " to RPL 1 under ring compression: as at ring 1, no fault")
+  eq(p.vm:check(), true, what .. ": vm:check()")
 end
 
 -- the labs: scenarios/x86-cs-rpl.lua and scenarios/x86-red-pill.lua
