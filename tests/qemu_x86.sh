@@ -12,10 +12,7 @@
 # `vlab exec --isa x86:MODEL`; the two consoles are compared line by line.
 # A difference is allowed only when tests/x86_qemu_known_differences.txt lists
 # it with its reason (QEMU's omissions: vlab follows the Intel manuals);
-# a listed difference that no longer occurs fails too. Each also runs under
-# `--vmm trap-and-emulate`: its lines may differ from the native run's only
-# as tests/x86_vmm_known_differences.txt lists them (the results of leaking
-# instructions). Needs qemu-system-x86
+# a listed difference that no longer occurs fails too. Needs qemu-system-x86
 # and binutils (the missing-package policy of tests/testlib.sh: SKIP locally,
 # FAIL under VLAB_CI). KEEP_TMP=1 keeps the logs.
 set -u
@@ -61,10 +58,6 @@ while read -r k m; do
     "$VLAB" exec --isa "x86:$m" --ram 33554432 --max 100000000 --json "$T/$k.elf" >"$T/$k.$m.json"
     rc=$?
     [ $rc -eq 0 ] || bad "$k $m: vlab exec exit $rc"
-    "$VLAB" exec --isa "x86:$m" --vmm trap-and-emulate --ram 33554432 --max 100000000 --json "$T/$k.elf" \
-        >"$T/$k.$m.vmm.json"
-    rc=$?
-    [ $rc -eq 0 ] || bad "$k $m: vlab exec --vmm trap-and-emulate exit $rc"
 done <"$T/runs"
 
 # the comparison: position by position, each difference either listed in
@@ -114,55 +107,6 @@ for e in stale:
     print(f"qemu_x86: FAIL: {known_path}:{e['line']}: listed difference no longer occurs ({e['k']}: {e['v']})")
 print(f"qemu_x86: {comparisons} line comparisons, {diffs} unlisted differences, "
       f"{listed} listed ones ({len(known)} entries)")
-sys.exit(1 if diffs or stale else 0)
-PY
-
-# the same kernels under the monitor: their lines differ from the native
-# run's only where they print a leaking instruction's result, as
-# tests/x86_vmm_known_differences.txt lists them (both ways, as above)
-python3 - "$T" "$ROOT/tests/x86_vmm_known_differences.txt" <<'PY' || fail=$((fail + 1))
-import fnmatch, json, sys
-tmp, known_path = sys.argv[1], sys.argv[2]
-known = []
-for n, line in enumerate(open(known_path), 1):
-    if not line.strip() or line.startswith('#'):
-        continue
-    f = line.rstrip('\n').split('|')
-    if len(f) != 5 or not f[4].strip():
-        print(f"{known_path}:{n}: want KERNEL|MODELS|NATIVE LINE|MONITORED LINE|REASON")
-        sys.exit(1)
-    known.append({'k': f[0], 'models': f[1].split(), 'n': f[2], 'v': f[3], 'used': 0, 'line': n})
-comparisons = diffs = listed = 0
-for run in open(f"{tmp}/runs").read().split('\n'):
-    if not run:
-        continue
-    k, m = run.split()
-    try:
-        a = json.load(open(f"{tmp}/{k}.{m}.json"))['console'].split('\n')
-        b = json.load(open(f"{tmp}/{k}.{m}.vmm.json"))['console'].split('\n')
-    except Exception as e:
-        print(f"qemu_x86: FAIL: {k} {m}: no vlab report ({e})")
-        diffs += 1
-        continue
-    for i in range(max(len(a), len(b))):
-        nl = a[i] if i < len(a) else '<no line>'
-        vl = b[i] if i < len(b) else '<no line>'
-        comparisons += 1
-        if nl == vl:
-            continue
-        for e in known:
-            if e['k'] == k and (m in e['models'] or '*' in e['models']) and fnmatch.fnmatchcase(nl, e['n']) and fnmatch.fnmatchcase(vl, e['v']):
-                e['used'] += 1
-                listed += 1
-                break
-        else:
-            diffs += 1
-            print(f"qemu_x86: FAIL: {k} {m} line {i + 1} under the monitor:\n    native:    {nl}\n    monitored: {vl}")
-stale = [e for e in known if not e['used']]
-for e in stale:
-    print(f"qemu_x86: FAIL: {known_path}:{e['line']}: listed difference no longer occurs ({e['k']}: {e['v']})")
-print(f"qemu_x86: under the monitor: {comparisons} line comparisons with the native runs, {diffs} unlisted "
-      f"differences, {listed} listed ones ({len(known)} entries)")
 sys.exit(1 if diffs or stale else 0)
 PY
 [ $fail -eq 0 ] && pass=$((pass + runs))
