@@ -229,10 +229,21 @@ struct vl_cpu_ops {
     void (*decode)(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);
     /* Disassemble one instruction: length or -1 (message in out). */
     int (*disasm)(int variant, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz);
+    /* Optional: the variant to give decode and disasm for the code cpu
+     * executes in its present state, where the same bytes mean another
+     * instruction by mode (x86: 16-bit code in real mode, virtual-8086 mode
+     * and 16-bit code segments). NULL: the model's variant. */
+    int (*code_variant)(const void *cpu);
     /* Assemble a whole source text; 0 ok (*out malloc'd), -1 with "line:col: msg". */
     int (*assemble)(int variant, const char *src, uint32_t org, uint8_t **out, size_t *len,
                     char *err, size_t errsz);
 };
+
+/* The variant that decodes the code cpu (a context of ops's ISA) runs now:
+ * what a trap event or a trace line disassembles with. */
+static inline int vl_code_variant(const vl_cpu_ops *ops, const void *cpu, int variant) {
+    return ops->code_variant ? ops->code_variant(cpu) : variant;
+}
 
 /* One CPU model. The I/O port fields are 0 on ISAs without a port space. */
 typedef struct vl_model_desc {

@@ -22,11 +22,17 @@
 --     included (the timer counts guest instructions), and vlab.compare finds
 --     no difference in registers (descriptor caches included), memory
 --     (accessed and dirty bits of the page table included) or console;
---   * efficiency: the tasks run directly; the kernel's segment loads, its
---     stack switches, page-table writes and IRETs to ring 3 run directly at
---     real CPL 1; only its privileged instructions (LGDT, LIDT, LTR, MOV
---     CR0/CR3, CLI/STI, OUT, HLT), the ticks and the system calls reach the
---     monitor;
+--   * efficiency: the tasks run directly; the kernel's loads of DS and ES,
+--     its stack switches, page-table writes and IRETs to ring 3 run directly
+--     at real CPL 1; what reaches the monitor under trap-and-emulate (the
+--     lab lists it, computed from the trap events, and tests/lua/
+--     x86_guest_os.lua compares the list with the expected one): each
+--     instruction of the boot sector until it sets PE (virtual real mode is
+--     not deprivileged: the monitor executes each), then in protected mode the
+--     kernel's privileged instructions (LGDT, LIDT, LTR, MOV from and to CR0,
+--     MOV to CR3, HLT), the IOPL-sensitive ones (CLI, STI, OUT), MOV to SS
+--     (its selector's RPL 0 is not the real CPL 1: #GP), and the ticks and
+--     system calls, reflected;
 --   * then one line changed: "ping" reads the GDTR itself with SGDT (not
 --     privileged, at ring 3 too) instead of asking its kernel. Natively the
 --     same address; under both monitors the shadow GDT in the monitor
@@ -322,9 +328,18 @@ local function image(line, period)
 end
 
 local rows = {}
+-- a trap event's kind: the vector reflected, or the instruction's mnemonic
+-- (MOV: which control or segment register it reads or writes); the boot
+-- sector's real-mode code (below the 32-bit entry) marked as such
 local function kind(ev)
-  return ev.kind == "reflected" and string.format("reflected 0x%02x", ev.vector) or
-      ev.kind .. " " .. (ev.insn:match("^(%S+)") or "?")
+  if ev.kind == "reflected" then return string.format("reflected 0x%02x", ev.vector) end
+  local mn, ops = ev.insn:match("^(%S+)%s*(.*)$")
+  if mn == "mov" then
+    local dst = ops:match(",(%%cr%d)$") or ops:match(",(%%[cdefgs]s)$")
+    local src = ops:match("^(%%cr%d),")
+    mn = dst and "mov to " .. dst or src and "mov from " .. src or mn
+  end
+  return (ev.pc < ENTRY32 and "real mode: " or "") .. ev.kind .. " " .. (mn or "?")
 end
 local function run(variant, line, technique)
   local p = lab.pair { isa = "x86", model = "i386", ram = RAM, org = ORG, real_mode = true, max = 2000000,

@@ -45,8 +45,10 @@ run m68k:68010 m68k --vmm hw-assist:vt
 run ppc:750 ppc --vmm hw-assist
 run x86:i386 x86
 run x86:pentium x86
+run x86:i386 x86 --vmm trap-and-emulate
+run x86:pentium x86 --vmm trap-and-emulate
 run x86:i386 x86 --vmm hw-assist
 run x86:pentium x86 --vmm hw-assist:vt
-# 4 programs, 13 ways each
-[ "$pass" -eq 52 ] || bad "$pass of 52 runs passed"
+# 4 programs, 15 ways each
+[ "$pass" -eq 60 ] || bad "$pass of 60 runs passed"
 finish

@@ -42,6 +42,36 @@ grep -q "andiw .*<trap: emulated vector 0x8" "$T/err" && ok || bad "vmm: emulate
 grep -qE "movew %sr,%d1 +d1=[0-9a-f]{8}$" "$T/err" && ok || bad "vmm: the 68000's move from sr runs directly, no trap: $(grep 'sr,%d1' "$T/err")"
 grep -q "rte .*<trap: emulated" "$T/err" && ok || bad "vmm: rte emulated: $(grep rte "$T/err")"
 
+# x86 code in a 16-bit code segment is traced as the CPU decodes it
+# (objdump -m i8086), natively and under the monitor; 32-bit code as 32-bit
+cat >"$T/c16.s" <<'EOF2'
+        lgdt    gdtr
+        ljmp    $0x10,$c16
+        .code16
+c16:    mov     $0x1234,%ax
+        outb    %al,$0xe9
+        ljmpl   $0x08,$c32
+        .code32
+c32:    mov     $0x1234,%ax
+        hlt
+        .p2align 3
+gdt:    .long   0, 0
+        .long   0x0000ffff, 0x00cf9b00
+        .long   0x0000ffff, 0x00009b00
+gdtr:   .word   23
+        .long   gdt
+EOF2
+"$VLAB" asm --isa x86 --org 0x1000 -o "$T/c16.bin" "$T/c16.s" || bad "asm c16"
+for vmm in "" "--vmm trap-and-emulate"; do
+    # shellcheck disable=SC2086 # $vmm: no option, or two words
+    expect 0 "trace 16-bit $vmm" "$VLAB" exec --isa x86 --org 0x1000 --ram 1048576 $vmm --trace "$T/c16.bin"
+    grep -q '^0000100e  b83412  *mov  *$0x1234,%ax  *eax=....1234' "$T/err" && ok ||
+        bad "16-bit code $vmm: $(sed -n 3p "$T/err")"
+    grep -q '^00001011  e6e9  *out  *%al,$0xe9' "$T/err" && ok || bad "16-bit out $vmm: $(sed -n 4p "$T/err")"
+    grep -q '^0000101b  66b83412  *mov  *$0x1234,%ax' "$T/err" && ok || bad "32-bit code $vmm: $(sed -n 6p "$T/err")"
+done
+grep -q 'out  *%al,$0xe9 .*<trap: emulated' "$T/err" && ok || bad "the OUT trapped: $(sed -n 4p "$T/err")"
+
 # every ISA, 10^5 instructions (speed is measured in make bench, never asserted)
 printf 'loop: move.b #0x41,0xdff000\n bra loop\n' >"$T/inf.s"
 "$VLAB" asm --isa m68k -o "$T/inf.bin" "$T/inf.s"

@@ -188,11 +188,19 @@ static size_t pair_compare(pair *p, vl_diff *out, size_t max) {
     return vl_compare(&a, &b, out, max);
 }
 
-static void disasm_at(vlab_machine *m, uint32_t pc, char *out, size_t outsz) {
+/* The variant that decodes the code a bare machine runs now (taken before
+ * the instruction runs: it may change the mode). */
+static int code_variant(vlab_machine *m) { return vl_code_variant(m->desc->ops, m->cpu, m->desc->variant); }
+
+/* The instruction at pc of a bare machine (vm NULL) or of vm's guest, in
+ * the mode it runs in now. */
+static void disasm_at(vlab_machine *m, vl_vm *vm, int variant, uint32_t pc, char *out, size_t outsz) {
     uint8_t buf[16] = { 0 };
-    size_t len = vlab_read_virt(m, pc, buf, sizeof buf, 1);
     const vl_cpu_ops *ops = m->desc->ops;
-    if (!len || !ops->disasm || ops->disasm(m->desc->variant, buf, len, pc, out, outsz) < 0)
+    size_t len = vm ? vl_vm_read_virt(vm, pc, buf, sizeof buf, true) : vlab_read_virt(m, pc, buf, sizeof buf, 1);
+    /* the guest's mode is its virtual context's, which the read brought up to date */
+    if (vm && ops->read_virt) variant = vl_code_variant(ops, vm->vctx, variant);
+    if (!len || !ops->disasm || ops->disasm(variant, buf, len, pc, out, outsz) < 0)
         snprintf(out, outsz, "?");
 }
 
@@ -241,7 +249,7 @@ static void step_to_insn(vlab_machine *nat, vl_vm *vm, uint32_t *pc, char *text,
     for (int i = 0; i < MAX_EARLY; i++) {
         e.mark = m->cc->icount;
         *pc = vm ? vl_vm_pc(vm) : vlab_pc(nat);
-        disasm_at(m, *pc, text, tsz);
+        disasm_at(m, vm, vm ? vm->variant : code_variant(nat), *pc, text, tsz);
         vl_stop s = vm ? vl_vm_step(vm, 1) : vlab_step(nat, 1);
         if (s.reason != VLAB_STOP_BREAKPOINT || m->cc->icount != e.mark) break;
     }
@@ -324,8 +332,8 @@ static int attribute(const vl_equiv_image *img, int technique, uint64_t total, v
                 for (uint64_t k = 0; k < ran + 1 && left; k++) {
                     uint32_t pc = vlab_pc(q.nat), vpc = vl_vm_pc(q.vm);
                     char ti[48], tv[48];
-                    disasm_at(q.nat, pc, ti, sizeof ti);
-                    disasm_at(q.vm->m, vpc, tv, sizeof tv);
+                    disasm_at(q.nat, NULL, code_variant(q.nat), pc, ti, sizeof ti);
+                    disasm_at(q.vm->m, q.vm, q.vm->variant, vpc, tv, sizeof tv);
                     uint64_t ex = pair_exceptions(&q);
                     vl_stop a = vlab_step(q.nat, 1);
                     vl_vm_step(q.vm, 1);
@@ -428,6 +436,7 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
     fast_forward(&p, chunk_start);
     for (uint64_t k = 0; k < chunk_len + 1; k++) {
         uint32_t pc = vlab_pc(p.nat);
+        int variant = code_variant(p.nat);
         uint64_t ia = p.nat->cc->icount, ib = p.vm->m->cc->icount, ex = pair_exceptions(&p);
         vl_stop sa = vlab_step(p.nat, 1), sb = vl_vm_step(p.vm, 1);
         uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
@@ -436,7 +445,7 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
             out->first = chunk_start + k + 1;
             out->first_pc = pc;
             out->ndiffs = nd;
-            disasm_at(p.nat, pc, out->first_insn, sizeof out->first_insn);
+            disasm_at(p.nat, NULL, variant, pc, out->first_insn, sizeof out->first_insn);
             if (pair_exceptions(&p) != ex) {
                 uint32_t vpc;
                 char tv[sizeof out->first_insn];

@@ -46,7 +46,10 @@ static void capture(vl_tracer *t) {
     t->pc = tr_pc(t);
     size_t n = t->vm ? vl_vm_read_virt(t->vm, t->pc, t->bytes, sizeof t->bytes, true)
                      : vlab_read_virt(t->m, t->pc, t->bytes, sizeof t->bytes, 1);
-    t->len = n ? d->ops->disasm(d->variant, t->bytes, n, t->pc, t->text, sizeof t->text) : -1;
+    /* in the mode the CPU runs it in: a guest's is its virtual context's,
+     * which the read brought up to date */
+    int variant = vl_code_variant(d->ops, t->vm && d->ops->read_virt ? t->vm->vctx : t->m->cpu, d->variant);
+    t->len = n ? d->ops->disasm(variant, t->bytes, n, t->pc, t->text, sizeof t->text) : -1;
     if (t->len <= 0) {
         snprintf(t->text, sizeof t->text, "%s", n ? "(not an instruction)" : "(no memory here)");
         t->len = (int)(n < d->ops->min_insn ? n : d->ops->min_insn);

@@ -383,6 +383,9 @@ void vl_vm_leave_virtual(vl_vm *vm) {
  * the monitor handles it (which may change the mapping). */
 static void fetch_insn(vl_vm *vm, const vl_trap *t) {
     vm->insn_len = t->between ? 0 : vl_vm_read_virt(vm, t->pc, vm->insn_bytes, sizeof vm->insn_bytes, true);
+    /* the read brought the virtual context up to date: its mode is the
+     * guest's (the real CPU's may be the monitor's, as in virtual real mode) */
+    vm->insn_variant = vm->ops->read_virt ? vl_code_variant(vm->ops, vm->vctx, vm->variant) : vm->variant;
 }
 
 void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
@@ -393,14 +396,14 @@ void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
         const char *name = vlab_vector_name(vm->m, t->vector);
         snprintf(vm->insn, sizeof vm->insn, "(%s)", name ? name : "exception");
     } else if (!vm->insn_len || !vm->ops->disasm ||
-               vm->ops->disasm(vm->variant, vm->insn_bytes, vm->insn_len, t->pc, vm->insn, sizeof vm->insn) < 0) {
+               vm->ops->disasm(vm->insn_variant, vm->insn_bytes, vm->insn_len, t->pc, vm->insn, sizeof vm->insn) < 0) {
         /* the PC does not translate, or holds no instruction */
         snprintf(vm->insn, sizeof vm->insn, "(no instruction at 0x%08x)", t->pc);
     }
     vl_trap_event ev = { kind, t->vector, t->pc, vm->insn, -1, vm->exit_reason, -1 };
     if (!t->between && vm->insn_len && vm->ops->decode) {
         vl_decode_info d;
-        vm->ops->decode(vm->variant, vm->insn_bytes, vm->insn_len, t->pc, &d);
+        vm->ops->decode(vm->insn_variant, vm->insn_bytes, vm->insn_len, t->pc, &d);
         ev.cls = d.cls;
     }
     if (vm->on_trap(vm->on_trap_ctx, &ev)) vm->trap_stop = true;

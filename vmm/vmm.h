@@ -390,6 +390,7 @@ struct vl_vm {
     int exit_reason;           /* of the trap being reported: enum vl_exit_reason, -1 a trap */
     char insn[96];             /* text of the last trapping instruction */
     uint8_t insn_bytes[16];    /* its bytes, read before the monitor handled it */
+    int insn_variant;          /* what decodes them: the mode the guest ran them in (vl_code_variant) */
     size_t insn_len;
 };
 

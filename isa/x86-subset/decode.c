@@ -706,7 +706,9 @@ void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t add
     out->cls = VL_CLASS_ILLEGAL;
     out->form = -1;
     x86_decoded d;
-    if (!bytes || variant < 0 || variant >= X86_NMODELS || x86_decode(variant, bytes, len, true, &d) < 0) return;
+    bool big = !(variant & X86_CODE16);
+    variant &= ~X86_CODE16;
+    if (!bytes || variant < 0 || variant >= X86_NMODELS || x86_decode(variant, bytes, len, big, &d) < 0) return;
     if (!d.in) {
         out->flow = VL_FLOW_TRAP;
         return;

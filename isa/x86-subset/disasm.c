@@ -541,5 +541,5 @@ int x86_disasm_code(int variant, bool big, const uint8_t *bytes, size_t len, uin
 }
 
 int x86_disasm(int variant, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz) {
-    return x86_disasm_code(variant, true, bytes, len, addr, out, outsz);
+    return x86_disasm_code(variant & ~X86_CODE16, !(variant & X86_CODE16), bytes, len, addr, out, outsz);
 }

@@ -2272,6 +2272,12 @@ static void x86_kick(void *cpu) {
 }
 
 static uint32_t x86_get_pc(void *cpu) { return ((x86_cpu *)cpu)->eip; }
+/* the operand size the code segment's cache gives, as the executor decodes
+ * (real mode and virtual-8086 mode leave D clear) */
+static int x86_code_variant(const void *cpu) {
+    const x86_cpu *s = cpu;
+    return s->variant | ((s->seg[X86_CS].attr & X86_A_DB) ? 0 : X86_CODE16);
+}
 static void x86_set_pc(void *cpu, uint32_t pc) {
     x86_cpu *s = cpu;
     s->eip = pc;
@@ -2363,5 +2369,6 @@ const vl_cpu_ops x86_ops = {
     .read_virt = x86_read_virt,
     .decode = x86_decode_info,
     .disasm = x86_disasm,
+    .code_variant = x86_code_variant,
     .assemble = x86_assemble,
 };

@@ -22,6 +22,9 @@
 
 /* Models (the `variant` of the CPU interface). */
 enum { X86_I386 = 0, X86_PENTIUM = 1, X86_NMODELS };
+/* or'ed into the variant given to x86_disasm and x86_decode_info: 16-bit
+ * code (vl_cpu_ops.code_variant says when) */
+#define X86_CODE16 0x100
 #define X86_ON_386 1u
 #define X86_ON_586 2u
 #define X86_ON_ALL 3u
@@ -529,14 +532,15 @@ uint32_t x86_reg_get(void *cpu, int id);
 void x86_reg_set(void *cpu, int id, uint32_t v);
 
 /* Disassembler and assembler (disasm.c, asm.c): AT&T syntax as GNU objdump
- * -d -m i386 prints it; .code16/.code32. */
+ * -d -m i386 prints it (-m i8086 with X86_CODE16 in variant); .code16/.code32. */
 int x86_disasm(int variant, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz);
 /* The same for code of either default size: big true for a 32-bit code
  * segment (objdump -m i386), false for 16-bit code (real mode, a 16-bit
  * segment: objdump -m i8086). Returns the length, or -1 with a message in
  * out when the bytes end before the instruction does. */
 int x86_disasm_code(int variant, bool big, const uint8_t *bytes, size_t len, uint32_t addr, char *out, size_t outsz);
-/* The decode metadata of the CPU interface (32-bit code): length, declared
+/* The decode metadata of the CPU interface (32-bit code; 16-bit with
+ * X86_CODE16 in variant): length, declared
  * class, mnemonic, form (the table row), flow and the static target of a
  * relative JMP/CALL/Jcc/LOOP/JeCXZ. */
 void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);

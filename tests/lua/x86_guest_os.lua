@@ -43,6 +43,20 @@ eq(te.technique, "trap-and-emulate", "row 1")
 assert(te.emulated > 100 and te.kinds["emulated out"] > 50, "OUT to the console port traps and is emulated")
 assert(te.kinds["reflected 0x80"] > 50 and te.kinds["reflected 0x20"] > 10, "system calls and ticks are reflected")
 eq(te.kinds["emulated sgdtl"], nil, "no SGDT trapped")
+-- what reached the monitor, kind by kind (the lab computes them from the
+-- trap events): the real-mode boot sector instruction by instruction, then
+-- only the privileged and IOPL-sensitive instructions, MOV to SS (RPL 0 at
+-- real CPL 1), the ticks and the system calls
+local expected = {
+  "emulated cli", "emulated hlt", "emulated lgdtl", "emulated lidtl", "emulated ltr", "emulated mov from %cr0",
+  "emulated mov to %cr0", "emulated mov to %cr3", "emulated mov to %ss", "emulated out", "emulated sti",
+  "real mode: emulated cli", "real mode: emulated lgdtl", "real mode: emulated mov from %cr0",
+  "real mode: emulated mov to %cr0", "real mode: emulated or", "reflected 0x20", "reflected 0x80" }
+local observed = {}
+for k in pairs(te.kinds) do observed[#observed + 1] = k end
+table.sort(observed)
+eq(table.concat(observed, "; "), table.concat(expected, "; "), "the kinds of trap under trap-and-emulate")
+eq(te.kinds["emulated mov to %ss"], 1, "MOV to SS traps once: the kernel loads SS once")
 eq(rows[2].emulated, 0, "hybrid interprets the kernel instead")
 assert(rows[2].interpreted > 1000, "hybrid: the kernel interpreted")
 

@@ -9,7 +9,9 @@ package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
 local testlib = require "testlib"
 local eq = testlib.eq
 
-local code = vlab.asm("x86:i386", [[
+-- from reset to protected mode, the kernel's data and stack segments loaded
+-- (a GDT at gdt: 0x08 code, 0x10 data, and gdtr follow in each image)
+local BOOT = [[
   .code16
 start:
   cli
@@ -24,6 +26,8 @@ pm:
   mov %ax, %ds
   mov %ax, %ss
   mov $0x90000, %esp
+]]
+local code = vlab.asm("x86:i386", BOOT .. [[
   movb $'P', %al
   outb %al, $0xe9
   mov %cs, %ebx
@@ -98,6 +102,100 @@ eq(vm:run { max = 1000 }.reason, "halt", "hybrid stop")
 eq(vm.guest.regs.ebx & 0xffff, 0x08, "hybrid: MOV from CS reads the virtual RPL 0")
 eq(vm.guest:console(), "P", "hybrid console")
 print("x86_vmm: ok")
+
+-- trap events name the instruction as the guest's CPU decodes it: 16-bit
+-- code in real mode and in a 16-bit code segment (objdump -m i8086), 32-bit
+-- code in a 32-bit segment (the same bytes read as 32-bit code would be
+-- other instructions: lgdtl's 66 0f 01 16 a 32-bit lgdtw through (%esi))
+do
+  local src = [[
+  .code16
+  cli
+  lgdtl gdtr
+  mov %cr0, %eax
+  or $1, %eax
+  mov %eax, %cr0
+  ljmpl $0x18, $c16
+c16:                    # protected mode, a 16-bit code segment at real CPL 1
+  cli
+  lgdtl gdtr
+  ljmpl $0x08, $c32
+  .code32
+c32:
+  outb %al, $0xe9
+  hlt
+  .p2align 3
+gdt:
+  .long 0, 0
+  .long 0x0000ffff, 0x00cf9b00
+  .long 0x0000ffff, 0x00cf9300
+  .long 0x0000ffff, 0x00009b00
+gdtr:
+  .word 31
+  .long gdt
+]]
+  local img = vlab.asm("x86:i386", src, { org = 0x7c00 })
+  local gdtr = 0x7c00 + #img - 6
+  local want = {
+    "emulated 7c00 cli", string.format("emulated 7c01 lgdtl  0x%x", gdtr), "emulated 7c07 mov    %cr0,%eax",
+    "emulated 7c0a or     $0x1,%eax", "emulated 7c0e mov    %eax,%cr0", "emulated 7c19 cli",
+    string.format("emulated 7c1a lgdtl  0x%x", gdtr), "emulated 7c28 out    %al,$0xe9", "emulated 7c2a hlt" }
+  local vm = vlab.vmm { isa = "x86", model = "i386", ram = 1 << 20 }
+  local seen = {}
+  vm:on("trap", function(ev) seen[#seen + 1] = string.format("%s %x %s", ev.kind, ev.pc, ev.insn) end)
+  vm.guest:write(0x7c00, img)
+  vm.guest:reset()
+  vm.guest.regs.cs = 0
+  vm.guest.pc = 0x7c00
+  eq(vm:run { max = 1000 }.reason, "halt", "16-bit code: stop")
+  eq(vm.guest:console(), "\1", "16-bit code: console (AL = CR0 with PE)")
+  eq(table.concat(seen, "\n"), table.concat(want, "\n"), "16-bit code: the trap events' instructions")
+  eq(vlab.disasm("x86:i386", img:sub(2, 7)), "lgdtw  (%esi)", "the same bytes as 32-bit code")
+end
+
+-- far JMP and far RET check privilege against the real CPL: a guest kernel's
+-- far JMP through a selector of RPL 1 to its DPL 0 code faults natively
+-- (RPL above CPL 0) and succeeds under ring compression (CPL 1, DPL shown
+-- 1); a far RET to that selector faults natively (an outward return needs
+-- DPL = RPL) and is a same-level return at ring 1 (docs/popek-goldberg.md)
+package.path = (arg[0]:match("^(.-)tests/lua/[^/]*$") or "./") .. "scripts/?.lua;" .. package.path
+local lab = require "labkit"
+for _, jump in ipairs { "ljmp $0x09, $ok", "pushl $0x09\n  pushl $ok\n  lret" } do
+  local img = vlab.asm("x86:i386", BOOT .. [[
+  lidt idtr
+  ]] .. jump .. [[
+
+ok:
+  movb $'J', %al
+  outb %al, $0xe9
+  hlt
+gp:
+  movb $'G', %al
+  outb %al, $0xe9
+  hlt
+  .p2align 3
+gdt:
+  .long 0, 0
+  .long 0x0000ffff, 0x00cf9b00
+  .long 0x0000ffff, 0x00cf9300
+gdtr:
+  .word 23
+  .long gdt
+idtr:
+  .word 14 * 8 - 1
+  .long idt
+  .p2align 3
+idt:
+  .fill 13 * 8, 1, 0
+  .word gp, 0x08, 0x8e00, 0
+]], { org = 0x7c00 })
+  local p = lab.pair { isa = "x86", model = "i386", ram = 1 << 20, org = 0x7c00, real_mode = true, code = img,
+                       keep = false }
+  local what = jump:match("^%S+") == "ljmp" and "far JMP" or "far RET"
+  eq(p.m:console(), "G", what .. " to RPL 1 natively: #GP")
+  eq(p.vm.guest:console(), "J", what .. " to RPL 1 under ring compression: as at ring 1, no fault")
+  eq(p.vm:check(), true, what .. ": vm:check()")
+end
 
 -- the labs: scenarios/x86-cs-rpl.lua and scenarios/x86-red-pill.lua
 local print0 = print
