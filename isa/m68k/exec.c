@@ -28,7 +28,8 @@
  * and the faulting instruction is rolled back: the stop leaves the registers
  * as they were before it (c.icount not advanced). Before each instruction
  * the intercepting fast loop saves what that opcode can change before it
- * faults (a per-opcode table, save_kind: for most, nothing but PC; for
+ * faults (its own handler table, itab, wraps the opcodes that save, by
+ * save_kind: for most, nothing but PC, and no wrapper; for
  * memory writes, (An)+/-(An) and push/pop, the CCR and three address
  * registers; for a few, the whole register block), so that innocuous code
  * under the monitor runs at native speed; the checking loop saves the whole
@@ -1469,7 +1470,12 @@ H(h_bkpt) { (void)op; return illegal(s); }
 /* ---- the handler table -------------------------------------------------------- */
 static hfn htab[M68K_NMODELS][65536];
 static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
-static uint8_t stab[M68K_NMODELS][65536];  /* M68K_SAVE_*: what intercept saves */
+/* the intercepting loop's table: htab's handler where the opcode saves
+ * nothing (M68K_SAVE_NONE, most of them), else a wrapper that saves first
+ * (save_kind), so that innocuous instructions run as natively */
+static hfn itab[M68K_NMODELS][65536];
+static bool h_save_part(m68k_cpu *s, uint32_t op);
+static bool h_save_full(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
 static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
@@ -1578,12 +1584,13 @@ static void build_tables(void) {
             if (!in) {
                 htab[v][w] = (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
                 ctab[v][w] = VL_CLASS_ILLEGAL;
-                stab[v][w] = M68K_SAVE_NONE;
+                itab[v][w] = htab[v][w];
                 ftab[v][w] = NO_FORM;
             } else {
                 htab[v][w] = pick(in, w);
                 ctab[v][w] = in->cls[v];
-                stab[v][w] = save_kind(in, w);
+                uint8_t k = save_kind(in, w);
+                itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w] : k == M68K_SAVE_PART ? h_save_part : h_save_full;
                 ftab[v][w] = (uint16_t)(in - m68k_insns);
             }
         }
@@ -1612,6 +1619,21 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
     s->p_a[1] = s->a[(op >> 9) & 7];
     s->p_a[2] = s->a[7];
 }
+/* itab's wrappers: save, run htab's handler, and on completion drop the
+ * save (on a fault, on_fault rolls it back or drops it) */
+static bool h_save_part(m68k_cpu *s, uint32_t op) {
+    save_part(s, op);
+    if (!htab[s->variant][op](s, op)) return false;
+    s->snap_kind = M68K_SAVE_NONE;
+    return true;
+}
+static bool h_save_full(m68k_cpu *s, uint32_t op) {
+    snapshot(s);
+    if (!htab[s->variant][op](s, op)) return false;
+    s->snap_kind = M68K_SAVE_NONE;
+    return true;
+}
+
 /* Undo what the faulting instruction changed (registers only). snap_kind
  * is NONE between instructions: the loops set it only for an instruction
  * that saves, and it is cleared when that instruction completes or faults
@@ -1708,6 +1730,9 @@ static bool on_fault(m68k_cpu *s) {
         rollback(s);
         s->c.icount--;
     }
+    /* taken (not intercepted): the save must not roll back a later
+     * instruction that saves nothing */
+    s->snap_kind = M68K_SAVE_NONE;
     bool tr = s->tr_start;
     s->tr_start = false;
     if (v == 2 || v == 3) {
@@ -1788,12 +1813,13 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     return 0;
 }
 
-/* The fast loop. `icpt` is a compile-time constant: fast_loop is the native loop, as if
- * the intercept code were not there; fast_loop_icpt saves, before each
- * instruction, what that instruction can change before it faults (stab),
- * for on_fault's rollback. Most instructions save nothing, and the rest a
- * few registers, so that the guest under the monitor runs at native speed. */
-AI void fast_loop_body(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uint8_t *st, const bool icpt) {
+/* The fast loop, native (tab = htab) or intercepting (tab = itab, whose
+ * wrappers save, before an instruction, what it can change before it
+ * faults, for on_fault's rollback); `slow` is htab for the checking step,
+ * which saves the whole block itself. Most instructions save nothing, and
+ * the rest a few registers, so that the guest under the monitor runs at
+ * native speed. */
+static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uint8_t *ct) {
     for (;;) {
         if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
             if (s->c.icount >= s->budget_end) {
@@ -1802,7 +1828,7 @@ AI void fast_loop_body(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uin
             }
             /* an interrupt (or trace...) needs the checking loop; it may
              * have left ithresh as it was, so icount_end is recomputed */
-            if (slow_step(s, tab, ct)) return;
+            if (slow_step(s, slow, ct)) return;
             m68k_update_ithresh(s);
             continue;
         }
@@ -1814,27 +1840,11 @@ AI void fast_loop_body(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uin
             continue;
         }
         s->ir = (uint16_t)op;
-        if (icpt) {
-            unsigned k = st[op];
-            if (VL_UNLIKELY(k != M68K_SAVE_NONE)) {
-                if (k == M68K_SAVE_PART) save_part(s, op);
-                else snapshot(s);
-            }
-        }
         if (VL_UNLIKELY(!tab[op](s, op))) {
             if (fault_step(s)) return; /* on_fault clears snap_kind */
             continue;
         }
-        /* completed: nothing to roll back (one store is cheaper than
-         * branching on k again) */
-        if (icpt) s->snap_kind = M68K_SAVE_NONE;
     }
-}
-static NI void fast_loop(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
-    fast_loop_body(s, tab, ct, NULL, false);
-}
-static NI void fast_loop_icpt(m68k_cpu *s, const hfn *tab, const uint8_t *ct, const uint8_t *st) {
-    fast_loop_body(s, tab, ct, st, true);
 }
 
 static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
@@ -1854,8 +1864,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
         for (;;)
             if (slow_step(s, tab, ct)) return s->stop;
     }
-    if (s->c.intercept) fast_loop_icpt(s, tab, ct, stab[s->variant]);
-    else fast_loop(s, tab, ct);
+    fast_loop(s, s->c.intercept ? itab[s->variant] : tab, tab, ct);
     return s->stop;
 }
 
