@@ -105,7 +105,9 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
             if (strcmp(val, "all") != 0) return usage(cmd, "--techniques: expected 'all', got '%s'", val);
             o->all_techniques = true;
         } else if (IS("--technique")) {
-            if (vl_technique_find(val) < 0) return usage(cmd, "unknown technique '%s' (known: %s)", val, vl_technique_list());
+            int t = vl_technique_find(val);
+            if (t < 0) return usage(cmd, "unknown technique '%s' (known: %s)", val, vl_technique_list());
+            if (vl_technique_get(t)->no_sweep) return usage(cmd, "technique %s: %s", val, vl_technique_get(t)->no_sweep);
             o->technique = val;
         } else if (IS("--format")) {
             if ((o->format = vl_table_format_find(val)) < 0)

@@ -64,8 +64,8 @@ local M68K_BODY = {
   callret = { "", "  bsr.s sub" },
   divzero = { "", "  divu.w d6,d1" },
 }
-local function m68k(name, n)
-  local b = M68K_BODY[name]
+local function m68k(name, n, b)
+  b = b or M68K_BODY[name]
   local src = string.format(M68K_SETUP, n, b[1]) .. "loop:\n" .. b[2] .. [[
 
   subq.l #1,d7
@@ -141,8 +141,8 @@ local PPC_BODY = {
   pagefault = { PPC_MMU, "  lwz 4,0(8)" },
   ptupdate = { PPC_MMU, "  stw 5,0(6)\n  tlbie 8" },
 }
-local function ppc(name, n)
-  local b = PPC_BODY[name]
+local function ppc(name, n, b)
+  b = b or PPC_BODY[name]
   local src = string.format(PPC_SETUP, n >> 16, n & 0xffff, b[1]) .. "loop:\n" .. b[2] .. "\n  bdnz loop\n" ..
     (b[3] or "") .. "\n  b .\nsub:\n  blr\n"
   return {
@@ -267,8 +267,8 @@ local X86_BODY = {
   divzero = { "", "  xor %edx,%edx\n  mov $1,%eax\n  div %ebx" },
   ptupdate = { X86_PAGING, "  movl $0x81007,0x21000+0x81*4\n  mov %cr3,%eax\n  mov %eax,%cr3" },
 }
-local function x86(name, n)
-  local b = X86_BODY[name]
+local function x86(name, n, b)
+  b = b or X86_BODY[name]
   -- the jump into the loop: a plain jmp, or the IRET into the user program
   local src = string.format(X86_SETUP, b[1], n)
   if b[3] then src = src:gsub("  jmp bench\n", b[3] .. "\n", 1) end
@@ -285,14 +285,40 @@ end
 
 local BUILD = { m68k = m68k, ppc = ppc, x86 = x86 }
 
+-- ---- paravirtualized loops (docs/vmm.md "Paravirtualization"): the loop's
+-- sensitive instruction replaced by the hypercall that does its work, one
+-- instruction for one, where the ISA has such a call; the encodings are
+-- computed from the call numbers.
+local HC = { set_mask = 1, set_page_table = 4, flush_tlb = 8 }
+local HYPERCALL = {
+  m68k = function(call, reg) return string.format("  dc.w $%04x", 0xA000 | HC[call] << 4 | reg) end,
+  ppc = function(call, reg) return string.format("  .long 0x%08x", 0x04000000 | reg << 21 | HC[call]) end,
+  x86 = function(call, reg) return string.format("  .byte 0x0f, 0x0b, 0x76, %d, %d", HC[call], reg) end,
+}
+-- per ISA and benchmark: the set-up, the loop body with %s for the
+-- hypercall, the call and its operand register (the core's id)
+local PV = {
+  m68k = { crwrite = { "  moveq #7,d5", "%s", "set_mask", 5 } },            -- the mask MOVE to SR sets
+  ppc = { crwrite = { "  li 5,0", "%s", "set_mask", 5 },                    -- EE as mtmsr leaves it: off
+          ptupdate = { PPC_MMU, "  stw 5,0(6)\n%s", "flush_tlb", 0 } },
+  x86 = { crwrite = { "  mov %cr3,%eax", "%s", "set_page_table", 0 },       -- EAX
+          ptupdate = { X86_PAGING, "  movl $0x81007,0x21000+0x81*4\n  mov %cr3,%eax\n%s", "set_page_table", 0 } },
+}
+
 -- The guest of benchmark `name` for isa:model, n iterations of its loop:
 -- { code (bytes), load (address of code), bench (address of the loop),
 -- start(g) (the state a loader leaves on a machine or a VM's guest) }; or
--- nil and why the event does not exist on that ISA.
-function M.guest(isa, model, name, n)
+-- nil and why the event does not exist on that ISA. With paravirt true: the
+-- paravirtualized loop where there is one (g.hypercall: the call it
+-- makes), else nil.
+function M.guest(isa, model, name, n, paravirt)
   local na = NA[isa] and NA[isa][name]
   if na then return nil, na end
-  local g = BUILD[isa](name, n)
+  local pv = paravirt and PV[isa] and PV[isa][name]
+  if paravirt and not pv then return nil end
+  local body = pv and pv[2]:gsub("%%s", function() return HYPERCALL[isa](pv[3], pv[4]) end)
+  local g = BUILD[isa](name, n, pv and { pv[1], body })
+  if pv then g.hypercall = pv[3] end
   g.code = vlab.asm(isa .. ":" .. model, g.src, { org = g.org })
   g.load = g.org
   return g

@@ -121,6 +121,22 @@ if "hw-assist" in techs and "trap-and-emulate" in techs:
     for m in ("i386", "pentium"):
         hw, te = by[("syscall", m, "hw-assist")], by[("syscall", m, "trap-and-emulate")]
         check(hw["status"] != "ok" or (hw["exits"] < N and hw["cost"] < te["cost"]), "%s syscall: hw-assist %r" % (m, hw))
+# and of paravirt: the paravirtualized loops (crwrite everywhere, ptupdate
+# where there is an MMU) make a hypercall per iteration instead of a trap,
+# cheaper than trap-and-emulate's; every other loop runs as under it
+if "paravirt" in techs and "trap-and-emulate" in techs:
+    for r in rows:
+        if r["technique"] != "paravirt" or r["status"] != "ok":
+            continue
+        te = by[(r["bench"], r["model"], "trap-and-emulate")]
+        if "paravirtualized loop" in (r.get("reason") or ""):
+            check(r["hypercalls"] == N and r["traps"] + N == te["traps"] and r["cost"] < te["cost"],
+                  "%s %s: paravirt %r, T&E %r" % (r["bench"], r["model"], r, te))
+        else:
+            check(r["hypercalls"] == 0 and r["traps"] == te["traps"] and r["cost"] == te["cost"],
+                  "%s %s: unpatched paravirt %r, T&E %r" % (r["bench"], r["model"], r, te))
+    for m in ("68000", "68010", "750", "i386", "pentium"):
+        check("paravirtualized loop" in (by[("crwrite", m, "paravirt")].get("reason") or ""), "%s crwrite: no paravirtualized loop" % m)
 print("\n".join(fails) if fails else "ok")
 EOF
 if [ "$(cat "$T/py.txt")" = ok ]; then ok; else bad "the table: $(head -20 "$T/py.txt")"; fi

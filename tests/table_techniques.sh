@@ -18,6 +18,10 @@ expect 2 "--techniques with --filter" "$VLAB" table --techniques all --filter mo
 expect 2 "--techniques as tex" "$VLAB" table --techniques all --format tex
 expect 2 "--techniques for sweep" "$VLAB" sweep --isa 68000 --techniques all
 expect 2 "--techniques without a value" "$VLAB" table --techniques
+# paravirt needs a paravirtualized guest: the sweep refuses it, once, whatever the models
+expect 2 "--technique paravirt" "$VLAB" table --technique paravirt
+has "$T/err" "vlab table: technique paravirt: it needs a paravirtualized guest" "paravirt refused"
+expect 2 "sweep --technique paravirt" "$VLAB" sweep --isa 68010 --technique paravirt
 expect 0 "--help names it" "$VLAB" table --help
 has "$T/out" "--techniques all" "table --help"
 

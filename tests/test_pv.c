@@ -130,6 +130,35 @@ static void test_m68k_calls(void **state) {
     vl_vm_free(vm);
 }
 
+/* idle: as STOP with the mask of its operand; the timer's tick wakes the
+ * guest after the same instruction, the handler returns after the call. */
+static void test_m68k_idle(void **state) {
+    (void)state;
+    const char *fmt = "  move.l #tick,$64\n  move.l #50,$dff004\n  move.l #1,$dff008\n  moveq #0,d0\n"
+                      "%s\n"
+                      "  move.b #87,$dff000\n  move.l #0,$dff004\n  stop #$2700\n"
+                      "tick:\n  move.l #0,$dff00c\n  move.b #84,$dff000\n  rte\n";
+    char a[512], b[512];
+    snprintf(a, sizeof a, fmt, "  stop #$2000");
+    snprintf(b, sizeof b, fmt, "  dc.w $a070"); /* idle d0 */
+    vl_vm *x = guest("m68k", "m68k:68010", a, VL_TECH_TRAP_EMULATE);
+    vl_vm *y = guest("m68k", "m68k:68010", b, VL_TECH_PARAVIRT);
+    vl_stop sx = vl_vm_run(x, 10000, 0, 0), sy = vl_vm_run(y, 10000, 0, 0);
+    assert_int_equal(sy.reason, sx.reason);
+    assert_string_equal(console(x), "TW");
+    assert_string_equal(console(y), "TW");
+    vl_vmm_stats p, q;
+    vl_vm_stats(x, &p);
+    vl_vm_stats(y, &q);
+    assert_int_equal(q.guest_instructions, p.guest_instructions);
+    assert_int_equal(q.hypercalls, 1);
+    assert_int_equal(q.traps + 1, p.traps);
+    assert_int_equal(reg(y, "sr"), reg(x, "sr"));
+    assert_int_equal(reg(y, "pc") + 2, reg(x, "pc")); /* the final STOP, after a 2-byte call for a 4-byte STOP */
+    vl_vm_free(x);
+    vl_vm_free(y);
+}
+
 /* A hypercall from user mode, and a line-A word outside the call space:
  * the line 1010 exception, reflected into the guest's handler, as natively. */
 static void test_m68k_user_and_unknown(void **state) {
@@ -301,7 +330,7 @@ static void test_registry(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_m68k_calls), cmocka_unit_test(test_m68k_user_and_unknown),
+        cmocka_unit_test(test_m68k_calls), cmocka_unit_test(test_m68k_idle), cmocka_unit_test(test_m68k_user_and_unknown),
         cmocka_unit_test(test_x86_calls),  cmocka_unit_test(test_x86_unknown),
         cmocka_unit_test(test_ppc_calls),  cmocka_unit_test(test_ppc_user),
         cmocka_unit_test(test_fallback),   cmocka_unit_test(test_cost),

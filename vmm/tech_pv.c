@@ -51,12 +51,14 @@ static int hypercall(vl_vm *vm, const vl_stop *s, const vl_pv_insn *h) {
     const vl_virt_ops *g = vm->virt;
     uint32_t val = g->reg_get(vm, h->reg), in = val;
     g->to_virtual(vm);
+    /* past the hypercall before the call: idle leaves the guest waiting
+     * there (a PC set afterwards would end the wait, as a debugger's does) */
+    vm->ops->set_pc(vm->vctx, s->pc + h->len);
     int rc = h->nr >= 0 && h->nr < VL_HC_COUNT ? g->pv->call(vm, h, &val) : -1;
     if (rc < 0 && h->nr >= 0 && h->nr < VL_HC_COUNT) rc = device_call(vm, h->nr, in);
     g->to_real(vm);
     if (rc < 0) g->reg_set(vm, h->reg, VL_HC_UNSUPPORTED);
     else if (returns_value(h->nr)) g->reg_set(vm, h->reg, val);
-    vl_vm_set_pc(vm, s->pc + h->len);
     ((vl_cpu_common *)vm->real)->icount++;
     vm->st.hypercalls++;
     vm->st.world_switches += 2; /* into the monitor and back, as for a trap */
