@@ -608,6 +608,46 @@ static void test_timer_armed_mid_run(void **state) {
     free(g);
 }
 
+/* BSR to an odd address: natively the return address is pushed, then the
+ * address error is taken. Under the monitor the real CPU must stop before
+ * the push: the monitor executes the BSR again on the guest's context,
+ * which pushes, and a push done twice shows when the stack is a device
+ * register (here the console: one byte natively, two before the fix). */
+static void test_bsr_odd_pushes_once(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    vec(g, 3, 0x400);
+    at(g, 0x400);
+    stop(g, 0x2700);
+    at(g, CODE);
+    movea_l_imm(g, 0, MMIO + 4);
+    w(g, 0x4E60);                  /* move a0,usp: the push writes the console register */
+    move_sr_imm(g, 0x0700);        /* user mode */
+    w(g, 0x6100), w(g, 3);         /* bsr.w to an odd address */
+    for (int mi = 0; mi < 2; mi++) {
+        const char *model = mi ? "68010" : "68000";
+        vlab_machine *m = native(model, g, CODE);
+        vlab_run(m, 100, 0, 0);
+        size_t nlen;
+        vlab_console(m, &nlen);
+        assert_int_equal((int)nlen, 1);
+        for (int t = 0; t < VL_TECH_COUNT; t++) {
+            vl_vm *vm = new_vm_tech(NULL, model, t);
+            vm_load(vm, g, CODE);
+            vl_vm_run(vm, 100, 0, 0);
+            vl_view va = { m, NULL }, vb = { vm->m, vm };
+            size_t n = vl_compare(&va, &vb, NULL, 0), len;
+            vlab_console(vm->m, &len);
+            if (n || len != nlen)
+                fail_msg("%s %s: %zu differences, console %zu bytes, natively %zu", model, vl_technique_name(t), n, len,
+                         nlen);
+            vl_vm_free(vm);
+        }
+        vlab_machine_free(m);
+    }
+    free(g);
+}
+
 static void test_equivalence_68010(void **state) {
     (void)state;
     img *g = calloc(1, sizeof *g);
@@ -1253,6 +1293,7 @@ int main(void) {
         cmocka_unit_test(test_equivalence_68000),
         cmocka_unit_test(test_equivalence_interrupt_step),
         cmocka_unit_test(test_timer_armed_mid_run),
+        cmocka_unit_test(test_bsr_odd_pushes_once),
         cmocka_unit_test(test_two_guests),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),
