@@ -43,9 +43,14 @@ static bool in_mmio(const vl_machine *m, uint32_t addr) {
     return m->mem.mmio_on && addr - m->mem.mmio_base < VL_MMIO_SIZE;
 }
 
+/* The deadline may fall inside the slice the run loop already chose: the
+ * core ends its run after this instruction, and the loop (core/run.c, the
+ * monitor's in vmm/vmm.c) starts a new slice that ends at the deadline. */
 static void timer_program(vl_machine *m, uint32_t period) {
     m->timer_period = period;
     m->timer_next = period ? m->cc->icount + period : 0;
+    m->timer_armed = true;
+    if (m->desc->ops->kick) m->desc->ops->kick(m->cpu);
 }
 
 /* Register value read through the window; the byte lanes of a narrower access

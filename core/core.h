@@ -286,6 +286,8 @@ struct vl_machine {
     /* timer: counts retired instructions */
     uint32_t timer_period, timer_level, timer_count;
     uint64_t timer_next;       /* icount at which the next tick fires */
+    bool timer_armed;          /* the guest programmed the timer: the run loops start a new
+                                * slice (cleared by vl_run_next_slice) */
     /* events */
     unsigned hook_mask;
     vlab_hook_fn hook;

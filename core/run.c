@@ -24,6 +24,7 @@ uint64_t vl_run_next_slice(vl_run_clock *rc, vl_stop *s) {
     vl_machine *m = rc->m;
     vl_cpu_common *cc = m->cc;
     uint64_t done = cc->icount - rc->start;
+    m->timer_armed = false; /* this is the boundary it asked for */
     if (rc->max && done >= rc->max) {
         *s = here(m, VLAB_STOP_BUDGET);
         return 0;
@@ -41,9 +42,8 @@ uint64_t vl_run_next_slice(vl_run_clock *rc, vl_stop *s) {
     rc->first = false;
     uint64_t n = rc->single ? 1 : VL_RUN_SLICE;
     if (rc->max && rc->max - done < n) n = rc->max - done;
-    /* the core cannot be told to end a slice early, so a guest that arms
-     * the timer sees its first tick at most VL_RUN_SLICE instructions late;
-     * the following ones come exactly on time (slices end at the deadline) */
+    /* slices end at the deadline; a guest that arms the timer mid-slice
+     * kicks the core (core/bus.c), which makes a boundary here at once */
     if (!rc->single && m->timer_period && m->timer_next > cc->icount && m->timer_next - cc->icount < n)
         n = m->timer_next - cc->icount;
     return n;

@@ -558,6 +558,96 @@ static void test_equivalence_interrupt_step(void **state) {
     free(g);
 }
 
+/* A guest that arms its timer in the middle of a run sees the first tick at
+ * the deadline, natively and under every technique: the device kicks the
+ * core, and the run loops start a new slice there (the monitor's too).
+ * Before, the tick waited for the end of the slice (up to VL_RUN_SLICE
+ * instructions late, and where a slice ended differed between the bare
+ * machine's loop and the monitor's). The ISR records the loop counter. */
+#define ARM_PERIOD 5u
+static void build_timer_mid_run(img *g) {
+    memset(g, 0, sizeof *g);
+    vec(g, 25, 0x5000);                              /* level 1 autovector */
+    at(g, 0x5000);
+    w(g, 0x2200);                                    /* move.l d0,d1 */
+    move_l_imm_abs(g, 0, MMIO + VL_MMIO_TIMER_PERIOD);
+    move_l_imm_abs(g, 0, MMIO + VL_MMIO_TIMER_ACK);
+    stop(g, 0x2700);
+    at(g, CODE);
+    moveq(g, 0, 0);
+    moveq(g, 1, -1);
+    move_sr_imm(g, 0x2000);                          /* every level */
+    move_l_imm_abs(g, 1, MMIO + VL_MMIO_TIMER_LEVEL);
+    move_l_imm_abs(g, ARM_PERIOD, MMIO + VL_MMIO_TIMER_PERIOD);
+    uint32_t loop = g->pc;
+    w(g, 0x5280);                                    /* addq.l #1,d0 */
+    w(g, (uint16_t)(0x6000 | (uint8_t)(loop - g->pc - 2))); /* bra.s loop */
+}
+
+static void test_timer_armed_mid_run(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    build_timer_mid_run(g);
+    /* ARM_PERIOD instructions of the two-instruction loop, then the tick:
+     * the ADDQs among them */
+    const uint32_t want = (ARM_PERIOD + 1) / 2;
+    vlab_machine *m = native("68010", g, CODE);
+    vl_stop ns = vlab_run(m, 10000, 0, 0);
+    assert_int_equal(ns.reason, VLAB_STOP_HALT);
+    assert_int_equal(vlab_reg_get(m, vlab_reg_index(m, "d1")), want);
+    vlab_machine_free(m);
+    for (int t = 0; t < VL_TECH_COUNT; t++) {
+        vl_vm *vm = new_vm_tech(NULL, "68010", t);
+        vm_load(vm, g, CODE);
+        vl_stop s = vl_vm_run(vm, 10000, 0, 0);
+        if (s.reason != VLAB_STOP_HALT || greg(vm, "d1") != want)
+            fail_msg("%s: stop %s, tick after %u loop rounds, not %u", vl_technique_name(t), vlab_stop_name(s.reason),
+                     greg(vm, "d1"), want);
+        vl_vm_free(vm);
+    }
+    free(g);
+}
+
+/* BSR to an odd address: natively the return address is pushed, then the
+ * address error is taken. Under the monitor the real CPU must stop before
+ * the push: the monitor executes the BSR again on the guest's context,
+ * which pushes, and a push done twice shows when the stack is a device
+ * register (here the console: one byte natively, two before the fix). */
+static void test_bsr_odd_pushes_once(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    vec(g, 3, 0x400);
+    at(g, 0x400);
+    stop(g, 0x2700);
+    at(g, CODE);
+    movea_l_imm(g, 0, MMIO + 4);
+    w(g, 0x4E60);                  /* move a0,usp: the push writes the console register */
+    move_sr_imm(g, 0x0700);        /* user mode */
+    w(g, 0x6100), w(g, 3);         /* bsr.w to an odd address */
+    for (int mi = 0; mi < 2; mi++) {
+        const char *model = mi ? "68010" : "68000";
+        vlab_machine *m = native(model, g, CODE);
+        vlab_run(m, 100, 0, 0);
+        size_t nlen;
+        vlab_console(m, &nlen);
+        assert_int_equal((int)nlen, 1);
+        for (int t = 0; t < VL_TECH_COUNT; t++) {
+            vl_vm *vm = new_vm_tech(NULL, model, t);
+            vm_load(vm, g, CODE);
+            vl_vm_run(vm, 100, 0, 0);
+            vl_view va = { m, NULL }, vb = { vm->m, vm };
+            size_t n = vl_compare(&va, &vb, NULL, 0), len;
+            vlab_console(vm->m, &len);
+            if (n || len != nlen)
+                fail_msg("%s %s: %zu differences, console %zu bytes, natively %zu", model, vl_technique_name(t), n, len,
+                         nlen);
+            vl_vm_free(vm);
+        }
+        vlab_machine_free(m);
+    }
+    free(g);
+}
+
 static void test_equivalence_68010(void **state) {
     (void)state;
     img *g = calloc(1, sizeof *g);
@@ -1202,6 +1292,8 @@ int main(void) {
         cmocka_unit_test(test_equivalence_68010),
         cmocka_unit_test(test_equivalence_68000),
         cmocka_unit_test(test_equivalence_interrupt_step),
+        cmocka_unit_test(test_timer_armed_mid_run),
+        cmocka_unit_test(test_bsr_odd_pushes_once),
         cmocka_unit_test(test_two_guests),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),

@@ -32,7 +32,9 @@ vl_stop vl_interp_run(vl_vm *vm, uint64_t n, bool (*done)(vl_vm *vm)) {
     while (vc->icount - start < n) {
         r = vm->ops->run(vm->vctx, 1);
         if (r.reason == VLAB_STOP_NONE) r.reason = VLAB_STOP_BUDGET;
-        if (r.reason != VLAB_STOP_BUDGET || done(vm)) break;
+        /* a timer armed by the interpreted instruction: back to the run
+         * loop, which starts a new slice at the deadline */
+        if (r.reason != VLAB_STOP_BUDGET || done(vm) || vm->m->timer_armed) break;
     }
     vm->st.interpreted += vc->icount - start;
     vl_vm_leave_virtual(vm);

@@ -540,6 +540,9 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
             vm->trap_stop = m->hook_stop = false;
             return mkstop(vm, VLAB_STOP_BREAKPOINT);
         }
+        /* the guest armed its timer (directly, or in an instruction the
+         * monitor emulated): a boundary here, as the bare machine's loop has */
+        if (m->timer_armed) slice_end = cc->icount;
         if (cc->icount >= slice_end) {
             uint64_t n = vl_run_next_slice(&rc, &s);
             if (!n) return s;

@@ -974,8 +974,14 @@ H(h_bsr) {
     uint32_t base = s->pc;
     int32_t disp;
     TRY(bdisp(s, op, &disp));
+    uint32_t t = base + (uint32_t)disp;
+    /* natively the push comes before the odd target's fault; intercepted,
+     * the monitor executes the BSR again on the guest's context, which
+     * pushes: a push here too would write twice (and a device register
+     * sees both writes), so the real CPU stops before it */
+    if (VL_UNLIKELY(t & 1) && intercepted(s, 3)) return jump_odd(s, t, t);
     TRY(push32(s, s->pc));
-    return jump(s, base + (uint32_t)disp, base + (uint32_t)disp);
+    return jump(s, t, t);
 }
 
 /* JMP JSR RTS RTR RTE RTD */
