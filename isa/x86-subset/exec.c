@@ -158,6 +158,7 @@ static bool cond(x86_cpu *s, unsigned cc) { return cond_inline(s, cc); }
  * checked accessors see fpend) until settle() gives the limits back. */
 static void pend(x86_cpu *s) {
     s->fpend = true;
+    s->attn = true; /* the run loop settles it before the next instruction */
     s->f_fast_lim = s->fast_lim;
     s->f_wr_lim = s->wr_lim;
     s->fast_lim = s->wr_lim = 0;
@@ -2018,6 +2019,7 @@ static void run_loop(x86_cpu *s) {
             /* between instructions: what the fast handlers cannot change
              * (they set attn when they do): a jump to itself, interrupts,
              * HLT, the hooks, the trace trap */
+            if (X86_PENDING(s) && settle(s)) return;
             if (s->self_jump) {
                 s->self_jump = false;
                 s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
@@ -2069,8 +2071,7 @@ static void run_loop(x86_cpu *s) {
                 s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
                 if (VL_LIKELY(!no_fast) &&
                     (VL_LIKELY(!exit_forms) || !vl_bit(exit_forms, (unsigned)(dp->in - x86_insns)))) {
-                    fast(s, dp);
-                    if (X86_PENDING(s)) SETTLE();
+                    fast(s, dp); /* a fault it raised set attn */
                     continue;
                 }
                 s->eip = s->insn_eip;
@@ -2157,6 +2158,7 @@ static void run_loop(x86_cpu *s) {
         if (X86_PENDING(s)) SETTLE();
     }
 #undef SETTLE
+    if (X86_PENDING(s) && settle(s)) return; /* the budget ended on a fault */
     if (s->self_jump && s->c.icount >= s->icount_end) {
         /* the budget ended on a jump to itself: a halt all the same, so that
          * a run one instruction at a time (a debugger, the hybrid monitor's
