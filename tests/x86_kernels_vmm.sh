@@ -24,10 +24,18 @@ python3 - "$T" "$ROOT/tests/x86_vmm_known_differences.txt" >"$T/report" 2>&1 <<'
 import fnmatch, glob, os, sys
 t, known_path = sys.argv[1], sys.argv[2]
 known = []
-for line in open(known_path):
+kernels = {os.path.basename(n).split(".")[0] for n in glob.glob(os.path.join(t, "*.native"))}
+malformed = 0
+for no, line in enumerate(open(known_path), 1):
     if line.strip() and not line.startswith("#"):
-        k, pat, why = [x.strip() for x in line.split("|", 2)]
-        known.append([k, pat, why, 0])
+        f = [x.strip() for x in line.split("|")]
+        # a loose line (a pattern of wildcards only, an unknown kernel, a
+        # missing reason, extra fields) would excuse lines silently
+        if len(f) != 3 or not f[2] or f[0] not in kernels or not f[1].strip("*?"):
+            print(f"FAIL: {known_path}:{no}: want KERNEL | LABEL | why (a known kernel, a label that is not only wildcards): {line.rstrip()}")
+            malformed += 1
+            continue
+        known.append(f + [0])
 def console(path):  # the lines before the report
     out = []
     for l in open(path, errors="replace"):
@@ -36,7 +44,8 @@ def console(path):  # the lines before the report
     return out
 def label(l):
     return l.split(":", 1)[0] if ":" in l else " ".join(l.split()[:2])
-bad = lines = differ = 0
+bad = malformed
+lines = differ = 0
 for nat in sorted(glob.glob(os.path.join(t, "*.native"))):
     k, model = os.path.basename(nat).split(".")[:2]
     a, b = console(nat), console(nat[:-len("native")] + "vmm")
