@@ -58,7 +58,8 @@ static const char usage_text[] =
     "      Ctrl-C (SIGINT) or SIGTERM stops the guest with reason \"interrupted\"\n"
     "      (exit 1); the report, console included, is still printed.\n"
     "      --vmm TECHNIQUE runs the guest under the monitor (trap-and-emulate,\n"
-    "      hybrid, hw-assist or hw-assist:vt); --json then reports the guest's\n"
+    "      hybrid, hw-assist or hw-assist:vt, binary-translation, scan-and-patch);\n"
+    "      --json then reports the guest's\n"
     "      view and a vmm object with the monitor's counts.\n"
     "      --gdb PORT serves gdb (target remote :PORT) on 127.0.0.1 instead of\n"
     "      running (0: any free port); the report follows the session (docs/gdb.md).\n"
@@ -370,7 +371,7 @@ static int cmd_disasm(int argc, char **argv) {
 
 /* Techniques of the design that are not built yet: named so that asking
  * for one says so instead of "unknown". */
-static const char *const planned_techniques[] = { "binary-translation", "scan-and-patch", "paravirt", NULL };
+static const char *const planned_techniques[] = { "paravirt", NULL };
 
 /* Ctrl-C (or a timeout's SIGTERM) during exec stops the guest between
  * instruction slices, and the report (console so far included) is still
@@ -394,7 +395,7 @@ static int cmd_exec(int argc, char **argv) {
     if (o.vmm) {
         bool planned = false;
         for (int i = 0; planned_techniques[i]; i++)
-            if (strcmp(o.vmm, planned_techniques[i]) == 0) planned = true;
+            if (strcmp(o.vmm, planned_techniques[i]) == 0 && vl_technique_find(o.vmm) < 0) planned = true;
         int flavour;
         char why[160];
         if (planned)

@@ -50,10 +50,10 @@ has "$T/t.json" '"stop": "exception"' "unhandled trap stop"
 has "$T/t.json" '"vector": 32' "unhandled trap vector"
 "$VLAB" exec --isa m68k --vmm paravirt "$T/k.bin" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && ok || bad "technique not built: exit 2"
-has "$T/e" "--vmm paravirt: technique not built yet (built: trap-and-emulate, hybrid, hw-assist)" "not built named"
+has "$T/e" "--vmm paravirt: technique not built yet (built: trap-and-emulate, hybrid, hw-assist, binary-translation, scan-and-patch)" "not built named"
 "$VLAB" exec --isa m68k --vmm magic "$T/k.bin" >/dev/null 2>"$T/e"
 [ $? -eq 2 ] && ok || bad "unknown technique: exit 2"
-has "$T/e" "--vmm magic: unknown technique (known: trap-and-emulate, hybrid, hw-assist)" "unknown technique named"
+has "$T/e" "--vmm magic: unknown technique (known: trap-and-emulate, hybrid, hw-assist, binary-translation, scan-and-patch)" "unknown technique named"
 
 # the hybrid monitor: the 68000 kernel is interpreted in its supervisor
 # mode, MOVE from SR reads the virtual S = 1, nothing traps

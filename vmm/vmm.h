@@ -38,6 +38,8 @@ enum vl_technique_id {
     VL_TECH_TRAP_EMULATE = 0, /* "trap-and-emulate" */
     VL_TECH_HYBRID,           /* "hybrid": Popek & Goldberg's hybrid VM (Theorem 3) */
     VL_TECH_HW_ASSIST,        /* "hw-assist": VT-x/SVM-style non-root mode, exit set (tech_hw.c) */
+    VL_TECH_BINARY_TRANSLATION, /* "binary-translation": kernel code by basic block (tech_bt.c) */
+    VL_TECH_SCAN_PATCH,       /* "scan-and-patch": sensitive instructions patched in place (tech_bt.c) */
     VL_TECH_COUNT
 };
 typedef struct vl_technique {
@@ -216,6 +218,25 @@ typedef struct vl_virt_hw {
     int (*exit_reason)(vl_vm *vm, const vl_stop *s);
 } vl_virt_hw;
 
+/* What binary-translation and scan-and-patch need from an ISA. */
+typedef struct vl_virt_bt {
+    /* The translation cache: offset and size in the monitor region. */
+    uint32_t cache_off, cache_size;
+    /* Translate virtual user mode too: direct running leaks there (x86:
+     * SGDT, SMSW, PUSHF show the real state to CPL 3); false: user code
+     * runs directly. */
+    bool user;
+    /* The guest-physical address of code at guest-virtual va as the
+     * guest's MMU maps it now (for the write watch and the patches); false
+     * when unmapped. NULL: va is the guest-physical address. */
+    bool (*code_gpa)(vl_vm *vm, uint32_t va, uint32_t *gpa);
+    /* scan-and-patch: the trapping instruction written over the first
+     * patch_len bytes of a sensitive one, and the vector it raises. */
+    const uint8_t *patch;
+    uint8_t patch_len;
+    int patch_vector;
+} vl_virt_bt;
+
 typedef struct vl_virt_ops {
     const char *isa;
     size_t state_size;          /* the glue's own per-VM state (vm->glue), zeroed */
@@ -255,6 +276,7 @@ typedef struct vl_virt_ops {
      * monitor uses too in virtual user mode. */
     const vl_virt_trap *trap;
     const vl_virt_hw *hw;       /* hw-assist (NULL: not supported) */
+    const vl_virt_bt *bt;       /* binary-translation, scan-and-patch (NULL: not supported) */
 } vl_virt_ops;
 
 /* The glue registry (isa/glue.c): the monitor glue and the sweep adapter of
@@ -456,6 +478,20 @@ int vl_hw_exit_exception(vl_vm *vm, int vector, bool on, char *err, size_t errsz
  * (in decode-table order) and for each vector of the exception bitmap
  * (mnemonic NULL). -1 if not a hw-assist VM. */
 int vl_hw_exit_list(vl_vm *vm, void (*fn)(void *ctx, const char *mnemonic, int vector), void *ctx);
+
+/* ---- binary translation's events (tech_bt.c) ------------------------------------ */
+/* One basic block translated (binary-translation) or scanned and patched
+ * (scan-and-patch): its guest address, bytes, instructions and how many of
+ * them became callouts (patched, under scan-and-patch). */
+typedef struct vl_translate_event {
+    uint32_t addr, len;
+    int insns, callouts;
+} vl_translate_event;
+/* Return non-zero to stop the run after this block ("breakpoint"). */
+typedef int (*vl_translate_fn)(void *ctx, const vl_translate_event *ev);
+/* Call fn on each block translated (NULL: stop): 0, or -1 when the VM's
+ * technique translates nothing. */
+int vl_vm_on_translate(vl_vm *vm, vl_translate_fn fn, void *ctx);
 
 /* ---- interpreter (interp.c) --------------------------------------------------- */
 /* Execute the trapped instruction at the guest PC on the virtual context.

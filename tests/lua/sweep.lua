@@ -9,7 +9,7 @@ local eq, fails = testlib.eq, testlib.fails
 fails("vlab.sweep: field 'isa' is required", vlab.sweep, {})
 fails("vlab.sweep: unknown model '68020' for isa m68k (known: 68000, 68010)", vlab.sweep, { isa = "m68k", model = "68020" })
 fails("vlab.sweep: states must be 1..1024 (got 0)", vlab.sweep, { isa = "m68k", states = 0 })
-fails("vlab.sweep: unknown technique 'magic' (known: trap-and-emulate, hybrid, hw-assist)", vlab.sweep, { isa = "m68k", technique = "magic" })
+fails("vlab.sweep: unknown technique 'magic' (known: trap-and-emulate, hybrid, hw-assist, binary-translation, scan-and-patch)", vlab.sweep, { isa = "m68k", technique = "magic" })
 
 -- 68000: the MOVE from SR forms leak, with a reason from the measured values
 local r = vlab.sweep { isa = "m68k", model = "68000", states = 2, seed = 7, filter = "move from" }
