@@ -47,6 +47,11 @@ run x86:i386 x86
 run x86:pentium x86
 run x86:i386 x86 --vmm hw-assist
 run x86:pentium x86 --vmm hw-assist:vt
-# 4 programs, 13 ways each
-[ "$pass" -eq 52 ] || bad "$pass of 52 runs passed"
+run m68k:68000 m68k --vmm binary-translation
+run ppc:750 ppc --vmm binary-translation
+run x86:i386 x86 --vmm binary-translation
+run m68k:68000 m68k --vmm scan-and-patch
+run x86:pentium x86 --vmm scan-and-patch
+# 4 programs, 18 ways each
+[ "$pass" -eq 72 ] || bad "$pass of 72 runs passed"
 finish
