@@ -163,10 +163,17 @@ static int find_block(bt_state *h, uint32_t pc) {
     return -1;
 }
 
-/* The block's bytes still those it was made from. */
+/* What a block is checked against at entry: its bytes, and the mode its
+ * instructions were decoded in. */
+static uint32_t block_hash(vl_vm *vm, const uint8_t *bytes, uint32_t len) {
+    const vl_virt_bt *bt = vm->virt->bt;
+    return fnv(bytes, len) ^ (bt->mode ? bt->mode(vm) * 0x9E3779B9u : 0);
+}
+
+/* The block's bytes and mode still those it was made from. */
 static bool block_fresh(vl_vm *vm, const bt_block *k) {
     uint8_t buf[BT_BYTES];
-    return vl_vm_read_virt(vm, k->addr, buf, k->len, true) == k->len && fnv(buf, k->len) == k->hash;
+    return vl_vm_read_virt(vm, k->addr, buf, k->len, true) == k->len && block_hash(vm, buf, k->len) == k->hash;
 }
 
 static bool one(vl_vm *vm) {
@@ -195,7 +202,8 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
     int ncall = 0;
     while (k.ninsn < BT_INSNS && off < got && (!h->patching || k.ninsn < reach)) {
         vl_decode_info d;
-        vm->ops->decode(vm->variant, buf + off, got - off, pc + off, &d);
+        if (bt->decode) bt->decode(vm, buf + off, got - off, pc + off, &d);
+        else vm->ops->decode(vm->variant, buf + off, got - off, pc + off, &d);
         vm->st.scanned++;
         if (d.length <= 0 || off + (uint32_t)d.length > BT_BYTES) break;
         if (d.cls != VL_CLASS_INNOCUOUS && d.cls != VL_CLASS_ILLEGAL) {
@@ -236,7 +244,7 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
         vm->st.cache_bytes = h->cache_used;
         vm->st.translated += k.ninsn;
     }
-    k.hash = fnv(buf, k.len);
+    k.hash = block_hash(vm, buf, k.len);
     if (k.watched) vl_vm_watch(vm, k.gpa, k.len, true);
     int b = h->nblk++;
     h->blk[b] = k;
@@ -364,7 +372,9 @@ static int on_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
         *out = *s;
         return -1;
     }
-    int p = h->patching && s->reason == VLAB_STOP_EXCEPTION && s->vector == bt->patch_vector ? patch_find(h, s->pc) : -1;
+    /* a stop at a patch: its trap, or any stop there (x86 virtual real mode
+     * traps at every instruction): what runs there is the original */
+    int p = h->patching && s->reason == VLAB_STOP_EXCEPTION ? patch_find(h, s->pc) : -1;
     if (p < 0 || !patch_present(vm, &h->patch[p])) {
         h->cur = -1;
         return vl_vm_trap_emulate(vm, s, out);

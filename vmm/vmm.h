@@ -230,11 +230,17 @@ typedef struct vl_virt_bt {
      * guest's MMU maps it now (for the write watch and the patches); false
      * when unmapped. NULL: va is the guest-physical address. */
     bool (*code_gpa)(vl_vm *vm, uint32_t va, uint32_t *gpa);
+    /* Decode one instruction as the guest's current mode runs it (x86: the
+     * code segment's default size); NULL: the core's decode. mode: what
+     * that decoding depends on now (a block made in one mode is not run in
+     * another); NULL: nothing. */
+    void (*decode)(vl_vm *vm, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);
+    uint32_t (*mode)(vl_vm *vm);
     /* scan-and-patch: the trapping instruction written over the first
-     * patch_len bytes of a sensitive one, and the vector it raises. */
+     * patch_len bytes of a sensitive one (a stop at a patch, whatever its
+     * vector, runs the original). */
     const uint8_t *patch;
     uint8_t patch_len;
-    int patch_vector;
 } vl_virt_bt;
 
 typedef struct vl_virt_ops {

@@ -320,7 +320,7 @@ static const vl_virt_hw hw_ops = {
  * two bytes, the shortest instruction. */
 static const uint8_t illegal[2] = { 0x4A, 0xFC };
 static const vl_virt_bt bt_ops = {
-    .cache_off = 0x8000u, .cache_size = 0x7000u, .patch = illegal, .patch_len = 2, .patch_vector = 4,
+    .cache_off = 0x8000u, .cache_size = 0x7000u, .patch = illegal, .patch_len = 2,
 };
 
 const vl_virt_ops m68k_virt_ops = {

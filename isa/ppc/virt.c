@@ -381,7 +381,7 @@ static bool code_gpa(vl_vm *vm, uint32_t va, uint32_t *gpa) {
 static const uint8_t tw_always[4] = { 0x7F, 0xE0, 0x00, 0x08 };
 static const vl_virt_bt bt_ops = {
     .cache_off = 0x8000u, .cache_size = 0x7000u, .code_gpa = code_gpa,
-    .patch = tw_always, .patch_len = 4, .patch_vector = 0x700,
+    .patch = tw_always, .patch_len = 4,
 };
 
 const vl_virt_ops ppc_virt_ops = {

@@ -61,4 +61,18 @@ assert(#pblocks >= 1 and pblocks[1].callouts == 1, "the scanned block reports it
 -- the event needs a technique that translates
 local te = vlab.vmm { isa = "m68k", model = "68000" }
 fails("on: technique trap-and-emulate translates nothing", te.on, te, "translate", function() end)
+
+-- the lab: binary translation invisible, scan-and-patch seen, trap-and-emulate caught
+local lab = dofile("scenarios/binary-translation.lua")
+local by = {}
+for _, r in ipairs(lab.rows) do by[r.run] = r end
+eq(by.native.says, "supervisor ab code intact", "lab: native")
+eq(by["trap-and-emulate"].says:sub(1, 5), "user ", "lab: trap-and-emulate caught by MOVE from SR")
+eq(by["binary-translation"].says, by.native.says, "lab: binary-translation prints what the bare machine prints")
+eq(by["binary-translation"].diff, "none", "lab: binary-translation no difference")
+assert(by["binary-translation"].flushes >= 1, "lab: the rewritten routine's stale block dropped")
+eq(by["scan-and-patch"].says, "supervisor ab code patched", "lab: scan-and-patch seen by the kernel")
+assert(by["scan-and-patch"].patched >= 1, "lab: scan-and-patch patched")
+eq(lab.equivalence["binary-translation"].equal, true, "lab: binary-translation equivalent")
+eq(lab.equivalence["scan-and-patch"].equal, false, "lab: scan-and-patch not equivalent")
 print("binary_translation: ok")
