@@ -19,10 +19,11 @@
 --     "ab". The translation lives in the monitor region, so the kernel reads
 --     its own code intact: equivalent to the bare machine;
 --   * scan-and-patch: MOVE from SR is overwritten with ILLEGAL, whose trap
---     the monitor emulates: "supervisor", more cheaply (no translation, a
---     scan and a patch per sensitive instruction), but the kernel reading its
---     code finds ILLEGAL there: "code patched". The equivalence check shows
---     that difference, and only it (memory and what the kernel read);
+--     the monitor emulates: "supervisor", with no translation (a scan and a
+--     patch per sensitive instruction, a trap each time it runs), but the
+--     kernel reading its code finds ILLEGAL there: "code patched". The
+--     equivalence check shows that difference, and only it (memory and
+--     what the kernel read);
 --   * the costs: the callouts of binary translation against the traps of the
 --     patches; compare the "cost" column with the instruction count.
 --

@@ -24,8 +24,9 @@
  * it will execute it, and each sensitive instruction's first bytes are
  * overwritten with the ISA's trapping instruction (vl_virt_bt.patch); the
  * trap it raises is emulated with the original bytes put back for that one
- * instruction. Cheaper (no callout per instruction, no copy), but the
- * guest reading its code sees the patch.
+ * instruction. Cheaper to set up (no copy, no translation), dearer to run
+ * (a trap per patched instruction where translation makes a callout),
+ * and the guest reading its code sees the patch.
  *
  * Fixed tables, no allocation after attach; a full cache is flushed whole. */
 #include "vmm/vmm.h"
