@@ -7,6 +7,7 @@
  *                            registers from the virtual state
  *   vm:run{ max=, until_pc= }  vm:step(n)    -> stop table
  *   vm:on("trap", fn) -> id  vm:off(id)    fn(ev): ev.pc, ev.insn, ev.kind, ev.vector
+ *   vm:on("translate", fn) -> id           fn(ev): ev.addr, ev.len, ev.insns, ev.callouts
  *   vm:stats()               { guest_instructions, traps, emulated, reflected, interpreted,
  *                              exits, scanned, patched, blocks, translated, callouts, lookups,
  *                              flushes, cache_bytes, hypercalls, world_switches, watch_hits, cost,
@@ -261,21 +262,33 @@ static int vm_tostring(lua_State *L) {
     return 1;
 }
 
-/* ---- trap callbacks ---------------------------------------------------------------------- */
+/* ---- trap and translate callbacks ------------------------------------------------------- */
+/* One list (UV_TRAPS), each callback tagged with its event. */
+enum { CB_TRAP = 1, CB_TRANSLATE = 2 };
+
+/* The callbacks of tag pushed as a list (a copy: a callback may call
+ * vm:off()) above the VM's userdata (*ud). Their number, or -1 when none
+ * can run now (*stop: what the trampoline returns then). */
+static int cb_begin(lvm *v, unsigned tag, int *ud, int *stop) {
+    lua_State *L = v->L;
+    *stop = 1;
+    if (!L || v->failed || !lua_checkstack(L, 10)) return -1;
+    *stop = 0;
+    if (!(*ud = push_vm(L, v->vm))) return -1;
+    lua_getiuservalue(L, *ud, UV_TRAPS);
+    return vl_lua_cb_collect(L, lua_gettop(L), tag);
+}
 
 static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
     lvm *v = ctx;
     lua_State *L = v->L;
-    if (!L || v->failed) return 1;
-    if (!lua_checkstack(L, 10)) return 1;
-    int top = lua_gettop(L);
-    int ud = push_vm(L, v->vm);
-    if (!ud) return 0;
-    lua_getiuservalue(L, ud, UV_TRAPS);
-    /* copy first: a callback may call vm:off() */
-    int n = vl_lua_cb_collect(L, lua_gettop(L), 0);
+    int top = L ? lua_gettop(L) : 0, ud, stop;
+    int n = cb_begin(v, CB_TRAP, &ud, &stop);
+    if (n < 0) {
+        if (L) lua_settop(L, top);
+        return stop;
+    }
     int list = lua_gettop(L);
-    int stop = 0;
     for (int i = 1; i <= n && !stop; i++) {
         lua_rawgeti(L, list, i);
         lua_createtable(L, 0, 5);
@@ -310,14 +323,45 @@ static int trap_trampoline(void *ctx, const vl_trap_event *ev) {
     return stop;
 }
 
+static int translate_trampoline(void *ctx, const vl_translate_event *ev) {
+    lvm *v = ctx;
+    lua_State *L = v->L;
+    int top = L ? lua_gettop(L) : 0, ud, stop;
+    int n = cb_begin(v, CB_TRANSLATE, &ud, &stop);
+    if (n < 0) {
+        if (L) lua_settop(L, top);
+        return stop;
+    }
+    int list = lua_gettop(L);
+    for (int i = 1; i <= n && !stop; i++) {
+        lua_rawgeti(L, list, i);
+        lua_createtable(L, 0, 4);
+        lua_pushinteger(L, ev->addr);
+        lua_setfield(L, -2, "addr");
+        lua_pushinteger(L, ev->len);
+        lua_setfield(L, -2, "len");
+        lua_pushinteger(L, ev->insns);
+        lua_setfield(L, -2, "insns");
+        lua_pushinteger(L, ev->callouts);
+        lua_setfield(L, -2, "callouts");
+        stop = vl_lua_cb_call(L, ud, UV_ERR, &v->failed);
+    }
+    lua_settop(L, top);
+    return stop;
+}
+
 static int vm_on(lua_State *L) {
     lvm *v = checkvm(L, 1);
     const char *ev = vl_lua_checkname(L, 2, "on", "event");
     luaL_checktype(L, 3, LUA_TFUNCTION);
-    if (strcmp(ev, "trap") != 0) return luaL_error(L, "on: unknown event '%s' (known: trap)", ev);
+    int tag = !strcmp(ev, "trap") ? CB_TRAP : !strcmp(ev, "translate") ? CB_TRANSLATE : 0;
+    if (!tag) return luaL_error(L, "on: unknown event '%s' (known: trap, translate)", ev);
+    if (tag == CB_TRANSLATE && vl_vm_on_translate(v->vm, translate_trampoline, v) < 0)
+        return luaL_error(L, "on: technique %s translates nothing (translate: binary-translation, scan-and-patch)",
+                          vl_technique_name(v->vm->technique));
     lua_getiuservalue(L, 1, UV_TRAPS);
-    vl_lua_cb_add(L, lua_gettop(L), v->next_id, 0, 3);
-    vl_vm_on_trap(v->vm, trap_trampoline, v);
+    vl_lua_cb_add(L, lua_gettop(L), v->next_id, tag, 3);
+    if (tag == CB_TRAP) vl_vm_on_trap(v->vm, trap_trampoline, v);
     lua_pushinteger(L, v->next_id++);
     return 1;
 }
@@ -328,7 +372,9 @@ static int vm_off(lua_State *L) {
     lua_getiuservalue(L, 1, UV_TRAPS);
     int cbs = lua_gettop(L);
     bool found = vl_lua_cb_remove(L, cbs, id);
-    if (lua_rawlen(L, cbs) == 0) vl_vm_on_trap(v->vm, NULL, NULL);
+    unsigned mask = vl_lua_cb_mask(L, cbs);
+    if (!(mask & CB_TRAP)) vl_vm_on_trap(v->vm, NULL, NULL);
+    if (!(mask & CB_TRANSLATE)) vl_vm_on_translate(v->vm, NULL, NULL);
     lua_pushboolean(L, found);
     return 1;
 }
@@ -632,12 +678,12 @@ static int gev_trampoline(void *ctx, int event, uint32_t a, uint32_t b) {
 static int g_on(lua_State *L) {
     lvm *v = guest_to_vm(L);
     const char *ev = vl_lua_checkname(L, 2, "on", "event");
-    if (!strcmp(ev, "trap")) return vm_on(L);
+    if (!strcmp(ev, "trap") || !strcmp(ev, "translate")) return vm_on(L);
     luaL_checktype(L, 3, LUA_TFUNCTION);
     int bit = 0;
     for (int i = 0; gev_names[i]; i++)
         if (!strcmp(ev, gev_names[i])) bit = gev_bits[i];
-    if (!bit) return luaL_error(L, "on: unknown event '%s' (known: exception, mode, step, console, trap)", ev);
+    if (!bit) return luaL_error(L, "on: unknown event '%s' (known: exception, mode, step, console, trap, translate)", ev);
     lua_getiuservalue(L, 1, UV_EVENTS);
     int list = lua_gettop(L);
     vl_lua_cb_add(L, list, v->next_id, bit, 3);

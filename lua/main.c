@@ -58,7 +58,8 @@ static const char usage_text[] =
     "      Ctrl-C (SIGINT) or SIGTERM stops the guest with reason \"interrupted\"\n"
     "      (exit 1); the report, console included, is still printed.\n"
     "      --vmm TECHNIQUE runs the guest under the monitor (trap-and-emulate,\n"
-    "      hybrid, hw-assist or hw-assist:vt); --json then reports the guest's\n"
+    "      hybrid, hw-assist or hw-assist:vt, binary-translation, scan-and-patch);\n"
+    "      --json then reports the guest's\n"
     "      view and a vmm object with the monitor's counts.\n"
     "      --gdb PORT serves gdb (target remote :PORT) on 127.0.0.1 instead of\n"
     "      running (0: any free port); the report follows the session (docs/gdb.md).\n"
@@ -368,10 +369,6 @@ static int cmd_disasm(int argc, char **argv) {
 
 /* ---- exec ---------------------------------------------------------------------- */
 
-/* Techniques of the design that are not built yet: named so that asking
- * for one says so instead of "unknown". */
-static const char *const planned_techniques[] = { "binary-translation", "scan-and-patch", NULL };
-
 /* Ctrl-C (or a timeout's SIGTERM) during exec stops the guest between
  * instruction slices, and the report (console so far included) is still
  * printed: no output is lost. */
@@ -392,13 +389,8 @@ static int cmd_exec(int argc, char **argv) {
     if (rc) return rc;
     if (!o.file) return usage_error("exec", "missing FILE (.bin or .elf)");
     if (o.vmm) {
-        bool planned = false;
-        for (int i = 0; planned_techniques[i]; i++)
-            if (strcmp(o.vmm, planned_techniques[i]) == 0) planned = true;
         int flavour;
         char why[160];
-        if (planned)
-            return usage_error("exec", "--vmm %s: technique not built yet (built: %s)", o.vmm, vl_technique_list());
         if (vl_technique_spec(o.vmm, &flavour, why, sizeof why) < 0) {
             if (!strchr(o.vmm, ':'))
                 return usage_error("exec", "--vmm %s: unknown technique (known: %s)", o.vmm, vl_technique_list());

@@ -75,7 +75,12 @@ for r in rows:
     check(r["instructions"] == n["instructions"], "%s %s %s: %d instructions, native %d" % (r["bench"], r["model"], r["technique"], r["instructions"], n["instructions"]))
     check(abs(r["cost_rel"] - r["cost"] / n["cost"]) <= 1e-5 * r["cost"] / n["cost"], "cost_rel computed (6 significant digits)")
     check(r["cost"] >= r["instructions"] * d["cost_table"]["instruction"], "cost at least the instructions")
-    check(r.get("equivalent", True), "%s %s %s differs from native: %s" % (r["bench"], r["model"], r["technique"], r.get("reason")))
+    # scan-and-patch differs by design, in memory only: its patches
+    if r["technique"] == "scan-and-patch":
+        check(r.get("equivalent", True) or set(r.get("reason", "").replace("differs from native: ", "").replace(", ...", "").split(", ")) == {"mem"},
+              "%s %s scan-and-patch differs beyond its patches: %s" % (r["bench"], r["model"], r.get("reason")))
+    else:
+        check(r.get("equivalent", True), "%s %s %s differs from native: %s" % (r["bench"], r["model"], r["technique"], r.get("reason")))
 # no MMU on the m68k: n/a with the reason, natively too
 for m in ("68000", "68010"):
     for b in ("pagefault", "ptupdate"):
@@ -137,6 +142,13 @@ if "paravirt" in techs and "trap-and-emulate" in techs:
                   "%s %s: unpatched paravirt %r, T&E %r" % (r["bench"], r["model"], r, te))
     for m in ("68000", "68010", "750", "i386", "pentium"):
         check("paravirtualized loop" in (by[("crwrite", m, "paravirt")].get("reason") or ""), "%s crwrite: no paravirtualized loop" % m)
+# and of binary translation (Adams & Agesen's other half): a control-register
+# write is a callout, no trap, cheaper than both the trap and the exit
+if "binary-translation" in techs and "hw-assist" in techs:
+    for m in ("68000", "68010", "750", "i386", "pentium"):
+        bt, te, hw = (by[("crwrite", m, t)] for t in ("binary-translation", "trap-and-emulate", "hw-assist"))
+        check(bt["traps"] == 0 and near(bt["callouts"], 1) and bt["cost"] < te["cost"] and bt["cost"] < hw["cost"],
+              "%s crwrite: binary-translation %r" % (m, bt))
 print("\n".join(fails) if fails else "ok")
 EOF
 if [ "$(cat "$T/py.txt")" = ok ]; then ok; else bad "the table: $(head -20 "$T/py.txt")"; fi

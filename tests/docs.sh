@@ -386,7 +386,7 @@ do -- the monitor's trap event
     local v = vlab.vmm{ isa = "m68k:68010", ram = 1 << 16 }
     local _, e = pcall(v.on, v, "?", function() end)
     local names = known_list(e)
-    check(#names == 1 and names[1] == "trap", ("vm:on knows events other than 'trap' (%s): document them in %s/lua-api.md"):format(table.concat(names, ", "), docs))
+    check(#names == 2 and names[1] == "trap" and names[2] == "translate", ("vm:on knows events other than 'trap' and 'translate' (%s): document them in %s/lua-api.md"):format(table.concat(names, ", "), docs))
     local got = {}
     v:on("trap", function(t) for k in pairs(t) do got[k] = true end end)
     -- user mode, a privileged instruction: emulated, with a class and a vector name
@@ -407,6 +407,17 @@ do -- the monitor's trap event
     p:run{ max = 20 }
     check(next(got), "the probe guest raised no trap under the monitor: the trap event's fields are not checked")
     if next(got) then compare_fields("event 'trap' (vm:on)", got, fields_of(cell)) end
+    -- the translate event (binary-translation)
+    local tcell = (section(lua_api, "Virtual machines") or ""):match('vm:on%("translate", fn%)[^\n]-(%b{})')
+    check(tcell, ("%s/lua-api.md: no field list { ... } in the row of vm:on(\"translate\", fn)"):format(docs))
+    local b = vlab.vmm{ isa = "m68k:68000", ram = 1 << 16, technique = "binary-translation" }
+    local tgot = {}
+    b:on("translate", function(t) for k in pairs(t) do tgot[k] = true end end)
+    b.guest:write(0x1000, vlab.asm("m68k:68000", "move.w %sr,%d0\nbra.s .\n", { org = 0x1000 }))
+    b.guest.pc, b.guest.regs.sp = 0x1000, 0x8000
+    b:run{ max = 20 }
+    check(next(tgot), "the probe guest translated no block: the translate event's fields are not checked")
+    if next(tgot) and tcell then compare_fields("event 'translate' (vm:on)", tgot, fields_of(tcell)) end
 end
 
 -- ---- stop reasons, the other way: every row of the reason table is a reason

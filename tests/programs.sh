@@ -49,6 +49,11 @@ run x86:i386 x86 --vmm trap-and-emulate
 run x86:pentium x86 --vmm trap-and-emulate
 run x86:i386 x86 --vmm hw-assist
 run x86:pentium x86 --vmm hw-assist:vt
-# 4 programs, 15 ways each
-[ "$pass" -eq 60 ] || bad "$pass of 60 runs passed"
+run m68k:68000 m68k --vmm binary-translation
+run ppc:750 ppc --vmm binary-translation
+run x86:i386 x86 --vmm binary-translation
+run m68k:68000 m68k --vmm scan-and-patch
+run x86:pentium x86 --vmm scan-and-patch
+# 4 programs, 20 ways each
+[ "$pass" -eq 80 ] || bad "$pass of 80 runs passed"
 finish

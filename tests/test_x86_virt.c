@@ -193,8 +193,16 @@ static void assert_check(vl_vm *vm) {
 /* The guest's visible state as the bare machine's: no difference. */
 static void assert_same(vlab_machine *n, vl_vm *vm, const char *what) {
     vl_view a = { n, NULL }, b = { vm->m, vm };
-    vl_diff d[4];
-    size_t nd = vl_compare(&a, &b, d, 4);
+    vl_diff d[64];
+    size_t nd = vl_compare(&a, &b, d, 64);
+    if (vm->technique == VL_TECH_SCAN_PATCH) {
+        /* the patches, visible by design: runs of memory from an INT3, nothing else */
+        size_t k = 0;
+        while (k < nd && k < 64 && d[k].kind == VL_DIFF_MEM && d[k].b == 0xCC) k++;
+        assert_true(nd <= 64);
+        if (k == nd) return;
+        memmove(d, d + k, sizeof d[0]);
+    }
     if (nd) {
         char t[160];
         vl_diff_format(&d[0], t, sizeof t);
@@ -248,7 +256,9 @@ static void test_kernel(void **state) {
             assert_int_equal(r->cpl, 0);
         } else {
             assert_true(st.traps > 8);
-            assert_true(tech == VL_TECH_HYBRID ? st.interpreted > 0 : st.emulated > 0);
+            /* binary translation: the sensitive instructions are callouts, not traps */
+            if (tech == VL_TECH_BINARY_TRANSLATION) assert_true(st.callouts > 0 && st.interpreted >= st.callouts);
+            else assert_true(tech == VL_TECH_HYBRID ? st.interpreted > 0 : st.emulated > 0);
             assert_true(st.reflected >= 9); /* 9 int $0x80 at least, the ticks */
             assert_int_equal(v->cpl, 0);
             assert_int_equal(r->cpl, 1);

@@ -61,9 +61,14 @@ vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t) {
 }
 
 int vl_interp_reflect(vl_vm *vm, const vl_trap *t) {
-    vl_cpu_common *vc = vm->vctx;
+    vl_cpu_common *vc = vm->vctx, *rc_ = vm->real;
     vm->virt->to_virtual(vm);
     vc->intercept = false;
+    /* the interrupt line as it is now, not as the last interpretation left
+     * it: building the frame looks at it (the 68000 forgets its level-7
+     * edge when it sees the line low, and would take the NMI again) */
+    vc->irq_level = rc_->irq_level;
+    vc->irq_vector = rc_->irq_vector;
     int rc = vm->virt->trap->reflect(vm, t);
     if (rc == 0 && t->retire) vm->m->cc->icount++;
     vm->virt->to_real(vm);

@@ -4,12 +4,16 @@
 #include <string.h>
 
 extern const vl_technique vl_tech_trap_emulate, vl_tech_hybrid, vl_tech_hw_assist, vl_tech_paravirt;
+extern const vl_technique vl_tech_trap_emulate, vl_tech_hybrid, vl_tech_hw_assist;
+extern const vl_technique vl_tech_binary_translation, vl_tech_scan_patch;
 
 static const vl_technique *const techniques[VL_TECH_COUNT] = {
     [VL_TECH_TRAP_EMULATE] = &vl_tech_trap_emulate,
     [VL_TECH_HYBRID] = &vl_tech_hybrid,
     [VL_TECH_HW_ASSIST] = &vl_tech_hw_assist,
     [VL_TECH_PARAVIRT] = &vl_tech_paravirt,
+    [VL_TECH_BINARY_TRANSLATION] = &vl_tech_binary_translation,
+    [VL_TECH_SCAN_PATCH] = &vl_tech_scan_patch,
 };
 
 const vl_technique *vl_technique_get(int id) { return id >= 0 && id < VL_TECH_COUNT ? techniques[id] : NULL; }
@@ -54,4 +58,4 @@ int vl_technique_spec(const char *spec, int *flavour, char *err, size_t errsz) {
     return t;
 }
 
-const char *vl_technique_list(void) { return "trap-and-emulate, hybrid, hw-assist, paravirt"; }
+const char *vl_technique_list(void) { return "trap-and-emulate, hybrid, hw-assist, paravirt, binary-translation, scan-and-patch"; }

@@ -39,6 +39,8 @@ enum vl_technique_id {
     VL_TECH_HYBRID,           /* "hybrid": Popek & Goldberg's hybrid VM (Theorem 3) */
     VL_TECH_HW_ASSIST,        /* "hw-assist": VT-x/SVM-style non-root mode, exit set (tech_hw.c) */
     VL_TECH_PARAVIRT,         /* "paravirt": trap-and-emulate plus hypercalls (tech_pv.c) */
+    VL_TECH_BINARY_TRANSLATION, /* "binary-translation": kernel code by basic block (tech_bt.c) */
+    VL_TECH_SCAN_PATCH,       /* "scan-and-patch": sensitive instructions patched in place (tech_bt.c) */
     VL_TECH_COUNT
 };
 typedef struct vl_technique {
@@ -265,6 +267,30 @@ typedef struct vl_virt_pv {
      * for get_* calls, the result out. */
     int (*call)(vl_vm *vm, const vl_pv_insn *h, uint32_t *val);
 } vl_virt_pv;
+/* What binary-translation and scan-and-patch need from an ISA. */
+typedef struct vl_virt_bt {
+    /* The translation cache: offset and size in the monitor region. */
+    uint32_t cache_off, cache_size;
+    /* Translate virtual user mode too: direct running leaks there (x86:
+     * SGDT, SMSW, PUSHF show the real state to CPL 3); false: user code
+     * runs directly. */
+    bool user;
+    /* The guest-physical address of code at guest-virtual va as the
+     * guest's MMU maps it now (for the write watch and the patches); false
+     * when unmapped. NULL: va is the guest-physical address. */
+    bool (*code_gpa)(vl_vm *vm, uint32_t va, uint32_t *gpa);
+    /* Decode one instruction as the guest's current mode runs it (x86: the
+     * code segment's default size); NULL: the core's decode. mode: what
+     * that decoding depends on now (a block made in one mode is not run in
+     * another); NULL: nothing. */
+    void (*decode)(vl_vm *vm, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);
+    uint32_t (*mode)(vl_vm *vm);
+    /* scan-and-patch: the trapping instruction written over the first
+     * patch_len bytes of a sensitive one (a stop at a patch, whatever its
+     * vector, runs the original). */
+    const uint8_t *patch;
+    uint8_t patch_len;
+} vl_virt_bt;
 
 typedef struct vl_virt_ops {
     const char *isa;
@@ -306,6 +332,7 @@ typedef struct vl_virt_ops {
     const vl_virt_trap *trap;
     const vl_virt_hw *hw;       /* hw-assist (NULL: not supported) */
     const vl_virt_pv *pv;       /* paravirt (NULL: not supported) */
+    const vl_virt_bt *bt;       /* binary-translation, scan-and-patch (NULL: not supported) */
 } vl_virt_ops;
 
 /* The glue registry (isa/glue.c): the monitor glue and the sweep adapter of
@@ -508,6 +535,20 @@ int vl_hw_exit_exception(vl_vm *vm, int vector, bool on, char *err, size_t errsz
  * (in decode-table order) and for each vector of the exception bitmap
  * (mnemonic NULL). -1 if not a hw-assist VM. */
 int vl_hw_exit_list(vl_vm *vm, void (*fn)(void *ctx, const char *mnemonic, int vector), void *ctx);
+
+/* ---- binary translation's events (tech_bt.c) ------------------------------------ */
+/* One basic block translated (binary-translation) or scanned and patched
+ * (scan-and-patch): its guest address, bytes, instructions and how many of
+ * them became callouts (patched, under scan-and-patch). */
+typedef struct vl_translate_event {
+    uint32_t addr, len;
+    int insns, callouts;
+} vl_translate_event;
+/* Return non-zero to stop the run after this block ("breakpoint"). */
+typedef int (*vl_translate_fn)(void *ctx, const vl_translate_event *ev);
+/* Call fn on each block translated (NULL: stop): 0, or -1 when the VM's
+ * technique translates nothing. */
+int vl_vm_on_translate(vl_vm *vm, vl_translate_fn fn, void *ctx);
 
 /* ---- interpreter (interp.c) --------------------------------------------------- */
 /* Execute the trapped instruction at the guest PC on the virtual context.

@@ -368,6 +368,14 @@ static const vl_virt_pv pv_ops = {
     .call = pv_call,
 };
 
+/* Binary translation: the cache in the upper half of the monitor region,
+ * below the monitor's stack; scan-and-patch writes ILLEGAL (vector 4),
+ * two bytes, the shortest instruction. */
+static const uint8_t illegal[2] = { 0x4A, 0xFC };
+static const vl_virt_bt bt_ops = {
+    .cache_off = 0x8000u, .cache_size = 0x7000u, .patch = illegal, .patch_len = 2,
+};
+
 const vl_virt_ops m68k_virt_ops = {
     .isa = "m68k",
     .state_size = sizeof(glue_state),
@@ -379,8 +387,10 @@ const vl_virt_ops m68k_virt_ops = {
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT |
+                  1u << VL_TECH_BINARY_TRANSLATION | 1u << VL_TECH_SCAN_PATCH,
     .trap = &trap,
     .hw = &hw_ops,
     .pv = &pv_ops,
+    .bt = &bt_ops,
 };

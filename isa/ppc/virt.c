@@ -411,6 +411,22 @@ static const vl_virt_pv pv_ops = {
     .call = pv_call,
 };
 
+/* Binary translation: code addresses through the guest's instruction
+ * translation (its MSR, BATs and segments live in the virtual context);
+ * scan-and-patch writes tw 31,0,0 (always traps: program exception). */
+static bool code_gpa(vl_vm *vm, uint32_t va, uint32_t *gpa) {
+    ppc_cpu *v = V(vm);
+    uint32_t fault, wimg = v->last_wimg;
+    int rc = ppc_translate(v, va, PPC_ACC_FETCH | PPC_ACC_PROBE, gpa, &fault);
+    v->last_wimg = wimg; /* a look, not an access */
+    return rc == 0;
+}
+static const uint8_t tw_always[4] = { 0x7F, 0xE0, 0x00, 0x08 };
+static const vl_virt_bt bt_ops = {
+    .cache_off = 0x8000u, .cache_size = 0x7000u, .code_gpa = code_gpa,
+    .patch = tw_always, .patch_len = 4,
+};
+
 const vl_virt_ops ppc_virt_ops = {
     .isa = "ppc",
     .state_size = sizeof(glue_state),
@@ -422,8 +438,10 @@ const vl_virt_ops ppc_virt_ops = {
     .reg_get = reg_get,
     .reg_set = reg_set,
     .check = check,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT |
+                  1u << VL_TECH_BINARY_TRANSLATION | 1u << VL_TECH_SCAN_PATCH,
     .trap = &trap,
     .hw = &hw_ops,
     .pv = &pv_ops,
+    .bt = &bt_ops,
 };

@@ -702,12 +702,14 @@ const char *x86_row_mnemonic(const x86_insn *in) {
 }
 
 void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out) {
+    x86_decode_info_size(variant & ~X86_CODE16, bytes, len, addr, !(variant & X86_CODE16), out);
+}
+
+void x86_decode_info_size(int variant, const uint8_t *bytes, size_t len, uint32_t addr, bool big, vl_decode_info *out) {
     memset(out, 0, sizeof *out);
     out->cls = VL_CLASS_ILLEGAL;
     out->form = -1;
     x86_decoded d;
-    bool big = !(variant & X86_CODE16);
-    variant &= ~X86_CODE16;
     if (!bytes || variant < 0 || variant >= X86_NMODELS || x86_decode(variant, bytes, len, big, &d) < 0) return;
     if (!d.in) {
         out->flow = VL_FLOW_TRAP;

@@ -778,6 +778,27 @@ static const vl_virt_pv pv_ops = {
     .call = pv_call,
 };
 
+/* Binary translation: code addresses are offsets in the guest's CS,
+ * through its paging; user code is translated too (SGDT, SIDT, SMSW, STR,
+ * PUSHF and the segment reads show CPL 3 the real state when they run
+ * directly); scan-and-patch writes INT3 (one byte: never more than the
+ * instruction it covers). */
+static bool code_gpa(vl_vm *vm, uint32_t va, uint32_t *gpa) {
+    x86_cpu *v = V(vm);
+    return x86_translate(v, v->seg[X86_CS].base + va, false, v->cpl == 3, true, gpa) == 0;
+}
+static bool code_big(vl_vm *vm) { return (V(vm)->seg[X86_CS].attr & X86_A_DB) != 0; }
+static void code_decode(vl_vm *vm, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out) {
+    x86_decode_info_size(vm->variant, bytes, len, addr, code_big(vm), out);
+}
+static uint32_t code_mode(vl_vm *vm) { return code_big(vm); }
+static const uint8_t int3[1] = { 0xCC };
+static const vl_virt_bt bt_ops = {
+    .cache_off = 0x8000u, .cache_size = 0x7000u, .user = true, .code_gpa = code_gpa,
+    .decode = code_decode, .mode = code_mode,
+    .patch = int3, .patch_len = 1,
+};
+
 const vl_virt_ops x86_virt_ops = {
     .isa = "x86",
     .state_size = sizeof(glue_state),
@@ -790,9 +811,11 @@ const vl_virt_ops x86_virt_ops = {
     .reg_set = reg_set,
     .check = check,
     .resync = resync,
-    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT,
+    .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT |
+                  1u << VL_TECH_BINARY_TRANSLATION | 1u << VL_TECH_SCAN_PATCH,
     .deprivilege_levels = 1u << 1 | 1u << 3,
     .trap = &trap,
     .hw = &hw_ops,
     .pv = &pv_ops,
+    .bt = &bt_ops,
 };

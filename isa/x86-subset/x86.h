@@ -544,6 +544,8 @@ int x86_disasm_code(int variant, bool big, const uint8_t *bytes, size_t len, uin
  * class, mnemonic, form (the table row), flow and the static target of a
  * relative JMP/CALL/Jcc/LOOP/JeCXZ. */
 void x86_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out);
+/* The same for code of either default size (big: 32-bit, CS.D set). */
+void x86_decode_info_size(int variant, const uint8_t *bytes, size_t len, uint32_t addr, bool big, vl_decode_info *out);
 int x86_assemble(int variant, const char *src, uint32_t org, uint8_t **out, size_t *len, char *err, size_t errsz);
 extern const vl_cpu_ops x86_ops;
 

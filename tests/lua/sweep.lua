@@ -9,7 +9,7 @@ local eq, fails = testlib.eq, testlib.fails
 fails("vlab.sweep: field 'isa' is required", vlab.sweep, {})
 fails("vlab.sweep: unknown model '68020' for isa m68k (known: 68000, 68010)", vlab.sweep, { isa = "m68k", model = "68020" })
 fails("vlab.sweep: states must be 1..1024 (got 0)", vlab.sweep, { isa = "m68k", states = 0 })
-fails("vlab.sweep: unknown technique 'magic' (known: trap-and-emulate, hybrid, hw-assist, paravirt)", vlab.sweep, { isa = "m68k", technique = "magic" })
+fails("vlab.sweep: unknown technique 'magic' (known: trap-and-emulate, hybrid, hw-assist, paravirt, binary-translation, scan-and-patch)", vlab.sweep, { isa = "m68k", technique = "magic" })
 -- paravirt runs paravirtualized guests: the sweep's single forms are not one
 local ok, perr = pcall(vlab.sweep, { isa = "m68k", technique = "paravirt" })
 assert(not ok and perr:find("vlab.sweep: technique paravirt: it needs a paravirtualized guest", 1, true), perr)

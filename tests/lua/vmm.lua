@@ -8,7 +8,7 @@ local eq, fails = testlib.eq, testlib.fails
 
 -- construction and errors
 fails("vlab.vmm: field 'isa' is required", vlab.vmm, {})
-fails("vlab.vmm: unknown technique 'magic' (known: trap-and-emulate, hybrid, hw-assist, paravirt)", vlab.vmm, { isa = "m68k", technique = "magic" })
+fails("vlab.vmm: unknown technique 'magic' (known: trap-and-emulate, hybrid, hw-assist, paravirt, binary-translation, scan-and-patch)", vlab.vmm, { isa = "m68k", technique = "magic" })
 fails("vlab.vmm: unknown model '68020' for isa m68k (known: 68000, 68010)", vlab.vmm, { isa = "m68k", model = "68020" })
 local vm = vlab.vmm { isa = "m68k", model = "68010", ram = 1 << 20 }
 eq(vm.isa, "m68k", "isa")

@@ -1,0 +1,299 @@
+/* test_bt.c - binary translation and scan-and-patch (vmm/tech_bt.c):
+ * sensitive kernel instructions become callouts (the 68000's MOVE from SR no
+ * longer leaks), blocks are chained, self-modifying code drops stale
+ * translations, the translation is invisible to a guest reading its own
+ * code while scan-and-patch's patch is not; the equivalence check with a
+ * bare machine says the same, on each ISA. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "vmm/vmm.h"
+
+#define ORG 0x1000u
+#define GRAM (1u << 20)
+
+typedef struct guest {
+    const char *isa, *model;
+    const char *src;
+    const char *out;    /* register holding what the sensitive instruction read */
+    const char *self;   /* register holding what the guest read of its own code */
+    uint32_t patched;   /* what it reads of its own code under scan-and-patch */
+    bool te_leaks;      /* trap-and-emulate leaks what the sensitive instruction reads */
+} guest;
+
+static uint8_t *assemble(const char *isa, const char *model, const char *src, size_t *len) {
+    char err[256] = "";
+    vl_machine *m = vlab_machine_new(isa, model, GRAM, err, sizeof err);
+    assert_non_null(m);
+    uint8_t *code = NULL;
+    if (m->desc->ops->assemble(m->desc->variant, src, ORG, &code, len, err, sizeof err) != 0) fail_msg("asm: %s", err);
+    vlab_machine_free(m);
+    return code;
+}
+
+static vl_vm *mkvm(const guest *g, int technique) {
+    char err[256] = "";
+    vl_vm *vm = vl_vm_new(NULL, g->isa, g->model, GRAM, technique, NULL, err, sizeof err);
+    if (!vm) fail_msg("vl_vm_new: %s", err);
+    size_t len = 0;
+    uint8_t *code = assemble(g->isa, g->model, g->src, &len);
+    assert_int_equal(vlab_mem_write(vm->m, ORG, code, len), 0);
+    free(code);
+    vl_vm_boot(vm, ORG, 0x8000);
+    return vm;
+}
+
+static vl_machine *mknative(const guest *g) {
+    char err[256] = "";
+    vl_machine *m = vlab_machine_new(g->isa, g->model, GRAM, err, sizeof err);
+    assert_non_null(m);
+    size_t len = 0;
+    uint8_t *code = assemble(g->isa, g->model, g->src, &len);
+    assert_int_equal(vlab_mem_write(m, ORG, code, len), 0);
+    free(code);
+    vl_machine_boot(m, ORG, 0x8000);
+    return m;
+}
+
+static uint32_t vreg(vl_vm *vm, const char *name) {
+    int i = vlab_reg_index(vm->m, name);
+    assert_true(i >= 0);
+    return vl_vm_reg_get(vm, i);
+}
+
+static uint32_t nreg(vl_machine *m, const char *name) {
+    int i = vlab_reg_index(m, name);
+    assert_true(i >= 0);
+    return vlab_reg_get(m, i);
+}
+
+typedef struct seen {
+    int blocks, callouts;
+    uint32_t first;
+} seen;
+
+static int on_translate(void *ctx, const vl_translate_event *ev) {
+    seen *s = ctx;
+    if (!s->blocks++) s->first = ev->addr;
+    s->callouts += ev->callouts;
+    assert_true(ev->insns > 0 && ev->len > 0);
+    return 0;
+}
+
+/* The 68000 kernel: a loop reading SR (a leak under trap-and-emulate),
+ * a subroutine called, then rewritten by the kernel (its NOP becomes a
+ * MOVE from SR) and called again, and a read of its own code. */
+static const guest g68000 = {
+    "m68k", "68000",
+    "    moveq #0,%d3\n"
+    "    move.w #50,%d4\n"
+    "loop:\n"
+    "    move.w %sr,%d0\n"
+    "    add.w %d0,%d3\n"
+    "    subq.w #1,%d4\n"
+    "    bne loop\n"
+    "    moveq #0,%d0\n"
+    "    bsr sub\n"
+    "    move.w #0x40c0,sub\n" /* move.w %sr,%d0 over the nop */
+    "    bsr sub\n"
+    "    move.w loop,%d2\n"
+    "    stop #0x2700\n"
+    "sub:\n"
+    "    nop\n"
+    "    rts\n",
+    "d3", "d2", 0x4AFC, true,
+};
+
+/* The 750: MOVE from MSR is privileged (no leak to fix), a callout under
+ * binary translation instead of a trap. */
+static const guest g750 = {
+    "ppc", "750",
+    "    li 4,20\n"
+    "    li 5,0\n"
+    "    mtctr 4\n"
+    "loop:\n"
+    "    mfmsr 3\n"
+    "    add 5,5,3\n"
+    "    bdnz loop\n"
+    "    lwz 6,0x100c(0)\n"
+    "    b .\n",
+    "r5", "r6", 0x7FE00008u, false,
+};
+
+/* The i386 kernel: SGDT and SMSW do not trap and show the real state. */
+static const guest gi386 = {
+    "x86", "i386",
+    "    mov $20, %ecx\n"
+    "    xor %ebx, %ebx\n"
+    "loop:\n"
+    "    sgdt 0x3000\n"
+    "    add 0x3002, %ebx\n"
+    "    smsw %ax\n"
+    "    add %eax, %ebx\n"
+    "    dec %ecx\n"
+    "    jnz loop\n"
+    "    mov loop, %edx\n"
+    "    hlt\n",
+    "ebx", "edx", 0x000501CCu, true,
+};
+
+static const guest *const guests[] = { &g68000, &g750, &gi386 };
+
+static void run_guest(const guest *g, int technique, vl_vm **out) {
+    vl_vm *vm = mkvm(g, technique);
+    vl_stop s = vl_vm_run(vm, 100000, 0, 0);
+    if (s.reason == VLAB_STOP_ERROR || s.reason == VLAB_STOP_EXCEPTION)
+        fail_msg("%s under %s: stop %d at 0x%x", g->model, vl_technique_name(technique), s.reason, s.pc);
+    *out = vm;
+}
+
+/* Under binary-translation the guest's registers are the bare machine's;
+ * under trap-and-emulate the 68000's MOVE from SR and the i386's SGDT and
+ * SMSW leak. */
+static void translation_of(const guest *g) {
+    vl_machine *m = mknative(g);
+    vlab_run(m, 100000, 0, 0);
+    vl_vm *bt, *te;
+    run_guest(g, VL_TECH_BINARY_TRANSLATION, &bt);
+    run_guest(g, VL_TECH_TRAP_EMULATE, &te);
+    assert_int_equal(vreg(bt, g->out), nreg(m, g->out));
+    if (g->te_leaks) assert_int_not_equal(vreg(te, g->out), nreg(m, g->out)); /* the leak it fixes */
+    vl_vmm_stats s;
+    vl_vm_stats(bt, &s);
+    assert_true(s.blocks >= 2);
+    assert_true(s.translated >= s.blocks);
+    assert_true(s.callouts >= 20); /* the loop's 20 rounds at least */
+    assert_true(s.interpreted >= s.callouts);
+    assert_int_equal(s.traps, 0);
+    assert_true(s.cache_bytes > 0 && s.cache_bytes <= 0x7000);
+    /* chaining: the loop's rounds need few lookups */
+    assert_true(s.lookups < 20);
+    char why[256];
+    if (vl_vm_check(bt, why, sizeof why) != 0) fail_msg("%s: vm:check: %s", g->model, why);
+    vl_vm_free(bt);
+    vl_vm_free(te);
+    vlab_machine_free(m);
+}
+
+static void test_translation(void **st) {
+    (void)st;
+    for (size_t i = 0; i < sizeof guests / sizeof *guests; i++) translation_of(guests[i]);
+}
+
+/* The kernel rewrites code already translated: the watch drops it, the
+ * new instruction (sensitive) is translated and called out. */
+static void test_self_modifying(void **st) {
+    (void)st;
+    const guest *g = &g68000;
+    vl_vm *vm;
+    run_guest(g, VL_TECH_BINARY_TRANSLATION, &vm);
+    vl_vmm_stats s;
+    vl_vm_stats(vm, &s);
+    assert_true(s.flushes >= 1);
+    assert_true(s.watch_hits >= 1);
+    assert_int_equal(vreg(vm, "d0") & 0x2700, 0x2700); /* the new MOVE from SR read the virtual SR */
+    vl_vm_free(vm);
+}
+
+/* Binary translation is invisible; scan-and-patch's patch is not. */
+static void visibility_of(const guest *g) {
+    vl_machine *m = mknative(g);
+    vlab_run(m, 100000, 0, 0);
+    vl_vm *bt, *sp;
+    run_guest(g, VL_TECH_BINARY_TRANSLATION, &bt);
+    run_guest(g, VL_TECH_SCAN_PATCH, &sp);
+    uint32_t native = nreg(m, g->self);
+    assert_int_equal(vreg(bt, g->self), native);
+    assert_int_not_equal(vreg(sp, g->self), native); /* the trap where the sensitive instruction was */
+    assert_int_equal(vreg(sp, g->self), g->patched);
+    /* the registers otherwise agree: the patches were emulated */
+    assert_int_equal(vreg(sp, g->out), nreg(m, g->out));
+    vl_vmm_stats s;
+    vl_vm_stats(sp, &s);
+    assert_true(s.patched >= 1);
+    assert_true(s.traps >= 20);
+    assert_int_equal(s.translated, 0);
+    /* memory: the translation left the guest's bytes alone */
+    uint8_t a[64], b[64];
+    assert_int_equal(vlab_mem_read(m, ORG, a, sizeof a), 0);
+    assert_int_equal(vlab_mem_read(bt->m, ORG, b, sizeof b), 0);
+    assert_memory_equal(a, b, sizeof a);
+    vl_vm_free(bt);
+    vl_vm_free(sp);
+    vlab_machine_free(m);
+}
+
+static void test_visibility(void **st) {
+    (void)st;
+    for (size_t i = 0; i < sizeof guests / sizeof *guests; i++) visibility_of(guests[i]);
+}
+
+/* The equivalence check: binary translation equal to the bare machine,
+ * scan-and-patch different in memory (the patches) and in the register
+ * that read its own code, nowhere else. */
+static void equivalence_of(const guest *g) {
+    size_t len = 0;
+    uint8_t *code = assemble(g->isa, g->model, g->src, &len);
+    static uint8_t image[0x2000];
+    memset(image, 0, sizeof image);
+    memcpy(image + ORG, code, len);
+    free(code);
+    char err[256];
+    vl_equiv_image e = { g->isa, g->model, GRAM, image, sizeof image, 0, ORG, 0x8000, NULL };
+    vl_equiv_result r;
+    assert_int_equal(vl_equiv_run(&e, 5000, VL_TECH_BINARY_TRANSLATION, &r, err, sizeof err), 0);
+    if (!r.equal) fail_msg("binary-translation differs after %llu at 0x%x: %s", (unsigned long long)r.first, r.first_pc, r.first_insn);
+    vl_equiv_free(&r);
+    assert_int_equal(vl_equiv_run(&e, 5000, VL_TECH_SCAN_PATCH, &r, err, sizeof err), 0);
+    assert_false(r.equal);
+    assert_true(r.nfinal > 0);
+    size_t mem = 0;
+    for (size_t i = 0; i < r.nfinal; i++) {
+        if (r.final[i].kind == VL_DIFF_MEM) mem++;
+        else if (strcmp(r.final[i].what, g->self) != 0) fail_msg("scan-and-patch differs in %s", r.final[i].what);
+    }
+    assert_true(mem >= 1);
+    vl_equiv_free(&r);
+}
+
+static void test_equivalence(void **st) {
+    (void)st;
+    for (size_t i = 0; i < sizeof guests / sizeof *guests; i++) equivalence_of(guests[i]);
+}
+
+/* The translate event: each block once, the loop's first. */
+static void test_event(void **st) {
+    (void)st;
+    vl_vm *vm = mkvm(&g68000, VL_TECH_BINARY_TRANSLATION);
+    seen s = { 0 };
+    assert_int_equal(vl_vm_on_translate(vm, on_translate, &s), 0);
+    vl_vm_run(vm, 100000, 0, 0);
+    vl_vmm_stats t;
+    vl_vm_stats(vm, &t);
+    assert_int_equal((uint64_t)s.blocks, t.blocks);
+    assert_int_equal(s.first, ORG);
+    assert_true(s.callouts >= 2);
+    vl_vm_free(vm);
+    /* a technique that translates nothing has no such event */
+    vm = mkvm(&g68000, VL_TECH_TRAP_EMULATE);
+    assert_int_equal(vl_vm_on_translate(vm, on_translate, &s), -1);
+    vl_vm_free(vm);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_translation),
+        cmocka_unit_test(test_self_modifying),
+        cmocka_unit_test(test_visibility),
+        cmocka_unit_test(test_equivalence),
+        cmocka_unit_test(test_event),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,468 @@
+/* tech_bt.c - binary translation ("binary-translation") and its cheaper
+ * variant ("scan-and-patch"), VMware's answer to an ISA whose sensitive
+ * instructions do not all trap.
+ *
+ * binary-translation: guest code in virtual supervisor mode (and in user
+ * mode where the glue asks, vl_virt_bt.user) is translated one basic block
+ * at a time, the decode table's control-flow metadata ending the block,
+ * into a translation cache in the monitor region. An innocuous instruction
+ * is copied and runs directly on the real CPU; every instruction of a class
+ * the decode table declares sensitive, trapping or not, becomes a callout:
+ * the monitor executes it on the virtual context, which holds the guest's
+ * true privileged state (stats.callouts, counted as interpreted). A
+ * simulated CPU cannot run code relocated into the cache (PC-relative
+ * operands, the PC it pushes), so the copied instructions run at their
+ * guest addresses; the cache holds the copy, the callout map and the
+ * chaining, and the guest's memory is never written: a guest reading its
+ * code sees its own bytes. A block is chained to up to two successors (no
+ * cache lookup between them). Stale translations: the write watch drops a
+ * block a guest write touches, and the hash of the block's bytes, checked
+ * at each entry, catches what the watch cannot see (memory restored behind
+ * the monitor's back, another mapping of the page).
+ *
+ * scan-and-patch: the block the guest reaches is scanned, only as far as
+ * it will execute it, and each sensitive instruction's first bytes are
+ * overwritten with the ISA's trapping instruction (vl_virt_bt.patch); the
+ * trap it raises is emulated with the original bytes put back for that one
+ * instruction. Cheaper to set up (no copy, no translation), dearer to run
+ * (a trap per patched instruction where translation makes a callout),
+ * and the guest reading its code sees the patch.
+ *
+ * Fixed tables, no allocation after attach; a full cache is flushed whole. */
+#include "vmm/vmm.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define BT_BUCKETS 256u
+#define BT_BLOCKS 512
+#define BT_INSNS 32   /* instructions per block at most (callout bitmap) */
+#define BT_BYTES 192  /* bytes per block at most */
+#define BT_PATCHES 512
+#define BT_PATCH_MAX 8
+
+typedef struct bt_block {
+    uint32_t addr, len, hash;
+    uint32_t gpa;           /* guest-physical address of the first byte, when watched */
+    uint32_t callouts;      /* bit i: instruction i is a callout (patched) */
+    uint32_t succ_addr[2];  /* chained successors */
+    int32_t succ[2];
+    int32_t next;           /* hash chain */
+    uint8_t ninsn;
+    uint8_t ilen[BT_INSNS];
+    bool valid, watched;
+} bt_block;
+
+typedef struct bt_patch {
+    uint32_t va, gpa;
+    int32_t next;
+    uint8_t orig[BT_PATCH_MAX];
+    bool valid;
+} bt_patch;
+
+typedef struct bt_state {
+    bool patching;          /* scan-and-patch */
+    bool interp_stop;       /* the last run's stop came from a callout */
+    int32_t bucket[BT_BUCKETS];
+    bt_block blk[BT_BLOCKS];
+    int nblk;
+    uint32_t cache_used;
+    int cur, cur_i;         /* where the last run left a block: resumed at cur_pc */
+    uint32_t cur_pc;
+    int prev;               /* the block just completed, for chaining */
+    int32_t pbucket[BT_BUCKETS];
+    bt_patch patch[BT_PATCHES];
+    int npatch;
+    vl_translate_fn fn;
+    void *fn_ctx;
+} bt_state;
+
+static unsigned hslot(uint32_t a) { return (a ^ a >> 8 ^ a >> 16) & (BT_BUCKETS - 1); }
+
+static uint32_t fnv(const uint8_t *p, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+static bool code_gpa(vl_vm *vm, uint32_t va, uint32_t *gpa) {
+    const vl_virt_bt *bt = vm->virt->bt;
+    if (bt->code_gpa) return bt->code_gpa(vm, va, gpa);
+    *gpa = va & vm->m->desc->addr_mask;
+    return true;
+}
+
+static uint8_t *ram_at(vl_vm *vm, uint32_t gpa, uint32_t len) {
+    vl_mem *mem = &vm->m->mem;
+    return gpa < mem->size && len <= mem->size - gpa ? mem->ram + gpa : NULL;
+}
+
+/* ---- the patches (scan-and-patch) ---------------------------------------------- */
+
+static int patch_find(bt_state *h, uint32_t va) {
+    for (int32_t i = h->pbucket[hslot(va)]; i >= 0; i = h->patch[i].next)
+        if (h->patch[i].valid && h->patch[i].va == va) return i;
+    return -1;
+}
+
+/* The patch still in guest memory (the guest may have written over it). */
+static bool patch_present(vl_vm *vm, const bt_patch *p) {
+    const vl_virt_bt *bt = vm->virt->bt;
+    uint8_t *at = ram_at(vm, p->gpa, bt->patch_len);
+    return at && !memcmp(at, bt->patch, bt->patch_len);
+}
+
+/* Forget a patch: its original bytes go back when it is still there. */
+static void patch_drop(vl_vm *vm, bt_state *h, int i, bool restore) {
+    bt_patch *p = &h->patch[i];
+    if (restore && patch_present(vm, p)) memcpy(ram_at(vm, p->gpa, vm->virt->bt->patch_len), p->orig, vm->virt->bt->patch_len);
+    p->valid = false;
+    int32_t *link = &h->pbucket[hslot(p->va)];
+    while (*link >= 0 && *link != i) link = &h->patch[*link].next;
+    if (*link == i) *link = p->next;
+}
+
+/* ---- the cache ---------------------------------------------------------------- */
+
+static void unlink_block(bt_state *h, int b) {
+    int32_t *link = &h->bucket[hslot(h->blk[b].addr)];
+    while (*link >= 0 && *link != b) link = &h->blk[*link].next;
+    if (*link == b) *link = h->blk[b].next;
+    h->blk[b].valid = false;
+    if (h->cur == b) h->cur = -1;
+    if (h->prev == b) h->prev = -1;
+}
+
+/* Drop one stale block (and, under scan-and-patch, the patches in it: the
+ * original bytes go back where the patch is still there, what the guest
+ * wrote over one stays). */
+static void drop_block(vl_vm *vm, bt_state *h, int b) {
+    bt_block *k = &h->blk[b];
+    if (h->patching)
+        for (int i = 0; i < h->npatch; i++)
+            if (h->patch[i].valid && h->patch[i].va - k->addr < k->len) patch_drop(vm, h, i, true);
+    unlink_block(h, b);
+    vm->st.flushes++;
+}
+
+static void flush_all(vl_vm *vm, bt_state *h) {
+    for (int b = 0; b < h->nblk; b++)
+        if (h->blk[b].watched) vl_vm_watch(vm, h->blk[b].gpa, h->blk[b].len, false);
+    for (int i = 0; i < h->npatch; i++)
+        if (h->patch[i].valid) patch_drop(vm, h, i, true);
+    memset(h->bucket, 0xFF, sizeof h->bucket);
+    memset(h->pbucket, 0xFF, sizeof h->pbucket);
+    h->nblk = h->npatch = 0;
+    h->cache_used = 0;
+    h->cur = h->prev = -1;
+    vm->st.cache_bytes = 0;
+    vm->st.flushes++;
+}
+
+static int find_block(bt_state *h, uint32_t pc) {
+    for (int32_t b = h->bucket[hslot(pc)]; b >= 0; b = h->blk[b].next)
+        if (h->blk[b].valid && h->blk[b].addr == pc) return b;
+    return -1;
+}
+
+/* What a block is checked against at entry: its bytes, and the mode its
+ * instructions were decoded in. */
+static uint32_t block_hash(vl_vm *vm, const uint8_t *bytes, uint32_t len) {
+    const vl_virt_bt *bt = vm->virt->bt;
+    return fnv(bytes, len) ^ (bt->mode ? bt->mode(vm) * 0x9E3779B9u : 0);
+}
+
+/* The block's bytes and mode still those it was made from. */
+static bool block_fresh(vl_vm *vm, const bt_block *k) {
+    uint8_t buf[BT_BYTES];
+    return vl_vm_read_virt(vm, k->addr, buf, k->len, true) == k->len && block_hash(vm, buf, k->len) == k->hash;
+}
+
+static bool one(vl_vm *vm) {
+    (void)vm;
+    return true;
+}
+
+/* Translate (or scan and patch) the block at pc, at most `reach`
+ * instructions of it when patching (only what will execute is scanned:
+ * the bytes after the last one may be anything). The block's index, or -1
+ * when no instruction can be fetched or decoded there (the real CPU runs it
+ * and raises what it must). */
+static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
+    const vl_virt_bt *bt = vm->virt->bt;
+    uint8_t buf[BT_BYTES + 16];
+    size_t got = vl_vm_read_virt(vm, pc, buf, sizeof buf, true);
+    if (!got) return -1;
+    if (h->patching)
+        /* decode the original of what is patched already */
+        for (size_t o = 0; o < got; o++) {
+            int p = patch_find(h, pc + (uint32_t)o);
+            if (p >= 0 && o + bt->patch_len <= got) memcpy(buf + o, h->patch[p].orig, bt->patch_len);
+        }
+    bt_block k = { .addr = pc, .succ = { -1, -1 }, .next = -1, .valid = true };
+    uint32_t off = 0;
+    int ncall = 0;
+    while (k.ninsn < BT_INSNS && off < got && (!h->patching || k.ninsn < reach)) {
+        vl_decode_info d;
+        if (bt->decode) bt->decode(vm, buf + off, got - off, pc + off, &d);
+        else vm->ops->decode(vm->variant, buf + off, got - off, pc + off, &d);
+        vm->st.scanned++;
+        if (d.length <= 0 || off + (uint32_t)d.length > BT_BYTES) break;
+        if (d.cls != VL_CLASS_INNOCUOUS && d.cls != VL_CLASS_ILLEGAL) {
+            k.callouts |= 1u << k.ninsn;
+            ncall++;
+        }
+        k.ilen[k.ninsn++] = (uint8_t)d.length;
+        off += (uint32_t)d.length;
+        if (d.flow != VL_FLOW_NONE) break;
+    }
+    if (!k.ninsn) return -1;
+    k.len = off;
+    k.watched = code_gpa(vm, pc, &k.gpa) && ram_at(vm, k.gpa, k.len);
+    if (h->patching && !k.watched) return -1; /* nowhere to patch: runs as under trap-and-emulate */
+    if (h->nblk == BT_BLOCKS || h->cache_used + k.len > bt->cache_size ||
+        (h->patching && h->npatch + ncall > BT_PATCHES))
+        flush_all(vm, h);
+    if (h->patching) {
+        uint32_t o = 0;
+        for (int i = 0; i < k.ninsn; o += k.ilen[i], i++) {
+            if (!(k.callouts >> i & 1)) continue;
+            if (k.ilen[i] < bt->patch_len || patch_find(h, pc + o) >= 0) continue;
+            bt_patch *p = &h->patch[h->npatch];
+            *p = (bt_patch){ .va = pc + o, .gpa = k.gpa + o, .valid = true };
+            uint8_t *at = ram_at(vm, p->gpa, bt->patch_len);
+            memcpy(p->orig, at, bt->patch_len);
+            memcpy(at, bt->patch, bt->patch_len);
+            p->next = h->pbucket[hslot(p->va)];
+            h->pbucket[hslot(p->va)] = h->npatch++;
+            vm->st.patched++;
+        }
+        got = vl_vm_read_virt(vm, pc, buf, k.len, true); /* the hash is of the patched bytes */
+    } else {
+        /* the copy in the translation cache */
+        uint8_t *c = vl_mon_host(vm->m, vm->m->mem.mon_base + bt->cache_off + h->cache_used, k.len);
+        if (c) memcpy(c, buf, k.len);
+        h->cache_used += k.len;
+        vm->st.cache_bytes = h->cache_used;
+        vm->st.translated += k.ninsn;
+    }
+    k.hash = block_hash(vm, buf, k.len);
+    if (k.watched) vl_vm_watch(vm, k.gpa, k.len, true);
+    int b = h->nblk++;
+    h->blk[b] = k;
+    h->blk[b].next = h->bucket[hslot(pc)];
+    h->bucket[hslot(pc)] = b;
+    vm->st.blocks++;
+    if (h->fn) {
+        vl_translate_event ev = { pc, k.len, k.ninsn, ncall };
+        if (h->fn(h->fn_ctx, &ev)) vm->trap_stop = true;
+    }
+    return b;
+}
+
+/* The block at pc: chained from the one just completed, else looked up,
+ * else translated; a stale one is dropped and made again. */
+static int enter(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
+    int b = -1, slot = -1;
+    if (h->prev >= 0) {
+        bt_block *p = &h->blk[h->prev];
+        for (int j = 0; j < 2 && b < 0; j++) {
+            if (p->succ[j] >= 0 && p->succ_addr[j] == pc && h->blk[p->succ[j]].valid) b = p->succ[j];
+            else if (slot < 0 && (p->succ[j] < 0 || !h->blk[p->succ[j]].valid)) slot = j;
+        }
+    }
+    if (b < 0) {
+        vm->st.lookups++;
+        b = find_block(h, pc);
+    }
+    if (b >= 0 && !block_fresh(vm, &h->blk[b])) {
+        drop_block(vm, h, b);
+        b = -1;
+    }
+    if (b < 0) {
+        int prev = h->prev;
+        b = translate(vm, h, pc, reach);
+        if (h->prev != prev) slot = -1; /* flushed */
+    }
+    if (b >= 0 && slot >= 0 && h->prev >= 0) {
+        h->blk[h->prev].succ[slot] = b;
+        h->blk[h->prev].succ_addr[slot] = pc;
+    }
+    return b;
+}
+
+static uint64_t icount(vl_vm *vm) { return vm->m->cc->icount; }
+
+static vl_stop budget_stop(vl_vm *vm) { return (vl_stop){ .reason = VLAB_STOP_BUDGET, .pc = vl_vm_pc(vm), .vector = -1 }; }
+
+static vl_stop run(vl_vm *vm, uint64_t n) {
+    bt_state *h = vm->tstate;
+    const vl_virt_bt *bt = vm->virt->bt;
+    uint64_t start = icount(vm);
+    h->interp_stop = false;
+    while (icount(vm) - start < n && !vm->trap_stop) {
+        if (vm->virt->priv_get(vm) != 0 && (h->patching || !bt->user)) {
+            h->cur = h->prev = -1;
+            return vl_vm_run_real(vm, n - (icount(vm) - start)); /* user code runs directly */
+        }
+        uint32_t pc = vl_vm_pc(vm);
+        int b, i = 0;
+        if (h->cur >= 0 && pc == h->cur_pc && h->blk[h->cur].valid) {
+            b = h->cur;
+            i = h->cur_i;
+        } else if ((b = enter(vm, h, pc, n - (icount(vm) - start))) < 0) {
+            h->cur = h->prev = -1;
+            vl_stop s = vl_vm_run_real(vm, 1);
+            if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_NONE) return s;
+            continue;
+        }
+        h->cur = -1;
+        bt_block *k = &h->blk[b];
+        uint32_t at = pc;
+        while (i < k->ninsn && k->valid) {
+            uint64_t before = icount(vm), left = n - (before - start);
+            if (!left) {
+                h->cur = b;
+                h->cur_i = i;
+                h->cur_pc = at;
+                return budget_stop(vm);
+            }
+            uint32_t want;
+            if (!h->patching && (k->callouts >> i & 1)) {
+                vl_stop s = vl_interp_run(vm, 1, one);
+                vm->st.callouts++;
+                if (s.reason == VLAB_STOP_NONE) s.reason = VLAB_STOP_BUDGET;
+                if (s.reason != VLAB_STOP_BUDGET) {
+                    h->interp_stop = true;
+                    h->prev = -1;
+                    return s;
+                }
+                want = 1;
+            } else {
+                int j = i;
+                while (j < k->ninsn && (h->patching || !(k->callouts >> j & 1))) j++;
+                want = (uint32_t)(j - i) < left ? (uint32_t)(j - i) : (uint32_t)left;
+                vl_stop s = vl_vm_run_real(vm, want);
+                if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_NONE) {
+                    h->prev = -1;
+                    /* where the trap stopped inside the block, for on_trap to resume */
+                    uint32_t a = at;
+                    for (int q = i; q < k->ninsn; a += k->ilen[q], q++)
+                        if (a == s.pc) {
+                            h->cur = b;
+                            h->cur_i = q;
+                            h->cur_pc = a;
+                        }
+                    return s;
+                }
+            }
+            uint64_t done = icount(vm) - before;
+            for (uint64_t q = 0; q < done && i < k->ninsn; q++) at += k->ilen[i++];
+            if (done != want && !k->valid) break; /* the write watch dropped it */
+            if (i < k->ninsn && vl_vm_pc(vm) != at) break; /* an exception went elsewhere */
+        }
+        h->prev = i == k->ninsn && k->valid ? b : -1;
+    }
+    return budget_stop(vm);
+}
+
+static int on_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
+    bt_state *h = vm->tstate;
+    const vl_virt_bt *bt = vm->virt->bt;
+    if (h->interp_stop) {
+        /* a callout raised an exception the guest has no handler for: as natively */
+        *out = *s;
+        return -1;
+    }
+    /* a stop at a patch: its trap, or any stop there (x86 virtual real mode
+     * traps at every instruction): what runs there is the original */
+    int p = h->patching && s->reason == VLAB_STOP_EXCEPTION ? patch_find(h, s->pc) : -1;
+    if (p < 0 || !patch_present(vm, &h->patch[p])) {
+        h->cur = -1;
+        return vl_vm_trap_emulate(vm, s, out);
+    }
+    /* a patched instruction: emulated with its own bytes, then patched again */
+    bt_patch *pt = &h->patch[p];
+    uint8_t *mem = ram_at(vm, pt->gpa, bt->patch_len);
+    memcpy(mem, pt->orig, bt->patch_len);
+    int cur = h->cur, cur_i = h->cur_i;
+    uint32_t cur_pc = h->cur_pc;
+    int rc = vl_vm_trap_emulate(vm, s, out);
+    if (pt->valid && !memcmp(mem, pt->orig, bt->patch_len)) memcpy(mem, bt->patch, bt->patch_len);
+    /* resume inside the block after the instruction when that is where it went */
+    h->cur = -1;
+    if (cur >= 0 && cur_pc == s->pc && h->blk[cur].valid && cur_i + 1 < h->blk[cur].ninsn &&
+        vl_vm_pc(vm) == s->pc + h->blk[cur].ilen[cur_i]) {
+        h->cur = cur;
+        h->cur_i = cur_i + 1;
+        h->cur_pc = vl_vm_pc(vm);
+    }
+    return rc;
+}
+
+/* A guest write to a watched page: the blocks it touches are stale. */
+static void on_watch(vl_vm *vm, uint32_t addr, int size) {
+    bt_state *h = vm->tstate;
+    for (int b = 0; b < h->nblk; b++) {
+        bt_block *k = &h->blk[b];
+        if (k->valid && k->watched && addr < k->gpa + k->len && k->gpa < addr + (uint32_t)size) drop_block(vm, h, b);
+    }
+}
+
+static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
+    const vl_virt_bt *bt = vm->virt->bt;
+    int id = patching ? VL_TECH_SCAN_PATCH : VL_TECH_BINARY_TRANSLATION;
+    if (!bt || !vm->virt->trap || !(vm->virt->techniques & 1u << id)) {
+        vl_seterr(err, errsz, "technique %s: the %s glue does not support it", vl_technique_name(id), vm->virt->isa);
+        return -1;
+    }
+    bt_state *h = calloc(1, sizeof *h);
+    if (!h) {
+        vl_seterr(err, errsz, "out of memory");
+        return -1;
+    }
+    h->patching = patching;
+    memset(h->bucket, 0xFF, sizeof h->bucket);
+    memset(h->pbucket, 0xFF, sizeof h->pbucket);
+    h->cur = h->prev = -1;
+    vm->tstate = h;
+    return 0;
+}
+
+static int attach_bt(vl_vm *vm, char *err, size_t errsz) { return attach_as(vm, false, err, errsz); }
+static int attach_sp(vl_vm *vm, char *err, size_t errsz) { return attach_as(vm, true, err, errsz); }
+
+static void detach(vl_vm *vm) {
+    free(vm->tstate);
+    vm->tstate = NULL;
+}
+
+int vl_vm_on_translate(vl_vm *vm, vl_translate_fn fn, void *ctx) {
+    if ((vm->technique != VL_TECH_BINARY_TRANSLATION && vm->technique != VL_TECH_SCAN_PATCH) || !vm->tstate)
+        return -1;
+    bt_state *h = vm->tstate;
+    h->fn = fn;
+    h->fn_ctx = ctx;
+    return 0;
+}
+
+const vl_technique vl_tech_binary_translation = {
+    .id = VL_TECH_BINARY_TRANSLATION,
+    .name = "binary-translation",
+    .summary = "kernel code translated by basic block: innocuous instructions copied, sensitive ones callouts",
+    .attach = attach_bt,
+    .detach = detach,
+    .run = run,
+    .on_trap = on_trap,
+    .on_watch = on_watch,
+};
+
+const vl_technique vl_tech_scan_patch = {
+    .id = VL_TECH_SCAN_PATCH,
+    .name = "scan-and-patch",
+    .summary = "kernel code scanned as it is reached; sensitive instructions patched in place with a trap",
+    .attach = attach_sp,
+    .detach = detach,
+    .run = run,
+    .on_trap = on_trap,
+    .on_watch = on_watch,
+};
