@@ -636,7 +636,13 @@ static void test_bsr_odd_pushes_once(void **state) {
             vm_load(vm, g, CODE);
             vl_vm_run(vm, 100, 0, 0);
             vl_view va = { m, NULL }, vb = { vm->m, vm };
-            size_t n = vl_compare(&va, &vb, NULL, 0), len;
+            vl_diff d[16];
+            size_t n = vl_compare(&va, &vb, d, 16), len;
+            /* scan-and-patch shows its patches (the ILLEGAL over MOVE to
+             * USP and MOVE to SR): memory, nothing else */
+            if (t == VL_TECH_SCAN_PATCH)
+                for (size_t i = 0, k = n; i < k && i < 16; i++)
+                    if (d[i].kind == VL_DIFF_MEM && d[i].b == 0x4A) n--;
             vlab_console(vm->m, &len);
             if (n || len != nlen)
                 fail_msg("%s %s: %zu differences, console %zu bytes, natively %zu", model, vl_technique_name(t), n, len,

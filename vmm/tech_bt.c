@@ -299,7 +299,9 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
     const vl_virt_bt *bt = vm->virt->bt;
     uint64_t start = icount(vm);
     h->interp_stop = false;
-    while (icount(vm) - start < n && !vm->trap_stop) {
+    /* timer_armed: the guest programmed its timer; the run loop starts a
+     * new slice at the deadline (vmm.c), as the bare machine's does */
+    while (icount(vm) - start < n && !vm->trap_stop && !vm->m->timer_armed) {
         if (vm->virt->priv_get(vm) != 0 && (h->patching || !bt->user)) {
             h->cur = h->prev = -1;
             return vl_vm_run_real(vm, n - (icount(vm) - start)); /* user code runs directly */
@@ -320,7 +322,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
         uint32_t at = pc;
         while (i < k->ninsn && k->valid) {
             uint64_t before = icount(vm), left = n - (before - start);
-            if (!left) {
+            if (!left || vm->m->timer_armed) {
                 h->cur = b;
                 h->cur_i = i;
                 h->cur_pc = at;
