@@ -375,7 +375,7 @@ static int check_trap(void *ctx, const vl_trap_event *ev) {
     t->traps++;
     if (vl_vm_check(t->vm, why, sizeof why) != 0)
         fz_fail(t->c, "resource control broken after trap %llu (%s at 0x%x, vector %d): %s",
-                (unsigned long long)t->traps, ev->insn ? ev->insn : "-", ev->pc, ev->vector, why);
+                (unsigned long long)t->traps, vl_vm_trap_insn(t->vm), ev->pc, ev->vector, why);
     return 0;
 }
 
@@ -388,7 +388,9 @@ static vl_vm *new_guest(fz_ctx *c, vl_vmm *mon, const code_state *st, int tech, 
     vl_vm_reg_set(vm, vlab_reg_index(vm->m, "sp"), SSP);
     if (g->user) vl_vm_set_privilege(vm, vlab_user_level(vm->m));
     tc->c = c, tc->vm = vm, tc->traps = 0;
-    vl_vm_on_trap(vm, check_trap, tc);
+    /* the text only for a failure's message: disassembling every trap
+     * would cost more than the check */
+    vl_vm_on_trap_lazy(vm, check_trap, tc);
     return vm;
 }
 
