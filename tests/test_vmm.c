@@ -305,6 +305,15 @@ static int log_trap(void *ctx, const vl_trap_event *ev) {
     return 0;
 }
 
+/* a lazy listener: no text in the event, the same text on demand */
+static int log_trap_lazy(void *ctx, const vl_trap_event *ev) {
+    trap_log *t = ctx;
+    if (ev->insn || ev->cls != -1) t->checks_failed++;
+    vl_trap_event shown = *ev;
+    shown.insn = vl_vm_trap_insn(t->vm);
+    return log_trap(ctx, &shown);
+}
+
 static void test_reflect_trap(void **state) {
     (void)state;
     img *g = calloc(1, sizeof *g);
@@ -348,6 +357,21 @@ static void test_reflect_trap(void **state) {
         assert_int_equal((int)vl_compare(&va, &vb, NULL, 0), 0);
         assert_int_equal(vm->m->cc->icount, m->cc->icount);
         vlab_machine_free(m);
+        vl_vm_free(vm);
+        /* the lazy listener sees the same traps, and the same text when it asks */
+        vm = new_vm(NULL, models[k]);
+        vm_load(vm, g, CODE);
+        trap_log lazy = { 0 };
+        lazy.vm = vm;
+        vl_vm_on_trap_lazy(vm, log_trap_lazy, &lazy);
+        vl_vm_run(vm, 100, 0, 0);
+        assert_int_equal(lazy.checks_failed, 0);
+        assert_int_equal(lazy.n, log.n);
+        for (int i = 0; i < log.n; i++) {
+            assert_int_equal(lazy.kinds[i], log.kinds[i]);
+            assert_int_equal(lazy.pcs[i], log.pcs[i]);
+            assert_string_equal(lazy.insn[i], log.insn[i]);
+        }
         vl_vm_free(vm);
     }
     free(g);

@@ -64,6 +64,7 @@ static int hypercall(vl_vm *vm, const vl_stop *s, const vl_pv_insn *h) {
     vm->st.world_switches += 2; /* into the monitor and back, as for a trap */
     if (vm->on_trap) {
         snprintf(vm->insn, sizeof vm->insn, "hypercall %s", vl_hypercall_name(h->nr));
+        vm->insn_done = true; /* what vl_vm_trap_insn gives */
         vl_trap_event ev = { VL_TRAP_HYPERCALL, s->vector, s->pc, vm->insn, -1, -1, h->nr };
         if (vm->on_trap(vm->on_trap_ctx, &ev)) vm->trap_stop = true;
     }

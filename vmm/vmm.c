@@ -262,6 +262,12 @@ void vl_vm_set_cost(vl_vm *vm, const vl_cost_table *c) { vm->cost = *c; }
 void vl_vm_on_trap(vl_vm *vm, vl_trap_fn fn, void *ctx) {
     vm->on_trap = fn;
     vm->on_trap_ctx = ctx;
+    vm->trap_lazy = false;
+}
+
+void vl_vm_on_trap_lazy(vl_vm *vm, vl_trap_fn fn, void *ctx) {
+    vl_vm_on_trap(vm, fn, ctx);
+    vm->trap_lazy = fn != NULL;
 }
 
 void vl_vm_set_hook(vl_vm *vm, unsigned mask, vlab_hook_fn fn, void *ctx) {
@@ -388,23 +394,39 @@ static void fetch_insn(vl_vm *vm, const vl_trap *t) {
     vm->insn_variant = vm->ops->read_virt ? vl_code_variant(vm->ops, vm->vctx, vm->variant) : vm->variant;
 }
 
-void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
-    if (!vm->on_trap) return;
+/* The text of the trap being reported, from what fetch_insn saved (the
+ * bytes as the guest saw them before the monitor handled the trap). */
+const char *vl_vm_trap_insn(vl_vm *vm) {
+    if (vm->insn_done) return vm->insn;
+    vm->insn_done = true;
     vm->insn[0] = 0;
-    if (t->between) {
+    if (vm->trap_between) {
         /* between instructions (interrupt, trace): no instruction caused it */
-        const char *name = vlab_vector_name(vm->m, t->vector);
+        const char *name = vlab_vector_name(vm->m, vm->trap_vector);
         snprintf(vm->insn, sizeof vm->insn, "(%s)", name ? name : "exception");
     } else if (!vm->insn_len || !vm->ops->disasm ||
-               vm->ops->disasm(vm->insn_variant, vm->insn_bytes, vm->insn_len, t->pc, vm->insn, sizeof vm->insn) < 0) {
+               vm->ops->disasm(vm->insn_variant, vm->insn_bytes, vm->insn_len, vm->trap_pc, vm->insn,
+                               sizeof vm->insn) < 0) {
         /* the PC does not translate, or holds no instruction */
-        snprintf(vm->insn, sizeof vm->insn, "(no instruction at 0x%08x)", t->pc);
+        snprintf(vm->insn, sizeof vm->insn, "(no instruction at 0x%08x)", vm->trap_pc);
     }
-    vl_trap_event ev = { kind, t->vector, t->pc, vm->insn, -1, vm->exit_reason, -1 };
-    if (!t->between && vm->insn_len && vm->ops->decode) {
-        vl_decode_info d;
-        vm->ops->decode(vm->insn_variant, vm->insn_bytes, vm->insn_len, t->pc, &d);
-        ev.cls = d.cls;
+    return vm->insn;
+}
+
+void vl_vm_report(vl_vm *vm, int kind, const vl_trap *t) {
+    if (!vm->on_trap) return;
+    vm->insn_done = false;
+    vm->trap_between = t->between;
+    vm->trap_vector = t->vector;
+    vm->trap_pc = t->pc;
+    vl_trap_event ev = { kind, t->vector, t->pc, NULL, -1, vm->exit_reason, -1 };
+    if (!vm->trap_lazy) {
+        ev.insn = vl_vm_trap_insn(vm);
+        if (!t->between && vm->insn_len && vm->ops->decode) {
+            vl_decode_info d;
+            vm->ops->decode(vm->insn_variant, vm->insn_bytes, vm->insn_len, t->pc, &d);
+            ev.cls = d.cls;
+        }
     }
     if (vm->on_trap(vm->on_trap_ctx, &ev)) vm->trap_stop = true;
 }

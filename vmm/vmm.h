@@ -416,6 +416,11 @@ struct vl_vm {
     bool dead;                 /* vl_vm_free was called while busy */
     int exit_reason;           /* of the trap being reported: enum vl_exit_reason, -1 a trap */
     char insn[96];             /* text of the last trapping instruction */
+    bool trap_lazy;            /* the listener reads the text only through vl_vm_trap_insn */
+    bool insn_done;            /* insn holds the text of the trap being reported */
+    bool trap_between;         /* the trap being reported: what vl_vm_trap_insn formats */
+    int trap_vector;
+    uint32_t trap_pc;
     uint8_t insn_bytes[16];    /* its bytes, read before the monitor handled it */
     int insn_variant;          /* what decodes them: the mode the guest ran them in (vl_code_variant) */
     size_t insn_len;
@@ -465,6 +470,12 @@ int vl_vmm_run(vl_vmm *mon, uint64_t slice, uint64_t total_max);
 void vl_vm_stats(const vl_vm *vm, vl_vmm_stats *out); /* cost computed */
 void vl_vm_set_cost(vl_vm *vm, const vl_cost_table *c);
 void vl_vm_on_trap(vl_vm *vm, vl_trap_fn fn, void *ctx);
+/* As vl_vm_on_trap for a listener that seldom wants the instruction's text:
+ * its events carry insn NULL and cls -1 (disassembling and decoding every
+ * trap costs more than most checks); vl_vm_trap_insn, called from the
+ * callback, gives the text vl_vm_on_trap's events would have carried. */
+void vl_vm_on_trap_lazy(vl_vm *vm, vl_trap_fn fn, void *ctx);
+const char *vl_vm_trap_insn(vl_vm *vm);
 /* The guest's events, as a machine's (vlab_set_hook): VLAB_EV_STEP after
  * each guest instruction (the guest then runs one instruction at a time),
  * VLAB_EV_MODE when its virtual privilege level changes (a = the level),

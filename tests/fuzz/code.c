@@ -47,12 +47,20 @@ typedef struct claim {
     const char *mn[MAX_RANGES];
 } claim;
 
+typedef struct image {
+    uint8_t b[RAM];
+    uint32_t len, entry, code, code_len;
+    bool user;              /* x86: set CPL 3 through the API (the prefix cannot) */
+} image;
+
 typedef struct code_state {
     const char *isa, *model;
     int nclaims;
     claim claims[VL_TECH_COUNT];
     unsigned unit;          /* bytes of the word the sweep's encodings name */
     bool big_endian;
+    uint32_t mmio;          /* the model's device window: where the prefix arms the timer */
+    image *img;             /* two images (the second VM's), reused from input to input */
     /* what the inputs reached, printed at the end (fini) */
     const char *name;
     uint64_t native_stops[VLAB_STOP_SHUTDOWN + 1], traps, differ, unsure;
@@ -60,11 +68,6 @@ typedef struct code_state {
 
 /* ---- input -> image ------------------------------------------------------------- */
 
-typedef struct image {
-    uint8_t b[RAM];
-    uint32_t len, entry, code, code_len;
-    bool user;              /* x86: set CPL 3 through the API (the prefix cannot) */
-} image;
 
 static void put32(image *g, uint32_t a, uint32_t v, bool be) {
     for (int i = 0; i < 4; i++) g->b[a + (uint32_t)i] = (uint8_t)(be ? v >> (24 - 8 * i) : v >> (8 * i));
@@ -258,7 +261,13 @@ static void *code_init(const fz_target *t, FILE *out) {
     vlab_mem_set(m, 0, 2, 0x0102);
     vlab_mem_get(m, 0, 1, &one);
     st->big_endian = one == 1;
+    st->mmio = vlab_mmio_base(m);
     vlab_machine_free(m);
+    st->img = malloc(2 * sizeof *st->img);
+    if (!st->img) {
+        fprintf(stderr, "%s: out of memory\n", t->name);
+        exit(2);
+    }
     const char *why = vl_sweep_unmonitored(st->isa);
     if (why) {
         fprintf(out, "%s: natively only: the monitor cannot run %s (%s)\n", t->name, st->isa, why);
@@ -317,6 +326,7 @@ static void code_fini(void *state) {
            (unsigned long long)st->unsure);
     for (int i = 0; i < st->nclaims; i++)
         for (int k = 0; k < st->claims[i].nmn; k++) free((void *)st->claims[i].mn[k]);
+    free(st->img);
     free(st);
 }
 
@@ -375,7 +385,7 @@ static int check_trap(void *ctx, const vl_trap_event *ev) {
     t->traps++;
     if (vl_vm_check(t->vm, why, sizeof why) != 0)
         fz_fail(t->c, "resource control broken after trap %llu (%s at 0x%x, vector %d): %s",
-                (unsigned long long)t->traps, ev->insn ? ev->insn : "-", ev->pc, ev->vector, why);
+                (unsigned long long)t->traps, vl_vm_trap_insn(t->vm), ev->pc, ev->vector, why);
     return 0;
 }
 
@@ -388,7 +398,9 @@ static vl_vm *new_guest(fz_ctx *c, vl_vmm *mon, const code_state *st, int tech, 
     vl_vm_reg_set(vm, vlab_reg_index(vm->m, "sp"), SSP);
     if (g->user) vl_vm_set_privilege(vm, vlab_user_level(vm->m));
     tc->c = c, tc->vm = vm, tc->traps = 0;
-    vl_vm_on_trap(vm, check_trap, tc);
+    /* the text only for a failure's message: disassembling every trap
+     * would cost more than the check */
+    vl_vm_on_trap_lazy(vm, check_trap, tc);
     return vm;
 }
 
@@ -510,16 +522,11 @@ static int code_run(fz_ctx *c, const uint8_t *data, size_t size) {
     read_config(&in, &cf);
     size_t n;
     const uint8_t *code = fz_rest(&in, &n);
-    image *g = calloc(2, sizeof *g);
-    if (!g) fz_fail(c, "out of memory");
-    uint32_t mmio = 0;
-    {
-        char err[256];
-        vlab_machine *m = vlab_machine_new(st->isa, st->model, RAM, err, sizeof err);
-        if (!m) fz_fail(c, "vlab_machine_new: %s", err);
-        mmio = vlab_mmio_base(m);
-        vlab_machine_free(m);
-    }
+    /* a machine's and two images' allocation per input cost more, under
+     * ASan, than the runs of a short input */
+    image *g = st->img;
+    memset(g, 0, 2 * sizeof *g);
+    uint32_t mmio = st->mmio;
     /* the second VM's image: the same configuration, the code reversed */
     uint8_t *rev = malloc(n + 1);
     if (!rev) fz_fail(c, "out of memory");
@@ -538,7 +545,6 @@ static int code_run(fz_ctx *c, const uint8_t *data, size_t size) {
         if (!g[0].user && !st->claims[i].rc_only) differential(c, st, &st->claims[i], &g[0]);
     }
     free(rev);
-    free(g);
     return 0;
 }
 
