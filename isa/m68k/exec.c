@@ -11,8 +11,8 @@
  * keeps the optimiser from holding state in registers across a handler;
  * the fast paths return a constant true, so that the checks fold away
  * once inlined. run() has two loops: the fast one (a native and an
- * intercepting instance), and a checking one (one instruction per call) used
- * for exit_set, and whenever the fast loop sees irq_level > ithresh (ithresh
+ * intercepting instance, and one whose table stops at the exit forms), and
+ * a checking one (one instruction per call) used for exit_set, and whenever the fast loop sees irq_level > ithresh (ithresh
  * is -1 while trace, STOP, a halt or a hook's stop need attention).
  *
  * Where the SingleStepTests vectors (MAME's microcoded 68000) and the manual
@@ -1853,6 +1853,76 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
     }
 }
 
+/* Exit tables (hw-assist): the run loop's table with every opcode of a form
+ * in c.exit_forms replaced by h_vmexit, so that the fast loop runs the guest
+ * and only those opcodes stop it, where the checking loop would have to
+ * look at every instruction. Built once per (model, intercept, exit set)
+ * and kept for the process, like htab: the CPU holds a pointer to one and a
+ * copy of the set it was built for (a context copied by the sweep stays
+ * valid), and looks again only when the set's contents change. */
+#define XT_MAX 16
+typedef struct xtab_entry {
+    int variant;
+    bool intercept;
+    uint8_t forms[M68K_XFORM_BYTES];
+    hfn tab[65536];
+} xtab_entry;
+static xtab_entry *xtabs[XT_MAX];
+static int nxtabs;
+static pthread_mutex_t xtab_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The exit-set opcode: nothing of it has run yet; the fast loop fetched it
+ * and counted it, which is undone, and the run stops before it as the
+ * checking loop's look would. */
+static bool h_vmexit(m68k_cpu *s, uint32_t op) {
+    s->pc = s->insn_pc;
+    s->c.icount--;
+    s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1);
+    s->stop.code = ctab[s->variant][op];
+    s->stop.flags = VLAB_STOP_HAS_CODE;
+    s->f_vector = -1;
+    return false;
+}
+
+/* The exit table for the CPU's exit set, NULL if none can be had (the set
+ * is larger than the copy, or the cache is full: the checking loop). */
+static const hfn *exit_table(m68k_cpu *s) {
+    size_t nb = (size_t)m68k_ninsns / 8 + 1;
+    if (nb > M68K_XFORM_BYTES) return NULL;
+    if (s->xtab && s->xtab_variant == s->variant && s->xtab_intercept == s->c.intercept &&
+        !memcmp(s->xforms, s->c.exit_forms, nb))
+        return s->xtab;
+    const hfn *found = NULL;
+    pthread_mutex_lock(&xtab_lock);
+    for (int i = 0; i < nxtabs && !found; i++)
+        if (xtabs[i]->variant == s->variant && xtabs[i]->intercept == s->c.intercept &&
+            !memcmp(xtabs[i]->forms, s->c.exit_forms, nb))
+            found = xtabs[i]->tab;
+    if (!found && nxtabs < XT_MAX) {
+        xtab_entry *e = calloc(1, sizeof *e);
+        if (e) {
+            const hfn *base = s->c.intercept ? itab[s->variant] : htab[s->variant];
+            e->variant = s->variant;
+            e->intercept = s->c.intercept;
+            memcpy(e->forms, s->c.exit_forms, nb);
+            for (unsigned w = 0; w < 65536; w++) {
+                uint16_t f = ftab[s->variant][w];
+                e->tab[w] = f != NO_FORM && vl_bit(e->forms, f) ? h_vmexit : base[w];
+            }
+            xtabs[nxtabs++] = e;
+            found = e->tab;
+        }
+    }
+    pthread_mutex_unlock(&xtab_lock);
+    if (found) {
+        s->xtab = found;
+        s->xtab_variant = s->variant;
+        s->xtab_intercept = s->c.intercept;
+        memcpy(s->xforms, s->c.exit_forms, nb);
+    }
+    return found;
+}
+
 static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     const hfn *tab = htab[s->variant];
     const uint8_t *ct = ctab[s->variant];
@@ -1861,8 +1931,10 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     s->budget_end = s->c.icount + max;
     if (s->budget_end < s->c.icount) s->budget_end = UINT64_MAX;
     /* exit_set needs a look at every instruction before it runs: the
-     * checking loop; intercept alone runs on the fast loop */
-    s->slow = s->c.exit_set != 0 || s->c.exit_forms != NULL;
+     * checking loop; intercept alone runs on the fast loop, and so do exit
+     * forms, through their exit table */
+    const hfn *xt = s->c.exit_forms && !s->c.exit_set ? exit_table(s) : NULL;
+    s->slow = s->c.exit_set != 0 || (s->c.exit_forms != NULL && !xt);
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);
     s->stop = mkstop(0, 0, -1);
@@ -1870,7 +1942,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
         for (;;)
             if (slow_step(s, tab, ct)) return s->stop;
     }
-    fast_loop(s, s->c.intercept ? itab[s->variant] : tab, tab, ct);
+    fast_loop(s, xt ? xt : s->c.intercept ? itab[s->variant] : tab, tab, ct);
     return s->stop;
 }
 

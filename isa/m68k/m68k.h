@@ -139,6 +139,8 @@ void m68k_decode_info(int variant, const uint8_t *bytes, size_t len, uint32_t ad
 
 
 /* ---- the CPU state ---------------------------------------------------------- */
+/* Bytes of the exit set (one bit per decode-table form) a CPU keeps a copy of. */
+#define M68K_XFORM_BYTES 64
 typedef struct m68k_cpu {
     vl_cpu_common c;          /* must be first */
     /* architectural registers (d .. fc are snapshotted as one block) */
@@ -191,6 +193,12 @@ typedef struct m68k_cpu {
     uint32_t p_a[3];          /* M68K_SAVE_PART: a[op & 7], a[(op >> 9) & 7], a[7] */
     uint32_t snap[32];        /* M68K_SAVE_FULL: the register block */
     uint8_t snap_flags[4];    /* M68K_SAVE_FULL: stopped, trace_pending */
+    /* the fast loop's table for c.exit_forms (exec.c, exit_table): a
+     * process-wide one, for this model, intercept and exit set */
+    const void *xtab;
+    int xtab_variant;
+    bool xtab_intercept;
+    uint8_t xforms[M68K_XFORM_BYTES];
 } m68k_cpu;
 
 /* internal to isa/m68k */

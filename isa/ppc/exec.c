@@ -456,11 +456,12 @@ static inline uint8_t *fast_addr(ppc_cpu *s, uint32_t ea, unsigned size, int wri
     return s->ram + pa;
 }
 
-/* By class, or by form (the decode-table entry, looked up again: the
- * checked loop only: the exit set is checked in GO()) */
-static inline bool exit_hit(const ppc_cpu *s, const ppc_dent *e) {
-    if (((s->c.exit_set << 1) >> e->cls) & 1) return true;
-    if (!s->c.exit_forms || !e->cls) return false;
+/* By class, or by form (the decode-table entry, looked up again, only for
+ * an operation that has a form in the set: the checked loop only: the exit
+ * set is checked in GO()) */
+static inline bool exit_hit(const ppc_cpu *s, const ppc_dent *e, uint32_t xset, const uint8_t *xops) {
+    if ((xset >> e->cls) & 1) return true;
+    if (!xops[e->op] || !e->cls) return false;
     int f = ppc_decode_index(e->w);
     return f >= 0 && vl_bit(s->c.exit_forms, (unsigned)f);
 }
@@ -516,7 +517,7 @@ static inline bool exit_hit(const ppc_cpu *s, const ppc_dent *e) {
 /* the exit-set check (checked loop only; class + 1 in the entry, 0: none),
  * then the handler */
 #define GO() do { \
-        if (checked && VL_UNLIKELY(exit_hit(s, e))) goto vmexit; \
+        if (checked && VL_UNLIKELY(exit_hit(s, e, xset, xops))) goto vmexit; \
         JUMP(e->h); \
     } while (0)
 
@@ -586,6 +587,12 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
     refresh_mem(s);
     s->kicked = false;
     ppc_decode_init();
+    /* the exit set by form may have changed since the last run */
+    memset(s->exit_ops, 0, sizeof s->exit_ops);
+    if (s->c.exit_forms) {
+        for (int f = 0; f < ppc_ninsns; f++)
+            if (vl_bit(s->c.exit_forms, (unsigned)f)) s->exit_ops[ppc_insns[f].op] = 1;
+    }
     for (;;) {
         if (s->c.icount >= s->dec_fire) {
             s->dec_pending = true;

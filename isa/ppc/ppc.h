@@ -351,6 +351,10 @@ typedef struct ppc_cpu {
     unsigned last_wimg;       /* WIMG of the last translation */
     bool no_trace;            /* the instruction just executed is never traced (rfi) */
     bool kicked;              /* ops.kick: end the run after this slice */
+    /* the operations with a form in c.exit_forms, as the run started: an
+     * entry of another operation cannot exit, and the checked loop looks no
+     * further (exec.c, exit_hit) */
+    uint8_t exit_ops[PPC_OP_COUNT];
     uint32_t wr_lim;          /* RAM below the lowest watched page: stored to directly */
     bool was_branch;          /* it was a branch (branch trace) */
     /* exception being processed inside run */

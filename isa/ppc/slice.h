@@ -6,6 +6,11 @@
  * the decoder are in exec.c. */
 static int SLICE_NAME(ppc_cpu *s, vl_stop *st) {
     const bool checked = SLICE_CHECKED;
+    /* read once: the set is fixed for the run (core.h), and handlers write
+     * through s, which would make the compiler load these at every step */
+    const uint32_t xset = s->c.exit_set << 1;
+    const uint8_t *const xops = s->exit_ops;
+    (void)xset, (void)xops;
 #if defined(__GNUC__) && !defined(PPC_NO_THREADED)
     static const void *const lbl[] = { PPC_XHANDLERS(PPC_XH_LABEL) PPC_OPS(PPC_OP_LABEL) };
 #else
