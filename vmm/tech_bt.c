@@ -187,9 +187,11 @@ static uint32_t block_hash(vl_vm *vm, const uint8_t *bytes, uint32_t len) {
 static bool block_fresh(vl_vm *vm, bt_state *h, bt_block *k) {
     const vl_virt_bt *bt = vm->virt->bt;
     if (k->quick && k->checked == h->epoch) {
-        /* the mode and the mapping may change without a callout (x86: a far
-         * jump through the shadow tables, a store to a page table entry) */
-        if (bt->mode || bt->code_gpa) vm->virt->to_virtual(vm);
+        /* Since the check of this epoch (which brought the virtual context
+         * up to date) only innocuous instructions ran: they change neither
+         * the mode nor the MMU's registers, which the virtual context holds
+         * (a change is a sensitive instruction: a callout, a new epoch), but
+         * a store to a page table entry may map the code elsewhere */
         uint32_t gpa;
         if ((!bt->mode || bt->mode(vm) == k->mode) &&
             (!bt->code_gpa || (bt->code_gpa(vm, k->addr, &gpa) && gpa == k->gpa)))
