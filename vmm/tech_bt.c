@@ -51,7 +51,7 @@ typedef struct bt_block {
     int32_t succ[2];
     int32_t next;           /* hash chain */
     uint8_t ninsn;
-    uint8_t ilen[BT_INSNS];
+    uint8_t ioff[BT_INSNS + 1]; /* instruction i at addr + ioff[i]; ioff[ninsn] = len */
     bool valid, watched;
     bool quick;             /* watched and on one page: the epoch check may stand for the hash */
 } bt_block;
@@ -237,8 +237,8 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
             k.callouts |= 1u << k.ninsn;
             ncall++;
         }
-        k.ilen[k.ninsn++] = (uint8_t)d.length;
         off += (uint32_t)d.length;
+        k.ioff[++k.ninsn] = (uint8_t)off;
         if (d.flow != VL_FLOW_NONE) break;
     }
     if (!k.ninsn) return -1;
@@ -249,10 +249,10 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
         (h->patching && h->npatch + ncall > BT_PATCHES))
         flush_all(vm, h);
     if (h->patching) {
-        uint32_t o = 0;
-        for (int i = 0; i < k.ninsn; o += k.ilen[i], i++) {
+        for (int i = 0; i < k.ninsn; i++) {
+            uint32_t o = k.ioff[i];
             if (!(k.callouts >> i & 1)) continue;
-            if (k.ilen[i] < bt->patch_len || patch_find(h, pc + o) >= 0) continue;
+            if (k.ioff[i + 1] - o < bt->patch_len || patch_find(h, pc + o) >= 0) continue;
             bt_patch *p = &h->patch[h->npatch];
             *p = (bt_patch){ .va = pc + o, .gpa = k.gpa + o, .valid = true };
             uint8_t *at = ram_at(vm, p->gpa, bt->patch_len);
@@ -371,25 +371,26 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 }
                 want = 1;
             } else {
-                int j = i;
-                while (j < k->ninsn && (h->patching || !(k->callouts >> j & 1))) j++;
+                /* up to the next callout (none under scan-and-patch) */
+                uint32_t rest = h->patching ? 0 : k->callouts >> i;
+                int j = rest ? i + __builtin_ctz(rest) : k->ninsn;
                 want = (uint32_t)(j - i) < left ? (uint32_t)(j - i) : (uint32_t)left;
                 vl_stop s = vl_vm_run_real(vm, want);
                 if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_NONE) {
                     h->prev = -1;
                     /* where the trap stopped inside the block, for on_trap to resume */
-                    uint32_t a = at;
-                    for (int q = i; q < k->ninsn; a += k->ilen[q], q++)
-                        if (a == s.pc) {
+                    for (int q = i; q < k->ninsn; q++)
+                        if (k->addr + k->ioff[q] == s.pc) {
                             h->cur = b;
                             h->cur_i = q;
-                            h->cur_pc = a;
+                            h->cur_pc = s.pc;
                         }
                     return s;
                 }
             }
             uint64_t done = icount(vm) - before;
-            for (uint64_t q = 0; q < done && i < k->ninsn; q++) at += k->ilen[i++];
+            i = done < (uint64_t)(k->ninsn - i) ? i + (int)done : k->ninsn;
+            at = k->addr + k->ioff[i];
             if (done != want && !k->valid) break; /* the write watch dropped it */
             if (i < k->ninsn && vl_vm_pc(vm) != at) break; /* an exception went elsewhere */
         }
@@ -424,7 +425,7 @@ static int on_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     /* resume inside the block after the instruction when that is where it went */
     h->cur = -1;
     if (cur >= 0 && cur_pc == s->pc && h->blk[cur].valid && cur_i + 1 < h->blk[cur].ninsn &&
-        vl_vm_pc(vm) == s->pc + h->blk[cur].ilen[cur_i]) {
+        vl_vm_pc(vm) == h->blk[cur].addr + h->blk[cur].ioff[cur_i + 1]) {
         h->cur = cur;
         h->cur_i = cur_i + 1;
         h->cur_pc = vl_vm_pc(vm);
