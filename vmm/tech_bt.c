@@ -16,9 +16,10 @@
  * chaining, and the guest's memory is never written: a guest reading its
  * code sees its own bytes. A block is chained to up to two successors (no
  * cache lookup between them). Stale translations: the write watch drops a
- * block a guest write touches, and the hash of the block's bytes, checked
- * at each entry, catches what the watch cannot see (memory restored behind
- * the monitor's back, another mapping of the page).
+ * block a guest write touches, and the hash of the block's bytes catches
+ * what the watch cannot see (memory restored behind the monitor's back,
+ * another mapping of the page): checked at entry unless the block was found
+ * fresh since the last moment such a change could happen (bt_state.epoch).
  *
  * scan-and-patch: the block the guest reaches is scanned, only as far as
  * it will execute it, and each sensitive instruction's first bytes are
@@ -43,13 +44,16 @@
 typedef struct bt_block {
     uint32_t addr, len, hash;
     uint32_t gpa;           /* guest-physical address of the first byte, when watched */
+    uint32_t mode;          /* the ISA mode it was decoded in (vl_virt_bt.mode) */
+    uint32_t checked;       /* bt_state.epoch when its bytes were last found fresh */
     uint32_t callouts;      /* bit i: instruction i is a callout (patched) */
     uint32_t succ_addr[2];  /* chained successors */
     int32_t succ[2];
     int32_t next;           /* hash chain */
     uint8_t ninsn;
-    uint8_t ilen[BT_INSNS];
+    uint8_t ioff[BT_INSNS + 1]; /* instruction i at addr + ioff[i]; ioff[ninsn] = len */
     bool valid, watched;
+    bool quick;             /* watched and on one page: the epoch check may stand for the hash */
 } bt_block;
 
 typedef struct bt_patch {
@@ -72,6 +76,13 @@ typedef struct bt_state {
     int32_t pbucket[BT_BUCKETS];
     bt_patch patch[BT_PATCHES];
     int npatch;
+    /* Moves whenever code bytes may have changed without the write watch
+     * seeing it: at each run (the host may have written memory, restored a
+     * snapshot), at each callout (the monitor wrote for the guest), at each
+     * patch written or taken back. A watched block checked fresh in the
+     * current epoch, still mapped where it was and in its mode, is fresh:
+     * what could change its bytes since is a guest write, which drops it. */
+    uint32_t epoch;
     vl_translate_fn fn;
     void *fn_ctx;
 } bt_state;
@@ -114,6 +125,7 @@ static bool patch_present(vl_vm *vm, const bt_patch *p) {
 /* Forget a patch: its original bytes go back when it is still there. */
 static void patch_drop(vl_vm *vm, bt_state *h, int i, bool restore) {
     bt_patch *p = &h->patch[i];
+    h->epoch++;
     if (restore && patch_present(vm, p)) memcpy(ram_at(vm, p->gpa, vm->virt->bt->patch_len), p->orig, vm->virt->bt->patch_len);
     p->valid = false;
     int32_t *link = &h->pbucket[hslot(p->va)];
@@ -172,9 +184,23 @@ static uint32_t block_hash(vl_vm *vm, const uint8_t *bytes, uint32_t len) {
 }
 
 /* The block's bytes and mode still those it was made from. */
-static bool block_fresh(vl_vm *vm, const bt_block *k) {
+static bool block_fresh(vl_vm *vm, bt_state *h, bt_block *k) {
+    const vl_virt_bt *bt = vm->virt->bt;
+    if (k->quick && k->checked == h->epoch) {
+        /* Since the check of this epoch (which brought the virtual context
+         * up to date) only innocuous instructions ran: they change neither
+         * the mode nor the MMU's registers, which the virtual context holds
+         * (a change is a sensitive instruction: a callout, a new epoch), but
+         * a store to a page table entry may map the code elsewhere */
+        uint32_t gpa;
+        if ((!bt->mode || bt->mode(vm) == k->mode) &&
+            (!bt->code_gpa || (bt->code_gpa(vm, k->addr, &gpa) && gpa == k->gpa)))
+            return true;
+    }
     uint8_t buf[BT_BYTES];
-    return vl_vm_read_virt(vm, k->addr, buf, k->len, true) == k->len && block_hash(vm, buf, k->len) == k->hash;
+    if (vl_vm_read_virt(vm, k->addr, buf, k->len, true) != k->len || block_hash(vm, buf, k->len) != k->hash) return false;
+    k->checked = h->epoch;
+    return true;
 }
 
 static bool one(vl_vm *vm) {
@@ -211,8 +237,8 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
             k.callouts |= 1u << k.ninsn;
             ncall++;
         }
-        k.ilen[k.ninsn++] = (uint8_t)d.length;
         off += (uint32_t)d.length;
+        k.ioff[++k.ninsn] = (uint8_t)off;
         if (d.flow != VL_FLOW_NONE) break;
     }
     if (!k.ninsn) return -1;
@@ -223,10 +249,10 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
         (h->patching && h->npatch + ncall > BT_PATCHES))
         flush_all(vm, h);
     if (h->patching) {
-        uint32_t o = 0;
-        for (int i = 0; i < k.ninsn; o += k.ilen[i], i++) {
+        for (int i = 0; i < k.ninsn; i++) {
+            uint32_t o = k.ioff[i];
             if (!(k.callouts >> i & 1)) continue;
-            if (k.ilen[i] < bt->patch_len || patch_find(h, pc + o) >= 0) continue;
+            if (k.ioff[i + 1] - o < bt->patch_len || patch_find(h, pc + o) >= 0) continue;
             bt_patch *p = &h->patch[h->npatch];
             *p = (bt_patch){ .va = pc + o, .gpa = k.gpa + o, .valid = true };
             uint8_t *at = ram_at(vm, p->gpa, bt->patch_len);
@@ -246,6 +272,9 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
         vm->st.translated += k.ninsn;
     }
     k.hash = block_hash(vm, buf, k.len);
+    k.mode = bt->mode ? bt->mode(vm) : 0;
+    k.checked = ++h->epoch; /* patches written: other blocks check again */
+    k.quick = k.watched && (!bt->code_gpa || (pc ^ (pc + k.len - 1)) >> VL_PAGE_SHIFT == 0);
     if (k.watched) vl_vm_watch(vm, k.gpa, k.len, true);
     int b = h->nblk++;
     h->blk[b] = k;
@@ -274,7 +303,7 @@ static int enter(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
         vm->st.lookups++;
         b = find_block(h, pc);
     }
-    if (b >= 0 && !block_fresh(vm, &h->blk[b])) {
+    if (b >= 0 && !block_fresh(vm, h, &h->blk[b])) {
         drop_block(vm, h, b);
         b = -1;
     }
@@ -299,6 +328,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
     const vl_virt_bt *bt = vm->virt->bt;
     uint64_t start = icount(vm);
     h->interp_stop = false;
+    h->epoch++;
     /* timer_armed: the guest programmed its timer; the run loop starts a
      * new slice at the deadline (vmm.c), as the bare machine's does */
     while (icount(vm) - start < n && !vm->trap_stop && !vm->m->timer_armed) {
@@ -332,6 +362,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
             if (!h->patching && (k->callouts >> i & 1)) {
                 vl_stop s = vl_interp_run(vm, 1, one);
                 vm->st.callouts++;
+                h->epoch++;
                 if (s.reason == VLAB_STOP_NONE) s.reason = VLAB_STOP_BUDGET;
                 if (s.reason != VLAB_STOP_BUDGET) {
                     h->interp_stop = true;
@@ -340,25 +371,26 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 }
                 want = 1;
             } else {
-                int j = i;
-                while (j < k->ninsn && (h->patching || !(k->callouts >> j & 1))) j++;
+                /* up to the next callout (none under scan-and-patch) */
+                uint32_t rest = h->patching ? 0 : k->callouts >> i;
+                int j = rest ? i + __builtin_ctz(rest) : k->ninsn;
                 want = (uint32_t)(j - i) < left ? (uint32_t)(j - i) : (uint32_t)left;
                 vl_stop s = vl_vm_run_real(vm, want);
                 if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_NONE) {
                     h->prev = -1;
                     /* where the trap stopped inside the block, for on_trap to resume */
-                    uint32_t a = at;
-                    for (int q = i; q < k->ninsn; a += k->ilen[q], q++)
-                        if (a == s.pc) {
+                    for (int q = i; q < k->ninsn; q++)
+                        if (k->addr + k->ioff[q] == s.pc) {
                             h->cur = b;
                             h->cur_i = q;
-                            h->cur_pc = a;
+                            h->cur_pc = s.pc;
                         }
                     return s;
                 }
             }
             uint64_t done = icount(vm) - before;
-            for (uint64_t q = 0; q < done && i < k->ninsn; q++) at += k->ilen[i++];
+            i = done < (uint64_t)(k->ninsn - i) ? i + (int)done : k->ninsn;
+            at = k->addr + k->ioff[i];
             if (done != want && !k->valid) break; /* the write watch dropped it */
             if (i < k->ninsn && vl_vm_pc(vm) != at) break; /* an exception went elsewhere */
         }
@@ -393,7 +425,7 @@ static int on_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     /* resume inside the block after the instruction when that is where it went */
     h->cur = -1;
     if (cur >= 0 && cur_pc == s->pc && h->blk[cur].valid && cur_i + 1 < h->blk[cur].ninsn &&
-        vl_vm_pc(vm) == s->pc + h->blk[cur].ilen[cur_i]) {
+        vl_vm_pc(vm) == h->blk[cur].addr + h->blk[cur].ioff[cur_i + 1]) {
         h->cur = cur;
         h->cur_i = cur_i + 1;
         h->cur_pc = vl_vm_pc(vm);
