@@ -2315,7 +2315,11 @@ static void x86_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
     s->delivering = vector + 1;
     x86_deliver(s, vector, x86_has_error_code(vector), code, false, vector >= 0x20, s->eip);
     if (X86_PENDING(s)) {
-        settle(s); /* a fault delivering it: #DF, or a shutdown */
+        /* a fault delivering it: #DF, or a shutdown, or a stop where the
+         * fault finds no handler (stop_on_null_vector), kept in s->stop for
+         * the monitor, which must stop as the bare machine does */
+        s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
+        settle(s);
         s->run_depth = 0;
         return;
     }

@@ -550,7 +550,11 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
         if (rc < 0 || (rc > 0 && lo == 0 && hi == 0)) return -1;
     }
     if (t->vector == X86_EXC_DB) v->dr[6] |= DR6_BS;
+    v->stop = (vl_stop){ .reason = VLAB_STOP_BUDGET, .vector = -1 };
     vm->ops->raise(v, t->vector, t->code, t->addr);
+    /* delivering it faulted into a vector with no handler: the bare
+     * machine stops there (the state rolled back), and so does the monitor */
+    if (v->stop.reason == VLAB_STOP_EXCEPTION) return -1;
     return 0;
 }
 
