@@ -544,12 +544,14 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
 
 static int reflect(vl_vm *vm, const vl_trap *t) {
     x86_cpu *v = V(vm);
+    /* the trace trap's status comes before its delivery: the bare machine
+     * that stops at a null #DB vector shows DR6.BS set */
+    if (t->vector == X86_EXC_DB) v->dr[6] |= DR6_BS;
     if (vm->stop_on_null_vector) {
         uint32_t lo = 0, hi = 0;
         int rc = x86_idt_peek(v, t->vector, &lo, &hi);
         if (rc < 0 || (rc > 0 && lo == 0 && hi == 0)) return -1;
     }
-    if (t->vector == X86_EXC_DB) v->dr[6] |= DR6_BS;
     v->stop = (vl_stop){ .reason = VLAB_STOP_BUDGET, .vector = -1 };
     vm->ops->raise(v, t->vector, t->code, t->addr);
     /* delivering it faulted into a vector with no handler: the bare
