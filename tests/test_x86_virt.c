@@ -477,6 +477,55 @@ static void test_expand_down_byte_granular(void **state) {
     vlab_free(g.b);
 }
 
+/* An instruction that stores, then faults: ENTER with a nesting level
+ * pushes EBP, then reads the old frame's pointers (at the current
+ * privilege) and faults there; natively the fault is taken with the
+ * instruction as it was fetched. Here its push of EBP overwrites its own
+ * immediate (ESP just past it: "enter $0x52a1, $9" becomes "enter $1, $0")
+ * and its read at EBP - 4 = 0xfffffffd crosses the SS limit (#SS). The
+ * monitor's real CPU stops at the fault with its stores undone, so that
+ * the instruction executed again on the virtual context is the same one:
+ * the handler runs ('F'), as natively, under every technique (fuzz finding,
+ * code-i386 seed 5). */
+static void test_fault_after_store(void **state) {
+    (void)state;
+    sbuf b = { 0 };
+    out(&b, "  .org 0x1000\nstart:\n%s", idt_setup);
+    out(&b, "  lgdt gdtr\n  lidt idtr\n  ljmp $0x08, $1f\n"
+            "1:\n  mov $0x10, %%ax\n  mov %%ax, %%ds\n  mov %%ax, %%ss\n"
+            "  mov $1, %%ebp\n  mov $ent + 5, %%esp\n"
+            "ent:\n  enter $0x52a1, $9\n"
+            "  movb $'C', %%al\n  outb %%al, $0xe9\n  cli\n  hlt\n"
+            "handler:\n  movb $'F', %%al\n  outb %%al, $0xe9\n  mov %%ebp, %%eax\n  add $'0', %%al\n"
+            "  outb %%al, $0xe9\n  cli\n  hlt\n"
+            "vec80:\nvec20:\n  iret\n");
+    out(&b, "%s", tables);
+    image g = assemble(b.p);
+    free(b.p);
+    vlab_machine *n = native(&g, 0x1000);
+    vlab_stop sn = vlab_run(n, 100000, 0, 0);
+    size_t cn, cv;
+    const char *con_n = vlab_console(n, &cn);
+    assert_int_equal(sn.reason, VLAB_STOP_HALT);
+    assert_int_equal(cn, 2);
+    assert_memory_equal(con_n, "F1", 2); /* the fault, EBP as before the ENTER */
+    for (int tech = 0; tech < VL_TECH_COUNT; tech++) {
+        vl_vm *vm = guest(NULL, &g, 0x1000, tech);
+        vl_vm_on_trap(vm, check_every_trap, vm);
+        vl_stop sv = vl_vm_run(vm, 100000, 0, 0);
+        const char *con_v = vlab_console(vm->m, &cv);
+        if (cv != cn || memcmp(con_v, con_n, cn) != 0)
+            fail_msg("%s: console \"%.*s\", natively \"%.*s\"", vl_technique_name(tech), (int)cv, con_v, (int)cn, con_n);
+        assert_int_equal(sv.reason, sn.reason);
+        assert_int_equal(sv.pc, sn.pc);
+        assert_same(n, vm, vl_technique_name(tech));
+        assert_check(vm);
+        vl_vm_free(vm);
+    }
+    vlab_machine_free(n);
+    vlab_free(g.b);
+}
+
 /* ---- random privileged and sensitive streams -------------------------------------------------- */
 
 /* A kernel whose every exception handler (and INT n) goes back to a random
@@ -853,6 +902,7 @@ int main(void) {
         cmocka_unit_test(test_deprivilege_3),
         cmocka_unit_test(test_check_detects),
         cmocka_unit_test(test_expand_down_byte_granular),
+        cmocka_unit_test(test_fault_after_store),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),
         cmocka_unit_test(test_compiled_programs),

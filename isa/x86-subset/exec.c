@@ -1892,7 +1892,10 @@ static bool on_fault(x86_cpu *s) {
         v = c;
     } else {
         rollback(s);
-        if (intercepted(s, v)) s->c.icount--; /* stopped before: not a step */
+        if (intercepted(s, v)) {
+            s->c.icount--; /* stopped before: not a step */
+            x86_wlog_undo(s); /* and before its stores (x86_cpu.wlog) */
+        }
     }
     return take(s, v, has, code, false, false, s->insn_eip, s->insn_eip);
 }
@@ -2044,6 +2047,7 @@ static void run_loop(x86_cpu *s) {
         s->insn_eip = s->eip;
         s->u_valid = false;
         s->u_segs = false;
+        s->wlog_n = 0;
         s->c.icount++;
         bool big = (s->seg[X86_CS].attr & X86_A_DB) != 0;
         x86_decoded d, *dp = &d;

@@ -73,9 +73,28 @@ static uint32_t phys_rd(x86_cpu *s, uint32_t pa, int size) {
     return size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFFu : 0xFFu;
 }
 
+void x86_wlog_add(x86_cpu *s, uint8_t *p, unsigned n) {
+    if (s->wlog_n >= X86_WLOG_N) {
+        s->wlog_lost = true;
+        return;
+    }
+    s->wlog[s->wlog_n].p = p;
+    s->wlog[s->wlog_n].n = (uint8_t)n;
+    memcpy(s->wlog[s->wlog_n].old, p, n);
+    s->wlog_n++;
+}
+
+void x86_wlog_undo(x86_cpu *s) {
+    while (s->wlog_n) {
+        s->wlog_n--;
+        memcpy(s->wlog[s->wlog_n].p, s->wlog[s->wlog_n].old, s->wlog[s->wlog_n].n);
+    }
+}
+
 static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) {
     if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim)) {
         uint8_t *p = s->ram + pa;
+        if (VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
         p[0] = (uint8_t)v;
         if (size > 1) p[1] = (uint8_t)(v >> 8);
         if (size > 2) {
@@ -86,6 +105,13 @@ static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) {
     }
     s->attn = true; /* a device, a watched page: events, hook stops, kicks */
     if (pa >= RESET_ALIAS) pa = pa - RESET_ALIAS + RESET_TARGET;
+    if (VL_UNLIKELY(s->c.intercept)) {
+        /* RAM behind a watch is logged too (a device's write is not undone) */
+        const vl_mem *mem = &s->c.m->mem;
+        uint32_t a = pa & mem->addr_mask;
+        bool mmio = mem->mmio_on && a - mem->mmio_base < VL_MMIO_SIZE;
+        if (!mmio && (uint64_t)a + (unsigned)size <= mem->size) x86_wlog_add(s, mem->ram + a, (unsigned)size);
+    }
     if (vl_bus_write(s->c.m, pa, size, v)) return;
     for (int i = 0; i < size; i++) vl_bus_write(s->c.m, pa + (uint32_t)i, 1, v >> (8 * i));
 }
@@ -215,6 +241,7 @@ void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user) {
     if (X86_PENDING(s)) return;
     uint8_t *mp = mon_lin(s, lin, size, user);
     if (VL_UNLIKELY(mp != NULL)) {
+        x86_wlog_add(s, mp, (unsigned)size);
         for (int i = 0; i < size; i++) mp[i] = (uint8_t)(v >> (8 * i));
         return;
     }

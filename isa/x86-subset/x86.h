@@ -254,6 +254,7 @@ extern const char *const x86_op_names[X86_OP_COUNT];
 
 /* ---- the CPU state --------------------------------------------------------- */
 #define X86_TLB_N 256  /* entries per translation cache (direct mapped) */
+#define X86_WLOG_N 256  /* writes one instruction may log (ENTER 31: 32 pushes, split and with A/D bits) */
 #define X86_DC_N 1024   /* decoded instructions kept (direct mapped by linear address) */
 
 /* A decoded instruction, valid while the 16 bytes at its linear address are
@@ -338,6 +339,16 @@ typedef struct x86_cpu {
     uint32_t u_r[8], u_eflags, u_lf_res, u_lf_a, u_lf_b, u_lf_cf;
     uint8_t u_lf_op, u_lf_size;
     bool u_valid;             /* the record is this instruction's (a fast handler keeps none) */
+    /* With intercept on (the monitor's real CPU), the memory this
+     * instruction wrote, old bytes first: an intercepted fault puts them
+     * back, so that the monitor executes the instruction again on memory
+     * as it was before it (an instruction that wrote part of its stores,
+     * possibly over its own bytes or over what it reads later, then
+     * faulted, must not see its own first attempt; ENTER, PUSHA...).
+     * Device writes cannot be undone and are not logged. */
+    uint16_t wlog_n;
+    bool wlog_lost;           /* more writes than the log holds (never for the subset's instructions) */
+    struct { uint8_t *p; uint8_t n, old[4]; } wlog[X86_WLOG_N];
     bool u_segs;
     int u_cpl;
     x86_seg u_seg[X86_NSEG];
@@ -491,6 +502,11 @@ static inline uint8_t *x86_fast_ram(x86_cpu *s, uint32_t lin, unsigned size, boo
     return (uint64_t)pa + size <= lim ? s->ram + pa : NULL;
 }
 
+/* The write log (x86_cpu.wlog): record the n bytes at p before a write;
+ * undo this instruction's writes (mmu.c). */
+void x86_wlog_add(x86_cpu *s, uint8_t *p, unsigned n);
+void x86_wlog_undo(x86_cpu *s);
+
 /* Memory through segmentation and paging: faults pend. Inline the
  * common case (a plain data segment, RAM through the translation cache, no
  * alignment checking); mmu.c the rest. */
@@ -513,6 +529,7 @@ static inline void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v
     if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
         uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->wr_lim);
         if (VL_LIKELY(p != NULL)) {
+            if (VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
             p[0] = (uint8_t)v;
             if (size > 1) p[1] = (uint8_t)(v >> 8);
             if (size > 2) {
