@@ -475,11 +475,18 @@ static int handle(vl_vm *vm, vl_trap *tp, int reason, vl_stop *out) {
         }
         return 0;
     }
+    vm->reflect_stop.reason = VLAB_STOP_NONE;
     if (vl_interp_reflect(vm, &t) < 0) {
         /* no handler in the guest's table: stop where a bare machine stops */
-        if (vm->on_trap) vl_vm_report(vm, VL_TRAP_UNHANDLED, &t);
         vl_stop r = { .reason = VLAB_STOP_EXCEPTION, .flags = t.flags, .vector = (int16_t)t.vector, .pc = t.pc,
                       .code = t.code, .addr = t.addr };
+        if (vm->reflect_stop.reason != VLAB_STOP_NONE) {
+            /* the delivery stopped elsewhere (a fault into a vector with no
+             * handler, what the core does not model): that stop, as natively */
+            r = vm->reflect_stop;
+            if (r.vector >= 0) t.vector = r.vector;
+        }
+        if (vm->on_trap) vl_vm_report(vm, VL_TRAP_UNHANDLED, &t);
         *out = r;
         return -1;
     }

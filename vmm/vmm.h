@@ -216,7 +216,10 @@ typedef struct vl_virt_trap {
     /* Reflect t->vector into the guest: prepare the virtual context and
      * raise the exception there (vl_cpu_ops.raise). Returns 0, or -1 when the
      * guest has no handler (vector entry 0) and the VM stops as a bare
-     * machine would. */
+     * machine would: at t->vector, or as vm->reflect_stop says when the
+     * glue sets it (delivering t faulted into another vector with no
+     * handler, or reached what the core does not model: the bare machine's
+     * stop, its vector and reason). */
     int (*reflect)(vl_vm *vm, const vl_trap *t);
 } vl_virt_trap;
 /* What hw-assist needs from an ISA. Under it the guest's most privileged
@@ -411,6 +414,7 @@ struct vl_vm {
     void *hook_ctx;
     int hook_level;            /* the virtual level last reported */
     bool stop_on_null_vector;  /* a reflected exception with vector entry 0 stops (as natively) */
+    vl_stop reflect_stop;      /* a reflect's own stop (vl_virt_trap.reflect; reason NONE: none) */
     bool trap_stop;            /* a trap callback asked to stop */
     int busy;                  /* runs in progress: vl_vm_free waits for the last to end */
     bool dead;                 /* vl_vm_free was called while busy */

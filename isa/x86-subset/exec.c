@@ -2317,12 +2317,14 @@ static void x86_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
     s->delivering = 0;
     if (vector == X86_EXC_PF) s->cr2 = addr;
     s->delivering = vector + 1;
+    s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
     x86_deliver(s, vector, x86_has_error_code(vector), code, false, vector >= 0x20, s->eip);
     if (X86_PENDING(s)) {
         /* a fault delivering it: #DF, or a shutdown, or a stop where the
-         * fault finds no handler (stop_on_null_vector), kept in s->stop for
-         * the monitor, which must stop as the bare machine does */
-        s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
+         * fault finds no handler (stop_on_null_vector), or what the subset
+         * does not model (a task gate: its plain stop, set when it pended),
+         * kept in s->stop for the monitor, which must stop as the bare
+         * machine does */
         settle(s);
         s->run_depth = 0;
         return;

@@ -554,9 +554,14 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
     }
     v->stop = (vl_stop){ .reason = VLAB_STOP_BUDGET, .vector = -1 };
     vm->ops->raise(v, t->vector, t->code, t->addr);
-    /* delivering it faulted into a vector with no handler: the bare
-     * machine stops there (the state rolled back), and so does the monitor */
-    if (v->stop.reason == VLAB_STOP_EXCEPTION) return -1;
+    /* delivering it faulted into a vector with no handler, or reached
+     * what the core does not model (a task gate): the bare machine stops
+     * there (the state rolled back), and so does the monitor, with the
+     * bare machine's stop (the faulting vector, not t's) */
+    if (v->stop.reason == VLAB_STOP_EXCEPTION || v->stop.reason == VLAB_STOP_ERROR) {
+        vm->reflect_stop = v->stop;
+        return -1;
+    }
     return 0;
 }
 
