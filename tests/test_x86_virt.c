@@ -577,6 +577,55 @@ static void test_interrupt_delivery_stops(void **state) {
     }
 }
 
+/* vl_vm_boot gives the same state whatever ran before (it starts from a
+ * reset): a guest that set CR4, DR7, CR2... then boot again is the fresh
+ * VM's boot, on every technique. */
+static void test_boot_after_run(void **state) {
+    (void)state;
+    image g = assemble("  .org 0x1000\n"
+                       "  mov $0x10, %eax\n  mov %eax, %cr4\n"          /* PSE */
+                       "  mov $0x3, %eax\n  mov %eax, %dr7\n"           /* breakpoints armed */
+                       "  mov $0x1234, %eax\n  mov %eax, %dr0\n  mov %eax, %cr2\n"
+                       "  mov $50, %eax\n  mov $0x104, %dx\n  outl %eax, (%dx)\n" /* the timer on */
+                       "  cli\n  hlt\n");
+    char err[256];
+    for (int tech = 0; tech < VL_TECH_COUNT; tech++) {
+        vl_vm *a = guest_of(NULL, "pentium", &g, 0x1000, tech);
+        vl_stop s = vl_vm_run(a, 1000, 0, 0);
+        assert_int_equal(s.reason, VLAB_STOP_IDLE); /* cli; hlt with the timer armed */
+        vl_vm_boot(a, 0x1000, RAM);
+        vl_vm *b = vl_vm_new(NULL, "x86", "pentium", RAM, tech, NULL, err, sizeof err);
+        assert_non_null(b);
+        vlab_mem_write(b->m, 0, g.b, g.len);
+        vl_vm_reset(b);
+        vl_vm_boot(b, 0x1000, RAM);
+        vl_view va = { a->m, a }, vb = { b->m, b };
+        vl_diff d[16];
+        size_t nd = vl_compare(&va, &vb, d, 16);
+        /* scan-and-patch: its patches stay in guest memory (the guest's
+         * memory is kept), an INT3 where the first run reached */
+        if (tech == VL_TECH_SCAN_PATCH && nd <= 16) {
+            size_t k = 0;
+            while (k < nd && d[k].kind == VL_DIFF_MEM && d[k].a == 0xCC) k++;
+            if (k == nd) nd = 0;
+        }
+        if (nd) {
+            char t[160];
+            vl_diff_format(&d[0], t, sizeof t);
+            fail_msg("%s: boot after a run differs from a fresh boot: %zu differences: %s", vl_technique_name(tech), nd, t);
+        }
+        assert_int_equal(a->m->timer_period, 0);
+        /* and both run the same */
+        vl_stop sa = vl_vm_run(a, 1000, 0, 0), sb = vl_vm_run(b, 1000, 0, 0);
+        assert_int_equal(sa.reason, sb.reason);
+        if (tech != VL_TECH_SCAN_PATCH) assert_int_equal(vl_compare(&va, &vb, d, 16), 0);
+        assert_check(a);
+        vl_vm_free(a);
+        vl_vm_free(b);
+    }
+    vlab_free(g.b);
+}
+
 /* ---- random privileged and sensitive streams -------------------------------------------------- */
 
 /* A kernel whose every exception handler (and INT n) goes back to a random
@@ -955,6 +1004,7 @@ int main(void) {
         cmocka_unit_test(test_expand_down_byte_granular),
         cmocka_unit_test(test_fault_after_store),
         cmocka_unit_test(test_interrupt_delivery_stops),
+        cmocka_unit_test(test_boot_after_run),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),
         cmocka_unit_test(test_compiled_programs),

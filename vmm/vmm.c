@@ -238,6 +238,13 @@ int vl_vm_set_deprivilege(vl_vm *vm, int level, char *err, size_t errsz) {
 }
 
 void vl_vm_boot(vl_vm *vm, uint32_t entry, uint32_t sp) {
+    /* from the reset state, whatever ran before: the core's boot sets only
+     * what a loader hands over (x86: mode, segments, descriptor-table
+     * registers, EAX), so the rest (x86 CR2, CR4, DR0-7, a pending
+     * inhibition; m68k VBR; the devices, the timer) would otherwise be what
+     * the guest left, and boot without a reset would differ from boot after
+     * one */
+    vl_vm_reset(vm);
     vm->virt->to_virtual(vm);
     vm->ops->boot(vm->vctx, entry, sp);
     vm->virt->to_real(vm);

@@ -452,7 +452,9 @@ void vl_vm_free(vl_vm *vm);
 /* Architectural reset of the guest (vectors 0/1 on m68k), virtual supervisor mode. */
 void vl_vm_reset(vl_vm *vm);
 /* The state `vlab exec` starts a guest in (vl_cpu_ops.boot): the guest's
- * most privileged level, its stack pointer sp, pc = entry. */
+ * most privileged level, its stack pointer sp, pc = entry; from a reset
+ * (vl_vm_reset first: with or without one before, the same state; guest
+ * memory is kept). */
 void vl_vm_boot(vl_vm *vm, uint32_t entry, uint32_t sp);
 
 /* Run the guest's most privileged mode at real privilege level `level`
