@@ -104,6 +104,24 @@ bool vl_bus_write(vl_machine *m, uint32_t addr, int size, uint32_t value) {
     addr &= m->mem.addr_mask;
     if (in_mmio(m, addr)) {
         uint32_t off = addr - m->mem.mmio_base;
+        if (m->dev_skip_i < m->dev_skip_n) {
+            /* an instruction executed again: the write it made already */
+            const vl_dev_write *e = &m->dev_log[m->dev_skip_i];
+            if (e->addr == addr && e->size == (uint8_t)size && e->value == value) {
+                m->dev_skip_i++;
+                return true;
+            }
+            m->dev_skip_n = 0; /* it went another way: every write from here is new */
+        }
+        if (m->cc->intercept) {
+            if (m->dev_tag != m->cc->icount) m->dev_log_n = 0, m->dev_tag = m->cc->icount;
+            if (m->dev_log_n < VL_DEV_LOG_N) {
+                m->dev_log[m->dev_log_n].addr = addr;
+                m->dev_log[m->dev_log_n].value = value;
+                m->dev_log[m->dev_log_n].size = (uint8_t)size;
+                m->dev_log_n++;
+            }
+        }
         dev_write(m, off & ~3u, value);
         return true;
     }
@@ -119,6 +137,16 @@ bool vl_bus_write(vl_machine *m, uint32_t addr, int size, uint32_t value) {
         if (m->desc->ops->kick) m->desc->ops->kick(m->cpu);
     }
     return true;
+}
+
+void vl_dev_replay(vl_machine *m, uint64_t tag) {
+    m->dev_skip_i = 0;
+    m->dev_skip_n = m->dev_tag == tag ? m->dev_log_n : 0;
+}
+
+void vl_dev_replay_end(vl_machine *m) {
+    m->dev_skip_i = m->dev_skip_n = 0;
+    m->dev_log_n = 0;
 }
 
 /* ---- I/O ports ------------------------------------------------------------- */

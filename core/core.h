@@ -105,6 +105,11 @@ typedef struct vl_vector_info {
  * compare against watch_lo, the address of the lowest watched page (the RAM
  * size when none is watched), so that unwatched memory costs nothing more. */
 #define VL_MMIO_SIZE 0x100u
+#define VL_DEV_LOG_N 64u /* device writes one instruction may make that a replay skips (x86 ENTER: 32) */
+typedef struct vl_dev_write {
+    uint32_t addr, value;
+    uint8_t size;
+} vl_dev_write;
 #define VL_PAGE_SHIFT 12
 #define VL_PAGE_SIZE (1u << VL_PAGE_SHIFT)
 /* MMIO registers (offsets in the window), all 32-bit unless said:
@@ -300,12 +305,28 @@ struct vl_machine {
     /* write watch (vl_watch): called after a watched page was written */
     void (*on_watch)(void *ctx, uint32_t addr, int size);
     void *watch_ctx;
+    /* Device writes made with intercept on (the monitor's real CPU), by
+     * the instruction counting dev_tag (c.icount while it runs): when it
+     * then faults and the monitor executes it again on the virtual
+     * context, the writes it already made are replayed without effect
+     * (vl_dev_replay), so that a device sees each write once, as natively
+     * (MOVEM to memory storing into a device register, then faulting). */
+    vl_dev_write dev_log[VL_DEV_LOG_N];
+    unsigned dev_log_n, dev_skip_i, dev_skip_n;
+    uint64_t dev_tag;
 };
 
 /* Longest run of instructions between two looks at the devices: the run
  * loops of core/machine.c and of the monitor (vmm/vmm.c) cut time the same
  * way so that a guest's timer ticks after the same instruction on both. */
 #define VL_RUN_SLICE 256u
+
+/* The instruction counting `tag` (its c.icount while it ran) faulted under
+ * intercept and is executed again: its device writes (vl_machine.dev_log)
+ * are skipped while the new execution makes the same ones in the same
+ * order; vl_dev_replay_end stops that and forgets the log. */
+void vl_dev_replay(vl_machine *m, uint64_t tag);
+void vl_dev_replay_end(vl_machine *m);
 
 /* The state `vlab exec` starts a program in (vl_cpu_ops.boot), set by the
  * host: no mode event. */

@@ -678,6 +678,58 @@ static void test_bsr_odd_pushes_once(void **state) {
     free(g);
 }
 
+/* MOVEM to memory stores register by register; a store that faults after
+ * an earlier one reached a device: natively the device sees that write
+ * once, then the bus error is taken. Under the monitor the real CPU stops
+ * at the fault and the monitor executes the MOVEM again on the guest's
+ * context: the device must still see one write (here MOVEM.L D0-D1,-(A0)
+ * with A0 just above the console register: D1 goes to the console, D0
+ * below the MMIO window, where nothing answers). Also MOVEM.W. */
+static void test_movem_device_once(void **state) {
+    (void)state;
+    for (int sz = 0; sz < 2; sz++) {
+        img *g = calloc(1, sizeof *g);
+        vec(g, 2, 0x400);
+        at(g, 0x400);
+        stop(g, 0x2700);
+        at(g, CODE);
+        moveq(g, 0, 'a');
+        moveq(g, 1, 'b');
+        movea_l_imm(g, 0, MMIO + (sz ? 2u : 4u));
+        w(g, sz ? 0x48A0 : 0x48E0), w(g, 0xC000); /* movem.[wl] d0-d1,-(a0) (mask reversed: d0 = bit 15) */
+        stop(g, 0x2700);
+        for (int mi = 0; mi < 2; mi++) {
+            const char *model = mi ? "68010" : "68000";
+            vlab_machine *m = native(model, g, CODE);
+            vlab_run(m, 100, 0, 0);
+            size_t nlen;
+            const char *ncon = vlab_console(m, &nlen);
+            assert_int_equal((int)nlen, 1);
+            assert_int_equal(ncon[0], 'b');
+            assert_int_equal(m->cc->last_vector, 2); /* the bus error was taken */
+            for (int t = 0; t < VL_TECH_COUNT; t++) {
+                vl_vm *vm = new_vm_tech(NULL, model, t);
+                vm_load(vm, g, CODE);
+                vl_vm_run(vm, 100, 0, 0);
+                vl_view va = { m, NULL }, vb = { vm->m, vm };
+                vl_diff d[16];
+                size_t n = vl_compare(&va, &vb, d, 16), len;
+                if (t == VL_TECH_SCAN_PATCH)
+                    for (size_t i = 0, k = n; i < k && i < 16; i++)
+                        if (d[i].kind == VL_DIFF_MEM && d[i].b == 0x4A) n--;
+                const char *con = vlab_console(vm->m, &len);
+                if (n || len != nlen || memcmp(con, ncon, len) != 0)
+                    fail_msg("movem.%c on %s under %s: %zu differences, console \"%.*s\", natively \"%.*s\"",
+                             sz ? 'w' : 'l', model, vl_technique_name(t), n, (int)len, con, (int)nlen, ncon);
+                assert_check(vm);
+                vl_vm_free(vm);
+            }
+            vlab_machine_free(m);
+        }
+        free(g);
+    }
+}
+
 static void test_equivalence_68010(void **state) {
     (void)state;
     img *g = calloc(1, sizeof *g);
@@ -1342,6 +1394,7 @@ int main(void) {
         cmocka_unit_test(test_equivalence_interrupt_step),
         cmocka_unit_test(test_timer_armed_mid_run),
         cmocka_unit_test(test_bsr_odd_pushes_once),
+        cmocka_unit_test(test_movem_device_once),
         cmocka_unit_test(test_two_guests),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),

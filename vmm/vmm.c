@@ -370,7 +370,10 @@ static vl_stop mkstop(vl_vm *vm, int reason) {
     return (vl_stop){ .reason = (uint8_t)reason, .pc = vl_vm_pc(vm), .vector = -1 };
 }
 
-vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n) { return vm->ops->run(vm->real, n); }
+vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n) {
+    vm->m->dev_log_n = 0; /* only this run's device writes can be the trapping instruction's */
+    return vm->ops->run(vm->real, n);
+}
 
 void vl_vm_enter_virtual(vl_vm *vm) {
     vl_machine *m = vm->m;
@@ -461,7 +464,12 @@ static int handle(vl_vm *vm, vl_trap *tp, int reason, vl_stop *out) {
          * exception the guest must see (reflected) */
         vl_cpu_common *vc = vm->vctx;
         uint64_t exc = vc->exceptions;
+        /* the device writes the real CPU's attempt made before its fault
+         * happened (the instruction counted icount + 1 while it ran): its
+         * execution again makes them without effect */
+        vl_dev_replay(vm->m, ((vl_cpu_common *)vm->real)->icount + 1);
         vl_stop r = vl_interp_emulate(vm, &t);
+        vl_dev_replay_end(vm->m);
         if (r.reason == VLAB_STOP_EXCEPTION) {
             /* raised an exception the guest has no handler for: not emulated */
             vl_trap shown = t;

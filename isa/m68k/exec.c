@@ -34,7 +34,9 @@
  * registers; for a few, the whole register block), so that innocuous code
  * under the monitor runs at native speed; the checking loop saves the whole
  * block. Memory is not saved: the words a MOVEM stored before the access
- * that faulted, say, stay written. c.stop_on_null_vector alone uses the
+ * that faulted, say, stay written (the monitor's execution again writes
+ * the same words; device registers it wrote are not written twice: the
+ * bus replays those writes without effect, vl_dev_replay). c.stop_on_null_vector alone uses the
  * native loop: the stop
  * happens before the frame is built, but register updates the faulting
  * instruction made before its fault (an (An)+ increment...) remain.
