@@ -626,6 +626,56 @@ static void test_boot_after_run(void **state) {
     vlab_free(g.b);
 }
 
+/* The shadow GDT is rebuilt only when the guest's table changed (the
+ * bytes it was built from are kept and compared): a descriptor the guest
+ * rewrites, then loads after a trap, is the new one. Descriptor 0x40: a
+ * data segment with base 0x20000, then 0x30000; the byte read through DS
+ * shows which one the real CPU loaded. */
+static void test_shadow_gdt_rewritten(void **state) {
+    (void)state;
+    sbuf b = { 0 };
+    out(&b, "  .org 0x1000\n"
+            "  lgdt gdtr3\n  ljmp $0x08, $1f\n"
+            "1:\n  mov $0x10, %%ax\n  mov %%ax, %%ss\n  mov $0x7f000, %%esp\n"
+            "  movb $'A', 0x20000\n  movb $'B', 0x30000\n"
+            "  mov %%cr0, %%eax\n"                       /* a trap: the shadow as it is */
+            "  movl $0x0000ffff, 0x8c00 + 0x40\n  movl $0x00cf9302, 0x8c00 + 0x44\n" /* base 0x20000 */
+            "  mov %%cr0, %%eax\n"
+            "  mov $0x40, %%ax\n  mov %%ax, %%ds\n  movb 0, %%al\n  outb %%al, $0xe9\n"
+            "  mov $0x10, %%ax\n  mov %%ax, %%ds\n"
+            "  movl $0x00cf9303, 0x8c00 + 0x44\n"        /* base 0x30000 */
+            "  mov %%cr0, %%eax\n"
+            "  mov $0x40, %%ax\n  mov %%ax, %%ds\n  movb 0, %%al\n  outb %%al, $0xe9\n"
+            "  cli\n  hlt\n"
+            "  .org 0x8c00\n"
+            "gdt3:\n  .long 0, 0\n  .long 0x0000ffff, 0x00cf9b00\n  .long 0x0000ffff, 0x00cf9300\n"
+            "  .fill 0x400 - 0x18, 1, 0\n"
+            "gdtr3: .word 0x3ff\n  .long gdt3\n");
+    image g = assemble(b.p);
+    free(b.p);
+    vlab_machine *n = native(&g, 0x1000);
+    vlab_stop sn = vlab_run(n, 100000, 0, 0);
+    size_t cn, cv;
+    const char *con_n = vlab_console(n, &cn);
+    assert_int_equal(sn.reason, VLAB_STOP_HALT);
+    assert_int_equal(cn, 2);
+    assert_memory_equal(con_n, "AB", 2);
+    for (int tech = 0; tech < VL_TECH_COUNT; tech++) {
+        vl_vm *vm = guest(NULL, &g, 0x1000, tech);
+        vl_vm_on_trap(vm, check_every_trap, vm);
+        vl_stop sv = vl_vm_run(vm, 100000, 0, 0);
+        const char *con_v = vlab_console(vm->m, &cv);
+        if (cv != cn || memcmp(con_v, con_n, cn) != 0)
+            fail_msg("%s: console \"%.*s\", natively \"%.*s\"", vl_technique_name(tech), (int)cv, con_v, (int)cn, con_n);
+        assert_int_equal(sv.reason, sn.reason);
+        assert_same(n, vm, vl_technique_name(tech));
+        assert_check(vm);
+        vl_vm_free(vm);
+    }
+    vlab_machine_free(n);
+    vlab_free(g.b);
+}
+
 /* ---- random privileged and sensitive streams -------------------------------------------------- */
 
 /* A kernel whose every exception handler (and INT n) goes back to a random
@@ -1005,6 +1055,7 @@ int main(void) {
         cmocka_unit_test(test_fault_after_store),
         cmocka_unit_test(test_interrupt_delivery_stops),
         cmocka_unit_test(test_boot_after_run),
+        cmocka_unit_test(test_shadow_gdt_rewritten),
         cmocka_unit_test(test_stress_resource_control),
         cmocka_unit_test(test_stress_equivalence),
         cmocka_unit_test(test_compiled_programs),

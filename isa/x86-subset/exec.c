@@ -2222,7 +2222,14 @@ static void multiboot_state(x86_cpu *s) {
     s->idtr_limit = 0x3FF;
     s->ldtr = (x86_seg){ 0 };
     s->tr = (x86_seg){ 0 };
+    /* everything else 0 (docs/x86.md), whatever a reset or a run left:
+     * EDX's reset signature, CR2-CR4, the debug registers at their defaults */
+    memset(s->r, 0, sizeof s->r);
     s->r[X86_EAX] = 0x2BADB002u; /* the Multiboot magic; EBX (the info) is 0: none given */
+    s->cr2 = s->cr3 = s->cr4 = 0;
+    memset(s->dr, 0, sizeof s->dr);
+    s->dr[6] = 0xFFFF0FF0u;
+    s->dr[7] = 0x00000400u;
     x86_tlb_flush(s);
 }
 

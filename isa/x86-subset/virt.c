@@ -28,9 +28,10 @@
  *     DPLs (compressed) and point at the monitor's entry stubs; the real CPU
  *     never uses it (it intercepts). The shadow TSS has no I/O bitmap, so
  *     with real IOPL 0 every IN/OUT/INS/OUTS, CLI and STI traps.
- *     The shadow GDT/LDT are rebuilt from the guest's tables at every entry
- *     into the monitor (each trap): a descriptor the guest rewrites takes
- *     effect on the real CPU at its next trap (docs/vmm.md).
+ *     The shadow GDT/LDT follow the guest's tables at every entry into the
+ *     monitor (each trap), rebuilt when the guest's bytes differ from those
+ *     they were built from (shadow_cache): a descriptor the guest rewrites
+ *     takes effect on the real CPU at its next trap (docs/vmm.md).
  *   - Segment registers: the real caches are the compressed views of the
  *     guest's caches (CS and SS with RPL = the real CPL). A load the real
  *     CPU does itself is read back from the guest's table on the way into
@@ -95,8 +96,20 @@
 #define STACK_MARK 0x4D4F4E00u
 #define DR6_BS 0x4000u
 
+/* A shadow descriptor table as last built (shadow_table): the guest's
+ * bytes it was built from and what else its descriptors depend on; the
+ * same bytes again give the same shadow, which is then kept (no
+ * invalidation to get wrong: the comparison is the check). */
+typedef struct shadow_cache {
+    bool built;
+    int depriv, vcpl;   /* vcpl matters only at deprivilege 3 (shadow_desc) */
+    uint32_t n;
+    uint8_t raw[SH_MAX + 1];
+} shadow_cache;
+
 typedef struct glue_state {
     uint8_t io[8192];  /* hw-assist: the I/O bitmap, one bit per port */
+    shadow_cache gdt, ldt; /* trap-and-emulate: the shadow GDT's and LDT's sources */
     uint64_t irq_seen; /* the real CPU's interrupt count at the last entry into the guest */
     /* the guest entered right after STI or MOV SS (no interrupt before the
      * next instruction): at that count and EIP. The real CPU's boundary
@@ -307,15 +320,24 @@ static void wr32(uint8_t *p, uint32_t v) {
     for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* The shadow of the guest's table [base, base + limit] at off in the region. */
-static void shadow_table(vl_vm *vm, uint32_t off, uint32_t base, uint32_t limit) {
+/* The shadow of the guest's table [base, base + limit] at off in the
+ * region, rebuilt only when its source (c) changed. */
+static void shadow_table(vl_vm *vm, shadow_cache *c, uint32_t off, uint32_t base, uint32_t limit) {
     uint8_t *sh = vm->m->mem.mon + off, buf[SH_MAX + 1];
     uint32_t n = limit >= SH_MAX ? SH_MAX + 1 : (limit + 1 + 7) & ~7u;
+    int depriv = depriv_of(vm), vcpl = V(vm)->cpl;
     guest_read(V(vm), base, buf, n);
     if (limit + 1 < n) memset(buf + limit + 1, 0, n - limit - 1);
+    if (c->built && c->n == n && c->depriv == depriv && (depriv != 3 || c->vcpl == vcpl) && !memcmp(c->raw, buf, n))
+        return;
+    c->built = true;
+    c->n = n;
+    c->depriv = depriv;
+    c->vcpl = vcpl;
+    memcpy(c->raw, buf, n);
     for (uint32_t i = 0; i < n; i += 8) {
         uint32_t lo, hi;
-        shadow_desc(depriv_of(vm), V(vm)->cpl, &vm->m->mem, rd32(buf + i), rd32(buf + i + 4), &lo, &hi);
+        shadow_desc(depriv, vcpl, &vm->m->mem, rd32(buf + i), rd32(buf + i + 4), &lo, &hi);
         wr32(sh + i, lo);
         wr32(sh + i + 4, hi);
     }
@@ -427,6 +449,7 @@ static void to_real(vl_vm *vm) {
         hw_to_real(vm);
         return;
     }
+    glue_state *gs = vm->glue;
     copy_user(r, v);
     uint32_t f = x86_get_flags(v);
     x86_set_flags(r, f & ~(X86_IOPL | X86_VM));
@@ -444,11 +467,11 @@ static void to_real(vl_vm *vm) {
     if ((v->cr0 & X86_CR0_PE) && (v->ldtr.attr & X86_A_P)) {
         uint32_t lim = v->ldtr.limit > SH_MAX ? SH_MAX : v->ldtr.limit;
         r->ldtr = (x86_seg){ v->ldtr.sel, X86_A_P | X86_SYS_LDT, mb + SH_LDT, lim };
-        shadow_table(vm, SH_LDT, v->ldtr.base, lim);
+        shadow_table(vm, &gs->ldt, SH_LDT, v->ldtr.base, lim);
     } else {
         r->ldtr = (x86_seg){ v->ldtr.sel, 0, mb + SH_LDT, 0 };
     }
-    if (v->cr0 & X86_CR0_PE) shadow_table(vm, SH_GDT, v->gdtr_base, r->gdtr_limit);
+    if (v->cr0 & X86_CR0_PE) shadow_table(vm, &gs->gdt, SH_GDT, v->gdtr_base, r->gdtr_limit);
     shadow_idt(vm);
     int depriv = depriv_of(vm);
     if (interpreted_mode(v)) {
@@ -461,7 +484,6 @@ static void to_real(vl_vm *vm) {
         for (int i = 0; i < X86_NSEG; i++) r->seg[i] = real_seg(vm, i, r->cpl);
     }
     (void)mem;
-    glue_state *gs = vm->glue;
     /* the real translation cache goes when the guest's goes (MOV CR3,
      * INVLPG... on vctx) or its translation registers changed: otherwise
      * it keeps its entries, as the guest's own TLB would */
@@ -503,6 +525,7 @@ static void reset(vl_vm *vm) {
     monitor_fixed(vm, mon + SH_TSS, mon + TRAP_PAGE);
     for (int i = 0; i < 256; i++) memset(mon + STUBS + 16 * i, 0xF4, 16);
     ((glue_state *)vm->glue)->idt_built = false;
+    ((glue_state *)vm->glue)->gdt.built = ((glue_state *)vm->glue)->ldt.built = false;
     ((glue_state *)vm->glue)->tlb_valid = false;
     to_real(vm);
 }
@@ -694,6 +717,7 @@ static int check(vl_vm *vm, char *why, size_t whysz) {
 /* The sweep put both contexts back from copies: the shadows again. */
 static void resync(vl_vm *vm) {
     ((glue_state *)vm->glue)->idt_built = false;
+    ((glue_state *)vm->glue)->gdt.built = ((glue_state *)vm->glue)->ldt.built = false;
     ((glue_state *)vm->glue)->tlb_valid = false;
     to_virtual(vm);
     to_real(vm);
