@@ -91,10 +91,15 @@ void x86_wlog_undo(x86_cpu *s) {
     }
 }
 
-static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) {
+static void phys_wr_as(x86_cpu *s, uint32_t pa, int size, uint32_t v, bool log);
+static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) { phys_wr_as(s, pa, size, v, true); }
+
+/* log false: a page-table entry's accessed and dirty bits, which stay set
+ * natively when the instruction then faults (not undone) */
+static void phys_wr_as(x86_cpu *s, uint32_t pa, int size, uint32_t v, bool log) {
     if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim)) {
         uint8_t *p = s->ram + pa;
-        if (VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
+        if (VL_UNLIKELY(s->c.intercept && log)) x86_wlog_add(s, p, (unsigned)size);
         p[0] = (uint8_t)v;
         if (size > 1) p[1] = (uint8_t)(v >> 8);
         if (size > 2) {
@@ -105,7 +110,7 @@ static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) {
     }
     s->attn = true; /* a device, a watched page: events, hook stops, kicks */
     if (pa >= RESET_ALIAS) pa = pa - RESET_ALIAS + RESET_TARGET;
-    if (VL_UNLIKELY(s->c.intercept)) {
+    if (VL_UNLIKELY(s->c.intercept && log)) {
         /* RAM behind a watch is logged too (a device's write is not undone) */
         const vl_mem *mem = &s->c.m->mem;
         uint32_t a = pa & mem->addr_mask;
@@ -163,9 +168,9 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
     if (write && !w_ok && (user || wp)) return (int)(code | PF_P | 0x100);
     if (!probe) {
         if (!(pde & PTE_A) || (big && write && !(pde & PTE_D)))
-            phys_wr(s, pde_a, 4, pde | PTE_A | (big && write ? PTE_D : 0));
+            phys_wr_as(s, pde_a, 4, pde | PTE_A | (big && write ? PTE_D : 0), false);
         if (!big && (!(pte & PTE_A) || (write && !(pte & PTE_D))))
-            phys_wr(s, pte_a, 4, pte | PTE_A | (write ? PTE_D : 0));
+            phys_wr_as(s, pte_a, 4, pte | PTE_A | (write ? PTE_D : 0), false);
         e->tag = (lin & ~0xFFFu) | s->tlb_epoch;
         e->pa = frame;
         e->user = u_ok;

@@ -348,7 +348,6 @@ typedef struct x86_cpu {
      * Device writes cannot be undone and are not logged. */
     uint16_t wlog_n;
     bool wlog_lost;           /* more writes than the log holds (never for the subset's instructions) */
-    struct { uint8_t *p; uint8_t n, old[4]; } wlog[X86_WLOG_N];
     bool u_segs;
     int u_cpl;
     x86_seg u_seg[X86_NSEG];
@@ -375,6 +374,9 @@ typedef struct x86_cpu {
      * bytes it was decoded from (copying and clearing its 100 KiB cost 23%
      * of the fuzzer's time); the core hands a zeroed state: all empty */
     x86_dce dc[X86_DC_N];
+    /* the write log's entries (wlog_n above): outside a snapshot too, only
+     * the current instruction's count */
+    struct { uint8_t *p; uint8_t n, old[4]; } wlog[X86_WLOG_N];
 } x86_cpu;
 /* The part of the state a snapshot copies (vl_cpu_ops.snap_size). */
 #define X86_SNAP_SIZE offsetof(x86_cpu, dc)
