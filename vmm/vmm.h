@@ -216,8 +216,10 @@ typedef struct vl_virt_trap {
     /* Reflect t->vector into the guest: prepare the virtual context and
      * raise the exception there (vl_cpu_ops.raise). Returns 0, or -1 when the
      * guest has no handler (vector entry 0) and the VM stops as a bare
-     * machine would. */
-    int (*reflect)(vl_vm *vm, const vl_trap *t);
+     * machine would: at t, which the glue rewrites when the bare machine
+     * stops at another exception (x86: delivering the interrupt faulted,
+     * and that fault's vector is the one without a handler). */
+    int (*reflect)(vl_vm *vm, vl_trap *t);
 } vl_virt_trap;
 /* What hw-assist needs from an ISA. Under it the guest's most privileged
  * mode runs at the real CPU's most privileged level with its own state on
@@ -572,7 +574,7 @@ vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t);
  * in stats.interpreted. The stop of the last instruction. */
 vl_stop vl_interp_run(vl_vm *vm, uint64_t n, bool (*done)(vl_vm *vm));
 /* Deliver exception t->vector to the guest. 0, or -1 when it has no handler. */
-int vl_interp_reflect(vl_vm *vm, const vl_trap *t);
+int vl_interp_reflect(vl_vm *vm, vl_trap *t);
 
 /* ---- equivalence check (compare.c) -------------------------------------------- */
 /* A machine as its guest sees itself: a bare machine (vm NULL) or a guest. */

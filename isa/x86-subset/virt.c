@@ -542,7 +542,7 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
     t->action = VL_ACT_EMULATE;
 }
 
-static int reflect(vl_vm *vm, const vl_trap *t) {
+static int reflect(vl_vm *vm, vl_trap *t) {
     x86_cpu *v = V(vm);
     /* the trace trap's status comes before its delivery: the bare machine
      * that stops at a null #DB vector shows DR6.BS set */
@@ -555,8 +555,16 @@ static int reflect(vl_vm *vm, const vl_trap *t) {
     v->stop = (vl_stop){ .reason = VLAB_STOP_BUDGET, .vector = -1 };
     vm->ops->raise(v, t->vector, t->code, t->addr);
     /* delivering it faulted into a vector with no handler: the bare
-     * machine stops there (the state rolled back), and so does the monitor */
-    if (v->stop.reason == VLAB_STOP_EXCEPTION) return -1;
+     * machine stops there (the state rolled back), with that fault's
+     * vector, code and address, and so does the monitor */
+    if (v->stop.reason == VLAB_STOP_EXCEPTION) {
+        t->vector = v->stop.vector;
+        t->pc = v->stop.pc;
+        t->code = v->stop.code;
+        t->addr = v->stop.addr;
+        t->flags = v->stop.flags;
+        return -1;
+    }
     return 0;
 }
 
