@@ -500,6 +500,9 @@ int vl_vm_supervisor(vl_vm *vm);            /* 1 at virtual level 0 */
  * side-effect free (the core's read_virt on the virtual context, which
  * holds the guest's translations and segments). */
 size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fetch);
+/* The size in bits (16 or 32) of the code the guest executes in its present
+ * mode (vlab_code_bits for the guest as it sees itself). */
+int vl_vm_code_bits(vl_vm *vm);
 /* Machine-physical address of guest-physical gpa; false outside guest memory. */
 bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa);
 /* Watch guest writes to the pages of [gpa, gpa+len) (on) or stop: each
