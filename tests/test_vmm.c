@@ -931,7 +931,8 @@ static void test_stress_resource_control(void **state) {
  * of a block as callouts after one had left virtual supervisor mode, where a
  * run starting there runs that user code directly (68000, seed 6, 503808
  * instructions: 35627 traps in slices of 16, 35306 in slices of 4096).
- * Scan-and-patch scans only as far as a run goes: its block counts differ. */
+ * Scan-and-patch scans only as far as a run may go: its block counts, and
+ * the patches the guest may see in its memory, depend on the slices. */
 typedef struct sliced {
     vlab_machine *m; /* natively, or */
     vl_vm *vm;       /* under the monitor */
@@ -962,14 +963,19 @@ static void slices_of(const char *model, uint64_t seed, int technique, uint64_t 
         while (sliced_icount(&a) < target && sa.reason == VLAB_STOP_BUDGET)
             sa = sliced_run(&a, target - sliced_icount(&a) < 16 ? target - sliced_icount(&a) : 16);
         if (sb.reason != VLAB_STOP_BUDGET && sa.reason == VLAB_STOP_BUDGET) sa = sliced_run(&a, 16);
-        vl_diff d;
-        size_t nd = vl_compare(&va, &vb, &d, 1);
-        if (nd) {
+        vl_diff d[64];
+        size_t nd = vl_compare(&va, &vb, d, 64);
+        for (size_t i = 0; i < nd && i < 64; i++) {
+            /* scan-and-patch: the patches the guest sees may differ in
+             * memory (the scan goes as far as the run may go: docs/vmm.md),
+             * never a register nor the console */
+            if (technique == VL_TECH_SCAN_PATCH && d[i].kind == VL_DIFF_MEM) continue;
             char t[160];
-            vl_diff_format(&d, t, sizeof t);
+            vl_diff_format(&d[i], t, sizeof t);
             fail_msg("%s seed %llu %s: in slices of 16 and of 4096, %zu differences at instruction %llu: %s", model,
                      (unsigned long long)seed, tn, nd, (unsigned long long)target, t);
         }
+        if (nd > 64 && technique == VL_TECH_SCAN_PATCH) fail_msg("%s seed %llu: %zu differences", model, (unsigned long long)seed, nd);
         assert_int_equal(sliced_icount(&a), target);
         checks++;
         if (sb.reason != VLAB_STOP_BUDGET || sa.reason != VLAB_STOP_BUDGET) {
