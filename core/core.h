@@ -241,6 +241,12 @@ struct vl_cpu_ops {
      * instruction by mode (x86: 16-bit code in real mode, virtual-8086 mode
      * and 16-bit code segments). NULL: the model's variant. */
     int (*code_variant)(const void *cpu);
+    /* Optional, for an ISA whose code has more than one size: the size in
+     * bits (16, 32) of the code a variant decodes, and the variant that
+     * decodes bits-bit code (-1: the ISA has no such code). NULL: the
+     * model's code is 32-bit, and there is no other. */
+    int (*code_bits)(int variant);
+    int (*bits_variant)(int variant, int bits);
     /* Assemble a whole source text; 0 ok (*out malloc'd), -1 with "line:col: msg". */
     int (*assemble)(int variant, const char *src, uint32_t org, uint8_t **out, size_t *len,
                     char *err, size_t errsz);

@@ -778,8 +778,27 @@ int vlab_asm(const char *isa_or_model, const char *src, uint32_t org, uint8_t **
 
 int vlab_disasm(const char *isa_or_model, const uint8_t *bytes, size_t len, uint32_t addr, char *out,
                 size_t outsz) {
+    return vlab_disasm_bits(isa_or_model, 0, bytes, len, addr, out, outsz);
+}
+
+int vlab_code_bits(vlab_machine *m) {
+    const vl_cpu_ops *ops = m->desc->ops;
+    return ops->code_bits ? ops->code_bits(vl_code_variant(ops, m->cpu, m->desc->variant)) : 32;
+}
+
+int vlab_disasm_bits(const char *isa_or_model, int bits, const uint8_t *bytes, size_t len, uint32_t addr,
+                     char *out, size_t outsz) {
     const vl_model_desc *d = resolve_desc(isa_or_model, out, outsz);
     if (!d) return -1;
+    int variant = d->variant;
+    if (bits) {
+        variant = d->ops->bits_variant ? d->ops->bits_variant(d->variant, bits) : (bits == 32 ? d->variant : -1);
+        if (variant < 0) {
+            vl_seterr(out, outsz, "bits: %s has no %d-bit code (its code is %s)", d->isa, bits,
+                      d->ops->bits_variant ? "16- or 32-bit" : "32-bit");
+            return -1;
+        }
+    }
     if (!d->ops->disasm) {
         vl_seterr(out, outsz, "no disassembler for %s", d->isa);
         return -1;
@@ -789,7 +808,7 @@ int vlab_disasm(const char *isa_or_model, const uint8_t *bytes, size_t len, uint
         return -1;
     }
     if (out && outsz) out[0] = 0;
-    int n = d->ops->disasm(d->variant, bytes, len, addr, out, outsz);
+    int n = d->ops->disasm(variant, bytes, len, addr, out, outsz);
     if (n < 0 && out && outsz && !out[0]) vl_seterr(out, outsz, "cannot disassemble");
     if (n > (int)len) {
         vl_seterr(out, outsz, "truncated instruction (needs %d bytes, %zu given)", n, len);

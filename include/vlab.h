@@ -202,6 +202,14 @@ int vlab_asm_source(const char *src, size_t len, char *err, size_t errsz);
  * out), or -1 with a message in out when bytes do not hold a whole one. */
 int vlab_disasm(const char *isa_or_model, const uint8_t *bytes, size_t len, uint32_t addr,
                 char *out, size_t outsz);
+/* The same, reading bits-bit code (x86: 16 for real mode, virtual-8086
+ * mode and 16-bit code segments, or 32); bits 0: the model's own (32-bit)
+ * code. -1 with a message also for a size the ISA's code does not have. */
+int vlab_disasm_bits(const char *isa_or_model, int bits, const uint8_t *bytes, size_t len, uint32_t addr,
+                     char *out, size_t outsz);
+/* The size in bits (16 or 32) of the code the machine's CPU executes in its
+ * present mode: what vlab_disasm_bits reads its next instruction as. */
+int vlab_code_bits(vlab_machine *m);
 void vlab_free(void *p);
 
 #ifdef __cplusplus

@@ -34,6 +34,10 @@ typedef struct vl_lview_class {
     void (*set_pc)(void *self, uint32_t pc);
     int (*priv_get)(void *self);            /* privilege level, 0 the most privileged */
     int (*priv_set)(void *self, int level); /* 0, or -1 for a level the ISA lacks */
+    int (*code_bits)(void *self);           /* 16 or 32: the code it executes now */
+    /* memory as its CPU fetches code at addr (x86: an offset in CS),
+     * through its MMU: the bytes read */
+    size_t (*fetch)(void *self, uint32_t addr, uint8_t *buf, size_t len);
 } vl_lview_class;
 
 /* On the metatable at the top of the stack: __index (the shared methods,

@@ -297,15 +297,30 @@ static int l_asm(lua_State *L) {
     return 1;
 }
 
+static const vlab_option disasm_options[] = { { "bits", VLAB_OPT_INTEGER }, { NULL, 0 } };
+
+/* vlab.disasm(isa, bytes [, addr] [, { bits = 16 | 32 }]) */
 static int l_disasm(lua_State *L) {
     const char *isa = vl_lua_checkname(L, 1, "vlab.disasm", "isa");
     size_t len;
     const char *bytes = luaL_checklstring(L, 2, &len);
-    uint32_t addr = lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "vlab.disasm", "address");
+    int opts = lua_istable(L, 3) ? 3 : 4; /* the options may follow the bytes directly */
+    if (opts == 4 && lua_gettop(L) > 4) return luaL_error(L, "vlab.disasm: too many arguments");
+    uint32_t addr = opts == 3 || lua_isnoneornil(L, 3) ? 0 : check_u32(L, 3, "vlab.disasm", "address");
+    int bits = 0;
+    if (!lua_isnoneornil(L, opts)) {
+        if (!lua_istable(L, opts))
+            return luaL_error(L, "vlab.disasm: argument %d: expected an options table ({ bits = 16 }), got %s", opts,
+                              luaL_typename(L, opts));
+        vl_lua_check_opts(L, opts, "vlab.disasm", disasm_options);
+        lua_Integer b = opt_field_int(L, opts, "bits", "vlab.disasm", 0, NULL);
+        if (b != 16 && b != 32) return luaL_error(L, "vlab.disasm: bits must be 16 or 32 (got %I)", (LUAI_UACINT)b);
+        bits = (int)b;
+    }
     char err[512];
     if (vlab_resolve(isa, NULL, NULL, err, sizeof err) < 0) return luaL_error(L, "vlab.disasm: %s", err);
     char text[256];
-    int n = vlab_disasm(isa, (const uint8_t *)bytes, len, addr, text, sizeof text);
+    int n = vlab_disasm_bits(isa, bits, (const uint8_t *)bytes, len, addr, text, sizeof text);
     if (n < 0) return luaL_error(L, "vlab.disasm: %s", text);
     lua_pushstring(L, text);
     lua_pushinteger(L, n);
@@ -812,6 +827,32 @@ static int v_clear_console(lua_State *L) {
     return 0;
 }
 
+/* m:code_bits(): 16 or 32, the size of the code the CPU (the guest's, for
+ * a guest) executes in its present mode: what vlab.disasm's bits reads */
+static int v_code_bits(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    lua_pushinteger(L, c->code_bits(w.self));
+    return 1;
+}
+
+/* m:fetch(addr, len): the bytes the CPU would fetch as code at addr (x86:
+ * an offset in CS), through its MMU; fewer (down to "") where a page does
+ * not translate or is not memory */
+enum { FETCH_MAX = 4096 };
+static int v_fetch(lua_State *L) {
+    const vl_lview_class *c = vclass(L);
+    vl_lview w = c->check(L, 1);
+    uint32_t addr = check_u32(L, 2, "fetch", "address");
+    lua_Integer len = luaL_checkinteger(L, 3);
+    if (len < 0 || len > FETCH_MAX)
+        return luaL_error(L, "fetch: length %I out of range (0 to %d)", (LUAI_UACINT)len, FETCH_MAX);
+    uint8_t buf[FETCH_MAX];
+    size_t n = len ? c->fetch(w.self, addr, buf, (size_t)len) : 0;
+    lua_pushlstring(L, (const char *)buf, n);
+    return 1;
+}
+
 static int v_disasm(lua_State *L) {
     const vl_lview_class *c = vclass(L);
     vlab_machine *m = c->check(L, 1).m;
@@ -967,7 +1008,8 @@ void vl_lview_open(lua_State *L, const vl_lview_class *cls, const luaL_Reg *own)
         { "supervisor", v_supervisor }, { "set_supervisor", v_set_supervisor },
         { "privilege", v_privilege }, { "set_privilege", v_set_privilege }, { "load", v_load },
         { "console", v_console },   { "clear_console", v_clear_console },
-        { "disasm", v_disasm },     { NULL, NULL },
+        { "disasm", v_disasm },     { "code_bits", v_code_bits }, { "fetch", v_fetch },
+        { NULL, NULL },
     };
     static const luaL_Reg proxy[] = { { "__index", regs_index }, { "__newindex", regs_newindex },
                                       { "__call", regs_call },   { "__pairs", regs_pairs },
@@ -1005,10 +1047,14 @@ static uint32_t machine_pc(void *self) { return vlab_pc(self); }
 static void machine_set_pc(void *self, uint32_t pc) { vlab_set_pc(self, pc); }
 static int machine_priv(void *self) { return vlab_privilege(self); }
 static int machine_set_priv(void *self, int level) { return vlab_set_privilege(self, level); }
+static int machine_code_bits(void *self) { return vlab_code_bits(self); }
+static size_t machine_fetch(void *self, uint32_t addr, uint8_t *buf, size_t len) {
+    return vlab_read_virt(self, addr, buf, len, 1);
+}
 
 static const vl_lview_class machine_class = {
     "machine", "m", REGS_MT, UV_REGS, machine_check, machine_reg_get, machine_reg_set, machine_pc,
-    machine_set_pc, machine_priv, machine_set_priv,
+    machine_set_pc, machine_priv, machine_set_priv, machine_code_bits, machine_fetch,
 };
 
 static int regs_tostring(lua_State *L) {
@@ -1072,6 +1118,7 @@ int luaopen_vlab(lua_State *L) {
     int top = lua_gettop(L);
     vl_lua_add_options(L, top, "vlab.machine", machine_options);
     vl_lua_add_options(L, top, "vlab.asm", asm_options);
+    vl_lua_add_options(L, top, "vlab.disasm", disasm_options);
     vl_lua_add_options(L, top, "run", vl_run_options);
     vl_lua_add_options(L, top, "gdb", vl_gdb_options);
     vl_lua_open_vmm(L);

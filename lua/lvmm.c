@@ -727,11 +727,15 @@ static uint32_t guest_pc(void *self) { return vl_vm_pc(self); }
 static void guest_set_pc(void *self, uint32_t pc) { vl_vm_set_pc(self, pc); }
 static int guest_priv(void *self) { return vl_vm_privilege(self); }
 static int guest_set_priv(void *self, int level) { return vl_vm_set_privilege(self, level); }
+static int guest_code_bits(void *self) { return vl_vm_code_bits(self); }
+static size_t guest_fetch(void *self, uint32_t addr, uint8_t *buf, size_t len) {
+    return vl_vm_read_virt(self, addr, buf, len, true);
+}
 
 /* uservalue 2 of a guest: its regs proxy */
 static const vl_lview_class guest_class = {
     "guest", "g", GREGS_MT, 2, guest_check, guest_reg_get, guest_reg_set, guest_pc,
-    guest_set_pc, guest_priv, guest_set_priv,
+    guest_set_pc, guest_priv, guest_set_priv, guest_code_bits, guest_fetch,
 };
 
 static int g_regs(lua_State *L) {

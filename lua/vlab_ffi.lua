@@ -147,10 +147,17 @@ function M.asm(isa, text, opts)
   return s
 end
 
-function M.disasm(isa, bytes, addr)
+local disasm_options = options { { "bits", "integer" } }
+function M.disasm(isa, bytes, addr, opts)
   name_arg("vlab.disasm", "isa", isa)
+  if type(addr) == "table" and opts == nil then addr, opts = nil, addr end
+  opts = check_options("vlab.disasm", opts, disasm_options, 2)
+  local bits = opts.bits or 0
+  if opts.bits ~= nil and bits ~= 16 and bits ~= 32 then
+    error("vlab.disasm: bits must be 16 or 32 (got " .. tostring(bits) .. ")", 0)
+  end
   local out = ffi.new("char[?]", 256)
-  local n = C.vlab_disasm(isa, bytes, #bytes, addr or 0, out, 256)
+  local n = C.vlab_disasm_bits(isa, bits, bytes, #bytes, addr or 0, out, 256)
   if n < 0 then error("vlab.disasm: " .. ffi.string(out), 0) end
   return ffi.string(out), n
 end
@@ -293,5 +300,13 @@ function Machine:stats()
            interrupts = tonumber(s.interrupts), mode_switches = tonumber(s.mode_switches) }
 end
 function Machine:reset() C.vlab_reset(self._m) end
+function Machine:code_bits() return C.vlab_code_bits(self._m) end
+function Machine:fetch(addr, len)
+  if len < 0 or len > 4096 then error(string.format("fetch: length %d out of range (0 to 4096)", len), 2) end
+  if len == 0 then return "" end
+  local buf = ffi.new("uint8_t[?]", len)
+  local n = C.vlab_read_virt(self._m, addr, buf, len, 1)
+  return ffi.string(buf, n)
+end
 
 return M

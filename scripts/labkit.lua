@@ -129,10 +129,13 @@ function M.trace(g, n, out)
   local s
   for _ = 1, n or 100 do
     local pc = g.pc
-    local okr, bytes = pcall(g.read, g, pc, 16)
+    -- the bytes as the CPU fetches them (x86: at CS:pc, through the MMU)
+    local okr, bytes = pcall(g.fetch, g, pc, 16)
+    okr = okr and #bytes > 0
     local text, len = "(no memory at this address)", 0
     if okr then
-      local okd, t, l = pcall(vlab.disasm, target, bytes, pc)
+      -- in the mode the CPU runs it in (x86: 16-bit code in real mode)
+      local okd, t, l = pcall(vlab.disasm, target, bytes, pc, { bits = g:code_bits() })
       if okd then text, len = t, l else text = "(not an instruction)" end
     end
     local hex = okr and bytes:sub(1, len):gsub(".", function(c) return string.format("%02x", c:byte()) end) or ""

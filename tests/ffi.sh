@@ -16,6 +16,15 @@ assert(vlab.isas()[1] == "m68k")
 assert(vlab.models("m68k")[2] == "68010")
 local okm, em = pcall(vlab.models, "z80")
 assert(not okm and em:find("vlab.models: unknown isa 'z80'", 1, true), em)
+-- 16-bit x86 code, and the mode a machine runs in
+assert(select(2, vlab.disasm("i386", "\xb8\x34\x12\xf4\x90", 0, { bits = 16 })) == 3)
+assert(select(2, vlab.disasm("i386", "\xb8\x34\x12\xf4\x90")) == 5)
+local okb, eb = pcall(vlab.disasm, "68000", "\x4e\x71", 0, { bits = 16 })
+assert(not okb and eb:find("vlab.disasm: bits: m68k has no 16-bit code", 1, true), eb)
+local rm = vlab.machine { isa = "x86", ram = 1048576 }
+rm:reset()
+rm:write(0xFFFF0, "\xb8\x34\x12\xf4")
+assert(rm:code_bits() == 16 and rm:fetch(rm.pc, 4) == "\xb8\x34\x12\xf4")
 local m = vlab.machine { isa = "m68k:68010", ram = 65536 }
 assert(m.model == "68010" and m.ram == 65536)
 local code = vlab.asm("m68k", [[

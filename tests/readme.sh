@@ -36,6 +36,31 @@ check README.md "vlab table --technique hybrid" --technique hybrid
 check README.md "vlab table --technique hw-assist" --technique hw-assist
 check docs/popek-goldberg.md "vlab table"
 
+# The techniques side by side: the block between
+# "<!-- vlab run scripts/techniques_summary.lua: begin/end -->" is what the
+# script prints now (the sweep under every technique and the
+# micro-benchmarks' simulated costs: deterministic), line for line
+B="<!-- vlab run scripts/techniques_summary.lua: begin -->"
+E="<!-- vlab run scripts/techniques_summary.lua: end -->"
+if "$BUILD/vlab" run scripts/techniques_summary.lua >"$T/techs" 2>"$T/techs.err" && [ -s "$T/techs" ]; then
+    if [ -n "$VLAB_UPDATE_README" ]; then
+        awk -v f="$T/techs" -v b="$B" -v e="$E" '$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
+             $0 == e { skip = 0 } !skip' README.md >"$T/README.new" && cp "$T/README.new" README.md
+        echo "readme: README.md: the techniques block rewritten"
+    fi
+    awk -v b="$B" -v e="$E" '$0 == e { on = 0 } on { print } $0 == b { on = 1 }' README.md >"$T/readme.techs"
+    if ! grep -qxF -- "$B" README.md || ! grep -qxF -- "$E" README.md; then
+        echo "readme: FAIL: README.md has no '$B' ... '$E' block"; status=1
+    elif cmp -s "$T/techs" "$T/readme.techs"; then
+        echo "readme: README.md: the techniques table is what scripts/techniques_summary.lua computes ($(wc -l <"$T/techs") lines)"
+    else
+        echo "readme: FAIL: README.md: the techniques table differs from what scripts/techniques_summary.lua prints (VLAB_UPDATE_README=1 sh tests/readme.sh rewrites it):"
+        diff "$T/readme.techs" "$T/techs"; status=1
+    fi
+else
+    echo "readme: FAIL: vlab run scripts/techniques_summary.lua failed: $(head -3 "$T/techs.err")"; status=1
+fi
+
 # The README's prose: "under the monitor N forms leak" is the i386 row's leaks
 said=$(tr '\n' ' ' <README.md | sed -n 's/.*under the monitor \([0-9][0-9]*\) forms leak.*/\1/p')
 measured=$(awk -F'|' '/^<!-- vlab table summary: begin -->$/ { on = 1 } on && $3 ~ / i386 / { gsub(/ /, "", $10); print $10; exit }' README.md)

@@ -60,7 +60,7 @@ vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t) {
     return r;
 }
 
-int vl_interp_reflect(vl_vm *vm, const vl_trap *t) {
+int vl_interp_reflect(vl_vm *vm, vl_trap *t) {
     vl_cpu_common *vc = vm->vctx, *rc_ = vm->real;
     vm->virt->to_virtual(vm);
     vc->intercept = false;

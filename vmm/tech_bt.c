@@ -369,6 +369,14 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                     h->prev = -1;
                     return s;
                 }
+                /* it left virtual supervisor mode (MOVE to SR, mtmsr, RTE...):
+                 * what follows is user code, which runs directly, as it does
+                 * wherever a run starts (the rest of the block as callouts
+                 * would make the counts depend on where runs begin and end) */
+                if (vm->virt->priv_get(vm) != 0 && !bt->user) {
+                    h->prev = -1;
+                    break;
+                }
                 want = 1;
             } else {
                 /* up to the next callout (none under scan-and-patch) */

@@ -328,6 +328,16 @@ size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fet
     return vm->ops->read_virt(vm->vctx, addr, buf, len, fetch);
 }
 
+int vl_vm_code_bits(vl_vm *vm) {
+    const vl_cpu_ops *ops = vm->ops;
+    if (!ops->code_bits) return 32;
+    /* the guest's mode is its virtual context's (brought up to date), as
+     * its code is read through it (vl_vm_read_virt) */
+    if (!ops->read_virt) return vlab_code_bits(vm->m);
+    vm->virt->to_virtual(vm);
+    return ops->code_bits(vl_code_variant(ops, vm->vctx, vm->variant));
+}
+
 bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa) {
     if (gpa >= vm->m->mem.size) return false;
     if (mpa) *mpa = vm->ram_mpa + gpa;

@@ -220,7 +220,7 @@ typedef struct vl_virt_trap {
      * glue sets it (delivering t faulted into another vector with no
      * handler, or reached what the core does not model: the bare machine's
      * stop, its vector and reason). */
-    int (*reflect)(vl_vm *vm, const vl_trap *t);
+    int (*reflect)(vl_vm *vm, vl_trap *t);
 } vl_virt_trap;
 /* What hw-assist needs from an ISA. Under it the guest's most privileged
  * mode runs at the real CPU's most privileged level with its own state on
@@ -504,6 +504,9 @@ int vl_vm_supervisor(vl_vm *vm);            /* 1 at virtual level 0 */
  * side-effect free (the core's read_virt on the virtual context, which
  * holds the guest's translations and segments). */
 size_t vl_vm_read_virt(vl_vm *vm, uint32_t addr, void *buf, size_t len, bool fetch);
+/* The size in bits (16 or 32) of the code the guest executes in its present
+ * mode (vlab_code_bits for the guest as it sees itself). */
+int vl_vm_code_bits(vl_vm *vm);
 /* Machine-physical address of guest-physical gpa; false outside guest memory. */
 bool vl_vm_gpa_to_mpa(const vl_vm *vm, uint32_t gpa, uint64_t *mpa);
 /* Watch guest writes to the pages of [gpa, gpa+len) (on) or stop: each
@@ -578,7 +581,7 @@ vl_stop vl_interp_emulate(vl_vm *vm, const vl_trap *t);
  * in stats.interpreted. The stop of the last instruction. */
 vl_stop vl_interp_run(vl_vm *vm, uint64_t n, bool (*done)(vl_vm *vm));
 /* Deliver exception t->vector to the guest. 0, or -1 when it has no handler. */
-int vl_interp_reflect(vl_vm *vm, const vl_trap *t);
+int vl_interp_reflect(vl_vm *vm, vl_trap *t);
 
 /* ---- equivalence check (compare.c) -------------------------------------------- */
 /* A machine as its guest sees itself: a bare machine (vm NULL) or a guest. */

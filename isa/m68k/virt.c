@@ -205,7 +205,7 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
     t->action = VL_ACT_EMULATE;
 }
 
-static int reflect(vl_vm *vm, const vl_trap *t) {
+static int reflect(vl_vm *vm, vl_trap *t) {
     m68k_cpu *v = V(vm);
     int vec = t->vector;
     uint32_t handler = 0;

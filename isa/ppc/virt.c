@@ -262,7 +262,7 @@ static bool vector_null(ppc_cpu *v, int vec) {
     return w == 0;
 }
 
-static int reflect(vl_vm *vm, const vl_trap *t) {
+static int reflect(vl_vm *vm, vl_trap *t) {
     ppc_cpu *v = V(vm);
     int vec = t->vector;
     if (vm->stop_on_null_vector && vector_null(v, vec)) return -1;

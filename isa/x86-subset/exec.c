@@ -2291,6 +2291,12 @@ static int x86_code_variant(const void *cpu) {
     const x86_cpu *s = cpu;
     return s->variant | ((s->seg[X86_CS].attr & X86_A_DB) ? 0 : X86_CODE16);
 }
+/* 16-bit code (real mode, virtual-8086 mode, a 16-bit code segment) or 32-bit */
+static int x86_code_bits(int variant) { return (variant & X86_CODE16) ? 16 : 32; }
+static int x86_bits_variant(int variant, int bits) {
+    if (bits != 16 && bits != 32) return -1;
+    return (variant & ~X86_CODE16) | (bits == 16 ? X86_CODE16 : 0);
+}
 static void x86_set_pc(void *cpu, uint32_t pc) {
     x86_cpu *s = cpu;
     s->eip = pc;
@@ -2389,5 +2395,7 @@ const vl_cpu_ops x86_ops = {
     .decode = x86_decode_info,
     .disasm = x86_disasm,
     .code_variant = x86_code_variant,
+    .code_bits = x86_code_bits,
+    .bits_variant = x86_bits_variant,
     .assemble = x86_assemble,
 };

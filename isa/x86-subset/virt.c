@@ -565,7 +565,7 @@ static void classify(vl_vm *vm, const vl_stop *st, vl_trap *t) {
     t->action = VL_ACT_EMULATE;
 }
 
-static int reflect(vl_vm *vm, const vl_trap *t) {
+static int reflect(vl_vm *vm, vl_trap *t) {
     x86_cpu *v = V(vm);
     /* the trace trap's status comes before its delivery: the bare machine
      * that stops at a null #DB vector shows DR6.BS set */

@@ -51,6 +51,24 @@ fails("vlab.disasm: no bytes to disassemble", vlab.disasm, "m68k", "")
 fails("vlab.disasm: truncated instruction: 1 byte", vlab.disasm, "m68k", "\x4e") -- half an instruction
 fails("vlab.disasm: unknown isa 'z80'", vlab.disasm, "z80", "\0\0")
 fails("bad argument #2 to 'vlab.disasm' (string expected, got no value)", vlab.disasm, "m68k")
+-- disasm's code size: x86 bytes read as 32-bit code (the default) or as
+-- 16-bit code ({ bits = 16 }: real mode, virtual-8086 mode, 16-bit segments)
+local b86 = "\xb8\x34\x12\xf4\x90\x90"
+text, len = vlab.disasm("i386", b86)
+eq(len, 5, "mov imm32 length")
+assert(text:find("%eax", 1, true) and text:find("0x90f41234", 1, true), "32-bit text: " .. text)
+text, len = vlab.disasm("i386", b86, 0x100, { bits = 16 })
+eq(len, 3, "mov imm16 length")
+assert(text:find("$0x1234,%ax", 1, true), "16-bit text: " .. text)
+eq(select(2, vlab.disasm("i386", b86, { bits = 16 })), 3, "options right after the bytes")
+eq(select(2, vlab.disasm("pentium", b86, 0, { bits = 32 })), 5, "bits = 32 as the default")
+eq(select(2, vlab.disasm("x86", "\xe8\x00\x10", 0x100, { bits = 16 })), 3, "call rel16")
+fails("vlab.disasm: bits must be 16 or 32 (got 8)", vlab.disasm, "i386", b86, 0, { bits = 8 })
+fails("vlab.disasm: unknown option 'bitz' (known: bits)", vlab.disasm, "i386", b86, 0, { bitz = 16 })
+fails("vlab.disasm: argument 4: expected an options table ({ bits = 16 }), got number", vlab.disasm, "i386", b86, 0, 16)
+fails("vlab.disasm: bits: m68k has no 16-bit code (its code is 32-bit)", vlab.disasm, "68000", "\x4e\x71", 0, { bits = 16 })
+fails("vlab.disasm: bits: ppc has no 16-bit code (its code is 32-bit)", vlab.disasm, "750", "\x60\0\0\0", 0, { bits = 16 })
+eq(select(2, vlab.disasm("68000", "\x4e\x71", 0, { bits = 32 })), 2, "m68k bits = 32")
 -- round trip every line through the assembler
 for _, line in ipairs { "moveq #5,d3", "nop", "rts", "move.l d0,d1", "stop #0x2700", "trap #3", "rte" } do
   local bytes = vlab.asm("m68k", line)

@@ -104,6 +104,40 @@ t.eq(lines[1], "00001000  7005                 moveq #5,%d0                   d0
 t.eq(lines[2], "00001002  40c1                 movew %sr,%d1                  d1=00002700", "trace line 2")
 t.eq(lines[3], "00001004  60fe                 bras 0x1004", "trace line 3")
 
+-- trace in 16-bit code: an x86 from reset (real mode at F000:FFF0), its
+-- code fetched through CS and read as 16-bit code
+local rm = vlab.machine { isa = "x86", model = "i386", ram = 1 << 20 }
+rm:reset()
+rm:write(0xFFFF0, "\xb8\x34\x12\xf4")        -- mov $0x1234,%ax; hlt
+t.eq(rm:code_bits(), 16, "real mode runs 16-bit code")
+t.eq(rm:fetch(rm.pc, 4), "\xb8\x34\x12\xf4", "fetch reads at CS:IP")
+lines = {}
+t.eq(lab.trace(rm, 10, function(l) lines[#lines + 1] = l end).reason, "halt", "16-bit trace stops at the hlt")
+t.eq(lines[1], "0000fff0  b83412               mov    $0x1234,%ax             eax=00001234 eip=0000fff3",
+  "16-bit trace line 1")
+t.eq(lines[2]:match("^0000fff3  f4 +hlt "), "0000fff3  f4                   hlt ", "16-bit trace line 2")
+-- and in 32-bit code once the guest is in protected mode (a Multiboot-style start)
+local pm = vlab.machine { isa = "x86", model = "i386", ram = 65536 }
+pm:write(0x1000, "\xb8\x34\x12\xf4\x90\xf4")
+pm.pc = 0x1000
+t.eq(pm:code_bits(), 32, "protected mode with a 32-bit CS")
+lines = {}
+lab.trace(pm, 10, function(l) lines[#lines + 1] = l end)
+t.eq(lines[1], "00001000  b83412f490           mov    $0x90f41234,%eax        eax=90f41234 eip=00001005",
+  "32-bit trace line 1")
+-- a guest under the monitor: its own mode (hw-assist svm accepts real mode)
+local vm = vlab.vmm { isa = "x86", model = "i386", technique = "hw-assist", flavour = "svm", ram = 1 << 20 }
+vm.guest:reset()
+vm.guest:write(0xFFFF0, "\xb8\x34\x12\xf4")
+t.eq(vm.guest:code_bits(), 16, "the guest's real mode")
+lines = {}
+lab.trace(vm.guest, 10, function(l) lines[#lines + 1] = l end)
+t.eq(lines[1]:match("^0000fff0  b83412 +mov +%$0x1234,%%ax "), "0000fff0  b83412               mov    $0x1234,%ax ",
+  "guest 16-bit trace line 1")
+t.eq(tm:code_bits(), 32, "m68k: 32")
+t.eq(tm:fetch(0x1000, 2), "\x70\x05", "m68k fetch")
+t.eq(#tm:fetch(0x100000, 4), 0, "fetch outside memory: nothing")
+
 -- every lab uses the kit
 local n = 0
 local ls = io.popen('ls "' .. dir .. 'scenarios"/*.lua')

@@ -70,6 +70,7 @@ for fn, list in pairs(vlab.options) do
     if fn == "run_all" then return vm:run_all { no_such_option = 1 } end
     if fn == "gdb" then return m:gdb { no_such_option = 1 } end
     if fn == "vlab.asm" then return vlab.asm("m68k", "nop", { no_such_option = 1 }) end
+    if fn == "vlab.disasm" then return vlab.disasm("i386", "\x90", 0, { no_such_option = 1 }) end
     return vlab[fn:match("^vlab%.(.*)$")] { no_such_option = 1 }
   end)
   assert(e:find(fn .. ": unknown option", 1, true), e)
