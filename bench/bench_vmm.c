@@ -4,6 +4,8 @@
  *   bench_vmm --techniques ISA:MODEL FILE.elf [SECONDS]
  *                                            the same under every technique of the
  *                                            registry (one that refuses the model: n/a)
+ *   bench_vmm --technique T ISA:MODEL FILE.elf [SECONDS]
+ *                                            the same under technique T alone (for a profiler)
  *   bench_vmm --trap [ISA:MODEL]             host time of one trap-and-emulate round
  *                                            trip (a privileged instruction vs an innocuous one)
  * A benchmark: it prints figures and never fails on a time. */
@@ -176,11 +178,16 @@ int main(int argc, char **argv) {
                isa, model, (ts - td) / (double)(tr - tc) * 1e9, what, (unsigned long long)tr, ts, td);
         return 0;
     }
+    if (argc >= 5 && strcmp(argv[1], "--technique") == 0) {
+        int t = vl_technique_find(argv[2]);
+        if (t < 0) { fprintf(stderr, "bench_vmm: unknown technique '%s'\n", argv[2]); return 2; }
+        return bench_program(argv[3], argv[4], argc > 5 ? atof(argv[5]) : 1.0, t);
+    }
     if (argc >= 4 && strcmp(argv[1], "--techniques") == 0)
         return bench_techniques(argv[2], argv[3], argc > 4 ? atof(argv[4]) : 1.0);
     if (argc < 3) {
         fprintf(stderr, "usage: bench_vmm ISA:MODEL FILE.elf [SECONDS] | bench_vmm --techniques ISA:MODEL FILE.elf "
-                        "[SECONDS] | bench_vmm --trap [ISA:MODEL]\n");
+                        "[SECONDS] | bench_vmm --technique T ISA:MODEL FILE.elf [SECONDS] | bench_vmm --trap [ISA:MODEL]\n");
         return 2;
     }
     return bench_program(argv[1], argv[2], argc > 3 ? atof(argv[3]) : 1.0, VL_TECH_TRAP_EMULATE);

@@ -172,7 +172,8 @@ typedef struct vl_cpu_common {
      * look. exit_forms: bit f (vl_bit) stops the core before it executes an
      * instruction of decode-table form f (vl_decode_info.form), in any mode,
      * with VLAB_STOP_VMEXIT (code = its class); on the checking loop, or a
-     * fast loop whose table stops at those forms (m68k). The contents may
+     * fast loop whose dispatch stops at those forms (m68k: its exit table;
+     * ppc: the decoded pages' H_VMEXIT entries). The contents may
      * change between runs: a core reads them at the start of each run.
      * exc_exits: with intercept on, the exceptions that stop the core (bit =
      * the vector's exception index, vl_cpu_ops.exc_index); the others are

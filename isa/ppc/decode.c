@@ -272,6 +272,8 @@ const ppc_insn ppc_insns[] = {
     XF(XFL, "mtfsf", 63, 711, 0x02010000u, FPF | RC, FP, PPC_OPD_FM, FRB),
 };
 const int ppc_ninsns = (int)(sizeof ppc_insns / sizeof ppc_insns[0]);
+_Static_assert(sizeof ppc_insns / sizeof ppc_insns[0] <= PPC_XFORMS_BYTES * 8,
+               "PPC_XFORMS_BYTES (ppc.h) too small for the exit set by form");
 
 /* ---- SPRs of the 750 (User's Manual, table 2-x and chapter 2): sprs.h ---- */
 #define SPR_R PPC_SPR_R
