@@ -35,6 +35,13 @@ for target in m68k:68000:m68k ppc:750:ppc x86:i386:x86; do
     "$BUILD/bench/bench_vmm" --techniques "$im" "$BUILD/programs/$p.${target##*:}.elf" 0.5
   done
 done
+echo "== user-heavy code (P.user: the same programs in user mode under a minimal guest kernel, crt0_user_*.S): every technique"
+for target in m68k:68000:m68k ppc:750:ppc x86:i386:x86; do
+  im=${target%:*}
+  for p in sieve fib; do
+    "$BUILD/bench/bench_vmm" --techniques "$im" "$BUILD/programs/$p.user.${target##*:}.elf" 0.5
+  done
+done
 echo "== one trap-and-emulate round trip (host time)"
 "$BUILD/bench/bench_vmm" --trap m68k:68010
 "$BUILD/bench/bench_vmm" --trap ppc:750

@@ -103,7 +103,9 @@ typedef struct vl_vector_info {
  * write is two), after the bytes are written, and ends the core's run after
  * the instruction (vl_cpu_ops.kick). The cores' fast write paths only
  * compare against watch_lo, the address of the lowest watched page (the RAM
- * size when none is watched), so that unwatched memory costs nothing more. */
+ * size when none is watched), so that unwatched memory costs nothing more;
+ * RAM at or above watch_hi (the end of the highest watched page) is not
+ * watched either, which a core may use for a second direct range (ppc). */
 #define VL_MMIO_SIZE 0x100u
 #define VL_PAGE_SHIFT 12
 #define VL_PAGE_SIZE (1u << VL_PAGE_SHIFT)
@@ -129,6 +131,7 @@ typedef struct vl_mem {
     bool big_endian;
     uint8_t *watch;     /* per RAM page: non-zero when writes are watched (NULL: none) */
     uint32_t watch_lo;  /* lowest watched page address; size when none */
+    uint32_t watch_hi;  /* end of the highest watched page; 0 when none */
     uint32_t nwatch;    /* pages watched */
     uint8_t *mon;       /* the monitor region's storage (NULL: none) */
     uint32_t mon_base, mon_size;

@@ -289,10 +289,15 @@ static inline uint8_t *ramp(m68k_cpu *s, uint32_t addr, uint32_t n) {
     return NULL;
 }
 
-/* the same for a write: watched pages are not written directly */
+/* the same for a write: watched pages are not written directly (RAM above
+ * the lowest watched page on pages not watched themselves is: a monitor
+ * watching a few code pages leaves the rest of RAM a plain store) */
 static inline uint8_t *wramp(m68k_cpu *s, uint32_t addr, uint32_t n) {
     uint32_t a = addr & s->amask;
     if (VL_LIKELY(a < s->wram_size && s->wram_size - a >= n && a - s->mmio_base >= s->mmio_len))
+        return s->ram + a;
+    if (a < s->ram_size && s->ram_size - a >= n && a - s->mmio_base >= s->mmio_len &&
+        !vl_watched(&s->c.m->mem, a) && !vl_watched(&s->c.m->mem, a + n - 1))
         return s->ram + a;
     return NULL;
 }

@@ -86,6 +86,8 @@ static void refresh_mem(ppc_cpu *s) {
     }
     /* stores at or above the lowest watched page take the slow path */
     s->wr_lim = mem->watch_lo < lim ? mem->watch_lo : lim;
+    /* and at or above the end of the highest one, they do not */
+    s->wr_hi = mem->nwatch ? mem->watch_hi : lim;
 }
 
 /* Record a fault for the exception path. */
@@ -140,7 +142,12 @@ static bool phys_ld(ppc_cpu *s, uint32_t pa, uint32_t ea, int size, uint32_t *v)
 }
 
 static bool phys_st(ppc_cpu *s, uint32_t pa, uint32_t ea, int size, uint32_t v) {
-    if ((uint64_t)pa + (unsigned)size <= s->wr_lim) {
+    /* below the lowest watched page, or RAM above it on pages not watched
+     * themselves (a monitor watching a few code pages leaves the rest of
+     * RAM a plain store, without ending the slice) */
+    if ((uint64_t)pa + (unsigned)size <= s->wr_lim ||
+        ((uint64_t)pa + (unsigned)size <= s->fast_lim && !vl_watched(&s->c.m->mem, pa) &&
+         !vl_watched(&s->c.m->mem, pa + (uint32_t)size - 1))) {
         uint8_t *p = s->ram + pa;
         if (size == 4) vl_put_be32(p, v);
         else if (size == 2) vl_put_be16(p, v);
@@ -474,7 +481,9 @@ static inline uint8_t *fast_addr(ppc_cpu *s, uint32_t ea, unsigned size, int wri
         if (t->tag != (ea & ~0xFFFu) || (ea & 0xFFF) > 0x1000u - size) return NULL;
         pa = t->pa | (ea & 0xFFF);
     }
-    if ((uint64_t)pa + size > (write ? s->wr_lim : s->fast_lim)) return NULL;
+    if (VL_UNLIKELY((uint64_t)pa + size > (write ? s->wr_lim : s->fast_lim)) &&
+        (!write || pa < s->wr_hi || (uint64_t)pa + size > s->fast_lim))
+        return NULL;
     return s->ram + pa;
 }
 

@@ -356,6 +356,7 @@ typedef struct ppc_cpu {
     bool no_trace;            /* the instruction just executed is never traced (rfi) */
     bool kicked;              /* ops.kick: end the run after this slice */
     uint32_t wr_lim;          /* RAM below the lowest watched page: stored to directly */
+    uint32_t wr_hi;           /* and RAM from the end of the highest one to fast_lim */
     bool was_branch;          /* it was a branch (branch trace) */
     /* exception being processed inside run */
     int f_vector;

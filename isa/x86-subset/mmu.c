@@ -74,7 +74,12 @@ static uint32_t phys_rd(x86_cpu *s, uint32_t pa, int size) {
 }
 
 static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) {
-    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim)) {
+    /* below the lowest watched page, or RAM above it on pages not watched
+     * themselves (a monitor watching a few code pages leaves the rest of
+     * RAM a plain store) */
+    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim) ||
+        ((uint64_t)pa + (unsigned)size <= s->fast_lim && !vl_watched(&s->c.m->mem, pa) &&
+         !vl_watched(&s->c.m->mem, pa + (uint32_t)size - 1))) {
         uint8_t *p = s->ram + pa;
         p[0] = (uint8_t)v;
         if (size > 1) p[1] = (uint8_t)(v >> 8);
