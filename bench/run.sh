@@ -28,11 +28,18 @@ echo "== x86 i386 under the monitor (trap-and-emulate, ring compression) vs nati
 for p in sieve sort checksum fib; do
   "$BUILD/bench/bench_vmm" x86:i386 "$BUILD/programs/$p.x86.elf" 1
 done
-echo "== every technique of the monitor: monitored/native host time (a ratio above 1: slower than native)"
+echo "== every technique of the monitor: monitored/native host time per guest instruction, fastest run of each (a ratio above 1: slower than native; the ratio of the total times in brackets)"
 for target in m68k:68000:m68k ppc:750:ppc x86:i386:x86; do
   im=${target%:*}
   for p in sieve fib; do
     "$BUILD/bench/bench_vmm" --techniques "$im" "$BUILD/programs/$p.${target##*:}.elf" 0.5
+  done
+done
+echo "== user-heavy code (P.user: the same programs in user mode under a minimal guest kernel, crt0_user_*.S): every technique"
+for target in m68k:68000:m68k ppc:750:ppc x86:i386:x86; do
+  im=${target%:*}
+  for p in sieve fib; do
+    "$BUILD/bench/bench_vmm" --techniques "$im" "$BUILD/programs/$p.user.${target##*:}.elf" 0.5
   done
 done
 echo "== one trap-and-emulate round trip (host time)"

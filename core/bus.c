@@ -192,12 +192,19 @@ uint8_t *vl_mon_host(vl_machine *m, uint32_t addr, uint32_t len) {
 
 static void watch_bounds(vl_mem *mem) {
     mem->watch_lo = mem->size;
+    mem->watch_hi = 0;
     if (!mem->nwatch) return;
     uint32_t pages = (mem->size + VL_PAGE_SIZE - 1) >> VL_PAGE_SHIFT;
     for (uint32_t p = 0; p < pages; p++)
         if (mem->watch[p]) {
             mem->watch_lo = p << VL_PAGE_SHIFT;
-            return;
+            break;
+        }
+    for (uint32_t p = pages; p-- > 0;)
+        if (mem->watch[p]) {
+            uint64_t end = (uint64_t)(p + 1) << VL_PAGE_SHIFT;
+            mem->watch_hi = end > mem->size ? mem->size : (uint32_t)end;
+            break;
         }
 }
 
@@ -225,6 +232,7 @@ void vl_watch_clear(vl_machine *m) {
     m->mem.watch = NULL;
     m->mem.nwatch = 0;
     m->mem.watch_lo = m->mem.size;
+    m->mem.watch_hi = 0;
 }
 
 /* Fire the timer if its deadline has passed: the interrupt line stays

@@ -103,7 +103,9 @@ typedef struct vl_vector_info {
  * write is two), after the bytes are written, and ends the core's run after
  * the instruction (vl_cpu_ops.kick). The cores' fast write paths only
  * compare against watch_lo, the address of the lowest watched page (the RAM
- * size when none is watched), so that unwatched memory costs nothing more. */
+ * size when none is watched), so that unwatched memory costs nothing more;
+ * RAM at or above watch_hi (the end of the highest watched page) is not
+ * watched either, which a core may use for a second direct range (ppc). */
 #define VL_MMIO_SIZE 0x100u
 #define VL_DEV_LOG_N 64u /* device writes one instruction may make that a replay skips (x86 ENTER: 32) */
 typedef struct vl_dev_write {
@@ -134,6 +136,7 @@ typedef struct vl_mem {
     bool big_endian;
     uint8_t *watch;     /* per RAM page: non-zero when writes are watched (NULL: none) */
     uint32_t watch_lo;  /* lowest watched page address; size when none */
+    uint32_t watch_hi;  /* end of the highest watched page; 0 when none */
     uint32_t nwatch;    /* pages watched */
     uint8_t *mon;       /* the monitor region's storage (NULL: none) */
     uint32_t mon_base, mon_size;
@@ -177,7 +180,8 @@ typedef struct vl_cpu_common {
      * look. exit_forms: bit f (vl_bit) stops the core before it executes an
      * instruction of decode-table form f (vl_decode_info.form), in any mode,
      * with VLAB_STOP_VMEXIT (code = its class); on the checking loop, or a
-     * fast loop whose table stops at those forms (m68k). The contents may
+     * fast loop whose dispatch stops at those forms (m68k: its exit table;
+     * ppc: the decoded pages' H_VMEXIT entries). The contents may
      * change between runs: a core reads them at the start of each run.
      * exc_exits: with intercept on, the exceptions that stop the core (bit =
      * the vector's exception index, vl_cpu_ops.exc_index); the others are

@@ -97,6 +97,48 @@ static void test_exit_forms_x86_fast(void **st) {
     vlab_machine_free(m);
 }
 
+/* A core that caches decoded instructions (the 750's decoded pages, the
+ * 68000's exit table, the x86's decoded cache) follows the exit set as it
+ * changes between runs, in place or by pointer: code run (and cached)
+ * without a set, then with an innocuous form in it, then with the same set
+ * cleared in place, then set again. */
+static void exit_form_follows(const char *isa, const char *model, const char *src, uint32_t xaddr, uint32_t after) {
+    vl_machine *m = mk(isa, model, src);
+    vl_stop s = vlab_run(m, 5, 0, 0); /* warm the caches, no exit set */
+    assert_int_not_equal(s.reason, VLAB_STOP_VMEXIT);
+    uint8_t forms[1024] = { 0 };
+    set_bit(forms, (unsigned)form_at(m, xaddr));
+    m->cc->exit_forms = forms;
+    vlab_set_pc(m, ORG);
+    s = vlab_run(m, 10, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_VMEXIT);
+    assert_int_equal(s.pc, xaddr);
+    assert_int_equal(vlab_stop_info(s), VL_CLASS_INNOCUOUS);
+    memset(forms, 0, sizeof forms); /* cleared in place: it runs */
+    vlab_set_pc(m, ORG);
+    s = vlab_run(m, 3, 0, 0);
+    assert_int_not_equal(s.reason, VLAB_STOP_VMEXIT);
+    assert_int_equal(vlab_pc(m), after);
+    set_bit(forms, (unsigned)form_at(m, xaddr)); /* set again in place: it stops */
+    vlab_set_pc(m, ORG);
+    s = vlab_run(m, 10, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_VMEXIT);
+    assert_int_equal(s.pc, xaddr);
+    m->cc->exit_forms = NULL; /* off: it runs */
+    vlab_set_pc(m, ORG);
+    s = vlab_run(m, 3, 0, 0);
+    assert_int_not_equal(s.reason, VLAB_STOP_VMEXIT);
+    assert_int_equal(vlab_pc(m), after);
+    vlab_machine_free(m);
+}
+
+static void test_exit_forms_follow_changes(void **st) {
+    (void)st;
+    exit_form_follows("ppc", "750", "nop\nnop\nmr 4,3\nnop\nnop\nnop\n", ORG + 8, ORG + 12);
+    exit_form_follows("m68k", "68000", "nop\nnop\nmove.l %d0,%d1\nnop\nnop\nnop\n", ORG + 4, ORG + 6);
+    exit_form_follows("x86", "i386", "nop\nnop\nmov %eax,%ebx\nnop\nnop\nnop\n", ORG + 2, ORG + 4);
+}
+
 /* With intercept on, only the exceptions in the bitmap stop the run; the
  * others are taken into the machine's own vectors. */
 static void test_exception_bitmap(void **st) {
@@ -534,6 +576,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exit_forms),
         cmocka_unit_test(test_exit_forms_x86_fast),
+        cmocka_unit_test(test_exit_forms_follow_changes),
         cmocka_unit_test(test_exception_bitmap),
         cmocka_unit_test(test_m68k_move_from_sr),
         cmocka_unit_test(test_m68k_exception_bitmap),

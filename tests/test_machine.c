@@ -647,6 +647,63 @@ static void test_watch(void **st) {
     vlab_machine_free(m);
 }
 
+/* Two watched pages (0x3000, 0x6000): writes to each are reported, writes
+ * between them, below and above them are not (the cores store directly
+ * below watch_lo, on unwatched pages above it and from watch_hi on). */
+static void watch_two(const char *isa, const char *src, int want_hits) {
+    char err[256];
+    vlab_machine *m = vlab_machine_new(isa, NULL, 0x10000, err, sizeof err);
+    assert_non_null(m);
+    uint8_t *code;
+    size_t len;
+    if (vlab_asm(isa, src, 0x1000, &code, &len, err, sizeof err) != 0) fail_msg("asm: %s", err);
+    vlab_mem_write(m, 0x1000, code, len);
+    vlab_free(code);
+    watch_log log = { 0 };
+    m->on_watch = on_watch;
+    m->watch_ctx = &log;
+    assert_int_equal(vl_watch(m, 0x3000, 4, true), 0);
+    assert_int_equal(vl_watch(m, 0x6004, 4, true), 0);
+    assert_int_equal(m->mem.watch_lo, 0x3000);
+    assert_int_equal(m->mem.watch_hi, 0x7000);
+    vl_machine_boot(m, 0x1000, 0x8000);
+    vl_stop s;
+    int runs = 0;
+    do {
+        s = vlab_run(m, 1000, 0, 0);
+        runs++;
+    } while (s.reason == VLAB_STOP_BUDGET && runs < 20);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    if (log.n != want_hits) fail_msg("%s: %d watch hits, expected %d", isa, log.n, want_hits);
+    for (int i = 0; i < log.n && i < 16; i++)
+        if ((log.addr[i] & ~0xFFFu) != 0x3000 && (log.addr[i] & ~0xFFFu) != 0x6000)
+            fail_msg("%s: a watch hit at 0x%x", isa, log.addr[i]);
+    /* every write happened */
+    static const uint32_t at[] = { 0x2000, 0x3000, 0x4000, 0x6004, 0x7000, 0x9000 };
+    for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
+        uint32_t v = 0;
+        assert_int_equal(vlab_mem_get(m, at[i], 4, &v), 0);
+        if (v != 0x12345678) fail_msg("%s: 0x%x holds 0x%x", isa, at[i], v);
+    }
+    /* one page unwatched: the bounds follow */
+    assert_int_equal(vl_watch(m, 0x6004, 4, false), 0);
+    assert_int_equal(m->mem.watch_hi, 0x4000);
+    vl_watch_clear(m);
+    assert_int_equal(m->mem.watch_hi, 0);
+    vlab_machine_free(m);
+}
+
+static void test_watch_two_pages(void **st) {
+    (void)st;
+    watch_two("m68k", "move.l #$12345678,d0\nmove.l d0,$2000\nmove.l d0,$3000\nmove.l d0,$4000\n"
+                      "move.l d0,$6004\nmove.l d0,$7000\nmove.l d0,$9000\nbra .\n", 4); /* 68000: a long is two */
+    watch_two("ppc", "lis 3,0x1234\nori 3,3,0x5678\nli 4,0x2000\nstw 3,0(4)\nli 4,0x3000\nstw 3,0(4)\n"
+                     "li 4,0x4000\nstw 3,0(4)\nli 4,0x6004\nstw 3,0(4)\nli 4,0x7000\nstw 3,0(4)\n"
+                     "lis 4,0\nori 4,4,0x9000\nstw 3,0(4)\nb .\n", 2);
+    watch_two("x86", "mov $0x12345678,%eax\nmov %eax,0x2000\nmov %eax,0x3000\nmov %eax,0x4000\n"
+                     "mov %eax,0x6004\nmov %eax,0x7000\nmov %eax,0x9000\njmp .\n", 2);
+}
+
 /* ---- the I/O port space --------------------------------------------------------------- */
 static void test_io_ports(void **st) {
     (void)st;
@@ -714,7 +771,7 @@ int main(void) {
         cmocka_unit_test(test_run_halt),     cmocka_unit_test(test_exception_no_handler),
         cmocka_unit_test(test_timer_stop),   cmocka_unit_test(test_hooks),
         cmocka_unit_test(test_many_machines), cmocka_unit_test(test_loader),
-        cmocka_unit_test(test_disasm_errors), cmocka_unit_test(test_watch),
+        cmocka_unit_test(test_disasm_errors), cmocka_unit_test(test_watch), cmocka_unit_test(test_watch_two_pages),
         cmocka_unit_test(test_io_ports),
     };
     int rc = cmocka_run_group_tests_name("machine", tests, NULL, NULL);

@@ -254,8 +254,9 @@ void m68k_mem_refresh(m68k_cpu *s) {
      * address for RAM below the MMIO window, a second one for RAM above it
      * (the stack, at the top). There an address is RAM as it is (addr_mask
      * keeps every bit below its lowest clear bit, `top`), and an access of
-     * up to 4 bytes stays inside the range. Writes also stay below the
-     * lowest watched page, so that the watch stays exact. Everything else
+     * up to 4 bytes stays inside the range. Writes also stay off the
+     * watched pages (below the lowest or above the highest), so that the
+     * watch stays exact. Everything else
      * (and an odd word address, see ror1) takes the slow path, which checks
      * all of it as before. */
     uint64_t top = s->ram_size, lo, hb;
@@ -269,17 +270,37 @@ void m68k_mem_refresh(m68k_cpu *s) {
     }
     uint64_t wtop = s->wram_size < top ? s->wram_size : top;
     uint64_t wlo = wtop < lo ? wtop : lo;
+    /* the high write range: [hb, the lowest watched page); when that page
+     * is below hb (a monitor watching kernel code low in RAM), from the end
+     * of the highest watched page (and hb) to the top instead, so that the
+     * stack and the data above the watched pages stay direct */
+    uint64_t whb = hb, whtop = wtop;
+    if (m->mem.nwatch && m->mem.watch_lo < hb) {
+        whb = m->mem.watch_hi > hb ? ((uint64_t)m->mem.watch_hi + 1) & ~(uint64_t)1 : hb;
+        whtop = top;
+    }
+    /* the low write range: [0, the lowest watched page), or the larger
+     * [end of the highest watched page, lo) when they are all below lo */
+    uint64_t wb = 0, wl = wlo, whi = ((uint64_t)m->mem.watch_hi + 1) & ~(uint64_t)1;
+    if (m->mem.nwatch && whi < lo && lo - whi > wlo) {
+        wb = whi;
+        wl = lo - whi;
+    }
 #define ROOM(n) ((n) >= 4 ? (uint32_t)((n) - 3) : 0u)
     s->rlim = ROOM(lo);
-    s->wlim = ROOM(wlo);
+    s->wbase = (uint32_t)wb;
+    s->wlen = ROOM(wl);
     s->hbase = (uint32_t)hb;
     s->rhlen = ROOM(top - hb);
-    s->whlen = wtop > hb ? ROOM(wtop - hb) : 0;
+    s->whbase = (uint32_t)whb;
+    s->whlen = whtop > whb ? ROOM(whtop - whb) : 0;
 #undef ROOM
     s->rlim_h = s->rlim >> 1;
-    s->wlim_h = s->wlim >> 1;
+    s->wbase_h = s->wbase >> 1;
+    s->wlen_h = s->wlen >> 1;
     s->hbase_h = s->hbase >> 1;
     s->rhlen_h = s->rhlen >> 1;
+    s->whbase_h = s->whbase >> 1;
     s->whlen_h = s->whlen >> 1;
 }
 
@@ -291,10 +312,15 @@ static inline uint8_t *ramp(m68k_cpu *s, uint32_t addr, uint32_t n) {
     return NULL;
 }
 
-/* the same for a write: watched pages are not written directly */
+/* the same for a write: watched pages are not written directly (RAM above
+ * the lowest watched page on pages not watched themselves is: a monitor
+ * watching a few code pages leaves the rest of RAM a plain store) */
 static inline uint8_t *wramp(m68k_cpu *s, uint32_t addr, uint32_t n) {
     uint32_t a = addr & s->amask;
     if (VL_LIKELY(a < s->wram_size && s->wram_size - a >= n && a - s->mmio_base >= s->mmio_len))
+        return s->ram + a;
+    if (a < s->ram_size && s->ram_size - a >= n && a - s->mmio_base >= s->mmio_len &&
+        !vl_watched(&s->c.m->mem, a) && !vl_watched(&s->c.m->mem, a + n - 1))
         return s->ram + a;
     return NULL;
 }
@@ -362,9 +388,9 @@ AI bool fast_rd(const m68k_cpu *s, uint32_t addr, int sz) {
     return h < s->rlim_h || h - s->hbase_h < s->rhlen_h;
 }
 AI bool fast_wr(const m68k_cpu *s, uint32_t addr, int sz) {
-    if (sz == 1) return addr < s->wlim || addr - s->hbase < s->whlen;
+    if (sz == 1) return addr - s->wbase < s->wlen || addr - s->whbase < s->whlen;
     uint32_t h = ror1(addr);
-    return h < s->wlim_h || h - s->hbase_h < s->whlen_h;
+    return h - s->wbase_h < s->wlen_h || h - s->whbase_h < s->whlen_h;
 }
 
 AI bool rd(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {

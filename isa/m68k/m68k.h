@@ -171,10 +171,11 @@ typedef struct m68k_cpu {
     uint32_t ram_size, amask, mmio_base, mmio_len;
     uint32_t wram_size;       /* RAM below the lowest watched page: written directly */
     /* the fast path (exec.c, m68k_mem_refresh): RAM [0, rlim) and
-     * [hbase, hbase + rhlen) for reads, wlim and whlen for writes; the _h
-     * copies halved, for word and long accesses */
-    uint32_t rlim, wlim, hbase, rhlen, whlen;
-    uint32_t rlim_h, wlim_h, hbase_h, rhlen_h, whlen_h;
+     * [hbase, hbase + rhlen) for reads, [wbase, wbase + wlen) and
+     * [whbase, whbase + whlen) for writes; the _h copies halved, for word
+     * and long accesses */
+    uint32_t rlim, wbase, wlen, hbase, rhlen, whbase, whlen;
+    uint32_t rlim_h, wbase_h, wlen_h, hbase_h, rhlen_h, whbase_h, whlen_h;
     /* fault raised inside an instruction, returned up to the run loop */
     int f_vector;             /* exception vector, or -1 for a plain stop */
     uint32_t f_addr;          /* access address for bus/address errors */

@@ -53,7 +53,7 @@
     X(EXT,           "ext",      "ext",           "ext",     'z', 0, WL,   ext,          NONE,    EA,    NONE)     \
     X(SCC,           "scc",      "scc",           "s",       'n', 1, CC,   scc,          RMW,     EA,    NONE)     \
     X(TAS,           "tas",      "tas",           "tas",     'n', 0, ONE,  tas,          RMW,     EA,    NONE)     \
-    X(TST,           "tst",      "tst",           "tst",     'z', 0, SZE,  tst,          RMW,     EA,    NONE)     \
+    X(TST,           "tst",      "tst",           "tst",     'z', 0, SZE,  tst,          READ,    EA,    NONE)     \
     /* arithmetic */                                                                                             \
     X(ADD,           "add",      "add",           "add",     'z', 0, DIRE, add,          ALU,     EA,    NONE)     \
     X(ADDA,          "adda",     "adda",          "adda",    'z', 0, WLE,  adda,         READ,    EA,    NONE)     \

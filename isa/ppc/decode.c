@@ -6,6 +6,7 @@
  * Microprocessor User's Manual; encodings checked with powerpc-linux-gnu-as. */
 #include "isa/ppc/ppc.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -272,6 +273,8 @@ const ppc_insn ppc_insns[] = {
     XF(XFL, "mtfsf", 63, 711, 0x02010000u, FPF | RC, FP, PPC_OPD_FM, FRB),
 };
 const int ppc_ninsns = (int)(sizeof ppc_insns / sizeof ppc_insns[0]);
+_Static_assert(sizeof ppc_insns / sizeof ppc_insns[0] <= PPC_XFORMS_BYTES * 8,
+               "PPC_XFORMS_BYTES (ppc.h) too small for the exit set by form");
 
 /* ---- SPRs of the 750 (User's Manual, table 2-x and chapter 2): sprs.h ---- */
 #define SPR_R PPC_SPR_R
@@ -335,7 +338,13 @@ static void dt_build(void) {
     }
 }
 
-void ppc_decode_init(void) { pthread_once(&dt_once, dt_build); }
+/* a flag before pthread_once: the run loop asks at every run */
+static atomic_bool dt_ready;
+void ppc_decode_init(void) {
+    if (atomic_load_explicit(&dt_ready, memory_order_acquire)) return;
+    pthread_once(&dt_once, dt_build);
+    atomic_store_explicit(&dt_ready, true, memory_order_release);
+}
 
 /* Invalid forms the 750 does not execute (PEM "invalid instruction forms";
  * vlab raises the illegal-instruction program interrupt for them, as GNU

@@ -86,6 +86,8 @@ static void refresh_mem(ppc_cpu *s) {
     }
     /* stores at or above the lowest watched page take the slow path */
     s->wr_lim = mem->watch_lo < lim ? mem->watch_lo : lim;
+    /* and at or above the end of the highest one, they do not */
+    s->wr_hi = mem->nwatch ? mem->watch_hi : lim;
 }
 
 /* Record a fault for the exception path. */
@@ -140,7 +142,12 @@ static bool phys_ld(ppc_cpu *s, uint32_t pa, uint32_t ea, int size, uint32_t *v)
 }
 
 static bool phys_st(ppc_cpu *s, uint32_t pa, uint32_t ea, int size, uint32_t v) {
-    if ((uint64_t)pa + (unsigned)size <= s->wr_lim) {
+    /* below the lowest watched page, or RAM above it on pages not watched
+     * themselves (a monitor watching a few code pages leaves the rest of
+     * RAM a plain store, without ending the slice) */
+    if ((uint64_t)pa + (unsigned)size <= s->wr_lim ||
+        ((uint64_t)pa + (unsigned)size <= s->fast_lim && !vl_watched(&s->c.m->mem, pa) &&
+         !vl_watched(&s->c.m->mem, pa + (uint32_t)size - 1))) {
         uint8_t *p = s->ram + pa;
         if (size == 4) vl_put_be32(p, v);
         else if (size == 2) vl_put_be16(p, v);
@@ -388,7 +395,8 @@ static int exception(ppc_cpu *s, vl_stop *st, int v, uint32_t pc, uint32_t srr0)
     X(LI)       /* addi rD,0,SIMM */ \
     X(LIS)      /* addis rD,0,SIMM */ \
     X(BC_CR)    /* bc on a CR bit alone, CTR untouched */ \
-    X(BDNZ)     /* bc decrementing CTR, branching while it is not 0 */
+    X(BDNZ)     /* bc decrementing CTR, branching while it is not 0 */ \
+    X(VMEXIT)   /* a form of the exit set (hardware assist): stop before it */
 #define PPC_XH_ENUM(n) H_##n,
 enum { PPC_XHANDLERS(PPC_XH_ENUM) H_OP0 };
 
@@ -398,7 +406,8 @@ enum { PPC_XHANDLERS(PPC_XH_ENUM) H_OP0 };
  * per-word dispatch made at each step are made here once: no entry or
  * reserved bits (illegal), invalid forms, privilege (H_PRIV, which checks
  * MSR[PR] when it runs). */
-static void dc_decode(ppc_dent *e, uint32_t w) {
+static void dc_decode(ppc_cpu *s, ppc_dent *e, uint32_t w) {
+    s->dc_used = true;
     uint8_t b[4];
     vl_put_be32(b, w);
     uint32_t raw;
@@ -438,6 +447,26 @@ static void dc_decode(ppc_dent *e, uint32_t w) {
     default: break;
     }
     e->h = (uint16_t)(ppc_insn_privileged(in, w) ? H_PRIV : h);
+    /* the exit set by form, in any mode, before the privilege check */
+    if (s->dc_xon && vl_bit(s->dc_xforms, v - 1)) e->h = H_VMEXIT;
+}
+
+/* The decoded cache follows c.exit_forms (ppc.h, dc_xforms): when the set
+ * differs from the one the entries were decoded against, every entry is
+ * cleared (a zeroed entry decodes again at its next dispatch). Once per
+ * run: a compare of a few bytes (decode.c asserts that they fit). */
+static void dc_sync_exits(ppc_cpu *s) {
+    const uint8_t *xf = s->c.exit_forms;
+    size_t nb = ((size_t)ppc_ninsns + 7) / 8;
+    bool on = xf != NULL;
+    if (on == s->dc_xon && (!on || !memcmp(s->dc_xforms, xf, nb))) return;
+    s->dc_xon = on;
+    memset(s->dc_xforms, 0, sizeof s->dc_xforms);
+    if (on) memcpy(s->dc_xforms, xf, nb);
+    if (!s->dc_used) return; /* nothing to clear (a new CPU) */
+    s->dc_used = false;
+    memset(s->dc, 0, sizeof s->dc);
+    memset(&s->dc_one, 0, sizeof s->dc_one);
 }
 
 /* The host address of a RAM access of size bytes at ea that needs nothing
@@ -452,19 +481,15 @@ static inline uint8_t *fast_addr(ppc_cpu *s, uint32_t ea, unsigned size, int wri
         if (t->tag != (ea & ~0xFFFu) || (ea & 0xFFF) > 0x1000u - size) return NULL;
         pa = t->pa | (ea & 0xFFF);
     }
-    if ((uint64_t)pa + size > (write ? s->wr_lim : s->fast_lim)) return NULL;
+    if (VL_UNLIKELY((uint64_t)pa + size > (write ? s->wr_lim : s->fast_lim)) &&
+        (!write || pa < s->wr_hi || (uint64_t)pa + size > s->fast_lim))
+        return NULL;
     return s->ram + pa;
 }
 
-/* By class, or by form (the decode-table entry, looked up again, only for
- * an operation that has a form in the set: the checked loop only: the exit
- * set is checked in GO()) */
-static inline bool exit_hit(const ppc_cpu *s, const ppc_dent *e, uint32_t xset, const uint8_t *xops) {
-    if ((xset >> e->cls) & 1) return true;
-    if (!xops[e->op] || !e->cls) return false;
-    int f = ppc_decode_index(e->w);
-    return f >= 0 && vl_bit(s->c.exit_forms, (unsigned)f);
-}
+/* By class (the checked loop only: the exit set is checked in GO()); by
+ * form, the decoded entry has the handler H_VMEXIT (dc_decode) */
+static inline bool exit_hit(const ppc_dent *e, uint32_t xset) { return (xset >> e->cls) & 1; }
 
 #define RD (e->rd)
 #define w (e->w)
@@ -517,7 +542,7 @@ static inline bool exit_hit(const ppc_cpu *s, const ppc_dent *e, uint32_t xset, 
 /* the exit-set check (checked loop only; class + 1 in the entry, 0: none),
  * then the handler */
 #define GO() do { \
-        if (checked && VL_UNLIKELY(exit_hit(s, e, xset, xops))) goto vmexit; \
+        if (checked && VL_UNLIKELY(exit_hit(e, xset))) goto vmexit; \
         JUMP(e->h); \
     } while (0)
 
@@ -588,11 +613,7 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
     s->kicked = false;
     ppc_decode_init();
     /* the exit set by form may have changed since the last run */
-    memset(s->exit_ops, 0, sizeof s->exit_ops);
-    if (s->c.exit_forms) {
-        for (int f = 0; f < ppc_ninsns; f++)
-            if (vl_bit(s->c.exit_forms, (unsigned)f)) s->exit_ops[ppc_insns[f].op] = 1;
-    }
+    dc_sync_exits(s);
     for (;;) {
         if (s->c.icount >= s->dec_fire) {
             s->dec_pending = true;
@@ -618,7 +639,7 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
         uint64_t exc0 = s->c.exceptions;
         s->no_trace = false;
         s->was_branch = false;
-        if (s->c.exit_set || s->c.exit_forms ? run_slice_checked(s, &st) : run_slice_fast(s, &st)) return st;
+        if (s->c.exit_set ? run_slice_checked(s, &st) : run_slice_fast(s, &st)) return st;
         if (slow && !s->no_trace && s->c.exceptions == exc0 &&
             ((msr0 & MSR_SE) || ((msr0 & MSR_BE) && s->was_branch)))
             s->trace_pending = true;

@@ -311,9 +311,13 @@ typedef struct ppc_dent {
     uint16_t h;        /* handler (exec.c); 0: not decoded yet */
     uint8_t op;        /* enum ppc_op (what a privileged entry runs after its check) */
     uint8_t cls;       /* declared class + 1 for the exit set; 0: no exit check */
+                       /* (a form of c.exit_forms: handler H_VMEXIT, ppc_cpu.dc_xforms) */
     uint8_t rd, ra, rb; /* bits 25..21, 20..16, 15..11 */
     uint8_t x;         /* compares: the CR field's shift; bc on a CR bit: 31 - BI */
 } ppc_dent;
+/* bytes of an exit set by form (one bit per decode-table entry, ppc_ninsns
+ * of them: exec.c checks that it is enough) */
+#define PPC_XFORMS_BYTES 64
 typedef struct ppc_dpage {
     ppc_dent e[PPC_DC_N + 1];
 } ppc_dpage;
@@ -351,11 +355,8 @@ typedef struct ppc_cpu {
     unsigned last_wimg;       /* WIMG of the last translation */
     bool no_trace;            /* the instruction just executed is never traced (rfi) */
     bool kicked;              /* ops.kick: end the run after this slice */
-    /* the operations with a form in c.exit_forms, as the run started: an
-     * entry of another operation cannot exit, and the checked loop looks no
-     * further (exec.c, exit_hit) */
-    uint8_t exit_ops[PPC_OP_COUNT];
     uint32_t wr_lim;          /* RAM below the lowest watched page: stored to directly */
+    uint32_t wr_hi;           /* and RAM from the end of the highest one to fast_lim */
     bool was_branch;          /* it was a branch (branch trace) */
     /* exception being processed inside run */
     int f_vector;
@@ -367,6 +368,14 @@ typedef struct ppc_cpu {
     ppc_dpage dc[PPC_DC_PAGES];
     ppc_dpage dc_one;
     uint8_t dc_one_buf[VL_PAGE_SIZE];
+    /* the exit set by form (c.exit_forms) the cache was decoded against:
+     * an entry of a form in it has the handler H_VMEXIT, so that the fast
+     * loop stops there and runs every other instruction at no extra cost.
+     * A run that finds c.exit_forms changed clears the cache (exec.c,
+     * dc_sync_exits). Outside the snapshot, with the cache it describes. */
+    bool dc_xon;
+    bool dc_used;             /* an entry was decoded since the last clear */
+    uint8_t dc_xforms[PPC_XFORMS_BYTES];
 } ppc_cpu;
 /* The part of the state a snapshot copies (vl_cpu_ops.snap_size): all but
  * the pre-decoded cache. */

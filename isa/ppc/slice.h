@@ -9,8 +9,7 @@ static int SLICE_NAME(ppc_cpu *s, vl_stop *st) {
     /* read once: the set is fixed for the run (core.h), and handlers write
      * through s, which would make the compiler load these at every step */
     const uint32_t xset = s->c.exit_set << 1;
-    const uint8_t *const xops = s->exit_ops;
-    (void)xset, (void)xops;
+    (void)xset;
 #if defined(__GNUC__) && !defined(PPC_NO_THREADED)
     static const void *const lbl[] = { PPC_XHANDLERS(PPC_XH_LABEL) PPC_OPS(PPC_OP_LABEL) };
 #else
@@ -35,7 +34,7 @@ top:
             e = base + (off >> 2);
             rp = s->dc_one_buf;
             cur_page = 1;
-            dc_decode(e, word);
+            dc_decode(s, e, word);
             memcpy(s->dc_one_buf + off, &e->raw, 4);
             if (off < 0xFFCu) {
                 uint32_t other = ~e[1].raw;
@@ -56,8 +55,10 @@ top:
     redecode:
         /* the end of a page (its extra entry), or dc_one's next word */
         if (e == base + PPC_DC_N || cur_page == 1) goto top;
-        dc_decode(e, vl_be32(rp + (pc & 0xFFFu)));
+        dc_decode(s, e, vl_be32(rp + (pc & 0xFFFu)));
         GO();
+    XH(VMEXIT)
+        goto vmexit;
     XH(ILL) XH(ILLFORM)
         ILLEGAL();
     XH(PRIV)

@@ -416,6 +416,10 @@ static const vl_virt_pv pv_ops = {
  * scan-and-patch writes tw 31,0,0 (always traps: program exception). */
 static bool code_gpa(vl_vm *vm, uint32_t va, uint32_t *gpa) {
     ppc_cpu *v = V(vm);
+    if (!(v->msr & MSR_IR)) { /* real mode: what ppc_translate gives, without the call */
+        *gpa = va;
+        return true;
+    }
     uint32_t fault, wimg = v->last_wimg;
     int rc = ppc_translate(v, va, PPC_ACC_FETCH | PPC_ACC_PROBE, gpa, &fault);
     v->last_wimg = wimg; /* a look, not an access */

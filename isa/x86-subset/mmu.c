@@ -97,7 +97,12 @@ static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) { phys_wr_as(
 /* log false: a page-table entry's accessed and dirty bits, which stay set
  * natively when the instruction then faults (not undone) */
 static void phys_wr_as(x86_cpu *s, uint32_t pa, int size, uint32_t v, bool log) {
-    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim)) {
+    /* below the lowest watched page, or RAM above it on pages not watched
+     * themselves (a monitor watching a few code pages leaves the rest of
+     * RAM a plain store) */
+    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim) ||
+        ((uint64_t)pa + (unsigned)size <= s->fast_lim && !vl_watched(&s->c.m->mem, pa) &&
+         !vl_watched(&s->c.m->mem, pa + (uint32_t)size - 1))) {
         uint8_t *p = s->ram + pa;
         if (VL_UNLIKELY(s->c.intercept && log)) x86_wlog_add(s, p, (unsigned)size);
         p[0] = (uint8_t)v;
