@@ -184,6 +184,61 @@ static machine_box *box(const vl_machine *m) { return (machine_box *)(uintptr_t)
 
 static int hook_dispatch(void *ctx, int event, uint32_t a, uint32_t b);
 
+/* The power-on state of everything but the allocations (the box zeroed,
+ * RAM and CPU state zeroed, regs built): what vlab_machine_new gives and
+ * vlab_machine_renew gives back. */
+static void power_on(machine_box *bx) {
+    vl_machine *m = &bx->m;
+    const vl_model_desc *d = m->desc;
+    m->con_keep = SIZE_MAX;
+    m->mem.watch_lo = m->mem.size;
+    m->mem.addr_mask = d->addr_mask ? d->addr_mask : 0xFFFFFFFFu;
+    m->mem.mmio_base = d->mmio_base;
+    m->mem.mmio_on = true;
+    m->mem.big_endian = d->big_endian;
+    m->cc = (vl_cpu_common *)m->cpu;
+    m->cc->m = m;
+    if (d->ops->init) d->ops->init(m->cpu, m, d->variant);
+    m->cc->m = m;
+    m->cc->stop_on_null_vector = true;
+    m->regs = bx->regs;
+    m->nregs = bx->nregs;
+    bx->last_priv = d->ops->priv_get(m->cpu);
+    m->timer_vector = d->timer_vector;
+}
+
+static size_t cpu_size(const vl_model_desc *d) {
+    return d->ops->state_size < sizeof(vl_cpu_common) ? sizeof(vl_cpu_common) : d->ops->state_size;
+}
+
+void vlab_machine_renew(vlab_machine *m) {
+    machine_box *bx = box(m);
+    /* what vlab_machine_new allocated is kept; everything else is zeroed
+     * and set up again as vlab_machine_new does, so no field is forgotten */
+    const vl_model_desc *d = m->desc;
+    uint8_t *ram = m->mem.ram;
+    uint32_t size = m->mem.size;
+    void *cpu = m->cpu;
+    char *con = m->con;
+    size_t con_cap = m->con_cap;
+    vl_reg_info *regs = bx->regs;
+    int nregs = bx->nregs;
+    free(m->mem.watch);
+    memset(bx, 0, sizeof *bx);
+    memset(ram, 0, size);
+    memset(cpu, 0, cpu_size(d));
+    if (con) con[0] = 0;
+    m->desc = d;
+    m->mem.ram = ram;
+    m->mem.size = size;
+    m->cpu = cpu;
+    m->con = con;
+    m->con_cap = con_cap;
+    bx->regs = regs;
+    bx->nregs = nregs;
+    power_on(bx);
+}
+
 vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_bytes, char *err,
                                size_t errsz) {
     const vl_model_desc *d = find_desc(isa, model, err, errsz);
@@ -200,22 +255,10 @@ vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_
     if (!bx) goto oom;
     vl_machine *m = &bx->m;
     m->desc = d;
-    m->con_keep = SIZE_MAX;
     m->mem.ram = calloc(1, ram_bytes);
-    m->cpu = calloc(1, d->ops->state_size < sizeof(vl_cpu_common) ? sizeof(vl_cpu_common)
-                                                                    : d->ops->state_size);
+    m->cpu = calloc(1, cpu_size(d));
     if (!m->mem.ram || !m->cpu) goto oom_free;
     m->mem.size = ram_bytes;
-    m->mem.watch_lo = ram_bytes;
-    m->mem.addr_mask = d->addr_mask ? d->addr_mask : 0xFFFFFFFFu;
-    m->mem.mmio_base = d->mmio_base;
-    m->mem.mmio_on = true;
-    m->mem.big_endian = d->big_endian;
-    m->cc = (vl_cpu_common *)m->cpu;
-    m->cc->m = m;
-    if (d->ops->init) d->ops->init(m->cpu, m, d->variant);
-    m->cc->m = m;
-    m->cc->stop_on_null_vector = true;
 
     int n = 0;
     const vl_reg_info *r = d->ops->regs(d->variant, &n);
@@ -233,10 +276,7 @@ vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_
         if (!alias) bx->regs[bx->nregs++] = r[i];
     }
     if (!has_pc && !d->ops->pc_name) bx->regs[bx->nregs++] = (vl_reg_info){ "pc", 32, 0, PSEUDO_PC };
-    m->regs = bx->regs;
-    m->nregs = bx->nregs;
-    bx->last_priv = d->ops->priv_get(m->cpu);
-    m->timer_vector = d->timer_vector;
+    power_on(bx);
     return m;
 oom_free:
     free(m->mem.ram);

@@ -74,6 +74,11 @@ int vlab_resolve(const char *isa_or_model, const char **isa, const char **model,
 vlab_machine *vlab_machine_new(const char *isa, const char *model, uint32_t ram_bytes,
                                char *err, size_t errsz);
 void vlab_machine_free(vlab_machine *m);
+/* Back to the state vlab_machine_new gave it (RAM zeroed, power-on CPU
+ * state, no hook, timer, console, watch or interrupt flag), keeping its
+ * allocations: for a host that runs many short guests on one model (the
+ * fuzz targets). Not from inside a run (a hook). */
+void vlab_machine_renew(vlab_machine *m);
 const char *vlab_machine_isa(const vlab_machine *m);
 const char *vlab_machine_model(const vlab_machine *m);
 uint32_t vlab_ram_size(const vlab_machine *m);

@@ -150,27 +150,107 @@ void vl_diff_format(const vl_diff *d, char *out, size_t outsz) {
 typedef struct pair {
     vlab_machine *nat;
     vl_vm *vm;
+    int slot;               /* its slot in the cache, -1: made for this use only */
 } pair;
 
-static void pair_free(pair *p) {
-    vlab_machine_free(p->nat);
-    vl_vm_free(p->vm);
-    p->nat = NULL;
-    p->vm = NULL;
+/* A cache slot: a pair kept between calls, for one image shape and
+ * technique. vl_equiv_run needs at most three pairs at a time (a run, a
+ * replay, which_insn's within it). */
+#define CACHE_SLOTS 3
+struct vl_equiv_cache {
+    struct {
+        vlab_machine *nat;
+        vl_vm *vm;
+        char isa[32], model[32];
+        uint32_t ram;
+        int technique;
+        const vl_virt_ops *virt;
+        bool used;
+    } s[CACHE_SLOTS];
+};
+
+vl_equiv_cache *vl_equiv_cache_new(void) { return calloc(1, sizeof(vl_equiv_cache)); }
+
+static void slot_drop(vl_equiv_cache *c, int i) {
+    vlab_machine_free(c->s[i].nat);
+    vl_vm_free(c->s[i].vm);
+    c->s[i].nat = NULL;
+    c->s[i].vm = NULL;
 }
 
-static int pair_make(pair *p, const vl_equiv_image *img, int technique, char *err, size_t errsz) {
+void vl_equiv_cache_free(vl_equiv_cache *c) {
+    if (!c) return;
+    for (int i = 0; i < CACHE_SLOTS; i++) slot_drop(c, i);
+    free(c);
+}
+
+static bool slot_fits(const vl_equiv_cache *c, int i, const vl_equiv_image *img, int technique) {
+    return c->s[i].nat && c->s[i].ram == img->ram && c->s[i].technique == technique &&
+           c->s[i].virt == img->virt && !strcmp(c->s[i].isa, img->isa ? img->isa : "") &&
+           !strcmp(c->s[i].model, img->model ? img->model : "");
+}
+
+static void pair_free(pair *p, vl_equiv_cache *c) {
+    if (p->slot >= 0) {
+        c->s[p->slot].used = false; /* kept for the next use */
+    } else {
+        vlab_machine_free(p->nat);
+        vl_vm_free(p->vm);
+    }
+    p->nat = NULL;
+    p->vm = NULL;
+    p->slot = -1;
+}
+
+/* The pair's machines as new: renewed from the cache when a free slot
+ * holds this shape, else made (and kept in a free slot if any). */
+static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_cache *c, char *err,
+                    size_t errsz) {
+    p->slot = -1;
+    int free_slot = -1;
+    for (int i = 0; c && i < CACHE_SLOTS; i++) {
+        if (c->s[i].used) continue;
+        if (slot_fits(c, i, img, technique)) {
+            vlab_machine_renew(c->s[i].nat);
+            if (vl_vm_renew(c->s[i].vm, err, errsz) == 0) {
+                c->s[i].used = true;
+                p->nat = c->s[i].nat, p->vm = c->s[i].vm, p->slot = i;
+                return 0;
+            }
+            slot_drop(c, i); /* made again below */
+        }
+        if (free_slot < 0 || !c->s[i].nat) free_slot = i;
+    }
     p->nat = vlab_machine_new(img->isa, img->model, img->ram, err, errsz);
     if (!p->nat) return -1;
     p->vm = vl_vm_new(NULL, img->isa, img->model, img->ram, technique, img->virt, err, errsz);
     if (!p->vm) {
-        pair_free(p);
+        pair_free(p, NULL);
         return -1;
     }
+    if (free_slot >= 0 && strlen(img->isa ? img->isa : "") < sizeof c->s[0].isa &&
+        strlen(img->model ? img->model : "") < sizeof c->s[0].model) {
+        slot_drop(c, free_slot);
+        c->s[free_slot].nat = p->nat;
+        c->s[free_slot].vm = p->vm;
+        snprintf(c->s[free_slot].isa, sizeof c->s[0].isa, "%s", img->isa ? img->isa : "");
+        snprintf(c->s[free_slot].model, sizeof c->s[0].model, "%s", img->model ? img->model : "");
+        c->s[free_slot].ram = img->ram;
+        c->s[free_slot].technique = technique;
+        c->s[free_slot].virt = img->virt;
+        c->s[free_slot].used = true;
+        p->slot = free_slot;
+    }
+    return 0;
+}
+
+static int pair_make(pair *p, const vl_equiv_image *img, int technique, vl_equiv_cache *c, char *err,
+                     size_t errsz) {
+    if (pair_get(p, img, technique, c, err, errsz) < 0) return -1;
     if ((uint64_t)img->org + img->len > img->ram) {
         snprintf(err, errsz, "image of %zu bytes at 0x%x does not fit in RAM (%u bytes)", img->len, img->org,
                  img->ram);
-        pair_free(p);
+        pair_free(p, c);
         return -1;
     }
     vlab_mem_write(p->nat, img->org, img->bytes, img->len);
@@ -257,11 +337,11 @@ static void step_to_insn(vlab_machine *nat, vl_vm *vm, uint32_t *pc, char *text,
 
 /* Which instruction each side executed in single step k + 1 after pos
  * (where the callers' replays were: fast_forward to pos, k single steps). */
-static void which_insn(const vl_equiv_image *img, int technique, uint64_t pos, uint64_t k, uint32_t *pc,
+static void which_insn(const vl_equiv_image *img, int technique, vl_equiv_cache *c, uint64_t pos, uint64_t k, uint32_t *pc,
                        uint32_t *vpc, char *ti, char *tv, size_t tsz) {
     pair r = { 0 };
     char err[128];
-    if (pair_make(&r, img, technique, err, sizeof err) < 0) return; /* it was made before: keep the start PC */
+    if (pair_make(&r, img, technique, c, err, sizeof err) < 0) return; /* it was made before: keep the start PC */
     fast_forward(&r, pos);
     for (uint64_t i = 0; i < k; i++) {
         vlab_step(r.nat, 1);
@@ -269,7 +349,7 @@ static void which_insn(const vl_equiv_image *img, int technique, uint64_t pos, u
     }
     step_to_insn(r.nat, NULL, pc, ti, tsz);
     step_to_insn(NULL, r.vm, vpc, tv, tsz);
-    pair_free(&r);
+    pair_free(&r, c);
 }
 
 /* Does the location of final difference d differ now? (registers by name,
@@ -296,13 +376,13 @@ static bool loc_differs(pair *p, const vl_diff *d) {
  * location first differed: chunk by chunk, and for a chunk where some
  * location starts to differ, a rebuilt pair single-steps through it. */
 #define MAX_REPLAYS 64
-static int attribute(const vl_equiv_image *img, int technique, uint64_t total, vl_diff *fd, size_t nfd,
+static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c, uint64_t total, vl_diff *fd, size_t nfd,
                      char *err, size_t errsz) {
     pair p = { 0 };
-    if (pair_make(&p, img, technique, err, errsz) < 0) return -1;
+    if (pair_make(&p, img, technique, c, err, errsz) < 0) return -1;
     bool *done = calloc(nfd ? nfd : 1, sizeof *done);
     if (!done) {
-        pair_free(&p);
+        pair_free(&p, c);
         snprintf(err, errsz, "out of memory");
         return -1;
     }
@@ -326,7 +406,7 @@ static int attribute(const vl_equiv_image *img, int technique, uint64_t total, v
             if (!done[i] && loc_differs(&p, &fd[i])) fresh = true;
         if (fresh) {
             pair q = { 0 };
-            bool replay = replays++ < MAX_REPLAYS && pair_make(&q, img, technique, err, errsz) == 0;
+            bool replay = replays++ < MAX_REPLAYS && pair_make(&q, img, technique, c, err, errsz) == 0;
             if (replay) {
                 fast_forward(&q, pos);
                 for (uint64_t k = 0; k < ran + 1 && left; k++) {
@@ -340,7 +420,7 @@ static int attribute(const vl_equiv_image *img, int technique, uint64_t total, v
                     bool named = pair_exceptions(&q) == ex; /* no exception: the start PC's instruction ran */
                     for (size_t i = 0; i < nfd; i++)
                         if (!done[i] && loc_differs(&q, &fd[i])) {
-                            if (!named) which_insn(img, technique, pos, k, &pc, &vpc, ti, tv, sizeof ti);
+                            if (!named) which_insn(img, technique, c, pos, k, &pc, &vpc, ti, tv, sizeof ti);
                             named = true;
                             done[i] = true;
                             left--;
@@ -354,7 +434,7 @@ static int attribute(const vl_equiv_image *img, int technique, uint64_t total, v
                         }
                     if (a.reason != VLAB_STOP_BUDGET) break;
                 }
-                pair_free(&q);
+                pair_free(&q, c);
             }
             /* not seen single-stepping (or too many replays): the chunk */
             for (size_t i = 0; i < nfd; i++)
@@ -372,7 +452,7 @@ static int attribute(const vl_equiv_image *img, int technique, uint64_t total, v
         if (s.reason != VLAB_STOP_BUDGET) break;
     }
     free(done);
-    pair_free(&p);
+    pair_free(&p, c);
     return 0;
 }
 
@@ -384,10 +464,15 @@ void vl_equiv_free(vl_equiv_result *r) {
 
 int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equiv_result *out, char *err,
                  size_t errsz) {
+    return vl_equiv_run_cached(NULL, img, max, technique, out, err, errsz);
+}
+
+int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t max, int technique,
+                        vl_equiv_result *out, char *err, size_t errsz) {
     memset(out, 0, sizeof *out);
     out->equal = true;
     pair p = { 0 };
-    if (pair_make(&p, img, technique, err, errsz) < 0) return -1;
+    if (pair_make(&p, img, technique, c, err, errsz) < 0) return -1;
     /* 1. the whole run, in lockstep chunks: where they first differ, and how
      *    they differ at the end */
     uint64_t done = 0, chunk_start = 0, chunk_len = 0;
@@ -417,19 +502,19 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
         if (nfd > VL_EQUIV_MAX_FINAL) nfd = VL_EQUIV_MAX_FINAL;
         out->final = calloc(nfd, sizeof *out->final);
         if (!out->final) {
-            pair_free(&p);
+            pair_free(&p, c);
             snprintf(err, errsz, "out of memory");
             return -1;
         }
         out->nfinal = pair_compare(&p, out->final, nfd);
         if (out->nfinal > nfd) out->nfinal = nfd;
     }
-    pair_free(&p);
+    pair_free(&p, c);
     if (!differ) return 0;
     out->equal = false;
 
     /* 2. rebuild both and single-step through the first chunk that differs */
-    if (pair_make(&p, img, technique, err, errsz) < 0) {
+    if (pair_make(&p, img, technique, c, err, errsz) < 0) {
         vl_equiv_free(out);
         return -1;
     }
@@ -449,7 +534,7 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
             if (pair_exceptions(&p) != ex) {
                 uint32_t vpc;
                 char tv[sizeof out->first_insn];
-                which_insn(img, technique, chunk_start, k, &out->first_pc, &vpc, out->first_insn, tv, sizeof tv);
+                which_insn(img, technique, c, chunk_start, k, &out->first_pc, &vpc, out->first_insn, tv, sizeof tv);
             }
             if (!nd && (ra != rb || sa.reason != sb.reason)) {
                 vl_diff *d = &out->diffs[0];
@@ -463,12 +548,12 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
             break;
         }
     }
-    pair_free(&p);
+    pair_free(&p, c);
     out->native_stop = end_nat;
     out->vm_stop = end_vm;
 
     /* 3. every difference at the end, tied to the instruction that first produced it */
-    if (out->nfinal && attribute(img, technique, done, out->final, out->nfinal, err, errsz) < 0) {
+    if (out->nfinal && attribute(img, technique, c, done, out->final, out->nfinal, err, errsz) < 0) {
         vl_equiv_free(out);
         return -1;
     }

@@ -119,6 +119,34 @@ static void vm_destroy(vl_vm *vm) {
     vl_vmm_release(mon);
 }
 
+static size_t state_size(const vl_cpu_ops *ops) {
+    return ops->state_size < sizeof(vl_cpu_common) ? sizeof(vl_cpu_common) : ops->state_size;
+}
+
+/* What vl_vm_new and vl_vm_renew both do once the allocations are there
+ * (the machine, its guest and monitor regions, zeroed; vctx and glue
+ * zeroed): everything else set to the new VM's state, the technique
+ * attached. 0, or -1 with a message (then vm->tech is NULL). */
+static int vm_setup(vl_vm *vm, char *err, size_t errsz) {
+    vl_machine *m = vm->m;
+    const vl_cpu_ops *ops = vm->ops;
+    vm->cost = vl_cost_defaults;
+    vm->stop_on_null_vector = true;
+    vm->exit_reason = -1;
+    m->mem.mon_size = VL_MON_SIZE;
+    m->mem.mon_base = VL_MON_BASE + (uint32_t)((unsigned)(vm->id - 1) % VL_MON_SLOTS) * VL_MON_SLOT;
+    m->on_watch = watch_hit;
+    m->watch_ctx = vm;
+    ((vl_cpu_common *)vm->vctx)->m = m;
+    if (ops->init) ops->init(vm->vctx, m, vm->variant);
+    ((vl_cpu_common *)vm->vctx)->m = m;
+    if (vm->tech->attach && vm->tech->attach(vm, err, errsz) < 0) {
+        vm->tech = NULL; /* nothing to detach */
+        return -1;
+    }
+    return 0;
+}
+
 vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, int technique,
                  const vl_virt_ops *virt, char *err, size_t errsz) {
     const vl_technique *tech = vl_technique_get(technique);
@@ -154,9 +182,6 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     vm->variant = m->desc->variant;
     vm->tech = tech;
     vm->technique = tech->id;
-    vm->cost = vl_cost_defaults;
-    vm->stop_on_null_vector = true;
-    vm->exit_reason = -1;
     uint8_t *gm = vl_alloc_region(&mon->alloc, vm->id, VL_REGION_GUEST, ram, &vm->ram_mpa);
     uint8_t *mm = gm ? vl_alloc_region(&mon->alloc, vm->id, VL_REGION_MONITOR, VL_MON_SIZE, &vm->mon_mpa) : NULL;
     if (!mm) {
@@ -165,22 +190,11 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     }
     m->mem.ram = gm;
     m->mem.mon = mm;
-    m->mem.mon_size = VL_MON_SIZE;
-    m->mem.mon_base = VL_MON_BASE + (uint32_t)((unsigned)(vm->id - 1) % VL_MON_SLOTS) * VL_MON_SLOT;
-    m->on_watch = watch_hit;
-    m->watch_ctx = vm;
     vm->real = m->cpu;
-    size_t ssz = ops->state_size < sizeof(vl_cpu_common) ? sizeof(vl_cpu_common) : ops->state_size;
-    vm->vctx = calloc(1, ssz);
+    vm->vctx = calloc(1, state_size(ops));
     vm->glue = calloc(1, virt->state_size ? virt->state_size : 1);
     if (!vm->vctx || !vm->glue) goto oom;
-    ((vl_cpu_common *)vm->vctx)->m = m;
-    if (ops->init) ops->init(vm->vctx, m, vm->variant);
-    ((vl_cpu_common *)vm->vctx)->m = m;
-    if (tech->attach && tech->attach(vm, err, errsz) < 0) {
-        vm->tech = NULL; /* nothing to detach */
-        goto fail;
-    }
+    if (vm_setup(vm, err, errsz) < 0) goto fail;
     if (mon_add(mon, vm) < 0) goto oom;
     vl_vm_reset(vm);
     return vm;
@@ -199,6 +213,54 @@ void vl_vm_free(vl_vm *vm) {
         return;
     }
     vm_destroy(vm);
+}
+
+int vl_vm_renew(vl_vm *vm, char *err, size_t errsz) {
+    if (vm->busy || vm->dead) {
+        vl_seterr(err, errsz, "the VM is running: it cannot be renewed from inside its run");
+        return -1;
+    }
+    if (!vm->tech) {
+        vl_seterr(err, errsz, "the VM has no technique (an earlier renewal failed)");
+        return -1;
+    }
+    if (vm->tech->detach) vm->tech->detach(vm);
+    /* what vl_vm_new allocated and decided is kept; the rest is zeroed and
+     * set up again by the code vl_vm_new runs (vm_setup) */
+    vl_vm keep = *vm;
+    vl_machine *m = vm->m;
+    m->cpu = vm->real; /* (the dispatcher lends it the virtual context only during a run) */
+    m->cc = vm->real;
+    uint8_t *mm = m->mem.mon;
+    vlab_machine_renew(m);   /* zeroes the guest's memory, the allocator's region */
+    m->mem.mon = mm;
+    memset(mm, 0, VL_MON_SIZE);
+    memset(vm->vctx, 0, state_size(vm->ops));
+    memset(vm->glue, 0, vm->virt->state_size ? vm->virt->state_size : 1);
+    memset(vm, 0, sizeof *vm);
+    vm->mon = keep.mon;
+    vm->id = keep.id;
+    vm->m = keep.m;
+    vm->ops = keep.ops;
+    vm->virt = keep.virt;
+    vm->variant = keep.variant;
+    vm->real = keep.real;
+    vm->vctx = keep.vctx;
+    vm->glue = keep.glue;
+    vm->tech = keep.tech;
+    vm->technique = keep.technique;
+    vm->ram_mpa = keep.ram_mpa;
+    vm->mon_mpa = keep.mon_mpa;
+    if (vm_setup(vm, err, errsz) < 0) return -1;
+    vl_vm_reset(vm);
+    return 0;
+}
+
+int vl_vmm_renew(vl_vmm *mon, char *err, size_t errsz) {
+    for (size_t i = 0; i < mon->nvms; i++)
+        if (vl_vm_renew(mon->vms[i], err, errsz) < 0) return -1;
+    mon->rr = 0;
+    return 0;
 }
 
 /* Around every use that may call back into the embedder (which may free

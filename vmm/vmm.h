@@ -449,6 +449,14 @@ void vl_vmm_release(vl_vmm *mon);
 vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram,
                  int technique, const vl_virt_ops *virt, char *err, size_t errsz);
 void vl_vm_free(vl_vm *vm);
+/* Back to the state vl_vm_new gave it, keeping its allocations, its id,
+ * its regions (zeroed) and its place in its monitor: as if freed and made
+ * again by the same call, without the cost (the fuzz targets run every
+ * input on the same VMs). Not during its run (-1 with a message). */
+int vl_vm_renew(vl_vm *vm, char *err, size_t errsz);
+/* Every VM of mon renewed, and the round-robin of vl_vmm_run back at the
+ * first VM: the monitor as it was right after those vl_vm_new calls. */
+int vl_vmm_renew(vl_vmm *mon, char *err, size_t errsz);
 /* Architectural reset of the guest (vectors 0/1 on m68k), virtual supervisor mode. */
 void vl_vm_reset(vl_vm *vm);
 /* The state `vlab exec` starts a guest in (vl_cpu_ops.boot): the guest's
@@ -641,6 +649,14 @@ typedef struct vl_equiv_result {
 int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equiv_result *out,
                  char *err, size_t errsz);
 void vl_equiv_free(vl_equiv_result *r);
+/* Machines and VMs for vl_equiv_run_cached to reuse from one call to the
+ * next (renewed: vlab_machine_renew, vl_vm_renew) instead of making and
+ * freeing the several it needs per call; the results are vl_equiv_run's. */
+typedef struct vl_equiv_cache vl_equiv_cache;
+vl_equiv_cache *vl_equiv_cache_new(void); /* NULL when out of memory */
+void vl_equiv_cache_free(vl_equiv_cache *c);
+int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t max, int technique,
+                        vl_equiv_result *out, char *err, size_t errsz);
 
 /* ---- the gdb stub (gdbstub.c) ------------------------------------------------ */
 /* One register of gdb's numbering for an ISA (isa/<isa>/gdb.c), in gdb's

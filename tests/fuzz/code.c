@@ -17,7 +17,15 @@
  *      the two must end identical; where it measures leaks, the first
  *      difference must be at an instruction of a leaking form (the 68000's
  *      MOVE from SR under trap-and-emulate).
- * Every run has an instruction budget: a guest cannot hang the fuzzer. */
+ * Every run has an instruction budget: a guest cannot hang the fuzzer.
+ *
+ * The machines and VMs are made once per target and renewed between inputs
+ * (vlab_machine_renew, vl_vmm_renew, vl_equiv_run_cached): making and
+ * freeing the ~25 an input needs cost more than running it. Environment:
+ * VLAB_FUZZ_FRESH=1 makes them anew for every input instead (as before);
+ * VLAB_FUZZ_DIGEST=FILE appends, per run, the end state (stop, registers,
+ * a hash of RAM and console, stats) and the differential's result to FILE:
+ * tests/fuzz_reuse.sh compares the two ways byte for byte. */
 #include "tests/fuzz/fuzz.h"
 #include "vmm/sweep.h"
 #include <stdbool.h>
@@ -61,6 +69,15 @@ typedef struct code_state {
     bool big_endian;
     uint32_t mmio;          /* the model's device window: where the prefix arms the timer */
     image *img;             /* two images (the second VM's), reused from input to input */
+    bool fresh;             /* VLAB_FUZZ_FRESH: new machines for every input */
+    FILE *digest;           /* VLAB_FUZZ_DIGEST: the end states, NULL: none */
+    /* kept between inputs (renewed), by claim: the native machine, the
+     * monitor of the single VM, the monitors of the two VMs side by side
+     * (one per technique of the second) and the differential's machines */
+    vlab_machine *nat;
+    vl_vmm *solo_mon[VL_TECH_COUNT], *pair_mon[VL_TECH_COUNT][2];
+    vl_vm *solo[VL_TECH_COUNT], *pair_a[VL_TECH_COUNT][2], *pair_b[VL_TECH_COUNT][2];
+    vl_equiv_cache *eq[VL_TECH_COUNT];
     /* what the inputs reached, printed at the end (fini) */
     const char *name;
     uint64_t native_stops[VLAB_STOP_SHUTDOWN + 1], traps, differ, unsure;
@@ -256,6 +273,12 @@ static void *code_init(const fz_target *t, FILE *out) {
         exit(2);
     }
     st->name = t->name;
+    const char *fresh = getenv("VLAB_FUZZ_FRESH"), *dig = getenv("VLAB_FUZZ_DIGEST");
+    st->fresh = fresh && strcmp(fresh, "0") != 0 && *fresh;
+    if (dig && *dig && !(st->digest = fopen(dig, "a"))) {
+        fprintf(stderr, "%s: VLAB_FUZZ_DIGEST: cannot open %s\n", t->name, dig);
+        exit(2);
+    }
     st->unit = strcmp(st->isa, "m68k") == 0 ? 2 : 4;
     uint32_t one = 0;
     vlab_mem_set(m, 0, 2, 0x0102);
@@ -326,6 +349,18 @@ static void code_fini(void *state) {
            (unsigned long long)st->unsure);
     for (int i = 0; i < st->nclaims; i++)
         for (int k = 0; k < st->claims[i].nmn; k++) free((void *)st->claims[i].mn[k]);
+    vlab_machine_free(st->nat);
+    for (int i = 0; i < VL_TECH_COUNT; i++) {
+        vl_vm_free(st->solo[i]);
+        vl_vmm_release(st->solo_mon[i]);
+        for (int k = 0; k < 2; k++) {
+            vl_vm_free(st->pair_a[i][k]);
+            vl_vm_free(st->pair_b[i][k]);
+            vl_vmm_release(st->pair_mon[i][k]);
+        }
+        vl_equiv_cache_free(st->eq[i]);
+    }
+    if (st->digest) fclose(st->digest);
     free(st->img);
     free(st);
 }
@@ -348,10 +383,46 @@ static void check_stop(fz_ctx *c, const char *where, vlab_stop s) {
     if (s.vector < -1) fz_fail(c, "%s: stop vector %d", where, s.vector);
 }
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+/* One line of the digest: a machine's end state (vm: seen through it). */
+static void digest_state(code_state *st, const char *what, vlab_machine *m, vl_vm *vm, vlab_stop s) {
+    if (!st->digest) return;
+    FILE *f = st->digest;
+    fprintf(f, "%s: stop %d vector %d pc 0x%x;", what, s.reason, s.vector, s.pc);
+    for (int i = 0; i < vlab_reg_count(m); i++)
+        fprintf(f, " %s=%x", vlab_reg_name(m, i), vm ? vl_vm_reg_get(vm, i) : vlab_reg_get(m, i));
+    size_t clen = 0;
+    const char *con = vlab_console(m, &clen);
+    fprintf(f, "; ram %016llx console %zu %016llx", (unsigned long long)fnv(1469598103934665603ull, m->mem.ram,
+            m->mem.size), clen, (unsigned long long)fnv(1469598103934665603ull, con, clen));
+    if (vm) {
+        vl_vmm_stats vs;
+        vl_vm_stats(vm, &vs);
+        fprintf(f, "; insns %llu traps %llu emulated %llu reflected %llu exits %llu cost %llu\n",
+                (unsigned long long)vs.guest_instructions, (unsigned long long)vs.traps,
+                (unsigned long long)vs.emulated, (unsigned long long)vs.reflected, (unsigned long long)vs.exits,
+                (unsigned long long)vs.cost);
+    } else {
+        vlab_stats sa;
+        vlab_get_stats(m, &sa);
+        fprintf(f, "; insns %llu exceptions %llu interrupts %llu modes %llu\n", (unsigned long long)sa.instructions,
+                (unsigned long long)sa.exceptions, (unsigned long long)sa.interrupts,
+                (unsigned long long)sa.mode_switches);
+    }
+}
+
 static void run_native(fz_ctx *c, code_state *st, const image *g, const config *cf) {
     char err[256];
-    vlab_machine *m = vlab_machine_new(st->isa, st->model, RAM, err, sizeof err);
-    if (!m) fz_fail(c, "vlab_machine_new: %s", err);
+    vlab_machine *m = st->fresh ? NULL : st->nat;
+    if (m) vlab_machine_renew(m);
+    else if (!(m = vlab_machine_new(st->isa, st->model, RAM, err, sizeof err)))
+        fz_fail(c, "vlab_machine_new: %s", err);
+    if (!st->fresh) st->nat = m;
     if (vlab_mem_write(m, 0, g->b, g->len) != 0) fz_fail(c, "vlab_mem_write of the image failed");
     vlab_set_pc(m, g->entry);
     vlab_reg_set(m, vlab_reg_index(m, "sp"), SSP);
@@ -370,7 +441,8 @@ static void run_native(fz_ctx *c, code_state *st, const image *g, const config *
     check_stop(c, "native step after the run", s);
     size_t clen = 0;
     vlab_console(m, &clen);
-    vlab_machine_free(m);
+    digest_state(st, "native", m, NULL, s);
+    if (st->fresh) vlab_machine_free(m);
 }
 
 typedef struct trap_ctx {
@@ -389,10 +461,15 @@ static int check_trap(void *ctx, const vl_trap_event *ev) {
     return 0;
 }
 
-static vl_vm *new_guest(fz_ctx *c, vl_vmm *mon, const code_state *st, int tech, const image *g, trap_ctx *tc) {
+static vl_vm *make_vm(fz_ctx *c, vl_vmm *mon, const code_state *st, int tech) {
     char err[256];
     vl_vm *vm = vl_vm_new(mon, st->isa, st->model, RAM, tech, NULL, err, sizeof err);
     if (!vm) fz_fail(c, "vl_vm_new (%s): %s", vl_technique_name(tech), err);
+    return vm;
+}
+
+/* The image in a new (or renewed) VM, the trap check on */
+static vl_vm *load_guest(fz_ctx *c, vl_vm *vm, const image *g, trap_ctx *tc) {
     if (vlab_mem_write(vm->m, 0, g->b, g->len) != 0) fz_fail(c, "guest image write failed");
     vl_vm_set_pc(vm, g->entry);
     vl_vm_reg_set(vm, vlab_reg_index(vm->m, "sp"), SSP);
@@ -409,21 +486,47 @@ static void check_vm(fz_ctx *c, vl_vm *vm, const char *when) {
     if (vl_vm_check(vm, why, sizeof why) != 0) fz_fail(c, "resource control broken %s: %s", when, why);
 }
 
-static void run_monitored(fz_ctx *c, code_state *st, int tech, const image *g, const image *g2,
-                          const config *cf) {
+/* The monitor and its VMs for claim ci (k < 0: one VM; else two, the
+ * second of claim k's technique): made, or kept from the last input and
+ * renewed (the same ids, regions and order as made anew). */
+static vl_vmm *get_monitor(fz_ctx *c, code_state *st, int ci, int k, vl_vm **a, vl_vm **b) {
+    vl_vmm **mp = k < 0 ? &st->solo_mon[ci] : &st->pair_mon[ci][k];
+    vl_vm **ap = k < 0 ? &st->solo[ci] : &st->pair_a[ci][k], **bp = k < 0 ? NULL : &st->pair_b[ci][k];
+    char err[256];
+    if (!st->fresh && *mp) {
+        if (vl_vmm_renew(*mp, err, sizeof err) != 0) fz_fail(c, "vl_vmm_renew: %s", err);
+        *a = *ap;
+        if (b) *b = *bp;
+        return *mp;
+    }
     vl_vmm *mon = vl_vmm_new(0);
     if (!mon) fz_fail(c, "vl_vmm_new failed");
+    *a = make_vm(c, mon, st, st->claims[ci].tech);
+    if (b) *b = make_vm(c, mon, st, st->claims[k].tech);
+    if (!st->fresh) {
+        *mp = mon, *ap = *a;
+        if (b) *bp = *b;
+    }
+    return mon;
+}
+
+static void run_monitored(fz_ctx *c, code_state *st, int ci, const image *g, const image *g2,
+                          const config *cf) {
     trap_ctx t1, t2;
-    vl_vm *a = new_guest(c, mon, st, tech, g, &t1);
+    vl_vm *a, *b = NULL;
+    /* with g2, a second guest of another technique, time-sliced with the first */
+    vl_vmm *mon = get_monitor(c, st, ci, g2 ? (cf->slice & 1) % st->nclaims : -1, &a, g2 ? &b : NULL);
+    load_guest(c, a, g, &t1);
     if (g2) {
-        /* a second guest of the other technique, time-sliced with the first */
-        int other = st->claims[(cf->slice & 1) % st->nclaims].tech;
-        vl_vm *b = new_guest(c, mon, st, other, g2, &t2);
+        load_guest(c, b, g2, &t2);
         vl_vmm_run(mon, 1u + cf->slice, 2 * BUDGET);
         check_vm(c, a, "after vl_vmm_run (first VM)");
         check_vm(c, b, "after vl_vmm_run (second VM)");
         st->traps += t2.traps;
-        vl_vm_free(b);
+        vlab_stop none = { 0 };
+        digest_state(st, "monitored a", a->m, a, none);
+        digest_state(st, "monitored b", b->m, b, none);
+        if (st->fresh) vl_vm_free(b);
     } else {
         vlab_stop s = vl_vm_run(a, BUDGET, 0, 0);
         check_stop(c, "monitored run", s);
@@ -431,10 +534,13 @@ static void run_monitored(fz_ctx *c, code_state *st, int tech, const image *g, c
         s = vl_vm_step(a, 16);
         check_stop(c, "monitored step after the run", s);
         check_vm(c, a, "after a step after the run");
+        digest_state(st, "monitored", a->m, a, s);
     }
     st->traps += t1.traps;
-    vl_vm_free(a);
-    vl_vmm_release(mon);
+    if (st->fresh) {
+        vl_vm_free(a);
+        vl_vmm_release(mon);
+    }
 }
 
 static bool in_leak(const claim *cl, uint32_t w) {
@@ -446,13 +552,11 @@ static bool in_leak(const claim *cl, uint32_t w) {
 /* x86: the decode table's mnemonic of the instruction at bytes is one of
  * the leaking forms' */
 static bool mnemonic_leaks(const code_state *st, const claim *cl, const uint8_t *bytes, uint32_t pc) {
-    char err[128];
-    vlab_machine *m = vlab_machine_new(st->isa, st->model, 4096, err, sizeof err);
-    if (!m) return false;
+    const vl_model_desc *md = vl_find_model(st->isa, st->model);
+    if (!md || !md->ops->decode) return false;
     vl_decode_info d;
     memset(&d, 0, sizeof d);
-    m->desc->ops->decode(m->desc->variant, bytes, 16, pc, &d);
-    vlab_machine_free(m);
+    md->ops->decode(md->variant, bytes, 16, pc, &d);
     for (int i = 0; d.mnemonic && i < cl->nmn; i++)
         if (strcmp(d.mnemonic, cl->mn[i]) == 0) return true;
     return false;
@@ -473,12 +577,35 @@ static bool only_patches(const code_state *st, const claim *cl, const vl_equiv_r
     return true;
 }
 
-static void differential(fz_ctx *c, code_state *st, const claim *cl, const image *g) {
+static void digest_equiv(code_state *st, const claim *cl, const vl_equiv_result *r) {
+    if (!st->digest) return;
+    FILE *f = st->digest;
+    char one[200];
+    fprintf(f, "differential %s: equal %d insns %llu first %llu at 0x%x (%s) stops %d %d;", vl_technique_name(cl->tech),
+            r->equal, (unsigned long long)r->instructions, (unsigned long long)r->first, r->first_pc, r->first_insn,
+            r->native_stop.reason, r->vm_stop.reason);
+    for (size_t i = 0; i < r->ndiffs && i < sizeof r->diffs / sizeof *r->diffs; i++) {
+        vl_diff_format(&r->diffs[i], one, sizeof one);
+        fprintf(f, " [%s]", one);
+    }
+    fprintf(f, "; final %zu:", r->nfinal);
+    for (size_t i = 0; i < r->nfinal; i++) {
+        vl_diff_format(&r->final[i], one, sizeof one);
+        fprintf(f, " [%s after %llu at 0x%x/0x%x: %s]", one, (unsigned long long)r->final[i].at, r->final[i].at_pc,
+                r->final[i].at_vm_pc, r->final[i].at_insn);
+    }
+    fprintf(f, "\n");
+}
+
+static void differential(fz_ctx *c, code_state *st, int ci, const claim *cl, const image *g) {
     char err[256];
     vl_equiv_image e = { .isa = st->isa, .model = st->model, .ram = RAM, .bytes = g->b, .len = g->len,
                          .org = 0, .entry = g->entry, .sp = SSP };
     vl_equiv_result r;
-    if (vl_equiv_run(&e, BUDGET, cl->tech, &r, err, sizeof err) != 0) fz_fail(c, "vl_equiv_run: %s", err);
+    if (!st->fresh && !st->eq[ci] && !(st->eq[ci] = vl_equiv_cache_new())) fz_fail(c, "out of memory");
+    if (vl_equiv_run_cached(st->fresh ? NULL : st->eq[ci], &e, BUDGET, cl->tech, &r, err, sizeof err) != 0)
+        fz_fail(c, "vl_equiv_run: %s", err);
+    digest_equiv(st, cl, &r);
     if (!r.equal && only_patches(st, cl, &r)) {
         st->differ++;
     } else if (!r.equal) {
@@ -537,12 +664,13 @@ static int code_run(fz_ctx *c, const uint8_t *data, size_t size) {
         else if (strcmp(st->isa, "ppc") == 0) build_ppc(&g[k], &cf, src, n, mmio);
         else build_x86(&g[k], &cf, src, n);
     }
+    if (st->digest) fprintf(st->digest, "input of %zu bytes\n", size);
     run_native(c, st, &g[0], &cf);
     for (int i = 0; i < st->nclaims; i++) {
-        run_monitored(c, st, st->claims[i].tech, &g[0], (cf.flags & 4) ? &g[1] : NULL, &cf);
+        run_monitored(c, st, i, &g[0], (cf.flags & 4) ? &g[1] : NULL, &cf);
         /* the guest's own privilege state comes from the prefix: the
          * equivalence check starts both sides at the most privileged level */
-        if (!g[0].user && !st->claims[i].rc_only) differential(c, st, &st->claims[i], &g[0]);
+        if (!g[0].user && !st->claims[i].rc_only) differential(c, st, i, &st->claims[i], &g[0]);
     }
     free(rev);
     return 0;
