@@ -853,17 +853,30 @@ static int v_fetch(lua_State *L) {
     return 1;
 }
 
+/* m:disasm(addr [, { bits = 16 | 32 }]): in the CPU's present code size
+ * (m:code_bits()) unless bits says otherwise */
 static int v_disasm(lua_State *L) {
     const vl_lview_class *c = vclass(L);
-    vlab_machine *m = c->check(L, 1).m;
+    vl_lview w = c->check(L, 1);
+    vlab_machine *m = w.m;
     uint32_t addr = check_u32(L, 2, "disasm", "address");
+    int bits = c->code_bits(w.self);
+    if (!lua_isnoneornil(L, 3)) {
+        if (!lua_istable(L, 3))
+            return luaL_error(L, "disasm: argument 3: expected an options table ({ bits = 16 }), got %s",
+                              luaL_typename(L, 3));
+        vl_lua_check_opts(L, 3, "disasm", disasm_options);
+        lua_Integer b = opt_field_int(L, 3, "bits", "disasm", bits, NULL);
+        if (b != 16 && b != 32) return luaL_error(L, "disasm: bits must be 16 or 32 (got %I)", (LUAI_UACINT)b);
+        bits = (int)b;
+    }
     /* what the CPU would fetch there: through its MMU, as the guest sees it */
     uint8_t buf[16];
     size_t n = vlab_read_virt(m, addr, buf, sizeof buf, 1);
     if (!n) return luaL_error(L, "disasm: no memory at 0x%s as the CPU fetches it", hex32(L, addr));
     char isa[80], text[256];
     snprintf(isa, sizeof isa, "%s:%s", vlab_machine_isa(m), vlab_machine_model(m));
-    int len = vlab_disasm(isa, buf, n, (uint32_t)addr, text, sizeof text);
+    int len = vlab_disasm_bits(isa, bits, buf, n, (uint32_t)addr, text, sizeof text);
     if (len < 0) return luaL_error(L, "disasm: %s", text);
     lua_pushstring(L, text);
     lua_pushinteger(L, len);

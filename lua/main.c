@@ -41,9 +41,10 @@ static const char usage_text[] =
     "  vlab asm --isa ISA[:MODEL] [--org ADDR] [-o OUT] [FILE|-]\n"
     "      Assemble FILE (or standard input) to raw bytes, written to OUT\n"
     "      (default: standard output). Errors read FILE:LINE:COL: message.\n"
-    "  vlab disasm --isa ISA[:MODEL] [--org ADDR] FILE\n"
+    "  vlab disasm --isa ISA[:MODEL] [--org ADDR] [--bits 16|32] FILE\n"
     "      Disassemble a raw binary loaded at ADDR (default 0): one line per\n"
-    "      instruction with its address, bytes and text.\n"
+    "      instruction with its address, bytes and text. --bits 16 reads x86\n"
+    "      code as 16-bit (real mode, a 16-bit code segment); default 32.\n"
     "  vlab exec --isa ISA[:MODEL] [--vmm TECHNIQUE] [--org ADDR] [--entry ADDR]\n"
     "            [--ram BYTES] [--max N] [--json] [--gdb PORT] [--trace] FILE(.bin|.elf)\n"
     "      Load a raw binary at --org (default 0) or an ELF by its program\n"
@@ -179,13 +180,13 @@ static bool parse_u64(const char *s, uint64_t *out) {
 
 typedef struct opts {
     const char *isa, *vmm, *out;
-    uint64_t org, entry, ram, max, gdb;
+    uint64_t org, entry, ram, max, gdb, bits;
     bool has_org, has_entry, has_ram, has_max, has_gdb, json, trace;
     const char *file;
 } opts;
 
 enum { O_ISA = 1, O_ORG = 2, O_OUT = 4, O_VMM = 8, O_ENTRY = 16, O_RAM = 32, O_MAX = 64, O_JSON = 128,
-       O_GDB = 256, O_TRACE = 512 };
+       O_GDB = 256, O_TRACE = 512, O_BITS = 1024 };
 
 static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, opts *o) {
     memset(o, 0, sizeof *o);
@@ -221,6 +222,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
             { "--isa", O_ISA }, { "--org", O_ORG }, { "-o", O_OUT }, { "--output", O_OUT },
             { "--vmm", O_VMM }, { "--entry", O_ENTRY }, { "--ram", O_RAM }, { "--max", O_MAX },
             { "--json", O_JSON }, { "--gdb", O_GDB }, { "--trace", O_TRACE },
+            { "--bits", O_BITS },
         };
         unsigned bit = 0;
         for (size_t k = 0; k < sizeof table / sizeof *table; k++)
@@ -237,13 +239,15 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
             val = argv[++i];
         }
         uint64_t num = 0;
-        if (bit & (O_ORG | O_ENTRY | O_RAM | O_MAX | O_GDB)) {
+        if (bit & (O_ORG | O_ENTRY | O_RAM | O_MAX | O_GDB | O_BITS)) {
             if (!parse_u64(val, &num))
                 return usage_error(cmd, "option '%s': bad number '%s' (decimal or 0x hex)", name, val);
             if ((bit & (O_ORG | O_ENTRY)) && num > 0xFFFFFFFFull)
                 return usage_error(cmd, "option '%s': address '%s' does not fit in 32 bits", name, val);
             if (bit == O_GDB && num > 65535)
                 return usage_error(cmd, "option '--gdb': port %s is not 0 to 65535", val);
+            if (bit == O_BITS && num != 16 && num != 32)
+                return usage_error(cmd, "option '--bits': '%s' is not 16 or 32", val);
         }
         switch (bit) {
         case O_ISA: o->isa = val; break;
@@ -254,6 +258,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, unsigned allowed, 
         case O_RAM: o->ram = num; o->has_ram = true; break;
         case O_MAX: o->max = num; o->has_max = true; break;
         case O_GDB: o->gdb = num; o->has_gdb = true; break;
+        case O_BITS: o->bits = num; break;
         }
     }
     if ((allowed & O_ISA) && !o->isa) {
@@ -327,11 +332,23 @@ static int min_insn(const char *isa_or_model) {
     return d && d->ops->min_insn ? d->ops->min_insn : 1;
 }
 
+/* Whether the model reads code of this size (x86: 16 and 32; others: 32). */
+static bool has_bits(const char *isa_or_model, int bits) {
+    const char *isa, *model;
+    if (vlab_resolve(isa_or_model, &isa, &model, NULL, 0) < 0) return false;
+    const vl_model_desc *d = vl_find_model(isa, model);
+    if (!d) return false;
+    return d->ops->bits_variant ? d->ops->bits_variant(d->variant, bits) >= 0 : bits == 32;
+}
+
 static int cmd_disasm(int argc, char **argv) {
     opts o;
-    int rc = parse_opts("disasm", argc, argv, O_ISA | O_ORG, &o);
+    int rc = parse_opts("disasm", argc, argv, O_ISA | O_ORG | O_BITS, &o);
     if (rc) return rc;
     if (!o.file) return usage_error("disasm", "missing FILE");
+    if (o.bits && !has_bits(o.isa, (int)o.bits))
+        return usage_error("disasm", "option '--bits': %s has no %d-bit code (only x86 reads 16-bit code)", o.isa,
+                           (int)o.bits);
     size_t len;
     char *data = slurp(o.file, &len);
     if (!data) return fail("disasm", "%s: %s", o.file, strerror(errno));
@@ -341,7 +358,7 @@ static int cmd_disasm(int argc, char **argv) {
     for (size_t off = 0; off < len;) {
         char text[256];
         uint32_t addr = (uint32_t)(o.org + off);
-        int n = vlab_disasm(o.isa, b + off, len - off, addr, text, sizeof text);
+        int n = vlab_disasm_bits(o.isa, (int)o.bits, b + off, len - off, addr, text, sizeof text);
         bool bad = n <= 0;
         if (bad) n = (int)(len - off < (size_t)unit ? len - off : (size_t)unit);
         char hex[64] = "";

@@ -308,5 +308,17 @@ function Machine:fetch(addr, len)
   local n = C.vlab_read_virt(self._m, addr, buf, len, 1)
   return ffi.string(buf, n)
 end
+function Machine:disasm(addr, opts)
+  opts = check_options("disasm", opts, disasm_options, 2)
+  local bits = opts and opts.bits or C.vlab_code_bits(self._m)
+  if bits ~= 16 and bits ~= 32 then error("disasm: bits must be 16 or 32 (got " .. tostring(bits) .. ")", 0) end
+  local buf = ffi.new("uint8_t[16]")
+  local n = C.vlab_read_virt(self._m, addr, buf, 16, 1)
+  if n == 0 then error(string.format("disasm: no memory at 0x%08x as the CPU fetches it", addr), 0) end
+  local out = ffi.new("char[256]")
+  local len = C.vlab_disasm_bits(self.isa .. ":" .. self.model, bits, buf, n, addr, out, 256)
+  if len < 0 then error("disasm: " .. ffi.string(out), 0) end
+  return ffi.string(out), len
+end
 
 return M

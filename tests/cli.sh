@@ -157,6 +157,15 @@ expect 0 "exec --vmm" "$VLAB" exec --isa m68k --vmm trap-and-emulate "$T/hi.bin"
 expect 2 "exec --vmm unknown technique" "$VLAB" exec --isa m68k --vmm frobnicate "$T/hi.bin"
 has "$T/err" "frobnicate" "unknown technique named"
 expect 2 "disasm missing FILE" "$VLAB" disasm --isa m68k
+# --bits: x86 16-bit code; an ISA without it, or a size not 16/32, is a usage error
+printf '\270\064\022\146\220' >"$T/x16.bin"
+expect 0 "disasm --bits 16" "$VLAB" disasm --isa x86 --bits 16 "$T/x16.bin"
+has "$T/out" "mov    \$0x1234,%ax" "16-bit mov"
+expect 0 "disasm 32-bit default" "$VLAB" disasm --isa x86 "$T/x16.bin"
+has "$T/out" "mov    \$0x90661234,%eax" "32-bit mov"
+expect 2 "disasm --bits 16 on m68k" "$VLAB" disasm --isa m68k --bits 16 "$T/x16.bin"
+has "$T/err" "no 16-bit code" "m68k --bits message"
+expect 2 "disasm --bits 8" "$VLAB" disasm --isa x86 --bits=8 "$T/x16.bin"
 # a truncated ELF and a foreign one
 head -c 40 /bin/sh >"$T/trunc.elf"
 expect 1 "exec truncated elf" "$VLAB" exec --isa m68k "$T/trunc.elf"

@@ -25,6 +25,12 @@ local rm = vlab.machine { isa = "x86", ram = 1048576 }
 rm:reset()
 rm:write(0xFFFF0, "\xb8\x34\x12\xf4")
 assert(rm:code_bits() == 16 and rm:fetch(rm.pc, 4) == "\xb8\x34\x12\xf4")
+-- m:disasm in the machine's present mode (16-bit here), or as bits says
+local dt, dl = rm:disasm(rm.pc)
+assert(dt == "mov    $0x1234,%ax" and dl == 3, dt)
+assert(select(2, rm:disasm(rm.pc, { bits = 32 })) == 5)
+local okd, ed = pcall(rm.disasm, rm, rm.pc, { bits = 8 })
+assert(not okd and ed:find("disasm: bits must be 16 or 32", 1, true), ed)
 local m = vlab.machine { isa = "m68k:68010", ram = 65536 }
 assert(m.model == "68010" and m.ram == 65536)
 local code = vlab.asm("m68k", [[

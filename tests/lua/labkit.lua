@@ -116,6 +116,12 @@ t.eq(lab.trace(rm, 10, function(l) lines[#lines + 1] = l end).reason, "halt", "1
 t.eq(lines[1], "0000fff0  b83412               mov    $0x1234,%ax             eax=00001234 eip=0000fff3",
   "16-bit trace line 1")
 t.eq(lines[2]:match("^0000fff3  f4 +hlt "), "0000fff3  f4                   hlt ", "16-bit trace line 2")
+-- m:disasm reads in the CPU's present mode (x86: at an offset in CS), bits overrides it
+t.eq(rm:disasm(0xFFF0), "mov    $0x1234,%ax", "m:disasm in real mode: 16-bit")
+t.eq(select(2, rm:disasm(0xFFF0)), 3, "m:disasm 16-bit length")
+t.eq(rm:disasm(0xFFF0, { bits = 32 }), "mov    $0xf41234,%eax", "m:disasm bits = 32")
+t.fails("bits must be 16 or 32", rm.disasm, rm, 0xFFF0, { bits = 8 })
+t.fails("has no 16-bit code", tm.disasm, tm, 0x1000, { bits = 16 })
 -- and in 32-bit code once the guest is in protected mode (a Multiboot-style start)
 local pm = vlab.machine { isa = "x86", model = "i386", ram = 65536 }
 pm:write(0x1000, "\xb8\x34\x12\xf4\x90\xf4")
@@ -130,6 +136,7 @@ local vm = vlab.vmm { isa = "x86", model = "i386", technique = "hw-assist", flav
 vm.guest:reset()
 vm.guest:write(0xFFFF0, "\xb8\x34\x12\xf4")
 t.eq(vm.guest:code_bits(), 16, "the guest's real mode")
+t.eq(vm.guest:disasm(vm.guest.pc), "mov    $0x1234,%ax", "guest m:disasm in its real mode")
 lines = {}
 lab.trace(vm.guest, 10, function(l) lines[#lines + 1] = l end)
 t.eq(lines[1]:match("^0000fff0  b83412 +mov +%$0x1234,%%ax "), "0000fff0  b83412               mov    $0x1234,%ax ",
