@@ -190,6 +190,14 @@ typedef struct vl_cpu_common {
     const uint8_t *exc_exits;
     int last_vector;       /* last exception taken, for the exception event   */
     uint32_t last_vector_pc;
+    /* Binary translation's continuation (vmm/tech_bt.c): when a run's budget
+     * ends with no stop, a core that supports it (x86) asks cont(cont_ctx)
+     * for more instructions to run on in the same run (0: the run returns
+     * as it would have), so that chained translated blocks run without a
+     * run call each. It must change nothing a run's start would refresh.
+     * NULL (outside the monitor's runs of translated code): off. */
+    uint64_t (*cont)(void *ctx);
+    void *cont_ctx;
 } vl_cpu_common;
 
 static inline bool vl_bit(const uint8_t *set, unsigned i) { return (set[i >> 3] >> (i & 7)) & 1; }

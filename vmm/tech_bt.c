@@ -73,6 +73,12 @@ typedef struct bt_state {
     int cur, cur_i;         /* where the last run left a block: resumed at cur_pc */
     uint32_t cur_pc;
     int prev;               /* the block just completed, for chaining */
+    /* The stretch the real CPU runs (vl_vm_run_real): block rb from
+     * instruction ri, rwant instructions from icount rbefore; cont() moves
+     * them on to the next chained block in the same run. rstart, rn: the
+     * monitor's run (its start icount and budget). */
+    int rb, ri;
+    uint64_t rbefore, rwant, rstart, rn;
     int32_t pbucket[BT_BUCKETS];
     bt_patch patch[BT_PATCHES];
     int npatch;
@@ -288,17 +294,25 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
     return b;
 }
 
+/* The successor of the block just completed chained to pc, or -1; *slot:
+ * a free chaining slot of it met on the way, or -1. */
+static int chained(const bt_state *h, uint32_t pc, int *slot) {
+    int b = -1;
+    *slot = -1;
+    if (h->prev >= 0) {
+        const bt_block *p = &h->blk[h->prev];
+        for (int j = 0; j < 2 && b < 0; j++) {
+            if (p->succ[j] >= 0 && p->succ_addr[j] == pc && h->blk[p->succ[j]].valid) b = p->succ[j];
+            else if (*slot < 0 && (p->succ[j] < 0 || !h->blk[p->succ[j]].valid)) *slot = j;
+        }
+    }
+    return b;
+}
+
 /* The block at pc: chained from the one just completed, else looked up,
  * else translated; a stale one is dropped and made again. */
 static int enter(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
-    int b = -1, slot = -1;
-    if (h->prev >= 0) {
-        bt_block *p = &h->blk[h->prev];
-        for (int j = 0; j < 2 && b < 0; j++) {
-            if (p->succ[j] >= 0 && p->succ_addr[j] == pc && h->blk[p->succ[j]].valid) b = p->succ[j];
-            else if (slot < 0 && (p->succ[j] < 0 || !h->blk[p->succ[j]].valid)) slot = j;
-        }
-    }
+    int slot, b = chained(h, pc, &slot);
     if (b < 0) {
         vm->st.lookups++;
         b = find_block(h, pc);
@@ -320,6 +334,54 @@ static int enter(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
 }
 
 static uint64_t icount(vl_vm *vm) { return vm->m->cc->icount; }
+
+/* The instructions the real CPU runs of block b from instruction i: up to
+ * the next callout (none under scan-and-patch), at most left. */
+static uint64_t stretch(const bt_state *h, const bt_block *k, int i, uint64_t left) {
+    uint32_t rest = h->patching ? 0 : k->callouts >> i;
+    int j = rest ? i + __builtin_ctz(rest) : k->ninsn;
+    return (uint64_t)(j - i) < left ? (uint64_t)(j - i) : left;
+}
+
+/* The real CPU ran the stretch to its end with no stop (the core's
+ * vl_cpu_common.cont): when that completed its block and the monitor's
+ * loop would enter a chained successor found fresh without a hash, go on
+ * into it in the same run, as run() would have (the same checks in the
+ * same order, the same chaining written, nothing counted that run() does
+ * not count there). 0: back to run(), with the stretch as it was. */
+static uint64_t cont(void *ctx) {
+    vl_vm *vm = ctx;
+    bt_state *h = vm->tstate;
+    const vl_virt_bt *bt = vm->virt->bt;
+    bt_block *k = &h->blk[h->rb];
+    uint64_t now = icount(vm);
+    if (now - h->rbefore != h->rwant || !k->valid || h->ri + h->rwant != k->ninsn) return 0;
+    uint64_t used = now - h->rstart;
+    if (used >= h->rn || vm->trap_stop || vm->m->timer_armed) return 0;
+    if ((h->patching || !bt->user) && vm->virt->priv_get(vm) != 0) return 0;
+    uint32_t pc = vl_vm_pc(vm);
+    int prev = h->prev;
+    h->prev = h->rb; /* as run() leaves it at a completed block */
+    int slot, b = chained(h, pc, &slot);
+    bt_block *n = b >= 0 ? &h->blk[b] : NULL;
+    uint32_t gpa;
+    if (!n || !n->quick || n->checked != h->epoch || (bt->mode && bt->mode(vm) != n->mode) ||
+        (bt->code_gpa && (!bt->code_gpa(vm, n->addr, &gpa) || gpa != n->gpa)) ||
+        (!h->patching && (n->callouts & 1))) {
+        h->prev = prev;
+        return 0;
+    }
+    if (slot >= 0) {
+        h->blk[h->prev].succ[slot] = b;
+        h->blk[h->prev].succ_addr[slot] = pc;
+    }
+    vm->m->dev_log_n = 0; /* as vl_vm_run_real: a new stretch */
+    h->rb = b;
+    h->ri = 0;
+    h->rbefore = now;
+    h->rwant = stretch(h, n, 0, h->rn - used);
+    return h->rwant;
+}
 
 static vl_stop budget_stop(vl_vm *vm) { return (vl_stop){ .reason = VLAB_STOP_BUDGET, .pc = vl_vm_pc(vm), .vector = -1 }; }
 
@@ -358,7 +420,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 h->cur_pc = at;
                 return budget_stop(vm);
             }
-            uint32_t want;
+            uint64_t want;
             if (!h->patching && (k->callouts >> i & 1)) {
                 vl_stop s = vl_interp_run(vm, 1, one);
                 vm->st.callouts++;
@@ -379,11 +441,23 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 }
                 want = 1;
             } else {
-                /* up to the next callout (none under scan-and-patch) */
-                uint32_t rest = h->patching ? 0 : k->callouts >> i;
-                int j = rest ? i + __builtin_ctz(rest) : k->ninsn;
-                want = (uint32_t)(j - i) < left ? (uint32_t)(j - i) : (uint32_t)left;
-                vl_stop s = vl_vm_run_real(vm, want);
+                h->rb = b;
+                h->ri = i;
+                h->rbefore = before;
+                h->rwant = stretch(h, k, i, left);
+                h->rstart = start;
+                h->rn = n;
+                vl_cpu_common *rc = vm->real;
+                rc->cont = cont;
+                rc->cont_ctx = vm;
+                vl_stop s = vl_vm_run_real(vm, h->rwant);
+                rc->cont = NULL;
+                /* cont() may have gone on into chained blocks */
+                b = h->rb;
+                k = &h->blk[b];
+                i = h->ri;
+                before = h->rbefore;
+                want = h->rwant;
                 if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_NONE) {
                     h->prev = -1;
                     /* where the trap stopped inside the block, for on_trap to resume */
