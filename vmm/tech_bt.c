@@ -78,7 +78,12 @@ typedef struct bt_state {
      * them on to the next chained block in the same run. rstart, rn: the
      * monitor's run (its start icount and budget). */
     int rb, ri;
+    bt_block *rk;           /* &blk[rb] */
     uint64_t rbefore, rwant, rstart, rn;
+    uint64_t rend;          /* rbefore + rwant when that ends the block, else UINT64_MAX */
+    uint64_t rlimit;        /* rstart + rn */
+    uint32_t callout_mask;  /* ~0: callouts stop a stretch; 0 (scan-and-patch): none */
+    bool check_priv;        /* virtual user code is not translated: cont() looks */
     int32_t pbucket[BT_BUCKETS];
     bt_patch patch[BT_PATCHES];
     int npatch;
@@ -352,35 +357,45 @@ static uint64_t stretch(const bt_state *h, const bt_block *k, int i, uint64_t le
 static uint64_t cont(void *ctx) {
     vl_vm *vm = ctx;
     bt_state *h = vm->tstate;
-    const vl_virt_bt *bt = vm->virt->bt;
-    bt_block *k = &h->blk[h->rb];
     uint64_t now = icount(vm);
-    if (now - h->rbefore != h->rwant || !k->valid || h->ri + h->rwant != k->ninsn) return 0;
-    uint64_t used = now - h->rstart;
-    if (used >= h->rn || vm->trap_stop || vm->m->timer_armed) return 0;
-    if ((h->patching || !bt->user) && vm->virt->priv_get(vm) != 0) return 0;
+    bt_block *p = h->rk;
+    if (now != h->rend || !p->valid || now >= h->rlimit || vm->trap_stop || vm->m->timer_armed) return 0;
+    if (h->check_priv && vm->virt->priv_get(vm) != 0) return 0;
     uint32_t pc = vl_vm_pc(vm);
-    int prev = h->prev;
-    h->prev = h->rb; /* as run() leaves it at a completed block */
-    int slot, b = chained(h, pc, &slot);
-    bt_block *n = b >= 0 ? &h->blk[b] : NULL;
-    uint32_t gpa;
-    if (!n || !n->quick || n->checked != h->epoch || (bt->mode && bt->mode(vm) != n->mode) ||
-        (bt->code_gpa && (!bt->code_gpa(vm, n->addr, &gpa) || gpa != n->gpa)) ||
-        (!h->patching && (n->callouts & 1))) {
-        h->prev = prev;
-        return 0;
+    /* chained() and block_fresh()'s quick check, from the block completed */
+    int b = -1, slot = -1;
+    for (int j = 0; j < 2; j++) {
+        int32_t sj = p->succ[j];
+        if (sj >= 0 && p->succ_addr[j] == pc && h->blk[sj].valid) {
+            b = sj;
+            break;
+        }
+        if (slot < 0 && (sj < 0 || !h->blk[sj].valid)) slot = j;
     }
+    if (b < 0) return 0;
+    bt_block *n = &h->blk[b];
+    if (!n->quick || n->checked != h->epoch || (n->callouts & h->callout_mask & 1)) return 0;
+    const vl_virt_bt *bt = vm->virt->bt;
+    uint32_t gpa;
+    if ((bt->mode && bt->mode(vm) != n->mode) ||
+        (bt->code_gpa && (!bt->code_gpa(vm, n->addr, &gpa) || gpa != n->gpa)))
+        return 0;
+    h->prev = h->rb; /* as run() leaves it at a completed block */
     if (slot >= 0) {
-        h->blk[h->prev].succ[slot] = b;
-        h->blk[h->prev].succ_addr[slot] = pc;
+        p->succ[slot] = b;
+        p->succ_addr[slot] = pc;
     }
     vm->m->dev_log_n = 0; /* as vl_vm_run_real: a new stretch */
+    uint32_t rest = n->callouts & h->callout_mask;
+    uint64_t want = rest ? (uint64_t)__builtin_ctz(rest) : n->ninsn;
+    if (want > h->rlimit - now) want = h->rlimit - now;
     h->rb = b;
+    h->rk = n;
     h->ri = 0;
     h->rbefore = now;
-    h->rwant = stretch(h, n, 0, h->rn - used);
-    return h->rwant;
+    h->rwant = want;
+    h->rend = want == n->ninsn ? now + want : UINT64_MAX;
+    return want;
 }
 
 static vl_stop budget_stop(vl_vm *vm) { return (vl_stop){ .reason = VLAB_STOP_BUDGET, .pc = vl_vm_pc(vm), .vector = -1 }; }
@@ -447,6 +462,9 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 h->rwant = stretch(h, k, i, left);
                 h->rstart = start;
                 h->rn = n;
+                h->rk = k;
+                h->rlimit = n > UINT64_MAX - start ? UINT64_MAX : start + n;
+                h->rend = i + h->rwant == k->ninsn ? before + h->rwant : UINT64_MAX;
                 vl_cpu_common *rc = vm->real;
                 rc->cont = cont;
                 rc->cont_ctx = vm;
@@ -537,6 +555,8 @@ static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
         return -1;
     }
     h->patching = patching;
+    h->check_priv = patching || !vm->virt->bt->user;
+    h->callout_mask = patching ? 0 : ~0u;
     memset(h->bucket, 0xFF, sizeof h->bucket);
     memset(h->pbucket, 0xFF, sizeof h->pbucket);
     h->cur = h->prev = -1;
