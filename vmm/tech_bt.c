@@ -89,8 +89,9 @@ typedef struct bt_state {
     int npatch;
     /* Moves whenever code bytes may have changed without the write watch
      * seeing it: at each run (the host may have written memory, restored a
-     * snapshot), at each callout (the monitor wrote for the guest), at each
-     * patch written or taken back. A watched block checked fresh in the
+     * snapshot) but one that goes on from the last one's slice with
+     * nothing in between (vl_vm.tech_resume), at each callout (the monitor
+     * wrote for the guest), at each patch written or taken back. A watched block checked fresh in the
      * current epoch, still mapped where it was and in its mode, is fresh:
      * what could change its bytes since is a guest write, which drops it. */
     uint32_t epoch;
@@ -350,7 +351,8 @@ static uint64_t stretch(const bt_state *h, const bt_block *k, int i, uint64_t le
 
 /* The real CPU ran the stretch to its end with no stop (the core's
  * vl_cpu_common.cont): when that completed its block and the monitor's
- * loop would enter a chained successor found fresh without a hash, go on
+ * loop would enter a block already made (chained, or found by a lookup)
+ * and fresh without a hash, go on
  * into it in the same run, as run() would have (the same checks in the
  * same order, the same chaining written, nothing counted that run() does
  * not count there). 0: back to run(), with the stretch as it was. */
@@ -372,7 +374,10 @@ static uint64_t cont(void *ctx) {
         }
         if (slot < 0 && (sj < 0 || !h->blk[sj].valid)) slot = j;
     }
-    if (b < 0) return 0;
+    /* not chained: enter()'s lookup (counted only when it goes on: run()
+     * counts it otherwise) */
+    bool looked = b < 0;
+    if (looked && (b = find_block(h, pc)) < 0) return 0;
     bt_block *n = &h->blk[b];
     if (!n->quick || n->checked != h->epoch || (n->callouts & h->callout_mask & 1)) return 0;
     const vl_virt_bt *bt = vm->virt->bt;
@@ -380,6 +385,7 @@ static uint64_t cont(void *ctx) {
     if ((bt->mode && bt->mode(vm) != n->mode) ||
         (bt->code_gpa && (!bt->code_gpa(vm, n->addr, &gpa) || gpa != n->gpa)))
         return 0;
+    if (looked) vm->st.lookups++;
     h->prev = h->rb; /* as run() leaves it at a completed block */
     if (slot >= 0) {
         p->succ[slot] = b;
@@ -405,7 +411,10 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
     const vl_virt_bt *bt = vm->virt->bt;
     uint64_t start = icount(vm);
     h->interp_stop = false;
-    h->epoch++;
+    /* a new epoch, unless this run goes on from the last one's slice with
+     * nothing in between that could write memory (vl_vm.tech_resume; a
+     * translate callback is host code that could) */
+    if (!vm->tech_resume || h->fn) h->epoch++;
     /* timer_armed: the guest programmed its timer; the run loop starts a
      * new slice at the deadline (vmm.c), as the bare machine's does */
     while (icount(vm) - start < n && !vm->trap_stop && !vm->m->timer_armed) {

@@ -649,6 +649,7 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
 
     vm->trap_stop = false;
     m->hook_stop = false;
+    bool resume = false; /* vl_vm.tech_resume */
     for (;;) {
         vl_stop s, out;
         if (vm->hook_mask && guest_events(vm, &ic_step)) vm->trap_stop = true;
@@ -666,7 +667,9 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         }
 
         uint64_t ic_before = cc->icount, woke = wakes(vm);
+        vm->tech_resume = resume && !vm->hook_mask && !m->hook_mask;
         s = tech->run(vm, slice_end - cc->icount);
+        resume = false;
         if (vm->dead) return s;
         if (s.reason == VLAB_STOP_NONE) s.reason = VLAB_STOP_BUDGET;
         if (cc->icount != ic_before) noprog = 0;
@@ -680,6 +683,7 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         int (*handler)(vl_vm *, const vl_stop *, vl_stop *) = NULL;
         switch (s.reason) {
         case VLAB_STOP_BUDGET:
+            resume = true;
             continue;
         case VLAB_STOP_EXCEPTION: handler = tech->on_trap; break;
         case VLAB_STOP_VMEXIT: handler = tech->on_exit; break;

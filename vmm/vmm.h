@@ -416,6 +416,12 @@ struct vl_vm {
     bool stop_on_null_vector;  /* a reflected exception with vector entry 0 stops (as natively) */
     vl_stop reflect_stop;      /* a reflect's own stop (vl_virt_trap.reflect; reason NONE: none) */
     bool trap_stop;            /* a trap callback asked to stop */
+    /* The technique's run (vl_technique.run) goes on from the last one in
+     * the same vl_vm_run, which ended on its budget (a slice boundary), with
+     * no hook set and nothing handled in between: nothing but the guest can
+     * have written its memory since (binary translation keeps its blocks'
+     * freshness). */
+    bool tech_resume;
     int busy;                  /* runs in progress: vl_vm_free waits for the last to end */
     bool dead;                 /* vl_vm_free was called while busy */
     int exit_reason;           /* of the trap being reported: enum vl_exit_reason, -1 a trap */
