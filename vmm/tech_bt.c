@@ -474,11 +474,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 h->rk = k;
                 h->rlimit = n > UINT64_MAX - start ? UINT64_MAX : start + n;
                 h->rend = i + h->rwant == k->ninsn ? before + h->rwant : UINT64_MAX;
-                vl_cpu_common *rc = vm->real;
-                rc->cont = cont;
-                rc->cont_ctx = vm;
-                vl_stop s = vl_vm_run_real(vm, h->rwant);
-                rc->cont = NULL;
+                vl_stop s = vl_vm_run_real_cont(vm, h->rwant, cont, vm);
                 /* cont() may have gone on into chained blocks */
                 b = h->rb;
                 k = &h->blk[b];

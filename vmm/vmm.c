@@ -444,7 +444,18 @@ static vl_stop mkstop(vl_vm *vm, int reason) {
 
 vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n) {
     vm->m->dev_log_n = 0; /* only this run's device writes can be the trapping instruction's */
+    ((vl_cpu_common *)vm->real)->cont = NULL; /* whatever a copied state held */
     return vm->ops->run(vm->real, n);
+}
+
+vl_stop vl_vm_run_real_cont(vl_vm *vm, uint64_t n, uint64_t (*cont)(void *), void *ctx) {
+    vl_cpu_common *rc = vm->real;
+    vm->m->dev_log_n = 0;
+    rc->cont = cont;
+    rc->cont_ctx = ctx;
+    vl_stop s = vm->ops->run(vm->real, n);
+    rc->cont = NULL;
+    return s;
 }
 
 void vl_vm_enter_virtual(vl_vm *vm) {
