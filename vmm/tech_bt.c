@@ -95,6 +95,7 @@ typedef struct bt_state {
      * current epoch, still mapped where it was and in its mode, is fresh:
      * what could change its bytes since is a guest write, which drops it. */
     uint32_t epoch;
+    uint32_t watch_lo, watch_hi; /* the watched blocks lie in [lo, hi) (since the last flush) */
     vl_translate_fn fn;
     void *fn_ctx;
 } bt_state;
@@ -177,6 +178,8 @@ static void flush_all(vl_vm *vm, bt_state *h) {
     memset(h->pbucket, 0xFF, sizeof h->pbucket);
     h->nblk = h->npatch = 0;
     h->cache_used = 0;
+    h->watch_lo = UINT32_MAX;
+    h->watch_hi = 0;
     h->cur = h->prev = -1;
     vm->st.cache_bytes = 0;
     vm->st.flushes++;
@@ -287,7 +290,11 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
     k.mode = bt->mode ? bt->mode(vm) : 0;
     k.checked = ++h->epoch; /* patches written: other blocks check again */
     k.quick = k.watched && (!bt->code_gpa || (pc ^ (pc + k.len - 1)) >> VL_PAGE_SHIFT == 0);
-    if (k.watched) vl_vm_watch(vm, k.gpa, k.len, true);
+    if (k.watched) {
+        vl_vm_watch(vm, k.gpa, k.len, true);
+        if (k.gpa < h->watch_lo) h->watch_lo = k.gpa;
+        if (k.gpa + k.len > h->watch_hi) h->watch_hi = k.gpa + k.len;
+    }
     int b = h->nblk++;
     h->blk[b] = k;
     h->blk[b].next = h->bucket[hslot(pc)];
@@ -538,13 +545,22 @@ static int on_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     return rc;
 }
 
-/* A guest write to a watched page: the blocks it touches are stale. */
-static void on_watch(vl_vm *vm, uint32_t addr, int size) {
+/* A guest write to a watched page: the blocks it touches are stale, and
+ * the real CPU stops after it so that none runs on (the watch is by page:
+ * a write beside the translated code changes nothing, and the run goes
+ * on). */
+static bool on_watch(vl_vm *vm, uint32_t addr, int size) {
     bt_state *h = vm->tstate;
+    if (addr >= h->watch_hi || addr + (uint32_t)size <= h->watch_lo) return false;
+    bool dropped = false;
     for (int b = 0; b < h->nblk; b++) {
         bt_block *k = &h->blk[b];
-        if (k->valid && k->watched && addr < k->gpa + k->len && k->gpa < addr + (uint32_t)size) drop_block(vm, h, b);
+        if (k->valid && k->watched && addr < k->gpa + k->len && k->gpa < addr + (uint32_t)size) {
+            drop_block(vm, h, b);
+            dropped = true;
+        }
     }
+    return dropped;
 }
 
 static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
@@ -565,6 +581,8 @@ static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
     memset(h->bucket, 0xFF, sizeof h->bucket);
     memset(h->pbucket, 0xFF, sizeof h->pbucket);
     h->cur = h->prev = -1;
+    h->watch_lo = UINT32_MAX;
+    h->watch_hi = 0;
     vm->tstate = h;
     return 0;
 }

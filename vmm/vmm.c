@@ -97,10 +97,10 @@ static void mon_remove(vl_vmm *mon, vl_vm *vm) {
 
 /* ---- VM lifecycle ----------------------------------------------------------------- */
 
-static void watch_hit(void *ctx, uint32_t addr, int size) {
+static bool watch_hit(void *ctx, uint32_t addr, int size) {
     vl_vm *vm = ctx;
     vm->st.watch_hits++;
-    if (vm->tech->on_watch) vm->tech->on_watch(vm, addr, size);
+    return !vm->tech->on_watch || vm->tech->on_watch(vm, addr, size);
 }
 
 /* Free what vl_vm_new made; the VM is no longer in its monitor's list. */

@@ -59,8 +59,10 @@ typedef struct vl_technique {
     int (*on_trap)(vl_vm *vm, const vl_stop *s, vl_stop *out);      /* VLAB_STOP_EXCEPTION */
     int (*on_exit)(vl_vm *vm, const vl_stop *s, vl_stop *out);      /* VLAB_STOP_VMEXIT */
     int (*on_patch)(vl_vm *vm, const vl_stop *s, vl_stop *out);     /* a patched instruction hit */
-    /* A guest write to a watched page (vl_vm_watch) completed. */
-    void (*on_watch)(vl_vm *vm, uint32_t addr, int size);
+    /* A guest write to a watched page (vl_vm_watch) completed. true: stop
+     * the real CPU after the instruction to look (it changed something the
+     * technique keeps); false: it changed nothing, the run goes on. */
+    bool (*on_watch)(vl_vm *vm, uint32_t addr, int size);
     /* The Popek-Goldberg theorem that predicts when this technique is
      * equivalent (1: every sensitive instruction privileged; 3: every
      * user-sensitive one); 0: none, its leaks are only measured. What
