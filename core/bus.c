@@ -132,9 +132,9 @@ bool vl_bus_write(vl_machine *m, uint32_t addr, int size, uint32_t value) {
         p[k] = (uint8_t)(value >> (8 * i));
     }
     if (m->mem.watch && (vl_watched(&m->mem, addr) || vl_watched(&m->mem, addr + (uint32_t)size - 1))) {
-        /* the write is done; whoever watches looks at it after this instruction */
-        if (m->on_watch) m->on_watch(m->watch_ctx, addr, size);
-        if (m->desc->ops->kick) m->desc->ops->kick(m->cpu);
+        /* the write is done; whoever watches looks at it after this
+         * instruction, when it asks to */
+        if ((!m->on_watch || m->on_watch(m->watch_ctx, addr, size)) && m->desc->ops->kick) m->desc->ops->kick(m->cpu);
     }
     return true;
 }

@@ -101,7 +101,8 @@ typedef struct vl_vector_info {
  * page is watched); a write to a watched page goes through vl_bus_write,
  * which reports it (vl_machine.on_watch), once per bus access (a 68000 long
  * write is two), after the bytes are written, and ends the core's run after
- * the instruction (vl_cpu_ops.kick). The cores' fast write paths only
+ * the instruction (vl_cpu_ops.kick) unless on_watch says there is nothing
+ * to look at. The cores' fast write paths only
  * compare against watch_lo, the address of the lowest watched page (the RAM
  * size when none is watched), so that unwatched memory costs nothing more;
  * RAM at or above watch_hi (the end of the highest watched page) is not
@@ -190,6 +191,14 @@ typedef struct vl_cpu_common {
     const uint8_t *exc_exits;
     int last_vector;       /* last exception taken, for the exception event   */
     uint32_t last_vector_pc;
+    /* Binary translation's continuation (vmm/tech_bt.c): when a run's budget
+     * ends with no stop, a core that supports it (x86) asks cont(cont_ctx)
+     * for more instructions to run on in the same run (0: the run returns
+     * as it would have), so that chained translated blocks run without a
+     * run call each. It must change nothing a run's start would refresh.
+     * NULL (outside the monitor's runs of translated code): off. */
+    uint64_t (*cont)(void *ctx);
+    void *cont_ctx;
 } vl_cpu_common;
 
 static inline bool vl_bit(const uint8_t *set, unsigned i) { return (set[i >> 3] >> (i & 7)) & 1; }
@@ -312,8 +321,10 @@ struct vl_machine {
     bool hook_stop;            /* a hook asked to stop */
     volatile int *interrupt;   /* the host's stop request (vlab_set_interrupt_flag) */
     uint32_t timer_vector;
-    /* write watch (vl_watch): called after a watched page was written */
-    void (*on_watch)(void *ctx, uint32_t addr, int size);
+    /* write watch (vl_watch): called after a watched page was written;
+     * true: the run stops after this instruction (the CPU is kicked) for the
+     * watcher to look, false: nothing to look at, the run goes on */
+    bool (*on_watch)(void *ctx, uint32_t addr, int size);
     void *watch_ctx;
     /* Device writes made with intercept on (the monitor's real CPU), by
      * the instruction counting dev_tag (c.icount while it runs): when it

@@ -389,6 +389,106 @@ static void test_x86_reflect_trace_trap_sets_bs(void **st) {
     }
 }
 
+/* Branchy loops of short blocks, then a sensitive instruction (a callout),
+ * on every ISA: chained blocks run on in one run of the real CPU
+ * (vl_cpu_common.cont) when a run is long, never when it is one
+ * instruction. The guest's registers and memory and every count of the
+ * monitor must not tell the two apart. */
+static const guest chain_guests[] = {
+    { "m68k", "68000",
+      "    moveq #0,%d3\n"
+      "    move.w #300,%d4\n"
+      "loop:\n"
+      "    addq.l #3,%d3\n"
+      "    btst #0,%d4\n"
+      "    beq.s even\n"
+      "    add.l %d4,%d3\n"
+      "    move.l %d3,0x3000\n"
+      "    bra.s next\n"
+      "even:\n"
+      "    subq.l #1,%d3\n"
+      "next:\n"
+      "    subq.w #1,%d4\n"
+      "    bne.s loop\n"
+      "    move.w %sr,%d0\n"
+      "    stop #0x2700\n",
+      "d3", NULL, 0, false },
+    { "ppc", "750",
+      "    li 4,300\n"
+      "    li 5,0\n"
+      "    mtctr 4\n"
+      "loop:\n"
+      "    andi. 6,4,1\n"
+      "    beq even\n"
+      "    add 5,5,4\n"
+      "    stw 5,0x3000(0)\n"
+      "    b next\n"
+      "even:\n"
+      "    addi 5,5,-1\n"
+      "next:\n"
+      "    addi 4,4,-1\n"
+      "    bdnz loop\n"
+      "    mfmsr 3\n"
+      "    b .\n",
+      "r5", NULL, 0, false },
+    { "x86", "i386",
+      "    mov $300, %ecx\n"
+      "    xor %ebx, %ebx\n"
+      "loop:\n"
+      "    test $1, %ecx\n"
+      "    jz even\n"
+      "    add %ecx, %ebx\n"
+      "    mov %ebx, 0x3000\n"
+      "    jmp next\n"
+      "even:\n"
+      "    sub $1, %ebx\n"
+      "next:\n"
+      "    dec %ecx\n"
+      "    jnz loop\n"
+      "    smsw %ax\n"
+      "    hlt\n",
+      "ebx", NULL, 0, false },
+};
+
+static vl_stop run_in_runs_of(vl_vm *vm, uint64_t n) {
+    vl_stop s = { 0 };
+    for (int k = 0; k < 200000; k++) {
+        s = vl_vm_run(vm, n, 0, 0);
+        if (s.reason != VLAB_STOP_BUDGET) break;
+    }
+    return s;
+}
+
+static void test_chained_runs(void **st) {
+    (void)st;
+    for (size_t i = 0; i < sizeof chain_guests / sizeof *chain_guests; i++) {
+        const guest *g = &chain_guests[i];
+        vl_vm *one = mkvm(g, VL_TECH_BINARY_TRANSLATION), *step = mkvm(g, VL_TECH_BINARY_TRANSLATION);
+        vl_stop a = run_in_runs_of(one, 100000), b = run_in_runs_of(step, 1);
+        assert_int_equal(a.reason, b.reason);
+        assert_int_equal(a.pc, b.pc);
+        assert_true(a.reason != VLAB_STOP_BUDGET && a.reason != VLAB_STOP_ERROR && a.reason != VLAB_STOP_EXCEPTION);
+        for (int r = 0; r < one->m->nregs; r++) assert_int_equal(vl_vm_reg_get(one, r), vl_vm_reg_get(step, r));
+        assert_memory_equal(one->m->mem.ram, step->m->mem.ram, GRAM);
+        vl_vmm_stats x, y;
+        vl_vm_stats(one, &x);
+        vl_vm_stats(step, &y);
+        if (memcmp(&x, &y, sizeof x))
+            fail_msg("%s: counts differ: blocks %llu/%llu lookups %llu/%llu callouts %llu/%llu cost %llu/%llu", g->model,
+                     (unsigned long long)x.blocks, (unsigned long long)y.blocks, (unsigned long long)x.lookups,
+                     (unsigned long long)y.lookups, (unsigned long long)x.callouts, (unsigned long long)y.callouts,
+                     (unsigned long long)x.cost, (unsigned long long)y.cost);
+        assert_true(x.callouts >= 1);
+        assert_true(x.lookups < 20); /* the rounds go block to block by chaining */
+        vl_machine *m = mknative(g); /* and the bare machine's result */
+        vlab_run(m, 100000, 0, 0);
+        assert_int_equal(vreg(one, g->out), nreg(m, g->out));
+        vlab_machine_free(m);
+        vl_vm_free(one);
+        vl_vm_free(step);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translation),
@@ -396,6 +496,7 @@ int main(void) {
         cmocka_unit_test(test_visibility),
         cmocka_unit_test(test_equivalence),
         cmocka_unit_test(test_event),
+        cmocka_unit_test(test_chained_runs),
         cmocka_unit_test(test_x86_reflect_delivery_faults_to_null_vector),
         cmocka_unit_test(test_x86_reflect_trace_trap_sets_bs),
     };

@@ -574,11 +574,12 @@ typedef struct watch_log {
     int n;
     uint32_t addr[16];
 } watch_log;
-static void on_watch(void *ctx, uint32_t addr, int size) {
+static bool on_watch(void *ctx, uint32_t addr, int size) {
     watch_log *w = ctx;
     (void)size;
     if (w->n < 16) w->addr[w->n] = addr;
     w->n++;
+    return true; /* stop the run to look */
 }
 
 static void watch_case_ram(const char *isa, uint32_t ram, const char *src, uint32_t watched, int want_hits,

@@ -73,16 +73,29 @@ typedef struct bt_state {
     int cur, cur_i;         /* where the last run left a block: resumed at cur_pc */
     uint32_t cur_pc;
     int prev;               /* the block just completed, for chaining */
+    /* The stretch the real CPU runs (vl_vm_run_real): block rb from
+     * instruction ri, rwant instructions from icount rbefore; cont() moves
+     * them on to the next chained block in the same run. rstart, rn: the
+     * monitor's run (its start icount and budget). */
+    int rb, ri;
+    bt_block *rk;           /* &blk[rb] */
+    uint64_t rbefore, rwant, rstart, rn;
+    uint64_t rend;          /* rbefore + rwant when that ends the block, else UINT64_MAX */
+    uint64_t rlimit;        /* rstart + rn */
+    uint32_t callout_mask;  /* ~0: callouts stop a stretch; 0 (scan-and-patch): none */
+    bool check_priv;        /* virtual user code is not translated: cont() looks */
     int32_t pbucket[BT_BUCKETS];
     bt_patch patch[BT_PATCHES];
     int npatch;
     /* Moves whenever code bytes may have changed without the write watch
      * seeing it: at each run (the host may have written memory, restored a
-     * snapshot), at each callout (the monitor wrote for the guest), at each
-     * patch written or taken back. A watched block checked fresh in the
+     * snapshot) but one that goes on from the last one's slice with
+     * nothing in between (vl_vm.tech_resume), at each callout (the monitor
+     * wrote for the guest), at each patch written or taken back. A watched block checked fresh in the
      * current epoch, still mapped where it was and in its mode, is fresh:
      * what could change its bytes since is a guest write, which drops it. */
     uint32_t epoch;
+    uint32_t watch_lo, watch_hi; /* the watched blocks lie in [lo, hi) (since the last flush) */
     vl_translate_fn fn;
     void *fn_ctx;
 } bt_state;
@@ -165,6 +178,8 @@ static void flush_all(vl_vm *vm, bt_state *h) {
     memset(h->pbucket, 0xFF, sizeof h->pbucket);
     h->nblk = h->npatch = 0;
     h->cache_used = 0;
+    h->watch_lo = UINT32_MAX;
+    h->watch_hi = 0;
     h->cur = h->prev = -1;
     vm->st.cache_bytes = 0;
     vm->st.flushes++;
@@ -275,7 +290,11 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
     k.mode = bt->mode ? bt->mode(vm) : 0;
     k.checked = ++h->epoch; /* patches written: other blocks check again */
     k.quick = k.watched && (!bt->code_gpa || (pc ^ (pc + k.len - 1)) >> VL_PAGE_SHIFT == 0);
-    if (k.watched) vl_vm_watch(vm, k.gpa, k.len, true);
+    if (k.watched) {
+        vl_vm_watch(vm, k.gpa, k.len, true);
+        if (k.gpa < h->watch_lo) h->watch_lo = k.gpa;
+        if (k.gpa + k.len > h->watch_hi) h->watch_hi = k.gpa + k.len;
+    }
     int b = h->nblk++;
     h->blk[b] = k;
     h->blk[b].next = h->bucket[hslot(pc)];
@@ -288,17 +307,25 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
     return b;
 }
 
+/* The successor of the block just completed chained to pc, or -1; *slot:
+ * a free chaining slot of it met on the way, or -1. */
+static int chained(const bt_state *h, uint32_t pc, int *slot) {
+    int b = -1;
+    *slot = -1;
+    if (h->prev >= 0) {
+        const bt_block *p = &h->blk[h->prev];
+        for (int j = 0; j < 2 && b < 0; j++) {
+            if (p->succ[j] >= 0 && p->succ_addr[j] == pc && h->blk[p->succ[j]].valid) b = p->succ[j];
+            else if (*slot < 0 && (p->succ[j] < 0 || !h->blk[p->succ[j]].valid)) *slot = j;
+        }
+    }
+    return b;
+}
+
 /* The block at pc: chained from the one just completed, else looked up,
  * else translated; a stale one is dropped and made again. */
 static int enter(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
-    int b = -1, slot = -1;
-    if (h->prev >= 0) {
-        bt_block *p = &h->blk[h->prev];
-        for (int j = 0; j < 2 && b < 0; j++) {
-            if (p->succ[j] >= 0 && p->succ_addr[j] == pc && h->blk[p->succ[j]].valid) b = p->succ[j];
-            else if (slot < 0 && (p->succ[j] < 0 || !h->blk[p->succ[j]].valid)) slot = j;
-        }
-    }
+    int slot, b = chained(h, pc, &slot);
     if (b < 0) {
         vm->st.lookups++;
         b = find_block(h, pc);
@@ -321,6 +348,69 @@ static int enter(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
 
 static uint64_t icount(vl_vm *vm) { return vm->m->cc->icount; }
 
+/* The instructions the real CPU runs of block b from instruction i: up to
+ * the next callout (none under scan-and-patch), at most left. */
+static uint64_t stretch(const bt_state *h, const bt_block *k, int i, uint64_t left) {
+    uint32_t rest = h->patching ? 0 : k->callouts >> i;
+    int j = rest ? i + __builtin_ctz(rest) : k->ninsn;
+    return (uint64_t)(j - i) < left ? (uint64_t)(j - i) : left;
+}
+
+/* The real CPU ran the stretch to its end with no stop (the core's
+ * vl_cpu_common.cont): when that completed its block and the monitor's
+ * loop would enter a block already made (chained, or found by a lookup)
+ * and fresh without a hash, go on
+ * into it in the same run, as run() would have (the same checks in the
+ * same order, the same chaining written, nothing counted that run() does
+ * not count there). 0: back to run(), with the stretch as it was. */
+static uint64_t cont(void *ctx) {
+    vl_vm *vm = ctx;
+    bt_state *h = vm->tstate;
+    uint64_t now = icount(vm);
+    bt_block *p = h->rk;
+    if (now != h->rend || !p->valid || now >= h->rlimit || vm->trap_stop || vm->m->timer_armed) return 0;
+    if (h->check_priv && vm->virt->priv_get(vm) != 0) return 0;
+    uint32_t pc = vl_vm_pc(vm);
+    /* chained() and block_fresh()'s quick check, from the block completed */
+    int b = -1, slot = -1;
+    for (int j = 0; j < 2; j++) {
+        int32_t sj = p->succ[j];
+        if (sj >= 0 && p->succ_addr[j] == pc && h->blk[sj].valid) {
+            b = sj;
+            break;
+        }
+        if (slot < 0 && (sj < 0 || !h->blk[sj].valid)) slot = j;
+    }
+    /* not chained: enter()'s lookup (counted only when it goes on: run()
+     * counts it otherwise) */
+    bool looked = b < 0;
+    if (looked && (b = find_block(h, pc)) < 0) return 0;
+    bt_block *n = &h->blk[b];
+    if (!n->quick || n->checked != h->epoch || (n->callouts & h->callout_mask & 1)) return 0;
+    const vl_virt_bt *bt = vm->virt->bt;
+    uint32_t gpa;
+    if ((bt->mode && bt->mode(vm) != n->mode) ||
+        (bt->code_gpa && (!bt->code_gpa(vm, n->addr, &gpa) || gpa != n->gpa)))
+        return 0;
+    if (looked) vm->st.lookups++;
+    h->prev = h->rb; /* as run() leaves it at a completed block */
+    if (slot >= 0) {
+        p->succ[slot] = b;
+        p->succ_addr[slot] = pc;
+    }
+    vm->m->dev_log_n = 0; /* as vl_vm_run_real: a new stretch */
+    uint32_t rest = n->callouts & h->callout_mask;
+    uint64_t want = rest ? (uint64_t)__builtin_ctz(rest) : n->ninsn;
+    if (want > h->rlimit - now) want = h->rlimit - now;
+    h->rb = b;
+    h->rk = n;
+    h->ri = 0;
+    h->rbefore = now;
+    h->rwant = want;
+    h->rend = want == n->ninsn ? now + want : UINT64_MAX;
+    return want;
+}
+
 static vl_stop budget_stop(vl_vm *vm) { return (vl_stop){ .reason = VLAB_STOP_BUDGET, .pc = vl_vm_pc(vm), .vector = -1 }; }
 
 static vl_stop run(vl_vm *vm, uint64_t n) {
@@ -328,7 +418,10 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
     const vl_virt_bt *bt = vm->virt->bt;
     uint64_t start = icount(vm);
     h->interp_stop = false;
-    h->epoch++;
+    /* a new epoch, unless this run goes on from the last one's slice with
+     * nothing in between that could write memory (vl_vm.tech_resume; a
+     * translate callback is host code that could) */
+    if (!vm->tech_resume || h->fn) h->epoch++;
     /* timer_armed: the guest programmed its timer; the run loop starts a
      * new slice at the deadline (vmm.c), as the bare machine's does */
     while (icount(vm) - start < n && !vm->trap_stop && !vm->m->timer_armed) {
@@ -358,7 +451,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 h->cur_pc = at;
                 return budget_stop(vm);
             }
-            uint32_t want;
+            uint64_t want;
             if (!h->patching && (k->callouts >> i & 1)) {
                 vl_stop s = vl_interp_run(vm, 1, one);
                 vm->st.callouts++;
@@ -379,11 +472,22 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 }
                 want = 1;
             } else {
-                /* up to the next callout (none under scan-and-patch) */
-                uint32_t rest = h->patching ? 0 : k->callouts >> i;
-                int j = rest ? i + __builtin_ctz(rest) : k->ninsn;
-                want = (uint32_t)(j - i) < left ? (uint32_t)(j - i) : (uint32_t)left;
-                vl_stop s = vl_vm_run_real(vm, want);
+                h->rb = b;
+                h->ri = i;
+                h->rbefore = before;
+                h->rwant = stretch(h, k, i, left);
+                h->rstart = start;
+                h->rn = n;
+                h->rk = k;
+                h->rlimit = n > UINT64_MAX - start ? UINT64_MAX : start + n;
+                h->rend = i + h->rwant == k->ninsn ? before + h->rwant : UINT64_MAX;
+                vl_stop s = vl_vm_run_real_cont(vm, h->rwant, cont, vm);
+                /* cont() may have gone on into chained blocks */
+                b = h->rb;
+                k = &h->blk[b];
+                i = h->ri;
+                before = h->rbefore;
+                want = h->rwant;
                 if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_NONE) {
                     h->prev = -1;
                     /* where the trap stopped inside the block, for on_trap to resume */
@@ -441,13 +545,22 @@ static int on_trap(vl_vm *vm, const vl_stop *s, vl_stop *out) {
     return rc;
 }
 
-/* A guest write to a watched page: the blocks it touches are stale. */
-static void on_watch(vl_vm *vm, uint32_t addr, int size) {
+/* A guest write to a watched page: the blocks it touches are stale, and
+ * the real CPU stops after it so that none runs on (the watch is by page:
+ * a write beside the translated code changes nothing, and the run goes
+ * on). */
+static bool on_watch(vl_vm *vm, uint32_t addr, int size) {
     bt_state *h = vm->tstate;
+    if (addr >= h->watch_hi || addr + (uint32_t)size <= h->watch_lo) return false;
+    bool dropped = false;
     for (int b = 0; b < h->nblk; b++) {
         bt_block *k = &h->blk[b];
-        if (k->valid && k->watched && addr < k->gpa + k->len && k->gpa < addr + (uint32_t)size) drop_block(vm, h, b);
+        if (k->valid && k->watched && addr < k->gpa + k->len && k->gpa < addr + (uint32_t)size) {
+            drop_block(vm, h, b);
+            dropped = true;
+        }
     }
+    return dropped;
 }
 
 static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
@@ -463,9 +576,13 @@ static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
         return -1;
     }
     h->patching = patching;
+    h->check_priv = patching || !vm->virt->bt->user;
+    h->callout_mask = patching ? 0 : ~0u;
     memset(h->bucket, 0xFF, sizeof h->bucket);
     memset(h->pbucket, 0xFF, sizeof h->pbucket);
     h->cur = h->prev = -1;
+    h->watch_lo = UINT32_MAX;
+    h->watch_hi = 0;
     vm->tstate = h;
     return 0;
 }

@@ -97,10 +97,10 @@ static void mon_remove(vl_vmm *mon, vl_vm *vm) {
 
 /* ---- VM lifecycle ----------------------------------------------------------------- */
 
-static void watch_hit(void *ctx, uint32_t addr, int size) {
+static bool watch_hit(void *ctx, uint32_t addr, int size) {
     vl_vm *vm = ctx;
     vm->st.watch_hits++;
-    if (vm->tech->on_watch) vm->tech->on_watch(vm, addr, size);
+    return !vm->tech->on_watch || vm->tech->on_watch(vm, addr, size);
 }
 
 /* Free what vl_vm_new made; the VM is no longer in its monitor's list. */
@@ -444,7 +444,18 @@ static vl_stop mkstop(vl_vm *vm, int reason) {
 
 vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n) {
     vm->m->dev_log_n = 0; /* only this run's device writes can be the trapping instruction's */
+    ((vl_cpu_common *)vm->real)->cont = NULL; /* whatever a copied state held */
     return vm->ops->run(vm->real, n);
+}
+
+vl_stop vl_vm_run_real_cont(vl_vm *vm, uint64_t n, uint64_t (*cont)(void *), void *ctx) {
+    vl_cpu_common *rc = vm->real;
+    vm->m->dev_log_n = 0;
+    rc->cont = cont;
+    rc->cont_ctx = ctx;
+    vl_stop s = vm->ops->run(vm->real, n);
+    rc->cont = NULL;
+    return s;
 }
 
 void vl_vm_enter_virtual(vl_vm *vm) {
@@ -649,6 +660,7 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
 
     vm->trap_stop = false;
     m->hook_stop = false;
+    bool resume = false; /* vl_vm.tech_resume */
     for (;;) {
         vl_stop s, out;
         if (vm->hook_mask && guest_events(vm, &ic_step)) vm->trap_stop = true;
@@ -666,7 +678,9 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         }
 
         uint64_t ic_before = cc->icount, woke = wakes(vm);
+        vm->tech_resume = resume && !vm->hook_mask && !m->hook_mask;
         s = tech->run(vm, slice_end - cc->icount);
+        resume = false;
         if (vm->dead) return s;
         if (s.reason == VLAB_STOP_NONE) s.reason = VLAB_STOP_BUDGET;
         if (cc->icount != ic_before) noprog = 0;
@@ -680,6 +694,7 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         int (*handler)(vl_vm *, const vl_stop *, vl_stop *) = NULL;
         switch (s.reason) {
         case VLAB_STOP_BUDGET:
+            resume = true;
             continue;
         case VLAB_STOP_EXCEPTION: handler = tech->on_trap; break;
         case VLAB_STOP_VMEXIT: handler = tech->on_exit; break;

@@ -59,8 +59,10 @@ typedef struct vl_technique {
     int (*on_trap)(vl_vm *vm, const vl_stop *s, vl_stop *out);      /* VLAB_STOP_EXCEPTION */
     int (*on_exit)(vl_vm *vm, const vl_stop *s, vl_stop *out);      /* VLAB_STOP_VMEXIT */
     int (*on_patch)(vl_vm *vm, const vl_stop *s, vl_stop *out);     /* a patched instruction hit */
-    /* A guest write to a watched page (vl_vm_watch) completed. */
-    void (*on_watch)(vl_vm *vm, uint32_t addr, int size);
+    /* A guest write to a watched page (vl_vm_watch) completed. true: stop
+     * the real CPU after the instruction to look (it changed something the
+     * technique keeps); false: it changed nothing, the run goes on. */
+    bool (*on_watch)(vl_vm *vm, uint32_t addr, int size);
     /* The Popek-Goldberg theorem that predicts when this technique is
      * equivalent (1: every sensitive instruction privileged; 3: every
      * user-sensitive one); 0: none, its leaks are only measured. What
@@ -416,6 +418,12 @@ struct vl_vm {
     bool stop_on_null_vector;  /* a reflected exception with vector entry 0 stops (as natively) */
     vl_stop reflect_stop;      /* a reflect's own stop (vl_virt_trap.reflect; reason NONE: none) */
     bool trap_stop;            /* a trap callback asked to stop */
+    /* The technique's run (vl_technique.run) goes on from the last one in
+     * the same vl_vm_run, which ended on its budget (a slice boundary), with
+     * no hook set and nothing handled in between: nothing but the guest can
+     * have written its memory since (binary translation keeps its blocks'
+     * freshness). */
+    bool tech_resume;
     int busy;                  /* runs in progress: vl_vm_free waits for the last to end */
     bool dead;                 /* vl_vm_free was called while busy */
     int exit_reason;           /* of the trap being reported: enum vl_exit_reason, -1 a trap */
@@ -533,6 +541,9 @@ void vl_vm_enter_virtual(vl_vm *vm);
 void vl_vm_leave_virtual(vl_vm *vm);
 /* The real CPU runs n guest instructions, deprivileged, intercepting. */
 vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n);
+/* The same, with the core asking cont(ctx) for more at the end of its
+ * budget (vl_cpu_common.cont; binary translation's chained blocks). */
+vl_stop vl_vm_run_real_cont(vl_vm *vm, uint64_t n, uint64_t (*cont)(void *), void *ctx);
 /* A trap of the real CPU handled the trap-and-emulate way (classify, then
  * emulate or reflect); 0 go on, -1 the run ends with *out. */
 int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out);

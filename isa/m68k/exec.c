@@ -1970,7 +1970,20 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
         for (;;)
             if (slow_step(s, tab, ct)) return s->stop;
     }
-    fast_loop(s, xt ? xt : s->c.intercept ? itab[s->variant] : tab, tab, ct);
+    const hfn *ft = xt ? xt : s->c.intercept ? itab[s->variant] : tab;
+    fast_loop(s, ft, tab, ct);
+    /* the budget ended with no stop: binary translation may go on in this
+     * run (vl_cpu_common.cont), with the budget and the interrupt
+     * threshold a run's start sets (the rest it would refresh is as it was) */
+    uint64_t more;
+    while (s->c.cont && s->stop.reason == VLAB_STOP_BUDGET && (more = s->c.cont(s->c.cont_ctx)) != 0) {
+        s->budget_end = s->c.icount + more;
+        if (s->budget_end < s->c.icount) s->budget_end = UINT64_MAX;
+        if (s->c.irq_level < 7) s->nmi_seen = false;
+        m68k_update_ithresh(s);
+        s->stop = mkstop(0, 0, -1);
+        fast_loop(s, ft, tab, ct);
+    }
     return s->stop;
 }
 

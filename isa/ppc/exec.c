@@ -626,7 +626,14 @@ static vl_stop ppc_run(void *cpu, uint64_t max) {
             m->hook_stop = false;
             return mkstop(VLAB_STOP_BREAKPOINT, s->pc, -1);
         }
-        if (s->c.icount >= end) break;
+        if (s->c.icount >= end) {
+            /* the budget ended with no stop: binary translation may go on
+             * in this run (vl_cpu_common.cont; nothing a run's start
+             * refreshes has changed) */
+            uint64_t more = s->c.cont ? s->c.cont(s->c.cont_ctx) : 0;
+            if (!more) break;
+            end = more > UINT64_MAX - s->c.icount ? UINT64_MAX : s->c.icount + more;
+        }
         uint64_t se = end;
         if (s->dec_fire < se) se = s->dec_fire;
         if (m->timer_period && m->timer_next > s->c.icount && m->timer_next < se) se = m->timer_next;

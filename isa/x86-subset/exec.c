@@ -2184,6 +2184,16 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
     s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
     s->attn = true;
     run_loop(s);
+    /* the budget ended with no stop, where a new run would start: binary
+     * translation may go on in this one. What a run's start does, it would
+     * do again for nothing: cont() changes neither the memory map nor the
+     * boundary conditions (what attn stands for is as a long run leaves it) */
+    while (s->c.cont && s->stop.reason == VLAB_STOP_BUDGET && !s->kicked) {
+        uint64_t more = s->c.cont(s->c.cont_ctx);
+        if (!more) break;
+        s->icount_end = s->c.icount + more;
+        run_loop(s);
+    }
     return s->stop;
 }
 

@@ -301,6 +301,23 @@ uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size) {
 
 void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
     if (X86_PENDING(s)) return;
+    const x86_seg *g = &s->seg[sr];
+    if (s->wr_lim < s->fast_lim && x86_plain_seg(g, off, size) && !(s->eflags & X86_AC)) {
+        /* RAM above the lowest watched page, on a page not watched itself
+         * (a monitor watching a few code pages): as x86_wr's plain store,
+         * not the whole way for each store to the guest's data */
+        uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->fast_lim);
+        if (p && !vl_watched(&s->c.m->mem, (uint32_t)(p - s->ram))) {
+            if (s->c.intercept) x86_wlog_add(s, p, (unsigned)size);
+            p[0] = (uint8_t)v;
+            if (size > 1) p[1] = (uint8_t)(v >> 8);
+            if (size > 2) {
+                p[2] = (uint8_t)(v >> 16);
+                p[3] = (uint8_t)(v >> 24);
+            }
+            return;
+        }
+    }
     uint32_t lin = x86_linear(s, sr, off, (uint32_t)size, true);
     if (size > 1) align_check(s, lin, size);
     x86_wr_lin(s, lin, size, v, s->cpl == 3);

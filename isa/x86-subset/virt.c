@@ -820,6 +820,12 @@ static const vl_virt_pv pv_ops = {
  * instruction it covers). */
 static bool code_gpa(vl_vm *vm, uint32_t va, uint32_t *gpa) {
     x86_cpu *v = V(vm);
+    if (!(v->cr0 & X86_CR0_PG)) {
+        /* x86_translate's first case, without its call: binary translation
+         * asks at each block it enters */
+        *gpa = v->seg[X86_CS].base + va;
+        return true;
+    }
     return x86_translate(v, v->seg[X86_CS].base + va, false, v->cpl == 3, true, gpa) == 0;
 }
 static bool code_big(vl_vm *vm) { return (V(vm)->seg[X86_CS].attr & X86_A_DB) != 0; }
