@@ -29,9 +29,10 @@
  * as they were before it (c.icount not advanced). Before each instruction
  * the intercepting fast loop saves what that opcode can change before it
  * faults (its own handler table, itab, wraps the opcodes that save, by
- * save_kind: for most, nothing but PC, and no wrapper; for
- * memory writes, (An)+/-(An) and push/pop, the CCR and three address
- * registers; for a few, the whole register block), so that innocuous code
+ * save_kind: for most, nothing but PC, and no wrapper; for memory
+ * writes whose address changes no register, the CCR; for (An)+/-(An) and
+ * push/pop, the CCR and three address registers; for a few, the whole
+ * register block), so that innocuous code
  * under the monitor runs at native speed; the checking loop saves the whole
  * block. Memory is not saved: the words a MOVEM stored before the access
  * that faulted, say, stay written (the monitor's execution again writes
@@ -1510,8 +1511,13 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
 static hfn itab[M68K_NMODELS][65536];
 static bool h_save_part(m68k_cpu *s, uint32_t op);
 static bool h_save_full(m68k_cpu *s, uint32_t op);
+static bool h_save_ccr(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
+/* the opcodes of each form, form by form (fops[fstart[f]] up to
+ * fops[fstart[f + 1]]): an exit table patches only its set's opcodes */
+static uint16_t fops[M68K_NMODELS][65536];
+static uint32_t fstart[M68K_NMODELS][M68K_XFORM_BYTES * 8 + 1];
 static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 
 /* The handler of an entry, by its operation's pick rule (ops.h). */
@@ -1553,7 +1559,7 @@ static hfn pick(const m68k_insn *in, unsigned w) {
 /* What the handler pick(in) can change before its last possible fault
  * (M68K_SAVE_*), read off the handlers above: the intercepting loop saves
  * that much before the instruction and on_fault puts it back. PC is always
- * restored (to insn_pc). PART covers the CCR and the address registers in
+ * restored (to insn_pc). CCR covers the flags alone, PART the CCR and the address registers in
  * bits 2..0 and 11..9 and A7: (An)+/-(An) updates, the flags an instruction
  * computes before its memory write, a push or pop before a later access or
  * an odd jump target. Memory is never saved. A wrong NONE or PART here
@@ -1595,15 +1601,18 @@ static const uint8_t save_rule[M68K_OP_COUNT] = {
 };
 
 static uint8_t save_kind(const m68k_insn *in, unsigned w) {
-    unsigned mode = (w >> 3) & 7;
+    unsigned mode = (w >> 3) & 7, dmode = (w >> 6) & 7;
     bool pm = mode == 3 || mode == 4;          /* the EA field updates An */
     bool reg = mode <= 1;                      /* the EA field is Dn or An */
-    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL };
+    /* C: a memory operand whose address changes no register (neither EA
+     * field is (An)+ or -(An)): only the flags come before its fault, the
+     * cheaper save (most stores of compiled code: d16(An), abs) */
+    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL, C = M68K_SAVE_CCR };
     switch (save_rule[in->op]) {
-    case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : P) : pm ? P : N;
+    case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : pm ? P : C) : pm ? P : N;
     case SV_READ: return pm ? P : N;
-    case SV_RMW: return reg ? N : P;
-    case SV_MOVE: return (pm || ((w >> 6) & 7) != 0) ? P : N;
+    case SV_RMW: return reg ? N : pm ? P : C;
+    case SV_MOVE: return pm || dmode == 3 || dmode == 4 ? P : dmode != 0 ? C : N;
     case SV_MEMFORM: return (in->src == M68K_OPD_EA || in->src == M68K_OPD_PD0) ? P : N;
     case SV_PART: return P;
     case SV_NONE: return N;
@@ -1624,10 +1633,22 @@ static void build_tables(void) {
                 htab[v][w] = pick(in, w);
                 ctab[v][w] = in->cls[v];
                 uint8_t k = save_kind(in, w);
-                itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w] : k == M68K_SAVE_PART ? h_save_part : h_save_full;
+                itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w]
+                             : k == M68K_SAVE_CCR ? h_save_ccr
+                             : k == M68K_SAVE_PART ? h_save_part : h_save_full;
                 ftab[v][w] = (uint16_t)(in - m68k_insns);
             }
         }
+        /* counting sort of the opcodes by form (exit_table) */
+        if (m68k_ninsns > M68K_XFORM_BYTES * 8) continue; /* exit_table refuses such a set */
+        uint32_t *st = fstart[v];
+        for (unsigned w = 0; w < 65536; w++)
+            if (ftab[v][w] != NO_FORM) st[ftab[v][w] + 1]++;
+        for (int f = 0; f < m68k_ninsns; f++) st[f + 1] += st[f];
+        uint32_t next[M68K_XFORM_BYTES * 8];
+        memcpy(next, st, sizeof next);
+        for (unsigned w = 0; w < 65536; w++)
+            if (ftab[v][w] != NO_FORM) fops[v][next[ftab[v][w]]++] = (uint16_t)w;
     }
 }
 static void tables(void) { pthread_once(&htab_once, build_tables); }
@@ -1661,6 +1682,14 @@ static bool h_save_part(m68k_cpu *s, uint32_t op) {
     s->snap_kind = M68K_SAVE_NONE;
     return true;
 }
+static bool h_save_ccr(m68k_cpu *s, uint32_t op) {
+    s->snap_kind = M68K_SAVE_CCR;
+    s->p_ccr[0] = s->fx; s->p_ccr[1] = s->fn; s->p_ccr[2] = s->fz;
+    s->p_ccr[3] = s->fv; s->p_ccr[4] = s->fc;
+    if (!htab[s->variant][op](s, op)) return false;
+    s->snap_kind = M68K_SAVE_NONE;
+    return true;
+}
 static bool h_save_full(m68k_cpu *s, uint32_t op) {
     snapshot(s);
     if (!htab[s->variant][op](s, op)) return false;
@@ -1685,6 +1714,8 @@ static void rollback(m68k_cpu *s) {
         s->a[7] = s->p_a[2];
         s->a[(op >> 9) & 7] = s->p_a[1];
         s->a[op & 7] = s->p_a[0];
+        /* fall through */
+    case M68K_SAVE_CCR:
         s->fx = s->p_ccr[0]; s->fn = s->p_ccr[1]; s->fz = s->p_ccr[2];
         s->fv = s->p_ccr[3]; s->fc = s->p_ccr[4];
         /* fall through */
@@ -1927,16 +1958,20 @@ static const hfn *exit_table(m68k_cpu *s) {
             !memcmp(xtabs[i]->forms, s->c.exit_forms, nb))
             found = xtabs[i]->tab;
     if (!found && nxtabs < XT_MAX) {
-        xtab_entry *e = calloc(1, sizeof *e);
+        /* not calloc: every entry is written (and the set's bytes compared
+         * up to nb only) */
+        xtab_entry *e = malloc(sizeof *e);
         if (e) {
             const hfn *base = s->c.intercept ? itab[s->variant] : htab[s->variant];
             e->variant = s->variant;
             e->intercept = s->c.intercept;
+            memset(e->forms, 0, sizeof e->forms);
             memcpy(e->forms, s->c.exit_forms, nb);
-            for (unsigned w = 0; w < 65536; w++) {
-                uint16_t f = ftab[s->variant][w];
-                e->tab[w] = f != NO_FORM && vl_bit(e->forms, f) ? h_vmexit : base[w];
-            }
+            memcpy(e->tab, base, sizeof e->tab);
+            const uint32_t *st = fstart[s->variant];
+            for (int f = 0; f < m68k_ninsns; f++)
+                if (vl_bit(e->forms, (unsigned)f))
+                    for (uint32_t i = st[f]; i < st[f + 1]; i++) e->tab[fops[s->variant][i]] = h_vmexit;
             xtabs[nxtabs++] = e;
             found = e->tab;
         }
