@@ -1509,9 +1509,9 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
  * nothing (M68K_SAVE_NONE, most of them), else a wrapper that saves first
  * (save_kind), so that innocuous instructions run as natively */
 static hfn itab[M68K_NMODELS][65536];
-static bool h_save_part(m68k_cpu *s, uint32_t op);
+static bool h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
+static bool h_save_ccr0(m68k_cpu *s, uint32_t op), h_save_ccr1(m68k_cpu *s, uint32_t op);
 static bool h_save_full(m68k_cpu *s, uint32_t op);
-static bool h_save_ccr(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
 /* the opcodes of each form, form by form (fops[fstart[f]] up to
@@ -1634,8 +1634,8 @@ static void build_tables(void) {
                 ctab[v][w] = in->cls[v];
                 uint8_t k = save_kind(in, w);
                 itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w]
-                             : k == M68K_SAVE_CCR ? h_save_ccr
-                             : k == M68K_SAVE_PART ? h_save_part : h_save_full;
+                             : k == M68K_SAVE_CCR ? (v ? h_save_ccr1 : h_save_ccr0)
+                             : k == M68K_SAVE_PART ? (v ? h_save_part1 : h_save_part0) : h_save_full;
                 ftab[v][w] = (uint16_t)(in - m68k_insns);
             }
         }
@@ -1667,6 +1667,7 @@ static void snapshot(m68k_cpu *s) {
 }
 AI void save_part(m68k_cpu *s, uint32_t op) {
     s->snap_kind = M68K_SAVE_PART;
+    s->snap_ic = s->c.icount;
     s->insn_op = (uint16_t)op;
     s->p_ccr[0] = s->fx; s->p_ccr[1] = s->fn; s->p_ccr[2] = s->fz;
     s->p_ccr[3] = s->fv; s->p_ccr[4] = s->fc;
@@ -1674,22 +1675,31 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
     s->p_a[1] = s->a[(op >> 9) & 7];
     s->p_a[2] = s->a[7];
 }
-/* itab's wrappers: save, run htab's handler, and on completion drop the
- * save (on a fault, on_fault rolls it back or drops it) */
-static bool h_save_part(m68k_cpu *s, uint32_t op) {
-    save_part(s, op);
-    if (!htab[s->variant][op](s, op)) return false;
-    s->snap_kind = M68K_SAVE_NONE;
-    return true;
-}
-static bool h_save_ccr(m68k_cpu *s, uint32_t op) {
+AI void save_ccr(m68k_cpu *s) {
     s->snap_kind = M68K_SAVE_CCR;
+    s->snap_ic = s->c.icount;
     s->p_ccr[0] = s->fx; s->p_ccr[1] = s->fn; s->p_ccr[2] = s->fz;
     s->p_ccr[3] = s->fv; s->p_ccr[4] = s->fc;
-    if (!htab[s->variant][op](s, op)) return false;
-    s->snap_kind = M68K_SAVE_NONE;
-    return true;
 }
+/* itab's wrappers: save, then htab's handler. A PART or CCR save is
+ * tagged with the instruction's c.icount and left in place when the
+ * instruction completes (rollback ignores a save made for another
+ * instruction), so that the wrapper ends in a jump to the handler rather
+ * than a call; one per model, each with its table's address a constant. */
+#define SAVE_WRAPPERS(v)                                                                   \
+    static bool h_save_part##v(m68k_cpu *s, uint32_t op) {                                 \
+        save_part(s, op);                                                                  \
+        return htab[v][op](s, op);                                                         \
+    }                                                                                      \
+    static bool h_save_ccr##v(m68k_cpu *s, uint32_t op) {                                  \
+        save_ccr(s);                                                                       \
+        return htab[v][op](s, op);                                                         \
+    }
+SAVE_WRAPPERS(0)
+SAVE_WRAPPERS(1)
+_Static_assert(M68K_NMODELS == 2, "one pair of save wrappers per model");
+/* the whole block: cleared on completion (the checking loop's snapshot,
+ * taken before the count, is not tagged) */
 static bool h_save_full(m68k_cpu *s, uint32_t op) {
     snapshot(s);
     if (!htab[s->variant][op](s, op)) return false;
@@ -1697,13 +1707,16 @@ static bool h_save_full(m68k_cpu *s, uint32_t op) {
     return true;
 }
 
-/* Undo what the faulting instruction changed (registers only). snap_kind
- * is NONE between instructions: the loops set it only for an instruction
- * that saves, and it is cleared when that instruction completes or faults
- * (here, or in on_fault for a stop). */
+/* Undo what the faulting instruction changed (registers only). A FULL
+ * save is cleared when its instruction completes or faults (here, or in
+ * on_fault for a stop); a PART or CCR one counts only while c.icount is
+ * its tag (the run begins with none). */
 static void rollback(m68k_cpu *s) {
     uint32_t op = s->insn_op;
-    switch (s->snap_kind) {
+    unsigned kind = s->snap_kind;
+    /* a PART or CCR save of an earlier instruction that completed */
+    if ((kind == M68K_SAVE_PART || kind == M68K_SAVE_CCR) && s->snap_ic != s->c.icount) kind = M68K_SAVE_NONE;
+    switch (kind) {
     case M68K_SAVE_FULL:
         memcpy(s->d, s->snap, M68K_SNAP_BYTES);
         s->stopped = s->snap_flags[0];
@@ -1997,6 +2010,9 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
      * checking loop; intercept alone runs on the fast loop, and so do exit
      * forms, through their exit table */
     const hfn *xt = s->c.exit_forms && !s->c.exit_set ? exit_table(s) : NULL;
+    /* a save left by the last run is no instruction's of this one (c.icount
+     * may have been set back between runs: its tag could match again) */
+    s->snap_kind = M68K_SAVE_NONE;
     s->slow = s->c.exit_set != 0 || (s->c.exit_forms != NULL && !xt);
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);

@@ -189,6 +189,7 @@ typedef struct m68k_cpu {
     /* intercept: what was saved before the current instruction, so that a
      * fault can roll it back (exec.c, "Intercept") */
     uint8_t snap_kind;        /* M68K_SAVE_* */
+    uint64_t snap_ic;         /* _PART and _CCR: the c.icount of the instruction they were saved for */
     uint16_t insn_op;         /* the opcode that was saved for (ir may move on) */
     uint8_t p_ccr[5];         /* M68K_SAVE_PART and _CCR: fx fn fz fv fc */
     uint32_t p_a[3];          /* M68K_SAVE_PART: a[op & 7], a[(op >> 9) & 7], a[7] */
