@@ -30,8 +30,9 @@
  * the intercepting fast loop saves what that opcode can change before it
  * faults (its own handler table, itab, wraps the opcodes that save, by
  * save_kind: for most, nothing but PC, and no wrapper; for memory
- * writes whose address changes no register, the CCR; for (An)+/-(An) and
- * push/pop, the CCR and three address registers; for a few, the whole
+ * writes whose address changes no register, the CCR; for calls and
+ * returns, A7; for (An)+/-(An) and other push/pop, the CCR and three
+ * address registers; for a few, the whole
  * register block), so that innocuous code
  * under the monitor runs at native speed; the checking loop saves the whole
  * block. Memory is not saved: the words a MOVEM stored before the access
@@ -1511,6 +1512,7 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
 static hfn itab[M68K_NMODELS][65536];
 static bool h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
 static bool h_save_ccr0(m68k_cpu *s, uint32_t op), h_save_ccr1(m68k_cpu *s, uint32_t op);
+static bool h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
 static bool h_save_full(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
@@ -1584,6 +1586,9 @@ enum {
     /* a push or pop before a later access or jump; flags before the
      * exception (CHK, DIVU/DIVS); CMPM's two (An)+ */
     SV_PART,
+    /* a push or pop before a later access or jump, and nothing else (PEA,
+     * BSR, JSR, RTS, RTD: calls and returns): A7 alone */
+    SV_SP,
     /* every fault comes before the first change: control-mode addresses,
      * reads before register writes (UNLK, MOVEP), memory-only writes (MOVEM
      * to memory sets An after its stores), checked jump targets (DBcc
@@ -1607,7 +1612,7 @@ static uint8_t save_kind(const m68k_insn *in, unsigned w) {
     /* C: a memory operand whose address changes no register (neither EA
      * field is (An)+ or -(An)): only the flags come before its fault, the
      * cheaper save (most stores of compiled code: d16(An), abs) */
-    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL, C = M68K_SAVE_CCR };
+    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL, C = M68K_SAVE_CCR, S = M68K_SAVE_SP };
     switch (save_rule[in->op]) {
     case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : pm ? P : C) : pm ? P : N;
     case SV_READ: return pm ? P : N;
@@ -1615,6 +1620,7 @@ static uint8_t save_kind(const m68k_insn *in, unsigned w) {
     case SV_MOVE: return pm || dmode == 3 || dmode == 4 ? P : dmode != 0 ? C : N;
     case SV_MEMFORM: return (in->src == M68K_OPD_EA || in->src == M68K_OPD_PD0) ? P : N;
     case SV_PART: return P;
+    case SV_SP: return S;
     case SV_NONE: return N;
     default: return F;
     }
@@ -1635,6 +1641,7 @@ static void build_tables(void) {
                 uint8_t k = save_kind(in, w);
                 itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w]
                              : k == M68K_SAVE_CCR ? (v ? h_save_ccr1 : h_save_ccr0)
+                             : k == M68K_SAVE_SP ? (v ? h_save_sp1 : h_save_sp0)
                              : k == M68K_SAVE_PART ? (v ? h_save_part1 : h_save_part0) : h_save_full;
                 ftab[v][w] = (uint16_t)(in - m68k_insns);
             }
@@ -1694,6 +1701,12 @@ AI void save_ccr(m68k_cpu *s) {
     static bool h_save_ccr##v(m68k_cpu *s, uint32_t op) {                                  \
         save_ccr(s);                                                                       \
         return htab[v][op](s, op);                                                         \
+    }                                                                                      \
+    static bool h_save_sp##v(m68k_cpu *s, uint32_t op) {                                   \
+        s->snap_kind = M68K_SAVE_SP;                                                       \
+        s->snap_ic = s->c.icount;                                                          \
+        s->p_a[2] = s->a[7];                                                               \
+        return htab[v][op](s, op);                                                         \
     }
 SAVE_WRAPPERS(0)
 SAVE_WRAPPERS(1)
@@ -1709,19 +1722,23 @@ static bool h_save_full(m68k_cpu *s, uint32_t op) {
 
 /* Undo what the faulting instruction changed (registers only). A FULL
  * save is cleared when its instruction completes or faults (here, or in
- * on_fault for a stop); a PART or CCR one counts only while c.icount is
- * its tag (the run begins with none). */
+ * on_fault for a stop); a PART, CCR or SP one counts only while c.icount
+ * is its tag (the run begins with none). */
 static void rollback(m68k_cpu *s) {
     uint32_t op = s->insn_op;
     unsigned kind = s->snap_kind;
-    /* a PART or CCR save of an earlier instruction that completed */
-    if ((kind == M68K_SAVE_PART || kind == M68K_SAVE_CCR) && s->snap_ic != s->c.icount) kind = M68K_SAVE_NONE;
+    /* a PART, CCR or SP save of an earlier instruction that completed */
+    if (kind != M68K_SAVE_FULL && s->snap_ic != s->c.icount) kind = M68K_SAVE_NONE;
     switch (kind) {
     case M68K_SAVE_FULL:
         memcpy(s->d, s->snap, M68K_SNAP_BYTES);
         s->stopped = s->snap_flags[0];
         s->trace_pending = s->snap_flags[1];
         s->pc = s->insn_pc; /* the fast loop saves after the opcode fetch */
+        break;
+    case M68K_SAVE_SP:
+        s->a[7] = s->p_a[2];
+        s->pc = s->insn_pc;
         break;
     case M68K_SAVE_PART: /* all read before the instruction: a register named twice is the same value */
         s->a[7] = s->p_a[2];
