@@ -31,8 +31,8 @@
  * faults (its own handler table, itab, wraps the opcodes that save, by
  * save_kind: for most, nothing but PC, and no wrapper; for memory
  * writes whose address changes no register, the CCR; for calls and
- * returns, A7; for (An)+/-(An) and other push/pop, the CCR and three
- * address registers; for a few, the whole
+ * returns, A7; for (An)+/-(An) in the EA field, the CCR and that An; for
+ * other push/pop, the CCR and three address registers; for a few, the whole
  * register block), so that innocuous code
  * under the monitor runs at native speed; the checking loop saves the whole
  * block. Memory is not saved: the words a MOVEM stored before the access
@@ -1513,6 +1513,7 @@ static hfn itab[M68K_NMODELS][65536];
 static bool h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
 static bool h_save_ccr0(m68k_cpu *s, uint32_t op), h_save_ccr1(m68k_cpu *s, uint32_t op);
 static bool h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
+static bool h_save_an0(m68k_cpu *s, uint32_t op), h_save_an1(m68k_cpu *s, uint32_t op);
 static bool h_save_full(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
@@ -1612,12 +1613,15 @@ static uint8_t save_kind(const m68k_insn *in, unsigned w) {
     /* C: a memory operand whose address changes no register (neither EA
      * field is (An)+ or -(An)): only the flags come before its fault, the
      * cheaper save (most stores of compiled code: d16(An), abs) */
-    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL, C = M68K_SAVE_CCR, S = M68K_SAVE_SP };
+    /* A: the same with (An)+/-(An) in the EA field alone: the CCR and
+     * that An */
+    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL, C = M68K_SAVE_CCR, S = M68K_SAVE_SP,
+           A = M68K_SAVE_AN };
     switch (save_rule[in->op]) {
-    case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : pm ? P : C) : pm ? P : N;
-    case SV_READ: return pm ? P : N;
-    case SV_RMW: return reg ? N : pm ? P : C;
-    case SV_MOVE: return pm || dmode == 3 || dmode == 4 ? P : dmode != 0 ? C : N;
+    case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : pm ? A : C) : pm ? A : N;
+    case SV_READ: return pm ? A : N;
+    case SV_RMW: return reg ? N : pm ? A : C;
+    case SV_MOVE: return dmode == 3 || dmode == 4 ? P : pm ? A : dmode != 0 ? C : N;
     case SV_MEMFORM: return (in->src == M68K_OPD_EA || in->src == M68K_OPD_PD0) ? P : N;
     case SV_PART: return P;
     case SV_SP: return S;
@@ -1642,6 +1646,7 @@ static void build_tables(void) {
                 itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w]
                              : k == M68K_SAVE_CCR ? (v ? h_save_ccr1 : h_save_ccr0)
                              : k == M68K_SAVE_SP ? (v ? h_save_sp1 : h_save_sp0)
+                             : k == M68K_SAVE_AN ? (v ? h_save_an1 : h_save_an0)
                              : k == M68K_SAVE_PART ? (v ? h_save_part1 : h_save_part0) : h_save_full;
                 ftab[v][w] = (uint16_t)(in - m68k_insns);
             }
@@ -1702,6 +1707,13 @@ AI void save_ccr(m68k_cpu *s) {
         save_ccr(s);                                                                       \
         return htab[v][op](s, op);                                                         \
     }                                                                                      \
+    static bool h_save_an##v(m68k_cpu *s, uint32_t op) {                                   \
+        save_ccr(s);                                                                       \
+        s->snap_kind = M68K_SAVE_AN;                                                       \
+        s->insn_op = (uint16_t)op;                                                         \
+        s->p_a[0] = s->a[op & 7];                                                          \
+        return htab[v][op](s, op);                                                         \
+    }                                                                                      \
     static bool h_save_sp##v(m68k_cpu *s, uint32_t op) {                                   \
         s->snap_kind = M68K_SAVE_SP;                                                       \
         s->snap_ic = s->c.icount;                                                          \
@@ -1722,12 +1734,12 @@ static bool h_save_full(m68k_cpu *s, uint32_t op) {
 
 /* Undo what the faulting instruction changed (registers only). A FULL
  * save is cleared when its instruction completes or faults (here, or in
- * on_fault for a stop); a PART, CCR or SP one counts only while c.icount
+ * on_fault for a stop); a PART, AN, CCR or SP one counts only while c.icount
  * is its tag (the run begins with none). */
 static void rollback(m68k_cpu *s) {
     uint32_t op = s->insn_op;
     unsigned kind = s->snap_kind;
-    /* a PART, CCR or SP save of an earlier instruction that completed */
+    /* a PART, AN, CCR or SP save of an earlier instruction that completed */
     if (kind != M68K_SAVE_FULL && s->snap_ic != s->c.icount) kind = M68K_SAVE_NONE;
     switch (kind) {
     case M68K_SAVE_FULL:
@@ -1743,6 +1755,8 @@ static void rollback(m68k_cpu *s) {
     case M68K_SAVE_PART: /* all read before the instruction: a register named twice is the same value */
         s->a[7] = s->p_a[2];
         s->a[(op >> 9) & 7] = s->p_a[1];
+        /* fall through */
+    case M68K_SAVE_AN:
         s->a[op & 7] = s->p_a[0];
         /* fall through */
     case M68K_SAVE_CCR:
