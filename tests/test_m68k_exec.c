@@ -315,6 +315,39 @@ static void test_intercept(void **st) {
     rm(&z); rm(&p); rm(&t); rm(&r);
 }
 
+/* The intercepting loop's flags-only save (move.l d0,d16(a0)) is left in
+ * place, tagged with its instruction's count, when the instruction
+ * completes: a later instruction that saves nothing and faults must not
+ * roll the flags back to what they were before the store, in the same run
+ * or in a run after the count was set back to the store's. */
+static void test_intercept_stale_save(void **st) {
+    (void)st;
+    const uint16_t code[] = { 0x2140, 0x0010 /* move.l d0,16(a0) */, 0x2211 /* move.l (a1),d1 */ };
+    for (int split = 0; split < 2; split++) {
+        rig r = mk("68000", code, 3);
+        r.s->c.intercept = true;
+        m68k_set_sr(r.s, 0x271F);
+        r.s->d[0] = 0x12345678;
+        r.s->a[0] = 0x4000;
+        r.s->a[1] = 0x5001; /* odd: address error, intercepted */
+        vl_stop s;
+        if (split) {
+            s = run(&r, 1);
+            assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+            assert_int_equal(r.s->c.icount, 1);
+            r.s->c.icount = 0; /* the next instruction gets the store's count */
+        }
+        s = run(&r, 5);
+        assert_int_equal(s.reason, VLAB_STOP_EXCEPTION);
+        assert_int_equal(s.vector, 3);
+        assert_int_equal(s.pc, CODE + 4);
+        assert_int_equal(get32(&r, 0x4010), 0x12345678);
+        assert_int_equal(m68k_get_sr(r.s), 0x2710); /* MOVE's flags, X kept */
+        assert_int_equal(r.s->a[1], 0x5001);
+        rm(&r);
+    }
+}
+
 static void test_exit_set(void **st) {
     (void)st;
     const uint16_t code[] = { 0x4E71, 0x46C0 /* move d0,sr */ };
@@ -590,6 +623,7 @@ int main(void) {
         cmocka_unit_test(test_rte_format_error),
         cmocka_unit_test(test_bus_error),
         cmocka_unit_test(test_intercept),
+        cmocka_unit_test(test_intercept_stale_save),
         cmocka_unit_test(test_exit_set),
         cmocka_unit_test(test_branch_to_self),
         cmocka_unit_test(test_decode),

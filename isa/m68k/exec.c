@@ -29,9 +29,11 @@
  * as they were before it (c.icount not advanced). Before each instruction
  * the intercepting fast loop saves what that opcode can change before it
  * faults (its own handler table, itab, wraps the opcodes that save, by
- * save_kind: for most, nothing but PC, and no wrapper; for
- * memory writes, (An)+/-(An) and push/pop, the CCR and three address
- * registers; for a few, the whole register block), so that innocuous code
+ * save_kind: for most, nothing but PC, and no wrapper; for memory
+ * writes whose address changes no register, the CCR; for calls and
+ * returns, A7; for (An)+/-(An) in the EA field, the CCR and that An; for
+ * other push/pop, the CCR and three address registers; for a few, the whole
+ * register block), so that innocuous code
  * under the monitor runs at native speed; the checking loop saves the whole
  * block. Memory is not saved: the words a MOVEM stored before the access
  * that faulted, say, stay written (the monitor's execution again writes
@@ -1508,10 +1510,17 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
  * nothing (M68K_SAVE_NONE, most of them), else a wrapper that saves first
  * (save_kind), so that innocuous instructions run as natively */
 static hfn itab[M68K_NMODELS][65536];
-static bool h_save_part(m68k_cpu *s, uint32_t op);
+static bool h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
+static bool h_save_ccr0(m68k_cpu *s, uint32_t op), h_save_ccr1(m68k_cpu *s, uint32_t op);
+static bool h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
+static bool h_save_an0(m68k_cpu *s, uint32_t op), h_save_an1(m68k_cpu *s, uint32_t op);
 static bool h_save_full(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
+/* the opcodes of each form, form by form (fops[fstart[f]] up to
+ * fops[fstart[f + 1]]): an exit table patches only its set's opcodes */
+static uint16_t fops[M68K_NMODELS][65536];
+static uint32_t fstart[M68K_NMODELS][M68K_XFORM_BYTES * 8 + 1];
 static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 
 /* The handler of an entry, by its operation's pick rule (ops.h). */
@@ -1553,7 +1562,7 @@ static hfn pick(const m68k_insn *in, unsigned w) {
 /* What the handler pick(in) can change before its last possible fault
  * (M68K_SAVE_*), read off the handlers above: the intercepting loop saves
  * that much before the instruction and on_fault puts it back. PC is always
- * restored (to insn_pc). PART covers the CCR and the address registers in
+ * restored (to insn_pc). CCR covers the flags alone, PART the CCR and the address registers in
  * bits 2..0 and 11..9 and A7: (An)+/-(An) updates, the flags an instruction
  * computes before its memory write, a push or pop before a later access or
  * an odd jump target. Memory is never saved. A wrong NONE or PART here
@@ -1578,6 +1587,9 @@ enum {
     /* a push or pop before a later access or jump; flags before the
      * exception (CHK, DIVU/DIVS); CMPM's two (An)+ */
     SV_PART,
+    /* a push or pop before a later access or jump, and nothing else (PEA,
+     * BSR, JSR, RTS, RTD: calls and returns): A7 alone */
+    SV_SP,
     /* every fault comes before the first change: control-mode addresses,
      * reads before register writes (UNLK, MOVEP), memory-only writes (MOVEM
      * to memory sets An after its stores), checked jump targets (DBcc
@@ -1595,17 +1607,24 @@ static const uint8_t save_rule[M68K_OP_COUNT] = {
 };
 
 static uint8_t save_kind(const m68k_insn *in, unsigned w) {
-    unsigned mode = (w >> 3) & 7;
+    unsigned mode = (w >> 3) & 7, dmode = (w >> 6) & 7;
     bool pm = mode == 3 || mode == 4;          /* the EA field updates An */
     bool reg = mode <= 1;                      /* the EA field is Dn or An */
-    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL };
+    /* C: a memory operand whose address changes no register (neither EA
+     * field is (An)+ or -(An)): only the flags come before its fault, the
+     * cheaper save (most stores of compiled code: d16(An), abs) */
+    /* A: the same with (An)+/-(An) in the EA field alone: the CCR and
+     * that An */
+    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL, C = M68K_SAVE_CCR, S = M68K_SAVE_SP,
+           A = M68K_SAVE_AN };
     switch (save_rule[in->op]) {
-    case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : P) : pm ? P : N;
-    case SV_READ: return pm ? P : N;
-    case SV_RMW: return reg ? N : P;
-    case SV_MOVE: return (pm || ((w >> 6) & 7) != 0) ? P : N;
+    case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : pm ? A : C) : pm ? A : N;
+    case SV_READ: return pm ? A : N;
+    case SV_RMW: return reg ? N : pm ? A : C;
+    case SV_MOVE: return dmode == 3 || dmode == 4 ? P : pm ? A : dmode != 0 ? C : N;
     case SV_MEMFORM: return (in->src == M68K_OPD_EA || in->src == M68K_OPD_PD0) ? P : N;
     case SV_PART: return P;
+    case SV_SP: return S;
     case SV_NONE: return N;
     default: return F;
     }
@@ -1624,10 +1643,24 @@ static void build_tables(void) {
                 htab[v][w] = pick(in, w);
                 ctab[v][w] = in->cls[v];
                 uint8_t k = save_kind(in, w);
-                itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w] : k == M68K_SAVE_PART ? h_save_part : h_save_full;
+                itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w]
+                             : k == M68K_SAVE_CCR ? (v ? h_save_ccr1 : h_save_ccr0)
+                             : k == M68K_SAVE_SP ? (v ? h_save_sp1 : h_save_sp0)
+                             : k == M68K_SAVE_AN ? (v ? h_save_an1 : h_save_an0)
+                             : k == M68K_SAVE_PART ? (v ? h_save_part1 : h_save_part0) : h_save_full;
                 ftab[v][w] = (uint16_t)(in - m68k_insns);
             }
         }
+        /* counting sort of the opcodes by form (exit_table) */
+        if (m68k_ninsns > M68K_XFORM_BYTES * 8) continue; /* exit_table refuses such a set */
+        uint32_t *st = fstart[v];
+        for (unsigned w = 0; w < 65536; w++)
+            if (ftab[v][w] != NO_FORM) st[ftab[v][w] + 1]++;
+        for (int f = 0; f < m68k_ninsns; f++) st[f + 1] += st[f];
+        uint32_t next[M68K_XFORM_BYTES * 8];
+        memcpy(next, st, sizeof next);
+        for (unsigned w = 0; w < 65536; w++)
+            if (ftab[v][w] != NO_FORM) fops[v][next[ftab[v][w]]++] = (uint16_t)w;
     }
 }
 static void tables(void) { pthread_once(&htab_once, build_tables); }
@@ -1646,6 +1679,7 @@ static void snapshot(m68k_cpu *s) {
 }
 AI void save_part(m68k_cpu *s, uint32_t op) {
     s->snap_kind = M68K_SAVE_PART;
+    s->snap_ic = s->c.icount;
     s->insn_op = (uint16_t)op;
     s->p_ccr[0] = s->fx; s->p_ccr[1] = s->fn; s->p_ccr[2] = s->fz;
     s->p_ccr[3] = s->fv; s->p_ccr[4] = s->fc;
@@ -1653,14 +1687,44 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
     s->p_a[1] = s->a[(op >> 9) & 7];
     s->p_a[2] = s->a[7];
 }
-/* itab's wrappers: save, run htab's handler, and on completion drop the
- * save (on a fault, on_fault rolls it back or drops it) */
-static bool h_save_part(m68k_cpu *s, uint32_t op) {
-    save_part(s, op);
-    if (!htab[s->variant][op](s, op)) return false;
-    s->snap_kind = M68K_SAVE_NONE;
-    return true;
+AI void save_ccr(m68k_cpu *s) {
+    s->snap_kind = M68K_SAVE_CCR;
+    s->snap_ic = s->c.icount;
+    s->p_ccr[0] = s->fx; s->p_ccr[1] = s->fn; s->p_ccr[2] = s->fz;
+    s->p_ccr[3] = s->fv; s->p_ccr[4] = s->fc;
 }
+/* itab's wrappers: save, then htab's handler. A PART or CCR save is
+ * tagged with the instruction's c.icount and left in place when the
+ * instruction completes (rollback ignores a save made for another
+ * instruction), so that the wrapper ends in a jump to the handler rather
+ * than a call; one per model, each with its table's address a constant. */
+#define SAVE_WRAPPERS(v)                                                                   \
+    static bool h_save_part##v(m68k_cpu *s, uint32_t op) {                                 \
+        save_part(s, op);                                                                  \
+        return htab[v][op](s, op);                                                         \
+    }                                                                                      \
+    static bool h_save_ccr##v(m68k_cpu *s, uint32_t op) {                                  \
+        save_ccr(s);                                                                       \
+        return htab[v][op](s, op);                                                         \
+    }                                                                                      \
+    static bool h_save_an##v(m68k_cpu *s, uint32_t op) {                                   \
+        save_ccr(s);                                                                       \
+        s->snap_kind = M68K_SAVE_AN;                                                       \
+        s->insn_op = (uint16_t)op;                                                         \
+        s->p_a[0] = s->a[op & 7];                                                          \
+        return htab[v][op](s, op);                                                         \
+    }                                                                                      \
+    static bool h_save_sp##v(m68k_cpu *s, uint32_t op) {                                   \
+        s->snap_kind = M68K_SAVE_SP;                                                       \
+        s->snap_ic = s->c.icount;                                                          \
+        s->p_a[2] = s->a[7];                                                               \
+        return htab[v][op](s, op);                                                         \
+    }
+SAVE_WRAPPERS(0)
+SAVE_WRAPPERS(1)
+_Static_assert(M68K_NMODELS == 2, "one pair of save wrappers per model");
+/* the whole block: cleared on completion (the checking loop's snapshot,
+ * taken before the count, is not tagged) */
 static bool h_save_full(m68k_cpu *s, uint32_t op) {
     snapshot(s);
     if (!htab[s->variant][op](s, op)) return false;
@@ -1668,23 +1732,34 @@ static bool h_save_full(m68k_cpu *s, uint32_t op) {
     return true;
 }
 
-/* Undo what the faulting instruction changed (registers only). snap_kind
- * is NONE between instructions: the loops set it only for an instruction
- * that saves, and it is cleared when that instruction completes or faults
- * (here, or in on_fault for a stop). */
+/* Undo what the faulting instruction changed (registers only). A FULL
+ * save is cleared when its instruction completes or faults (here, or in
+ * on_fault for a stop); a PART, AN, CCR or SP one counts only while c.icount
+ * is its tag (the run begins with none). */
 static void rollback(m68k_cpu *s) {
     uint32_t op = s->insn_op;
-    switch (s->snap_kind) {
+    unsigned kind = s->snap_kind;
+    /* a PART, AN, CCR or SP save of an earlier instruction that completed */
+    if (kind != M68K_SAVE_FULL && s->snap_ic != s->c.icount) kind = M68K_SAVE_NONE;
+    switch (kind) {
     case M68K_SAVE_FULL:
         memcpy(s->d, s->snap, M68K_SNAP_BYTES);
         s->stopped = s->snap_flags[0];
         s->trace_pending = s->snap_flags[1];
         s->pc = s->insn_pc; /* the fast loop saves after the opcode fetch */
         break;
+    case M68K_SAVE_SP:
+        s->a[7] = s->p_a[2];
+        s->pc = s->insn_pc;
+        break;
     case M68K_SAVE_PART: /* all read before the instruction: a register named twice is the same value */
         s->a[7] = s->p_a[2];
         s->a[(op >> 9) & 7] = s->p_a[1];
+        /* fall through */
+    case M68K_SAVE_AN:
         s->a[op & 7] = s->p_a[0];
+        /* fall through */
+    case M68K_SAVE_CCR:
         s->fx = s->p_ccr[0]; s->fn = s->p_ccr[1]; s->fz = s->p_ccr[2];
         s->fv = s->p_ccr[3]; s->fc = s->p_ccr[4];
         /* fall through */
@@ -1927,16 +2002,20 @@ static const hfn *exit_table(m68k_cpu *s) {
             !memcmp(xtabs[i]->forms, s->c.exit_forms, nb))
             found = xtabs[i]->tab;
     if (!found && nxtabs < XT_MAX) {
-        xtab_entry *e = calloc(1, sizeof *e);
+        /* not calloc: every entry is written (and the set's bytes compared
+         * up to nb only) */
+        xtab_entry *e = malloc(sizeof *e);
         if (e) {
             const hfn *base = s->c.intercept ? itab[s->variant] : htab[s->variant];
             e->variant = s->variant;
             e->intercept = s->c.intercept;
+            memset(e->forms, 0, sizeof e->forms);
             memcpy(e->forms, s->c.exit_forms, nb);
-            for (unsigned w = 0; w < 65536; w++) {
-                uint16_t f = ftab[s->variant][w];
-                e->tab[w] = f != NO_FORM && vl_bit(e->forms, f) ? h_vmexit : base[w];
-            }
+            memcpy(e->tab, base, sizeof e->tab);
+            const uint32_t *st = fstart[s->variant];
+            for (int f = 0; f < m68k_ninsns; f++)
+                if (vl_bit(e->forms, (unsigned)f))
+                    for (uint32_t i = st[f]; i < st[f + 1]; i++) e->tab[fops[s->variant][i]] = h_vmexit;
             xtabs[nxtabs++] = e;
             found = e->tab;
         }
@@ -1962,6 +2041,9 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
      * checking loop; intercept alone runs on the fast loop, and so do exit
      * forms, through their exit table */
     const hfn *xt = s->c.exit_forms && !s->c.exit_set ? exit_table(s) : NULL;
+    /* a save left by the last run is no instruction's of this one (c.icount
+     * may have been set back between runs: its tag could match again) */
+    s->snap_kind = M68K_SAVE_NONE;
     s->slow = s->c.exit_set != 0 || (s->c.exit_forms != NULL && !xt);
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);

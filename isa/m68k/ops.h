@@ -44,7 +44,7 @@
     X(MOVEP_RM,      "movep",    "movep",         "movep",   'z', 0, WL,   movep_rm,     NONE,    EA,    NONE)     \
     X(MOVEP_MR,      "movep",    "movep",         "movep",   'z', 0, WL,   movep_mr,     NONE,    EA,    NONE)     \
     X(LEA,           "lea",      "lea",           "lea",     'n', 0, ONEE, lea,          NONE,    EA,    NONE)     \
-    X(PEA,           "pea",      "pea",           "pea",     'n', 0, ONEE, pea,          PART,    EA,    NONE)     \
+    X(PEA,           "pea",      "pea",           "pea",     'n', 0, ONEE, pea,          SP,      EA,    NONE)     \
     X(EXG,           "exg",      "exg",           "exg",     'n', 0, EXG,  exg,          NONE,    EA,    NONE)     \
     X(SWAP,          "swap",     "swap",          "swap",    'n', 0, ONE,  swap,         NONE,    EA,    NONE)     \
     X(LINK,          "link",     "link",          "link",    'w', 0, ONE,  link,         PART,    EA,    NONE)     \
@@ -104,13 +104,13 @@
     /* control flow */                                                                                           \
     X(BCC,           "bcc",      "bcc",           "b",       'j', 1, CC,   bcc,          NONE,    EA,    BRANCH)   \
     X(BRA,           "bra",      "bra",           "bra",     'j', 0, ONE,  bra,          NONE,    EA,    JUMP)     \
-    X(BSR,           "bsr",      "bsr",           "bsr",     'j', 0, ONE,  bsr,          PART,    EA,    CALL)     \
+    X(BSR,           "bsr",      "bsr",           "bsr",     'j', 0, ONE,  bsr,          SP,      EA,    CALL)     \
     X(DBCC,          "dbcc",     "dbcc",          "db",      'n', 1, CC,   dbcc,         NONE,    EA,    BRANCH)   \
     X(JMP,           "jmp",      "jmp",           "jmp",     'n', 0, ONEE, jmp,          NONE,    EA,    JUMP)     \
-    X(JSR,           "jsr",      "jsr",           "jsr",     'n', 0, ONEE, jsr,          PART,    EA,    CALL)     \
-    X(RTS,           "rts",      "rts",           "rts",     'n', 0, ONE,  rts,          PART,    EA,    RETURN)   \
+    X(JSR,           "jsr",      "jsr",           "jsr",     'n', 0, ONEE, jsr,          SP,      EA,    CALL)     \
+    X(RTS,           "rts",      "rts",           "rts",     'n', 0, ONE,  rts,          SP,      EA,    RETURN)   \
     X(RTR,           "rtr",      "rtr",           "rtr",     'n', 0, ONE,  rtr,          PART,    EA,    RETURN)   \
-    X(RTD,           "rtd",      "rtd",           "rtd",     'n', 0, ONE,  rtd,          PART,    EA,    RETURN)   \
+    X(RTD,           "rtd",      "rtd",           "rtd",     'n', 0, ONE,  rtd,          SP,      EA,    RETURN)   \
     X(NOP,           "nop",      "nop",           "nop",     'n', 0, ONE,  nop,          NONE,    EA,    NONE)     \
     X(TRAP,          "trap",     "trap",          "trap",    'n', 0, ONE,  trap,         NONE,    EA,    TRAP)     \
     X(TRAPV,         "trapv",    "trapv",         "trapv",   'n', 0, ONE,  trapv,        NONE,    EA,    TRAP)     \

@@ -262,14 +262,16 @@ static void opd_wr(x86_cpu *s, const x86_decoded *d, int k, uint32_t v) {
 
 static inline bool big_stack(const x86_cpu *s) { return (s->seg[X86_SS].attr & X86_A_DB) != 0; }
 
-static void push(x86_cpu *s, int sz, uint32_t v) {
+/* log: x86_wr_as (false for a fast handler's push, its last access) */
+static inline __attribute__((always_inline)) void push_as(x86_cpu *s, int sz, uint32_t v, bool log) {
     bool big = big_stack(s);
     uint32_t sp = s->r[X86_ESP] - (uint32_t)sz;
     if (!big) sp &= 0xFFFF;
-    x86_wr(s, X86_SS, sp, sz, v);
+    x86_wr_as(s, X86_SS, sp, sz, v, log);
     if (X86_PENDING(s)) return; /* a fast handler has no undo record */
     s->r[X86_ESP] = big ? sp : (s->r[X86_ESP] & ~0xFFFFu) | sp;
 }
+static void push(x86_cpu *s, int sz, uint32_t v) { push_as(s, sz, v, true); }
 
 static uint32_t pop(x86_cpu *s, int sz) {
     bool big = big_stack(s);
@@ -1429,6 +1431,13 @@ static inline uint32_t ea32(const x86_cpu *s, const x86_decoded *d) {
     return a;
 }
 static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(s, ea_seg(d), ea32(s, d), 4); }
+/* A fast handler's store: its last access that can fault, so that once it
+ * is done nothing rolls the instruction back and its old bytes need no
+ * write-log entry under intercept (the log is for execute()'s forms that
+ * store, then fault: ENTER, PUSHA, a far CALL...) */
+static inline void wr_last(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+    x86_wr_as(s, sr, off, size, v, false);
+}
 
 static void f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; }
 static void f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; }
@@ -1438,10 +1447,10 @@ static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) {
     s->r[d->regf] = v;
 }
 static void f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
-    x86_wr(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
+    wr_last(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
 }
 static void f_mov_m_i(x86_cpu *s, const x86_decoded *d) {
-    x86_wr(s, ea_seg(d), ea32(s, d), 4, d->imm);
+    wr_last(s, ea_seg(d), ea32(s, d), 4, d->imm);
 }
 static void f_mov_z_i(x86_cpu *s, const x86_decoded *d) { s->r[d->opcode & 7] = d->imm; }
 static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d); }
@@ -1472,7 +1481,7 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
         uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, s->r[d->regf], 4);                                \
-        if (WB) x86_wr(s, ea_seg(d), off, 4, r);                                            \
+        if (WB) wr_last(s, ea_seg(d), off, 4, r);                                            \
             }                                                                                       \
     static void f_##NAME##_ri(x86_cpu *s, const x86_decoded *d) {                            \
         uint32_t r = alu_inline(s, OP, s->r[d->rm], d->imm, 4);                             \
@@ -1484,7 +1493,7 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
         uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, d->imm, 4);                                       \
-        if (WB) x86_wr(s, ea_seg(d), off, 4, r);                                            \
+        if (WB) wr_last(s, ea_seg(d), off, 4, r);                                            \
             }                                                                                       \
     static void f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d) {                           \
         uint32_t r = alu_inline(s, OP, s->r[X86_EAX], d->imm, 4);                           \
@@ -1532,7 +1541,7 @@ static void f_incdec_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, d, d->opc
 static void f_incdec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, d, d->rm); }
 
 static void f_push_z(x86_cpu *s, const x86_decoded *d) {
-    push(s, 4, s->r[d->opcode & 7]);
+    push_as(s, 4, s->r[d->opcode & 7], false);
 }
 static void f_pop_z(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = pop(s, 4); /* POP ESP: the popped value wins */
@@ -1563,7 +1572,7 @@ static void f_call(x86_cpu *s, const x86_decoded *d) {
         x86_fault(s, X86_EXC_GP, 0, true);
         return;
     }
-    push(s, 4, s->eip);
+    push_as(s, 4, s->eip, false);
     s->eip = t;
 }
 static void f_ret(x86_cpu *s, const x86_decoded *d) {
@@ -1585,7 +1594,7 @@ static void f_movb_rm_r(x86_cpu *s, const x86_decoded *d) {
     reg_wr(s, d->rm, 1, reg_rd(s, d->regf, 1));
 }
 static void f_movb_m_r(x86_cpu *s, const x86_decoded *d) {
-    x86_wr(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1));
+    wr_last(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1));
 }
 static void f_movb_r_rm(x86_cpu *s, const x86_decoded *d) {
     reg_wr(s, d->regf, 1, reg_rd(s, d->rm, 1));
@@ -1596,7 +1605,7 @@ static void f_movb_r_m(x86_cpu *s, const x86_decoded *d) {
     reg_wr(s, d->regf, 1, v);
 }
 static void f_movb_m_i(x86_cpu *s, const x86_decoded *d) {
-    x86_wr(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF);
+    wr_last(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF);
 }
 static void f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d) {
     alu_inline(s, X86_OP_CMP, reg_rd(s, d->rm, 1), d->imm & 0xFF, 1);
@@ -2003,6 +2012,22 @@ static void code_window(x86_cpu *s) {
     s->cp_len = (uint32_t)page_len < lim_len ? (uint32_t)page_len : lim_len;
 }
 
+/* The exit set holds a form that fast_for may give a handler (an
+ * innocuous one): the fast way must look at each instruction's form. Kept
+ * with a copy of the set it was computed for. */
+static bool exits_fast_forms(x86_cpu *s, const uint8_t *forms) {
+    size_t nb = (size_t)x86_ninsns / 8 + 1;
+    if (nb > sizeof s->xf_set) return true;
+    if (s->xf_valid && !memcmp(s->xf_set, forms, nb)) return s->xf_fast;
+    bool fast = false;
+    for (int f = 0; f < x86_ninsns && !fast; f++)
+        fast = vl_bit(forms, (unsigned)f) && x86_insns[f].cls == VL_CLASS_INNOCUOUS;
+    memcpy(s->xf_set, forms, nb);
+    s->xf_valid = true;
+    s->xf_fast = fast;
+    return fast;
+}
+
 /* The instructions until a stop (s->stop) or the end of the budget; a
  * fault pends until SETTLE() below, which takes it and goes on with the
  * next instruction. */
@@ -2016,6 +2041,8 @@ static void run_loop(x86_cpu *s) {
     const uint32_t exit_set = s->c.exit_set; /* the monitor sets it between runs */
     const bool exit_innocuous = (exit_set & (1u << VL_CLASS_INNOCUOUS)) != 0; /* the fast forms are innocuous */
     const uint8_t *const exit_forms = s->c.exit_forms; /* by decode-table form (hardware assist) */
+    /* the fast way's look: only when the set holds a form it may run */
+    const uint8_t *const exit_fast = exit_forms && exits_fast_forms(s, exit_forms) ? exit_forms : NULL;
     while (s->c.icount < s->icount_end) {
         bool traced = false, no_fast = exit_innocuous;
         if (VL_UNLIKELY(s->attn)) {
@@ -2074,7 +2101,7 @@ static void run_loop(x86_cpu *s) {
                 /* a valid form, not a monitor exit (fast forms are innocuous) */
                 s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
                 if (VL_LIKELY(!no_fast) &&
-                    (VL_LIKELY(!exit_forms) || !vl_bit(exit_forms, (unsigned)(dp->in - x86_insns)))) {
+                    (VL_LIKELY(!exit_fast) || !vl_bit(exit_fast, (unsigned)(dp->in - x86_insns)))) {
                     fast(s, dp); /* a fault it raised set attn */
                     continue;
                 }

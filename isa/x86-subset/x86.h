@@ -377,6 +377,13 @@ typedef struct x86_cpu {
     /* the write log's entries (wlog_n above): outside a snapshot too, only
      * the current instruction's count */
     struct { uint8_t *p; uint8_t n, old[4]; } wlog[X86_WLOG_N];
+    /* the run loop's look at the exit set (hardware assist, c.exit_forms):
+     * whether it holds a form a fast handler may run, for the set copied in
+     * xf_set (compared by content at the start of each run: the monitor
+     * changes the set in place), so that the fast way needs no look per
+     * instruction when it holds none (a zeroed state: not valid) */
+    bool xf_valid, xf_fast;
+    uint8_t xf_set[64];
 } x86_cpu;
 /* The part of the state a snapshot copies (vl_cpu_ops.snap_size). */
 #define X86_SNAP_SIZE offsetof(x86_cpu, dc)
@@ -526,12 +533,16 @@ static inline uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
     return x86_rd_slow(s, sr, off, size);
 }
 
-static inline void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+/* log false: the instruction's last access that can fault (a fast
+ * handler's one store, exec.c): once it is done nothing can fault and roll
+ * it back, so its fast way needs no write-log entry under intercept */
+static inline __attribute__((always_inline)) void x86_wr_as(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v,
+                                                            bool log) {
     const x86_seg *g = &s->seg[sr];
     if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
         uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->wr_lim);
         if (VL_LIKELY(p != NULL)) {
-            if (VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
+            if (log && VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
             p[0] = (uint8_t)v;
             if (size > 1) p[1] = (uint8_t)(v >> 8);
             if (size > 2) {
@@ -543,6 +554,7 @@ static inline void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v
     }
     x86_wr_slow(s, sr, off, size, v);
 }
+static inline void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) { x86_wr_as(s, sr, off, size, v, true); }
 
 /* Names and tables */
 extern const vl_vector_info x86_vectors[];
