@@ -1409,10 +1409,55 @@ H(h_movep_rm_w) { return movep_rm(s, op, 2); }
 H(h_movep_rm_l) { return movep_rm(s, op, 4); }
 
 /* MOVEM */
+/* [a, a + len) (len >= 2, a even) lies in one of the fast ranges (fast_rd,
+ * fast_wr; their limits leave room for a 4-byte access, hence the + 3):
+ * then every access of a MOVEM goes straight to RAM, without a check each */
+AI bool span_in(uint32_t a, uint32_t len, uint32_t base, uint32_t room) {
+    return room && (uint64_t)(uint32_t)(a - base) + len <= (uint64_t)room + 3u;
+}
+AI bool span_rd(const m68k_cpu *s, uint32_t a, uint32_t len) {
+    return !(a & 1) && (span_in(a, len, 0, s->rlim) || span_in(a, len, s->hbase, s->rhlen));
+}
+AI bool span_wr(const m68k_cpu *s, uint32_t a, uint32_t len) {
+    return !(a & 1) && (span_in(a, len, s->wbase, s->wlen) || span_in(a, len, s->whbase, s->whlen));
+}
+/* register i of the MOVEM order (0..7 d0-d7, 8..15 a0-a7): a[] follows d[]
+ * in the state, so one index from the start of d, without a branch */
+_Static_assert(offsetof(m68k_cpu, a) == offsetof(m68k_cpu, d) + 8 * sizeof(uint32_t), "a[] follows d[]");
+AI uint32_t *movem_reg(m68k_cpu *s, unsigned i) {
+    return (uint32_t *)((char *)s + offsetof(m68k_cpu, d) + i * sizeof(uint32_t));
+}
+/* bytes a MOVEM moves: set bits of the mask times the size (a table: the
+ * host may lack a popcount instruction, and libgcc's costs more) */
+static const uint8_t pop8[256] = {
+#define P2(n) n, n + 1, n + 1, n + 2
+#define P4(n) P2(n), P2(n + 1), P2(n + 1), P2(n + 2)
+#define P6(n) P4(n), P4(n + 1), P4(n + 1), P4(n + 2)
+    P6(0), P6(1), P6(1), P6(2)
+#undef P2
+#undef P4
+#undef P6
+};
+AI uint32_t movem_len(uint32_t mask, int sz) { return (uint32_t)(pop8[mask & 0xFF] + pop8[(mask >> 8) & 0xFF]) * (uint32_t)sz; }
+
 AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t mask;
     TRY(fetch16(s, &mask));
     unsigned mode = (op >> 3) & 7, reg = op & 7;
+    uint32_t len = movem_len(mask, sz);
+    if (mode == 4 && len && span_wr(s, s->a[reg] - len, len)) {
+        /* the whole block in RAM: the stores below cannot fault */
+        uint32_t a = s->a[reg];
+        for (uint32_t m = mask; m; m &= m - 1) {
+            unsigned i = (unsigned)__builtin_ctz(m);
+            uint32_t v = *movem_reg(s, 15 - i);
+            a -= (uint32_t)sz;
+            if (sz == 4) vl_put_be32(s->ram + a, v);
+            else vl_put_be16(s->ram + a, v);
+        }
+        s->a[reg] = a;
+        return true;
+    }
     if (mode == 4) {
         /* -(An): mask reversed (bit 0 = a7); registers stored from a7 down to d0.
          * vectors: An in the list is stored with its initial value (68000). */
@@ -1431,6 +1476,15 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     }
     uint32_t a;
     TRY(ea_addr(s, mode, reg, sz, &a));
+    if (len && span_wr(s, a, len)) {
+        for (uint32_t m = mask; m; m &= m - 1) {
+            uint32_t v = *movem_reg(s, (unsigned)__builtin_ctz(m));
+            if (sz == 4) vl_put_be32(s->ram + a, v);
+            else vl_put_be16(s->ram + a, v);
+            a += (uint32_t)sz;
+        }
+        return true;
+    }
     for (int i = 0; i < 16; i++) {
         if (!(mask & (1u << i))) continue;
         uint32_t v = i < 8 ? s->d[i] : s->a[i - 8];
@@ -1446,6 +1500,17 @@ AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t a;
     if (mode == 3) a = s->a[reg];
     else TRY(ea_addr(s, mode, reg, sz, &a));
+    uint32_t len = movem_len(mask, sz);
+    if (len && span_rd(s, a, len)) {
+        /* the whole block in RAM: the loads below cannot fault */
+        for (uint32_t m = mask; m; m &= m - 1) {
+            const uint8_t *p = s->ram + a;
+            *movem_reg(s, (unsigned)__builtin_ctz(m)) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
+            a += (uint32_t)sz;
+        }
+        if (mode == 3) s->a[reg] = a;
+        return true;
+    }
     for (int i = 0; i < 16; i++) {
         if (!(mask & (1u << i))) continue;
         uint32_t v;
