@@ -1952,10 +1952,16 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
  * which saves the whole block itself. Most instructions save nothing, and
  * the rest a few registers, so that the guest under the monitor runs at
  * native speed. */
+/* The count lives in a register (ic) and is stored for each instruction,
+ * never loaded back: a load of the count the previous instruction stored
+ * would chain every instruction to the one before through the store
+ * buffer. Only the fault paths (on_fault, h_vmexit) and the checking step
+ * change c.icount; ic is reloaded after them. */
 static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uint8_t *ct) {
+    uint64_t ic = s->c.icount;
     for (;;) {
-        if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
-            if (s->c.icount >= s->budget_end) {
+        if (VL_UNLIKELY(ic >= s->icount_end)) {
+            if (ic >= s->budget_end) {
                 s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
                 return;
             }
@@ -1963,18 +1969,28 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
              * have left ithresh as it was, so icount_end is recomputed */
             if (slow_step(s, slow, ct)) return;
             m68k_update_ithresh(s);
+            ic = s->c.icount;
             continue;
         }
-        s->insn_pc = s->pc;
-        s->c.icount++;
-        uint32_t op;
-        if (VL_UNLIKELY(!fetch16(s, &op))) {
-            if (fault_step(s)) return;
-            continue;
+        uint32_t pc = s->pc, op;
+        s->insn_pc = pc;
+        s->c.icount = ++ic;
+        if (VL_LIKELY(fast_rd(s, pc, 2))) {
+            s->pc = pc + 2;
+            op = vl_be16(s->ram + pc);
+        } else {
+            uint64_t r = fetch_slow(s);
+            if (VL_UNLIKELY(r & SLOW_FAULT)) {
+                if (fault_step(s)) return;
+                ic = s->c.icount;
+                continue;
+            }
+            op = (uint32_t)r;
         }
         s->ir = (uint16_t)op;
         if (VL_UNLIKELY(!tab[op](s, op))) {
             if (fault_step(s)) return; /* on_fault clears snap_kind */
+            ic = s->c.icount;
             continue;
         }
     }
