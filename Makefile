@@ -77,8 +77,9 @@ $(BUILD)/obj/%.o: %.c
 
 # The 68000 interpreter without the SLP vectoriser: it packs the condition
 # code bytes an instruction sets (four setcc) into one store through a chain
-# of shifts and ors, which costs more than the byte stores (isa/m68k/exec.c).
-$(BUILD)/obj/isa/m68k/exec.o: ALL_CFLAGS += -fno-tree-slp-vectorize
+# of shifts and ors, which costs more than the byte stores (isa/m68k/exec.c,
+# and exec_chk.c, the same source compiled a second time).
+$(BUILD)/obj/isa/m68k/exec.o $(BUILD)/obj/isa/m68k/exec_chk.o: ALL_CFLAGS += -fno-tree-slp-vectorize
 
 $(BUILD)/libvlab.a: $(LIB_OBJ)
 	@rm -f $@

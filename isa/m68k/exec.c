@@ -41,6 +41,17 @@
  * happens before the frame is built, but register updates the faulting
  * instruction made before its fault (an (An)+ increment...) remain.
  *
+ * Extension words: the fast loop runs an instruction through htab only
+ * when its longest form (10 bytes) lies in plain RAM from its opcode on
+ * (m68k_mem_refresh: clim_h, chlen_h), so that the handlers fetch their
+ * extension words without a check and without a slow path (whose call
+ * made most handlers save and restore registers). Any other instruction
+ * (the last bytes before the MMIO window or the end of RAM, an odd PC,
+ * the checking loop) runs through the checked handlers: this file
+ * compiled a second time by exec_chk.c with M68K_EXEC_CHECKED, where the
+ * fetches check as the opcode fetch does; only the handlers and what they
+ * use are compiled there.
+ *
  * Stops: HALT for a Bcc/BRA/JMP to itself (executed, pc = the instruction);
  * IDLE after STOP when no interrupt can wake the CPU (pc = after STOP);
  * ERROR on a double fault (the CPU stays halted until reset()) or a nested
@@ -62,6 +73,13 @@
  * inlined the test costs nothing; only the slow paths carry a branch. */
 #define TRY(x) do { if (VL_UNLIKELY(!(x))) return false; } while (0)
 
+/* 1: extension words are fetched with the check (exec_chk.c) */
+#ifdef M68K_EXEC_CHECKED
+#define CHK_EXT 1
+#else
+#define CHK_EXT 0
+#endif
+
 typedef bool (*hfn)(m68k_cpu *s, uint32_t op);
 
 static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
@@ -71,14 +89,19 @@ static inline uint32_t SEXT(uint32_t v, int sz) {
 }
 
 /* ---- status register ------------------------------------------------------ */
+#ifndef M68K_EXEC_CHECKED
 uint16_t m68k_get_sr(const m68k_cpu *s) {
     return (uint16_t)(s->sr | s->fx << 4 | s->fn << 3 | s->fz << 2 | s->fv << 1 | s->fc);
 }
+
+#endif
 
 static inline void set_ccr(m68k_cpu *s, uint32_t v) {
     s->fx = (v >> 4) & 1; s->fn = (v >> 3) & 1; s->fz = (v >> 2) & 1;
     s->fv = (v >> 1) & 1; s->fc = v & 1;
 }
+
+#ifndef M68K_EXEC_CHECKED
 
 /* Every change of what ithresh depends on (and of c.irq_level inside a run)
  * comes here, so that the fast loop needs one compare per instruction:
@@ -111,6 +134,8 @@ void m68k_set_sr(m68k_cpu *s, uint16_t v) {
         m68k_update_ithresh(s);
     }
 }
+
+#endif
 
 static inline bool cond(const m68k_cpu *s, unsigned cc) {
     switch (cc & 15) {
@@ -241,6 +266,7 @@ static COLD bool jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) {
 }
 
 /* ---- memory ----------------------------------------------------------------- */
+#ifndef M68K_EXEC_CHECKED
 void m68k_mem_refresh(m68k_cpu *s) {
     vl_machine *m = s->c.m;
     s->ram = m->mem.ram;
@@ -295,6 +321,13 @@ void m68k_mem_refresh(m68k_cpu *s) {
     s->whbase = (uint32_t)whb;
     s->whlen = whtop > whb ? ROOM(whtop - whb) : 0;
 #undef ROOM
+    /* where the fast loop runs an instruction through htab (see the top):
+     * its 10 bytes from an even pc within one read range, halved as
+     * rlim_h (conservative by a word) */
+#define ROOM10(n) ((n) >= 10 ? (uint32_t)((n) - 9) : 0u)
+    s->clim_h = ROOM10(lo) >> 1;
+    s->chlen_h = ROOM10(top - hb) >> 1;
+#undef ROOM10
     s->rlim_h = s->rlim >> 1;
     s->wbase_h = s->wbase >> 1;
     s->wlen_h = s->wlen >> 1;
@@ -360,6 +393,8 @@ bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v) {
     return ok;
 }
 
+#endif
+
 /* The slow paths return the value, or SLOW_FAULT when they recorded a
  * fault: a value, not an out-parameter, so that the caller's operand stays
  * in a register on the fast path. */
@@ -424,7 +459,9 @@ static NI uint64_t fetch_slow(m68k_cpu *s) {
     return v;
 }
 
-AI bool fetch16(m68k_cpu *s, uint32_t *v) {
+/* the opcode fetch of the checking loop and of an instruction at the edge
+ * of the fast range (fast_loop): always checked */
+AI bool fetch_op(m68k_cpu *s, uint32_t *v) {
     uint32_t pc = s->pc;
     if (VL_LIKELY(fast_rd(s, pc, 2))) {
         s->pc = pc + 2;
@@ -437,12 +474,24 @@ AI bool fetch16(m68k_cpu *s, uint32_t *v) {
     return true;
 }
 
+/* an extension word: unchecked in htab's handlers, whose whole instruction
+ * is known to be RAM (see the top), checked in exec_chk.c's */
+AI bool fetch16(m68k_cpu *s, uint32_t *v) {
+    if (!CHK_EXT) {
+        uint32_t pc = s->pc;
+        s->pc = pc + 2;
+        *v = vl_be16(s->ram + pc);
+        return true;
+    }
+    return fetch_op(s, v);
+}
+
 /* two words under one check: fast_rd of 4 bytes covers both (an odd pc
  * fails it too); otherwise word by word, so that a fault on the second
  * word leaves pc after the first, as it stacks */
 AI bool fetch32(m68k_cpu *s, uint32_t *v) {
     uint32_t pc = s->pc;
-    if (VL_LIKELY(fast_rd(s, pc, 4))) {
+    if (!CHK_EXT || VL_LIKELY(fast_rd(s, pc, 4))) {
         s->pc = pc + 4;
         *v = vl_be32(s->ram + pc);
         return true;
@@ -1601,7 +1650,11 @@ SIZED(h_moves, moves_)
 H(h_bkpt) { (void)op; return illegal(s); }
 
 /* ---- the handler table -------------------------------------------------------- */
+#ifndef M68K_EXEC_CHECKED
 static hfn htab[M68K_NMODELS][65536];
+/* the same handlers from exec_chk.c (extension fetches checked), for the
+ * checking loop and an instruction at the edge of the fast range */
+static hfn chtab[M68K_NMODELS][65536];
 static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
 /* the intercepting loop's table: htab's handler where the opcode saves
  * nothing (M68K_SAVE_NONE, most of them), else a wrapper that saves first
@@ -1612,6 +1665,7 @@ static bool h_save_full(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
 static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
+#endif
 
 /* The handler of an entry, by its operation's pick rule (ops.h). */
 #define PICK_ONE(h) h_##h
@@ -1649,6 +1703,14 @@ static hfn pick(const m68k_insn *in, unsigned w) {
     }
 }
 
+#ifdef M68K_EXEC_CHECKED
+/* this copy's handler for a first word (exec.c fills chtab from it) */
+m68k_hfn m68k_checked_handler(int variant, unsigned w) {
+    const m68k_insn *in = m68k_decode_word(variant, (uint16_t)w);
+    if (!in) return (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
+    return pick(in, w);
+}
+#else
 /* What the handler pick(in) can change before its last possible fault
  * (M68K_SAVE_*), read off the handlers above: the intercepting loop saves
  * that much before the instruction and on_fault puts it back. PC is always
@@ -1716,11 +1778,13 @@ static void build_tables(void) {
             const m68k_insn *in = m68k_decode_word(v, (uint16_t)w);
             if (!in) {
                 htab[v][w] = (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
+                chtab[v][w] = m68k_checked_handler(v, w);
                 ctab[v][w] = VL_CLASS_ILLEGAL;
                 itab[v][w] = htab[v][w];
                 ftab[v][w] = NO_FORM;
             } else {
                 htab[v][w] = pick(in, w);
+                chtab[v][w] = m68k_checked_handler(v, w);
                 ctab[v][w] = in->cls[v];
                 uint8_t k = save_kind(in, w);
                 itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w] : k == M68K_SAVE_PART ? h_save_part : h_save_full;
@@ -1937,7 +2001,7 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     s->insn_pc = s->pc;
     s->c.icount++; /* before the fetch: a fetch fault is this step too */
     uint32_t op;
-    if (!fetch16(s, &op)) return fault_step(s);
+    if (!fetch_op(s, &op)) return fault_step(s);
     s->ir = (uint16_t)op;
     if (!tab[op](s, op)) return fault_step(s);
     s->tr_start = false;
@@ -1946,9 +2010,25 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     return 0;
 }
 
+static bool h_vmexit(m68k_cpu *s, uint32_t op);
+/* An instruction the fast loop cannot run through tab (see the top): the
+ * checked handler; under intercept after saving the whole block as the
+ * checking loop does (itab's wrappers call htab's handlers); an exit-set
+ * opcode stops as in tab. */
+static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
+    uint32_t op;
+    TRY(fetch_op(s, &op));
+    s->ir = (uint16_t)op;
+    if (tab[op] == h_vmexit) return h_vmexit(s, op);
+    if (s->c.intercept) snapshot(s);
+    TRY(chk[op](s, op));
+    s->snap_kind = M68K_SAVE_NONE;
+    return true;
+}
+
 /* The fast loop, native (tab = htab) or intercepting (tab = itab, whose
  * wrappers save, before an instruction, what it can change before it
- * faults, for on_fault's rollback); `slow` is htab for the checking step,
+ * faults, for on_fault's rollback); `slow` is chtab (checked handlers) for the checking step and edge_step,
  * which saves the whole block itself. Most instructions save nothing, and
  * the rest a few registers, so that the guest under the monitor runs at
  * native speed. */
@@ -1975,20 +2055,18 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
         uint32_t pc = s->pc, op;
         s->insn_pc = pc;
         s->c.icount = ++ic;
-        if (VL_LIKELY(fast_rd(s, pc, 2))) {
+        bool ok;
+        uint32_t h = ror1(pc);
+        if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
+            /* the whole instruction is RAM: htab's unchecked handlers */
             s->pc = pc + 2;
             op = vl_be16(s->ram + pc);
+            s->ir = (uint16_t)op;
+            ok = tab[op](s, op);
         } else {
-            uint64_t r = fetch_slow(s);
-            if (VL_UNLIKELY(r & SLOW_FAULT)) {
-                if (fault_step(s)) return;
-                ic = s->c.icount;
-                continue;
-            }
-            op = (uint32_t)r;
+            ok = edge_step(s, tab, slow);
         }
-        s->ir = (uint16_t)op;
-        if (VL_UNLIKELY(!tab[op](s, op))) {
+        if (VL_UNLIKELY(!ok)) {
             if (fault_step(s)) return; /* on_fault clears snap_kind */
             ic = s->c.icount;
             continue;
@@ -2067,7 +2145,7 @@ static const hfn *exit_table(m68k_cpu *s) {
 }
 
 static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
-    const hfn *tab = htab[s->variant];
+    const hfn *tab = htab[s->variant], *chk = chtab[s->variant];
     const uint8_t *ct = ctab[s->variant];
     m68k_mem_refresh(s);
     if (max == 0) max = 1;
@@ -2083,10 +2161,10 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     s->stop = mkstop(0, 0, -1);
     if (s->slow) {
         for (;;)
-            if (slow_step(s, tab, ct)) return s->stop;
+            if (slow_step(s, chk, ct)) return s->stop;
     }
     const hfn *ft = xt ? xt : s->c.intercept ? itab[s->variant] : tab;
-    fast_loop(s, ft, tab, ct);
+    fast_loop(s, ft, chk, ct);
     /* the budget ended with no stop: binary translation may go on in this
      * run (vl_cpu_common.cont), with the budget and the interrupt
      * threshold a run's start sets (the rest it would refresh is as it was) */
@@ -2097,7 +2175,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
         if (s->c.irq_level < 7) s->nmi_seen = false;
         m68k_update_ithresh(s);
         s->stop = mkstop(0, 0, -1);
-        fast_loop(s, ft, tab, ct);
+        fast_loop(s, ft, chk, ct);
     }
     return s->stop;
 }
@@ -2229,3 +2307,4 @@ const vl_cpu_ops m68k_ops = {
     .disasm = m68k_disasm,
     .assemble = m68k_assemble,
 };
+#endif /* M68K_EXEC_CHECKED */
