@@ -1371,6 +1371,8 @@ AI uint32_t shift(m68k_cpu *s, int t, bool left, uint32_t d, unsigned cnt, int s
 #define SHIFT_HANDLERS(name, t, left) \
     AI bool name##_i(m68k_cpu *s, uint32_t op, int sz) { \
         unsigned c = ((op >> 9) & 7) ? ((op >> 9) & 7) : 8; \
+        /* 1..8: the branches for 0 and for a whole width and more fold away */ \
+        if (c == 0 || c > 8) __builtin_unreachable(); \
         set_d(s, op & 7, shift(s, t, left, s->d[op & 7], c, sz), sz); \
         return true; \
     } \
@@ -1424,14 +1426,23 @@ AI bool bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
     else v |= mask;
     return wr(s, a, v, 1);
 }
-H(h_btst_d) { return bitop(s, op, 0, false); }
-H(h_bchg_d) { return bitop(s, op, 1, false); }
-H(h_bclr_d) { return bitop(s, op, 2, false); }
-H(h_bset_d) { return bitop(s, op, 3, false); }
-H(h_btst_s) { return bitop(s, op, 0, true); }
-H(h_bchg_s) { return bitop(s, op, 1, true); }
-H(h_bclr_s) { return bitop(s, op, 2, true); }
-H(h_bset_s) { return bitop(s, op, 3, true); }
+/* per EA mode (EM_SET), static and dynamic: h_btst_s_e[em]... */
+AI bool btst_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 0, false); }
+AI bool bchg_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 1, false); }
+AI bool bclr_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 2, false); }
+AI bool bset_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 3, false); }
+AI bool btst_s(m68k_cpu *s, uint32_t op) { return bitop(s, op, 0, true); }
+AI bool bchg_s(m68k_cpu *s, uint32_t op) { return bitop(s, op, 1, true); }
+AI bool bclr_s(m68k_cpu *s, uint32_t op) { return bitop(s, op, 2, true); }
+AI bool bset_s(m68k_cpu *s, uint32_t op) { return bitop(s, op, 3, true); }
+EM_SET(h_btst_d, btst_d)
+EM_SET(h_bchg_d, bchg_d)
+EM_SET(h_bclr_d, bclr_d)
+EM_SET(h_bset_d, bset_d)
+EM_SET(h_btst_s, btst_s)
+EM_SET(h_bchg_s, bchg_s)
+EM_SET(h_bclr_s, bclr_s)
+EM_SET(h_bset_s, bset_s)
 
 /* MOVEP: bytes at a, a + 2, ... (d16(An)); n of them, high byte first */
 AI bool movep_mr(m68k_cpu *s, uint32_t op, int n) {
@@ -1675,7 +1686,7 @@ static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 #define PICK_RM(h) (in->src == M68K_OPD_DN0 ? PICK_SZ(h##_r) : PICK_SZ(h##_m))
 #define PICK_RM1(h) (in->src == M68K_OPD_DN0 ? h_##h##_r : h_##h##_m)
 #define PICK_SH(h) (in->src == M68K_OPD_QUICK3 ? PICK_SZ(h##_i) : in->src == M68K_OPD_DN ? PICK_SZ(h##_r) : h_##h##_m)
-#define PICK_BIT(h) (in->src == M68K_OPD_IMM8 ? h_##h##_s : h_##h##_d)
+#define PICK_BIT(h) (in->src == M68K_OPD_IMM8 ? h_##h##_s_e : h_##h##_d_e)[em]
 #define PICK_EXG(h) (in->src == M68K_OPD_AN ? h_##h##_aa : in->dst == M68K_OPD_AN0 ? h_##h##_da : h_##h##_dd)
 /* specialised (see EM_OP): by the EA mode em, MOVE also by its destination
  * mode dm, or by the condition code */
@@ -1704,9 +1715,9 @@ static hfn pick(const m68k_insn *in, unsigned w) {
 }
 
 #ifdef M68K_EXEC_CHECKED
-/* this copy's handler for a first word (exec.c fills chtab from it) */
-m68k_hfn m68k_checked_handler(int variant, unsigned w) {
-    const m68k_insn *in = m68k_decode_word(variant, (uint16_t)w);
+/* this copy's handler for a first word w and its decode-table entry in
+ * (NULL: illegal); exec.c fills chtab from it */
+m68k_hfn m68k_checked_handler(const m68k_insn *in, unsigned w) {
     if (!in) return (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
     return pick(in, w);
 }
@@ -1778,13 +1789,13 @@ static void build_tables(void) {
             const m68k_insn *in = m68k_decode_word(v, (uint16_t)w);
             if (!in) {
                 htab[v][w] = (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
-                chtab[v][w] = m68k_checked_handler(v, w);
+                chtab[v][w] = m68k_checked_handler(in, w);
                 ctab[v][w] = VL_CLASS_ILLEGAL;
                 itab[v][w] = htab[v][w];
                 ftab[v][w] = NO_FORM;
             } else {
                 htab[v][w] = pick(in, w);
-                chtab[v][w] = m68k_checked_handler(v, w);
+                chtab[v][w] = m68k_checked_handler(in, w);
                 ctab[v][w] = in->cls[v];
                 uint8_t k = save_kind(in, w);
                 itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w] : k == M68K_SAVE_PART ? h_save_part : h_save_full;
