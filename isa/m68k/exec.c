@@ -612,26 +612,23 @@ AI void logic_flags(m68k_cpu *s, uint32_t r, int sz) { nz(s, r, sz); s->fv = 0; 
     s->fz = sr == 0; \
     r = ur; \
 } while (0)
-AI uint32_t add_nx(m68k_cpu *s, uint32_t d, uint32_t v, int sz, bool setx) {
+#define ARITH_NX_SZ(OP) do { \
+    if (sz == 1) ARITH_NX(OP, uint8_t, int8_t); \
+    else if (sz == 2) ARITH_NX(OP, uint16_t, int16_t); \
+    else ARITH_NX(OP, uint32_t, int32_t); \
+} while (0)
+AI uint32_t arith_nx(m68k_cpu *s, uint32_t d, uint32_t v, int sz, bool setx, bool sub) {
     uint32_t r;
-    if (sz == 1) ARITH_NX(add, uint8_t, int8_t);
-    else if (sz == 2) ARITH_NX(add, uint16_t, int16_t);
-    else ARITH_NX(add, uint32_t, int32_t);
+    if (sub) ARITH_NX_SZ(sub);
+    else ARITH_NX_SZ(add);
     if (setx) s->fx = s->fc;
     return r;
 }
-AI uint32_t sub_nx(m68k_cpu *s, uint32_t d, uint32_t v, int sz, bool setx) {
-    uint32_t r;
-    if (sz == 1) ARITH_NX(sub, uint8_t, int8_t);
-    else if (sz == 2) ARITH_NX(sub, uint16_t, int16_t);
-    else ARITH_NX(sub, uint32_t, int32_t);
-    if (setx) s->fx = s->fc;
-    return r;
-}
+#undef ARITH_NX_SZ
 #undef ARITH_NX
 
 AI uint32_t do_add(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool setx, bool addx) {
-    if (!addx) return add_nx(s, d, v, sz, setx); /* x is 0 */
+    if (!addx) return arith_nx(s, d, v, sz, setx, false); /* x is 0 */
     uint32_t r = (d + v + x) & MASK(sz);
     uint32_t m = MSB(sz);
     s->fv = ((v ^ r) & (d ^ r) & m) != 0;
@@ -644,7 +641,7 @@ AI uint32_t do_add(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
 }
 
 AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool setx, bool subx) {
-    if (!subx) return sub_nx(s, d, v, sz, setx); /* x is 0 */
+    if (!subx) return arith_nx(s, d, v, sz, setx, true); /* x is 0 */
     uint32_t r = (d - v - x) & MASK(sz);
     uint32_t m = MSB(sz);
     s->fv = ((v ^ d) & (r ^ d) & m) != 0;
