@@ -75,6 +75,12 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LUA_CFLAGS) -MMD -MP -c $< -o $@
 
+# The 68000 interpreter without the SLP vectoriser: it packs the condition
+# code bytes an instruction sets (four setcc) into one store through a chain
+# of shifts and ors, which costs more than the byte stores (isa/m68k/exec.c,
+# and exec_chk.c, the same source compiled a second time).
+$(BUILD)/obj/isa/m68k/exec.o $(BUILD)/obj/isa/m68k/exec_chk.o: ALL_CFLAGS += -fno-tree-slp-vectorize
+
 $(BUILD)/libvlab.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^

@@ -612,6 +612,55 @@ static void test_68010_misc(void **st) {
     rm(&a); rm(&k); rm(&u); rm(&m); rm(&r);
 }
 
+/* The fast loop runs an instruction through its unchecked handlers only
+ * when its 10 bytes from the opcode are RAM (exec.c, edge_step): in the
+ * last bytes of RAM the checked ones read the extension words, and one
+ * past the end is a bus error on that fetch, as in the checking loop. */
+static void edge_run(const char *model, bool checking, uint32_t at, uint32_t *d0, uint8_t frame[14]) {
+    rig r = mk(model, NULL, 0);
+    /* move.l #$12345678,d0, cut at the end of RAM */
+    put16(&r, at, 0x203C);
+    put16(&r, at + 2, 0x1234);
+    if (at + 4 < RAM) put16(&r, at + 4, 0x5678);
+    r.s->pc = at;
+    r.s->d[0] = 0;
+    if (checking) r.s->c.exit_set = 1u << 31; /* no class: the checking loop, never a stop */
+    vl_stop st = run(&r, 1);
+    assert_int_not_equal(st.reason, VLAB_STOP_VMEXIT);
+    *d0 = r.s->d[0];
+    for (int i = 0; i < 14; i += 2) {
+        uint32_t w = get16(&r, STACK - 14 + (uint32_t)i);
+        frame[i] = (uint8_t)(w >> 8);
+        frame[i + 1] = (uint8_t)w;
+    }
+    if (at + 4 < RAM) {
+        assert_int_equal(r.s->pc, at + 6);
+        assert_int_equal(r.s->a[7], STACK);
+    } else {
+        assert_int_equal(r.s->c.last_vector, 2);
+        assert_int_equal(r.s->a[7], STACK - 14);
+    }
+    rm(&r);
+}
+static void test_edge_fetch(void **st) {
+    (void)st;
+    uint32_t d0, d0c;
+    uint8_t f[14], fc[14];
+    /* the whole instruction in RAM, in the last 10 bytes and before them */
+    for (uint32_t at = RAM - 16; at <= RAM - 6; at += 2) {
+        edge_run("68000", false, at, &d0, f);
+        assert_int_equal(d0, 0x12345678);
+    }
+    /* the second extension word past RAM: a bus error at its fetch */
+    edge_run("68000", false, RAM - 4, &d0, f);
+    edge_run("68000", true, RAM - 4, &d0c, fc);
+    assert_int_equal(d0, 0);
+    assert_int_equal(f[2] << 24 | f[3] << 16 | f[4] << 8 | f[5], RAM); /* access address */
+    assert_int_equal(f[6] << 8 | f[7], 0x203C);                       /* instruction register */
+    assert_int_equal(f[1] & 0x17, 0x16);                               /* read, supervisor program */
+    assert_memory_equal(f, fc, 14);                                    /* as the checking loop */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_divide_by_zero),
@@ -633,6 +682,7 @@ int main(void) {
         cmocka_unit_test(test_no_hang),
         cmocka_unit_test(test_trace_after_trap),
         cmocka_unit_test(test_68010_misc),
+        cmocka_unit_test(test_edge_fetch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,17 @@
  * happens before the frame is built, but register updates the faulting
  * instruction made before its fault (an (An)+ increment...) remain.
  *
+ * Extension words: the fast loop runs an instruction through htab only
+ * when its longest form (10 bytes) lies in plain RAM from its opcode on
+ * (m68k_mem_refresh: clim_h, chlen_h), so that the handlers fetch their
+ * extension words without a check and without a slow path (whose call
+ * made most handlers save and restore registers). Any other instruction
+ * (the last bytes before the MMIO window or the end of RAM, an odd PC,
+ * the checking loop) runs through the checked handlers: this file
+ * compiled a second time by exec_chk.c with M68K_EXEC_CHECKED, where the
+ * fetches check as the opcode fetch does; only the handlers and what they
+ * use are compiled there.
+ *
  * Stops: HALT for a Bcc/BRA/JMP to itself (executed, pc = the instruction);
  * IDLE after STOP when no interrupt can wake the CPU (pc = after STOP);
  * ERROR on a double fault (the CPU stays halted until reset()) or a nested
@@ -64,6 +75,13 @@
  * inlined the test costs nothing; only the slow paths carry a branch. */
 #define TRY(x) do { if (VL_UNLIKELY(!(x))) return false; } while (0)
 
+/* 1: extension words are fetched with the check (exec_chk.c) */
+#ifdef M68K_EXEC_CHECKED
+#define CHK_EXT 1
+#else
+#define CHK_EXT 0
+#endif
+
 typedef bool (*hfn)(m68k_cpu *s, uint32_t op);
 
 static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
@@ -73,14 +91,19 @@ static inline uint32_t SEXT(uint32_t v, int sz) {
 }
 
 /* ---- status register ------------------------------------------------------ */
+#ifndef M68K_EXEC_CHECKED
 uint16_t m68k_get_sr(const m68k_cpu *s) {
     return (uint16_t)(s->sr | s->fx << 4 | s->fn << 3 | s->fz << 2 | s->fv << 1 | s->fc);
 }
+
+#endif
 
 static inline void set_ccr(m68k_cpu *s, uint32_t v) {
     s->fx = (v >> 4) & 1; s->fn = (v >> 3) & 1; s->fz = (v >> 2) & 1;
     s->fv = (v >> 1) & 1; s->fc = v & 1;
 }
+
+#ifndef M68K_EXEC_CHECKED
 
 /* Every change of what ithresh depends on (and of c.irq_level inside a run)
  * comes here, so that the fast loop needs one compare per instruction:
@@ -113,6 +136,8 @@ void m68k_set_sr(m68k_cpu *s, uint16_t v) {
         m68k_update_ithresh(s);
     }
 }
+
+#endif
 
 static inline bool cond(const m68k_cpu *s, unsigned cc) {
     switch (cc & 15) {
@@ -243,6 +268,7 @@ static COLD bool jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) {
 }
 
 /* ---- memory ----------------------------------------------------------------- */
+#ifndef M68K_EXEC_CHECKED
 void m68k_mem_refresh(m68k_cpu *s) {
     vl_machine *m = s->c.m;
     s->ram = m->mem.ram;
@@ -297,6 +323,13 @@ void m68k_mem_refresh(m68k_cpu *s) {
     s->whbase = (uint32_t)whb;
     s->whlen = whtop > whb ? ROOM(whtop - whb) : 0;
 #undef ROOM
+    /* where the fast loop runs an instruction through htab (see the top):
+     * its 10 bytes from an even pc within one read range, halved as
+     * rlim_h (conservative by a word) */
+#define ROOM10(n) ((n) >= 10 ? (uint32_t)((n) - 9) : 0u)
+    s->clim_h = ROOM10(lo) >> 1;
+    s->chlen_h = ROOM10(top - hb) >> 1;
+#undef ROOM10
     s->rlim_h = s->rlim >> 1;
     s->wbase_h = s->wbase >> 1;
     s->wlen_h = s->wlen >> 1;
@@ -362,6 +395,8 @@ bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v) {
     return ok;
 }
 
+#endif
+
 /* The slow paths return the value, or SLOW_FAULT when they recorded a
  * fault: a value, not an out-parameter, so that the caller's operand stays
  * in a register on the fast path. */
@@ -426,7 +461,9 @@ static NI uint64_t fetch_slow(m68k_cpu *s) {
     return v;
 }
 
-AI bool fetch16(m68k_cpu *s, uint32_t *v) {
+/* the opcode fetch of the checking loop and of an instruction at the edge
+ * of the fast range (fast_loop): always checked */
+AI bool fetch_op(m68k_cpu *s, uint32_t *v) {
     uint32_t pc = s->pc;
     if (VL_LIKELY(fast_rd(s, pc, 2))) {
         s->pc = pc + 2;
@@ -439,12 +476,24 @@ AI bool fetch16(m68k_cpu *s, uint32_t *v) {
     return true;
 }
 
+/* an extension word: unchecked in htab's handlers, whose whole instruction
+ * is known to be RAM (see the top), checked in exec_chk.c's */
+AI bool fetch16(m68k_cpu *s, uint32_t *v) {
+    if (!CHK_EXT) {
+        uint32_t pc = s->pc;
+        s->pc = pc + 2;
+        *v = vl_be16(s->ram + pc);
+        return true;
+    }
+    return fetch_op(s, v);
+}
+
 /* two words under one check: fast_rd of 4 bytes covers both (an odd pc
  * fails it too); otherwise word by word, so that a fault on the second
  * word leaves pc after the first, as it stacks */
 AI bool fetch32(m68k_cpu *s, uint32_t *v) {
     uint32_t pc = s->pc;
-    if (VL_LIKELY(fast_rd(s, pc, 4))) {
+    if (!CHK_EXT || VL_LIKELY(fast_rd(s, pc, 4))) {
         s->pc = pc + 4;
         *v = vl_be32(s->ram + pc);
         return true;
@@ -546,12 +595,42 @@ AI bool ea_write(m68k_cpu *s, unsigned ea6, uint32_t v, int sz) {
 
 /* ---- flags ------------------------------------------------------------------ */
 AI void nz(m68k_cpu *s, uint32_t r, int sz) {
-    s->fn = (r & MSB(sz)) != 0;
-    s->fz = (r & MASK(sz)) == 0;
+    if (sz == 1) { s->fn = (int8_t)r < 0; s->fz = (uint8_t)r == 0; }
+    else if (sz == 2) { s->fn = (int16_t)r < 0; s->fz = (uint16_t)r == 0; }
+    else { s->fn = (int32_t)r < 0; s->fz = r == 0; }
 }
 AI void logic_flags(m68k_cpu *s, uint32_t r, int sz) { nz(s, r, sz); s->fv = 0; s->fc = 0; }
 
+/* d + v and d - v without X in (d and v already masked to the size): the
+ * host's own carry and overflow (the builtins at the operand's width compile
+ * to one add or sub and setcc stores), where the general formulas below cost
+ * four times as many instructions on the hottest operations (CMP, ADD, SUB,
+ * ADDQ, SUBQ). */
+#define ARITH_NX(OP, T, ST) do { \
+    T ur; ST sr; \
+    s->fc = __builtin_##OP##_overflow((T)d, (T)v, &ur); \
+    s->fv = __builtin_##OP##_overflow((ST)d, (ST)v, &sr); \
+    s->fn = sr < 0; \
+    s->fz = sr == 0; \
+    r = ur; \
+} while (0)
+#define ARITH_NX_SZ(OP) do { \
+    if (sz == 1) ARITH_NX(OP, uint8_t, int8_t); \
+    else if (sz == 2) ARITH_NX(OP, uint16_t, int16_t); \
+    else ARITH_NX(OP, uint32_t, int32_t); \
+} while (0)
+AI uint32_t arith_nx(m68k_cpu *s, uint32_t d, uint32_t v, int sz, bool setx, bool sub) {
+    uint32_t r;
+    if (sub) ARITH_NX_SZ(sub);
+    else ARITH_NX_SZ(add);
+    if (setx) s->fx = s->fc;
+    return r;
+}
+#undef ARITH_NX_SZ
+#undef ARITH_NX
+
 AI uint32_t do_add(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool setx, bool addx) {
+    if (!addx) return arith_nx(s, d, v, sz, setx, false); /* x is 0 */
     uint32_t r = (d + v + x) & MASK(sz);
     uint32_t m = MSB(sz);
     s->fv = ((v ^ r) & (d ^ r) & m) != 0;
@@ -564,6 +643,7 @@ AI uint32_t do_add(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
 }
 
 AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool setx, bool subx) {
+    if (!subx) return arith_nx(s, d, v, sz, setx, true); /* x is 0 */
     uint32_t r = (d - v - x) & MASK(sz);
     uint32_t m = MSB(sz);
     s->fv = ((v ^ d) & (r ^ d) & m) != 0;
@@ -1290,6 +1370,8 @@ AI uint32_t shift(m68k_cpu *s, int t, bool left, uint32_t d, unsigned cnt, int s
 #define SHIFT_HANDLERS(name, t, left) \
     AI bool name##_i(m68k_cpu *s, uint32_t op, int sz) { \
         unsigned c = ((op >> 9) & 7) ? ((op >> 9) & 7) : 8; \
+        /* 1..8: the branches for 0 and for a whole width and more fold away */ \
+        if (c == 0 || c > 8) __builtin_unreachable(); \
         set_d(s, op & 7, shift(s, t, left, s->d[op & 7], c, sz), sz); \
         return true; \
     } \
@@ -1343,14 +1425,23 @@ AI bool bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
     else v |= mask;
     return wr(s, a, v, 1);
 }
-H(h_btst_d) { return bitop(s, op, 0, false); }
-H(h_bchg_d) { return bitop(s, op, 1, false); }
-H(h_bclr_d) { return bitop(s, op, 2, false); }
-H(h_bset_d) { return bitop(s, op, 3, false); }
-H(h_btst_s) { return bitop(s, op, 0, true); }
-H(h_bchg_s) { return bitop(s, op, 1, true); }
-H(h_bclr_s) { return bitop(s, op, 2, true); }
-H(h_bset_s) { return bitop(s, op, 3, true); }
+/* per EA mode (EM_SET), static and dynamic: h_btst_s_e[em]... */
+AI bool btst_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 0, false); }
+AI bool bchg_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 1, false); }
+AI bool bclr_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 2, false); }
+AI bool bset_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 3, false); }
+AI bool btst_s(m68k_cpu *s, uint32_t op) { return bitop(s, op, 0, true); }
+AI bool bchg_s(m68k_cpu *s, uint32_t op) { return bitop(s, op, 1, true); }
+AI bool bclr_s(m68k_cpu *s, uint32_t op) { return bitop(s, op, 2, true); }
+AI bool bset_s(m68k_cpu *s, uint32_t op) { return bitop(s, op, 3, true); }
+EM_SET(h_btst_d, btst_d)
+EM_SET(h_bchg_d, bchg_d)
+EM_SET(h_bclr_d, bclr_d)
+EM_SET(h_bset_d, bset_d)
+EM_SET(h_btst_s, btst_s)
+EM_SET(h_bchg_s, bchg_s)
+EM_SET(h_bclr_s, bclr_s)
+EM_SET(h_bset_s, bset_s)
 
 /* MOVEP: bytes at a, a + 2, ... (d16(An)); n of them, high byte first */
 AI bool movep_mr(m68k_cpu *s, uint32_t op, int n) {
@@ -1377,10 +1468,55 @@ H(h_movep_rm_w) { return movep_rm(s, op, 2); }
 H(h_movep_rm_l) { return movep_rm(s, op, 4); }
 
 /* MOVEM */
+/* [a, a + len) (len >= 2, a even) lies in one of the fast ranges (fast_rd,
+ * fast_wr; their limits leave room for a 4-byte access, hence the + 3):
+ * then every access of a MOVEM goes straight to RAM, without a check each */
+AI bool span_in(uint32_t a, uint32_t len, uint32_t base, uint32_t room) {
+    return room && (uint64_t)(uint32_t)(a - base) + len <= (uint64_t)room + 3u;
+}
+AI bool span_rd(const m68k_cpu *s, uint32_t a, uint32_t len) {
+    return !(a & 1) && (span_in(a, len, 0, s->rlim) || span_in(a, len, s->hbase, s->rhlen));
+}
+AI bool span_wr(const m68k_cpu *s, uint32_t a, uint32_t len) {
+    return !(a & 1) && (span_in(a, len, s->wbase, s->wlen) || span_in(a, len, s->whbase, s->whlen));
+}
+/* register i of the MOVEM order (0..7 d0-d7, 8..15 a0-a7): a[] follows d[]
+ * in the state, so one index from the start of d, without a branch */
+_Static_assert(offsetof(m68k_cpu, a) == offsetof(m68k_cpu, d) + 8 * sizeof(uint32_t), "a[] follows d[]");
+AI uint32_t *movem_reg(m68k_cpu *s, unsigned i) {
+    return (uint32_t *)((char *)s + offsetof(m68k_cpu, d) + i * sizeof(uint32_t));
+}
+/* bytes a MOVEM moves: set bits of the mask times the size (a table: the
+ * host may lack a popcount instruction, and libgcc's costs more) */
+static const uint8_t pop8[256] = {
+#define P2(n) n, n + 1, n + 1, n + 2
+#define P4(n) P2(n), P2(n + 1), P2(n + 1), P2(n + 2)
+#define P6(n) P4(n), P4(n + 1), P4(n + 1), P4(n + 2)
+    P6(0), P6(1), P6(1), P6(2)
+#undef P2
+#undef P4
+#undef P6
+};
+AI uint32_t movem_len(uint32_t mask, int sz) { return (uint32_t)(pop8[mask & 0xFF] + pop8[(mask >> 8) & 0xFF]) * (uint32_t)sz; }
+
 AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t mask;
     TRY(fetch16(s, &mask));
     unsigned mode = (op >> 3) & 7, reg = op & 7;
+    uint32_t len = movem_len(mask, sz);
+    if (mode == 4 && len && span_wr(s, s->a[reg] - len, len)) {
+        /* the whole block in RAM: the stores below cannot fault */
+        uint32_t a = s->a[reg];
+        for (uint32_t m = mask; m; m &= m - 1) {
+            unsigned i = (unsigned)__builtin_ctz(m);
+            uint32_t v = *movem_reg(s, 15 - i);
+            a -= (uint32_t)sz;
+            if (sz == 4) vl_put_be32(s->ram + a, v);
+            else vl_put_be16(s->ram + a, v);
+        }
+        s->a[reg] = a;
+        return true;
+    }
     if (mode == 4) {
         /* -(An): mask reversed (bit 0 = a7); registers stored from a7 down to d0.
          * vectors: An in the list is stored with its initial value (68000). */
@@ -1399,6 +1535,15 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     }
     uint32_t a;
     TRY(ea_addr(s, mode, reg, sz, &a));
+    if (len && span_wr(s, a, len)) {
+        for (uint32_t m = mask; m; m &= m - 1) {
+            uint32_t v = *movem_reg(s, (unsigned)__builtin_ctz(m));
+            if (sz == 4) vl_put_be32(s->ram + a, v);
+            else vl_put_be16(s->ram + a, v);
+            a += (uint32_t)sz;
+        }
+        return true;
+    }
     for (int i = 0; i < 16; i++) {
         if (!(mask & (1u << i))) continue;
         uint32_t v = i < 8 ? s->d[i] : s->a[i - 8];
@@ -1414,6 +1559,17 @@ AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t a;
     if (mode == 3) a = s->a[reg];
     else TRY(ea_addr(s, mode, reg, sz, &a));
+    uint32_t len = movem_len(mask, sz);
+    if (len && span_rd(s, a, len)) {
+        /* the whole block in RAM: the loads below cannot fault */
+        for (uint32_t m = mask; m; m &= m - 1) {
+            const uint8_t *p = s->ram + a;
+            *movem_reg(s, (unsigned)__builtin_ctz(m)) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
+            a += (uint32_t)sz;
+        }
+        if (mode == 3) s->a[reg] = a;
+        return true;
+    }
     for (int i = 0; i < 16; i++) {
         if (!(mask & (1u << i))) continue;
         uint32_t v;
@@ -1504,7 +1660,11 @@ SIZED(h_moves, moves_)
 H(h_bkpt) { (void)op; return illegal(s); }
 
 /* ---- the handler table -------------------------------------------------------- */
+#ifndef M68K_EXEC_CHECKED
 static hfn htab[M68K_NMODELS][65536];
+/* the same handlers from exec_chk.c (extension fetches checked), for the
+ * checking loop and an instruction at the edge of the fast range */
+static hfn chtab[M68K_NMODELS][65536];
 static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
 /* the intercepting loop's table: htab's handler where the opcode saves
  * nothing (M68K_SAVE_NONE, most of them), else a wrapper that saves first
@@ -1522,6 +1682,7 @@ static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO
 static uint16_t fops[M68K_NMODELS][65536];
 static uint32_t fstart[M68K_NMODELS][M68K_XFORM_BYTES * 8 + 1];
 static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
+#endif
 
 /* The handler of an entry, by its operation's pick rule (ops.h). */
 #define PICK_ONE(h) h_##h
@@ -1531,7 +1692,7 @@ static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 #define PICK_RM(h) (in->src == M68K_OPD_DN0 ? PICK_SZ(h##_r) : PICK_SZ(h##_m))
 #define PICK_RM1(h) (in->src == M68K_OPD_DN0 ? h_##h##_r : h_##h##_m)
 #define PICK_SH(h) (in->src == M68K_OPD_QUICK3 ? PICK_SZ(h##_i) : in->src == M68K_OPD_DN ? PICK_SZ(h##_r) : h_##h##_m)
-#define PICK_BIT(h) (in->src == M68K_OPD_IMM8 ? h_##h##_s : h_##h##_d)
+#define PICK_BIT(h) (in->src == M68K_OPD_IMM8 ? h_##h##_s_e : h_##h##_d_e)[em]
 #define PICK_EXG(h) (in->src == M68K_OPD_AN ? h_##h##_aa : in->dst == M68K_OPD_AN0 ? h_##h##_da : h_##h##_dd)
 /* specialised (see EM_OP): by the EA mode em, MOVE also by its destination
  * mode dm, or by the condition code */
@@ -1559,6 +1720,14 @@ static hfn pick(const m68k_insn *in, unsigned w) {
     }
 }
 
+#ifdef M68K_EXEC_CHECKED
+/* this copy's handler for a first word w and its decode-table entry in
+ * (NULL: illegal); exec.c fills chtab from it */
+m68k_hfn m68k_checked_handler(const m68k_insn *in, unsigned w) {
+    if (!in) return (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
+    return pick(in, w);
+}
+#else
 /* What the handler pick(in) can change before its last possible fault
  * (M68K_SAVE_*), read off the handlers above: the intercepting loop saves
  * that much before the instruction and on_fault puts it back. PC is always
@@ -1636,11 +1805,13 @@ static void build_tables(void) {
             const m68k_insn *in = m68k_decode_word(v, (uint16_t)w);
             if (!in) {
                 htab[v][w] = (w >> 12) == 0xA ? h_linea : (w >> 12) == 0xF ? h_linef : h_illegal;
+                chtab[v][w] = m68k_checked_handler(in, w);
                 ctab[v][w] = VL_CLASS_ILLEGAL;
                 itab[v][w] = htab[v][w];
                 ftab[v][w] = NO_FORM;
             } else {
                 htab[v][w] = pick(in, w);
+                chtab[v][w] = m68k_checked_handler(in, w);
                 ctab[v][w] = in->cls[v];
                 uint8_t k = save_kind(in, w);
                 itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w]
@@ -1913,7 +2084,7 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     s->insn_pc = s->pc;
     s->c.icount++; /* before the fetch: a fetch fault is this step too */
     uint32_t op;
-    if (!fetch16(s, &op)) return fault_step(s);
+    if (!fetch_op(s, &op)) return fault_step(s);
     s->ir = (uint16_t)op;
     if (!tab[op](s, op)) return fault_step(s);
     s->tr_start = false;
@@ -1922,16 +2093,38 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     return 0;
 }
 
+static bool h_vmexit(m68k_cpu *s, uint32_t op);
+/* An instruction the fast loop cannot run through tab (see the top): the
+ * checked handler; under intercept after saving the whole block as the
+ * checking loop does (itab's wrappers call htab's handlers); an exit-set
+ * opcode stops as in tab. */
+static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
+    uint32_t op;
+    TRY(fetch_op(s, &op));
+    s->ir = (uint16_t)op;
+    if (tab[op] == h_vmexit) return h_vmexit(s, op);
+    if (s->c.intercept) snapshot(s);
+    TRY(chk[op](s, op));
+    s->snap_kind = M68K_SAVE_NONE;
+    return true;
+}
+
 /* The fast loop, native (tab = htab) or intercepting (tab = itab, whose
  * wrappers save, before an instruction, what it can change before it
- * faults, for on_fault's rollback); `slow` is htab for the checking step,
+ * faults, for on_fault's rollback); `slow` is chtab (checked handlers) for the checking step and edge_step,
  * which saves the whole block itself. Most instructions save nothing, and
  * the rest a few registers, so that the guest under the monitor runs at
  * native speed. */
+/* The count lives in a register (ic) and is stored for each instruction,
+ * never loaded back: a load of the count the previous instruction stored
+ * would chain every instruction to the one before through the store
+ * buffer. Only the fault paths (on_fault, h_vmexit) and the checking step
+ * change c.icount; ic is reloaded after them. */
 static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uint8_t *ct) {
+    uint64_t ic = s->c.icount;
     for (;;) {
-        if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
-            if (s->c.icount >= s->budget_end) {
+        if (VL_UNLIKELY(ic >= s->icount_end)) {
+            if (ic >= s->budget_end) {
                 s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
                 return;
             }
@@ -1939,18 +2132,26 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
              * have left ithresh as it was, so icount_end is recomputed */
             if (slow_step(s, slow, ct)) return;
             m68k_update_ithresh(s);
+            ic = s->c.icount;
             continue;
         }
-        s->insn_pc = s->pc;
-        s->c.icount++;
-        uint32_t op;
-        if (VL_UNLIKELY(!fetch16(s, &op))) {
-            if (fault_step(s)) return;
-            continue;
+        uint32_t pc = s->pc, op;
+        s->insn_pc = pc;
+        s->c.icount = ++ic;
+        bool ok;
+        uint32_t h = ror1(pc);
+        if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
+            /* the whole instruction is RAM: htab's unchecked handlers */
+            s->pc = pc + 2;
+            op = vl_be16(s->ram + pc);
+            s->ir = (uint16_t)op;
+            ok = tab[op](s, op);
+        } else {
+            ok = edge_step(s, tab, slow);
         }
-        s->ir = (uint16_t)op;
-        if (VL_UNLIKELY(!tab[op](s, op))) {
+        if (VL_UNLIKELY(!ok)) {
             if (fault_step(s)) return; /* on_fault clears snap_kind */
+            ic = s->c.icount;
             continue;
         }
     }
@@ -2031,7 +2232,7 @@ static const hfn *exit_table(m68k_cpu *s) {
 }
 
 static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
-    const hfn *tab = htab[s->variant];
+    const hfn *tab = htab[s->variant], *chk = chtab[s->variant];
     const uint8_t *ct = ctab[s->variant];
     m68k_mem_refresh(s);
     if (max == 0) max = 1;
@@ -2050,10 +2251,10 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     s->stop = mkstop(0, 0, -1);
     if (s->slow) {
         for (;;)
-            if (slow_step(s, tab, ct)) return s->stop;
+            if (slow_step(s, chk, ct)) return s->stop;
     }
     const hfn *ft = xt ? xt : s->c.intercept ? itab[s->variant] : tab;
-    fast_loop(s, ft, tab, ct);
+    fast_loop(s, ft, chk, ct);
     /* the budget ended with no stop: binary translation may go on in this
      * run (vl_cpu_common.cont), with the budget and the interrupt
      * threshold a run's start sets (the rest it would refresh is as it was) */
@@ -2064,7 +2265,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
         if (s->c.irq_level < 7) s->nmi_seen = false;
         m68k_update_ithresh(s);
         s->stop = mkstop(0, 0, -1);
-        fast_loop(s, ft, tab, ct);
+        fast_loop(s, ft, chk, ct);
     }
     return s->stop;
 }
@@ -2196,3 +2397,4 @@ const vl_cpu_ops m68k_ops = {
     .disasm = m68k_disasm,
     .assemble = m68k_assemble,
 };
+#endif /* M68K_EXEC_CHECKED */

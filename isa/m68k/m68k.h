@@ -176,6 +176,9 @@ typedef struct m68k_cpu {
      * and long accesses */
     uint32_t rlim, wbase, wlen, hbase, rhlen, whbase, whlen;
     uint32_t rlim_h, wbase_h, wlen_h, hbase_h, rhlen_h, whbase_h, whlen_h;
+    /* halved limits of the fast loop's unchecked instructions: 10 bytes
+     * from pc in [0, 2 * clim_h) or in hbase + [0, 2 * chlen_h) are RAM */
+    uint32_t clim_h, chlen_h;
     /* fault raised inside an instruction, returned up to the run loop */
     int f_vector;             /* exception vector, or -1 for a plain stop */
     uint32_t f_addr;          /* access address for bus/address errors */
@@ -204,6 +207,11 @@ typedef struct m68k_cpu {
 } m68k_cpu;
 
 /* internal to isa/m68k */
+/* An instruction handler (exec.c); m68k_checked_handler (exec_chk.c: exec.c
+ * with the extension-word fetches checked) gives the checked one of a
+ * first word w, from its decode-table entry (NULL: illegal). */
+typedef bool (*m68k_hfn)(struct m68k_cpu *s, uint32_t op);
+m68k_hfn m68k_checked_handler(const m68k_insn *in, unsigned w);
 #define M68K_SNAP_BYTES (offsetof(m68k_cpu, variant) - offsetof(m68k_cpu, d))
 /* What an instruction can change before it faults, hence what the
  * intercepting run loop saves before it (exec.c): nothing but PC; PC, the

@@ -21,7 +21,8 @@
  *          ONE h; SZ by size _b/_w/_l; WL by size _w/_l; DIR <ea>,Dn
  *          _ea_dn or Dn,<ea> _dn_ea (sized); RM register _r or memory _m
  *          form (sized), RM1 the same unsized; SH quick _i, register _r
- *          (sized) or memory _m; BIT static _s or dynamic _d; EXG _dd,
+ *          (sized) or memory _m; BIT static _s or dynamic _d (each per
+ *          mode of the EA field, as ONEE); EXG _dd,
  *          _aa or _da; specialised for speed (exec.c, EM_OP): ONEE, SZE,
  *          WLE, DIRE as ONE, SZ, WL, DIR with a handler per mode of the
  *          EA field, MOVE per size, source and destination mode, CC per
