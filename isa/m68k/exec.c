@@ -442,16 +442,51 @@ AI bool rd(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {
     return true;
 }
 
+/* a write fast_wr accepted */
+AI void ram_put(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
+    uint8_t *p = s->ram + addr;
+    if (sz == 1) p[0] = (uint8_t)v;
+    else if (sz == 2) vl_put_be16(p, v);
+    else vl_put_be32(p, v);
+}
 AI bool wr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
     if (VL_LIKELY(fast_wr(s, addr, sz))) {
-        uint8_t *p = s->ram + addr;
-        if (sz == 1) p[0] = (uint8_t)v;
-        else if (sz == 2) vl_put_be16(p, v);
-        else vl_put_be32(p, v);
+        ram_put(s, addr, v, sz);
         return true;
     }
     return wr_slow(s, addr, v, sz);
 }
+
+/* The flags an instruction set before a write that faulted: the 68000
+ * keeps them (the vectors say so), but a fault the monitor intercepts
+ * undoes the instruction, flags included. The old flags are copied only
+ * where a fault is possible, so that the intercepting loop need not save
+ * them before every store (see save_kind). */
+typedef struct { uint8_t f[5]; } ccr_copy;
+AI ccr_copy ccr_get(const m68k_cpu *s) { return (ccr_copy){ { s->fx, s->fn, s->fz, s->fv, s->fc } }; }
+static COLD void ccr_undo(m68k_cpu *s, ccr_copy c) {
+    if (s->f_vector >= 0 && intercepted(s, s->f_vector)) {
+        s->fx = c.f[0]; s->fn = c.f[1]; s->fz = c.f[2]; s->fv = c.f[3]; s->fc = c.f[4];
+    }
+}
+static NI bool wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_copy c) {
+    if (wr_slow(s, addr, v, sz)) return true;
+    ccr_undo(s, c);
+    return false;
+}
+/* Return after writing `expr` (which may set the flags) to addr: on RAM
+ * that cannot fault, computed and stored; else as the 68000 does, the
+ * flags set and then the write, which may fault (and be undone). */
+#define WR_RESULT(addr, sz, expr)                                               \
+    do {                                                                        \
+        if (VL_LIKELY(fast_wr(s, addr, sz))) {                                  \
+            ram_put(s, addr, (expr), sz);                                       \
+            return true;                                                        \
+        }                                                                       \
+        ccr_copy old_ = ccr_get(s);                                             \
+        uint32_t r_ = (expr);                                                   \
+        return wr_slow_ccr(s, addr, r_, sz, old_);                              \
+    } while (0)
 
 static NI uint64_t fetch_slow(m68k_cpu *s) {
     uint32_t pc = s->pc, v;
@@ -750,9 +785,8 @@ AI bool imm_op(m68k_cpu *s, uint32_t op, int sz, int k) {
     }
     uint32_t a, d;
     TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    uint32_t r = alu(s, k, d, v, sz);
-    if (k != K_CMP) return wr(s, a, r, sz);
-    return true;
+    if (k == K_CMP) { alu(s, k, d, v, sz); return true; }
+    WR_RESULT(a, sz, alu(s, k, d, v, sz));
 }
 AI bool ori_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_OR); }
 AI bool andi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_AND); }
@@ -783,7 +817,7 @@ AI bool dn_ea(m68k_cpu *s, uint32_t op, int sz, int k) {
     if (mode == 0) { set_d(s, reg, alu(s, k, s->d[reg] & MASK(sz), v, sz), sz); return true; }
     uint32_t a, d;
     TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    return wr(s, a, alu(s, k, d, v, sz), sz);
+    WR_RESULT(a, sz, alu(s, k, d, v, sz));
 }
 AI bool or_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_OR); }
 AI bool and_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_AND); }
@@ -885,7 +919,7 @@ AI bool q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
     }
     uint32_t a, d;
     TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    return wr(s, a, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false), sz);
+    WR_RESULT(a, sz, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false));
 }
 AI bool addq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, false); }
 AI bool subq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, true); }
@@ -912,9 +946,8 @@ AI bool un_(m68k_cpu *s, uint32_t op, int sz, int k) {
     }
     uint32_t a, d;
     TRY(ea_mem(s, mode, reg, sz, &a, &d)); /* the 68000 reads before CLR too */
-    uint32_t r = unop(s, k, d, sz);
-    if (k != U_TST) return wr(s, a, r, sz);
-    return true;
+    if (k == U_TST) { unop(s, k, d, sz); return true; }
+    WR_RESULT(a, sz, unop(s, k, d, sz));
 }
 AI bool negx_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_NEGX); }
 AI bool clr_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_CLR); }
@@ -938,6 +971,7 @@ SIZED_EM(h_tst, tst_)
  * otherwise: all. A word -(An) is decremented. */
 static COLD bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32_t a) {
     unsigned dmode = (op >> 6) & 7, smode = (op >> 3) & 7;
+    ccr_copy old = ccr_get(s);
     if (sz == 2) logic_flags(s, v, 2);
     else if (dmode == 2 || dmode == 3) {
         if (smode >= 2) logic_flags(s, v, 2);
@@ -952,9 +986,12 @@ static COLD bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32
         s->f_pc = s->pc + 2;
         s->f_group0 = true;
         if (m68k_rd(s, s->pc, 2, &w)) s->ir = (uint16_t)w;
+        ccr_undo(s, old);
         return false;
     }
-    return g0_fault(s, 3, a, false, false);
+    g0_fault(s, 3, a, false, false);
+    ccr_undo(s, old);
+    return false;
 }
 
 AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
@@ -973,8 +1010,7 @@ AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
         }
         if (VL_UNLIKELY(a & 1)) return move_fault(s, op, sz, v, a);
     }
-    logic_flags(s, v, sz);
-    return wr(s, a, v, sz);
+    WR_RESULT(a, sz, (logic_flags(s, v, sz), v));
 }
 /* MOVE per size, source mode (em 0..11) and destination mode (0..8: Dn,
  * and An stands for MOVEA's, never picked, up to abs.l): h_move_b_x[src][dst] */
@@ -1284,7 +1320,7 @@ H(h_nbcd) {
     if (mode == 0) { set_d(s, reg, bcd_sub(s, 0, s->d[reg] & 0xFF), 1); return true; }
     uint32_t a, d;
     TRY(ea_mem(s, mode, reg, 1, &a, &d));
-    return wr(s, a, bcd_sub(s, 0, d), 1);
+    WR_RESULT(a, 1, bcd_sub(s, 0, d));
 }
 
 /* TAS */
@@ -1293,8 +1329,7 @@ H(h_tas) {
     if (mode == 0) { uint32_t v = s->d[reg] & 0xFF; logic_flags(s, v, 1); set_d(s, reg, v | 0x80, 1); return true; }
     uint32_t a, v;
     TRY(ea_mem(s, mode, reg, 1, &a, &v));
-    logic_flags(s, v, 1);
-    return wr(s, a, v | 0x80, 1);
+    WR_RESULT(a, 1, (logic_flags(s, v, 1), v | 0x80));
 }
 
 /* shifts and rotates */
@@ -1419,11 +1454,8 @@ AI bool bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
     }
     uint32_t a;
     TRY(ea_mem(s, mode, reg, 1, &a, &v));
-    s->fz = !(v & mask);
-    if (k == 1) v ^= mask;
-    else if (k == 2) v &= ~mask;
-    else v |= mask;
-    return wr(s, a, v, 1);
+    uint32_t r = k == 1 ? v ^ mask : k == 2 ? v & ~mask : v | mask;
+    WR_RESULT(a, 1, (s->fz = !(v & mask), r));
 }
 /* per EA mode (EM_SET), static and dynamic: h_btst_s_e[em]... */
 AI bool btst_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 0, false); }
@@ -1671,7 +1703,6 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
  * (save_kind), so that innocuous instructions run as natively */
 static hfn itab[M68K_NMODELS][65536];
 static bool h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
-static bool h_save_ccr0(m68k_cpu *s, uint32_t op), h_save_ccr1(m68k_cpu *s, uint32_t op);
 static bool h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
 static bool h_save_an0(m68k_cpu *s, uint32_t op), h_save_an1(m68k_cpu *s, uint32_t op);
 static bool h_save_full(m68k_cpu *s, uint32_t op);
@@ -1731,22 +1762,26 @@ m68k_hfn m68k_checked_handler(const m68k_insn *in, unsigned w) {
 /* What the handler pick(in) can change before its last possible fault
  * (M68K_SAVE_*), read off the handlers above: the intercepting loop saves
  * that much before the instruction and on_fault puts it back. PC is always
- * restored (to insn_pc). CCR covers the flags alone, PART the CCR and the address registers in
- * bits 2..0 and 11..9 and A7: (An)+/-(An) updates, the flags an instruction
- * computes before its memory write, a push or pop before a later access or
- * an odd jump target. Memory is never saved. A wrong NONE or PART here
+ * restored (to insn_pc). PART covers the CCR and the address registers in
+ * bits 2..0 and 11..9 and A7: (An)+/-(An) updates, flags set before an
+ * exception, a push or pop before a later access or an odd jump target.
+ * The flags a store computes before it faults are not saved: the handler
+ * puts them back itself (WR_RESULT, move_fault), and only on its slow
+ * path. Memory is never saved. A wrong NONE or PART here
  * shows as a register changed by an intercepted instruction: running each
  * opcode once from random states, rolled back from this table and from the
  * whole snapshot (the checking loop), must give the same state.
  * Each operation names its rule in ops.h: */
 enum {
     /* <ea>,Dn reads the operand, then writes registers: only (An)+/-(An)
-     * comes first; Dn,<ea> computes the flags before the memory write */
+     * comes first; Dn,<ea> computes the flags before the memory write
+     * (WR_RESULT undoes them) */
     SV_ALU,
     /* reads the operand, then writes registers: only (An)+/-(An) first */
     SV_READ,
     /* a register operand changes nothing before it finishes; a memory one
-     * computes flags (or updates An) before the access that may fault */
+     * may update An before the access that may fault (and its flags, which
+     * WR_RESULT undoes) */
     SV_RMW,
     /* MOVE: as SV_READ, and any memory destination as SV_RMW */
     SV_MOVE,
@@ -1778,19 +1813,13 @@ static const uint8_t save_rule[M68K_OP_COUNT] = {
 static uint8_t save_kind(const m68k_insn *in, unsigned w) {
     unsigned mode = (w >> 3) & 7, dmode = (w >> 6) & 7;
     bool pm = mode == 3 || mode == 4;          /* the EA field updates An */
-    bool reg = mode <= 1;                      /* the EA field is Dn or An */
-    /* C: a memory operand whose address changes no register (neither EA
-     * field is (An)+ or -(An)): only the flags come before its fault, the
-     * cheaper save (most stores of compiled code: d16(An), abs) */
-    /* A: the same with (An)+/-(An) in the EA field alone: the CCR and
-     * that An */
-    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL, C = M68K_SAVE_CCR, S = M68K_SAVE_SP,
-           A = M68K_SAVE_AN };
+    /* A: (An)+/-(An) in the EA field alone: that An */
+    enum { N = M68K_SAVE_NONE, P = M68K_SAVE_PART, F = M68K_SAVE_FULL, S = M68K_SAVE_SP, A = M68K_SAVE_AN };
     switch (save_rule[in->op]) {
-    case SV_ALU: return in->src != M68K_OPD_EA ? (reg ? N : pm ? A : C) : pm ? A : N;
+    case SV_ALU: return pm ? A : N;
     case SV_READ: return pm ? A : N;
-    case SV_RMW: return reg ? N : pm ? A : C;
-    case SV_MOVE: return dmode == 3 || dmode == 4 ? P : pm ? A : dmode != 0 ? C : N;
+    case SV_RMW: return pm ? A : N;
+    case SV_MOVE: return dmode == 3 || dmode == 4 ? P : pm ? A : N;
     case SV_MEMFORM: return (in->src == M68K_OPD_EA || in->src == M68K_OPD_PD0) ? P : N;
     case SV_PART: return P;
     case SV_SP: return S;
@@ -1815,7 +1844,6 @@ static void build_tables(void) {
                 ctab[v][w] = in->cls[v];
                 uint8_t k = save_kind(in, w);
                 itab[v][w] = k == M68K_SAVE_NONE ? htab[v][w]
-                             : k == M68K_SAVE_CCR ? (v ? h_save_ccr1 : h_save_ccr0)
                              : k == M68K_SAVE_SP ? (v ? h_save_sp1 : h_save_sp0)
                              : k == M68K_SAVE_AN ? (v ? h_save_an1 : h_save_an0)
                              : k == M68K_SAVE_PART ? (v ? h_save_part1 : h_save_part0) : h_save_full;
@@ -1858,13 +1886,7 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
     s->p_a[1] = s->a[(op >> 9) & 7];
     s->p_a[2] = s->a[7];
 }
-AI void save_ccr(m68k_cpu *s) {
-    s->snap_kind = M68K_SAVE_CCR;
-    s->snap_ic = s->c.icount;
-    s->p_ccr[0] = s->fx; s->p_ccr[1] = s->fn; s->p_ccr[2] = s->fz;
-    s->p_ccr[3] = s->fv; s->p_ccr[4] = s->fc;
-}
-/* itab's wrappers: save, then htab's handler. A PART or CCR save is
+/* itab's wrappers: save, then htab's handler. A PART, AN or SP save is
  * tagged with the instruction's c.icount and left in place when the
  * instruction completes (rollback ignores a save made for another
  * instruction), so that the wrapper ends in a jump to the handler rather
@@ -1874,13 +1896,9 @@ AI void save_ccr(m68k_cpu *s) {
         save_part(s, op);                                                                  \
         return htab[v][op](s, op);                                                         \
     }                                                                                      \
-    static bool h_save_ccr##v(m68k_cpu *s, uint32_t op) {                                  \
-        save_ccr(s);                                                                       \
-        return htab[v][op](s, op);                                                         \
-    }                                                                                      \
     static bool h_save_an##v(m68k_cpu *s, uint32_t op) {                                   \
-        save_ccr(s);                                                                       \
         s->snap_kind = M68K_SAVE_AN;                                                       \
+        s->snap_ic = s->c.icount;                                                          \
         s->insn_op = (uint16_t)op;                                                         \
         s->p_a[0] = s->a[op & 7];                                                          \
         return htab[v][op](s, op);                                                         \
@@ -1905,12 +1923,12 @@ static bool h_save_full(m68k_cpu *s, uint32_t op) {
 
 /* Undo what the faulting instruction changed (registers only). A FULL
  * save is cleared when its instruction completes or faults (here, or in
- * on_fault for a stop); a PART, AN, CCR or SP one counts only while c.icount
+ * on_fault for a stop); a PART, AN or SP one counts only while c.icount
  * is its tag (the run begins with none). */
 static void rollback(m68k_cpu *s) {
     uint32_t op = s->insn_op;
     unsigned kind = s->snap_kind;
-    /* a PART, AN, CCR or SP save of an earlier instruction that completed */
+    /* a PART, AN or SP save of an earlier instruction that completed */
     if (kind != M68K_SAVE_FULL && s->snap_ic != s->c.icount) kind = M68K_SAVE_NONE;
     switch (kind) {
     case M68K_SAVE_FULL:
@@ -1926,13 +1944,13 @@ static void rollback(m68k_cpu *s) {
     case M68K_SAVE_PART: /* all read before the instruction: a register named twice is the same value */
         s->a[7] = s->p_a[2];
         s->a[(op >> 9) & 7] = s->p_a[1];
-        /* fall through */
-    case M68K_SAVE_AN:
         s->a[op & 7] = s->p_a[0];
-        /* fall through */
-    case M68K_SAVE_CCR:
         s->fx = s->p_ccr[0]; s->fn = s->p_ccr[1]; s->fz = s->p_ccr[2];
         s->fv = s->p_ccr[3]; s->fc = s->p_ccr[4];
+        s->pc = s->insn_pc;
+        break;
+    case M68K_SAVE_AN:
+        s->a[op & 7] = s->p_a[0];
         /* fall through */
     default:
         s->pc = s->insn_pc;

@@ -192,9 +192,9 @@ typedef struct m68k_cpu {
     /* intercept: what was saved before the current instruction, so that a
      * fault can roll it back (exec.c, "Intercept") */
     uint8_t snap_kind;        /* M68K_SAVE_* */
-    uint64_t snap_ic;         /* _PART, _AN, _CCR, _SP: the c.icount of the instruction they were saved for */
+    uint64_t snap_ic;         /* _PART, _AN, _SP: the c.icount of the instruction they were saved for */
     uint16_t insn_op;         /* the opcode that was saved for (ir may move on) */
-    uint8_t p_ccr[5];         /* M68K_SAVE_PART, _AN, _CCR: fx fn fz fv fc */
+    uint8_t p_ccr[5];         /* M68K_SAVE_PART: fx fn fz fv fc */
     uint32_t p_a[3];          /* M68K_SAVE_PART: a[op & 7], a[(op >> 9) & 7], a[7]; _SP: p_a[2]; _AN: p_a[0] */
     uint32_t snap[32];        /* M68K_SAVE_FULL: the register block */
     uint8_t snap_flags[4];    /* M68K_SAVE_FULL: stopped, trace_pending */
@@ -216,10 +216,9 @@ m68k_hfn m68k_checked_handler(const m68k_insn *in, unsigned w);
 /* What an instruction can change before it faults, hence what the
  * intercepting run loop saves before it (exec.c): nothing but PC; PC, the
  * CCR and the address registers named by the opcode's two register fields
- * and A7; or anything (the whole block); PC and the CCR alone; PC and A7;
- * PC, the CCR and the address register in bits 2..0. */
-enum { M68K_SAVE_NONE = 0, M68K_SAVE_PART = 1, M68K_SAVE_FULL = 2, M68K_SAVE_CCR = 3, M68K_SAVE_SP = 4,
-       M68K_SAVE_AN = 5 };
+ * and A7; or anything (the whole block); PC and A7; PC and the address
+ * register in bits 2..0. */
+enum { M68K_SAVE_NONE = 0, M68K_SAVE_PART = 1, M68K_SAVE_FULL = 2, M68K_SAVE_SP = 4, M68K_SAVE_AN = 5 };
 /* Non-faulting memory access (no exceptions): false on a bus error. */
 bool m68k_rd(m68k_cpu *s, uint32_t addr, int size, uint32_t *v);
 bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v);
