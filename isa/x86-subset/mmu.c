@@ -22,6 +22,7 @@ void x86_mem_refresh(x86_cpu *s) {
     if (mem->mmio_on && mem->mmio_base < lim) lim = mem->mmio_base;
     s->fast_lim = lim;
     s->wr_lim = mem->watch_lo < lim ? mem->watch_lo : lim;
+    s->wr_hi = mem->watch_hi > s->wr_lim ? mem->watch_hi : lim;
     s->cp_len = 0;
 }
 
