@@ -489,6 +489,47 @@ static void test_chained_runs(void **st) {
     }
 }
 
+/* The host rewrites code between two runs (as a snapshot restored would):
+ * an innocuous instruction of a chained block becomes a sensitive one (MOV
+ * from CS: the real CPL in its RPL when run directly). The next run reaches
+ * the block by chaining: cont()'s remembered exit into it is of the last
+ * run and must not stand for the check that finds the new bytes (each
+ * stretch forgets them, bt_state.stamp). */
+static void test_host_rewrite_between_runs(void **st) {
+    (void)st;
+    const guest g = { "x86", "i386",
+                      "    mov $400, %ecx\n"
+                      "    xor %ebx, %ebx\n"
+                      "loop:\n"
+                      "    inc %ebx\n"
+                      "    jmp b\n"
+                      "b:\n"
+                      "    mov %ecx, %eax\n" /* 89 c8 90: becomes mov %cs, %eax; nop (8c c8 90) */
+                      "    nop\n"
+                      "    add %eax, %ebx\n"
+                      "    dec %ecx\n"
+                      "    jnz loop\n"
+                      "    hlt\n",
+                      "ebx", NULL, 0, false };
+    vl_vm *vm = mkvm(&g, VL_TECH_BINARY_TRANSLATION);
+    vl_machine *m = mknative(&g);
+    vl_stop s = vl_vm_run(vm, 1000, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_int_equal(vlab_run(m, 1000, 0, 0).reason, VLAB_STOP_BUDGET);
+    static const uint8_t movcs[3] = { 0x8C, 0xC8, 0x90 };
+    const uint32_t at = ORG + 10; /* b: after mov (5 bytes), xor (2), inc (1), jmp (2) */
+    uint8_t old[3];
+    assert_int_equal(vlab_mem_read(m, at, old, 3), 0);
+    assert_int_equal(old[0], 0x89);
+    assert_int_equal(vlab_mem_write(vm->m, at, movcs, 3), 0);
+    assert_int_equal(vlab_mem_write(m, at, movcs, 3), 0);
+    s = run_in_runs_of(vm, 1000);
+    assert_int_equal(s.reason, vlab_run(m, 100000, 0, 0).reason);
+    assert_int_equal(vreg(vm, "ebx"), nreg(m, "ebx"));
+    vl_vm_free(vm);
+    vlab_machine_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translation),
@@ -497,6 +538,7 @@ int main(void) {
         cmocka_unit_test(test_equivalence),
         cmocka_unit_test(test_event),
         cmocka_unit_test(test_chained_runs),
+        cmocka_unit_test(test_host_rewrite_between_runs),
         cmocka_unit_test(test_x86_reflect_delivery_faults_to_null_vector),
         cmocka_unit_test(test_x86_reflect_trace_trap_sets_bs),
     };
