@@ -22,7 +22,6 @@ void x86_mem_refresh(x86_cpu *s) {
     if (mem->mmio_on && mem->mmio_base < lim) lim = mem->mmio_base;
     s->fast_lim = lim;
     s->wr_lim = mem->watch_lo < lim ? mem->watch_lo : lim;
-    s->wr_hi = mem->watch_hi > s->wr_lim ? mem->watch_hi : lim;
     s->cp_len = 0;
 }
 
@@ -300,16 +299,17 @@ uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size) {
     return x86_rd_lin(s, lin, size, s->cpl == 3);
 }
 
-void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v, bool log) {
     if (X86_PENDING(s)) return;
     const x86_seg *g = &s->seg[sr];
     if (s->wr_lim < s->fast_lim && x86_plain_seg(g, off, size) && !(s->eflags & X86_AC)) {
         /* RAM above the lowest watched page, on a page not watched itself
          * (a monitor watching a few code pages): as x86_wr's plain store,
-         * not the whole way for each store to the guest's data */
+         * not the whole way for each store to the guest's data (log: as
+         * there) */
         uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->fast_lim);
         if (p && !vl_watched(&s->c.m->mem, (uint32_t)(p - s->ram))) {
-            if (s->c.intercept) x86_wlog_add(s, p, (unsigned)size);
+            if (log && s->c.intercept) x86_wlog_add(s, p, (unsigned)size);
             p[0] = (uint8_t)v;
             if (size > 1) p[1] = (uint8_t)(v >> 8);
             if (size > 2) {

@@ -324,7 +324,6 @@ typedef struct x86_cpu {
     uint32_t tlb_epoch;
     uint32_t fast_lim;        /* RAM bytes [0, fast_lim) readable directly */
     uint32_t wr_lim;          /* RAM below the lowest watched page: written directly */
-    uint32_t wr_hi;           /* and RAM from the end of the highest one up to fast_lim */
     uint8_t *ram;
     /* the code window (exec.c code_window): EIP cp_eip + k for k < cp_len
      * is at linear cp_lin + k, host cp_host + k */
@@ -521,7 +520,7 @@ void x86_wlog_undo(x86_cpu *s);
  * common case (a plain data segment, RAM through the translation cache, no
  * alignment checking); mmu.c the rest. */
 uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size);
-void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v);
+void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v, bool log);
 
 static inline uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
     const x86_seg *g = &s->seg[sr];
@@ -542,13 +541,6 @@ static inline __attribute__((always_inline)) void x86_wr_as(x86_cpu *s, int sr, 
     const x86_seg *g = &s->seg[sr];
     if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
         uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->wr_lim);
-        if (!p && s->wr_hi < s->fast_lim) {
-            /* a monitor watching code pages low in RAM: the guest's data
-             * and stack above them are plain stores too (fast_lim is 0
-             * while a fault pends) */
-            p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->fast_lim);
-            if (p && p < s->ram + s->wr_hi) p = NULL;
-        }
         if (VL_LIKELY(p != NULL)) {
             if (log && VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
             p[0] = (uint8_t)v;
@@ -560,7 +552,7 @@ static inline __attribute__((always_inline)) void x86_wr_as(x86_cpu *s, int sr, 
             return;
         }
     }
-    x86_wr_slow(s, sr, off, size, v);
+    x86_wr_slow(s, sr, off, size, v, log);
 }
 static inline void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) { x86_wr_as(s, sr, off, size, v, true); }
 
