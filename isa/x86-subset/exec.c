@@ -2043,176 +2043,162 @@ static void run_loop(x86_cpu *s) {
     const uint8_t *const exit_forms = s->c.exit_forms; /* by decode-table form (hardware assist) */
     /* the fast way's look: only when the set holds a form it may run */
     const uint8_t *const exit_fast = exit_forms && exits_fast_forms(s, exit_forms) ? exit_forms : NULL;
-    for (;;) {
-        while (s->c.icount < s->icount_end) {
-            bool traced = false, no_fast = exit_innocuous;
-            if (VL_UNLIKELY(s->attn)) {
-                /* between instructions: what the fast handlers cannot change
-                 * (they set attn when they do): a jump to itself, interrupts,
-                 * HLT, the hooks, the trace trap */
-                if (X86_PENDING(s) && settle(s)) return;
-                if (s->self_jump) {
-                    s->self_jump = false;
-                    s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
-                    return;
-                }
-                if (s->kicked) break;
-                s->attn = false;
-                if ((s->c.irq_level && (s->eflags & X86_IF)) || s->halted || s->inhibit_irq || s->c.m->hook_stop ||
-                    s->shutdown) {
-                    s->attn = true;
-                    s->cp_len = 0;
-                    if (boundary(s)) return;
-                    if (X86_PENDING(s)) SETTLE();
-                }
-                if (s->halted) continue;
-                traced = (s->eflags & X86_TF) != 0;
-                if (traced) {
-                    s->attn = true;
-                    no_fast = true; /* the trace trap after it: the general way */
-                }
+    while (s->c.icount < s->icount_end) {
+        bool traced = false, no_fast = exit_innocuous;
+        if (VL_UNLIKELY(s->attn)) {
+            /* between instructions: what the fast handlers cannot change
+             * (they set attn when they do): a jump to itself, interrupts,
+             * HLT, the hooks, the trace trap */
+            if (X86_PENDING(s) && settle(s)) return;
+            if (s->self_jump) {
+                s->self_jump = false;
+                s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
+                return;
             }
-            s->insn_eip = s->eip;
-            s->u_valid = false;
-            s->u_segs = false;
-            s->wlog_n = 0;
-            s->c.icount++;
-            bool big = (s->seg[X86_CS].attr & X86_A_DB) != 0;
-            x86_decoded d, *dp = &d;
-            fast_fn fast = NULL;
-            /* the fast way: the decoded instruction from the cache while the
-             * bytes in the code window match */
-            uint32_t off = s->eip - s->cp_eip;
-            if (VL_UNLIKELY(off >= s->cp_len)) {
-                code_window(s);
-                off = s->eip - s->cp_eip;
-            }
-            if (VL_LIKELY(off < s->cp_len)) {
-                const uint8_t *p = s->cp_host + off;
-                uint32_t lin = s->cp_lin + off;
-                uint64_t w0, w1, tag = lin | (uint64_t)(big ? 2 : 1) << 32;
-                memcpy(&w0, p, 8);
-                memcpy(&w1, p + 8, 8);
-                x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
-                dp = &e->d;
-                if (VL_UNLIKELY(e->tag != tag || ((w0 ^ e->w[0]) & e->mask[0]) != 0 ||
-                                ((w1 ^ e->w[1]) & e->mask[1]) != 0))
-                    dcache_fill(s, e, tag, p);
-                fast = e->fast;
-                if (VL_LIKELY(fast != NULL)) {
-                    /* a valid form, not a monitor exit (fast forms are innocuous) */
-                    s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
-                    if (VL_LIKELY(!no_fast) &&
-                        (VL_LIKELY(!exit_fast) || !vl_bit(exit_fast, (unsigned)(dp->in - x86_insns)))) {
-                        fast(s, dp); /* a fault it raised set attn */
-                        continue;
-                    }
-                    s->eip = s->insn_eip;
-                }
-                goto decoded;
-            }
-            /* the slow way: byte by byte through segmentation and paging */
-            uint8_t buf[32];
-            bool more;
-            size_t n = fetch(s, buf, &more);
-            if (X86_PENDING(s)) SETTLE();
-            if (x86_decode(s->variant, buf, n, big, &d) < 0) {
-                if (!more) {
-                    x86_fault(s, X86_EXC_GP, 0, true); /* cut by the CS limit */
-                    SETTLE();
-                }
-                /* the rest is on the next page */
-                uint32_t lin = s->seg[X86_CS].base + s->eip + (uint32_t)n;
-                uint32_t avail = s->seg[X86_CS].limit - s->eip + 1;
-                size_t want = avail < 15 || avail == 0 ? (avail ? avail : 15) : 15;
-                for (size_t i = n; i < want; i++)
-                    buf[i] = (uint8_t)x86_rd_lin(s, lin + (uint32_t)(i - n), 1, s->cpl == 3);
+            if (s->kicked) break;
+            s->attn = false;
+            if ((s->c.irq_level && (s->eflags & X86_IF)) || s->halted || s->inhibit_irq || s->c.m->hook_stop ||
+                s->shutdown) {
+                s->attn = true;
+                s->cp_len = 0;
+                if (boundary(s)) return;
                 if (X86_PENDING(s)) SETTLE();
-                if (x86_decode(s->variant, buf, want, big, &d) < 0) {
-                    x86_fault(s, X86_EXC_GP, 0, true);
-                    SETTLE();
-                }
             }
-        decoded:
-            /* the general way: anything may change, so the next instruction
-             * looks at the boundary conditions and the code window again */
-            s->attn = true;
-            s->cp_len = 0;
-            if (!dp->in) {
-                x86_fault(s, dp->len > 15 ? X86_EXC_GP : X86_EXC_UD, 0, dp->len > 15);
+            if (s->halted) continue;
+            traced = (s->eflags & X86_TF) != 0;
+            if (traced) {
+                s->attn = true;
+                no_fast = true; /* the trace trap after it: the general way */
+            }
+        }
+        s->insn_eip = s->eip;
+        s->u_valid = false;
+        s->u_segs = false;
+        s->wlog_n = 0;
+        s->c.icount++;
+        bool big = (s->seg[X86_CS].attr & X86_A_DB) != 0;
+        x86_decoded d, *dp = &d;
+        fast_fn fast = NULL;
+        /* the fast way: the decoded instruction from the cache while the
+         * bytes in the code window match */
+        uint32_t off = s->eip - s->cp_eip;
+        if (VL_UNLIKELY(off >= s->cp_len)) {
+            code_window(s);
+            off = s->eip - s->cp_eip;
+        }
+        if (VL_LIKELY(off < s->cp_len)) {
+            const uint8_t *p = s->cp_host + off;
+            uint32_t lin = s->cp_lin + off;
+            uint64_t w0, w1, tag = lin | (uint64_t)(big ? 2 : 1) << 32;
+            memcpy(&w0, p, 8);
+            memcpy(&w1, p + 8, 8);
+            x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+            dp = &e->d;
+            if (VL_UNLIKELY(e->tag != tag || ((w0 ^ e->w[0]) & e->mask[0]) != 0 || ((w1 ^ e->w[1]) & e->mask[1]) != 0))
+                dcache_fill(s, e, tag, p);
+            fast = e->fast;
+            if (VL_LIKELY(fast != NULL)) {
+                /* a valid form, not a monitor exit (fast forms are innocuous) */
+                s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
+                if (VL_LIKELY(!no_fast) &&
+                    (VL_LIKELY(!exit_fast) || !vl_bit(exit_fast, (unsigned)(dp->in - x86_insns)))) {
+                    fast(s, dp); /* a fault it raised set attn */
+                    continue;
+                }
+                s->eip = s->insn_eip;
+            }
+            goto decoded;
+        }
+        /* the slow way: byte by byte through segmentation and paging */
+        uint8_t buf[32];
+        bool more;
+        size_t n = fetch(s, buf, &more);
+        if (X86_PENDING(s)) SETTLE();
+        if (x86_decode(s->variant, buf, n, big, &d) < 0) {
+            if (!more) {
+                x86_fault(s, X86_EXC_GP, 0, true); /* cut by the CS limit */
                 SETTLE();
             }
-            s->eip = s->eip + dp->len;
-            if (!big) s->eip &= 0xFFFF;
-            if ((exit_set & (1u << dp->in->cls)) ||
-                (exit_forms && vl_bit(exit_forms, (unsigned)(dp->in - x86_insns)))) {
-                rollback(s);
-                s->c.icount--;
-                if (s->x_inhibit_ic == s->c.icount + 1) s->inhibit_irq = true; /* STI; HLT exiting */
-                s->stop = mkstop(VLAB_STOP_VMEXIT, s->insn_eip, -1);
-                s->stop.code = dp->in->cls;
-                s->stop.flags = VLAB_STOP_HAS_CODE;
-                return;
-            }
-            save_undo(s);
-            trap_req tr = { 0 };
-            int ex = execute(s, dp, &tr);
+            /* the rest is on the next page */
+            uint32_t lin = s->seg[X86_CS].base + s->eip + (uint32_t)n;
+            uint32_t avail = s->seg[X86_CS].limit - s->eip + 1;
+            size_t want = avail < 15 || avail == 0 ? (avail ? avail : 15) : 15;
+            for (size_t i = n; i < want; i++) buf[i] = (uint8_t)x86_rd_lin(s, lin + (uint32_t)(i - n), 1, s->cpl == 3);
             if (X86_PENDING(s)) SETTLE();
-            switch (ex) {
-            case EX_OK: break;
-            case EX_AGAIN: s->eip = s->insn_eip; break;
-            case EX_SELF:
-                s->stop = mkstop(VLAB_STOP_HALT, s->insn_eip, -1);
-                return;
-            case EX_HLT:
-                s->halted = true;
-                if (!(s->eflags & X86_IF)) {
-                    /* cli; hlt: no interrupt can wake it. IDLE, not HALT: the
-                     * run loop turns it into HALT when no timer is armed, and
-                     * must not count the wait as loop iterations (HALT means a
-                     * jump to itself, whose iterations are instructions) */
-                    s->stop = mkstop(VLAB_STOP_IDLE, s->eip, -1);
-                    return;
-                }
-                break;
-            case EX_TRAP:
-                if (take(s, tr.vector, false, 0, tr.soft, false, tr.ret, s->insn_eip)) {
-                    if (intercepted(s, tr.vector)) { /* stopped before the INT: as a fault */
-                        rollback(s);
-                        s->c.icount--;
-                    }
-                    return;
-                }
-                if (X86_PENDING(s)) SETTLE();
-                break;
-            case EX_INHIBIT: s->inhibit_irq = true; break;
-            default: break;
+            if (x86_decode(s->variant, buf, want, big, &d) < 0) {
+                x86_fault(s, X86_EXC_GP, 0, true);
+                SETTLE();
             }
-            if (traced && ex != EX_TRAP && trace_trap(s)) return;
-            if (X86_PENDING(s)) SETTLE();
         }
-        if (X86_PENDING(s) && settle(s)) return; /* the budget ended on a fault */
-        if (s->self_jump && s->c.icount >= s->icount_end) {
-            /* the budget ended on a jump to itself: a halt all the same, so that
-             * a run one instruction at a time (a debugger, the hybrid monitor's
-             * interpreter) stops where one long run stops */
-            s->self_jump = false;
-            s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
+    decoded:
+        /* the general way: anything may change, so the next instruction
+         * looks at the boundary conditions and the code window again */
+        s->attn = true;
+        s->cp_len = 0;
+        if (!dp->in) {
+            x86_fault(s, dp->len > 15 ? X86_EXC_GP : X86_EXC_UD, 0, dp->len > 15);
+            SETTLE();
+        }
+        s->eip = s->eip + dp->len;
+        if (!big) s->eip &= 0xFFFF;
+        if ((exit_set & (1u << dp->in->cls)) ||
+            (exit_forms && vl_bit(exit_forms, (unsigned)(dp->in - x86_insns)))) {
+            rollback(s);
+            s->c.icount--;
+            if (s->x_inhibit_ic == s->c.icount + 1) s->inhibit_irq = true; /* STI; HLT exiting */
+            s->stop = mkstop(VLAB_STOP_VMEXIT, s->insn_eip, -1);
+            s->stop.code = dp->in->cls;
+            s->stop.flags = VLAB_STOP_HAS_CODE;
             return;
         }
-        s->stop.pc = s->eip;
-        /* the budget ended with no stop, where a new run would start: binary
-         * translation may go on in this one, here rather than through a new
-         * call: what a run's start does (run_inner, the constants above), it
-         * would do again for nothing, cont() changing neither the memory map,
-         * the exit set nor the boundary conditions (what attn stands for is as
-         * a long run leaves it) */
-        if (!s->c.cont || s->stop.reason != VLAB_STOP_BUDGET || s->kicked) return;
-        uint64_t more = s->c.cont(s->c.cont_ctx);
-        if (!more) return;
-        s->icount_end = s->c.icount + more;
+        save_undo(s);
+        trap_req tr = { 0 };
+        int ex = execute(s, dp, &tr);
+        if (X86_PENDING(s)) SETTLE();
+        switch (ex) {
+        case EX_OK: break;
+        case EX_AGAIN: s->eip = s->insn_eip; break;
+        case EX_SELF:
+            s->stop = mkstop(VLAB_STOP_HALT, s->insn_eip, -1);
+            return;
+        case EX_HLT:
+            s->halted = true;
+            if (!(s->eflags & X86_IF)) {
+                /* cli; hlt: no interrupt can wake it. IDLE, not HALT: the
+                 * run loop turns it into HALT when no timer is armed, and
+                 * must not count the wait as loop iterations (HALT means a
+                 * jump to itself, whose iterations are instructions) */
+                s->stop = mkstop(VLAB_STOP_IDLE, s->eip, -1);
+                return;
+            }
+            break;
+        case EX_TRAP:
+            if (take(s, tr.vector, false, 0, tr.soft, false, tr.ret, s->insn_eip)) {
+                if (intercepted(s, tr.vector)) { /* stopped before the INT: as a fault */
+                    rollback(s);
+                    s->c.icount--;
+                }
+                return;
+            }
+            if (X86_PENDING(s)) SETTLE();
+            break;
+        case EX_INHIBIT: s->inhibit_irq = true; break;
+        default: break;
+        }
+        if (traced && ex != EX_TRAP && trace_trap(s)) return;
+        if (X86_PENDING(s)) SETTLE();
     }
 #undef SETTLE
+    if (X86_PENDING(s) && settle(s)) return; /* the budget ended on a fault */
+    if (s->self_jump && s->c.icount >= s->icount_end) {
+        /* the budget ended on a jump to itself: a halt all the same, so that
+         * a run one instruction at a time (a debugger, the hybrid monitor's
+         * interpreter) stops where one long run stops */
+        s->self_jump = false;
+        s->stop = mkstop(VLAB_STOP_HALT, s->eip, -1);
+        return;
+    }
+    s->stop.pc = s->eip;
 }
 
 static vl_stop run_inner(x86_cpu *s, uint64_t max) {
@@ -2225,6 +2211,16 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
     s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
     s->attn = true;
     run_loop(s);
+    /* the budget ended with no stop, where a new run would start: binary
+     * translation may go on in this one. What a run's start does, it would
+     * do again for nothing: cont() changes neither the memory map nor the
+     * boundary conditions (what attn stands for is as a long run leaves it) */
+    while (s->c.cont && s->stop.reason == VLAB_STOP_BUDGET && !s->kicked) {
+        uint64_t more = s->c.cont(s->c.cont_ctx);
+        if (!more) break;
+        s->icount_end = s->c.icount + more;
+        run_loop(s);
+    }
     return s->stop;
 }
 
