@@ -1999,7 +1999,7 @@ static void code_window(x86_cpu *s) {
     uint32_t eip = s->eip, lin = cs->base + eip;
     s->cp_len = 0;
     if (eip > cs->limit || cs->limit - eip < 15) return;
-    uint8_t *page = x86_fast_ram(s, lin & ~0xFFFu, 0x1000, false, s->fast_lim);
+    uint8_t *page = x86_fast_ram(s, lin & ~0xFFFu, 0x1000, false, 0, s->fast_lim);
     if (!page) return;
     /* from the page start, or from EIP 0 when CS starts inside the page */
     uint32_t back = (lin & 0xFFF) < eip ? (lin & 0xFFF) : eip;
