@@ -217,13 +217,18 @@ int vl_watch(vl_machine *m, uint32_t addr, uint32_t len, bool on) {
         if (!on) return 0;
         if (!(mem->watch = calloc(pages, 1))) return -1;
     }
+    bool changed = false;
     for (uint32_t p = addr >> VL_PAGE_SHIFT; p <= (addr + len - 1) >> VL_PAGE_SHIFT; p++) {
         if (!!mem->watch[p] == on) continue;
         mem->watch[p] = on;
         if (on) mem->nwatch++;
         else mem->nwatch--;
+        changed = true;
     }
-    watch_bounds(mem);
+    /* the scan for the bounds only when they may have moved (binary
+     * translation watches each block it makes, mostly on a page watched
+     * already) */
+    if (changed) watch_bounds(mem);
     return 0;
 }
 

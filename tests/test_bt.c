@@ -489,6 +489,81 @@ static void test_chained_runs(void **st) {
     }
 }
 
+/* The run of vm ended with s: as the bare machine m's, run on to its end,
+ * with the same reg. */
+static void ends_as_native(vl_vm *vm, vl_stop s, vl_machine *m, const char *reg) {
+    assert_int_equal(s.reason, vlab_run(m, 100000, 0, 0).reason);
+    assert_int_equal(vreg(vm, reg), nreg(m, reg));
+}
+
+/* The host rewrites code between two runs (as a snapshot restored would):
+ * an innocuous instruction of a chained block becomes a sensitive one (MOV
+ * from CS: the real CPL in its RPL when run directly). The next run reaches
+ * the block by chaining: cont()'s remembered exit into it is of the last
+ * run and must not stand for the check that finds the new bytes (each
+ * stretch forgets them, bt_state.stamp). */
+static const guest rewritten = { /* a block a line; b's mov and nop (89 c8 90) become mov %cs, %eax; nop */
+    "x86", "i386",
+    "mov $400, %ecx; xor %ebx, %ebx\n"
+    "loop: inc %ebx; jmp b\n"
+    "b: mov %ecx, %eax; nop; add %eax, %ebx; dec %ecx; jnz loop\n"
+    "hlt\n",
+    "ebx", NULL, 0, false,
+};
+
+static void test_host_rewrite_between_runs(void **st) {
+    (void)st;
+    vl_vm *vm = mkvm(&rewritten, VL_TECH_BINARY_TRANSLATION);
+    vl_machine *m = mknative(&rewritten);
+    vl_stop s = vl_vm_run(vm, 1000, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_int_equal(vlab_run(m, 1000, 0, 0).reason, VLAB_STOP_BUDGET);
+    static const uint8_t movcs[3] = { 0x8C, 0xC8, 0x90 };
+    const uint32_t at = ORG + 10; /* b: after mov (5 bytes), xor (2), inc (1), jmp (2) */
+    uint8_t old[3];
+    assert_int_equal(vlab_mem_read(m, at, old, 3), 0);
+    assert_int_equal(old[0], 0x89);
+    assert_int_equal(vlab_mem_write(vm->m, at, movcs, 3), 0);
+    assert_int_equal(vlab_mem_write(m, at, movcs, 3), 0);
+    ends_as_native(vm, run_in_runs_of(vm, 1000), m, "ebx");
+    vl_vm_free(vm);
+    vlab_machine_free(m);
+}
+
+/* The i386 kernel rewrites a subroutine it has run (MOV ECX to EAX becomes
+ * MOV from CS, which shows the real CPL when run directly), in one long
+ * run: its code page is watched, the rest of RAM is written directly (the
+ * x86 core's direct range lies above the watched page here), and the store
+ * into the code page must still reach the watch, which drops the stale
+ * block. */
+static const guest smc_i386 = { /* a block a line; 0x6000 is in the direct range; 0xc88c: mov %cs, %eax */
+    "x86", "i386",
+    "jmp start\n"
+    "sub: mov %ecx, %eax; ret\n"
+    "start: mov $10, %ecx; xor %ebx, %ebx\n"
+    "again: call sub\n"
+    "add %eax, %ebx; mov %ebx, 0x6000; cmp $5, %ecx; jne skip\n"
+    "movw $0xc88c, sub\n"
+    "skip: loop again\n"
+    "hlt\n",
+    "ebx", NULL, 0, false,
+};
+
+static void test_x86_self_modifying(void **st) {
+    (void)st;
+    vl_vm *vm = mkvm(&smc_i386, VL_TECH_BINARY_TRANSLATION);
+    vl_machine *m = mknative(&smc_i386);
+    ends_as_native(vm, vl_vm_run(vm, 100000, 0, 0), m, "ebx");
+    uint32_t v = 0;
+    assert_int_equal(vlab_mem_get(vm->m, 0x6000, 4, &v), 0);
+    assert_int_equal(v, nreg(m, "ebx"));
+    vl_vmm_stats x;
+    vl_vm_stats(vm, &x);
+    assert_true(x.watch_hits >= 1);
+    vl_vm_free(vm);
+    vlab_machine_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_translation),
@@ -497,6 +572,8 @@ int main(void) {
         cmocka_unit_test(test_equivalence),
         cmocka_unit_test(test_event),
         cmocka_unit_test(test_chained_runs),
+        cmocka_unit_test(test_host_rewrite_between_runs),
+        cmocka_unit_test(test_x86_self_modifying),
         cmocka_unit_test(test_x86_reflect_delivery_faults_to_null_vector),
         cmocka_unit_test(test_x86_reflect_trace_trap_sets_bs),
     };

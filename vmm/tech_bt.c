@@ -50,6 +50,12 @@ typedef struct bt_block {
     uint32_t succ_addr[2];  /* chained successors */
     int32_t succ[2];
     int32_t next;           /* hash chain */
+    /* cont()'s last exit: to block memo_b at memo_pc, found (chained) and
+     * fresh while bt_state.stamp was memo_stamp */
+    uint64_t memo_stamp;
+    uint32_t memo_pc;
+    int32_t memo_b;
+    uint32_t want0;         /* instructions before its first callout (callout_mask) */
     uint8_t ninsn;
     uint8_t ioff[BT_INSNS + 1]; /* instruction i at addr + ioff[i]; ioff[ninsn] = len */
     bool valid, watched;
@@ -84,6 +90,14 @@ typedef struct bt_state {
     uint64_t rlimit;        /* rstart + rn */
     uint32_t callout_mask;  /* ~0: callouts stop a stretch; 0 (scan-and-patch): none */
     bool check_priv;        /* virtual user code is not translated: cont() looks */
+    /* Moves at each stretch run() starts and each block dropped: cont()'s
+     * verdict on a block's exit (bt_block.memo_*) holds while it stays.
+     * Within one real-CPU run the verdict's inputs stay as they were: the
+     * virtual context (mode, code_gpa) is not touched, the epoch moves only
+     * where a block is dropped, and the mapping cannot move under a store
+     * when rmemo (code_gpa reads no guest memory). */
+    uint64_t stamp;
+    bool rmemo;
     int32_t pbucket[BT_BUCKETS];
     bt_patch patch[BT_PATCHES];
     int npatch;
@@ -153,6 +167,7 @@ static void unlink_block(bt_state *h, int b) {
     while (*link >= 0 && *link != b) link = &h->blk[*link].next;
     if (*link == b) *link = h->blk[b].next;
     h->blk[b].valid = false;
+    h->stamp++;
     if (h->cur == b) h->cur = -1;
     if (h->prev == b) h->prev = -1;
 }
@@ -181,6 +196,7 @@ static void flush_all(vl_vm *vm, bt_state *h) {
     h->watch_lo = UINT32_MAX;
     h->watch_hi = 0;
     h->cur = h->prev = -1;
+    h->stamp++;
     vm->st.cache_bytes = 0;
     vm->st.flushes++;
 }
@@ -258,6 +274,8 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
     }
     if (!k.ninsn) return -1;
     k.len = off;
+    uint32_t rest = k.callouts & h->callout_mask;
+    k.want0 = rest ? (uint32_t)__builtin_ctz(rest) : k.ninsn;
     k.watched = code_gpa(vm, pc, &k.gpa) && ram_at(vm, k.gpa, k.len);
     if (h->patching && !k.watched) return -1; /* nowhere to patch: runs as under trap-and-emulate */
     if (h->nblk == BT_BLOCKS || h->cache_used + k.len > bt->cache_size ||
@@ -370,37 +388,51 @@ static uint64_t cont(void *ctx) {
     bt_block *p = h->rk;
     if (now != h->rend || !p->valid || now >= h->rlimit || vm->trap_stop || vm->m->timer_armed) return 0;
     if (h->check_priv && vm->virt->priv_get(vm) != 0) return 0;
-    uint32_t pc = vl_vm_pc(vm);
-    /* chained() and block_fresh()'s quick check, from the block completed */
-    int b = -1, slot = -1;
-    for (int j = 0; j < 2; j++) {
-        int32_t sj = p->succ[j];
-        if (sj >= 0 && p->succ_addr[j] == pc && h->blk[sj].valid) {
-            b = sj;
-            break;
+    uint32_t pc = vm->ops->get_pc(vm->real);
+    int b;
+    bt_block *n;
+    if (p->memo_stamp == h->stamp && p->memo_pc == pc) {
+        /* the same exit as last time in this run: chained (no lookup to
+         * count, no slot to write) and fresh, as the checks below found */
+        b = p->memo_b;
+        n = &h->blk[b];
+    } else {
+        /* chained() and block_fresh()'s quick check, from the block completed */
+        int slot = -1;
+        b = -1;
+        for (int j = 0; j < 2; j++) {
+            int32_t sj = p->succ[j];
+            if (sj >= 0 && p->succ_addr[j] == pc && h->blk[sj].valid) {
+                b = sj;
+                break;
+            }
+            if (slot < 0 && (sj < 0 || !h->blk[sj].valid)) slot = j;
         }
-        if (slot < 0 && (sj < 0 || !h->blk[sj].valid)) slot = j;
+        /* not chained: enter()'s lookup (counted only when it goes on: run()
+         * counts it otherwise) */
+        bool looked = b < 0;
+        if (looked && (b = find_block(h, pc)) < 0) return 0;
+        n = &h->blk[b];
+        if (!n->quick || n->checked != h->epoch || (n->callouts & h->callout_mask & 1)) return 0;
+        const vl_virt_bt *bt = vm->virt->bt;
+        uint32_t gpa;
+        if ((bt->mode && bt->mode(vm) != n->mode) ||
+            (bt->code_gpa && (!bt->code_gpa(vm, n->addr, &gpa) || gpa != n->gpa)))
+            return 0;
+        if (looked) vm->st.lookups++;
+        if (slot >= 0) {
+            p->succ[slot] = b;
+            p->succ_addr[slot] = pc;
+        }
+        if (!looked && h->rmemo) {
+            p->memo_stamp = h->stamp;
+            p->memo_pc = pc;
+            p->memo_b = b;
+        }
     }
-    /* not chained: enter()'s lookup (counted only when it goes on: run()
-     * counts it otherwise) */
-    bool looked = b < 0;
-    if (looked && (b = find_block(h, pc)) < 0) return 0;
-    bt_block *n = &h->blk[b];
-    if (!n->quick || n->checked != h->epoch || (n->callouts & h->callout_mask & 1)) return 0;
-    const vl_virt_bt *bt = vm->virt->bt;
-    uint32_t gpa;
-    if ((bt->mode && bt->mode(vm) != n->mode) ||
-        (bt->code_gpa && (!bt->code_gpa(vm, n->addr, &gpa) || gpa != n->gpa)))
-        return 0;
-    if (looked) vm->st.lookups++;
     h->prev = h->rb; /* as run() leaves it at a completed block */
-    if (slot >= 0) {
-        p->succ[slot] = b;
-        p->succ_addr[slot] = pc;
-    }
     vm->m->dev_log_n = 0; /* as vl_vm_run_real: a new stretch */
-    uint32_t rest = n->callouts & h->callout_mask;
-    uint64_t want = rest ? (uint64_t)__builtin_ctz(rest) : n->ninsn;
+    uint64_t want = n->want0;
     if (want > h->rlimit - now) want = h->rlimit - now;
     h->rb = b;
     h->rk = n;
@@ -480,6 +512,10 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 h->rn = n;
                 h->rk = k;
                 h->rlimit = n > UINT64_MAX - start ? UINT64_MAX : start + n;
+                h->stamp++;
+                /* a hook is host code that could change the virtual context mid-run */
+                h->rmemo = (!bt->code_gpa || (bt->code_fixed && bt->code_fixed(vm))) && !vm->hook_mask &&
+                           !vm->m->hook_mask;
                 h->rend = i + h->rwant == k->ninsn ? before + h->rwant : UINT64_MAX;
                 vl_stop s = vl_vm_run_real_cont(vm, h->rwant, cont, vm);
                 /* cont() may have gone on into chained blocks */
@@ -583,6 +619,7 @@ static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
     h->cur = h->prev = -1;
     h->watch_lo = UINT32_MAX;
     h->watch_hi = 0;
+    h->stamp = 1; /* a block's memo_stamp starts at 0: no verdict */
     vm->tstate = h;
     return 0;
 }

@@ -284,6 +284,11 @@ typedef struct vl_virt_bt {
      * guest's MMU maps it now (for the write watch and the patches); false
      * when unmapped. NULL: va is the guest-physical address. */
     bool (*code_gpa)(vl_vm *vm, uint32_t va, uint32_t *gpa);
+    /* Optional: true when code_gpa now reads no guest memory (no page
+     * table: its answer depends on the virtual context alone, as mode's
+     * does), so that it cannot change while the real CPU runs. NULL: it
+     * may read memory, except that a NULL code_gpa reads nothing. */
+    bool (*code_fixed)(vl_vm *vm);
     /* Decode one instruction as the guest's current mode runs it (x86: the
      * code segment's default size); NULL: the core's decode. mode: what
      * that decoding depends on now (a block made in one mode is not run in

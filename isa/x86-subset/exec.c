@@ -1999,7 +1999,7 @@ static void code_window(x86_cpu *s) {
     uint32_t eip = s->eip, lin = cs->base + eip;
     s->cp_len = 0;
     if (eip > cs->limit || cs->limit - eip < 15) return;
-    uint8_t *page = x86_fast_ram(s, lin & ~0xFFFu, 0x1000, false, s->fast_lim);
+    uint8_t *page = x86_fast_ram(s, lin & ~0xFFFu, 0x1000, false, 0, s->fast_lim);
     if (!page) return;
     /* from the page start, or from EIP 0 when CS starts inside the page */
     uint32_t back = (lin & 0xFFF) < eip ? (lin & 0xFFF) : eip;
@@ -2031,7 +2031,7 @@ static bool exits_fast_forms(x86_cpu *s, const uint8_t *forms) {
 /* The instructions until a stop (s->stop) or the end of the budget; a
  * fault pends until SETTLE() below, which takes it and goes on with the
  * next instruction. */
-static void run_loop(x86_cpu *s) {
+static inline __attribute__((always_inline)) void run_loop_as(x86_cpu *s, bool go_on) {
 /* a block, not do-while: its continue is the loop's */
 #define SETTLE()                 \
     {                            \
@@ -2043,6 +2043,7 @@ static void run_loop(x86_cpu *s) {
     const uint8_t *const exit_forms = s->c.exit_forms; /* by decode-table form (hardware assist) */
     /* the fast way's look: only when the set holds a form it may run */
     const uint8_t *const exit_fast = exit_forms && exits_fast_forms(s, exit_forms) ? exit_forms : NULL;
+again:
     while (s->c.icount < s->icount_end) {
         bool traced = false, no_fast = exit_innocuous;
         if (VL_UNLIKELY(s->attn)) {
@@ -2199,7 +2200,25 @@ static void run_loop(x86_cpu *s) {
         return;
     }
     s->stop.pc = s->eip;
+    /* the budget ended with no stop, where a new run would start: binary
+     * translation may go on in this one (vl_cpu_common.cont), here rather
+     * than through a new call: what a run's start does (run_inner, the
+     * constants above), it would do again for nothing, cont() changing
+     * neither the memory map, the exit set nor the boundary conditions
+     * (what attn stands for is as a long run leaves it) */
+    if (go_on && s->stop.reason == VLAB_STOP_BUDGET && !s->kicked) {
+        uint64_t more = s->c.cont(s->c.cont_ctx);
+        if (more) {
+            s->icount_end = s->c.icount + more;
+            goto again;
+        }
+    }
 }
+
+/* A copy of the loop for each: a native run's, and binary translation's,
+ * which goes on through cont() (so that the native one stays as lean) */
+static __attribute__((noinline)) void run_loop(x86_cpu *s) { run_loop_as(s, false); }
+static __attribute__((noinline)) void run_loop_cont(x86_cpu *s) { run_loop_as(s, true); }
 
 static vl_stop run_inner(x86_cpu *s, uint64_t max) {
     x86_mem_refresh(s);
@@ -2210,17 +2229,8 @@ static vl_stop run_inner(x86_cpu *s, uint64_t max) {
     s->delivering = 0;
     s->stop = mkstop(VLAB_STOP_BUDGET, 0, -1);
     s->attn = true;
-    run_loop(s);
-    /* the budget ended with no stop, where a new run would start: binary
-     * translation may go on in this one. What a run's start does, it would
-     * do again for nothing: cont() changes neither the memory map nor the
-     * boundary conditions (what attn stands for is as a long run leaves it) */
-    while (s->c.cont && s->stop.reason == VLAB_STOP_BUDGET && !s->kicked) {
-        uint64_t more = s->c.cont(s->c.cont_ctx);
-        if (!more) break;
-        s->icount_end = s->c.icount + more;
-        run_loop(s);
-    }
+    if (s->c.cont) run_loop_cont(s);
+    else run_loop(s);
     return s->stop;
 }
 

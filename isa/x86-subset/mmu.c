@@ -21,7 +21,10 @@ void x86_mem_refresh(x86_cpu *s) {
     uint32_t lim = mem->ram ? mem->size : 0;
     if (mem->mmio_on && mem->mmio_base < lim) lim = mem->mmio_base;
     s->fast_lim = lim;
-    s->wr_lim = mem->watch_lo < lim ? mem->watch_lo : lim;
+    uint32_t lo = mem->watch_lo < lim ? mem->watch_lo : lim;
+    uint32_t hi = mem->watch_hi > lo && mem->watch_hi < lim ? mem->watch_hi : lim;
+    s->wr_base = lim - hi > lo ? hi : 0;
+    s->wr_lim = lim - hi > lo ? lim - hi : lo;
     s->cp_len = 0;
 }
 
@@ -97,10 +100,10 @@ static void phys_wr(x86_cpu *s, uint32_t pa, int size, uint32_t v) { phys_wr_as(
 /* log false: a page-table entry's accessed and dirty bits, which stay set
  * natively when the instruction then faults (not undone) */
 static void phys_wr_as(x86_cpu *s, uint32_t pa, int size, uint32_t v, bool log) {
-    /* below the lowest watched page, or RAM above it on pages not watched
-     * themselves (a monitor watching a few code pages leaves the rest of
-     * RAM a plain store) */
-    if (VL_LIKELY((uint64_t)pa + (unsigned)size <= s->wr_lim) ||
+    /* the direct range, or RAM outside it on pages not watched themselves
+     * (a monitor watching a few code pages leaves the rest of RAM a plain
+     * store) */
+    if (VL_LIKELY((uint64_t)(uint32_t)(pa - s->wr_base) + (unsigned)size <= s->wr_lim) ||
         ((uint64_t)pa + (unsigned)size <= s->fast_lim && !vl_watched(&s->c.m->mem, pa) &&
          !vl_watched(&s->c.m->mem, pa + (uint32_t)size - 1))) {
         uint8_t *p = s->ram + pa;
@@ -299,16 +302,17 @@ uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size) {
     return x86_rd_lin(s, lin, size, s->cpl == 3);
 }
 
-void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v, bool log) {
     if (X86_PENDING(s)) return;
     const x86_seg *g = &s->seg[sr];
     if (s->wr_lim < s->fast_lim && x86_plain_seg(g, off, size) && !(s->eflags & X86_AC)) {
-        /* RAM above the lowest watched page, on a page not watched itself
+        /* RAM outside the direct range, on a page not watched itself
          * (a monitor watching a few code pages): as x86_wr's plain store,
-         * not the whole way for each store to the guest's data */
-        uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->fast_lim);
+         * not the whole way for each store to the guest's data (log: as
+         * there) */
+        uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, 0, s->fast_lim);
         if (p && !vl_watched(&s->c.m->mem, (uint32_t)(p - s->ram))) {
-            if (s->c.intercept) x86_wlog_add(s, p, (unsigned)size);
+            if (log && s->c.intercept) x86_wlog_add(s, p, (unsigned)size);
             p[0] = (uint8_t)v;
             if (size > 1) p[1] = (uint8_t)(v >> 8);
             if (size > 2) {

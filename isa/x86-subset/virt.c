@@ -828,6 +828,7 @@ static bool code_gpa(vl_vm *vm, uint32_t va, uint32_t *gpa) {
     }
     return x86_translate(v, v->seg[X86_CS].base + va, false, v->cpl == 3, true, gpa) == 0;
 }
+static bool code_fixed(vl_vm *vm) { return !(V(vm)->cr0 & X86_CR0_PG); }
 static bool code_big(vl_vm *vm) { return (V(vm)->seg[X86_CS].attr & X86_A_DB) != 0; }
 static void code_decode(vl_vm *vm, const uint8_t *bytes, size_t len, uint32_t addr, vl_decode_info *out) {
     x86_decode_info_size(vm->variant, bytes, len, addr, code_big(vm), out);
@@ -836,7 +837,7 @@ static uint32_t code_mode(vl_vm *vm) { return code_big(vm); }
 static const uint8_t int3[1] = { 0xCC };
 static const vl_virt_bt bt_ops = {
     .cache_off = 0x8000u, .cache_size = 0x7000u, .user = true, .code_gpa = code_gpa,
-    .decode = code_decode, .mode = code_mode,
+    .code_fixed = code_fixed, .decode = code_decode, .mode = code_mode,
     .patch = int3, .patch_len = 1,
 };
 

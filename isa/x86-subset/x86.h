@@ -323,7 +323,11 @@ typedef struct x86_cpu {
      * wrap back to 2 does (x86_tlb_flush cost 16% of the fuzzer's time) */
     uint32_t tlb_epoch;
     uint32_t fast_lim;        /* RAM bytes [0, fast_lim) readable directly */
-    uint32_t wr_lim;          /* RAM below the lowest watched page: written directly */
+    /* RAM [wr_base, wr_base + wr_lim) is written directly: the larger side
+     * of the watched pages, below the lowest or above the highest (a
+     * monitor watching code low in RAM leaves the guest's data and stack
+     * above it) */
+    uint32_t wr_base, wr_lim;
     uint8_t *ram;
     /* the code window (exec.c code_window): EIP cp_eip + k for k < cp_len
      * is at linear cp_lin + k, host cp_host + k */
@@ -497,10 +501,12 @@ void x86_tlb_flush_page(x86_cpu *s, uint32_t lin);
 void x86_mem_refresh(x86_cpu *s);
 /* The RAM behind linear address lin for an access of size bytes that stays
  * in its page, when paging is off or the translation cache already allows
- * it (a write: through a dirty, writable entry) and the bytes lie below lim
- * (fast_lim for reads, wr_lim for writes); NULL otherwise: the full way
- * decides, faults and sets the A/D bits. */
-static inline uint8_t *x86_fast_ram(x86_cpu *s, uint32_t lin, unsigned size, bool write, uint32_t lim) {
+ * it (a write: through a dirty, writable entry) and the bytes lie in
+ * [base, base + lim) (0 and fast_lim for reads, wr_base and wr_lim for
+ * writes); NULL otherwise: the full way decides, faults and sets the A/D
+ * bits. */
+static inline uint8_t *x86_fast_ram(x86_cpu *s, uint32_t lin, unsigned size, bool write, uint32_t base,
+                                    uint32_t lim) {
     if (VL_UNLIKELY((lin & 0xFFF) + size > 0x1000u)) return NULL;
     uint32_t pa = lin;
     if (s->cr0 & X86_CR0_PG) {
@@ -508,7 +514,7 @@ static inline uint8_t *x86_fast_ram(x86_cpu *s, uint32_t lin, unsigned size, boo
         if (e->tag != ((lin & ~0xFFFu) | s->tlb_epoch) || (write && !e->write)) return NULL;
         pa = e->pa | (lin & 0xFFF);
     }
-    return (uint64_t)pa + size <= lim ? s->ram + pa : NULL;
+    return (uint64_t)(uint32_t)(pa - base) + size <= lim ? s->ram + pa : NULL;
 }
 
 /* The write log (x86_cpu.wlog): record the n bytes at p before a write;
@@ -520,12 +526,12 @@ void x86_wlog_undo(x86_cpu *s);
  * common case (a plain data segment, RAM through the translation cache, no
  * alignment checking); mmu.c the rest. */
 uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size);
-void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v);
+void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v, bool log);
 
 static inline uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
     const x86_seg *g = &s->seg[sr];
     if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
-        const uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, false, s->fast_lim);
+        const uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, false, 0, s->fast_lim);
         if (VL_LIKELY(p != NULL))
             return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
                    : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
@@ -540,7 +546,7 @@ static inline __attribute__((always_inline)) void x86_wr_as(x86_cpu *s, int sr, 
                                                             bool log) {
     const x86_seg *g = &s->seg[sr];
     if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
-        uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->wr_lim);
+        uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->wr_base, s->wr_lim);
         if (VL_LIKELY(p != NULL)) {
             if (log && VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
             p[0] = (uint8_t)v;
@@ -552,7 +558,7 @@ static inline __attribute__((always_inline)) void x86_wr_as(x86_cpu *s, int sr, 
             return;
         }
     }
-    x86_wr_slow(s, sr, off, size, v);
+    x86_wr_slow(s, sr, off, size, v, log);
 }
 static inline void x86_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) { x86_wr_as(s, sr, off, size, v, true); }
 
