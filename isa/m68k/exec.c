@@ -337,6 +337,25 @@ void m68k_mem_refresh(m68k_cpu *s) {
     s->rhlen_h = s->rhlen >> 1;
     s->whbase_h = s->whbase >> 1;
     s->whlen_h = s->whlen >> 1;
+    s->k_ram = m->mem.ram;
+    s->k_size = m->mem.size;
+    s->k_mask = m->mem.addr_mask;
+    s->k_mmio = m->mem.mmio_base;
+    s->k_mmio_on = m->mem.mmio_on;
+    s->k_wlo = m->mem.watch_lo;
+    s->k_whi = m->mem.watch_hi;
+    s->k_nwatch = m->mem.nwatch;
+}
+
+/* The view is a function of these fields alone: a run (one per slice of
+ * the machine's loop) that finds them as they were keeps it, and saves
+ * most of the refresh's cost per slice. */
+static void mem_sync(m68k_cpu *s) {
+    const vl_mem *mm = &s->c.m->mem;
+    if (s->k_ram != mm->ram || s->k_size != mm->size || s->k_mask != mm->addr_mask || s->k_mmio != mm->mmio_base ||
+        s->k_mmio_on != mm->mmio_on || s->k_wlo != mm->watch_lo || s->k_whi != mm->watch_hi ||
+        s->k_nwatch != mm->nwatch)
+        m68k_mem_refresh(s);
 }
 
 /* the pointer to RAM for an access of n bytes at a (masked), or NULL */
@@ -2138,8 +2157,13 @@ static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
  * would chain every instruction to the one before through the store
  * buffer. Only the fault paths (on_fault, h_vmexit) and the checking step
  * change c.icount; ic is reloaded after them. */
+/* RAM's address is read once: only m68k_mem_refresh sets s->ram, from
+ * m->mem.ram, which does not move while the machine runs (a handler's
+ * call cannot be proven by the compiler to leave it, so it would reload
+ * it for every instruction). */
 static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uint8_t *ct) {
     uint64_t ic = s->c.icount;
+    const uint8_t *const ram = s->ram;
     for (;;) {
         if (VL_UNLIKELY(ic >= s->icount_end)) {
             if (ic >= s->budget_end) {
@@ -2161,7 +2185,7 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
         if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
             /* the whole instruction is RAM: htab's unchecked handlers */
             s->pc = pc + 2;
-            op = vl_be16(s->ram + pc);
+            op = vl_be16(ram + pc);
             s->ir = (uint16_t)op;
             ok = tab[op](s, op);
         } else {
@@ -2252,7 +2276,7 @@ static const hfn *exit_table(m68k_cpu *s) {
 static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     const hfn *tab = htab[s->variant], *chk = chtab[s->variant];
     const uint8_t *ct = ctab[s->variant];
-    m68k_mem_refresh(s);
+    mem_sync(s);
     if (max == 0) max = 1;
     s->budget_end = s->c.icount + max;
     if (s->budget_end < s->c.icount) s->budget_end = UINT64_MAX;
