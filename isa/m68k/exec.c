@@ -1550,25 +1550,15 @@ static const uint8_t pop8[256] = {
 };
 AI uint32_t movem_len(uint32_t mask, int sz) { return (uint32_t)(pop8[mask & 0xFF] + pop8[(mask >> 8) & 0xFF]) * (uint32_t)sz; }
 
-AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
-    uint32_t mask;
-    TRY(fetch16(s, &mask));
+/* The handlers are per EA mode (the pick WLE), and only the common case
+ * is inline: -(An) for stores, (An)+ for loads, the block in RAM. The rest
+ * is a call (movem_rm_any, movem_mr_any), so that the handler keeps its
+ * few values in scratch registers rather than saving the callee-saved
+ * ones that the general loops need. */
+AI bool movem_rm_gen(m68k_cpu *s, uint32_t op, int sz, uint32_t mask) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     uint32_t len = movem_len(mask, sz);
-    if (mode == 4 && len && span_wr(s, s->a[reg] - len, len)) {
-        /* the whole block in RAM: the stores below cannot fault */
-        uint32_t a = s->a[reg];
-        for (uint32_t m = mask; m; m &= m - 1) {
-            unsigned i = (unsigned)__builtin_ctz(m);
-            uint32_t v = *movem_reg(s, 15 - i);
-            a -= (uint32_t)sz;
-            if (sz == 4) vl_put_be32(s->ram + a, v);
-            else vl_put_be16(s->ram + a, v);
-        }
-        s->a[reg] = a;
-        return true;
-    }
-    if (mode == 4) {
+    if (mode == 4) { /* the block is not all RAM (movem_rm) */
         /* -(An): mask reversed (bit 0 = a7); registers stored from a7 down to d0.
          * vectors: An in the list is stored with its initial value (68000). */
         uint32_t a = s->a[reg];
@@ -1587,10 +1577,11 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t a;
     TRY(ea_addr(s, mode, reg, sz, &a));
     if (len && span_wr(s, a, len)) {
+        uint8_t *const ram = s->ram;
         for (uint32_t m = mask; m; m &= m - 1) {
             uint32_t v = *movem_reg(s, (unsigned)__builtin_ctz(m));
-            if (sz == 4) vl_put_be32(s->ram + a, v);
-            else vl_put_be16(s->ram + a, v);
+            if (sz == 4) vl_put_be32(ram + a, v);
+            else vl_put_be16(ram + a, v);
             a += (uint32_t)sz;
         }
         return true;
@@ -1603,21 +1594,53 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     }
     return true;
 }
-AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
+/* movem_DIR_any: the general MOVEM, out of line, the size a constant inside */
+#define MOVEM_ANY(dir) \
+    static NI bool movem_##dir##_any(m68k_cpu *s, uint32_t op, int sz, uint32_t mask) { \
+        return sz == 2 ? movem_##dir##_gen(s, op, 2, mask) : movem_##dir##_gen(s, op, 4, mask); \
+    }
+MOVEM_ANY(rm)
+AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t mask;
     TRY(fetch16(s, &mask));
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    uint32_t len = movem_len(mask, sz);
+    if (mode == 4 && len && span_wr(s, s->a[reg] - len, len)) {
+        /* the whole block in RAM: the stores below cannot fault (RAM's
+         * address in a local: a store through it could, for the compiler,
+         * change s->ram) */
+        uint32_t a = s->a[reg];
+        uint8_t *const ram = s->ram;
+        for (uint32_t m = mask; m; m &= m - 1) {
+            uint32_t v = *movem_reg(s, 15 - (unsigned)__builtin_ctz(m));
+            a -= (uint32_t)sz;
+            if (sz == 4) vl_put_be32(ram + a, v);
+            else vl_put_be16(ram + a, v);
+        }
+        s->a[reg] = a;
+        return true;
+    }
+    return movem_rm_any(s, op, sz, mask);
+}
+/* the registers of mask from the block at a, which is all RAM (span_rd):
+ * the loads cannot fault; the address after it */
+AI uint32_t movem_ld(m68k_cpu *s, uint32_t a, uint32_t mask, int sz) {
+    const uint8_t *const ram = s->ram;
+    for (uint32_t m = mask; m; m &= m - 1) {
+        const uint8_t *p = ram + a;
+        *movem_reg(s, (unsigned)__builtin_ctz(m)) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
+        a += (uint32_t)sz;
+    }
+    return a;
+}
+AI bool movem_mr_gen(m68k_cpu *s, uint32_t op, int sz, uint32_t mask) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     uint32_t a;
     if (mode == 3) a = s->a[reg];
     else TRY(ea_addr(s, mode, reg, sz, &a));
     uint32_t len = movem_len(mask, sz);
     if (len && span_rd(s, a, len)) {
-        /* the whole block in RAM: the loads below cannot fault */
-        for (uint32_t m = mask; m; m &= m - 1) {
-            const uint8_t *p = s->ram + a;
-            *movem_reg(s, (unsigned)__builtin_ctz(m)) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
-            a += (uint32_t)sz;
-        }
+        a = movem_ld(s, a, mask, sz);
         if (mode == 3) s->a[reg] = a;
         return true;
     }
@@ -1633,10 +1656,22 @@ AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
     if (mode == 3) s->a[reg] = a;
     return true;
 }
-H(h_movem_rm_w) { return movem_rm(s, op, 2); }
-H(h_movem_rm_l) { return movem_rm(s, op, 4); }
-H(h_movem_mr_w) { return movem_mr(s, op, 2); }
-H(h_movem_mr_l) { return movem_mr(s, op, 4); }
+MOVEM_ANY(mr)
+AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t mask;
+    TRY(fetch16(s, &mask));
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 3) {
+        uint32_t a = s->a[reg], len = movem_len(mask, sz);
+        if (len && span_rd(s, a, len)) {
+            s->a[reg] = movem_ld(s, a, mask, sz);
+            return true;
+        }
+    }
+    return movem_mr_any(s, op, sz, mask);
+}
+WL_EM(h_movem_rm, movem_rm)
+WL_EM(h_movem_mr, movem_mr)
 
 /* status register instructions */
 H(h_move_from_sr) {
