@@ -449,10 +449,14 @@ AI bool fast_wr(const m68k_cpu *s, uint32_t addr, int sz) {
     return h - s->wbase_h < s->wlen_h || h - s->whbase_h < s->whlen_h;
 }
 
+/* a read fast_rd accepted */
+AI uint32_t ram_get(const m68k_cpu *s, uint32_t addr, int sz) {
+    const uint8_t *p = s->ram + addr;
+    return sz == 1 ? p[0] : sz == 2 ? vl_be16(p) : vl_be32(p);
+}
 AI bool rd(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {
     if (VL_LIKELY(fast_rd(s, addr, sz))) {
-        const uint8_t *p = s->ram + addr;
-        *v = sz == 1 ? p[0] : sz == 2 ? vl_be16(p) : vl_be32(p);
+        *v = ram_get(s, addr, sz);
         return true;
     }
     uint64_t r = rd_slow(s, addr, sz);
@@ -505,6 +509,25 @@ static NI bool wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_c
         ccr_copy old_ = ccr_get(s);                                             \
         uint32_t r_ = (expr);                                                   \
         return wr_slow_ccr(s, addr, r_, sz, old_);                              \
+    } while (0)
+
+/* Return after a read-modify-write of the memory operand (mode, reg): the
+ * value read is d in `expr`, which gives the value to write (and may set
+ * the flags). Every write range lies inside a read range
+ * (m68k_mem_refresh), so that an address fast_wr accepts is read straight
+ * from RAM as well: one check for both accesses. Otherwise as the 68000
+ * does: the read, which may fault, then WR_RESULT. */
+#define RMW_RESULT(mode, reg, sz, d, expr)                                      \
+    do {                                                                        \
+        uint32_t a_, d;                                                         \
+        TRY(ea_addr(s, mode, reg, sz, &a_));                                    \
+        if (VL_LIKELY(fast_wr(s, a_, sz))) {                                    \
+            d = ram_get(s, a_, sz);                                             \
+            ram_put(s, a_, (expr), sz);                                         \
+            return true;                                                        \
+        }                                                                       \
+        TRY(rd(s, a_, sz, &d));                                                 \
+        WR_RESULT(a_, sz, expr);                                                \
     } while (0)
 
 static NI uint64_t fetch_slow(m68k_cpu *s) {
@@ -802,10 +825,13 @@ AI bool imm_op(m68k_cpu *s, uint32_t op, int sz, int k) {
         if (k != K_CMP) set_d(s, reg, r, sz);
         return true;
     }
-    uint32_t a, d;
-    TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    if (k == K_CMP) { alu(s, k, d, v, sz); return true; }
-    WR_RESULT(a, sz, alu(s, k, d, v, sz));
+    if (k == K_CMP) {
+        uint32_t a, d;
+        TRY(ea_mem(s, mode, reg, sz, &a, &d));
+        alu(s, k, d, v, sz);
+        return true;
+    }
+    RMW_RESULT(mode, reg, sz, d, alu(s, k, d, v, sz));
 }
 AI bool ori_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_OR); }
 AI bool andi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_AND); }
@@ -834,9 +860,7 @@ AI bool dn_ea(m68k_cpu *s, uint32_t op, int sz, int k) {
     uint32_t v = s->d[(op >> 9) & 7] & MASK(sz);
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 0) { set_d(s, reg, alu(s, k, s->d[reg] & MASK(sz), v, sz), sz); return true; }
-    uint32_t a, d;
-    TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    WR_RESULT(a, sz, alu(s, k, d, v, sz));
+    RMW_RESULT(mode, reg, sz, d, alu(s, k, d, v, sz));
 }
 AI bool or_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_OR); }
 AI bool and_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_AND); }
@@ -936,9 +960,7 @@ AI bool q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
         set_d(s, reg, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false), sz);
         return true;
     }
-    uint32_t a, d;
-    TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    WR_RESULT(a, sz, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false));
+    RMW_RESULT(mode, reg, sz, d, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false));
 }
 AI bool addq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, false); }
 AI bool subq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, true); }
@@ -963,10 +985,13 @@ AI bool un_(m68k_cpu *s, uint32_t op, int sz, int k) {
         if (k != U_TST) set_d(s, reg, r, sz);
         return true;
     }
-    uint32_t a, d;
-    TRY(ea_mem(s, mode, reg, sz, &a, &d)); /* the 68000 reads before CLR too */
-    if (k == U_TST) { unop(s, k, d, sz); return true; }
-    WR_RESULT(a, sz, unop(s, k, d, sz));
+    if (k == U_TST) {
+        uint32_t a, d;
+        TRY(ea_mem(s, mode, reg, sz, &a, &d));
+        unop(s, k, d, sz);
+        return true;
+    }
+    RMW_RESULT(mode, reg, sz, d, unop(s, k, d, sz)); /* the 68000 reads before CLR too */
 }
 AI bool negx_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_NEGX); }
 AI bool clr_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_CLR); }
@@ -1465,16 +1490,14 @@ AI bool bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
         else if (k == 3) *d |= mask;
         return true;
     }
-    uint32_t mask = 1u << (bit & 7), v;
+    uint32_t mask = 1u << (bit & 7);
     if (k == 0) {
+        uint32_t v;
         TRY(ea_read(s, op & 0x3F, 1, &v));
         s->fz = !(v & mask);
         return true;
     }
-    uint32_t a;
-    TRY(ea_mem(s, mode, reg, 1, &a, &v));
-    uint32_t r = k == 1 ? v ^ mask : k == 2 ? v & ~mask : v | mask;
-    WR_RESULT(a, 1, (s->fz = !(v & mask), r));
+    RMW_RESULT(mode, reg, 1, d, (s->fz = !(d & mask), k == 1 ? d ^ mask : k == 2 ? d & ~mask : d | mask));
 }
 /* per EA mode (EM_SET), static and dynamic: h_btst_s_e[em]... */
 AI bool btst_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 0, false); }
