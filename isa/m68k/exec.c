@@ -278,9 +278,9 @@ void m68k_mem_refresh(m68k_cpu *s) {
     s->amask = m->mem.addr_mask ? m->mem.addr_mask : 0x00FFFFFFu;
     s->mmio_base = m->mem.mmio_base;
     s->mmio_len = m->mem.mmio_on ? VL_MMIO_SIZE : 0;
-    /* The fast path (fast_rd, fast_wr): one compare of the unmasked
+    /* The fast path (fast_rd, fast_wr): a range of the unmasked
      * address for RAM below the MMIO window, a second one for RAM above it
-     * (the stack, at the top). There an address is RAM as it is (addr_mask
+     * (the stack, at the top), each one compare. There an address is RAM as it is (addr_mask
      * keeps every bit below its lowest clear bit, `top`), and an access of
      * up to 4 bytes stays inside the range. Writes also stay off the
      * watched pages (below the lowest or above the highest), so that the
@@ -437,16 +437,20 @@ static NI bool wr_slow(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
  * raises the address error */
 static inline uint32_t ror1(uint32_t addr) { return addr >> 1 | addr << 31; }
 
-/* an access of sz bytes at addr is plain RAM (m68k_mem_refresh) */
+/* an access of sz bytes at addr is plain RAM (m68k_mem_refresh). Below
+ * hbase only the low range can hold it, from hbase on only the high one:
+ * one compare picks the range, so that the stack, at the top of RAM above
+ * the MMIO window, costs no more than the data below it (tried in turn,
+ * the high range cost a failed compare of the low one first) */
 AI bool fast_rd(const m68k_cpu *s, uint32_t addr, int sz) {
-    if (sz == 1) return addr < s->rlim || addr - s->hbase < s->rhlen;
+    if (sz == 1) return addr < s->hbase ? addr < s->rlim : addr - s->hbase < s->rhlen;
     uint32_t h = ror1(addr);
-    return h < s->rlim_h || h - s->hbase_h < s->rhlen_h;
+    return addr < s->hbase ? h < s->rlim_h : h - s->hbase_h < s->rhlen_h;
 }
 AI bool fast_wr(const m68k_cpu *s, uint32_t addr, int sz) {
-    if (sz == 1) return addr - s->wbase < s->wlen || addr - s->whbase < s->whlen;
+    if (sz == 1) return addr < s->hbase ? addr - s->wbase < s->wlen : addr - s->whbase < s->whlen;
     uint32_t h = ror1(addr);
-    return h - s->wbase_h < s->wlen_h || h - s->whbase_h < s->whlen_h;
+    return addr < s->hbase ? h - s->wbase_h < s->wlen_h : h - s->whbase_h < s->whlen_h;
 }
 
 /* a read fast_rd accepted */
