@@ -278,9 +278,9 @@ void m68k_mem_refresh(m68k_cpu *s) {
     s->amask = m->mem.addr_mask ? m->mem.addr_mask : 0x00FFFFFFu;
     s->mmio_base = m->mem.mmio_base;
     s->mmio_len = m->mem.mmio_on ? VL_MMIO_SIZE : 0;
-    /* The fast path (fast_rd, fast_wr): one compare of the unmasked
+    /* The fast path (fast_rd, fast_wr): a range of the unmasked
      * address for RAM below the MMIO window, a second one for RAM above it
-     * (the stack, at the top). There an address is RAM as it is (addr_mask
+     * (the stack, at the top), each one compare. There an address is RAM as it is (addr_mask
      * keeps every bit below its lowest clear bit, `top`), and an access of
      * up to 4 bytes stays inside the range. Writes also stay off the
      * watched pages (below the lowest or above the highest), so that the
@@ -337,6 +337,25 @@ void m68k_mem_refresh(m68k_cpu *s) {
     s->rhlen_h = s->rhlen >> 1;
     s->whbase_h = s->whbase >> 1;
     s->whlen_h = s->whlen >> 1;
+    s->k_ram = m->mem.ram;
+    s->k_size = m->mem.size;
+    s->k_mask = m->mem.addr_mask;
+    s->k_mmio = m->mem.mmio_base;
+    s->k_mmio_on = m->mem.mmio_on;
+    s->k_wlo = m->mem.watch_lo;
+    s->k_whi = m->mem.watch_hi;
+    s->k_nwatch = m->mem.nwatch;
+}
+
+/* The view is a function of these fields alone: a run (one per slice of
+ * the machine's loop) that finds them as they were keeps it, and saves
+ * most of the refresh's cost per slice. */
+static void mem_sync(m68k_cpu *s) {
+    const vl_mem *mm = &s->c.m->mem;
+    if (s->k_ram != mm->ram || s->k_size != mm->size || s->k_mask != mm->addr_mask || s->k_mmio != mm->mmio_base ||
+        s->k_mmio_on != mm->mmio_on || s->k_wlo != mm->watch_lo || s->k_whi != mm->watch_hi ||
+        s->k_nwatch != mm->nwatch)
+        m68k_mem_refresh(s);
 }
 
 /* the pointer to RAM for an access of n bytes at a (masked), or NULL */
@@ -418,22 +437,30 @@ static NI bool wr_slow(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
  * raises the address error */
 static inline uint32_t ror1(uint32_t addr) { return addr >> 1 | addr << 31; }
 
-/* an access of sz bytes at addr is plain RAM (m68k_mem_refresh) */
+/* an access of sz bytes at addr is plain RAM (m68k_mem_refresh). Below
+ * hbase only the low range can hold it, from hbase on only the high one:
+ * one compare picks the range, so that the stack, at the top of RAM above
+ * the MMIO window, costs no more than the data below it (tried in turn,
+ * the high range cost a failed compare of the low one first) */
 AI bool fast_rd(const m68k_cpu *s, uint32_t addr, int sz) {
-    if (sz == 1) return addr < s->rlim || addr - s->hbase < s->rhlen;
+    if (sz == 1) return addr < s->hbase ? addr < s->rlim : addr - s->hbase < s->rhlen;
     uint32_t h = ror1(addr);
-    return h < s->rlim_h || h - s->hbase_h < s->rhlen_h;
+    return addr < s->hbase ? h < s->rlim_h : h - s->hbase_h < s->rhlen_h;
 }
 AI bool fast_wr(const m68k_cpu *s, uint32_t addr, int sz) {
-    if (sz == 1) return addr - s->wbase < s->wlen || addr - s->whbase < s->whlen;
+    if (sz == 1) return addr < s->hbase ? addr - s->wbase < s->wlen : addr - s->whbase < s->whlen;
     uint32_t h = ror1(addr);
-    return h - s->wbase_h < s->wlen_h || h - s->whbase_h < s->whlen_h;
+    return addr < s->hbase ? h - s->wbase_h < s->wlen_h : h - s->whbase_h < s->whlen_h;
 }
 
+/* a read fast_rd accepted */
+AI uint32_t ram_get(const m68k_cpu *s, uint32_t addr, int sz) {
+    const uint8_t *p = s->ram + addr;
+    return sz == 1 ? p[0] : sz == 2 ? vl_be16(p) : vl_be32(p);
+}
 AI bool rd(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {
     if (VL_LIKELY(fast_rd(s, addr, sz))) {
-        const uint8_t *p = s->ram + addr;
-        *v = sz == 1 ? p[0] : sz == 2 ? vl_be16(p) : vl_be32(p);
+        *v = ram_get(s, addr, sz);
         return true;
     }
     uint64_t r = rd_slow(s, addr, sz);
@@ -486,6 +513,25 @@ static NI bool wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_c
         ccr_copy old_ = ccr_get(s);                                             \
         uint32_t r_ = (expr);                                                   \
         return wr_slow_ccr(s, addr, r_, sz, old_);                              \
+    } while (0)
+
+/* Return after a read-modify-write of the memory operand (mode, reg): the
+ * value read is d in `expr`, which gives the value to write (and may set
+ * the flags). Every write range lies inside a read range
+ * (m68k_mem_refresh), so that an address fast_wr accepts is read straight
+ * from RAM as well: one check for both accesses. Otherwise as the 68000
+ * does: the read, which may fault, then WR_RESULT. */
+#define RMW_RESULT(mode, reg, sz, d, expr)                                      \
+    do {                                                                        \
+        uint32_t a_, d;                                                         \
+        TRY(ea_addr(s, mode, reg, sz, &a_));                                    \
+        if (VL_LIKELY(fast_wr(s, a_, sz))) {                                    \
+            d = ram_get(s, a_, sz);                                             \
+            ram_put(s, a_, (expr), sz);                                         \
+            return true;                                                        \
+        }                                                                       \
+        TRY(rd(s, a_, sz, &d));                                                 \
+        WR_RESULT(a_, sz, expr);                                                \
     } while (0)
 
 static NI uint64_t fetch_slow(m68k_cpu *s) {
@@ -783,10 +829,13 @@ AI bool imm_op(m68k_cpu *s, uint32_t op, int sz, int k) {
         if (k != K_CMP) set_d(s, reg, r, sz);
         return true;
     }
-    uint32_t a, d;
-    TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    if (k == K_CMP) { alu(s, k, d, v, sz); return true; }
-    WR_RESULT(a, sz, alu(s, k, d, v, sz));
+    if (k == K_CMP) {
+        uint32_t a, d;
+        TRY(ea_mem(s, mode, reg, sz, &a, &d));
+        alu(s, k, d, v, sz);
+        return true;
+    }
+    RMW_RESULT(mode, reg, sz, d, alu(s, k, d, v, sz));
 }
 AI bool ori_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_OR); }
 AI bool andi_(m68k_cpu *s, uint32_t op, int sz) { return imm_op(s, op, sz, K_AND); }
@@ -815,9 +864,7 @@ AI bool dn_ea(m68k_cpu *s, uint32_t op, int sz, int k) {
     uint32_t v = s->d[(op >> 9) & 7] & MASK(sz);
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 0) { set_d(s, reg, alu(s, k, s->d[reg] & MASK(sz), v, sz), sz); return true; }
-    uint32_t a, d;
-    TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    WR_RESULT(a, sz, alu(s, k, d, v, sz));
+    RMW_RESULT(mode, reg, sz, d, alu(s, k, d, v, sz));
 }
 AI bool or_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_OR); }
 AI bool and_ea_dn(m68k_cpu *s, uint32_t op, int sz) { return ea_dn(s, op, sz, K_AND); }
@@ -917,9 +964,7 @@ AI bool q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
         set_d(s, reg, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false), sz);
         return true;
     }
-    uint32_t a, d;
-    TRY(ea_mem(s, mode, reg, sz, &a, &d));
-    WR_RESULT(a, sz, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false));
+    RMW_RESULT(mode, reg, sz, d, sub ? do_sub(s, d, q, 0, sz, true, false) : do_add(s, d, q, 0, sz, true, false));
 }
 AI bool addq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, false); }
 AI bool subq_(m68k_cpu *s, uint32_t op, int sz) { return q_(s, op, sz, true); }
@@ -944,10 +989,13 @@ AI bool un_(m68k_cpu *s, uint32_t op, int sz, int k) {
         if (k != U_TST) set_d(s, reg, r, sz);
         return true;
     }
-    uint32_t a, d;
-    TRY(ea_mem(s, mode, reg, sz, &a, &d)); /* the 68000 reads before CLR too */
-    if (k == U_TST) { unop(s, k, d, sz); return true; }
-    WR_RESULT(a, sz, unop(s, k, d, sz));
+    if (k == U_TST) {
+        uint32_t a, d;
+        TRY(ea_mem(s, mode, reg, sz, &a, &d));
+        unop(s, k, d, sz);
+        return true;
+    }
+    RMW_RESULT(mode, reg, sz, d, unop(s, k, d, sz)); /* the 68000 reads before CLR too */
 }
 AI bool negx_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_NEGX); }
 AI bool clr_(m68k_cpu *s, uint32_t op, int sz) { return un_(s, op, sz, U_CLR); }
@@ -1446,16 +1494,14 @@ AI bool bitop(m68k_cpu *s, uint32_t op, int k, bool stat) {
         else if (k == 3) *d |= mask;
         return true;
     }
-    uint32_t mask = 1u << (bit & 7), v;
+    uint32_t mask = 1u << (bit & 7);
     if (k == 0) {
+        uint32_t v;
         TRY(ea_read(s, op & 0x3F, 1, &v));
         s->fz = !(v & mask);
         return true;
     }
-    uint32_t a;
-    TRY(ea_mem(s, mode, reg, 1, &a, &v));
-    uint32_t r = k == 1 ? v ^ mask : k == 2 ? v & ~mask : v | mask;
-    WR_RESULT(a, 1, (s->fz = !(v & mask), r));
+    RMW_RESULT(mode, reg, 1, d, (s->fz = !(d & mask), k == 1 ? d ^ mask : k == 2 ? d & ~mask : d | mask));
 }
 /* per EA mode (EM_SET), static and dynamic: h_btst_s_e[em]... */
 AI bool btst_d(m68k_cpu *s, uint32_t op) { return bitop(s, op, 0, false); }
@@ -1531,25 +1577,15 @@ static const uint8_t pop8[256] = {
 };
 AI uint32_t movem_len(uint32_t mask, int sz) { return (uint32_t)(pop8[mask & 0xFF] + pop8[(mask >> 8) & 0xFF]) * (uint32_t)sz; }
 
-AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
-    uint32_t mask;
-    TRY(fetch16(s, &mask));
+/* The handlers are per EA mode (the pick WLE), and only the common case
+ * is inline: -(An) for stores, (An)+ for loads, the block in RAM. The rest
+ * is a call (movem_rm_any, movem_mr_any), so that the handler keeps its
+ * few values in scratch registers rather than saving the callee-saved
+ * ones that the general loops need. */
+AI bool movem_rm_gen(m68k_cpu *s, uint32_t op, int sz, uint32_t mask) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     uint32_t len = movem_len(mask, sz);
-    if (mode == 4 && len && span_wr(s, s->a[reg] - len, len)) {
-        /* the whole block in RAM: the stores below cannot fault */
-        uint32_t a = s->a[reg];
-        for (uint32_t m = mask; m; m &= m - 1) {
-            unsigned i = (unsigned)__builtin_ctz(m);
-            uint32_t v = *movem_reg(s, 15 - i);
-            a -= (uint32_t)sz;
-            if (sz == 4) vl_put_be32(s->ram + a, v);
-            else vl_put_be16(s->ram + a, v);
-        }
-        s->a[reg] = a;
-        return true;
-    }
-    if (mode == 4) {
+    if (mode == 4) { /* the block is not all RAM (movem_rm) */
         /* -(An): mask reversed (bit 0 = a7); registers stored from a7 down to d0.
          * vectors: An in the list is stored with its initial value (68000). */
         uint32_t a = s->a[reg];
@@ -1568,10 +1604,11 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t a;
     TRY(ea_addr(s, mode, reg, sz, &a));
     if (len && span_wr(s, a, len)) {
+        uint8_t *const ram = s->ram;
         for (uint32_t m = mask; m; m &= m - 1) {
             uint32_t v = *movem_reg(s, (unsigned)__builtin_ctz(m));
-            if (sz == 4) vl_put_be32(s->ram + a, v);
-            else vl_put_be16(s->ram + a, v);
+            if (sz == 4) vl_put_be32(ram + a, v);
+            else vl_put_be16(ram + a, v);
             a += (uint32_t)sz;
         }
         return true;
@@ -1584,21 +1621,53 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     }
     return true;
 }
-AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
+/* movem_DIR_any: the general MOVEM, out of line, the size a constant inside */
+#define MOVEM_ANY(dir) \
+    static NI bool movem_##dir##_any(m68k_cpu *s, uint32_t op, int sz, uint32_t mask) { \
+        return sz == 2 ? movem_##dir##_gen(s, op, 2, mask) : movem_##dir##_gen(s, op, 4, mask); \
+    }
+MOVEM_ANY(rm)
+AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t mask;
     TRY(fetch16(s, &mask));
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    uint32_t len = movem_len(mask, sz);
+    if (mode == 4 && len && span_wr(s, s->a[reg] - len, len)) {
+        /* the whole block in RAM: the stores below cannot fault (RAM's
+         * address in a local: a store through it could, for the compiler,
+         * change s->ram) */
+        uint32_t a = s->a[reg];
+        uint8_t *const ram = s->ram;
+        for (uint32_t m = mask; m; m &= m - 1) {
+            uint32_t v = *movem_reg(s, 15 - (unsigned)__builtin_ctz(m));
+            a -= (uint32_t)sz;
+            if (sz == 4) vl_put_be32(ram + a, v);
+            else vl_put_be16(ram + a, v);
+        }
+        s->a[reg] = a;
+        return true;
+    }
+    return movem_rm_any(s, op, sz, mask);
+}
+/* the registers of mask from the block at a, which is all RAM (span_rd):
+ * the loads cannot fault; the address after it */
+AI uint32_t movem_ld(m68k_cpu *s, uint32_t a, uint32_t mask, int sz) {
+    const uint8_t *const ram = s->ram;
+    for (uint32_t m = mask; m; m &= m - 1) {
+        const uint8_t *p = ram + a;
+        *movem_reg(s, (unsigned)__builtin_ctz(m)) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
+        a += (uint32_t)sz;
+    }
+    return a;
+}
+AI bool movem_mr_gen(m68k_cpu *s, uint32_t op, int sz, uint32_t mask) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     uint32_t a;
     if (mode == 3) a = s->a[reg];
     else TRY(ea_addr(s, mode, reg, sz, &a));
     uint32_t len = movem_len(mask, sz);
     if (len && span_rd(s, a, len)) {
-        /* the whole block in RAM: the loads below cannot fault */
-        for (uint32_t m = mask; m; m &= m - 1) {
-            const uint8_t *p = s->ram + a;
-            *movem_reg(s, (unsigned)__builtin_ctz(m)) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
-            a += (uint32_t)sz;
-        }
+        a = movem_ld(s, a, mask, sz);
         if (mode == 3) s->a[reg] = a;
         return true;
     }
@@ -1614,10 +1683,22 @@ AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
     if (mode == 3) s->a[reg] = a;
     return true;
 }
-H(h_movem_rm_w) { return movem_rm(s, op, 2); }
-H(h_movem_rm_l) { return movem_rm(s, op, 4); }
-H(h_movem_mr_w) { return movem_mr(s, op, 2); }
-H(h_movem_mr_l) { return movem_mr(s, op, 4); }
+MOVEM_ANY(mr)
+AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
+    uint32_t mask;
+    TRY(fetch16(s, &mask));
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (mode == 3) {
+        uint32_t a = s->a[reg], len = movem_len(mask, sz);
+        if (len && span_rd(s, a, len)) {
+            s->a[reg] = movem_ld(s, a, mask, sz);
+            return true;
+        }
+    }
+    return movem_mr_any(s, op, sz, mask);
+}
+WL_EM(h_movem_rm, movem_rm)
+WL_EM(h_movem_mr, movem_mr)
 
 /* status register instructions */
 H(h_move_from_sr) {
@@ -2138,8 +2219,13 @@ static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
  * would chain every instruction to the one before through the store
  * buffer. Only the fault paths (on_fault, h_vmexit) and the checking step
  * change c.icount; ic is reloaded after them. */
+/* RAM's address is read once: only m68k_mem_refresh sets s->ram, from
+ * m->mem.ram, which does not move while the machine runs (a handler's
+ * call cannot be proven by the compiler to leave it, so it would reload
+ * it for every instruction). */
 static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uint8_t *ct) {
     uint64_t ic = s->c.icount;
+    const uint8_t *const ram = s->ram;
     for (;;) {
         if (VL_UNLIKELY(ic >= s->icount_end)) {
             if (ic >= s->budget_end) {
@@ -2161,7 +2247,7 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
         if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
             /* the whole instruction is RAM: htab's unchecked handlers */
             s->pc = pc + 2;
-            op = vl_be16(s->ram + pc);
+            op = vl_be16(ram + pc);
             s->ir = (uint16_t)op;
             ok = tab[op](s, op);
         } else {
@@ -2252,7 +2338,7 @@ static const hfn *exit_table(m68k_cpu *s) {
 static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     const hfn *tab = htab[s->variant], *chk = chtab[s->variant];
     const uint8_t *ct = ctab[s->variant];
-    m68k_mem_refresh(s);
+    mem_sync(s);
     if (max == 0) max = 1;
     s->budget_end = s->c.icount + max;
     if (s->budget_end < s->c.icount) s->budget_end = UINT64_MAX;

@@ -179,6 +179,11 @@ typedef struct m68k_cpu {
     /* halved limits of the fast loop's unchecked instructions: 10 bytes
      * from pc in [0, 2 * clim_h) or in hbase + [0, 2 * chlen_h) are RAM */
     uint32_t clim_h, chlen_h;
+    /* what the view above was computed from (m68k_mem_refresh): a run
+     * recomputes it only when one of them changed, not on every slice */
+    const uint8_t *k_ram;
+    uint32_t k_size, k_mask, k_mmio, k_wlo, k_whi, k_nwatch;
+    bool k_mmio_on;
     /* fault raised inside an instruction, returned up to the run loop */
     int f_vector;             /* exception vector, or -1 for a plain stop */
     uint32_t f_addr;          /* access address for bus/address errors */

@@ -40,8 +40,8 @@
     X(MOVE,          "move",     "move",          "move",    'z', 0, MOVE, move,         MOVE,    MOVE,  NONE)     \
     X(MOVEA,         "movea",    "movea",         "movea",   'z', 0, WLE,  movea,        READ,    EA,    NONE)     \
     X(MOVEQ,         "moveq",    "moveq",         "moveq",   'n', 0, ONE,  moveq,        NONE,    EA,    NONE)     \
-    X(MOVEM_RM,      "movem",    "movem",         "movem",   'z', 0, WL,   movem_rm,     NONE,    PLUS2, NONE)     \
-    X(MOVEM_MR,      "movem",    "movem",         "movem",   'z', 0, WL,   movem_mr,     FULL,    PLUS2, NONE)     \
+    X(MOVEM_RM,      "movem",    "movem",         "movem",   'z', 0, WLE,  movem_rm,     NONE,    PLUS2, NONE)     \
+    X(MOVEM_MR,      "movem",    "movem",         "movem",   'z', 0, WLE,  movem_mr,     FULL,    PLUS2, NONE)     \
     X(MOVEP_RM,      "movep",    "movep",         "movep",   'z', 0, WL,   movep_rm,     NONE,    EA,    NONE)     \
     X(MOVEP_MR,      "movep",    "movep",         "movep",   'z', 0, WL,   movep_mr,     NONE,    EA,    NONE)     \
     X(LEA,           "lea",      "lea",           "lea",     'n', 0, ONEE, lea,          NONE,    EA,    NONE)     \
