@@ -31,6 +31,7 @@
  *
  * Fixed tables, no allocation after attach; a full cache is flushed whole. */
 #include "vmm/vmm.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,7 +51,13 @@ typedef struct bt_block {
     uint32_t succ_addr[2];  /* chained successors */
     int32_t succ[2];
     int32_t next;           /* hash chain */
-    int32_t memo_b[2];      /* the blocks bt_state.chain[] of it go on into */
+    int32_t memo_b[2];      /* the blocks chain[] go on into */
+    /* cont()'s verdicts on its exits, one a chaining slot: to block
+     * memo_b[j] at pc, found (chained) and fresh while bt_state.stamp was
+     * the record's stamp; the core goes on through them by itself
+     * (vl_cont) where the stretch allows it (rmemo, !check_priv), and
+     * catch_up() follows it there */
+    vl_chain chain[2];
     uint32_t want0;         /* instructions before its first callout (callout_mask) */
     uint8_t ninsn;
     uint8_t ioff[BT_INSNS + 1]; /* instruction i at addr + ioff[i]; ioff[ninsn] = len */
@@ -89,7 +96,7 @@ typedef struct bt_state {
     /* Moves with the epoch (new_epoch), at each block dropped, at each
      * instruction the real CPU runs outside a translated block, and at each
      * stretch that is not rmemo or follows one that was not: cont()'s
-     * verdict on a block's exit (chain[] below) holds while it stays. Its
+     * verdict on a block's exit (bt_block.chain) holds while it stays. Its
      * inputs stay as they were: the chaining and the blocks' validity
      * while no block is dropped; the successor's freshness (checked in
      * the epoch, the mode and code_gpa of the virtual context, which only
@@ -98,12 +105,6 @@ typedef struct bt_state {
      * reads no guest memory) and no hook (host code) running. */
     uint64_t stamp;
     bool rmemo;             /* the stretch running allows verdicts (and the last one did) */
-    /* cont()'s verdicts on each block's exits, one a chaining slot: to
-     * block memo_b[j] at pc, found (chained) and fresh while bt_state.stamp
-     * was the record's stamp; the core goes on through them by itself
-     * (vl_cont) where the stretch allows it (rmemo, !check_priv), and
-     * catch_up() follows it there */
-    vl_chain chain[BT_BLOCKS][2];
     int32_t pbucket[BT_BUCKETS];
     bt_patch patch[BT_PATCHES];
     int npatch;
@@ -328,8 +329,7 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
         if (k.gpa + k.len > h->watch_hi) h->watch_hi = k.gpa + k.len;
     }
     int b = h->nblk++;
-    h->blk[b] = k;
-    memset(h->chain[b], 0, sizeof h->chain[b]); /* stamp 0: no verdict */
+    h->blk[b] = k; /* its records' stamps 0: no verdict */
     h->blk[b].next = h->bucket[hslot(pc)];
     h->bucket[hslot(pc)] = b;
     vm->st.blocks++;
@@ -398,7 +398,10 @@ static void catch_up(vl_vm *vm, bt_state *h) {
     const vl_chain *r = rc->chain_took;
     if (!r) return;
     rc->chain_took = NULL;
-    int at = (int)(r - h->chain[0]), p = at / 2, b = h->blk[p].memo_b[at % 2];
+    size_t off = (size_t)((const char *)r - (const char *)h->blk);
+    int p = (int)(off / sizeof(bt_block));
+    int way = (int)((off % sizeof(bt_block) - offsetof(bt_block, chain)) / sizeof(vl_chain));
+    int b = h->blk[p].memo_b[way];
     bt_block *n = &h->blk[b];
     h->prev = h->blk[p].valid ? p : -1; /* as unlink_block leaves it when the write watch dropped it since */
     h->rb = b;
@@ -414,7 +417,7 @@ static void catch_up(vl_vm *vm, bt_state *h) {
  * take verdicts as they are (it looks at the privilege level each time
  * under check_priv, and goes on nowhere once a callback asked to stop) */
 static const vl_chain *chain_of(vl_vm *vm, bt_state *h) {
-    return h->rmemo && !h->check_priv && !vm->trap_stop && h->rend != UINT64_MAX ? h->chain[h->rb] : NULL;
+    return !h->check_priv && h->rmemo && !vm->trap_stop && h->rend != UINT64_MAX ? h->rk->chain : NULL;
 }
 
 /* The real CPU ran the stretch to its end with no stop (the core's
@@ -427,7 +430,7 @@ static const vl_chain *chain_of(vl_vm *vm, bt_state *h) {
 static uint64_t cont(void *ctx) {
     vl_vm *vm = ctx;
     bt_state *h = vm->tstate;
-    catch_up(vm, h);
+    if (!h->check_priv) catch_up(vm, h); /* (under check_priv the core has no records: chain_of) */
     uint64_t now = icount(vm);
     bt_block *p = h->rk;
     if (now != h->rend || !p->valid || now >= h->rlimit || vm->trap_stop || vm->m->timer_armed) return 0;
@@ -435,9 +438,9 @@ static uint64_t cont(void *ctx) {
     uint32_t pc = vm->ops->get_pc(vm->real);
     int b;
     bt_block *n;
-    const vl_chain *r = h->chain[h->rb];
-    int way = r[0].pc != pc;
-    if (r[way].stamp == h->stamp && r[way].pc == pc) {
+    const vl_chain *r = p->chain;
+    int way = r[0].pc == pc && r[0].stamp == h->stamp ? 0 : r[1].pc == pc && r[1].stamp == h->stamp ? 1 : -1;
+    if (way >= 0) {
         /* an exit taken since the stamp last moved: chained (no lookup to
          * count, no slot to write) and fresh, as the checks below found */
         b = p->memo_b[way];
@@ -473,7 +476,7 @@ static uint64_t cont(void *ctx) {
         }
         if (!looked && h->rmemo) {
             p->memo_b[way] = b;
-            h->chain[h->rb][way] = (vl_chain){ h->stamp, n->want0 == n->ninsn ? h->chain[b] : NULL, pc, n->want0 };
+            p->chain[way] = (vl_chain){ h->stamp, n->want0 == n->ninsn ? n->chain : NULL, pc, n->want0 };
         }
     }
     h->prev = h->rb; /* as run() leaves it at a completed block */
@@ -486,7 +489,7 @@ static uint64_t cont(void *ctx) {
     h->rbefore = now;
     h->rwant = want;
     h->rend = want == n->ninsn ? now + want : UINT64_MAX;
-    ((vl_cpu_common *)vm->real)->chain = chain_of(vm, h);
+    if (!h->check_priv) ((vl_cpu_common *)vm->real)->chain = chain_of(vm, h);
     return want;
 }
 
