@@ -105,6 +105,7 @@ typedef struct bt_state {
      * reads no guest memory) and no hook (host code) running. */
     uint64_t stamp;
     bool rmemo;             /* the stretch running allows verdicts (and the last one did) */
+    bool rchain;            /* and the core may go on through them (rmemo, !check_priv) */
     int32_t pbucket[BT_BUCKETS];
     bt_patch patch[BT_PATCHES];
     int npatch;
@@ -417,7 +418,7 @@ static void catch_up(vl_vm *vm, bt_state *h) {
  * take verdicts as they are (it looks at the privilege level each time
  * under check_priv, and goes on nowhere once a callback asked to stop) */
 static const vl_chain *chain_of(vl_vm *vm, bt_state *h) {
-    return !h->check_priv && h->rmemo && !vm->trap_stop && h->rend != UINT64_MAX ? h->rk->chain : NULL;
+    return h->rchain && !vm->trap_stop && h->rend != UINT64_MAX ? h->rk->chain : NULL;
 }
 
 /* The real CPU ran the stretch to its end with no stop (the core's
@@ -430,7 +431,7 @@ static const vl_chain *chain_of(vl_vm *vm, bt_state *h) {
 static uint64_t cont(void *ctx) {
     vl_vm *vm = ctx;
     bt_state *h = vm->tstate;
-    if (!h->check_priv) catch_up(vm, h); /* (under check_priv the core has no records: chain_of) */
+    if (h->rchain) catch_up(vm, h); /* (else the core has no records: chain_of) */
     uint64_t now = icount(vm);
     bt_block *p = h->rk;
     if (now != h->rend || !p->valid || now >= h->rlimit || vm->trap_stop || vm->m->timer_armed) return 0;
@@ -439,7 +440,11 @@ static uint64_t cont(void *ctx) {
     int b;
     bt_block *n;
     const vl_chain *r = p->chain;
-    int way = r[0].pc == pc && r[0].stamp == h->stamp ? 0 : r[1].pc == pc && r[1].stamp == h->stamp ? 1 : -1;
+    /* (no record holds in a stretch not rmemo: the stamp moved at its start) */
+    int way = !h->rmemo                                   ? -1
+              : r[0].pc == pc && r[0].stamp == h->stamp ? 0
+              : r[1].pc == pc && r[1].stamp == h->stamp ? 1
+                                                        : -1;
     if (way >= 0) {
         /* an exit taken since the stamp last moved: chained (no lookup to
          * count, no slot to write) and fresh, as the checks below found */
@@ -489,7 +494,7 @@ static uint64_t cont(void *ctx) {
     h->rbefore = now;
     h->rwant = want;
     h->rend = want == n->ninsn ? now + want : UINT64_MAX;
-    if (!h->check_priv) ((vl_cpu_common *)vm->real)->chain = chain_of(vm, h);
+    if (h->rchain) ((vl_cpu_common *)vm->real)->chain = chain_of(vm, h);
     return want;
 }
 
@@ -569,6 +574,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                             !vm->m->hook_mask;
                 if (!memo || !h->rmemo) h->stamp++;
                 h->rmemo = memo;
+                h->rchain = memo && !h->check_priv;
                 h->rend = i + h->rwant == k->ninsn ? before + h->rwant : UINT64_MAX;
                 vl_stop s = vl_vm_run_real_cont(vm, h->rwant, cont, vm, chain_of(vm, h), &h->stamp, h->rlimit);
                 /* cont() or the core may have gone on into chained blocks */
