@@ -165,6 +165,19 @@ static inline bool vl_watched(const vl_mem *mem, uint32_t addr) {
     return mem->watch && addr < mem->size && mem->watch[addr >> VL_PAGE_SHIFT];
 }
 
+/* Binary translation's record of a translated block's exit (vmm/tech_bt.c
+ * keeps two a block, one a successor it chains): a PC cont() saw the block
+ * end at and went on from, into n instructions of the block there. A core
+ * may go on through it by itself (vl_cont) while it holds: the monitor
+ * moves the stamp it was made under whenever the verdict may no longer
+ * stand. */
+typedef struct vl_chain {
+    uint64_t stamp;              /* holds while *vl_cpu_common.chain_stamp equals it */
+    const struct vl_chain *next; /* the records of the block it goes on into (NULL: ask cont() there) */
+    uint32_t pc;
+    uint32_t n;                  /* >= 1 */
+} vl_chain;
+
 /* ---- state every core keeps at the start of its CPU struct ---------------- */
 typedef struct vl_cpu_common {
     vl_machine *m;
@@ -199,6 +212,16 @@ typedef struct vl_cpu_common {
      * NULL (outside the monitor's runs of translated code): off. */
     uint64_t (*cont)(void *ctx);
     void *cont_ctx;
+    /* With cont: the two records of the block the stretch running ends
+     * (NULL: none, ask cont()), the last record vl_cont went on through without
+     * asking (NULL: none since the monitor last looked) and the icount it
+     * did at, what records are checked against, and the icount a stretch
+     * they allow may not pass. The monitor sets them; cont() may change
+     * chain. */
+    const vl_chain *chain, *chain_took;
+    uint64_t chain_at;
+    const uint64_t *chain_stamp;
+    uint64_t chain_limit;
 } vl_cpu_common;
 
 static inline bool vl_bit(const uint8_t *set, unsigned i) { return (set[i >> 3] >> (i & 7)) & 1; }
@@ -336,6 +359,24 @@ struct vl_machine {
     unsigned dev_log_n, dev_skip_i, dev_skip_n;
     uint64_t dev_tag;
 };
+
+/* Where a run's budget ended with no stop at pc and cont is set: the
+ * instructions to run on (0: the run ends). The record of the stretch
+ * that ended, while it holds, is what cont() would answer at no cost:
+ * went on through, as cont() would have (a new stretch: no device write
+ * of the last one can be a trapping instruction's), and noted for the
+ * monitor to catch up with. */
+static inline uint64_t vl_cont(vl_cpu_common *c, uint32_t pc) {
+    const vl_chain *r = c->chain;
+    if (r && (r += r[0].pc != pc, r->pc == pc) && r->stamp == *c->chain_stamp && r->n <= c->chain_limit - c->icount) {
+        c->m->dev_log_n = 0;
+        c->chain_took = r;
+        c->chain_at = c->icount;
+        c->chain = r->next;
+        return r->n;
+    }
+    return c->cont(c->cont_ctx);
+}
 
 /* Longest run of instructions between two looks at the devices: the run
  * loops of core/machine.c and of the monitor (vmm/vmm.c) cut time the same

@@ -496,6 +496,34 @@ static void ends_as_native(vl_vm *vm, vl_stop s, vl_machine *m, const char *reg)
     assert_int_equal(vreg(vm, reg), nreg(m, reg));
 }
 
+/* Runs of a few instructions of a chained loop: the real CPU goes on
+ * through the blocks' exits by itself (vl_cont), each remembered from
+ * earlier stretches, and must still stop where each run's budget ends,
+ * not at the end of the block it is in, and end as the bare machine. */
+static void test_chain_within_budget(void **st) {
+    (void)st;
+    static const uint64_t lens[] = { 3, 7, 37, 255 };
+    const guest *g = &chain_guests[2];
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+        vl_vm *vm = mkvm(g, VL_TECH_BINARY_TRANSLATION);
+        vl_stop s = { 0 };
+        for (int k = 0; k < 100000; k++) {
+            uint64_t before = vm->m->cc->icount;
+            s = vl_vm_run(vm, lens[l], 0, 0);
+            if (s.reason != VLAB_STOP_BUDGET) break;
+            if (vm->m->cc->icount - before != lens[l])
+                fail_msg("a run of %llu ran %llu", (unsigned long long)lens[l],
+                         (unsigned long long)(vm->m->cc->icount - before));
+        }
+        vl_machine *m = mknative(g);
+        ends_as_native(vm, s, m, g->out);
+        assert_int_equal(vm->m->cc->icount, m->cc->icount);
+        vlab_machine_free(m);
+        vl_vm_free(vm);
+    }
+}
+
+
 /* The host rewrites code between two runs (as a snapshot restored would):
  * an innocuous instruction of a chained block becomes a sensitive one (MOV
  * from CS: the real CPL in its RPL when run directly). The next run reaches
@@ -573,6 +601,7 @@ int main(void) {
         cmocka_unit_test(test_event),
         cmocka_unit_test(test_chained_runs),
         cmocka_unit_test(test_host_rewrite_between_runs),
+        cmocka_unit_test(test_chain_within_budget),
         cmocka_unit_test(test_x86_self_modifying),
         cmocka_unit_test(test_x86_reflect_delivery_faults_to_null_vector),
         cmocka_unit_test(test_x86_reflect_trace_trap_sets_bs),

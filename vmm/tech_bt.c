@@ -31,6 +31,7 @@
  *
  * Fixed tables, no allocation after attach; a full cache is flushed whole. */
 #include "vmm/vmm.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,11 +51,13 @@ typedef struct bt_block {
     uint32_t succ_addr[2];  /* chained successors */
     int32_t succ[2];
     int32_t next;           /* hash chain */
-    /* cont()'s last exit: to block memo_b at memo_pc, found (chained) and
-     * fresh while bt_state.stamp was memo_stamp */
-    uint64_t memo_stamp;
-    uint32_t memo_pc;
-    int32_t memo_b;
+    int32_t memo_b[2];      /* the blocks chain[] go on into */
+    /* cont()'s verdicts on its exits, one a chaining slot: to block
+     * memo_b[j] at pc, found (chained) and fresh while bt_state.stamp was
+     * the record's stamp; the core goes on through them by itself
+     * (vl_cont) where the stretch allows it (rmemo, !check_priv), and
+     * catch_up() follows it there */
+    vl_chain chain[2];
     uint32_t want0;         /* instructions before its first callout (callout_mask) */
     uint8_t ninsn;
     uint8_t ioff[BT_INSNS + 1]; /* instruction i at addr + ioff[i]; ioff[ninsn] = len */
@@ -90,14 +93,19 @@ typedef struct bt_state {
     uint64_t rlimit;        /* rstart + rn */
     uint32_t callout_mask;  /* ~0: callouts stop a stretch; 0 (scan-and-patch): none */
     bool check_priv;        /* virtual user code is not translated: cont() looks */
-    /* Moves at each stretch run() starts and each block dropped: cont()'s
-     * verdict on a block's exit (bt_block.memo_*) holds while it stays.
-     * Within one real-CPU run the verdict's inputs stay as they were: the
-     * virtual context (mode, code_gpa) is not touched, the epoch moves only
-     * where a block is dropped, and the mapping cannot move under a store
-     * when rmemo (code_gpa reads no guest memory). */
+    /* Moves with the epoch (new_epoch), at each block dropped, at each
+     * instruction the real CPU runs outside a translated block, and at each
+     * stretch that is not rmemo or follows one that was not: cont()'s
+     * verdict on a block's exit (bt_block.chain) holds while it stays. Its
+     * inputs stay as they were: the chaining and the blocks' validity
+     * while no block is dropped; the successor's freshness (checked in
+     * the epoch, the mode and code_gpa of the virtual context, which only
+     * a callout or a trap changes, a new epoch either way) while the epoch
+     * stays, the mapping not moving under a store when rmemo (code_gpa
+     * reads no guest memory) and no hook (host code) running. */
     uint64_t stamp;
-    bool rmemo;
+    bool rmemo;             /* the stretch running allows verdicts (and the last one did) */
+    bool rchain;            /* and the core may go on through them (rmemo, !check_priv) */
     int32_t pbucket[BT_BUCKETS];
     bt_patch patch[BT_PATCHES];
     int npatch;
@@ -134,6 +142,13 @@ static uint8_t *ram_at(vl_vm *vm, uint32_t gpa, uint32_t len) {
     return gpa < mem->size && len <= mem->size - gpa ? mem->ram + gpa : NULL;
 }
 
+/* What code bytes and their mapping were found to be may no longer hold
+ * (bt_state.epoch), nor verdicts made on them (bt_state.stamp). */
+static void new_epoch(bt_state *h) {
+    h->epoch++;
+    h->stamp++;
+}
+
 /* ---- the patches (scan-and-patch) ---------------------------------------------- */
 
 static int patch_find(bt_state *h, uint32_t va) {
@@ -152,7 +167,7 @@ static bool patch_present(vl_vm *vm, const bt_patch *p) {
 /* Forget a patch: its original bytes go back when it is still there. */
 static void patch_drop(vl_vm *vm, bt_state *h, int i, bool restore) {
     bt_patch *p = &h->patch[i];
-    h->epoch++;
+    new_epoch(h);
     if (restore && patch_present(vm, p)) memcpy(ram_at(vm, p->gpa, vm->virt->bt->patch_len), p->orig, vm->virt->bt->patch_len);
     p->valid = false;
     int32_t *link = &h->pbucket[hslot(p->va)];
@@ -306,7 +321,8 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
     }
     k.hash = block_hash(vm, buf, k.len);
     k.mode = bt->mode ? bt->mode(vm) : 0;
-    k.checked = ++h->epoch; /* patches written: other blocks check again */
+    new_epoch(h); /* patches written: other blocks check again */
+    k.checked = h->epoch;
     k.quick = k.watched && (!bt->code_gpa || (pc ^ (pc + k.len - 1)) >> VL_PAGE_SHIFT == 0);
     if (k.watched) {
         vl_vm_watch(vm, k.gpa, k.len, true);
@@ -314,7 +330,7 @@ static int translate(vl_vm *vm, bt_state *h, uint32_t pc, uint64_t reach) {
         if (k.gpa + k.len > h->watch_hi) h->watch_hi = k.gpa + k.len;
     }
     int b = h->nblk++;
-    h->blk[b] = k;
+    h->blk[b] = k; /* its records' stamps 0: no verdict */
     h->blk[b].next = h->bucket[hslot(pc)];
     h->bucket[hslot(pc)] = b;
     vm->st.blocks++;
@@ -374,6 +390,37 @@ static uint64_t stretch(const bt_state *h, const bt_block *k, int i, uint64_t le
     return (uint64_t)(j - i) < left ? (uint64_t)(j - i) : left;
 }
 
+/* The core went on through records by itself (vl_cont) since the monitor
+ * last looked: the stretch's bookkeeping as cont() would have left it at
+ * the last one (its memo path: the successor's instructions up to its
+ * first callout, within rlimit, which the core checked). */
+static void catch_up(vl_vm *vm, bt_state *h) {
+    vl_cpu_common *rc = vm->real;
+    const vl_chain *r = rc->chain_took;
+    if (!r) return;
+    rc->chain_took = NULL;
+    size_t off = (size_t)((const char *)r - (const char *)h->blk);
+    int p = (int)(off / sizeof(bt_block));
+    int way = (int)((off % sizeof(bt_block) - offsetof(bt_block, chain)) / sizeof(vl_chain));
+    int b = h->blk[p].memo_b[way];
+    bt_block *n = &h->blk[b];
+    h->prev = h->blk[p].valid ? p : -1; /* as unlink_block leaves it when the write watch dropped it since */
+    h->rb = b;
+    h->rk = n;
+    h->ri = 0;
+    h->rbefore = rc->chain_at;
+    h->rwant = r->n;
+    h->rend = r->n == n->ninsn ? rc->chain_at + r->n : UINT64_MAX;
+}
+
+/* The records the core may go on through at the end of the stretch just
+ * set up: its block's, when the stretch ends the block and cont() would
+ * take verdicts as they are (it looks at the privilege level each time
+ * under check_priv, and goes on nowhere once a callback asked to stop) */
+static const vl_chain *chain_of(vl_vm *vm, bt_state *h) {
+    return h->rchain && !vm->trap_stop && h->rend != UINT64_MAX ? h->rk->chain : NULL;
+}
+
 /* The real CPU ran the stretch to its end with no stop (the core's
  * vl_cpu_common.cont): when that completed its block and the monitor's
  * loop would enter a block already made (chained, or found by a lookup)
@@ -384,6 +431,7 @@ static uint64_t stretch(const bt_state *h, const bt_block *k, int i, uint64_t le
 static uint64_t cont(void *ctx) {
     vl_vm *vm = ctx;
     bt_state *h = vm->tstate;
+    if (h->rchain) catch_up(vm, h); /* (else the core has no records: chain_of) */
     uint64_t now = icount(vm);
     bt_block *p = h->rk;
     if (now != h->rend || !p->valid || now >= h->rlimit || vm->trap_stop || vm->m->timer_armed) return 0;
@@ -391,10 +439,16 @@ static uint64_t cont(void *ctx) {
     uint32_t pc = vm->ops->get_pc(vm->real);
     int b;
     bt_block *n;
-    if (p->memo_stamp == h->stamp && p->memo_pc == pc) {
-        /* the same exit as last time in this run: chained (no lookup to
+    const vl_chain *r = p->chain;
+    /* (no record holds in a stretch not rmemo: the stamp moved at its start) */
+    int way = !h->rmemo                                   ? -1
+              : r[0].pc == pc && r[0].stamp == h->stamp ? 0
+              : r[1].pc == pc && r[1].stamp == h->stamp ? 1
+                                                        : -1;
+    if (way >= 0) {
+        /* an exit taken since the stamp last moved: chained (no lookup to
          * count, no slot to write) and fresh, as the checks below found */
-        b = p->memo_b;
+        b = p->memo_b[way];
         n = &h->blk[b];
     } else {
         /* chained() and block_fresh()'s quick check, from the block completed */
@@ -404,6 +458,7 @@ static uint64_t cont(void *ctx) {
             int32_t sj = p->succ[j];
             if (sj >= 0 && p->succ_addr[j] == pc && h->blk[sj].valid) {
                 b = sj;
+                way = j;
                 break;
             }
             if (slot < 0 && (sj < 0 || !h->blk[sj].valid)) slot = j;
@@ -425,9 +480,8 @@ static uint64_t cont(void *ctx) {
             p->succ_addr[slot] = pc;
         }
         if (!looked && h->rmemo) {
-            p->memo_stamp = h->stamp;
-            p->memo_pc = pc;
-            p->memo_b = b;
+            p->memo_b[way] = b;
+            p->chain[way] = (vl_chain){ h->stamp, n->want0 == n->ninsn ? n->chain : NULL, pc, n->want0 };
         }
     }
     h->prev = h->rb; /* as run() leaves it at a completed block */
@@ -440,6 +494,7 @@ static uint64_t cont(void *ctx) {
     h->rbefore = now;
     h->rwant = want;
     h->rend = want == n->ninsn ? now + want : UINT64_MAX;
+    if (h->rchain) ((vl_cpu_common *)vm->real)->chain = chain_of(vm, h);
     return want;
 }
 
@@ -453,12 +508,13 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
     /* a new epoch, unless this run goes on from the last one's slice with
      * nothing in between that could write memory (vl_vm.tech_resume; a
      * translate callback is host code that could) */
-    if (!vm->tech_resume || h->fn) h->epoch++;
+    if (!vm->tech_resume || h->fn) new_epoch(h);
     /* timer_armed: the guest programmed its timer; the run loop starts a
      * new slice at the deadline (vmm.c), as the bare machine's does */
     while (icount(vm) - start < n && !vm->trap_stop && !vm->m->timer_armed) {
         if (vm->virt->priv_get(vm) != 0 && (h->patching || !bt->user)) {
             h->cur = h->prev = -1;
+            h->stamp++; /* code no translation looked at */
             return vl_vm_run_real(vm, n - (icount(vm) - start)); /* user code runs directly */
         }
         uint32_t pc = vl_vm_pc(vm);
@@ -468,6 +524,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
             i = h->cur_i;
         } else if ((b = enter(vm, h, pc, n - (icount(vm) - start))) < 0) {
             h->cur = h->prev = -1;
+            h->stamp++; /* code no translation looked at */
             vl_stop s = vl_vm_run_real(vm, 1);
             if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_NONE) return s;
             continue;
@@ -487,7 +544,7 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
             if (!h->patching && (k->callouts >> i & 1)) {
                 vl_stop s = vl_interp_run(vm, 1, one);
                 vm->st.callouts++;
-                h->epoch++;
+                new_epoch(h);
                 if (s.reason == VLAB_STOP_NONE) s.reason = VLAB_STOP_BUDGET;
                 if (s.reason != VLAB_STOP_BUDGET) {
                     h->interp_stop = true;
@@ -512,13 +569,16 @@ static vl_stop run(vl_vm *vm, uint64_t n) {
                 h->rn = n;
                 h->rk = k;
                 h->rlimit = n > UINT64_MAX - start ? UINT64_MAX : start + n;
-                h->stamp++;
                 /* a hook is host code that could change the virtual context mid-run */
-                h->rmemo = (!bt->code_gpa || (bt->code_fixed && bt->code_fixed(vm))) && !vm->hook_mask &&
-                           !vm->m->hook_mask;
+                bool memo = (!bt->code_gpa || (bt->code_fixed && bt->code_fixed(vm))) && !vm->hook_mask &&
+                            !vm->m->hook_mask;
+                if (!memo || !h->rmemo) h->stamp++;
+                h->rmemo = memo;
+                h->rchain = memo && !h->check_priv;
                 h->rend = i + h->rwant == k->ninsn ? before + h->rwant : UINT64_MAX;
-                vl_stop s = vl_vm_run_real_cont(vm, h->rwant, cont, vm);
-                /* cont() may have gone on into chained blocks */
+                vl_stop s = vl_vm_run_real_cont(vm, h->rwant, cont, vm, chain_of(vm, h), &h->stamp, h->rlimit);
+                /* cont() or the core may have gone on into chained blocks */
+                catch_up(vm, h);
                 b = h->rb;
                 k = &h->blk[b];
                 i = h->ri;
@@ -619,7 +679,7 @@ static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
     h->cur = h->prev = -1;
     h->watch_lo = UINT32_MAX;
     h->watch_hi = 0;
-    h->stamp = 1; /* a block's memo_stamp starts at 0: no verdict */
+    h->stamp = 1; /* a record's stamp starts at 0: no verdict */
     vm->tstate = h;
     return 0;
 }

@@ -448,11 +448,16 @@ vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n) {
     return vm->ops->run(vm->real, n);
 }
 
-vl_stop vl_vm_run_real_cont(vl_vm *vm, uint64_t n, uint64_t (*cont)(void *), void *ctx) {
+vl_stop vl_vm_run_real_cont(vl_vm *vm, uint64_t n, uint64_t (*cont)(void *), void *ctx, const vl_chain *chain,
+                            const uint64_t *stamp, uint64_t limit) {
     vl_cpu_common *rc = vm->real;
     vm->m->dev_log_n = 0;
     rc->cont = cont;
     rc->cont_ctx = ctx;
+    rc->chain = chain;
+    rc->chain_took = NULL;
+    rc->chain_stamp = stamp;
+    rc->chain_limit = limit;
     vl_stop s = vm->ops->run(vm->real, n);
     rc->cont = NULL;
     return s;

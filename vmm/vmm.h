@@ -547,8 +547,12 @@ void vl_vm_leave_virtual(vl_vm *vm);
 /* The real CPU runs n guest instructions, deprivileged, intercepting. */
 vl_stop vl_vm_run_real(vl_vm *vm, uint64_t n);
 /* The same, with the core asking cont(ctx) for more at the end of its
- * budget (vl_cpu_common.cont; binary translation's chained blocks). */
-vl_stop vl_vm_run_real_cont(vl_vm *vm, uint64_t n, uint64_t (*cont)(void *), void *ctx);
+ * budget (vl_cpu_common.cont; binary translation's chained blocks), or
+ * going on by itself through chain, the record of the stretch's block
+ * (NULL: none), and the records it leads to while their stamp is *stamp
+ * and they stay within icount limit (vl_cont). */
+vl_stop vl_vm_run_real_cont(vl_vm *vm, uint64_t n, uint64_t (*cont)(void *), void *ctx, const vl_chain *chain,
+                            const uint64_t *stamp, uint64_t limit);
 /* A trap of the real CPU handled the trap-and-emulate way (classify, then
  * emulate or reflect); 0 go on, -1 the run ends with *out. */
 int vl_vm_trap_emulate(vl_vm *vm, const vl_stop *s, vl_stop *out);

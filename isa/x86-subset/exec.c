@@ -2205,9 +2205,10 @@ again:
      * than through a new call: what a run's start does (run_inner, the
      * constants above), it would do again for nothing, cont() changing
      * neither the memory map, the exit set nor the boundary conditions
-     * (what attn stands for is as a long run leaves it) */
+     * (what attn stands for is as a long run leaves it); through the
+     * record of an exit cont() already went on from without asking it */
     if (go_on && s->stop.reason == VLAB_STOP_BUDGET && !s->kicked) {
-        uint64_t more = s->c.cont(s->c.cont_ctx);
+        uint64_t more = vl_cont(&s->c, s->eip);
         if (more) {
             s->icount_end = s->c.icount + more;
             goto again;
