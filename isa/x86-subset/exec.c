@@ -2044,7 +2044,15 @@ static inline __attribute__((always_inline)) void run_loop_as(x86_cpu *s, bool g
     /* the fast way's look: only when the set holds a form it may run */
     const uint8_t *const exit_fast = exit_forms && exits_fast_forms(s, exit_forms) ? exit_forms : NULL;
 again:
-    while (s->c.icount < s->icount_end) {
+    for (;;) {
+        if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
+            /* binary translation: through a record at once, when nothing
+             * is pending for the boundary (attn clear: no fault, kick or
+             * jump to itself); else below, where the run would end */
+            uint64_t more;
+            if (!go_on || s->attn || !(more = vl_chain_go(&s->c, s->eip))) break;
+            s->icount_end = s->c.icount + more;
+        }
         bool traced = false, no_fast = exit_innocuous;
         if (VL_UNLIKELY(s->attn)) {
             /* between instructions: what the fast handlers cannot change
