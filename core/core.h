@@ -372,34 +372,38 @@ struct vl_machine {
     uint64_t dev_tag;
 };
 
-/* vl_chain_go: the record alone (0: none holds; ask cont()), for a core
- * that goes on through one without leaving its loop.
+/* vl_chain_take: the record alone (NULL: none holds; ask cont()), for a
+ * core that goes on through one without leaving its loop.
  * vl_cont: where a run's budget ended with no stop at pc and cont is set: the
  * instructions to run on (0: the run ends). The record of the stretch
  * that ended, while it holds, is what cont() would answer at no cost:
  * went on through, as cont() would have (a new stretch: no device write
  * of the last one can be a trapping instruction's), and noted for the
  * monitor to catch up with. */
-static inline uint64_t vl_chain_go(vl_cpu_common *c, uint32_t pc) {
+static inline const vl_chain *vl_chain_take(vl_cpu_common *c, uint32_t pc) {
     const vl_chain *r = c->chain;
     if (r && (r += r[0].pc != pc, r->pc == pc) && r->stamp == *c->chain_stamp && r->n <= c->chain_limit - c->icount) {
         c->m->dev_log_n = 0;
         c->chain_took = r;
         c->chain_at = c->icount;
         c->chain = r->next;
-        return r->n;
+        return r;
     }
-    return 0;
+    return NULL;
 }
 static inline uint64_t vl_cont(vl_cpu_common *c, uint32_t pc) {
-    uint64_t n = vl_chain_go(c, pc);
-    return n ? n : c->cont(c->cont_ctx);
+    const vl_chain *r = vl_chain_take(c, pc);
+    return r ? r->n : c->cont(c->cont_ctx);
 }
 
 /* Longest run of instructions between two looks at the devices: the run
  * loops of core/machine.c and of the monitor (vmm/vmm.c) cut time the same
- * way so that a guest's timer ticks after the same instruction on both. */
+ * way so that a guest's timer ticks after the same instruction on both.
+ * VL_RUN_SLICE_QUIET while the timer is off and no until_pc is asked: then
+ * a boundary only looks at the host's stop request, and each costs the
+ * monitor a return from its technique's run. */
 #define VL_RUN_SLICE 256u
+#define VL_RUN_SLICE_QUIET 4096u
 
 /* The instruction counting `tag` (its c.icount while it ran) faulted under
  * intercept and is executed again: its device writes (vl_machine.dev_log)
