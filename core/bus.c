@@ -131,7 +131,7 @@ bool vl_bus_write(vl_machine *m, uint32_t addr, int size, uint32_t value) {
         int k = m->mem.big_endian ? size - 1 - i : i;
         p[k] = (uint8_t)(value >> (8 * i));
     }
-    if (m->mem.watch && (vl_watched(&m->mem, addr) || vl_watched(&m->mem, addr + (uint32_t)size - 1))) {
+    if (m->mem.watch && vl_watch_hit(&m->mem, addr, (uint32_t)size)) {
         /* the write is done; whoever watches looks at it after this
          * instruction, when it asks to */
         if ((!m->on_watch || m->on_watch(m->watch_ctx, addr, size)) && m->desc->ops->kick) m->desc->ops->kick(m->cpu);
@@ -229,6 +229,13 @@ int vl_watch(vl_machine *m, uint32_t addr, uint32_t len, bool on) {
      * translation watches each block it makes, mostly on a page watched
      * already) */
     if (changed) watch_bounds(mem);
+    if (!mem->nwatch) {
+        mem->span_lo = mem->size;
+        mem->span_hi = 0;
+    } else if (on) {
+        if (addr < mem->span_lo) mem->span_lo = addr;
+        if (addr + len > mem->span_hi) mem->span_hi = addr + len;
+    }
     return 0;
 }
 
@@ -238,6 +245,8 @@ void vl_watch_clear(vl_machine *m) {
     m->mem.nwatch = 0;
     m->mem.watch_lo = m->mem.size;
     m->mem.watch_hi = 0;
+    m->mem.span_lo = m->mem.size;
+    m->mem.span_hi = 0;
 }
 
 /* Fire the timer if its deadline has passed: the interrupt line stays

@@ -99,7 +99,8 @@ typedef struct vl_vector_info {
  *
  * Write watch: `watch` has one byte per 4 KiB page of RAM (NULL while no
  * page is watched); a write to a watched page goes through vl_bus_write,
- * which reports it (vl_machine.on_watch), once per bus access (a 68000 long
+ * which reports it (vl_machine.on_watch) when it touches the span of the
+ * ranges watched (vl_watch_hit), once per bus access (a 68000 long
  * write is two), after the bytes are written, and ends the core's run after
  * the instruction (vl_cpu_ops.kick) unless on_watch says there is nothing
  * to look at. The cores' fast write paths only
@@ -139,6 +140,11 @@ typedef struct vl_mem {
     uint32_t watch_lo;  /* lowest watched page address; size when none */
     uint32_t watch_hi;  /* end of the highest watched page; 0 when none */
     uint32_t nwatch;    /* pages watched */
+    /* the bytes a write must touch to be reported: [span_lo, span_hi)
+     * spans every range vl_watch was asked to watch since no page was
+     * (size and 0 when none), so that a write beside them on a watched
+     * page (a guest's data next to its translated code) is a plain one */
+    uint32_t span_lo, span_hi;
     uint8_t *mon;       /* the monitor region's storage (NULL: none) */
     uint32_t mon_base, mon_size;
 } vl_mem;
@@ -163,6 +169,12 @@ int vl_watch(vl_machine *m, uint32_t addr, uint32_t len, bool on);
 void vl_watch_clear(vl_machine *m);
 static inline bool vl_watched(const vl_mem *mem, uint32_t addr) {
     return mem->watch && addr < mem->size && mem->watch[addr >> VL_PAGE_SHIFT];
+}
+/* A write of size bytes at addr is reported: it touches a watched page and
+ * the span of the watched ranges (vl_mem.span_lo). */
+static inline bool vl_watch_hit(const vl_mem *mem, uint32_t addr, uint32_t size) {
+    return addr < mem->span_hi && (uint64_t)addr + size > mem->span_lo &&
+           (vl_watched(mem, addr) || vl_watched(mem, addr + size - 1));
 }
 
 /* Binary translation's record of a translated block's exit (vmm/tech_bt.c
@@ -360,28 +372,38 @@ struct vl_machine {
     uint64_t dev_tag;
 };
 
-/* Where a run's budget ended with no stop at pc and cont is set: the
+/* vl_chain_take: the record alone (NULL: none holds; ask cont()), for a
+ * core that goes on through one without leaving its loop.
+ * vl_cont: where a run's budget ended with no stop at pc and cont is set: the
  * instructions to run on (0: the run ends). The record of the stretch
  * that ended, while it holds, is what cont() would answer at no cost:
  * went on through, as cont() would have (a new stretch: no device write
  * of the last one can be a trapping instruction's), and noted for the
  * monitor to catch up with. */
-static inline uint64_t vl_cont(vl_cpu_common *c, uint32_t pc) {
+static inline const vl_chain *vl_chain_take(vl_cpu_common *c, uint32_t pc) {
     const vl_chain *r = c->chain;
     if (r && (r += r[0].pc != pc, r->pc == pc) && r->stamp == *c->chain_stamp && r->n <= c->chain_limit - c->icount) {
         c->m->dev_log_n = 0;
         c->chain_took = r;
         c->chain_at = c->icount;
         c->chain = r->next;
-        return r->n;
+        return r;
     }
-    return c->cont(c->cont_ctx);
+    return NULL;
+}
+static inline uint64_t vl_cont(vl_cpu_common *c, uint32_t pc) {
+    const vl_chain *r = vl_chain_take(c, pc);
+    return r ? r->n : c->cont(c->cont_ctx);
 }
 
 /* Longest run of instructions between two looks at the devices: the run
  * loops of core/machine.c and of the monitor (vmm/vmm.c) cut time the same
- * way so that a guest's timer ticks after the same instruction on both. */
+ * way so that a guest's timer ticks after the same instruction on both.
+ * VL_RUN_SLICE_QUIET while the timer is off and no until_pc is asked: then
+ * a boundary only looks at the host's stop request, and each costs the
+ * monitor a return from its technique's run. */
 #define VL_RUN_SLICE 256u
+#define VL_RUN_SLICE_QUIET 4096u
 
 /* The instruction counting `tag` (its c.icount while it ran) faulted under
  * intercept and is executed again: its device writes (vl_machine.dev_log)

@@ -192,6 +192,7 @@ static void power_on(machine_box *bx) {
     const vl_model_desc *d = m->desc;
     m->con_keep = SIZE_MAX;
     m->mem.watch_lo = m->mem.size;
+    m->mem.span_lo = m->mem.size;
     m->mem.addr_mask = d->addr_mask ? d->addr_mask : 0xFFFFFFFFu;
     m->mem.mmio_base = d->mmio_base;
     m->mem.mmio_on = true;

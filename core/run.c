@@ -40,7 +40,7 @@ uint64_t vl_run_next_slice(vl_run_clock *rc, vl_stop *s) {
         return 0;
     }
     rc->first = false;
-    uint64_t n = rc->single ? 1 : VL_RUN_SLICE;
+    uint64_t n = rc->single ? 1 : m->timer_period || rc->has_until ? VL_RUN_SLICE : VL_RUN_SLICE_QUIET;
     if (rc->max && rc->max - done < n) n = rc->max - done;
     /* slices end at the deadline; a guest that arms the timer mid-slice
      * kicks the core (core/bus.c), which makes a boundary here at once */

@@ -595,7 +595,7 @@ static void watch_case_ram(const char *isa, uint32_t ram, const char *src, uint3
     watch_log log = { 0 };
     m->on_watch = on_watch;
     m->watch_ctx = &log;
-    assert_int_equal(vl_watch(m, watched, 4, true), 0);
+    assert_int_equal(vl_watch(m, watched, 8, true), 0); /* the writes below: +0 and +6 */
     assert_int_equal(m->mem.watch_lo, watched & ~(VL_PAGE_SIZE - 1));
     vl_machine_boot(m, 0x1000, 0x8000);
     /* a watched write ends the run after its instruction: the run is
@@ -613,7 +613,7 @@ static void watch_case_ram(const char *isa, uint32_t ram, const char *src, uint3
     assert_int_equal(vlab_mem_get(m, watched, 4, &v), 0);
     assert_int_equal(v, 0x12345678); /* the watched write happened */
     /* stop watching: no more reports */
-    assert_int_equal(vl_watch(m, watched, 4, false), 0);
+    assert_int_equal(vl_watch(m, watched, 8, false), 0);
     assert_int_equal(m->mem.watch_lo, m->mem.size);
     log.n = 0;
     vl_machine_boot(m, 0x1000, 0x8000);
@@ -648,9 +648,11 @@ static void test_watch(void **st) {
     vlab_machine_free(m);
 }
 
-/* Two watched pages (0x3000, 0x6000): writes to each are reported, writes
- * between them, below and above them are not (the cores store directly
- * below watch_lo, on unwatched pages above it and from watch_hi on). */
+/* Two watched pages (0x3000, 0x6000): writes to the ranges watched on
+ * each are reported, writes between them, below and above them are not
+ * (the cores store directly below watch_lo, on unwatched pages above it
+ * and from watch_hi on), nor one on the page 0x6000 above the span of the
+ * watched ranges (0x6010: the guest's data beside its code). */
 static void watch_two(const char *isa, const char *src, int want_hits) {
     char err[256];
     vlab_machine *m = vlab_machine_new(isa, NULL, 0x10000, err, sizeof err);
@@ -680,7 +682,7 @@ static void watch_two(const char *isa, const char *src, int want_hits) {
         if ((log.addr[i] & ~0xFFFu) != 0x3000 && (log.addr[i] & ~0xFFFu) != 0x6000)
             fail_msg("%s: a watch hit at 0x%x", isa, log.addr[i]);
     /* every write happened */
-    static const uint32_t at[] = { 0x2000, 0x3000, 0x4000, 0x6004, 0x7000, 0x9000 };
+    static const uint32_t at[] = { 0x2000, 0x3000, 0x4000, 0x6004, 0x6010, 0x7000, 0x9000 };
     for (size_t i = 0; i < sizeof at / sizeof *at; i++) {
         uint32_t v = 0;
         assert_int_equal(vlab_mem_get(m, at[i], 4, &v), 0);
@@ -697,12 +699,13 @@ static void watch_two(const char *isa, const char *src, int want_hits) {
 static void test_watch_two_pages(void **st) {
     (void)st;
     watch_two("m68k", "move.l #$12345678,d0\nmove.l d0,$2000\nmove.l d0,$3000\nmove.l d0,$4000\n"
-                      "move.l d0,$6004\nmove.l d0,$7000\nmove.l d0,$9000\nbra .\n", 4); /* 68000: a long is two */
+                      "move.l d0,$6004\nmove.l d0,$6010\nmove.l d0,$7000\nmove.l d0,$9000\nbra .\n", 4); /* 68000: a long is two */
     watch_two("ppc", "lis 3,0x1234\nori 3,3,0x5678\nli 4,0x2000\nstw 3,0(4)\nli 4,0x3000\nstw 3,0(4)\n"
-                     "li 4,0x4000\nstw 3,0(4)\nli 4,0x6004\nstw 3,0(4)\nli 4,0x7000\nstw 3,0(4)\n"
+                     "li 4,0x4000\nstw 3,0(4)\nli 4,0x6004\nstw 3,0(4)\nli 4,0x6010\nstw 3,0(4)\n"
+                     "li 4,0x7000\nstw 3,0(4)\n"
                      "lis 4,0\nori 4,4,0x9000\nstw 3,0(4)\nb .\n", 2);
     watch_two("x86", "mov $0x12345678,%eax\nmov %eax,0x2000\nmov %eax,0x3000\nmov %eax,0x4000\n"
-                     "mov %eax,0x6004\nmov %eax,0x7000\nmov %eax,0x9000\njmp .\n", 2);
+                     "mov %eax,0x6004\nmov %eax,0x6010\nmov %eax,0x7000\nmov %eax,0x9000\njmp .\n", 2);
 }
 
 /* ---- the I/O port space --------------------------------------------------------------- */

@@ -2044,7 +2044,15 @@ static inline __attribute__((always_inline)) void run_loop_as(x86_cpu *s, bool g
     /* the fast way's look: only when the set holds a form it may run */
     const uint8_t *const exit_fast = exit_forms && exits_fast_forms(s, exit_forms) ? exit_forms : NULL;
 again:
-    while (s->c.icount < s->icount_end) {
+    for (;;) {
+        if (VL_UNLIKELY(s->c.icount >= s->icount_end)) {
+            /* binary translation: through a record at once, when nothing
+             * is pending for the boundary (attn clear: no fault, kick or
+             * jump to itself); else below, where the run would end */
+            const vl_chain *r;
+            if (!go_on || s->attn || !(r = vl_chain_take(&s->c, s->eip))) break;
+            s->icount_end = s->c.icount + r->n;
+        }
         bool traced = false, no_fast = exit_innocuous;
         if (VL_UNLIKELY(s->attn)) {
             /* between instructions: what the fast handlers cannot change
@@ -2406,11 +2414,23 @@ static size_t x86_read_virt(void *cpu, uint32_t addr, uint8_t *buf, size_t len, 
     uint32_t base = s->seg[fetch ? X86_CS : X86_DS].base;
     size_t n = 0;
     while (n < len) {
+        /* one translation a page (binary translation reads each block it
+         * makes through here) */
         uint32_t lin = base + addr + (uint32_t)n, pa;
         if (x86_translate(s, lin, false, s->cpl == 3, true, &pa)) break;
-        if (pa >= 0xFFFF0000u) pa = pa - 0xFFFF0000u + 0x000F0000u;
-        if (pa >= mem->size || (mem->mmio_on && pa - mem->mmio_base < VL_MMIO_SIZE)) break;
-        buf[n++] = mem->ram[pa];
+        size_t in_page = 0x1000u - (lin & 0xFFFu), end = len - n < in_page ? len : n + in_page;
+        uint32_t k = (uint32_t)(end - n);
+        if (pa < 0xFFFF0000u && (uint64_t)pa + k <= mem->size &&
+            (!mem->mmio_on || (uint64_t)pa + k <= mem->mmio_base || (uint64_t)pa >= (uint64_t)mem->mmio_base + VL_MMIO_SIZE)) {
+            memcpy(buf + n, mem->ram + pa, k); /* plain RAM */
+            n = end;
+            continue;
+        }
+        for (; n < end; n++, pa++) {
+            uint32_t a = pa >= 0xFFFF0000u ? pa - 0xFFFF0000u + 0x000F0000u : pa;
+            if (a >= mem->size || (mem->mmio_on && a - mem->mmio_base < VL_MMIO_SIZE)) return n;
+            buf[n] = mem->ram[a];
+        }
     }
     return n;
 }

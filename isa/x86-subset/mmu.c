@@ -21,8 +21,10 @@ void x86_mem_refresh(x86_cpu *s) {
     uint32_t lim = mem->ram ? mem->size : 0;
     if (mem->mmio_on && mem->mmio_base < lim) lim = mem->mmio_base;
     s->fast_lim = lim;
-    uint32_t lo = mem->watch_lo < lim ? mem->watch_lo : lim;
-    uint32_t hi = mem->watch_hi > lo && mem->watch_hi < lim ? mem->watch_hi : lim;
+    /* the span of the watched bytes, not their pages: the rest of a
+     * watched page (a guest's data beside its translated code) is plain */
+    uint32_t lo = mem->span_lo < lim ? mem->span_lo : lim;
+    uint32_t hi = mem->span_hi > lo && mem->span_hi < lim ? mem->span_hi : lim;
     s->wr_base = lim - hi > lo ? hi : 0;
     s->wr_lim = lim - hi > lo ? lim - hi : lo;
     s->cp_len = 0;
@@ -104,8 +106,7 @@ static void phys_wr_as(x86_cpu *s, uint32_t pa, int size, uint32_t v, bool log) 
      * (a monitor watching a few code pages leaves the rest of RAM a plain
      * store) */
     if (VL_LIKELY((uint64_t)(uint32_t)(pa - s->wr_base) + (unsigned)size <= s->wr_lim) ||
-        ((uint64_t)pa + (unsigned)size <= s->fast_lim && !vl_watched(&s->c.m->mem, pa) &&
-         !vl_watched(&s->c.m->mem, pa + (uint32_t)size - 1))) {
+        ((uint64_t)pa + (unsigned)size <= s->fast_lim && !vl_watch_hit(&s->c.m->mem, pa, (uint32_t)size))) {
         uint8_t *p = s->ram + pa;
         if (VL_UNLIKELY(s->c.intercept && log)) x86_wlog_add(s, p, (unsigned)size);
         p[0] = (uint8_t)v;
@@ -311,7 +312,7 @@ void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v, bool lo
          * not the whole way for each store to the guest's data (log: as
          * there) */
         uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, 0, s->fast_lim);
-        if (p && !vl_watched(&s->c.m->mem, (uint32_t)(p - s->ram))) {
+        if (p && !vl_watch_hit(&s->c.m->mem, (uint32_t)(p - s->ram), (uint32_t)size)) {
             if (log && s->c.intercept) x86_wlog_add(s, p, (unsigned)size);
             p[0] = (uint8_t)v;
             if (size > 1) p[1] = (uint8_t)(v >> 8);
