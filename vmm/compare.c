@@ -13,7 +13,9 @@
  * the step took an interrupt or trace exception first (the cores then
  * execute the handler's first instruction in the same step): a replay
  * re-steps it with an exception hook that stops before any instruction
- * retires, until one does, and names that one (which_insn). */
+ * retires, until one does, and names that one (which_insn). The single
+ * steps watch for such exceptions themselves (early_watch): a step that
+ * took none names its start PC's instruction without that replay. */
 #include "vmm/vmm.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,6 +337,49 @@ static void step_to_insn(vlab_machine *nat, vl_vm *vm, uint32_t *pc, char *text,
     }
 }
 
+/* What step_to_insn's hook would see in a side's single step, watched
+ * in that step itself by a hook that never asks to stop (and so changes
+ * nothing): where it sees no exception before the step's instruction
+ * retired, step_to_insn's first step goes as this one did, and names the
+ * instruction at the step's start PC. Single steps of a replay that do so
+ * on both sides need no replay of their own (which_insn): with faults and
+ * traps on every few instructions, those replays cost more than the rest
+ * of the equivalence check. */
+typedef struct early_watch {
+    early_exc e;
+    bool seen;
+} early_watch;
+
+static int note_if_early(void *ctx, int event, uint32_t a, uint32_t b) {
+    early_watch *w = ctx;
+    w->seen |= stop_if_early(&w->e, event, a, b) != 0;
+    return 0;
+}
+
+/* w[0] watches the pair's bare machine, w[1] its VM (nat_only: none) */
+static void watch_on(pair *p, early_watch w[2], bool nat_only) {
+    w[0] = (early_watch){ { p->nat, 0 }, false };
+    w[1] = (early_watch){ { p->vm->m, 0 }, false };
+    vlab_set_hook(p->nat, VLAB_EV_EXCEPTION, note_if_early, &w[0]);
+    if (!nat_only) vl_vm_set_hook(p->vm, VLAB_EV_EXCEPTION, note_if_early, &w[1]);
+}
+
+static void watch_off(pair *p, bool nat_only) {
+    vlab_set_hook(p->nat, 0, NULL, NULL);
+    if (!nat_only) vl_vm_set_hook(p->vm, 0, NULL, NULL);
+}
+
+/* before a single step */
+static void watch_mark(early_watch *w) {
+    w->e.mark = w->e.m->cc->icount;
+    w->seen = false;
+}
+
+/* after it (s: its stop): step_to_insn would take one step, as this one */
+static bool watch_plain(const early_watch *w, vl_stop s) {
+    return !w->seen && !(s.reason == VLAB_STOP_BREAKPOINT && w->e.m->cc->icount == w->e.mark);
+}
+
 /* Which instruction each side executed in single step k + 1 after pos
  * (where the callers' replays were: fast_forward to pos, k single steps). */
 static void which_insn(const vl_equiv_image *img, int technique, vl_equiv_cache *c, uint64_t pos, uint64_t k, uint32_t *pc,
@@ -409,15 +454,21 @@ static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c
             bool replay = replays++ < MAX_REPLAYS && pair_make(&q, img, technique, c, err, errsz) == 0;
             if (replay) {
                 fast_forward(&q, pos);
+                early_watch w[2];
+                watch_on(&q, w, false);
                 for (uint64_t k = 0; k < ran + 1 && left; k++) {
                     uint32_t pc = vlab_pc(q.nat), vpc = vl_vm_pc(q.vm);
                     char ti[48], tv[48];
                     disasm_at(q.nat, NULL, code_variant(q.nat), pc, ti, sizeof ti);
                     disasm_at(q.vm->m, q.vm, q.vm->variant, vpc, tv, sizeof tv);
                     uint64_t ex = pair_exceptions(&q);
+                    watch_mark(&w[0]);
                     vl_stop a = vlab_step(q.nat, 1);
-                    vl_vm_step(q.vm, 1);
-                    bool named = pair_exceptions(&q) == ex; /* no exception: the start PC's instruction ran */
+                    watch_mark(&w[1]);
+                    vl_stop b = vl_vm_step(q.vm, 1);
+                    /* no exception, or none before the instruction retired:
+                     * the start PC's instruction ran */
+                    bool named = pair_exceptions(&q) == ex || (watch_plain(&w[0], a) && watch_plain(&w[1], b));
                     for (size_t i = 0; i < nfd; i++)
                         if (!done[i] && loc_differs(&q, &fd[i])) {
                             if (!named) which_insn(img, technique, c, pos, k, &pc, &vpc, ti, tv, sizeof ti);
@@ -434,6 +485,7 @@ static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c
                         }
                     if (a.reason != VLAB_STOP_BUDGET) break;
                 }
+                watch_off(&q, false);
                 pair_free(&q, c);
             }
             /* not seen single-stepping (or too many replays): the chunk */
@@ -519,10 +571,15 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
         return -1;
     }
     fast_forward(&p, chunk_start);
+    early_watch w[2];
+    watch_on(&p, w, true); /* only the native side's instruction is named */
     for (uint64_t k = 0; k < chunk_len + 1; k++) {
         uint32_t pc = vlab_pc(p.nat);
         int variant = code_variant(p.nat);
         uint64_t ia = p.nat->cc->icount, ib = p.vm->m->cc->icount, ex = pair_exceptions(&p);
+        char before[sizeof out->first_insn]; /* what step_to_insn would read */
+        disasm_at(p.nat, NULL, variant, pc, before, sizeof before);
+        watch_mark(&w[0]);
         vl_stop sa = vlab_step(p.nat, 1), sb = vl_vm_step(p.vm, 1);
         uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
         size_t nd = pair_compare(&p, out->diffs, sizeof out->diffs / sizeof *out->diffs);
@@ -531,7 +588,9 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
             out->first_pc = pc;
             out->ndiffs = nd;
             disasm_at(p.nat, NULL, variant, pc, out->first_insn, sizeof out->first_insn);
-            if (pair_exceptions(&p) != ex) {
+            if (pair_exceptions(&p) != ex && watch_plain(&w[0], sa)) {
+                snprintf(out->first_insn, sizeof out->first_insn, "%s", before);
+            } else if (pair_exceptions(&p) != ex) {
                 uint32_t vpc;
                 char tv[sizeof out->first_insn];
                 which_insn(img, technique, c, chunk_start, k, &out->first_pc, &vpc, out->first_insn, tv, sizeof tv);
@@ -548,6 +607,7 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
             break;
         }
     }
+    watch_off(&p, true);
     pair_free(&p, c);
     out->native_stop = end_nat;
     out->vm_stop = end_vm;
