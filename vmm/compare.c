@@ -34,20 +34,29 @@ static void add(vl_diff *out, size_t max, size_t *n, const vl_diff *d) {
     (*n)++;
 }
 
-size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) {
+/* Register name of a in b's list (-1: b has none of that name) */
+static int reg_in(const vl_view *a, int i, const vl_view *b) {
+    const char *name = view_rname(a, i);
+    int j = vlab_reg_index(b->m, name);
+    return j < 0 || strcmp(vlab_reg_name(b->m, j), name) != 0 ? -1 : j;
+}
+
+/* ab[i]: reg_in(a, i, b), ba[j]: reg_in(b, j, a), for a pair compared
+ * again and again (the equivalence check's single steps): the lookups by
+ * name cost more than the comparison. NULL: looked up here. */
+static size_t compare_regs(const vl_view *a, const vl_view *b, const int *ab, const int *ba, vl_diff *out,
+                           size_t max) {
     size_t n = 0;
     vl_diff d;
     /* registers, by name: those a has (b's extra ones count as differences) */
     int na = view_nregs(a), nb = view_nregs(b);
     for (int i = 0; i < na; i++) {
-        const char *name = view_rname(a, i);
-        int j = vlab_reg_index(b->m, name);
+        int j = ab ? ab[i] : reg_in(a, i, b);
         memset(&d, 0, sizeof d);
         d.kind = VL_DIFF_REG;
-        snprintf(d.what, sizeof d.what, "%s", name);
-        if (j < 0 || strcmp(vlab_reg_name(b->m, j), name) != 0) {
+        if (j < 0) {
             d.kind = VL_DIFF_SHAPE;
-            snprintf(d.what, sizeof d.what, "reg %s", name);
+            snprintf(d.what, sizeof d.what, "reg %s", view_rname(a, i));
             d.a = 1;
             d.b = 0;
             add(out, max, &n, &d);
@@ -55,19 +64,27 @@ size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) 
         }
         d.a = view_reg(a, i);
         d.b = view_reg(b, j);
-        if (d.a != d.b) add(out, max, &n, &d);
+        if (d.a != d.b) {
+            snprintf(d.what, sizeof d.what, "%s", view_rname(a, i));
+            add(out, max, &n, &d);
+        }
     }
     for (int j = 0; j < nb; j++) {
-        const char *name = view_rname(b, j);
-        int i = vlab_reg_index(a->m, name);
-        if (i >= 0 && strcmp(vlab_reg_name(a->m, i), name) == 0) continue;
+        if ((ba ? ba[j] : reg_in(b, j, a)) >= 0) continue;
         memset(&d, 0, sizeof d);
         d.kind = VL_DIFF_SHAPE;
-        snprintf(d.what, sizeof d.what, "reg %s", name);
+        snprintf(d.what, sizeof d.what, "reg %s", view_rname(b, j));
         d.a = 0;
         d.b = 1;
         add(out, max, &n, &d);
     }
+    return n;
+}
+
+static size_t compare_with(const vl_view *a, const vl_view *b, const int *ab, const int *ba, vl_diff *out,
+                           size_t max) {
+    size_t n = compare_regs(a, b, ab, ba, out, max);
+    vl_diff d;
     /* memory: runs of differing bytes */
     uint32_t sa = a->m->mem.size, sb = b->m->mem.size, sz = sa < sb ? sa : sb;
     if (sa != sb) {
@@ -119,6 +136,10 @@ size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) 
     return n;
 }
 
+size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) {
+    return compare_with(a, b, NULL, NULL, out, max);
+}
+
 void vl_diff_format(const vl_diff *d, char *out, size_t outsz) {
     switch (d->kind) {
     case VL_DIFF_REG:
@@ -153,6 +174,7 @@ typedef struct pair {
     vlab_machine *nat;
     vl_vm *vm;
     int slot;               /* its slot in the cache, -1: made for this use only */
+    int *ab, *ba;           /* compare_with's register maps, once compared (NULL: not yet) */
 } pair;
 
 /* A cache slot: a pair kept between calls, for one image shape and
@@ -199,6 +221,9 @@ static void pair_free(pair *p, vl_equiv_cache *c) {
         vlab_machine_free(p->nat);
         vl_vm_free(p->vm);
     }
+    free(p->ab);
+    free(p->ba);
+    p->ab = p->ba = NULL;
     p->nat = NULL;
     p->vm = NULL;
     p->slot = -1;
@@ -267,7 +292,20 @@ static int pair_make(pair *p, const vl_equiv_image *img, int technique, vl_equiv
 
 static size_t pair_compare(pair *p, vl_diff *out, size_t max) {
     vl_view a = { p->nat, NULL }, b = { p->vm->m, p->vm };
-    return vl_compare(&a, &b, out, max);
+    if (!p->ab) {
+        int na = view_nregs(&a), nb = view_nregs(&b);
+        p->ab = malloc((size_t)(na ? na : 1) * sizeof *p->ab);
+        p->ba = malloc((size_t)(nb ? nb : 1) * sizeof *p->ba);
+        if (!p->ab || !p->ba) {
+            free(p->ab);
+            free(p->ba);
+            p->ab = p->ba = NULL;
+            return vl_compare(&a, &b, out, max);
+        }
+        for (int i = 0; i < na; i++) p->ab[i] = reg_in(&a, i, &b);
+        for (int j = 0; j < nb; j++) p->ba[j] = reg_in(&b, j, &a);
+    }
+    return compare_with(&a, &b, p->ab, p->ba, out, max);
 }
 
 /* The variant that decodes the code a bare machine runs now (taken before
