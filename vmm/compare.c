@@ -459,14 +459,18 @@ static bool loc_differs(pair *p, const vl_diff *d) {
  * location first differed: chunk by chunk, and for a chunk where some
  * location starts to differ, a rebuilt pair single-steps through it. */
 #define MAX_REPLAYS 64
+/* first (or NULL): the run's own pair, after its one chunk of `total`
+ * instructions, which its native side ran as first_ran with stop
+ * first_stop: this function's first chunk, as it would run it again from
+ * the image (the same steps), so that it is not run again. Taken over. */
 static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c, uint64_t total, vl_diff *fd, size_t nfd,
-                     char *err, size_t errsz) {
+                     pair *first, uint64_t first_ran, vl_stop first_stop, char *err, size_t errsz) {
     pair p = { 0 };
-    if (pair_make(&p, img, technique, c, err, errsz) < 0) return -1;
-    bool *done = calloc(nfd ? nfd : 1, sizeof *done);
-    if (!done) {
+    bool *done = NULL;
+    if (pair_make(&p, img, technique, c, err, errsz) < 0 || !(done = calloc(nfd ? nfd : 1, sizeof *done))) {
+        if (p.nat) snprintf(err, errsz, "out of memory");
         pair_free(&p, c);
-        snprintf(err, errsz, "out of memory");
+        if (first) pair_free(first, c);
         return -1;
     }
     size_t left = nfd, replays = 0;
@@ -476,13 +480,22 @@ static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c
             left--;
             snprintf(fd[i].at_insn, sizeof fd[i].at_insn, "(from the start)");
         }
+    if (first) {
+        pair_free(&p, c);
+        p = *first;
+        *first = (pair){ .slot = -1 };
+    }
     uint64_t pos = 0;
     while (left && pos < total) {
         uint64_t n = total - pos < CHUNK ? total - pos : CHUNK;
-        uint64_t ia = p.nat->cc->icount;
-        vl_stop s = vlab_step(p.nat, n);
-        vl_vm_step(p.vm, n);
-        uint64_t ran = p.nat->cc->icount - ia;
+        vl_stop s = first_stop;
+        uint64_t ran = first_ran;
+        if (pos || !first) {
+            uint64_t ia = p.nat->cc->icount;
+            s = vlab_step(p.nat, n);
+            vl_vm_step(p.vm, n);
+            ran = p.nat->cc->icount - ia;
+        }
         if (!ran) ran = n;
         bool fresh = false;
         for (size_t i = 0; i < nfd; i++)
@@ -566,6 +579,7 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
     /* 1. the whole run, in lockstep chunks: where they first differ, and how
      *    they differ at the end */
     uint64_t done = 0, chunk_start = 0, chunk_len = 0;
+    uint64_t chunks = 0, n1 = 0, ra1 = 0; /* the first chunk's length and native instructions */
     bool differ = false;
     for (;;) {
         if (max && done >= max) break;
@@ -575,6 +589,7 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
         out->native_stop = vlab_step(p.nat, n);
         out->vm_stop = vl_vm_step(p.vm, n);
         uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
+        if (!chunks++) n1 = n, ra1 = ra;
         if (!differ && (ra != rb || out->native_stop.reason != out->vm_stop.reason || pair_compare(&p, NULL, 0))) {
             differ = true;
             chunk_start = done;
@@ -599,12 +614,19 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
         out->nfinal = pair_compare(&p, out->final, nfd);
         if (out->nfinal > nfd) out->nfinal = nfd;
     }
-    pair_free(&p, c);
+    /* one chunk, of the length attribute's first would have: attribute
+     * takes this pair as that chunk, run */
+    pair first = { .slot = -1 };
+    bool keep = differ && out->nfinal && chunks == 1 && done == n1;
+    if (keep) first = p;
+    else pair_free(&p, c);
+    p = (pair){ .slot = -1 };
     if (!differ) return 0;
     out->equal = false;
 
     /* 2. rebuild both and single-step through the first chunk that differs */
     if (pair_make(&p, img, technique, c, err, errsz) < 0) {
+        if (keep) pair_free(&first, c);
         vl_equiv_free(out);
         return -1;
     }
@@ -651,7 +673,8 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
     out->vm_stop = end_vm;
 
     /* 3. every difference at the end, tied to the instruction that first produced it */
-    if (out->nfinal && attribute(img, technique, c, done, out->final, out->nfinal, err, errsz) < 0) {
+    if (out->nfinal && attribute(img, technique, c, done, out->final, out->nfinal, keep ? &first : NULL, ra1, end_nat,
+                                 err, errsz) < 0) {
         vl_equiv_free(out);
         return -1;
     }
