@@ -13,7 +13,9 @@
  * the step took an interrupt or trace exception first (the cores then
  * execute the handler's first instruction in the same step): a replay
  * re-steps it with an exception hook that stops before any instruction
- * retires, until one does, and names that one (which_insn). */
+ * retires, until one does, and names that one (which_insn). The single
+ * steps watch for such exceptions themselves (early_watch): a step that
+ * took none names its start PC's instruction without that replay. */
 #include "vmm/vmm.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,20 +34,29 @@ static void add(vl_diff *out, size_t max, size_t *n, const vl_diff *d) {
     (*n)++;
 }
 
-size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) {
+/* Register name of a in b's list (-1: b has none of that name) */
+static int reg_in(const vl_view *a, int i, const vl_view *b) {
+    const char *name = view_rname(a, i);
+    int j = vlab_reg_index(b->m, name);
+    return j < 0 || strcmp(vlab_reg_name(b->m, j), name) != 0 ? -1 : j;
+}
+
+/* ab[i]: reg_in(a, i, b), ba[j]: reg_in(b, j, a), for a pair compared
+ * again and again (the equivalence check's single steps): the lookups by
+ * name cost more than the comparison. NULL: looked up here. */
+static size_t compare_regs(const vl_view *a, const vl_view *b, const int *ab, const int *ba, vl_diff *out,
+                           size_t max) {
     size_t n = 0;
     vl_diff d;
     /* registers, by name: those a has (b's extra ones count as differences) */
     int na = view_nregs(a), nb = view_nregs(b);
     for (int i = 0; i < na; i++) {
-        const char *name = view_rname(a, i);
-        int j = vlab_reg_index(b->m, name);
+        int j = ab ? ab[i] : reg_in(a, i, b);
         memset(&d, 0, sizeof d);
         d.kind = VL_DIFF_REG;
-        snprintf(d.what, sizeof d.what, "%s", name);
-        if (j < 0 || strcmp(vlab_reg_name(b->m, j), name) != 0) {
+        if (j < 0) {
             d.kind = VL_DIFF_SHAPE;
-            snprintf(d.what, sizeof d.what, "reg %s", name);
+            snprintf(d.what, sizeof d.what, "reg %s", view_rname(a, i));
             d.a = 1;
             d.b = 0;
             add(out, max, &n, &d);
@@ -53,19 +64,27 @@ size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) 
         }
         d.a = view_reg(a, i);
         d.b = view_reg(b, j);
-        if (d.a != d.b) add(out, max, &n, &d);
+        if (d.a != d.b) {
+            snprintf(d.what, sizeof d.what, "%s", view_rname(a, i));
+            add(out, max, &n, &d);
+        }
     }
     for (int j = 0; j < nb; j++) {
-        const char *name = view_rname(b, j);
-        int i = vlab_reg_index(a->m, name);
-        if (i >= 0 && strcmp(vlab_reg_name(a->m, i), name) == 0) continue;
+        if ((ba ? ba[j] : reg_in(b, j, a)) >= 0) continue;
         memset(&d, 0, sizeof d);
         d.kind = VL_DIFF_SHAPE;
-        snprintf(d.what, sizeof d.what, "reg %s", name);
+        snprintf(d.what, sizeof d.what, "reg %s", view_rname(b, j));
         d.a = 0;
         d.b = 1;
         add(out, max, &n, &d);
     }
+    return n;
+}
+
+static size_t compare_with(const vl_view *a, const vl_view *b, const int *ab, const int *ba, vl_diff *out,
+                           size_t max) {
+    size_t n = compare_regs(a, b, ab, ba, out, max);
+    vl_diff d;
     /* memory: runs of differing bytes */
     uint32_t sa = a->m->mem.size, sb = b->m->mem.size, sz = sa < sb ? sa : sb;
     if (sa != sb) {
@@ -77,7 +96,9 @@ size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) 
         add(out, max, &n, &d);
     }
     const uint8_t *pa = a->m->mem.ram, *pb = b->m->mem.ram;
-    uint32_t i = 0;
+    /* equal memory, the common case of a single-stepped comparison, in one
+     * call (under ASan each call checks its ranges' shadow) */
+    uint32_t i = !sz || memcmp(pa, pb, sz) == 0 ? sz : 0;
     while (i < sz) {
         /* skip equal 64-byte blocks fast */
         if (sz - i >= 64 && memcmp(pa + i, pb + i, 64) == 0) {
@@ -117,6 +138,10 @@ size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) 
     return n;
 }
 
+size_t vl_compare(const vl_view *a, const vl_view *b, vl_diff *out, size_t max) {
+    return compare_with(a, b, NULL, NULL, out, max);
+}
+
 void vl_diff_format(const vl_diff *d, char *out, size_t outsz) {
     switch (d->kind) {
     case VL_DIFF_REG:
@@ -151,6 +176,7 @@ typedef struct pair {
     vlab_machine *nat;
     vl_vm *vm;
     int slot;               /* its slot in the cache, -1: made for this use only */
+    int *ab, *ba;           /* compare_with's register maps, once compared (NULL: not yet) */
 } pair;
 
 /* A cache slot: a pair kept between calls, for one image shape and
@@ -197,6 +223,9 @@ static void pair_free(pair *p, vl_equiv_cache *c) {
         vlab_machine_free(p->nat);
         vl_vm_free(p->vm);
     }
+    free(p->ab);
+    free(p->ba);
+    p->ab = p->ba = NULL;
     p->nat = NULL;
     p->vm = NULL;
     p->slot = -1;
@@ -265,7 +294,20 @@ static int pair_make(pair *p, const vl_equiv_image *img, int technique, vl_equiv
 
 static size_t pair_compare(pair *p, vl_diff *out, size_t max) {
     vl_view a = { p->nat, NULL }, b = { p->vm->m, p->vm };
-    return vl_compare(&a, &b, out, max);
+    if (!p->ab) {
+        int na = view_nregs(&a), nb = view_nregs(&b);
+        p->ab = malloc((size_t)(na ? na : 1) * sizeof *p->ab);
+        p->ba = malloc((size_t)(nb ? nb : 1) * sizeof *p->ba);
+        if (!p->ab || !p->ba) {
+            free(p->ab);
+            free(p->ba);
+            p->ab = p->ba = NULL;
+            return vl_compare(&a, &b, out, max);
+        }
+        for (int i = 0; i < na; i++) p->ab[i] = reg_in(&a, i, &b);
+        for (int j = 0; j < nb; j++) p->ba[j] = reg_in(&b, j, &a);
+    }
+    return compare_with(&a, &b, p->ab, p->ba, out, max);
 }
 
 /* The variant that decodes the code a bare machine runs now (taken before
@@ -335,6 +377,49 @@ static void step_to_insn(vlab_machine *nat, vl_vm *vm, uint32_t *pc, char *text,
     }
 }
 
+/* What step_to_insn's hook would see in a side's single step, watched
+ * in that step itself by a hook that never asks to stop (and so changes
+ * nothing): where it sees no exception before the step's instruction
+ * retired, step_to_insn's first step goes as this one did, and names the
+ * instruction at the step's start PC. Single steps of a replay that do so
+ * on both sides need no replay of their own (which_insn): with faults and
+ * traps on every few instructions, those replays cost more than the rest
+ * of the equivalence check. */
+typedef struct early_watch {
+    early_exc e;
+    bool seen;
+} early_watch;
+
+static int note_if_early(void *ctx, int event, uint32_t a, uint32_t b) {
+    early_watch *w = ctx;
+    w->seen |= stop_if_early(&w->e, event, a, b) != 0;
+    return 0;
+}
+
+/* w[0] watches the pair's bare machine, w[1] its VM (nat_only: none) */
+static void watch_on(pair *p, early_watch w[2], bool nat_only) {
+    w[0] = (early_watch){ { p->nat, 0 }, false };
+    w[1] = (early_watch){ { p->vm->m, 0 }, false };
+    vlab_set_hook(p->nat, VLAB_EV_EXCEPTION, note_if_early, &w[0]);
+    if (!nat_only) vl_vm_set_hook(p->vm, VLAB_EV_EXCEPTION, note_if_early, &w[1]);
+}
+
+static void watch_off(pair *p, bool nat_only) {
+    vlab_set_hook(p->nat, 0, NULL, NULL);
+    if (!nat_only) vl_vm_set_hook(p->vm, 0, NULL, NULL);
+}
+
+/* before a single step */
+static void watch_mark(early_watch *w) {
+    w->e.mark = w->e.m->cc->icount;
+    w->seen = false;
+}
+
+/* after it (s: its stop): step_to_insn would take one step, as this one */
+static bool watch_plain(const early_watch *w, vl_stop s) {
+    return !w->seen && !(s.reason == VLAB_STOP_BREAKPOINT && w->e.m->cc->icount == w->e.mark);
+}
+
 /* Which instruction each side executed in single step k + 1 after pos
  * (where the callers' replays were: fast_forward to pos, k single steps). */
 static void which_insn(const vl_equiv_image *img, int technique, vl_equiv_cache *c, uint64_t pos, uint64_t k, uint32_t *pc,
@@ -376,14 +461,18 @@ static bool loc_differs(pair *p, const vl_diff *d) {
  * location first differed: chunk by chunk, and for a chunk where some
  * location starts to differ, a rebuilt pair single-steps through it. */
 #define MAX_REPLAYS 64
+/* first (or NULL): the run's own pair, after its one chunk of `total`
+ * instructions, which its native side ran as first_ran with stop
+ * first_stop: this function's first chunk, as it would run it again from
+ * the image (the same steps), so that it is not run again. Taken over. */
 static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c, uint64_t total, vl_diff *fd, size_t nfd,
-                     char *err, size_t errsz) {
+                     pair *first, uint64_t first_ran, vl_stop first_stop, char *err, size_t errsz) {
     pair p = { 0 };
-    if (pair_make(&p, img, technique, c, err, errsz) < 0) return -1;
-    bool *done = calloc(nfd ? nfd : 1, sizeof *done);
-    if (!done) {
+    bool *done = NULL;
+    if (pair_make(&p, img, technique, c, err, errsz) < 0 || !(done = calloc(nfd ? nfd : 1, sizeof *done))) {
+        if (p.nat) snprintf(err, errsz, "out of memory");
         pair_free(&p, c);
-        snprintf(err, errsz, "out of memory");
+        if (first) pair_free(first, c);
         return -1;
     }
     size_t left = nfd, replays = 0;
@@ -393,13 +482,22 @@ static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c
             left--;
             snprintf(fd[i].at_insn, sizeof fd[i].at_insn, "(from the start)");
         }
+    if (first) {
+        pair_free(&p, c);
+        p = *first;
+        *first = (pair){ .slot = -1 };
+    }
     uint64_t pos = 0;
     while (left && pos < total) {
         uint64_t n = total - pos < CHUNK ? total - pos : CHUNK;
-        uint64_t ia = p.nat->cc->icount;
-        vl_stop s = vlab_step(p.nat, n);
-        vl_vm_step(p.vm, n);
-        uint64_t ran = p.nat->cc->icount - ia;
+        vl_stop s = first_stop;
+        uint64_t ran = first_ran;
+        if (pos || !first) {
+            uint64_t ia = p.nat->cc->icount;
+            s = vlab_step(p.nat, n);
+            vl_vm_step(p.vm, n);
+            ran = p.nat->cc->icount - ia;
+        }
         if (!ran) ran = n;
         bool fresh = false;
         for (size_t i = 0; i < nfd; i++)
@@ -409,15 +507,21 @@ static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c
             bool replay = replays++ < MAX_REPLAYS && pair_make(&q, img, technique, c, err, errsz) == 0;
             if (replay) {
                 fast_forward(&q, pos);
+                early_watch w[2];
+                watch_on(&q, w, false);
                 for (uint64_t k = 0; k < ran + 1 && left; k++) {
                     uint32_t pc = vlab_pc(q.nat), vpc = vl_vm_pc(q.vm);
                     char ti[48], tv[48];
                     disasm_at(q.nat, NULL, code_variant(q.nat), pc, ti, sizeof ti);
                     disasm_at(q.vm->m, q.vm, q.vm->variant, vpc, tv, sizeof tv);
                     uint64_t ex = pair_exceptions(&q);
+                    watch_mark(&w[0]);
                     vl_stop a = vlab_step(q.nat, 1);
-                    vl_vm_step(q.vm, 1);
-                    bool named = pair_exceptions(&q) == ex; /* no exception: the start PC's instruction ran */
+                    watch_mark(&w[1]);
+                    vl_stop b = vl_vm_step(q.vm, 1);
+                    /* no exception, or none before the instruction retired:
+                     * the start PC's instruction ran */
+                    bool named = pair_exceptions(&q) == ex || (watch_plain(&w[0], a) && watch_plain(&w[1], b));
                     for (size_t i = 0; i < nfd; i++)
                         if (!done[i] && loc_differs(&q, &fd[i])) {
                             if (!named) which_insn(img, technique, c, pos, k, &pc, &vpc, ti, tv, sizeof ti);
@@ -434,6 +538,7 @@ static int attribute(const vl_equiv_image *img, int technique, vl_equiv_cache *c
                         }
                     if (a.reason != VLAB_STOP_BUDGET) break;
                 }
+                watch_off(&q, false);
                 pair_free(&q, c);
             }
             /* not seen single-stepping (or too many replays): the chunk */
@@ -476,6 +581,7 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
     /* 1. the whole run, in lockstep chunks: where they first differ, and how
      *    they differ at the end */
     uint64_t done = 0, chunk_start = 0, chunk_len = 0;
+    uint64_t chunks = 0, n1 = 0, ra1 = 0; /* the first chunk's length and native instructions */
     bool differ = false;
     for (;;) {
         if (max && done >= max) break;
@@ -485,6 +591,7 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
         out->native_stop = vlab_step(p.nat, n);
         out->vm_stop = vl_vm_step(p.vm, n);
         uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
+        if (!chunks++) n1 = n, ra1 = ra;
         if (!differ && (ra != rb || out->native_stop.reason != out->vm_stop.reason || pair_compare(&p, NULL, 0))) {
             differ = true;
             chunk_start = done;
@@ -509,20 +616,32 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
         out->nfinal = pair_compare(&p, out->final, nfd);
         if (out->nfinal > nfd) out->nfinal = nfd;
     }
-    pair_free(&p, c);
+    /* one chunk, of the length attribute's first would have: attribute
+     * takes this pair as that chunk, run */
+    pair first = { .slot = -1 };
+    bool keep = differ && out->nfinal && chunks == 1 && done == n1;
+    if (keep) first = p;
+    else pair_free(&p, c);
+    p = (pair){ .slot = -1 };
     if (!differ) return 0;
     out->equal = false;
 
     /* 2. rebuild both and single-step through the first chunk that differs */
     if (pair_make(&p, img, technique, c, err, errsz) < 0) {
+        if (keep) pair_free(&first, c);
         vl_equiv_free(out);
         return -1;
     }
     fast_forward(&p, chunk_start);
+    early_watch w[2];
+    watch_on(&p, w, true); /* only the native side's instruction is named */
     for (uint64_t k = 0; k < chunk_len + 1; k++) {
         uint32_t pc = vlab_pc(p.nat);
         int variant = code_variant(p.nat);
         uint64_t ia = p.nat->cc->icount, ib = p.vm->m->cc->icount, ex = pair_exceptions(&p);
+        char before[sizeof out->first_insn]; /* what step_to_insn would read */
+        disasm_at(p.nat, NULL, variant, pc, before, sizeof before);
+        watch_mark(&w[0]);
         vl_stop sa = vlab_step(p.nat, 1), sb = vl_vm_step(p.vm, 1);
         uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
         size_t nd = pair_compare(&p, out->diffs, sizeof out->diffs / sizeof *out->diffs);
@@ -531,7 +650,9 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
             out->first_pc = pc;
             out->ndiffs = nd;
             disasm_at(p.nat, NULL, variant, pc, out->first_insn, sizeof out->first_insn);
-            if (pair_exceptions(&p) != ex) {
+            if (pair_exceptions(&p) != ex && watch_plain(&w[0], sa)) {
+                snprintf(out->first_insn, sizeof out->first_insn, "%s", before);
+            } else if (pair_exceptions(&p) != ex) {
                 uint32_t vpc;
                 char tv[sizeof out->first_insn];
                 which_insn(img, technique, c, chunk_start, k, &out->first_pc, &vpc, out->first_insn, tv, sizeof tv);
@@ -548,12 +669,14 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
             break;
         }
     }
+    watch_off(&p, true);
     pair_free(&p, c);
     out->native_stop = end_nat;
     out->vm_stop = end_vm;
 
     /* 3. every difference at the end, tied to the instruction that first produced it */
-    if (out->nfinal && attribute(img, technique, c, done, out->final, out->nfinal, err, errsz) < 0) {
+    if (out->nfinal && attribute(img, technique, c, done, out->final, out->nfinal, keep ? &first : NULL, ra1, end_nat,
+                                 err, errsz) < 0) {
         vl_equiv_free(out);
         return -1;
     }

@@ -659,6 +659,19 @@ static bool on_watch(vl_vm *vm, uint32_t addr, int size) {
     return dropped;
 }
 
+/* h (zeroed) as attach leaves it */
+static void bt_init(vl_vm *vm, bt_state *h, bool patching) {
+    h->patching = patching;
+    h->check_priv = patching || !vm->virt->bt->user;
+    h->callout_mask = patching ? 0 : ~0u;
+    memset(h->bucket, 0xFF, sizeof h->bucket);
+    memset(h->pbucket, 0xFF, sizeof h->pbucket);
+    h->cur = h->prev = -1;
+    h->watch_lo = UINT32_MAX;
+    h->watch_hi = 0;
+    h->stamp = 1; /* a record's stamp starts at 0: no verdict */
+}
+
 static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
     const vl_virt_bt *bt = vm->virt->bt;
     int id = patching ? VL_TECH_SCAN_PATCH : VL_TECH_BINARY_TRANSLATION;
@@ -671,21 +684,22 @@ static int attach_as(vl_vm *vm, bool patching, char *err, size_t errsz) {
         vl_seterr(err, errsz, "out of memory");
         return -1;
     }
-    h->patching = patching;
-    h->check_priv = patching || !vm->virt->bt->user;
-    h->callout_mask = patching ? 0 : ~0u;
-    memset(h->bucket, 0xFF, sizeof h->bucket);
-    memset(h->pbucket, 0xFF, sizeof h->pbucket);
-    h->cur = h->prev = -1;
-    h->watch_lo = UINT32_MAX;
-    h->watch_hi = 0;
-    h->stamp = 1; /* a record's stamp starts at 0: no verdict */
+    bt_init(vm, h, patching);
     vm->tstate = h;
     return 0;
 }
 
 static int attach_bt(vl_vm *vm, char *err, size_t errsz) { return attach_as(vm, false, err, errsz); }
 static int attach_sp(vl_vm *vm, char *err, size_t errsz) { return attach_as(vm, true, err, errsz); }
+
+/* The tables in place: a new allocation of their size costs more than the
+ * renewed VM's run (under ASan: fresh pages, every time) */
+static void renew(vl_vm *vm) {
+    bt_state *h = vm->tstate;
+    bool patching = h->patching;
+    memset(h, 0, sizeof *h);
+    bt_init(vm, h, patching);
+}
 
 static void detach(vl_vm *vm) {
     free(vm->tstate);
@@ -707,6 +721,7 @@ const vl_technique vl_tech_binary_translation = {
     .summary = "kernel code translated by basic block: innocuous instructions copied, sensitive ones callouts",
     .attach = attach_bt,
     .detach = detach,
+    .renew = renew,
     .run = run,
     .on_trap = on_trap,
     .on_watch = on_watch,
@@ -718,6 +733,7 @@ const vl_technique vl_tech_scan_patch = {
     .summary = "kernel code scanned as it is reached; sensitive instructions patched in place with a trap",
     .attach = attach_sp,
     .detach = detach,
+    .renew = renew,
     .run = run,
     .on_trap = on_trap,
     .on_watch = on_watch,

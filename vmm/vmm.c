@@ -126,8 +126,9 @@ static size_t state_size(const vl_cpu_ops *ops) {
 /* What vl_vm_new and vl_vm_renew both do once the allocations are there
  * (the machine, its guest and monitor regions, zeroed; vctx and glue
  * zeroed): everything else set to the new VM's state, the technique
- * attached. 0, or -1 with a message (then vm->tech is NULL). */
-static int vm_setup(vl_vm *vm, char *err, size_t errsz) {
+ * attached (renew: the state it keeps renewed instead). 0, or -1 with a
+ * message (then vm->tech is NULL). */
+static int vm_setup(vl_vm *vm, bool renew, char *err, size_t errsz) {
     vl_machine *m = vm->m;
     const vl_cpu_ops *ops = vm->ops;
     vm->cost = vl_cost_defaults;
@@ -140,7 +141,9 @@ static int vm_setup(vl_vm *vm, char *err, size_t errsz) {
     ((vl_cpu_common *)vm->vctx)->m = m;
     if (ops->init) ops->init(vm->vctx, m, vm->variant);
     ((vl_cpu_common *)vm->vctx)->m = m;
-    if (vm->tech->attach && vm->tech->attach(vm, err, errsz) < 0) {
+    if (renew) {
+        vm->tech->renew(vm);
+    } else if (vm->tech->attach && vm->tech->attach(vm, err, errsz) < 0) {
         vm->tech = NULL; /* nothing to detach */
         return -1;
     }
@@ -194,7 +197,7 @@ vl_vm *vl_vm_new(vl_vmm *mon, const char *isa, const char *model, uint32_t ram, 
     vm->vctx = calloc(1, state_size(ops));
     vm->glue = calloc(1, virt->state_size ? virt->state_size : 1);
     if (!vm->vctx || !vm->glue) goto oom;
-    if (vm_setup(vm, err, errsz) < 0) goto fail;
+    if (vm_setup(vm, false, err, errsz) < 0) goto fail;
     if (mon_add(mon, vm) < 0) goto oom;
     vl_vm_reset(vm);
     return vm;
@@ -224,7 +227,8 @@ int vl_vm_renew(vl_vm *vm, char *err, size_t errsz) {
         vl_seterr(err, errsz, "the VM has no technique (an earlier renewal failed)");
         return -1;
     }
-    if (vm->tech->detach) vm->tech->detach(vm);
+    bool renew = vm->tech->renew && vm->tstate;
+    if (!renew && vm->tech->detach) vm->tech->detach(vm);
     /* what vl_vm_new allocated and decided is kept; the rest is zeroed and
      * set up again by the code vl_vm_new runs (vm_setup) */
     vl_vm keep = *vm;
@@ -251,7 +255,8 @@ int vl_vm_renew(vl_vm *vm, char *err, size_t errsz) {
     vm->technique = keep.technique;
     vm->ram_mpa = keep.ram_mpa;
     vm->mon_mpa = keep.mon_mpa;
-    if (vm_setup(vm, err, errsz) < 0) return -1;
+    if (renew) vm->tstate = keep.tstate;
+    if (vm_setup(vm, renew, err, errsz) < 0) return -1;
     vl_vm_reset(vm);
     return 0;
 }

@@ -51,6 +51,9 @@ typedef struct vl_technique {
      * ISA's glue has no sub-table for this technique. */
     int (*attach)(vl_vm *vm, char *err, size_t errsz);
     void (*detach)(vl_vm *vm);
+    /* Optional (vl_vm_renew): the state attach made, back as attach made
+     * it, in the allocation it has. NULL: detach, then attach. */
+    void (*renew)(vl_vm *vm);
     /* Run the guest for up to n guest instructions, on the real CPU or by
      * the technique's own means; the stop as the real CPU's run gives it. */
     vl_stop (*run)(vl_vm *vm, uint64_t n);
