@@ -117,7 +117,7 @@ void m68k_update_ithresh(m68k_cpu *s) {
         int mask = (s->sr >> 8) & 7;
         s->ithresh = mask == 7 ? (s->nmi_seen ? 7 : 6) : mask;
     }
-    s->icount_end = s->c.irq_level > s->ithresh ? 0 : s->budget_end;
+    s->icount_end = s->c.irq_level > s->ithresh || s->f_pend ? 0 : s->budget_end;
 }
 
 void m68k_set_sr(m68k_cpu *s, uint16_t v) {
@@ -164,7 +164,18 @@ static inline bool cond(const m68k_cpu *s, unsigned cc) {
 static inline int fc_data(const m68k_cpu *s) { return (s->sr & 0x2000) ? 5 : 1; }
 static inline int fc_prog(const m68k_cpu *s) { return (s->sr & 0x2000) ? 6 : 2; }
 
+/* Every handler that returns false has come through one of the functions
+ * below (or h_vmexit), which mark the fault pending: the fast loop then
+ * need not test each handler's result, its one compare of icount against
+ * icount_end (0 while f_pend, m68k_update_ithresh) finds the fault before
+ * the next instruction. */
+static inline void pend(m68k_cpu *s) {
+    s->f_pend = true;
+    s->icount_end = 0;
+}
+
 static COLD bool stop_now(m68k_cpu *s, int reason, uint32_t pc) {
+    pend(s);
     s->f_vector = -1;
     s->stop.reason = reason;
     s->stop.pc = pc;
@@ -175,6 +186,7 @@ static COLD bool stop_now(m68k_cpu *s, int reason, uint32_t pc) {
 
 /* An exception caused by the current instruction (group 1/2). */
 static COLD bool exc(m68k_cpu *s, int vector, uint32_t stacked_pc) {
+    pend(s);
     s->f_vector = vector;
     s->f_pc = stacked_pc;
     s->f_group0 = false;
@@ -249,6 +261,7 @@ static COLD bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, boo
         s->a[s->l_reg] == addr + (s->l_delta == 4 ? 4 : 0))
         s->a[s->l_reg] -= s->l_delta;
     s->f_pc = ifetch ? s->pc : g0_pc(s, !read, &prog);
+    pend(s);
     s->f_vector = vector;
     s->f_addr = addr;
     s->f_info = (uint16_t)((read ? 0x10 : 0) | (prog ? fc_prog(s) : fc_data(s)));
@@ -260,6 +273,7 @@ static COLD bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, boo
  * stacking `stacked` (which differs per instruction, see the callers) */
 static COLD bool jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) {
     s->f_pc = stacked;
+    pend(s);
     s->f_vector = 3;
     s->f_addr = target;
     s->f_info = (uint16_t)(0x10 | fc_prog(s));
@@ -1028,6 +1042,7 @@ static COLD bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32
     if (dmode == 4 && sz == 4) a += 2;
     if (dmode == 4 && sz == 2) {
         uint32_t w;
+        pend(s);
         s->f_vector = 3;
         s->f_addr = a;
         s->f_info = (uint16_t)fc_data(s);
@@ -2129,6 +2144,7 @@ static bool on_fault(m68k_cpu *s) {
 
 /* The instruction faulted: 1 to stop the run (s->stop), 0 to go on. */
 static NI int fault_step(m68k_cpu *s) {
+    s->f_pend = false;
     if (on_fault(s)) return 1;
     s->stop = mkstop(0, 0, -1);
     return 0;
@@ -2228,6 +2244,13 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
     const uint8_t *const ram = s->ram;
     for (;;) {
         if (VL_UNLIKELY(ic >= s->icount_end)) {
+            if (s->f_pend) {
+                /* the last instruction faulted (pend) */
+                if (fault_step(s)) return; /* on_fault clears snap_kind */
+                m68k_update_ithresh(s);
+                ic = s->c.icount;
+                continue;
+            }
             if (ic >= s->budget_end) {
                 s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
                 return;
@@ -2239,24 +2262,18 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
             ic = s->c.icount;
             continue;
         }
-        uint32_t pc = s->pc, op;
+        uint32_t pc = s->pc;
         s->insn_pc = pc;
         s->c.icount = ++ic;
-        bool ok;
         uint32_t h = ror1(pc);
         if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
             /* the whole instruction is RAM: htab's unchecked handlers */
             s->pc = pc + 2;
-            op = vl_be16(ram + pc);
+            uint32_t op = vl_be16(ram + pc);
             s->ir = (uint16_t)op;
-            ok = tab[op](s, op);
+            tab[op](s, op);
         } else {
-            ok = edge_step(s, tab, slow);
-        }
-        if (VL_UNLIKELY(!ok)) {
-            if (fault_step(s)) return; /* on_fault clears snap_kind */
-            ic = s->c.icount;
-            continue;
+            edge_step(s, tab, slow);
         }
     }
 }
@@ -2288,6 +2305,7 @@ static bool h_vmexit(m68k_cpu *s, uint32_t op) {
     s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1);
     s->stop.code = ctab[s->variant][op];
     s->stop.flags = VLAB_STOP_HAS_CODE;
+    pend(s);
     s->f_vector = -1;
     return false;
 }
@@ -2349,6 +2367,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     /* a save left by the last run is no instruction's of this one (c.icount
      * may have been set back between runs: its tag could match again) */
     s->snap_kind = M68K_SAVE_NONE;
+    s->f_pend = false;
     s->slow = s->c.exit_set != 0 || (s->c.exit_forms != NULL && !xt);
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);

@@ -190,6 +190,7 @@ typedef struct m68k_cpu {
     uint16_t f_info;          /* group-0 status word (R/W, I/N, FC) */
     uint32_t f_pc;            /* PC to stack */
     bool f_group0;
+    bool f_pend;              /* a handler recorded a fault the run loop has not handled */
     /* last long (An)+/-(An) access: undone on an address error */
     uint8_t l_reg;
     uint32_t l_addr, l_delta;
