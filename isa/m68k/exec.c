@@ -1173,6 +1173,23 @@ AI bool bcc_(m68k_cpu *s, uint32_t op, unsigned cc) {
     return true;
 }
 CC_SET(h_bcc, bcc_)
+/* the short forms (short_disp): neither the odd target's fault nor the
+ * halt on a branch to itself can happen */
+AI bool bcc_s_(m68k_cpu *s, uint32_t op, unsigned cc) {
+    if (cond(s, cc)) s->pc += (uint32_t)(int32_t)(int8_t)op;
+    return true;
+}
+CC_SET(h_bcc_s, bcc_s_)
+H(h_bra_s) {
+    s->pc += (uint32_t)(int32_t)(int8_t)op;
+    return true;
+}
+H(h_bsr_s) {
+    uint32_t t = s->pc + (uint32_t)(int32_t)(int8_t)op;
+    TRY(push32(s, s->pc));
+    s->pc = t;
+    return true;
+}
 H(h_bra) {
     uint32_t base = s->pc;
     int32_t disp;
@@ -1651,13 +1668,18 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
         /* the whole block in RAM: the stores below cannot fault (RAM's
          * address in a local: a store through it could, for the compiler,
          * change s->ram) */
-        uint32_t a = s->a[reg];
-        uint8_t *const ram = s->ram;
-        for (uint32_t m = mask; m; m &= m - 1) {
-            uint32_t v = *movem_reg(s, 15 - (unsigned)__builtin_ctz(m));
-            a -= (uint32_t)sz;
-            if (sz == 4) vl_put_be32(ram + a, v);
-            else vl_put_be16(ram + a, v);
+        uint32_t a = s->a[reg] - len;
+        uint8_t *p = s->ram + a;
+        /* unrolled, from the bottom of the block up (d0 first): each
+         * register's index a constant, a test per bit rather than a loop
+         * over the set bits with a computed index */
+#pragma GCC unroll 16
+        for (unsigned i = 0; i < 16; i++) {
+            if (!(mask & (0x8000u >> i))) continue;
+            uint32_t v = *movem_reg(s, i);
+            if (sz == 4) vl_put_be32(p, v);
+            else vl_put_be16(p, v);
+            p += sz;
         }
         s->a[reg] = a;
         return true;
@@ -1667,13 +1689,15 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
 /* the registers of mask from the block at a, which is all RAM (span_rd):
  * the loads cannot fault; the address after it */
 AI uint32_t movem_ld(m68k_cpu *s, uint32_t a, uint32_t mask, int sz) {
-    const uint8_t *const ram = s->ram;
-    for (uint32_t m = mask; m; m &= m - 1) {
-        const uint8_t *p = ram + a;
-        *movem_reg(s, (unsigned)__builtin_ctz(m)) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
-        a += (uint32_t)sz;
+    const uint8_t *p = s->ram + a;
+    /* unrolled as in movem_rm */
+#pragma GCC unroll 16
+    for (unsigned i = 0; i < 16; i++) {
+        if (!(mask & (1u << i))) continue;
+        *movem_reg(s, i) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
+        p += sz;
     }
-    return a;
+    return a + movem_len(mask, sz);
 }
 AI bool movem_mr_gen(m68k_cpu *s, uint32_t op, int sz, uint32_t mask) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
@@ -1829,10 +1853,19 @@ static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 #define PICK_DIRE(h) (in->src == M68K_OPD_EA ? PICK_SZE(h##_ea_dn) : PICK_SZE(h##_dn_ea))
 #define PICK_MOVE(h) (in->size == M68K_SZ_B ? h_##h##_b_x : in->size == M68K_SZ_W ? h_##h##_w_x : h_##h##_l_x)[em][dm]
 #define PICK_CC(h) h_##h##_c[(w >> 8) & 15]
+#define PICK_BR(h) (short_disp(w) ? h_##h##_s : h_##h)
+#define PICK_CCB(h) (short_disp(w) ? h_##h##_s_c : h_##h##_c)[(w >> 8) & 15]
 
 /* em of a 6-bit EA field (mode << 3 | reg) */
 static unsigned em_of(unsigned ea6) { return (ea6 >> 3) < 7 ? ea6 >> 3 : 7 + (ea6 & 7); }
 
+/* a Bcc/BRA/BSR whose 8-bit displacement is even and not -2: from an
+ * even PC (handlers run only there) its target is even and not the
+ * instruction (h_bcc_s_c...) */
+static bool short_disp(unsigned w) {
+    int8_t d = (int8_t)w;
+    return d != 0 && !(d & 1) && d != -2;
+}
 static hfn pick(const m68k_insn *in, unsigned w) {
     /* the decode table lets only real modes through to the picks that use
      * em (dm: MOVE's); for the others these bits mean something else */

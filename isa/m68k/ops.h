@@ -26,7 +26,10 @@
  *          _aa or _da; specialised for speed (exec.c, EM_OP): ONEE, SZE,
  *          WLE, DIRE as ONE, SZ, WL, DIR with a handler per mode of the
  *          EA field, MOVE per size, source and destination mode, CC per
- *          condition code
+ *          condition code; BR and CCB as ONE and CC, with a second
+ *          handler for an 8-bit displacement that is even and not -2
+ *          (h_<h>_s, h_<h>_s_c: the target can be neither odd nor the
+ *          instruction itself, which they need not check)
  *   save   what the intercepting loop saves before it (SV_<save>, exec.c)
  *   g0     which PC a 68000 stacks on an address/bus error (G0_<g0>, exec.c)
  *   flow   enum vl_flow (core.h) when the instruction is taken; JUMP and
@@ -103,9 +106,9 @@
     X(BCLR,          "bclr",     "bclr",          "bclr",    'n', 0, BIT,  bclr,         RMW,     EA,    NONE)     \
     X(BSET,          "bset",     "bset",          "bset",    'n', 0, BIT,  bset,         RMW,     EA,    NONE)     \
     /* control flow */                                                                                           \
-    X(BCC,           "bcc",      "bcc",           "b",       'j', 1, CC,   bcc,          NONE,    EA,    BRANCH)   \
-    X(BRA,           "bra",      "bra",           "bra",     'j', 0, ONE,  bra,          NONE,    EA,    JUMP)     \
-    X(BSR,           "bsr",      "bsr",           "bsr",     'j', 0, ONE,  bsr,          SP,      EA,    CALL)     \
+    X(BCC,           "bcc",      "bcc",           "b",       'j', 1, CCB,  bcc,          NONE,    EA,    BRANCH)   \
+    X(BRA,           "bra",      "bra",           "bra",     'j', 0, BR,   bra,          NONE,    EA,    JUMP)     \
+    X(BSR,           "bsr",      "bsr",           "bsr",     'j', 0, BR,   bsr,          SP,      EA,    CALL)     \
     X(DBCC,          "dbcc",     "dbcc",          "db",      'n', 1, CC,   dbcc,         NONE,    EA,    BRANCH)   \
     X(JMP,           "jmp",      "jmp",           "jmp",     'n', 0, ONEE, jmp,          NONE,    EA,    JUMP)     \
     X(JSR,           "jsr",      "jsr",           "jsr",     'n', 0, ONEE, jsr,          SP,      EA,    CALL)     \
