@@ -82,7 +82,7 @@
 #define CHK_EXT 0
 #endif
 
-typedef bool (*hfn)(m68k_cpu *s, uint32_t op);
+typedef void (*hfn)(m68k_cpu *s, uint32_t op);
 
 static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
 static inline uint32_t MSB(int sz) { return sz == 1 ? 0x80u : sz == 2 ? 0x8000u : 0x80000000u; }
@@ -751,9 +751,14 @@ AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
 }
 
 /* ---- handlers ----------------------------------------------------------------- */
-/* A handler returns false when the instruction faulted or stopped (the run
- * loop reads s->f_vector), true when it completed. */
-#define H(name) static bool name(m68k_cpu *s, uint32_t op)
+/* A handler's body returns false when the instruction faulted or stopped
+ * (the run loop reads s->f_vector), true when it completed; the handler
+ * itself returns nothing, its callers read f_pend (see pend), so that no
+ * handler spends an instruction on a result the fast loop never reads. */
+#define H(name)                                                                 \
+    AI bool name##_body(m68k_cpu *s, uint32_t op);                              \
+    static void name(m68k_cpu *s, uint32_t op) { (void)name##_body(s, op); }    \
+    AI bool name##_body(m68k_cpu *s, uint32_t op)
 #define SIZED(name, body_fn) \
     H(name##_b) { return body_fn(s, op, 1); } \
     H(name##_w) { return body_fn(s, op, 2); } \
@@ -1822,10 +1827,10 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
  * nothing (M68K_SAVE_NONE, most of them), else a wrapper that saves first
  * (save_kind), so that innocuous instructions run as natively */
 static hfn itab[M68K_NMODELS][65536];
-static bool h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
-static bool h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
-static bool h_save_an0(m68k_cpu *s, uint32_t op), h_save_an1(m68k_cpu *s, uint32_t op);
-static bool h_save_full(m68k_cpu *s, uint32_t op);
+static void h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
+static void h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
+static void h_save_an0(m68k_cpu *s, uint32_t op), h_save_an1(m68k_cpu *s, uint32_t op);
+static void h_save_full(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
 /* the opcodes of each form, form by form (fops[fstart[f]] up to
@@ -2021,33 +2026,32 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
  * instruction), so that the wrapper ends in a jump to the handler rather
  * than a call; one per model, each with its table's address a constant. */
 #define SAVE_WRAPPERS(v)                                                                   \
-    static bool h_save_part##v(m68k_cpu *s, uint32_t op) {                                 \
+    static void h_save_part##v(m68k_cpu *s, uint32_t op) {                                 \
         save_part(s, op);                                                                  \
-        return htab[v][op](s, op);                                                         \
+        htab[v][op](s, op);                                                                \
     }                                                                                      \
-    static bool h_save_an##v(m68k_cpu *s, uint32_t op) {                                   \
+    static void h_save_an##v(m68k_cpu *s, uint32_t op) {                                   \
         s->snap_kind = M68K_SAVE_AN;                                                       \
         s->snap_ic = s->c.icount;                                                          \
         s->insn_op = (uint16_t)op;                                                         \
         s->p_a[0] = s->a[op & 7];                                                          \
-        return htab[v][op](s, op);                                                         \
+        htab[v][op](s, op);                                                                \
     }                                                                                      \
-    static bool h_save_sp##v(m68k_cpu *s, uint32_t op) {                                   \
+    static void h_save_sp##v(m68k_cpu *s, uint32_t op) {                                   \
         s->snap_kind = M68K_SAVE_SP;                                                       \
         s->snap_ic = s->c.icount;                                                          \
         s->p_a[2] = s->a[7];                                                               \
-        return htab[v][op](s, op);                                                         \
+        htab[v][op](s, op);                                                                \
     }
 SAVE_WRAPPERS(0)
 SAVE_WRAPPERS(1)
 _Static_assert(M68K_NMODELS == 2, "one pair of save wrappers per model");
 /* the whole block: cleared on completion (the checking loop's snapshot,
  * taken before the count, is not tagged) */
-static bool h_save_full(m68k_cpu *s, uint32_t op) {
+static void h_save_full(m68k_cpu *s, uint32_t op) {
     snapshot(s);
-    if (!htab[s->variant][op](s, op)) return false;
-    s->snap_kind = M68K_SAVE_NONE;
-    return true;
+    htab[s->variant][op](s, op);
+    if (!s->f_pend) s->snap_kind = M68K_SAVE_NONE;
 }
 
 /* Undo what the faulting instruction changed (registers only). A FULL
@@ -2234,14 +2238,15 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     uint32_t op;
     if (!fetch_op(s, &op)) return fault_step(s);
     s->ir = (uint16_t)op;
-    if (!tab[op](s, op)) return fault_step(s);
+    tab[op](s, op);
+    if (s->f_pend) return fault_step(s);
     s->tr_start = false;
     s->snap_kind = M68K_SAVE_NONE;
     if (traced) { s->trace_pending = true; m68k_update_ithresh(s); }
     return 0;
 }
 
-static bool h_vmexit(m68k_cpu *s, uint32_t op);
+static void h_vmexit(m68k_cpu *s, uint32_t op);
 /* An instruction the fast loop cannot run through tab (see the top): the
  * checked handler; under intercept after saving the whole block as the
  * checking loop does (itab's wrappers call htab's handlers); an exit-set
@@ -2250,9 +2255,10 @@ static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
     uint32_t op;
     TRY(fetch_op(s, &op));
     s->ir = (uint16_t)op;
-    if (tab[op] == h_vmexit) return h_vmexit(s, op);
+    if (tab[op] == h_vmexit) { h_vmexit(s, op); return false; }
     if (s->c.intercept) snapshot(s);
-    TRY(chk[op](s, op));
+    chk[op](s, op);
+    if (s->f_pend) return false;
     s->snap_kind = M68K_SAVE_NONE;
     return true;
 }
@@ -2332,7 +2338,7 @@ static pthread_mutex_t xtab_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The exit-set opcode: nothing of it has run yet; the fast loop fetched it
  * and counted it, which is undone, and the run stops before it as the
  * checking loop's look would. */
-static bool h_vmexit(m68k_cpu *s, uint32_t op) {
+static void h_vmexit(m68k_cpu *s, uint32_t op) {
     s->pc = s->insn_pc;
     s->c.icount--;
     s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1);
@@ -2340,7 +2346,6 @@ static bool h_vmexit(m68k_cpu *s, uint32_t op) {
     s->stop.flags = VLAB_STOP_HAS_CODE;
     pend(s);
     s->f_vector = -1;
-    return false;
 }
 
 /* The exit table for the CPU's exit set, NULL if none can be had (the set
