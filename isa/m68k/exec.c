@@ -975,7 +975,7 @@ SIZED(h_cmpm, cmpm_)
 
 /* ADDQ/SUBQ */
 AI bool q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
-    uint32_t q = ((op >> 9) & 7) ? ((op >> 9) & 7) : 8;
+    uint32_t q = (((op >> 9) - 1) & 7) + 1; /* 0 means 8, without a branch */
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 1) { if (sub) s->a[reg] -= q; else s->a[reg] += q; return true; }
     if (mode == 0) {
@@ -1076,7 +1076,14 @@ AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
         case 4: a = s->a[dreg] - (uint32_t)sz; if (!(a & 1) || sz == 2) s->a[dreg] = a; break;
         default: TRY(ea_addr(s, dmode, dreg, sz, &a)); break;
         }
-        if (VL_UNLIKELY(a & 1)) return move_fault(s, op, sz, v, a);
+        /* an odd address fails fast_wr too: the odd test only off the
+         * fast path */
+        if (VL_LIKELY(fast_wr(s, a, sz))) {
+            logic_flags(s, v, sz);
+            ram_put(s, a, v, sz);
+            return true;
+        }
+        if (a & 1) return move_fault(s, op, sz, v, a);
     }
     WR_RESULT(a, sz, (logic_flags(s, v, sz), v));
 }
