@@ -1083,7 +1083,9 @@ AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
             ram_put(s, a, v, sz);
             return true;
         }
-        if (a & 1) return move_fault(s, op, sz, v, a);
+        /* ir, not op: the op the handler rebuilt (EM_OP, DM_OP) is the
+         * same word, but the compiler built it before the fast path */
+        if (a & 1) return move_fault(s, s->ir, sz, v, a);
     }
     WR_RESULT(a, sz, (logic_flags(s, v, sz), v));
 }
@@ -1192,6 +1194,9 @@ AI bool bcc_s_(m68k_cpu *s, uint32_t op, unsigned cc) {
     return true;
 }
 CC_SET(h_bcc_s, bcc_s_)
+/* the 16-bit displacement form: the low byte of op known to be 0 */
+AI bool bcc_w_(m68k_cpu *s, uint32_t op, unsigned cc) { return bcc_(s, op & ~0xFFu, cc); }
+CC_SET(h_bcc_w, bcc_w_)
 H(h_bra_s) {
     s->pc += (uint32_t)(int32_t)(int8_t)op;
     return true;
@@ -1866,7 +1871,7 @@ static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 #define PICK_MOVE(h) (in->size == M68K_SZ_B ? h_##h##_b_x : in->size == M68K_SZ_W ? h_##h##_w_x : h_##h##_l_x)[em][dm]
 #define PICK_CC(h) h_##h##_c[(w >> 8) & 15]
 #define PICK_BR(h) (short_disp(w) ? h_##h##_s : h_##h)
-#define PICK_CCB(h) (short_disp(w) ? h_##h##_s_c : h_##h##_c)[(w >> 8) & 15]
+#define PICK_CCB(h) (short_disp(w) ? h_##h##_s_c : (w & 0xFF) == 0 ? h_##h##_w_c : h_##h##_c)[(w >> 8) & 15]
 
 /* em of a 6-bit EA field (mode << 3 | reg) */
 static unsigned em_of(unsigned ea6) { return (ea6 >> 3) < 7 ? ea6 >> 3 : 7 + (ea6 & 7); }

@@ -29,7 +29,8 @@
  *          condition code; BR and CCB as ONE and CC, with a second
  *          handler for an 8-bit displacement that is even and not -2
  *          (h_<h>_s, h_<h>_s_c: the target can be neither odd nor the
- *          instruction itself, which they need not check)
+ *          instruction itself, which they need not check), and CCB a
+ *          third for a 16-bit displacement (h_<h>_w_c)
  *   save   what the intercepting loop saves before it (SV_<save>, exec.c)
  *   g0     which PC a 68000 stacks on an address/bus error (G0_<g0>, exec.c)
  *   flow   enum vl_flow (core.h) when the instruction is taken; JUMP and
