@@ -667,6 +667,37 @@ AI bool ea_read(m68k_cpu *s, unsigned ea6, int sz, uint32_t *v) {
     return rd(s, a, sz, v);
 }
 
+#if !CHK_EXT
+static hfn chtab[M68K_NMODELS][65536];
+/* The instruction again from its first extension word, through its
+ * checked handler: for a read off the fast path that nothing before it in
+ * the handler changed anything but pc for (ea_src), so that the fast
+ * handler's slow path is a jump and holds no registers across a call. */
+static NI void redo(m68k_cpu *s) {
+    s->pc = s->insn_pc + 2;
+    chtab[s->variant][s->ir](s, s->ir);
+}
+#endif
+/* ea_read for the first thing a handler does: in htab's handlers a memory
+ * operand whose address changes no register ((An), d16(An), d8(An,Xn),
+ * abs, PC-relative) that is not plain RAM runs the instruction again in
+ * its checked handler (redo), which then holds all that is left of it:
+ * the handler returns false at once (its result is not read, see H) */
+AI bool ea_src(m68k_cpu *s, uint32_t op, int sz, uint32_t *v) {
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (CHK_EXT || mode < 2 || mode == 3 || mode == 4 || (mode == 7 && reg == 4)) return ea_read(s, op & 0x3F, sz, v);
+    uint32_t a;
+    TRY(ea_addr(s, mode, reg, sz, &a));
+    if (VL_LIKELY(fast_rd(s, a, sz))) {
+        *v = ram_get(s, a, sz);
+        return true;
+    }
+#if !CHK_EXT
+    redo(s);
+#endif
+    return false;
+}
+
 AI void set_d(m68k_cpu *s, unsigned r, uint32_t v, int sz) {
     if (sz == 4) s->d[r] = v;
     else s->d[r] = (s->d[r] & ~MASK(sz)) | (v & MASK(sz));
@@ -872,7 +903,7 @@ SIZED_EM(h_cmpi, cmpi_)
 /* <ea>,Dn forms */
 AI bool ea_dn(m68k_cpu *s, uint32_t op, int sz, int k) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     unsigned r = (op >> 9) & 7;
     uint32_t res = alu(s, k, s->d[r] & MASK(sz), v, sz);
     if (k != K_CMP) set_d(s, r, res, sz);
@@ -909,19 +940,19 @@ SIZED_EM(h_sub_dn_ea, sub_dn_ea)
 /* ADDA/SUBA/CMPA */
 AI bool adda_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     AN += SEXT(v, sz);
     return true;
 }
 AI bool suba_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     AN -= SEXT(v, sz);
     return true;
 }
 AI bool cmpa_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     do_sub(s, AN, SEXT(v, sz), 0, 4, false, false);
     return true;
 }
@@ -1064,7 +1095,7 @@ static COLD bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32
 
 AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     unsigned dmode = (op >> 6) & 7, dreg = (op >> 9) & 7;
     if (dmode == 0) { logic_flags(s, v, sz); set_d(s, dreg, v, sz); return true; }
     uint32_t a;
@@ -1105,7 +1136,7 @@ static const hfn h_move_w_x[12][9] = { EM_LIST(MV_ROWREF, w, 0) };
 static const hfn h_move_l_x[12][9] = { EM_LIST(MV_ROWREF, l, 0) };
 AI bool movea_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     AN = SEXT(v, sz);
     return true;
 }
