@@ -529,12 +529,30 @@ static NI bool wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_c
         return wr_slow_ccr(s, addr, r_, sz, old_);                              \
     } while (0)
 
+#if !CHK_EXT
+static hfn chtab[M68K_NMODELS][65536];
+/* The instruction again from its first extension word, through its
+ * checked handler: for a read off the fast path that nothing before it in
+ * the handler changed anything but pc for (ea_src, RMW_RESULT), so that
+ * the fast handler's slow path is a jump and holds no registers across a
+ * call. REDO(s) is false: the handler returns at once. */
+static NI void redo(m68k_cpu *s) {
+    s->pc = s->insn_pc + 2;
+    chtab[s->variant][s->ir](s, s->ir);
+}
+#define REDO(s) (redo(s), false)
+#else
+#define REDO(s) ((void)(s), false) /* never: the checked handlers do not redo */
+#endif
 /* Return after a read-modify-write of the memory operand (mode, reg): the
  * value read is d in `expr`, which gives the value to write (and may set
  * the flags). Every write range lies inside a read range
  * (m68k_mem_refresh), so that an address fast_wr accepts is read straight
- * from RAM as well: one check for both accesses. Otherwise as the 68000
- * does: the read, which may fault, then WR_RESULT. */
+ * from RAM as well: one check for both accesses. Otherwise, when the
+ * operand's address changed no register (every caller has changed
+ * nothing else before), the instruction again through its checked
+ * handler (REDO); else as the 68000 does: the read, which may fault, then
+ * WR_RESULT. */
 #define RMW_RESULT(mode, reg, sz, d, expr)                                      \
     do {                                                                        \
         uint32_t a_, d;                                                         \
@@ -544,6 +562,7 @@ static NI bool wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_c
             ram_put(s, a_, (expr), sz);                                         \
             return true;                                                        \
         }                                                                       \
+        if (!CHK_EXT && (mode) != 3 && (mode) != 4) return REDO(s);             \
         TRY(rd(s, a_, sz, &d));                                                 \
         WR_RESULT(a_, sz, expr);                                                \
     } while (0)
@@ -667,17 +686,6 @@ AI bool ea_read(m68k_cpu *s, unsigned ea6, int sz, uint32_t *v) {
     return rd(s, a, sz, v);
 }
 
-#if !CHK_EXT
-static hfn chtab[M68K_NMODELS][65536];
-/* The instruction again from its first extension word, through its
- * checked handler: for a read off the fast path that nothing before it in
- * the handler changed anything but pc for (ea_src), so that the fast
- * handler's slow path is a jump and holds no registers across a call. */
-static NI void redo(m68k_cpu *s) {
-    s->pc = s->insn_pc + 2;
-    chtab[s->variant][s->ir](s, s->ir);
-}
-#endif
 /* ea_read for the first thing a handler does: in htab's handlers a memory
  * operand whose address changes no register ((An), d16(An), d8(An,Xn),
  * abs, PC-relative) that is not plain RAM runs the instruction again in
@@ -692,10 +700,7 @@ AI bool ea_src(m68k_cpu *s, uint32_t op, int sz, uint32_t *v) {
         *v = ram_get(s, a, sz);
         return true;
     }
-#if !CHK_EXT
-    redo(s);
-#endif
-    return false;
+    return REDO(s);
 }
 
 AI void set_d(m68k_cpu *s, unsigned r, uint32_t v, int sz) {
@@ -732,14 +737,19 @@ AI void logic_flags(m68k_cpu *s, uint32_t r, int sz) { nz(s, r, sz); s->fv = 0; 
  * to one add or sub and setcc stores), where the general formulas below cost
  * four times as many instructions on the hottest operations (CMP, ADD, SUB,
  * ADDQ, SUBQ). */
+/* the carry as a compare of the operands (sub) or of the result with an
+ * operand (add), not a second builtin: the compiler then does the
+ * operation once where it did it twice (once per builtin) */
 #define ARITH_NX(OP, T, ST) do { \
-    T ur; ST sr; \
-    s->fc = __builtin_##OP##_overflow((T)d, (T)v, &ur); \
+    ST sr; \
     s->fv = __builtin_##OP##_overflow((ST)d, (ST)v, &sr); \
+    s->fc = ARITH_C_##OP((T)d, (T)v, (T)sr); \
     s->fn = sr < 0; \
     s->fz = sr == 0; \
-    r = ur; \
+    r = (T)sr; \
 } while (0)
+#define ARITH_C_sub(d, v, r) ((d) < (v))
+#define ARITH_C_add(d, v, r) ((r) < (d))
 #define ARITH_NX_SZ(OP) do { \
     if (sz == 1) ARITH_NX(OP, uint8_t, int8_t); \
     else if (sz == 2) ARITH_NX(OP, uint16_t, int16_t); \
@@ -754,6 +764,8 @@ AI uint32_t arith_nx(m68k_cpu *s, uint32_t d, uint32_t v, int sz, bool setx, boo
 }
 #undef ARITH_NX_SZ
 #undef ARITH_NX
+#undef ARITH_C_sub
+#undef ARITH_C_add
 
 AI uint32_t do_add(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool setx, bool addx) {
     if (!addx) return arith_nx(s, d, v, sz, setx, false); /* x is 0 */
@@ -1141,7 +1153,18 @@ AI bool movea_(m68k_cpu *s, uint32_t op, int sz) {
     return true;
 }
 WL_EM(h_movea, movea_)
-H(h_moveq) { uint32_t v = (uint32_t)(int32_t)(int8_t)op; DN = v; logic_flags(s, v, 4); return true; }
+/* one handler per sign of the data (PICK_Q): the flags are constants */
+AI bool moveq_(m68k_cpu *s, uint32_t op, int sign) {
+    DN = (uint32_t)(int32_t)(int8_t)op;
+    s->fn = sign < 0;
+    s->fz = sign == 0;
+    s->fv = 0;
+    s->fc = 0;
+    return true;
+}
+H(h_moveq_n) { return moveq_(s, op, -1); }
+H(h_moveq_z) { return moveq_(s, op, 0); }
+H(h_moveq_p) { return moveq_(s, op, 1); }
 
 /* LEA PEA */
 AI bool lea_(m68k_cpu *s, uint32_t op) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); AN = a; return true; }
@@ -1732,7 +1755,7 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
         s->a[reg] = a;
         return true;
     }
-    return movem_rm_any(s, op, sz, mask);
+    return movem_rm_any(s, s->ir, sz, mask); /* ir: see move_ */
 }
 /* the registers of mask from the block at a, which is all RAM (span_rd):
  * the loads cannot fault; the address after it */
@@ -1782,7 +1805,7 @@ AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
             return true;
         }
     }
-    return movem_mr_any(s, op, sz, mask);
+    return movem_mr_any(s, s->ir, sz, mask); /* ir: see move_ */
 }
 WL_EM(h_movem_rm, movem_rm)
 WL_EM(h_movem_mr, movem_mr)
@@ -1901,6 +1924,7 @@ static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 #define PICK_DIRE(h) (in->src == M68K_OPD_EA ? PICK_SZE(h##_ea_dn) : PICK_SZE(h##_dn_ea))
 #define PICK_MOVE(h) (in->size == M68K_SZ_B ? h_##h##_b_x : in->size == M68K_SZ_W ? h_##h##_w_x : h_##h##_l_x)[em][dm]
 #define PICK_CC(h) h_##h##_c[(w >> 8) & 15]
+#define PICK_Q(h) ((int8_t)w < 0 ? h_##h##_n : (int8_t)w == 0 ? h_##h##_z : h_##h##_p)
 #define PICK_BR(h) (short_disp(w) ? h_##h##_s : h_##h)
 #define PICK_CCB(h) (short_disp(w) ? h_##h##_s_c : (w & 0xFF) == 0 ? h_##h##_w_c : h_##h##_c)[(w >> 8) & 15]
 

@@ -30,7 +30,8 @@
  *          handler for an 8-bit displacement that is even and not -2
  *          (h_<h>_s, h_<h>_s_c: the target can be neither odd nor the
  *          instruction itself, which they need not check), and CCB a
- *          third for a 16-bit displacement (h_<h>_w_c)
+ *          third for a 16-bit displacement (h_<h>_w_c); Q by the sign
+ *          of the data in bits 7..0 (h_<h>_n, _z, _p)
  *   save   what the intercepting loop saves before it (SV_<save>, exec.c)
  *   g0     which PC a 68000 stacks on an address/bus error (G0_<g0>, exec.c)
  *   flow   enum vl_flow (core.h) when the instruction is taken; JUMP and
@@ -43,7 +44,7 @@
     /* data movement */                                                                                          \
     X(MOVE,          "move",     "move",          "move",    'z', 0, MOVE, move,         MOVE,    MOVE,  NONE)     \
     X(MOVEA,         "movea",    "movea",         "movea",   'z', 0, WLE,  movea,        READ,    EA,    NONE)     \
-    X(MOVEQ,         "moveq",    "moveq",         "moveq",   'n', 0, ONE,  moveq,        NONE,    EA,    NONE)     \
+    X(MOVEQ,         "moveq",    "moveq",         "moveq",   'n', 0, Q,    moveq,        NONE,    EA,    NONE)     \
     X(MOVEM_RM,      "movem",    "movem",         "movem",   'z', 0, WLE,  movem_rm,     NONE,    PLUS2, NONE)     \
     X(MOVEM_MR,      "movem",    "movem",         "movem",   'z', 0, WLE,  movem_mr,     FULL,    PLUS2, NONE)     \
     X(MOVEP_RM,      "movep",    "movep",         "movep",   'z', 0, WL,   movep_rm,     NONE,    EA,    NONE)     \
