@@ -82,7 +82,7 @@
 #define CHK_EXT 0
 #endif
 
-typedef bool (*hfn)(m68k_cpu *s, uint32_t op);
+typedef void (*hfn)(m68k_cpu *s, uint32_t op);
 
 static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
 static inline uint32_t MSB(int sz) { return sz == 1 ? 0x80u : sz == 2 ? 0x8000u : 0x80000000u; }
@@ -117,7 +117,7 @@ void m68k_update_ithresh(m68k_cpu *s) {
         int mask = (s->sr >> 8) & 7;
         s->ithresh = mask == 7 ? (s->nmi_seen ? 7 : 6) : mask;
     }
-    s->icount_end = s->c.irq_level > s->ithresh ? 0 : s->budget_end;
+    s->icount_end = s->c.irq_level > s->ithresh || s->f_pend ? 0 : s->budget_end;
 }
 
 void m68k_set_sr(m68k_cpu *s, uint16_t v) {
@@ -164,7 +164,18 @@ static inline bool cond(const m68k_cpu *s, unsigned cc) {
 static inline int fc_data(const m68k_cpu *s) { return (s->sr & 0x2000) ? 5 : 1; }
 static inline int fc_prog(const m68k_cpu *s) { return (s->sr & 0x2000) ? 6 : 2; }
 
+/* Every handler that returns false has come through one of the functions
+ * below (or h_vmexit), which mark the fault pending: the fast loop then
+ * need not test each handler's result, its one compare of icount against
+ * icount_end (0 while f_pend, m68k_update_ithresh) finds the fault before
+ * the next instruction. */
+static inline void pend(m68k_cpu *s) {
+    s->f_pend = true;
+    s->icount_end = 0;
+}
+
 static COLD bool stop_now(m68k_cpu *s, int reason, uint32_t pc) {
+    pend(s);
     s->f_vector = -1;
     s->stop.reason = reason;
     s->stop.pc = pc;
@@ -175,6 +186,7 @@ static COLD bool stop_now(m68k_cpu *s, int reason, uint32_t pc) {
 
 /* An exception caused by the current instruction (group 1/2). */
 static COLD bool exc(m68k_cpu *s, int vector, uint32_t stacked_pc) {
+    pend(s);
     s->f_vector = vector;
     s->f_pc = stacked_pc;
     s->f_group0 = false;
@@ -249,6 +261,7 @@ static COLD bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, boo
         s->a[s->l_reg] == addr + (s->l_delta == 4 ? 4 : 0))
         s->a[s->l_reg] -= s->l_delta;
     s->f_pc = ifetch ? s->pc : g0_pc(s, !read, &prog);
+    pend(s);
     s->f_vector = vector;
     s->f_addr = addr;
     s->f_info = (uint16_t)((read ? 0x10 : 0) | (prog ? fc_prog(s) : fc_data(s)));
@@ -260,6 +273,7 @@ static COLD bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, boo
  * stacking `stacked` (which differs per instruction, see the callers) */
 static COLD bool jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) {
     s->f_pc = stacked;
+    pend(s);
     s->f_vector = 3;
     s->f_addr = target;
     s->f_info = (uint16_t)(0x10 | fc_prog(s));
@@ -515,12 +529,30 @@ static NI bool wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_c
         return wr_slow_ccr(s, addr, r_, sz, old_);                              \
     } while (0)
 
+#if !CHK_EXT
+static hfn chtab[M68K_NMODELS][65536];
+/* The instruction again from its first extension word, through its
+ * checked handler: for a read off the fast path that nothing before it in
+ * the handler changed anything but pc for (ea_src, RMW_RESULT), so that
+ * the fast handler's slow path is a jump and holds no registers across a
+ * call. REDO(s) is false: the handler returns at once. */
+static NI void redo(m68k_cpu *s) {
+    s->pc = s->insn_pc + 2;
+    chtab[s->variant][s->ir](s, s->ir);
+}
+#define REDO(s) (redo(s), false)
+#else
+#define REDO(s) ((void)(s), false) /* never: the checked handlers do not redo */
+#endif
 /* Return after a read-modify-write of the memory operand (mode, reg): the
  * value read is d in `expr`, which gives the value to write (and may set
  * the flags). Every write range lies inside a read range
  * (m68k_mem_refresh), so that an address fast_wr accepts is read straight
- * from RAM as well: one check for both accesses. Otherwise as the 68000
- * does: the read, which may fault, then WR_RESULT. */
+ * from RAM as well: one check for both accesses. Otherwise, when the
+ * operand's address changed no register (every caller has changed
+ * nothing else before), the instruction again through its checked
+ * handler (REDO); else as the 68000 does: the read, which may fault, then
+ * WR_RESULT. */
 #define RMW_RESULT(mode, reg, sz, d, expr)                                      \
     do {                                                                        \
         uint32_t a_, d;                                                         \
@@ -530,6 +562,7 @@ static NI bool wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_c
             ram_put(s, a_, (expr), sz);                                         \
             return true;                                                        \
         }                                                                       \
+        if (!CHK_EXT && (mode) != 3 && (mode) != 4) return REDO(s);             \
         TRY(rd(s, a_, sz, &d));                                                 \
         WR_RESULT(a_, sz, expr);                                                \
     } while (0)
@@ -653,6 +686,23 @@ AI bool ea_read(m68k_cpu *s, unsigned ea6, int sz, uint32_t *v) {
     return rd(s, a, sz, v);
 }
 
+/* ea_read for the first thing a handler does: in htab's handlers a memory
+ * operand whose address changes no register ((An), d16(An), d8(An,Xn),
+ * abs, PC-relative) that is not plain RAM runs the instruction again in
+ * its checked handler (redo), which then holds all that is left of it:
+ * the handler returns false at once (its result is not read, see H) */
+AI bool ea_src(m68k_cpu *s, uint32_t op, int sz, uint32_t *v) {
+    unsigned mode = (op >> 3) & 7, reg = op & 7;
+    if (CHK_EXT || mode < 2 || mode == 3 || mode == 4 || (mode == 7 && reg == 4)) return ea_read(s, op & 0x3F, sz, v);
+    uint32_t a;
+    TRY(ea_addr(s, mode, reg, sz, &a));
+    if (VL_LIKELY(fast_rd(s, a, sz))) {
+        *v = ram_get(s, a, sz);
+        return true;
+    }
+    return REDO(s);
+}
+
 AI void set_d(m68k_cpu *s, unsigned r, uint32_t v, int sz) {
     if (sz == 4) s->d[r] = v;
     else s->d[r] = (s->d[r] & ~MASK(sz)) | (v & MASK(sz));
@@ -687,14 +737,19 @@ AI void logic_flags(m68k_cpu *s, uint32_t r, int sz) { nz(s, r, sz); s->fv = 0; 
  * to one add or sub and setcc stores), where the general formulas below cost
  * four times as many instructions on the hottest operations (CMP, ADD, SUB,
  * ADDQ, SUBQ). */
+/* the carry as a compare of the operands (sub) or of the result with an
+ * operand (add), not a second builtin: the compiler then does the
+ * operation once where it did it twice (once per builtin) */
 #define ARITH_NX(OP, T, ST) do { \
-    T ur; ST sr; \
-    s->fc = __builtin_##OP##_overflow((T)d, (T)v, &ur); \
+    ST sr; \
     s->fv = __builtin_##OP##_overflow((ST)d, (ST)v, &sr); \
+    s->fc = ARITH_C_##OP((T)d, (T)v, (T)sr); \
     s->fn = sr < 0; \
     s->fz = sr == 0; \
-    r = ur; \
+    r = (T)sr; \
 } while (0)
+#define ARITH_C_sub(d, v, r) ((d) < (v))
+#define ARITH_C_add(d, v, r) ((r) < (d))
 #define ARITH_NX_SZ(OP) do { \
     if (sz == 1) ARITH_NX(OP, uint8_t, int8_t); \
     else if (sz == 2) ARITH_NX(OP, uint16_t, int16_t); \
@@ -709,6 +764,8 @@ AI uint32_t arith_nx(m68k_cpu *s, uint32_t d, uint32_t v, int sz, bool setx, boo
 }
 #undef ARITH_NX_SZ
 #undef ARITH_NX
+#undef ARITH_C_sub
+#undef ARITH_C_add
 
 AI uint32_t do_add(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool setx, bool addx) {
     if (!addx) return arith_nx(s, d, v, sz, setx, false); /* x is 0 */
@@ -737,9 +794,14 @@ AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
 }
 
 /* ---- handlers ----------------------------------------------------------------- */
-/* A handler returns false when the instruction faulted or stopped (the run
- * loop reads s->f_vector), true when it completed. */
-#define H(name) static bool name(m68k_cpu *s, uint32_t op)
+/* A handler's body returns false when the instruction faulted or stopped
+ * (the run loop reads s->f_vector), true when it completed; the handler
+ * itself returns nothing, its callers read f_pend (see pend), so that no
+ * handler spends an instruction on a result the fast loop never reads. */
+#define H(name)                                                                 \
+    AI bool name##_body(m68k_cpu *s, uint32_t op);                              \
+    static void name(m68k_cpu *s, uint32_t op) { (void)name##_body(s, op); }    \
+    AI bool name##_body(m68k_cpu *s, uint32_t op)
 #define SIZED(name, body_fn) \
     H(name##_b) { return body_fn(s, op, 1); } \
     H(name##_w) { return body_fn(s, op, 2); } \
@@ -853,7 +915,7 @@ SIZED_EM(h_cmpi, cmpi_)
 /* <ea>,Dn forms */
 AI bool ea_dn(m68k_cpu *s, uint32_t op, int sz, int k) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     unsigned r = (op >> 9) & 7;
     uint32_t res = alu(s, k, s->d[r] & MASK(sz), v, sz);
     if (k != K_CMP) set_d(s, r, res, sz);
@@ -890,19 +952,19 @@ SIZED_EM(h_sub_dn_ea, sub_dn_ea)
 /* ADDA/SUBA/CMPA */
 AI bool adda_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     AN += SEXT(v, sz);
     return true;
 }
 AI bool suba_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     AN -= SEXT(v, sz);
     return true;
 }
 AI bool cmpa_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     do_sub(s, AN, SEXT(v, sz), 0, 4, false, false);
     return true;
 }
@@ -956,7 +1018,7 @@ SIZED(h_cmpm, cmpm_)
 
 /* ADDQ/SUBQ */
 AI bool q_(m68k_cpu *s, uint32_t op, int sz, bool sub) {
-    uint32_t q = ((op >> 9) & 7) ? ((op >> 9) & 7) : 8;
+    uint32_t q = (((op >> 9) - 1) & 7) + 1; /* 0 means 8, without a branch */
     unsigned mode = (op >> 3) & 7, reg = op & 7;
     if (mode == 1) { if (sub) s->a[reg] -= q; else s->a[reg] += q; return true; }
     if (mode == 0) {
@@ -1028,6 +1090,7 @@ static COLD bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32
     if (dmode == 4 && sz == 4) a += 2;
     if (dmode == 4 && sz == 2) {
         uint32_t w;
+        pend(s);
         s->f_vector = 3;
         s->f_addr = a;
         s->f_info = (uint16_t)fc_data(s);
@@ -1044,7 +1107,7 @@ static COLD bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32
 
 AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     unsigned dmode = (op >> 6) & 7, dreg = (op >> 9) & 7;
     if (dmode == 0) { logic_flags(s, v, sz); set_d(s, dreg, v, sz); return true; }
     uint32_t a;
@@ -1056,7 +1119,16 @@ AI bool move_(m68k_cpu *s, uint32_t op, int sz) {
         case 4: a = s->a[dreg] - (uint32_t)sz; if (!(a & 1) || sz == 2) s->a[dreg] = a; break;
         default: TRY(ea_addr(s, dmode, dreg, sz, &a)); break;
         }
-        if (VL_UNLIKELY(a & 1)) return move_fault(s, op, sz, v, a);
+        /* an odd address fails fast_wr too: the odd test only off the
+         * fast path */
+        if (VL_LIKELY(fast_wr(s, a, sz))) {
+            logic_flags(s, v, sz);
+            ram_put(s, a, v, sz);
+            return true;
+        }
+        /* ir, not op: the op the handler rebuilt (EM_OP, DM_OP) is the
+         * same word, but the compiler built it before the fast path */
+        if (a & 1) return move_fault(s, s->ir, sz, v, a);
     }
     WR_RESULT(a, sz, (logic_flags(s, v, sz), v));
 }
@@ -1076,12 +1148,23 @@ static const hfn h_move_w_x[12][9] = { EM_LIST(MV_ROWREF, w, 0) };
 static const hfn h_move_l_x[12][9] = { EM_LIST(MV_ROWREF, l, 0) };
 AI bool movea_(m68k_cpu *s, uint32_t op, int sz) {
     uint32_t v;
-    TRY(ea_read(s, op & 0x3F, sz, &v));
+    TRY(ea_src(s, op, sz, &v));
     AN = SEXT(v, sz);
     return true;
 }
 WL_EM(h_movea, movea_)
-H(h_moveq) { uint32_t v = (uint32_t)(int32_t)(int8_t)op; DN = v; logic_flags(s, v, 4); return true; }
+/* one handler per sign of the data (PICK_Q): the flags are constants */
+AI bool moveq_(m68k_cpu *s, uint32_t op, int sign) {
+    DN = (uint32_t)(int32_t)(int8_t)op;
+    s->fn = sign < 0;
+    s->fz = sign == 0;
+    s->fv = 0;
+    s->fc = 0;
+    return true;
+}
+H(h_moveq_n) { return moveq_(s, op, -1); }
+H(h_moveq_z) { return moveq_(s, op, 0); }
+H(h_moveq_p) { return moveq_(s, op, 1); }
 
 /* LEA PEA */
 AI bool lea_(m68k_cpu *s, uint32_t op) { uint32_t a; TRY(ea_addr(s, (op >> 3) & 7, op & 7, 4, &a)); AN = a; return true; }
@@ -1158,6 +1241,26 @@ AI bool bcc_(m68k_cpu *s, uint32_t op, unsigned cc) {
     return true;
 }
 CC_SET(h_bcc, bcc_)
+/* the short forms (short_disp): neither the odd target's fault nor the
+ * halt on a branch to itself can happen */
+AI bool bcc_s_(m68k_cpu *s, uint32_t op, unsigned cc) {
+    if (cond(s, cc)) s->pc += (uint32_t)(int32_t)(int8_t)op;
+    return true;
+}
+CC_SET(h_bcc_s, bcc_s_)
+/* the 16-bit displacement form: the low byte of op known to be 0 */
+AI bool bcc_w_(m68k_cpu *s, uint32_t op, unsigned cc) { return bcc_(s, op & ~0xFFu, cc); }
+CC_SET(h_bcc_w, bcc_w_)
+H(h_bra_s) {
+    s->pc += (uint32_t)(int32_t)(int8_t)op;
+    return true;
+}
+H(h_bsr_s) {
+    uint32_t t = s->pc + (uint32_t)(int32_t)(int8_t)op;
+    TRY(push32(s, s->pc));
+    s->pc = t;
+    return true;
+}
 H(h_bra) {
     uint32_t base = s->pc;
     int32_t disp;
@@ -1636,29 +1739,36 @@ AI bool movem_rm(m68k_cpu *s, uint32_t op, int sz) {
         /* the whole block in RAM: the stores below cannot fault (RAM's
          * address in a local: a store through it could, for the compiler,
          * change s->ram) */
-        uint32_t a = s->a[reg];
-        uint8_t *const ram = s->ram;
-        for (uint32_t m = mask; m; m &= m - 1) {
-            uint32_t v = *movem_reg(s, 15 - (unsigned)__builtin_ctz(m));
-            a -= (uint32_t)sz;
-            if (sz == 4) vl_put_be32(ram + a, v);
-            else vl_put_be16(ram + a, v);
+        uint32_t a = s->a[reg] - len;
+        uint8_t *p = s->ram + a;
+        /* unrolled, from the bottom of the block up (d0 first): each
+         * register's index a constant, a test per bit rather than a loop
+         * over the set bits with a computed index */
+#pragma GCC unroll 16
+        for (unsigned i = 0; i < 16; i++) {
+            if (!(mask & (0x8000u >> i))) continue;
+            uint32_t v = *movem_reg(s, i);
+            if (sz == 4) vl_put_be32(p, v);
+            else vl_put_be16(p, v);
+            p += sz;
         }
         s->a[reg] = a;
         return true;
     }
-    return movem_rm_any(s, op, sz, mask);
+    return movem_rm_any(s, s->ir, sz, mask); /* ir: see move_ */
 }
 /* the registers of mask from the block at a, which is all RAM (span_rd):
  * the loads cannot fault; the address after it */
 AI uint32_t movem_ld(m68k_cpu *s, uint32_t a, uint32_t mask, int sz) {
-    const uint8_t *const ram = s->ram;
-    for (uint32_t m = mask; m; m &= m - 1) {
-        const uint8_t *p = ram + a;
-        *movem_reg(s, (unsigned)__builtin_ctz(m)) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
-        a += (uint32_t)sz;
+    const uint8_t *p = s->ram + a;
+    /* unrolled as in movem_rm */
+#pragma GCC unroll 16
+    for (unsigned i = 0; i < 16; i++) {
+        if (!(mask & (1u << i))) continue;
+        *movem_reg(s, i) = sz == 4 ? vl_be32(p) : SEXT(vl_be16(p), 2);
+        p += sz;
     }
-    return a;
+    return a + movem_len(mask, sz);
 }
 AI bool movem_mr_gen(m68k_cpu *s, uint32_t op, int sz, uint32_t mask) {
     unsigned mode = (op >> 3) & 7, reg = op & 7;
@@ -1695,7 +1805,7 @@ AI bool movem_mr(m68k_cpu *s, uint32_t op, int sz) {
             return true;
         }
     }
-    return movem_mr_any(s, op, sz, mask);
+    return movem_mr_any(s, s->ir, sz, mask); /* ir: see move_ */
 }
 WL_EM(h_movem_rm, movem_rm)
 WL_EM(h_movem_mr, movem_mr)
@@ -1783,10 +1893,10 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
  * nothing (M68K_SAVE_NONE, most of them), else a wrapper that saves first
  * (save_kind), so that innocuous instructions run as natively */
 static hfn itab[M68K_NMODELS][65536];
-static bool h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
-static bool h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
-static bool h_save_an0(m68k_cpu *s, uint32_t op), h_save_an1(m68k_cpu *s, uint32_t op);
-static bool h_save_full(m68k_cpu *s, uint32_t op);
+static void h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
+static void h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
+static void h_save_an0(m68k_cpu *s, uint32_t op), h_save_an1(m68k_cpu *s, uint32_t op);
+static void h_save_full(m68k_cpu *s, uint32_t op);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
 /* the opcodes of each form, form by form (fops[fstart[f]] up to
@@ -1814,10 +1924,20 @@ static pthread_once_t htab_once = PTHREAD_ONCE_INIT;
 #define PICK_DIRE(h) (in->src == M68K_OPD_EA ? PICK_SZE(h##_ea_dn) : PICK_SZE(h##_dn_ea))
 #define PICK_MOVE(h) (in->size == M68K_SZ_B ? h_##h##_b_x : in->size == M68K_SZ_W ? h_##h##_w_x : h_##h##_l_x)[em][dm]
 #define PICK_CC(h) h_##h##_c[(w >> 8) & 15]
+#define PICK_Q(h) ((int8_t)w < 0 ? h_##h##_n : (int8_t)w == 0 ? h_##h##_z : h_##h##_p)
+#define PICK_BR(h) (short_disp(w) ? h_##h##_s : h_##h)
+#define PICK_CCB(h) (short_disp(w) ? h_##h##_s_c : (w & 0xFF) == 0 ? h_##h##_w_c : h_##h##_c)[(w >> 8) & 15]
 
 /* em of a 6-bit EA field (mode << 3 | reg) */
 static unsigned em_of(unsigned ea6) { return (ea6 >> 3) < 7 ? ea6 >> 3 : 7 + (ea6 & 7); }
 
+/* a Bcc/BRA/BSR whose 8-bit displacement is even and not -2: from an
+ * even PC (handlers run only there) its target is even and not the
+ * instruction (h_bcc_s_c...) */
+static bool short_disp(unsigned w) {
+    int8_t d = (int8_t)w;
+    return d != 0 && !(d & 1) && d != -2;
+}
 static hfn pick(const m68k_insn *in, unsigned w) {
     /* the decode table lets only real modes through to the picks that use
      * em (dm: MOVE's); for the others these bits mean something else */
@@ -1973,33 +2093,32 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
  * instruction), so that the wrapper ends in a jump to the handler rather
  * than a call; one per model, each with its table's address a constant. */
 #define SAVE_WRAPPERS(v)                                                                   \
-    static bool h_save_part##v(m68k_cpu *s, uint32_t op) {                                 \
+    static void h_save_part##v(m68k_cpu *s, uint32_t op) {                                 \
         save_part(s, op);                                                                  \
-        return htab[v][op](s, op);                                                         \
+        htab[v][op](s, op);                                                                \
     }                                                                                      \
-    static bool h_save_an##v(m68k_cpu *s, uint32_t op) {                                   \
+    static void h_save_an##v(m68k_cpu *s, uint32_t op) {                                   \
         s->snap_kind = M68K_SAVE_AN;                                                       \
         s->snap_ic = s->c.icount;                                                          \
         s->insn_op = (uint16_t)op;                                                         \
         s->p_a[0] = s->a[op & 7];                                                          \
-        return htab[v][op](s, op);                                                         \
+        htab[v][op](s, op);                                                                \
     }                                                                                      \
-    static bool h_save_sp##v(m68k_cpu *s, uint32_t op) {                                   \
+    static void h_save_sp##v(m68k_cpu *s, uint32_t op) {                                   \
         s->snap_kind = M68K_SAVE_SP;                                                       \
         s->snap_ic = s->c.icount;                                                          \
         s->p_a[2] = s->a[7];                                                               \
-        return htab[v][op](s, op);                                                         \
+        htab[v][op](s, op);                                                                \
     }
 SAVE_WRAPPERS(0)
 SAVE_WRAPPERS(1)
 _Static_assert(M68K_NMODELS == 2, "one pair of save wrappers per model");
 /* the whole block: cleared on completion (the checking loop's snapshot,
  * taken before the count, is not tagged) */
-static bool h_save_full(m68k_cpu *s, uint32_t op) {
+static void h_save_full(m68k_cpu *s, uint32_t op) {
     snapshot(s);
-    if (!htab[s->variant][op](s, op)) return false;
-    s->snap_kind = M68K_SAVE_NONE;
-    return true;
+    htab[s->variant][op](s, op);
+    if (!s->f_pend) s->snap_kind = M68K_SAVE_NONE;
 }
 
 /* Undo what the faulting instruction changed (registers only). A FULL
@@ -2129,6 +2248,7 @@ static bool on_fault(m68k_cpu *s) {
 
 /* The instruction faulted: 1 to stop the run (s->stop), 0 to go on. */
 static NI int fault_step(m68k_cpu *s) {
+    s->f_pend = false;
     if (on_fault(s)) return 1;
     s->stop = mkstop(0, 0, -1);
     return 0;
@@ -2185,14 +2305,15 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     uint32_t op;
     if (!fetch_op(s, &op)) return fault_step(s);
     s->ir = (uint16_t)op;
-    if (!tab[op](s, op)) return fault_step(s);
+    tab[op](s, op);
+    if (s->f_pend) return fault_step(s);
     s->tr_start = false;
     s->snap_kind = M68K_SAVE_NONE;
     if (traced) { s->trace_pending = true; m68k_update_ithresh(s); }
     return 0;
 }
 
-static bool h_vmexit(m68k_cpu *s, uint32_t op);
+static void h_vmexit(m68k_cpu *s, uint32_t op);
 /* An instruction the fast loop cannot run through tab (see the top): the
  * checked handler; under intercept after saving the whole block as the
  * checking loop does (itab's wrappers call htab's handlers); an exit-set
@@ -2201,9 +2322,10 @@ static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
     uint32_t op;
     TRY(fetch_op(s, &op));
     s->ir = (uint16_t)op;
-    if (tab[op] == h_vmexit) return h_vmexit(s, op);
+    if (tab[op] == h_vmexit) { h_vmexit(s, op); return false; }
     if (s->c.intercept) snapshot(s);
-    TRY(chk[op](s, op));
+    chk[op](s, op);
+    if (s->f_pend) return false;
     s->snap_kind = M68K_SAVE_NONE;
     return true;
 }
@@ -2228,6 +2350,13 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
     const uint8_t *const ram = s->ram;
     for (;;) {
         if (VL_UNLIKELY(ic >= s->icount_end)) {
+            if (s->f_pend) {
+                /* the last instruction faulted (pend) */
+                if (fault_step(s)) return; /* on_fault clears snap_kind */
+                m68k_update_ithresh(s);
+                ic = s->c.icount;
+                continue;
+            }
             if (ic >= s->budget_end) {
                 s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
                 return;
@@ -2239,24 +2368,18 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
             ic = s->c.icount;
             continue;
         }
-        uint32_t pc = s->pc, op;
+        uint32_t pc = s->pc;
         s->insn_pc = pc;
         s->c.icount = ++ic;
-        bool ok;
         uint32_t h = ror1(pc);
         if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
             /* the whole instruction is RAM: htab's unchecked handlers */
             s->pc = pc + 2;
-            op = vl_be16(ram + pc);
+            uint32_t op = vl_be16(ram + pc);
             s->ir = (uint16_t)op;
-            ok = tab[op](s, op);
+            tab[op](s, op);
         } else {
-            ok = edge_step(s, tab, slow);
-        }
-        if (VL_UNLIKELY(!ok)) {
-            if (fault_step(s)) return; /* on_fault clears snap_kind */
-            ic = s->c.icount;
-            continue;
+            edge_step(s, tab, slow);
         }
     }
 }
@@ -2282,14 +2405,14 @@ static pthread_mutex_t xtab_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The exit-set opcode: nothing of it has run yet; the fast loop fetched it
  * and counted it, which is undone, and the run stops before it as the
  * checking loop's look would. */
-static bool h_vmexit(m68k_cpu *s, uint32_t op) {
+static void h_vmexit(m68k_cpu *s, uint32_t op) {
     s->pc = s->insn_pc;
     s->c.icount--;
     s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1);
     s->stop.code = ctab[s->variant][op];
     s->stop.flags = VLAB_STOP_HAS_CODE;
+    pend(s);
     s->f_vector = -1;
-    return false;
 }
 
 /* The exit table for the CPU's exit set, NULL if none can be had (the set
@@ -2349,6 +2472,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
     /* a save left by the last run is no instruction's of this one (c.icount
      * may have been set back between runs: its tag could match again) */
     s->snap_kind = M68K_SAVE_NONE;
+    s->f_pend = false;
     s->slow = s->c.exit_set != 0 || (s->c.exit_forms != NULL && !xt);
     if (s->c.irq_level < 7) s->nmi_seen = false;
     m68k_update_ithresh(s);

@@ -190,6 +190,7 @@ typedef struct m68k_cpu {
     uint16_t f_info;          /* group-0 status word (R/W, I/N, FC) */
     uint32_t f_pc;            /* PC to stack */
     bool f_group0;
+    bool f_pend;              /* a handler recorded a fault the run loop has not handled */
     /* last long (An)+/-(An) access: undone on an address error */
     uint8_t l_reg;
     uint32_t l_addr, l_delta;
@@ -215,7 +216,7 @@ typedef struct m68k_cpu {
 /* An instruction handler (exec.c); m68k_checked_handler (exec_chk.c: exec.c
  * with the extension-word fetches checked) gives the checked one of a
  * first word w, from its decode-table entry (NULL: illegal). */
-typedef bool (*m68k_hfn)(struct m68k_cpu *s, uint32_t op);
+typedef void (*m68k_hfn)(struct m68k_cpu *s, uint32_t op);
 m68k_hfn m68k_checked_handler(const m68k_insn *in, unsigned w);
 #define M68K_SNAP_BYTES (offsetof(m68k_cpu, variant) - offsetof(m68k_cpu, d))
 /* What an instruction can change before it faults, hence what the

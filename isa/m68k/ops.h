@@ -26,7 +26,12 @@
  *          _aa or _da; specialised for speed (exec.c, EM_OP): ONEE, SZE,
  *          WLE, DIRE as ONE, SZ, WL, DIR with a handler per mode of the
  *          EA field, MOVE per size, source and destination mode, CC per
- *          condition code
+ *          condition code; BR and CCB as ONE and CC, with a second
+ *          handler for an 8-bit displacement that is even and not -2
+ *          (h_<h>_s, h_<h>_s_c: the target can be neither odd nor the
+ *          instruction itself, which they need not check), and CCB a
+ *          third for a 16-bit displacement (h_<h>_w_c); Q by the sign
+ *          of the data in bits 7..0 (h_<h>_n, _z, _p)
  *   save   what the intercepting loop saves before it (SV_<save>, exec.c)
  *   g0     which PC a 68000 stacks on an address/bus error (G0_<g0>, exec.c)
  *   flow   enum vl_flow (core.h) when the instruction is taken; JUMP and
@@ -39,7 +44,7 @@
     /* data movement */                                                                                          \
     X(MOVE,          "move",     "move",          "move",    'z', 0, MOVE, move,         MOVE,    MOVE,  NONE)     \
     X(MOVEA,         "movea",    "movea",         "movea",   'z', 0, WLE,  movea,        READ,    EA,    NONE)     \
-    X(MOVEQ,         "moveq",    "moveq",         "moveq",   'n', 0, ONE,  moveq,        NONE,    EA,    NONE)     \
+    X(MOVEQ,         "moveq",    "moveq",         "moveq",   'n', 0, Q,    moveq,        NONE,    EA,    NONE)     \
     X(MOVEM_RM,      "movem",    "movem",         "movem",   'z', 0, WLE,  movem_rm,     NONE,    PLUS2, NONE)     \
     X(MOVEM_MR,      "movem",    "movem",         "movem",   'z', 0, WLE,  movem_mr,     FULL,    PLUS2, NONE)     \
     X(MOVEP_RM,      "movep",    "movep",         "movep",   'z', 0, WL,   movep_rm,     NONE,    EA,    NONE)     \
@@ -103,9 +108,9 @@
     X(BCLR,          "bclr",     "bclr",          "bclr",    'n', 0, BIT,  bclr,         RMW,     EA,    NONE)     \
     X(BSET,          "bset",     "bset",          "bset",    'n', 0, BIT,  bset,         RMW,     EA,    NONE)     \
     /* control flow */                                                                                           \
-    X(BCC,           "bcc",      "bcc",           "b",       'j', 1, CC,   bcc,          NONE,    EA,    BRANCH)   \
-    X(BRA,           "bra",      "bra",           "bra",     'j', 0, ONE,  bra,          NONE,    EA,    JUMP)     \
-    X(BSR,           "bsr",      "bsr",           "bsr",     'j', 0, ONE,  bsr,          SP,      EA,    CALL)     \
+    X(BCC,           "bcc",      "bcc",           "b",       'j', 1, CCB,  bcc,          NONE,    EA,    BRANCH)   \
+    X(BRA,           "bra",      "bra",           "bra",     'j', 0, BR,   bra,          NONE,    EA,    JUMP)     \
+    X(BSR,           "bsr",      "bsr",           "bsr",     'j', 0, BR,   bsr,          SP,      EA,    CALL)     \
     X(DBCC,          "dbcc",     "dbcc",          "db",      'n', 1, CC,   dbcc,         NONE,    EA,    BRANCH)   \
     X(JMP,           "jmp",      "jmp",           "jmp",     'n', 0, ONEE, jmp,          NONE,    EA,    JUMP)     \
     X(JSR,           "jsr",      "jsr",           "jsr",     'n', 0, ONEE, jsr,          SP,      EA,    CALL)     \
