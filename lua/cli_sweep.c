@@ -241,8 +241,9 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
                          "table:\nforms grouped by mnemonic, one section per model, a cross-ISA summary first."
                        : "Measure every instruction form of one model and print one row per form.");
         printf("  --isa ISA[:MODEL]  m68k, m68k:68010, 68010, ppc...%s\n", grouped ? " (repeatable)" : "");
-        printf("  --technique T      trap-and-emulate (default) or hybrid; an ISA the monitor cannot run yet\n"
-               "                     is measured natively without --technique\n"
+        printf("  --technique T      trap-and-emulate (default), hybrid, hw-assist, binary-translation or\n"
+               "                     scan-and-patch (paravirt is refused: it needs a paravirtualized guest);\n"
+               "                     an ISA the monitor cannot run yet is measured natively without --technique\n"
                "  --techniques all   (table) one summary row per model and technique of the monitor:\n"
                "                     forms, privileged, sensitive, leaks, Theorems 1 and 3, and what the\n"
                "                     sweep means for that technique (md, csv or json)\n"

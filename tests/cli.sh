@@ -19,6 +19,13 @@ has "$T/err" "unknown command 'frobnicate'" "unknown command message"
 expect 2 "unknown option" "$VLAB" --frob
 expect 2 "table bad format" "$VLAB" table --format docx
 has "$T/err" "docx" "table bad format named"
+# table --help names every technique the sweep knows (the list its error
+# for an unknown one gives)
+expect 2 "table unknown technique" "$VLAB" table --technique bogus
+known=$(sed -n 's/.*(known: \(.*\)).*/\1/p' "$T/err" | head -1 | tr -d ,)
+if [ -n "$known" ]; then ok; else bad "no technique list in: $(cat "$T/err")"; fi
+expect 0 "table --help" "$VLAB" table --help
+for t in $known; do has "$T/out" "$t" "table --help names $t"; done
 expect 2 "sweep without --isa" "$VLAB" sweep
 expect 2 "sweep unknown model" "$VLAB" sweep --isa m68k:68020
 has "$T/err" "68020" "sweep unknown model named"
