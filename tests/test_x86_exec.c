@@ -1620,6 +1620,27 @@ static void fz_one(vl_rng *g, int i) {
     vlab_machine_free(m);
 }
 
+/* Self-modifying code: a store into the instruction that comes next, in
+ * the page being executed, after that instruction ran (and was decoded)
+ * in an earlier iteration: each iteration must run the bytes as they are
+ * now. Once in the first 8 bytes of a short instruction (ADD's immediate),
+ * once in the last byte of a 10-byte one (MOV's immediate). */
+static void test_self_modifying(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    const uint32_t m1 = CODE + 14, n9 = CODE + 22;
+    /* xor eax,eax; mov ecx,3; L: mov [CODE+14],cl; add eax,0; dec ecx; jnz L */
+    RUN_OK(m, 0x31, 0xC0, 0xB9, 3, 0, 0, 0, 0x88, 0x0D, m1 & 0xFF, m1 >> 8 & 0xFF, m1 >> 16 & 0xFF, m1 >> 24, 0x05, 0,
+           0, 0, 0, 0x49, 0x75, 0xF2);
+    assert_int_equal(R(m, "eax"), 3 + 2 + 1);
+    /* xor eax,eax; mov ecx,3; L: mov [CODE+22],cl; mov dword [DATA],0; add eax,[DATA]; dec ecx; jnz L */
+    RUN_OK(m, 0x31, 0xC0, 0xB9, 3, 0, 0, 0, 0x88, 0x0D, n9 & 0xFF, n9 >> 8 & 0xFF, n9 >> 16 & 0xFF, n9 >> 24, 0xC7,
+           0x05, DATA & 0xFF, DATA >> 8 & 0xFF, 0, 0, 0, 0, 0, 0, 0x03, 0x05, DATA & 0xFF, DATA >> 8 & 0xFF, 0, 0, 0x49,
+           0x75, 0xE7);
+    assert_int_equal(R(m, "eax"), (3u + 2 + 1) << 24);
+    vlab_machine_free(m);
+}
+
 static void test_random_streams(void **st) {
     (void)st;
     vl_rng g = { 0x86 };
@@ -1657,6 +1678,7 @@ int main(void) {
         cmocka_unit_test(test_accessed_dirty),
         cmocka_unit_test(test_pentium_insns),
         cmocka_unit_test(test_x87),
+        cmocka_unit_test(test_self_modifying),
         cmocka_unit_test(test_random_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1439,6 +1439,14 @@ static inline void wr_last(x86_cpu *s, int sr, uint32_t off, int size, uint32_t 
     x86_wr_as(s, sr, off, size, v, false);
 }
 
+/* The store of a handler that kept an undo record: once it is done the
+ * record is stale (the fast loop clears it only when it starts, a fault of
+ * the next instruction would put this one's old state back) */
+static inline void wr_last_undone(x86_cpu *s, int sr, uint32_t off, uint32_t v) {
+    wr_last(s, sr, off, 4, v);
+    if (!X86_PENDING(s)) s->u_valid = false;
+}
+
 static void f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; }
 static void f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; }
 static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) {
@@ -1481,7 +1489,7 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
         uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, s->r[d->regf], 4);                                \
-        if (WB) wr_last(s, ea_seg(d), off, 4, r);                                            \
+        if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
             }                                                                                       \
     static void f_##NAME##_ri(x86_cpu *s, const x86_decoded *d) {                            \
         uint32_t r = alu_inline(s, OP, s->r[d->rm], d->imm, 4);                             \
@@ -1493,7 +1501,7 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
         uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, d->imm, 4);                                       \
-        if (WB) wr_last(s, ea_seg(d), off, 4, r);                                            \
+        if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
             }                                                                                       \
     static void f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d) {                           \
         uint32_t r = alu_inline(s, OP, s->r[X86_EAX], d->imm, 4);                           \
@@ -1976,7 +1984,24 @@ static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) 
     memcpy(&e->mask[1], m + 8, 8);
     e->w[0] &= e->mask[0];
     e->w[1] &= e->mask[1];
-    e->tag = tag;
+    e->tag = e->d.len > 8 ? tag | X86_DC_LONG : tag;
+}
+
+/* The cache entry of the instruction at linear lin (tag: lin and the code
+ * size, as dcache_fill takes it), bytes p, filled when it holds another.
+ * Most instructions are at most 8 bytes: one compare of the first 8 under
+ * their mask; a longer one's tag never matches there (X86_DC_LONG) and its
+ * 16 bytes are compared on the side. */
+static inline __attribute__((always_inline)) x86_dce *dce_find(x86_cpu *s, uint32_t lin, uint64_t tag,
+                                                                const uint8_t *p) {
+    x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+    uint64_t w0, w1;
+    memcpy(&w0, p, 8);
+    if (VL_LIKELY(((e->tag ^ tag) | ((w0 ^ e->w[0]) & e->mask[0])) == 0)) return e;
+    memcpy(&w1, p + 8, 8);
+    if (e->tag != (tag | X86_DC_LONG) || ((w0 ^ e->w[0]) & e->mask[0]) != 0 || ((w1 ^ e->w[1]) & e->mask[1]) != 0)
+        dcache_fill(s, e, tag, p);
+    return e;
 }
 
 /* The single-step trap after an instruction run with TF set. true: stop. */
@@ -2026,6 +2051,56 @@ static bool exits_fast_forms(x86_cpu *s, const uint8_t *forms) {
     s->xf_valid = true;
     s->xf_fast = fast;
     return fast;
+}
+
+/* Instructions with a fast handler, one after another, while nothing asks
+ * the general loop to look (attn), the budget lasts and EIP stays in the
+ * code window: what run_loop_as checks per instruction is held here in
+ * registers (EIP, the code window, the cache tag's size bit), so the fast
+ * way is the cache lookup and the call. Returns at an instruction that it
+ * did not start: true when the run loop must look at its boundary first
+ * (attn, the budget), false when that instruction goes the general way. */
+static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const bool big) {
+    const uint32_t emask = big ? 0xFFFFFFFFu : 0xFFFFu;
+    const uint64_t size_tag = (uint64_t)(big ? 2 : 1) << 32;
+    const uint64_t end = s->icount_end;
+    uint64_t ic = s->c.icount;
+    uint32_t eip = s->eip;
+    /* no fast handler touches a segment register; one that keeps an undo
+     * record (save_undo) drops it when it completes */
+    s->u_segs = false;
+    s->u_valid = false;
+    for (;;) {
+        if (VL_UNLIKELY(ic >= end)) return true;
+        uint32_t off = eip - s->cp_eip;
+        if (VL_UNLIKELY(off >= s->cp_len)) {
+            code_window(s);
+            off = eip - s->cp_eip;
+            if (off >= s->cp_len) return false;
+        }
+        const uint8_t *p = s->cp_host + off;
+        uint32_t lin = s->cp_lin + off;
+        x86_dce *e = dce_find(s, lin, lin | size_tag, p);
+        fast_fn fast = e->fast;
+        if (VL_UNLIKELY(fast == NULL)) return false;
+        s->insn_eip = eip;
+        s->wlog_n = 0;
+        s->c.icount = ++ic;
+        eip = (eip + e->d.len) & emask;
+        s->eip = eip;
+        fast(s, &e->d); /* a fault it raised set attn */
+        eip = s->eip;
+        if (VL_UNLIKELY(s->attn)) return true;
+    }
+}
+
+/* one copy per code size (a 32-bit segment's EIP needs no wrap), each a
+ * function of its own: inlined in run_loop_as, the registers it holds
+ * across the handler's call were spilled and its addresses recomputed */
+static __attribute__((noinline)) bool fast_loop32(x86_cpu *s) { return fast_loop_as(s, true); }
+static __attribute__((noinline)) bool fast_loop16(x86_cpu *s) { return fast_loop_as(s, false); }
+static inline bool fast_loop(x86_cpu *s) {
+    return (s->seg[X86_CS].attr & X86_A_DB) ? fast_loop32(s) : fast_loop16(s);
 }
 
 /* The instructions until a stop (s->stop) or the end of the budget; a
@@ -2080,6 +2155,7 @@ again:
                 no_fast = true; /* the trace trap after it: the general way */
             }
         }
+        if (VL_LIKELY(!no_fast && !exit_fast) && fast_loop(s)) continue;
         s->insn_eip = s->eip;
         s->u_valid = false;
         s->u_segs = false;
@@ -2098,13 +2174,8 @@ again:
         if (VL_LIKELY(off < s->cp_len)) {
             const uint8_t *p = s->cp_host + off;
             uint32_t lin = s->cp_lin + off;
-            uint64_t w0, w1, tag = lin | (uint64_t)(big ? 2 : 1) << 32;
-            memcpy(&w0, p, 8);
-            memcpy(&w1, p + 8, 8);
-            x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+            x86_dce *e = dce_find(s, lin, lin | (uint64_t)(big ? 2 : 1) << 32, p);
             dp = &e->d;
-            if (VL_UNLIKELY(e->tag != tag || ((w0 ^ e->w[0]) & e->mask[0]) != 0 || ((w1 ^ e->w[1]) & e->mask[1]) != 0))
-                dcache_fill(s, e, tag, p);
             fast = e->fast;
             if (VL_LIKELY(fast != NULL)) {
                 /* a valid form, not a monitor exit (fast forms are innocuous) */

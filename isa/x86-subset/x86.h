@@ -260,14 +260,19 @@ extern const char *const x86_op_names[X86_OP_COUNT];
 /* A decoded instruction, valid while the 16 bytes at its linear address are
  * the bytes it was decoded from (compared under the mask of its length on
  * every use: self-modifying code and remapped pages need no flush). */
+#define X86_DC_LONG ((uint64_t)1 << 40)
 struct x86_cpu;
 typedef struct x86_dce {
-    uint64_t tag;        /* linear address | (code segment size: 1 16-bit, 2 32-bit) << 32; 0: empty */
+    uint64_t tag;        /* linear address | (code segment size: 1 16-bit, 2 32-bit) << 32, | X86_DC_LONG
+                          * when longer than 8 bytes; 0: empty */
     uint64_t w[2], mask[2];
     x86_decoded d;
     /* exec.c's specialized handler for the form, NULL: the general execute() */
     void (*fast)(struct x86_cpu *s, const x86_decoded *d);
+    /* to 128 bytes: the run loop finds an entry with a shift, not a multiply */
+    uint8_t pad[128 - 5 * sizeof(uint64_t) - sizeof(x86_decoded) - sizeof(void (*)(void))];
 } x86_dce;
+_Static_assert(sizeof(x86_dce) == 128, "x86_dce: a power of two");
 typedef struct x86_tlbe {
     uint32_t tag;      /* linear page | the cache's epoch (x86_cpu.tlb_epoch) when valid */
     uint32_t pa;       /* physical page */
