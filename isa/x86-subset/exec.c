@@ -134,6 +134,13 @@ static inline __attribute__((always_inline)) bool cond_inline(x86_cpu *s, unsign
         }
         return (cc & 1) ? !t : t;
     }
+    /* ZF and SF come from the result after any operation (x86_get_flags):
+     * a loop's DEC or INC, then JNZ */
+    if (s->lf_op != X86_LF_NONE && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+        uint32_t r = s->lf_res;
+        bool t = (cc >> 1) == 2 ? r == 0 : (r & SIGN(s->lf_size)) != 0;
+        return (cc & 1) ? !t : t;
+    }
 full:;
     uint32_t f = x86_get_flags(s);
     bool r;
@@ -330,7 +337,8 @@ static inline __attribute__((always_inline)) uint32_t alu_inline(x86_cpu *s, int
 static uint32_t alu(x86_cpu *s, int op, uint32_t a, uint32_t b, int sz) { return alu_inline(s, op, a, b, sz); }
 
 /* Shifts and rotates of group 2; count already masked to 5 bits. */
-static uint32_t shift(x86_cpu *s, int op, uint32_t a, unsigned count, int sz) {
+static inline __attribute__((always_inline)) uint32_t shift_inline(x86_cpu *s, int op, uint32_t a, unsigned count,
+                                                                   int sz) {
     unsigned bits = (unsigned)sz * 8;
     uint32_t m = MASK(sz), sign = SIGN(sz), r;
     if (!count) return a;
@@ -398,6 +406,9 @@ static uint32_t shift(x86_cpu *s, int op, uint32_t a, unsigned count, int sz) {
     }
     s->eflags = f | (cf ? X86_CF : 0) | (of ? X86_OF : 0);
     return r;
+}
+static uint32_t shift(x86_cpu *s, int op, uint32_t a, unsigned count, int sz) {
+    return shift_inline(s, op, a, count, sz);
 }
 
 /* SHLD/SHRD; count masked to 5 bits, 0 changes nothing. */
@@ -1538,15 +1549,17 @@ static const fast_fn *alu_forms(int op) {
     }
 }
 
-static inline void f_incdec(x86_cpu *s, const x86_decoded *d, int n) {
+/* INC and DEC, one handler each: the operation a constant */
+static inline __attribute__((always_inline)) void f_incdec(x86_cpu *s, bool inc, int n) {
     uint32_t a = s->r[n], cf = cf_now(s);
-    bool inc = d->in->op == X86_OP_INC;
     s->r[n] = inc ? a + 1 : a - 1;
     lazy(s, inc ? X86_LF_INC : X86_LF_DEC, a, 1, s->r[n], 4);
     s->lf_cf = cf;
 }
-static void f_incdec_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, d, d->opcode & 7); }
-static void f_incdec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, d, d->rm); }
+static void f_inc_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->opcode & 7); }
+static void f_dec_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->opcode & 7); }
+static void f_inc_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->rm); }
+static void f_dec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->rm); }
 
 static void f_push_z(x86_cpu *s, const x86_decoded *d) {
     push_as(s, 4, s->r[d->opcode & 7], false);
@@ -1564,12 +1577,20 @@ static inline void self_check(x86_cpu *s) {
         s->attn = true;
     }
 }
-static void f_jcc(x86_cpu *s, const x86_decoded *d) {
-    if (cond_inline(s, d->opcode & 15)) {
+/* Jcc, one handler per condition: cond_inline() folds to its test */
+static inline __attribute__((always_inline)) void f_jcc(x86_cpu *s, const x86_decoded *d, unsigned cc) {
+    if (cond_inline(s, cc)) {
         jump_near(s, s->eip + d->imm, 4);
         self_check(s);
     }
 }
+#define JCC_FORM(CC) \
+    static void f_jcc_##CC(x86_cpu *s, const x86_decoded *d) { f_jcc(s, d, 0x##CC); }
+JCC_FORM(0) JCC_FORM(1) JCC_FORM(2) JCC_FORM(3) JCC_FORM(4) JCC_FORM(5) JCC_FORM(6) JCC_FORM(7)
+JCC_FORM(8) JCC_FORM(9) JCC_FORM(A) JCC_FORM(B) JCC_FORM(C) JCC_FORM(D) JCC_FORM(E) JCC_FORM(F)
+#undef JCC_FORM
+static const fast_fn jcc_forms[16] = { f_jcc_0, f_jcc_1, f_jcc_2, f_jcc_3, f_jcc_4, f_jcc_5, f_jcc_6, f_jcc_7,
+                                       f_jcc_8, f_jcc_9, f_jcc_A, f_jcc_B, f_jcc_C, f_jcc_D, f_jcc_E, f_jcc_F };
 static void f_jmp(x86_cpu *s, const x86_decoded *d) {
     jump_near(s, s->eip + d->imm, 4);
     self_check(s);
@@ -1637,10 +1658,29 @@ static void f_movx_r_m(x86_cpu *s, const x86_decoded *d) {
     if (X86_PENDING(s)) return;
     s->r[d->regf] = v;
 }
-static void f_shift_r(x86_cpu *s, const x86_decoded *d) {
-    uint8_t k = d->in->opd[1];
-    unsigned count = (k == X86_O_ONE ? 1 : k == X86_O_CL ? s->r[X86_ECX] : d->imm) & 0x1F;
-    if (count) s->r[d->rm] = shift(s, d->in->op, s->r[d->rm], count, 4);
+/* Shifts of a register, one handler per operation and count operand (1,
+ * CL, an immediate): shift_inline() folds to the one operation. A count
+ * of 0 changes nothing, flags included. */
+#define SHIFT_FORMS(NAME, OP)                                                                  \
+    static void f_##NAME##_1(x86_cpu *s, const x86_decoded *d) {                              \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], 1, 4);                                 \
+    }                                                                                          \
+    static void f_##NAME##_cl(x86_cpu *s, const x86_decoded *d) {                             \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], s->r[X86_ECX] & 0x1F, 4);              \
+    }                                                                                          \
+    static void f_##NAME##_i(x86_cpu *s, const x86_decoded *d) {                              \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], d->imm & 0x1F, 4);                     \
+    }                                                                                          \
+    static const fast_fn NAME##_forms[3] = { f_##NAME##_1, f_##NAME##_cl, f_##NAME##_i };
+SHIFT_FORMS(shl, X86_OP_SHL)
+SHIFT_FORMS(shr, X86_OP_SHR)
+SHIFT_FORMS(sar, X86_OP_SAR)
+#undef SHIFT_FORMS
+/* the handler of a shift of a register by its operation and count operand, NULL: none */
+static fast_fn shift_form(const x86_decoded *d) {
+    const uint8_t k = d->in->opd[1];
+    const fast_fn *f = d->in->op == X86_OP_SHR ? shr_forms : d->in->op == X86_OP_SAR ? sar_forms : shl_forms;
+    return f[k == X86_O_ONE ? 0 : k == X86_O_CL ? 1 : 2];
 }
 static void f_not_r(x86_cpu *s, const x86_decoded *d) {
     s->r[d->rm] = ~s->r[d->rm];
@@ -1724,20 +1764,21 @@ static fast_fn fast_for(const x86_decoded *d) {
         return NULL;
     }
     case X86_OP_INC: case X86_OP_DEC:
-        if (o[0] == X86_O_ZV) return f_incdec_z;
-        return o[0] == X86_O_EV && reg ? f_incdec_rm : NULL;
+        if (o[0] == X86_O_ZV) return in->op == X86_OP_INC ? f_inc_z : f_dec_z;
+        if (o[0] != X86_O_EV || !reg) return NULL;
+        return in->op == X86_OP_INC ? f_inc_rm : f_dec_rm;
     case X86_OP_PUSH: return o[0] == X86_O_ZV ? f_push_z : NULL;
     case X86_OP_POP: return o[0] == X86_O_ZV ? f_pop_z : NULL;
     case X86_OP_MOVZX: case X86_OP_MOVSX: return o[0] == X86_O_GV ? (reg ? f_movx_r_rm : f_movx_r_m) : NULL;
     case X86_OP_SHL: case X86_OP_SAL6: case X86_OP_SHR: case X86_OP_SAR:
-        return reg && o[0] == X86_O_EV ? f_shift_r : NULL;
+        return reg && o[0] == X86_O_EV ? shift_form(d) : NULL;
     case X86_OP_NOT: return reg ? f_not_r : NULL;
     case X86_OP_NEG: return reg ? f_neg_r : NULL;
     case X86_OP_MUL: case X86_OP_IMUL1: return reg ? f_mul_r : NULL;
     case X86_OP_IMUL2: return reg && gv_ev ? f_imul_r_rm : NULL;
     case X86_OP_CWD: return f_cdq;
     case X86_OP_CBW: return f_cwde;
-    case X86_OP_JCC: return f_jcc;
+    case X86_OP_JCC: return jcc_forms[d->opcode & 15];
     case X86_OP_JMP: return f_jmp;
     case X86_OP_CALL: return f_call;
     case X86_OP_RET: return o[0] == X86_O_NONE ? f_ret : NULL;
@@ -1992,15 +2033,19 @@ static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) 
  * Most instructions are at most 8 bytes: one compare of the first 8 under
  * their mask; a longer one's tag never matches there (X86_DC_LONG) and its
  * 16 bytes are compared on the side. */
-static inline __attribute__((always_inline)) x86_dce *dce_find(x86_cpu *s, uint32_t lin, uint64_t tag,
-                                                                const uint8_t *p) {
-    x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+static __attribute__((noinline, cold)) void dce_long(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) {
     uint64_t w0, w1;
     memcpy(&w0, p, 8);
-    if (VL_LIKELY(((e->tag ^ tag) | ((w0 ^ e->w[0]) & e->mask[0])) == 0)) return e;
     memcpy(&w1, p + 8, 8);
     if (e->tag != (tag | X86_DC_LONG) || ((w0 ^ e->w[0]) & e->mask[0]) != 0 || ((w1 ^ e->w[1]) & e->mask[1]) != 0)
         dcache_fill(s, e, tag, p);
+}
+static inline __attribute__((always_inline)) x86_dce *dce_find(x86_cpu *s, uint32_t lin, uint64_t tag,
+                                                                const uint8_t *p) {
+    x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+    uint64_t w0;
+    memcpy(&w0, p, 8);
+    if (VL_UNLIKELY(((e->tag ^ tag) | ((w0 ^ e->w[0]) & e->mask[0])) != 0)) dce_long(s, e, tag, p);
     return e;
 }
 
