@@ -1641,6 +1641,24 @@ static void test_self_modifying(void **st) {
     vlab_machine_free(m);
 }
 
+/* A segment load in the middle of a run: the accesses after it see the
+ * new limit (the core must not go on with what it knew of the flat DS
+ * before: a read, then a write, beyond the new limit). */
+static void test_limit_after_load(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    desc(m, SA, 0x40000, 0xFFF, A_DATA, F_B32);
+    W(m, "ebx", 0x1000);
+    /* mov eax,[ebx]; mov cx,SA; mov ds,cx; mov eax,[ebx] */
+    prep(m, BYTES(0x8B, 0x03, 0x66, 0xB9, SA, 0, 0x8E, 0xD9, 0x8B, 0x03));
+    expect_exc(m, go(m), GP, 0, CODE + 8);
+    W(m, "ds", K_DS);
+    /* mov eax,[ebx]; mov cx,SA; mov ds,cx; mov [ebx],eax */
+    prep(m, BYTES(0x8B, 0x03, 0x66, 0xB9, SA, 0, 0x8E, 0xD9, 0x89, 0x03));
+    expect_exc(m, go(m), GP, 0, CODE + 8);
+    vlab_machine_free(m);
+}
+
 static void test_random_streams(void **st) {
     (void)st;
     vl_rng g = { 0x86 };
@@ -1679,6 +1697,7 @@ int main(void) {
         cmocka_unit_test(test_pentium_insns),
         cmocka_unit_test(test_x87),
         cmocka_unit_test(test_self_modifying),
+        cmocka_unit_test(test_limit_after_load),
         cmocka_unit_test(test_random_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

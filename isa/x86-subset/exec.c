@@ -169,6 +169,7 @@ static void pend(x86_cpu *s) {
     s->f_fast_lim = s->fast_lim;
     s->f_wr_lim = s->wr_lim;
     s->fast_lim = s->wr_lim = 0;
+    x86_windows_close(s);
 }
 
 void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code) {
@@ -653,6 +654,28 @@ static void cpuid(x86_cpu *s) {
 static uint64_t tsc(const x86_cpu *s) { return s->tsc_base + s->c.icount; }
 
 /* Execute one decoded instruction. tr receives a trap to deliver after it. */
+/* DIV or IDIV (sgn) of EDX:EAX by b != 0: EAX the quotient, EDX the
+ * remainder, or #DE with nothing changed */
+static inline void div32(x86_cpu *s, uint32_t b, bool sgn) {
+    uint64_t a = (uint64_t)s->r[X86_EDX] << 32 | s->r[X86_EAX];
+    uint32_t q, r;
+    if (sgn) {
+        int64_t aa = (int64_t)a, bb = (int32_t)b;
+        if (aa == INT64_MIN && bb == -1) { x86_fault(s, X86_EXC_DE, 0, false); return; }
+        int64_t qq = aa / bb, rr = aa % bb;
+        if (qq > INT32_MAX || qq < INT32_MIN) { x86_fault(s, X86_EXC_DE, 0, false); return; }
+        q = (uint32_t)qq;
+        r = (uint32_t)rr;
+    } else {
+        uint64_t qq = a / b;
+        if (qq > 0xFFFFFFFFu) { x86_fault(s, X86_EXC_DE, 0, false); return; }
+        q = (uint32_t)qq;
+        r = (uint32_t)(a % b);
+    }
+    s->r[X86_EAX] = q;
+    s->r[X86_EDX] = r;
+}
+
 static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     const x86_insn *in = d->in;
     const uint8_t *o = in->opd;
@@ -765,23 +788,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
             reg_wr(s, X86_EAX, 2, q);
             reg_wr(s, X86_EDX, 2, r);
         } else {
-            uint64_t a = (uint64_t)s->r[X86_EDX] << 32 | s->r[X86_EAX];
-            uint32_t q, r;
-            if (sgn) {
-                int64_t aa = (int64_t)a, bb = (int32_t)b;
-                if (aa == INT64_MIN && bb == -1) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
-                int64_t qq = aa / bb, rr = aa % bb;
-                if (qq > INT32_MAX || qq < INT32_MIN) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
-                q = (uint32_t)qq;
-                r = (uint32_t)rr;
-            } else {
-                uint64_t qq = a / b;
-                if (qq > 0xFFFFFFFFu) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
-                q = (uint32_t)qq;
-                r = (uint32_t)(a % b);
-            }
-            s->r[X86_EAX] = q;
-            s->r[X86_EDX] = r;
+            div32(s, b, sgn);
         }
         break;
     }
@@ -1441,7 +1448,6 @@ static inline uint32_t ea32(const x86_cpu *s, const x86_decoded *d) {
     if (d->index >= 0) a += s->r[d->index] << d->scale;
     return a;
 }
-static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(s, ea_seg(d), ea32(s, d), 4); }
 /* A fast handler's store: its last access that can fault, so that once it
  * is done nothing rolls the instruction back and its old bytes need no
  * write-log entry under intercept (the log is for execute()'s forms that
@@ -1450,12 +1456,56 @@ static inline void wr_last(x86_cpu *s, int sr, uint32_t off, int size, uint32_t 
     x86_wr_as(s, sr, off, size, v, false);
 }
 
+
+/* A fast handler's access through the fast loop's windows (x86_cpu.win_rd),
+ * else the checked way: the window's bounds are the ones x86_rd and x86_wr
+ * test per access (segment limit, RAM), and an access that crosses a page
+ * goes the checked way as there. */
+static inline uint8_t *win_at(x86_cpu *s, int sr, uint32_t off, unsigned size, uint64_t lim) {
+    if (VL_LIKELY((uint64_t)off + size <= lim && ((s->win_base[sr] + off) & 0xFFF) + size <= 0x1000u))
+        return s->win_host[sr] + off;
+    return NULL;
+}
+static inline uint32_t f_rd(x86_cpu *s, int sr, uint32_t off, int size) {
+    const uint8_t *p = win_at(s, sr, off, (unsigned)size, s->win_rd[sr]);
+    if (VL_LIKELY(p != NULL)) return x86_get_le(p, size);
+    return x86_rd(s, sr, off, size);
+}
+static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return f_rd(s, ea_seg(d), ea32(s, d), 4); }
+/* the handler's last access (wr_last) */
+static inline void f_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
+    uint8_t *p = win_at(s, sr, off, (unsigned)size, s->win_wr[sr]);
+    if (VL_LIKELY(p != NULL)) {
+        x86_put_le(p, size, v);
+        return;
+    }
+    wr_last(s, sr, off, size, v);
+}
 /* The store of a handler that kept an undo record: once it is done the
  * record is stale (the fast loop clears it only when it starts, a fault of
  * the next instruction would put this one's old state back) */
 static inline void wr_last_undone(x86_cpu *s, int sr, uint32_t off, uint32_t v) {
-    wr_last(s, sr, off, 4, v);
+    f_wr(s, sr, off, 4, v);
     if (!X86_PENDING(s)) s->u_valid = false;
+}
+/* PUSH and POP of 4 bytes on a 32-bit stack through the windows; the
+ * general push_as() and pop() otherwise */
+static inline void f_push32(x86_cpu *s, uint32_t v) {
+    if (VL_UNLIKELY(!big_stack(s))) {
+        push_as(s, 4, v, false);
+        return;
+    }
+    uint32_t sp = s->r[X86_ESP] - 4;
+    f_wr(s, X86_SS, sp, 4, v);
+    if (X86_PENDING(s)) return;
+    s->r[X86_ESP] = sp;
+}
+static inline uint32_t f_pop32(x86_cpu *s) {
+    if (VL_UNLIKELY(!big_stack(s))) return pop(s, 4);
+    uint32_t v = f_rd(s, X86_SS, s->r[X86_ESP], 4);
+    if (X86_PENDING(s)) return 0;
+    s->r[X86_ESP] += 4;
+    return v;
 }
 
 static void f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; }
@@ -1466,10 +1516,10 @@ static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) {
     s->r[d->regf] = v;
 }
 static void f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
-    wr_last(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
+    f_wr(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
 }
 static void f_mov_m_i(x86_cpu *s, const x86_decoded *d) {
-    wr_last(s, ea_seg(d), ea32(s, d), 4, d->imm);
+    f_wr(s, ea_seg(d), ea32(s, d), 4, d->imm);
 }
 static void f_mov_z_i(x86_cpu *s, const x86_decoded *d) { s->r[d->opcode & 7] = d->imm; }
 static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d); }
@@ -1497,7 +1547,7 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
     static void f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                           \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
-        uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
+        uint32_t a = f_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, s->r[d->regf], 4);                                \
         if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
@@ -1509,7 +1559,7 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
     static void f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                           \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
-        uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
+        uint32_t a = f_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, d->imm, 4);                                       \
         if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
@@ -1549,23 +1599,27 @@ static const fast_fn *alu_forms(int op) {
     }
 }
 
-/* INC and DEC, one handler each: the operation a constant */
-static inline __attribute__((always_inline)) void f_incdec(x86_cpu *s, bool inc, int n) {
-    uint32_t a = s->r[n], cf = cf_now(s);
-    s->r[n] = inc ? a + 1 : a - 1;
-    lazy(s, inc ? X86_LF_INC : X86_LF_DEC, a, 1, s->r[n], 4);
+/* INC and DEC, one handler each: the operation a constant; 16-bit ones
+ * too for a register in the opcode (a loop counter in a 16-bit int) */
+static inline __attribute__((always_inline)) void f_incdec(x86_cpu *s, bool inc, int n, int sz) {
+    uint32_t a = reg_rd(s, n, sz), cf = cf_now(s);
+    uint32_t r = (inc ? a + 1 : a - 1) & MASK(sz);
+    reg_wr(s, n, sz, r);
+    lazy(s, inc ? X86_LF_INC : X86_LF_DEC, a, 1, r, sz);
     s->lf_cf = cf;
 }
-static void f_inc_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->opcode & 7); }
-static void f_dec_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->opcode & 7); }
-static void f_inc_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->rm); }
-static void f_dec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->rm); }
+static void f_inc_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->opcode & 7, 4); }
+static void f_dec_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->opcode & 7, 4); }
+static void f_inc_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->rm, 4); }
+static void f_dec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->rm, 4); }
+static void f_inc16_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->opcode & 7, 2); }
+static void f_dec16_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->opcode & 7, 2); }
 
 static void f_push_z(x86_cpu *s, const x86_decoded *d) {
-    push_as(s, 4, s->r[d->opcode & 7], false);
+    f_push32(s, s->r[d->opcode & 7]);
 }
 static void f_pop_z(x86_cpu *s, const x86_decoded *d) {
-    uint32_t v = pop(s, 4); /* POP ESP: the popped value wins */
+    uint32_t v = f_pop32(s); /* POP ESP: the popped value wins */
     if (X86_PENDING(s)) return;
     s->r[d->opcode & 7] = v;
 }
@@ -1601,18 +1655,18 @@ static void f_call(x86_cpu *s, const x86_decoded *d) {
         x86_fault(s, X86_EXC_GP, 0, true);
         return;
     }
-    push_as(s, 4, s->eip, false);
+    f_push32(s, s->eip);
     s->eip = t;
 }
 static void f_ret(x86_cpu *s, const x86_decoded *d) {
     (void)d;
-    uint32_t t = peek(s, 0, 4);
+    uint32_t t = big_stack(s) ? f_rd(s, X86_SS, s->r[X86_ESP], 4) : peek(s, 0, 4);
     if (X86_PENDING(s)) return;
     if (t > s->seg[X86_CS].limit) {
         x86_fault(s, X86_EXC_GP, 0, true);
         return;
     }
-    pop(s, 4);
+    f_pop32(s);
     s->eip = t;
 }
 
@@ -1623,31 +1677,31 @@ static void f_movb_rm_r(x86_cpu *s, const x86_decoded *d) {
     reg_wr(s, d->rm, 1, reg_rd(s, d->regf, 1));
 }
 static void f_movb_m_r(x86_cpu *s, const x86_decoded *d) {
-    wr_last(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1));
+    f_wr(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1));
 }
 static void f_movb_r_rm(x86_cpu *s, const x86_decoded *d) {
     reg_wr(s, d->regf, 1, reg_rd(s, d->rm, 1));
 }
 static void f_movb_r_m(x86_cpu *s, const x86_decoded *d) {
-    uint32_t v = x86_rd(s, ea_seg(d), ea32(s, d), 1);
+    uint32_t v = f_rd(s, ea_seg(d), ea32(s, d), 1);
     if (X86_PENDING(s)) return;
     reg_wr(s, d->regf, 1, v);
 }
 static void f_movb_m_i(x86_cpu *s, const x86_decoded *d) {
-    wr_last(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF);
+    f_wr(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF);
 }
 static void f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d) {
     alu_inline(s, X86_OP_CMP, reg_rd(s, d->rm, 1), d->imm & 0xFF, 1);
 }
 static void f_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
-    uint32_t a = x86_rd(s, ea_seg(d), ea32(s, d), 1);
+    uint32_t a = f_rd(s, ea_seg(d), ea32(s, d), 1);
     if (X86_PENDING(s)) return;
     alu_inline(s, X86_OP_CMP, a, d->imm & 0xFF, 1);
 }
 /* MOVZX/MOVSX: the source size from the row (Eb or Ew) */
 static inline uint32_t ext_src(x86_cpu *s, const x86_decoded *d, bool mem) {
     int ssz = d->in->opd[1] == X86_O_EB ? 1 : 2;
-    uint32_t v = mem ? x86_rd(s, ea_seg(d), ea32(s, d), ssz) : reg_rd(s, d->rm, ssz);
+    uint32_t v = mem ? f_rd(s, ea_seg(d), ea32(s, d), ssz) : reg_rd(s, d->rm, ssz);
     return d->in->op == X86_OP_MOVSX ? SEXT(v, ssz) : v;
 }
 static void f_movx_r_rm(x86_cpu *s, const x86_decoded *d) {
@@ -1700,6 +1754,15 @@ static void f_mul_r(x86_cpu *s, const x86_decoded *d) {
     lazy(s, X86_LF_MUL, 0, 0, lo, 4);
     s->lf_cf = sgn ? (int64_t)p != (int32_t)lo : hi != 0;
 }
+/* DIV and IDIV by a register (compiled code's / and %): #DE changes nothing */
+static void f_div_r(x86_cpu *s, const x86_decoded *d) {
+    uint32_t b = s->r[d->rm];
+    if (!b) {
+        x86_fault(s, X86_EXC_DE, 0, false);
+        return;
+    }
+    div32(s, b, d->in->op == X86_OP_IDIV);
+}
 static void f_imul_r_rm(x86_cpu *s, const x86_decoded *d) {
     int64_t p = (int64_t)(int32_t)s->r[d->regf] * (int32_t)s->r[d->rm];
     s->r[d->regf] = (uint32_t)p;
@@ -1741,6 +1804,8 @@ static fast_fn fast_for(const x86_decoded *d) {
     bool reg = d->has_modrm && d->mod == 3;
     if (in->flags & X86_F_BYTE) return fast_byte(d, reg, has_mem);
     if (in->op == X86_OP_NOP) return f_nop;
+    if (d->opsize == 2 && (in->op == X86_OP_INC || in->op == X86_OP_DEC) && in->opd[0] == X86_O_ZV)
+        return in->op == X86_OP_INC ? f_inc16_z : f_dec16_z;
     if (d->opsize != 4) return NULL;
     const uint8_t *o = in->opd;
     bool ev_gv = o[0] == X86_O_EV && o[1] == X86_O_GV, gv_ev = o[0] == X86_O_GV && o[1] == X86_O_EV;
@@ -1776,6 +1841,7 @@ static fast_fn fast_for(const x86_decoded *d) {
     case X86_OP_NEG: return reg ? f_neg_r : NULL;
     case X86_OP_MUL: case X86_OP_IMUL1: return reg ? f_mul_r : NULL;
     case X86_OP_IMUL2: return reg && gv_ev ? f_imul_r_rm : NULL;
+    case X86_OP_DIV: case X86_OP_IDIV: return reg && o[0] == X86_O_EV ? f_div_r : NULL;
     case X86_OP_CWD: return f_cdq;
     case X86_OP_CBW: return f_cwde;
     case X86_OP_JCC: return jcc_forms[d->opcode & 15];
@@ -2098,6 +2164,31 @@ static bool exits_fast_forms(x86_cpu *s, const uint8_t *forms) {
     return fast;
 }
 
+/* The direct windows of the fast handlers (x86_cpu.win_rd). What they
+ * depend on (the segment registers, CR0, EFLAGS.AC, the RAM limits, the
+ * memory map) no fast handler changes, and whatever else does sets attn,
+ * which closes them before the next fast instruction (run_loop_as), or
+ * ends the run. */
+static void windows_open(x86_cpu *s) {
+    const bool on = !(s->cr0 & X86_CR0_PG) && !(s->eflags & X86_AC);
+    for (int i = 0; i < X86_NSEG; i++) {
+        const x86_seg *g = &s->seg[i];
+        uint64_t rd = 0, wr = 0;
+        if (on && x86_plain_seg(g, 0, 1)) {
+            uint64_t end = (uint64_t)g->limit + 1, wr_end = (uint64_t)s->wr_base + s->wr_lim;
+            rd = s->fast_lim > g->base ? s->fast_lim - g->base : 0;
+            if (rd > end) rd = end;
+            /* a write window from offset 0 only: RAM from the segment base on written directly */
+            if (s->wr_base <= g->base && wr_end > g->base) wr = wr_end - g->base < end ? wr_end - g->base : end;
+        }
+        s->win_rd[i] = rd;
+        s->win_wr[i] = wr;
+        s->win_host[i] = s->ram + g->base;
+        s->win_base[i] = g->base;
+    }
+    s->win_open = true;
+}
+
 /* Instructions with a fast handler, one after another, while nothing asks
  * the general loop to look (attn), the budget lasts and EIP stays in the
  * code window: what run_loop_as checks per instruction is held here in
@@ -2142,8 +2233,14 @@ static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const
 /* one copy per code size (a 32-bit segment's EIP needs no wrap), each a
  * function of its own: inlined in run_loop_as, the registers it holds
  * across the handler's call were spilled and its addresses recomputed */
-static __attribute__((noinline)) bool fast_loop32(x86_cpu *s) { return fast_loop_as(s, true); }
-static __attribute__((noinline)) bool fast_loop16(x86_cpu *s) { return fast_loop_as(s, false); }
+static __attribute__((noinline)) bool fast_loop32(x86_cpu *s) {
+    if (!s->win_open) windows_open(s);
+    return fast_loop_as(s, true);
+}
+static __attribute__((noinline)) bool fast_loop16(x86_cpu *s) {
+    if (!s->win_open) windows_open(s);
+    return fast_loop_as(s, false);
+}
 static inline bool fast_loop(x86_cpu *s) {
     return (s->seg[X86_CS].attr & X86_A_DB) ? fast_loop32(s) : fast_loop16(s);
 }
@@ -2178,6 +2275,7 @@ again:
             /* between instructions: what the fast handlers cannot change
              * (they set attn when they do): a jump to itself, interrupts,
              * HLT, the hooks, the trace trap */
+            if (s->win_open) x86_windows_close(s);
             if (X86_PENDING(s) && settle(s)) return;
             if (s->self_jump) {
                 s->self_jump = false;

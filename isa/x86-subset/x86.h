@@ -393,7 +393,19 @@ typedef struct x86_cpu {
      * instruction when it holds none (a zeroed state: not valid) */
     bool xf_valid, xf_fast;
     uint8_t xf_set[64];
+    /* the fast handlers' direct windows (exec.c windows_open), per segment
+     * register: offsets o with o + size <= win_rd read, <= win_wr written,
+     * straight at win_host + o (paging off, AC clear, a plain data
+     * segment: what x86_rd and x86_wr would find in RAM). Opened by the
+     * fast loop, closed (win_open false, all 0) by anything that may
+     * change what they depend on: attn, a pending fault, a new memory map
+     * (x86_mem_refresh, also at the start of each run) */
+    bool win_open;
+    uint64_t win_rd[X86_NSEG], win_wr[X86_NSEG];
+    uint8_t *win_host[X86_NSEG];
+    uint32_t win_base[X86_NSEG];
 } x86_cpu;
+
 /* The part of the state a snapshot copies (vl_cpu_ops.snap_size). */
 #define X86_SNAP_SIZE offsetof(x86_cpu, dc)
 
@@ -502,6 +514,8 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
  * (no accessed bits); false when a page does not translate. */
 bool x86_peek_lin(x86_cpu *s, uint32_t lin, uint32_t *v);
 void x86_tlb_flush(x86_cpu *s);
+/* Close the fast handlers' direct windows (x86_cpu.win_open). */
+void x86_windows_close(x86_cpu *s);
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin);
 void x86_mem_refresh(x86_cpu *s);
 /* The RAM behind linear address lin for an access of size bytes that stays
@@ -533,13 +547,25 @@ void x86_wlog_undo(x86_cpu *s);
 uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size);
 void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v, bool log);
 
+/* size (1, 2, 4) bytes of RAM at p, little-endian */
+static inline uint32_t x86_get_le(const uint8_t *p, int size) {
+    return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+           : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
+}
+static inline void x86_put_le(uint8_t *p, int size, uint32_t v) {
+    p[0] = (uint8_t)v;
+    if (size > 1) p[1] = (uint8_t)(v >> 8);
+    if (size > 2) {
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 24);
+    }
+}
+
 static inline uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
     const x86_seg *g = &s->seg[sr];
     if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
         const uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, false, 0, s->fast_lim);
-        if (VL_LIKELY(p != NULL))
-            return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-                   : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
+        if (VL_LIKELY(p != NULL)) return x86_get_le(p, size);
     }
     return x86_rd_slow(s, sr, off, size);
 }
@@ -554,12 +580,7 @@ static inline __attribute__((always_inline)) void x86_wr_as(x86_cpu *s, int sr, 
         uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->wr_base, s->wr_lim);
         if (VL_LIKELY(p != NULL)) {
             if (log && VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
-            p[0] = (uint8_t)v;
-            if (size > 1) p[1] = (uint8_t)(v >> 8);
-            if (size > 2) {
-                p[2] = (uint8_t)(v >> 16);
-                p[3] = (uint8_t)(v >> 24);
-            }
+            x86_put_le(p, size, v);
             return;
         }
     }
