@@ -1457,69 +1457,57 @@ static inline void wr_last(x86_cpu *s, int sr, uint32_t off, int size, uint32_t 
 }
 
 
-/* A fast handler's access through the fast loop's windows (x86_cpu.win_rd),
- * else the checked way: the window's bounds are the ones x86_rd and x86_wr
- * test per access (segment limit, RAM), and an access that crosses a page
- * goes the checked way as there. */
-static inline uint8_t *win_at(x86_cpu *s, int sr, uint32_t off, unsigned size, uint64_t lim) {
-    if (VL_LIKELY((uint64_t)off + size <= lim && ((s->win_base[sr] + off) & 0xFFF) + size <= 0x1000u))
-        return s->win_host[sr] + off;
+/* A fast handler's memory operand in the windows (x86_cpu.win_rd): its
+ * bytes when the window of segment register sr for reads (write false)
+ * or writes (inside the read one) holds [off, off + size) and they do not
+ * cross a page (x86_rd and x86_wr take those the checked way); NULL
+ * otherwise, and the handler runs its checked form c_* instead, from the
+ * start (REDO): it has changed nothing yet, and a tail call needs no frame
+ * in the fast form. */
+static inline uint8_t *win(x86_cpu *s, int sr, uint32_t off, unsigned size, bool write) {
+    bool in = write ? (uint64_t)(uint32_t)(off - s->win_wr_lo[sr]) + size <= s->win_wr[sr]
+                    : (uint64_t)off + size <= s->win_rd[sr];
+    if (VL_LIKELY(in && ((s->win_base[sr] + off) & 0xFFF) + size <= 0x1000u)) return s->win_host[sr] + off;
     return NULL;
 }
-static inline uint32_t f_rd(x86_cpu *s, int sr, uint32_t off, int size) {
-    const uint8_t *p = win_at(s, sr, off, (unsigned)size, s->win_rd[sr]);
-    if (VL_LIKELY(p != NULL)) return x86_get_le(p, size);
-    return x86_rd(s, sr, off, size);
-}
-static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return f_rd(s, ea_seg(d), ea32(s, d), 4); }
-/* the handler's last access (wr_last) */
-static inline void f_wr(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v) {
-    uint8_t *p = win_at(s, sr, off, (unsigned)size, s->win_wr[sr]);
-    if (VL_LIKELY(p != NULL)) {
-        x86_put_le(p, size, v);
-        return;
-    }
-    wr_last(s, sr, off, size, v);
-}
+#define REDO(CHK)    \
+    do {             \
+        CHK(s, d);   \
+        return;      \
+    } while (0)
+#define CHECKED static __attribute__((noinline, noipa)) void /* noipa: no clone with other arguments, a tail call */
+static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(s, ea_seg(d), ea32(s, d), 4); }
 /* The store of a handler that kept an undo record: once it is done the
  * record is stale (the fast loop clears it only when it starts, a fault of
  * the next instruction would put this one's old state back) */
 static inline void wr_last_undone(x86_cpu *s, int sr, uint32_t off, uint32_t v) {
-    f_wr(s, sr, off, 4, v);
+    wr_last(s, sr, off, 4, v);
     if (!X86_PENDING(s)) s->u_valid = false;
-}
-/* PUSH and POP of 4 bytes on a 32-bit stack through the windows; the
- * general push_as() and pop() otherwise */
-static inline void f_push32(x86_cpu *s, uint32_t v) {
-    if (VL_UNLIKELY(!big_stack(s))) {
-        push_as(s, 4, v, false);
-        return;
-    }
-    uint32_t sp = s->r[X86_ESP] - 4;
-    f_wr(s, X86_SS, sp, 4, v);
-    if (X86_PENDING(s)) return;
-    s->r[X86_ESP] = sp;
-}
-static inline uint32_t f_pop32(x86_cpu *s) {
-    if (VL_UNLIKELY(!big_stack(s))) return pop(s, 4);
-    uint32_t v = f_rd(s, X86_SS, s->r[X86_ESP], 4);
-    if (X86_PENDING(s)) return 0;
-    s->r[X86_ESP] += 4;
-    return v;
 }
 
 static void f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; }
 static void f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; }
-static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) {
+CHECKED c_mov_r_m(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = rd_m32(s, d);
     if (X86_PENDING(s)) return;
     s->r[d->regf] = v;
 }
-static void f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
-    f_wr(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
+static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) {
+    const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, false);
+    if (VL_UNLIKELY(!p)) REDO(c_mov_r_m);
+    s->r[d->regf] = x86_get_le(p, 4);
 }
+CHECKED c_mov_m_r(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]); }
+static void f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
+    uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, true);
+    if (VL_UNLIKELY(!p)) REDO(c_mov_m_r);
+    x86_put_le(p, 4, s->r[d->regf]);
+}
+CHECKED c_mov_m_i(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 4, d->imm); }
 static void f_mov_m_i(x86_cpu *s, const x86_decoded *d) {
-    f_wr(s, ea_seg(d), ea32(s, d), 4, d->imm);
+    uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, true);
+    if (VL_UNLIKELY(!p)) REDO(c_mov_m_i);
+    x86_put_le(p, 4, d->imm);
 }
 static void f_mov_z_i(x86_cpu *s, const x86_decoded *d) { s->r[d->opcode & 7] = d->imm; }
 static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d); }
@@ -1538,32 +1526,50 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
         uint32_t r = alu_inline(s, OP, s->r[d->regf], s->r[d->rm], 4);                      \
         if (WB) s->r[d->regf] = r;                                                          \
             }                                                                                       \
-    static void f_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                           \
+    CHECKED c_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                                \
         uint32_t b = rd_m32(s, d);                                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, s->r[d->regf], b, 4);                                \
         if (WB) s->r[d->regf] = r;                                                          \
-            }                                                                                       \
-    static void f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                           \
+    }                                                                                       \
+    static void f_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                           \
+        const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, false);                     \
+        if (VL_UNLIKELY(!p)) REDO(c_##NAME##_r_m);                                          \
+        uint32_t r = alu_inline(s, OP, s->r[d->regf], x86_get_le(p, 4), 4);                 \
+        if (WB) s->r[d->regf] = r;                                                          \
+    }                                                                                       \
+    CHECKED c_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                                \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
-        uint32_t a = f_rd(s, ea_seg(d), off, 4);                                          \
+        uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, s->r[d->regf], 4);                                \
         if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
-            }                                                                                       \
+    }                                                                                       \
+    static void f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                           \
+        uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, WB);                                  \
+        if (VL_UNLIKELY(!p)) REDO(c_##NAME##_m_r);                                          \
+        uint32_t r = alu_inline(s, OP, x86_get_le(p, 4), s->r[d->regf], 4);                 \
+        if (WB) x86_put_le(p, 4, r);                                                        \
+    }                                                                                       \
     static void f_##NAME##_ri(x86_cpu *s, const x86_decoded *d) {                            \
         uint32_t r = alu_inline(s, OP, s->r[d->rm], d->imm, 4);                             \
         if (WB) s->r[d->rm] = r;                                                            \
             }                                                                                       \
-    static void f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                           \
+    CHECKED c_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                                \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
-        uint32_t a = f_rd(s, ea_seg(d), off, 4);                                          \
+        uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, d->imm, 4);                                       \
         if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
-            }                                                                                       \
+    }                                                                                       \
+    static void f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                           \
+        uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, WB);                                  \
+        if (VL_UNLIKELY(!p)) REDO(c_##NAME##_m_i);                                          \
+        uint32_t r = alu_inline(s, OP, x86_get_le(p, 4), d->imm, 4);                        \
+        if (WB) x86_put_le(p, 4, r);                                                        \
+    }                                                                                       \
     static void f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d) {                           \
         uint32_t r = alu_inline(s, OP, s->r[X86_EAX], d->imm, 4);                           \
         if (WB) s->r[X86_EAX] = r;                                                          \
@@ -1615,13 +1621,25 @@ static void f_dec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->r
 static void f_inc16_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->opcode & 7, 2); }
 static void f_dec16_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->opcode & 7, 2); }
 
+/* PUSH, POP, CALL and RET: the fast forms on a 32-bit stack */
+CHECKED c_push_z(x86_cpu *s, const x86_decoded *d) { push_as(s, 4, s->r[d->opcode & 7], false); }
 static void f_push_z(x86_cpu *s, const x86_decoded *d) {
-    f_push32(s, s->r[d->opcode & 7]);
+    uint32_t sp = s->r[X86_ESP] - 4;
+    uint8_t *p = big_stack(s) ? win(s, X86_SS, sp, 4, true) : NULL;
+    if (VL_UNLIKELY(!p)) REDO(c_push_z);
+    x86_put_le(p, 4, s->r[d->opcode & 7]);
+    s->r[X86_ESP] = sp;
 }
-static void f_pop_z(x86_cpu *s, const x86_decoded *d) {
-    uint32_t v = f_pop32(s); /* POP ESP: the popped value wins */
+CHECKED c_pop_z(x86_cpu *s, const x86_decoded *d) {
+    uint32_t v = pop(s, 4); /* POP ESP: the popped value wins */
     if (X86_PENDING(s)) return;
     s->r[d->opcode & 7] = v;
+}
+static void f_pop_z(x86_cpu *s, const x86_decoded *d) {
+    const uint8_t *p = big_stack(s) ? win(s, X86_SS, s->r[X86_ESP], 4, false) : NULL;
+    if (VL_UNLIKELY(!p)) REDO(c_pop_z);
+    s->r[X86_ESP] += 4;
+    s->r[d->opcode & 7] = x86_get_le(p, 4);
 }
 
 /* A jump to itself ends the run (as execute()'s EX_SELF): noted for the boundary. */
@@ -1649,24 +1667,40 @@ static void f_jmp(x86_cpu *s, const x86_decoded *d) {
     jump_near(s, s->eip + d->imm, 4);
     self_check(s);
 }
-static void f_call(x86_cpu *s, const x86_decoded *d) {
+CHECKED c_call(x86_cpu *s, const x86_decoded *d) {
     uint32_t t = s->eip + d->imm;
     if (t > s->seg[X86_CS].limit) {
         x86_fault(s, X86_EXC_GP, 0, true);
         return;
     }
-    f_push32(s, s->eip);
+    push_as(s, 4, s->eip, false);
     s->eip = t;
 }
-static void f_ret(x86_cpu *s, const x86_decoded *d) {
+static void f_call(x86_cpu *s, const x86_decoded *d) {
+    uint32_t t = s->eip + d->imm, sp = s->r[X86_ESP] - 4;
+    uint8_t *p = big_stack(s) && t <= s->seg[X86_CS].limit ? win(s, X86_SS, sp, 4, true) : NULL;
+    if (VL_UNLIKELY(!p)) REDO(c_call);
+    x86_put_le(p, 4, s->eip);
+    s->r[X86_ESP] = sp;
+    s->eip = t;
+}
+CHECKED c_ret(x86_cpu *s, const x86_decoded *d) {
     (void)d;
-    uint32_t t = big_stack(s) ? f_rd(s, X86_SS, s->r[X86_ESP], 4) : peek(s, 0, 4);
+    uint32_t t = peek(s, 0, 4);
     if (X86_PENDING(s)) return;
     if (t > s->seg[X86_CS].limit) {
         x86_fault(s, X86_EXC_GP, 0, true);
         return;
     }
-    f_pop32(s);
+    pop(s, 4);
+    s->eip = t;
+}
+static void f_ret(x86_cpu *s, const x86_decoded *d) {
+    const uint8_t *p = big_stack(s) ? win(s, X86_SS, s->r[X86_ESP], 4, false) : NULL;
+    if (VL_UNLIKELY(!p)) REDO(c_ret);
+    uint32_t t = x86_get_le(p, 4);
+    if (VL_UNLIKELY(t > s->seg[X86_CS].limit)) REDO(c_ret);
+    s->r[X86_ESP] += 4;
     s->eip = t;
 }
 
@@ -1676,41 +1710,61 @@ static void f_ret(x86_cpu *s, const x86_decoded *d) {
 static void f_movb_rm_r(x86_cpu *s, const x86_decoded *d) {
     reg_wr(s, d->rm, 1, reg_rd(s, d->regf, 1));
 }
+CHECKED c_movb_m_r(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1)); }
 static void f_movb_m_r(x86_cpu *s, const x86_decoded *d) {
-    f_wr(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1));
+    uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, true);
+    if (VL_UNLIKELY(!p)) REDO(c_movb_m_r);
+    *p = (uint8_t)reg_rd(s, d->regf, 1);
 }
 static void f_movb_r_rm(x86_cpu *s, const x86_decoded *d) {
     reg_wr(s, d->regf, 1, reg_rd(s, d->rm, 1));
 }
-static void f_movb_r_m(x86_cpu *s, const x86_decoded *d) {
-    uint32_t v = f_rd(s, ea_seg(d), ea32(s, d), 1);
+CHECKED c_movb_r_m(x86_cpu *s, const x86_decoded *d) {
+    uint32_t v = x86_rd(s, ea_seg(d), ea32(s, d), 1);
     if (X86_PENDING(s)) return;
     reg_wr(s, d->regf, 1, v);
 }
+static void f_movb_r_m(x86_cpu *s, const x86_decoded *d) {
+    const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, false);
+    if (VL_UNLIKELY(!p)) REDO(c_movb_r_m);
+    reg_wr(s, d->regf, 1, *p);
+}
+CHECKED c_movb_m_i(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF); }
 static void f_movb_m_i(x86_cpu *s, const x86_decoded *d) {
-    f_wr(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF);
+    uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, true);
+    if (VL_UNLIKELY(!p)) REDO(c_movb_m_i);
+    *p = (uint8_t)d->imm;
 }
 static void f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d) {
     alu_inline(s, X86_OP_CMP, reg_rd(s, d->rm, 1), d->imm & 0xFF, 1);
 }
-static void f_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
-    uint32_t a = f_rd(s, ea_seg(d), ea32(s, d), 1);
+CHECKED c_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
+    uint32_t a = x86_rd(s, ea_seg(d), ea32(s, d), 1);
     if (X86_PENDING(s)) return;
     alu_inline(s, X86_OP_CMP, a, d->imm & 0xFF, 1);
 }
+static void f_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
+    const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, false);
+    if (VL_UNLIKELY(!p)) REDO(c_cmpb_m_i);
+    alu_inline(s, X86_OP_CMP, *p, d->imm & 0xFF, 1);
+}
 /* MOVZX/MOVSX: the source size from the row (Eb or Ew) */
-static inline uint32_t ext_src(x86_cpu *s, const x86_decoded *d, bool mem) {
-    int ssz = d->in->opd[1] == X86_O_EB ? 1 : 2;
-    uint32_t v = mem ? f_rd(s, ea_seg(d), ea32(s, d), ssz) : reg_rd(s, d->rm, ssz);
-    return d->in->op == X86_OP_MOVSX ? SEXT(v, ssz) : v;
+static inline int ext_size(const x86_decoded *d) { return d->in->opd[1] == X86_O_EB ? 1 : 2; }
+static inline uint32_t ext(const x86_decoded *d, uint32_t v) {
+    return d->in->op == X86_OP_MOVSX ? SEXT(v, ext_size(d)) : v;
 }
 static void f_movx_r_rm(x86_cpu *s, const x86_decoded *d) {
-    s->r[d->regf] = ext_src(s, d, false);
+    s->r[d->regf] = ext(d, reg_rd(s, d->rm, ext_size(d)));
+}
+CHECKED c_movx_r_m(x86_cpu *s, const x86_decoded *d) {
+    uint32_t v = x86_rd(s, ea_seg(d), ea32(s, d), ext_size(d));
+    if (X86_PENDING(s)) return;
+    s->r[d->regf] = ext(d, v);
 }
 static void f_movx_r_m(x86_cpu *s, const x86_decoded *d) {
-    uint32_t v = ext_src(s, d, true);
-    if (X86_PENDING(s)) return;
-    s->r[d->regf] = v;
+    const uint8_t *p = win(s, ea_seg(d), ea32(s, d), (unsigned)ext_size(d), false);
+    if (VL_UNLIKELY(!p)) REDO(c_movx_r_m);
+    s->r[d->regf] = ext(d, x86_get_le(p, ext_size(d)));
 }
 /* Shifts of a register, one handler per operation and count operand (1,
  * CL, an immediate): shift_inline() folds to the one operation. A count
@@ -2174,15 +2228,20 @@ static void windows_open(x86_cpu *s) {
     for (int i = 0; i < X86_NSEG; i++) {
         const x86_seg *g = &s->seg[i];
         uint64_t rd = 0, wr = 0;
+        uint32_t lo = 0;
         if (on && x86_plain_seg(g, 0, 1)) {
             uint64_t end = (uint64_t)g->limit + 1, wr_end = (uint64_t)s->wr_base + s->wr_lim;
             rd = s->fast_lim > g->base ? s->fast_lim - g->base : 0;
             if (rd > end) rd = end;
-            /* a write window from offset 0 only: RAM from the segment base on written directly */
-            if (s->wr_base <= g->base && wr_end > g->base) wr = wr_end - g->base < end ? wr_end - g->base : end;
+            /* offsets [lo, hi): linear [wr_base, wr_end), inside RAM, no wrap */
+            lo = s->wr_base > g->base ? s->wr_base - g->base : 0;
+            uint64_t hi = wr_end > g->base ? wr_end - g->base : 0;
+            if (hi > end) hi = end;
+            wr = hi > lo ? hi - lo : 0;
         }
         s->win_rd[i] = rd;
         s->win_wr[i] = wr;
+        s->win_wr_lo[i] = lo;
         s->win_host[i] = s->ram + g->base;
         s->win_base[i] = g->base;
     }
@@ -2196,10 +2255,10 @@ static void windows_open(x86_cpu *s) {
  * way is the cache lookup and the call. Returns at an instruction that it
  * did not start: true when the run loop must look at its boundary first
  * (attn, the budget), false when that instruction goes the general way. */
-static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const bool big) {
+static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const bool big, bool go_on) {
     const uint32_t emask = big ? 0xFFFFFFFFu : 0xFFFFu;
     const uint64_t size_tag = (uint64_t)(big ? 2 : 1) << 32;
-    const uint64_t end = s->icount_end;
+    uint64_t end = s->icount_end;
     uint64_t ic = s->c.icount;
     uint32_t eip = s->eip;
     /* no fast handler touches a segment register; one that keeps an undo
@@ -2207,7 +2266,13 @@ static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const
     s->u_segs = false;
     s->u_valid = false;
     for (;;) {
-        if (VL_UNLIKELY(ic >= end)) return true;
+        if (VL_UNLIKELY(ic >= end)) {
+            /* binary translation: through the next record here, as
+             * run_loop_as does (attn is clear), not by leaving for it */
+            const vl_chain *r;
+            if (!go_on || !(r = vl_chain_take(&s->c, eip))) return true;
+            end = s->icount_end = ic + r->n;
+        }
         uint32_t off = eip - s->cp_eip;
         if (VL_UNLIKELY(off >= s->cp_len)) {
             code_window(s);
@@ -2233,16 +2298,16 @@ static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const
 /* one copy per code size (a 32-bit segment's EIP needs no wrap), each a
  * function of its own: inlined in run_loop_as, the registers it holds
  * across the handler's call were spilled and its addresses recomputed */
-static __attribute__((noinline)) bool fast_loop32(x86_cpu *s) {
+static __attribute__((noinline)) bool fast_loop32(x86_cpu *s, bool go_on) {
     if (!s->win_open) windows_open(s);
-    return fast_loop_as(s, true);
+    return fast_loop_as(s, true, go_on);
 }
-static __attribute__((noinline)) bool fast_loop16(x86_cpu *s) {
+static __attribute__((noinline)) bool fast_loop16(x86_cpu *s, bool go_on) {
     if (!s->win_open) windows_open(s);
-    return fast_loop_as(s, false);
+    return fast_loop_as(s, false, go_on);
 }
-static inline bool fast_loop(x86_cpu *s) {
-    return (s->seg[X86_CS].attr & X86_A_DB) ? fast_loop32(s) : fast_loop16(s);
+static inline bool fast_loop(x86_cpu *s, bool go_on) {
+    return (s->seg[X86_CS].attr & X86_A_DB) ? fast_loop32(s, go_on) : fast_loop16(s, go_on);
 }
 
 /* The instructions until a stop (s->stop) or the end of the budget; a
@@ -2298,7 +2363,7 @@ again:
                 no_fast = true; /* the trace trap after it: the general way */
             }
         }
-        if (VL_LIKELY(!no_fast && !exit_fast) && fast_loop(s)) continue;
+        if (VL_LIKELY(!no_fast && !exit_fast) && fast_loop(s, go_on)) continue;
         s->insn_eip = s->eip;
         s->u_valid = false;
         s->u_segs = false;

@@ -394,14 +394,17 @@ typedef struct x86_cpu {
     bool xf_valid, xf_fast;
     uint8_t xf_set[64];
     /* the fast handlers' direct windows (exec.c windows_open), per segment
-     * register: offsets o with o + size <= win_rd read, <= win_wr written,
-     * straight at win_host + o (paging off, AC clear, a plain data
-     * segment: what x86_rd and x86_wr would find in RAM). Opened by the
+     * register: offsets o with o + size <= win_rd read, with o - win_wr_lo
+     * + size <= win_wr written (RAM written directly may start above the
+     * monitor's watched code), straight at win_host + o (paging off, AC
+     * clear, a plain data segment: what x86_rd and x86_wr would find in
+     * RAM). Opened by the
      * fast loop, closed (win_open false, all 0) by anything that may
      * change what they depend on: attn, a pending fault, a new memory map
      * (x86_mem_refresh, also at the start of each run) */
     bool win_open;
     uint64_t win_rd[X86_NSEG], win_wr[X86_NSEG];
+    uint32_t win_wr_lo[X86_NSEG];
     uint8_t *win_host[X86_NSEG];
     uint32_t win_base[X86_NSEG];
 } x86_cpu;
