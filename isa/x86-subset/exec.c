@@ -26,6 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* GCC's straight-line vectorizer packs the lazy-flag stores (lf_a, lf_b,
+ * lf_res) into vector moves: more instructions than the stores in every
+ * flag-setting fast handler */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-tree-slp-vectorize")
+#endif
+
 #define REP_CHUNK 4096u
 
 static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
@@ -1439,7 +1446,9 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
  * that can fault before it changes any state, and returns when it faulted
  * (X86_PENDING), so that it needs no undo record. */
 
-typedef void (*fast_fn)(x86_cpu *s, const x86_decoded *d);
+/* A fast handler returns the EIP of the next instruction: next (the
+ * fall-through, also in s->eip) or the target it stored in s->eip. */
+typedef uint32_t (*fast_fn)(x86_cpu *s, const x86_decoded *d, uint32_t next);
 static void save_undo(x86_cpu *s);
 
 static inline uint32_t ea32(const x86_cpu *s, const x86_decoded *d) {
@@ -1470,12 +1479,17 @@ static inline uint8_t *win(x86_cpu *s, int sr, uint32_t off, unsigned size, bool
     if (VL_LIKELY(in && ((s->win_base[sr] + off) & 0xFFF) + size <= 0x1000u)) return s->win_host[sr] + off;
     return NULL;
 }
-#define REDO(CHK)    \
-    do {             \
-        CHK(s, d);   \
-        return;      \
+#define REDO(CHK)       \
+    do {                \
+        CHK(s, d);      \
+        return s->eip;  \
     } while (0)
-#define CHECKED static __attribute__((noinline, noipa)) void /* noipa: no clone with other arguments, a tail call */
+#if defined(__GNUC__) && !defined(__clang__)
+/* noipa: no clone taking other arguments (IPA-SRA), which a tail call cannot reach */
+#define CHECKED static __attribute__((noinline, noipa)) void
+#else
+#define CHECKED static __attribute__((noinline)) void
+#endif
 static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(s, ea_seg(d), ea32(s, d), 4); }
 /* The store of a handler that kept an undo record: once it is done the
  * record is stale (the fast loop clears it only when it starts, a fault of
@@ -1485,32 +1499,35 @@ static inline void wr_last_undone(x86_cpu *s, int sr, uint32_t off, uint32_t v) 
     if (!X86_PENDING(s)) s->u_valid = false;
 }
 
-static void f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; }
-static void f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; }
+static uint32_t f_mov_rm_r(x86_cpu *s, const x86_decoded *d, uint32_t next) { s->r[d->rm] = s->r[d->regf]; return next; }
+static uint32_t f_mov_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) { s->r[d->regf] = s->r[d->rm]; return next; }
 CHECKED c_mov_r_m(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = rd_m32(s, d);
     if (X86_PENDING(s)) return;
     s->r[d->regf] = v;
 }
-static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_mov_r_m(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, false);
     if (VL_UNLIKELY(!p)) REDO(c_mov_r_m);
     s->r[d->regf] = x86_get_le(p, 4);
+    return next;
 }
 CHECKED c_mov_m_r(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]); }
-static void f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_mov_m_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, true);
     if (VL_UNLIKELY(!p)) REDO(c_mov_m_r);
     x86_put_le(p, 4, s->r[d->regf]);
+    return next;
 }
 CHECKED c_mov_m_i(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 4, d->imm); }
-static void f_mov_m_i(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_mov_m_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, true);
     if (VL_UNLIKELY(!p)) REDO(c_mov_m_i);
     x86_put_le(p, 4, d->imm);
+    return next;
 }
-static void f_mov_z_i(x86_cpu *s, const x86_decoded *d) { s->r[d->opcode & 7] = d->imm; }
-static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d); }
+static uint32_t f_mov_z_i(x86_cpu *s, const x86_decoded *d, uint32_t next) { s->r[d->opcode & 7] = d->imm; return next; }
+static uint32_t f_lea(x86_cpu *s, const x86_decoded *d, uint32_t next) { s->r[d->regf] = ea32(s, d); return next; }
 
 /* The two-operand ALU forms, one handler per operation and shape (the
  * operation a constant, so alu_inline() folds to it): r/m (register), reg;
@@ -1518,27 +1535,30 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
  * CMP and TEST write nothing back; a memory destination reads and writes
  * after the undo record (the write may fault after the flags changed). */
 #define ALU_FORMS(NAME, OP, WB)                                                             \
-    static void f_##NAME##_rr(x86_cpu *s, const x86_decoded *d) {                            \
+    static uint32_t f_##NAME##_rr(x86_cpu *s, const x86_decoded *d, uint32_t next) {        \
         uint32_t r = alu_inline(s, OP, s->r[d->rm], s->r[d->regf], 4);                      \
         if (WB) s->r[d->rm] = r;                                                            \
-            }                                                                                       \
-    static void f_##NAME##_r_rm(x86_cpu *s, const x86_decoded *d) {                          \
+        return next;                                                                        \
+    }                                                                                       \
+    static uint32_t f_##NAME##_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) {      \
         uint32_t r = alu_inline(s, OP, s->r[d->regf], s->r[d->rm], 4);                      \
         if (WB) s->r[d->regf] = r;                                                          \
-            }                                                                                       \
-    CHECKED c_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                                \
+        return next;                                                                        \
+    }                                                                                       \
+    CHECKED c_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                              \
         uint32_t b = rd_m32(s, d);                                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, s->r[d->regf], b, 4);                                \
         if (WB) s->r[d->regf] = r;                                                          \
     }                                                                                       \
-    static void f_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                           \
-        const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, false);                     \
+    static uint32_t f_##NAME##_r_m(x86_cpu *s, const x86_decoded *d, uint32_t next) {       \
+        const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, false);                         \
         if (VL_UNLIKELY(!p)) REDO(c_##NAME##_r_m);                                          \
         uint32_t r = alu_inline(s, OP, s->r[d->regf], x86_get_le(p, 4), 4);                 \
         if (WB) s->r[d->regf] = r;                                                          \
+        return next;                                                                        \
     }                                                                                       \
-    CHECKED c_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                                \
+    CHECKED c_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                              \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
         uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
@@ -1546,17 +1566,19 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
         uint32_t r = alu_inline(s, OP, a, s->r[d->regf], 4);                                \
         if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
     }                                                                                       \
-    static void f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                           \
+    static uint32_t f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {       \
         uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, WB);                                  \
         if (VL_UNLIKELY(!p)) REDO(c_##NAME##_m_r);                                          \
         uint32_t r = alu_inline(s, OP, x86_get_le(p, 4), s->r[d->regf], 4);                 \
         if (WB) x86_put_le(p, 4, r);                                                        \
+        return next;                                                                        \
     }                                                                                       \
-    static void f_##NAME##_ri(x86_cpu *s, const x86_decoded *d) {                            \
+    static uint32_t f_##NAME##_ri(x86_cpu *s, const x86_decoded *d, uint32_t next) {        \
         uint32_t r = alu_inline(s, OP, s->r[d->rm], d->imm, 4);                             \
         if (WB) s->r[d->rm] = r;                                                            \
-            }                                                                                       \
-    CHECKED c_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                                \
+        return next;                                                                        \
+    }                                                                                       \
+    CHECKED c_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                              \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
         uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
@@ -1564,16 +1586,18 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
         uint32_t r = alu_inline(s, OP, a, d->imm, 4);                                       \
         if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
     }                                                                                       \
-    static void f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                           \
+    static uint32_t f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {       \
         uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, WB);                                  \
         if (VL_UNLIKELY(!p)) REDO(c_##NAME##_m_i);                                          \
         uint32_t r = alu_inline(s, OP, x86_get_le(p, 4), d->imm, 4);                        \
         if (WB) x86_put_le(p, 4, r);                                                        \
+        return next;                                                                        \
     }                                                                                       \
-    static void f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d) {                           \
+    static uint32_t f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {       \
         uint32_t r = alu_inline(s, OP, s->r[X86_EAX], d->imm, 4);                           \
         if (WB) s->r[X86_EAX] = r;                                                          \
-            }                                                                                       \
+        return next;                                                                        \
+    }                                                                                       \
     static const fast_fn NAME##_forms[] = { f_##NAME##_rr, f_##NAME##_r_rm, f_##NAME##_r_m, \
                                             f_##NAME##_m_r, f_##NAME##_ri, f_##NAME##_m_i, f_##NAME##_a_i };
 
@@ -1614,59 +1638,62 @@ static inline __attribute__((always_inline)) void f_incdec(x86_cpu *s, bool inc,
     lazy(s, inc ? X86_LF_INC : X86_LF_DEC, a, 1, r, sz);
     s->lf_cf = cf;
 }
-static void f_inc_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->opcode & 7, 4); }
-static void f_dec_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->opcode & 7, 4); }
-static void f_inc_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->rm, 4); }
-static void f_dec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->rm, 4); }
-static void f_inc16_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, true, d->opcode & 7, 2); }
-static void f_dec16_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, false, d->opcode & 7, 2); }
+static uint32_t f_inc_z(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, true, d->opcode & 7, 4); return next; }
+static uint32_t f_dec_z(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, false, d->opcode & 7, 4); return next; }
+static uint32_t f_inc_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, true, d->rm, 4); return next; }
+static uint32_t f_dec_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, false, d->rm, 4); return next; }
+static uint32_t f_inc16_z(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, true, d->opcode & 7, 2); return next; }
+static uint32_t f_dec16_z(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, false, d->opcode & 7, 2); return next; }
 
 /* PUSH, POP, CALL and RET: the fast forms on a 32-bit stack */
 CHECKED c_push_z(x86_cpu *s, const x86_decoded *d) { push_as(s, 4, s->r[d->opcode & 7], false); }
-static void f_push_z(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_push_z(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint32_t sp = s->r[X86_ESP] - 4;
     uint8_t *p = big_stack(s) ? win(s, X86_SS, sp, 4, true) : NULL;
     if (VL_UNLIKELY(!p)) REDO(c_push_z);
     x86_put_le(p, 4, s->r[d->opcode & 7]);
     s->r[X86_ESP] = sp;
+    return next;
 }
 CHECKED c_pop_z(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = pop(s, 4); /* POP ESP: the popped value wins */
     if (X86_PENDING(s)) return;
     s->r[d->opcode & 7] = v;
 }
-static void f_pop_z(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_pop_z(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     const uint8_t *p = big_stack(s) ? win(s, X86_SS, s->r[X86_ESP], 4, false) : NULL;
     if (VL_UNLIKELY(!p)) REDO(c_pop_z);
     s->r[X86_ESP] += 4;
     s->r[d->opcode & 7] = x86_get_le(p, 4);
+    return next;
 }
 
-/* A jump to itself ends the run (as execute()'s EX_SELF): noted for the boundary. */
-static inline void self_check(x86_cpu *s) {
-    if (VL_UNLIKELY(s->eip == s->insn_eip)) {
+/* A near jump of 32-bit operand size to t, as jump_near(): its new EIP. A
+ * jump to itself ends the run (as execute()'s EX_SELF): noted for the
+ * boundary. */
+static inline uint32_t jump32(x86_cpu *s, uint32_t t, uint32_t next) {
+    if (VL_UNLIKELY(t > s->seg[X86_CS].limit)) {
+        x86_fault(s, X86_EXC_GP, 0, true);
+        return next;
+    }
+    s->eip = t;
+    if (VL_UNLIKELY(t == s->insn_eip)) {
         s->self_jump = true;
         s->attn = true;
     }
+    return t;
 }
 /* Jcc, one handler per condition: cond_inline() folds to its test */
-static inline __attribute__((always_inline)) void f_jcc(x86_cpu *s, const x86_decoded *d, unsigned cc) {
-    if (cond_inline(s, cc)) {
-        jump_near(s, s->eip + d->imm, 4);
-        self_check(s);
+#define JCC_FORM(CC)                                                                       \
+    static uint32_t f_jcc_##CC(x86_cpu *s, const x86_decoded *d, uint32_t next) {          \
+        return cond_inline(s, 0x##CC) ? jump32(s, next + d->imm, next) : next;             \
     }
-}
-#define JCC_FORM(CC) \
-    static void f_jcc_##CC(x86_cpu *s, const x86_decoded *d) { f_jcc(s, d, 0x##CC); }
 JCC_FORM(0) JCC_FORM(1) JCC_FORM(2) JCC_FORM(3) JCC_FORM(4) JCC_FORM(5) JCC_FORM(6) JCC_FORM(7)
 JCC_FORM(8) JCC_FORM(9) JCC_FORM(A) JCC_FORM(B) JCC_FORM(C) JCC_FORM(D) JCC_FORM(E) JCC_FORM(F)
 #undef JCC_FORM
 static const fast_fn jcc_forms[16] = { f_jcc_0, f_jcc_1, f_jcc_2, f_jcc_3, f_jcc_4, f_jcc_5, f_jcc_6, f_jcc_7,
                                        f_jcc_8, f_jcc_9, f_jcc_A, f_jcc_B, f_jcc_C, f_jcc_D, f_jcc_E, f_jcc_F };
-static void f_jmp(x86_cpu *s, const x86_decoded *d) {
-    jump_near(s, s->eip + d->imm, 4);
-    self_check(s);
-}
+static uint32_t f_jmp(x86_cpu *s, const x86_decoded *d, uint32_t next) { return jump32(s, next + d->imm, next); }
 CHECKED c_call(x86_cpu *s, const x86_decoded *d) {
     uint32_t t = s->eip + d->imm;
     if (t > s->seg[X86_CS].limit) {
@@ -1676,13 +1703,14 @@ CHECKED c_call(x86_cpu *s, const x86_decoded *d) {
     push_as(s, 4, s->eip, false);
     s->eip = t;
 }
-static void f_call(x86_cpu *s, const x86_decoded *d) {
-    uint32_t t = s->eip + d->imm, sp = s->r[X86_ESP] - 4;
+static uint32_t f_call(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    uint32_t t = next + d->imm, sp = s->r[X86_ESP] - 4;
     uint8_t *p = big_stack(s) && t <= s->seg[X86_CS].limit ? win(s, X86_SS, sp, 4, true) : NULL;
     if (VL_UNLIKELY(!p)) REDO(c_call);
-    x86_put_le(p, 4, s->eip);
+    x86_put_le(p, 4, next);
     s->r[X86_ESP] = sp;
     s->eip = t;
+    return t;
 }
 CHECKED c_ret(x86_cpu *s, const x86_decoded *d) {
     (void)d;
@@ -1695,90 +1723,103 @@ CHECKED c_ret(x86_cpu *s, const x86_decoded *d) {
     pop(s, 4);
     s->eip = t;
 }
-static void f_ret(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_ret(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     const uint8_t *p = big_stack(s) ? win(s, X86_SS, s->r[X86_ESP], 4, false) : NULL;
     if (VL_UNLIKELY(!p)) REDO(c_ret);
     uint32_t t = x86_get_le(p, 4);
     if (VL_UNLIKELY(t > s->seg[X86_CS].limit)) REDO(c_ret);
     s->r[X86_ESP] += 4;
     s->eip = t;
+    return t;
 }
 
 /* Byte moves and byte compares with an immediate (compiled code's char
  * arrays), MOVZX/MOVSX, shifts of a register, the one-operand group 3 on a
  * register, CDQ/CWDE, NOP. */
-static void f_movb_rm_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movb_rm_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     reg_wr(s, d->rm, 1, reg_rd(s, d->regf, 1));
+    return next;
 }
 CHECKED c_movb_m_r(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1)); }
-static void f_movb_m_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movb_m_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, true);
     if (VL_UNLIKELY(!p)) REDO(c_movb_m_r);
     *p = (uint8_t)reg_rd(s, d->regf, 1);
+    return next;
 }
-static void f_movb_r_rm(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movb_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     reg_wr(s, d->regf, 1, reg_rd(s, d->rm, 1));
+    return next;
 }
 CHECKED c_movb_r_m(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = x86_rd(s, ea_seg(d), ea32(s, d), 1);
     if (X86_PENDING(s)) return;
     reg_wr(s, d->regf, 1, v);
 }
-static void f_movb_r_m(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movb_r_m(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, false);
     if (VL_UNLIKELY(!p)) REDO(c_movb_r_m);
     reg_wr(s, d->regf, 1, *p);
+    return next;
 }
 CHECKED c_movb_m_i(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF); }
-static void f_movb_m_i(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movb_m_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, true);
     if (VL_UNLIKELY(!p)) REDO(c_movb_m_i);
     *p = (uint8_t)d->imm;
+    return next;
 }
-static void f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     alu_inline(s, X86_OP_CMP, reg_rd(s, d->rm, 1), d->imm & 0xFF, 1);
+    return next;
 }
 CHECKED c_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
     uint32_t a = x86_rd(s, ea_seg(d), ea32(s, d), 1);
     if (X86_PENDING(s)) return;
     alu_inline(s, X86_OP_CMP, a, d->imm & 0xFF, 1);
 }
-static void f_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_cmpb_m_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, false);
     if (VL_UNLIKELY(!p)) REDO(c_cmpb_m_i);
     alu_inline(s, X86_OP_CMP, *p, d->imm & 0xFF, 1);
+    return next;
 }
 /* MOVZX/MOVSX: the source size from the row (Eb or Ew) */
 static inline int ext_size(const x86_decoded *d) { return d->in->opd[1] == X86_O_EB ? 1 : 2; }
 static inline uint32_t ext(const x86_decoded *d, uint32_t v) {
     return d->in->op == X86_OP_MOVSX ? SEXT(v, ext_size(d)) : v;
 }
-static void f_movx_r_rm(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movx_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     s->r[d->regf] = ext(d, reg_rd(s, d->rm, ext_size(d)));
+    return next;
 }
 CHECKED c_movx_r_m(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = x86_rd(s, ea_seg(d), ea32(s, d), ext_size(d));
     if (X86_PENDING(s)) return;
     s->r[d->regf] = ext(d, v);
 }
-static void f_movx_r_m(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movx_r_m(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     const uint8_t *p = win(s, ea_seg(d), ea32(s, d), (unsigned)ext_size(d), false);
     if (VL_UNLIKELY(!p)) REDO(c_movx_r_m);
     s->r[d->regf] = ext(d, x86_get_le(p, ext_size(d)));
+    return next;
 }
 /* Shifts of a register, one handler per operation and count operand (1,
  * CL, an immediate): shift_inline() folds to the one operation. A count
  * of 0 changes nothing, flags included. */
-#define SHIFT_FORMS(NAME, OP)                                                                  \
-    static void f_##NAME##_1(x86_cpu *s, const x86_decoded *d) {                              \
-        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], 1, 4);                                 \
-    }                                                                                          \
-    static void f_##NAME##_cl(x86_cpu *s, const x86_decoded *d) {                             \
-        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], s->r[X86_ECX] & 0x1F, 4);              \
-    }                                                                                          \
-    static void f_##NAME##_i(x86_cpu *s, const x86_decoded *d) {                              \
-        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], d->imm & 0x1F, 4);                     \
-    }                                                                                          \
+#define SHIFT_FORMS(NAME, OP)                                                               \
+    static uint32_t f_##NAME##_1(x86_cpu *s, const x86_decoded *d, uint32_t next) {         \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], 1, 4);                               \
+        return next;                                                                        \
+    }                                                                                       \
+    static uint32_t f_##NAME##_cl(x86_cpu *s, const x86_decoded *d, uint32_t next) {        \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], s->r[X86_ECX] & 0x1F, 4);            \
+        return next;                                                                        \
+    }                                                                                       \
+    static uint32_t f_##NAME##_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {         \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], d->imm & 0x1F, 4);                   \
+        return next;                                                                        \
+    }                                                                                       \
     static const fast_fn NAME##_forms[3] = { f_##NAME##_1, f_##NAME##_cl, f_##NAME##_i };
 SHIFT_FORMS(shl, X86_OP_SHL)
 SHIFT_FORMS(shr, X86_OP_SHR)
@@ -1790,15 +1831,17 @@ static fast_fn shift_form(const x86_decoded *d) {
     const fast_fn *f = d->in->op == X86_OP_SHR ? shr_forms : d->in->op == X86_OP_SAR ? sar_forms : shl_forms;
     return f[k == X86_O_ONE ? 0 : k == X86_O_CL ? 1 : 2];
 }
-static void f_not_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_not_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     s->r[d->rm] = ~s->r[d->rm];
+    return next;
 }
-static void f_neg_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_neg_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint32_t a = s->r[d->rm];
     s->r[d->rm] = 0u - a;
     lazy(s, X86_LF_NEG, a, 0, s->r[d->rm], 4);
+    return next;
 }
-static void f_mul_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_mul_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint32_t b = s->r[d->rm];
     bool sgn = d->in->op == X86_OP_IMUL1;
     uint64_t p = sgn ? (uint64_t)((int64_t)(int32_t)s->r[X86_EAX] * (int32_t)b) : (uint64_t)s->r[X86_EAX] * b;
@@ -1807,33 +1850,39 @@ static void f_mul_r(x86_cpu *s, const x86_decoded *d) {
     s->r[X86_EDX] = hi;
     lazy(s, X86_LF_MUL, 0, 0, lo, 4);
     s->lf_cf = sgn ? (int64_t)p != (int32_t)lo : hi != 0;
+    return next;
 }
 /* DIV and IDIV by a register (compiled code's / and %): #DE changes nothing */
-static void f_div_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_div_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint32_t b = s->r[d->rm];
     if (!b) {
         x86_fault(s, X86_EXC_DE, 0, false);
-        return;
+        return next;
     }
     div32(s, b, d->in->op == X86_OP_IDIV);
+    return next;
 }
-static void f_imul_r_rm(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_imul_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     int64_t p = (int64_t)(int32_t)s->r[d->regf] * (int32_t)s->r[d->rm];
     s->r[d->regf] = (uint32_t)p;
     lazy(s, X86_LF_MUL, 0, 0, (uint32_t)p, 4);
     s->lf_cf = p != (int64_t)(int32_t)p;
+    return next;
 }
-static void f_cdq(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_cdq(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     (void)d;
     s->r[X86_EDX] = (s->r[X86_EAX] & 0x80000000u) ? 0xFFFFFFFFu : 0;
+    return next;
 }
-static void f_cwde(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_cwde(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     (void)d;
     s->r[X86_EAX] = SEXT(s->r[X86_EAX] & 0xFFFF, 2);
+    return next;
 }
-static void f_nop(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_nop(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     (void)s;
     (void)d;
+    return next;
 }
 
 /* The byte forms with a fast handler (32-bit addresses), NULL otherwise. */
@@ -2163,6 +2212,10 @@ static __attribute__((noinline, cold)) void dce_long(x86_cpu *s, x86_dce *e, uin
 static inline __attribute__((always_inline)) x86_dce *dce_find(x86_cpu *s, uint32_t lin, uint64_t tag,
                                                                 const uint8_t *p) {
     x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+#if defined(__GNUC__)
+    /* one pointer for the entry's fields: GCC rebuilt it from the index for each */
+    __asm__("" : "+r"(e));
+#endif
     uint64_t w0;
     memcpy(&w0, p, 8);
     if (VL_UNLIKELY(((e->tag ^ tag) | ((w0 ^ e->w[0]) & e->mask[0])) != 0)) dce_long(s, e, tag, p);
@@ -2287,10 +2340,9 @@ static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const
         s->insn_eip = eip;
         s->wlog_n = 0;
         s->c.icount = ++ic;
-        eip = (eip + e->d.len) & emask;
-        s->eip = eip;
-        fast(s, &e->d); /* a fault it raised set attn */
-        eip = s->eip;
+        uint32_t next = (eip + e->d.len) & emask;
+        s->eip = next;
+        eip = fast(s, &e->d, next); /* a fault it raised set attn */
         if (VL_UNLIKELY(s->attn)) return true;
     }
 }
@@ -2390,7 +2442,7 @@ again:
                 s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
                 if (VL_LIKELY(!no_fast) &&
                     (VL_LIKELY(!exit_fast) || !vl_bit(exit_fast, (unsigned)(dp->in - x86_insns)))) {
-                    fast(s, dp); /* a fault it raised set attn */
+                    fast(s, dp, s->eip); /* a fault it raised set attn */
                     continue;
                 }
                 s->eip = s->insn_eip;

@@ -267,8 +267,8 @@ typedef struct x86_dce {
                           * when longer than 8 bytes; 0: empty */
     uint64_t w[2], mask[2];
     x86_decoded d;
-    /* exec.c's specialized handler for the form, NULL: the general execute() */
-    void (*fast)(struct x86_cpu *s, const x86_decoded *d);
+    /* exec.c's specialized handler for the form (fast_fn), NULL: the general execute() */
+    uint32_t (*fast)(struct x86_cpu *s, const x86_decoded *d, uint32_t next);
     /* to 128 bytes: the run loop finds an entry with a shift, not a multiply */
     uint8_t pad[128 - 5 * sizeof(uint64_t) - sizeof(x86_decoded) - sizeof(void (*)(void))];
 } x86_dce;
