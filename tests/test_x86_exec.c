@@ -1659,6 +1659,35 @@ static void test_limit_after_load(void **st) {
     vlab_machine_free(m);
 }
 
+/* A compare and the branch after it are two instructions: a budget that
+ * ends between them stops before the branch (counted apart), and a store
+ * into the branch after both ran once is seen when they run again. */
+static void test_compare_branch(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    /* cmp eax,eax; je +2; inc ecx; inc ecx; inc edx */
+    prep(m, BYTES(0x39, 0xC0, 0x74, 0x02, 0x41, 0x41, 0x42));
+    W(m, "ecx", 0);
+    W(m, "edx", 0);
+    uint64_t n0 = stats(m).instructions;
+    vlab_stop s = vlab_run(m, 1, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_int_equal(vlab_pc(m), CODE + 2);
+    assert_int_equal(stats(m).instructions - n0, 1);
+    s = vlab_run(m, 1, 0, 0);
+    assert_int_equal(vlab_pc(m), CODE + 6);
+    s = go(m);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(R(m, "ecx"), 0);
+    assert_int_equal(R(m, "edx"), 1);
+    /* xor eax,eax; mov ecx,3; L: cmp ecx,7; J: jne +1; inc eax; mov byte [J],0x74 (je); dec ecx; jnz L */
+    const uint32_t j = CODE + 10;
+    RUN_OK(m, 0x31, 0xC0, 0xB9, 3, 0, 0, 0, 0x83, 0xF9, 7, 0x75, 0x01, 0x40, 0xC6, 0x05, j & 0xFF, j >> 8 & 0xFF,
+           j >> 16 & 0xFF, j >> 24, 0x74, 0x49, 0x75, 0xF0);
+    assert_int_equal(R(m, "eax"), 2);
+    vlab_machine_free(m);
+}
+
 static void test_random_streams(void **st) {
     (void)st;
     vl_rng g = { 0x86 };
@@ -1698,6 +1727,7 @@ int main(void) {
         cmocka_unit_test(test_x87),
         cmocka_unit_test(test_self_modifying),
         cmocka_unit_test(test_limit_after_load),
+        cmocka_unit_test(test_compare_branch),
         cmocka_unit_test(test_random_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

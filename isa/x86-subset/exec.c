@@ -1885,6 +1885,66 @@ static uint32_t f_nop(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     return next;
 }
 
+/* Fused pairs: a CMP or TEST of registers or an immediate, then a Jcc
+ * (compiled code's comparisons), in one call from the fast loop. The Jcc
+ * is an instruction of its own in everything the guest can see: it is
+ * counted, and not run here when the budget ends between the two (the
+ * loop runs it then, its entry's own); insn_eip is its address for a
+ * fault or a jump to itself. No fault, write or device can come between
+ * them (the first touches registers and flags only). */
+static inline __attribute__((always_inline)) uint32_t fused_jcc(x86_cpu *s, const x86_decoded *d, uint32_t next,
+                                                                 unsigned cc) {
+    if (VL_UNLIKELY(s->c.icount >= s->icount_end)) return next;
+    const x86_dce *e = (const x86_dce *)((const char *)d - offsetof(x86_dce, d));
+    uint32_t after = next + e->len2;
+    s->c.icount++;
+    s->insn_eip = next;
+    s->eip = after;
+    return cond_inline(s, cc) ? jump32(s, after + e->imm2, after) : after;
+}
+#define FUSED_CC(NAME, OP, LHS, RHS, CC)                                                            \
+    static uint32_t f_##NAME##_jcc_##CC(x86_cpu *s, const x86_decoded *d, uint32_t next) {          \
+        alu_inline(s, OP, LHS, RHS, 4);                                                             \
+        return fused_jcc(s, d, next, 0x##CC);                                                       \
+    }
+#define FUSED(NAME, OP, LHS, RHS)                                                                   \
+    FUSED_CC(NAME, OP, LHS, RHS, 0) FUSED_CC(NAME, OP, LHS, RHS, 1) FUSED_CC(NAME, OP, LHS, RHS, 2) \
+    FUSED_CC(NAME, OP, LHS, RHS, 3) FUSED_CC(NAME, OP, LHS, RHS, 4) FUSED_CC(NAME, OP, LHS, RHS, 5) \
+    FUSED_CC(NAME, OP, LHS, RHS, 6) FUSED_CC(NAME, OP, LHS, RHS, 7) FUSED_CC(NAME, OP, LHS, RHS, 8) \
+    FUSED_CC(NAME, OP, LHS, RHS, 9) FUSED_CC(NAME, OP, LHS, RHS, A) FUSED_CC(NAME, OP, LHS, RHS, B) \
+    FUSED_CC(NAME, OP, LHS, RHS, C) FUSED_CC(NAME, OP, LHS, RHS, D) FUSED_CC(NAME, OP, LHS, RHS, E) \
+    FUSED_CC(NAME, OP, LHS, RHS, F)                                                                 \
+    static const fast_fn NAME##_jcc[16] = {                                                         \
+        f_##NAME##_jcc_0, f_##NAME##_jcc_1, f_##NAME##_jcc_2, f_##NAME##_jcc_3,                     \
+        f_##NAME##_jcc_4, f_##NAME##_jcc_5, f_##NAME##_jcc_6, f_##NAME##_jcc_7,                     \
+        f_##NAME##_jcc_8, f_##NAME##_jcc_9, f_##NAME##_jcc_A, f_##NAME##_jcc_B,                     \
+        f_##NAME##_jcc_C, f_##NAME##_jcc_D, f_##NAME##_jcc_E, f_##NAME##_jcc_F };
+FUSED(cmp_rr, X86_OP_CMP, s->r[d->rm], s->r[d->regf])
+FUSED(cmp_r_rm, X86_OP_CMP, s->r[d->regf], s->r[d->rm])
+FUSED(cmp_ri, X86_OP_CMP, s->r[d->rm], d->imm)
+FUSED(cmp_a_i, X86_OP_CMP, s->r[X86_EAX], d->imm)
+FUSED(test_rr, X86_OP_TEST, s->r[d->rm], s->r[d->regf])
+FUSED(test_ri, X86_OP_TEST, s->r[d->rm], d->imm)
+FUSED(test_a_i, X86_OP_TEST, s->r[X86_EAX], d->imm)
+#undef FUSED
+#undef FUSED_CC
+
+/* The fused handler of a first instruction's handler a and a second's b
+ * (a Jcc of condition cc), NULL when they do not pair. */
+static fast_fn fused_for(fast_fn a, fast_fn b, unsigned cc) {
+    static const struct {
+        const fast_fn *first;
+        const fast_fn *pair;
+    } pairs[] = { { &cmp_forms[FORM_RR], cmp_rr_jcc },     { &cmp_forms[FORM_R_RM], cmp_r_rm_jcc },
+                  { &cmp_forms[FORM_RI], cmp_ri_jcc },     { &cmp_forms[FORM_A_I], cmp_a_i_jcc },
+                  { &test_forms[FORM_RR], test_rr_jcc },   { &test_forms[FORM_RI], test_ri_jcc },
+                  { &test_forms[FORM_A_I], test_a_i_jcc } };
+    if (b != jcc_forms[cc & 15]) return NULL;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (a == *pairs[i].first) return pairs[i].pair[cc & 15];
+    return NULL;
+}
+
 /* The byte forms with a fast handler (32-bit addresses), NULL otherwise. */
 static fast_fn fast_byte(const x86_decoded *d, bool reg, bool has_mem) {
     const uint8_t *o = d->in->opd;
@@ -2185,16 +2245,30 @@ static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) 
         e->d.in = NULL;
         e->d.len = 16;
     }
-    e->fast = fast_for(&e->d);
+    e->fast = e->loop = fast_for(&e->d);
+    e->len2 = 0;
+    unsigned cover = e->d.len <= 15 ? e->d.len : 15;
+    if ((tag >> 32) == 2 && e->fast) {
+        /* a CMP or TEST and the Jcc after it, in the bytes at hand */
+        x86_decoded b;
+        fast_fn fused;
+        if (x86_decode(s->variant, p + cover, 15 - cover, true, &b) == 0 && b.in &&
+            (fused = fused_for(e->fast, fast_for(&b), b.opcode & 15)) != NULL) {
+            e->loop = fused;
+            e->imm2 = b.imm;
+            e->len2 = b.len;
+            cover += b.len;
+        }
+    }
     uint8_t m[16] = { 0 };
-    memset(m, 0xFF, e->d.len <= 15 ? e->d.len : 15);
+    memset(m, 0xFF, cover);
     memcpy(&e->w[0], p, 8);
     memcpy(&e->w[1], p + 8, 8);
     memcpy(&e->mask[0], m, 8);
     memcpy(&e->mask[1], m + 8, 8);
     e->w[0] &= e->mask[0];
     e->w[1] &= e->mask[1];
-    e->tag = e->d.len > 8 ? tag | X86_DC_LONG : tag;
+    e->tag = cover > 8 ? tag | X86_DC_LONG : tag;
 }
 
 /* The cache entry of the instruction at linear lin (tag: lin and the code
@@ -2335,7 +2409,7 @@ static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const
         const uint8_t *p = s->cp_host + off;
         uint32_t lin = s->cp_lin + off;
         x86_dce *e = dce_find(s, lin, lin | size_tag, p);
-        fast_fn fast = e->fast;
+        fast_fn fast = e->loop;
         if (VL_UNLIKELY(fast == NULL)) return false;
         s->insn_eip = eip;
         s->wlog_n = 0;
@@ -2343,6 +2417,7 @@ static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const
         uint32_t next = (eip + e->d.len) & emask;
         s->eip = next;
         eip = fast(s, &e->d, next); /* a fault it raised set attn */
+        ic = s->c.icount;           /* a fused pair counts two */
         if (VL_UNLIKELY(s->attn)) return true;
     }
 }

@@ -263,14 +263,23 @@ extern const char *const x86_op_names[X86_OP_COUNT];
 #define X86_DC_LONG ((uint64_t)1 << 40)
 struct x86_cpu;
 typedef struct x86_dce {
-    uint64_t tag;        /* linear address | (code segment size: 1 16-bit, 2 32-bit) << 32, | X86_DC_LONG
-                          * when longer than 8 bytes; 0: empty */
-    uint64_t w[2], mask[2];
-    x86_decoded d;
-    /* exec.c's specialized handler for the form (fast_fn), NULL: the general execute() */
-    uint32_t (*fast)(struct x86_cpu *s, const x86_decoded *d, uint32_t next);
-    /* to 128 bytes: the run loop finds an entry with a shift, not a multiply */
-    uint8_t pad[128 - 5 * sizeof(uint64_t) - sizeof(x86_decoded) - sizeof(void (*)(void))];
+    union {
+        struct {
+            uint64_t tag;  /* linear address | (code segment size: 1 16-bit, 2 32-bit) << 32, | X86_DC_LONG
+                            * when the bytes compared are more than 8; 0: empty */
+            uint64_t w[2], mask[2];
+            x86_decoded d;
+            /* exec.c's specialized handler for the form (fast_fn), NULL: the general execute() */
+            uint32_t (*fast)(struct x86_cpu *s, const x86_decoded *d, uint32_t next);
+            /* the fast loop's: fast, or one that also runs the Jcc right
+             * after a CMP or TEST (a fused pair: its bytes are compared
+             * too), of displacement imm2 and length len2 (0: none) */
+            uint32_t (*loop)(struct x86_cpu *s, const x86_decoded *d, uint32_t next);
+            uint32_t imm2;
+            uint8_t len2;
+        };
+        uint8_t size_[128]; /* a power of two: the run loop finds an entry with a shift, not a multiply */
+    };
 } x86_dce;
 _Static_assert(sizeof(x86_dce) == 128, "x86_dce: a power of two");
 typedef struct x86_tlbe {
