@@ -1885,8 +1885,9 @@ static uint32_t f_nop(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     return next;
 }
 
-/* Fused pairs: a CMP or TEST of registers or an immediate, then a Jcc
- * (compiled code's comparisons), in one call from the fast loop. The Jcc
+/* Fused pairs: a CMP, TEST, SUB, ADD, AND of registers or an immediate or
+ * an INC or DEC of a register, then a Jcc (compiled code's comparisons
+ * and loop counters), in one call from the fast loop. The Jcc
  * is an instruction of its own in everything the guest can see: it is
  * counted, and not run here when the budget ends between the two (the
  * loop runs it then, its entry's own); insn_eip is its address for a
@@ -1902,33 +1903,45 @@ static inline __attribute__((always_inline)) uint32_t fused_jcc(x86_cpu *s, cons
     s->eip = after;
     return cond_inline(s, cc) ? jump32(s, after + e->imm2, after) : after;
 }
-#define FUSED_CC(NAME, OP, LHS, RHS, CC)                                                            \
-    static uint32_t f_##NAME##_jcc_##CC(x86_cpu *s, const x86_decoded *d, uint32_t next) {          \
-        alu_inline(s, OP, LHS, RHS, 4);                                                             \
-        return fused_jcc(s, d, next, 0x##CC);                                                       \
+#define FUSED_CC(NAME, FIRST, CC)                                                           \
+    static uint32_t f_##NAME##_jcc_##CC(x86_cpu *s, const x86_decoded *d, uint32_t next) { \
+        FIRST;                                                                             \
+        return fused_jcc(s, d, next, 0x##CC);                                              \
     }
-#define FUSED(NAME, OP, LHS, RHS)                                                                   \
-    FUSED_CC(NAME, OP, LHS, RHS, 0) FUSED_CC(NAME, OP, LHS, RHS, 1) FUSED_CC(NAME, OP, LHS, RHS, 2) \
-    FUSED_CC(NAME, OP, LHS, RHS, 3) FUSED_CC(NAME, OP, LHS, RHS, 4) FUSED_CC(NAME, OP, LHS, RHS, 5) \
-    FUSED_CC(NAME, OP, LHS, RHS, 6) FUSED_CC(NAME, OP, LHS, RHS, 7) FUSED_CC(NAME, OP, LHS, RHS, 8) \
-    FUSED_CC(NAME, OP, LHS, RHS, 9) FUSED_CC(NAME, OP, LHS, RHS, A) FUSED_CC(NAME, OP, LHS, RHS, B) \
-    FUSED_CC(NAME, OP, LHS, RHS, C) FUSED_CC(NAME, OP, LHS, RHS, D) FUSED_CC(NAME, OP, LHS, RHS, E) \
-    FUSED_CC(NAME, OP, LHS, RHS, F)                                                                 \
-    static const fast_fn NAME##_jcc[16] = {                                                         \
-        f_##NAME##_jcc_0, f_##NAME##_jcc_1, f_##NAME##_jcc_2, f_##NAME##_jcc_3,                     \
-        f_##NAME##_jcc_4, f_##NAME##_jcc_5, f_##NAME##_jcc_6, f_##NAME##_jcc_7,                     \
-        f_##NAME##_jcc_8, f_##NAME##_jcc_9, f_##NAME##_jcc_A, f_##NAME##_jcc_B,                     \
+#define FUSED(NAME, FIRST)                                                                  \
+    FUSED_CC(NAME, FIRST, 0) FUSED_CC(NAME, FIRST, 1) FUSED_CC(NAME, FIRST, 2)             \
+    FUSED_CC(NAME, FIRST, 3) FUSED_CC(NAME, FIRST, 4) FUSED_CC(NAME, FIRST, 5)             \
+    FUSED_CC(NAME, FIRST, 6) FUSED_CC(NAME, FIRST, 7) FUSED_CC(NAME, FIRST, 8)             \
+    FUSED_CC(NAME, FIRST, 9) FUSED_CC(NAME, FIRST, A) FUSED_CC(NAME, FIRST, B)             \
+    FUSED_CC(NAME, FIRST, C) FUSED_CC(NAME, FIRST, D) FUSED_CC(NAME, FIRST, E)             \
+    FUSED_CC(NAME, FIRST, F)                                                               \
+    static const fast_fn NAME##_jcc[16] = {                                                \
+        f_##NAME##_jcc_0, f_##NAME##_jcc_1, f_##NAME##_jcc_2, f_##NAME##_jcc_3,            \
+        f_##NAME##_jcc_4, f_##NAME##_jcc_5, f_##NAME##_jcc_6, f_##NAME##_jcc_7,            \
+        f_##NAME##_jcc_8, f_##NAME##_jcc_9, f_##NAME##_jcc_A, f_##NAME##_jcc_B,            \
         f_##NAME##_jcc_C, f_##NAME##_jcc_D, f_##NAME##_jcc_E, f_##NAME##_jcc_F };
-FUSED(cmp_rr, X86_OP_CMP, s->r[d->rm], s->r[d->regf])
-FUSED(cmp_r_rm, X86_OP_CMP, s->r[d->regf], s->r[d->rm])
-FUSED(cmp_ri, X86_OP_CMP, s->r[d->rm], d->imm)
-FUSED(cmp_a_i, X86_OP_CMP, s->r[X86_EAX], d->imm)
-FUSED(test_rr, X86_OP_TEST, s->r[d->rm], s->r[d->regf])
-FUSED(test_ri, X86_OP_TEST, s->r[d->rm], d->imm)
-FUSED(test_a_i, X86_OP_TEST, s->r[X86_EAX], d->imm)
+/* the first instructions: what their own handlers do (f_*_rr...) */
+#define ALU(OP, DST, SRC) (DST = alu_inline(s, OP, DST, SRC, 4))
+FUSED(cmp_rr, alu_inline(s, X86_OP_CMP, s->r[d->rm], s->r[d->regf], 4))
+FUSED(cmp_r_rm, alu_inline(s, X86_OP_CMP, s->r[d->regf], s->r[d->rm], 4))
+FUSED(cmp_ri, alu_inline(s, X86_OP_CMP, s->r[d->rm], d->imm, 4))
+FUSED(cmp_a_i, alu_inline(s, X86_OP_CMP, s->r[X86_EAX], d->imm, 4))
+FUSED(test_rr, alu_inline(s, X86_OP_TEST, s->r[d->rm], s->r[d->regf], 4))
+FUSED(test_ri, alu_inline(s, X86_OP_TEST, s->r[d->rm], d->imm, 4))
+FUSED(test_a_i, alu_inline(s, X86_OP_TEST, s->r[X86_EAX], d->imm, 4))
+FUSED(sub_rr, ALU(X86_OP_SUB, s->r[d->rm], s->r[d->regf]))
+FUSED(sub_ri, ALU(X86_OP_SUB, s->r[d->rm], d->imm))
+FUSED(add_rr, ALU(X86_OP_ADD, s->r[d->rm], s->r[d->regf]))
+FUSED(add_ri, ALU(X86_OP_ADD, s->r[d->rm], d->imm))
+FUSED(and_ri, ALU(X86_OP_AND, s->r[d->rm], d->imm))
+FUSED(inc_z, f_incdec(s, true, d->opcode & 7, 4))
+FUSED(dec_z, f_incdec(s, false, d->opcode & 7, 4))
+FUSED(dec16_z, f_incdec(s, false, d->opcode & 7, 2))
+#undef ALU
 #undef FUSED
 #undef FUSED_CC
 
+static const fast_fn inc_z_fn = f_inc_z, dec_z_fn = f_dec_z, dec16_z_fn = f_dec16_z;
 /* The fused handler of a first instruction's handler a and a second's b
  * (a Jcc of condition cc), NULL when they do not pair. */
 static fast_fn fused_for(fast_fn a, fast_fn b, unsigned cc) {
@@ -1938,7 +1951,11 @@ static fast_fn fused_for(fast_fn a, fast_fn b, unsigned cc) {
     } pairs[] = { { &cmp_forms[FORM_RR], cmp_rr_jcc },     { &cmp_forms[FORM_R_RM], cmp_r_rm_jcc },
                   { &cmp_forms[FORM_RI], cmp_ri_jcc },     { &cmp_forms[FORM_A_I], cmp_a_i_jcc },
                   { &test_forms[FORM_RR], test_rr_jcc },   { &test_forms[FORM_RI], test_ri_jcc },
-                  { &test_forms[FORM_A_I], test_a_i_jcc } };
+                  { &test_forms[FORM_A_I], test_a_i_jcc }, { &sub_forms[FORM_RR], sub_rr_jcc },
+                  { &sub_forms[FORM_RI], sub_ri_jcc },     { &add_forms[FORM_RR], add_rr_jcc },
+                  { &add_forms[FORM_RI], add_ri_jcc },     { &and_forms[FORM_RI], and_ri_jcc },
+                  { &inc_z_fn, inc_z_jcc },                { &dec_z_fn, dec_z_jcc },
+                  { &dec16_z_fn, dec16_z_jcc } };
     if (b != jcc_forms[cc & 15]) return NULL;
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
         if (a == *pairs[i].first) return pairs[i].pair[cc & 15];
