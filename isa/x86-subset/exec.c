@@ -20,7 +20,15 @@
  * HLT waiting for an interrupt (pc = the next instruction; the run loop
  * makes it HALT when no interrupt source is armed, core/run.c), SHUTDOWN
  * on a triple fault, ERROR for what is not modelled (task switches,
- * virtual-8086 mode). */
+ * virtual-8086 mode).
+ *
+ * The fast way (fast_loop): instructions whose form has a fast handler run
+ * back to back from the decode cache (x86_cpu.dc), EIP and the count in
+ * registers, until something needs the run loop's look (attn), the budget
+ * ends or a form without one comes; memory operands go straight to RAM
+ * through per-segment windows while paging is off (windows_open), else
+ * through the checked handler; a compare and the branch after it may run
+ * as one fused pair, still two instructions to the guest. */
 #include "isa/x86-subset/x86.h"
 
 #include <stdlib.h>

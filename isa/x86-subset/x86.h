@@ -257,9 +257,10 @@ extern const char *const x86_op_names[X86_OP_COUNT];
 #define X86_WLOG_N 256  /* writes one instruction may log (ENTER 31: 32 pushes, split and with A/D bits) */
 #define X86_DC_N 1024   /* decoded instructions kept (direct mapped by linear address) */
 
-/* A decoded instruction, valid while the 16 bytes at its linear address are
- * the bytes it was decoded from (compared under the mask of its length on
- * every use: self-modifying code and remapped pages need no flush). */
+/* A decoded instruction, valid while the bytes at its linear address are
+ * the bytes it was decoded from (compared under the mask of its length,
+ * with a fused Jcc both lengths, on every use: self-modifying code and
+ * remapped pages need no flush). */
 #define X86_DC_LONG ((uint64_t)1 << 40)
 struct x86_cpu;
 typedef struct x86_dce {
