@@ -2413,6 +2413,9 @@ static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const
     uint64_t end = s->icount_end;
     uint64_t ic = s->c.icount;
     uint32_t eip = s->eip;
+    /* binary translation's records: see vl_chain_take_held (a kick sets
+     * attn, which ends this loop) */
+    const uint64_t stamp = go_on && s->c.chain ? *s->c.chain_stamp : 0, limit = s->c.chain_limit;
     /* no fast handler touches a segment register; one that keeps an undo
      * record (save_undo) drops it when it completes */
     s->u_segs = false;
@@ -2422,7 +2425,7 @@ static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const
             /* binary translation: through the next record here, as
              * run_loop_as does (attn is clear), not by leaving for it */
             const vl_chain *r;
-            if (!go_on || !(r = vl_chain_take(&s->c, eip))) return true;
+            if (!go_on || !(r = vl_chain_take_held(&s->c, eip, ic, stamp, limit))) return true;
             end = s->icount_end = ic + r->n;
         }
         uint32_t off = eip - s->cp_eip;
