@@ -380,16 +380,24 @@ struct vl_machine {
  * went on through, as cont() would have (a new stretch: no device write
  * of the last one can be a trapping instruction's), and noted for the
  * monitor to catch up with. */
-static inline const vl_chain *vl_chain_take(vl_cpu_common *c, uint32_t pc) {
+/* vl_chain_take_held: the same for a loop that holds c->icount, the stamp
+ * (*c->chain_stamp) and c->chain_limit in registers, where neither can
+ * move while it runs: the monitor moves the stamp outside the core's run,
+ * or from a write watch that kicks the core out of that loop. */
+static inline const vl_chain *vl_chain_take_held(vl_cpu_common *c, uint32_t pc, uint64_t icount, uint64_t stamp,
+                                                 uint64_t limit) {
     const vl_chain *r = c->chain;
-    if (r && (r += r[0].pc != pc, r->pc == pc) && r->stamp == *c->chain_stamp && r->n <= c->chain_limit - c->icount) {
+    if (r && (r += r[0].pc != pc, r->pc == pc) && r->stamp == stamp && r->n <= limit - icount) {
         c->m->dev_log_n = 0;
         c->chain_took = r;
-        c->chain_at = c->icount;
+        c->chain_at = icount;
         c->chain = r->next;
         return r;
     }
     return NULL;
+}
+static inline const vl_chain *vl_chain_take(vl_cpu_common *c, uint32_t pc) {
+    return c->chain ? vl_chain_take_held(c, pc, c->icount, *c->chain_stamp, c->chain_limit) : NULL;
 }
 static inline uint64_t vl_cont(vl_cpu_common *c, uint32_t pc) {
     const vl_chain *r = vl_chain_take(c, pc);

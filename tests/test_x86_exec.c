@@ -1620,6 +1620,74 @@ static void fz_one(vl_rng *g, int i) {
     vlab_machine_free(m);
 }
 
+/* Self-modifying code: a store into the instruction that comes next, in
+ * the page being executed, after that instruction ran (and was decoded)
+ * in an earlier iteration: each iteration must run the bytes as they are
+ * now. Once in the first 8 bytes of a short instruction (ADD's immediate),
+ * once in the last byte of a 10-byte one (MOV's immediate). */
+static void test_self_modifying(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    const uint32_t m1 = CODE + 14, n9 = CODE + 22;
+    /* xor eax,eax; mov ecx,3; L: mov [CODE+14],cl; add eax,0; dec ecx; jnz L */
+    RUN_OK(m, 0x31, 0xC0, 0xB9, 3, 0, 0, 0, 0x88, 0x0D, m1 & 0xFF, m1 >> 8 & 0xFF, m1 >> 16 & 0xFF, m1 >> 24, 0x05, 0,
+           0, 0, 0, 0x49, 0x75, 0xF2);
+    assert_int_equal(R(m, "eax"), 3 + 2 + 1);
+    /* xor eax,eax; mov ecx,3; L: mov [CODE+22],cl; mov dword [DATA],0; add eax,[DATA]; dec ecx; jnz L */
+    RUN_OK(m, 0x31, 0xC0, 0xB9, 3, 0, 0, 0, 0x88, 0x0D, n9 & 0xFF, n9 >> 8 & 0xFF, n9 >> 16 & 0xFF, n9 >> 24, 0xC7,
+           0x05, DATA & 0xFF, DATA >> 8 & 0xFF, 0, 0, 0, 0, 0, 0, 0x03, 0x05, DATA & 0xFF, DATA >> 8 & 0xFF, 0, 0, 0x49,
+           0x75, 0xE7);
+    assert_int_equal(R(m, "eax"), (3u + 2 + 1) << 24);
+    vlab_machine_free(m);
+}
+
+/* A segment load in the middle of a run: the accesses after it see the
+ * new limit (the core must not go on with what it knew of the flat DS
+ * before: a read, then a write, beyond the new limit). */
+static void test_limit_after_load(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    desc(m, SA, 0x40000, 0xFFF, A_DATA, F_B32);
+    W(m, "ebx", 0x1000);
+    /* mov eax,[ebx]; mov cx,SA; mov ds,cx; mov eax,[ebx] */
+    prep(m, BYTES(0x8B, 0x03, 0x66, 0xB9, SA, 0, 0x8E, 0xD9, 0x8B, 0x03));
+    expect_exc(m, go(m), GP, 0, CODE + 8);
+    W(m, "ds", K_DS);
+    /* mov eax,[ebx]; mov cx,SA; mov ds,cx; mov [ebx],eax */
+    prep(m, BYTES(0x8B, 0x03, 0x66, 0xB9, SA, 0, 0x8E, 0xD9, 0x89, 0x03));
+    expect_exc(m, go(m), GP, 0, CODE + 8);
+    vlab_machine_free(m);
+}
+
+/* A compare and the branch after it are two instructions: a budget that
+ * ends between them stops before the branch (counted apart), and a store
+ * into the branch after both ran once is seen when they run again. */
+static void test_compare_branch(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    /* cmp eax,eax; je +2; inc ecx; inc ecx; inc edx */
+    prep(m, BYTES(0x39, 0xC0, 0x74, 0x02, 0x41, 0x41, 0x42));
+    W(m, "ecx", 0);
+    W(m, "edx", 0);
+    uint64_t n0 = stats(m).instructions;
+    vlab_stop s = vlab_run(m, 1, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+    assert_int_equal(vlab_pc(m), CODE + 2);
+    assert_int_equal(stats(m).instructions - n0, 1);
+    s = vlab_run(m, 1, 0, 0);
+    assert_int_equal(vlab_pc(m), CODE + 6);
+    s = go(m);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(R(m, "ecx"), 0);
+    assert_int_equal(R(m, "edx"), 1);
+    /* xor eax,eax; mov ecx,3; L: cmp ecx,7; J: jne +1; inc eax; mov byte [J],0x74 (je); dec ecx; jnz L */
+    const uint32_t j = CODE + 10;
+    RUN_OK(m, 0x31, 0xC0, 0xB9, 3, 0, 0, 0, 0x83, 0xF9, 7, 0x75, 0x01, 0x40, 0xC6, 0x05, j & 0xFF, j >> 8 & 0xFF,
+           j >> 16 & 0xFF, j >> 24, 0x74, 0x49, 0x75, 0xF0);
+    assert_int_equal(R(m, "eax"), 2);
+    vlab_machine_free(m);
+}
+
 static void test_random_streams(void **st) {
     (void)st;
     vl_rng g = { 0x86 };
@@ -1657,6 +1725,9 @@ int main(void) {
         cmocka_unit_test(test_accessed_dirty),
         cmocka_unit_test(test_pentium_insns),
         cmocka_unit_test(test_x87),
+        cmocka_unit_test(test_self_modifying),
+        cmocka_unit_test(test_limit_after_load),
+        cmocka_unit_test(test_compare_branch),
         cmocka_unit_test(test_random_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,11 +20,26 @@
  * HLT waiting for an interrupt (pc = the next instruction; the run loop
  * makes it HALT when no interrupt source is armed, core/run.c), SHUTDOWN
  * on a triple fault, ERROR for what is not modelled (task switches,
- * virtual-8086 mode). */
+ * virtual-8086 mode).
+ *
+ * The fast way (fast_loop): instructions whose form has a fast handler run
+ * back to back from the decode cache (x86_cpu.dc), EIP and the count in
+ * registers, until something needs the run loop's look (attn), the budget
+ * ends or a form without one comes; memory operands go straight to RAM
+ * through per-segment windows while paging is off (windows_open), else
+ * through the checked handler; a compare and the branch after it may run
+ * as one fused pair, still two instructions to the guest. */
 #include "isa/x86-subset/x86.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* GCC's straight-line vectorizer packs the lazy-flag stores (lf_a, lf_b,
+ * lf_res) into vector moves: more instructions than the stores in every
+ * flag-setting fast handler */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-tree-slp-vectorize")
+#endif
 
 #define REP_CHUNK 4096u
 
@@ -134,6 +149,13 @@ static inline __attribute__((always_inline)) bool cond_inline(x86_cpu *s, unsign
         }
         return (cc & 1) ? !t : t;
     }
+    /* ZF and SF come from the result after any operation (x86_get_flags):
+     * a loop's DEC or INC, then JNZ */
+    if (s->lf_op != X86_LF_NONE && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+        uint32_t r = s->lf_res;
+        bool t = (cc >> 1) == 2 ? r == 0 : (r & SIGN(s->lf_size)) != 0;
+        return (cc & 1) ? !t : t;
+    }
 full:;
     uint32_t f = x86_get_flags(s);
     bool r;
@@ -162,6 +184,7 @@ static void pend(x86_cpu *s) {
     s->f_fast_lim = s->fast_lim;
     s->f_wr_lim = s->wr_lim;
     s->fast_lim = s->wr_lim = 0;
+    x86_windows_close(s);
 }
 
 void x86_fault(x86_cpu *s, int vector, uint32_t code, bool has_code) {
@@ -330,7 +353,8 @@ static inline __attribute__((always_inline)) uint32_t alu_inline(x86_cpu *s, int
 static uint32_t alu(x86_cpu *s, int op, uint32_t a, uint32_t b, int sz) { return alu_inline(s, op, a, b, sz); }
 
 /* Shifts and rotates of group 2; count already masked to 5 bits. */
-static uint32_t shift(x86_cpu *s, int op, uint32_t a, unsigned count, int sz) {
+static inline __attribute__((always_inline)) uint32_t shift_inline(x86_cpu *s, int op, uint32_t a, unsigned count,
+                                                                   int sz) {
     unsigned bits = (unsigned)sz * 8;
     uint32_t m = MASK(sz), sign = SIGN(sz), r;
     if (!count) return a;
@@ -398,6 +422,9 @@ static uint32_t shift(x86_cpu *s, int op, uint32_t a, unsigned count, int sz) {
     }
     s->eflags = f | (cf ? X86_CF : 0) | (of ? X86_OF : 0);
     return r;
+}
+static uint32_t shift(x86_cpu *s, int op, uint32_t a, unsigned count, int sz) {
+    return shift_inline(s, op, a, count, sz);
 }
 
 /* SHLD/SHRD; count masked to 5 bits, 0 changes nothing. */
@@ -642,6 +669,28 @@ static void cpuid(x86_cpu *s) {
 static uint64_t tsc(const x86_cpu *s) { return s->tsc_base + s->c.icount; }
 
 /* Execute one decoded instruction. tr receives a trap to deliver after it. */
+/* DIV or IDIV (sgn) of EDX:EAX by b != 0: EAX the quotient, EDX the
+ * remainder, or #DE with nothing changed */
+static inline void div32(x86_cpu *s, uint32_t b, bool sgn) {
+    uint64_t a = (uint64_t)s->r[X86_EDX] << 32 | s->r[X86_EAX];
+    uint32_t q, r;
+    if (sgn) {
+        int64_t aa = (int64_t)a, bb = (int32_t)b;
+        if (aa == INT64_MIN && bb == -1) { x86_fault(s, X86_EXC_DE, 0, false); return; }
+        int64_t qq = aa / bb, rr = aa % bb;
+        if (qq > INT32_MAX || qq < INT32_MIN) { x86_fault(s, X86_EXC_DE, 0, false); return; }
+        q = (uint32_t)qq;
+        r = (uint32_t)rr;
+    } else {
+        uint64_t qq = a / b;
+        if (qq > 0xFFFFFFFFu) { x86_fault(s, X86_EXC_DE, 0, false); return; }
+        q = (uint32_t)qq;
+        r = (uint32_t)(a % b);
+    }
+    s->r[X86_EAX] = q;
+    s->r[X86_EDX] = r;
+}
+
 static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
     const x86_insn *in = d->in;
     const uint8_t *o = in->opd;
@@ -754,23 +803,7 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
             reg_wr(s, X86_EAX, 2, q);
             reg_wr(s, X86_EDX, 2, r);
         } else {
-            uint64_t a = (uint64_t)s->r[X86_EDX] << 32 | s->r[X86_EAX];
-            uint32_t q, r;
-            if (sgn) {
-                int64_t aa = (int64_t)a, bb = (int32_t)b;
-                if (aa == INT64_MIN && bb == -1) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
-                int64_t qq = aa / bb, rr = aa % bb;
-                if (qq > INT32_MAX || qq < INT32_MIN) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
-                q = (uint32_t)qq;
-                r = (uint32_t)rr;
-            } else {
-                uint64_t qq = a / b;
-                if (qq > 0xFFFFFFFFu) { x86_fault(s, X86_EXC_DE, 0, false); return EX_OK; }
-                q = (uint32_t)qq;
-                r = (uint32_t)(a % b);
-            }
-            s->r[X86_EAX] = q;
-            s->r[X86_EDX] = r;
+            div32(s, b, sgn);
         }
         break;
     }
@@ -1421,7 +1454,9 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
  * that can fault before it changes any state, and returns when it faulted
  * (X86_PENDING), so that it needs no undo record. */
 
-typedef void (*fast_fn)(x86_cpu *s, const x86_decoded *d);
+/* A fast handler returns the EIP of the next instruction: next (the
+ * fall-through, also in s->eip) or the target it stored in s->eip. */
+typedef uint32_t (*fast_fn)(x86_cpu *s, const x86_decoded *d, uint32_t next);
 static void save_undo(x86_cpu *s);
 
 static inline uint32_t ea32(const x86_cpu *s, const x86_decoded *d) {
@@ -1430,7 +1465,6 @@ static inline uint32_t ea32(const x86_cpu *s, const x86_decoded *d) {
     if (d->index >= 0) a += s->r[d->index] << d->scale;
     return a;
 }
-static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(s, ea_seg(d), ea32(s, d), 4); }
 /* A fast handler's store: its last access that can fault, so that once it
  * is done nothing rolls the instruction back and its old bytes need no
  * write-log entry under intercept (the log is for execute()'s forms that
@@ -1439,21 +1473,69 @@ static inline void wr_last(x86_cpu *s, int sr, uint32_t off, int size, uint32_t 
     x86_wr_as(s, sr, off, size, v, false);
 }
 
-static void f_mov_rm_r(x86_cpu *s, const x86_decoded *d) { s->r[d->rm] = s->r[d->regf]; }
-static void f_mov_r_rm(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = s->r[d->rm]; }
-static void f_mov_r_m(x86_cpu *s, const x86_decoded *d) {
+
+/* A fast handler's memory operand in the windows (x86_cpu.win_rd): its
+ * bytes when the window of segment register sr for reads (write false)
+ * or writes (inside the read one) holds [off, off + size) and they do not
+ * cross a page (x86_rd and x86_wr take those the checked way); NULL
+ * otherwise, and the handler runs its checked form c_* instead, from the
+ * start (REDO): it has changed nothing yet, and a tail call needs no frame
+ * in the fast form. */
+static inline uint8_t *win(x86_cpu *s, int sr, uint32_t off, unsigned size, bool write) {
+    bool in = write ? (uint64_t)(uint32_t)(off - s->win_wr_lo[sr]) + size <= s->win_wr[sr]
+                    : (uint64_t)off + size <= s->win_rd[sr];
+    if (VL_LIKELY(in && ((s->win_base[sr] + off) & 0xFFF) + size <= 0x1000u)) return s->win_host[sr] + off;
+    return NULL;
+}
+#define REDO(CHK)       \
+    do {                \
+        CHK(s, d);      \
+        return s->eip;  \
+    } while (0)
+#if defined(__GNUC__) && !defined(__clang__)
+/* noipa: no clone taking other arguments (IPA-SRA), which a tail call cannot reach */
+#define CHECKED static __attribute__((noinline, noipa)) void
+#else
+#define CHECKED static __attribute__((noinline)) void
+#endif
+static inline uint32_t rd_m32(x86_cpu *s, const x86_decoded *d) { return x86_rd(s, ea_seg(d), ea32(s, d), 4); }
+/* The store of a handler that kept an undo record: once it is done the
+ * record is stale (the fast loop clears it only when it starts, a fault of
+ * the next instruction would put this one's old state back) */
+static inline void wr_last_undone(x86_cpu *s, int sr, uint32_t off, uint32_t v) {
+    wr_last(s, sr, off, 4, v);
+    if (!X86_PENDING(s)) s->u_valid = false;
+}
+
+static uint32_t f_mov_rm_r(x86_cpu *s, const x86_decoded *d, uint32_t next) { s->r[d->rm] = s->r[d->regf]; return next; }
+static uint32_t f_mov_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) { s->r[d->regf] = s->r[d->rm]; return next; }
+CHECKED c_mov_r_m(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = rd_m32(s, d);
     if (X86_PENDING(s)) return;
     s->r[d->regf] = v;
 }
-static void f_mov_m_r(x86_cpu *s, const x86_decoded *d) {
-    wr_last(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]);
+static uint32_t f_mov_r_m(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, false);
+    if (VL_UNLIKELY(!p)) REDO(c_mov_r_m);
+    s->r[d->regf] = x86_get_le(p, 4);
+    return next;
 }
-static void f_mov_m_i(x86_cpu *s, const x86_decoded *d) {
-    wr_last(s, ea_seg(d), ea32(s, d), 4, d->imm);
+CHECKED c_mov_m_r(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 4, s->r[d->regf]); }
+static uint32_t f_mov_m_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, true);
+    if (VL_UNLIKELY(!p)) REDO(c_mov_m_r);
+    x86_put_le(p, 4, s->r[d->regf]);
+    return next;
 }
-static void f_mov_z_i(x86_cpu *s, const x86_decoded *d) { s->r[d->opcode & 7] = d->imm; }
-static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d); }
+CHECKED c_mov_m_i(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 4, d->imm); }
+static uint32_t f_mov_m_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, true);
+    if (VL_UNLIKELY(!p)) REDO(c_mov_m_i);
+    x86_put_le(p, 4, d->imm);
+    return next;
+}
+static uint32_t f_mov_z_i(x86_cpu *s, const x86_decoded *d, uint32_t next) { s->r[d->opcode & 7] = d->imm; return next; }
+static uint32_t f_lea(x86_cpu *s, const x86_decoded *d, uint32_t next) { s->r[d->regf] = ea32(s, d); return next; }
 
 /* The two-operand ALU forms, one handler per operation and shape (the
  * operation a constant, so alu_inline() folds to it): r/m (register), reg;
@@ -1461,44 +1543,69 @@ static void f_lea(x86_cpu *s, const x86_decoded *d) { s->r[d->regf] = ea32(s, d)
  * CMP and TEST write nothing back; a memory destination reads and writes
  * after the undo record (the write may fault after the flags changed). */
 #define ALU_FORMS(NAME, OP, WB)                                                             \
-    static void f_##NAME##_rr(x86_cpu *s, const x86_decoded *d) {                            \
+    static uint32_t f_##NAME##_rr(x86_cpu *s, const x86_decoded *d, uint32_t next) {        \
         uint32_t r = alu_inline(s, OP, s->r[d->rm], s->r[d->regf], 4);                      \
         if (WB) s->r[d->rm] = r;                                                            \
-            }                                                                                       \
-    static void f_##NAME##_r_rm(x86_cpu *s, const x86_decoded *d) {                          \
+        return next;                                                                        \
+    }                                                                                       \
+    static uint32_t f_##NAME##_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) {      \
         uint32_t r = alu_inline(s, OP, s->r[d->regf], s->r[d->rm], 4);                      \
         if (WB) s->r[d->regf] = r;                                                          \
-            }                                                                                       \
-    static void f_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                           \
+        return next;                                                                        \
+    }                                                                                       \
+    CHECKED c_##NAME##_r_m(x86_cpu *s, const x86_decoded *d) {                              \
         uint32_t b = rd_m32(s, d);                                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, s->r[d->regf], b, 4);                                \
         if (WB) s->r[d->regf] = r;                                                          \
-            }                                                                                       \
-    static void f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                           \
+    }                                                                                       \
+    static uint32_t f_##NAME##_r_m(x86_cpu *s, const x86_decoded *d, uint32_t next) {       \
+        const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, false);                         \
+        if (VL_UNLIKELY(!p)) REDO(c_##NAME##_r_m);                                          \
+        uint32_t r = alu_inline(s, OP, s->r[d->regf], x86_get_le(p, 4), 4);                 \
+        if (WB) s->r[d->regf] = r;                                                          \
+        return next;                                                                        \
+    }                                                                                       \
+    CHECKED c_##NAME##_m_r(x86_cpu *s, const x86_decoded *d) {                              \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
         uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, s->r[d->regf], 4);                                \
-        if (WB) wr_last(s, ea_seg(d), off, 4, r);                                            \
-            }                                                                                       \
-    static void f_##NAME##_ri(x86_cpu *s, const x86_decoded *d) {                            \
+        if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
+    }                                                                                       \
+    static uint32_t f_##NAME##_m_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {       \
+        uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, WB);                                  \
+        if (VL_UNLIKELY(!p)) REDO(c_##NAME##_m_r);                                          \
+        uint32_t r = alu_inline(s, OP, x86_get_le(p, 4), s->r[d->regf], 4);                 \
+        if (WB) x86_put_le(p, 4, r);                                                        \
+        return next;                                                                        \
+    }                                                                                       \
+    static uint32_t f_##NAME##_ri(x86_cpu *s, const x86_decoded *d, uint32_t next) {        \
         uint32_t r = alu_inline(s, OP, s->r[d->rm], d->imm, 4);                             \
         if (WB) s->r[d->rm] = r;                                                            \
-            }                                                                                       \
-    static void f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                           \
+        return next;                                                                        \
+    }                                                                                       \
+    CHECKED c_##NAME##_m_i(x86_cpu *s, const x86_decoded *d) {                              \
         uint32_t off = ea32(s, d);                                                          \
         if (WB) save_undo(s);                                                               \
         uint32_t a = x86_rd(s, ea_seg(d), off, 4);                                          \
         if (X86_PENDING(s)) return;                                                         \
         uint32_t r = alu_inline(s, OP, a, d->imm, 4);                                       \
-        if (WB) wr_last(s, ea_seg(d), off, 4, r);                                            \
-            }                                                                                       \
-    static void f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d) {                           \
+        if (WB) wr_last_undone(s, ea_seg(d), off, r);                                       \
+    }                                                                                       \
+    static uint32_t f_##NAME##_m_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {       \
+        uint8_t *p = win(s, ea_seg(d), ea32(s, d), 4, WB);                                  \
+        if (VL_UNLIKELY(!p)) REDO(c_##NAME##_m_i);                                          \
+        uint32_t r = alu_inline(s, OP, x86_get_le(p, 4), d->imm, 4);                        \
+        if (WB) x86_put_le(p, 4, r);                                                        \
+        return next;                                                                        \
+    }                                                                                       \
+    static uint32_t f_##NAME##_a_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {       \
         uint32_t r = alu_inline(s, OP, s->r[X86_EAX], d->imm, 4);                           \
         if (WB) s->r[X86_EAX] = r;                                                          \
-            }                                                                                       \
+        return next;                                                                        \
+    }                                                                                       \
     static const fast_fn NAME##_forms[] = { f_##NAME##_rr, f_##NAME##_r_rm, f_##NAME##_r_m, \
                                             f_##NAME##_m_r, f_##NAME##_ri, f_##NAME##_m_i, f_##NAME##_a_i };
 
@@ -1530,43 +1637,72 @@ static const fast_fn *alu_forms(int op) {
     }
 }
 
-static inline void f_incdec(x86_cpu *s, const x86_decoded *d, int n) {
-    uint32_t a = s->r[n], cf = cf_now(s);
-    bool inc = d->in->op == X86_OP_INC;
-    s->r[n] = inc ? a + 1 : a - 1;
-    lazy(s, inc ? X86_LF_INC : X86_LF_DEC, a, 1, s->r[n], 4);
+/* INC and DEC, one handler each: the operation a constant; 16-bit ones
+ * too for a register in the opcode (a loop counter in a 16-bit int) */
+static inline __attribute__((always_inline)) void f_incdec(x86_cpu *s, bool inc, int n, int sz) {
+    uint32_t a = reg_rd(s, n, sz), cf = cf_now(s);
+    uint32_t r = (inc ? a + 1 : a - 1) & MASK(sz);
+    reg_wr(s, n, sz, r);
+    lazy(s, inc ? X86_LF_INC : X86_LF_DEC, a, 1, r, sz);
     s->lf_cf = cf;
 }
-static void f_incdec_z(x86_cpu *s, const x86_decoded *d) { f_incdec(s, d, d->opcode & 7); }
-static void f_incdec_rm(x86_cpu *s, const x86_decoded *d) { f_incdec(s, d, d->rm); }
+static uint32_t f_inc_z(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, true, d->opcode & 7, 4); return next; }
+static uint32_t f_dec_z(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, false, d->opcode & 7, 4); return next; }
+static uint32_t f_inc_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, true, d->rm, 4); return next; }
+static uint32_t f_dec_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, false, d->rm, 4); return next; }
+static uint32_t f_inc16_z(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, true, d->opcode & 7, 2); return next; }
+static uint32_t f_dec16_z(x86_cpu *s, const x86_decoded *d, uint32_t next) { f_incdec(s, false, d->opcode & 7, 2); return next; }
 
-static void f_push_z(x86_cpu *s, const x86_decoded *d) {
-    push_as(s, 4, s->r[d->opcode & 7], false);
+/* PUSH, POP, CALL and RET: the fast forms on a 32-bit stack */
+CHECKED c_push_z(x86_cpu *s, const x86_decoded *d) { push_as(s, 4, s->r[d->opcode & 7], false); }
+static uint32_t f_push_z(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    uint32_t sp = s->r[X86_ESP] - 4;
+    uint8_t *p = big_stack(s) ? win(s, X86_SS, sp, 4, true) : NULL;
+    if (VL_UNLIKELY(!p)) REDO(c_push_z);
+    x86_put_le(p, 4, s->r[d->opcode & 7]);
+    s->r[X86_ESP] = sp;
+    return next;
 }
-static void f_pop_z(x86_cpu *s, const x86_decoded *d) {
+CHECKED c_pop_z(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = pop(s, 4); /* POP ESP: the popped value wins */
     if (X86_PENDING(s)) return;
     s->r[d->opcode & 7] = v;
 }
+static uint32_t f_pop_z(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    const uint8_t *p = big_stack(s) ? win(s, X86_SS, s->r[X86_ESP], 4, false) : NULL;
+    if (VL_UNLIKELY(!p)) REDO(c_pop_z);
+    s->r[X86_ESP] += 4;
+    s->r[d->opcode & 7] = x86_get_le(p, 4);
+    return next;
+}
 
-/* A jump to itself ends the run (as execute()'s EX_SELF): noted for the boundary. */
-static inline void self_check(x86_cpu *s) {
-    if (VL_UNLIKELY(s->eip == s->insn_eip)) {
+/* A near jump of 32-bit operand size to t, as jump_near(): its new EIP. A
+ * jump to itself ends the run (as execute()'s EX_SELF): noted for the
+ * boundary. */
+static inline uint32_t jump32(x86_cpu *s, uint32_t t, uint32_t next) {
+    if (VL_UNLIKELY(t > s->seg[X86_CS].limit)) {
+        x86_fault(s, X86_EXC_GP, 0, true);
+        return next;
+    }
+    s->eip = t;
+    if (VL_UNLIKELY(t == s->insn_eip)) {
         s->self_jump = true;
         s->attn = true;
     }
+    return t;
 }
-static void f_jcc(x86_cpu *s, const x86_decoded *d) {
-    if (cond_inline(s, d->opcode & 15)) {
-        jump_near(s, s->eip + d->imm, 4);
-        self_check(s);
+/* Jcc, one handler per condition: cond_inline() folds to its test */
+#define JCC_FORM(CC)                                                                       \
+    static uint32_t f_jcc_##CC(x86_cpu *s, const x86_decoded *d, uint32_t next) {          \
+        return cond_inline(s, 0x##CC) ? jump32(s, next + d->imm, next) : next;             \
     }
-}
-static void f_jmp(x86_cpu *s, const x86_decoded *d) {
-    jump_near(s, s->eip + d->imm, 4);
-    self_check(s);
-}
-static void f_call(x86_cpu *s, const x86_decoded *d) {
+JCC_FORM(0) JCC_FORM(1) JCC_FORM(2) JCC_FORM(3) JCC_FORM(4) JCC_FORM(5) JCC_FORM(6) JCC_FORM(7)
+JCC_FORM(8) JCC_FORM(9) JCC_FORM(A) JCC_FORM(B) JCC_FORM(C) JCC_FORM(D) JCC_FORM(E) JCC_FORM(F)
+#undef JCC_FORM
+static const fast_fn jcc_forms[16] = { f_jcc_0, f_jcc_1, f_jcc_2, f_jcc_3, f_jcc_4, f_jcc_5, f_jcc_6, f_jcc_7,
+                                       f_jcc_8, f_jcc_9, f_jcc_A, f_jcc_B, f_jcc_C, f_jcc_D, f_jcc_E, f_jcc_F };
+static uint32_t f_jmp(x86_cpu *s, const x86_decoded *d, uint32_t next) { return jump32(s, next + d->imm, next); }
+CHECKED c_call(x86_cpu *s, const x86_decoded *d) {
     uint32_t t = s->eip + d->imm;
     if (t > s->seg[X86_CS].limit) {
         x86_fault(s, X86_EXC_GP, 0, true);
@@ -1575,7 +1711,16 @@ static void f_call(x86_cpu *s, const x86_decoded *d) {
     push_as(s, 4, s->eip, false);
     s->eip = t;
 }
-static void f_ret(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_call(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    uint32_t t = next + d->imm, sp = s->r[X86_ESP] - 4;
+    uint8_t *p = big_stack(s) && t <= s->seg[X86_CS].limit ? win(s, X86_SS, sp, 4, true) : NULL;
+    if (VL_UNLIKELY(!p)) REDO(c_call);
+    x86_put_le(p, 4, next);
+    s->r[X86_ESP] = sp;
+    s->eip = t;
+    return t;
+}
+CHECKED c_ret(x86_cpu *s, const x86_decoded *d) {
     (void)d;
     uint32_t t = peek(s, 0, 4);
     if (X86_PENDING(s)) return;
@@ -1586,63 +1731,125 @@ static void f_ret(x86_cpu *s, const x86_decoded *d) {
     pop(s, 4);
     s->eip = t;
 }
+static uint32_t f_ret(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    const uint8_t *p = big_stack(s) ? win(s, X86_SS, s->r[X86_ESP], 4, false) : NULL;
+    if (VL_UNLIKELY(!p)) REDO(c_ret);
+    uint32_t t = x86_get_le(p, 4);
+    if (VL_UNLIKELY(t > s->seg[X86_CS].limit)) REDO(c_ret);
+    s->r[X86_ESP] += 4;
+    s->eip = t;
+    return t;
+}
 
 /* Byte moves and byte compares with an immediate (compiled code's char
  * arrays), MOVZX/MOVSX, shifts of a register, the one-operand group 3 on a
  * register, CDQ/CWDE, NOP. */
-static void f_movb_rm_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movb_rm_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     reg_wr(s, d->rm, 1, reg_rd(s, d->regf, 1));
+    return next;
 }
-static void f_movb_m_r(x86_cpu *s, const x86_decoded *d) {
-    wr_last(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1));
+CHECKED c_movb_m_r(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 1, reg_rd(s, d->regf, 1)); }
+static uint32_t f_movb_m_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, true);
+    if (VL_UNLIKELY(!p)) REDO(c_movb_m_r);
+    *p = (uint8_t)reg_rd(s, d->regf, 1);
+    return next;
 }
-static void f_movb_r_rm(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_movb_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     reg_wr(s, d->regf, 1, reg_rd(s, d->rm, 1));
+    return next;
 }
-static void f_movb_r_m(x86_cpu *s, const x86_decoded *d) {
+CHECKED c_movb_r_m(x86_cpu *s, const x86_decoded *d) {
     uint32_t v = x86_rd(s, ea_seg(d), ea32(s, d), 1);
     if (X86_PENDING(s)) return;
     reg_wr(s, d->regf, 1, v);
 }
-static void f_movb_m_i(x86_cpu *s, const x86_decoded *d) {
-    wr_last(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF);
+static uint32_t f_movb_r_m(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, false);
+    if (VL_UNLIKELY(!p)) REDO(c_movb_r_m);
+    reg_wr(s, d->regf, 1, *p);
+    return next;
 }
-static void f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d) {
+CHECKED c_movb_m_i(x86_cpu *s, const x86_decoded *d) { wr_last(s, ea_seg(d), ea32(s, d), 1, d->imm & 0xFF); }
+static uint32_t f_movb_m_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, true);
+    if (VL_UNLIKELY(!p)) REDO(c_movb_m_i);
+    *p = (uint8_t)d->imm;
+    return next;
+}
+static uint32_t f_cmpb_rm_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     alu_inline(s, X86_OP_CMP, reg_rd(s, d->rm, 1), d->imm & 0xFF, 1);
+    return next;
 }
-static void f_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
+CHECKED c_cmpb_m_i(x86_cpu *s, const x86_decoded *d) {
     uint32_t a = x86_rd(s, ea_seg(d), ea32(s, d), 1);
     if (X86_PENDING(s)) return;
     alu_inline(s, X86_OP_CMP, a, d->imm & 0xFF, 1);
 }
+static uint32_t f_cmpb_m_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    const uint8_t *p = win(s, ea_seg(d), ea32(s, d), 1, false);
+    if (VL_UNLIKELY(!p)) REDO(c_cmpb_m_i);
+    alu_inline(s, X86_OP_CMP, *p, d->imm & 0xFF, 1);
+    return next;
+}
 /* MOVZX/MOVSX: the source size from the row (Eb or Ew) */
-static inline uint32_t ext_src(x86_cpu *s, const x86_decoded *d, bool mem) {
-    int ssz = d->in->opd[1] == X86_O_EB ? 1 : 2;
-    uint32_t v = mem ? x86_rd(s, ea_seg(d), ea32(s, d), ssz) : reg_rd(s, d->rm, ssz);
-    return d->in->op == X86_OP_MOVSX ? SEXT(v, ssz) : v;
+static inline int ext_size(const x86_decoded *d) { return d->in->opd[1] == X86_O_EB ? 1 : 2; }
+static inline uint32_t ext(const x86_decoded *d, uint32_t v) {
+    return d->in->op == X86_OP_MOVSX ? SEXT(v, ext_size(d)) : v;
 }
-static void f_movx_r_rm(x86_cpu *s, const x86_decoded *d) {
-    s->r[d->regf] = ext_src(s, d, false);
+static uint32_t f_movx_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    s->r[d->regf] = ext(d, reg_rd(s, d->rm, ext_size(d)));
+    return next;
 }
-static void f_movx_r_m(x86_cpu *s, const x86_decoded *d) {
-    uint32_t v = ext_src(s, d, true);
+CHECKED c_movx_r_m(x86_cpu *s, const x86_decoded *d) {
+    uint32_t v = x86_rd(s, ea_seg(d), ea32(s, d), ext_size(d));
     if (X86_PENDING(s)) return;
-    s->r[d->regf] = v;
+    s->r[d->regf] = ext(d, v);
 }
-static void f_shift_r(x86_cpu *s, const x86_decoded *d) {
-    uint8_t k = d->in->opd[1];
-    unsigned count = (k == X86_O_ONE ? 1 : k == X86_O_CL ? s->r[X86_ECX] : d->imm) & 0x1F;
-    if (count) s->r[d->rm] = shift(s, d->in->op, s->r[d->rm], count, 4);
+static uint32_t f_movx_r_m(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    const uint8_t *p = win(s, ea_seg(d), ea32(s, d), (unsigned)ext_size(d), false);
+    if (VL_UNLIKELY(!p)) REDO(c_movx_r_m);
+    s->r[d->regf] = ext(d, x86_get_le(p, ext_size(d)));
+    return next;
 }
-static void f_not_r(x86_cpu *s, const x86_decoded *d) {
+/* Shifts of a register, one handler per operation and count operand (1,
+ * CL, an immediate): shift_inline() folds to the one operation. A count
+ * of 0 changes nothing, flags included. */
+#define SHIFT_FORMS(NAME, OP)                                                               \
+    static uint32_t f_##NAME##_1(x86_cpu *s, const x86_decoded *d, uint32_t next) {         \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], 1, 4);                               \
+        return next;                                                                        \
+    }                                                                                       \
+    static uint32_t f_##NAME##_cl(x86_cpu *s, const x86_decoded *d, uint32_t next) {        \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], s->r[X86_ECX] & 0x1F, 4);            \
+        return next;                                                                        \
+    }                                                                                       \
+    static uint32_t f_##NAME##_i(x86_cpu *s, const x86_decoded *d, uint32_t next) {         \
+        s->r[d->rm] = shift_inline(s, OP, s->r[d->rm], d->imm & 0x1F, 4);                   \
+        return next;                                                                        \
+    }                                                                                       \
+    static const fast_fn NAME##_forms[3] = { f_##NAME##_1, f_##NAME##_cl, f_##NAME##_i };
+SHIFT_FORMS(shl, X86_OP_SHL)
+SHIFT_FORMS(shr, X86_OP_SHR)
+SHIFT_FORMS(sar, X86_OP_SAR)
+#undef SHIFT_FORMS
+/* the handler of a shift of a register by its operation and count operand, NULL: none */
+static fast_fn shift_form(const x86_decoded *d) {
+    const uint8_t k = d->in->opd[1];
+    const fast_fn *f = d->in->op == X86_OP_SHR ? shr_forms : d->in->op == X86_OP_SAR ? sar_forms : shl_forms;
+    return f[k == X86_O_ONE ? 0 : k == X86_O_CL ? 1 : 2];
+}
+static uint32_t f_not_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     s->r[d->rm] = ~s->r[d->rm];
+    return next;
 }
-static void f_neg_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_neg_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint32_t a = s->r[d->rm];
     s->r[d->rm] = 0u - a;
     lazy(s, X86_LF_NEG, a, 0, s->r[d->rm], 4);
+    return next;
 }
-static void f_mul_r(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_mul_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     uint32_t b = s->r[d->rm];
     bool sgn = d->in->op == X86_OP_IMUL1;
     uint64_t p = sgn ? (uint64_t)((int64_t)(int32_t)s->r[X86_EAX] * (int32_t)b) : (uint64_t)s->r[X86_EAX] * b;
@@ -1651,24 +1858,116 @@ static void f_mul_r(x86_cpu *s, const x86_decoded *d) {
     s->r[X86_EDX] = hi;
     lazy(s, X86_LF_MUL, 0, 0, lo, 4);
     s->lf_cf = sgn ? (int64_t)p != (int32_t)lo : hi != 0;
+    return next;
 }
-static void f_imul_r_rm(x86_cpu *s, const x86_decoded *d) {
+/* DIV and IDIV by a register (compiled code's / and %): #DE changes nothing */
+static uint32_t f_div_r(x86_cpu *s, const x86_decoded *d, uint32_t next) {
+    uint32_t b = s->r[d->rm];
+    if (!b) {
+        x86_fault(s, X86_EXC_DE, 0, false);
+        return next;
+    }
+    div32(s, b, d->in->op == X86_OP_IDIV);
+    return next;
+}
+static uint32_t f_imul_r_rm(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     int64_t p = (int64_t)(int32_t)s->r[d->regf] * (int32_t)s->r[d->rm];
     s->r[d->regf] = (uint32_t)p;
     lazy(s, X86_LF_MUL, 0, 0, (uint32_t)p, 4);
     s->lf_cf = p != (int64_t)(int32_t)p;
+    return next;
 }
-static void f_cdq(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_cdq(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     (void)d;
     s->r[X86_EDX] = (s->r[X86_EAX] & 0x80000000u) ? 0xFFFFFFFFu : 0;
+    return next;
 }
-static void f_cwde(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_cwde(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     (void)d;
     s->r[X86_EAX] = SEXT(s->r[X86_EAX] & 0xFFFF, 2);
+    return next;
 }
-static void f_nop(x86_cpu *s, const x86_decoded *d) {
+static uint32_t f_nop(x86_cpu *s, const x86_decoded *d, uint32_t next) {
     (void)s;
     (void)d;
+    return next;
+}
+
+/* Fused pairs: a CMP, TEST, SUB, ADD, AND of registers or an immediate or
+ * an INC or DEC of a register, then a Jcc (compiled code's comparisons
+ * and loop counters), in one call from the fast loop. The Jcc
+ * is an instruction of its own in everything the guest can see: it is
+ * counted, and not run here when the budget ends between the two (the
+ * loop runs it then, its entry's own); insn_eip is its address for a
+ * fault or a jump to itself. No fault, write or device can come between
+ * them (the first touches registers and flags only). */
+static inline __attribute__((always_inline)) uint32_t fused_jcc(x86_cpu *s, const x86_decoded *d, uint32_t next,
+                                                                 unsigned cc) {
+    if (VL_UNLIKELY(s->c.icount >= s->icount_end)) return next;
+    const x86_dce *e = (const x86_dce *)((const char *)d - offsetof(x86_dce, d));
+    uint32_t after = next + e->len2;
+    s->c.icount++;
+    s->insn_eip = next;
+    s->eip = after;
+    return cond_inline(s, cc) ? jump32(s, after + e->imm2, after) : after;
+}
+#define FUSED_CC(NAME, FIRST, CC)                                                           \
+    static uint32_t f_##NAME##_jcc_##CC(x86_cpu *s, const x86_decoded *d, uint32_t next) { \
+        FIRST;                                                                             \
+        return fused_jcc(s, d, next, 0x##CC);                                              \
+    }
+#define FUSED(NAME, FIRST)                                                                  \
+    FUSED_CC(NAME, FIRST, 0) FUSED_CC(NAME, FIRST, 1) FUSED_CC(NAME, FIRST, 2)             \
+    FUSED_CC(NAME, FIRST, 3) FUSED_CC(NAME, FIRST, 4) FUSED_CC(NAME, FIRST, 5)             \
+    FUSED_CC(NAME, FIRST, 6) FUSED_CC(NAME, FIRST, 7) FUSED_CC(NAME, FIRST, 8)             \
+    FUSED_CC(NAME, FIRST, 9) FUSED_CC(NAME, FIRST, A) FUSED_CC(NAME, FIRST, B)             \
+    FUSED_CC(NAME, FIRST, C) FUSED_CC(NAME, FIRST, D) FUSED_CC(NAME, FIRST, E)             \
+    FUSED_CC(NAME, FIRST, F)                                                               \
+    static const fast_fn NAME##_jcc[16] = {                                                \
+        f_##NAME##_jcc_0, f_##NAME##_jcc_1, f_##NAME##_jcc_2, f_##NAME##_jcc_3,            \
+        f_##NAME##_jcc_4, f_##NAME##_jcc_5, f_##NAME##_jcc_6, f_##NAME##_jcc_7,            \
+        f_##NAME##_jcc_8, f_##NAME##_jcc_9, f_##NAME##_jcc_A, f_##NAME##_jcc_B,            \
+        f_##NAME##_jcc_C, f_##NAME##_jcc_D, f_##NAME##_jcc_E, f_##NAME##_jcc_F };
+/* the first instructions: what their own handlers do (f_*_rr...) */
+#define ALU(OP, DST, SRC) (DST = alu_inline(s, OP, DST, SRC, 4))
+FUSED(cmp_rr, alu_inline(s, X86_OP_CMP, s->r[d->rm], s->r[d->regf], 4))
+FUSED(cmp_r_rm, alu_inline(s, X86_OP_CMP, s->r[d->regf], s->r[d->rm], 4))
+FUSED(cmp_ri, alu_inline(s, X86_OP_CMP, s->r[d->rm], d->imm, 4))
+FUSED(cmp_a_i, alu_inline(s, X86_OP_CMP, s->r[X86_EAX], d->imm, 4))
+FUSED(test_rr, alu_inline(s, X86_OP_TEST, s->r[d->rm], s->r[d->regf], 4))
+FUSED(test_ri, alu_inline(s, X86_OP_TEST, s->r[d->rm], d->imm, 4))
+FUSED(test_a_i, alu_inline(s, X86_OP_TEST, s->r[X86_EAX], d->imm, 4))
+FUSED(sub_rr, ALU(X86_OP_SUB, s->r[d->rm], s->r[d->regf]))
+FUSED(sub_ri, ALU(X86_OP_SUB, s->r[d->rm], d->imm))
+FUSED(add_rr, ALU(X86_OP_ADD, s->r[d->rm], s->r[d->regf]))
+FUSED(add_ri, ALU(X86_OP_ADD, s->r[d->rm], d->imm))
+FUSED(and_ri, ALU(X86_OP_AND, s->r[d->rm], d->imm))
+FUSED(inc_z, f_incdec(s, true, d->opcode & 7, 4))
+FUSED(dec_z, f_incdec(s, false, d->opcode & 7, 4))
+FUSED(dec16_z, f_incdec(s, false, d->opcode & 7, 2))
+#undef ALU
+#undef FUSED
+#undef FUSED_CC
+
+static const fast_fn inc_z_fn = f_inc_z, dec_z_fn = f_dec_z, dec16_z_fn = f_dec16_z;
+/* The fused handler of a first instruction's handler a and a second's b
+ * (a Jcc of condition cc), NULL when they do not pair. */
+static fast_fn fused_for(fast_fn a, fast_fn b, unsigned cc) {
+    static const struct {
+        const fast_fn *first;
+        const fast_fn *pair;
+    } pairs[] = { { &cmp_forms[FORM_RR], cmp_rr_jcc },     { &cmp_forms[FORM_R_RM], cmp_r_rm_jcc },
+                  { &cmp_forms[FORM_RI], cmp_ri_jcc },     { &cmp_forms[FORM_A_I], cmp_a_i_jcc },
+                  { &test_forms[FORM_RR], test_rr_jcc },   { &test_forms[FORM_RI], test_ri_jcc },
+                  { &test_forms[FORM_A_I], test_a_i_jcc }, { &sub_forms[FORM_RR], sub_rr_jcc },
+                  { &sub_forms[FORM_RI], sub_ri_jcc },     { &add_forms[FORM_RR], add_rr_jcc },
+                  { &add_forms[FORM_RI], add_ri_jcc },     { &and_forms[FORM_RI], and_ri_jcc },
+                  { &inc_z_fn, inc_z_jcc },                { &dec_z_fn, dec_z_jcc },
+                  { &dec16_z_fn, dec16_z_jcc } };
+    if (b != jcc_forms[cc & 15]) return NULL;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (a == *pairs[i].first) return pairs[i].pair[cc & 15];
+    return NULL;
 }
 
 /* The byte forms with a fast handler (32-bit addresses), NULL otherwise. */
@@ -1693,6 +1992,8 @@ static fast_fn fast_for(const x86_decoded *d) {
     bool reg = d->has_modrm && d->mod == 3;
     if (in->flags & X86_F_BYTE) return fast_byte(d, reg, has_mem);
     if (in->op == X86_OP_NOP) return f_nop;
+    if (d->opsize == 2 && (in->op == X86_OP_INC || in->op == X86_OP_DEC) && in->opd[0] == X86_O_ZV)
+        return in->op == X86_OP_INC ? f_inc16_z : f_dec16_z;
     if (d->opsize != 4) return NULL;
     const uint8_t *o = in->opd;
     bool ev_gv = o[0] == X86_O_EV && o[1] == X86_O_GV, gv_ev = o[0] == X86_O_GV && o[1] == X86_O_EV;
@@ -1716,20 +2017,22 @@ static fast_fn fast_for(const x86_decoded *d) {
         return NULL;
     }
     case X86_OP_INC: case X86_OP_DEC:
-        if (o[0] == X86_O_ZV) return f_incdec_z;
-        return o[0] == X86_O_EV && reg ? f_incdec_rm : NULL;
+        if (o[0] == X86_O_ZV) return in->op == X86_OP_INC ? f_inc_z : f_dec_z;
+        if (o[0] != X86_O_EV || !reg) return NULL;
+        return in->op == X86_OP_INC ? f_inc_rm : f_dec_rm;
     case X86_OP_PUSH: return o[0] == X86_O_ZV ? f_push_z : NULL;
     case X86_OP_POP: return o[0] == X86_O_ZV ? f_pop_z : NULL;
     case X86_OP_MOVZX: case X86_OP_MOVSX: return o[0] == X86_O_GV ? (reg ? f_movx_r_rm : f_movx_r_m) : NULL;
     case X86_OP_SHL: case X86_OP_SAL6: case X86_OP_SHR: case X86_OP_SAR:
-        return reg && o[0] == X86_O_EV ? f_shift_r : NULL;
+        return reg && o[0] == X86_O_EV ? shift_form(d) : NULL;
     case X86_OP_NOT: return reg ? f_not_r : NULL;
     case X86_OP_NEG: return reg ? f_neg_r : NULL;
     case X86_OP_MUL: case X86_OP_IMUL1: return reg ? f_mul_r : NULL;
     case X86_OP_IMUL2: return reg && gv_ev ? f_imul_r_rm : NULL;
+    case X86_OP_DIV: case X86_OP_IDIV: return reg && o[0] == X86_O_EV ? f_div_r : NULL;
     case X86_OP_CWD: return f_cdq;
     case X86_OP_CBW: return f_cwde;
-    case X86_OP_JCC: return f_jcc;
+    case X86_OP_JCC: return jcc_forms[d->opcode & 15];
     case X86_OP_JMP: return f_jmp;
     case X86_OP_CALL: return f_call;
     case X86_OP_RET: return o[0] == X86_O_NONE ? f_ret : NULL;
@@ -1967,16 +2270,55 @@ static void dcache_fill(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) 
         e->d.in = NULL;
         e->d.len = 16;
     }
-    e->fast = fast_for(&e->d);
+    e->fast = e->loop = fast_for(&e->d);
+    e->len2 = 0;
+    unsigned cover = e->d.len <= 15 ? e->d.len : 15;
+    if ((tag >> 32) == 2 && e->fast) {
+        /* a CMP or TEST and the Jcc after it, in the bytes at hand */
+        x86_decoded b;
+        fast_fn fused;
+        if (x86_decode(s->variant, p + cover, 15 - cover, true, &b) == 0 && b.in &&
+            (fused = fused_for(e->fast, fast_for(&b), b.opcode & 15)) != NULL) {
+            e->loop = fused;
+            e->imm2 = b.imm;
+            e->len2 = b.len;
+            cover += b.len;
+        }
+    }
     uint8_t m[16] = { 0 };
-    memset(m, 0xFF, e->d.len <= 15 ? e->d.len : 15);
+    memset(m, 0xFF, cover);
     memcpy(&e->w[0], p, 8);
     memcpy(&e->w[1], p + 8, 8);
     memcpy(&e->mask[0], m, 8);
     memcpy(&e->mask[1], m + 8, 8);
     e->w[0] &= e->mask[0];
     e->w[1] &= e->mask[1];
-    e->tag = tag;
+    e->tag = cover > 8 ? tag | X86_DC_LONG : tag;
+}
+
+/* The cache entry of the instruction at linear lin (tag: lin and the code
+ * size, as dcache_fill takes it), bytes p, filled when it holds another.
+ * Most instructions are at most 8 bytes: one compare of the first 8 under
+ * their mask; a longer one's tag never matches there (X86_DC_LONG) and its
+ * 16 bytes are compared on the side. */
+static __attribute__((noinline, cold)) void dce_long(x86_cpu *s, x86_dce *e, uint64_t tag, const uint8_t *p) {
+    uint64_t w0, w1;
+    memcpy(&w0, p, 8);
+    memcpy(&w1, p + 8, 8);
+    if (e->tag != (tag | X86_DC_LONG) || ((w0 ^ e->w[0]) & e->mask[0]) != 0 || ((w1 ^ e->w[1]) & e->mask[1]) != 0)
+        dcache_fill(s, e, tag, p);
+}
+static inline __attribute__((always_inline)) x86_dce *dce_find(x86_cpu *s, uint32_t lin, uint64_t tag,
+                                                                const uint8_t *p) {
+    x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+#if defined(__GNUC__)
+    /* one pointer for the entry's fields: GCC rebuilt it from the index for each */
+    __asm__("" : "+r"(e));
+#endif
+    uint64_t w0;
+    memcpy(&w0, p, 8);
+    if (VL_UNLIKELY(((e->tag ^ tag) | ((w0 ^ e->w[0]) & e->mask[0])) != 0)) dce_long(s, e, tag, p);
+    return e;
 }
 
 /* The single-step trap after an instruction run with TF set. true: stop. */
@@ -2028,6 +2370,101 @@ static bool exits_fast_forms(x86_cpu *s, const uint8_t *forms) {
     return fast;
 }
 
+/* The direct windows of the fast handlers (x86_cpu.win_rd). What they
+ * depend on (the segment registers, CR0, EFLAGS.AC, the RAM limits, the
+ * memory map) no fast handler changes, and whatever else does sets attn,
+ * which closes them before the next fast instruction (run_loop_as), or
+ * ends the run. */
+static void windows_open(x86_cpu *s) {
+    const bool on = !(s->cr0 & X86_CR0_PG) && !(s->eflags & X86_AC);
+    for (int i = 0; i < X86_NSEG; i++) {
+        const x86_seg *g = &s->seg[i];
+        uint64_t rd = 0, wr = 0;
+        uint32_t lo = 0;
+        if (on && x86_plain_seg(g, 0, 1)) {
+            uint64_t end = (uint64_t)g->limit + 1, wr_end = (uint64_t)s->wr_base + s->wr_lim;
+            rd = s->fast_lim > g->base ? s->fast_lim - g->base : 0;
+            if (rd > end) rd = end;
+            /* offsets [lo, hi): linear [wr_base, wr_end), inside RAM, no wrap */
+            lo = s->wr_base > g->base ? s->wr_base - g->base : 0;
+            uint64_t hi = wr_end > g->base ? wr_end - g->base : 0;
+            if (hi > end) hi = end;
+            wr = hi > lo ? hi - lo : 0;
+        }
+        s->win_rd[i] = rd;
+        s->win_wr[i] = wr;
+        s->win_wr_lo[i] = lo;
+        s->win_host[i] = s->ram + g->base;
+        s->win_base[i] = g->base;
+    }
+    s->win_open = true;
+}
+
+/* Instructions with a fast handler, one after another, while nothing asks
+ * the general loop to look (attn), the budget lasts and EIP stays in the
+ * code window: what run_loop_as checks per instruction is held here in
+ * registers (EIP, the code window, the cache tag's size bit), so the fast
+ * way is the cache lookup and the call. Returns at an instruction that it
+ * did not start: true when the run loop must look at its boundary first
+ * (attn, the budget), false when that instruction goes the general way. */
+static inline __attribute__((always_inline)) bool fast_loop_as(x86_cpu *s, const bool big, bool go_on) {
+    const uint32_t emask = big ? 0xFFFFFFFFu : 0xFFFFu;
+    const uint64_t size_tag = (uint64_t)(big ? 2 : 1) << 32;
+    uint64_t end = s->icount_end;
+    uint64_t ic = s->c.icount;
+    uint32_t eip = s->eip;
+    /* binary translation's records: see vl_chain_take_held (a kick sets
+     * attn, which ends this loop) */
+    const uint64_t stamp = go_on && s->c.chain ? *s->c.chain_stamp : 0, limit = s->c.chain_limit;
+    /* no fast handler touches a segment register; one that keeps an undo
+     * record (save_undo) drops it when it completes */
+    s->u_segs = false;
+    s->u_valid = false;
+    for (;;) {
+        if (VL_UNLIKELY(ic >= end)) {
+            /* binary translation: through the next record here, as
+             * run_loop_as does (attn is clear), not by leaving for it */
+            const vl_chain *r;
+            if (!go_on || !(r = vl_chain_take_held(&s->c, eip, ic, stamp, limit))) return true;
+            end = s->icount_end = ic + r->n;
+        }
+        uint32_t off = eip - s->cp_eip;
+        if (VL_UNLIKELY(off >= s->cp_len)) {
+            code_window(s);
+            off = eip - s->cp_eip;
+            if (off >= s->cp_len) return false;
+        }
+        const uint8_t *p = s->cp_host + off;
+        uint32_t lin = s->cp_lin + off;
+        x86_dce *e = dce_find(s, lin, lin | size_tag, p);
+        fast_fn fast = e->loop;
+        if (VL_UNLIKELY(fast == NULL)) return false;
+        s->insn_eip = eip;
+        s->wlog_n = 0;
+        s->c.icount = ++ic;
+        uint32_t next = (eip + e->d.len) & emask;
+        s->eip = next;
+        eip = fast(s, &e->d, next); /* a fault it raised set attn */
+        ic = s->c.icount;           /* a fused pair counts two */
+        if (VL_UNLIKELY(s->attn)) return true;
+    }
+}
+
+/* one copy per code size (a 32-bit segment's EIP needs no wrap), each a
+ * function of its own: inlined in run_loop_as, the registers it holds
+ * across the handler's call were spilled and its addresses recomputed */
+static __attribute__((noinline)) bool fast_loop32(x86_cpu *s, bool go_on) {
+    if (!s->win_open) windows_open(s);
+    return fast_loop_as(s, true, go_on);
+}
+static __attribute__((noinline)) bool fast_loop16(x86_cpu *s, bool go_on) {
+    if (!s->win_open) windows_open(s);
+    return fast_loop_as(s, false, go_on);
+}
+static inline bool fast_loop(x86_cpu *s, bool go_on) {
+    return (s->seg[X86_CS].attr & X86_A_DB) ? fast_loop32(s, go_on) : fast_loop16(s, go_on);
+}
+
 /* The instructions until a stop (s->stop) or the end of the budget; a
  * fault pends until SETTLE() below, which takes it and goes on with the
  * next instruction. */
@@ -2058,6 +2495,7 @@ again:
             /* between instructions: what the fast handlers cannot change
              * (they set attn when they do): a jump to itself, interrupts,
              * HLT, the hooks, the trace trap */
+            if (s->win_open) x86_windows_close(s);
             if (X86_PENDING(s) && settle(s)) return;
             if (s->self_jump) {
                 s->self_jump = false;
@@ -2080,6 +2518,7 @@ again:
                 no_fast = true; /* the trace trap after it: the general way */
             }
         }
+        if (VL_LIKELY(!no_fast && !exit_fast) && fast_loop(s, go_on)) continue;
         s->insn_eip = s->eip;
         s->u_valid = false;
         s->u_segs = false;
@@ -2098,20 +2537,15 @@ again:
         if (VL_LIKELY(off < s->cp_len)) {
             const uint8_t *p = s->cp_host + off;
             uint32_t lin = s->cp_lin + off;
-            uint64_t w0, w1, tag = lin | (uint64_t)(big ? 2 : 1) << 32;
-            memcpy(&w0, p, 8);
-            memcpy(&w1, p + 8, 8);
-            x86_dce *e = &s->dc[(lin ^ (lin >> 10)) & (X86_DC_N - 1)];
+            x86_dce *e = dce_find(s, lin, lin | (uint64_t)(big ? 2 : 1) << 32, p);
             dp = &e->d;
-            if (VL_UNLIKELY(e->tag != tag || ((w0 ^ e->w[0]) & e->mask[0]) != 0 || ((w1 ^ e->w[1]) & e->mask[1]) != 0))
-                dcache_fill(s, e, tag, p);
             fast = e->fast;
             if (VL_LIKELY(fast != NULL)) {
                 /* a valid form, not a monitor exit (fast forms are innocuous) */
                 s->eip = (s->eip + dp->len) & (big ? 0xFFFFFFFFu : 0xFFFFu);
                 if (VL_LIKELY(!no_fast) &&
                     (VL_LIKELY(!exit_fast) || !vl_bit(exit_fast, (unsigned)(dp->in - x86_insns)))) {
-                    fast(s, dp); /* a fault it raised set attn */
+                    fast(s, dp, s->eip); /* a fault it raised set attn */
                     continue;
                 }
                 s->eip = s->insn_eip;

@@ -28,6 +28,13 @@ void x86_mem_refresh(x86_cpu *s) {
     s->wr_base = lim - hi > lo ? hi : 0;
     s->wr_lim = lim - hi > lo ? lim - hi : lo;
     s->cp_len = 0;
+    x86_windows_close(s); /* computed from the old limits */
+}
+
+void x86_windows_close(x86_cpu *s) {
+    s->win_open = false;
+    memset(s->win_rd, 0, sizeof s->win_rd);
+    memset(s->win_wr, 0, sizeof s->win_wr);
 }
 
 void x86_tlb_flush(x86_cpu *s) {
@@ -109,12 +116,7 @@ static void phys_wr_as(x86_cpu *s, uint32_t pa, int size, uint32_t v, bool log) 
         ((uint64_t)pa + (unsigned)size <= s->fast_lim && !vl_watch_hit(&s->c.m->mem, pa, (uint32_t)size))) {
         uint8_t *p = s->ram + pa;
         if (VL_UNLIKELY(s->c.intercept && log)) x86_wlog_add(s, p, (unsigned)size);
-        p[0] = (uint8_t)v;
-        if (size > 1) p[1] = (uint8_t)(v >> 8);
-        if (size > 2) {
-            p[2] = (uint8_t)(v >> 16);
-            p[3] = (uint8_t)(v >> 24);
-        }
+        x86_put_le(p, size, v);
         return;
     }
     s->attn = true; /* a device, a watched page: events, hook stops, kicks */

@@ -257,17 +257,32 @@ extern const char *const x86_op_names[X86_OP_COUNT];
 #define X86_WLOG_N 256  /* writes one instruction may log (ENTER 31: 32 pushes, split and with A/D bits) */
 #define X86_DC_N 1024   /* decoded instructions kept (direct mapped by linear address) */
 
-/* A decoded instruction, valid while the 16 bytes at its linear address are
- * the bytes it was decoded from (compared under the mask of its length on
- * every use: self-modifying code and remapped pages need no flush). */
+/* A decoded instruction, valid while the bytes at its linear address are
+ * the bytes it was decoded from (compared under the mask of its length,
+ * with a fused Jcc both lengths, on every use: self-modifying code and
+ * remapped pages need no flush). */
+#define X86_DC_LONG ((uint64_t)1 << 40)
 struct x86_cpu;
 typedef struct x86_dce {
-    uint64_t tag;        /* linear address | (code segment size: 1 16-bit, 2 32-bit) << 32; 0: empty */
-    uint64_t w[2], mask[2];
-    x86_decoded d;
-    /* exec.c's specialized handler for the form, NULL: the general execute() */
-    void (*fast)(struct x86_cpu *s, const x86_decoded *d);
+    union {
+        struct {
+            uint64_t tag;  /* linear address | (code segment size: 1 16-bit, 2 32-bit) << 32, | X86_DC_LONG
+                            * when the bytes compared are more than 8; 0: empty */
+            uint64_t w[2], mask[2];
+            x86_decoded d;
+            /* exec.c's specialized handler for the form (fast_fn), NULL: the general execute() */
+            uint32_t (*fast)(struct x86_cpu *s, const x86_decoded *d, uint32_t next);
+            /* the fast loop's: fast, or one that also runs the Jcc right
+             * after a CMP or TEST (a fused pair: its bytes are compared
+             * too), of displacement imm2 and length len2 (0: none) */
+            uint32_t (*loop)(struct x86_cpu *s, const x86_decoded *d, uint32_t next);
+            uint32_t imm2;
+            uint8_t len2;
+        };
+        uint8_t size_[128]; /* a power of two: the run loop finds an entry with a shift, not a multiply */
+    };
 } x86_dce;
+_Static_assert(sizeof(x86_dce) == 128, "x86_dce: a power of two");
 typedef struct x86_tlbe {
     uint32_t tag;      /* linear page | the cache's epoch (x86_cpu.tlb_epoch) when valid */
     uint32_t pa;       /* physical page */
@@ -388,7 +403,22 @@ typedef struct x86_cpu {
      * instruction when it holds none (a zeroed state: not valid) */
     bool xf_valid, xf_fast;
     uint8_t xf_set[64];
+    /* the fast handlers' direct windows (exec.c windows_open), per segment
+     * register: offsets o with o + size <= win_rd read, with o - win_wr_lo
+     * + size <= win_wr written (RAM written directly may start above the
+     * monitor's watched code), straight at win_host + o (paging off, AC
+     * clear, a plain data segment: what x86_rd and x86_wr would find in
+     * RAM). Opened by the
+     * fast loop, closed (win_open false, all 0) by anything that may
+     * change what they depend on: attn, a pending fault, a new memory map
+     * (x86_mem_refresh, also at the start of each run) */
+    bool win_open;
+    uint64_t win_rd[X86_NSEG], win_wr[X86_NSEG];
+    uint32_t win_wr_lo[X86_NSEG];
+    uint8_t *win_host[X86_NSEG];
+    uint32_t win_base[X86_NSEG];
 } x86_cpu;
+
 /* The part of the state a snapshot copies (vl_cpu_ops.snap_size). */
 #define X86_SNAP_SIZE offsetof(x86_cpu, dc)
 
@@ -497,6 +527,8 @@ int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, u
  * (no accessed bits); false when a page does not translate. */
 bool x86_peek_lin(x86_cpu *s, uint32_t lin, uint32_t *v);
 void x86_tlb_flush(x86_cpu *s);
+/* Close the fast handlers' direct windows (x86_cpu.win_open). */
+void x86_windows_close(x86_cpu *s);
 void x86_tlb_flush_page(x86_cpu *s, uint32_t lin);
 void x86_mem_refresh(x86_cpu *s);
 /* The RAM behind linear address lin for an access of size bytes that stays
@@ -528,13 +560,25 @@ void x86_wlog_undo(x86_cpu *s);
 uint32_t x86_rd_slow(x86_cpu *s, int sr, uint32_t off, int size);
 void x86_wr_slow(x86_cpu *s, int sr, uint32_t off, int size, uint32_t v, bool log);
 
+/* size (1, 2, 4) bytes of RAM at p, little-endian */
+static inline uint32_t x86_get_le(const uint8_t *p, int size) {
+    return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
+           : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
+}
+static inline void x86_put_le(uint8_t *p, int size, uint32_t v) {
+    p[0] = (uint8_t)v;
+    if (size > 1) p[1] = (uint8_t)(v >> 8);
+    if (size > 2) {
+        p[2] = (uint8_t)(v >> 16);
+        p[3] = (uint8_t)(v >> 24);
+    }
+}
+
 static inline uint32_t x86_rd(x86_cpu *s, int sr, uint32_t off, int size) {
     const x86_seg *g = &s->seg[sr];
     if (VL_LIKELY(x86_plain_seg(g, off, size) && !(s->eflags & X86_AC))) {
         const uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, false, 0, s->fast_lim);
-        if (VL_LIKELY(p != NULL))
-            return size == 4 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24
-                   : size == 2 ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : p[0];
+        if (VL_LIKELY(p != NULL)) return x86_get_le(p, size);
     }
     return x86_rd_slow(s, sr, off, size);
 }
@@ -549,12 +593,7 @@ static inline __attribute__((always_inline)) void x86_wr_as(x86_cpu *s, int sr, 
         uint8_t *p = x86_fast_ram(s, g->base + off, (unsigned)size, true, s->wr_base, s->wr_lim);
         if (VL_LIKELY(p != NULL)) {
             if (log && VL_UNLIKELY(s->c.intercept)) x86_wlog_add(s, p, (unsigned)size);
-            p[0] = (uint8_t)v;
-            if (size > 1) p[1] = (uint8_t)(v >> 8);
-            if (size > 2) {
-                p[2] = (uint8_t)(v >> 16);
-                p[3] = (uint8_t)(v >> 24);
-            }
+            x86_put_le(p, size, v);
             return;
         }
     }
