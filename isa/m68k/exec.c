@@ -174,29 +174,25 @@ static inline void pend(m68k_cpu *s) {
     s->icount_end = 0;
 }
 
-/* The functions that record a fault or a stop are out of line and
- * return nothing; each has an inline twin that returns false, so that the
- * compiler sees the result of a handler that ends in one as a constant
- * (see H: then it need not keep s across the call to read s->pc). */
-static COLD void stop_rec(m68k_cpu *s, int reason, uint32_t pc) {
+static COLD bool stop_now(m68k_cpu *s, int reason, uint32_t pc) {
     pend(s);
     s->f_vector = -1;
     s->stop.reason = reason;
     s->stop.pc = pc;
     s->stop.vector = -1;
     s->stop.flags = 0;
+    return false;
 }
-AI bool stop_now(m68k_cpu *s, int reason, uint32_t pc) { stop_rec(s, reason, pc); return false; }
 
 /* An exception caused by the current instruction (group 1/2). */
-static COLD void exc_rec(m68k_cpu *s, int vector, uint32_t stacked_pc) {
+static COLD bool exc(m68k_cpu *s, int vector, uint32_t stacked_pc) {
     pend(s);
     s->f_vector = vector;
     s->f_pc = stacked_pc;
     s->f_group0 = false;
     s->f_addr = 0;
+    return false;
 }
-AI bool exc(m68k_cpu *s, int vector, uint32_t stacked_pc) { exc_rec(s, vector, stacked_pc); return false; }
 
 /* The PC a 68000 stacks for an address/bus error depends on how far its
  * prefetch got when the access failed. vectors: measured from the
@@ -255,7 +251,7 @@ static inline bool intercepted(const m68k_cpu *s, int vector) {
 }
 
 /* Address (3) or bus (2) error: group 0. */
-static COLD void g0_rec(m68k_cpu *s, int vector, uint32_t addr, bool read, bool ifetch) {
+static COLD bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, bool ifetch) {
     bool prog = ifetch;
     /* vectors: a long access through (An)+ or -(An) that faults leaves An
      * unchanged (the 68000 updates An after the second word). Intercepted,
@@ -270,23 +266,20 @@ static COLD void g0_rec(m68k_cpu *s, int vector, uint32_t addr, bool read, bool 
     s->f_addr = addr;
     s->f_info = (uint16_t)((read ? 0x10 : 0) | (prog ? fc_prog(s) : fc_data(s)));
     s->f_group0 = true;
-}
-AI bool g0_fault(m68k_cpu *s, int vector, uint32_t addr, bool read, bool ifetch) {
-    g0_rec(s, vector, addr, read, ifetch);
     return false;
 }
 
 /* a jump to an odd address: the 68000 faults on the prefetch at the target,
  * stacking `stacked` (which differs per instruction, see the callers) */
-static COLD void jump_odd_rec(m68k_cpu *s, uint32_t target, uint32_t stacked) {
+static COLD bool jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) {
     s->f_pc = stacked;
     pend(s);
     s->f_vector = 3;
     s->f_addr = target;
     s->f_info = (uint16_t)(0x10 | fc_prog(s));
     s->f_group0 = true;
+    return false;
 }
-AI bool jump_odd(m68k_cpu *s, uint32_t target, uint32_t stacked) { jump_odd_rec(s, target, stacked); return false; }
 
 /* ---- memory ----------------------------------------------------------------- */
 #ifndef M68K_EXEC_CHECKED
@@ -491,17 +484,11 @@ AI bool rd(m68k_cpu *s, uint32_t addr, int sz, uint32_t *v) {
 }
 
 /* a write fast_wr accepted */
-/* A byte store may, for the compiler, change s->pc: stored again after
- * it, from the value the compiler knows (H stored it), so that a handler
- * that ends in a write returns its pc without a load of s->pc, which
- * would wait on that store and delay the next opcode fetch. */
 AI void ram_put(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
     uint8_t *p = s->ram + addr;
-    uint32_t pc = s->pc;
     if (sz == 1) p[0] = (uint8_t)v;
     else if (sz == 2) vl_put_be16(p, v);
     else vl_put_be32(p, v);
-    s->pc = pc;
 }
 AI bool wr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz) {
     if (VL_LIKELY(fast_wr(s, addr, sz))) {
@@ -523,8 +510,10 @@ static COLD void ccr_undo(m68k_cpu *s, ccr_copy c) {
         s->fx = c.f[0]; s->fn = c.f[1]; s->fz = c.f[2]; s->fv = c.f[3]; s->fc = c.f[4];
     }
 }
-static NI void wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_copy c) {
-    if (!wr_slow(s, addr, v, sz)) ccr_undo(s, c);
+static NI bool wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_copy c) {
+    if (wr_slow(s, addr, v, sz)) return true;
+    ccr_undo(s, c);
+    return false;
 }
 /* Return after writing `expr` (which may set the flags) to addr: on RAM
  * that cannot fault, computed and stored; else as the 68000 does, the
@@ -537,8 +526,7 @@ static NI void wr_slow_ccr(m68k_cpu *s, uint32_t addr, uint32_t v, int sz, ccr_c
         }                                                                       \
         ccr_copy old_ = ccr_get(s);                                             \
         uint32_t r_ = (expr);                                                   \
-        wr_slow_ccr(s, addr, r_, sz, old_);                                     \
-        return false; /* the handler's PC_RELOAD (H) */                         \
+        return wr_slow_ccr(s, addr, r_, sz, old_);                              \
     } while (0)
 
 #if !CHK_EXT
@@ -806,26 +794,22 @@ AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
 
 /* ---- handlers ----------------------------------------------------------------- */
 /* A handler's body returns false when the instruction faulted or stopped
- * (the run loop reads s->f_vector), or ran again through its checked
- * handler (REDO), or ended in a call out of line (WR_RESULT's slow path),
- * true when it completed on its fast path; the callers of a handler read
- * f_pend for a fault (see pend).
+ * (the run loop reads s->f_vector), true when it completed; the handler
+ * does not pass that on, its callers read f_pend (see pend), so that no
+ * handler spends an instruction on a result the fast loop never reads.
  * The handler takes the pc after the opcode (npc) and returns s->pc as
  * the body left it: the store of npc is in the handler, so that the
  * compiler knows s->pc there (the body's fetches and PC-relative
  * operands read no memory for it), and the fast loop keeps the pc in a
  * register from one instruction to the next, where a store and a load of
  * s->pc each time would chain every instruction's opcode fetch to the
- * previous one through the store buffer. After a false body it returns
- * PC_RELOAD, odd, for which the fast loop reads s->pc (as for any odd pc),
- * so that a handler whose body ends in a call need not keep s across it
- * for the load of s->pc: the call stays a jump and the handler frameless. */
-#define PC_RELOAD 1u
+ * previous one through the store buffer. */
 #define H(name)                                                                 \
     AI bool name##_body(m68k_cpu *s, uint32_t op);                              \
     static uint32_t name(m68k_cpu *s, uint32_t op, uint32_t npc) {             \
         s->pc = npc;                                                            \
-        return name##_body(s, op) ? s->pc : PC_RELOAD;                          \
+        (void)name##_body(s, op);                                               \
+        return s->pc;                                                           \
     }                                                                           \
     AI bool name##_body(m68k_cpu *s, uint32_t op)
 #define SIZED(name, body_fn) \
@@ -864,8 +848,8 @@ AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
 #define DN (s->d[(op >> 9) & 7])
 #define AN (s->a[(op >> 9) & 7])
 
-AI bool illegal(m68k_cpu *s) { return exc(s, 4, s->insn_pc); }
-AI bool privilege(m68k_cpu *s) { return exc(s, 8, s->insn_pc); }
+static COLD bool illegal(m68k_cpu *s) { return exc(s, 4, s->insn_pc); }
+static COLD bool privilege(m68k_cpu *s) { return exc(s, 8, s->insn_pc); }
 #define SUPER_ONLY() do { if (!(s->sr & 0x2000)) return privilege(s); } while (0)
 
 H(h_illegal) { (void)op; return illegal(s); }
@@ -1105,7 +1089,7 @@ SIZED_EM(h_tst, tst_)
  * register source: unchanged; with a memory source: N and Z of the low word,
  * V = C = 0; d16(An) with a register source: N and Z, V and C unchanged;
  * otherwise: all. A word -(An) is decremented. */
-static COLD void move_fault_rec(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32_t a) {
+static COLD bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32_t a) {
     unsigned dmode = (op >> 6) & 7, smode = (op >> 3) & 7;
     ccr_copy old = ccr_get(s);
     if (sz == 2) logic_flags(s, v, 2);
@@ -1124,13 +1108,10 @@ static COLD void move_fault_rec(m68k_cpu *s, uint32_t op, int sz, uint32_t v, ui
         s->f_group0 = true;
         if (m68k_rd(s, s->pc, 2, &w)) s->ir = (uint16_t)w;
         ccr_undo(s, old);
-        return;
+        return false;
     }
     g0_fault(s, 3, a, false, false);
     ccr_undo(s, old);
-}
-AI bool move_fault(m68k_cpu *s, uint32_t op, int sz, uint32_t v, uint32_t a) {
-    move_fault_rec(s, op, sz, v, a);
     return false;
 }
 
@@ -1271,17 +1252,12 @@ AI bool bcc_(m68k_cpu *s, uint32_t op, unsigned cc) {
 }
 CC_SET(h_bcc, bcc_)
 /* the short forms (short_disp): neither the odd target's fault nor the
- * halt on a branch to itself can happen. Not through H: its store of npc
- * and then of the target would be two stores of s->pc on a taken branch;
- * one here, after the choice. */
-#define BCC_S_FN(cc, name, u) \
-    static uint32_t name##_c##cc(m68k_cpu *s, uint32_t op, uint32_t npc) { \
-        if (cond(s, cc)) npc += (uint32_t)(int32_t)(int8_t)op; \
-        s->pc = npc; \
-        return npc; \
-    }
-CC_LIST(BCC_S_FN, h_bcc_s, 0)
-static const hfn h_bcc_s_c[16] = { CC_LIST(CC_REF, h_bcc_s, 0) };
+ * halt on a branch to itself can happen */
+AI bool bcc_s_(m68k_cpu *s, uint32_t op, unsigned cc) {
+    if (cond(s, cc)) s->pc += (uint32_t)(int32_t)(int8_t)op;
+    return true;
+}
+CC_SET(h_bcc_s, bcc_s_)
 /* the 16-bit displacement form: the low byte of op known to be 0 */
 AI bool bcc_w_(m68k_cpu *s, uint32_t op, unsigned cc) { return bcc_(s, op & ~0xFFu, cc); }
 CC_SET(h_bcc_w, bcc_w_)
@@ -2407,25 +2383,18 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
             pc = s->pc;
             continue;
         }
+        s->insn_pc = pc;
+        s->c.icount = ++ic;
         uint32_t h = ror1(pc);
         if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
             /* the whole instruction is RAM: htab's unchecked handlers */
-            s->insn_pc = pc;
-            s->c.icount = ++ic;
             uint32_t op = vl_be16(ram + pc);
             s->ir = (uint16_t)op;
             pc = tab[op](s, op, pc + 2);
-            continue;
-        }
-        if (pc != s->pc) {
-            /* PC_RELOAD (odd, see H): s->pc holds the pc */
+        } else {
+            edge_step(s, tab, slow);
             pc = s->pc;
-            continue;
         }
-        s->insn_pc = pc;
-        s->c.icount = ++ic;
-        edge_step(s, tab, slow);
-        pc = s->pc;
     }
 }
 
