@@ -82,7 +82,7 @@
 #define CHK_EXT 0
 #endif
 
-typedef void (*hfn)(m68k_cpu *s, uint32_t op);
+typedef m68k_hfn hfn;
 
 static inline uint32_t MASK(int sz) { return sz == 1 ? 0xFFu : sz == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
 static inline uint32_t MSB(int sz) { return sz == 1 ? 0x80u : sz == 2 ? 0x8000u : 0x80000000u; }
@@ -537,8 +537,7 @@ static hfn chtab[M68K_NMODELS][65536];
  * the fast handler's slow path is a jump and holds no registers across a
  * call. REDO(s) is false: the handler returns at once. */
 static NI void redo(m68k_cpu *s) {
-    s->pc = s->insn_pc + 2;
-    chtab[s->variant][s->ir](s, s->ir);
+    (void)chtab[s->variant][s->ir](s, s->ir, s->insn_pc + 2);
 }
 #define REDO(s) (redo(s), false)
 #else
@@ -796,11 +795,22 @@ AI uint32_t do_sub(m68k_cpu *s, uint32_t d, uint32_t v, uint32_t x, int sz, bool
 /* ---- handlers ----------------------------------------------------------------- */
 /* A handler's body returns false when the instruction faulted or stopped
  * (the run loop reads s->f_vector), true when it completed; the handler
- * itself returns nothing, its callers read f_pend (see pend), so that no
- * handler spends an instruction on a result the fast loop never reads. */
+ * does not pass that on, its callers read f_pend (see pend), so that no
+ * handler spends an instruction on a result the fast loop never reads.
+ * The handler takes the pc after the opcode (npc) and returns s->pc as
+ * the body left it: the store of npc is in the handler, so that the
+ * compiler knows s->pc there (the body's fetches and PC-relative
+ * operands read no memory for it), and the fast loop keeps the pc in a
+ * register from one instruction to the next, where a store and a load of
+ * s->pc each time would chain every instruction's opcode fetch to the
+ * previous one through the store buffer. */
 #define H(name)                                                                 \
     AI bool name##_body(m68k_cpu *s, uint32_t op);                              \
-    static void name(m68k_cpu *s, uint32_t op) { (void)name##_body(s, op); }    \
+    static uint32_t name(m68k_cpu *s, uint32_t op, uint32_t npc) {             \
+        s->pc = npc;                                                            \
+        (void)name##_body(s, op);                                               \
+        return s->pc;                                                           \
+    }                                                                           \
     AI bool name##_body(m68k_cpu *s, uint32_t op)
 #define SIZED(name, body_fn) \
     H(name##_b) { return body_fn(s, op, 1); } \
@@ -1893,10 +1903,10 @@ static uint8_t ctab[M68K_NMODELS][65536];  /* declared class */
  * nothing (M68K_SAVE_NONE, most of them), else a wrapper that saves first
  * (save_kind), so that innocuous instructions run as natively */
 static hfn itab[M68K_NMODELS][65536];
-static void h_save_part0(m68k_cpu *s, uint32_t op), h_save_part1(m68k_cpu *s, uint32_t op);
-static void h_save_sp0(m68k_cpu *s, uint32_t op), h_save_sp1(m68k_cpu *s, uint32_t op);
-static void h_save_an0(m68k_cpu *s, uint32_t op), h_save_an1(m68k_cpu *s, uint32_t op);
-static void h_save_full(m68k_cpu *s, uint32_t op);
+static uint32_t h_save_part0(m68k_cpu *s, uint32_t op, uint32_t npc), h_save_part1(m68k_cpu *s, uint32_t op, uint32_t npc);
+static uint32_t h_save_sp0(m68k_cpu *s, uint32_t op, uint32_t npc), h_save_sp1(m68k_cpu *s, uint32_t op, uint32_t npc);
+static uint32_t h_save_an0(m68k_cpu *s, uint32_t op, uint32_t npc), h_save_an1(m68k_cpu *s, uint32_t op, uint32_t npc);
+static uint32_t h_save_full(m68k_cpu *s, uint32_t op, uint32_t npc);
 static uint16_t ftab[M68K_NMODELS][65536]; /* decode-table form (exit_forms); NO_FORM: illegal */
 #define NO_FORM 0xFFFFu
 /* the opcodes of each form, form by form (fops[fstart[f]] up to
@@ -2093,32 +2103,33 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
  * instruction), so that the wrapper ends in a jump to the handler rather
  * than a call; one per model, each with its table's address a constant. */
 #define SAVE_WRAPPERS(v)                                                                   \
-    static void h_save_part##v(m68k_cpu *s, uint32_t op) {                                 \
+    static uint32_t h_save_part##v(m68k_cpu *s, uint32_t op, uint32_t npc) {              \
         save_part(s, op);                                                                  \
-        htab[v][op](s, op);                                                                \
+        return htab[v][op](s, op, npc);                                                    \
     }                                                                                      \
-    static void h_save_an##v(m68k_cpu *s, uint32_t op) {                                   \
+    static uint32_t h_save_an##v(m68k_cpu *s, uint32_t op, uint32_t npc) {                \
         s->snap_kind = M68K_SAVE_AN;                                                       \
         s->snap_ic = s->c.icount;                                                          \
         s->insn_op = (uint16_t)op;                                                         \
         s->p_a[0] = s->a[op & 7];                                                          \
-        htab[v][op](s, op);                                                                \
+        return htab[v][op](s, op, npc);                                                    \
     }                                                                                      \
-    static void h_save_sp##v(m68k_cpu *s, uint32_t op) {                                   \
+    static uint32_t h_save_sp##v(m68k_cpu *s, uint32_t op, uint32_t npc) {                \
         s->snap_kind = M68K_SAVE_SP;                                                       \
         s->snap_ic = s->c.icount;                                                          \
         s->p_a[2] = s->a[7];                                                               \
-        htab[v][op](s, op);                                                                \
+        return htab[v][op](s, op, npc);                                                    \
     }
 SAVE_WRAPPERS(0)
 SAVE_WRAPPERS(1)
 _Static_assert(M68K_NMODELS == 2, "one pair of save wrappers per model");
 /* the whole block: cleared on completion (the checking loop's snapshot,
  * taken before the count, is not tagged) */
-static void h_save_full(m68k_cpu *s, uint32_t op) {
+static uint32_t h_save_full(m68k_cpu *s, uint32_t op, uint32_t npc) {
     snapshot(s);
-    htab[s->variant][op](s, op);
+    uint32_t pc = htab[s->variant][op](s, op, npc);
     if (!s->f_pend) s->snap_kind = M68K_SAVE_NONE;
+    return pc;
 }
 
 /* Undo what the faulting instruction changed (registers only). A FULL
@@ -2305,7 +2316,7 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     uint32_t op;
     if (!fetch_op(s, &op)) return fault_step(s);
     s->ir = (uint16_t)op;
-    tab[op](s, op);
+    (void)tab[op](s, op, s->pc);
     if (s->f_pend) return fault_step(s);
     s->tr_start = false;
     s->snap_kind = M68K_SAVE_NONE;
@@ -2313,7 +2324,7 @@ static int slow_step(m68k_cpu *s, const hfn *tab, const uint8_t *ct) {
     return 0;
 }
 
-static void h_vmexit(m68k_cpu *s, uint32_t op);
+static uint32_t h_vmexit(m68k_cpu *s, uint32_t op, uint32_t npc);
 /* An instruction the fast loop cannot run through tab (see the top): the
  * checked handler; under intercept after saving the whole block as the
  * checking loop does (itab's wrappers call htab's handlers); an exit-set
@@ -2322,9 +2333,9 @@ static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
     uint32_t op;
     TRY(fetch_op(s, &op));
     s->ir = (uint16_t)op;
-    if (tab[op] == h_vmexit) { h_vmexit(s, op); return false; }
+    if (tab[op] == h_vmexit) { (void)h_vmexit(s, op, s->pc); return false; }
     if (s->c.intercept) snapshot(s);
-    chk[op](s, op);
+    (void)chk[op](s, op, s->pc);
     if (s->f_pend) return false;
     s->snap_kind = M68K_SAVE_NONE;
     return true;
@@ -2345,8 +2356,12 @@ static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
  * m->mem.ram, which does not move while the machine runs (a handler's
  * call cannot be proven by the compiler to leave it, so it would reload
  * it for every instruction). */
+/* The pc too lives in a register (pc): a handler returns it (see H), and
+ * s->pc, which it stores, is as it was with the pc in memory; pc is
+ * reloaded after every path that may change s->pc otherwise. */
 static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uint8_t *ct) {
     uint64_t ic = s->c.icount;
+    uint32_t pc = s->pc;
     const uint8_t *const ram = s->ram;
     for (;;) {
         if (VL_UNLIKELY(ic >= s->icount_end)) {
@@ -2354,32 +2369,31 @@ static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uin
                 /* the last instruction faulted (pend) */
                 if (fault_step(s)) return; /* on_fault clears snap_kind */
                 m68k_update_ithresh(s);
-                ic = s->c.icount;
-                continue;
+            } else {
+                if (ic >= s->budget_end) {
+                    s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
+                    return;
+                }
+                /* an interrupt (or trace...) needs the checking loop; it may
+                 * have left ithresh as it was, so icount_end is recomputed */
+                if (slow_step(s, slow, ct)) return;
+                m68k_update_ithresh(s);
             }
-            if (ic >= s->budget_end) {
-                s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
-                return;
-            }
-            /* an interrupt (or trace...) needs the checking loop; it may
-             * have left ithresh as it was, so icount_end is recomputed */
-            if (slow_step(s, slow, ct)) return;
-            m68k_update_ithresh(s);
             ic = s->c.icount;
+            pc = s->pc;
             continue;
         }
-        uint32_t pc = s->pc;
         s->insn_pc = pc;
         s->c.icount = ++ic;
         uint32_t h = ror1(pc);
         if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
             /* the whole instruction is RAM: htab's unchecked handlers */
-            s->pc = pc + 2;
             uint32_t op = vl_be16(ram + pc);
             s->ir = (uint16_t)op;
-            tab[op](s, op);
+            pc = tab[op](s, op, pc + 2);
         } else {
             edge_step(s, tab, slow);
+            pc = s->pc;
         }
     }
 }
@@ -2405,7 +2419,8 @@ static pthread_mutex_t xtab_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The exit-set opcode: nothing of it has run yet; the fast loop fetched it
  * and counted it, which is undone, and the run stops before it as the
  * checking loop's look would. */
-static void h_vmexit(m68k_cpu *s, uint32_t op) {
+static uint32_t h_vmexit(m68k_cpu *s, uint32_t op, uint32_t npc) {
+    (void)npc;
     s->pc = s->insn_pc;
     s->c.icount--;
     s->stop = mkstop(VLAB_STOP_VMEXIT, s->pc, -1);
@@ -2413,6 +2428,7 @@ static void h_vmexit(m68k_cpu *s, uint32_t op) {
     s->stop.flags = VLAB_STOP_HAS_CODE;
     pend(s);
     s->f_vector = -1;
+    return s->pc;
 }
 
 /* The exit table for the CPU's exit set, NULL if none can be had (the set

@@ -213,10 +213,12 @@ typedef struct m68k_cpu {
 } m68k_cpu;
 
 /* internal to isa/m68k */
-/* An instruction handler (exec.c); m68k_checked_handler (exec_chk.c: exec.c
- * with the extension-word fetches checked) gives the checked one of a
- * first word w, from its decode-table entry (NULL: illegal). */
-typedef void (*m68k_hfn)(struct m68k_cpu *s, uint32_t op);
+/* An instruction handler (exec.c): op the first word, npc the address
+ * after it; it returns the pc after the instruction (s->pc is that too).
+ * m68k_checked_handler (exec_chk.c: exec.c with the extension-word
+ * fetches checked) gives the checked one of a first word w, from its
+ * decode-table entry (NULL: illegal). */
+typedef uint32_t (*m68k_hfn)(struct m68k_cpu *s, uint32_t op, uint32_t npc);
 m68k_hfn m68k_checked_handler(const m68k_insn *in, unsigned w);
 #define M68K_SNAP_BYTES (offsetof(m68k_cpu, variant) - offsetof(m68k_cpu, d))
 /* What an instruction can change before it faults, hence what the
