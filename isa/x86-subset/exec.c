@@ -2377,6 +2377,13 @@ static bool exits_fast_forms(x86_cpu *s, const uint8_t *forms) {
  * ends the run. */
 static void windows_open(x86_cpu *s) {
     const bool on = !(s->cr0 & X86_CR0_PG) && !(s->eflags & X86_AC);
+    s->win_open = true;
+    if (s->win_k_valid && s->win_k_on == on && s->win_k_fast_lim == s->fast_lim && s->win_k_wr_base == s->wr_base &&
+        s->win_k_wr_lim == s->wr_lim && s->win_k_ram == s->ram && !memcmp(s->win_k_seg, s->seg, sizeof s->seg)) {
+        memcpy(s->win_rd, s->win_k_rd, sizeof s->win_rd);
+        memcpy(s->win_wr, s->win_k_wr, sizeof s->win_wr);
+        return;
+    }
     for (int i = 0; i < X86_NSEG; i++) {
         const x86_seg *g = &s->seg[i];
         uint64_t rd = 0, wr = 0;
@@ -2397,7 +2404,15 @@ static void windows_open(x86_cpu *s) {
         s->win_host[i] = s->ram + g->base;
         s->win_base[i] = g->base;
     }
-    s->win_open = true;
+    s->win_k_valid = true;
+    s->win_k_on = on;
+    s->win_k_fast_lim = s->fast_lim;
+    s->win_k_wr_base = s->wr_base;
+    s->win_k_wr_lim = s->wr_lim;
+    s->win_k_ram = s->ram;
+    memcpy(s->win_k_seg, s->seg, sizeof s->seg);
+    memcpy(s->win_k_rd, s->win_rd, sizeof s->win_rd);
+    memcpy(s->win_k_wr, s->win_wr, sizeof s->win_wr);
 }
 
 /* Instructions with a fast handler, one after another, while nothing asks

@@ -417,6 +417,16 @@ typedef struct x86_cpu {
     uint32_t win_wr_lo[X86_NSEG];
     uint8_t *win_host[X86_NSEG];
     uint32_t win_base[X86_NSEG];
+    /* What windows_open last computed them from (win_k_*) and the sizes it
+     * computed: the fast loop opens them again after every attn, on code
+     * that faults often nearly every instruction, and the same inputs
+     * give the same windows (win_wr_lo, win_host and win_base are only
+     * ever written by it). A zeroed state has no key. */
+    bool win_k_valid, win_k_on;
+    uint32_t win_k_fast_lim, win_k_wr_base, win_k_wr_lim;
+    const uint8_t *win_k_ram;
+    x86_seg win_k_seg[X86_NSEG];
+    uint64_t win_k_rd[X86_NSEG], win_k_wr[X86_NSEG];
 } x86_cpu;
 
 /* The part of the state a snapshot copies (vl_cpu_ops.snap_size). */
