@@ -2057,7 +2057,7 @@ static size_t fetch(x86_cpu *s, uint8_t *buf, bool *more_pages) {
     uint32_t lin = cs->base + eip;
     uint32_t in_page = 0x1000u - (lin & 0xFFF);
     uint32_t n = avail < in_page ? avail : in_page;
-    for (uint32_t i = 0; i < n; i++) buf[i] = (uint8_t)x86_rd_lin(s, lin + i, 1, s->cpl == 3);
+    x86_rd_lin_bytes(s, lin, buf, n, s->cpl == 3);
     *more_pages = n < avail;
     return n;
 }

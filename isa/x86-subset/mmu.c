@@ -253,6 +253,22 @@ uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user) {
     return v;
 }
 
+void x86_rd_lin_bytes(x86_cpu *s, uint32_t lin, uint8_t *buf, uint32_t n, bool user) {
+    uint8_t *mp = X86_PENDING(s) ? NULL : mon_lin(s, lin, (int)n, user);
+    if (VL_UNLIKELY(mp != NULL)) {
+        memcpy(buf, mp, n);
+        return;
+    }
+    if (X86_PENDING(s) || mon_lin(s, lin, 1, user) || mon_lin(s, lin + n - 1, 1, user)) {
+        /* partly the monitor's region (or nothing to read): byte by byte */
+        for (uint32_t i = 0; i < n; i++) buf[i] = (uint8_t)x86_rd_lin(s, lin + i, 1, user);
+        return;
+    }
+    /* one page: one translation, what each byte's would have found */
+    uint32_t pa = xlate(s, lin, false, user);
+    for (uint32_t i = 0; i < n; i++) buf[i] = X86_PENDING(s) ? 0 : (uint8_t)phys_rd(s, pa + i, 1);
+}
+
 void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user) {
     if (X86_PENDING(s)) return;
     uint8_t *mp = mon_lin(s, lin, size, user);

@@ -529,6 +529,9 @@ bool x86_io_allowed(x86_cpu *s, uint32_t port, int n);
 
 /* By linear address (descriptor tables, TSS, IDT: supervisor accesses). */
 uint32_t x86_rd_lin(x86_cpu *s, uint32_t lin, int size, bool user);
+/* n bytes at lin, all in one page, as n reads of 1 byte by x86_rd_lin
+ * would give them (after a fault: 0), with one translation. */
+void x86_rd_lin_bytes(x86_cpu *s, uint32_t lin, uint8_t *buf, uint32_t n, bool user);
 void x86_wr_lin(x86_cpu *s, uint32_t lin, int size, uint32_t v, bool user);
 /* Translate a linear address: 0 and *pa, or the #PF error code | 0x100 (no fault taken when probe). */
 int x86_translate(x86_cpu *s, uint32_t lin, bool write, bool user, bool probe, uint32_t *pa);
