@@ -176,6 +176,7 @@ typedef struct pair {
     vlab_machine *nat;
     vl_vm *vm;
     int slot;               /* its slot in the cache, -1: made for this use only */
+    vl_equiv_cache *cache;  /* the slot's */
     int *ab, *ba;           /* compare_with's register maps, once compared (NULL: not yet) */
 } pair;
 
@@ -210,6 +211,7 @@ struct vl_equiv_cache {
         int technique;
         const vl_virt_ops *virt;
         bool used;
+        int *ab, *ba;       /* the pair's register maps, once compared: the same for every use */
     } s[CACHE_SLOTS];
 };
 
@@ -218,8 +220,11 @@ vl_equiv_cache *vl_equiv_cache_new(void) { return calloc(1, sizeof(vl_equiv_cach
 static void slot_drop(vl_equiv_cache *c, int i) {
     vlab_machine_free(c->s[i].nat);
     vl_vm_free(c->s[i].vm);
+    free(c->s[i].ab);
+    free(c->s[i].ba);
     c->s[i].nat = NULL;
     c->s[i].vm = NULL;
+    c->s[i].ab = c->s[i].ba = NULL;
 }
 
 void vl_equiv_cache_free(vl_equiv_cache *c) {
@@ -240,13 +245,13 @@ static bool slot_fits(const vl_equiv_cache *c, int i, const vl_equiv_image *img,
 
 static void pair_free(pair *p, vl_equiv_cache *c) {
     if (p->slot >= 0) {
-        c->s[p->slot].used = false; /* kept for the next use */
+        c->s[p->slot].used = false; /* kept for the next use, its maps too */
     } else {
         vlab_machine_free(p->nat);
         vl_vm_free(p->vm);
+        free(p->ab);
+        free(p->ba);
     }
-    free(p->ab);
-    free(p->ba);
     p->ab = p->ba = NULL;
     p->nat = NULL;
     p->vm = NULL;
@@ -268,6 +273,7 @@ static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_
             if (vl_vm_renew(c->s[i].vm, err, errsz) == 0) {
                 c->s[i].used = true;
                 p->nat = c->s[i].nat, p->vm = c->s[i].vm, p->slot = i;
+                p->ab = c->s[i].ab, p->ba = c->s[i].ba, p->cache = c;
                 return 0;
             }
             slot_drop(c, i); /* made again below */
@@ -293,6 +299,7 @@ static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_
         c->s[free_slot].virt = img->virt;
         c->s[free_slot].used = true;
         p->slot = free_slot;
+        p->cache = c;
     }
     return 0;
 }
@@ -388,6 +395,7 @@ static size_t pair_compare(pair *p, vl_diff *out, size_t max) {
         }
         for (int i = 0; i < na; i++) p->ab[i] = reg_in(&a, i, &b);
         for (int j = 0; j < nb; j++) p->ba[j] = reg_in(&b, j, &a);
+        if (p->slot >= 0) p->cache->s[p->slot].ab = p->ab, p->cache->s[p->slot].ba = p->ba;
     }
     return compare_with(&a, &b, p->ab, p->ba, out, max);
 }
