@@ -807,6 +807,64 @@ static void test_equivalence_68000(void **state) {
     free(g);
 }
 
+/* b is a's result: every field, the attribution of the final differences
+ * too unless b skipped it (then untied: at 0, "(not attributed)") */
+static void same_equiv(const vl_equiv_result *a, const vl_equiv_result *b, bool b_attributed) {
+    assert_true(a->equal == b->equal && a->instructions == b->instructions && a->first == b->first &&
+                a->first_pc == b->first_pc && a->ndiffs == b->ndiffs && a->nfinal == b->nfinal);
+    assert_string_equal(a->first_insn, b->first_insn);
+    for (size_t i = 0; i < a->ndiffs && i < sizeof a->diffs / sizeof *a->diffs; i++)
+        assert_memory_equal(&a->diffs[i], &b->diffs[i], sizeof a->diffs[i]);
+    assert_memory_equal(&a->native_stop, &b->native_stop, sizeof a->native_stop);
+    assert_memory_equal(&a->vm_stop, &b->vm_stop, sizeof a->vm_stop);
+    vl_diff untied = { .at_insn = "(not attributed)" };
+    for (size_t i = 0; i < a->nfinal; i++) {
+        const vl_diff *x = &a->final[i], *y = &b->final[i], *at = b_attributed ? x : &untied;
+        /* the difference itself: every field before the attribution */
+        assert_memory_equal(x, y, offsetof(vl_diff, at));
+        assert_true(y->at == at->at && y->at_pc == at->at_pc && y->at_vm_pc == at->at_vm_pc);
+        assert_string_equal(y->at_insn, at->at_insn);
+    }
+}
+
+/* One cache for every technique gives vl_equiv_run's results and runs the
+ * native side once per image: again when the image changed in the same
+ * buffer, and for every call whose run went past the first chunk (the
+ * kept machine was stepped on). no_attribution changes only the final
+ * differences' attribution. */
+static void test_equivalence_cache(void **state) {
+    (void)state;
+    img *g = calloc(1, sizeof *g);
+    vl_equiv_cache *c = vl_equiv_cache_new();
+    assert_non_null(c);
+    char err[256];
+    for (int round = 0; round < 3; round++) {
+        if (round < 2) build_handler_first(g, round == 1);
+        else build_kernel(g, true);
+        uint64_t max = round < 2 ? 3000 : 100000, before = vl_equiv_cache_native_runs(c), calls = 0, ran = 0;
+        for (int k = 0; k < 2; k++)
+            for (int t = 0; t < VL_TECH_COUNT; t++) {
+                vl_equiv_image e = image_of(g, "68000");
+                vl_equiv_result r0, r1;
+                int s0 = vl_equiv_run(&e, max, t, &r0, err, sizeof err);
+                e.no_attribution = k == 1;
+                int s1 = vl_equiv_run_cached(c, &e, max, t, &r1, err, sizeof err);
+                calls++;
+                assert_int_equal(s0, s1);
+                if (s0 < 0) continue;
+                ran++;
+                if (round == 2) assert_true(r0.instructions > 4096);
+                same_equiv(&r0, &r1, k == 0);
+                vl_equiv_free(&r0);
+                vl_equiv_free(&r1);
+            }
+        assert_true(ran >= 4);
+        assert_int_equal(vl_equiv_cache_native_runs(c) - before, round < 2 ? 1 : calls);
+    }
+    vl_equiv_cache_free(c);
+    free(g);
+}
+
 /* ---- resource control under stress ------------------------------------------------------------ */
 
 static uint32_t rnd(uint64_t *s) {
@@ -1497,6 +1555,7 @@ int main(void) {
         cmocka_unit_test(test_equivalence_68010),
         cmocka_unit_test(test_equivalence_68000),
         cmocka_unit_test(test_equivalence_interrupt_step),
+        cmocka_unit_test(test_equivalence_cache),
         cmocka_unit_test(test_timer_armed_mid_run),
         cmocka_unit_test(test_bsr_odd_pushes_once),
         cmocka_unit_test(test_movem_device_once),

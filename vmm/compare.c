@@ -176,14 +176,33 @@ typedef struct pair {
     vlab_machine *nat;
     vl_vm *vm;
     int slot;               /* its slot in the cache, -1: made for this use only */
+    vl_equiv_cache *cache;  /* the slot's */
     int *ab, *ba;           /* compare_with's register maps, once compared (NULL: not yet) */
 } pair;
 
 /* A cache slot: a pair kept between calls, for one image shape and
  * technique. vl_equiv_run needs at most three pairs at a time (a run, a
- * replay, which_insn's within it). */
-#define CACHE_SLOTS 3
+ * replay, which_insn's within it); a cache one caller shares between
+ * techniques keeps that many for each. */
+#define CACHE_SLOTS (3 * VL_TECH_COUNT)
+/* The native side does not depend on the technique: a caller comparing one
+ * image under several techniques has it run once. The reference is the
+ * bare machine at the end of the first lockstep chunk of the last image
+ * run, valid while nothing stepped it further. */
+typedef struct native_ref {
+    vlab_machine *m;
+    bool valid;
+    char isa[32], model[32];
+    uint32_t ram, org, entry, sp;
+    uint8_t *bytes;         /* a copy of the image: the caller may reuse its buffer */
+    size_t len, cap;
+    uint64_t n;             /* the chunk's length */
+    vl_stop stop;           /* how the chunk ended */
+    uint64_t ran;           /* instructions it retired */
+    uint64_t runs;          /* native first chunks actually run (vl_equiv_cache_native_runs) */
+} native_ref;
 struct vl_equiv_cache {
+    native_ref ref;
     struct {
         vlab_machine *nat;
         vl_vm *vm;
@@ -192,6 +211,7 @@ struct vl_equiv_cache {
         int technique;
         const vl_virt_ops *virt;
         bool used;
+        int *ab, *ba;       /* the pair's register maps, once compared: the same for every use */
     } s[CACHE_SLOTS];
 };
 
@@ -200,15 +220,22 @@ vl_equiv_cache *vl_equiv_cache_new(void) { return calloc(1, sizeof(vl_equiv_cach
 static void slot_drop(vl_equiv_cache *c, int i) {
     vlab_machine_free(c->s[i].nat);
     vl_vm_free(c->s[i].vm);
+    free(c->s[i].ab);
+    free(c->s[i].ba);
     c->s[i].nat = NULL;
     c->s[i].vm = NULL;
+    c->s[i].ab = c->s[i].ba = NULL;
 }
 
 void vl_equiv_cache_free(vl_equiv_cache *c) {
     if (!c) return;
     for (int i = 0; i < CACHE_SLOTS; i++) slot_drop(c, i);
+    vlab_machine_free(c->ref.m);
+    free(c->ref.bytes);
     free(c);
 }
+
+uint64_t vl_equiv_cache_native_runs(const vl_equiv_cache *c) { return c ? c->ref.runs : 0; }
 
 static bool slot_fits(const vl_equiv_cache *c, int i, const vl_equiv_image *img, int technique) {
     return c->s[i].nat && c->s[i].ram == img->ram && c->s[i].technique == technique &&
@@ -218,13 +245,13 @@ static bool slot_fits(const vl_equiv_cache *c, int i, const vl_equiv_image *img,
 
 static void pair_free(pair *p, vl_equiv_cache *c) {
     if (p->slot >= 0) {
-        c->s[p->slot].used = false; /* kept for the next use */
+        c->s[p->slot].used = false; /* kept for the next use, its maps too */
     } else {
         vlab_machine_free(p->nat);
         vl_vm_free(p->vm);
+        free(p->ab);
+        free(p->ba);
     }
-    free(p->ab);
-    free(p->ba);
     p->ab = p->ba = NULL;
     p->nat = NULL;
     p->vm = NULL;
@@ -232,18 +259,21 @@ static void pair_free(pair *p, vl_equiv_cache *c) {
 }
 
 /* The pair's machines as new: renewed from the cache when a free slot
- * holds this shape, else made (and kept in a free slot if any). */
-static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_cache *c, char *err,
+ * holds this shape, else made (and kept in a free slot if any). vm_only:
+ * the bare machine of a kept slot is left as it was (the caller does not
+ * run it). */
+static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_cache *c, bool vm_only, char *err,
                     size_t errsz) {
     p->slot = -1;
     int free_slot = -1;
     for (int i = 0; c && i < CACHE_SLOTS; i++) {
         if (c->s[i].used) continue;
         if (slot_fits(c, i, img, technique)) {
-            vlab_machine_renew(c->s[i].nat);
+            if (!vm_only) vlab_machine_renew(c->s[i].nat);
             if (vl_vm_renew(c->s[i].vm, err, errsz) == 0) {
                 c->s[i].used = true;
                 p->nat = c->s[i].nat, p->vm = c->s[i].vm, p->slot = i;
+                p->ab = c->s[i].ab, p->ba = c->s[i].ba, p->cache = c;
                 return 0;
             }
             slot_drop(c, i); /* made again below */
@@ -269,27 +299,86 @@ static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_
         c->s[free_slot].virt = img->virt;
         c->s[free_slot].used = true;
         p->slot = free_slot;
+        p->cache = c;
     }
+    return 0;
+}
+
+static bool image_fits(const vl_equiv_image *img, char *err, size_t errsz) {
+    if ((uint64_t)img->org + img->len <= img->ram) return true;
+    snprintf(err, errsz, "image of %zu bytes at 0x%x does not fit in RAM (%u bytes)", img->len, img->org, img->ram);
+    return false;
+}
+
+static uint32_t image_sp(const vl_equiv_image *img) { return img->sp ? img->sp : img->ram; }
+
+/* A bare machine as new, holding the image, at its entry */
+static void native_load(vlab_machine *m, const vl_equiv_image *img) {
+    vlab_mem_write(m, img->org, img->bytes, img->len);
+    vlab_reset(m);
+    vl_machine_boot(m, img->entry, image_sp(img));
+}
+
+/* vm_only: only the VM is loaded (the caller compares it with the reference) */
+static int pair_load(pair *p, const vl_equiv_image *img, int technique, vl_equiv_cache *c, bool vm_only,
+                     char *err, size_t errsz) {
+    if (pair_get(p, img, technique, c, vm_only, err, errsz) < 0) return -1;
+    if (!image_fits(img, err, errsz)) {
+        pair_free(p, c);
+        return -1;
+    }
+    if (!vm_only) native_load(p->nat, img);
+    vlab_mem_write(p->vm->m, img->org, img->bytes, img->len);
+    vl_vm_reset(p->vm);
+    vl_vm_boot(p->vm, img->entry, image_sp(img));
     return 0;
 }
 
 static int pair_make(pair *p, const vl_equiv_image *img, int technique, vl_equiv_cache *c, char *err,
                      size_t errsz) {
-    if (pair_get(p, img, technique, c, err, errsz) < 0) return -1;
-    if ((uint64_t)img->org + img->len > img->ram) {
-        snprintf(err, errsz, "image of %zu bytes at 0x%x does not fit in RAM (%u bytes)", img->len, img->org,
-                 img->ram);
-        pair_free(p, c);
-        return -1;
+    return pair_load(p, img, technique, c, false, err, errsz);
+}
+
+static bool ref_holds(const native_ref *r, const vl_equiv_image *img, uint64_t n) {
+    return r->valid && r->n == n && r->ram == img->ram && r->org == img->org && r->entry == img->entry &&
+           r->sp == image_sp(img) && r->len == img->len && !strcmp(r->isa, img->isa ? img->isa : "") &&
+           !strcmp(r->model, img->model ? img->model : "") && (!img->len || memcmp(r->bytes, img->bytes, img->len) == 0);
+}
+
+/* The cache's reference for this image and first chunk of n instructions:
+ * kept from an earlier call, or run now. NULL (the caller runs its own
+ * native side): no cache, or no memory for it. */
+static native_ref *ref_get(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t n) {
+    if (!c) return NULL;
+    native_ref *r = &c->ref;
+    if (ref_holds(r, img, n)) return r;
+    r->valid = false;
+    const char *isa = img->isa ? img->isa : "", *model = img->model ? img->model : "";
+    if (strlen(isa) >= sizeof r->isa || strlen(model) >= sizeof r->model) return NULL;
+    if (r->m && (r->ram != img->ram || strcmp(r->isa, isa) || strcmp(r->model, model))) {
+        vlab_machine_free(r->m);
+        r->m = NULL;
     }
-    vlab_mem_write(p->nat, img->org, img->bytes, img->len);
-    vlab_mem_write(p->vm->m, img->org, img->bytes, img->len);
-    vlab_reset(p->nat);
-    vl_vm_reset(p->vm);
-    uint32_t sp = img->sp ? img->sp : img->ram;
-    vl_machine_boot(p->nat, img->entry, sp);
-    vl_vm_boot(p->vm, img->entry, sp);
-    return 0;
+    if (r->cap < img->len) {
+        uint8_t *b = realloc(r->bytes, img->len);
+        if (!b) return NULL;
+        r->bytes = b, r->cap = img->len;
+    }
+    char err[128];
+    if (r->m) vlab_machine_renew(r->m);
+    else if (!(r->m = vlab_machine_new(img->isa, img->model, img->ram, err, sizeof err))) return NULL;
+    snprintf(r->isa, sizeof r->isa, "%s", isa);
+    snprintf(r->model, sizeof r->model, "%s", model);
+    r->ram = img->ram, r->org = img->org, r->entry = img->entry, r->sp = image_sp(img), r->n = n;
+    if (img->len) memcpy(r->bytes, img->bytes, img->len);
+    r->len = img->len;
+    native_load(r->m, img);
+    uint64_t ia = r->m->cc->icount;
+    r->stop = vlab_step(r->m, n);
+    r->ran = r->m->cc->icount - ia;
+    r->runs++;
+    r->valid = true;
+    return r;
 }
 
 static size_t pair_compare(pair *p, vl_diff *out, size_t max) {
@@ -306,6 +395,7 @@ static size_t pair_compare(pair *p, vl_diff *out, size_t max) {
         }
         for (int i = 0; i < na; i++) p->ab[i] = reg_in(&a, i, &b);
         for (int j = 0; j < nb; j++) p->ba[j] = reg_in(&b, j, &a);
+        if (p->slot >= 0) p->cache->s[p->slot].ab = p->ab, p->cache->s[p->slot].ba = p->ba;
     }
     return compare_with(&a, &b, p->ab, p->ba, out, max);
 }
@@ -577,21 +667,35 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
     memset(out, 0, sizeof *out);
     out->equal = true;
     pair p = { 0 };
-    if (pair_make(&p, img, technique, c, err, errsz) < 0) return -1;
+    uint64_t n1 = max && max < CHUNK ? max : CHUNK; /* the first chunk's length */
+    /* with a cache, the native side's first chunk is the reference's: its
+     * machine stands in for the pair's in phase 1 */
+    native_ref *ref = image_fits(img, err, errsz) ? ref_get(c, img, n1) : NULL;
+    if (pair_load(&p, img, technique, c, ref != NULL, err, errsz) < 0) return -1;
+    vlab_machine *own_nat = p.nat;
+    if (ref) p.nat = ref->m;
     /* 1. the whole run, in lockstep chunks: where they first differ, and how
      *    they differ at the end */
     uint64_t done = 0, chunk_start = 0, chunk_len = 0;
-    uint64_t chunks = 0, n1 = 0, ra1 = 0; /* the first chunk's length and native instructions */
+    uint64_t chunks = 0, ra1 = 0; /* the first chunk's native instructions */
     bool differ = false;
     for (;;) {
         if (max && done >= max) break;
         uint64_t n = CHUNK;
         if (max && max - done < n) n = max - done;
-        uint64_t ia = p.nat->cc->icount, ib = p.vm->m->cc->icount;
-        out->native_stop = vlab_step(p.nat, n);
+        uint64_t ra, ib = p.vm->m->cc->icount;
+        if (ref && !chunks) {
+            out->native_stop = ref->stop;
+            ra = ref->ran;
+        } else {
+            if (ref) ref->valid = false; /* stepped past the first chunk */
+            uint64_t ia = p.nat->cc->icount;
+            out->native_stop = vlab_step(p.nat, n);
+            ra = p.nat->cc->icount - ia;
+        }
         out->vm_stop = vl_vm_step(p.vm, n);
-        uint64_t ra = p.nat->cc->icount - ia, rb = p.vm->m->cc->icount - ib;
-        if (!chunks++) n1 = n, ra1 = ra;
+        uint64_t rb = p.vm->m->cc->icount - ib;
+        if (!chunks++) ra1 = ra;
         if (!differ && (ra != rb || out->native_stop.reason != out->vm_stop.reason || pair_compare(&p, NULL, 0))) {
             differ = true;
             chunk_start = done;
@@ -609,6 +713,7 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
         if (nfd > VL_EQUIV_MAX_FINAL) nfd = VL_EQUIV_MAX_FINAL;
         out->final = calloc(nfd, sizeof *out->final);
         if (!out->final) {
+            p.nat = own_nat;
             pair_free(&p, c);
             snprintf(err, errsz, "out of memory");
             return -1;
@@ -619,7 +724,10 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
     /* one chunk, of the length attribute's first would have: attribute
      * takes this pair as that chunk, run */
     pair first = { .slot = -1 };
-    bool keep = differ && out->nfinal && chunks == 1 && done == n1;
+    bool attributing = out->nfinal && !img->no_attribution;
+    /* (the reference is not the pair's to hand over: it stays as it is) */
+    bool keep = differ && attributing && chunks == 1 && done == n1 && !ref;
+    p.nat = own_nat;
     if (keep) first = p;
     else pair_free(&p, c);
     p = (pair){ .slot = -1 };
@@ -675,7 +783,12 @@ int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t m
     out->vm_stop = end_vm;
 
     /* 3. every difference at the end, tied to the instruction that first produced it */
-    if (out->nfinal && attribute(img, technique, c, done, out->final, out->nfinal, keep ? &first : NULL, ra1, end_nat,
+    if (!attributing) {
+        for (size_t i = 0; i < out->nfinal; i++)
+            snprintf(out->final[i].at_insn, sizeof out->final[i].at_insn, "(not attributed)");
+        return 0;
+    }
+    if (attribute(img, technique, c, done, out->final, out->nfinal, keep ? &first : NULL, ra1, end_nat,
                                  err, errsz) < 0) {
         vl_equiv_free(out);
         return -1;

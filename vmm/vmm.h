@@ -652,6 +652,10 @@ typedef struct vl_equiv_image {
     uint32_t org, entry;
     uint32_t sp;            /* initial supervisor stack pointer (0: top of RAM) */
     const vl_virt_ops *virt;/* NULL: the core's glue (vl_glue_virt) */
+    /* true: leave the final differences untied to instructions (their at,
+     * at_pc and at_vm_pc 0, at_insn "(not attributed)"), which replays
+     * the run again; equal, first*, diffs and the stops are the same */
+    bool no_attribution;
 } vl_equiv_image;
 typedef struct vl_equiv_result {
     bool equal;             /* no difference up to the end of the run */
@@ -674,10 +678,15 @@ int vl_equiv_run(const vl_equiv_image *img, uint64_t max, int technique, vl_equi
 void vl_equiv_free(vl_equiv_result *r);
 /* Machines and VMs for vl_equiv_run_cached to reuse from one call to the
  * next (renewed: vlab_machine_renew, vl_vm_renew) instead of making and
- * freeing the several it needs per call; the results are vl_equiv_run's. */
+ * freeing the several it needs per call; the results are vl_equiv_run's.
+ * One cache may serve several techniques: the native side of a call whose
+ * image (bytes, origin, entry, stack, RAM, model) and first chunk are the
+ * last call's is not run again, the bare machine kept from that call
+ * stands for it (vl_equiv_cache_native_runs counts the native runs). */
 typedef struct vl_equiv_cache vl_equiv_cache;
 vl_equiv_cache *vl_equiv_cache_new(void); /* NULL when out of memory */
 void vl_equiv_cache_free(vl_equiv_cache *c);
+uint64_t vl_equiv_cache_native_runs(const vl_equiv_cache *c);
 int vl_equiv_run_cached(vl_equiv_cache *c, const vl_equiv_image *img, uint64_t max, int technique,
                         vl_equiv_result *out, char *err, size_t errsz);
 
