@@ -1641,6 +1641,22 @@ static void test_self_modifying(void **st) {
     vlab_machine_free(m);
 }
 
+/* Nothing answers past the end of RAM: each byte fetched there reads 0xFF
+ * (the bus's open value), for an instruction that starts in RAM and ends
+ * past it, and for one wholly past it (FF FF: FF /7, #UD). */
+static void test_fetch_past_ram(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    put(m, RAM - 1, BYTES(0x05)); /* add eax,imm32: the immediate past RAM */
+    W(m, "eax", 1);
+    W(m, "eip", RAM - 1);
+    expect_exc(m, go(m), UD, NOCODE, RAM + 4);
+    assert_int_equal(R(m, "eax"), 0); /* 1 + 0xFFFFFFFF */
+    W(m, "eip", RAM + 0x2345);
+    expect_exc(m, go(m), UD, NOCODE, RAM + 0x2345);
+    vlab_machine_free(m);
+}
+
 /* A segment load in the middle of a run: the accesses after it see the
  * new limit (the core must not go on with what it knew of the flat DS
  * before: a read, then a write, beyond the new limit). */
@@ -1726,6 +1742,7 @@ int main(void) {
         cmocka_unit_test(test_pentium_insns),
         cmocka_unit_test(test_x87),
         cmocka_unit_test(test_self_modifying),
+        cmocka_unit_test(test_fetch_past_ram),
         cmocka_unit_test(test_limit_after_load),
         cmocka_unit_test(test_compare_branch),
         cmocka_unit_test(test_random_streams),
