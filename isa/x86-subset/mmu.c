@@ -315,6 +315,14 @@ bool x86_peek_lin(x86_cpu *s, uint32_t lin, uint32_t *v) {
         *v = (uint32_t)mp[0] | (uint32_t)mp[1] << 8 | (uint32_t)mp[2] << 16 | (uint32_t)mp[3] << 24;
         return true;
     }
+    if ((lin & 0xFFF) <= 0xFFC) {
+        /* one page: one translation serves the four bytes */
+        uint32_t pa;
+        if (x86_translate(s, lin, false, false, true, &pa)) return false;
+        for (int i = 3; i >= 0; i--) w = w << 8 | phys_rd(s, pa + (uint32_t)i, 1);
+        *v = w;
+        return true;
+    }
     for (int i = 3; i >= 0; i--) {
         uint32_t pa;
         if (x86_translate(s, lin + (uint32_t)i, false, false, true, &pa)) return false;
