@@ -1109,6 +1109,25 @@ static void test_shutdown(void **st) {
     vlab_machine_free(m);
 }
 
+/* Whether a vector has a handler is looked up through the page tables:
+ * the IDT's page mapped to another frame, whose gate is set while the
+ * frame at the IDT's own address holds 0, is delivered, not a stop at a
+ * null vector. */
+static void test_idt_paged_elsewhere(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    paging_on(m);
+    put32(m, PT + 4 * (IDT >> 12), 0x320000u | 3);
+    gate_at(m, 0x320000u + 8u * UD, K_CS, HND, A_INT);
+    put(m, HND, BYTES(0xEB, 0xFE));
+    prep(m, BYTES(0x0F, 0x0B)); /* ud2 */
+    vlab_stop s = go(m);
+    if (s.reason != VLAB_STOP_HALT || s.pc != HND)
+        fail_msg("stop %s vector %d at %#x, expected the handler's halt at %#x", vlab_stop_name(s.reason), s.vector,
+                 s.pc, HND);
+    vlab_machine_free(m);
+}
+
 /* A page fault while delivering a page fault is a double fault, and the
  * second fault still loads CR2 (SDM vol. 3 6.15, interrupt 14: CR2 holds
  * the linear address that caused the fault; the #DF handler finds there
@@ -1641,6 +1660,22 @@ static void test_self_modifying(void **st) {
     vlab_machine_free(m);
 }
 
+/* Nothing answers past the end of RAM: each byte fetched there reads 0xFF
+ * (the bus's open value), for an instruction that starts in RAM and ends
+ * past it, and for one wholly past it (FF FF: FF /7, #UD). */
+static void test_fetch_past_ram(void **st) {
+    (void)st;
+    vlab_machine *m = pm("i386");
+    put(m, RAM - 1, BYTES(0x05)); /* add eax,imm32: the immediate past RAM */
+    W(m, "eax", 1);
+    W(m, "eip", RAM - 1);
+    expect_exc(m, go(m), UD, NOCODE, RAM + 4);
+    assert_int_equal(R(m, "eax"), 0); /* 1 + 0xFFFFFFFF */
+    W(m, "eip", RAM + 0x2345);
+    expect_exc(m, go(m), UD, NOCODE, RAM + 0x2345);
+    vlab_machine_free(m);
+}
+
 /* A segment load in the middle of a run: the accesses after it see the
  * new limit (the core must not go on with what it knew of the flat DS
  * before: a read, then a write, beyond the new limit). */
@@ -1726,6 +1761,8 @@ int main(void) {
         cmocka_unit_test(test_pentium_insns),
         cmocka_unit_test(test_x87),
         cmocka_unit_test(test_self_modifying),
+        cmocka_unit_test(test_fetch_past_ram),
+        cmocka_unit_test(test_idt_paged_elsewhere),
         cmocka_unit_test(test_limit_after_load),
         cmocka_unit_test(test_compare_branch),
         cmocka_unit_test(test_random_streams),

@@ -266,6 +266,23 @@ void x86_rd_lin_bytes(x86_cpu *s, uint32_t lin, uint8_t *buf, uint32_t n, bool u
     }
     /* one page: one translation, what each byte's would have found */
     uint32_t pa = xlate(s, lin, false, user);
+    if (!X86_PENDING(s)) {
+        const vl_mem *mem = &s->c.m->mem;
+        if ((uint64_t)pa + n <= s->fast_lim) {
+            memcpy(buf, s->ram + pa, n);
+            return;
+        }
+        /* wholly past RAM, below the reset alias, outside the device
+         * window and the address mask: nothing answers there, each byte
+         * would read 0xFF (random code jumps there, and faults, a lot) */
+        uint32_t last = pa + n - 1;
+        if (pa >= mem->size && last >= pa && last < RESET_ALIAS && (last & mem->addr_mask) == last &&
+            (!mem->mmio_on || last < mem->mmio_base || (uint64_t)pa >= (uint64_t)mem->mmio_base + VL_MMIO_SIZE)) {
+            s->attn = true; /* as phys_rd: a device may raise an event or a hook stop */
+            memset(buf, 0xFF, n);
+            return;
+        }
+    }
     for (uint32_t i = 0; i < n; i++) buf[i] = X86_PENDING(s) ? 0 : (uint8_t)phys_rd(s, pa + i, 1);
 }
 
@@ -296,6 +313,14 @@ bool x86_peek_lin(x86_cpu *s, uint32_t lin, uint32_t *v) {
     const uint8_t *mp = mon_lin(s, lin, 4, false);
     if (mp) {
         *v = (uint32_t)mp[0] | (uint32_t)mp[1] << 8 | (uint32_t)mp[2] << 16 | (uint32_t)mp[3] << 24;
+        return true;
+    }
+    if ((lin & 0xFFF) <= 0xFFC) {
+        /* one page: one translation serves the four bytes */
+        uint32_t pa;
+        if (x86_translate(s, lin, false, false, true, &pa)) return false;
+        for (int i = 3; i >= 0; i--) w = w << 8 | phys_rd(s, pa + (uint32_t)i, 1);
+        *v = w;
         return true;
     }
     for (int i = 3; i >= 0; i--) {
