@@ -2538,11 +2538,16 @@ static const hfn *exit_table(m68k_cpu *s) {
             memset(e->forms, 0, sizeof e->forms);
             memcpy(e->forms, s->c.exit_forms, nb);
             memcpy(e->tab, base, sizeof e->tab);
+            /* base's hot map, less the exit opcodes: cheaper than hot_map,
+             * and the first run with a new set pays for it */
+            memcpy(e->hot, hmap[s->variant][s->c.intercept ? 1 : 0], sizeof e->hot);
             const uint32_t *st = fstart[s->variant];
             for (int f = 0; f < m68k_ninsns; f++)
                 if (vl_bit(e->forms, (unsigned)f))
-                    for (uint32_t i = st[f]; i < st[f + 1]; i++) e->tab[fops[s->variant][i]] = h_vmexit;
-            hot_map(e->tab, e->hot);
+                    for (uint32_t i = st[f]; i < st[f + 1]; i++) {
+                        e->tab[fops[s->variant][i]] = h_vmexit;
+                        e->hot[fops[s->variant][i]] = 0;
+                    }
             xtabs[nxtabs++] = e;
             found = e->tab;
         }
