@@ -2073,21 +2073,27 @@ static uint8_t save_kind(const m68k_insn *in, unsigned w) {
 static const hfn hot_fn[] = { NULL, HOT_HANDLERS(HOT_FN) };
 #undef HOT_FN
 #define NHOT (sizeof hot_fn / sizeof hot_fn[0])
-_Static_assert(NHOT <= 256, "a hot map entry is a byte");
+/* the cases, then the same preceded by itab's save of one An (h_save_an:
+ * CLR.B (An)+, say, runs inline under the monitor too) */
+_Static_assert(2 * NHOT - 1 <= 256, "a hot map entry is a byte");
 
-/* hm[op]: the case of tab[op]'s handler, 0 for none. Neighbouring opcodes
- * mostly share a handler: it is looked up only where it changes. */
-static void hot_map(const hfn *tab, uint8_t *hm) {
+/* hm[op]: the case of tab[op]'s handler, 0 for none; base is the table
+ * whose handler an itab wrapper calls (htab). Neighbouring opcodes mostly
+ * share a handler: it is looked up only where it changes. */
+static void hot_map(const hfn *tab, const hfn *base, uint8_t *hm) {
     hfn last = NULL;
-    uint8_t k = 0;
+    unsigned k = 0;
     for (unsigned op = 0; op < 65536; op++) {
-        if (tab[op] != last) {
-            last = tab[op];
+        hfn f = tab[op];
+        bool an = f == h_save_an0 || f == h_save_an1;
+        if (an) f = base[op];
+        if (f != last) {
+            last = f;
             k = 0;
             for (unsigned i = 1; i < NHOT; i++)
-                if (hot_fn[i] == last) { k = (uint8_t)i; break; }
+                if (hot_fn[i] == f) { k = i; break; }
         }
-        hm[op] = k;
+        hm[op] = (uint8_t)(k && an ? k + NHOT - 1 : k);
     }
 }
 /* the hot maps of htab and itab, per model */
@@ -2127,8 +2133,8 @@ static void build_tables(void) {
             if (ftab[v][w] != NO_FORM) fops[v][next[ftab[v][w]]++] = (uint16_t)w;
     }
     for (int v = 0; v < M68K_NMODELS; v++) {
-        hot_map(htab[v], hmap[v][0]);
-        hot_map(itab[v], hmap[v][1]);
+        hot_map(htab[v], htab[v], hmap[v][0]);
+        hot_map(itab[v], htab[v], hmap[v][1]);
     }
 }
 
@@ -2156,6 +2162,12 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
     s->p_a[1] = s->a[(op >> 9) & 7];
     s->p_a[2] = s->a[7];
 }
+AI void save_an(m68k_cpu *s, uint32_t op) {
+    s->snap_kind = M68K_SAVE_AN;
+    s->snap_ic = s->c.icount;
+    s->insn_op = (uint16_t)op;
+    s->p_a[0] = s->a[op & 7];
+}
 /* itab's wrappers: save, then htab's handler. A PART, AN or SP save is
  * tagged with the instruction's c.icount and left in place when the
  * instruction completes (rollback ignores a save made for another
@@ -2167,10 +2179,7 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
         return htab[v][op](s, op, npc);                                                    \
     }                                                                                      \
     static uint32_t h_save_an##v(m68k_cpu *s, uint32_t op, uint32_t npc) {                \
-        s->snap_kind = M68K_SAVE_AN;                                                       \
-        s->snap_ic = s->c.icount;                                                          \
-        s->insn_op = (uint16_t)op;                                                         \
-        s->p_a[0] = s->a[op & 7];                                                          \
+        save_an(s, op);                                                                    \
         return htab[v][op](s, op, npc);                                                    \
     }                                                                                      \
     static uint32_t h_save_sp##v(m68k_cpu *s, uint32_t op, uint32_t npc) {                \
@@ -2423,8 +2432,10 @@ static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
  * which calls it through tab. */
 static NI SPLIT_TAILS void fast_loop(m68k_cpu *s, const hfn *tab, const uint8_t *hm, const hfn *slow, const uint8_t *ct) {
 #define HOT_LBL(h) &&hot_##h,
-    static const void *const lbl[NHOT] = { &&call, HOT_HANDLERS(HOT_LBL) };
+#define HOT_AN_LBL(h) &&hot_an_##h,
+    static const void *const lbl[2 * NHOT - 1] = { &&call, HOT_HANDLERS(HOT_LBL) HOT_HANDLERS(HOT_AN_LBL) };
 #undef HOT_LBL
+#undef HOT_AN_LBL
     uint64_t ic = s->c.icount;
     uint32_t pc = s->pc, op;
     const uint8_t *const ram = s->ram;
@@ -2454,6 +2465,13 @@ hot_##h:                                                                        
     NEXT;
     HOT_HANDLERS(HOT_CASE)
 #undef HOT_CASE
+    /* as h_save_an would, then the case */
+#define HOT_AN_CASE(h)                                                          \
+hot_an_##h:                                                                     \
+    save_an(s, op);                                                             \
+    goto hot_##h;
+    HOT_HANDLERS(HOT_AN_CASE)
+#undef HOT_AN_CASE
 edge:
     edge_step(s, tab, slow);
     pc = s->pc;
