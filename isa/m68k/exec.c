@@ -68,6 +68,14 @@
 #define AI static inline __attribute__((always_inline))
 #define NI __attribute__((noinline))
 #define COLD __attribute__((noinline, cold))
+/* GCC's cross-jumping merges the identical dispatches that end the fast
+ * loop's cases into one indirect jump, which the predictor then sees as one
+ * site for every handler (the gain of the inline cases halves) */
+#if defined(__GNUC__) && !defined(__clang__)
+#define SPLIT_TAILS __attribute__((optimize("no-crossjumping")))
+#else
+#define SPLIT_TAILS
+#endif
 
 /* Every function that can fault returns false after recording the fault in
  * s (f_vector...), and its caller returns false at once, up to the handler
@@ -2039,6 +2047,58 @@ static uint8_t save_kind(const m68k_insn *in, unsigned w) {
     }
 }
 
+/* The handlers the fast loop runs inline (a profile of the benchmark
+ * programs: branches, moves and ALU operations on registers), each as a
+ * case of its computed-goto dispatch with a dispatch of its own at its end:
+ * no call and return, no frame, and one indirect jump per handler for the
+ * predictor, where one call site for every handler made the loop the
+ * bound. Any other opcode is called through the table as before. A table's
+ * hot map (hot_map) gives each opcode the case of its handler, 0 for none:
+ * built from the table itself, so that an intercepting wrapper or an exit
+ * opcode is never replaced by the handler it hides. */
+#define HOT_CC(X, h) X(h##_c2) X(h##_c3) X(h##_c4) X(h##_c5) X(h##_c6) X(h##_c7) X(h##_c8) X(h##_c9) \
+    X(h##_c10) X(h##_c11) X(h##_c12) X(h##_c13) X(h##_c14) X(h##_c15)
+#define HOT_HANDLERS(X)                                                                   \
+    HOT_CC(X, h_bcc_s) HOT_CC(X, h_bcc_w) X(h_dbcc_c1) X(h_bra_s) X(h_bra)               \
+    X(h_moveq_p) X(h_moveq_n) X(h_moveq_z)                                               \
+    X(h_add_ea_dn_l_e0) X(h_add_ea_dn_l_e1) X(h_sub_ea_dn_l_e0) X(h_and_ea_dn_l_e0)      \
+    X(h_or_ea_dn_l_e0) X(h_cmp_ea_dn_l_e0) X(h_cmp_ea_dn_l_e1) X(h_cmpi_l_e0)            \
+    X(h_cmpa_l_e0) X(h_cmpa_l_e1) X(h_cmpa_l_e5) X(h_cmpa_l_e11) X(h_adda_l_e0)          \
+    X(h_adda_l_e1) X(h_subq_l_e0) X(h_subq_l_e1) X(h_addq_l_e0) X(h_addq_l_e1)           \
+    X(h_lsr_i_l) X(h_lsr_r_l) X(h_btst_s_e0) X(h_tst_l_e0) X(h_tst_b_e6) X(h_clr_b_e3)   \
+    X(h_move_l_0_0) X(h_move_l_1_0) X(h_move_l_5_0) X(h_move_l_0_5) X(h_move_l_1_5)      \
+    X(h_move_l_0_2) X(h_move_b_11_6) X(h_movea_l_e0) X(h_movea_l_e1) X(h_movea_l_e5)     \
+    X(h_lea_e5)
+#define HOT_FN(h) h,
+static const hfn hot_fn[] = { NULL, HOT_HANDLERS(HOT_FN) };
+#undef HOT_FN
+#define NHOT (sizeof hot_fn / sizeof hot_fn[0])
+/* the cases, then the same preceded by itab's save of one An (h_save_an:
+ * CLR.B (An)+, say, runs inline under the monitor too) */
+_Static_assert(2 * NHOT - 1 <= 256, "a hot map entry is a byte");
+
+/* hm[op]: the case of tab[op]'s handler, 0 for none; base is the table
+ * whose handler an itab wrapper calls (htab). Neighbouring opcodes mostly
+ * share a handler: it is looked up only where it changes. */
+static void hot_map(const hfn *tab, const hfn *base, uint8_t *hm) {
+    hfn last = NULL;
+    unsigned k = 0;
+    for (unsigned op = 0; op < 65536; op++) {
+        hfn f = tab[op];
+        bool an = f == h_save_an0 || f == h_save_an1;
+        if (an) f = base[op];
+        if (f != last) {
+            last = f;
+            k = 0;
+            for (unsigned i = 1; i < NHOT; i++)
+                if (hot_fn[i] == f) { k = i; break; }
+        }
+        hm[op] = (uint8_t)(k && an ? k + NHOT - 1 : k);
+    }
+}
+/* the hot maps of htab and itab, per model */
+static uint8_t hmap[M68K_NMODELS][2][65536];
+
 static void build_tables(void) {
     for (int v = 0; v < M68K_NMODELS; v++) {
         for (unsigned w = 0; w < 65536; w++) {
@@ -2072,7 +2132,12 @@ static void build_tables(void) {
         for (unsigned w = 0; w < 65536; w++)
             if (ftab[v][w] != NO_FORM) fops[v][next[ftab[v][w]]++] = (uint16_t)w;
     }
+    for (int v = 0; v < M68K_NMODELS; v++) {
+        hot_map(htab[v], htab[v], hmap[v][0]);
+        hot_map(itab[v], htab[v], hmap[v][1]);
+    }
 }
+
 static void tables(void) { pthread_once(&htab_once, build_tables); }
 
 /* ---- the run loop --------------------------------------------------------- */
@@ -2097,6 +2162,12 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
     s->p_a[1] = s->a[(op >> 9) & 7];
     s->p_a[2] = s->a[7];
 }
+AI void save_an(m68k_cpu *s, uint32_t op) {
+    s->snap_kind = M68K_SAVE_AN;
+    s->snap_ic = s->c.icount;
+    s->insn_op = (uint16_t)op;
+    s->p_a[0] = s->a[op & 7];
+}
 /* itab's wrappers: save, then htab's handler. A PART, AN or SP save is
  * tagged with the instruction's c.icount and left in place when the
  * instruction completes (rollback ignores a save made for another
@@ -2108,10 +2179,7 @@ AI void save_part(m68k_cpu *s, uint32_t op) {
         return htab[v][op](s, op, npc);                                                    \
     }                                                                                      \
     static uint32_t h_save_an##v(m68k_cpu *s, uint32_t op, uint32_t npc) {                \
-        s->snap_kind = M68K_SAVE_AN;                                                       \
-        s->snap_ic = s->c.icount;                                                          \
-        s->insn_op = (uint16_t)op;                                                         \
-        s->p_a[0] = s->a[op & 7];                                                          \
+        save_an(s, op);                                                                    \
         return htab[v][op](s, op, npc);                                                    \
     }                                                                                      \
     static uint32_t h_save_sp##v(m68k_cpu *s, uint32_t op, uint32_t npc) {                \
@@ -2359,43 +2427,74 @@ static NI bool edge_step(m68k_cpu *s, const hfn *tab, const hfn *chk) {
 /* The pc too lives in a register (pc): a handler returns it (see H), and
  * s->pc, which it stores, is as it was with the pc in memory; pc is
  * reloaded after every path that may change s->pc otherwise. */
-static NI void fast_loop(m68k_cpu *s, const hfn *tab, const hfn *slow, const uint8_t *ct) {
+/* hm is tab's hot map (hot_map): the dispatch (NEXT), at the end of each
+ * inline case, jumps to the case of the opcode's handler, or to `call`,
+ * which calls it through tab. */
+static NI SPLIT_TAILS void fast_loop(m68k_cpu *s, const hfn *tab, const uint8_t *hm, const hfn *slow, const uint8_t *ct) {
+#define HOT_LBL(h) &&hot_##h,
+#define HOT_AN_LBL(h) &&hot_an_##h,
+    static const void *const lbl[2 * NHOT - 1] = { &&call, HOT_HANDLERS(HOT_LBL) HOT_HANDLERS(HOT_AN_LBL) };
+#undef HOT_LBL
+#undef HOT_AN_LBL
     uint64_t ic = s->c.icount;
-    uint32_t pc = s->pc;
+    uint32_t pc = s->pc, op;
     const uint8_t *const ram = s->ram;
-    for (;;) {
-        if (VL_UNLIKELY(ic >= s->icount_end)) {
-            if (s->f_pend) {
-                /* the last instruction faulted (pend) */
-                if (fault_step(s)) return; /* on_fault clears snap_kind */
-                m68k_update_ithresh(s);
-            } else {
-                if (ic >= s->budget_end) {
-                    s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
-                    return;
-                }
-                /* an interrupt (or trace...) needs the checking loop; it may
-                 * have left ithresh as it was, so icount_end is recomputed */
-                if (slow_step(s, slow, ct)) return;
-                m68k_update_ithresh(s);
-            }
-            ic = s->c.icount;
-            pc = s->pc;
-            continue;
+#define NEXT                                                                    \
+    do {                                                                        \
+        if (VL_UNLIKELY(ic >= s->icount_end)) goto boundary;                    \
+        s->insn_pc = pc;                                                        \
+        s->c.icount = ++ic;                                                     \
+        uint32_t h_ = ror1(pc);                                                 \
+        if (VL_UNLIKELY(!(h_ < s->clim_h || h_ - s->hbase_h < s->chlen_h)))     \
+            goto edge;                                                          \
+        /* the whole instruction is RAM: htab's unchecked handlers */           \
+        op = vl_be16(ram + pc);                                                 \
+        s->ir = (uint16_t)op;                                                   \
+        goto *lbl[hm[op]];                                                      \
+    } while (0)
+    NEXT;
+call:
+    pc = tab[op](s, op, pc + 2);
+    NEXT;
+    /* as the handler (H) would, without the call */
+#define HOT_CASE(h)                                                             \
+hot_##h:                                                                        \
+    s->pc = pc + 2;                                                             \
+    (void)h##_body(s, op);                                                      \
+    pc = s->pc;                                                                 \
+    NEXT;
+    HOT_HANDLERS(HOT_CASE)
+#undef HOT_CASE
+    /* as h_save_an would, then the case */
+#define HOT_AN_CASE(h)                                                          \
+hot_an_##h:                                                                     \
+    save_an(s, op);                                                             \
+    goto hot_##h;
+    HOT_HANDLERS(HOT_AN_CASE)
+#undef HOT_AN_CASE
+edge:
+    edge_step(s, tab, slow);
+    pc = s->pc;
+    NEXT;
+boundary:
+    if (s->f_pend) {
+        /* the last instruction faulted (pend) */
+        if (fault_step(s)) return; /* on_fault clears snap_kind */
+        m68k_update_ithresh(s);
+    } else {
+        if (ic >= s->budget_end) {
+            s->stop = mkstop(VLAB_STOP_BUDGET, s->pc, -1);
+            return;
         }
-        s->insn_pc = pc;
-        s->c.icount = ++ic;
-        uint32_t h = ror1(pc);
-        if (VL_LIKELY(h < s->clim_h || h - s->hbase_h < s->chlen_h)) {
-            /* the whole instruction is RAM: htab's unchecked handlers */
-            uint32_t op = vl_be16(ram + pc);
-            s->ir = (uint16_t)op;
-            pc = tab[op](s, op, pc + 2);
-        } else {
-            edge_step(s, tab, slow);
-            pc = s->pc;
-        }
+        /* an interrupt (or trace...) needs the checking loop; it may
+         * have left ithresh as it was, so icount_end is recomputed */
+        if (slow_step(s, slow, ct)) return;
+        m68k_update_ithresh(s);
     }
+    ic = s->c.icount;
+    pc = s->pc;
+    NEXT;
+#undef NEXT
 }
 
 /* Exit tables (hw-assist): the run loop's table with every opcode of a form
@@ -2411,6 +2510,7 @@ typedef struct xtab_entry {
     bool intercept;
     uint8_t forms[M68K_XFORM_BYTES];
     hfn tab[65536];
+    uint8_t hot[65536]; /* tab's hot map */
 } xtab_entry;
 static xtab_entry *xtabs[XT_MAX];
 static int nxtabs;
@@ -2456,10 +2556,16 @@ static const hfn *exit_table(m68k_cpu *s) {
             memset(e->forms, 0, sizeof e->forms);
             memcpy(e->forms, s->c.exit_forms, nb);
             memcpy(e->tab, base, sizeof e->tab);
+            /* base's hot map, less the exit opcodes: cheaper than hot_map,
+             * and the first run with a new set pays for it */
+            memcpy(e->hot, hmap[s->variant][s->c.intercept ? 1 : 0], sizeof e->hot);
             const uint32_t *st = fstart[s->variant];
             for (int f = 0; f < m68k_ninsns; f++)
                 if (vl_bit(e->forms, (unsigned)f))
-                    for (uint32_t i = st[f]; i < st[f + 1]; i++) e->tab[fops[s->variant][i]] = h_vmexit;
+                    for (uint32_t i = st[f]; i < st[f + 1]; i++) {
+                        e->tab[fops[s->variant][i]] = h_vmexit;
+                        e->hot[fops[s->variant][i]] = 0;
+                    }
             xtabs[nxtabs++] = e;
             found = e->tab;
         }
@@ -2498,7 +2604,10 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
             if (slow_step(s, chk, ct)) return s->stop;
     }
     const hfn *ft = xt ? xt : s->c.intercept ? itab[s->variant] : tab;
-    fast_loop(s, ft, chk, ct);
+    /* an exit table is the tab of its entry */
+    const uint8_t *hm = xt ? ((const xtab_entry *)(const void *)((const char *)xt - offsetof(xtab_entry, tab)))->hot
+                           : hmap[s->variant][s->c.intercept ? 1 : 0];
+    fast_loop(s, ft, hm, chk, ct);
     /* the budget ended with no stop: binary translation may go on in this
      * run (vl_cpu_common.cont), with the budget and the interrupt
      * threshold a run's start sets (the rest it would refresh is as it was) */
@@ -2509,7 +2618,7 @@ static vl_stop run_inner(m68k_cpu *s, uint64_t max) {
         if (s->c.irq_level < 7) s->nmi_seen = false;
         m68k_update_ithresh(s);
         s->stop = mkstop(0, 0, -1);
-        fast_loop(s, ft, chk, ct);
+        fast_loop(s, ft, hm, chk, ct);
     }
     return s->stop;
 }
