@@ -359,6 +359,29 @@ static void test_m68k_interrupts_equivalent(void **st) {
     }
 }
 
+/* The m68k image natively and under hw-assist: they must end equal
+ * (the result's stops are the caller's to look at; free it). */
+static vl_equiv_result hw_equal(const char *name, const uint8_t *image, size_t n, uint64_t max) {
+    char err[256];
+    vl_equiv_image e = { "m68k", name, GRAM, image, n, 0, ORG, 0x8000, NULL };
+    vl_equiv_result r;
+    assert_int_equal(vl_equiv_run(&e, max, VL_TECH_HW_ASSIST, &r, err, sizeof err), 0);
+    if (!r.equal)
+        fail_msg("%s: differ after %llu at 0x%x: %s", name, (unsigned long long)r.first, r.first_pc, r.first_insn);
+    return r;
+}
+
+/* The image as a VM under hw-assist, booted at ORG. */
+static vl_vm *hw_booted(const char *name, const uint8_t *image, size_t n) {
+    char err[256];
+    vl_vm *vm = vl_vm_new(NULL, "m68k", name, GRAM, VL_TECH_HW_ASSIST, NULL, err, sizeof err);
+    assert_non_null(vm);
+    assert_int_equal(vlab_mem_write(vm->m, 0, image, n), 0);
+    vl_vm_reset(vm);
+    vl_vm_boot(vm, ORG, 0x8000);
+    return vm;
+}
+
 /* Trace and a timer interrupt due after the same instruction: natively the
  * trace exception is taken first, then the interrupt (two frames, the
  * interrupt's on top). Under hw-assist the monitor injects the interrupt;
@@ -402,24 +425,58 @@ static void test_m68k_trace_then_interrupt(void **st) {
         free(a);
         free(b);
         free(c);
-        vl_equiv_image e = { "m68k", name, GRAM, image, sizeof image, 0, ORG, 0x8000, NULL };
-        vl_equiv_result r;
-        assert_int_equal(vl_equiv_run(&e, 20000, VL_TECH_HW_ASSIST, &r, err, sizeof err), 0);
-        if (!r.equal)
-            fail_msg("%s: differ after %llu at 0x%x: %s", name, (unsigned long long)r.first, r.first_pc, r.first_insn);
+        vl_equiv_result r = hw_equal(name, image, sizeof image, 20000);
         vl_equiv_free(&r);
         /* the run reached the end, with both exceptions many times */
-        vl_vm *vm = vl_vm_new(NULL, "m68k", name, GRAM, VL_TECH_HW_ASSIST, NULL, err, sizeof err);
-        assert_non_null(vm);
-        assert_int_equal(vlab_mem_write(vm->m, 0, image, sizeof image), 0);
-        vl_vm_reset(vm);
-        vl_vm_boot(vm, ORG, 0x8000);
+        vl_vm *vm = hw_booted(name, image, sizeof image);
         vl_stop s = vl_vm_run(vm, 20000, 0, 0);
         if (s.reason != VLAB_STOP_HALT) fail_msg("%s: stop %s vector %d at 0x%x", name, vlab_stop_name(s.reason), s.vector, s.pc);
         assert_int_equal(greg(vm, "d0"), 300);
         assert_true(greg(vm, "d1") > 20);
         assert_true(greg(vm, "d3") >= 900);
         assert_int_equal(greg(vm, "sp"), 0x8000); /* every frame popped */
+        vl_vm_free(vm);
+    }
+}
+
+/* A trace whose stacking bus-faults (SP 0) halts the CPU (a double bus
+ * fault) with the timer's level-7 interrupt due after the same
+ * instruction: natively the halted CPU takes nothing more (SR keeps mask
+ * 2); under hw-assist the monitor injected the interrupt into the halted
+ * guest at its next run (SR mask 7; fuzz campaign, code-68010, seed
+ * 300000, input 1089: tests/fuzz/regressions/code-68010/
+ * hw-interrupt-into-halted-cpu.bin). */
+static void test_m68k_no_interrupt_once_halted(void **st) {
+    (void)st;
+    const char *src =
+        "move.l #0x5100,0x8\n"           /* bus error, trace, level 7 autovector: */
+        "move.l #0x5100,0x24\n"          /* handlers (never reached) */
+        "move.l #0x5100,0x7c\n"
+        "move.l #3,0xdff004\n"           /* period */
+        "move.l #7,0xdff008\n"           /* level 7 */
+        "move.w #0xa21b,%sr\n"           /* T, S, mask 2 */
+        "suba.l %a7,%a7\n"               /* SP 0: the trace's frame cannot be stacked */
+        "nop\n";
+    for (int model = 0; model < 2; model++) {
+        const char *name = model ? "68010" : "68000";
+        char err[256];
+        uint8_t *a = NULL;
+        size_t la = 0;
+        vl_machine *m = mk("m68k", name, "nop\n");
+        assert_int_equal(m->desc->ops->assemble(m->desc->variant, src, ORG, &a, &la, err, sizeof err), 0);
+        vlab_machine_free(m);
+        static uint8_t image[0x6000];
+        memset(image, 0, sizeof image);
+        memcpy(image + ORG, a, la);
+        free(a);
+        vl_equiv_result r = hw_equal(name, image, sizeof image, 100);
+        assert_int_equal(r.native_stop.reason, VLAB_STOP_ERROR);
+        assert_int_equal(r.vm_stop.reason, VLAB_STOP_ERROR);
+        vl_equiv_free(&r);
+        vl_vm *vm = hw_booted(name, image, sizeof image);
+        vl_stop s = vl_vm_run(vm, 100, 0, 0);
+        assert_int_equal(s.reason, VLAB_STOP_ERROR);
+        assert_int_equal(greg(vm, "sr") & 0x0700, 0x0200);
         vl_vm_free(vm);
     }
 }
@@ -582,6 +639,7 @@ int main(void) {
         cmocka_unit_test(test_m68k_exception_bitmap),
         cmocka_unit_test(test_m68k_interrupts_equivalent),
         cmocka_unit_test(test_m68k_trace_then_interrupt),
+        cmocka_unit_test(test_m68k_no_interrupt_once_halted),
         cmocka_unit_test(test_ppc_msr_shadow),
         cmocka_unit_test(test_sweep_exit_set),
         cmocka_unit_test(test_names_and_refusals),

@@ -303,10 +303,12 @@ static void hw_defaults(int variant, uint8_t *forms, uint8_t *exc) {
  * bitmap makes it exit). Not while a trace is pending: the chip takes the
  * trace first and the interrupt on top of its frame, and injecting first
  * would drop the trace (entering an exception clears it); the real CPU
- * exits for the trace at once, and the interrupt comes at the next run. */
+ * exits for the trace at once, and the interrupt comes at the next run.
+ * Nor once the CPU has halted (a double bus fault, perhaps in the trace's
+ * own stacking): only a reset gets it going again. */
 static int hw_pending(vl_vm *vm) {
     int lvl = R(vm)->c.irq_level;
-    if (lvl <= 0 || lvl > 7 || R(vm)->trace_pending) return -1;
+    if (lvl <= 0 || lvl > 7 || R(vm)->trace_pending || R(vm)->halted || V(vm)->halted) return -1;
     return lvl > ((V(vm)->sr >> 8) & 7) ? 24 + lvl : -1;
 }
 
