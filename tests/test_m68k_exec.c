@@ -394,6 +394,39 @@ static void test_branch_to_self(void **st) {
     rm(&d); rm(&j); rm(&r);
 }
 
+/* A traced branch to itself is no halt: the trace exception follows every
+ * iteration, and a handler that returns makes it a loop that runs on (the
+ * fuzz campaign's code-68010 input: a halt here let the machine's run loop
+ * skip the handler's runs up to the timer's next tick). */
+static void test_traced_branch_to_self(void **st) {
+    (void)st;
+    const char *models[] = { "68000", "68010" };
+    for (int i = 0; i < 2; i++) {
+        const uint16_t code[] = { 0x60FE };
+        rig r = mk(models[i], code, 1);
+        put16(&r, HANDLER(9), 0x4E73); /* rte */
+        m68k_set_sr(r.s, 0xA700);
+        vl_stop s = run(&r, 100);
+        assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+        assert_int_equal(r.s->c.icount, 100);
+        assert_int_equal(r.s->c.exceptions, 50);
+        assert_int_equal(r.s->c.last_vector, 9);
+        /* the same through the machine's run loop, with the timer armed
+         * (where a halt would be fast-forwarded to the next tick) */
+        rig t = mk(models[i], code, 1);
+        put16(&t, HANDLER(9), 0x4E73);
+        m68k_set_sr(t.s, 0xA700);
+        ((vl_machine *)t.m)->timer_period = 1000;
+        ((vl_machine *)t.m)->timer_next = 1000;
+        s = vlab_run(t.m, 100, 0, 0);
+        assert_int_equal(s.reason, VLAB_STOP_BUDGET);
+        assert_int_equal(t.s->c.icount, 100);
+        assert_int_equal(t.s->c.exceptions, 50);
+        rm(&t);
+        rm(&r);
+    }
+}
+
 static void test_decode(void **st) {
     (void)st;
     vl_decode_info d;
@@ -681,6 +714,7 @@ int main(void) {
         cmocka_unit_test(test_reset),
         cmocka_unit_test(test_no_hang),
         cmocka_unit_test(test_trace_after_trap),
+        cmocka_unit_test(test_traced_branch_to_self),
         cmocka_unit_test(test_68010_misc),
         cmocka_unit_test(test_edge_fetch),
     };

@@ -2292,7 +2292,17 @@ static bool on_fault(m68k_cpu *s) {
     if (s->f_vector < 0) {
         s->snap_kind = M68K_SAVE_NONE; /* completed: nothing to roll back */
         /* STOP and a branch to itself complete: a traced one is traced */
-        if (s->tr_start) { s->trace_pending = true; s->tr_start = false; m68k_update_ithresh(s); }
+        if (s->tr_start) {
+            s->trace_pending = true;
+            s->tr_start = false;
+            m68k_update_ithresh(s);
+            /* a traced branch to itself is no halt: its trace exception
+             * comes next, and the handler runs on every iteration */
+            if (s->stop.reason == VLAB_STOP_HALT) {
+                s->stop.reason = 0;
+                return false;
+            }
+        }
         if (s->stopped && s->stop.reason == 0) {
             /* STOP: go on only if an interrupt can wake it */
             s->stop = mkstop(VLAB_STOP_IDLE, s->pc, -1);

@@ -510,10 +510,12 @@ top:
     HANDLERS_END
 
 self:
-    /* a taken branch to itself */
+    /* a taken branch to itself: a halt, unless an interrupt can end it or
+     * it is traced (single-step or branch trace: the trace exception comes
+     * next, in a slice of one instruction) */
     s->pc = pc = npc;
     s->c.icount = ++ic;
-    if (!(s->msr & MSR_EE)) {
+    if (!(s->msr & (MSR_EE | MSR_SE | MSR_BE))) {
         *st = mkstop(VLAB_STOP_HALT, pc, -1);
         return SL_STOP;
     }

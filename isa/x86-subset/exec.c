@@ -2617,6 +2617,8 @@ again:
         case EX_OK: break;
         case EX_AGAIN: s->eip = s->insn_eip; break;
         case EX_SELF:
+            /* a traced jump to itself is no halt: its trace trap comes next */
+            if (traced) break;
             s->stop = mkstop(VLAB_STOP_HALT, s->insn_eip, -1);
             return;
         case EX_HLT:

@@ -49,4 +49,35 @@ function M.need(pkg, present, what)
   os.exit(0, true)
 end
 
+-- x86: the assembly from reset (real mode, CS = 0) to protected mode, the kernel's data and stack segments loaded
+-- (a GDT at gdt: 0x08 code, 0x10 data, and gdtr follow in each image)
+M.x86_boot = [[
+  .code16
+start:
+  cli
+  lgdtl gdtr
+  mov %cr0, %eax
+  or $1, %eax
+  mov %eax, %cr0
+  ljmpl $0x08, $pm
+  .code32
+pm:
+  mov $0x10, %ax
+  mov %ax, %ds
+  mov %ax, %ss
+  mov $0x90000, %esp
+]]
+
+-- its GDT (flat: 0x08 code, 0x10 data) and gdtr, at the end of an image
+M.x86_gdt = [[
+  .p2align 3
+gdt:
+  .long 0, 0
+  .long 0x0000ffff, 0x00cf9b00
+  .long 0x0000ffff, 0x00cf9300
+gdtr:
+  .word 23
+  .long gdt
+]]
+
 return M

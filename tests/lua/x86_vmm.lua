@@ -9,39 +9,14 @@ package.path = arg[0]:match("^(.-)[^/]*$") .. "?.lua;" .. package.path
 local testlib = require "testlib"
 local eq = testlib.eq
 
--- from reset to protected mode, the kernel's data and stack segments loaded
--- (a GDT at gdt: 0x08 code, 0x10 data, and gdtr follow in each image)
-local BOOT = [[
-  .code16
-start:
-  cli
-  lgdtl gdtr
-  mov %cr0, %eax
-  or $1, %eax
-  mov %eax, %cr0
-  ljmpl $0x08, $pm
-  .code32
-pm:
-  mov $0x10, %ax
-  mov %ax, %ds
-  mov %ax, %ss
-  mov $0x90000, %esp
-]]
+local BOOT = testlib.x86_boot
 local code = vlab.asm("x86:i386", BOOT .. [[
   movb $'P', %al
   outb %al, $0xe9
   mov %cs, %ebx
   sgdt 0x20000
   hlt
-  .p2align 3
-gdt:
-  .long 0, 0
-  .long 0x0000ffff, 0x00cf9b00
-  .long 0x0000ffff, 0x00cf9300
-gdtr:
-  .word 23
-  .long gdt
-]], { org = 0x7c00 })
+]] .. testlib.x86_gdt, { org = 0x7c00 })
 
 local function start(g)
   g:write(0x7c00, code)
@@ -173,14 +148,7 @@ gp:
   movb $'G', %al
   outb %al, $0xe9
   hlt
-  .p2align 3
-gdt:
-  .long 0, 0
-  .long 0x0000ffff, 0x00cf9b00
-  .long 0x0000ffff, 0x00cf9300
-gdtr:
-  .word 23
-  .long gdt
+]] .. testlib.x86_gdt .. [[
 idtr:
   .word 14 * 8 - 1
   .long idt
