@@ -21,7 +21,7 @@
  *    fourth state (identity, user and writable, accessed and dirty bits set
  *    so that no walk writes); the same state at CPL 1, 2 or 3 has CS and SS
  *    of that level; a stack whose top is a return frame for IRET and far
- *    RET (in states 0 and 1 to CPL 3);
+ *    RET (in states 0 and 1 to CPL 3, from state 2 on to CPL 1, 2, 3, 0 in turn);
  *  - vary: the tables elsewhere (GDTR, IDTR, LDTR and TR on identical
  *    copies: SGDT, SIDT, SLDT and STR show it, nothing else may), EFLAGS.IF,
  *    IOPL and CR0.MP flipped (PUSHF and SMSW show it), the I/O privilege of
@@ -525,9 +525,19 @@ static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, in
     /* the stack: its top a 32-bit return frame to level fl that IRET and far
      * RET (with 0 to 12 bytes of parameters) both take: EIP (the state's
      * selector, which POP to a segment register takes too), CS, EFLAGS (far
-     * RET's ESP), then the outer SS, which also serves as IRET's ESP */
+     * RET's ESP), then the outer SS, which also serves as IRET's ESP. From
+     * state 2 on the frame's level goes 1, 2, 3, 0 in turn rather than at
+     * random: the sweep's supervisor states 2, 4, 5 and 6 (3 and 7 run the
+     * guest at the user level) then return to levels 1, 3, 0 and 1. With 8
+     * states a draw had left out the return to level 1, which ring
+     * compression runs as a return to the same level: far RET leaks ESP
+     * under trap-and-emulate, and the table said "traps" */
     uint32_t esp = 0x5400 + 4 * rbelow(&r, 0x40);
-    unsigned fl = index < 2 ? 3 : rbelow(&r, 4);
+    unsigned fl = 3;
+    if (index >= 2) {
+        (void)rbelow(&r, 4); /* the draw the level was: the states' other values stay */
+        fl = (unsigned)(index - 1) % 4;
+    }
     uint32_t fflags = (rnext(&r) & (X86_ARITH | X86_DF | X86_IF | X86_IOPL)) | 0x2;
     put32(mem, esp, sel);
     put32(mem, esp + 4, code_of[fl]);

@@ -618,6 +618,15 @@ static void differential(fz_ctx *c, code_state *st, const claim *cl, const image
             vl_diff_format(&r.diffs[i], one, sizeof one);
             at += (size_t)snprintf(d + at, sizeof d - at, "%s%s", i ? "; " : "", one);
         }
+        /* the chunked run differed, its replay one step at a time did not:
+         * a side whose result depends on how its run is cut; the end
+         * state's differences say what */
+        if (!r.ndiffs && r.nfinal) at = (size_t)snprintf(d, sizeof d, "none stepping; at the end:");
+        for (size_t i = 0; !r.ndiffs && i < r.nfinal && i < 4 && at < sizeof d; i++) {
+            char one[200];
+            vl_diff_format(&r.final[i], one, sizeof one);
+            at += (size_t)snprintf(d + at, sizeof d - at, " %s%s", i ? "; " : "", one);
+        }
         at += (size_t)snprintf(d + at, sizeof d - at, " (stops: native %s, monitored %s)",
                                vlab_stop_name(r.native_stop.reason), vlab_stop_name(r.vm_stop.reason));
         const char *tn = vl_technique_name(cl->tech);
