@@ -1897,13 +1897,16 @@ static uint32_t f_nop(x86_cpu *s, const x86_decoded *d, uint32_t next) {
  * an INC or DEC of a register, then a Jcc (compiled code's comparisons
  * and loop counters), in one call from the fast loop. The Jcc
  * is an instruction of its own in everything the guest can see: it is
- * counted, and not run here when the budget ends between the two (the
- * loop runs it then, its entry's own); insn_eip is its address for a
+ * counted, and not run here when the budget ends between the two or the
+ * loop must look at the boundary between them (the loop runs it then, its
+ * entry's own); insn_eip is its address for a
  * fault or a jump to itself. No fault, write or device can come between
  * them (the first touches registers and flags only). */
 static inline __attribute__((always_inline)) uint32_t fused_jcc(x86_cpu *s, const x86_decoded *d, uint32_t next,
                                                                  unsigned cc) {
-    if (VL_UNLIKELY(s->c.icount >= s->icount_end)) return next;
+    /* attn: the loop must look at the boundary first; set before the pair
+     * when the first ran right after STI or MOV SS, whose shadow ends there */
+    if (VL_UNLIKELY(s->c.icount >= s->icount_end || s->attn)) return next;
     const x86_dce *e = (const x86_dce *)((const char *)d - offsetof(x86_dce, d));
     uint32_t after = next + e->len2;
     s->c.icount++;

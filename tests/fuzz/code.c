@@ -25,7 +25,10 @@
  * VLAB_FUZZ_FRESH=1 makes them anew for every input instead (as before);
  * VLAB_FUZZ_DIGEST=FILE appends, per run, the end state (stop, registers,
  * a hash of RAM and console, stats) and the differential's result to FILE:
- * tests/fuzz_reuse.sh compares the two ways byte for byte. */
+ * tests/fuzz_reuse.sh compares the two ways byte for byte;
+ * VLAB_FUZZ_IMAGE=FILE writes each input's image to FILE (the last one
+ * stays) and its entry, stack and budget to standard error: a failure's
+ * image for vlab.equivalence or vlab exec. */
 #include "tests/fuzz/fuzz.h"
 #include "vmm/sweep.h"
 #include <stdbool.h>
@@ -676,6 +679,14 @@ static int code_run(fz_ctx *c, const uint8_t *data, size_t size) {
         else build_x86(&g[k], &cf, src, n);
     }
     if (st->digest) fprintf(st->digest, "input of %zu bytes\n", size);
+    const char *imgf = getenv("VLAB_FUZZ_IMAGE");
+    if (imgf && *imgf) { /* the image a failure ran, for a replay outside the driver */
+        FILE *f = fopen(imgf, "wb");
+        if (!f || fwrite(g[0].b, 1, g[0].len, f) != g[0].len || fclose(f) != 0)
+            fz_fail(c, "VLAB_FUZZ_IMAGE: cannot write %s", imgf);
+        fprintf(stderr, "%s: image of %u bytes written to %s: org 0, entry 0x%x, sp 0x%x, ram 0x%x, budget %d%s\n",
+                st->name, g[0].len, imgf, g[0].entry, SSP, RAM, BUDGET, g[0].user ? ", user level" : "");
+    }
     run_native(c, st, &g[0], &cf);
     for (int i = 0; i < st->nclaims; i++) {
         run_monitored(c, st, i, &g[0], (cf.flags & 4) ? &g[1] : NULL, &cf);
