@@ -73,7 +73,7 @@ static int parse(const char *cmd, int argc, char **argv, cli_opts *o) {
     memset(o, 0, sizeof *o);
     o->technique = NULL; /* trap-and-emulate, or natively where the monitor cannot run the ISA */
     o->format = VL_FMT_MD;
-    o->states = 8;
+    o->states = 0; /* the model's default (vl_sweep_default_states) */
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *val = NULL;
@@ -252,7 +252,7 @@ static int run(const char *cmd, int argc, char **argv, bool grouped) {
                "                     extension (.md .csv .json .tex .html) names the format\n"
                "  --summary          only the summary: one row per model (md, csv or json)\n"
                "  --seed N           random states from seed N (default 0)\n"
-               "  --states N         states per form (default 8)\n"
+               "  --states N         states per form (default 8 per user level: 8, x86 24)\n"
                "  --filter TEXT      show only forms whose mnemonic or form contains TEXT (every\n"
                "                     form is still measured: the counts and verdicts are the model's)\n"
                "Exit status: 0; 1 when a measured class disagrees with the decode table; 2 on a usage error.\n");

@@ -2,6 +2,7 @@
  *
  *   local r = vlab.sweep{ isa = "m68k", model = "68000", technique = "trap-and-emulate",
  *                         seed = 1, states = 8, filter = "move" }
+ *   (states: default 8 per level below the most privileged, vl_sweep_default_states)
  *   -- r: { isa, model, technique, seed, states, rows = { {isa, model, technique, mnemonic,
  *   --       form, encodings, declared, measured, privileged, sensitive, user_sensitive,
  *   --       outcome, reason}... }, summary = { forms, privileged, sensitive, leaks,
@@ -132,8 +133,9 @@ static int l_sweep(lua_State *L) {
     o.model = model;
     o.technique = vl_lua_opt_str(L, 1, "technique", "vlab.sweep");
     o.seed = (uint64_t)vl_lua_opt_int(L, 1, "seed", "vlab.sweep", 0, NULL);
-    lua_Integer st = vl_lua_opt_int(L, 1, "states", "vlab.sweep", 8, NULL);
-    if (st < 1 || st > 1024) /* the value given, not a truncated one */
+    bool has_states;
+    lua_Integer st = vl_lua_opt_int(L, 1, "states", "vlab.sweep", 0, &has_states);
+    if (has_states && (st < 1 || st > 1024)) /* the value given, not a truncated one */
         return luaL_error(L, "vlab.sweep: states must be 1..1024 (got %I)", (LUAI_UACINT)st);
     o.states = (int)st;
     o.filter = vl_lua_opt_str(L, 1, "filter", "vlab.sweep");

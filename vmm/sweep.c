@@ -597,6 +597,13 @@ static void keep_matching(vl_sweep_result *r, const char *filter) {
     r->nrows = n;
 }
 
+int vl_sweep_default_states(const char *isa, const char *model) {
+    const vl_model_desc *d = isa && model ? vl_find_model(isa, model) : NULL;
+    int nul = 0;
+    for (int l = 1; d && l < 8; l++) nul += (d->ops->levels >> l) & 1;
+    return 8 * (nul ? nul : 1);
+}
+
 int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t errsz) {
     memset(out, 0, sizeof *out);
     const char *tech = o->technique ? o->technique : "trap-and-emulate";
@@ -637,7 +644,7 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
     }
     c->A = A;
     c->monitored = monitored;
-    c->nstates = o->states ? o->states : 8;
+    c->nstates = o->states ? o->states : vl_sweep_default_states(o->isa, o->model);
     vl_sweep_forms fl;
     memset(&fl, 0, sizeof fl);
     int rc = -1;
@@ -664,10 +671,12 @@ int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t
         if (o->progress && (fi % 64) == 0) o->progress(o->progress_ctx, o->model, fi, fl.n);
         sw_agg g;
         memset(&g, 0, sizeof g);
-        uint32_t nruns = f->count > (uint32_t)c->nstates ? f->count : (uint32_t)c->nstates;
+        uint32_t ns = (uint32_t)c->nstates;
+        uint32_t nruns = f->every_state ? f->count * ns : f->count > ns ? f->count : ns;
         for (uint32_t j = 0; j < nruns; j++) {
-            uint64_t w = fl.w[f->first + (f->count ? j % f->count : 0)];
-            int s = (int)(j % (uint32_t)c->nstates);
+            uint32_t k = f->every_state ? j / ns : f->count ? j % f->count : 0;
+            uint64_t w = fl.w[f->first + k];
+            int s = (int)(j % ns);
             uint64_t rnd = mix64(mseed ^ mix64(((uint64_t)fi << 32) ^ j));
             run_one(c, w, s, rnd, j < (uint32_t)c->nstates, &g);
         }

@@ -32,6 +32,10 @@ typedef struct vl_sweep_form {
     int declared;         /* enum vl_class, from the decode table             */
     int order;            /* sort key (decode-table entry)                    */
     uint32_t first, count;
+    /* every encoding runs in every state, not encoding j in state j mod
+     * states: a list of operands whose verdict hangs on the pairing (an
+     * x86 far pointer or selector that leaks only at some level) */
+    bool every_state;
 } vl_sweep_form;
 
 typedef struct vl_sweep_forms {
@@ -188,7 +192,7 @@ typedef struct vl_sweep_opts {
      * ISA is a usage error (-2) */
     const char *technique;
     uint64_t seed;               /* 0 is a seed like any other */
-    int states;                  /* 0: 8 */
+    int states;                  /* 0: vl_sweep_default_states */
     const vl_virt_ops *virt;     /* NULL: the core's glue */
     /* Test-only (mutation tests): a replacement of the core's CPU interface
      * for every machine of the sweep, native and virtualized; NULL: none. */
@@ -208,6 +212,13 @@ typedef struct vl_sweep_opts {
 /* Run the sweep of one model. 0, or -1 with a message (usage or setup
  * error), -2 when a technique was named for an ISA the monitor cannot run. */
 int vl_sweep_run(const vl_sweep_opts *o, vl_sweep_result *out, char *err, size_t errsz);
+/* The states a sweep of isa:model takes by default: 8 for each level below
+ * the most privileged (the guest runs at one of them in its VM in every
+ * fourth state, the levels in turn): 8 on m68k and PowerPC, 24 on x86,
+ * whose guest at level 1 (the real CPL 1 of its kernel, under ring
+ * compression) leaks what levels 2 and 3 do not. 8 when the model is
+ * unknown. */
+int vl_sweep_default_states(const char *isa, const char *model);
 void vl_sweep_result_free(vl_sweep_result *r);
 /* (Re)compute r->sum from the rows (runs is kept). */
 void vl_sweep_summarize(vl_sweep_result *r);

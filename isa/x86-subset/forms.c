@@ -287,6 +287,7 @@ static int forms(int variant, vl_sweep_forms *out) {
                 f->declared = cls;
                 int nch = has_opd(in, X86_O_AP) ? (int)NFAR : kinds[k] == K_MEM ? mem_choices(in) : 0;
                 enc_text(in, in->opcode, kinds[k], regv, nch, f->enc, sizeof f->enc);
+                f->every_state = nch > 0;
                 int nops = !reg_in_opcode(in) ? 1 : in->opcode == 0x91 ? 7 : 8; /* 90 is NOP */
                 int nsz = opsize_matters(in) ? 2 : 1;
                 for (int c = 0; c < (nch ? nch : 1); c++)
@@ -521,7 +522,13 @@ static void state(int variant, const vl_reg_info *regs, int n, uint64_t seed, in
              index == 0 ? 0 : rbelow(&r, 4), 0);
     memcpy(mem + IDT2, mem + IDT, 0x800);
     tables(mem);
-    uint16_t sel = sel_opd[(unsigned)index % NSEL];
+    /* state 23, where the guest is at level 1 in its VM (vmm/sweep.c: the
+     * levels 3, 2, 1 in turn every 4 states, the VM's every fourth), holds
+     * the selector ring compression reveals there, RPL 1 to the kernel's
+     * DPL 0 data (its natural pick, S_CODE0, is state 2's too): the
+     * register forms take their selector from the state, the memory forms
+     * run with every one of the list */
+    uint16_t sel = index % 24 == 23 ? (uint16_t)(S_DATA0 | 1) : sel_opd[(unsigned)index % NSEL];
     /* the stack: its top a 32-bit return frame to level fl that IRET and far
      * RET (with 0 to 12 bytes of parameters) both take: EIP (the state's
      * selector, which POP to a segment register takes too), CS, EFLAGS (far
