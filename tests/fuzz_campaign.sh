@@ -1,7 +1,8 @@
 #!/bin/sh
 # fuzz_campaign.sh - smoke test of tests/fuzz/campaign.sh: a campaign of two
 # seconds on two targets (the seeded driver of BUILD) reports executions and
-# no failure, writes its summary; bad arguments are usage errors (exit 2).
+# no failure, writes its summary; one stopped by SIGTERM reports what ran;
+# bad arguments are usage errors (exit 2).
 # The coverage build (-c) takes minutes and is not run here.
 NAME=fuzz_campaign
 . tests/testlib.sh
@@ -31,4 +32,19 @@ done
 if [ -f "$T/c1/summary.txt" ] && [ "$(grep -c ' execs in ' "$T/c1/summary.txt")" -eq 2 ]; then ok; else
     bad "summary.txt without its two target lines"; fi
 has "$T/out" "seed 3" "the seed reported"
+
+# stopped early (SIGTERM to the script and its driver): the target's line
+# still says what ran, marked stopped, and the targets after it are left out
+# (the script's child is timeout, which passes the signal on to the driver)
+sh $C -s 60 -S 5 -o "$T/c2" code-750 disasm-m68k >"$T/stop.out" 2>&1 &
+pid=$!
+sleep 4
+kill -TERM $pid 2>/dev/null
+for c in $(cat /proc/$pid/task/*/children 2>/dev/null); do kill -TERM "$c" 2>/dev/null; done
+wait $pid
+line=$(grep "^code-750 " "$T/stop.out")
+n=$(echo "$line" | awk '{ print $2 }')
+if [ -n "$n" ] && [ "$n" -gt 0 ] 2>/dev/null; then ok; else bad "stopped: no executions counted: '$line'"; fi
+case $line in *", stopped") ok ;; *) bad "stopped: not marked: '$line'" ;; esac
+if grep -q "^disasm-m68k" "$T/stop.out"; then bad "stopped: the next target ran"; else ok; fi
 finish

@@ -91,7 +91,13 @@ SUMMARY=$OUT/summary.txt
 say() { echo "$*"; echo "$*" >>"$SUMMARY"; }
 say "campaign: ${SECONDS_PER} s per target, seed $SEED, $( [ $ASAN -eq 1 ] && echo "ASan+UBSan" || echo plain)$( [ $COV -eq 1 ] && echo ", coverage")"
 any_fail=0
+# SIGTERM or SIGINT (kill the script and its driver, or Ctrl-C): the driver
+# stops after its input at hand and prints its count, the target's line is
+# written with what ran, and the targets after it are left out
+stopped=0
+trap 'stopped=1' TERM INT
 for t in $TARGETS; do
+    [ $stopped -eq 0 ] || break
     execs=0 fails=0 k=0 run=0
     start=$(date +%s)
     lf=build-fuzz/fuzz/fuzz-$t
@@ -133,13 +139,14 @@ for t in $TARGETS; do
                 [ $fails -ge 20 ] && break
             fi
             k=$((k + 1))
-            [ $rc -eq 0 ] && break # the budget was spent
+            [ $rc -eq 0 ] && break # the budget was spent (or the run was stopped)
+            [ $stopped -eq 0 ] || break
         done
     fi
     # the rate over the inputs' own time (not the target's set-up: the sweep of code-*)
     rate=$(awk -v n="$execs" -v s="$run" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
-    say "$(printf '%-14s %10s execs in %4d s, %7s exec/s, %d failure(s) (%s)' "$t" "$execs" \
-        "$(($(date +%s) - start))" "$rate" "$fails" "$engine")"
+    say "$(printf '%-14s %10s execs in %4d s, %7s exec/s, %d failure(s) (%s)%s' "$t" "$execs" \
+        "$(($(date +%s) - start))" "$rate" "$fails" "$engine" "$([ $stopped -eq 1 ] && echo ', stopped')")"
     [ $fails -eq 0 ] || any_fail=1
 done
 

@@ -11,12 +11,15 @@
  * a corpus file mutated. Input I depends only on S, the target and the
  * corpus, so `--only I` replays it. With FILEs: run those inputs only (a
  * saved failure). --seconds T stops a target's random inputs after T seconds
- * (not deterministic: for campaigns, not for CI). Prints per target the
+ * (not deterministic: for campaigns, not for CI); SIGTERM or SIGINT stops
+ * them after the input at hand, the count printed (a campaign stopped
+ * early still reports what it ran). Prints per target the
  * inputs run and the executions per second; exits 1 on an oracle failure
  * (which aborts, after printing a reproducer), 2 on a usage error. */
 #include "tests/fuzz/fuzz.h"
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -149,6 +152,13 @@ static size_t make_input(const fz_target *t, const corpus *c, uint64_t seed, uin
     return n;
 }
 
+/* set by SIGTERM or SIGINT: no more random inputs */
+static volatile sig_atomic_t stop_asked;
+static void ask_stop(int sig) {
+    (void)sig;
+    stop_asked = 1;
+}
+
 static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -227,6 +237,10 @@ int main(int argc, char **argv) {
 #ifdef HAVE_DEATH_CALLBACK
     __sanitizer_set_death_callback(on_death);
 #endif
+    if (seconds > 0) { /* a campaign's run: stopped, it still says what it ran */
+        signal(SIGTERM, ask_stop);
+        signal(SIGINT, ask_stop);
+    }
     for (int k = 0; k < nsel; k++) {
         const fz_target *t = sel[k];
         fz_ctx c = { .t = t };
@@ -283,7 +297,7 @@ int main(int argc, char **argv) {
                 runs++, from_corpus++;
             }
             for (uint64_t i = has_only ? only : 0; has_only ? i == only : i < iters; i++) {
-                if (seconds > 0 && (i & 15) == 0 && now() - t0 > seconds) break;
+                if (stop_asked || (seconds > 0 && (i & 15) == 0 && now() - t0 > seconds)) break;
                 size_t n = make_input(t, &cp, seed, i, buf);
                 snprintf(replay, sizeof replay,
                          "replay: fuzz-driver --target %s --corpus %s --seed %llu --only %llu", t->name, dir,
