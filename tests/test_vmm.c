@@ -1535,6 +1535,33 @@ static void test_programs(void **state) {
     assert_int_equal(ran, 8); /* 4 programs, 2 models */
 }
 
+/* vl_vm_regs_get reads what vl_vm_reg_get reads, register by register,
+ * on every model under every technique the sweep measures (a VM part-way
+ * through a run: some state on the real CPU, some on the virtual one). */
+static void test_regs_get(void **state) {
+    (void)state;
+    static const char *const models[][2] = { { "m68k", "68000" }, { "m68k", "68010" }, { "ppc", "750" },
+                                              { "x86", "i386" },  { "x86", "pentium" } };
+    static const int techs[] = { VL_TECH_TRAP_EMULATE, VL_TECH_HYBRID, VL_TECH_HW_ASSIST, VL_TECH_BINARY_TRANSLATION };
+    for (size_t i = 0; i < sizeof models / sizeof *models; i++)
+        for (size_t k = 0; k < sizeof techs / sizeof *techs; k++) {
+            char err[256];
+            vl_vm *vm = vl_vm_new(NULL, models[i][0], models[i][1], RAM, techs[k], NULL, err, sizeof err);
+            assert_non_null(vm);
+            assert_true(vm->virt->reg_get_views);
+            vl_vm_run(vm, 50, 0, 0);
+            int n = vlab_reg_count(vm->m);
+            uint32_t all[512];
+            assert_true(n > 0 && n <= 512);
+            vl_vm_regs_get(vm, all, n + 5); /* clamped to the count */
+            for (int r = 0; r < n; r++)
+                if (all[r] != vl_vm_reg_get(vm, r))
+                    fail_msg("%s:%s %s: %s 0x%x at once, 0x%x alone", models[i][0], models[i][1],
+                             vl_technique_name(techs[k]), vlab_reg_name(vm->m, r), all[r], vl_vm_reg_get(vm, r));
+            vl_vm_free(vm);
+        }
+}
+
 int main(void) {
     /* pull the disassembler out of libvlab.a ahead of exec.c's weak stand-in */
     void *volatile keep = (void *)&m68k_disasm;
@@ -1565,6 +1592,7 @@ int main(void) {
         cmocka_unit_test(test_stress_equivalence),
         cmocka_unit_test(test_hybrid_equivalence),
         cmocka_unit_test(test_programs),
+        cmocka_unit_test(test_regs_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

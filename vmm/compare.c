@@ -50,6 +50,15 @@ static size_t compare_regs(const vl_view *a, const vl_view *b, const int *ab, co
     vl_diff d;
     /* registers, by name: those a has (b's extra ones count as differences) */
     int na = view_nregs(a), nb = view_nregs(b);
+    /* each side's values read at once: a VM's view synced once, not per register */
+    uint32_t va[256], vb[256];
+    bool all = na <= 256 && nb <= 256;
+    if (all) {
+        if (a->vm) vl_vm_regs_get(a->vm, va, na);
+        else for (int i = 0; i < na; i++) va[i] = vlab_reg_get(a->m, i);
+        if (b->vm) vl_vm_regs_get(b->vm, vb, nb);
+        else for (int j = 0; j < nb; j++) vb[j] = vlab_reg_get(b->m, j);
+    }
     for (int i = 0; i < na; i++) {
         int j = ab ? ab[i] : reg_in(a, i, b);
         memset(&d, 0, sizeof d);
@@ -62,8 +71,8 @@ static size_t compare_regs(const vl_view *a, const vl_view *b, const int *ab, co
             add(out, max, &n, &d);
             continue;
         }
-        d.a = view_reg(a, i);
-        d.b = view_reg(b, j);
+        d.a = all ? va[i] : view_reg(a, i);
+        d.b = all ? vb[j] : view_reg(b, j);
         if (d.a != d.b) {
             snprintf(d.what, sizeof d.what, "%s", view_rname(a, i));
             add(out, max, &n, &d);

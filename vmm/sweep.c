@@ -194,8 +194,7 @@ static void read_regs(sw_ctx *c, int t, uint32_t *out) {
         vlab_machine *m = tmachine(c, t);
         for (int i = 0; i < c->nregs; i++) out[i] = vlab_reg_get(m, i);
     } else {
-        vl_vm *vm = c->v[t - T_V1];
-        for (int i = 0; i < c->nregs; i++) out[i] = vl_vm_reg_get(vm, i);
+        vl_vm_regs_get(c->v[t - T_V1], out, c->nregs);
     }
 }
 

@@ -367,6 +367,19 @@ uint32_t vl_vm_reg_get(vl_vm *vm, int idx) {
     return vm->virt->reg_get(vm, id);
 }
 
+void vl_vm_regs_get(vl_vm *vm, uint32_t *out, int n) {
+    if (n > vm->m->nregs) n = vm->m->nregs;
+    if (!vm->virt->reg_get_views) {
+        for (int i = 0; i < n; i++) out[i] = vl_vm_reg_get(vm, i);
+        return;
+    }
+    vm->virt->to_virtual(vm);
+    for (int i = 0; i < n; i++) {
+        int id = vm->m->regs[i].id;
+        out[i] = id == (int)PSEUDO_PC ? vl_vm_pc(vm) : vm->ops->reg_get(vm->vctx, id);
+    }
+}
+
 void vl_vm_reg_set(vl_vm *vm, int idx, uint32_t v) {
     if (idx < 0 || idx >= vm->m->nregs) return;
     const vl_reg_info *r = &vm->m->regs[idx];

@@ -325,6 +325,9 @@ typedef struct vl_virt_ops {
     /* The guest's view of register `id` (the core's register id). */
     uint32_t (*reg_get)(vl_vm *vm, int id);
     void (*reg_set)(vl_vm *vm, int id, uint32_t v);
+    /* true: reg_get(vm, id) is to_virtual(vm), then the core's reg_get of
+     * vctx; vl_vm_regs_get then syncs once for all the registers */
+    bool reg_get_views;
     /* Resource control: 0 when the real CPU is deprivileged and the monitor's
      * own real state is intact; else -1 with the reason. */
     int (*check)(vl_vm *vm, char *why, size_t whysz);
@@ -516,6 +519,10 @@ void vl_vm_set_hook(vl_vm *vm, unsigned mask, vlab_hook_fn fn, void *ctx);
 /* The guest as it sees itself: registers by the machine's register index,
  * privileged ones from the virtual state. */
 uint32_t vl_vm_reg_get(vl_vm *vm, int idx);
+/* Registers 0..n-1 (vl_vm_reg_get's indices, n at most the machine's
+ * count) into out: what n calls of vl_vm_reg_get give, for one sync of the
+ * guest's view where the glue allows it (a comparison reads them all) */
+void vl_vm_regs_get(vl_vm *vm, uint32_t *out, int n);
 void vl_vm_reg_set(vl_vm *vm, int idx, uint32_t v);
 uint32_t vl_vm_pc(vl_vm *vm);
 void vl_vm_set_pc(vl_vm *vm, uint32_t pc);

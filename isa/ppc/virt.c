@@ -440,6 +440,7 @@ const vl_virt_ops ppc_virt_ops = {
     .priv_get = priv_get,
     .priv_set = priv_set,
     .reg_get = reg_get,
+    .reg_get_views = true,
     .reg_set = reg_set,
     .check = check,
     .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT |

@@ -850,6 +850,7 @@ const vl_virt_ops x86_virt_ops = {
     .priv_get = priv_get,
     .priv_set = priv_set,
     .reg_get = reg_get,
+    .reg_get_views = true,
     .reg_set = reg_set,
     .check = check,
     .resync = resync,
