@@ -526,6 +526,66 @@ static void test_fault_after_store(void **state) {
     vlab_free(g.b);
 }
 
+/* A REP STOS that runs from RAM down past 0 into the top of the address
+ * space, where under ring compression the real ES limit stops short of the
+ * monitor region: the real CPU faults part-way and the monitor goes on
+ * with the instruction on the virtual context. Natively and under every
+ * technique, after each step the same registers and memory: the
+ * iterations the real CPU did keep their stores (an intercepted fault
+ * undoes only the faulting one's), and each step ends where the count
+ * says, not 4096 iterations after wherever the instruction was resumed
+ * (fuzz code-pentium seed 810000 input 75193, trap-and-emulate). */
+static void test_rep_into_monitor_region(void **state) {
+    (void)state;
+    sbuf b = { 0 };
+    out(&b, "  .org 0x1000\nstart:\n%s", idt_setup);
+    out(&b, "  lgdt gdtr\n  lidt idtr\n  ljmp $0x08, $1f\n"
+            "1:\n  mov $0x10, %%ax\n  mov %%ax, %%ds\n  mov %%ax, %%es\n  mov %%ax, %%ss\n"
+            "  mov $0x7f000, %%esp\n"
+            "  mov $0x100, %%edi\n  mov $-1, %%eax\n  mov $0x3500, %%ecx\n  std\n  rep stosl\n  cld\n"
+            "  movb $'D', %%al\n  outb %%al, $0xe9\n  cli\n  hlt\n"
+            "handler:\n  movb $'F', %%al\n  outb %%al, $0xe9\n  cli\n  hlt\n"
+            "vec80:\nvec20:\n  iret\n");
+    out(&b, "%s", tables);
+    image g = assemble(b.p);
+    free(b.p);
+    for (int tech = 0; tech < VL_TECH_COUNT; tech++) {
+        vlab_machine *n = native(&g, 0x1000);
+        vl_vm *vm = guest(NULL, &g, 0x1000, tech);
+        int steps = 0;
+        for (;;) {
+            vlab_stop sn = vlab_run(n, 1, 0, 0);
+            vl_stop sv = vl_vm_run(vm, 1, 0, 0);
+            char what[64];
+            snprintf(what, sizeof what, "%s, step %d", vl_technique_name(tech), ++steps);
+            assert_same(n, vm, what);
+            if (sn.reason != VLAB_STOP_BUDGET) {
+                /* the monitored HLT (emulated) reports its stop a step later */
+                if (sv.reason == VLAB_STOP_BUDGET) sv = vl_vm_run(vm, 1, 0, 0);
+                assert_same(n, vm, what);
+                if (sv.reason != sn.reason)
+                    fail_msg("%s: stop %s natively, %s monitored", what, vlab_stop_name(sn.reason),
+                             vlab_stop_name(sv.reason));
+                break;
+            }
+            if (sv.reason != sn.reason)
+                fail_msg("%s: stop %s natively, %s monitored", what, vlab_stop_name(sn.reason),
+                         vlab_stop_name(sv.reason));
+            assert_true(steps < 100000);
+        }
+        size_t cn, cv;
+        const char *con_n = vlab_console(n, &cn), *con_v = vlab_console(vm->m, &cv);
+        assert_int_equal(cn, 1);
+        assert_memory_equal(con_n, "D", 1);
+        assert_int_equal(cv, 1);
+        assert_memory_equal(con_v, "D", 1);
+        assert_check(vm);
+        vl_vm_free(vm);
+        vlab_machine_free(n);
+    }
+    vlab_free(g.b);
+}
+
 /* A timer interrupt whose delivery does not reach a handler, natively and
  * under every technique: the same stop (reason, vector, PC, error code).
  * Gate 0x20 names a selector beyond the GDT: delivering it faults (#GP,
@@ -1113,6 +1173,7 @@ int main(void) {
         cmocka_unit_test(test_check_detects),
         cmocka_unit_test(test_expand_down_byte_granular),
         cmocka_unit_test(test_fault_after_store),
+        cmocka_unit_test(test_rep_into_monitor_region),
         cmocka_unit_test(test_interrupt_delivery_stops),
         cmocka_unit_test(test_boot_after_run),
         cmocka_unit_test(test_shadow_gdt_rewritten),

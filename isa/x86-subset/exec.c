@@ -13,7 +13,8 @@
  * Steps (as the other cores): an instruction and the exception processing
  * it causes are one step; interrupts and the single-step trap are taken at
  * the start of the next. A REP string instruction runs at most 4096
- * iterations in one step and stays on the same EIP until it is done (it is
+ * iterations in one step, the step ending when ECX (CX) reaches a multiple
+ * of 4096, and stays on the same EIP until it is done (it is
  * restartable by design, as on the hardware), so no guest can hold the host.
  *
  * Stops: HALT after a jump to itself (executed, pc = the jump), IDLE after
@@ -531,7 +532,12 @@ static void str_once(x86_cpu *s, const x86_decoded *d, int sz) {
 }
 
 /* A string instruction, with its repeat prefix. false: it is not done
- * (REP_CHUNK iterations ran): the next step goes on with it. */
+ * (the count reached a multiple of REP_CHUNK): the next step goes on with
+ * it. The step ends where the count register says, not after REP_CHUNK
+ * iterations from wherever this run of it began: one resumed after a
+ * fault part-way (a monitor's real CPU stopped at its region, the
+ * instruction emulated on from there) ends its step where the bare
+ * machine's does. */
 static bool string_insn(x86_cpu *s, const x86_decoded *d, int sz) {
     if (!d->rep) {
         str_once(s, d, sz);
@@ -547,15 +553,20 @@ static bool string_insn(x86_cpu *s, const x86_decoded *d, int sz) {
         set_areg(s, X86_ECX, as, cx - 1);
         /* a fault in a later iteration keeps this one: ECX, ESI and EDI
          * stay as after the last successful iteration, EIP at the
-         * instruction (SDM vol. 2, REP); the flags go back to before it */
+         * instruction (SDM vol. 2, REP); the flags go back to before it.
+         * Its stores stay too: an intercepted fault (the monitor goes on
+         * with the instruction from these registers) undoes only the
+         * stores of the iteration that faulted */
         memcpy(s->u_r, s->r, sizeof s->r);
+        s->wlog_n = 0;
         if (z) {
             bool zf = (x86_get_flags(s) & X86_ZF) != 0;
             if ((d->rep == 0xF3 && !zf) || (d->rep == 0xF2 && zf)) return true;
         }
         if (cx - 1 == 0) return true;
+        if (((cx - 1) & (REP_CHUNK - 1)) == 0) return false;
     }
-    return false;
+    return false; /* (not reached: a multiple of REP_CHUNK comes first) */
 }
 
 /* ---- I/O ------------------------------------------------------------------------------------ */

@@ -366,7 +366,7 @@ typedef struct x86_cpu {
      * faulted, must not see its own first attempt; ENTER, PUSHA...).
      * Device writes cannot be undone and are not logged. */
     uint16_t wlog_n;
-    bool wlog_lost;           /* more writes than the log holds (never for the subset's instructions) */
+    bool wlog_lost;           /* more writes than the log holds (never for the subset's instructions: a REP string one logs one iteration at a time) */
     bool u_segs;
     int u_cpl;
     x86_seg u_seg[X86_NSEG];
