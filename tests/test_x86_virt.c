@@ -477,6 +477,20 @@ static void test_expand_down_byte_granular(void **state) {
     vlab_free(g.b);
 }
 
+/* A kernel at 0x1000: the IDT built, the tables loaded, flat protected
+ * mode with DS and SS (and ES with es) of the data segment, then body (its
+ * own text, handler and vec80/vec20 included), then the tables. */
+static image kernel(bool es, const char *body) {
+    sbuf b = { 0 };
+    out(&b, "  .org 0x1000\nstart:\n%s", idt_setup);
+    out(&b, "  lgdt gdtr\n  lidt idtr\n  ljmp $0x08, $1f\n"
+            "1:\n  mov $0x10, %%ax\n  mov %%ax, %%ds\n%s  mov %%ax, %%ss\n%s%s",
+        es ? "  mov %ax, %es\n" : "", body, tables);
+    image g = assemble(b.p);
+    free(b.p);
+    return g;
+}
+
 /* An instruction that stores, then faults: ENTER with a nesting level
  * pushes EBP, then reads the old frame's pointers (at the current
  * privilege) and faults there; natively the fault is taken with the
@@ -489,19 +503,12 @@ static void test_expand_down_byte_granular(void **state) {
  * code-i386 seed 5). */
 static void test_fault_after_store(void **state) {
     (void)state;
-    sbuf b = { 0 };
-    out(&b, "  .org 0x1000\nstart:\n%s", idt_setup);
-    out(&b, "  lgdt gdtr\n  lidt idtr\n  ljmp $0x08, $1f\n"
-            "1:\n  mov $0x10, %%ax\n  mov %%ax, %%ds\n  mov %%ax, %%ss\n"
-            "  mov $1, %%ebp\n  mov $ent + 5, %%esp\n"
-            "ent:\n  enter $0x52a1, $9\n"
-            "  movb $'C', %%al\n  outb %%al, $0xe9\n  cli\n  hlt\n"
-            "handler:\n  movb $'F', %%al\n  outb %%al, $0xe9\n  mov %%ebp, %%eax\n  add $'0', %%al\n"
-            "  outb %%al, $0xe9\n  cli\n  hlt\n"
-            "vec80:\nvec20:\n  iret\n");
-    out(&b, "%s", tables);
-    image g = assemble(b.p);
-    free(b.p);
+    image g = kernel(false, "  mov $1, %ebp\n  mov $ent + 5, %esp\n"
+                            "ent:\n  enter $0x52a1, $9\n"
+                            "  movb $'C', %al\n  outb %al, $0xe9\n  cli\n  hlt\n"
+                            "handler:\n  movb $'F', %al\n  outb %al, $0xe9\n  mov %ebp, %eax\n  add $'0', %al\n"
+                            "  outb %al, $0xe9\n  cli\n  hlt\n"
+                            "vec80:\nvec20:\n  iret\n");
     vlab_machine *n = native(&g, 0x1000);
     vlab_stop sn = vlab_run(n, 100000, 0, 0);
     size_t cn, cv;
@@ -537,18 +544,11 @@ static void test_fault_after_store(void **state) {
  * (fuzz code-pentium seed 810000 input 75193, trap-and-emulate). */
 static void test_rep_into_monitor_region(void **state) {
     (void)state;
-    sbuf b = { 0 };
-    out(&b, "  .org 0x1000\nstart:\n%s", idt_setup);
-    out(&b, "  lgdt gdtr\n  lidt idtr\n  ljmp $0x08, $1f\n"
-            "1:\n  mov $0x10, %%ax\n  mov %%ax, %%ds\n  mov %%ax, %%es\n  mov %%ax, %%ss\n"
-            "  mov $0x7f000, %%esp\n"
-            "  mov $0x100, %%edi\n  mov $-1, %%eax\n  mov $0x3500, %%ecx\n  std\n  rep stosl\n  cld\n"
-            "  movb $'D', %%al\n  outb %%al, $0xe9\n  cli\n  hlt\n"
-            "handler:\n  movb $'F', %%al\n  outb %%al, $0xe9\n  cli\n  hlt\n"
-            "vec80:\nvec20:\n  iret\n");
-    out(&b, "%s", tables);
-    image g = assemble(b.p);
-    free(b.p);
+    image g = kernel(true, "  mov $0x7f000, %esp\n"
+                           "  mov $0x100, %edi\n  mov $-1, %eax\n  mov $0x3500, %ecx\n  std\n  rep stosl\n  cld\n"
+                           "  movb $'D', %al\n  outb %al, $0xe9\n  cli\n  hlt\n"
+                           "handler:\n  movb $'F', %al\n  outb %al, $0xe9\n  cli\n  hlt\n"
+                           "vec80:\nvec20:\n  iret\n");
     for (int tech = 0; tech < VL_TECH_COUNT; tech++) {
         vlab_machine *n = native(&g, 0x1000);
         vl_vm *vm = guest(NULL, &g, 0x1000, tech);
