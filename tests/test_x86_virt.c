@@ -559,18 +559,12 @@ static void test_rep_into_monitor_region(void **state) {
             char what[64];
             snprintf(what, sizeof what, "%s, step %d", vl_technique_name(tech), ++steps);
             assert_same(n, vm, what);
-            if (sn.reason != VLAB_STOP_BUDGET) {
-                /* the monitored HLT (emulated) reports its stop a step later */
-                if (sv.reason == VLAB_STOP_BUDGET) sv = vl_vm_run(vm, 1, 0, 0);
-                assert_same(n, vm, what);
-                if (sv.reason != sn.reason)
-                    fail_msg("%s: stop %s natively, %s monitored", what, vlab_stop_name(sn.reason),
-                             vlab_stop_name(sv.reason));
-                break;
-            }
+            /* the final HLT's stop in the same step (an emulated one was
+             * once reported a step later, by the next run) */
             if (sv.reason != sn.reason)
                 fail_msg("%s: stop %s natively, %s monitored", what, vlab_stop_name(sn.reason),
                          vlab_stop_name(sv.reason));
+            if (sn.reason != VLAB_STOP_BUDGET) break;
             assert_true(steps < 100000);
         }
         size_t cn, cv;

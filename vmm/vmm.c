@@ -594,6 +594,7 @@ static int handle(vl_vm *vm, vl_trap *tp, int reason, vl_stop *out) {
             *out = r;
             return -1;
         }
+        if (r.reason != VLAB_STOP_BUDGET) vm->idle_after = r;
         return 0;
     }
     vm->reflect_stop.reason = VLAB_STOP_NONE;
@@ -683,6 +684,7 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
 
     vm->trap_stop = false;
     m->hook_stop = false;
+    vm->idle_after.reason = VLAB_STOP_NONE;
     bool resume = false; /* vl_vm.tech_resume */
     for (;;) {
         vl_stop s, out;
@@ -744,6 +746,8 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
             return out;
         }
         if (vm->dead) return out;
+        vl_stop idle = vm->idle_after;
+        vm->idle_after.reason = VLAB_STOP_NONE;
         if (wakes(vm) != woke) rc.woke = UINT64_MAX;
         if (vm->hook_mask && guest_events(vm, &ic_step)) vm->trap_stop = true;
         if (vm->trap_stop || m->hook_stop) {
@@ -759,6 +763,13 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
             vl_stop e = mkstop(vm, VLAB_STOP_ERROR);
             e.vector = s.vector;
             return e;
+        }
+        if (idle.reason != VLAB_STOP_NONE) {
+            /* the core's own stop after HLT, STOP or a jump to itself, in
+             * the same step (not after the budget, as a next run's) */
+            idle.pc = vl_vm_pc(vm);
+            if (vl_run_idle(&rc, &idle, wakes(vm))) return idle;
+            slice_end = cc->icount; /* a boundary, as on the bare machine */
         }
     }
 }

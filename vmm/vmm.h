@@ -428,6 +428,9 @@ struct vl_vm {
     int hook_level;            /* the virtual level last reported */
     bool stop_on_null_vector;  /* a reflected exception with vector entry 0 stops (as natively) */
     vl_stop reflect_stop;      /* a reflect's own stop (vl_virt_trap.reflect; reason NONE: none) */
+    vl_stop idle_after;        /* the emulated instruction left the guest idle or halted (HLT, STOP, a
+                                  jump to itself): the run loop takes it as the core's stop, in the same
+                                  step, as the bare machine does (reason NONE: it did not) */
     bool trap_stop;            /* a trap callback asked to stop */
     /* The technique's run (vl_technique.run) goes on from the last one in
      * the same vl_vm_run, which ended on its budget (a slice boundary), with
