@@ -2061,7 +2061,11 @@ static fast_fn fast_for(const x86_decoded *d) {
 static size_t fetch(x86_cpu *s, uint8_t *buf, bool *more_pages) {
     const x86_seg *cs = &s->seg[X86_CS];
     uint32_t eip = s->eip;
-    if (eip > cs->limit) {
+    /* a CS cache not present, which no load can give: the monitor's mark of
+     * a segment the real CPU must not use (its base in the monitor region,
+     * virt.c compress()): the fetch traps, as a data access through such a
+     * cache does, instead of reading the region */
+    if (eip > cs->limit || ((s->cr0 & X86_CR0_PE) && !(cs->attr & X86_A_P))) {
         x86_fault(s, X86_EXC_GP, 0, true);
         *more_pages = false;
         return 0;
@@ -2354,7 +2358,7 @@ static void code_window(x86_cpu *s) {
     const x86_seg *cs = &s->seg[X86_CS];
     uint32_t eip = s->eip, lin = cs->base + eip;
     s->cp_len = 0;
-    if (eip > cs->limit || cs->limit - eip < 15) return;
+    if (eip > cs->limit || cs->limit - eip < 15 || !(cs->attr & X86_A_P)) return; /* (fetch() faults) */
     uint8_t *page = x86_fast_ram(s, lin & ~0xFFFu, 0x1000, false, 0, s->fast_lim);
     if (!page) return;
     /* from the page start, or from EIP 0 when CS starts inside the page */
