@@ -18,6 +18,9 @@ local guests = {
   { isa = "x86:pentium", src = x86, org = 0x7c00, cs = 0 },
 }
 local function load(m, g, code)
+  -- x86: from the reset state, as a VM starts (a bare machine starts as
+  -- a Multiboot loader leaves it)
+  if g.cs and m.reset then m:reset() end
   m:write(g.org, code)
   if g.cs then m.regs.cs = g.cs end
   m.pc = g.org
