@@ -17,7 +17,7 @@
  *   vm:check()               true, or false and why (resource control)
  *   vm:run_all{ slice=, max= }  every VM of vm's monitor, round robin
  *   vlab.compare(a, b)       list of differences (machines, guests or VMs)
- *   vlab.equivalence{ isa=, model=, code=, org=, entry=, ram=, max= }
+ *   vlab.equivalence{ isa=, model=, technique=, flavour=, code=, org=, entry=, ram=, max= }
  *                            the same image natively and under the monitor
  *
  * vl_lua_open_vmm(L) sets these on the module table at the top of the stack. */
@@ -821,12 +821,12 @@ static int l_compare(lua_State *L) {
     return 1;
 }
 
-/* vlab.equivalence{ isa=, model=, code=bytes, org=, entry=, ram=, sp=, max= } */
+/* vlab.equivalence{ isa=, model=, technique=, flavour=, code=bytes, org=, entry=, ram=, sp=, max= } */
 static const vlab_option equivalence_options[] = {
     { "isa", VLAB_OPT_STRING }, { "model", VLAB_OPT_STRING }, { "technique", VLAB_OPT_STRING },
     { "code", VLAB_OPT_STRING }, { "org", VLAB_OPT_INTEGER },  { "entry", VLAB_OPT_INTEGER },
     { "ram", VLAB_OPT_INTEGER }, { "sp", VLAB_OPT_INTEGER },    { "max", VLAB_OPT_INTEGER },
-    { NULL, 0 }
+    { "flavour", VLAB_OPT_STRING }, { NULL, 0 }
 };
 
 static int l_equivalence(lua_State *L) {
@@ -845,6 +845,10 @@ static int l_equivalence(lua_State *L) {
     }
     int t = vl_technique_find(tech ? tech : "trap-and-emulate");
     if (t < 0) return luaL_error(L, "%s: unknown technique '%s' (known: %s)", fn, tech, vl_technique_list());
+    const char *flavour = opt_str(L, 1, "flavour", fn);
+    int fl = flavour ? vl_hw_flavour_find(flavour) : VL_HW_SVM;
+    if (fl < 0) return luaL_error(L, "%s: unknown flavour '%s' (known: svm, vt)", fn, flavour);
+    if (flavour && t != VL_TECH_HW_ASSIST) return luaL_error(L, "%s: flavour: for technique hw-assist only", fn);
     lua_getfield(L, 1, "code");
     size_t len = 0;
     const char *code = lua_tolstring(L, -1, &len);
@@ -858,6 +862,7 @@ static int l_equivalence(lua_State *L) {
         return luaL_error(L, "%s: org, entry, sp and max must be 32-bit unsigned", fn);
     vl_equiv_image img = { isa_name, model_name, (uint32_t)ram, (const uint8_t *)code, len, (uint32_t)org,
                            (uint32_t)(has_entry ? entry : org), (uint32_t)sp };
+    img.hw_flavour = fl;
     vl_equiv_result r;
     if (vl_equiv_run(&img, (uint64_t)max, t, &r, err, sizeof err) < 0) return luaL_error(L, "%s: %s", fn, err);
     lua_createtable(L, 0, 8);

@@ -217,7 +217,7 @@ struct vl_equiv_cache {
         vl_vm *vm;
         char isa[32], model[32];
         uint32_t ram;
-        int technique;
+        int technique, hw_flavour;
         const vl_virt_ops *virt;
         bool used;
         int *ab, *ba;       /* the pair's register maps, once compared: the same for every use */
@@ -248,7 +248,7 @@ uint64_t vl_equiv_cache_native_runs(const vl_equiv_cache *c) { return c ? c->ref
 
 static bool slot_fits(const vl_equiv_cache *c, int i, const vl_equiv_image *img, int technique) {
     return c->s[i].nat && c->s[i].ram == img->ram && c->s[i].technique == technique &&
-           c->s[i].virt == img->virt && !strcmp(c->s[i].isa, img->isa ? img->isa : "") &&
+           c->s[i].hw_flavour == img->hw_flavour && c->s[i].virt == img->virt && !strcmp(c->s[i].isa, img->isa ? img->isa : "") &&
            !strcmp(c->s[i].model, img->model ? img->model : "");
 }
 
@@ -267,6 +267,11 @@ static void pair_free(pair *p, vl_equiv_cache *c) {
     p->slot = -1;
 }
 
+/* The monitored side's hw-assist flavour: a VM made or renewed has the default */
+static int set_flavour(vl_vm *vm, const vl_equiv_image *img, char *err, size_t errsz) {
+    return img->hw_flavour == VL_HW_SVM ? 0 : vl_hw_set_flavour(vm, img->hw_flavour, err, errsz);
+}
+
 /* The pair's machines as new: renewed from the cache when a free slot
  * holds this shape, else made (and kept in a free slot if any). vm_only:
  * the bare machine of a kept slot is left as it was (the caller does not
@@ -279,7 +284,7 @@ static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_
         if (c->s[i].used) continue;
         if (slot_fits(c, i, img, technique)) {
             if (!vm_only) vlab_machine_renew(c->s[i].nat);
-            if (vl_vm_renew(c->s[i].vm, err, errsz) == 0) {
+            if (vl_vm_renew(c->s[i].vm, err, errsz) == 0 && set_flavour(c->s[i].vm, img, err, errsz) == 0) {
                 c->s[i].used = true;
                 p->nat = c->s[i].nat, p->vm = c->s[i].vm, p->slot = i;
                 p->ab = c->s[i].ab, p->ba = c->s[i].ba, p->cache = c;
@@ -292,7 +297,7 @@ static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_
     p->nat = vlab_machine_new(img->isa, img->model, img->ram, err, errsz);
     if (!p->nat) return -1;
     p->vm = vl_vm_new(NULL, img->isa, img->model, img->ram, technique, img->virt, err, errsz);
-    if (!p->vm) {
+    if (!p->vm || set_flavour(p->vm, img, err, errsz) < 0) {
         pair_free(p, NULL);
         return -1;
     }
@@ -305,6 +310,7 @@ static int pair_get(pair *p, const vl_equiv_image *img, int technique, vl_equiv_
         snprintf(c->s[free_slot].model, sizeof c->s[0].model, "%s", img->model ? img->model : "");
         c->s[free_slot].ram = img->ram;
         c->s[free_slot].technique = technique;
+        c->s[free_slot].hw_flavour = img->hw_flavour;
         c->s[free_slot].virt = img->virt;
         c->s[free_slot].used = true;
         p->slot = free_slot;

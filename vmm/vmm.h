@@ -666,6 +666,10 @@ typedef struct vl_equiv_image {
      * at_pc and at_vm_pc 0, at_insn "(not attributed)"), which replays
      * the run again; equal, first*, diffs and the stops are the same */
     bool no_attribution;
+    /* hw-assist only: the flavour of the monitored side (VL_HW_SVM, the
+     * default, or VL_HW_VT); another value, or VT under another
+     * technique, is an error */
+    int hw_flavour;
 } vl_equiv_image;
 typedef struct vl_equiv_result {
     bool equal;             /* no difference up to the end of the run */

@@ -2,12 +2,13 @@
  * code-68010, code-750, code-i386, code-pentium).
  *
  * An input is a configuration (privilege state, timer, how the vector table
- * is filled, a second VM) followed by machine code. It becomes a RAM image:
+ * is filled, a second VM; x86: paging) followed by machine code. It becomes a RAM image:
  * a vector table, a prefix that sets the privilege state and arms the timer,
  * the code. The image runs
  *   1. natively, through the public API (include/vlab.h), with an event hook;
  *   2. under every technique the monitor offers for the ISA (asked at run
- *      time: an ISA without monitor glue runs natively only), with the
+ *      time: an ISA without monitor glue runs natively only; hw-assist
+ *      also in its vt flavour where the glue has one), with the
  *      resource-control check (vl_vm_check) after every trap and at the end,
  *      sometimes with a second VM on the same monitor, time-sliced;
  *   3. natively and monitored side by side (vl_equiv_run, vmm/compare.c),
@@ -42,11 +43,14 @@ enum {
     SSP = 0x8000,       /* the supervisor stack, set before the run */
     USP = 0xC000,       /* m68k: the user stack the prefix sets */
     MAX_RANGES = 256,
+    MAX_CLAIMS = VL_TECH_COUNT + 1, /* every technique, hw-assist in both flavours */
 };
 
 /* What the sweep measured for one technique: the encodings of the leaking forms. */
 typedef struct claim {
     int tech;
+    int flavour;            /* hw-assist: VL_HW_SVM, or VL_HW_VT (a claim of its own) */
+    char name[32];          /* the technique's name, with the flavour when not the default */
     int leaking_forms;
     int nr;
     uint32_t lo[MAX_RANGES], hi[MAX_RANGES];
@@ -67,7 +71,7 @@ typedef struct image {
 typedef struct code_state {
     const char *isa, *model;
     int nclaims;
-    claim claims[VL_TECH_COUNT];
+    claim claims[MAX_CLAIMS];
     unsigned unit;          /* bytes of the word the sweep's encodings name */
     bool big_endian;
     uint32_t mmio;          /* the model's device window: where the prefix arms the timer */
@@ -78,8 +82,8 @@ typedef struct code_state {
      * monitor of the single VM, the monitors of the two VMs side by side
      * (one per technique of the second) and the differential's machines */
     vlab_machine *nat;
-    vl_vmm *solo_mon[VL_TECH_COUNT], *pair_mon[VL_TECH_COUNT][2];
-    vl_vm *solo[VL_TECH_COUNT], *pair_a[VL_TECH_COUNT][2], *pair_b[VL_TECH_COUNT][2];
+    vl_vmm *solo_mon[MAX_CLAIMS], *pair_mon[MAX_CLAIMS][2];
+    vl_vm *solo[MAX_CLAIMS], *pair_a[MAX_CLAIMS][2], *pair_b[MAX_CLAIMS][2];
     vl_equiv_cache *eq;     /* one for every technique: the native side runs once per input */
     /* what the inputs reached, printed at the end (fini) */
     const char *name;
@@ -100,7 +104,7 @@ static void put16be(image *g, uint32_t a, uint16_t v) {
 /* configuration bytes, then code */
 typedef struct config {
     uint8_t flags;          /* 1 user mode, 2 timer, 4 second VM, 8 event hook, 0x30 vector mode */
-    uint16_t sr;            /* m68k SR bits / ppc MSR bits / x86: bit 0 STI */
+    uint16_t sr;            /* m68k SR bits / ppc MSR bits / x86: bit 0 STI, bits 9 and 10 paging, 11 CR0.WP */
     uint8_t period, level;
     uint32_t vseed;
     uint8_t slice, hook_after;
@@ -217,9 +221,40 @@ static void build_x86(image *g, const config *c, const uint8_t *code, size_t n) 
         g->b[a] = 0xB8, put32(g, a + 1, c->level & 7, false), a += 5;
         g->b[a++] = 0xEF;
     }
+    if ((c->sr & 0x600) == 0x600) {
+        /* paging on: a page directory at PD, one page table mapping the
+         * 64 KiB of RAM, identity; the pages the prefix, the vectors and
+         * the stack need present and writable by any level, the others
+         * drawn: mostly so, else read-only, supervisor-only or not present
+         * (CR0.WP from the input). The tables' own pages are mapped
+         * nowhere: a table changed under a live translation may be used
+         * old or new (the SDM's "optional invalidation": the bare core
+         * keeps its code window, a monitor walks again), which no
+         * technique can make equal. (Two bits of the configuration: the
+         * inputs kept from before paging keep their meaning.) */
+        const uint32_t PD = 0xE000, PT = 0xF000;
+        uint64_t ps = c->vseed ^ 0x9E3779B97F4A7C15ull;
+        put32(g, PD, PT | 7, false);
+        for (uint32_t p = 0; p < RAM >> 12; p++) {
+            uint32_t r = (uint32_t)fz_rand(&ps), fl = 7;
+            bool needed = p <= 2 || p == (SSP - 1) >> 12;
+            if (p == PD >> 12 || p == PT >> 12) fl = 0;
+            else if (!needed && (r & 3) == 0) fl = (uint32_t[]){ 5, 3, 0, 1 }[r >> 2 & 3];
+            put32(g, PT + 4 * p, p << 12 | fl, false);
+        }
+        uint32_t cr0_or = 0x80000000u | ((c->sr & 0x800) ? 0x10000u : 0);
+        g->b[a] = 0xB8, put32(g, a + 1, PD, false), a += 5;              /* mov $PD,%eax */
+        static const uint8_t to_cr3[] = { 0x0F, 0x22, 0xD8 }, from_cr0[] = { 0x0F, 0x20, 0xC0 },
+                             to_cr0[] = { 0x0F, 0x22, 0xC0 };
+        memcpy(g->b + a, to_cr3, 3), a += 3;                             /* mov %eax,%cr3 */
+        memcpy(g->b + a, from_cr0, 3), a += 3;                           /* mov %cr0,%eax */
+        g->b[a] = 0x0D, put32(g, a + 1, cr0_or, false), a += 5;          /* or $cr0_or,%eax */
+        memcpy(g->b + a, to_cr0, 3), a += 3;                             /* mov %eax,%cr0 */
+    }
     if (c->sr & 1) g->b[a++] = 0xFB; /* sti */
     g->code = a;
     g->len = add_code(g, a, code, n, 1);
+    if ((c->sr & 0x600) == 0x600) g->len = RAM; /* the page tables too */
     g->entry = PRE;
     /* CPL 3 with only ring-0 segments and no TSS: every interrupt then
      * shuts the CPU down, so only now and then */
@@ -299,7 +334,13 @@ static void *code_init(const fz_target *t, FILE *out) {
         fprintf(out, "%s: natively only: the monitor cannot run %s (%s)\n", t->name, st->isa, why);
         return st;
     }
-    for (int tech = 0; tech < VL_TECH_COUNT; tech++) {
+    /* hw-assist's vt flavour where the glue tells the two apart (a guest
+     * in a mode non-root cannot hold is interpreted), as a claim of its own */
+    const vl_virt_ops *glue = vl_glue_virt(vl_find_model(st->isa, st->model)->ops);
+    bool vt = glue && glue->hw && glue->hw->vt_runnable;
+    for (int v = 0; v < VL_TECH_COUNT + 1; v++) {
+        int tech = v < VL_TECH_COUNT ? v : VL_TECH_HW_ASSIST, flavour = v < VL_TECH_COUNT ? VL_HW_SVM : VL_HW_VT;
+        if (flavour == VL_HW_VT && !vt) continue;
         /* a technique the monitor refuses for this ISA is not a target */
         vl_vm *vm = vl_vm_new(NULL, st->isa, st->model, RAM, tech, NULL, err, sizeof err);
         if (!vm) {
@@ -309,14 +350,16 @@ static void *code_init(const fz_target *t, FILE *out) {
         vl_vm_free(vm);
         claim *cl = &st->claims[st->nclaims++];
         cl->tech = tech;
+        cl->flavour = flavour;
+        snprintf(cl->name, sizeof cl->name, "%s%s", vl_technique_name(tech), flavour == VL_HW_VT ? " (vt)" : "");
         if (vl_technique_get(tech)->no_sweep) {
             /* no sweep to say which differences are leaks */
             cl->rc_only = true;
-            fprintf(out, "%s: %s: resource control only (%s)\n", t->name, vl_technique_name(tech),
-                    vl_technique_get(tech)->no_sweep);
+            fprintf(out, "%s: %s: resource control only (%s)\n", t->name, cl->name, vl_technique_get(tech)->no_sweep);
             continue;
         }
-        vl_sweep_opts o = { .isa = st->isa, .model = st->model, .technique = vl_technique_name(tech) };
+        vl_sweep_opts o = { .isa = st->isa, .model = st->model, .technique = vl_technique_name(tech),
+                            .flavour = flavour == VL_HW_VT ? "vt" : NULL };
         vl_sweep_result r;
         if (vl_sweep_run(&o, &r, err, sizeof err) != 0) {
             fprintf(stderr, "%s: sweep: %s\n", t->name, err);
@@ -333,11 +376,11 @@ static void *code_init(const fz_target *t, FILE *out) {
         vl_sweep_result_free(&r);
         if (cl->leaking_forms)
             fprintf(out, "%s: %s: the sweep measures %d leaking forms: the first difference must be one of them%s\n",
-                    t->name, vl_technique_name(tech), cl->leaking_forms,
+                    t->name, cl->name, cl->leaking_forms,
                     cl->unparsed ? " (some encodings unreadable: such a difference fails)" : "");
         else
             fprintf(out, "%s: %s: the sweep measures no leak: native and monitored runs must be equivalent\n",
-                    t->name, vl_technique_name(tech));
+                    t->name, cl->name);
     }
     return st;
 }
@@ -353,7 +396,7 @@ static void code_fini(void *state) {
     for (int i = 0; i < st->nclaims; i++)
         for (int k = 0; k < st->claims[i].nmn; k++) free((void *)st->claims[i].mn[k]);
     vlab_machine_free(st->nat);
-    for (int i = 0; i < VL_TECH_COUNT; i++) {
+    for (int i = 0; i < MAX_CLAIMS; i++) {
         vl_vm_free(st->solo[i]);
         vl_vmm_release(st->solo_mon[i]);
         for (int k = 0; k < 2; k++) {
@@ -464,10 +507,18 @@ static int check_trap(void *ctx, const vl_trap_event *ev) {
     return 0;
 }
 
-static vl_vm *make_vm(fz_ctx *c, vl_vmm *mon, const code_state *st, int tech) {
+/* The claim's hw-assist flavour on a VM made or renewed (either has the default) */
+static void set_flavour(fz_ctx *c, vl_vm *vm, const claim *cl) {
     char err[256];
-    vl_vm *vm = vl_vm_new(mon, st->isa, st->model, RAM, tech, NULL, err, sizeof err);
-    if (!vm) fz_fail(c, "vl_vm_new (%s): %s", vl_technique_name(tech), err);
+    if (cl->flavour != VL_HW_SVM && vl_hw_set_flavour(vm, cl->flavour, err, sizeof err) != 0)
+        fz_fail(c, "vl_hw_set_flavour (%s): %s", cl->name, err);
+}
+
+static vl_vm *make_vm(fz_ctx *c, vl_vmm *mon, const code_state *st, const claim *cl) {
+    char err[256];
+    vl_vm *vm = vl_vm_new(mon, st->isa, st->model, RAM, cl->tech, NULL, err, sizeof err);
+    if (!vm) fz_fail(c, "vl_vm_new (%s): %s", cl->name, err);
+    set_flavour(c, vm, cl);
     return vm;
 }
 
@@ -499,13 +550,14 @@ static vl_vmm *get_monitor(fz_ctx *c, code_state *st, int ci, int k, vl_vm **a, 
     if (!st->fresh && *mp) {
         if (vl_vmm_renew(*mp, err, sizeof err) != 0) fz_fail(c, "vl_vmm_renew: %s", err);
         *a = *ap;
-        if (b) *b = *bp;
+        set_flavour(c, *a, &st->claims[ci]);
+        if (b) *b = *bp, set_flavour(c, *b, &st->claims[k]);
         return *mp;
     }
     vl_vmm *mon = vl_vmm_new(0);
     if (!mon) fz_fail(c, "vl_vmm_new failed");
-    *a = make_vm(c, mon, st, st->claims[ci].tech);
-    if (b) *b = make_vm(c, mon, st, st->claims[k].tech);
+    *a = make_vm(c, mon, st, &st->claims[ci]);
+    if (b) *b = make_vm(c, mon, st, &st->claims[k]);
     if (!st->fresh) {
         *mp = mon, *ap = *a;
         if (b) *bp = *b;
@@ -584,7 +636,7 @@ static void digest_equiv(code_state *st, const claim *cl, const vl_equiv_result 
     if (!st->digest) return;
     FILE *f = st->digest;
     char one[200];
-    fprintf(f, "differential %s: equal %d insns %llu first %llu at 0x%x (%s) stops %d %d;", vl_technique_name(cl->tech),
+    fprintf(f, "differential %s: equal %d insns %llu first %llu at 0x%x (%s) stops %d %d;", cl->name,
             r->equal, (unsigned long long)r->instructions, (unsigned long long)r->first, r->first_pc, r->first_insn,
             r->native_stop.reason, r->vm_stop.reason);
     for (size_t i = 0; i < r->ndiffs && i < sizeof r->diffs / sizeof *r->diffs; i++) {
@@ -605,7 +657,7 @@ static void differential(fz_ctx *c, code_state *st, const claim *cl, const image
     /* the oracles below read the first difference and the stops, never
      * which instruction made each final difference: no replays for that */
     vl_equiv_image e = { .isa = st->isa, .model = st->model, .ram = RAM, .bytes = g->b, .len = g->len,
-                         .org = 0, .entry = g->entry, .sp = SSP, .no_attribution = true };
+                         .org = 0, .entry = g->entry, .sp = SSP, .no_attribution = true, .hw_flavour = cl->flavour };
     vl_equiv_result r;
     if (!st->fresh && !st->eq && !(st->eq = vl_equiv_cache_new())) fz_fail(c, "out of memory");
     if (vl_equiv_run_cached(st->fresh ? NULL : st->eq, &e, BUDGET, cl->tech, &r, err, sizeof err) != 0)
@@ -632,7 +684,7 @@ static void differential(fz_ctx *c, code_state *st, const claim *cl, const image
         }
         at += (size_t)snprintf(d + at, sizeof d - at, " (stops: native %s, monitored %s)",
                                vlab_stop_name(r.native_stop.reason), vlab_stop_name(r.vm_stop.reason));
-        const char *tn = vl_technique_name(cl->tech);
+        const char *tn = cl->name;
         if (!cl->leaking_forms)
             fz_fail(c, "%s: native and monitored runs differ after instruction %llu at 0x%x (%s): %s; the sweep "
                        "measures no leak", tn, (unsigned long long)r.first, r.first_pc, r.first_insn, d);

@@ -57,6 +57,38 @@ vm2:run { max = 50 }
 t.eq(vm2.guest.regs.d0 & 0xffff, 0x2700, "without the exit MOVE from SR reads the host's mask")
 t.eq(vm2:exit_set().flavour, "vt", "flavour vt")
 
+-- vlab.equivalence in both flavours: an x86 guest that turns paging on
+-- (vt interprets it until then) ends as natively
+local PAGING = vlab.asm("x86:i386", [[
+  mov $0x11000, %edi      # a page table mapping the first 4 MiB, identity
+  mov $3, %eax
+2:
+  stosl
+  add $0x1000, %eax
+  cmp $0x400003, %eax
+  jne 2b
+  movl $0x11003, 0x10000  # the page directory's first entry
+  mov $0x10000, %ebx
+  mov %ebx, %cr3
+  mov %cr0, %ebx
+  bts $31, %ebx
+  mov %ebx, %cr0
+  smsw %dx
+  mov %cr0, %esi
+  hlt
+]], { org = 0x1000 })
+for _, fl in ipairs { "svm", "vt" } do
+  local e = vlab.equivalence { isa = "x86:i386", technique = "hw-assist", flavour = fl, code = PAGING, org = 0x1000,
+                               ram = 0x20000, sp = 0x8000 }
+  t.eq(e.equal, true, "equivalence, flavour " .. fl)
+  t.eq(e.instructions, 4107, "equivalence, flavour " .. fl .. ": the whole run")
+  t.eq(e.vm_stop, "halt", "equivalence, flavour " .. fl .. ": the monitored side halts")
+end
+t.fails("vlab.equivalence: flavour: for technique hw-assist only", vlab.equivalence,
+        { isa = "x86:i386", flavour = "vt", code = PAGING })
+t.fails("vlab.equivalence: unknown flavour 'vmx'", vlab.equivalence,
+        { isa = "x86:i386", technique = "hw-assist", flavour = "vmx", code = PAGING })
+
 -- the sweep with a wrong exit set
 local s = vlab.sweep { isa = "m68k", model = "68000", technique = "hw-assist", states = 4, filter = "move from sr" }
 t.eq(s.summary.leaks, 0, "hw-assist sweep: no leak with the default exit set")

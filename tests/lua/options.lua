@@ -14,7 +14,7 @@ fails("vlab.sweep: unknown option 'modl' (known: isa, model, technique, seed, st
   { isa = "m68k", modl = "68010" })
 fails("vlab.sweep: unknown option 'sed'", vlab.sweep, { isa = "m68k", sed = 3 })
 fails("vlab.asm: unknown option 'orgg' (known: org)", vlab.asm, "68000", "nop", { orgg = 0x1000 })
-fails("vlab.equivalence: unknown option 'mx' (known: isa, model, technique, code, org, entry, ram, sp, max)",
+fails("vlab.equivalence: unknown option 'mx' (known: isa, model, technique, code, org, entry, ram, sp, max, flavour)",
   vlab.equivalence, { isa = "m68k", code = "\0\0", mx = 5 })
 
 -- run, on a machine, a VM and a guest; run_all
