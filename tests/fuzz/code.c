@@ -66,6 +66,12 @@ typedef struct image {
     uint8_t b[RAM];
     uint32_t len, entry, code, code_len;
     bool user;              /* x86: set CPL 3 through the API (the prefix cannot) */
+    /* x86: the monitored runs start as the bare machine does, in the state
+     * a loader leaves (vl_vm_boot: protected mode, flat segments); else in
+     * the state after reset (real mode), as the inputs kept from before
+     * this choice do: the prefix and the code then mean something else
+     * than natively, which only resource control checks */
+    bool boot;
 } image;
 
 typedef struct code_state {
@@ -104,7 +110,9 @@ static void put16be(image *g, uint32_t a, uint16_t v) {
 /* configuration bytes, then code */
 typedef struct config {
     uint8_t flags;          /* 1 user mode, 2 timer, 4 second VM, 8 event hook, 0x30 vector mode */
-    uint16_t sr;            /* m68k SR bits / ppc MSR bits / x86: bit 0 STI, bits 9 and 10 paging, 11 CR0.WP */
+    uint16_t sr;            /* m68k SR bits / ppc MSR bits / x86: bit 0 STI, bits 9 and 10 paging, 11 CR0.WP,
+                             * 6 and 12 hypercalls planted, 9 and 13 (or paging, or hypercalls)
+                             * monitored runs from the loader's state */
     uint8_t period, level;
     uint32_t vseed;
     uint8_t slice, hook_after;
@@ -221,7 +229,9 @@ static void build_x86(image *g, const config *c, const uint8_t *code, size_t n) 
         g->b[a] = 0xB8, put32(g, a + 1, c->level & 7, false), a += 5;
         g->b[a++] = 0xEF;
     }
-    if ((c->sr & 0x600) == 0x600) {
+    bool paging = (c->sr & 0x600) == 0x600, calls = (c->sr & 0x1040) == 0x1040;
+    g->boot = paging || calls || (c->sr & 0x2200) == 0x2200;
+    if (paging) {
         /* paging on: a page directory at PD, one page table mapping the
          * 64 KiB of RAM, identity; the pages the prefix, the vectors and
          * the stack need present and writable by any level, the others
@@ -254,7 +264,22 @@ static void build_x86(image *g, const config *c, const uint8_t *code, size_t n) 
     if (c->sr & 1) g->b[a++] = 0xFB; /* sti */
     g->code = a;
     g->len = add_code(g, a, code, n, 1);
-    if ((c->sr & 0x600) == 0x600) g->len = RAM; /* the page tables too */
+    if (calls) {
+        /* paravirt's hypercalls (UD2 'v' call register), which random
+         * bytes never hold, planted in the code: a call number up to a few
+         * past the last, a register byte now and then above EDI (then not
+         * a hypercall: #UD as natively) */
+        uint64_t hs = c->vseed ^ 0xC2B2AE3D27D4EB4Full;
+        for (uint32_t k = 0; k < 1 + g->code_len / 48; k++) {
+            /* the first where the code starts: random code seldom runs far */
+            uint32_t r = (uint32_t)fz_rand(&hs), at = k && g->code_len > 5 ? r % (g->code_len - 4) : 0;
+            if (at + 5 > g->code_len) break;
+            const uint8_t call[] = { 0x0F, 0x0B, 0x76, (uint8_t)((r >> 16) % (VL_HC_COUNT + 3)),
+                                     (uint8_t)((r >> 24) % 9) };
+            memcpy(g->b + g->code + at, call, sizeof call);
+        }
+    }
+    if (paging) g->len = RAM; /* the page tables too */
     g->entry = PRE;
     /* CPL 3 with only ring-0 segments and no TSS: every interrupt then
      * shuts the CPU down, so only now and then */
@@ -525,8 +550,12 @@ static vl_vm *make_vm(fz_ctx *c, vl_vmm *mon, const code_state *st, const claim 
 /* The image in a new (or renewed) VM, the trap check on */
 static vl_vm *load_guest(fz_ctx *c, vl_vm *vm, const image *g, trap_ctx *tc) {
     if (vlab_mem_write(vm->m, 0, g->b, g->len) != 0) fz_fail(c, "guest image write failed");
-    vl_vm_set_pc(vm, g->entry);
-    vl_vm_reg_set(vm, vlab_reg_index(vm->m, "sp"), SSP);
+    if (g->boot) {
+        vl_vm_boot(vm, g->entry, SSP);
+    } else {
+        vl_vm_set_pc(vm, g->entry);
+        vl_vm_reg_set(vm, vlab_reg_index(vm->m, "sp"), SSP);
+    }
     if (g->user) vl_vm_set_privilege(vm, vlab_user_level(vm->m));
     tc->c = c, tc->vm = vm, tc->traps = 0;
     /* the text only for a failure's message: disassembling every trap
