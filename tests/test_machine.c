@@ -354,7 +354,7 @@ static void test_timer_stop(void **st) {
 /* ---- hooks ----------------------------------------------------------------------------------- */
 
 typedef struct hook_log {
-    int steps, console, exceptions, modes, stop_after;
+    int steps, console, exceptions, modes, stop_after, stop_exceptions;
     char text[16];
     int last_vector, last_mode;
 } hook_log;
@@ -373,7 +373,7 @@ static int hook(void *ctx, int event, uint32_t a, uint32_t b) {
     case VLAB_EV_EXCEPTION:
         h->exceptions++;
         h->last_vector = (int)a;
-        return 0;
+        return h->stop_exceptions;
     case VLAB_EV_MODE:
         h->modes++;
         h->last_mode = (int)a;
@@ -435,6 +435,51 @@ static void test_hooks(void **st) {
     assert_int_equal(h.modes, 0);
     vlab_set_hook(m, 0, NULL, NULL);
     vlab_machine_free(m);
+}
+
+/* A traced TRAP is followed by the trace exception. A hook that stops the
+ * run at the TRAP's exception event must not lose it: resumed, the run
+ * takes it as the run in one go does (the fuzz campaign's stopping run,
+ * code-68000 seed 20000 input 22046: a traced DIVU by zero). */
+static void test_hook_stop_keeps_trace(void **st) {
+    (void)st;
+    const uint16_t prog[] = { 0x46FC, 0xA700, 0x4E40, 0x60FE }; /* move.w #0xa700,sr; trap #0; bra . */
+    const uint16_t trap_handler[] = { 0x60FE };                 /* bra . */
+    const uint16_t trace_handler[] = { 0x5287, 0x4E73 };       /* addq.l #1,d7; rte */
+    uint32_t d7[2], a7[2];
+    int events[2];
+    for (int stopping = 0; stopping < 2; stopping++) {
+        vlab_machine *m = new68k("68000", 0x10000);
+        put_words(m, 0x1000, prog, 4);
+        put_words(m, 0x1200, trap_handler, 1);
+        put_words(m, 0x1300, trace_handler, 2);
+        assert_int_equal(vlab_mem_set(m, 32 * 4, 4, 0x1200), 0);
+        assert_int_equal(vlab_mem_set(m, 9 * 4, 4, 0x1300), 0);
+        set_reg(m, "ssp", 0x8000);
+        vlab_set_pc(m, 0x1000);
+        hook_log h;
+        memset(&h, 0, sizeof h);
+        h.stop_exceptions = stopping;
+        vlab_set_hook(m, VLAB_EV_EXCEPTION, hook, &h);
+        vlab_stop s;
+        int runs = 0;
+        do {
+            s = vlab_run(m, 100, 0, 0);
+            assert_true(++runs < 10);
+        } while (s.reason == VLAB_STOP_BREAKPOINT);
+        assert_int_equal(s.reason, VLAB_STOP_HALT);
+        assert_int_equal(s.pc, 0x1200);
+        assert_int_equal(runs, stopping ? 3 : 1); /* stopped at the TRAP's and at the trace's */
+        d7[stopping] = get_reg(m, "d7");
+        a7[stopping] = get_reg(m, "a7");
+        events[stopping] = h.exceptions;
+        vlab_machine_free(m);
+    }
+    assert_int_equal(d7[0], 1); /* the trace handler ran once */
+    assert_int_equal(d7[1], d7[0]);
+    assert_int_equal(a7[1], a7[0]);
+    assert_int_equal(events[0], 2);
+    assert_int_equal(events[1], events[0]);
 }
 
 static void test_many_machines(void **st) {
@@ -773,7 +818,7 @@ int main(void) {
         cmocka_unit_test(test_memory),       cmocka_unit_test(test_registers),
         cmocka_unit_test(test_console_mmio), cmocka_unit_test(test_timer_mmio),
         cmocka_unit_test(test_run_halt),     cmocka_unit_test(test_exception_no_handler),
-        cmocka_unit_test(test_timer_stop),   cmocka_unit_test(test_hooks),
+        cmocka_unit_test(test_timer_stop),   cmocka_unit_test(test_hooks), cmocka_unit_test(test_hook_stop_keeps_trace),
         cmocka_unit_test(test_many_machines), cmocka_unit_test(test_loader),
         cmocka_unit_test(test_disasm_errors), cmocka_unit_test(test_watch), cmocka_unit_test(test_watch_two_pages),
         cmocka_unit_test(test_io_ports),

@@ -2325,14 +2325,17 @@ static bool on_fault(m68k_cpu *s) {
     if (v == 2 || v == 3) {
         return deliver(s, v, s->f_pc, s->insn_pc, true, s->f_addr, s->f_info, 0);
     }
-    if (deliver(s, v, s->f_pc, s->insn_pc, false, 0, 0, 0)) return true;
+    bool stop = deliver(s, v, s->f_pc, s->insn_pc, false, 0, 0, 0);
     /* TRAP, TRAPV, CHK and divide by zero complete their instruction: a
-     * traced one is followed by the trace exception (group 0/1 ones are not) */
-    if (tr && (v == 5 || v == 6 || v == 7 || (v >= 32 && v < 48))) {
+     * traced one is followed by the trace exception (group 0/1 ones are
+     * not), also when a hook stops the run at this one's event (taken:
+     * a breakpoint stop; not taken: intercepted, a null vector, a halt) */
+    if (tr && (v == 5 || v == 6 || v == 7 || (v >= 32 && v < 48)) &&
+        (!stop || s->stop.reason == VLAB_STOP_BREAKPOINT)) {
         s->trace_pending = true;
         m68k_update_ithresh(s);
     }
-    return false;
+    return stop;
 }
 
 /* The instruction faulted: 1 to stop the run (s->stop), 0 to go on. */
