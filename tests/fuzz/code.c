@@ -90,6 +90,8 @@ typedef struct code_state {
     vlab_machine *nat;
     vl_vmm *solo_mon[MAX_CLAIMS], *pair_mon[MAX_CLAIMS][2];
     vl_vm *solo[MAX_CLAIMS], *pair_a[MAX_CLAIMS][2], *pair_b[MAX_CLAIMS][2];
+    vl_vmm *stop_mon[MAX_CLAIMS];   /* the solo run again, stopped and resumed (run_stopping) */
+    vl_vm *stopping[MAX_CLAIMS];
     vl_equiv_cache *eq;     /* one for every technique: the native side runs once per input */
     /* what the inputs reached, printed at the end (fini) */
     const char *name;
@@ -424,6 +426,8 @@ static void code_fini(void *state) {
     for (int i = 0; i < MAX_CLAIMS; i++) {
         vl_vm_free(st->solo[i]);
         vl_vmm_release(st->solo_mon[i]);
+        vl_vm_free(st->stopping[i]);
+        vl_vmm_release(st->stop_mon[i]);
         for (int k = 0; k < 2; k++) {
             vl_vm_free(st->pair_a[i][k]);
             vl_vm_free(st->pair_b[i][k]);
@@ -520,6 +524,8 @@ typedef struct trap_ctx {
     fz_ctx *c;
     vl_vm *vm;
     uint64_t traps;
+    unsigned stop_every;    /* non-zero: ask the run to stop at every stop_every-th trap */
+    bool asked;             /* it did */
 } trap_ctx;
 
 static int check_trap(void *ctx, const vl_trap_event *ev) {
@@ -529,6 +535,7 @@ static int check_trap(void *ctx, const vl_trap_event *ev) {
     if (vl_vm_check(t->vm, why, sizeof why) != 0)
         fz_fail(t->c, "resource control broken after trap %llu (%s at 0x%x, vector %d): %s",
                 (unsigned long long)t->traps, vl_vm_trap_insn(t->vm), ev->pc, ev->vector, why);
+    if (t->stop_every && t->traps % t->stop_every == 0) return t->asked = true;
     return 0;
 }
 
@@ -557,7 +564,7 @@ static vl_vm *load_guest(fz_ctx *c, vl_vm *vm, const image *g, trap_ctx *tc) {
         vl_vm_reg_set(vm, vlab_reg_index(vm->m, "sp"), SSP);
     }
     if (g->user) vl_vm_set_privilege(vm, vlab_user_level(vm->m));
-    tc->c = c, tc->vm = vm, tc->traps = 0;
+    *tc = (trap_ctx){ .c = c, .vm = vm };
     /* the text only for a failure's message: disassembling every trap
      * would cost more than the check */
     vl_vm_on_trap_lazy(vm, check_trap, tc);
@@ -569,12 +576,14 @@ static void check_vm(fz_ctx *c, vl_vm *vm, const char *when) {
     if (vl_vm_check(vm, why, sizeof why) != 0) fz_fail(c, "resource control broken %s: %s", when, why);
 }
 
-/* The monitor and its VMs for claim ci (k < 0: one VM; else two, the
- * second of claim k's technique): made, or kept from the last input and
- * renewed (the same ids, regions and order as made anew). */
+/* The monitor and its VMs for claim ci (k -1: one VM; -2: one, the
+ * stopping run's; else two, the second of claim k's technique): made, or
+ * kept from the last input and renewed (the same ids, regions and order as
+ * made anew). */
 static vl_vmm *get_monitor(fz_ctx *c, code_state *st, int ci, int k, vl_vm **a, vl_vm **b) {
-    vl_vmm **mp = k < 0 ? &st->solo_mon[ci] : &st->pair_mon[ci][k];
-    vl_vm **ap = k < 0 ? &st->solo[ci] : &st->pair_a[ci][k], **bp = k < 0 ? NULL : &st->pair_b[ci][k];
+    vl_vmm **mp = k == -1 ? &st->solo_mon[ci] : k == -2 ? &st->stop_mon[ci] : &st->pair_mon[ci][k];
+    vl_vm **ap = k == -1 ? &st->solo[ci] : k == -2 ? &st->stopping[ci] : &st->pair_a[ci][k];
+    vl_vm **bp = k < 0 ? NULL : &st->pair_b[ci][k];
     char err[256];
     if (!st->fresh && *mp) {
         if (vl_vmm_renew(*mp, err, sizeof err) != 0) fz_fail(c, "vl_vmm_renew: %s", err);
@@ -592,6 +601,96 @@ static vl_vmm *get_monitor(fz_ctx *c, code_state *st, int ci, int k, vl_vm **a, 
         if (b) *bp = *b;
     }
     return mon;
+}
+
+/* A byte of the glue's trapping instruction, which scan-and-patch writes */
+static bool is_patch_byte(const vl_virt_ops *v, uint8_t b) {
+    for (unsigned k = 0; k < v->bt->patch_len; k++)
+        if (b == v->bt->patch[k]) return true;
+    return false;
+}
+
+typedef struct stop_hook {
+    unsigned events, every;
+    bool asked;
+} stop_hook;
+
+static int stopping_hook(void *ctx, int event, uint32_t a, uint32_t b) {
+    (void)event, (void)a, (void)b;
+    stop_hook *h = ctx;
+    if (++h->events % h->every) return 0;
+    return h->asked = true;
+}
+
+/* The solo run (ended on stop s, the VM `ran` not stepped since) again in
+ * a VM of its own whose run a guest-event hook and the trap callback stop
+ * now and then, resumed each time up to the same budget: where it goes on
+ * is no concern of the guest's, so it must end as the run in one go did
+ * (the gdb stub, the labs' hooks and vm:step stop runs that way). */
+static void run_stopping(fz_ctx *c, code_state *st, int ci, const image *g, const config *cf, vl_vm *ran,
+                         vlab_stop s) {
+    static const unsigned masks[4] = { VLAB_EV_STEP | VLAB_EV_MODE | VLAB_EV_EXCEPTION | VLAB_EV_CONSOLE,
+                                       VLAB_EV_MODE | VLAB_EV_EXCEPTION | VLAB_EV_CONSOLE, VLAB_EV_EXCEPTION,
+                                       VLAB_EV_STEP };
+    vl_vm *vm;
+    trap_ctx tc;
+    vl_vmm *mon = get_monitor(c, st, ci, -2, &vm, NULL);
+    load_guest(c, vm, g, &tc);
+    tc.stop_every = 1u + (cf->hook_after >> 2 & 7);
+    stop_hook h = { .every = 1u + (cf->hook_after >> 5) * 5 };
+    vl_vm_set_hook(vm, masks[cf->hook_after & 3], stopping_hook, &h);
+    uint64_t done = 0;
+    vlab_stop r = { 0 };
+    unsigned stops = 0;
+    for (;;) {
+        vl_vmm_stats before, after;
+        vl_vm_stats(vm, &before);
+        h.asked = tc.asked = false;
+        r = vl_vm_run(vm, BUDGET - done, 0, 0);
+        check_stop(c, "stopping run", r);
+        vl_vm_stats(vm, &after);
+        done += after.guest_instructions - before.guest_instructions;
+        if (r.reason != VLAB_STOP_BREAKPOINT || !(h.asked || tc.asked) || done >= BUDGET) break;
+        if (++stops > 4 * BUDGET) fz_fail(c, "%s: a run stopped by its hook makes no progress", st->claims[ci].name);
+    }
+    st->traps += tc.traps;
+    check_vm(c, vm, "after the stopping run");
+    const char *tn = st->claims[ci].name;
+    /* a stop asked at the budget's last instruction stands for the budget */
+    bool ours = r.reason == VLAB_STOP_BREAKPOINT && (h.asked || tc.asked);
+    if (!(ours && done >= BUDGET && s.reason == VLAB_STOP_BUDGET) && (r.reason != s.reason || r.pc != s.pc))
+        fz_fail(c, "%s: stopped %u times and resumed, the run ends %s at 0x%x; in one go %s at 0x%x", tn, stops,
+                vlab_stop_name(r.reason), r.pc, vlab_stop_name(s.reason), s.pc);
+    int n = vlab_reg_count(vm->m);
+    uint32_t x[256], y[256];
+    if (n > 256) n = 256;
+    vl_vm_regs_get(vm, x, n);
+    vl_vm_regs_get(ran, y, n);
+    for (int i = 0; i < n; i++)
+        if (x[i] != y[i])
+            fz_fail(c, "%s: stopped %u times and resumed, the run ends with %s=0x%x; in one go 0x%x", tn, stops,
+                    vlab_reg_name(vm->m, i), x[i], y[i]);
+    /* scan-and-patch patches what it scanned, as far as the run would
+     * reach: where the runs were cut decides that (the differential's
+     * only_patches) */
+    const vl_model_desc *md = vl_find_model(st->isa, st->model);
+    const vl_virt_ops *v = md ? vl_glue_virt(md->ops) : NULL;
+    bool patching = st->claims[ci].tech == VL_TECH_SCAN_PATCH && v && v->bt;
+    for (uint32_t a = 0; a < RAM; a++)
+        if (vm->m->mem.ram[a] != ran->m->mem.ram[a] &&
+            !(patching && (is_patch_byte(v, vm->m->mem.ram[a]) || is_patch_byte(v, ran->m->mem.ram[a]))))
+            fz_fail(c, "%s: stopped %u times and resumed, the run ends with byte 0x%02x at 0x%x; in one go 0x%02x", tn,
+                    stops, vm->m->mem.ram[a], a, ran->m->mem.ram[a]);
+    size_t l1 = 0, l2 = 0;
+    const char *c1 = vlab_console(vm->m, &l1), *c2 = vlab_console(ran->m, &l2);
+    if (l1 != l2 || (l1 && memcmp(c1, c2, l1)))
+        fz_fail(c, "%s: stopped %u times and resumed, the run's console differs (%zu bytes; in one go %zu)", tn, stops,
+                l1, l2);
+    vl_vm_set_hook(vm, 0, NULL, NULL);
+    if (st->fresh) {
+        vl_vm_free(vm);
+        vl_vmm_release(mon);
+    }
 }
 
 static void run_monitored(fz_ctx *c, code_state *st, int ci, const image *g, const image *g2,
@@ -615,6 +714,7 @@ static void run_monitored(fz_ctx *c, code_state *st, int ci, const image *g, con
         vlab_stop s = vl_vm_run(a, BUDGET, 0, 0);
         check_stop(c, "monitored run", s);
         check_vm(c, a, "after the run");
+        if (cf->flags & 8) run_stopping(c, st, ci, g, cf, a, s);
         s = vl_vm_step(a, 16);
         check_stop(c, "monitored step after the run", s);
         check_vm(c, a, "after a step after the run");
@@ -649,15 +749,13 @@ static bool mnemonic_leaks(const code_state *st, const claim *cl, const uint8_t 
 /* scan-and-patch: a difference made only of its patches (memory where the
  * monitored side holds bytes of the glue's trapping instruction) is what
  * the technique shows by design, whatever instruction was patched */
+
 static bool only_patches(const code_state *st, const claim *cl, const vl_equiv_result *r) {
     const vl_model_desc *md = vl_find_model(st->isa, st->model);
     const vl_virt_ops *v = md ? vl_glue_virt(md->ops) : NULL;
     if (cl->tech != VL_TECH_SCAN_PATCH || !r->ndiffs || !v || !v->bt) return false;
-    for (size_t i = 0; i < r->ndiffs; i++) {
-        bool patch = false;
-        for (unsigned k = 0; k < v->bt->patch_len; k++) patch |= r->diffs[i].b == v->bt->patch[k];
-        if (r->diffs[i].kind != VL_DIFF_MEM || !patch) return false;
-    }
+    for (size_t i = 0; i < r->ndiffs; i++)
+        if (r->diffs[i].kind != VL_DIFF_MEM || !is_patch_byte(v, (uint8_t)r->diffs[i].b)) return false;
     return true;
 }
 
