@@ -568,9 +568,13 @@ vlab_stop vlab_run(vlab_machine *m, uint64_t max, int has_until, uint32_t until_
             after_step(bx, s.reason == VLAB_STOP_EXCEPTION ? cc->exceptions : exc_before);
         if (m->hook_stop) {
             m->hook_stop = false;
-            vl_stop b = mkstop(m, VLAB_STOP_BREAKPOINT);
-            if (s.reason == VLAB_STOP_EXCEPTION) b.vector = s.vector, b.code = s.code, b.addr = s.addr, b.flags = s.flags;
-            return b;
+            /* a stop of the guest's own (an exception with no handler, a
+             * shutdown, a double fault) ends the run whatever the hook
+             * asked: that stop is what the run reports, as without the
+             * hook (a breakpoint would hide it, and a resumed run go on
+             * past an exception it never took) */
+            if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_IDLE && s.reason != VLAB_STOP_HALT) return s;
+            return mkstop(m, VLAB_STOP_BREAKPOINT);
         }
         if (cc->interrupts != irq_before) rc.woke = UINT64_MAX;
 

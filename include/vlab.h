@@ -59,7 +59,9 @@ enum vlab_event {
     VLAB_EV_STEP = 4,      /* a = 0, b = pc of the next instruction (after each instruction) */
     VLAB_EV_CONSOLE = 8    /* a = the byte written, b = 0 */
 };
-/* The hook returns 0 to go on, non-zero to stop the run (reason "breakpoint"). */
+/* The hook returns 0 to go on, non-zero to stop the run (reason "breakpoint";
+ * a stop of the guest's own at that step, an exception with no handler or a
+ * shutdown, is reported instead, as without the hook). */
 typedef int (*vlab_hook_fn)(void *ctx, int event, uint32_t a, uint32_t b);
 
 const char *vlab_version(void);

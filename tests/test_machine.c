@@ -482,6 +482,37 @@ static void test_hook_stop_keeps_trace(void **st) {
     assert_int_equal(events[1], events[0]);
 }
 
+/* An exception with no handler (vector 0) stops the run: so it does when
+ * a step hook asks to stop at that step too; reported as a breakpoint, a
+ * resumed run went on past the exception it never took (the fuzz targets'
+ * native stopping run, code-68000 seed 1: a trace exception with a null
+ * vector) */
+static void test_hook_stop_keeps_exception_stop(void **st) {
+    (void)st;
+    const uint16_t prog[] = { 0x7001, 0x4AFC, 0x7002 }; /* moveq #1,d0; illegal; moveq #2,d0 */
+    for (int hooked = 0; hooked < 2; hooked++) {
+        vlab_machine *m = new68k("68000", 0x10000);
+        put_words(m, 0x1000, prog, 3);
+        set_reg(m, "ssp", 0x8000);
+        vlab_set_pc(m, 0x1000);
+        hook_log h;
+        memset(&h, 0, sizeof h);
+        h.stop_after = 1;
+        if (hooked) vlab_set_hook(m, VLAB_EV_STEP, hook, &h);
+        vlab_stop s = vlab_run(m, 100, 0, 0);
+        if (hooked) {
+            assert_int_equal(s.reason, VLAB_STOP_BREAKPOINT); /* after the MOVEQ */
+            assert_int_equal(s.pc, 0x1002);
+            s = vlab_run(m, 100, 0, 0);
+        }
+        assert_int_equal(s.reason, VLAB_STOP_EXCEPTION);
+        assert_int_equal(s.vector, 4);
+        assert_int_equal(s.pc, 0x1002);
+        assert_int_equal(get_reg(m, "d0"), 1);
+        vlab_machine_free(m);
+    }
+}
+
 static void test_many_machines(void **st) {
     (void)st;
     vlab_machine *a = new68k("68000", 0x10000), *b = new68k("68010", 0x20000);
@@ -819,6 +850,7 @@ int main(void) {
         cmocka_unit_test(test_console_mmio), cmocka_unit_test(test_timer_mmio),
         cmocka_unit_test(test_run_halt),     cmocka_unit_test(test_exception_no_handler),
         cmocka_unit_test(test_timer_stop),   cmocka_unit_test(test_hooks), cmocka_unit_test(test_hook_stop_keeps_trace),
+        cmocka_unit_test(test_hook_stop_keeps_exception_stop),
         cmocka_unit_test(test_many_machines), cmocka_unit_test(test_loader),
         cmocka_unit_test(test_disasm_errors), cmocka_unit_test(test_watch), cmocka_unit_test(test_watch_two_pages),
         cmocka_unit_test(test_io_ports),
