@@ -87,7 +87,7 @@ typedef struct code_state {
     /* kept between inputs (renewed), by claim: the native machine, the
      * monitor of the single VM, the monitors of the two VMs side by side
      * (one per technique of the second) and the differential's machines */
-    vlab_machine *nat;
+    vlab_machine *nat, *nat_one, *nat_stop; /* the last two: the stopping run's (native_stopping) */
     vl_vmm *solo_mon[MAX_CLAIMS], *pair_mon[MAX_CLAIMS][2];
     vl_vm *solo[MAX_CLAIMS], *pair_a[MAX_CLAIMS][2], *pair_b[MAX_CLAIMS][2];
     vl_vmm *stop_mon[MAX_CLAIMS];   /* the solo run again, stopped and resumed (run_stopping) */
@@ -423,6 +423,8 @@ static void code_fini(void *state) {
     for (int i = 0; i < st->nclaims; i++)
         for (int k = 0; k < st->claims[i].nmn; k++) free((void *)st->claims[i].mn[k]);
     vlab_machine_free(st->nat);
+    vlab_machine_free(st->nat_one);
+    vlab_machine_free(st->nat_stop);
     for (int i = 0; i < MAX_CLAIMS; i++) {
         vl_vm_free(st->solo[i]);
         vl_vmm_release(st->solo_mon[i]);
@@ -491,17 +493,115 @@ static void digest_state(code_state *st, const char *what, vlab_machine *m, vl_v
     }
 }
 
-static void run_native(fz_ctx *c, code_state *st, const image *g, const config *cf) {
+/* A byte of the glue's trapping instruction, which scan-and-patch writes */
+static bool is_patch_byte(const vl_virt_ops *v, uint8_t b) {
+    for (unsigned k = 0; k < v->bt->patch_len; k++)
+        if (b == v->bt->patch[k]) return true;
+    return false;
+}
+
+typedef struct stop_hook {
+    unsigned events, every;
+    bool asked;
+} stop_hook;
+
+static int stopping_hook(void *ctx, int event, uint32_t a, uint32_t b) {
+    (void)event, (void)a, (void)b;
+    stop_hook *h = ctx;
+    if (++h->events % h->every) return 0;
+    return h->asked = true;
+}
+
+static const unsigned stop_masks[4] = { VLAB_EV_STEP | VLAB_EV_MODE | VLAB_EV_EXCEPTION | VLAB_EV_CONSOLE,
+                                       VLAB_EV_MODE | VLAB_EV_EXCEPTION | VLAB_EV_CONSOLE, VLAB_EV_EXCEPTION,
+                                       VLAB_EV_STEP };
+
+/* A run stopped `stops` times and resumed (a, its registers ra) ended as
+ * the run in one go (b, rb): registers, memory (with v, scan-and-patch's
+ * patches aside: how far it scans depends on where runs end), console. */
+static void same_end(fz_ctx *c, const char *what, unsigned stops, vlab_machine *a, const uint32_t *ra,
+                     vlab_machine *b, const uint32_t *rb, int n, const vl_virt_ops *v) {
+    for (int i = 0; i < n; i++)
+        if (ra[i] != rb[i])
+            fz_fail(c, "%s: stopped %u times and resumed, the run ends with %s=0x%x; in one go 0x%x", what, stops,
+                    vlab_reg_name(a, i), ra[i], rb[i]);
+    for (uint32_t x = 0; x < RAM; x++)
+        if (a->mem.ram[x] != b->mem.ram[x] && !(v && (is_patch_byte(v, a->mem.ram[x]) || is_patch_byte(v, b->mem.ram[x]))))
+            fz_fail(c, "%s: stopped %u times and resumed, the run ends with byte 0x%02x at 0x%x; in one go 0x%02x", what,
+                    stops, a->mem.ram[x], x, b->mem.ram[x]);
+    size_t l1 = 0, l2 = 0;
+    const char *c1 = vlab_console(a, &l1), *c2 = vlab_console(b, &l2);
+    if (l1 != l2 || (l1 && memcmp(c1, c2, l1)))
+        fz_fail(c, "%s: stopped %u times and resumed, the run's console differs (%zu bytes; in one go %zu)", what, stops,
+                l1, l2);
+}
+
+/* Whether a stopping run goes on: it stopped at the hook's or the trap
+ * callback's request (asked) with budget left */
+static bool resume(fz_ctx *c, const char *what, vlab_stop r, bool asked, uint64_t done, unsigned *stops) {
+    if (r.reason != VLAB_STOP_BREAKPOINT || !asked || done >= BUDGET) return false;
+    if (++*stops > 4 * BUDGET) fz_fail(c, "%s: a run stopped by its hook makes no progress", what);
+    return true;
+}
+
+/* The ends of a run in one go (s) and of one stopped and resumed (r,
+ * asked: the last stop was asked) agree: a stop asked at the budget's last
+ * instruction stands for the budget */
+static void same_stop(fz_ctx *c, const char *what, unsigned stops, vlab_stop r, bool asked, uint64_t done, vlab_stop s) {
+    if (!(asked && r.reason == VLAB_STOP_BREAKPOINT && done >= BUDGET && s.reason == VLAB_STOP_BUDGET) &&
+        (r.reason != s.reason || r.pc != s.pc))
+        fz_fail(c, "%s: stopped %u times and resumed, the run ends %s at 0x%x; in one go %s at 0x%x", what, stops,
+                vlab_stop_name(r.reason), r.pc, vlab_stop_name(s.reason), s.pc);
+}
+
+/* A native machine, made or renewed, holding the image at its entry */
+static vlab_machine *native_machine(fz_ctx *c, code_state *st, vlab_machine **keep, const image *g) {
     char err[256];
-    vlab_machine *m = st->fresh ? NULL : st->nat;
+    vlab_machine *m = st->fresh ? NULL : *keep;
     if (m) vlab_machine_renew(m);
     else if (!(m = vlab_machine_new(st->isa, st->model, RAM, err, sizeof err)))
         fz_fail(c, "vlab_machine_new: %s", err);
-    if (!st->fresh) st->nat = m;
+    if (!st->fresh) *keep = m;
     if (vlab_mem_write(m, 0, g->b, g->len) != 0) fz_fail(c, "vlab_mem_write of the image failed");
     vlab_set_pc(m, g->entry);
     vlab_reg_set(m, vlab_reg_index(m, "sp"), SSP);
     if (g->user) vlab_set_privilege(m, vlab_user_level(m));
+    return m;
+}
+
+/* The stopping run natively: the image in one go and stopped by a hook
+ * now and then, resumed up to the same budget, end alike */
+static void native_stopping(fz_ctx *c, code_state *st, const image *g, const config *cf) {
+    vlab_machine *one = native_machine(c, st, &st->nat_one, g), *m = native_machine(c, st, &st->nat_stop, g);
+    vlab_stop s = vlab_run(one, BUDGET, 0, 0), r;
+    stop_hook h = { .every = 1u + (cf->hook_after >> 5) * 5 };
+    vlab_set_hook(m, stop_masks[cf->hook_after & 3], stopping_hook, &h);
+    uint64_t done = 0;
+    unsigned stops = 0;
+    do {
+        vlab_stats x, y;
+        vlab_get_stats(m, &x);
+        h.asked = false;
+        r = vlab_run(m, BUDGET - done, 0, 0);
+        check_stop(c, "native stopping run", r);
+        vlab_get_stats(m, &y);
+        done += y.instructions - x.instructions;
+    } while (resume(c, "native", r, h.asked, done, &stops));
+    same_stop(c, "native", stops, r, h.asked, done, s);
+    int n = vlab_reg_count(m);
+    uint32_t x[256], y[256];
+    if (n > 256) n = 256;
+    for (int i = 0; i < n; i++) x[i] = vlab_reg_get(m, i), y[i] = vlab_reg_get(one, i);
+    same_end(c, "native", stops, m, x, one, y, n, NULL);
+    vlab_set_hook(m, 0, NULL, NULL);
+    if (st->fresh) {
+        vlab_machine_free(m);
+        vlab_machine_free(one);
+    }
+}
+
+static void run_native(fz_ctx *c, code_state *st, const image *g, const config *cf) {
+    vlab_machine *m = native_machine(c, st, &st->nat, g);
     hook_ctx h = { 0, 1u + cf->hook_after };
     if (cf->flags & 8) vlab_set_hook(m, VLAB_EV_EXCEPTION | VLAB_EV_MODE | VLAB_EV_CONSOLE, count_hook, &h);
     vlab_stop s = vlab_run(m, BUDGET, 0, 0);
@@ -518,6 +618,7 @@ static void run_native(fz_ctx *c, code_state *st, const image *g, const config *
     vlab_console(m, &clen);
     digest_state(st, "native", m, NULL, s);
     if (st->fresh) vlab_machine_free(m);
+    if (cf->flags & 8) native_stopping(c, st, g, cf);
 }
 
 typedef struct trap_ctx {
@@ -603,25 +704,6 @@ static vl_vmm *get_monitor(fz_ctx *c, code_state *st, int ci, int k, vl_vm **a, 
     return mon;
 }
 
-/* A byte of the glue's trapping instruction, which scan-and-patch writes */
-static bool is_patch_byte(const vl_virt_ops *v, uint8_t b) {
-    for (unsigned k = 0; k < v->bt->patch_len; k++)
-        if (b == v->bt->patch[k]) return true;
-    return false;
-}
-
-typedef struct stop_hook {
-    unsigned events, every;
-    bool asked;
-} stop_hook;
-
-static int stopping_hook(void *ctx, int event, uint32_t a, uint32_t b) {
-    (void)event, (void)a, (void)b;
-    stop_hook *h = ctx;
-    if (++h->events % h->every) return 0;
-    return h->asked = true;
-}
-
 /* The solo run (ended on stop s, the VM `ran` not stepped since) again in
  * a VM of its own whose run a guest-event hook and the trap callback stop
  * now and then, resumed each time up to the same budget: where it goes on
@@ -629,20 +711,18 @@ static int stopping_hook(void *ctx, int event, uint32_t a, uint32_t b) {
  * (the gdb stub, the labs' hooks and vm:step stop runs that way). */
 static void run_stopping(fz_ctx *c, code_state *st, int ci, const image *g, const config *cf, vl_vm *ran,
                          vlab_stop s) {
-    static const unsigned masks[4] = { VLAB_EV_STEP | VLAB_EV_MODE | VLAB_EV_EXCEPTION | VLAB_EV_CONSOLE,
-                                       VLAB_EV_MODE | VLAB_EV_EXCEPTION | VLAB_EV_CONSOLE, VLAB_EV_EXCEPTION,
-                                       VLAB_EV_STEP };
     vl_vm *vm;
     trap_ctx tc;
     vl_vmm *mon = get_monitor(c, st, ci, -2, &vm, NULL);
     load_guest(c, vm, g, &tc);
     tc.stop_every = 1u + (cf->hook_after >> 2 & 7);
     stop_hook h = { .every = 1u + (cf->hook_after >> 5) * 5 };
-    vl_vm_set_hook(vm, masks[cf->hook_after & 3], stopping_hook, &h);
+    vl_vm_set_hook(vm, stop_masks[cf->hook_after & 3], stopping_hook, &h);
+    const char *tn = st->claims[ci].name;
     uint64_t done = 0;
-    vlab_stop r = { 0 };
+    vlab_stop r;
     unsigned stops = 0;
-    for (;;) {
+    do {
         vl_vmm_stats before, after;
         vl_vm_stats(vm, &before);
         h.asked = tc.asked = false;
@@ -650,42 +730,19 @@ static void run_stopping(fz_ctx *c, code_state *st, int ci, const image *g, cons
         check_stop(c, "stopping run", r);
         vl_vm_stats(vm, &after);
         done += after.guest_instructions - before.guest_instructions;
-        if (r.reason != VLAB_STOP_BREAKPOINT || !(h.asked || tc.asked) || done >= BUDGET) break;
-        if (++stops > 4 * BUDGET) fz_fail(c, "%s: a run stopped by its hook makes no progress", st->claims[ci].name);
-    }
+    } while (resume(c, tn, r, h.asked || tc.asked, done, &stops));
     st->traps += tc.traps;
     check_vm(c, vm, "after the stopping run");
-    const char *tn = st->claims[ci].name;
-    /* a stop asked at the budget's last instruction stands for the budget */
-    bool ours = r.reason == VLAB_STOP_BREAKPOINT && (h.asked || tc.asked);
-    if (!(ours && done >= BUDGET && s.reason == VLAB_STOP_BUDGET) && (r.reason != s.reason || r.pc != s.pc))
-        fz_fail(c, "%s: stopped %u times and resumed, the run ends %s at 0x%x; in one go %s at 0x%x", tn, stops,
-                vlab_stop_name(r.reason), r.pc, vlab_stop_name(s.reason), s.pc);
+    same_stop(c, tn, stops, r, h.asked || tc.asked, done, s);
     int n = vlab_reg_count(vm->m);
     uint32_t x[256], y[256];
     if (n > 256) n = 256;
     vl_vm_regs_get(vm, x, n);
     vl_vm_regs_get(ran, y, n);
-    for (int i = 0; i < n; i++)
-        if (x[i] != y[i])
-            fz_fail(c, "%s: stopped %u times and resumed, the run ends with %s=0x%x; in one go 0x%x", tn, stops,
-                    vlab_reg_name(vm->m, i), x[i], y[i]);
-    /* scan-and-patch patches what it scanned, as far as the run would
-     * reach: where the runs were cut decides that (the differential's
-     * only_patches) */
     const vl_model_desc *md = vl_find_model(st->isa, st->model);
     const vl_virt_ops *v = md ? vl_glue_virt(md->ops) : NULL;
     bool patching = st->claims[ci].tech == VL_TECH_SCAN_PATCH && v && v->bt;
-    for (uint32_t a = 0; a < RAM; a++)
-        if (vm->m->mem.ram[a] != ran->m->mem.ram[a] &&
-            !(patching && (is_patch_byte(v, vm->m->mem.ram[a]) || is_patch_byte(v, ran->m->mem.ram[a]))))
-            fz_fail(c, "%s: stopped %u times and resumed, the run ends with byte 0x%02x at 0x%x; in one go 0x%02x", tn,
-                    stops, vm->m->mem.ram[a], a, ran->m->mem.ram[a]);
-    size_t l1 = 0, l2 = 0;
-    const char *c1 = vlab_console(vm->m, &l1), *c2 = vlab_console(ran->m, &l2);
-    if (l1 != l2 || (l1 && memcmp(c1, c2, l1)))
-        fz_fail(c, "%s: stopped %u times and resumed, the run's console differs (%zu bytes; in one go %zu)", tn, stops,
-                l1, l2);
+    same_end(c, tn, stops, vm->m, x, ran->m, y, n, patching ? v : NULL);
     vl_vm_set_hook(vm, 0, NULL, NULL);
     if (st->fresh) {
         vl_vm_free(vm);
