@@ -574,6 +574,9 @@ vlab_stop vlab_run(vlab_machine *m, uint64_t max, int has_until, uint32_t until_
              * hook (a breakpoint would hide it, and a resumed run go on
              * past an exception it never took) */
             if (s.reason != VLAB_STOP_BUDGET && s.reason != VLAB_STOP_IDLE && s.reason != VLAB_STOP_HALT) return s;
+            /* halted or idle for good (nothing can wake it): that too, or
+             * a loop resuming after each breakpoint would never end */
+            if (s.reason != VLAB_STOP_BUDGET && vl_run_idle(&rc, &s, cc->interrupts)) return s;
             return mkstop(m, VLAB_STOP_BREAKPOINT);
         }
         if (cc->interrupts != irq_before) rc.woke = UINT64_MAX;

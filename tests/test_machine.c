@@ -513,6 +513,27 @@ static void test_hook_stop_keeps_exception_stop(void **st) {
     }
 }
 
+/* A branch to itself with no timer halts for good: a step hook asking to
+ * stop there does not turn that into a breakpoint (a loop resuming after
+ * each breakpoint would never end) */
+static void test_hook_stop_keeps_halt(void **st) {
+    (void)st;
+    const uint16_t prog[] = { 0x7001, 0x60FE }; /* moveq #1,d0; bra . */
+    vlab_machine *m = new68k("68000", 0x10000);
+    put_words(m, 0x1000, prog, 2);
+    vlab_set_pc(m, 0x1000);
+    hook_log h;
+    memset(&h, 0, sizeof h);
+    h.stop_after = 1;
+    vlab_set_hook(m, VLAB_EV_STEP, hook, &h);
+    vlab_stop s = vlab_run(m, 100, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_BREAKPOINT); /* after the MOVEQ */
+    s = vlab_run(m, 100, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(s.pc, 0x1002);
+    vlab_machine_free(m);
+}
+
 static void test_many_machines(void **st) {
     (void)st;
     vlab_machine *a = new68k("68000", 0x10000), *b = new68k("68010", 0x20000);
@@ -850,7 +871,7 @@ int main(void) {
         cmocka_unit_test(test_console_mmio), cmocka_unit_test(test_timer_mmio),
         cmocka_unit_test(test_run_halt),     cmocka_unit_test(test_exception_no_handler),
         cmocka_unit_test(test_timer_stop),   cmocka_unit_test(test_hooks), cmocka_unit_test(test_hook_stop_keeps_trace),
-        cmocka_unit_test(test_hook_stop_keeps_exception_stop),
+        cmocka_unit_test(test_hook_stop_keeps_exception_stop), cmocka_unit_test(test_hook_stop_keeps_halt),
         cmocka_unit_test(test_many_machines), cmocka_unit_test(test_loader),
         cmocka_unit_test(test_disasm_errors), cmocka_unit_test(test_watch), cmocka_unit_test(test_watch_two_pages),
         cmocka_unit_test(test_io_ports),
