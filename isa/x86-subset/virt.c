@@ -585,6 +585,13 @@ static int reflect(vl_vm *vm, vl_trap *t) {
         vm->reflect_stop = v->stop;
         return -1;
     }
+    /* the bare core delivers an interrupt or a trace trap and runs the
+     * handler's first instruction in one step, with no interrupt in
+     * between: through a trap gate (IF stays set) a level still asserted
+     * waits for that instruction there, and so it must here, where the
+     * real CPU would otherwise take it again at once, before the handler
+     * ran at all, nesting until the stack overflows */
+    if (t->between) v->inhibit_irq = true;
     return 0;
 }
 
