@@ -750,6 +750,20 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         vm->idle_after.reason = VLAB_STOP_NONE;
         if (wakes(vm) != woke) rc.woke = UINT64_MAX;
         if (vm->hook_mask && guest_events(vm, &ic_step)) vm->trap_stop = true;
+        if (idle.reason != VLAB_STOP_NONE) {
+            /* the core's own stop after HLT, STOP or a jump to itself, in
+             * the same step (not after the budget, as a next run's); one
+             * that ends the run is what the run reports, whatever a
+             * callback asked (a breakpoint would have a resumed run execute
+             * the jump to itself again: a LOOP to itself decrements once
+             * more), as the bare machine's run does */
+            idle.pc = vl_vm_pc(vm);
+            if (vl_run_idle(&rc, &idle, wakes(vm))) {
+                vm->trap_stop = m->hook_stop = false;
+                return idle;
+            }
+            slice_end = cc->icount; /* a boundary, as on the bare machine */
+        }
         if (vm->trap_stop || m->hook_stop) {
             vm->trap_stop = m->hook_stop = false;
             vl_stop b = mkstop(vm, VLAB_STOP_BREAKPOINT);
@@ -763,13 +777,6 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
             vl_stop e = mkstop(vm, VLAB_STOP_ERROR);
             e.vector = s.vector;
             return e;
-        }
-        if (idle.reason != VLAB_STOP_NONE) {
-            /* the core's own stop after HLT, STOP or a jump to itself, in
-             * the same step (not after the budget, as a next run's) */
-            idle.pc = vl_vm_pc(vm);
-            if (vl_run_idle(&rc, &idle, wakes(vm))) return idle;
-            slice_end = cc->icount; /* a boundary, as on the bare machine */
         }
     }
 }
