@@ -215,15 +215,16 @@ int vl_watch(vl_machine *m, uint32_t addr, uint32_t len, bool on) {
     uint32_t pages = (mem->size + VL_PAGE_SIZE - 1) >> VL_PAGE_SHIFT;
     if (!mem->watch) {
         if (!on) return 0;
-        if (!(mem->watch = calloc(pages, 1))) return -1;
+        if (!(mem->watch = calloc(pages, sizeof *mem->watch))) return -1;
     }
     bool changed = false;
     for (uint32_t p = addr >> VL_PAGE_SHIFT; p <= (addr + len - 1) >> VL_PAGE_SHIFT; p++) {
-        if (!!mem->watch[p] == on) continue;
-        mem->watch[p] = on;
-        if (on) mem->nwatch++;
-        else mem->nwatch--;
-        changed = true;
+        if (on) {
+            if (mem->watch[p] == UINT32_MAX) continue; /* saturated: stays watched */
+            if (!mem->watch[p]++) mem->nwatch++, changed = true;
+        } else if (mem->watch[p]) {
+            if (!--mem->watch[p]) mem->nwatch--, changed = true;
+        }
     }
     /* the scan for the bounds only when they may have moved (binary
      * translation watches each block it makes, mostly on a page watched

@@ -97,8 +97,11 @@ typedef struct vl_vector_info {
  * Addresses are masked with addr_mask first (0x00FFFFFF on the 68000's
  * 24-bit bus). Anything else is a bus error for the core to raise.
  *
- * Write watch: `watch` has one byte per 4 KiB page of RAM (NULL while no
- * page is watched); a write to a watched page goes through vl_bus_write,
+ * Write watch: `watch` has one count per 4 KiB page of RAM (NULL while no
+ * page is watched): each vl_watch that turns a page on adds one, each that
+ * turns it off takes one, so that two watchers sharing a page (binary
+ * translation's code, the x86 monitor's descriptor tables) do not undo
+ * each other's watch. A write to a watched page goes through vl_bus_write,
  * which reports it (vl_machine.on_watch) when it touches the span of the
  * ranges watched (vl_watch_hit), once per bus access (a 68000 long
  * write is two), after the bytes are written, and ends the core's run after
@@ -136,7 +139,7 @@ typedef struct vl_mem {
     uint32_t mmio_base; /* window start; mmio_on false disables the window */
     bool mmio_on;
     bool big_endian;
-    uint8_t *watch;     /* per RAM page: non-zero when writes are watched (NULL: none) */
+    uint32_t *watch;    /* per RAM page: how many watches it has, non-zero when watched (NULL: none) */
     uint32_t watch_lo;  /* lowest watched page address; size when none */
     uint32_t watch_hi;  /* end of the highest watched page; 0 when none */
     uint32_t nwatch;    /* pages watched */
@@ -164,7 +167,8 @@ bool vl_io_write(vl_machine *m, uint32_t port, int size, uint32_t value);
  * accesses, never for a guest instruction's. */
 uint8_t *vl_mon_host(vl_machine *m, uint32_t addr, uint32_t len);
 /* Watch (on) or stop watching writes to the RAM pages that [addr, addr+len)
- * touches. 0, or -1 when out of memory or outside RAM. */
+ * touches: watches nest per page (an off undoes one on; an off of a page
+ * not watched does nothing). 0, or -1 when out of memory or outside RAM. */
 int vl_watch(vl_machine *m, uint32_t addr, uint32_t len, bool on);
 void vl_watch_clear(vl_machine *m);
 static inline bool vl_watched(const vl_mem *mem, uint32_t addr) {

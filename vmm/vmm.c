@@ -100,7 +100,12 @@ static void mon_remove(vl_vmm *mon, vl_vm *vm) {
 static bool watch_hit(void *ctx, uint32_t addr, int size) {
     vl_vm *vm = ctx;
     vm->st.watch_hits++;
-    return !vm->tech->on_watch || vm->tech->on_watch(vm, addr, size);
+    /* with no one to look at it, the real CPU stops after the instruction,
+     * as a bare watch makes it */
+    bool stop = !vm->virt->on_watch && !vm->tech->on_watch;
+    if (vm->virt->on_watch) stop |= vm->virt->on_watch(vm, addr, size);
+    if (vm->tech->on_watch) stop |= vm->tech->on_watch(vm, addr, size);
+    return stop;
 }
 
 /* Free what vl_vm_new made; the VM is no longer in its monitor's list. */

@@ -336,6 +336,11 @@ typedef struct vl_virt_ops {
      * derives from them outside them (x86: the shadow tables in the
      * monitor region). */
     void (*resync)(vl_vm *vm);
+    /* Optional: a guest write to a watched page completed (before the
+     * technique's on_watch), for what the glue watches itself (x86: the
+     * guest's descriptor tables its shadows are built from). true: stop
+     * the real CPU after the instruction. */
+    bool (*on_watch)(vl_vm *vm, uint32_t addr, int size);
     /* The real privilege levels the guest's most privileged mode may run
      * at (bit n: level n; vl_vm_set_deprivilege), 0: only the glue's own. */
     unsigned deprivilege_levels;

@@ -30,12 +30,14 @@
  *     with real IOPL 0 every IN/OUT/INS/OUTS, CLI and STI traps.
  *     The shadow GDT/LDT follow the guest's tables at every entry into the
  *     monitor (each trap), rebuilt when the guest's bytes differ from those
- *     they were built from (shadow_cache): a descriptor the guest rewrites
- *     takes effect on the real CPU at its next trap (docs/vmm.md).
+ *     they were built from (shadow_cache), and at every guest write to them
+ *     in between (the tables' pages are watched: on_watch), so that the
+ *     real CPU loads what the guest's table holds at that moment.
  *   - Segment registers: the real caches are the compressed views of the
  *     guest's caches (CS and SS with RPL = the real CPL). A load the real
- *     CPU does itself is read back from the guest's table on the way into
- *     the monitor (to_virtual).
+ *     CPU does itself is read back on the way into the monitor (to_virtual,
+ *     or a write to the tables: on_watch) from the bytes the shadow it was
+ *     loaded from was built from.
  *   - EFLAGS: real IF = virtual IF (the real CPU intercepts exactly the
  *     interrupts the guest allows), real IOPL 0, no VM.
  *   - CR0 = the guest's with PE, CR3 and CR4 the guest's: the guest's page
@@ -95,6 +97,7 @@
 #define CR2_MARK 0x4D4F4E32u /* "MON2": the real CR2, never a guest address */
 #define STACK_MARK 0x4D4F4E00u
 #define DR6_BS 0x4000u
+#define WATCH_MAX 6      /* a GDT and an LDT of up to 8 KiB each: three pages each */
 
 /* A shadow descriptor table as last built (shadow_table): the guest's
  * bytes it was built from and what else its descriptors depend on; the
@@ -110,6 +113,12 @@ typedef struct shadow_cache {
 typedef struct glue_state {
     uint8_t io[8192];  /* hw-assist: the I/O bitmap, one bit per port */
     shadow_cache gdt, ldt; /* trap-and-emulate: the shadow GDT's and LDT's sources */
+    /* the guest-physical ranges the shadows' sources are read from, as
+     * vctx's paging maps the tables now: watched (vl_vm_watch), so that a
+     * guest write there rebuilds the shadow before the real CPU can load
+     * from it (watch_tables, on_watch) */
+    struct { uint32_t gpa, len; } wr[WATCH_MAX];
+    int nwr;
     uint64_t irq_seen; /* the real CPU's interrupt count at the last entry into the guest */
     /* the guest entered right after STI or MOV SS (no interrupt before the
      * next instruction): at that count and EIP. The real CPU's boundary
@@ -381,6 +390,55 @@ static void monitor_fixed(vl_vm *vm, uint8_t *tss, uint8_t *trap) {
     memset(trap, 0xF4, 16);           /* HLT: privileged at every real CPL the guest has */
 }
 
+/* The shadow LDT's limit for the guest's LDT, and the shadow GDT's. */
+static uint32_t ldt_limit(const x86_cpu *v) { return v->ldtr.limit > SH_MAX ? SH_MAX : v->ldtr.limit; }
+static uint32_t gdt_limit(const x86_cpu *v) { return v->gdtr_limit > SH_MAX ? SH_MAX : v->gdtr_limit; }
+
+/* The shadow GDT and LDT after the guest's tables (in protected mode). */
+static void shadow_tables(vl_vm *vm) {
+    x86_cpu *v = V(vm);
+    glue_state *gs = vm->glue;
+    if (!(v->cr0 & X86_CR0_PE)) return;
+    if (v->ldtr.attr & X86_A_P) shadow_table(vm, &gs->ldt, SH_LDT, v->ldtr.base, ldt_limit(v));
+    shadow_table(vm, &gs->gdt, SH_GDT, v->gdtr_base, gdt_limit(v));
+}
+
+/* Add the guest-physical ranges of the linear table [base, base + n) (the
+ * pages vctx's paging maps, in RAM) to wr, merging neighbours. */
+static void table_ranges(x86_cpu *v, uint32_t base, uint32_t n, glue_state *w) {
+    const vl_mem *mem = &v->c.m->mem;
+    for (uint32_t i = 0; i < n;) {
+        uint32_t pa, chunk = 0x1000u - ((base + i) & 0xFFF);
+        if (chunk > n - i) chunk = n - i;
+        if (x86_translate(v, base + i, false, false, true, &pa) == 0 && (uint64_t)pa + chunk <= mem->size) {
+            if (w->nwr && w->wr[w->nwr - 1].gpa + w->wr[w->nwr - 1].len == pa)
+                w->wr[w->nwr - 1].len += chunk;
+            else if (w->nwr < WATCH_MAX)
+                w->wr[w->nwr].gpa = pa, w->wr[w->nwr++].len = chunk;
+        }
+        i += chunk;
+    }
+}
+
+/* Watch the guest's descriptor tables where they are now (the shadows'
+ * sources), instead of where they were. Not under hw-assist (the real CPU
+ * reads the guest's own tables) nor outside protected mode (nothing
+ * loads a descriptor on the real CPU). */
+static void watch_tables(vl_vm *vm) {
+    x86_cpu *v = V(vm);
+    glue_state *gs = vm->glue, now;
+    now.nwr = 0;
+    if (!hw(vm) && (v->cr0 & X86_CR0_PE)) {
+        if (v->ldtr.attr & X86_A_P) table_ranges(v, v->ldtr.base, gs->ldt.n, &now);
+        table_ranges(v, v->gdtr_base, gs->gdt.n, &now);
+    }
+    if (now.nwr == gs->nwr && !memcmp(now.wr, gs->wr, (size_t)now.nwr * sizeof now.wr[0])) return;
+    for (int i = 0; i < now.nwr; i++) vl_vm_watch(vm, now.wr[i].gpa, now.wr[i].len, true);
+    for (int i = 0; i < gs->nwr; i++) vl_vm_watch(vm, gs->wr[i].gpa, gs->wr[i].len, false);
+    memcpy(gs->wr, now.wr, sizeof now.wr);
+    gs->nwr = now.nwr;
+}
+
 /* ---- the mapping ------------------------------------------------------------------- */
 
 /* The real CPU's segment register i for the guest's. */
@@ -411,16 +469,24 @@ static void copy_user(x86_cpu *d, const x86_cpu *s) {
     d->c.icount = s->c.icount;
 }
 
-static void to_virtual(vl_vm *vm) {
+/* The guest's descriptor the real CPU loaded for sel: the bytes the shadow
+ * it loaded from was built from (a shadow is rebuilt only after the
+ * segment registers have been looked at: to_real, on_watch), not the
+ * guest's table now, which may have been written since. */
+static bool loaded_descriptor(vl_vm *vm, uint16_t sel, uint32_t *lo, uint32_t *hi) {
+    const glue_state *gs = vm->glue;
+    const shadow_cache *c = (sel & 4) ? &gs->ldt : &gs->gdt;
+    uint32_t off = sel & ~7u;
+    if (!c->built || off + 8 > c->n) return x86_peek_descriptor(V(vm), sel, lo, hi);
+    *lo = rd32(c->raw + off);
+    *hi = rd32(c->raw + off + 4);
+    return true;
+}
+
+/* The segment registers (and CPL) the real CPU changed by itself since the
+ * monitor last mapped them (to_real): into the guest's caches. */
+static void adopt_segments(vl_vm *vm) {
     x86_cpu *r = R(vm), *v = V(vm);
-    if (hw(vm)) {
-        hw_to_virtual(vm);
-        return;
-    }
-    copy_user(v, r);
-    uint32_t priv = X86_IF | X86_IOPL | X86_VM;
-    x86_set_flags(v, (x86_get_flags(r) & ~priv) | (x86_get_flags(v) & priv));
-    if (interpreted_mode(v)) return; /* nothing ran on the real CPU */
     int depriv = depriv_of(vm);
     int was = real_cpl_at(depriv, v->cpl);
     if (r->cpl != was) v->cpl = r->cpl; /* a return to an outer ring ran directly */
@@ -432,13 +498,45 @@ static void to_virtual(vl_vm *vm) {
         uint16_t sel = g->sel;
         if (i == X86_CS || i == X86_SS) sel = (uint16_t)((sel & ~3u) | (unsigned)v->cpl);
         uint32_t lo, hi;
-        if ((sel & ~3u) && (g->attr & X86_A_P) && x86_peek_descriptor(v, sel, &lo, &hi))
+        if ((sel & ~3u) && (g->attr & X86_A_P) && loaded_descriptor(vm, sel, &lo, &hi))
             v->seg[i] = x86_seg_from_desc(sel, lo, hi);
         else if (g->base == 0 && g->limit == 0)
             v->seg[i] = *g; /* a null selector loaded: unusable, base and limit 0 */
         else
             v->seg[i].sel = g->sel, v->seg[i].attr = g->attr; /* nulled by a return outwards: the rest stays */
     }
+}
+
+static void to_virtual(vl_vm *vm) {
+    x86_cpu *r = R(vm), *v = V(vm);
+    if (hw(vm)) {
+        hw_to_virtual(vm);
+        return;
+    }
+    copy_user(v, r);
+    uint32_t priv = X86_IF | X86_IOPL | X86_VM;
+    x86_set_flags(v, (x86_get_flags(r) & ~priv) | (x86_get_flags(v) & priv));
+    if (interpreted_mode(v)) return; /* nothing ran on the real CPU */
+    adopt_segments(vm);
+}
+
+/* A guest write to a watched page, done: when it touched the guest's GDT
+ * or LDT while the real CPU runs the guest, the shadows follow at once, so
+ * that the real CPU's next load sees what the guest's would (the segment
+ * registers it loaded from the old shadow are taken into the guest's
+ * caches first, from the bytes they were loaded from). The monitor's own
+ * execution on vctx (m->cpu is vctx) is followed by to_real, which does
+ * the same. Never a stop: nothing else is left to look at. */
+static bool on_watch(vl_vm *vm, uint32_t addr, int size) {
+    glue_state *gs = vm->glue;
+    if (hw(vm) || vm->m->cpu != vm->real || interpreted_mode(V(vm))) return false;
+    bool hit = false;
+    for (int i = 0; i < gs->nwr && !hit; i++)
+        hit = addr < gs->wr[i].gpa + gs->wr[i].len && gs->wr[i].gpa < addr + (uint32_t)size;
+    if (!hit) return false;
+    adopt_segments(vm);
+    shadow_tables(vm);
+    return false;
 }
 
 static void to_real(vl_vm *vm) {
@@ -464,14 +562,12 @@ static void to_real(vl_vm *vm) {
     r->idtr_base = mb + SH_IDT;
     r->idtr_limit = v->idtr_limit > 0x7FF ? 0x7FF : v->idtr_limit;
     r->tr = (x86_seg){ v->tr.sel, X86_A_P | X86_SYS_TSS32_BUSY, mb + SH_TSS, TSS_LIMIT };
-    if ((v->cr0 & X86_CR0_PE) && (v->ldtr.attr & X86_A_P)) {
-        uint32_t lim = v->ldtr.limit > SH_MAX ? SH_MAX : v->ldtr.limit;
-        r->ldtr = (x86_seg){ v->ldtr.sel, X86_A_P | X86_SYS_LDT, mb + SH_LDT, lim };
-        shadow_table(vm, &gs->ldt, SH_LDT, v->ldtr.base, lim);
-    } else {
+    if ((v->cr0 & X86_CR0_PE) && (v->ldtr.attr & X86_A_P))
+        r->ldtr = (x86_seg){ v->ldtr.sel, X86_A_P | X86_SYS_LDT, mb + SH_LDT, ldt_limit(v) };
+    else
         r->ldtr = (x86_seg){ v->ldtr.sel, 0, mb + SH_LDT, 0 };
-    }
-    if (v->cr0 & X86_CR0_PE) shadow_table(vm, &gs->gdt, SH_GDT, v->gdtr_base, r->gdtr_limit);
+    shadow_tables(vm);
+    watch_tables(vm);
     shadow_idt(vm);
     int depriv = depriv_of(vm);
     if (interpreted_mode(v)) {
@@ -861,6 +957,7 @@ const vl_virt_ops x86_virt_ops = {
     .reg_set = reg_set,
     .check = check,
     .resync = resync,
+    .on_watch = on_watch,
     .techniques = 1u << VL_TECH_TRAP_EMULATE | 1u << VL_TECH_HYBRID | 1u << VL_TECH_HW_ASSIST | 1u << VL_TECH_PARAVIRT |
                   1u << VL_TECH_BINARY_TRANSLATION | 1u << VL_TECH_SCAN_PATCH,
     .deprivilege_levels = 1u << 1 | 1u << 3,
