@@ -1030,6 +1030,39 @@ static void test_hlt(void **st) {
     vlab_machine_free(m);
 }
 
+/* A LOOP to itself is a delay loop, not a halt: ECX counts down to 0 and
+ * the code after it runs (in one run and one instruction at a time
+ * alike); a JMP and a taken JECXZ to themselves halt. Once LOOP halted
+ * like JMP: one run stopped after its first iteration and a run resumed
+ * after each step counted on (fuzz code-pentium seed 1200000 input 3143). */
+static void test_loop_to_itself(void **st) {
+    (void)st;
+    for (int stepped = 0; stepped < 2; stepped++) {
+        vlab_machine *m = pm("i386");
+        /* mov $5,%ecx; loop .; loope .; (ZF=0: falls through) mov $3,%ecx; loopne . */
+        put(m, CODE, BYTES(0xB9, 5, 0, 0, 0, 0xE2, 0xFE, 0xE1, 0xFE, 0xB9, 3, 0, 0, 0, 0xE0, 0xFE, 0xEB, 0xFE));
+        W(m, "eflags", 0x2); /* ZF = 0 */
+        W(m, "eip", CODE);
+        vlab_stop s;
+        int runs = 0;
+        do s = vlab_run(m, stepped ? 1 : 1000, 0, 0);
+        while (s.reason == VLAB_STOP_BUDGET && ++runs < 1000);
+        assert_int_equal(s.reason, VLAB_STOP_HALT);
+        assert_int_equal(s.pc, CODE + 16); /* the JMP to itself */
+        assert_int_equal(R(m, "ecx"), 0);
+        assert_int_equal(stats(m).instructions, 1 + 5 + 1 + 1 + 3 + 1);
+        vlab_machine_free(m);
+    }
+    /* JECXZ to itself with ECX = 0 */
+    vlab_machine *m = pm("i386");
+    put(m, CODE, BYTES(0x31, 0xC9, 0xE3, 0xFE));
+    W(m, "eip", CODE);
+    vlab_stop s = vlab_run(m, 1000, 0, 0);
+    assert_int_equal(s.reason, VLAB_STOP_HALT);
+    assert_int_equal(s.pc, CODE + 2);
+    vlab_machine_free(m);
+}
+
 #define PD 0x100000u
 #define PT 0x101000u
 #define PT1 0x102000u
@@ -1803,6 +1836,7 @@ int main(void) {
         cmocka_unit_test(test_pentium_insns),
         cmocka_unit_test(test_x87),
         cmocka_unit_test(test_self_modifying),
+        cmocka_unit_test(test_loop_to_itself),
         cmocka_unit_test(test_fetch_past_ram),
         cmocka_unit_test(test_idt_paged_elsewhere),
         cmocka_unit_test(test_limit_after_load),

@@ -1184,10 +1184,10 @@ static int execute(x86_cpu *s, const x86_decoded *d, trap_req *tr) {
         if (d->adsize == 2) cx &= 0xFFFF;
         bool zf = (x86_get_flags(s) & X86_ZF) != 0;
         bool take = cx != 0 && (in->op == X86_OP_LOOP || (in->op == X86_OP_LOOPE ? zf : !zf));
-        if (take) {
-            jump_near(s, next + d->imm, osz);
-            if (s->eip == s->insn_eip) return EX_SELF;
-        }
+        /* a LOOP to itself is a delay loop (ECX counts down to 0, then it
+         * falls through), not a halt: as the 68000's DBcc and PowerPC's
+         * bdnz to themselves */
+        if (take) jump_near(s, next + d->imm, osz);
         break;
     }
     case X86_OP_JCXZ:

@@ -66,22 +66,24 @@ end
 print(string.format("idle_step: %d runs stop where the bare machine does", checked))
 
 -- A callback that asks to stop at the trap of an instruction that leaves
--- the guest halted for good (here a LOOP to itself in real mode, every
+-- the guest halted for good (here a JMP to itself in real mode, every
 -- instruction trapping and emulated): the run reports the halt, as the
 -- run without the callback does, not a breakpoint after which a resumed
--- run executed the LOOP again, decrementing CX once more (fuzz campaign,
--- code-i386 seed 70000 input 57911)
+-- run executed the jump again (fuzz campaign, code-i386 seed 70000 input
+-- 57911, then with a LOOP to itself, which counted CX down once more; a
+-- LOOP to itself is a delay loop now, not a halt)
 for _, t in ipairs { "trap-and-emulate", "paravirt" } do
   local vm = vlab.vmm { isa = "x86:i386", ram = 1 << 20, technique = t }
-  vm.guest:write(0x1000, "\xe2\xfe") -- loop .
+  vm.guest:write(0x1000, "\x41\xeb\xfe") -- inc %cx; jmp .
   vm.guest.regs.cs = 0
   vm.guest.pc = 0x1000
   vm.guest.regs.ecx = 0
   local traps = 0
-  vm:on("trap", function() traps = traps + 1; return true end)
+  vm:on("trap", function() traps = traps + 1; return traps == 2 end)
   local r = vm:run { max = 100 }
-  eq(r.reason, "halt", t .. ": a stop asked at the LOOP to itself: the halt")
-  eq(vm.guest.regs.ecx & 0xffff, 0xffff, t .. ": the LOOP ran once")
-  eq(traps, 1, t .. ": one trap")
+  eq(r.reason, "halt", t .. ": a stop asked at the JMP to itself: the halt")
+  eq(r.pc, 0x1001, t .. ": at the JMP")
+  eq(vm.guest.regs.ecx & 0xffff, 1, t .. ": the INC ran once")
+  eq(traps, 2, t .. ": two traps")
 end
 print("idle_step: and 2 callback stops at a halt")
