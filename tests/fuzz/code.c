@@ -2,7 +2,8 @@
  * code-68010, code-750, code-i386, code-pentium).
  *
  * An input is a configuration (privilege state, timer, how the vector table
- * is filled, a second VM; x86: paging) followed by machine code. It becomes a RAM image:
+ * is filled, a second VM; x86: paging, hypercalls, descriptor tables)
+ * followed by machine code. It becomes a RAM image:
  * a vector table, a prefix that sets the privilege state and arms the timer,
  * the code. The image runs
  *   1. natively, through the public API (include/vlab.h), with an event hook;
@@ -114,10 +115,11 @@ static void put16be(image *g, uint32_t a, uint16_t v) {
 
 /* configuration bytes, then code */
 typedef struct config {
-    uint8_t flags;          /* 1 user mode, 2 timer, 4 second VM, 8 event hook, 0x30 vector mode */
+    uint8_t flags;          /* 1 user mode, 2 timer, 4 second VM, 8 event hook, 0x30 vector mode;
+                             * x86: 0x80 with sr bits 5 and 8, descriptor tables */
     uint16_t sr;            /* m68k SR bits / ppc MSR bits / x86: bit 0 STI, bits 9 and 10 paging, 11 CR0.WP,
-                             * 6 and 12 hypercalls planted, 9 and 13 (or paging, or hypercalls)
-                             * monitored runs from the loader's state */
+                             * 6 and 12 hypercalls planted, 9 and 13 (or paging, or hypercalls, or
+                             * descriptor tables) monitored runs from the loader's state */
     uint8_t period, level;
     uint32_t vseed;
     uint8_t slice, hook_after;
@@ -131,6 +133,39 @@ static void read_config(fz_in *in, config *c) {
     c->vseed = fz_u32(in);
     c->slice = fz_u8(in);
     c->hook_after = fz_u8(in);
+}
+
+/* x86 descriptor tables (the tables configuration): a GDT of 16 and an
+ * LDT of 16 descriptors, those after the start state's drawn */
+enum { X86_LDT = 0x600, X86_TSS = 0x680, X86_NDESC = 16 };
+
+/* One descriptor drawn: mostly a code or data segment of any DPL (flat or
+ * small, at 0 or at a page of RAM, 16- or 32-bit, accessed or not, now and
+ * then not present, expand-down or conforming), else a call gate to the
+ * kernel's code, the LDT or a TSS. */
+static void draw_desc(uint64_t *s, uint32_t stub, uint32_t *lo, uint32_t *hi) {
+    uint32_t r = (uint32_t)fz_rand(s), q = (uint32_t)fz_rand(s);
+    uint32_t dpl = r & 3, p = (r >> 2 & 7) ? 0x8000u : 0;
+    uint32_t base = 0, limit = X86_NDESC * 8 - 1, type;
+    switch (r >> 5 & 15) {
+    case 12: /* a call gate to the code segment 0x08, one parameter now and then */
+        *lo = (stub & 0xFFFF) | 0x08u << 16;
+        *hi = (stub & 0xFFFF0000u) | p | dpl << 13 | 0xCu << 8 | (q & 1);
+        return;
+    case 13: base = X86_LDT, type = 0x2; break;         /* the LDT */
+    case 14: base = X86_TSS, limit = 0x67, type = 0x9; break; /* an available 32-bit TSS */
+    default:
+        base = (r & 0x200) ? (q & 0xF) << 12 : 0;
+        limit = (r & 0x400) ? 0xFFFFF : (q >> 4 & 0xFFFF);
+        /* data: writable, expand-down, accessed; code: readable, conforming, accessed */
+        type = ((r >> 5 & 15) < 6 ? 0x12u : 0x1Au) | (r >> 11 & 5);
+        if ((r >> 15 & 3) == 0) type &= ~0x2u; /* read-only data, execute-only code */
+        break;
+    }
+    uint32_t flags = (type & 0x10) ? ((r & 0x400) ? 0x8u : 0) | ((r >> 14 & 1) ? 0x4u : 0) : 0; /* G, D/B */
+    *lo = (base & 0xFFFF) << 16 | (limit & 0xFFFF);
+    *hi = (base & 0xFF000000u) | flags << 20 | (limit & 0xF0000u) | p | dpl << 13 | (type & 0x1F) << 8 |
+          (base >> 16 & 0xFF);
 }
 
 /* the target of vector v: 0 stub, 1 into the code, 2 random, 3 none */
@@ -221,9 +256,31 @@ static void build_x86(image *g, const config *c, const uint8_t *code, size_t n) 
      * flat, DPL 0), so that the gates below deliver */
     put32(g, GDT + 8, 0x0000FFFF, false), put32(g, GDT + 12, 0x00CF9A00, false);
     put32(g, GDT + 16, 0x0000FFFF, false), put32(g, GDT + 20, 0x00CF9200, false);
-    g->b[GDT - 16] = 23, put32(g, GDT - 14, GDT, false); /* its pseudo-descriptor */
+    /* descriptor tables: 16 GDT entries, the fourth the LDT's, the rest
+     * drawn, and an LDT of 16 drawn ones, loaded by the prefix; random
+     * code seldom names a selector there or writes a descriptor, so loads
+     * of segment registers and descriptor writes are planted in the code
+     * below (the monitor's shadow tables, their watch, ring compression of
+     * every DPL, limits, accessed bits, gates). (Three bits of the
+     * configuration: the inputs kept from before keep their meaning.) */
+    bool tables = (c->flags & 0x80) && (c->sr & 0x120) == 0x120;
+    uint64_t ts = c->vseed ^ 0xD6E8FEB86659FD93ull;
+    if (tables) {
+        put32(g, GDT + 24, X86_LDT << 16 | (X86_NDESC * 8 - 1), false), put32(g, GDT + 28, 0x00008200, false);
+        for (uint32_t i = 4; i < 2 * X86_NDESC; i++) {
+            uint32_t lo, hi, at = i < X86_NDESC ? GDT + 8 * i : X86_LDT + 8 * (i - X86_NDESC);
+            draw_desc(&ts, STUB, &lo, &hi);
+            put32(g, at, lo, false), put32(g, at + 4, hi, false);
+        }
+        put32(g, X86_TSS + 4, SSP, false), put32(g, X86_TSS + 8, 0x10, false); /* ESP0, SS0 */
+    }
+    g->b[GDT - 16] = tables ? X86_NDESC * 8 - 1 : 23, put32(g, GDT - 14, GDT, false); /* its pseudo-descriptor */
     static const uint8_t lgdt[] = { 0x0F, 0x01, 0x15, (GDT - 16) & 0xFF, (GDT - 16) >> 8, 0, 0 };
     memcpy(g->b + a, lgdt, sizeof lgdt), a += sizeof lgdt;        /* lgdt (GDT - 16) */
+    if (tables) {
+        static const uint8_t lldt[] = { 0x66, 0xB8, 0x18, 0x00, 0x0F, 0x00, 0xD0 };
+        memcpy(g->b + a, lldt, sizeof lldt), a += sizeof lldt;    /* mov $0x18,%ax; lldt %ax */
+    }
     g->b[STUB] = 0xCF; /* iret */
     if (c->flags & 2) {
         static const uint8_t dx104[] = { 0x66, 0xBA, 0x04, 0x01 }, dx108[] = { 0x66, 0xBA, 0x08, 0x01 };
@@ -235,7 +292,7 @@ static void build_x86(image *g, const config *c, const uint8_t *code, size_t n) 
         g->b[a++] = 0xEF;
     }
     bool paging = (c->sr & 0x600) == 0x600, calls = (c->sr & 0x1040) == 0x1040;
-    g->boot = paging || calls || (c->sr & 0x2200) == 0x2200;
+    g->boot = paging || calls || tables || (c->sr & 0x2200) == 0x2200;
     if (paging) {
         /* paging on: a page directory at PD, one page table mapping the
          * 64 KiB of RAM, identity; the pages the prefix, the vectors and
@@ -282,6 +339,31 @@ static void build_x86(image *g, const config *c, const uint8_t *code, size_t n) 
             const uint8_t call[] = { 0x0F, 0x0B, 0x76, (uint8_t)((r >> 16) % (VL_HC_COUNT + 3)),
                                      (uint8_t)((r >> 24) % 9) };
             memcpy(g->b + g->code + at, call, sizeof call);
+        }
+    }
+    if (tables) {
+        /* after the hypercalls: a segment register loaded with a selector
+         * of either table (mov $sel,%ax; mov %ax,%sreg), or half a
+         * descriptor rewritten (movl $half,addr) */
+        for (uint32_t k = 0; k < 1 + g->code_len / 24; k++) {
+            uint32_t r = (uint32_t)fz_rand(&ts), at = g->code_len > 10 ? (r >> 8) % (g->code_len - 9) : 0;
+            if (at + 10 > g->code_len) break;
+            uint32_t idx = r >> 24 & (X86_NDESC - 1), ti = r >> 28 & 1;
+            uint8_t *p = g->b + g->code + at;
+            if (r & 1) {
+                static const uint8_t sreg[] = { 0, 2, 3, 4, 5 }; /* ES SS DS FS GS */
+                uint32_t sel = idx << 3 | ti << 2 | (r >> 29 & 3);
+                const uint8_t load[] = { 0x66, 0xB8, (uint8_t)sel, (uint8_t)(sel >> 8), 0x8E,
+                                         (uint8_t)(0xC0 | sreg[(r >> 1 & 0x7F) % 5] << 3) };
+                memcpy(p, load, sizeof load);
+            } else {
+                uint32_t lo, hi, addr = (ti ? X86_LDT : GDT) + 8 * idx + (r & 2) * 2;
+                draw_desc(&ts, STUB, &lo, &hi);
+                uint32_t half = (r & 2) ? hi : lo;
+                const uint8_t wr[] = { 0xC7, 0x05, (uint8_t)addr, (uint8_t)(addr >> 8), 0, 0, (uint8_t)half,
+                                       (uint8_t)(half >> 8), (uint8_t)(half >> 16), (uint8_t)(half >> 24) };
+                memcpy(p, wr, sizeof wr);
+            }
         }
     }
     if (paging) g->len = RAM; /* the page tables too */
