@@ -50,6 +50,7 @@ static void timer_program(vl_machine *m, uint32_t period) {
     m->timer_period = period;
     m->timer_next = period ? m->cc->icount + period : 0;
     m->timer_armed = true;
+    vl_run_woken(m);
     if (m->desc->ops->kick) m->desc->ops->kick(m->cpu);
 }
 
@@ -70,7 +71,7 @@ static void dev_write(vl_machine *m, uint32_t reg, uint32_t value) {
     switch (reg) {
     case VL_MMIO_CONSOLE: console_put(m, (uint8_t)value); break;
     case VL_MMIO_TIMER_PERIOD: timer_program(m, value); break;
-    case VL_MMIO_TIMER_LEVEL: m->timer_level = value & 0xFF; break;
+    case VL_MMIO_TIMER_LEVEL: m->timer_level = value & 0xFF, vl_run_woken(m); break;
     case VL_MMIO_TIMER_ACK: m->cc->irq_level = 0; break;
     case VL_MMIO_TIMER_VECTOR: m->timer_vector = value & 0xFF; break;
     default: break; /* writes to unused registers are ignored */

@@ -358,6 +358,13 @@ struct vl_machine {
     vlab_hook_fn hook;
     void *hook_ctx;
     bool hook_stop;            /* a hook asked to stop */
+    /* an idle CPU's wait (vl_run_idle): the timer was fired for it at
+     * icount idle_ic, the wake counter then idle_woke (UINT64_MAX: no
+     * wait), at idle_pc. Kept by the machine, not by one run, so that a run
+     * stopped (a hook, a budget) and resumed at the wait ends as one run
+     * does: halted for good when nothing woke it */
+    uint64_t idle_woke, idle_ic;
+    uint32_t idle_pc;
     volatile int *interrupt;   /* the host's stop request (vlab_set_interrupt_flag) */
     uint32_t timer_vector;
     /* write watch (vl_watch): called after a watched page was written;
@@ -448,8 +455,6 @@ typedef struct vl_run_clock {
     bool single;           /* slices of one instruction */
     bool has_until, first;
     uint32_t until_pc;
-    uint64_t woke;         /* wake counter when the timer was last fired for an idle CPU */
-    uint32_t woke_pc;
 } vl_run_clock;
 /* single: one instruction at a time (also with until_pc). */
 void vl_run_begin(vl_run_clock *rc, vl_machine *m, uint64_t max, bool single, int has_until, uint32_t until_pc);
@@ -463,6 +468,8 @@ uint64_t vl_run_next_slice(vl_run_clock *rc, vl_stop *s);
  * true: the run ends with *s (no wake possible, none came, or the budget
  * ran out while fast-forwarding). */
 bool vl_run_idle(vl_run_clock *rc, vl_stop *s, uint64_t wakes);
+/* The guest was woken, or its machine state set anew: no wait pending. */
+static inline void vl_run_woken(vl_machine *m) { m->idle_woke = UINT64_MAX; }
 
 /* An error message into err (errsz bytes; nothing when err is NULL). */
 void vl_seterr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -206,6 +206,7 @@ static void power_on(machine_box *bx) {
     m->nregs = bx->nregs;
     bx->last_priv = d->ops->priv_get(m->cpu);
     m->timer_vector = d->timer_vector;
+    vl_run_woken(m);
 }
 
 static size_t cpu_size(const vl_model_desc *d) {
@@ -306,6 +307,7 @@ uint32_t vlab_ram_size(const vlab_machine *m) { return m->mem.size; }
 uint32_t vlab_mmio_base(const vlab_machine *m) { return m->mem.mmio_base; }
 
 void vlab_reset(vlab_machine *m) {
+    vl_run_woken(m);
     m->timer_period = 0;
     m->timer_next = 0;
     m->timer_vector = m->desc->timer_vector;
@@ -579,7 +581,7 @@ vlab_stop vlab_run(vlab_machine *m, uint64_t max, int has_until, uint32_t until_
             if (s.reason != VLAB_STOP_BUDGET && vl_run_idle(&rc, &s, cc->interrupts)) return s;
             return mkstop(m, VLAB_STOP_BREAKPOINT);
         }
-        if (cc->interrupts != irq_before) rc.woke = UINT64_MAX;
+        if (cc->interrupts != irq_before) vl_run_woken(m);
 
         if (s.reason == VLAB_STOP_BUDGET) continue;
         if ((s.reason == VLAB_STOP_IDLE || s.reason == VLAB_STOP_HALT) && !vl_run_idle(&rc, &s, cc->interrupts))

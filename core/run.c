@@ -12,8 +12,6 @@ void vl_run_begin(vl_run_clock *rc, vl_machine *m, uint64_t max, bool single, in
     rc->has_until = has_until != 0;
     rc->first = true;
     rc->until_pc = until_pc;
-    rc->woke = UINT64_MAX;
-    rc->woke_pc = 0;
 }
 
 static vl_stop here(vl_machine *m, int reason) {
@@ -57,9 +55,10 @@ bool vl_run_idle(vl_run_clock *rc, vl_stop *s, uint64_t wakes) {
         s->reason = VLAB_STOP_HALT; /* nothing can ever wake it */
         return true;
     }
-    /* the timer was fired and still nothing woke the CPU at this pc: the
-     * interrupt is masked (or has no level) */
-    if (rc->woke == wakes && rc->woke_pc == s->pc) {
+    /* the timer was fired and still nothing woke the CPU at this pc (in
+     * this run or the one before it, the wait's instruction at most
+     * executed once more since): the interrupt is masked (or has no level) */
+    if (m->idle_woke == wakes && m->idle_pc == s->pc && cc->icount - m->idle_ic <= 1) {
         vl_stop r = { .reason = idle ? VLAB_STOP_IDLE : VLAB_STOP_HALT, .pc = s->pc, .vector = -1 };
         *s = r;
         return true;
@@ -76,7 +75,8 @@ bool vl_run_idle(vl_run_clock *rc, vl_stop *s, uint64_t wakes) {
     }
     if (m->timer_next > cc->icount) m->timer_next = cc->icount;
     vl_timer_sync(m);
-    rc->woke = wakes;
-    rc->woke_pc = s->pc;
+    m->idle_woke = wakes;
+    m->idle_pc = s->pc;
+    m->idle_ic = cc->icount;
     return false;
 }

@@ -534,6 +534,52 @@ static void test_hook_stop_keeps_halt(void **st) {
     vlab_machine_free(m);
 }
 
+/* A branch to itself with the timer armed and its interrupt masked
+ * (SR 0x2700): one run fast-forwards to the tick, sees that nothing woke
+ * the CPU and halts. The same run stopped by a step hook at every step and
+ * resumed ends alike, at the same instruction count, and so does a STOP
+ * with the interrupt masked: the wait is the machine's, not one run's.
+ * Once each resumed run fast-forwarded to the next tick again and never
+ * halted (fuzz code-750 seed 1100000 input 38176: the decrementer 1,943
+ * counts apart after 2,000 instructions). */
+static void test_hook_stop_at_masked_wait(void **st) {
+    (void)st;
+    const uint16_t prog[] = { 0x23FC, 0, 50, 0x00DF, 0xF004,  /* move.l #50,$dff004: TIMER_PERIOD */
+                              0x23FC, 0, 1, 0x00DF, 0xF008,   /* move.l #1,$dff008: TIMER_LEVEL */
+                              0x60FE,                         /* bra . */
+                              0x4E72, 0x2700 };               /* stop #$2700 (at 0x1016) */
+    for (uint32_t at = 0x1014; at <= 0x1016; at += 2) {
+        vlab_stop one = { 0 }, s;
+        uint64_t one_ic = 0;
+        for (int stepped = 0; stepped < 2; stepped++) {
+            vlab_machine *m = new68k("68000", 0x10000);
+            put_words(m, 0x1000, prog, 13);
+            if (at == 0x1016) put_words(m, 0x1014, (const uint16_t[]){ 0x4E71 }, 1); /* nop: on to the STOP */
+            vlab_set_pc(m, 0x1000);
+            hook_log h;
+            memset(&h, 0, sizeof h);
+            h.stop_after = 1; /* every step */
+            if (stepped) vlab_set_hook(m, VLAB_EV_STEP, hook, &h);
+            int runs = 0;
+            do s = vlab_run(m, 1000, 0, 0);
+            while (s.reason == VLAB_STOP_BREAKPOINT && ++runs < 1000);
+            vlab_stats x;
+            vlab_get_stats(m, &x);
+            if (!stepped) {
+                one = s, one_ic = x.instructions;
+                assert_int_equal(s.reason, at == 0x1014 ? VLAB_STOP_HALT : VLAB_STOP_IDLE);
+                assert_int_equal(s.pc, at == 0x1014 ? 0x1014 : 0x101A);
+            } else {
+                if (s.reason != one.reason || s.pc != one.pc || x.instructions != one_ic)
+                    fail_msg("stepped: %s at 0x%x after %llu instructions; in one run: %s at 0x%x after %llu",
+                             vlab_stop_name(s.reason), s.pc, (unsigned long long)x.instructions,
+                             vlab_stop_name(one.reason), one.pc, (unsigned long long)one_ic);
+            }
+            vlab_machine_free(m);
+        }
+    }
+}
+
 static void test_many_machines(void **st) {
     (void)st;
     vlab_machine *a = new68k("68000", 0x10000), *b = new68k("68010", 0x20000);
@@ -888,6 +934,7 @@ int main(void) {
         cmocka_unit_test(test_run_halt),     cmocka_unit_test(test_exception_no_handler),
         cmocka_unit_test(test_timer_stop),   cmocka_unit_test(test_hooks), cmocka_unit_test(test_hook_stop_keeps_trace),
         cmocka_unit_test(test_hook_stop_keeps_exception_stop), cmocka_unit_test(test_hook_stop_keeps_halt),
+        cmocka_unit_test(test_hook_stop_at_masked_wait),
         cmocka_unit_test(test_many_machines), cmocka_unit_test(test_loader),
         cmocka_unit_test(test_disasm_errors), cmocka_unit_test(test_watch), cmocka_unit_test(test_watch_two_pages),
         cmocka_unit_test(test_io_ports),

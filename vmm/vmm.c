@@ -731,7 +731,7 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         case VLAB_STOP_BREAKPOINT: handler = tech->on_patch; break;
         case VLAB_STOP_IDLE:
         case VLAB_STOP_HALT:
-            if (wakes(vm) != woke) rc.woke = UINT64_MAX;
+            if (wakes(vm) != woke) vl_run_woken(m);
             if (vl_run_idle(&rc, &s, wakes(vm))) {
                 if (vm->hook_mask) guest_events(vm, &ic_step); /* for the STOP itself */
                 return s;
@@ -753,7 +753,7 @@ static vl_stop run_loop(vl_vm *vm, uint64_t max, int has_until, uint32_t until_p
         if (vm->dead) return out;
         vl_stop idle = vm->idle_after;
         vm->idle_after.reason = VLAB_STOP_NONE;
-        if (wakes(vm) != woke) rc.woke = UINT64_MAX;
+        if (wakes(vm) != woke) vl_run_woken(m);
         if (vm->hook_mask && guest_events(vm, &ic_step)) vm->trap_stop = true;
         if (idle.reason != VLAB_STOP_NONE) {
             /* the core's own stop after HLT, STOP or a jump to itself, in
