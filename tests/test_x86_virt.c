@@ -594,6 +594,47 @@ static void test_rep_into_monitor_region(void **state) {
     vlab_free(g.b);
 }
 
+/* A REP STOSB that writes over its own bytes (0xF4: HLT) and then faults
+ * at the ES limit (#GP, the handler prints 'F'): natively the fault is
+ * delivered as the instruction was decoded; under the monitor the real CPU
+ * stops at it (the iterations done keep their stores) and the monitor goes
+ * on with the instruction on the virtual context, which must be the REP
+ * STOSB the real CPU ran, not the HLT its bytes are now (without: no 'F',
+ * the guest halts there; fuzz code-pentium seed 1100000 input 108385, a
+ * REP MOVSL in a page-fault handler copying over itself). */
+static void test_rep_over_itself_faults(void **state) {
+    (void)state;
+    image g = kernel(true, "  mov $0x7f000, %esp\n"
+                           "  movl $0x00001fff, gdt + 0x38\n  movl $0x00409300, gdt + 0x3c\n" /* limit 0x1fff */
+                           "  mov $0x38, %ax\n  mov %ax, %es\n"
+                           "  mov $ent, %edi\n  mov $0xf4, %al\n  mov $0x2000, %ecx\n  cld\n"
+                           "ent:\n  rep stosb\n"
+                           "  movb $'D', %al\n  outb %al, $0xe9\n  cli\n  hlt\n"
+                           "  .org 0x3000\n"
+                           "handler:\n  movb $'F', %al\n  outb %al, $0xe9\n  cli\n  hlt\n"
+                           "vec80:\nvec20:\n  iret\n");
+    same_everywhere(&g, "F");
+    vlab_free(g.b);
+}
+
+/* A REP STOSB of 6144 NOPs over its own bytes: the hardware runs it to the
+ * end as it decoded it. A step ends after 4096 iterations (the core's
+ * bound on one step), and the next goes on with the same instruction, not
+ * with the NOP now at its address, which would leave ECX at 0x800 (the
+ * console '8' instead of '0'). */
+static void test_rep_over_itself_long(void **state) {
+    (void)state;
+    image g = kernel(true, "  mov $0x7f000, %esp\n"
+                           "  mov $ent, %edi\n  mov $0x90, %al\n  mov $0x1800, %ecx\n  cld\n"
+                           "ent:\n  rep stosb\n"
+                           "  .org ent + 0x1800\n"
+                           "  mov %ecx, %eax\n  shr $8, %eax\n  add $'0', %al\n  outb %al, $0xe9\n  cli\n  hlt\n"
+                           "handler:\n  movb $'F', %al\n  outb %al, $0xe9\n  cli\n  hlt\n"
+                           "vec80:\nvec20:\n  iret\n");
+    same_everywhere(&g, "0");
+    vlab_free(g.b);
+}
+
 /* A far jump to a code segment whose base lies in the monitor region:
  * natively its bytes are past RAM (0xFF: #UD, the handler prints 'F');
  * under the monitor the real CPU gets that segment not present, and its
@@ -1252,6 +1293,8 @@ int main(void) {
         cmocka_unit_test(test_expand_down_byte_granular),
         cmocka_unit_test(test_fault_after_store),
         cmocka_unit_test(test_rep_into_monitor_region),
+        cmocka_unit_test(test_rep_over_itself_faults),
+        cmocka_unit_test(test_rep_over_itself_long),
         cmocka_unit_test(test_code_in_monitor_region), cmocka_unit_test(test_interrupt_through_trap_gate),
         cmocka_unit_test(test_interrupt_delivery_stops),
         cmocka_unit_test(test_boot_after_run),

@@ -531,6 +531,13 @@ static void str_once(x86_cpu *s, const x86_decoded *d, int sz) {
     }
 }
 
+/* The REP string instruction d at insn_eip goes on as decoded (x86_cpu.pin). */
+static void pin_insn(x86_cpu *s, const x86_decoded *d) {
+    s->pin = true;
+    s->pin_eip = s->insn_eip;
+    s->pin_d = *d;
+}
+
 /* A string instruction, with its repeat prefix. false: it is not done
  * (the count reached a multiple of REP_CHUNK): the next step goes on with
  * it. The step ends where the count register says, not after REP_CHUNK
@@ -549,7 +556,14 @@ static bool string_insn(x86_cpu *s, const x86_decoded *d, int sz) {
         uint32_t cx = areg(s, X86_ECX, as);
         if (!cx) return true;
         str_once(s, d, sz);
-        if (X86_PENDING(s)) return true; /* the undo record keeps the last iteration */
+        if (X86_PENDING(s)) {
+            /* the undo record keeps the last iteration. A monitor that
+             * intercepts the fault goes on with the instruction as decoded
+             * (its earlier iterations may have written over its bytes);
+             * delivered, the fault drops the pin (take) */
+            pin_insn(s, d);
+            return true;
+        }
         set_areg(s, X86_ECX, as, cx - 1);
         /* a fault in a later iteration keeps this one: ECX, ESI and EDI
          * stay as after the last successful iteration, EIP at the
@@ -2165,6 +2179,7 @@ static bool take(x86_cpu *s, int v, bool has_code, uint32_t code, bool soft, boo
      * calling the handler of a prior exception; software interrupts are
      * not exceptions), so only exceptions are remembered for x86_combine. */
     if (v == X86_EXC_PF && !soft) s->cr2 = s->f_addr;
+    s->pin = false; /* an event taken: the instruction is fetched again after it */
     s->delivering = soft ? 0 : v + 1;
     save_undo(s); /* a fault while delivering puts this state back */
     x86_deliver(s, v, has_code, code, soft, ext, ret);
@@ -2523,7 +2538,7 @@ again:
             if (!go_on || s->attn || !(r = vl_chain_take(&s->c, s->eip))) break;
             s->icount_end = s->c.icount + r->n;
         }
-        bool traced = false, no_fast = exit_innocuous;
+        bool traced = false, no_fast = exit_innocuous, pinned = false;
         if (VL_UNLIKELY(s->attn)) {
             /* between instructions: what the fast handlers cannot change
              * (they set attn when they do): a jump to itself, interrupts,
@@ -2550,6 +2565,12 @@ again:
                 s->attn = true;
                 no_fast = true; /* the trace trap after it: the general way */
             }
+            if (VL_UNLIKELY(s->pin)) {
+                /* a REP string instruction in progress, no event taken
+                 * since (that would have moved EIP): as it was decoded */
+                if (s->eip == s->pin_eip) pinned = no_fast = true;
+                else s->pin = false;
+            }
         }
         if (VL_LIKELY(!no_fast && !exit_fast) && fast_loop(s, go_on)) continue;
         s->insn_eip = s->eip;
@@ -2560,6 +2581,10 @@ again:
         bool big = (s->seg[X86_CS].attr & X86_A_DB) != 0;
         x86_decoded d, *dp = &d;
         fast_fn fast = NULL;
+        if (VL_UNLIKELY(pinned)) {
+            d = s->pin_d;
+            goto decoded;
+        }
         /* the fast way: the decoded instruction from the cache while the
          * bytes in the code window match */
         uint32_t off = s->eip - s->cp_eip;
@@ -2631,9 +2656,15 @@ again:
         trap_req tr = { 0 };
         int ex = execute(s, dp, &tr);
         if (X86_PENDING(s)) SETTLE();
+        if (ex == EX_AGAIN) {
+            s->eip = s->insn_eip;
+            pin_insn(s, dp); /* the next step goes on with it as decoded */
+        } else {
+            s->pin = false;
+        }
         switch (ex) {
         case EX_OK: break;
-        case EX_AGAIN: s->eip = s->insn_eip; break;
+        case EX_AGAIN: break;
         case EX_SELF:
             /* a traced jump to itself is no halt: its trace trap comes next */
             if (traced) break;
@@ -2826,6 +2857,7 @@ static void x86_set_pc(void *cpu, uint32_t pc) {
     x86_cpu *s = cpu;
     s->eip = pc;
     s->halted = false;
+    s->pin = false;
 }
 
 static int x86_priv_get(void *cpu) { return ((x86_cpu *)cpu)->cpl; }
@@ -2851,6 +2883,7 @@ static void x86_raise(void *cpu, int vector, uint32_t code, uint32_t addr) {
     if (s->run_depth) return;
     s->run_depth = 1;
     s->insn_eip = s->eip;
+    s->pin = false; /* an event taken: the instruction is fetched again after it */
     save_undo(s);
     s->delivering = 0;
     if (vector == X86_EXC_PF) s->cr2 = addr;

@@ -100,6 +100,7 @@ static void host_load(x86_cpu *s, int sr, uint16_t sel) {
 
 void x86_reg_set(void *cpu, int id, uint32_t v) {
     x86_cpu *s = cpu;
+    s->pin = false; /* set from outside: an instruction in progress starts again from its bytes */
     if (id >= R_EAX && id < 8) { s->r[id] = v; return; }
     if (id >= R_SEG0 && id < R_SEG0 + X86_NSEG) {
         host_load(s, id - R_SEG0, (uint16_t)v);

@@ -169,6 +169,7 @@ static void copy_all(x86_cpu *d, x86_cpu *s) {
     d->tsc_base = s->tsc_base;
     d->halted = s->halted, d->shutdown = s->shutdown, d->inhibit_irq = s->inhibit_irq;
     d->trace_pending = s->trace_pending, d->nmi_pending = s->nmi_pending;
+    d->pin = s->pin, d->pin_eip = s->pin_eip, d->pin_d = s->pin_d;
     d->c.icount = s->c.icount;
     x86_tlb_flush(d);
     x86_mem_refresh(d);
@@ -465,6 +466,7 @@ static void copy_user(x86_cpu *d, const x86_cpu *s) {
     d->trace_pending = s->trace_pending;
     d->nmi_pending = s->nmi_pending;
     d->shutdown = s->shutdown;
+    d->pin = s->pin, d->pin_eip = s->pin_eip, d->pin_d = s->pin_d; /* a REP string instruction in progress */
     d->tsc_base = s->tsc_base;
     d->c.icount = s->c.icount;
 }

@@ -316,6 +316,17 @@ typedef struct x86_cpu {
     bool inhibit_irq;         /* STI / MOV SS / POP SS: no interrupt before the next instruction */
     bool trace_pending;       /* TF was set at the start of the last instruction */
     bool nmi_pending;
+    /* A REP string instruction in progress: stopped part-way at EIP pin_eip
+     * (a step's 4096 iterations done, or a fault the monitor intercepted,
+     * which it executes on from there), it goes on as it was decoded, as
+     * the hardware's does, not from its bytes now, which its own iterations
+     * may have overwritten. Only for the next step, and only when that step
+     * starts at pin_eip with no event taken first (an interrupt, a trap, a
+     * fault delivered: the hardware fetches it again after those); a
+     * register written from outside drops it. */
+    bool pin;
+    uint32_t pin_eip;
+    x86_decoded pin_d;
     /* hardware assist (VT-x style, set by the monitor's glue; 0/NULL: off):
      * the CR0 and CR4 bits the host owns and the guest's values of them
      * (read shadows: MOV from CR0/CR4 and SMSW read those bits there; a
