@@ -213,6 +213,12 @@ static size_t cpu_size(const vl_model_desc *d) {
     return d->ops->state_size < sizeof(vl_cpu_common) ? sizeof(vl_cpu_common) : d->ops->state_size;
 }
 
+void vl_cpu_state_clear(const vl_cpu_ops *ops, void *cpu) {
+    size_t n = ops->state_size < sizeof(vl_cpu_common) ? sizeof(vl_cpu_common) : ops->state_size;
+    if (ops->snap_size && ops->snap_size >= sizeof(vl_cpu_common) && ops->snap_size < n) n = ops->snap_size;
+    memset(cpu, 0, n);
+}
+
 void vlab_machine_renew(vlab_machine *m) {
     machine_box *bx = box(m);
     /* what vlab_machine_new allocated is kept; everything else is zeroed
@@ -228,7 +234,7 @@ void vlab_machine_renew(vlab_machine *m) {
     free(m->mem.watch);
     memset(bx, 0, sizeof *bx);
     memset(ram, 0, size);
-    memset(cpu, 0, cpu_size(d));
+    vl_cpu_state_clear(d->ops, cpu);
     if (con) con[0] = 0;
     m->desc = d;
     m->mem.ram = ram;

@@ -244,7 +244,7 @@ int vl_vm_renew(vl_vm *vm, char *err, size_t errsz) {
     vlab_machine_renew(m);   /* zeroes the guest's memory, the allocator's region */
     m->mem.mon = mm;
     memset(mm, 0, VL_MON_SIZE);
-    memset(vm->vctx, 0, state_size(vm->ops));
+    vl_cpu_state_clear(vm->ops, vm->vctx);
     memset(vm->glue, 0, vm->virt->state_size ? vm->virt->state_size : 1);
     memset(vm, 0, sizeof *vm);
     vm->mon = keep.mon;
