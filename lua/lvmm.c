@@ -569,9 +569,14 @@ static int vm_set_cost(lua_State *L) {
         const char *k = lua_tostring(L, -2);
         if (strlen(k) != lua_rawlen(L, -2)) return luaL_error(L, "set_cost: a name contains a NUL byte");
         uint32_t *f = vl_cost_field(&c, k);
-        if (!f)
-            return luaL_error(L, "set_cost: unknown cost '%s' (known: instruction, trap, world_switch, emulate, "
-                                 "reflect, exit, scan, patch)", k);
+        if (!f) { /* the names of the table itself (vmm.c), so the message cannot fall behind it */
+            char known[256];
+            size_t at = 0;
+            known[0] = 0;
+            for (int i = 0; vl_cost_names[i] && at < sizeof known; i++)
+                at += (size_t)snprintf(known + at, sizeof known - at, "%s%s", i ? ", " : "", vl_cost_names[i]);
+            return luaL_error(L, "set_cost: unknown cost '%s' (known: %s)", k, known);
+        }
         int isnum = 0;
         lua_Integer x = lua_tointegerx(L, -1, &isnum);
         if (!isnum || x < 0 || x > 0xFFFFFFFFll)

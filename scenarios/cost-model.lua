@@ -13,7 +13,10 @@
 --     hardware assist lost to binary translation;
 --   * the hybrid monitor pays its interpretation on every kernel instruction,
 --     sensitive or not: cheap per instruction, dear for a kernel that runs
---     long stretches of ordinary code.
+--     long stretches of ordinary code;
+--   * a write to a page the monitor watches (its translations of the guest's
+--     code, x86 descriptor tables it shadows) costs as much as a trap: the
+--     page is write-protected, and the write faults into the monitor.
 -- The sums assume one emulation per sensitive event; `vlab bench-techniques`
 -- measures what each technique really charges on the micro-benchmarks.
 --
@@ -23,7 +26,7 @@ local lab = require "labkit"
 
 local c = vlab.vmm { isa = "m68k" }:cost()
 local names = { "instruction", "trap", "world_switch", "emulate", "reflect", "interpret", "exit", "scan", "patch",
-                "translate", "callout", "lookup", "hypercall" }
+                "translate", "callout", "lookup", "hypercall", "watch" }
 local rows = {}
 for _, k in ipairs(names) do rows[#rows + 1] = { name = k, cycles = c[k] } end
 print("The cost table (cycles, vm:cost()):")
@@ -42,6 +45,7 @@ local events = {
   { "paravirt: one hypercall", "instruction + trap + 2 world_switch + hypercall",
     c.instruction + c.trap + 2 * c.world_switch + c.hypercall },
   { "hardware assist: an exit handled", "instruction + exit + emulate", c.instruction + c.exit + c.emulate },
+  { "binary translation: the guest writes to code it translated", "instruction + watch", c.instruction + c.watch },
 }
 rows = {}
 for _, e in ipairs(events) do rows[#rows + 1] = { what = e[1], sum = e[2], cycles = e[3] } end

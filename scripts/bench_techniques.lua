@@ -251,7 +251,7 @@ local function header(o)
   local c = vlab.vmm { isa = "m68k" }:cost()
   local parts = {}
   for _, k in ipairs { "instruction", "trap", "world_switch", "emulate", "reflect", "interpret", "exit", "scan",
-                       "patch", "translate", "callout", "lookup", "hypercall" } do
+                       "patch", "translate", "callout", "lookup", "hypercall", "watch" } do
     parts[#parts + 1] = k .. "=" .. c[k]
   end
   return c, string.format("%d iterations per loop; simulated cost in cycles of the default cost table (%s); " ..
@@ -312,7 +312,7 @@ local function json(o, rows, techs)
   local out = { "{", '  "iterations": ' .. o.iterations .. ",", '  "host_time": ' .. tostring(o.host) .. "," }
   local ct = {}
   for _, k in ipairs { "instruction", "trap", "world_switch", "emulate", "reflect", "interpret", "exit", "scan",
-                       "patch", "translate", "callout", "lookup", "hypercall" } do
+                       "patch", "translate", "callout", "lookup", "hypercall", "watch" } do
     ct[#ct + 1] = jstr(k) .. ": " .. c[k]
   end
   out[#out + 1] = '  "cost_table": { ' .. table.concat(ct, ", ") .. " },"

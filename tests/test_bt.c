@@ -199,6 +199,15 @@ static void test_self_modifying(void **st) {
     assert_true(s.flushes >= 1);
     assert_true(s.watch_hits >= 1);
     assert_int_equal(vreg(vm, "d0") & 0x2700, 0x2700); /* the new MOVE from SR read the virtual SR */
+    /* each write to the translated code is a write-protect fault in a real
+     * monitor: the cost table charges it (`watch`), exactly once per hit */
+    vl_cost_table c = vl_cost_defaults;
+    assert_true(c.watch > 0);
+    c.watch = 0;
+    vl_vm_set_cost(vm, &c);
+    vl_vmm_stats z;
+    vl_vm_stats(vm, &z);
+    assert_int_equal(s.cost - z.cost, s.watch_hits * vl_cost_defaults.watch);
     vl_vm_free(vm);
 }
 

@@ -34,16 +34,17 @@ const char *vl_trap_kind_name(int kind) {
 const vl_cost_table vl_cost_defaults = {
     .instruction = 1, .trap = 200, .world_switch = 100, .emulate = 150, .reflect = 200, .interpret = 30,
     .exit = 1500, .scan = 10, .patch = 50, .translate = 50, .callout = 40, .lookup = 10, .hypercall = 50,
+    .watch = 550,
 };
 
 const char *const vl_cost_names[] = { "instruction", "trap", "world_switch", "emulate", "reflect",
                                       "interpret", "exit", "scan", "patch", "translate", "callout",
-                                      "lookup", "hypercall", NULL };
+                                      "lookup", "hypercall", "watch", NULL };
 
 uint32_t *vl_cost_field(vl_cost_table *t, const char *name) {
     uint32_t *fields[] = { &t->instruction, &t->trap, &t->world_switch, &t->emulate, &t->reflect,
                            &t->interpret, &t->exit, &t->scan, &t->patch,
-                           &t->translate, &t->callout, &t->lookup, &t->hypercall };
+                           &t->translate, &t->callout, &t->lookup, &t->hypercall, &t->watch };
     if (!name) return NULL;
     for (size_t i = 0; vl_cost_names[i]; i++)
         if (!strcmp(name, vl_cost_names[i])) return fields[i];
@@ -333,7 +334,8 @@ void vl_vm_stats(const vl_vm *vm, vl_vmm_stats *out) {
                 out->reflected * c->reflect + out->interpreted * c->interpret + out->exits * c->exit +
                 out->scanned * c->scan + out->patched * c->patch + out->translated * c->translate +
                 out->callouts * c->callout + out->lookups * c->lookup +
-                out->hypercalls * ((uint64_t)c->trap + c->hypercall); /* a hypercall traps too */
+                out->hypercalls * ((uint64_t)c->trap + c->hypercall) /* a hypercall traps too */ +
+                out->watch_hits * c->watch;
 }
 
 void vl_vm_set_cost(vl_vm *vm, const vl_cost_table *c) { vm->cost = *c; }

@@ -180,7 +180,7 @@ typedef struct vl_vmm_stats {
     uint64_t cache_bytes;        /* translation cache in use now */
     uint64_t hypercalls;         /* paravirtual calls from the guest */
     uint64_t world_switches;     /* guest -> monitor and monitor -> guest transitions */
-    uint64_t watch_hits;         /* guest writes to watched pages */
+    uint64_t watch_hits;         /* guest writes to watched pages (bus accesses), each charged `watch` */
     uint64_t cost;               /* simulated cycles, from the cost table */
 } vl_vmm_stats;
 
@@ -202,11 +202,15 @@ typedef struct vl_vmm_stats {
  *   lookup         10  finding a block in the translation cache
  *   hypercall      50  the monitor's service of one paravirtual call, charged
  *                      on top of the trap and world switches that enter it
+ *   watch         550  a guest write to a page the monitor watches (translated
+ *                      code, x86 descriptor tables): a real monitor write-protects
+ *                      the page, so the write faults into the monitor, which
+ *                      performs it (a trap-and-emulate round trip, 200+2*100+150)
  * A trap-and-emulate round trip thus costs trap + 2*world_switch + emulate
  * = 550 instruction times. Changeable per VM (vm:set_cost). */
 typedef struct vl_cost_table {
     uint32_t instruction, trap, world_switch, emulate, reflect, interpret, exit, scan, patch,
-        translate, callout, lookup, hypercall;
+        translate, callout, lookup, hypercall, watch;
 } vl_cost_table;
 extern const vl_cost_table vl_cost_defaults;
 /* Names in table order, for the Lua binding; NULL-terminated. */

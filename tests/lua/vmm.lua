@@ -65,7 +65,11 @@ eq(st.cost, 6 * c.instruction + 4 * c.trap + 8 * c.world_switch + 3 * c.emulate 
 vm:set_cost { trap = 1000, instruction = 0 }
 eq(vm:cost().trap, 1000, "set_cost")
 eq(vm:stats().cost, 4 * 1000 + 8 * c.world_switch + 3 * c.emulate + c.reflect, "cost after set_cost")
-fails("set_cost: unknown cost 'nope' (known: ", vm.set_cost, vm, { nope = 1 })
+fails("set_cost: unknown cost 'nope' (known: instruction, trap, world_switch, emulate, reflect, interpret, exit, " ..
+      "scan, patch, translate, callout, lookup, hypercall, watch)", vm.set_cost, vm, { nope = 1 })
+vm:set_cost { watch = 7 }
+eq(vm:cost().watch, 7, "set_cost watch")
+vm:set_cost { watch = c.watch }
 assert(vm:check(), "resource control")
 
 -- the same guest natively: no difference on the 68010
