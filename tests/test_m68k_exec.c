@@ -636,12 +636,17 @@ static void test_68010_misc(void **st) {
     const uint16_t ae[] = { 0x3010 /* move.w (a0),d0 */ };
     rig a = mk("68010", ae, 1);
     a.s->a[0] = 0x2001;
+    for (uint32_t i = 2; i <= 60; i += 2) put16(&a, STACK - i, 0xA5A5); /* what the frame overwrites */
     run(&a, 1);
     assert_int_equal(a.s->c.last_vector, 3);
     assert_int_equal(a.s->a[7], STACK - 58);
     assert_int_equal(get16(&a, STACK - 58 + 6), 0x800C);
     assert_int_equal(get32(&a, STACK - 58 + 10), 0x2001);
     assert_int_equal(get16(&a, STACK - 58 + 8) & 0x100, 0x100); /* read */
+    /* the data buffers and internal state this core does not model: zero */
+    for (uint32_t i = 14; i < 58; i += 2)
+        if (i != 24) assert_int_equal(get16(&a, STACK - 58 + i), 0);
+    assert_int_equal(get16(&a, STACK - 60), 0xA5A5); /* nothing below the frame */
     rm(&a); rm(&k); rm(&u); rm(&m); rm(&r);
 }
 

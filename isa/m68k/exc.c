@@ -68,8 +68,7 @@ int m68k_enter(m68k_cpu *s, int vector, uint32_t stacked_pc, int g0, uint32_t ac
             bool rw = info & 0x10, ifetch = !(info & 0x08);
             uint32_t ssw = (rw ? 0x100u : 0) | (ifetch ? 0x2000u : rw ? 0x1000u : 0) | (info & 7u);
             sp -= 58;
-            for (int i = 0; i < 58 && ok; i += 2) ok = m68k_wr(s, sp + (uint32_t)i, 2, 0);
-            ok = ok && m68k_wr(s, sp, 2, old) && m68k_wr(s, sp + 2, 4, stacked_pc) &&
+            ok = m68k_wr_zero(s, sp, 58) && m68k_wr(s, sp, 2, old) && m68k_wr(s, sp + 2, 4, stacked_pc) &&
                  m68k_wr(s, sp + 6, 2, 0x8000u | ((uint32_t)vector * 4 & 0xFFF)) &&
                  m68k_wr(s, sp + 8, 2, ssw) && m68k_wr(s, sp + 10, 4, acc_addr) &&
                  m68k_wr(s, sp + 24, 2, s->ir);

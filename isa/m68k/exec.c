@@ -436,6 +436,17 @@ bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v) {
     return ok;
 }
 
+bool m68k_wr_zero(m68k_cpu *s, uint32_t addr, uint32_t n) {
+    uint8_t *p = wramp(s, addr, n);
+    if (p) { /* plain RAM throughout: nothing a word at a time could tell apart */
+        memset(p, 0, n);
+        return true;
+    }
+    for (uint32_t i = 0; i < n; i += 2)
+        if (!m68k_wr(s, addr + i, 2, 0)) return false;
+    return true;
+}
+
 #endif
 
 /* The slow paths return the value, or SLOW_FAULT when they recorded a

@@ -230,6 +230,9 @@ enum { M68K_SAVE_NONE = 0, M68K_SAVE_PART = 1, M68K_SAVE_FULL = 2, M68K_SAVE_SP 
 /* Non-faulting memory access (no exceptions): false on a bus error. */
 bool m68k_rd(m68k_cpu *s, uint32_t addr, int size, uint32_t *v);
 bool m68k_wr(m68k_cpu *s, uint32_t addr, int size, uint32_t v);
+/* n (even) zero bytes at addr, as n/2 word writes upward would write
+ * them: false at the first bus error */
+bool m68k_wr_zero(m68k_cpu *s, uint32_t addr, uint32_t n);
 void m68k_mem_refresh(m68k_cpu *s);
 void m68k_update_ithresh(m68k_cpu *s);
 /* Architectural exception entry (exc.c). g0 != 0: group-0 frame with f_addr,
